@@ -1,0 +1,232 @@
+/**
+ * The idiomatic API: TlsServer / TlsClient and their TlsConnection, a buffered façade over the sans-IO engine
+ * (shaped like rustls: `receive(bytes)`, `write(data)`, `takeOutput()`, events).
+ */
+import { rootCertificates } from 'node:tls';
+import type { ClientOptions, ConnectionInfo, ServerOptions } from './types.js';
+import { TypedEmitter } from './emitter.js';
+import { TlsEngine } from '../engine/connection.js';
+import { defaultTrust, prepareClientConfig, prepareServerConfig, type PreparedClientConfig, type PreparedServerConfig } from '../engine/config.js';
+import type { SessionTicket } from '../engine/events.js';
+import { closedError, type TlsError } from '../errors.js';
+import { pemToDer } from '../x509/pem.js';
+import { MAX_TICKETS_PER_SERVER } from '../limits.js';
+
+defaultTrust.anchors ??= () => rootCertificates.flatMap((pem) => pemToDer(pem));
+
+/** Events of a TlsConnection. */
+export interface TlsConnectionEvents {
+  /** The handshake completed. */
+  handshake: (info: ConnectionInfo) => void;
+  /** Application data arrived. */
+  data: (data: Uint8Array) => void;
+  /** The peer sent close_notify. */
+  close: () => void;
+  /** A session ticket arrived (client). */
+  session: (ticket: SessionTicket) => void;
+  /** The peer updated its keys. */
+  keyUpdate: (requested: boolean) => void;
+  /** A warning alert arrived. */
+  warning: (description: number) => void;
+  /** The connection failed (also thrown from the call that failed). */
+  error: (err: TlsError) => void;
+}
+
+/** One TLS connection, client or server. */
+export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
+  /** The engine underneath (for SSPI-style, record-at-a-time use). */
+  readonly engine: TlsEngine;
+  #out: Uint8Array[] = [];
+  #pendingWrites: Uint8Array[] = [];
+  #closeRequested = false;
+  readonly #onTicket: ((t: SessionTicket) => void) | undefined;
+
+  /** @internal Use TlsServer.accept() / TlsClient.connect(). */
+  constructor(engine: TlsEngine, onTicket?: (t: SessionTicket) => void) {
+    super();
+    this.engine = engine;
+    this.#onTicket = onTicket;
+    if (engine.side === 'client') this.#push(engine.start());
+  }
+
+  #push(b: Uint8Array): void {
+    if (b.length > 0) this.#out.push(b);
+  }
+
+  /** Whether the handshake has completed. */
+  get isHandshakeComplete(): boolean {
+    return this.engine.isEstablished;
+  }
+
+  /** What was negotiated (after the handshake). */
+  get info(): ConnectionInfo | undefined {
+    return this.engine.info;
+  }
+
+  /** Bytes waiting to be sent. */
+  get hasOutput(): boolean {
+    return this.#out.length > 0;
+  }
+
+  /**
+   * Feed bytes received from the peer. Processes every complete record; keeps nothing of `data` beyond an
+   * incomplete trailing record, which it buffers. Throws TlsError on a fatal error, after queueing its alert.
+   */
+  receive(data: Uint8Array): void {
+    let input = this.#carry.length > 0 ? concat2(this.#carry, data) : data;
+    this.#carry = new Uint8Array(0);
+    try {
+      while (input.length > 0) {
+        const r = this.engine.process(input);
+        this.#push(r.output);
+        for (const e of r.events) {
+          switch (e.type) {
+            case 'HandshakeComplete':
+              this.#flushWrites();
+              this.emit('handshake', e.info);
+              break;
+            case 'PeerClosed':
+              this.emit('close');
+              break;
+            case 'NewTicket':
+              this.#onTicket?.(e.ticket);
+              this.emit('session', e.ticket);
+              break;
+            case 'KeyUpdated':
+              this.emit('keyUpdate', e.requested);
+              break;
+            case 'WarningAlert':
+              this.emit('warning', e.description);
+              break;
+            default:
+              break;
+          }
+        }
+        for (const p of r.plaintext) this.emit('data', p);
+        if (r.consumed === input.length) break;
+        if (r.missing !== undefined || r.consumed === 0) {
+          this.#carry = input.slice(r.consumed);
+          break;
+        }
+        input = input.subarray(r.consumed);
+        if (this.engine.peerClosed) break;
+      }
+    } catch (e) {
+      const err = e as TlsError;
+      const alert = this.engine.takeAlert();
+      if (alert !== null) this.#out.push(alert);
+      this.emit('error', err);
+      throw err;
+    }
+  }
+  #carry: Uint8Array = new Uint8Array(0);
+
+  /** Send application data; buffered until the handshake completes. */
+  write(data: Uint8Array): void {
+    if (this.#closeRequested) throw closedError('write after close()');
+    if (this.engine.failed !== undefined) throw this.engine.failed;
+    if (!this.engine.isEstablished) {
+      this.#pendingWrites.push(data.slice());
+      return;
+    }
+    this.#push(this.engine.seal(data));
+  }
+
+  #flushWrites(): void {
+    for (const d of this.#pendingWrites) this.#push(this.engine.seal(d));
+    this.#pendingWrites = [];
+    if (this.#closeRequested) this.#push(this.engine.close());
+  }
+
+  /** Everything to send to the peer now (possibly empty). */
+  takeOutput(): Uint8Array {
+    const o = this.#out;
+    this.#out = [];
+    if (o.length === 0) return new Uint8Array(0);
+    if (o.length === 1) return o[0] as Uint8Array;
+    let n = 0;
+    for (const b of o) n += b.length;
+    const all = new Uint8Array(n);
+    let at = 0;
+    for (const b of o) {
+      all.set(b, at);
+      at += b.length;
+    }
+    return all;
+  }
+
+  /** Send close_notify after all written data (half-close: we can still receive). */
+  close(): void {
+    if (this.#closeRequested) return;
+    this.#closeRequested = true;
+    if (this.engine.failed !== undefined) return;
+    if (this.engine.isEstablished) this.#push(this.engine.close());
+  }
+
+  /** TLS 1.3 KeyUpdate, optionally asking the peer to update too. */
+  updateKeys(requestPeer = true): void {
+    this.#push(this.engine.updateKeys(requestPeer));
+  }
+
+  /** Server, TLS 1.3: ask for a client certificate after the handshake. */
+  requestClientCertificate(): void {
+    this.#push(this.engine.requestClientCertificate());
+  }
+
+  /** Keying material exporter, node:tls argument order. */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
+    return this.engine.exportKeyingMaterial(label, context ?? null, length);
+  }
+}
+
+function concat2(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const o = new Uint8Array(a.length + b.length);
+  o.set(a, 0);
+  o.set(b, a.length);
+  return o;
+}
+
+/** A TLS server: configuration prepared once, one TlsConnection per accepted peer. */
+export class TlsServer {
+  /** The prepared configuration (certificates parsed and keys loaded once). */
+  readonly config: PreparedServerConfig;
+  constructor(options: ServerOptions) {
+    this.config = prepareServerConfig(options);
+  }
+  /** A connection for a new peer. */
+  accept(): TlsConnection {
+    return new TlsConnection(new TlsEngine(this.config));
+  }
+  /** Rotate the session-ticket keys now (the previous key stays valid until the next rotation). */
+  rotateTicketKeys(): void {
+    this.config.ticketKeys.rotate();
+  }
+}
+
+/** A TLS client: configuration prepared once (trust anchors parsed once); remembers tickets per server name. */
+export class TlsClient {
+  readonly config: PreparedClientConfig;
+  readonly #sessions = new Map<string, SessionTicket[]>();
+  readonly #options: ClientOptions;
+  /** Whether to offer stored tickets (default true). */
+  resume = true;
+  constructor(options: ClientOptions = {}) {
+    this.#options = options;
+    this.config = prepareClientConfig(options);
+  }
+
+  /** Start a connection; the ClientHello is queued in takeOutput(). `servername` overrides the option. */
+  connect(servername?: string, session?: SessionTicket): TlsConnection {
+    const name = servername ?? this.#options.servername;
+    const key = name ?? '';
+    const list = this.#sessions.get(key);
+    const ticket = session ?? (this.resume ? list?.shift() : undefined);
+    const config: PreparedClientConfig = { ...this.config, serverName: name, session: ticket };
+    return new TlsConnection(new TlsEngine(config), (t) => {
+      const l = this.#sessions.get(key) ?? [];
+      l.push(t);
+      while (l.length > MAX_TICKETS_PER_SERVER) l.shift();
+      this.#sessions.set(key, l);
+    });
+  }
+}

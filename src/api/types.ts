@@ -1,0 +1,104 @@
+/**
+ * Option and result types of the idiomatic API (src/index.ts). Option names follow node:tls where they mean the
+ * same thing.
+ */
+import type { CryptoProvider } from '../crypto/provider.js';
+
+/** A certificate chain and its private key. */
+export interface CertifiedKeyInput {
+  /** The chain, leaf first: PEM text (one or more CERTIFICATE blocks) or DER certificates. */
+  readonly cert: string | readonly Uint8Array[];
+  /** The private key: PEM text or PKCS#8 DER. */
+  readonly key: string | Uint8Array;
+  /** A DER OCSP response to staple for this chain's leaf (status_request). */
+  readonly ocspResponse?: Uint8Array;
+}
+
+/** TLS protocol version names, as node:tls spells them. */
+export type TlsVersionName = 'TLSv1.2' | 'TLSv1.3';
+
+/** Options shared by clients and servers. */
+export interface CommonOptions {
+  /** The crypto provider; defaults to node:crypto with system randomness and clock. */
+  readonly provider?: CryptoProvider;
+  /** Lowest version to negotiate (default 'TLSv1.2' once TLS 1.2 is built, else 'TLSv1.3'). */
+  readonly minVersion?: TlsVersionName;
+  /** Highest version to negotiate (default 'TLSv1.3'). */
+  readonly maxVersion?: TlsVersionName;
+  /** Cipher suites by IANA value, in preference order. */
+  readonly cipherSuites?: readonly number[];
+  /** node:tls-style cipher string: TLS 1.3 suite names separated by ':' (e.g. 'TLS_AES_128_GCM_SHA256'). */
+  readonly ciphers?: string;
+  /** Key exchange groups by IANA value, in preference order. */
+  readonly groups?: readonly number[];
+  /** Signature schemes we accept / offer, by IANA value. */
+  readonly signatureSchemes?: readonly number[];
+  /** ALPN protocols in preference order. */
+  readonly ALPNProtocols?: readonly string[];
+  /** record_size_limit to advertise (RFC 8449), 64..16385. */
+  readonly recordSizeLimit?: number;
+  /** Receives NSS key log lines (SSLKEYLOGFILE format), without the trailing newline. */
+  readonly keyLog?: (line: string) => void;
+  /** Receives a trace of every handshake message sent and received (no secrets). */
+  readonly trace?: (event: TraceEvent) => void;
+}
+
+/** Server options. */
+export interface ServerOptions extends CommonOptions {
+  /** Certificate chains; the first is the default, others are chosen by SNI against their SAN dNSNames. */
+  readonly certificates: readonly CertifiedKeyInput[];
+  /** Choose a chain by server name (return undefined for the default). */
+  readonly SNICallback?: (serverName: string) => number | undefined;
+  /** Client certificate policy (default 'none'). `requestCert`/`rejectUnauthorized` map onto it as in node:tls. */
+  readonly clientAuth?: 'none' | 'optional' | 'required';
+  readonly requestCert?: boolean;
+  readonly rejectUnauthorized?: boolean;
+  /** Trust anchors for client certificates: PEM text or DER certificates. */
+  readonly ca?: string | readonly Uint8Array[];
+  /** Number of NewSessionTickets to send after a TLS 1.3 handshake (default 2; 0 disables resumption). */
+  readonly ticketCount?: number;
+}
+
+/** Client options. */
+export interface ClientOptions extends CommonOptions {
+  /** SNI and the name the certificate is checked against. */
+  readonly servername?: string;
+  /** Trust anchors: PEM text or DER certificates. Default: Node's bundled root store. */
+  readonly ca?: string | readonly Uint8Array[];
+  /** Verify the server's certificate (default true). */
+  readonly rejectUnauthorized?: boolean;
+  /** Client certificate for mutual authentication. */
+  readonly clientCertificate?: CertifiedKeyInput;
+  /** Groups to send key shares for in the first ClientHello (default: the first supported group). */
+  readonly keyShareGroups?: readonly number[];
+}
+
+/** What was negotiated, available once the handshake completes. */
+export interface ConnectionInfo {
+  /** 'TLSv1.3' or 'TLSv1.2'. */
+  readonly version: TlsVersionName;
+  readonly cipherSuite: number;
+  /** IANA name, e.g. 'TLS_AES_128_GCM_SHA256'. */
+  readonly cipherName: string;
+  /** Key exchange group (IANA value) and name; undefined for a psk_ke resumption. */
+  readonly group: number | undefined;
+  readonly groupName: string | undefined;
+  /** Signature scheme the server (our peer or us) signed with. */
+  readonly signatureScheme: number | undefined;
+  readonly alpnProtocol: string | null;
+  /** Server name the client sent (SNI). */
+  readonly serverName: string | null;
+  /** The peer's chain as received, leaf first (DER). */
+  readonly peerCertificates: readonly Uint8Array[];
+  /** Whether the session was resumed from a ticket. */
+  readonly resumed: boolean;
+  /** Whether a HelloRetryRequest was part of the handshake. */
+  readonly helloRetry: boolean;
+}
+
+/** One handshake message seen or sent, for --trace (no secrets). */
+export interface TraceEvent {
+  readonly direction: 'sent' | 'received';
+  readonly message: string;
+  readonly fields: Readonly<Record<string, string | number | boolean | readonly string[]>>;
+}

@@ -1,0 +1,54 @@
+/** Uint8Array helpers. Nothing here is constant-time: secrets go through crypto/constant-time.ts. */
+
+/** Concatenate into a fresh array. */
+export function concat(...parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Equality of public (non-secret) data. */
+export function equalPublic(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A fresh copy. */
+export function copy(b: Uint8Array): Uint8Array {
+  return b.slice();
+}
+
+/** Lower-case hex, for tests and logs. */
+export function hex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}
+
+/** Parse hex (whitespace ignored), for tests and vectors. */
+export function fromHex(s: string): Uint8Array {
+  const clean = s.replace(/\s+/g, '');
+  if (clean.length % 2 !== 0) throw new RangeError('odd-length hex');
+  const out = new Uint8Array(clean.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** UTF-8 encode. */
+export function utf8(s: string): Uint8Array {
+  return new TextEncoder().encode(s);
+}
+
+/** ASCII/UTF-8 decode (for names and ALPN ids). */
+export function fromUtf8(b: Uint8Array): string {
+  return new TextDecoder().decode(b);
+}
+
+export const EMPTY = new Uint8Array(0);

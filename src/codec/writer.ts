@@ -1,0 +1,108 @@
+/**
+ * Writer: a growable byte buffer. `vecN(body)` runs `body`, then backfills the length prefix and checks that it
+ * fits (an overflow is our bug: internal_error).
+ */
+import { internalError } from '../errors.js';
+
+export class Writer {
+  #buf: Uint8Array;
+  #len = 0;
+
+  constructor(initialCapacity = 256) {
+    this.#buf = new Uint8Array(initialCapacity);
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.#len;
+  }
+
+  #reserve(n: number): void {
+    const need = this.#len + n;
+    if (need <= this.#buf.length) return;
+    let cap = this.#buf.length * 2;
+    while (cap < need) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.#buf.subarray(0, this.#len));
+    this.#buf = next;
+  }
+
+  u8(v: number): this {
+    this.#reserve(1);
+    this.#buf[this.#len++] = v & 0xff;
+    return this;
+  }
+
+  u16(v: number): this {
+    this.#reserve(2);
+    this.#buf[this.#len++] = (v >>> 8) & 0xff;
+    this.#buf[this.#len++] = v & 0xff;
+    return this;
+  }
+
+  u24(v: number): this {
+    this.#reserve(3);
+    this.#buf[this.#len++] = (v >>> 16) & 0xff;
+    this.#buf[this.#len++] = (v >>> 8) & 0xff;
+    this.#buf[this.#len++] = v & 0xff;
+    return this;
+  }
+
+  u32(v: number): this {
+    this.#reserve(4);
+    this.#buf[this.#len++] = (v >>> 24) & 0xff;
+    this.#buf[this.#len++] = (v >>> 16) & 0xff;
+    this.#buf[this.#len++] = (v >>> 8) & 0xff;
+    this.#buf[this.#len++] = v & 0xff;
+    return this;
+  }
+
+  bytes(b: Uint8Array): this {
+    this.#reserve(b.length);
+    this.#buf.set(b, this.#len);
+    this.#len += b.length;
+    return this;
+  }
+
+  #vec(lenBytes: 1 | 2 | 3, body: (w: this) => void, max?: number): this {
+    const at = this.#len;
+    this.#reserve(lenBytes);
+    this.#len += lenBytes;
+    body(this);
+    const n = this.#len - at - lenBytes;
+    const limit = max ?? (lenBytes === 1 ? 0xff : lenBytes === 2 ? 0xffff : 0xffffff);
+    if (n > limit) throw internalError(`vector of ${n} bytes exceeds its ${lenBytes}-byte length prefix or maximum ${limit}`);
+    const b = this.#buf;
+    if (lenBytes === 3) b[at] = (n >>> 16) & 0xff;
+    if (lenBytes >= 2) b[at + lenBytes - 2] = (n >>> 8) & 0xff;
+    b[at + lenBytes - 1] = n & 0xff;
+    return this;
+  }
+
+  vec8(body: (w: this) => void, max?: number): this {
+    return this.#vec(1, body, max);
+  }
+  vec16(body: (w: this) => void, max?: number): this {
+    return this.#vec(2, body, max);
+  }
+  vec24(body: (w: this) => void, max?: number): this {
+    return this.#vec(3, body, max);
+  }
+
+  /** A copy of what was written. */
+  finish(): Uint8Array {
+    return this.#buf.slice(0, this.#len);
+  }
+
+  /** A view of what was written (valid until the next write). */
+  view(): Uint8Array {
+    return this.#buf.subarray(0, this.#len);
+  }
+}
+
+/** Encode with a fresh writer. */
+export function encode(body: (w: Writer) => void, capacity = 256): Uint8Array {
+  const w = new Writer(capacity);
+  body(w);
+  return w.finish();
+}

@@ -1,0 +1,356 @@
+/**
+ * The CryptoProvider on node:crypto (OpenSSL 3). The only module that imports node:crypto.
+ *
+ * Measured on Node 20 (DESIGN.md): X25519 keys are made from 32 random bytes through a JWK import (never
+ * generateKeyPairSync + JWK export, which can deadlock); P-256/P-384 through createECDH; cipher keys are kept as
+ * KeyObjects made once per traffic key; private keys are parsed once.
+ */
+import * as nc from 'node:crypto';
+import { illegalShare } from './key-exchange-errors.js';
+import type {
+  Aead,
+  AeadAlg,
+  CryptoProvider,
+  HashAlg,
+  KeyAlgorithm,
+  KeyExchangeClient,
+  KeyExchangeServerResult,
+  RunningHash,
+  SigningKey,
+  VerifyingKey,
+} from './provider.js';
+import { configError } from '../errors.js';
+import { NamedGroup, SignatureScheme } from '../wire/registry.js';
+import { hybridClient, hybridServer, type Kem } from './hybrid.js';
+
+const DUMMY_X = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+function b64u(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64url');
+}
+function u8(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+class NodeRunningHash implements RunningHash {
+  readonly #h: nc.Hash;
+  constructor(h: nc.Hash) {
+    this.#h = h;
+  }
+  update(data: Uint8Array): void {
+    this.#h.update(data);
+  }
+  peek(): Uint8Array {
+    return u8(this.#h.copy().digest());
+  }
+  fork(): RunningHash {
+    return new NodeRunningHash(this.#h.copy());
+  }
+}
+
+class NodeAead implements Aead {
+  readonly tagLen = 16;
+  readonly #alg: AeadAlg;
+  readonly #key: nc.KeyObject;
+  constructor(alg: AeadAlg, key: Uint8Array) {
+    this.#alg = alg;
+    this.#key = nc.createSecretKey(key);
+  }
+  #cipher(nonce: Uint8Array): nc.CipherGCM {
+    return nc.createCipheriv(this.#alg as nc.CipherGCMTypes, this.#key, nonce, { authTagLength: 16 });
+  }
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    const out = new Uint8Array(plaintext.length + 16);
+    this.sealInto(nonce, aad, plaintext, out, 0);
+    return out;
+  }
+  sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): number {
+    const c = this.#cipher(nonce);
+    c.setAAD(aad, { plaintextLength: plaintext.length });
+    const body = c.update(plaintext);
+    out.set(body, offset);
+    const fin = c.final();
+    if (fin.length) out.set(fin, offset + body.length);
+    out.set(c.getAuthTag(), offset + plaintext.length);
+    return plaintext.length + 16;
+  }
+  open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null {
+    if (sealed.length < 16) return null;
+    const n = sealed.length - 16;
+    const d = nc.createDecipheriv(this.#alg as nc.CipherGCMTypes, this.#key, nonce, { authTagLength: 16 });
+    d.setAAD(aad, { plaintextLength: n });
+    d.setAuthTag(sealed.subarray(n));
+    const body = d.update(sealed.subarray(0, n));
+    try {
+      const fin = d.final();
+      if (fin.length) return u8(Buffer.concat([body, fin]));
+    } catch {
+      return null;
+    }
+    return u8(body);
+  }
+}
+
+/** X25519 client half, from 32 random bytes. */
+function x25519Private(d: Uint8Array): { key: nc.KeyObject; pub: Uint8Array } {
+  const key = nc.createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: b64u(d), x: DUMMY_X }, format: 'jwk' });
+  const x = nc.createPublicKey(key).export({ format: 'jwk' }).x as string;
+  return { key, pub: u8(Buffer.from(x, 'base64url')) };
+}
+
+function x25519Derive(priv: nc.KeyObject, peer: Uint8Array): Uint8Array {
+  if (peer.length !== 32) throw illegalShare('x25519 share must be 32 bytes');
+  let shared: Buffer;
+  try {
+    const publicKey = nc.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: b64u(peer) }, format: 'jwk' });
+    shared = nc.diffieHellman({ privateKey: priv, publicKey });
+  } catch (e) {
+    throw illegalShare('invalid x25519 share', e);
+  }
+  // RFC 8446 §7.4.2: an all-zero X25519 result MUST be rejected.
+  if (shared.every((b) => b === 0)) throw illegalShare('x25519 shared secret is all zero');
+  return u8(shared);
+}
+
+const EC_CURVES: Record<number, { name: string; len: number; scalar: number }> = {
+  [NamedGroup.secp256r1]: { name: 'prime256v1', len: 65, scalar: 32 },
+  [NamedGroup.secp384r1]: { name: 'secp384r1', len: 97, scalar: 48 },
+};
+
+function ecdhDerive(ecdh: nc.ECDH, peer: Uint8Array, len: number): Uint8Array {
+  // RFC 8446 §4.2.8.2: uncompressed points only, validated.
+  if (peer.length !== len || peer[0] !== 4) throw illegalShare('EC share must be an uncompressed point');
+  try {
+    return u8(ecdh.computeSecret(peer));
+  } catch (e) {
+    throw illegalShare('invalid EC share', e);
+  }
+}
+
+const HASH_OF_SCHEME: Record<number, string | null> = {
+  [SignatureScheme.rsa_pkcs1_sha256]: 'sha256',
+  [SignatureScheme.rsa_pkcs1_sha384]: 'sha384',
+  [SignatureScheme.rsa_pkcs1_sha512]: 'sha512',
+  [SignatureScheme.rsa_pkcs1_sha1]: 'sha1',
+  [SignatureScheme.ecdsa_sha1]: 'sha1',
+  [SignatureScheme.ecdsa_secp256r1_sha256]: 'sha256',
+  [SignatureScheme.ecdsa_secp384r1_sha384]: 'sha384',
+  [SignatureScheme.ecdsa_secp521r1_sha512]: 'sha512',
+  [SignatureScheme.rsa_pss_rsae_sha256]: 'sha256',
+  [SignatureScheme.rsa_pss_rsae_sha384]: 'sha384',
+  [SignatureScheme.rsa_pss_rsae_sha512]: 'sha512',
+  [SignatureScheme.rsa_pss_pss_sha256]: 'sha256',
+  [SignatureScheme.rsa_pss_pss_sha384]: 'sha384',
+  [SignatureScheme.rsa_pss_pss_sha512]: 'sha512',
+  [SignatureScheme.ed25519]: null,
+  [SignatureScheme.ed448]: null,
+};
+
+function isPss(scheme: number): boolean {
+  return scheme >= 0x0804 && scheme <= 0x0806 || scheme >= 0x0809 && scheme <= 0x080b;
+}
+function isPkcs1(scheme: number): boolean {
+  return (scheme & 0xff) === 0x01;
+}
+
+function keyAlgorithm(k: nc.KeyObject): { algorithm: KeyAlgorithm; bits: number } {
+  const t = k.asymmetricKeyType;
+  const d = k.asymmetricKeyDetails ?? {};
+  switch (t) {
+    case 'rsa':
+      return { algorithm: 'rsa', bits: d.modulusLength ?? 0 };
+    case 'rsa-pss':
+      return { algorithm: 'rsa-pss', bits: d.modulusLength ?? 0 };
+    case 'ec': {
+      const c = d.namedCurve;
+      if (c === 'prime256v1') return { algorithm: 'ec-p256', bits: 256 };
+      if (c === 'secp384r1') return { algorithm: 'ec-p384', bits: 384 };
+      if (c === 'secp521r1') return { algorithm: 'ec-p521', bits: 521 };
+      throw configError(`unsupported EC curve ${String(c)}`);
+    }
+    case 'ed25519':
+      return { algorithm: 'ed25519', bits: 0 };
+    case 'ed448':
+      return { algorithm: 'ed448', bits: 0 };
+    default:
+      throw configError(`unsupported key type ${String(t)}`);
+  }
+}
+
+function signOpts(k: nc.KeyObject, scheme: number): nc.SignKeyObjectInput {
+  if (isPss(scheme)) return { key: k, padding: nc.constants.RSA_PKCS1_PSS_PADDING, saltLength: nc.constants.RSA_PSS_SALTLEN_DIGEST };
+  if (isPkcs1(scheme)) return { key: k, padding: nc.constants.RSA_PKCS1_PADDING };
+  return { key: k, dsaEncoding: 'der' };
+}
+
+class NodeSigningKey implements SigningKey {
+  readonly algorithm: KeyAlgorithm;
+  readonly bits: number;
+  readonly spki: Uint8Array;
+  readonly #key: nc.KeyObject;
+  constructor(key: nc.KeyObject) {
+    this.#key = key;
+    const a = keyAlgorithm(key);
+    this.algorithm = a.algorithm;
+    this.bits = a.bits;
+    this.spki = u8(nc.createPublicKey(key).export({ format: 'der', type: 'spki' }));
+  }
+  sign(scheme: number, data: Uint8Array): Uint8Array {
+    const h = HASH_OF_SCHEME[scheme];
+    if (h === undefined) throw configError(`cannot sign with scheme ${scheme}`);
+    return u8(nc.sign(h, data, signOpts(this.#key, scheme)));
+  }
+}
+
+class NodeVerifyingKey implements VerifyingKey {
+  readonly algorithm: KeyAlgorithm;
+  readonly bits: number;
+  readonly #key: nc.KeyObject;
+  constructor(key: nc.KeyObject) {
+    this.#key = key;
+    const a = keyAlgorithm(key);
+    this.algorithm = a.algorithm;
+    this.bits = a.bits;
+  }
+  verify(scheme: number, data: Uint8Array, signature: Uint8Array): boolean {
+    const h = HASH_OF_SCHEME[scheme];
+    if (h === undefined) return false;
+    try {
+      return nc.verify(h, data, signOpts(this.#key, scheme) as nc.VerifyKeyObjectInput, signature);
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** ML-KEM-768 from @noble/post-quantum, loaded lazily so a process that never uses it does not pay for it. */
+let mlkem768: Kem | undefined;
+export function setMlKem768(kem: Kem): void {
+  mlkem768 = kem;
+}
+
+/** Options of the node:crypto provider. */
+export interface NodeProviderOptions {
+  /** Override randomness (tests). */
+  readonly randomBytes?: (n: number) => Uint8Array;
+  /** Override the clock (tests), ms since epoch. */
+  readonly now?: () => number;
+}
+
+/** The CryptoProvider on node:crypto. */
+export class NodeCryptoProvider implements CryptoProvider {
+  readonly #random: (n: number) => Uint8Array;
+  readonly #now: () => number;
+  readonly #verifyCache = new Map<string, VerifyingKey>();
+
+  constructor(opts: NodeProviderOptions = {}) {
+    this.#random = opts.randomBytes ?? ((n) => u8(nc.randomBytes(n)));
+    this.#now = opts.now ?? Date.now;
+  }
+
+  get supportedGroups(): readonly number[] {
+    const g: number[] = [];
+    if (mlkem768 !== undefined) g.push(NamedGroup.X25519MLKEM768);
+    g.push(NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1);
+    return g;
+  }
+
+  randomBytes(n: number): Uint8Array {
+    return this.#random(n);
+  }
+  now(): number {
+    return this.#now();
+  }
+  hash(alg: HashAlg, data: Uint8Array): Uint8Array {
+    return u8(nc.createHash(alg).update(data).digest());
+  }
+  createHash(alg: HashAlg): RunningHash {
+    return new NodeRunningHash(nc.createHash(alg));
+  }
+  hmac(alg: HashAlg, key: Uint8Array, data: Uint8Array): Uint8Array {
+    return u8(nc.createHmac(alg, key).update(data).digest());
+  }
+  aead(alg: AeadAlg, key: Uint8Array): Aead {
+    return new NodeAead(alg, key);
+  }
+
+  keyExchangeClient(group: number): KeyExchangeClient | undefined {
+    if (group === NamedGroup.x25519) {
+      const { key, pub } = x25519Private(this.#random(32));
+      return { group, publicKey: pub, complete: (peer) => x25519Derive(key, peer) };
+    }
+    const curve = EC_CURVES[group];
+    if (curve !== undefined) {
+      const ecdh = this.#ecdh(curve.name, curve.scalar);
+      return { group, publicKey: u8(ecdh.getPublicKey()), complete: (peer) => ecdhDerive(ecdh, peer, curve.len) };
+    }
+    if (group === NamedGroup.X25519MLKEM768 && mlkem768 !== undefined) {
+      const x = x25519Private(this.#random(32));
+      return hybridClient(group, mlkem768, this.#random(64), x.pub, (peer) => x25519Derive(x.key, peer));
+    }
+    return undefined;
+  }
+
+  keyExchangeServer(group: number, clientShare: Uint8Array): KeyExchangeServerResult {
+    if (group === NamedGroup.X25519MLKEM768 && mlkem768 !== undefined) {
+      const x = x25519Private(this.#random(32));
+      return hybridServer(mlkem768, this.#random(32), clientShare, x.pub, (peer) => x25519Derive(x.key, peer));
+    }
+    const kx = this.keyExchangeClient(group);
+    if (kx === undefined) throw configError(`unsupported group ${group}`);
+    const sharedSecret = kx.complete(clientShare);
+    return { publicKey: kx.publicKey, sharedSecret };
+  }
+
+  #ecdh(name: string, scalarLen: number): nc.ECDH {
+    const ecdh = nc.createECDH(name);
+    // A random scalar ≥ the group order is rejected by OpenSSL; retry (probability ~2^-32 for P-256).
+    for (;;) {
+      try {
+        ecdh.setPrivateKey(this.#random(scalarLen));
+        return ecdh;
+      } catch {
+        /* try another scalar */
+      }
+    }
+  }
+
+  loadSigningKey(key: string | Uint8Array): SigningKey {
+    let k: nc.KeyObject;
+    try {
+      k = typeof key === 'string'
+        ? nc.createPrivateKey(key)
+        : nc.createPrivateKey({ key: Buffer.from(key.buffer, key.byteOffset, key.byteLength), format: 'der', type: 'pkcs8' });
+    } catch (e) {
+      throw configError(`cannot read private key: ${(e as Error).message}`);
+    }
+    return new NodeSigningKey(k);
+  }
+
+  loadVerifyingKey(spki: Uint8Array): VerifyingKey {
+    const id = Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength).toString('base64');
+    const hit = this.#verifyCache.get(id);
+    if (hit !== undefined) return hit;
+    let k: nc.KeyObject;
+    try {
+      k = nc.createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    } catch (e) {
+      throw configError(`cannot read public key: ${(e as Error).message}`);
+    }
+    const v = new NodeVerifyingKey(k);
+    if (this.#verifyCache.size > 1024) this.#verifyCache.clear();
+    this.#verifyCache.set(id, v);
+    return v;
+  }
+
+  equalSecret(a: Uint8Array, b: Uint8Array): boolean {
+    return a.length === b.length && nc.timingSafeEqual(a, b);
+  }
+}
+
+let defaultProvider: NodeCryptoProvider | undefined;
+/** The shared default provider (system randomness and clock). */
+export function getDefaultProvider(): NodeCryptoProvider {
+  defaultProvider ??= new NodeCryptoProvider();
+  return defaultProvider;
+}

@@ -1,0 +1,686 @@
+/**
+ * The sans-IO engine: bytes in, bytes out, events; synchronous, no sockets, timers or globals.
+ *
+ * Invariants of `process(input)` — one and only one of these happens:
+ *  - it returns a ProcessResult: `consumed` whole records were used; if the next record is incomplete, `missing`
+ *    says how many more bytes it needs and nothing of it was used;
+ *  - it throws a TlsError: the error is latched (every later call rethrows it without doing work), and the one
+ *    fatal alert to send is available from `takeAlert()` (never in reply to a received alert).
+ * After it returns, the engine holds no reference into `input`.
+ */
+import type { ConnectionInfo } from '../api/types.js';
+import { hex } from '../codec/bytes.js';
+import type { CryptoProvider } from '../crypto/provider.js';
+import type { SuiteInfo } from '../crypto/suites.js';
+import {
+  alertName,
+  alertReceived,
+  asTlsError,
+  closedError,
+  incompatible,
+  internalError,
+  limitExceeded,
+  misbehaved,
+  type TlsError,
+} from '../errors.js';
+import type { HandshakeContext } from '../handshake/context.js';
+import {
+  MAX_CCS,
+  MAX_CIPHERTEXT_12,
+  MAX_CIPHERTEXT_13,
+  MAX_EMPTY_RECORDS,
+  MAX_KEY_UPDATES,
+  MAX_PLAINTEXT,
+  MAX_POST_HANDSHAKE_MESSAGES,
+  MAX_WARNING_ALERTS,
+  SEQ_SOFT_LIMIT,
+} from '../limits.js';
+import { DirectionState } from '../record/protection.js';
+import { HandshakeJoiner } from '../record/handshake-joiner.js';
+import { trafficKeys, exportKeyingMaterial13 } from '../tls13/key-schedule.js';
+import { clientHandle13, sendKeyUpdate, startClient13, Tls12Selected, type ClientCx, type ClientState13 } from '../tls13/client.js';
+import { offersTls13, requestClientCertificate, serverHandle13, serverHandleClientHello13, type ServerCx, type ServerState13 } from '../tls13/server.js';
+import type { TrafficState } from '../tls13/traffic.js';
+import { decodeClientHello } from '../wire/client-hello.js';
+import type { HandshakeMessage } from '../wire/handshake.js';
+import { AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion } from '../wire/registry.js';
+import {
+  capabilities,
+  prepareClientConfig,
+  prepareServerConfig,
+  type PreparedClientConfig,
+  type PreparedServerConfig,
+} from './config.js';
+import type { EngineEvent, ProcessResult } from './events.js';
+import type { ClientOptions, ServerOptions, TraceEvent } from '../api/types.js';
+import { tls12Hooks } from './tls12-hooks.js';
+
+/** Options of one `process()` call. */
+export interface ProcessOptions {
+  /** Process at most this many records (DecryptMessage: 1). */
+  readonly maxRecords?: number;
+  /** Stop after the record that completed the handshake (SSPI: what follows is SECBUFFER_EXTRA). */
+  readonly stopAfterHandshake?: boolean;
+  /** Stop after a record that carried a post-handshake handshake message (SSPI: SEC_I_RENEGOTIATE). */
+  readonly stopAfterPostHandshake?: boolean;
+}
+
+/** Sizes for SSPI STREAM_SIZES, for the current write protection. */
+export interface StreamSizes {
+  readonly header: number;
+  readonly trailer: number;
+  readonly maximumMessage: number;
+  readonly buffers: number;
+  readonly blockSize: number;
+}
+
+/** The state machine behind the engine: TLS 1.3 client/server, or TLS 1.2 ones (tls12/ provides them). */
+export type MachineState =
+  | { readonly proto: 'c13'; readonly s: ClientState13 }
+  | { readonly proto: 's13'; readonly s: ServerState13 }
+  | { readonly proto: 'tls12'; readonly s: Tls12Machine };
+
+/** The contract the TLS 1.2 state machines implement (src/tls12). */
+export interface Tls12Machine {
+  readonly stateName: string;
+  readonly isTraffic: boolean;
+  readonly info: ConnectionInfo | undefined;
+  handle(m: HandshakeMessage, cx: HandshakeContext): Tls12Machine;
+  /** A change_cipher_spec record arrived. */
+  changeCipherSpec(cx: HandshakeContext): Tls12Machine;
+  exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Uint8Array;
+}
+
+const CCS_RECORD = new Uint8Array([ContentType.ChangeCipherSpec, 3, 3, 0, 1, 1]);
+
+/** The sans-IO TLS engine for one connection. */
+export class TlsEngine {
+  readonly side: 'client' | 'server';
+  readonly #config: PreparedClientConfig | PreparedServerConfig;
+  readonly #p: CryptoProvider;
+  #m: MachineState;
+  readonly #read = new DirectionState();
+  readonly #write = new DirectionState();
+  readonly #joiner = new HandshakeJoiner();
+  #readEpoch = 0;
+  #out: Uint8Array[] = [];
+  #pendingHs: Uint8Array[] = [];
+  #events: EngineEvent[] = [];
+  #plaintext: Uint8Array[] = [];
+  #failed: TlsError | undefined;
+  #alert: Uint8Array | null = null;
+  #peerClosed = false;
+  #closed = false;
+  #info: ConnectionInfo | undefined;
+  #peerRecordLimit = MAX_PLAINTEXT;
+  #skipEarlyData = false;
+  #skippedEarly = 0;
+  #emptyRecords = 0;
+  #ccsCount = 0;
+  #warnings = 0;
+  #keyUpdates = 0;
+  #postHandshake = 0;
+  #started = false;
+  #version: number | undefined;
+  readonly #cx: ClientCx | ServerCx;
+  #clientRandom: Uint8Array | undefined;
+
+  constructor(config: PreparedClientConfig | PreparedServerConfig) {
+    this.#config = config;
+    this.#p = config.provider;
+    this.side = config.kind;
+    const self = this;
+    const base: HandshakeContext = {
+      provider: config.provider,
+      emit: (raw, name, fields) => {
+        this.#pendingHs.push(raw);
+        this.#trace({ direction: 'sent', message: name, fields: fields ?? {} });
+      },
+      sendChangeCipherSpec: () => {
+        this.#flushHandshake();
+        this.#out.push(CCS_RECORD.slice());
+      },
+      installReadKeys13: (suite, secret) => this.#installRead13(suite, secret),
+      installWriteKeys13: (suite, secret) => this.#installWrite13(suite, secret),
+      installReadKeys12: (suite, key, iv) => {
+        this.#read.install12(this.#p, suite, key, iv);
+        this.#readEpoch++;
+      },
+      installWriteKeys12: (suite, key, iv) => {
+        this.#flushHandshake();
+        this.#write.install12(this.#p, suite, key, iv);
+      },
+      event: (e) => this.#events.push(e),
+      keyLog: (label, clientRandom, secret) => {
+        this.#config.keyLog?.(`${label} ${hex(clientRandom)} ${hex(secret)}`);
+      },
+      traceReceived: (name, fields) => this.#trace({ direction: 'received', message: name, fields: fields ?? {} }),
+      setPeerRecordSizeLimit: (limit) => {
+        this.#peerRecordLimit = Math.min(MAX_PLAINTEXT, limit);
+      },
+      setSkipEarlyData: (on) => {
+        this.#skipEarlyData = on;
+      },
+    };
+    this.#cx = { ...base, config } as ClientCx | ServerCx;
+    void self;
+    this.#m = config.kind === 'client'
+      ? { proto: 'c13', s: { kind: 'ExpectServerHello', offer: undefined as never, transcript: undefined as never, hrr: undefined } }
+      : { proto: 's13', s: { kind: 'ExpectClientHello' } };
+  }
+
+  #trace(e: TraceEvent): void {
+    this.#config.trace?.(e);
+  }
+
+  #installRead13(suite: SuiteInfo, secret: Uint8Array): void {
+    const k = trafficKeys(this.#p, suite, secret);
+    this.#read.install13(this.#p, suite, k.key, k.iv);
+    this.#readEpoch++;
+  }
+
+  #installWrite13(suite: SuiteInfo, secret: Uint8Array): void {
+    this.#flushHandshake();
+    const k = trafficKeys(this.#p, suite, secret);
+    this.#write.install13(this.#p, suite, k.key, k.iv);
+  }
+
+  /** Fragment and seal the queued handshake messages under the current write protection. */
+  #flushHandshake(): void {
+    if (this.#pendingHs.length === 0) return;
+    const total = this.#pendingHs.reduce((n, m) => n + m.length, 0);
+    const all = new Uint8Array(total);
+    let at = 0;
+    for (const m of this.#pendingHs) {
+      all.set(m, at);
+      at += m.length;
+    }
+    this.#pendingHs = [];
+    const max = this.#write.mode === 'none' ? MAX_PLAINTEXT : this.#peerRecordLimit;
+    for (let off = 0; off < all.length; off += max) {
+      const frag = all.subarray(off, Math.min(all.length, off + max));
+      const rec = this.#write.seal(ContentType.Handshake, frag);
+      // RFC 8446 §5.1: legacy_record_version 0x0301 is allowed for the initial ClientHello.
+      if (this.#write.mode === 'none' && this.side === 'client' && this.#version === undefined) rec[2] = 1;
+      this.#out.push(rec);
+    }
+  }
+
+  #takeOut(): Uint8Array {
+    this.#flushHandshake();
+    if (this.#out.length === 0) return new Uint8Array(0);
+    if (this.#out.length === 1) {
+      const o = this.#out[0] as Uint8Array;
+      this.#out = [];
+      return o;
+    }
+    const total = this.#out.reduce((n, m) => n + m.length, 0);
+    const all = new Uint8Array(total);
+    let at = 0;
+    for (const m of this.#out) {
+      all.set(m, at);
+      at += m.length;
+    }
+    this.#out = [];
+    return all;
+  }
+
+  #fail(e: unknown, sendAlert: boolean): TlsError {
+    const err = asTlsError(e);
+    if (this.#failed !== undefined) return this.#failed;
+    this.#failed = err;
+    this.#pendingHs = [];
+    this.#out = [];
+    if (sendAlert && err.kind !== 'AlertReceived' && err.kind !== 'Closed') {
+      try {
+        this.#alert = this.#write.seal(ContentType.Alert, new Uint8Array([AlertLevel.Fatal, err.alertCode]));
+        err.alertSent = true;
+      } catch {
+        this.#alert = null;
+      }
+    }
+    return err;
+  }
+
+  /** The first error, if the connection has failed. */
+  get failed(): TlsError | undefined {
+    return this.#failed;
+  }
+
+  /** The fatal alert record to send after a failure (once), or null. */
+  takeAlert(): Uint8Array | null {
+    const a = this.#alert;
+    this.#alert = null;
+    return a;
+  }
+
+  /** Name of the current state, e.g. 'ExpectFinished' or 'Traffic'. */
+  get stateName(): string {
+    if (this.#failed !== undefined) return 'Failed';
+    if (this.#closed && this.#peerClosed) return 'Closed';
+    const m = this.#m;
+    return m.proto === 'tls12' ? m.s.stateName : m.s.kind;
+  }
+
+  /** Whether application data can flow. */
+  get isEstablished(): boolean {
+    const m = this.#m;
+    return this.#failed === undefined && (m.proto === 'tls12' ? m.s.isTraffic : m.s.kind === 'Traffic');
+  }
+
+  get isHandshaking(): boolean {
+    return this.#failed === undefined && !this.isEstablished;
+  }
+
+  /** The peer sent close_notify. */
+  get peerClosed(): boolean {
+    return this.#peerClosed;
+  }
+
+  /** We sent close_notify. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** What was negotiated, once established. */
+  get info(): ConnectionInfo | undefined {
+    return this.#info;
+  }
+
+  /** The negotiated protocol version (0x0304 / 0x0303), once known. */
+  get version(): number | undefined {
+    return this.#version;
+  }
+
+  /** Client: the first flight. Server: nothing (empty). Call once, before `process`. */
+  start(): Uint8Array {
+    if (this.#started) throw internalError('start() called twice');
+    this.#started = true;
+    if (this.side === 'server') return new Uint8Array(0);
+    try {
+      const cx = this.#cx as ClientCx;
+      const s = startClient13(cx, capabilities.tls12 && cx.config.minVersion <= ProtocolVersion.TLS12);
+      if (s.kind === 'ExpectServerHello') this.#clientRandom = s.offer.random;
+      this.#m = { proto: 'c13', s };
+      return this.#takeOut();
+    } catch (e) {
+      throw this.#fail(e, false);
+    }
+  }
+
+  /** Feed received bytes. See the class comment for the contract. */
+  process(input: Uint8Array, opts: ProcessOptions = {}): ProcessResult {
+    if (this.#failed !== undefined) throw this.#failed;
+    if (!this.#started) {
+      if (this.side === 'client') throw internalError('process() before start()');
+      this.#started = true;
+    }
+    const maxRecords = opts.maxRecords ?? Number.MAX_SAFE_INTEGER;
+    let offset = 0;
+    let records = 0;
+    let missing: number | undefined;
+    try {
+      while (offset < input.length && records < maxRecords) {
+        if (this.#peerClosed) {
+          // RFC 8446 §6.1: data after close_notify is ignored.
+          offset = input.length;
+          break;
+        }
+        const have = input.length - offset;
+        if (have < 5) {
+          missing = 5 - have;
+          break;
+        }
+        const type = input[offset] as number;
+        const len = ((input[offset + 3] as number) << 8) | (input[offset + 4] as number);
+        this.#checkHeader(type, input[offset + 1] as number, len);
+        if (have < 5 + len) {
+          missing = 5 + len - have;
+          break;
+        }
+        const wasHandshaking = this.isHandshaking;
+        const postBefore = this.#postHandshake;
+        this.#record(type, input.subarray(offset, offset + 5), input.subarray(offset + 5, offset + 5 + len));
+        offset += 5 + len;
+        records++;
+        if (opts.stopAfterHandshake === true && wasHandshaking && this.isEstablished) break;
+        if (opts.stopAfterPostHandshake === true && this.#postHandshake !== postBefore) break;
+      }
+    } catch (e) {
+      throw this.#fail(e, true);
+    }
+    const result: ProcessResult = {
+      consumed: offset,
+      ...(missing !== undefined ? { missing } : {}),
+      output: this.#takeOut(),
+      plaintext: this.#plaintext,
+      events: this.#events,
+    };
+    this.#plaintext = [];
+    this.#events = [];
+    return result;
+  }
+
+  #checkHeader(type: number, major: number, len: number): void {
+    if (type < ContentType.ChangeCipherSpec || type > ContentType.ApplicationData) {
+      throw misbehaved('InvalidContentType', { detail: `record type ${type}` });
+    }
+    if (major !== 3) throw misbehaved('InvalidContentType', { alert: 'protocol_version', detail: 'record version' });
+    const limit = this.#read.mode === 'none' ? MAX_PLAINTEXT : this.#read.mode === 'tls13' ? MAX_CIPHERTEXT_13 : MAX_CIPHERTEXT_12;
+    // The 1.3 CCS and plaintext alerts arrive unprotected even when keys are active: their own limit.
+    if (len > limit) throw limitExceeded('RecordOverflow', { detail: `record of ${len} bytes` });
+  }
+
+  #record(type: number, header: Uint8Array, body: Uint8Array): void {
+    const tls13 = this.#version === ProtocolVersion.TLS13 || this.#version === undefined;
+    if (type === ContentType.ChangeCipherSpec && (tls13 || this.#m.proto !== 'tls12')) {
+      this.#ccs13(body);
+      return;
+    }
+    if (type === ContentType.ChangeCipherSpec) {
+      // TLS 1.2: the real ChangeCipherSpec.
+      if (body.length !== 1 || body[0] !== 1) throw misbehaved('InvalidChangeCipherSpec');
+      if (!this.#joiner.isEmpty) throw misbehaved('KeyChangeNotOnRecordBoundary');
+      const m = this.#m;
+      if (m.proto !== 'tls12') throw misbehaved('IllegalChangeCipherSpec');
+      this.#m = { proto: 'tls12', s: m.s.changeCipherSpec(this.#cx) };
+      return;
+    }
+    let plain;
+    if (this.#read.mode === 'tls13' && type === ContentType.Alert && this.isHandshaking && this.#readEpoch > 0 && body.length === 2) {
+      // A plaintext alert during the handshake (e.g. the peer could not decrypt): accept it as such.
+      plain = { type, fragment: body.slice() };
+    } else {
+      try {
+        plain = this.#read.open(header, type, body);
+      } catch (e) {
+        if (this.#skipEarlyData && (e as TlsError).kind === 'BadRecordMac' && this.#skippedEarly + body.length <= 65536) {
+          // RFC 8446 §4.2.10: we declined 0-RTT; skip records that fail to deprotect with the handshake key.
+          this.#skippedEarly += body.length;
+          this.#read.seq--;
+          return;
+        }
+        throw e;
+      }
+    }
+    if (plain.fragment.length > MAX_PLAINTEXT) throw limitExceeded('RecordOverflow', { detail: 'plaintext over 2^14' });
+    const limit = this.#config.recordSizeLimit;
+    if (limit !== undefined && this.#read.mode !== 'none' && plain.fragment.length > limit - (this.#read.mode === 'tls13' ? 1 : 0)) {
+      throw limitExceeded('RecordOverflow', { detail: 'plaintext over our record_size_limit' });
+    }
+    switch (plain.type) {
+      case ContentType.Handshake:
+        this.#handshakeRecord(plain.fragment);
+        return;
+      case ContentType.Alert:
+        this.#alertRecord(plain.fragment);
+        return;
+      case ContentType.ApplicationData:
+        if (!this.#joiner.isEmpty) throw misbehaved('MessageInterleaved');
+        if (!this.isEstablished) throw misbehaved('ApplicationDataBeforeHandshake');
+        if (plain.fragment.length === 0) {
+          if (++this.#emptyRecords > MAX_EMPTY_RECORDS) throw limitExceeded('TooManyEmptyRecords');
+          return;
+        }
+        this.#emptyRecords = 0;
+        this.#keyUpdates = 0;
+        this.#postHandshake = 0;
+        this.#plaintext.push(plain.fragment);
+        return;
+      default:
+        // RFC 8446 §5: a protected change_cipher_spec (or any other type) is unexpected_message.
+        throw misbehaved('InvalidContentType', { detail: `inner content type ${plain.type}` });
+    }
+  }
+
+  #ccs13(body: Uint8Array): void {
+    // RFC 8446 §5 / D.4: a single-byte 0x01 CCS is ignored during the handshake, after the first ClientHello.
+    const afterFirstHello = this.side === 'client' || this.#m.proto !== 's13' || this.#m.s.kind !== 'ExpectClientHello';
+    if (!this.isHandshaking || !afterFirstHello) throw misbehaved('IllegalChangeCipherSpec');
+    if (body.length !== 1 || body[0] !== 1) throw misbehaved('InvalidChangeCipherSpec');
+    if (++this.#ccsCount > MAX_CCS) throw limitExceeded('TooManyChangeCipherSpecs');
+  }
+
+  #handshakeRecord(fragment: Uint8Array): void {
+    // RFC 8446 §5.1: zero-length handshake fragments are forbidden.
+    if (fragment.length === 0) throw misbehaved('InvalidContentType', { detail: 'empty handshake record' });
+    const epoch = this.#readEpoch;
+    const msgs = this.#joiner.push(fragment);
+    for (let i = 0; i < msgs.length; i++) {
+      const m = msgs[i] as HandshakeMessage;
+      this.#handshakeMessage(m);
+      // RFC 8446 §5.1: a key change must happen at a record boundary.
+      if (this.#readEpoch !== epoch && (i < msgs.length - 1 || !this.#joiner.isEmpty)) throw misbehaved('KeyChangeNotOnRecordBoundary');
+    }
+    if (this.#readEpoch !== epoch && !this.#joiner.isEmpty) throw misbehaved('KeyChangeNotOnRecordBoundary');
+  }
+
+  #handshakeMessage(msg: HandshakeMessage): void {
+    const wasEstablished = this.isEstablished;
+    if (wasEstablished) {
+      if (++this.#postHandshake > MAX_POST_HANDSHAKE_MESSAGES) throw limitExceeded('TooManyPostHandshakeMessages');
+      if (msg.type === HandshakeType.KeyUpdate && ++this.#keyUpdates > MAX_KEY_UPDATES) throw limitExceeded('TooManyKeyUpdates');
+    }
+    const m = this.#m;
+    switch (m.proto) {
+      case 'c13': {
+        const next = clientHandle13(m.s, msg, this.#cx as ClientCx);
+        if (next instanceof Tls12Selected) {
+          const hooks = tls12Hooks.client;
+          if (hooks === undefined) throw incompatible('NoCommonVersion');
+          this.#version = ProtocolVersion.TLS12;
+          this.#m = { proto: 'tls12', s: hooks(next, this.#cx as ClientCx) };
+        } else {
+          if (next.kind === 'ExpectEncryptedExtensions') this.#version = ProtocolVersion.TLS13;
+          this.#m = { proto: 'c13', s: next };
+        }
+        break;
+      }
+      case 's13': {
+        if (m.s.kind === 'ExpectClientHello') {
+          if (msg.type !== HandshakeType.ClientHello) throw misbehaved('InvalidContentType', { alert: 'unexpected_message', detail: 'expected ClientHello' });
+          const hello = decodeClientHello(msg.body);
+          const cfg = this.#config as PreparedServerConfig;
+          if (cfg.maxVersion >= ProtocolVersion.TLS13 && offersTls13(hello)) {
+            this.#version = ProtocolVersion.TLS13;
+            this.#m = { proto: 's13', s: serverHandleClientHello13(this.#cx as ServerCx, hello, msg) };
+          } else {
+            const hooks = tls12Hooks.server;
+            if (hooks === undefined || cfg.minVersion > ProtocolVersion.TLS12 || hello.legacyVersion < ProtocolVersion.TLS12) {
+              throw incompatible(hello.legacyVersion < ProtocolVersion.TLS12 ? 'ObsoleteVersion' : 'NoCommonVersion');
+            }
+            this.#version = ProtocolVersion.TLS12;
+            this.#m = { proto: 'tls12', s: hooks(hello, msg, this.#cx as ServerCx) };
+          }
+        } else {
+          this.#m = { proto: 's13', s: serverHandle13(m.s, msg, this.#cx as ServerCx) };
+        }
+        break;
+      }
+      case 'tls12':
+        this.#m = { proto: 'tls12', s: m.s.handle(msg, this.#cx) };
+        break;
+    }
+    if (wasEstablished) this.#events.push({ type: 'PostHandshake', message: String(msg.type) });
+    if (!wasEstablished && this.isEstablished) {
+      const info = this.#trafficInfo();
+      this.#info = info;
+      if (info !== undefined) this.#events.push({ type: 'HandshakeComplete', info });
+    } else if (wasEstablished) {
+      const info = this.#trafficInfo();
+      if (info !== undefined) this.#info = info;
+    }
+  }
+
+  #trafficInfo(): ConnectionInfo | undefined {
+    const m = this.#m;
+    if (m.proto === 'tls12') return m.s.info;
+    return m.s.kind === 'Traffic' ? m.s.traffic.info : undefined;
+  }
+
+  #alertRecord(fragment: Uint8Array): void {
+    if (!this.#joiner.isEmpty) throw misbehaved('MessageInterleaved');
+    // RFC 8446 §6: an alert record is exactly two bytes.
+    if (fragment.length !== 2) throw misbehaved('InvalidContentType', { alert: 'decode_error', detail: 'alert length' });
+    const level = fragment[0] as number;
+    const desc = fragment[1] as number;
+    if (level !== AlertLevel.Warning && level !== AlertLevel.Fatal) throw misbehaved('UnexpectedAlertLevel');
+    if (desc === AlertDescription.close_notify) {
+      this.#peerClosed = true;
+      this.#events.push({ type: 'PeerClosed' });
+      return;
+    }
+    const tls13 = this.#version !== ProtocolVersion.TLS12;
+    // RFC 8446 §6.1: user_canceled is a warning; all other 1.3 alerts are fatal whatever their level.
+    if (level === AlertLevel.Warning && (desc === AlertDescription.user_canceled || !tls13)) {
+      if (++this.#warnings > MAX_WARNING_ALERTS) throw limitExceeded('TooManyWarningAlerts');
+      this.#events.push({ type: 'WarningAlert', description: desc });
+      return;
+    }
+    throw alertReceived(alertName(desc), desc);
+  }
+
+  #traffic(): TrafficState {
+    const m = this.#m;
+    if (m.proto === 'c13' && m.s.kind === 'Traffic') return m.s.traffic;
+    if (m.proto === 's13' && m.s.kind === 'Traffic') return m.s.traffic;
+    throw internalError('not a TLS 1.3 connection in traffic');
+  }
+
+  #setTraffic(t: TrafficState): void {
+    const m = this.#m;
+    if (m.proto === 'c13') this.#m = { proto: 'c13', s: { kind: 'Traffic', traffic: t } };
+    else if (m.proto === 's13') this.#m = { proto: 's13', s: { kind: 'Traffic', traffic: t } };
+  }
+
+  #checkWritable(): void {
+    if (this.#failed !== undefined) throw this.#failed;
+    if (this.#closed) throw closedError('close_notify already sent');
+    if (!this.isEstablished) throw internalError('the handshake is not complete');
+  }
+
+  /** Largest plaintext per record we may send. */
+  get maxFragment(): number {
+    return this.#peerRecordLimit;
+  }
+
+  /** Seal application data into records of at most 2^14 (or the peer's record_size_limit) bytes. */
+  seal(plaintext: Uint8Array): Uint8Array {
+    this.#checkWritable();
+    const max = this.#peerRecordLimit;
+    const n = Math.max(1, Math.ceil(plaintext.length / max));
+    const over = this.#write.overhead() + 5;
+    if (this.#version === ProtocolVersion.TLS13 && this.#write.seq + BigInt(n) >= SEQ_SOFT_LIMIT) this.updateKeysInto(false);
+    const pre = this.#takeOut();
+    const out = new Uint8Array(pre.length + plaintext.length + n * over);
+    out.set(pre, 0);
+    let at = pre.length;
+    for (let off = 0; off < plaintext.length || (off === 0 && plaintext.length === 0); off += max) {
+      at += this.#write.sealInto(ContentType.ApplicationData, plaintext.subarray(off, Math.min(plaintext.length, off + max)), out, at);
+      if (plaintext.length === 0) break;
+    }
+    return at === out.length ? out : out.subarray(0, at);
+  }
+
+  /** Seal exactly one record (≤ maxFragment bytes): SSPI EncryptMessage. */
+  sealRecord(plaintext: Uint8Array): Uint8Array {
+    this.#checkWritable();
+    if (plaintext.length > this.#peerRecordLimit) throw internalError('record plaintext too large');
+    return this.#write.seal(ContentType.ApplicationData, plaintext);
+  }
+
+  /** STREAM_SIZES for the current protection. */
+  streamSizes(): StreamSizes {
+    const tls13 = this.#write.mode === 'tls13';
+    const explicit = this.#write.suite?.explicitNonceLen ?? 0;
+    return {
+      header: tls13 ? 5 : 5 + explicit,
+      trailer: tls13 ? 17 : 16,
+      maximumMessage: this.#peerRecordLimit,
+      buffers: 4,
+      blockSize: 1,
+    };
+  }
+
+  /** Queue close_notify (after all data sealed so far) and return it. */
+  close(): Uint8Array {
+    if (this.#failed !== undefined) throw this.#failed;
+    if (this.#closed) return new Uint8Array(0);
+    this.#closed = true;
+    const pre = this.#takeOut();
+    const rec = this.#write.seal(ContentType.Alert, new Uint8Array([AlertLevel.Warning, AlertDescription.close_notify]));
+    if (pre.length === 0) return rec;
+    const out = new Uint8Array(pre.length + rec.length);
+    out.set(pre, 0);
+    out.set(rec, pre.length);
+    return out;
+  }
+
+  /** Send an alert on the application's behalf (SSPI SCHANNEL_ALERT). A fatal one ends the connection. */
+  sendAlert(description: number, fatal: boolean): Uint8Array {
+    if (this.#failed !== undefined) throw this.#failed;
+    const rec = this.#write.seal(ContentType.Alert, new Uint8Array([fatal ? AlertLevel.Fatal : AlertLevel.Warning, description]));
+    if (fatal) {
+      this.#failed = closedError(`fatal alert ${alertName(description) ?? description} sent by the application`);
+    }
+    return rec;
+  }
+
+  /** Pending output (after start(), process(), updateKeys...). */
+  takeOutput(): Uint8Array {
+    return this.#takeOut();
+  }
+
+  /** TLS 1.3 KeyUpdate: returns the record to send. */
+  updateKeys(requestPeer: boolean): Uint8Array {
+    this.#checkWritable();
+    this.updateKeysInto(requestPeer);
+    return this.#takeOut();
+  }
+
+  /** @internal Queue a KeyUpdate without taking the output. */
+  updateKeysInto(requestPeer: boolean): void {
+    if (this.#version !== ProtocolVersion.TLS13) throw internalError('KeyUpdate needs TLS 1.3');
+    this.#setTraffic(sendKeyUpdate(this.#traffic(), this.#cx, this.side, requestPeer));
+    this.#flushHandshake();
+  }
+
+  /** Server, TLS 1.3: request a client certificate after the handshake (RFC 8446 §4.6.2). */
+  requestClientCertificate(): Uint8Array {
+    this.#checkWritable();
+    if (this.side !== 'server' || this.#version !== ProtocolVersion.TLS13) throw internalError('post-handshake auth needs a TLS 1.3 server');
+    this.#setTraffic(requestClientCertificate(this.#cx as ServerCx, this.#traffic()));
+    return this.#takeOut();
+  }
+
+  /** TLS exporter (RFC 8446 §7.5 / RFC 5705). */
+  exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Uint8Array {
+    if (!this.isEstablished) throw internalError('the handshake is not complete');
+    const m = this.#m;
+    if (m.proto === 'tls12') return m.s.exportKeyingMaterial(label, context, length);
+    const t = this.#traffic();
+    return exportKeyingMaterial13(this.#p, t.suite, t.exporterSecret, label, context, length);
+  }
+
+  /** The client random (for key logs). */
+  get clientRandom(): Uint8Array | undefined {
+    return this.#clientRandom;
+  }
+
+  /** Our own certificate chain used in this connection (server: the chosen chain; client: the one sent). */
+  get localCertificates(): readonly Uint8Array[] {
+    const m = this.#m;
+    if (m.proto !== 'tls12' && m.s.kind === 'Traffic') return m.s.traffic.localChain;
+    return [];
+  }
+}
+
+/** A server engine for one connection. Prepared configs can be shared by many engines. */
+export function createServerEngine(options: ServerOptions | PreparedServerConfig): TlsEngine {
+  return new TlsEngine('kind' in options ? options : prepareServerConfig(options));
+}
+
+/** A client engine for one connection; call `start()` for the ClientHello. */
+export function createClientEngine(options: ClientOptions | PreparedClientConfig): TlsEngine {
+  return new TlsEngine('kind' in options ? options : prepareClientConfig(options));
+}

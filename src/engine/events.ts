@@ -1,0 +1,42 @@
+/** Events the engine reports from `process()`. */
+import type { ConnectionInfo } from '../api/types.js';
+
+/** A NewSessionTicket the client can store and offer later (opaque to callers). */
+export interface SessionTicket {
+  readonly serverName: string;
+  /** Serialised session state (suite, secret, ticket, lifetime, age add, peer chain); pass back as `session`. */
+  readonly data: Uint8Array;
+  /** Expiry, ms since epoch. */
+  readonly expiresAt: number;
+}
+
+export type EngineEvent =
+  | { readonly type: 'HandshakeComplete'; readonly info: ConnectionInfo }
+  /** The peer sent close_notify (edge-triggered: reported once). */
+  | { readonly type: 'PeerClosed' }
+  /** The peer updated its sending keys; `requested` says whether we answered with our own update. */
+  | { readonly type: 'KeyUpdated'; readonly requested: boolean }
+  /** The client received a ticket. */
+  | { readonly type: 'NewTicket'; readonly ticket: SessionTicket }
+  /** A post-handshake handshake message arrived (SSPI reports SEC_I_RENEGOTIATE for these). */
+  | { readonly type: 'PostHandshake'; readonly message: string }
+  /** A warning alert other than close_notify arrived (TLS 1.2 user_canceled, no_renegotiation, ...). */
+  | { readonly type: 'WarningAlert'; readonly description: number }
+  /** Post-handshake client authentication finished on the server side. */
+  | { readonly type: 'PeerCertificateUpdated'; readonly chain: readonly Uint8Array[] };
+
+/**
+ * The result of one `process()` call. Returned arrays are fresh: they never alias the caller's input, and stay
+ * valid after the next call.
+ */
+export interface ProcessResult {
+  /** Input bytes used. The rest (`input.length - consumed`) is for the next call (SSPI: SECBUFFER_EXTRA). */
+  readonly consumed: number;
+  /** Set when the next record is incomplete: bytes still needed to complete it (SSPI: SECBUFFER_MISSING). */
+  readonly missing?: number;
+  /** Bytes to send to the peer (handshake flight, KeyUpdate, alert, ...). May be empty. */
+  readonly output: Uint8Array;
+  /** Application data received, in order. */
+  readonly plaintext: readonly Uint8Array[];
+  readonly events: readonly EngineEvent[];
+}

@@ -1,0 +1,30 @@
+/**
+ * What a handshake handler may do to the connection: side effects go through this context, never globals
+ * (DESIGN C.5 rule 5), so the engine controls the order of key changes relative to output.
+ */
+import type { CryptoProvider } from '../crypto/provider.js';
+import type { SuiteInfo } from '../crypto/suites.js';
+import type { EngineEvent } from '../engine/events.js';
+
+export interface HandshakeContext {
+  readonly provider: CryptoProvider;
+  /** Queue a handshake message (raw, framed) under the current write protection. */
+  emit(raw: Uint8Array, name: string, fields?: Readonly<Record<string, string | number | boolean | readonly string[]>>): void;
+  /** Queue a plaintext change_cipher_spec record (middlebox compatibility, RFC 8446 D.4). */
+  sendChangeCipherSpec(): void;
+  /** TLS 1.3: protect the read / write direction with keys from `secret`. */
+  installReadKeys13(suite: SuiteInfo, secret: Uint8Array): void;
+  installWriteKeys13(suite: SuiteInfo, secret: Uint8Array): void;
+  /** TLS 1.2: install AEAD keys for a direction. */
+  installReadKeys12(suite: SuiteInfo, key: Uint8Array, iv: Uint8Array): void;
+  installWriteKeys12(suite: SuiteInfo, key: Uint8Array, iv: Uint8Array): void;
+  event(e: EngineEvent): void;
+  /** NSS key log line: `label clientRandomHex secretHex`. */
+  keyLog(label: string, clientRandom: Uint8Array, secret: Uint8Array): void;
+  /** Trace a received message (sent ones are traced by `emit`). */
+  traceReceived(name: string, fields?: Readonly<Record<string, string | number | boolean | readonly string[]>>): void;
+  /** The peer's record_size_limit (RFC 8449), once known. */
+  setPeerRecordSizeLimit(limit: number): void;
+  /** Whether this handshake allowed the peer's records to be skipped as declined early data. */
+  setSkipEarlyData(on: boolean): void;
+}

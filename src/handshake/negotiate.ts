@@ -1,0 +1,66 @@
+/** Pure choices: version, suite, group, signature scheme, ALPN, certificate. No state, no crypto. */
+import type { SuiteInfo } from '../crypto/suites.js';
+import type { CertifiedKey } from '../engine/config.js';
+import { incompatible } from '../errors.js';
+
+/** Server preference: our first suite the client offered (unknown and GREASE ids are skipped). */
+export function chooseSuite(ours: readonly SuiteInfo[], offered: readonly number[], version: 'TLSv1.3' | 'TLSv1.2'): SuiteInfo | undefined {
+  for (const s of ours) if (s.version === version && offered.includes(s.id)) return s;
+  return undefined;
+}
+
+/** Server preference among the client's supported groups. */
+export function chooseGroup(ours: readonly number[], clientGroups: readonly number[]): number | undefined {
+  for (const g of ours) if (clientGroups.includes(g)) return g;
+  return undefined;
+}
+
+/** ALPN (RFC 7301 §3.2): server preference; no overlap → no_application_protocol. */
+export function chooseAlpn(ours: readonly string[] | undefined, offered: readonly string[] | undefined): string | null {
+  if (ours === undefined || offered === undefined) return null;
+  for (const p of ours) if (offered.includes(p)) return p;
+  throw incompatible('NoApplicationProtocol');
+}
+
+/** Does a certificate name (possibly `*.example.com`) cover `host`? One left-most wildcard label only. */
+export function nameMatches(pattern: string, host: string): boolean {
+  if (pattern === host) return true;
+  if (!pattern.startsWith('*.')) return false;
+  const suffix = pattern.slice(1); // ".example.com"
+  if (suffix.split('.').length < 3) return false; // never "*.com"
+  if (!host.endsWith(suffix)) return false;
+  const label = host.slice(0, host.length - suffix.length);
+  return label.length > 0 && !label.includes('.');
+}
+
+/**
+ * Choose the server's certificate: by SNI callback, then by name (exact before wildcard), preferring a key that can
+ * sign with a scheme the client offered; the first certificate is the default.
+ */
+export function chooseCertificate(
+  certs: readonly CertifiedKey[],
+  serverName: string | undefined,
+  clientSchemes: readonly number[],
+  callback: ((name: string) => number | undefined) | undefined,
+  tls12 = false,
+): { cert: CertifiedKey; scheme: number; matchedName: boolean } {
+  const canSign = (c: CertifiedKey): number | undefined => {
+    const mine = tls12 ? c.schemes12 : c.schemes13;
+    for (const s of clientSchemes) if (mine.includes(s)) return s;
+    return undefined;
+  };
+  const ordered: { c: CertifiedKey; matched: boolean }[] = [];
+  if (serverName !== undefined) {
+    const idx = callback?.(serverName);
+    const picked = idx !== undefined ? certs[idx] : undefined;
+    if (picked !== undefined) ordered.push({ c: picked, matched: true });
+    for (const c of certs) if (c.names.includes(serverName)) ordered.push({ c, matched: true });
+    for (const c of certs) if (c.names.some((n) => n.startsWith('*.') && nameMatches(n, serverName))) ordered.push({ c, matched: true });
+  }
+  for (const c of certs) ordered.push({ c, matched: false });
+  for (const { c, matched } of ordered) {
+    const scheme = canSign(c);
+    if (scheme !== undefined) return { cert: c, scheme, matchedName: matched };
+  }
+  throw incompatible('NoCommonSignatureScheme');
+}

@@ -1,0 +1,63 @@
+/**
+ * The handshake transcript. Before the cipher suite (and so the hash) is known, messages are buffered
+ * (TranscriptBuffer); then they are hashed incrementally (Transcript). Messages are hashed as received (their raw
+ * bytes), never re-encoded.
+ */
+import type { CryptoProvider, HashAlg, RunningHash } from '../crypto/provider.js';
+import { HandshakeType } from '../wire/registry.js';
+
+/** Messages seen before the hash is known. */
+export class TranscriptBuffer {
+  readonly #messages: Uint8Array[] = [];
+  add(message: Uint8Array): void {
+    this.#messages.push(message.slice());
+  }
+  /** The buffered messages (read-only use). */
+  get messages(): readonly Uint8Array[] {
+    return this.#messages;
+  }
+  /** Start hashing with `hash`, feeding what was buffered. */
+  toTranscript(p: CryptoProvider, hash: HashAlg): Transcript {
+    const t = new Transcript(p.createHash(hash));
+    for (const m of this.#messages) t.add(m);
+    return t;
+  }
+  /**
+   * RFC 8446 §4.4.1: after a HelloRetryRequest, ClientHello1 is replaced by message_hash (type 254, u24 length,
+   * Hash(ClientHello1)). Returns a transcript holding that synthetic message.
+   */
+  static hrrRollup(p: CryptoProvider, hash: HashAlg, hashLen: number, clientHello1: Uint8Array): Transcript {
+    const t = new Transcript(p.createHash(hash));
+    const h = p.hash(hash, clientHello1);
+    const synthetic = new Uint8Array(4 + hashLen);
+    synthetic[0] = HandshakeType.MessageHash;
+    synthetic[3] = hashLen;
+    synthetic.set(h, 4);
+    t.add(synthetic);
+    return t;
+  }
+}
+
+/** The running transcript hash. */
+export class Transcript {
+  readonly #h: RunningHash;
+  constructor(h: RunningHash) {
+    this.#h = h;
+  }
+  add(message: Uint8Array): void {
+    this.#h.update(message);
+  }
+  /** Hash of everything so far. */
+  current(): Uint8Array {
+    return this.#h.peek();
+  }
+  /** Hash of everything so far plus `extra`, without adding it (PSK binders). */
+  currentWith(extra: Uint8Array): Uint8Array {
+    const f = this.#h.fork();
+    f.update(extra);
+    return f.peek();
+  }
+  fork(): Transcript {
+    return new Transcript(this.#h.fork());
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Chain, CertificateVerify and Finished checks: the only module that mints proof tokens. `Traffic` states need
+ * all three, so a state machine cannot reach application data without having checked them.
+ */
+import type { CryptoProvider } from '../crypto/provider.js';
+import type { SuiteInfo } from '../crypto/suites.js';
+import { badCertificate, misbehaved, type BadCertificateReason } from '../errors.js';
+import { SignatureScheme } from '../wire/registry.js';
+import { parseCertificate } from '../x509/certificate.js';
+import type { ChainVerifier } from '../x509/chain.js';
+import { finishedVerifyData } from '../tls13/key-schedule.js';
+
+declare const proof: unique symbol;
+/** The peer's chain was checked (or checking was explicitly disabled). */
+export type CertVerified = { readonly [proof]: 'CertVerified' };
+/** The peer proved possession of its key (or authenticated by PSK). */
+export type SignatureVerified = { readonly [proof]: 'SignatureVerified' };
+/** The peer's Finished was correct. */
+export type FinishedVerified = { readonly [proof]: 'FinishedVerified' };
+
+const CERT = {} as CertVerified;
+const SIG = {} as SignatureVerified;
+const FIN = {} as FinishedVerified;
+
+export interface ChainCheck {
+  readonly verifier: ChainVerifier | null;
+  readonly time: number;
+  readonly serverName?: string | undefined;
+  readonly usage: 'serverAuth' | 'clientAuth';
+}
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/** Verify a peer chain; a failure is a TlsError with the validator's reason and its alert. */
+export function verifyPeerChain(chain: readonly Uint8Array[], c: ChainCheck): CertVerified {
+  if (c.verifier === null) return CERT;
+  const name = c.serverName;
+  const isIp = name !== undefined && (IPV4.test(name) || name.includes(':'));
+  const res = c.verifier.verify(chain, {
+    time: c.time,
+    usage: c.usage,
+    ...(name !== undefined && !isIp ? { serverName: name } : {}),
+    ...(name !== undefined && isIp ? { ipAddress: name } : {}),
+  });
+  if (!res.ok) throw badCertificate(res.reason as BadCertificateReason, { detail: res.detail });
+  return CERT;
+}
+
+/** Trust anchored by a resumed session's original authentication. */
+export function chainFromResumption(): CertVerified {
+  return CERT;
+}
+
+/** Authentication by a PSK whose binder was verified. */
+export function signatureFromPsk(): SignatureVerified {
+  return SIG;
+}
+
+/** No certificate was sent and none was required (client side of an optional client-auth server). */
+export function noClientCertificate(): CertVerified & SignatureVerified {
+  return {} as CertVerified & SignatureVerified;
+}
+
+/** The content covered by a TLS 1.3 CertificateVerify (RFC 8446 §4.4.3). */
+export function certificateVerifyContent(server: boolean, transcriptHash: Uint8Array): Uint8Array {
+  const ctx = new TextEncoder().encode(server ? 'TLS 1.3, server CertificateVerify' : 'TLS 1.3, client CertificateVerify');
+  const out = new Uint8Array(64 + ctx.length + 1 + transcriptHash.length);
+  out.fill(0x20, 0, 64);
+  out.set(ctx, 64);
+  out[64 + ctx.length] = 0;
+  out.set(transcriptHash, 65 + ctx.length);
+  return out;
+}
+
+/** Which TLS 1.3 schemes fit a public key algorithm (RFC 8446 §4.2.3). */
+export function schemeFitsKey(scheme: number, keyAlgorithm: string, tls12 = false): boolean {
+  switch (scheme) {
+    case SignatureScheme.ecdsa_secp256r1_sha256:
+      return keyAlgorithm === 'ec-p256';
+    case SignatureScheme.ecdsa_secp384r1_sha384:
+      return keyAlgorithm === 'ec-p384';
+    case SignatureScheme.ecdsa_secp521r1_sha512:
+      return keyAlgorithm === 'ec-p521';
+    case SignatureScheme.ed25519:
+      return keyAlgorithm === 'ed25519';
+    case SignatureScheme.rsa_pss_rsae_sha256:
+    case SignatureScheme.rsa_pss_rsae_sha384:
+    case SignatureScheme.rsa_pss_rsae_sha512:
+      return keyAlgorithm === 'rsa';
+    case SignatureScheme.rsa_pss_pss_sha256:
+    case SignatureScheme.rsa_pss_pss_sha384:
+    case SignatureScheme.rsa_pss_pss_sha512:
+      return keyAlgorithm === 'rsa-pss';
+    case SignatureScheme.rsa_pkcs1_sha256:
+    case SignatureScheme.rsa_pkcs1_sha384:
+    case SignatureScheme.rsa_pkcs1_sha512:
+      return tls12 && keyAlgorithm === 'rsa';
+    default:
+      return false;
+  }
+}
+
+/**
+ * Verify the peer's CertificateVerify: the scheme must be one we offered and fit the leaf's key
+ * (illegal_parameter otherwise), and the signature must verify (decrypt_error, RFC 8446 §4.4.3).
+ */
+export function verifyCertificateVerify13(
+  p: CryptoProvider,
+  leafDer: Uint8Array,
+  scheme: number,
+  signature: Uint8Array,
+  offered: readonly number[],
+  fromServer: boolean,
+  transcriptHash: Uint8Array,
+): SignatureVerified {
+  const leaf = parseCertificate(leafDer, p);
+  if (!offered.includes(scheme)) throw misbehaved('SignatureSchemeNotOffered');
+  if (!schemeFitsKey(scheme, leaf.publicKeyAlgorithm)) throw misbehaved('SignatureSchemeMismatchesKey');
+  const key = p.loadVerifyingKey(leaf.spki);
+  if (!key.verify(scheme, certificateVerifyContent(fromServer, transcriptHash), signature)) throw misbehaved('BadSignature');
+  return SIG;
+}
+
+/** Verify a signature over arbitrary content (TLS 1.2 ServerKeyExchange / CertificateVerify). */
+export function verifySignature12(
+  p: CryptoProvider,
+  leafDer: Uint8Array,
+  scheme: number,
+  content: Uint8Array,
+  signature: Uint8Array,
+  offered: readonly number[],
+): SignatureVerified {
+  const leaf = parseCertificate(leafDer, p);
+  if (!offered.includes(scheme)) throw misbehaved('SignatureSchemeNotOffered');
+  if (!schemeFitsKey(scheme, leaf.publicKeyAlgorithm, true)) throw misbehaved('SignatureSchemeMismatchesKey');
+  const key = p.loadVerifyingKey(leaf.spki);
+  if (!key.verify(scheme, content, signature)) throw misbehaved('BadSignature');
+  return SIG;
+}
+
+/** Verify a TLS 1.3 Finished in constant time (decrypt_error on mismatch, RFC 8446 §4.4.4). */
+export function verifyFinished13(
+  p: CryptoProvider,
+  suite: SuiteInfo,
+  baseKey: Uint8Array,
+  transcriptHash: Uint8Array,
+  received: Uint8Array,
+): FinishedVerified {
+  const expected = finishedVerifyData(p, suite, baseKey, transcriptHash);
+  if (!p.equalSecret(expected, received)) throw misbehaved('IncorrectFinished');
+  return FIN;
+}
+
+/** Verify a value computed elsewhere (TLS 1.2 verify_data) in constant time. */
+export function verifyEqualSecret(p: CryptoProvider, expected: Uint8Array, received: Uint8Array): FinishedVerified {
+  if (!p.equalSecret(expected, received)) throw misbehaved('IncorrectFinished');
+  return FIN;
+}

@@ -1,0 +1,40 @@
+/**
+ * Every limit on peer-controlled input, one documented constant each.
+ */
+
+/** RFC 8446 §5.1: TLSPlaintext.length MUST NOT exceed 2^14. */
+export const MAX_PLAINTEXT = 16384;
+/** RFC 8446 §5.2: TLSCiphertext.length MUST NOT exceed 2^14 + 256. */
+export const MAX_CIPHERTEXT_13 = 16384 + 256;
+/** RFC 5246 §6.2.3: TLSCiphertext.length MUST NOT exceed 2^14 + 2048. */
+export const MAX_CIPHERTEXT_12 = 16384 + 2048;
+/** Largest handshake message accepted (certificate chains included); Go uses 64 KiB for certificates, rustls 64 KiB. */
+export const MAX_HANDSHAKE_MESSAGE = 65536;
+/** Most extensions accepted in one message (far above any real ClientHello, ~20). */
+export const MAX_EXTENSIONS = 64;
+/** Most certificates accepted in a peer chain. */
+export const MAX_CHAIN_LENGTH = 10;
+/** Consecutive empty (zero-length) records tolerated; cf. BoringSSL's kMaxEmptyRecords = 32. */
+export const MAX_EMPTY_RECORDS = 32;
+/** Consecutive warning alerts tolerated (TLS 1.2 only); cf. BoringSSL's kMaxWarningAlerts = 4. */
+export const MAX_WARNING_ALERTS = 4;
+/** KeyUpdates accepted without application data in between; cf. BoringSSL's kMaxKeyUpdates = 32. */
+export const MAX_KEY_UPDATES = 32;
+/** Post-handshake messages (tickets, KeyUpdate) accepted without application data between them. */
+export const MAX_POST_HANDSHAKE_MESSAGES = 64;
+/** change_cipher_spec records tolerated during a TLS 1.3 handshake (RFC 8446 D.4 allows one; some send one per flight). */
+export const MAX_CCS = 2;
+/** Bytes of an incomplete handshake message buffered across records. */
+export const MAX_BUFFERED_HANDSHAKE = MAX_HANDSHAKE_MESSAGE + 4;
+/** Key shares accepted in one ClientHello. */
+export const MAX_KEY_SHARES = 16;
+/** PSK identities accepted in one ClientHello. */
+export const MAX_PSK_IDENTITIES = 16;
+/** ALPN protocols accepted in one ClientHello. */
+export const MAX_ALPN_PROTOCOLS = 32;
+/** Records sealed under one key before we KeyUpdate (TLS 1.3) — far below AES-GCM's 2^24.5 limit (RFC 8446 §5.5). */
+export const SEQ_SOFT_LIMIT = 2n ** 24n;
+/** Hard stop before the sequence number wraps. */
+export const SEQ_HARD_LIMIT = 2n ** 64n - 1n;
+/** Tickets received and kept per server name by the client's session cache. */
+export const MAX_TICKETS_PER_SERVER = 4;

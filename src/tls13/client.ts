@@ -1,0 +1,714 @@
+/**
+ * The TLS 1.3 client (RFC 8446 §2, §4): a discriminated union of states and one handler per state.
+ * Handlers never mutate the state they are given; the engine swaps in the returned one.
+ */
+import { concat, equalPublic, fromUtf8, hex } from '../codec/bytes.js';
+import { Writer, encode } from '../codec/writer.js';
+import type { KeyExchangeClient } from '../crypto/provider.js';
+import { suiteById, type SuiteInfo } from '../crypto/suites.js';
+import type { CertifiedKey, PreparedClientConfig } from '../engine/config.js';
+import type { ConnectionInfo } from '../api/types.js';
+import { decodeError, incompatible, misbehaved, unexpected } from '../errors.js';
+import type { HandshakeContext } from '../handshake/context.js';
+import { TranscriptBuffer, Transcript } from '../handshake/transcript.js';
+import {
+  chainFromResumption,
+  signatureFromPsk,
+  verifyCertificateVerify13,
+  verifyFinished13,
+  verifyPeerChain,
+  certificateVerifyContent,
+  type CertVerified,
+  type SignatureVerified,
+} from '../handshake/verify.js';
+import {
+  checkAllowed,
+  decodeAlpn,
+  decodeCertificateAuthorities,
+  decodeCookie,
+  decodeHrrKeyShare,
+  decodeRecordSizeLimit,
+  decodeSelectedPsk,
+  decodeServerKeyShare,
+  decodeServerVersion,
+  decodeU16List,
+  encodeAlpn,
+  encodeClientKeyShares,
+  encodeServerName,
+  encodeU16List,
+  findExtension,
+  type RawExtension,
+} from '../wire/extensions.js';
+import { decodeClientHello, encodeClientHello, type ClientHello } from '../wire/client-hello.js';
+import { decodeServerHello, isHelloRetryRequest, DOWNGRADE_TLS11, DOWNGRADE_TLS12, type ServerHello } from '../wire/server-hello.js';
+import {
+  decodeCertificate13,
+  decodeCertificateRequest13,
+  decodeCertificateVerify,
+  encodeCertificate13,
+  encodeCertificateVerify,
+  type CertificateRequest13,
+} from '../wire/certificate.js';
+import { decodeEncryptedExtensions, decodeKeyUpdate, decodeNewSessionTicket13, encodeFinished } from '../wire/tls13-messages.js';
+import type { HandshakeMessage } from '../wire/handshake.js';
+import { ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, nameOf, CipherSuite, SignatureScheme } from '../wire/registry.js';
+import {
+  EarlySecret,
+  HandshakeSecret,
+  finishedVerifyData,
+  hkdfExpandLabel,
+  ticketPsk,
+  Label,
+} from './key-schedule.js';
+import { encodeClientSession, decodeClientSession, type ClientSession } from './tickets.js';
+import type { TrafficState } from './traffic.js';
+
+/** What the client offered in its first ClientHello (kept for checking the server's answers). */
+interface Offer {
+  readonly random: Uint8Array;
+  readonly sessionId: Uint8Array;
+  readonly suites: readonly number[];
+  readonly shares: ReadonlyMap<number, KeyExchangeClient>;
+  readonly extensions: ReadonlySet<number>;
+  readonly alpn: readonly string[] | undefined;
+  readonly serverName: string | undefined;
+  readonly session: ClientSession | undefined;
+  readonly clientHello: Uint8Array;
+  readonly tls12: boolean;
+}
+
+export type ClientState13 =
+  | { readonly kind: 'ExpectServerHello'; readonly offer: Offer; readonly transcript: TranscriptBuffer | Transcript; readonly hrr: { readonly suite: SuiteInfo; readonly group: number } | undefined }
+  | {
+      readonly kind: 'ExpectEncryptedExtensions';
+      readonly offer: Offer;
+      readonly hs: Hs;
+      readonly resumed: ClientSession | undefined;
+    }
+  | { readonly kind: 'ExpectCertificateOrCertificateRequest'; readonly offer: Offer; readonly hs: Hs; readonly ee: EeInfo }
+  | { readonly kind: 'ExpectCertificate'; readonly offer: Offer; readonly hs: Hs; readonly ee: EeInfo; readonly certRequest: CertificateRequest13 }
+  | {
+      readonly kind: 'ExpectCertificateVerify';
+      readonly offer: Offer;
+      readonly hs: Hs;
+      readonly ee: EeInfo;
+      readonly certRequest: CertificateRequest13 | undefined;
+      readonly chain: readonly Uint8Array[];
+      readonly certVerified: CertVerified;
+    }
+  | {
+      readonly kind: 'ExpectFinished';
+      readonly offer: Offer;
+      readonly hs: Hs;
+      readonly ee: EeInfo;
+      readonly certRequest: CertificateRequest13 | undefined;
+      readonly chain: readonly Uint8Array[];
+      readonly certVerified: CertVerified;
+      readonly sigVerified: SignatureVerified;
+    }
+  | { readonly kind: 'Traffic'; readonly traffic: TrafficState };
+
+/** Handshake-stage key material shared by the middle states. */
+interface Hs {
+  readonly suite: SuiteInfo;
+  readonly transcript: Transcript;
+  readonly handshakeSecret: HandshakeSecret;
+  readonly clientHsSecret: Uint8Array;
+  readonly serverHsSecret: Uint8Array;
+  readonly group: number | undefined;
+  readonly helloRetry: boolean;
+  readonly resumed: ClientSession | undefined;
+}
+
+interface EeInfo {
+  readonly alpn: string | null;
+  readonly serverNameAcked: boolean;
+}
+
+export interface ClientCx extends HandshakeContext {
+  readonly config: PreparedClientConfig;
+}
+
+const TLS13 = ProtocolVersion.TLS13;
+
+function trace(cx: ClientCx, m: HandshakeMessage, fields?: Readonly<Record<string, string | number | boolean | readonly string[]>>): void {
+  cx.traceReceived(nameOf(HandshakeType, m.type), fields);
+}
+
+/** Build the extensions of a ClientHello (the PSK extension, if any, is added by the caller last). */
+function clientExtensions(
+  cfg: PreparedClientConfig,
+  shares: readonly KeyExchangeClient[],
+  cookie: Uint8Array | undefined,
+  offerPsk: boolean,
+  tls12: boolean,
+): RawExtension[] {
+  const exts: RawExtension[] = [];
+  const add = (type: number, body: (w: Writer) => void): void => {
+    exts.push({ type, data: encode(body) });
+  };
+  const sni = cfg.serverName;
+  if (sni !== undefined && !/^[\d.]+$/.test(sni) && !sni.includes(':')) add(ExtensionType.server_name, encodeServerName(sni));
+  if (tls12) {
+    add(ExtensionType.extended_master_secret, () => {});
+    add(ExtensionType.renegotiation_info, (w) => w.u8(0));
+    add(ExtensionType.ec_point_formats, (w) => w.vec8((w) => w.u8(0)));
+    add(ExtensionType.session_ticket, () => {});
+  }
+  add(ExtensionType.supported_groups, encodeU16List(cfg.groups));
+  add(ExtensionType.signature_algorithms, encodeU16List(cfg.signatureSchemes));
+  const versions = tls12 ? [TLS13, ProtocolVersion.TLS12] : [TLS13];
+  if (cfg.maxVersion >= TLS13) {
+    add(ExtensionType.supported_versions, (w) => w.vec8((w) => { for (const v of versions) w.u16(v); }));
+    add(ExtensionType.key_share, encodeClientKeyShares(shares.map((s) => ({ group: s.group, keyExchange: s.publicKey }))));
+    add(ExtensionType.psk_key_exchange_modes, (w) => w.vec8((w) => w.u8(1)));
+  }
+  if (cookie !== undefined) add(ExtensionType.cookie, (w) => w.vec16((w) => w.bytes(cookie)));
+  if (cfg.alpn !== undefined) add(ExtensionType.application_layer_protocol_negotiation, encodeAlpn(cfg.alpn));
+  if (cfg.recordSizeLimit !== undefined) add(ExtensionType.record_size_limit, (w) => w.u16(cfg.recordSizeLimit as number));
+  if (cfg.clientCertificate !== undefined) add(ExtensionType.post_handshake_auth, () => {});
+  add(ExtensionType.status_request, (w) => w.u8(1).u16(0).u16(0));
+  void offerPsk;
+  return exts;
+}
+
+/** Build the pre_shared_key extension with a zero binder, for later patching. */
+function pskExtension(session: ClientSession, now: number, hashLen: number): RawExtension {
+  const ageMs = Math.max(0, now - session.receivedAt);
+  const obfuscated = (ageMs + session.state.ageAdd) >>> 0;
+  return {
+    type: ExtensionType.pre_shared_key,
+    data: encode((w) => {
+      w.vec16((w) => w.vec16((w) => w.bytes(session.ticket)).u32(obfuscated));
+      w.vec16((w) => w.vec8((w) => w.bytes(new Uint8Array(hashLen))));
+    }),
+  };
+}
+
+/** Compute and patch the PSK binder into an encoded ClientHello (RFC 8446 §4.2.11.2). */
+function patchBinder(cx: ClientCx, ch: Uint8Array, session: ClientSession, prefix: Transcript | undefined): void {
+  const suite = suiteById(session.state.suite) as SuiteInfo;
+  const binderLen = suite.hashLen;
+  const bindersLen = 2 + 1 + binderLen;
+  const truncated = ch.subarray(0, ch.length - bindersLen);
+  const th = prefix !== undefined ? prefix.currentWith(truncated) : cx.provider.hash(suite.hash, truncated);
+  const early = new EarlySecret(cx.provider, suite, session.state.secret);
+  const binder = finishedVerifyData(cx.provider, suite, early.resumptionBinderKey(), th);
+  ch.set(binder, ch.length - binderLen);
+}
+
+function usableSession(cfg: PreparedClientConfig, now: number): ClientSession | undefined {
+  const s = cfg.session !== undefined ? decodeClientSession(cfg.session.data) : undefined;
+  if (s === undefined || s.state.version !== TLS13) return undefined;
+  if (!cfg.suites.some((x) => x.id === s.state.suite)) return undefined;
+  if (now - s.receivedAt > s.state.lifetimeSeconds * 1000) return undefined;
+  if (cfg.serverName !== undefined && s.state.serverName !== cfg.serverName) return undefined;
+  return s;
+}
+
+/** Start a client handshake: returns the first state; the ClientHello has been emitted. */
+export function startClient13(cx: ClientCx, tls12: boolean): ClientState13 {
+  const cfg = cx.config;
+  const p = cx.provider;
+  const random = p.randomBytes(32);
+  // RFC 8446 D.4: middlebox compatibility mode: a non-empty legacy_session_id.
+  const sessionId = p.randomBytes(32);
+  const shares = new Map<number, KeyExchangeClient>();
+  if (cfg.maxVersion >= TLS13) {
+    for (const g of cfg.keyShareGroups) {
+      const kx = p.keyExchangeClient(g);
+      if (kx !== undefined) shares.set(g, kx);
+    }
+  }
+  const now = p.now();
+  const session = cfg.maxVersion >= TLS13 ? usableSession(cfg, now) : undefined;
+  const suites = cfg.suites.map((s) => s.id);
+  if (tls12) suites.push(CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+  const exts = clientExtensions(cfg, [...shares.values()], undefined, session !== undefined, tls12);
+  if (session !== undefined) exts.push(pskExtension(session, now, (suiteById(session.state.suite) as SuiteInfo).hashLen));
+  const ch: ClientHello = {
+    legacyVersion: ProtocolVersion.TLS12,
+    random,
+    legacySessionId: sessionId,
+    cipherSuites: suites.filter((id) => id !== CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV || tls12),
+    legacyCompressionMethods: new Uint8Array([0]),
+    extensions: exts,
+  };
+  const raw = encodeClientHello(ch);
+  if (session !== undefined) patchBinder(cx, raw, session, undefined);
+  cx.emit(raw, 'ClientHello', {
+    server_name: cfg.serverName ?? '',
+    cipher_suites: cfg.suites.map((s) => s.name),
+    key_shares: [...shares.keys()].map((g) => nameOf(NamedGroup, g)),
+    alpn: [...(cfg.alpn ?? [])],
+    psk: session !== undefined,
+  });
+  const transcript = new TranscriptBuffer();
+  transcript.add(raw);
+  const offer: Offer = {
+    random,
+    sessionId,
+    suites: ch.cipherSuites,
+    shares,
+    extensions: new Set(exts.map((e) => e.type)),
+    alpn: cfg.alpn,
+    serverName: cfg.serverName,
+    session,
+    clientHello: raw,
+    tls12,
+  };
+  return { kind: 'ExpectServerHello', offer, transcript, hrr: undefined };
+}
+
+/** Result of handling a ServerHello that selected TLS 1.2: the engine hands over to the TLS 1.2 client. */
+export class Tls12Selected {
+  readonly serverHello: ServerHello;
+  readonly raw: Uint8Array;
+  readonly clientHello: Uint8Array;
+  readonly clientRandom: Uint8Array;
+  readonly offeredSuites: readonly number[];
+  readonly offeredExtensions: ReadonlySet<number>;
+  constructor(serverHello: ServerHello, raw: Uint8Array, clientHello: Uint8Array, clientRandom: Uint8Array, offeredSuites: readonly number[], offeredExtensions: ReadonlySet<number>) {
+    this.serverHello = serverHello;
+    this.raw = raw;
+    this.clientHello = clientHello;
+    this.clientRandom = clientRandom;
+    this.offeredSuites = offeredSuites;
+    this.offeredExtensions = offeredExtensions;
+  }
+}
+
+type Handler<K extends ClientState13['kind']> = (s: Extract<ClientState13, { kind: K }>, m: HandshakeMessage, cx: ClientCx) => ClientState13 | Tls12Selected;
+
+function handleHrr(s: Extract<ClientState13, { kind: 'ExpectServerHello' }>, m: HandshakeMessage, sh: ServerHello, cx: ClientCx): ClientState13 {
+  const cfg = cx.config;
+  // RFC 8446 §4.1.4: a second HelloRetryRequest is unexpected_message.
+  if (s.hrr !== undefined) throw misbehaved('HrrSecondTime');
+  checkServerHelloCommon(s.offer, sh, true);
+  const suite = suiteById(sh.cipherSuite) as SuiteInfo;
+  const ksData = findExtension(sh.extensions, ExtensionType.key_share);
+  const cookieData = findExtension(sh.extensions, ExtensionType.cookie);
+  const cookie = cookieData !== undefined ? decodeCookie(cookieData) : undefined;
+  let group: number | undefined;
+  if (ksData !== undefined) {
+    group = decodeHrrKeyShare(ksData);
+    if (!cfg.groups.includes(group)) throw misbehaved('SelectedUnofferedGroup');
+    // RFC 8446 §4.2.8: the selected group must not be one we already sent a share for.
+    if (s.offer.shares.has(group)) throw misbehaved('HrrKeyShareAlreadyOffered');
+  }
+  // RFC 8446 §4.1.4: an HRR that would not change the ClientHello is illegal_parameter.
+  if (group === undefined && cookie === undefined) throw misbehaved('HrrWithoutChange');
+  cx.traceReceived('HelloRetryRequest', { cipher_suite: suite.name, selected_group: group !== undefined ? nameOf(NamedGroup, group) : '', cookie: cookie !== undefined });
+  const shares = new Map<number, KeyExchangeClient>();
+  if (group !== undefined) {
+    const kx = cx.provider.keyExchangeClient(group);
+    if (kx === undefined) throw misbehaved('SelectedUnofferedGroup');
+    shares.set(group, kx);
+  } else {
+    for (const [g, kx] of s.offer.shares) shares.set(g, kx);
+  }
+  // The transcript restarts with message_hash(ClientHello1) (§4.4.1).
+  const transcript = TranscriptBuffer.hrrRollup(cx.provider, suite.hash, suite.hashLen, s.offer.clientHello);
+  transcript.add(m.raw);
+  let session = s.offer.session;
+  if (session !== undefined && suiteById(session.state.suite)?.hash !== suite.hash) session = undefined;
+  const exts = clientExtensions(cfg, [...shares.values()], cookie, session !== undefined, false);
+  if (session !== undefined) exts.push(pskExtension(session, cx.provider.now(), suite.hashLen));
+  const old = decodeClientHello(s.offer.clientHello.subarray(4));
+  const ch2: ClientHello = { ...old, cipherSuites: s.offer.suites, extensions: exts };
+  const raw = encodeClientHello(ch2);
+  if (session !== undefined) patchBinder(cx, raw, session, transcript);
+  // RFC 8446 D.4: the client sends its CCS before its second flight (here, the second ClientHello).
+  cx.sendChangeCipherSpec();
+  cx.emit(raw, 'ClientHello', { retry: true, key_shares: [...shares.keys()].map((g) => nameOf(NamedGroup, g)), cookie: cookie !== undefined });
+  transcript.add(raw);
+  const offer: Offer = { ...s.offer, shares, extensions: new Set(exts.map((e) => e.type)), session, clientHello: raw };
+  return { kind: 'ExpectServerHello', offer, transcript, hrr: { suite, group: group ?? -1 } };
+}
+
+/** Checks shared by ServerHello and HelloRetryRequest. */
+function checkServerHelloCommon(offer: Offer, sh: ServerHello, hrr: boolean): void {
+  // RFC 8446 §4.1.3.
+  if (sh.legacyVersion !== ProtocolVersion.TLS12) throw misbehaved('Tls13LegacyVersionNot12');
+  if (!equalPublic(sh.legacySessionIdEcho, offer.sessionId)) throw misbehaved('SessionIdNotEchoed');
+  if (sh.legacyCompressionMethod !== 0) throw misbehaved('LegacyCompressionNotNull');
+  const suite = suiteById(sh.cipherSuite);
+  if (suite === undefined || suite.version !== 'TLSv1.3' || !offer.suites.includes(sh.cipherSuite)) throw misbehaved('SelectedUnofferedCipherSuite');
+  checkAllowed(sh.extensions, hrr ? 'HRR' : 'SH', offer.extensions);
+  const sv = findExtension(sh.extensions, ExtensionType.supported_versions);
+  if (sv === undefined || decodeServerVersion(sv) !== TLS13) throw misbehaved('SelectedUnofferedVersion');
+}
+
+const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
+  ExpectServerHello(s, m, cx) {
+    if (m.type !== HandshakeType.ServerHello) throw unexpected(nameOf(HandshakeType, m.type), ['ServerHello']);
+    const cfg = cx.config;
+    const sh = decodeServerHello(m.body);
+    if (isHelloRetryRequest(sh)) {
+      const sv = findExtension(sh.extensions, ExtensionType.supported_versions);
+      if (sv === undefined) throw misbehaved('SelectedUnofferedVersion');
+      return handleHrr(s, m, sh, cx);
+    }
+    const svData = findExtension(sh.extensions, ExtensionType.supported_versions);
+    if (svData === undefined) {
+      // A server without supported_versions negotiates TLS 1.2 or lower.
+      if (sh.legacyVersion === ProtocolVersion.TLS12 && s.offer.tls12 && s.hrr === undefined) {
+        // RFC 8446 §4.1.3: a TLS 1.3-capable client checks the downgrade sentinel.
+        const tail = sh.random.subarray(24);
+        if (cfg.maxVersion >= TLS13 && (equalPublic(tail, DOWNGRADE_TLS12) || equalPublic(tail, DOWNGRADE_TLS11))) throw misbehaved('DowngradeDetected');
+        return new Tls12Selected(sh, m.raw, s.offer.clientHello, s.offer.random, s.offer.suites, s.offer.extensions);
+      }
+      throw incompatible('NoCommonVersion', { detail: `server chose version 0x${sh.legacyVersion.toString(16)}` });
+    }
+    checkServerHelloCommon(s.offer, sh, false);
+    const suite = suiteById(sh.cipherSuite) as SuiteInfo;
+    // RFC 8446 §4.1.4: the ServerHello after an HRR must keep the HRR's suite.
+    if (s.hrr !== undefined && s.hrr.suite.id !== suite.id) throw misbehaved('HrrCipherSuiteChanged');
+    let resumed: ClientSession | undefined;
+    const pskData = findExtension(sh.extensions, ExtensionType.pre_shared_key);
+    if (pskData !== undefined) {
+      const idx = decodeSelectedPsk(pskData);
+      const sess = s.offer.session;
+      if (sess === undefined || idx !== 0) throw misbehaved('SelectedInvalidPsk');
+      if (suiteById(sess.state.suite)?.hash !== suite.hash) throw misbehaved('SelectedInvalidPsk');
+      resumed = sess;
+    }
+    const ksData = findExtension(sh.extensions, ExtensionType.key_share);
+    let shared: Uint8Array | null = null;
+    let group: number | undefined;
+    if (ksData !== undefined) {
+      const ks = decodeServerKeyShare(ksData);
+      const kx = s.offer.shares.get(ks.group);
+      if (kx === undefined) throw misbehaved('SelectedUnofferedGroup');
+      if (s.hrr !== undefined && s.hrr.group !== -1 && s.hrr.group !== ks.group) throw misbehaved('SelectedUnofferedGroup');
+      group = ks.group;
+      shared = kx.complete(ks.keyExchange);
+    } else if (resumed === undefined) {
+      throw misbehaved('MissingKeyShare');
+    } else {
+      // psk_ke was not offered (we only offer psk_dhe_ke): a missing key_share is an error.
+      throw misbehaved('MissingKeyShare');
+    }
+    cx.traceReceived('ServerHello', {
+      version: 'TLSv1.3',
+      cipher_suite: suite.name,
+      group: group !== undefined ? nameOf(NamedGroup, group) : '',
+      psk: resumed !== undefined,
+    });
+    const transcript = s.transcript instanceof Transcript ? s.transcript : s.transcript.toTranscript(cx.provider, suite.hash);
+    transcript.add(m.raw);
+    const early = new EarlySecret(cx.provider, suite, resumed?.state.secret ?? null);
+    const hsSecret = early.handshakeSecret(shared);
+    const th = transcript.current();
+    const clientHs = hsSecret.clientHandshakeTrafficSecret(th);
+    const serverHs = hsSecret.serverHandshakeTrafficSecret(th);
+    cx.keyLog('CLIENT_HANDSHAKE_TRAFFIC_SECRET', s.offer.random, clientHs);
+    cx.keyLog('SERVER_HANDSHAKE_TRAFFIC_SECRET', s.offer.random, serverHs);
+    cx.installReadKeys13(suite, serverHs);
+    // RFC 8446 D.4: CCS before the client's encrypted flight (not again after an HRR, where it preceded ClientHello2).
+    if (s.hrr === undefined) cx.sendChangeCipherSpec();
+    cx.installWriteKeys13(suite, clientHs);
+    return {
+      kind: 'ExpectEncryptedExtensions',
+      offer: s.offer,
+      resumed,
+      hs: { suite, transcript, handshakeSecret: hsSecret, clientHsSecret: clientHs, serverHsSecret: serverHs, group, helloRetry: s.hrr !== undefined, resumed },
+    };
+  },
+
+  ExpectEncryptedExtensions(s, m, cx) {
+    if (m.type !== HandshakeType.EncryptedExtensions) throw unexpected(nameOf(HandshakeType, m.type), ['EncryptedExtensions']);
+    const exts = decodeEncryptedExtensions(m.body);
+    checkAllowed(exts, 'EE', s.offer.extensions);
+    let alpn: string | null = null;
+    const alpnData = findExtension(exts, ExtensionType.application_layer_protocol_negotiation);
+    if (alpnData !== undefined) {
+      const list = decodeAlpn(alpnData);
+      // RFC 7301 §3.1: exactly one protocol, one we offered.
+      if (list.length !== 1 || !(s.offer.alpn ?? []).includes(list[0] as string)) throw misbehaved('SelectedUnofferedApplicationProtocol');
+      alpn = list[0] as string;
+    }
+    const sn = findExtension(exts, ExtensionType.server_name);
+    if (sn !== undefined && sn.length !== 0) throw decodeError('EncryptedExtensions.server_name', 'must be empty');
+    const rsl = findExtension(exts, ExtensionType.record_size_limit);
+    if (rsl !== undefined) {
+      const limit = decodeRecordSizeLimit(rsl);
+      // RFC 8449 §4: in TLS 1.3 the limit includes the content type byte; above 2^14 + 1 is illegal_parameter.
+      if (limit > 16385) throw misbehaved('InvalidRecordSizeLimit');
+      cx.setPeerRecordSizeLimit(limit - 1);
+    }
+    if (findExtension(exts, ExtensionType.early_data) !== undefined) throw misbehaved('EarlyDataNotOffered');
+    cx.traceReceived('EncryptedExtensions', { alpn: alpn ?? '', server_name_ack: sn !== undefined });
+    s.hs.transcript.add(m.raw);
+    const ee: EeInfo = { alpn, serverNameAcked: sn !== undefined };
+    if (s.resumed !== undefined) {
+      return {
+        kind: 'ExpectFinished',
+        offer: s.offer,
+        hs: s.hs,
+        ee,
+        certRequest: undefined,
+        chain: s.resumed.state.peerChain,
+        certVerified: chainFromResumption(),
+        sigVerified: signatureFromPsk(),
+      };
+    }
+    return { kind: 'ExpectCertificateOrCertificateRequest', offer: s.offer, hs: s.hs, ee };
+  },
+
+  ExpectCertificateOrCertificateRequest(s, m, cx) {
+    if (m.type === HandshakeType.CertificateRequest) {
+      const cr = decodeCertificateRequest13(m.body);
+      // RFC 8446 §4.3.2: in the main handshake the context is empty; signature_algorithms is required.
+      if (cr.certificateRequestContext.length !== 0) throw misbehaved('CertificateRequestContextNonEmpty');
+      checkAllowed(cr.extensions, 'CR');
+      if (findExtension(cr.extensions, ExtensionType.signature_algorithms) === undefined) throw misbehaved('MissingSignatureAlgorithms');
+      cx.traceReceived('CertificateRequest', {});
+      s.hs.transcript.add(m.raw);
+      return { kind: 'ExpectCertificate', offer: s.offer, hs: s.hs, ee: s.ee, certRequest: cr };
+    }
+    return receiveServerCertificate(s, m, cx, undefined);
+  },
+
+  ExpectCertificate(s, m, cx) {
+    return receiveServerCertificate(s, m, cx, s.certRequest);
+  },
+
+  ExpectCertificateVerify(s, m, cx) {
+    if (m.type !== HandshakeType.CertificateVerify) throw unexpected(nameOf(HandshakeType, m.type), ['CertificateVerify']);
+    const cv = decodeCertificateVerify(m.body);
+    const sigVerified = verifyCertificateVerify13(
+      cx.provider,
+      s.chain[0] as Uint8Array,
+      cv.algorithm,
+      cv.signature,
+      cx.config.signatureSchemes,
+      true,
+      s.hs.transcript.current(),
+    );
+    cx.traceReceived('CertificateVerify', { algorithm: nameOf(SignatureScheme, cv.algorithm) });
+    s.hs.transcript.add(m.raw);
+    return { kind: 'ExpectFinished', offer: s.offer, hs: s.hs, ee: s.ee, certRequest: s.certRequest, chain: s.chain, certVerified: s.certVerified, sigVerified, scheme: cv.algorithm } as ClientState13;
+  },
+
+  ExpectFinished(s, m, cx) {
+    if (m.type !== HandshakeType.Finished) throw unexpected(nameOf(HandshakeType, m.type), ['Finished']);
+    const p = cx.provider;
+    const { suite, transcript } = s.hs;
+    const finVerified = verifyFinished13(p, suite, s.hs.serverHsSecret, transcript.current(), m.body);
+    cx.traceReceived('Finished', {});
+    transcript.add(m.raw);
+    const thServerFinished = transcript.current();
+    const master = s.hs.handshakeSecret.masterSecret();
+    const clientAp = master.clientApplicationTrafficSecret(thServerFinished);
+    const serverAp = master.serverApplicationTrafficSecret(thServerFinished);
+    const exporter = master.exporterMasterSecret(thServerFinished);
+    cx.keyLog('CLIENT_TRAFFIC_SECRET_0', s.offer.random, clientAp);
+    cx.keyLog('SERVER_TRAFFIC_SECRET_0', s.offer.random, serverAp);
+    cx.keyLog('EXPORTER_SECRET', s.offer.random, exporter);
+    cx.installReadKeys13(suite, serverAp);
+    let localChain: readonly Uint8Array[] = [];
+    if (s.certRequest !== undefined) {
+      localChain = sendClientCertificate(cx, suite, transcript, s.certRequest, false);
+    }
+    const fin = finishedVerifyData(p, suite, s.hs.clientHsSecret, transcript.current());
+    cx.emit(encodeFinished(fin), 'Finished');
+    transcript.add(encodeFinished(fin));
+    cx.installWriteKeys13(suite, clientAp);
+    const resumption = master.resumptionMasterSecret(transcript.current());
+    const scheme = (s as { scheme?: number }).scheme;
+    const info: ConnectionInfo = {
+      version: 'TLSv1.3',
+      cipherSuite: suite.id,
+      cipherName: suite.name,
+      group: s.hs.group,
+      groupName: s.hs.group !== undefined ? nameOf(NamedGroup, s.hs.group) : undefined,
+      signatureScheme: scheme,
+      alpnProtocol: s.ee.alpn,
+      serverName: s.offer.serverName ?? null,
+      peerCertificates: s.chain,
+      resumed: s.hs.resumed !== undefined,
+      helloRetry: s.hs.helloRetry,
+    };
+    void s.certVerified;
+    void s.sigVerified;
+    void finVerified;
+    return {
+      kind: 'Traffic',
+      traffic: {
+        suite,
+        clientSecret: clientAp,
+        serverSecret: serverAp,
+        exporterSecret: exporter,
+        resumptionSecret: resumption,
+        transcript,
+        info,
+        clientRandom: s.offer.random,
+        localChain,
+        postHandshakeRequests: new Map(),
+        pendingClientAuth: undefined,
+        postHandshakeAuth: false,
+      },
+    };
+  },
+
+  Traffic(s, m, cx) {
+    return clientPostHandshake(s, m, cx);
+  },
+};
+
+function receiveServerCertificate(
+  s: { readonly offer: Offer; readonly hs: Hs; readonly ee: EeInfo },
+  m: HandshakeMessage,
+  cx: ClientCx,
+  certRequest: CertificateRequest13 | undefined,
+): ClientState13 {
+  if (m.type !== HandshakeType.Certificate) {
+    throw unexpected(nameOf(HandshakeType, m.type), certRequest === undefined ? ['Certificate', 'CertificateRequest'] : ['Certificate']);
+  }
+  const c = decodeCertificate13(m.body);
+  if (c.certificateRequestContext.length !== 0) throw misbehaved('CertificateRequestContextNonEmpty');
+  // RFC 8446 §4.4.2.4: an empty server Certificate is decode_error.
+  if (c.certificateList.length === 0) throw misbehaved('EmptyCertificateFromServer');
+  for (const e of c.certificateList) checkAllowed(e.extensions, 'CT');
+  const chain = c.certificateList.map((e) => e.certData);
+  const certVerified = verifyPeerChain(chain, {
+    verifier: cx.config.verifier,
+    time: cx.provider.now(),
+    serverName: cx.config.serverName,
+    usage: 'serverAuth',
+  });
+  cx.traceReceived('Certificate', { certificates: chain.length });
+  s.hs.transcript.add(m.raw);
+  return { kind: 'ExpectCertificateVerify', offer: s.offer, hs: s.hs, ee: s.ee, certRequest, chain, certVerified };
+}
+
+/**
+ * Send Certificate (+ CertificateVerify) answering a CertificateRequest. Returns the chain sent. `postHandshake`
+ * uses the request's context (§4.6.2).
+ */
+function sendClientCertificate(cx: ClientCx, suite: SuiteInfo, transcript: Transcript, cr: CertificateRequest13, postHandshake: boolean): readonly Uint8Array[] {
+  const cert = pickClientCertificate(cx.config.clientCertificate, cr);
+  const msg = encodeCertificate13({
+    certificateRequestContext: cr.certificateRequestContext,
+    certificateList: cert === undefined ? [] : cert.ck.chain.map((d) => ({ certData: d, extensions: [] })),
+  });
+  cx.emit(msg, 'Certificate', { certificates: cert === undefined ? 0 : cert.ck.chain.length, post_handshake: postHandshake });
+  transcript.add(msg);
+  if (cert === undefined) return [];
+  const sig = cert.ck.key.sign(cert.scheme, certificateVerifyContent(false, transcript.current()));
+  const cv = encodeCertificateVerify({ algorithm: cert.scheme, signature: sig });
+  cx.emit(cv, 'CertificateVerify', { algorithm: nameOf(SignatureScheme, cert.scheme) });
+  transcript.add(cv);
+  return cert.ck.chain;
+}
+
+/** Pick our certificate if its key fits the request's signature_algorithms (and, if given, its CA names). */
+function pickClientCertificate(ck: CertifiedKey | undefined, cr: CertificateRequest13): { ck: CertifiedKey; scheme: number } | undefined {
+  if (ck === undefined) return undefined;
+  const sa = findExtension(cr.extensions, ExtensionType.signature_algorithms);
+  const schemes = sa !== undefined ? decodeU16List(sa, 'signature_algorithms') : [];
+  const scheme = ck.schemes13.find((x) => schemes.includes(x));
+  if (scheme === undefined) return undefined;
+  const ca = findExtension(cr.extensions, ExtensionType.certificate_authorities);
+  if (ca !== undefined) {
+    const names = decodeCertificateAuthorities(ca);
+    const issuers = ck.chain.map((d, i) => (i === 0 ? ck.leaf.issuer.der : undefined)).filter((x): x is Uint8Array => x !== undefined);
+    // Accept when the leaf's issuer or any chain certificate's issuer is named; chains we cannot relate are still sent.
+    if (names.length > 0 && !names.some((n) => issuers.some((i) => equalPublic(i, n))) && ck.chain.length === 1) {
+      return { ck, scheme };
+    }
+  }
+  return { ck, scheme };
+}
+
+/** TLS 1.3 post-handshake messages on the client (§4.6). */
+function clientPostHandshake(s: Extract<ClientState13, { kind: 'Traffic' }>, m: HandshakeMessage, cx: ClientCx): ClientState13 {
+  const t = s.traffic;
+  const p = cx.provider;
+  switch (m.type) {
+    case HandshakeType.NewSessionTicket: {
+      const nst = decodeNewSessionTicket13(m.body);
+      checkAllowed(nst.extensions, 'NST');
+      cx.traceReceived('NewSessionTicket', { lifetime: nst.ticketLifetime });
+      cx.event({ type: 'PostHandshake', message: 'NewSessionTicket' });
+      if (nst.ticketLifetime === 0) return s;
+      const psk = ticketPsk(p, t.suite, t.resumptionSecret, nst.ticketNonce);
+      const now = p.now();
+      const session: ClientSession = {
+        state: {
+          version: TLS13,
+          suite: t.suite.id,
+          secret: psk,
+          issuedAt: now,
+          lifetimeSeconds: nst.ticketLifetime,
+          ageAdd: nst.ticketAgeAdd,
+          alpn: t.info.alpnProtocol,
+          serverName: t.info.serverName ?? '',
+          peerChain: t.info.peerCertificates,
+          extendedMasterSecret: false,
+        },
+        ticket: nst.ticket,
+        receivedAt: now,
+      };
+      cx.event({ type: 'NewTicket', ticket: { serverName: t.info.serverName ?? '', data: encodeClientSession(session), expiresAt: now + nst.ticketLifetime * 1000 } });
+      return s;
+    }
+    case HandshakeType.KeyUpdate:
+      return { kind: 'Traffic', traffic: keyUpdate(t, m, cx, 'client') };
+    case HandshakeType.CertificateRequest: {
+      // RFC 8446 §4.6.2: only if we sent post_handshake_auth.
+      if (cx.config.clientCertificate === undefined) throw misbehaved('UnsolicitedCertificateRequest');
+      const cr = decodeCertificateRequest13(m.body);
+      if (cr.certificateRequestContext.length === 0) throw misbehaved('CertificateRequestContextMismatch');
+      if (findExtension(cr.extensions, ExtensionType.signature_algorithms) === undefined) throw misbehaved('MissingSignatureAlgorithms');
+      cx.traceReceived('CertificateRequest', { post_handshake: true });
+      cx.event({ type: 'PostHandshake', message: 'CertificateRequest' });
+      const transcript = t.transcript.fork();
+      transcript.add(m.raw);
+      sendClientCertificate(cx, t.suite, transcript, cr, true);
+      const fin = finishedVerifyData(p, t.suite, t.clientSecret, transcript.current());
+      cx.emit(encodeFinished(fin), 'Finished', { post_handshake: true });
+      return s;
+    }
+    default:
+      throw unexpected(nameOf(HandshakeType, m.type), ['NewSessionTicket', 'KeyUpdate', 'CertificateRequest']);
+  }
+}
+
+/** Handle a received KeyUpdate on either side (RFC 8446 §4.6.3); returns the new traffic state. */
+export function keyUpdate(t: TrafficState, m: HandshakeMessage, cx: HandshakeContext, side: 'client' | 'server'): TrafficState {
+  const requested = decodeKeyUpdate(m.body);
+  cx.traceReceived('KeyUpdate', { update_requested: requested });
+  const p = cx.provider;
+  const peerIsServer = side === 'client';
+  const peerSecret = hkdfExpandLabel(p, t.suite, peerIsServer ? t.serverSecret : t.clientSecret, Label.trafficUpdate, new Uint8Array(0), t.suite.hashLen);
+  cx.installReadKeys13(t.suite, peerSecret);
+  let next: TrafficState = peerIsServer ? { ...t, serverSecret: peerSecret } : { ...t, clientSecret: peerSecret };
+  if (requested) {
+    next = sendKeyUpdate(next, cx, side, false);
+  }
+  cx.event({ type: 'KeyUpdated', requested });
+  return next;
+}
+
+/** Send a KeyUpdate and switch our write keys (RFC 8446 §4.6.3). */
+export function sendKeyUpdate(t: TrafficState, cx: HandshakeContext, side: 'client' | 'server', requestPeer: boolean): TrafficState {
+  const p = cx.provider;
+  const msg = encode((w) => w.u8(HandshakeType.KeyUpdate).vec24((w) => w.u8(requestPeer ? 1 : 0)));
+  cx.emit(msg, 'KeyUpdate', { update_requested: requestPeer });
+  const mine = side === 'client' ? t.clientSecret : t.serverSecret;
+  const next = hkdfExpandLabel(p, t.suite, mine, Label.trafficUpdate, new Uint8Array(0), t.suite.hashLen);
+  cx.installWriteKeys13(t.suite, next);
+  return side === 'client' ? { ...t, clientSecret: next } : { ...t, serverSecret: next };
+}
+
+/** Dispatch a handshake message to the client's current state (the one cast of DESIGN C.5). */
+export function clientHandle13(s: ClientState13, m: HandshakeMessage, cx: ClientCx): ClientState13 | Tls12Selected {
+  const h = handlers[s.kind] as (s: ClientState13, m: HandshakeMessage, cx: ClientCx) => ClientState13 | Tls12Selected;
+  return h(s, m, cx);
+}
+
+void concat;
+void fromUtf8;
+void hex;

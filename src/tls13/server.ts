@@ -1,0 +1,565 @@
+/** The TLS 1.3 server (RFC 8446 §2, §4): states and one handler per state. */
+import { equalPublic, fromUtf8, hex } from '../codec/bytes.js';
+import { encode } from '../codec/writer.js';
+import { suiteById, type SuiteInfo } from '../crypto/suites.js';
+import type { CertifiedKey, PreparedServerConfig } from '../engine/config.js';
+import type { ConnectionInfo } from '../api/types.js';
+import { incompatible, misbehaved, unexpected } from '../errors.js';
+import type { HandshakeContext } from '../handshake/context.js';
+import { TranscriptBuffer, Transcript } from '../handshake/transcript.js';
+import { chooseAlpn, chooseCertificate, chooseGroup, chooseSuite } from '../handshake/negotiate.js';
+import {
+  certificateVerifyContent,
+  chainFromResumption,
+  noClientCertificate,
+  signatureFromPsk,
+  verifyCertificateVerify13,
+  verifyFinished13,
+  verifyPeerChain,
+  type CertVerified,
+  type SignatureVerified,
+} from '../handshake/verify.js';
+import {
+  checkAllowed,
+  decodeAlpn,
+  decodeClientKeyShares,
+  decodeClientVersions,
+  decodeCookie,
+  decodeOfferedPsks,
+  decodePskModes,
+  decodeRecordSizeLimit,
+  decodeServerName,
+  decodeU16List,
+  encodeAlpn,
+  encodeCertificateAuthorities,
+  encodeU16List,
+  findExtension,
+  type KeyShareEntry,
+  type OfferedPsks,
+  type RawExtension,
+} from '../wire/extensions.js';
+import { decodeClientHello, type ClientHello } from '../wire/client-hello.js';
+import { encodeServerHello, HRR_RANDOM } from '../wire/server-hello.js';
+import {
+  decodeCertificate13,
+  decodeCertificateVerify,
+  encodeCertificate13,
+  encodeCertificateRequest13,
+  encodeCertificateVerify,
+} from '../wire/certificate.js';
+import { encodeEncryptedExtensions, encodeFinished, encodeNewSessionTicket13 } from '../wire/tls13-messages.js';
+import type { HandshakeMessage } from '../wire/handshake.js';
+import { ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme, nameOf } from '../wire/registry.js';
+import { EarlySecret, finishedVerifyData, ticketPsk, type HandshakeSecret, type MasterSecret } from './key-schedule.js';
+import { openTicket, sealTicket, type SessionState } from './tickets.js';
+import { keyUpdate } from './client.js';
+import type { TrafficState } from './traffic.js';
+
+export interface ServerCx extends HandshakeContext {
+  readonly config: PreparedServerConfig;
+}
+
+/** The client's hello, parsed once. */
+export interface ClientOffer {
+  readonly hello: ClientHello;
+  readonly raw: Uint8Array;
+  readonly serverName: string | undefined;
+  readonly groups: readonly number[];
+  readonly shares: readonly KeyShareEntry[];
+  readonly signatureSchemes: readonly number[];
+  readonly alpn: readonly string[] | undefined;
+  readonly pskModes: readonly number[];
+  readonly psks: OfferedPsks | undefined;
+  readonly cookie: Uint8Array | undefined;
+  readonly recordSizeLimit: number | undefined;
+  readonly earlyData: boolean;
+  readonly postHandshakeAuth: boolean;
+  readonly statusRequest: boolean;
+}
+
+interface Negotiated {
+  readonly suite: SuiteInfo;
+  readonly group: number;
+  readonly helloRetry: boolean;
+}
+
+export type ServerState13 =
+  | { readonly kind: 'ExpectClientHello' }
+  | { readonly kind: 'ExpectSecondClientHello'; readonly first: ClientOffer; readonly neg: Negotiated; readonly transcript: Transcript; readonly cookie: Uint8Array }
+  | { readonly kind: 'ExpectCertificate'; readonly hs: ServerHs }
+  | { readonly kind: 'ExpectCertificateVerify'; readonly hs: ServerHs; readonly chain: readonly Uint8Array[]; readonly certVerified: CertVerified }
+  | {
+      readonly kind: 'ExpectFinished';
+      readonly hs: ServerHs;
+      readonly chain: readonly Uint8Array[];
+      readonly certVerified: CertVerified;
+      readonly sigVerified: SignatureVerified;
+    }
+  | { readonly kind: 'Traffic'; readonly traffic: TrafficState };
+
+interface ServerHs {
+  readonly offer: ClientOffer;
+  readonly suite: SuiteInfo;
+  readonly transcript: Transcript;
+  readonly master: MasterSecret;
+  readonly clientHsSecret: Uint8Array;
+  readonly clientAp: Uint8Array;
+  readonly serverAp: Uint8Array;
+  readonly exporter: Uint8Array;
+  readonly info: Omit<ConnectionInfo, 'peerCertificates'>;
+  readonly resumedChain: readonly Uint8Array[] | undefined;
+  readonly localChain: readonly Uint8Array[];
+}
+
+const TLS13 = ProtocolVersion.TLS13;
+
+/** Parse what a TLS 1.3 server needs from a ClientHello (strict: every known extension decoded). */
+export function readClientOffer(hello: ClientHello, raw: Uint8Array): ClientOffer {
+  checkAllowed(hello.extensions, 'CH');
+  const get = (t: number): Uint8Array | undefined => findExtension(hello.extensions, t);
+  const sn = get(ExtensionType.server_name);
+  const groupsData = get(ExtensionType.supported_groups);
+  const sharesData = get(ExtensionType.key_share);
+  const sigData = get(ExtensionType.signature_algorithms);
+  const alpnData = get(ExtensionType.application_layer_protocol_negotiation);
+  const modesData = get(ExtensionType.psk_key_exchange_modes);
+  const pskData = get(ExtensionType.pre_shared_key);
+  const cookieData = get(ExtensionType.cookie);
+  const rslData = get(ExtensionType.record_size_limit);
+  const groups = groupsData !== undefined ? decodeU16List(groupsData, 'supported_groups') : [];
+  const shares = sharesData !== undefined ? decodeClientKeyShares(sharesData) : [];
+  // RFC 8446 §4.2.8: every KeyShareEntry must be for a group in supported_groups.
+  for (const s of shares) if (!groups.includes(s.group)) throw misbehaved('KeyShareNotInSupportedGroups');
+  const psks = pskData !== undefined ? decodeOfferedPsks(pskData) : undefined;
+  const pskModes = modesData !== undefined ? decodePskModes(modesData) : [];
+  // RFC 8446 §4.2.9: a client offering pre_shared_key MUST also offer psk_key_exchange_modes.
+  if (psks !== undefined && modesData === undefined) throw misbehaved('PskModesMissing');
+  return {
+    hello,
+    raw,
+    serverName: sn !== undefined ? decodeServerName(sn) : undefined,
+    groups,
+    shares,
+    signatureSchemes: sigData !== undefined ? decodeU16List(sigData, 'signature_algorithms') : [],
+    alpn: alpnData !== undefined ? decodeAlpn(alpnData) : undefined,
+    pskModes,
+    psks,
+    cookie: cookieData !== undefined ? decodeCookie(cookieData) : undefined,
+    recordSizeLimit: rslData !== undefined ? decodeRecordSizeLimit(rslData) : undefined,
+    earlyData: get(ExtensionType.early_data) !== undefined,
+    postHandshakeAuth: get(ExtensionType.post_handshake_auth) !== undefined,
+    statusRequest: get(ExtensionType.status_request) !== undefined,
+  };
+}
+
+/** Does this ClientHello offer TLS 1.3? */
+export function offersTls13(hello: ClientHello): boolean {
+  const sv = findExtension(hello.extensions, ExtensionType.supported_versions);
+  return sv !== undefined && decodeClientVersions(sv).includes(TLS13);
+}
+
+function hrrCookie(cx: ServerCx, ch1Hash: Uint8Array): Uint8Array {
+  return cx.provider.hmac('sha256', cx.config.cookieKey, ch1Hash);
+}
+
+/** Server, first ClientHello already decoded and found to offer TLS 1.3. */
+export function serverHandleClientHello13(cx: ServerCx, hello: ClientHello, m: HandshakeMessage): ServerState13 {
+  const cfg = cx.config;
+  const offer = readClientOffer(hello, m.raw);
+  // RFC 8446 §4.1.2: legacy_compression_methods must be exactly [0] for TLS 1.3.
+  if (hello.legacyCompressionMethods.length !== 1 || hello.legacyCompressionMethods[0] !== 0) throw misbehaved('LegacyCompressionNotNull');
+  const suite = chooseSuite(cfg.suites, hello.cipherSuites, 'TLSv1.3');
+  if (suite === undefined) throw incompatible('NoCommonCipherSuite');
+  if (offer.cookie !== undefined) throw misbehaved('InvalidCookie', { detail: 'cookie in a first ClientHello' });
+  const group = chooseGroup(cfg.groups, offer.groups);
+  if (group === undefined) {
+    if (findExtension(hello.extensions, ExtensionType.supported_groups) === undefined) throw misbehaved('MissingSupportedGroups');
+    throw incompatible('NoCommonGroup');
+  }
+  if (findExtension(hello.extensions, ExtensionType.key_share) === undefined) throw misbehaved('MissingKeyShare');
+  cx.traceReceived('ClientHello', {
+    server_name: offer.serverName ?? '',
+    cipher_suites: hello.cipherSuites.filter((c) => suiteById(c) !== undefined).map((c) => suiteById(c)?.name ?? ''),
+    groups: offer.groups.map((g) => nameOf(NamedGroup, g)),
+    key_shares: offer.shares.map((s) => nameOf(NamedGroup, s.group)),
+    alpn: [...(offer.alpn ?? [])],
+    psk: offer.psks !== undefined,
+  });
+  const share = offer.shares.find((s) => s.group === group);
+  if (share === undefined) {
+    // RFC 8446 §4.1.4: the client's shares do not fit our preference: HelloRetryRequest with a cookie.
+    const transcript = TranscriptBuffer.hrrRollup(cx.provider, suite.hash, suite.hashLen, m.raw);
+    const cookie = hrrCookie(cx, cx.provider.hash(suite.hash, m.raw));
+    const hrr = encodeServerHello({
+      legacyVersion: ProtocolVersion.TLS12,
+      random: HRR_RANDOM,
+      legacySessionIdEcho: hello.legacySessionId,
+      cipherSuite: suite.id,
+      legacyCompressionMethod: 0,
+      extensions: [
+        { type: ExtensionType.supported_versions, data: encode((w) => w.u16(TLS13)) },
+        { type: ExtensionType.key_share, data: encode((w) => w.u16(group)) },
+        { type: ExtensionType.cookie, data: encode((w) => w.vec16((w) => w.bytes(cookie))) },
+      ],
+    });
+    cx.emit(hrr, 'HelloRetryRequest', { cipher_suite: suite.name, selected_group: nameOf(NamedGroup, group) });
+    transcript.add(hrr);
+    if (hello.legacySessionId.length > 0) cx.sendChangeCipherSpec();
+    return { kind: 'ExpectSecondClientHello', first: offer, neg: { suite, group, helloRetry: true }, transcript, cookie };
+  }
+  return continueHandshake(cx, offer, { suite, group, helloRetry: false }, new TranscriptBuffer().toTranscript(cx.provider, suite.hash), share);
+}
+
+interface AcceptedPsk {
+  readonly index: number;
+  readonly state: SessionState;
+}
+
+/** Try the client's PSKs (tickets we issued); a bad binder on a ticket we can open is fatal (§4.2.11). */
+function acceptPsk(cx: ServerCx, offer: ClientOffer, suite: SuiteInfo, transcript: Transcript): AcceptedPsk | undefined {
+  const psks = offer.psks;
+  // We accept psk_dhe_ke only (psk_ke is not configured): forward secrecy on every resumption.
+  if (psks === undefined || !offer.pskModes.includes(1) || cx.config.ticketCount === 0) return undefined;
+  const p = cx.provider;
+  const now = p.now();
+  for (let i = 0; i < psks.identities.length; i++) {
+    const id = psks.identities[i];
+    if (id === undefined) continue;
+    const state = openTicket(p, cx.config.ticketKeys, id.identity);
+    if (state === undefined || state.version !== TLS13 || state.suite !== suite.id) continue;
+    const ageMs = now - state.issuedAt;
+    if (ageMs < 0 || ageMs > state.lifetimeSeconds * 1000) continue;
+    // RFC 8446 §4.2.11.1: the obfuscated age, de-obfuscated, should be close to our view of the ticket's age.
+    const clientAge = (id.obfuscatedTicketAge - state.ageAdd) >>> 0;
+    if (Math.abs(clientAge - ageMs) > 10_000) continue;
+    if (offer.serverName !== undefined && state.serverName !== '' && state.serverName !== offer.serverName) continue;
+    const raw = offer.raw;
+    const truncated = raw.subarray(0, raw.length - psks.bindersLen);
+    const th = transcript.currentWith(truncated);
+    const early = new EarlySecret(p, suite, state.secret);
+    const expected = finishedVerifyData(p, suite, early.resumptionBinderKey(), th);
+    const binder = psks.binders[i] as Uint8Array;
+    if (!p.equalSecret(expected, binder)) throw misbehaved('PskBinderInvalid');
+    return { index: i, state };
+  }
+  return undefined;
+}
+
+function continueHandshake(cx: ServerCx, offer: ClientOffer, neg: Negotiated, transcript: Transcript, share: KeyShareEntry): ServerState13 {
+  const cfg = cx.config;
+  const p = cx.provider;
+  const { suite, group } = neg;
+  const hello = offer.hello;
+  const psk = acceptPsk(cx, offer, suite, transcript);
+  // RFC 8446 §4.2.3: without a PSK, signature_algorithms is required.
+  if (psk === undefined && findExtension(hello.extensions, ExtensionType.signature_algorithms) === undefined) throw misbehaved('MissingSignatureAlgorithms');
+  const alpn = psk?.state.alpn !== undefined && psk.state.alpn !== null && offer.alpn?.includes(psk.state.alpn) ? psk.state.alpn : chooseAlpn(cfg.alpn, offer.alpn);
+  let chosen: { cert: CertifiedKey; scheme: number; matchedName: boolean } | undefined;
+  if (psk === undefined) {
+    const sac = findExtension(hello.extensions, ExtensionType.signature_algorithms_cert);
+    void sac;
+    chosen = chooseCertificate(cfg.certificates, offer.serverName, offer.signatureSchemes, cfg.sniCallback);
+  }
+  const kx = p.keyExchangeServer(group, share.keyExchange);
+  transcript.add(offer.raw);
+  const serverRandom = p.randomBytes(32);
+  const shExts: RawExtension[] = [
+    { type: ExtensionType.supported_versions, data: encode((w) => w.u16(TLS13)) },
+    { type: ExtensionType.key_share, data: encode((w) => w.u16(group).vec16((w) => w.bytes(kx.publicKey))) },
+  ];
+  if (psk !== undefined) shExts.push({ type: ExtensionType.pre_shared_key, data: encode((w) => w.u16(psk.index)) });
+  const sh = encodeServerHello({
+    legacyVersion: ProtocolVersion.TLS12,
+    random: serverRandom,
+    legacySessionIdEcho: hello.legacySessionId,
+    cipherSuite: suite.id,
+    legacyCompressionMethod: 0,
+    extensions: shExts,
+  });
+  cx.emit(sh, 'ServerHello', { version: 'TLSv1.3', cipher_suite: suite.name, group: nameOf(NamedGroup, group), psk: psk !== undefined });
+  transcript.add(sh);
+  // RFC 8446 D.4: CCS right after our first flight message when the client uses compatibility mode (once).
+  if (!neg.helloRetry && hello.legacySessionId.length > 0) cx.sendChangeCipherSpec();
+  const early = new EarlySecret(p, suite, psk?.state.secret ?? null);
+  const hsSecret: HandshakeSecret = early.handshakeSecret(kx.sharedSecret);
+  const th = transcript.current();
+  const clientHs = hsSecret.clientHandshakeTrafficSecret(th);
+  const serverHs = hsSecret.serverHandshakeTrafficSecret(th);
+  const clientRandom = hello.random;
+  cx.keyLog('CLIENT_HANDSHAKE_TRAFFIC_SECRET', clientRandom, clientHs);
+  cx.keyLog('SERVER_HANDSHAKE_TRAFFIC_SECRET', clientRandom, serverHs);
+  cx.installWriteKeys13(suite, serverHs);
+  cx.installReadKeys13(suite, clientHs);
+  if (offer.earlyData) cx.setSkipEarlyData(true);
+  if (offer.recordSizeLimit !== undefined) cx.setPeerRecordSizeLimit(Math.min(offer.recordSizeLimit, 16385) - 1);
+
+  const ee: RawExtension[] = [];
+  if (alpn !== null) ee.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encode(encodeAlpn([alpn])) });
+  if (chosen?.matchedName === true) ee.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
+  if (cfg.recordSizeLimit !== undefined && offer.recordSizeLimit !== undefined) {
+    ee.push({ type: ExtensionType.record_size_limit, data: encode((w) => w.u16(cfg.recordSizeLimit as number)) });
+  }
+  const eeMsg = encodeEncryptedExtensions(ee);
+  cx.emit(eeMsg, 'EncryptedExtensions', { alpn: alpn ?? '', server_name_ack: chosen?.matchedName === true });
+  transcript.add(eeMsg);
+
+  const wantClientCert = psk === undefined && cfg.clientAuth !== 'none';
+  if (wantClientCert) {
+    const crExts: RawExtension[] = [{ type: ExtensionType.signature_algorithms, data: encode(encodeU16List(cfg.signatureSchemes.filter((s) => (s & 0xff) !== 0x01))) }];
+    if (cfg.caNames.length > 0) crExts.push({ type: ExtensionType.certificate_authorities, data: encode(encodeCertificateAuthorities(cfg.caNames)) });
+    const cr = encodeCertificateRequest13({ certificateRequestContext: new Uint8Array(0), extensions: crExts });
+    cx.emit(cr, 'CertificateRequest', { certificate_authorities: cfg.caNames.length });
+    transcript.add(cr);
+  }
+  if (chosen !== undefined) {
+    const { cert, scheme } = chosen;
+    const ocsp = offer.statusRequest ? cert.ocspResponse : undefined;
+    const certMsg = encodeCertificate13({
+      certificateRequestContext: new Uint8Array(0),
+      certificateList: cert.chain.map((d, i) => ({
+        certData: d,
+        extensions: i === 0 && ocsp !== undefined
+          ? [{ type: ExtensionType.status_request, data: encode((w) => w.u8(1).vec24((w) => w.bytes(ocsp))) }]
+          : [],
+      })),
+    });
+    cx.emit(certMsg, 'Certificate', { certificates: cert.chain.length, ocsp: ocsp !== undefined });
+    transcript.add(certMsg);
+    const sig = cert.key.sign(scheme, certificateVerifyContent(true, transcript.current()));
+    const cv = encodeCertificateVerify({ algorithm: scheme, signature: sig });
+    cx.emit(cv, 'CertificateVerify', { algorithm: nameOf(SignatureScheme, scheme) });
+    transcript.add(cv);
+  }
+  const fin = encodeFinished(finishedVerifyData(p, suite, serverHs, transcript.current()));
+  cx.emit(fin, 'Finished');
+  transcript.add(fin);
+  const thSf = transcript.current();
+  const master = hsSecret.masterSecret();
+  const clientAp = master.clientApplicationTrafficSecret(thSf);
+  const serverAp = master.serverApplicationTrafficSecret(thSf);
+  const exporter = master.exporterMasterSecret(thSf);
+  cx.keyLog('CLIENT_TRAFFIC_SECRET_0', clientRandom, clientAp);
+  cx.keyLog('SERVER_TRAFFIC_SECRET_0', clientRandom, serverAp);
+  cx.keyLog('EXPORTER_SECRET', clientRandom, exporter);
+  cx.installWriteKeys13(suite, serverAp);
+  const hs: ServerHs = {
+    offer,
+    suite,
+    transcript,
+    master,
+    clientHsSecret: clientHs,
+    clientAp,
+    serverAp,
+    exporter,
+    info: {
+      version: 'TLSv1.3',
+      cipherSuite: suite.id,
+      cipherName: suite.name,
+      group,
+      groupName: nameOf(NamedGroup, group),
+      signatureScheme: chosen?.scheme,
+      alpnProtocol: alpn,
+      serverName: offer.serverName ?? null,
+      resumed: psk !== undefined,
+      helloRetry: neg.helloRetry,
+    },
+    resumedChain: psk?.state.peerChain,
+    localChain: chosen?.cert.chain ?? [],
+  };
+  if (psk !== undefined) {
+    return { kind: 'ExpectFinished', hs, chain: psk.state.peerChain, certVerified: chainFromResumption(), sigVerified: signatureFromPsk() };
+  }
+  if (wantClientCert) return { kind: 'ExpectCertificate', hs };
+  const none = noClientCertificate();
+  return { kind: 'ExpectFinished', hs, chain: [], certVerified: none, sigVerified: none };
+}
+
+type Handler<K extends ServerState13['kind']> = (s: Extract<ServerState13, { kind: K }>, m: HandshakeMessage, cx: ServerCx) => ServerState13;
+
+const handlers: { readonly [K in ServerState13['kind']]: Handler<K> } = {
+  ExpectClientHello(_s, m, cx) {
+    if (m.type !== HandshakeType.ClientHello) throw unexpected(nameOf(HandshakeType, m.type), ['ClientHello']);
+    return serverHandleClientHello13(cx, decodeClientHello(m.body), m);
+  },
+
+  ExpectSecondClientHello(s, m, cx) {
+    if (m.type !== HandshakeType.ClientHello) throw unexpected(nameOf(HandshakeType, m.type), ['ClientHello']);
+    const hello = decodeClientHello(m.body);
+    const offer = readClientOffer(hello, m.raw);
+    const first = s.first.hello;
+    // RFC 8446 §4.1.2: the second ClientHello must match the first except for key_share, cookie, early_data, pre_shared_key, padding.
+    if (!offersTls13(hello)) throw misbehaved('SecondClientHelloChangedParameters', { detail: 'supported_versions' });
+    if (!equalPublic(hello.random, first.random) || !equalPublic(hello.legacySessionId, first.legacySessionId)) {
+      throw misbehaved('SecondClientHelloChangedParameters', { detail: 'random or legacy_session_id' });
+    }
+    if (hello.cipherSuites.length !== first.cipherSuites.length || hello.cipherSuites.some((c, i) => c !== first.cipherSuites[i])) {
+      throw misbehaved('SecondClientHelloChangedParameters', { detail: 'cipher_suites' });
+    }
+    if ((offer.serverName ?? '') !== (s.first.serverName ?? '')) throw misbehaved('SecondClientHelloChangedParameters', { detail: 'server_name' });
+    if (offer.earlyData) throw misbehaved('SecondClientHelloChangedParameters', { detail: 'early_data after HelloRetryRequest' });
+    if (offer.cookie === undefined || !cx.provider.equalSecret(offer.cookie, s.cookie)) throw misbehaved('InvalidCookie');
+    // RFC 8446 §4.2.8: exactly one KeyShareEntry, for the group the HRR selected.
+    if (offer.shares.length !== 1 || offer.shares[0]?.group !== s.neg.group) throw misbehaved('SecondClientHelloWrongKeyShare');
+    if (!offer.groups.includes(s.neg.group)) throw misbehaved('SecondClientHelloChangedParameters', { detail: 'supported_groups' });
+    cx.traceReceived('ClientHello', { retry: true, key_shares: [nameOf(NamedGroup, s.neg.group)] });
+    return continueHandshake(cx, offer, s.neg, s.transcript, offer.shares[0]);
+  },
+
+  ExpectCertificate(s, m, cx) {
+    if (m.type !== HandshakeType.Certificate) throw unexpected(nameOf(HandshakeType, m.type), ['Certificate']);
+    cx.setSkipEarlyData(false);
+    const c = decodeCertificate13(m.body);
+    if (c.certificateRequestContext.length !== 0) throw misbehaved('CertificateRequestContextMismatch');
+    for (const e of c.certificateList) checkAllowed(e.extensions, 'CT');
+    cx.traceReceived('Certificate', { certificates: c.certificateList.length });
+    s.hs.transcript.add(m.raw);
+    if (c.certificateList.length === 0) {
+      // RFC 8446 §4.4.2.4: no certificate when one is required → certificate_required.
+      if (cx.config.clientAuth === 'required') throw incompatible('ClientCertificateRequired');
+      const none = noClientCertificate();
+      return { kind: 'ExpectFinished', hs: s.hs, chain: [], certVerified: none, sigVerified: none };
+    }
+    const chain = c.certificateList.map((e) => e.certData);
+    const certVerified = verifyPeerChain(chain, { verifier: cx.config.verifier, time: cx.provider.now(), usage: 'clientAuth' });
+    return { kind: 'ExpectCertificateVerify', hs: s.hs, chain, certVerified };
+  },
+
+  ExpectCertificateVerify(s, m, cx) {
+    if (m.type !== HandshakeType.CertificateVerify) throw unexpected(nameOf(HandshakeType, m.type), ['CertificateVerify']);
+    const cv = decodeCertificateVerify(m.body);
+    const offered = cx.config.signatureSchemes.filter((x) => (x & 0xff) !== 0x01);
+    const sigVerified = verifyCertificateVerify13(cx.provider, s.chain[0] as Uint8Array, cv.algorithm, cv.signature, offered, false, s.hs.transcript.current());
+    cx.traceReceived('CertificateVerify', { algorithm: nameOf(SignatureScheme, cv.algorithm) });
+    s.hs.transcript.add(m.raw);
+    return { kind: 'ExpectFinished', hs: s.hs, chain: s.chain, certVerified: s.certVerified, sigVerified };
+  },
+
+  ExpectFinished(s, m, cx) {
+    if (m.type !== HandshakeType.Finished) throw unexpected(nameOf(HandshakeType, m.type), ['Finished']);
+    cx.setSkipEarlyData(false);
+    const p = cx.provider;
+    const { hs } = s;
+    const fin = verifyFinished13(p, hs.suite, hs.clientHsSecret, hs.transcript.current(), m.body);
+    cx.traceReceived('Finished', {});
+    hs.transcript.add(m.raw);
+    cx.installReadKeys13(hs.suite, hs.clientAp);
+    const resumption = hs.master.resumptionMasterSecret(hs.transcript.current());
+    void fin;
+    void s.certVerified;
+    void s.sigVerified;
+    const info: ConnectionInfo = { ...hs.info, peerCertificates: s.chain };
+    const traffic: TrafficState = {
+      suite: hs.suite,
+      clientSecret: hs.clientAp,
+      serverSecret: hs.serverAp,
+      exporterSecret: hs.exporter,
+      resumptionSecret: resumption,
+      transcript: hs.transcript,
+      info,
+      clientRandom: hs.offer.hello.random,
+      localChain: hs.localChain,
+      postHandshakeRequests: new Map(),
+      pendingClientAuth: undefined,
+      postHandshakeAuth: hs.offer.postHandshakeAuth,
+    };
+    sendTickets(cx, traffic, cx.config.ticketCount);
+    return { kind: 'Traffic', traffic };
+  },
+
+  Traffic(s, m, cx) {
+    return serverPostHandshake(s, m, cx);
+  },
+};
+
+/** Issue `count` NewSessionTickets (RFC 8446 §4.6.1). */
+export function sendTickets(cx: ServerCx, t: TrafficState, count: number): void {
+  const p = cx.provider;
+  const lifetime = 7200;
+  for (let i = 0; i < count; i++) {
+    const nonce = new Uint8Array([i]);
+    const ageAdd = new DataView(p.randomBytes(4).buffer).getUint32(0);
+    const state: SessionState = {
+      version: TLS13,
+      suite: t.suite.id,
+      secret: ticketPsk(p, t.suite, t.resumptionSecret, nonce),
+      issuedAt: p.now(),
+      lifetimeSeconds: lifetime,
+      ageAdd,
+      alpn: t.info.alpnProtocol,
+      serverName: t.info.serverName ?? '',
+      peerChain: t.info.peerCertificates,
+      extendedMasterSecret: false,
+    };
+    const ticket = sealTicket(p, cx.config.ticketKeys, state);
+    cx.emit(encodeNewSessionTicket13({ ticketLifetime: lifetime, ticketAgeAdd: ageAdd, ticketNonce: nonce, ticket, extensions: [] }), 'NewSessionTicket', { lifetime });
+  }
+}
+
+/** Server side of post-handshake messages: KeyUpdate, and the answer to a post-handshake CertificateRequest. */
+function serverPostHandshake(s: Extract<ServerState13, { kind: 'Traffic' }>, m: HandshakeMessage, cx: ServerCx): ServerState13 {
+  const t = s.traffic;
+  if (m.type === HandshakeType.KeyUpdate && t.pendingClientAuth === undefined) {
+    return { kind: 'Traffic', traffic: keyUpdate(t, m, cx, 'server') };
+  }
+  const pending = t.pendingClientAuth;
+  if (pending === undefined) throw unexpected(nameOf(HandshakeType, m.type), ['KeyUpdate']);
+  const p = cx.provider;
+  switch (pending.stage) {
+    case 'Certificate': {
+      if (m.type !== HandshakeType.Certificate) throw unexpected(nameOf(HandshakeType, m.type), ['Certificate']);
+      const c = decodeCertificate13(m.body);
+      if (hex(c.certificateRequestContext) !== pending.context) throw misbehaved('CertificateRequestContextMismatch');
+      cx.traceReceived('Certificate', { certificates: c.certificateList.length, post_handshake: true });
+      pending.transcript.add(m.raw);
+      if (c.certificateList.length === 0) {
+        if (cx.config.clientAuth === 'required') throw incompatible('ClientCertificateRequired');
+        return { kind: 'Traffic', traffic: { ...t, pendingClientAuth: { ...pending, chain: [], stage: 'Finished' } } };
+      }
+      const chain = c.certificateList.map((e) => e.certData);
+      verifyPeerChain(chain, { verifier: cx.config.verifier, time: p.now(), usage: 'clientAuth' });
+      return { kind: 'Traffic', traffic: { ...t, pendingClientAuth: { ...pending, chain, stage: 'CertificateVerify' } } };
+    }
+    case 'CertificateVerify': {
+      if (m.type !== HandshakeType.CertificateVerify) throw unexpected(nameOf(HandshakeType, m.type), ['CertificateVerify']);
+      const cv = decodeCertificateVerify(m.body);
+      const chain = pending.chain ?? [];
+      const offered = cx.config.signatureSchemes.filter((x) => (x & 0xff) !== 0x01);
+      verifyCertificateVerify13(p, chain[0] as Uint8Array, cv.algorithm, cv.signature, offered, false, pending.transcript.current());
+      cx.traceReceived('CertificateVerify', { algorithm: nameOf(SignatureScheme, cv.algorithm) });
+      pending.transcript.add(m.raw);
+      return { kind: 'Traffic', traffic: { ...t, pendingClientAuth: { ...pending, stage: 'Finished' } } };
+    }
+    case 'Finished': {
+      if (m.type !== HandshakeType.Finished) throw unexpected(nameOf(HandshakeType, m.type), ['Finished']);
+      verifyFinished13(p, t.suite, t.clientSecret, pending.transcript.current(), m.body);
+      cx.traceReceived('Finished', { post_handshake: true });
+      const chain = pending.chain ?? [];
+      cx.event({ type: 'PeerCertificateUpdated', chain });
+      const info: ConnectionInfo = { ...t.info, peerCertificates: chain.length > 0 ? chain : t.info.peerCertificates };
+      return { kind: 'Traffic', traffic: { ...t, info, pendingClientAuth: undefined } };
+    }
+  }
+}
+
+/** Server: send a post-handshake CertificateRequest (RFC 8446 §4.6.2). */
+export function requestClientCertificate(cx: ServerCx, t: TrafficState): TrafficState {
+  if (!t.postHandshakeAuth) throw incompatible('ClientCertificateRequired', { detail: 'the client did not offer post_handshake_auth' });
+  const context = cx.provider.randomBytes(16);
+  const cfg = cx.config;
+  const crExts: RawExtension[] = [{ type: ExtensionType.signature_algorithms, data: encode(encodeU16List(cfg.signatureSchemes.filter((s) => (s & 0xff) !== 0x01))) }];
+  if (cfg.caNames.length > 0) crExts.push({ type: ExtensionType.certificate_authorities, data: encode(encodeCertificateAuthorities(cfg.caNames)) });
+  const cr = encodeCertificateRequest13({ certificateRequestContext: context, extensions: crExts });
+  cx.emit(cr, 'CertificateRequest', { post_handshake: true });
+  const transcript = t.transcript.fork();
+  transcript.add(cr);
+  return { ...t, pendingClientAuth: { context: hex(context), transcript, chain: undefined, stage: 'Certificate' } };
+}
+
+/** Dispatch a handshake message to the server's current state. */
+export function serverHandle13(s: ServerState13, m: HandshakeMessage, cx: ServerCx): ServerState13 {
+  const h = handlers[s.kind] as (s: ServerState13, m: HandshakeMessage, cx: ServerCx) => ServerState13;
+  return h(s, m, cx);
+}
+
+void fromUtf8;
+void Transcript;

@@ -1,0 +1,126 @@
+/**
+ * Session tickets (RFC 8446 §4.6.1). The server's ticket is its session state sealed with AES-256-GCM under the
+ * current ticket key: key_id (16) ‖ nonce (12) ‖ ciphertext ‖ tag, with key_id as the AAD. The client's stored
+ * session is the same state plus the ticket, kept in the clear on the client side.
+ */
+import { Reader } from '../codec/reader.js';
+import { Writer } from '../codec/writer.js';
+import type { CryptoProvider } from '../crypto/provider.js';
+import type { TicketKeys } from '../engine/config.js';
+
+/** What a resumption needs to know about the original session. */
+export interface SessionState {
+  readonly version: number;
+  readonly suite: number;
+  /** TLS 1.3: the PSK; TLS 1.2: the master secret. */
+  readonly secret: Uint8Array;
+  readonly issuedAt: number;
+  readonly lifetimeSeconds: number;
+  readonly ageAdd: number;
+  readonly alpn: string | null;
+  readonly serverName: string;
+  /** The peer's chain from the original handshake (client: the server's; server: the client's). */
+  readonly peerChain: readonly Uint8Array[];
+  /** TLS 1.2 only: extended master secret was used. */
+  readonly extendedMasterSecret: boolean;
+}
+
+function writeState(w: Writer, s: SessionState): void {
+  w.u8(1).u16(s.version).u16(s.suite);
+  w.vec8((w) => w.bytes(s.secret));
+  w.u32(Math.floor(s.issuedAt / 0x100000000)).u32(s.issuedAt >>> 0);
+  w.u32(s.lifetimeSeconds).u32(s.ageAdd);
+  w.vec8((w) => w.bytes(new TextEncoder().encode(s.alpn ?? '')));
+  w.u8(s.alpn === null ? 0 : 1);
+  w.vec16((w) => w.bytes(new TextEncoder().encode(s.serverName)));
+  w.vec24((w) => { for (const c of s.peerChain) w.vec24((w) => w.bytes(c)); });
+  w.u8(s.extendedMasterSecret ? 1 : 0);
+}
+
+function readState(r: Reader): SessionState {
+  if (r.u8('format') !== 1) throw new RangeError('unknown session format');
+  const version = r.u16('version');
+  const suite = r.u16('suite');
+  const secret = r.vec8('secret').rest().slice();
+  const hi = r.u32('issued_hi');
+  const lo = r.u32('issued_lo');
+  const lifetimeSeconds = r.u32('lifetime');
+  const ageAdd = r.u32('age_add');
+  const alpnBytes = r.vec8('alpn').rest();
+  const hasAlpn = r.u8('has_alpn') === 1;
+  const serverName = new TextDecoder().decode(r.vec16('server_name').rest());
+  const peerChain = r.vec24('peer_chain').list((e) => e.vec24('cert').rest().slice(), 10);
+  const extendedMasterSecret = r.u8('ems') === 1;
+  return {
+    version,
+    suite,
+    secret,
+    issuedAt: hi * 0x100000000 + lo,
+    lifetimeSeconds,
+    ageAdd,
+    alpn: hasAlpn ? new TextDecoder().decode(alpnBytes) : null,
+    serverName,
+    peerChain,
+    extendedMasterSecret,
+  };
+}
+
+/** Server: seal session state into a ticket. */
+export function sealTicket(p: CryptoProvider, keys: TicketKeys, s: SessionState): Uint8Array {
+  const { id, key } = keys.current();
+  const w = new Writer(512);
+  writeState(w, s);
+  const nonce = p.randomBytes(12);
+  const sealed = p.aead('aes-256-gcm', key).seal(nonce, id, w.view());
+  const out = new Uint8Array(16 + 12 + sealed.length);
+  out.set(id, 0);
+  out.set(nonce, 16);
+  out.set(sealed, 28);
+  return out;
+}
+
+/** Server: open a ticket; undefined when it is not ours, from a forgotten key, or damaged (then: full handshake). */
+export function openTicket(p: CryptoProvider, keys: TicketKeys, ticket: Uint8Array): SessionState | undefined {
+  if (ticket.length < 16 + 12 + 16) return undefined;
+  const key = keys.find(ticket.subarray(0, 16));
+  if (key === undefined) return undefined;
+  const plain = p.aead('aes-256-gcm', key).open(ticket.subarray(16, 28), ticket.subarray(0, 16), ticket.subarray(28));
+  if (plain === null) return undefined;
+  try {
+    const r = new Reader(plain, 'ticket');
+    const s = readState(r);
+    r.expectEnd();
+    return s;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Client: a stored session (state + the ticket to present). */
+export interface ClientSession {
+  readonly state: SessionState;
+  readonly ticket: Uint8Array;
+  readonly receivedAt: number;
+}
+
+export function encodeClientSession(s: ClientSession): Uint8Array {
+  const w = new Writer(1024);
+  writeState(w, s.state);
+  w.vec16((w) => w.bytes(s.ticket));
+  w.u32(Math.floor(s.receivedAt / 0x100000000)).u32(s.receivedAt >>> 0);
+  return w.finish();
+}
+
+export function decodeClientSession(data: Uint8Array): ClientSession | undefined {
+  try {
+    const r = new Reader(data, 'session');
+    const state = readState(r);
+    const ticket = r.vec16('ticket', { min: 1 }).rest().slice();
+    const hi = r.u32('received_hi');
+    const lo = r.u32('received_lo');
+    r.expectEnd();
+    return { state, ticket, receivedAt: hi * 0x100000000 + lo };
+  } catch {
+    return undefined;
+  }
+}

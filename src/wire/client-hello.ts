@@ -1,0 +1,44 @@
+/** ClientHello (RFC 8446 §4.1.2; RFC 5246 §7.4.1.2). Keeps its raw bytes for the transcript and PSK binders. */
+import { Reader } from '../codec/reader.js';
+import { misbehaved } from '../errors.js';
+import { frameHandshake } from './handshake.js';
+import { readExtensions, writeExtensions, type RawExtension } from './extensions.js';
+import { ExtensionType, HandshakeType } from './registry.js';
+
+export interface ClientHello {
+  readonly legacyVersion: number;
+  readonly random: Uint8Array;
+  readonly legacySessionId: Uint8Array;
+  readonly cipherSuites: readonly number[];
+  readonly legacyCompressionMethods: Uint8Array;
+  readonly extensions: readonly RawExtension[];
+}
+
+/** Decode a ClientHello body. */
+export function decodeClientHello(body: Uint8Array): ClientHello {
+  const r = new Reader(body, 'ClientHello');
+  const legacyVersion = r.u16('legacy_version');
+  const random = r.bytes(32, 'random');
+  const legacySessionId = r.vec8('legacy_session_id', { max: 32 }).rest();
+  const cs = r.vec16('cipher_suites', { min: 2 });
+  if (cs.remaining % 2 !== 0) cs.bytes(cs.remaining + 1, 'cipher_suites'); // odd length: decode_error
+  const cipherSuites = cs.list((e) => e.u16('cipher_suite'));
+  const legacyCompressionMethods = r.vec8('legacy_compression_methods', { min: 1 }).rest();
+  const extensions = r.remaining > 0 ? readExtensions(r) : [];
+  r.expectEnd();
+  // RFC 8446 §4.2.11: pre_shared_key MUST be the last extension.
+  const pskAt = extensions.findIndex((e) => e.type === ExtensionType.pre_shared_key);
+  if (pskAt >= 0 && pskAt !== extensions.length - 1) throw misbehaved('PskNotLastExtension');
+  return { legacyVersion, random, legacySessionId, cipherSuites, legacyCompressionMethods, extensions };
+}
+
+/** Encode a full ClientHello handshake message. */
+export function encodeClientHello(ch: ClientHello): Uint8Array {
+  return frameHandshake(HandshakeType.ClientHello, (w) => {
+    w.u16(ch.legacyVersion).bytes(ch.random);
+    w.vec8((w) => w.bytes(ch.legacySessionId));
+    w.vec16((w) => { for (const s of ch.cipherSuites) w.u16(s); });
+    w.vec8((w) => w.bytes(ch.legacyCompressionMethods));
+    writeExtensions(w, ch.extensions);
+  }, 1024);
+}

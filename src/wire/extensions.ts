@@ -1,0 +1,284 @@
+/**
+ * Extensions: the raw list (duplicate check, count limit) and per-extension decoders/encoders. Unknown extensions
+ * (GREASE included, RFC 8701) are kept raw and skipped by the state machines.
+ */
+import { Reader } from '../codec/reader.js';
+import type { Writer } from '../codec/writer.js';
+import { fromUtf8 } from '../codec/bytes.js';
+import { decodeError, limitExceeded, misbehaved } from '../errors.js';
+import { MAX_ALPN_PROTOCOLS, MAX_EXTENSIONS, MAX_KEY_SHARES, MAX_PSK_IDENTITIES } from '../limits.js';
+import { ExtensionType } from './registry.js';
+
+/** One extension as received. */
+export interface RawExtension {
+  readonly type: number;
+  readonly data: Uint8Array;
+}
+
+/** Read the extensions vector: at most MAX_EXTENSIONS, no duplicates (RFC 8446 §4.2). */
+export function readExtensions(r: Reader): RawExtension[] {
+  const v = r.vec16('extensions');
+  const seen = new Set<number>();
+  const out: RawExtension[] = [];
+  while (v.remaining > 0) {
+    if (out.length >= MAX_EXTENSIONS) throw limitExceeded('TooManyExtensions');
+    const type = v.u16('extension_type');
+    const data = v.vec16('extension_data').rest();
+    if (seen.has(type)) throw misbehaved('DuplicateExtension', { detail: `extension ${type}` });
+    seen.add(type);
+    out.push({ type, data });
+  }
+  return out;
+}
+
+/** Write an extension list. */
+export function writeExtensions(w: Writer, exts: readonly RawExtension[]): void {
+  w.vec16((w) => {
+    for (const e of exts) w.u16(e.type).vec16((w) => w.bytes(e.data));
+  });
+}
+
+export function findExtension(exts: readonly RawExtension[], type: number): Uint8Array | undefined {
+  for (const e of exts) if (e.type === type) return e.data;
+  return undefined;
+}
+
+function sub(data: Uint8Array, name: string): Reader {
+  return new Reader(data, name);
+}
+
+/** server_name (RFC 6066 §3): a host_name; returns undefined for an empty (server-side ack) body. */
+export function decodeServerName(data: Uint8Array): string | undefined {
+  if (data.length === 0) return undefined;
+  const r = sub(data, 'server_name');
+  const list = r.vec16('server_name_list', { min: 1 });
+  r.expectEnd();
+  let host: string | undefined;
+  while (list.remaining > 0) {
+    const nameType = list.u8('name_type');
+    const name = list.vec16('host_name', { min: 1 }).rest();
+    if (nameType !== 0) continue;
+    // RFC 6066 §3: at most one name of a type; a literal IP address is not permitted; no trailing dot.
+    if (host !== undefined) throw misbehaved('InvalidServerName', { detail: 'two host names' });
+    for (const c of name) {
+      if (c <= 0x20 || c >= 0x7f) throw misbehaved('InvalidServerName', { detail: 'non-printable host name' });
+    }
+    host = fromUtf8(name).toLowerCase();
+  }
+  return host;
+}
+
+export function encodeServerName(host: string): (w: Writer) => void {
+  const b = new TextEncoder().encode(host);
+  return (w) => w.vec16((w) => w.u8(0).vec16((w) => w.bytes(b)));
+}
+
+/** A u16 list with a u16 length (supported_groups, signature_algorithms). */
+export function decodeU16List(data: Uint8Array, name: string): number[] {
+  const r = sub(data, name);
+  const v = r.vec16(name, { min: 2 });
+  r.expectEnd();
+  if (v.remaining % 2 !== 0) throw decodeError(name, 'odd length');
+  return v.list((e) => e.u16('item'));
+}
+
+export function encodeU16List(values: readonly number[]): (w: Writer) => void {
+  return (w) => w.vec16((w) => { for (const v of values) w.u16(v); });
+}
+
+/** ALPN protocol_name_list (RFC 7301 §3.1): non-empty names, non-empty list. */
+export function decodeAlpn(data: Uint8Array): string[] {
+  const r = sub(data, 'application_layer_protocol_negotiation');
+  const v = r.vec16('protocol_name_list', { min: 2 });
+  r.expectEnd();
+  return v.list((e) => fromUtf8(e.vec8('protocol_name', { min: 1 }).rest()), MAX_ALPN_PROTOCOLS);
+}
+
+export function encodeAlpn(protocols: readonly string[]): (w: Writer) => void {
+  return (w) => w.vec16((w) => { for (const p of protocols) w.vec8((w) => w.bytes(new TextEncoder().encode(p))); });
+}
+
+/** supported_versions in a ClientHello: a u8-length list of u16. */
+export function decodeClientVersions(data: Uint8Array): number[] {
+  const r = sub(data, 'supported_versions');
+  const v = r.vec8('versions', { min: 2, max: 254 });
+  r.expectEnd();
+  if (v.remaining % 2 !== 0) throw decodeError('supported_versions', 'odd length');
+  return v.list((e) => e.u16('version'));
+}
+
+/** supported_versions in a ServerHello: one u16. */
+export function decodeServerVersion(data: Uint8Array): number {
+  const r = sub(data, 'supported_versions');
+  const v = r.u16('selected_version');
+  r.expectEnd();
+  return v;
+}
+
+/** One KeyShareEntry. */
+export interface KeyShareEntry {
+  readonly group: number;
+  readonly keyExchange: Uint8Array;
+}
+
+export function decodeClientKeyShares(data: Uint8Array): KeyShareEntry[] {
+  const r = sub(data, 'key_share');
+  const v = r.vec16('client_shares');
+  r.expectEnd();
+  const seen = new Set<number>();
+  return v.list((e) => {
+    const group = e.u16('group');
+    const keyExchange = e.vec16('key_exchange', { min: 1 }).rest();
+    // RFC 8446 §4.2.8: clients MUST NOT offer multiple KeyShareEntry values for the same group.
+    if (seen.has(group)) throw misbehaved('DuplicateKeyShare');
+    seen.add(group);
+    return { group, keyExchange };
+  }, MAX_KEY_SHARES);
+}
+
+export function encodeClientKeyShares(shares: readonly KeyShareEntry[]): (w: Writer) => void {
+  return (w) => w.vec16((w) => { for (const s of shares) w.u16(s.group).vec16((w) => w.bytes(s.keyExchange)); });
+}
+
+/** ServerHello key_share: one entry. */
+export function decodeServerKeyShare(data: Uint8Array): KeyShareEntry {
+  const r = sub(data, 'key_share');
+  const group = r.u16('group');
+  const keyExchange = r.vec16('key_exchange', { min: 1 }).rest();
+  r.expectEnd();
+  return { group, keyExchange };
+}
+
+/** HelloRetryRequest key_share: the selected group. */
+export function decodeHrrKeyShare(data: Uint8Array): number {
+  const r = sub(data, 'key_share');
+  const g = r.u16('selected_group');
+  r.expectEnd();
+  return g;
+}
+
+export function decodeCookie(data: Uint8Array): Uint8Array {
+  const r = sub(data, 'cookie');
+  const c = r.vec16('cookie', { min: 1 }).rest();
+  r.expectEnd();
+  return c;
+}
+
+export function decodePskModes(data: Uint8Array): number[] {
+  const r = sub(data, 'psk_key_exchange_modes');
+  const v = r.vec8('ke_modes', { min: 1 });
+  r.expectEnd();
+  return v.list((e) => e.u8('mode'));
+}
+
+/** record_size_limit (RFC 8449 §4): a u16 ≥ 64. */
+export function decodeRecordSizeLimit(data: Uint8Array): number {
+  const r = sub(data, 'record_size_limit');
+  const v = r.u16('record_size_limit');
+  r.expectEnd();
+  if (v < 64) throw misbehaved('InvalidRecordSizeLimit');
+  return v;
+}
+
+/** An offered PSK identity. */
+export interface PskIdentity {
+  readonly identity: Uint8Array;
+  readonly obfuscatedTicketAge: number;
+}
+
+/** pre_shared_key in a ClientHello. `bindersLen` is the length of the binders vector including its 2-byte prefix. */
+export interface OfferedPsks {
+  readonly identities: readonly PskIdentity[];
+  readonly binders: readonly Uint8Array[];
+  readonly bindersLen: number;
+}
+
+export function decodeOfferedPsks(data: Uint8Array): OfferedPsks {
+  const r = sub(data, 'pre_shared_key');
+  const ids = r.vec16('identities', { min: 7 });
+  const identities = ids.list((e) => ({
+    identity: e.vec16('identity', { min: 1 }).rest(),
+    obfuscatedTicketAge: e.u32('obfuscated_ticket_age'),
+  }), MAX_PSK_IDENTITIES);
+  const before = r.remaining;
+  const bs = r.vec16('binders', { min: 33 });
+  const binders = bs.list((e) => e.vec8('binder', { min: 32 }).rest(), MAX_PSK_IDENTITIES);
+  r.expectEnd();
+  // RFC 8446 §4.2.11: one binder per identity.
+  if (binders.length !== identities.length) throw misbehaved('PskBinderInvalid', { alert: 'illegal_parameter', detail: 'binder count' });
+  return { identities, binders, bindersLen: before };
+}
+
+export function decodeSelectedPsk(data: Uint8Array): number {
+  const r = sub(data, 'pre_shared_key');
+  const v = r.u16('selected_identity');
+  r.expectEnd();
+  return v;
+}
+
+/** certificate_authorities (RFC 8446 §4.2.4): DistinguishedName list. */
+export function decodeCertificateAuthorities(data: Uint8Array): Uint8Array[] {
+  const r = sub(data, 'certificate_authorities');
+  const v = r.vec16('authorities', { min: 3 });
+  r.expectEnd();
+  return v.list((e) => e.vec16('DistinguishedName', { min: 1 }).rest(), 256);
+}
+
+export function encodeCertificateAuthorities(names: readonly Uint8Array[]): (w: Writer) => void {
+  return (w) => w.vec16((w) => { for (const n of names) w.vec16((w) => w.bytes(n)); });
+}
+
+/** Helper: encode an extension body with a writer closure. */
+export function ext(type: number, body: ((w: Writer) => void) | Uint8Array, makeWriter: () => Writer): RawExtension {
+  if (body instanceof Uint8Array) return { type, data: body };
+  const w = makeWriter();
+  body(w);
+  return { type, data: w.finish() };
+}
+
+/**
+ * RFC 8446 §4.2 table: in which TLS 1.3 messages each known extension may appear. CH = ClientHello,
+ * SH = ServerHello, HRR, EE = EncryptedExtensions, CT = Certificate entry, CR = CertificateRequest,
+ * NST = NewSessionTicket.
+ */
+export type Tls13Message = 'CH' | 'SH' | 'HRR' | 'EE' | 'CT' | 'CR' | 'NST';
+export const ALLOWED_IN: Readonly<Record<number, readonly Tls13Message[]>> = {
+  [ExtensionType.server_name]: ['CH', 'EE'],
+  [ExtensionType.max_fragment_length]: ['CH', 'EE'],
+  [ExtensionType.status_request]: ['CH', 'CR', 'CT'],
+  [ExtensionType.supported_groups]: ['CH', 'EE'],
+  [ExtensionType.signature_algorithms]: ['CH', 'CR'],
+  [ExtensionType.use_srtp]: ['CH', 'EE'],
+  [ExtensionType.heartbeat]: ['CH', 'EE'],
+  [ExtensionType.application_layer_protocol_negotiation]: ['CH', 'EE'],
+  [ExtensionType.signed_certificate_timestamp]: ['CH', 'CR', 'CT'],
+  [ExtensionType.padding]: ['CH'],
+  [ExtensionType.record_size_limit]: ['CH', 'EE'],
+  [ExtensionType.pre_shared_key]: ['CH', 'SH'],
+  [ExtensionType.early_data]: ['CH', 'EE', 'NST'],
+  [ExtensionType.supported_versions]: ['CH', 'SH', 'HRR'],
+  [ExtensionType.cookie]: ['CH', 'HRR'],
+  [ExtensionType.psk_key_exchange_modes]: ['CH'],
+  [ExtensionType.certificate_authorities]: ['CH', 'CR'],
+  [ExtensionType.oid_filters]: ['CR'],
+  [ExtensionType.post_handshake_auth]: ['CH'],
+  [ExtensionType.signature_algorithms_cert]: ['CH', 'CR'],
+  [ExtensionType.key_share]: ['CH', 'SH', 'HRR'],
+};
+
+/**
+ * Check a received extension list against the §4.2 table. Known extensions in the wrong message are
+ * illegal_parameter; for server messages, anything the client did not offer is unsupported_extension (§4.2).
+ */
+export function checkAllowed(exts: readonly RawExtension[], where: Tls13Message, offered?: ReadonlySet<number>): void {
+  for (const e of exts) {
+    const allowed = ALLOWED_IN[e.type];
+    if (offered !== undefined && !offered.has(e.type)) {
+      // The cookie in an HRR is the one extension a server may send unsolicited (§4.2.2).
+      if (!(where === 'HRR' && e.type === ExtensionType.cookie)) throw misbehaved('UnsolicitedExtension', { detail: `extension ${e.type} in ${where}` });
+    }
+    if (allowed !== undefined && !allowed.includes(where)) {
+      throw misbehaved('ExtensionNotAllowedHere', { detail: `extension ${e.type} in ${where}` });
+    }
+  }
+}

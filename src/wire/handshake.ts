@@ -1,0 +1,21 @@
+/** Handshake framing: msg_type (u8) + length (u24) + body. */
+import { Writer } from '../codec/writer.js';
+import { HandshakeType, nameOf } from './registry.js';
+
+/** A complete handshake message as received: `raw` is header + body (what the transcript hashes). */
+export interface HandshakeMessage {
+  readonly type: number;
+  readonly body: Uint8Array;
+  readonly raw: Uint8Array;
+}
+
+/** Frame a body as a handshake message. */
+export function frameHandshake(type: number, body: (w: Writer) => void, capacity = 512): Uint8Array {
+  const w = new Writer(capacity);
+  w.u8(type).vec24(body);
+  return w.finish();
+}
+
+export function handshakeName(type: number): string {
+  return nameOf(HandshakeType, type);
+}

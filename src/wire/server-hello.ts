@@ -1,0 +1,46 @@
+/** ServerHello and HelloRetryRequest (RFC 8446 §4.1.3, §4.1.4). */
+import { Reader } from '../codec/reader.js';
+import { equalPublic, fromHex } from '../codec/bytes.js';
+import { frameHandshake } from './handshake.js';
+import { readExtensions, writeExtensions, type RawExtension } from './extensions.js';
+import { HandshakeType } from './registry.js';
+
+/** SHA-256("HelloRetryRequest"): the random of a HelloRetryRequest. */
+export const HRR_RANDOM = fromHex('cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c');
+/** Downgrade sentinels (RFC 8446 §4.1.3): last 8 bytes of ServerHello.random. */
+export const DOWNGRADE_TLS12 = fromHex('444f574e47524401');
+export const DOWNGRADE_TLS11 = fromHex('444f574e47524400');
+
+export interface ServerHello {
+  readonly legacyVersion: number;
+  readonly random: Uint8Array;
+  readonly legacySessionIdEcho: Uint8Array;
+  readonly cipherSuite: number;
+  readonly legacyCompressionMethod: number;
+  readonly extensions: readonly RawExtension[];
+}
+
+export function isHelloRetryRequest(sh: ServerHello): boolean {
+  return equalPublic(sh.random, HRR_RANDOM);
+}
+
+export function decodeServerHello(body: Uint8Array): ServerHello {
+  const r = new Reader(body, 'ServerHello');
+  const legacyVersion = r.u16('legacy_version');
+  const random = r.bytes(32, 'random');
+  const legacySessionIdEcho = r.vec8('legacy_session_id_echo', { max: 32 }).rest();
+  const cipherSuite = r.u16('cipher_suite');
+  const legacyCompressionMethod = r.u8('legacy_compression_method');
+  const extensions = r.remaining > 0 ? readExtensions(r) : [];
+  r.expectEnd();
+  return { legacyVersion, random, legacySessionIdEcho, cipherSuite, legacyCompressionMethod, extensions };
+}
+
+export function encodeServerHello(sh: ServerHello): Uint8Array {
+  return frameHandshake(HandshakeType.ServerHello, (w) => {
+    w.u16(sh.legacyVersion).bytes(sh.random);
+    w.vec8((w) => w.bytes(sh.legacySessionIdEcho));
+    w.u16(sh.cipherSuite).u8(sh.legacyCompressionMethod);
+    writeExtensions(w, sh.extensions);
+  });
+}

@@ -1,0 +1,66 @@
+/** EncryptedExtensions, Finished, NewSessionTicket, KeyUpdate, EndOfEarlyData (RFC 8446 §4). */
+import { Reader } from '../codec/reader.js';
+import { misbehaved } from '../errors.js';
+import { frameHandshake } from './handshake.js';
+import { readExtensions, writeExtensions, type RawExtension } from './extensions.js';
+import { HandshakeType } from './registry.js';
+
+export function decodeEncryptedExtensions(body: Uint8Array): RawExtension[] {
+  const r = new Reader(body, 'EncryptedExtensions');
+  const exts = readExtensions(r);
+  r.expectEnd();
+  return exts;
+}
+
+export function encodeEncryptedExtensions(exts: readonly RawExtension[]): Uint8Array {
+  return frameHandshake(HandshakeType.EncryptedExtensions, (w) => writeExtensions(w, exts));
+}
+
+export function encodeFinished(verifyData: Uint8Array): Uint8Array {
+  return frameHandshake(HandshakeType.Finished, (w) => w.bytes(verifyData), 64);
+}
+
+export interface NewSessionTicket13 {
+  readonly ticketLifetime: number;
+  readonly ticketAgeAdd: number;
+  readonly ticketNonce: Uint8Array;
+  readonly ticket: Uint8Array;
+  readonly extensions: readonly RawExtension[];
+}
+
+export function decodeNewSessionTicket13(body: Uint8Array): NewSessionTicket13 {
+  const r = new Reader(body, 'NewSessionTicket');
+  const ticketLifetime = r.u32('ticket_lifetime');
+  const ticketAgeAdd = r.u32('ticket_age_add');
+  const ticketNonce = r.vec8('ticket_nonce').rest().slice();
+  const ticket = r.vec16('ticket', { min: 1 }).rest().slice();
+  const extensions = readExtensions(r);
+  r.expectEnd();
+  // RFC 8446 §4.6.1: servers MUST NOT use any value greater than 604800 seconds (7 days).
+  if (ticketLifetime > 604800) throw misbehaved('TicketAgeInvalid', { detail: 'ticket_lifetime over 7 days' });
+  return { ticketLifetime, ticketAgeAdd, ticketNonce, ticket, extensions };
+}
+
+export function encodeNewSessionTicket13(t: NewSessionTicket13): Uint8Array {
+  return frameHandshake(HandshakeType.NewSessionTicket, (w) => {
+    w.u32(t.ticketLifetime).u32(t.ticketAgeAdd);
+    w.vec8((w) => w.bytes(t.ticketNonce));
+    w.vec16((w) => w.bytes(t.ticket));
+    writeExtensions(w, t.extensions);
+  });
+}
+
+/** KeyUpdateRequest (RFC 8446 §4.6.3). */
+export const KeyUpdateRequest = { update_not_requested: 0, update_requested: 1 } as const;
+
+export function decodeKeyUpdate(body: Uint8Array): boolean {
+  const r = new Reader(body, 'KeyUpdate');
+  const v = r.u8('request_update');
+  r.expectEnd();
+  if (v > 1) throw misbehaved('InvalidKeyUpdate');
+  return v === 1;
+}
+
+export function encodeKeyUpdate(requestUpdate: boolean): Uint8Array {
+  return frameHandshake(HandshakeType.KeyUpdate, (w) => w.u8(requestUpdate ? 1 : 0), 8);
+}
