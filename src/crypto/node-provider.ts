@@ -22,6 +22,7 @@ import type {
 import { configError } from '../errors.js';
 import { NamedGroup, SignatureScheme } from '../wire/registry.js';
 import { hybridClient, hybridServer, type Kem } from './hybrid.js';
+import { mlKem768 } from './mlkem.js';
 
 const DUMMY_X = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
@@ -223,9 +224,10 @@ class NodeVerifyingKey implements VerifyingKey {
   }
 }
 
-/** ML-KEM-768 from @noble/post-quantum, loaded lazily so a process that never uses it does not pay for it. */
-let mlkem768: Kem | undefined;
-export function setMlKem768(kem: Kem): void {
+/** ML-KEM-768 (from @noble/post-quantum, crypto/mlkem.ts); replaceable for tests. */
+let mlkem768: Kem | undefined = mlKem768;
+/** Replace (or, with undefined, remove) the ML-KEM-768 implementation behind X25519MLKEM768. */
+export function setMlKem768(kem: Kem | undefined): void {
   mlkem768 = kem;
 }
 
