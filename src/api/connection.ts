@@ -79,6 +79,7 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
       while (input.length > 0) {
         const r = this.engine.process(input);
         this.#push(r.output);
+        let peerClosed = false;
         for (const e of r.events) {
           switch (e.type) {
             case 'HandshakeComplete':
@@ -86,7 +87,7 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
               this.emit('handshake', e.info);
               break;
             case 'PeerClosed':
-              this.emit('close');
+              peerClosed = true; // reported after the data that preceded close_notify
               break;
             case 'NewTicket':
               this.#onTicket?.(e.ticket);
@@ -103,6 +104,7 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
           }
         }
         for (const p of r.plaintext) this.emit('data', p);
+        if (peerClosed) this.emit('close');
         if (r.consumed === input.length) break;
         if (r.missing !== undefined || r.consumed === 0) {
           this.#carry = input.slice(r.consumed);

@@ -3,12 +3,10 @@
  * all three, so a state machine cannot reach application data without having checked them.
  */
 import type { CryptoProvider } from '../crypto/provider.js';
-import type { SuiteInfo } from '../crypto/suites.js';
 import { badCertificate, misbehaved, type BadCertificateReason } from '../errors.js';
 import { SignatureScheme } from '../wire/registry.js';
 import { parseCertificate } from '../x509/certificate.js';
 import type { ChainVerifier } from '../x509/chain.js';
-import { finishedVerifyData } from '../tls13/key-schedule.js';
 
 declare const proof: unique symbol;
 /** The peer's chain was checked (or checking was explicitly disabled). */
@@ -138,15 +136,11 @@ export function verifySignature12(
   return SIG;
 }
 
-/** Verify a TLS 1.3 Finished in constant time (decrypt_error on mismatch, RFC 8446 §4.4.4). */
-export function verifyFinished13(
-  p: CryptoProvider,
-  suite: SuiteInfo,
-  baseKey: Uint8Array,
-  transcriptHash: Uint8Array,
-  received: Uint8Array,
-): FinishedVerified {
-  const expected = finishedVerifyData(p, suite, baseKey, transcriptHash);
+/**
+ * Verify a Finished in constant time (decrypt_error on mismatch, RFC 8446 §4.4.4 / RFC 5246 §7.4.9).
+ * `expected` is computed by the version's key schedule.
+ */
+export function verifyFinished(p: CryptoProvider, expected: Uint8Array, received: Uint8Array): FinishedVerified {
   if (!p.equalSecret(expected, received)) throw misbehaved('IncorrectFinished');
   return FIN;
 }

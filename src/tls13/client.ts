@@ -15,7 +15,7 @@ import {
   chainFromResumption,
   signatureFromPsk,
   verifyCertificateVerify13,
-  verifyFinished13,
+  verifyFinished,
   verifyPeerChain,
   certificateVerifyContent,
   type CertVerified,
@@ -60,7 +60,7 @@ import {
   ticketPsk,
   Label,
 } from './key-schedule.js';
-import { encodeClientSession, decodeClientSession, type ClientSession } from './tickets.js';
+import { encodeClientSession, decodeClientSession, type ClientSession } from '../handshake/tickets.js';
 import type { TrafficState } from './traffic.js';
 
 /** What the client offered in its first ClientHello (kept for checking the server's answers). */
@@ -73,6 +73,8 @@ interface Offer {
   readonly alpn: readonly string[] | undefined;
   readonly serverName: string | undefined;
   readonly session: ClientSession | undefined;
+  /** A TLS 1.2 session offered by session id or ticket (src/tls12 resumes it if the server picks TLS 1.2). */
+  readonly session12?: ClientSession | undefined;
   readonly clientHello: Uint8Array;
   readonly tls12: boolean;
 }
@@ -142,6 +144,7 @@ function clientExtensions(
   cookie: Uint8Array | undefined,
   offerPsk: boolean,
   tls12: boolean,
+  ticket12: Uint8Array = new Uint8Array(0),
 ): RawExtension[] {
   const exts: RawExtension[] = [];
   const add = (type: number, body: (w: Writer) => void): void => {
@@ -153,7 +156,7 @@ function clientExtensions(
     add(ExtensionType.extended_master_secret, () => {});
     add(ExtensionType.renegotiation_info, (w) => w.u8(0));
     add(ExtensionType.ec_point_formats, (w) => w.vec8((w) => w.u8(0)));
-    add(ExtensionType.session_ticket, () => {});
+    add(ExtensionType.session_ticket, (w) => w.bytes(ticket12));
   }
   add(ExtensionType.supported_groups, encodeU16List(cfg.groups));
   add(ExtensionType.signature_algorithms, encodeU16List(cfg.signatureSchemes));
@@ -197,9 +200,9 @@ function patchBinder(cx: ClientCx, ch: Uint8Array, session: ClientSession, prefi
   ch.set(binder, ch.length - binderLen);
 }
 
-function usableSession(cfg: PreparedClientConfig, now: number): ClientSession | undefined {
+function usableSession(cfg: PreparedClientConfig, now: number, tls12 = false): ClientSession | undefined {
   const s = cfg.session !== undefined ? decodeClientSession(cfg.session.data) : undefined;
-  if (s === undefined || s.state.version !== TLS13) return undefined;
+  if (s === undefined || (s.state.version !== TLS13 && !(tls12 && s.state.version === ProtocolVersion.TLS12))) return undefined;
   if (!cfg.suites.some((x) => x.id === s.state.suite)) return undefined;
   if (now - s.receivedAt > s.state.lifetimeSeconds * 1000) return undefined;
   if (cfg.serverName !== undefined && s.state.serverName !== cfg.serverName) return undefined;
@@ -212,7 +215,7 @@ export function startClient13(cx: ClientCx, tls12: boolean): ClientState13 {
   const p = cx.provider;
   const random = p.randomBytes(32);
   // RFC 8446 D.4: middlebox compatibility mode: a non-empty legacy_session_id.
-  const sessionId = p.randomBytes(32);
+  let sessionId = p.randomBytes(32);
   const shares = new Map<number, KeyExchangeClient>();
   if (cfg.maxVersion >= TLS13) {
     for (const g of cfg.keyShareGroups) {
@@ -221,10 +224,19 @@ export function startClient13(cx: ClientCx, tls12: boolean): ClientState13 {
     }
   }
   const now = p.now();
-  const session = cfg.maxVersion >= TLS13 ? usableSession(cfg, now) : undefined;
+  const stored = usableSession(cfg, now, tls12);
+  const session = cfg.maxVersion >= TLS13 && stored?.state.version === TLS13 ? stored : undefined;
+  // A TLS 1.2 session: its `ticket` field is u8 session_id length ‖ session_id ‖ RFC 5077 ticket (src/tls12/common.ts).
+  const session12 = stored?.state.version === ProtocolVersion.TLS12 ? stored : undefined;
+  let ticket12: Uint8Array | undefined;
+  if (session12 !== undefined) {
+    const idLen = session12.ticket[0] ?? 0;
+    if (idLen > 0) sessionId = session12.ticket.slice(1, 1 + idLen);
+    ticket12 = session12.ticket.slice(1 + idLen);
+  }
   const suites = cfg.suites.map((s) => s.id);
   if (tls12) suites.push(CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
-  const exts = clientExtensions(cfg, [...shares.values()], undefined, session !== undefined, tls12);
+  const exts = clientExtensions(cfg, [...shares.values()], undefined, session !== undefined, tls12, ticket12);
   if (session !== undefined) exts.push(pskExtension(session, now, (suiteById(session.state.suite) as SuiteInfo).hashLen));
   const ch: ClientHello = {
     legacyVersion: ProtocolVersion.TLS12,
@@ -254,6 +266,7 @@ export function startClient13(cx: ClientCx, tls12: boolean): ClientState13 {
     alpn: cfg.alpn,
     serverName: cfg.serverName,
     session,
+    session12,
     clientHello: raw,
     tls12,
   };
@@ -268,7 +281,12 @@ export class Tls12Selected {
   readonly clientRandom: Uint8Array;
   readonly offeredSuites: readonly number[];
   readonly offeredExtensions: ReadonlySet<number>;
-  constructor(serverHello: ServerHello, raw: Uint8Array, clientHello: Uint8Array, clientRandom: Uint8Array, offeredSuites: readonly number[], offeredExtensions: ReadonlySet<number>) {
+  /** The TLS 1.2 session offered, if any, and the legacy_session_id sent. */
+  readonly session12: ClientSession | undefined;
+  readonly sessionId: Uint8Array | undefined;
+  constructor(serverHello: ServerHello, raw: Uint8Array, clientHello: Uint8Array, clientRandom: Uint8Array, offeredSuites: readonly number[], offeredExtensions: ReadonlySet<number>, session12?: ClientSession, sessionId?: Uint8Array) {
+    this.session12 = session12;
+    this.sessionId = sessionId;
     this.serverHello = serverHello;
     this.raw = raw;
     this.clientHello = clientHello;
@@ -356,7 +374,7 @@ const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
         // RFC 8446 §4.1.3: a TLS 1.3-capable client checks the downgrade sentinel.
         const tail = sh.random.subarray(24);
         if (cfg.maxVersion >= TLS13 && (equalPublic(tail, DOWNGRADE_TLS12) || equalPublic(tail, DOWNGRADE_TLS11))) throw misbehaved('DowngradeDetected');
-        return new Tls12Selected(sh, m.raw, s.offer.clientHello, s.offer.random, s.offer.suites, s.offer.extensions);
+        return new Tls12Selected(sh, m.raw, s.offer.clientHello, s.offer.random, s.offer.suites, s.offer.extensions, s.offer.session12, s.offer.sessionId);
       }
       throw incompatible('NoCommonVersion', { detail: `server chose version 0x${sh.legacyVersion.toString(16)}` });
     }
@@ -495,7 +513,7 @@ const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
     if (m.type !== HandshakeType.Finished) throw unexpected(nameOf(HandshakeType, m.type), ['Finished']);
     const p = cx.provider;
     const { suite, transcript } = s.hs;
-    const finVerified = verifyFinished13(p, suite, s.hs.serverHsSecret, transcript.current(), m.body);
+    const finVerified = verifyFinished(p, finishedVerifyData(p, suite, s.hs.serverHsSecret, transcript.current()), m.body);
     cx.traceReceived('Finished', {});
     transcript.add(m.raw);
     const thServerFinished = transcript.current();

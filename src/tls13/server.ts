@@ -14,7 +14,7 @@ import {
   noClientCertificate,
   signatureFromPsk,
   verifyCertificateVerify13,
-  verifyFinished13,
+  verifyFinished,
   verifyPeerChain,
   type CertVerified,
   type SignatureVerified,
@@ -51,7 +51,7 @@ import { encodeEncryptedExtensions, encodeFinished, encodeNewSessionTicket13 } f
 import type { HandshakeMessage } from '../wire/handshake.js';
 import { ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme, nameOf } from '../wire/registry.js';
 import { EarlySecret, finishedVerifyData, ticketPsk, type HandshakeSecret, type MasterSecret } from './key-schedule.js';
-import { openTicket, sealTicket, type SessionState } from './tickets.js';
+import { openTicket, sealTicket, type SessionState } from '../handshake/tickets.js';
 import { keyUpdate } from './client.js';
 import type { TrafficState } from './traffic.js';
 
@@ -439,7 +439,7 @@ const handlers: { readonly [K in ServerState13['kind']]: Handler<K> } = {
     cx.setSkipEarlyData(false);
     const p = cx.provider;
     const { hs } = s;
-    const fin = verifyFinished13(p, hs.suite, hs.clientHsSecret, hs.transcript.current(), m.body);
+    const fin = verifyFinished(p, finishedVerifyData(p, hs.suite, hs.clientHsSecret, hs.transcript.current()), m.body);
     cx.traceReceived('Finished', {});
     hs.transcript.add(m.raw);
     cx.installReadKeys13(hs.suite, hs.clientAp);
@@ -531,7 +531,7 @@ function serverPostHandshake(s: Extract<ServerState13, { kind: 'Traffic' }>, m: 
     }
     case 'Finished': {
       if (m.type !== HandshakeType.Finished) throw unexpected(nameOf(HandshakeType, m.type), ['Finished']);
-      verifyFinished13(p, t.suite, t.clientSecret, pending.transcript.current(), m.body);
+      verifyFinished(p, finishedVerifyData(p, t.suite, t.clientSecret, pending.transcript.current()), m.body);
       cx.traceReceived('Finished', { post_handshake: true });
       const chain = pending.chain ?? [];
       cx.event({ type: 'PeerCertificateUpdated', chain });

@@ -1,0 +1,330 @@
+// The layering and style checks behind scripts/lint.mjs and test/unit/layering.test.ts (DESIGN.md C.1, C.11).
+// No dependencies: it reads the import lines and a comment/string-stripped view of each file under src/.
+//
+// Rules:
+//  - one-way dependencies: codec → wire → record → handshake → tls12/tls13 → engine → {api, sspi} → node → cli.
+//    Leaves usable from anywhere: crypto/, x509/, errors.ts, limits.ts, and wire/registry.ts (IANA tables; errors.ts
+//    needs the alert table). Leaves may import only leaves and codec/. A layer may import its own layer and lower
+//    ones; tls12 and tls13 do not import each other; api and sspi do not import each other's values.
+//    `import type` upward is allowed only for api/ and engine/ (the option/result types, prepared configuration and
+//    event types that the state machines are written against); types are erased, so no runtime edge exists.
+//  - node:crypto only in src/crypto/node-provider.ts;
+//    node:stream/net/http/https/tls only in src/node/ and src/cli/ (src/api/ may import `rootCertificates` from
+//    node:tls and nothing else); node:fs only in src/cli/; Node built-ins only with the `node:` prefix;
+//    packages only if they are runtime `dependencies` in package.json.
+//  - `new TlsError` only in src/errors.ts; the `Buffer` identifier only in src/node/, src/cli/ and
+//    src/crypto/node-provider.ts; no `any` type annotations, `as any` or `<any>` anywhere in src/.
+//  - no import cycles among value imports.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { join, relative, sep, posix } from 'node:path';
+
+/** Rank of each layer in the one-way order. */
+const RANK = /** @type {const} */ ({
+  codec: 0,
+  wire: 1,
+  record: 2,
+  handshake: 3,
+  tls12: 4,
+  tls13: 4,
+  engine: 5,
+  api: 6,
+  sspi: 6,
+  node: 7,
+  cli: 8,
+});
+
+const LEAF_DIRS = new Set(['crypto', 'x509']);
+const LEAF_FILES = new Set(['src/errors.ts', 'src/limits.ts', 'src/wire/registry.ts']);
+const BUILTINS = new Set(builtinModules.filter((m) => !m.startsWith('_')).map((m) => m.replace(/^node:/, '')));
+
+/**
+ * Which layer a src-relative posix path belongs to.
+ * @param {string} file e.g. 'src/tls13/key-schedule.ts'
+ * @returns {{ layer: string, leaf: boolean, rank: number }}
+ */
+export function layerOf(file) {
+  if (LEAF_FILES.has(file)) return { layer: file.slice(4, -3), leaf: true, rank: -1 };
+  const parts = file.split('/');
+  if (parts.length === 2) {
+    // src/index.ts is the public entry of the idiomatic API: it sits at the api layer.
+    if (file === 'src/index.ts') return { layer: 'api', leaf: false, rank: RANK.api };
+    return { layer: parts[1] ?? file, leaf: false, rank: 99 };
+  }
+  const dir = parts[1] ?? '';
+  if (LEAF_DIRS.has(dir)) return { layer: dir, leaf: true, rank: -1 };
+  const rank = /** @type {Record<string, number>} */ (RANK)[dir];
+  return { layer: dir, leaf: false, rank: rank ?? 99 };
+}
+
+/**
+ * Blank out comments (and, when `strings` is set, the contents of string and template literals), keeping every
+ * newline so that offsets map to the same line numbers.
+ * @param {string} text
+ * @param {boolean} strings
+ */
+export function strip(text, strings) {
+  let out = '';
+  let i = 0;
+  const n = text.length;
+  /** last significant (non-space) character emitted as code, to tell a regex literal from a division */
+  let prev = '';
+  const blank = (/** @type {string} */ s) => s.replace(/[^\n]/g, ' ');
+  while (i < n) {
+    const c = text[i];
+    const d = text[i + 1];
+    if (c === '/' && d === '/') {
+      const end = text.indexOf('\n', i);
+      const j = end === -1 ? n : end;
+      out += blank(text.slice(i, j));
+      i = j;
+    } else if (c === '/' && d === '*') {
+      const end = text.indexOf('*/', i + 2);
+      const j = end === -1 ? n : end + 2;
+      out += blank(text.slice(i, j));
+      i = j;
+    } else if (c === '"' || c === "'" || c === '`') {
+      let j = i + 1;
+      while (j < n && text[j] !== c) {
+        if (text[j] === '\\') j++;
+        else if (c !== '`' && text[j] === '\n') break;
+        j++;
+      }
+      // Template literal substitutions are kept as string content: good enough for these checks.
+      const body = text.slice(i + 1, j);
+      out += c + (strings ? blank(body) : body) + (j < n ? c : '');
+      i = j + 1;
+      prev = c;
+    } else if (c === '/' && (prev === '' || '(,=:[!&|?{};+-*%<>~^'.includes(prev) || /\breturn$/.test(out.trimEnd()))) {
+      // regex literal
+      let j = i + 1;
+      let inClass = false;
+      while (j < n && text[j] !== '\n') {
+        const e = text[j];
+        if (e === '\\') j++;
+        else if (e === '[') inClass = true;
+        else if (e === ']') inClass = false;
+        else if (e === '/' && !inClass) break;
+        j++;
+      }
+      out += '/' + (strings ? blank(text.slice(i + 1, j)) : text.slice(i + 1, j)) + '/';
+      i = j + 1;
+      prev = '/';
+    } else {
+      out += c;
+      if (c !== undefined && !/\s/.test(c)) prev = c;
+      i++;
+    }
+  }
+  return out;
+}
+
+/**
+ * @typedef {{ spec: string, line: number, typeOnly: boolean, names: string | null }} ImportRef
+ * @typedef {{ file: string, line: number, message: string }} Violation
+ */
+
+/** @param {string} text @param {number} index */
+function lineAt(text, index) {
+  let line = 1;
+  for (let i = 0; i < index; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/**
+ * Every import/export-from/dynamic import in a file (comments already stripped).
+ * @param {string} code
+ * @returns {ImportRef[]}
+ */
+export function importsOf(code) {
+  /** @type {ImportRef[]} */
+  const refs = [];
+  const fromRe = /(^|[;\s}])(import|export)(\s+type)?\s+([^;'"]*?)\s*from\s*(['"])([^'"]+)\5/g;
+  for (const m of code.matchAll(fromRe)) {
+    const at = (m.index ?? 0) + (m[1] ?? '').length;
+    refs.push({ spec: m[6] ?? '', line: lineAt(code, at), typeOnly: Boolean(m[3]), names: m[4] ?? null });
+  }
+  const bareRe = /(^|[;\s}])import\s*(['"])([^'"]+)\2/g;
+  for (const m of code.matchAll(bareRe)) {
+    const at = (m.index ?? 0) + (m[1] ?? '').length;
+    refs.push({ spec: m[3] ?? '', line: lineAt(code, at), typeOnly: false, names: null });
+  }
+  const dynRe = /\bimport\s*\(\s*(['"])([^'"]+)\1\s*\)/g;
+  for (const m of code.matchAll(dynRe)) {
+    refs.push({ spec: m[2] ?? '', line: lineAt(code, m.index ?? 0), typeOnly: false, names: null });
+  }
+  return refs.sort((a, b) => a.line - b.line);
+}
+
+/**
+ * Resolve a relative specifier of `from` to a src-relative .ts path.
+ * @param {string} from e.g. 'src/tls13/key-schedule.ts'
+ * @param {string} spec e.g. '../crypto/provider.js'
+ */
+function resolveRelative(from, spec) {
+  const joined = posix.normalize(posix.join(posix.dirname(from), spec));
+  return joined.replace(/\.(m?)js$/, '.$1ts');
+}
+
+/**
+ * Check a set of source files.
+ * @param {ReadonlyArray<{ file: string, text: string }>} sources posix paths relative to the project root ('src/…')
+ * @param {{ dependencies?: readonly string[] }} [options] runtime dependencies from package.json
+ * @returns {Violation[]}
+ */
+export function lintSources(sources, options = {}) {
+  const deps = new Set(options.dependencies ?? []);
+  /** @type {Violation[]} */
+  const out = [];
+  /** value-import graph for the cycle check */
+  /** @type {Map<string, { to: string, line: number }[]>} */
+  const graph = new Map();
+  const known = new Set(sources.map((s) => s.file));
+
+  for (const { file, text } of sources) {
+    const code = strip(text, false);
+    const bare = strip(text, true);
+    const me = layerOf(file);
+    const inDir = (/** @type {string} */ d) => file.startsWith(`src/${d}/`);
+    const report = (/** @type {number} */ line, /** @type {string} */ message) => out.push({ file, line, message });
+    /** @type {{ to: string, line: number }[]} */
+    const edges = [];
+    graph.set(file, edges);
+
+    for (const ref of importsOf(code)) {
+      const { spec, line, typeOnly } = ref;
+      if (spec.startsWith('.')) {
+        const target = resolveRelative(file, spec);
+        if (!target.startsWith('src/')) {
+          report(line, `imports '${spec}' from outside src/`);
+          continue;
+        }
+        if (!typeOnly) edges.push({ to: target, line });
+        const them = layerOf(target);
+        if (them.layer === me.layer && !me.leaf) continue;
+        if (them.leaf) continue; // leaves are usable from anywhere
+        if (me.leaf) {
+          if (them.layer === 'codec') continue;
+          report(line, `${me.layer} is a leaf module and may not import ${them.layer}/ ('${spec}')`);
+          continue;
+        }
+        const typeUpward = typeOnly && (them.layer === 'api' || them.layer === 'engine');
+        if (them.rank > me.rank && !typeUpward) {
+          report(
+            line,
+            `layering: ${me.layer}/ may not import ${them.layer}/ ('${spec}'); dependencies run ` +
+              'codec → wire → record → handshake → tls12/tls13 → engine → {api, sspi} → node → cli' +
+              (them.layer === 'api' ? ' (use `import type` for api/ types)' : ''),
+          );
+        } else if (them.rank === me.rank && them.layer !== me.layer && !typeUpward) {
+          report(line, `layering: ${me.layer}/ may not import its sibling ${them.layer}/ ('${spec}')`);
+        }
+        continue;
+      }
+
+      const isNode = spec.startsWith('node:');
+      const name = spec.replace(/^node:/, '');
+      const base = name.split('/')[0] ?? name;
+      if (!isNode && BUILTINS.has(base)) {
+        report(line, `import Node built-ins with the node: prefix ('node:${spec}')`);
+      }
+      if (isNode || BUILTINS.has(base)) {
+        if (base === 'crypto' && file !== 'src/crypto/node-provider.ts') {
+          report(line, 'node:crypto may be imported only in src/crypto/node-provider.ts');
+        } else if (['stream', 'net', 'http', 'https', 'tls', 'http2', 'dgram'].includes(base)) {
+          const ok = inDir('node') || inDir('cli');
+          const apiTls = base === 'tls' && inDir('api');
+          if (apiTls) {
+            const names = (ref.names ?? '').replace(/[{}\s]/g, '');
+            if (typeOnly || names !== 'rootCertificates') {
+              report(line, "src/api/ may import only `{ rootCertificates }` from 'node:tls'");
+            }
+          } else if (!ok) {
+            report(line, `${spec} may be imported only in src/node/ and src/cli/`);
+          }
+        } else if (base === 'fs' && !inDir('cli')) {
+          report(line, `${spec} may be imported only in src/cli/`);
+        }
+        continue;
+      }
+      const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : base;
+      if (!deps.has(pkg)) {
+        report(line, `'${pkg}' is not a runtime dependency in package.json`);
+      }
+    }
+
+    // Token checks on the comment- and string-stripped view.
+    const lines = bare.split('\n');
+    lines.forEach((l, idx) => {
+      const line = idx + 1;
+      if (/\bnew\s+TlsError\b/.test(l) && file !== 'src/errors.ts') {
+        report(line, '`new TlsError` only in src/errors.ts; use the factories there');
+      }
+      if (
+        /(?<![.\w$])Buffer\b/.test(l) &&
+        !inDir('node') &&
+        !inDir('cli') &&
+        file !== 'src/crypto/node-provider.ts'
+      ) {
+        report(line, '`Buffer` is not allowed here (use Uint8Array; Buffer only in src/node/, src/cli/, node-provider)');
+      }
+      if (/:\s*any\b(?![\w$])/.test(l) || /\bas\s+any\b(?![\w$])/.test(l) || /[<,]\s*any\s*[>,\[]/.test(l)) {
+        report(line, 'no `any` in src/ (use unknown and narrow)');
+      }
+    });
+  }
+
+  // Cycles among value imports (Tarjan-free DFS; reports each cycle once by its smallest member).
+  const state = new Map();
+  /** @type {string[]} */
+  const stack = [];
+  const seen = new Set();
+  /** @param {string} f */
+  const dfs = (f) => {
+    state.set(f, 1);
+    stack.push(f);
+    for (const { to, line } of graph.get(f) ?? []) {
+      if (!known.has(to)) continue;
+      if (state.get(to) === 1) {
+        const cycle = stack.slice(stack.indexOf(to));
+        const key = [...cycle].sort().join('|');
+        if (!seen.has(key)) {
+          seen.add(key);
+          out.push({ file: f, line, message: `import cycle: ${[...cycle, to].join(' → ')}` });
+        }
+      } else if (!state.has(to)) {
+        dfs(to);
+      }
+    }
+    stack.pop();
+    state.set(f, 2);
+  };
+  for (const f of [...graph.keys()].sort()) if (!state.has(f)) dfs(f);
+
+  return out.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
+}
+
+/** @param {string} dir @returns {string[]} */
+function walkTs(dir) {
+  /** @type {string[]} */
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...walkTs(p));
+    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * Lint the src/ tree of a project root.
+ * @param {string} root
+ * @returns {Violation[]}
+ */
+export function lintTree(root) {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const sources = walkTs(join(root, 'src'))
+    .sort()
+    .map((p) => ({ file: relative(root, p).split(sep).join('/'), text: readFileSync(p, 'utf8') }));
+  return lintSources(sources, { dependencies: Object.keys(pkg.dependencies ?? {}) });
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+/**
+ * `sspi-tls`: serve, connect, demo. Usage mistakes, unreadable files, a key that does not match its certificate
+ * and a busy port print one line and exit 2; a failed connection exits 1; never a stack trace.
+ */
+import { UsageError } from './args.js';
+import { connectCommand } from './connect.js';
+import { demo } from './demo.js';
+import { serve } from './serve.js';
+
+/** The help text. */
+export const USAGE = `usage:
+  sspi-tls serve [--host 127.0.0.1] [--port 8443] [--cert FILE --key FILE] [--ca FILE]
+                 [--client-auth none|optional|required] [--alpn h2,http/1.1] [--tls 1.2|1.3]
+                 [--mode echo|http] [--keylog FILE] [--trace] [--json]
+  sspi-tls connect HOST:PORT [--servername NAME] [--ca FILE] [--insecure] [--alpn LIST]
+                 [--cert FILE --key FILE] [--tls 1.2|1.3] [--keylog FILE] [--trace] [--json]
+  sspi-tls demo
+SSLKEYLOGFILE, when set, receives the NSS key log (as --keylog does).`;
+
+/** Run the command line; resolves with the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(rest);
+    case 'connect':
+      return connectCommand(rest);
+    case 'demo':
+      return demo(rest);
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    case undefined:
+      throw new UsageError("missing command: serve, connect or demo (try 'sspi-tls help')");
+    default:
+      throw new UsageError(`unknown command '${command}': serve, connect or demo (try 'sspi-tls help')`);
+  }
+}
+
+function exit(code: number): void {
+  // Let stdout/stderr drain (pipes are asynchronous), then leave even if stdin or timers are still open.
+  const done = (): void => process.exit(code);
+  if (process.stdout.writableLength > 0) process.stdout.once('drain', done);
+  else setImmediate(done);
+}
+
+main(process.argv.slice(2)).then(exit, (err: unknown) => {
+  if (err instanceof UsageError) {
+    process.stderr.write(`sspi-tls: ${err.message}\n`);
+    exit(2);
+    return;
+  }
+  const e = err as { message?: string };
+  process.stderr.write(`sspi-tls: ${e.message ?? String(err)}\n`);
+  if (process.env['SSPI_TLS_DEBUG'] !== undefined) process.stderr.write(`${(err as Error).stack ?? ''}\n`);
+  exit(1);
+});

@@ -1,0 +1,206 @@
+/**
+ * `sspi-tls serve`: a TLS server on our engine. `--mode echo` echoes each connection's bytes back; `--mode http`
+ * answers every HTTP/1.0 or HTTP/1.1 request with 200 and a small HTML page (node:http over our TlsDuplex:
+ * keep-alive honoured for HTTP/1.1, HTTP/1.0 gets its reply then a clean close with close_notify). One line per
+ * connection; runs until SIGINT/SIGTERM, then shuts down cleanly (close_notify on every open connection).
+ */
+import { appendFileSync, openSync, closeSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TraceEvent } from '../api/types.js';
+import { getDefaultProvider } from '../crypto/node-provider.js';
+import { HttpsServer } from '../node/https.js';
+import { Server } from '../node/server.js';
+import type { TlsDuplex } from '../node/duplex.js';
+import type { NodeServerOptions } from '../node/options.js';
+import { certificateNames } from '../node/peer-certificate.js';
+import { alpnList, flag, parseArgs, port, str, tlsVersion, UsageError, type OptionSpec } from './args.js';
+import { readCertificates, readCredentials } from './creds.js';
+import { kv, Printer, quote, summary } from './output.js';
+import { makeSelfSigned } from './selfsigned.js';
+
+/** serve's options. */
+export const SERVE_SPEC: Readonly<Record<string, OptionSpec>> = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  cert: { type: 'string' },
+  key: { type: 'string' },
+  ca: { type: 'string' },
+  'client-auth': { type: 'string', choices: ['none', 'optional', 'required'] },
+  alpn: { type: 'string' },
+  tls: { type: 'string', choices: ['1.2', '1.3'] },
+  mode: { type: 'string', choices: ['echo', 'http'] },
+  keylog: { type: 'string' },
+  trace: { type: 'boolean' },
+  json: { type: 'boolean' },
+};
+
+/** Open (create/append) a key-log file, or throw a UsageError; returns a line writer. */
+export function keyLogWriter(file: string): (line: Buffer) => void {
+  try {
+    closeSync(openSync(file, 'a', 0o600));
+  } catch (err) {
+    throw new UsageError(`cannot write key log '${file}': ${(err as { code?: string }).code ?? (err as Error).message}`);
+  }
+  return (line) => appendFileSync(file, line);
+}
+
+/** The HTML page of --mode http. */
+export function page(socket: TlsDuplex, req: IncomingMessage, bodyBytes: number, bodySha256: string): string {
+  const i = socket.info;
+  const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return [
+    '<!doctype html>',
+    '<html><head><meta charset="utf-8"><title>sspi-tls</title></head><body>',
+    '<h1>Hello from sspi-tls</h1>',
+    `<p id="tls">${esc(`${i?.version ?? '?'} ${i?.cipherName ?? '?'} ${i?.groupName ?? '-'} alpn=${i?.alpnProtocol ?? '-'}`)}</p>`,
+    `<p id="request">${esc(`${req.method ?? '?'} ${req.url ?? '?'} HTTP/${req.httpVersion}`)}</p>`,
+    `<p id="body">received ${bodyBytes} bytes sha256=${bodySha256}</p>`,
+    '</body></html>',
+    '',
+  ].join('\n');
+}
+
+/** Run `serve`; resolves when the server has shut down after a signal. */
+export async function serve(argv: readonly string[]): Promise<number> {
+  const a = parseArgs('serve', argv, SERVE_SPEC, 0);
+  const host = str(a, 'host') ?? '127.0.0.1';
+  const listenPort = port('serve', str(a, 'port') ?? '8443');
+  const mode = str(a, 'mode') ?? 'echo';
+  const certFile = str(a, 'cert');
+  const keyFile = str(a, 'key');
+  if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('serve: --cert and --key go together');
+  const alpn = str(a, 'alpn') !== undefined ? alpnList('serve', str(a, 'alpn') ?? '') : mode === 'http' ? ['http/1.1', 'http/1.0'] : undefined;
+  if (mode === 'http' && alpn !== undefined && !alpn.some((p) => p === 'http/1.1' || p === 'http/1.0')) {
+    throw new UsageError("serve: --mode http speaks HTTP/1.x: --alpn must include 'http/1.1'");
+  }
+  if (mode === 'http' && alpn?.includes('h2') === true) throw new UsageError("serve: --mode http does not speak h2: drop it from --alpn");
+  const clientAuth = str(a, 'client-auth') ?? 'none';
+  const caFile = str(a, 'ca');
+  if (clientAuth !== 'none' && caFile === undefined) throw new UsageError(`serve: --client-auth ${clientAuth} needs --ca FILE`);
+  const json = flag(a, 'json');
+  const p = new Printer(process.stdout, json);
+  const keylogFile = str(a, 'keylog') ?? process.env['SSLKEYLOGFILE'];
+  const writeKeyLog = keylogFile !== undefined && keylogFile !== '' ? keyLogWriter(keylogFile) : undefined;
+
+  let creds: { cert: string | Uint8Array[]; key: string | Uint8Array };
+  let fingerprint: string | undefined;
+  if (certFile !== undefined && keyFile !== undefined) creds = readCredentials(certFile, keyFile);
+  else {
+    const ss = await makeSelfSigned();
+    creds = { cert: ss.certPem, key: ss.keyPem };
+    fingerprint = ss.fingerprint256;
+  }
+
+  const ids = new WeakMap<TlsDuplex, number>();
+  let nextId = 1;
+  const idOf = (s: TlsDuplex): number => {
+    let id = ids.get(s);
+    if (id === undefined) {
+      id = nextId++;
+      ids.set(s, id);
+    }
+    return id;
+  };
+  const version = str(a, 'tls');
+  const options: { -readonly [K in keyof NodeServerOptions]: NodeServerOptions[K] } = { key: creds.key, cert: creds.cert, clientAuth: clientAuth as 'none' | 'optional' | 'required' };
+  if (alpn !== undefined) options.ALPNProtocols = alpn;
+  if (version !== undefined) {
+    options.minVersion = tlsVersion(version);
+    options.maxVersion = tlsVersion(version);
+  }
+  if (caFile !== undefined) options.ca = readCertificates('--ca', caFile);
+  if (flag(a, 'trace')) options.trace = (e: TraceEvent, s: TlsDuplex): void => p.trace(e, 'server', idOf(s));
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const h = getDefaultProvider().createHash('sha256');
+    let n = 0;
+    req.on('data', (chunk: Buffer) => {
+      h.update(chunk);
+      n += chunk.length;
+    });
+    req.on('end', () => {
+      const body = page(req.socket as unknown as TlsDuplex, req, n, Buffer.from(h.peek()).toString('hex'));
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  };
+  let server: Server;
+  try {
+    server = mode === 'http' ? new HttpsServer(options, onRequest) : new Server(options);
+  } catch (err) {
+    throw new UsageError(`serve: ${(err as Error).message}`);
+  }
+  if (writeKeyLog !== undefined) server.on('keylog', (line: Buffer) => writeKeyLog(line));
+  const peerOf = (s: TlsDuplex): string => `${s.remoteAddress ?? '?'}:${s.remotePort ?? '?'}`;
+  server.on('secureConnection', (s: TlsDuplex) => {
+    const id = idOf(s);
+    const info = s.info;
+    if (info !== undefined) {
+      const sm = summary(info);
+      const clientCert = info.peerCertificates[0];
+      const rec = {
+        conn: id,
+        peer: peerOf(s),
+        version: sm['version'] ?? null,
+        suite: sm['suite'] ?? null,
+        group: sm['group'] ?? null,
+        alpn: sm['alpn'] ?? null,
+        sni: sm['sni'] ?? null,
+        'client-cert': clientCert === undefined ? null : certificateNames(clientCert).subject,
+        resumed: info.resumed,
+      };
+      p.line(kv(rec), { event: 'connection', ...rec });
+    }
+    s.on('error', (err: Error) => p.line(`conn=${id} peer=${peerOf(s)} error=${quote(err.message)}`, { event: 'error', conn: id, peer: peerOf(s), error: err.message }));
+    s.on('close', () => p.line(`conn=${id} closed`, { event: 'close', conn: id }));
+    if (mode === 'echo') s.pipe(s);
+  });
+  server.on('tlsClientError', (err: Error, s: TlsDuplex) => {
+    const id = idOf(s);
+    p.line(`conn=${id} peer=${peerOf(s)} handshake-failed=${quote(err.message)}`, { event: 'handshake-failed', conn: id, peer: peerOf(s), error: err.message });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      if (err.code === 'EADDRINUSE') reject(new UsageError(`serve: port ${listenPort} on ${host} is already in use`));
+      else if (err.code === 'EACCES') reject(new UsageError(`serve: not allowed to listen on ${host}:${listenPort}`));
+      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new UsageError(`serve: cannot listen on '${host}': no such local address`));
+      else reject(err);
+    };
+    server.once('error', onError);
+    server.listen(listenPort, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  // Signal handlers go in before the listening line: a supervisor may signal as soon as it reads it.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      p.line(`${signal}: shutting down (${server.tlsConnections.size} open connection(s))`, { event: 'shutdown', signal, open: server.tlsConnections.size });
+      if (server instanceof HttpsServer) server.http.closeIdleConnections();
+      server.shutdown(3000, () => resolve());
+    };
+    const onInt = (): void => stop('SIGINT');
+    const onTerm = (): void => stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+  const addr = server.address();
+  const actualPort = typeof addr === 'object' && addr !== null ? addr.port : listenPort;
+  p.line(`listening on ${host}:${actualPort} mode=${mode}${alpn !== undefined ? ` alpn=${alpn.join(',')}` : ''}`, {
+    event: 'listening',
+    host,
+    port: actualPort,
+    mode,
+    alpn: alpn ?? null,
+  });
+  if (fingerprint !== undefined) {
+    p.line(`certificate: throwaway self-signed for localhost, SHA-256 ${fingerprint}`, { event: 'certificate', selfSigned: true, fingerprint256: fingerprint });
+  }
+
+  await stopped;
+  p.line('stopped', { event: 'stopped' });
+  return 0;
+}

@@ -1,0 +1,682 @@
+/**
+ * TlsDuplex: our TLS engine (through the idiomatic API's TlsConnection) running over any Duplex transport — a
+ * net.Socket, an in-memory pair, a WebSocket stream — and itself a Duplex carrying the plaintext, shaped like
+ * node:tls's TLSSocket (events 'secureConnect', 'keylog', 'session'; getPeerCertificate, getProtocol, getCipher,
+ * alpnProtocol, exportKeyingMaterial).
+ *
+ * Invariants:
+ * - Backpressure both ways, no unbounded buffer. Reading: received bytes go to the engine at most one record's worth
+ *   at a time; when `push()` says the reader is full we stop feeding and pause the transport, holding at most one
+ *   transport chunk, and resume on `_read()`. Unread plaintext therefore stays under the readable high-water mark
+ *   (48 KiB) plus one record. Writing: each `_write` seals at most 64 KiB at a time and waits for the transport's
+ *   'drain' before the next slice and before calling back, so the writable buffer is what limits the caller.
+ * - No data lost on close: `end()` sends close_notify after every written byte (Writable calls `_final` only after
+ *   all writes called back), then ends the transport's writable side (TCP half-close); reading goes on until the
+ *   peer's close_notify, which ends the readable side ('end').
+ * - A transport that ends before the peer's close_notify is an error (ECONNRESET, truncation), except after we sent
+ *   our own close_notify: RFC 8446 §6.1 lets the initiator of a closure not wait for the reply, and many peers
+ *   (browsers, curl) close TCP without answering, so that case ends cleanly.
+ * - Events of the TlsConnection that happen inside one `receive()` are handled after it returns, in order, so user
+ *   callbacks (which may write) never re-enter the connection.
+ */
+import { Duplex } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import { TlsClient, TlsServer, type TlsConnection } from '../index.js';
+import type { ConnectionInfo, TraceEvent } from '../api/types.js';
+import type { SessionTicket } from '../engine/events.js';
+import { TlsError } from '../errors.js';
+import {
+  toClientOptions,
+  toServerOptions,
+  type Credentials,
+  type NodeClientOptions,
+  type NodeServerOptions,
+} from './options.js';
+import { peerCertificateOf, type PeerCertificate } from './peer-certificate.js';
+import { MAX_PEEK_BYTES, peekServerName } from './sni.js';
+
+/** Readable high-water mark: unread plaintext above this pauses the transport. */
+export const READ_HIGH_WATER_MARK = 48 * 1024;
+/** Bytes handed to the engine per step: one full TLS 1.3 record (header + 2^14 + 256). */
+const FEED_SLICE = 5 + 16384 + 256;
+/** Plaintext sealed per step before checking the transport's backpressure. */
+const WRITE_SLICE = 64 * 1024;
+
+/** Where the engine's trace and key-log callbacks go: the duplex currently inside a call into its connection. */
+interface Sink {
+  trace(e: TraceEvent): void;
+  keylog(line: string): void;
+}
+let activeSink: Sink | undefined;
+
+/**
+ * Engine callbacks that route to whichever TlsDuplex is calling into its connection. The engine is synchronous, so
+ * every trace/key-log callback happens inside such a call; this lets one TlsServer (parsed credentials, ticket keys)
+ * serve many duplexes while each still gets its own 'trace' and 'keylog' events.
+ */
+export const routedHooks = {
+  trace: (e: TraceEvent): void => activeSink?.trace(e),
+  keyLog: (line: string): void => activeSink?.keylog(line),
+} as const;
+
+/** A TlsServer per credentials, for SNICallback answers (parsed once, then reused). */
+const sniServers = new WeakMap<Credentials, TlsServer>();
+
+/** How a server-side duplex gets its connection. */
+interface ServerSide {
+  readonly kind: 'server';
+  readonly options: NodeServerOptions;
+  /** The shared server for the default credentials (built from `options` when absent). */
+  readonly server?: TlsServer;
+}
+/** How a client-side duplex gets its connection. */
+interface ClientSide {
+  readonly kind: 'client';
+  readonly options: NodeClientOptions;
+  /** A shared client (its session cache); built from `options` when absent. */
+  readonly client?: TlsClient;
+}
+
+/** Options of the {@link TlsDuplex} constructor. */
+export type TlsDuplexOptions =
+  | ({ readonly isServer: true; /** A TlsServer to share across connections. */ readonly server?: TlsServer } & NodeServerOptions)
+  | ({ readonly isServer?: false; /** A TlsClient to share (session cache). */ readonly client?: TlsClient } & NodeClientOptions);
+
+/** node:tls `getCipher()` result. */
+export interface CipherNameAndProtocol {
+  /** The suite's IANA name. */
+  readonly name: string;
+  /** The suite's IANA name (node:tls: the RFC name). */
+  readonly standardName: string;
+  /** 'TLSv1.3' or 'TLSv1.2'. */
+  readonly version: string;
+}
+
+/** node:tls `getEphemeralKeyInfo()` result. */
+export interface EphemeralKeyInfo {
+  readonly type?: 'ECDH';
+  readonly name?: string;
+}
+
+function errnoError(message: string, code: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+type Transport = Duplex & {
+  setNoDelay?: (noDelay?: boolean) => unknown;
+  setKeepAlive?: (enable?: boolean, initialDelay?: number) => unknown;
+  setTimeout?: (ms: number, cb?: () => void) => unknown;
+  ref?: () => unknown;
+  unref?: () => unknown;
+  address?: () => AddressInfo | Record<string, never> | string;
+  remoteAddress?: string;
+  remotePort?: number;
+  remoteFamily?: string;
+  localAddress?: string;
+  localPort?: number;
+  connecting?: boolean;
+};
+
+/**
+ * A TLS connection as a Duplex over another Duplex. Server side: `new TlsDuplex(socket, { isServer: true, key, cert })`;
+ * client side: `new TlsDuplex(socket, { servername, ca })`. The handshake starts on the next tick (client: the
+ * ClientHello is written then); writes before it completes wait for it.
+ *
+ * Events, as node:tls names them: 'secureConnect' (client, handshake done), 'secure' (both sides), 'keylog'
+ * (Buffer line with '\n'), 'session' (client: Buffer to pass back as `session`), 'trace' (TraceEvent), 'keyUpdate',
+ * 'data', 'end' (peer's close_notify), 'error' (TlsError, or ECONNRESET for a transport closed without
+ * close_notify), 'close'.
+ */
+export class TlsDuplex extends Duplex {
+  /** Always true, as on a TLSSocket (http uses it to tell https requests). */
+  readonly encrypted = true;
+  /** The negotiated ALPN protocol; false when none was (node:tls); null before the handshake. */
+  alpnProtocol: string | false | null = null;
+  /** The SNI name (server: what the client sent; client: what we sent). */
+  servername: string | false | null = null;
+  /** Whether the peer's certificate was verified against the trust anchors. */
+  authorized = false;
+  /** Why `authorized` is false, when it is. */
+  authorizationError: string | null = null;
+
+  readonly #transport: Transport;
+  readonly #side: ServerSide | ClientSide;
+  /** The shared TlsServer / TlsClient (server with an SNICallback and no default key: chosen per connection). */
+  readonly #factory: TlsServer | TlsClient | undefined;
+  #conn: TlsConnection | undefined;
+  #info: ConnectionInfo | undefined;
+  #session: SessionTicket | undefined;
+  /** Received bytes not yet given to the engine (at most one transport chunk, or the SNI peek buffer). */
+  #pendingIn: Uint8Array | null = null;
+  #peeking: Uint8Array[] | null = null;
+  #peekedBytes = 0;
+  #readBlocked = false;
+  #transportPaused = false;
+  #transportEnded = false;
+  #pumping = false;
+  #peerClosed = false;
+  #closePending = false;
+  #closeSent = false;
+  #writeBeforeSecure: { chunk: Uint8Array; cb: (err?: Error | null) => void } | null = null;
+  #finalBeforeSecure: ((err?: Error | null) => void) | null = null;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #queue: (() => void)[] = [];
+  readonly #sink: Sink;
+
+  /** Wrap `transport`; see the class comment. */
+  constructor(transport: Duplex, options: TlsDuplexOptions = {}) {
+    const allowHalfOpen = options.allowHalfOpen ?? false;
+    super({ allowHalfOpen, readableHighWaterMark: READ_HIGH_WATER_MARK, decodeStrings: true });
+    this.#transport = transport as Transport;
+    if (options.isServer === true) {
+      const { isServer: _s, server, ...rest } = options;
+      this.#side = server === undefined ? { kind: 'server', options: rest } : { kind: 'server', options: rest, server };
+    } else {
+      const { isServer: _c, client, ...rest } = options;
+      this.#side = client === undefined ? { kind: 'client', options: rest } : { kind: 'client', options: rest, client };
+    }
+    // Configuration errors throw here, synchronously (bad key, unknown suite, min above max…).
+    const side = this.#side;
+    this.#factory =
+      side.kind === 'client'
+        ? (side.client ?? new TlsClient(toClientOptions(side.options, routedHooks)))
+        : (side.server ?? (side.options.SNICallback !== undefined && side.options.key === undefined ? undefined : new TlsServer(toServerOptions(side.options, routedHooks))));
+    const userTrace = options.trace;
+    this.#sink = {
+      trace: (e) => {
+        userTrace?.(e, this);
+        this.emit('trace', e);
+      },
+      keylog: (line) => {
+        this.emit('keylog', Buffer.from(line + '\n', 'latin1'));
+      },
+    };
+    transport.on('error', (err: Error) => this.destroy(err));
+    transport.on('end', () => this.#onTransportEnd());
+    transport.on('close', () => {
+      if (!this.#transportEnded) this.#onTransportEnd();
+    });
+    transport.on('timeout', () => this.emit('timeout'));
+    transport.on('drain', () => this.#onDrain());
+    const timeout = options.handshakeTimeout ?? 120_000;
+    if (timeout > 0) {
+      this.#timer = setTimeout(() => {
+        this.destroy(errnoError(`TLS handshake timed out after ${timeout} ms`, 'ETIMEDOUT'));
+      }, timeout);
+      this.#timer.unref?.();
+    }
+    process.nextTick(() => this.#start());
+  }
+
+  // ---- node:tls-style accessors ---------------------------------------------------------------------------------
+
+  /** What was negotiated, once the handshake completed. */
+  get info(): ConnectionInfo | undefined {
+    return this.#info;
+  }
+  /** The underlying TlsConnection (undefined until the handshake starts). */
+  get connection(): TlsConnection | undefined {
+    return this.#conn;
+  }
+  /** The transport this runs over. */
+  get transport(): Duplex {
+    return this.#transport;
+  }
+  /** True once the handshake completed. */
+  get secure(): boolean {
+    return this.#info !== undefined;
+  }
+  /** 'TLSv1.3' / 'TLSv1.2', or null before the handshake (node:tls). */
+  getProtocol(): string | null {
+    return this.#info?.version ?? null;
+  }
+  /** The negotiated cipher suite (node:tls shape); undefined before the handshake. */
+  getCipher(): CipherNameAndProtocol | undefined {
+    const i = this.#info;
+    return i === undefined ? undefined : { name: i.cipherName, standardName: i.cipherName, version: i.version };
+  }
+  /** The key exchange group (node:tls shape). */
+  getEphemeralKeyInfo(): EphemeralKeyInfo {
+    const g = this.#info?.groupName;
+    return g === undefined ? {} : { type: 'ECDH', name: g };
+  }
+  /** The peer's certificate as node:tls describes it, `{}` when none; `detailed` links `issuerCertificate`. */
+  getPeerCertificate(detailed = false): PeerCertificate | Record<string, never> {
+    return peerCertificateOf(this.#info?.peerCertificates ?? [], detailed);
+  }
+  /** The peer's chain as received, leaf first, DER. */
+  getPeerCertificateChain(): readonly Uint8Array[] {
+    return this.#info?.peerCertificates ?? [];
+  }
+  /** Whether the session was resumed (node:tls). */
+  isSessionReused(): boolean {
+    return this.#info?.resumed ?? false;
+  }
+  /** Client: the last session ticket received, as a Buffer to pass back as `session` (node:tls). */
+  getSession(): Buffer | undefined {
+    return this.#session === undefined ? undefined : Buffer.from(this.#session.data);
+  }
+  /** Client: the last session ticket as the engine describes it. */
+  getSessionTicket(): SessionTicket | undefined {
+    return this.#session;
+  }
+  /** RFC 5705 / RFC 8446 §7.5 exporter, node:tls argument order. Throws before the handshake completes. */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Buffer {
+    if (this.#conn === undefined || this.#info === undefined) throw errnoError('TLS handshake not complete', 'ERR_TLS_INVALID_STATE');
+    return Buffer.from(this.#conn.exportKeyingMaterial(length, label, context));
+  }
+  /** Send a TLS 1.3 KeyUpdate (asking the peer to update too when `requestPeer`). */
+  updateKeys(requestPeer = false): void {
+    if (this.#conn === undefined || this.#info === undefined) throw errnoError('TLS handshake not complete', 'ERR_TLS_INVALID_STATE');
+    this.#call(() => this.#conn?.updateKeys(requestPeer));
+  }
+
+  // ---- net.Socket-like methods, forwarded to the transport when it has them ---------------------------------------
+
+  /** Forwarded to the transport (net.Socket). */
+  setNoDelay(noDelay?: boolean): this {
+    this.#transport.setNoDelay?.(noDelay);
+    return this;
+  }
+  /** Forwarded to the transport (net.Socket). */
+  setKeepAlive(enable?: boolean, initialDelay?: number): this {
+    this.#transport.setKeepAlive?.(enable, initialDelay);
+    return this;
+  }
+  /** Forwarded to the transport; its 'timeout' is re-emitted here. */
+  setTimeout(ms: number, cb?: () => void): this {
+    this.#transport.setTimeout?.(ms);
+    if (cb !== undefined) {
+      if (ms === 0) this.off('timeout', cb);
+      else this.once('timeout', cb);
+    }
+    return this;
+  }
+  /** Forwarded to the transport (net.Socket). */
+  ref(): this {
+    this.#transport.ref?.();
+    return this;
+  }
+  /** Forwarded to the transport (net.Socket). */
+  unref(): this {
+    this.#transport.unref?.();
+    return this;
+  }
+  /** The transport's local address (net.Socket), or `{}`. */
+  address(): AddressInfo | Record<string, never> | string {
+    return this.#transport.address?.() ?? {};
+  }
+  /** The transport's remote address (net.Socket). */
+  get remoteAddress(): string | undefined {
+    return this.#transport.remoteAddress;
+  }
+  /** The transport's remote port (net.Socket). */
+  get remotePort(): number | undefined {
+    return this.#transport.remotePort;
+  }
+  /** The transport's remote address family (net.Socket). */
+  get remoteFamily(): string | undefined {
+    return this.#transport.remoteFamily;
+  }
+  /** The transport's local address (net.Socket). */
+  get localAddress(): string | undefined {
+    return this.#transport.localAddress;
+  }
+  /** The transport's local port (net.Socket). */
+  get localPort(): number | undefined {
+    return this.#transport.localPort;
+  }
+  /** True while the transport is still connecting (net.Socket). */
+  get connecting(): boolean {
+    return this.#transport.connecting ?? false;
+  }
+
+  // ---- the engine loop ---------------------------------------------------------------------------------------------
+
+  /** Run `fn` (a call into the connection) with our sink active, then send its output and run queued events. */
+  #call(fn: () => void): boolean {
+    const prev = activeSink;
+    activeSink = this.#sink;
+    let ok = true;
+    try {
+      fn();
+    } catch (err) {
+      activeSink = prev;
+      this.#fail(err);
+      return false;
+    } finally {
+      activeSink = prev;
+    }
+    ok = this.#flushOutput();
+    this.#runQueue();
+    return ok;
+  }
+
+  #flushOutput(): boolean {
+    const conn = this.#conn;
+    if (conn === undefined) return true;
+    const out = conn.takeOutput();
+    if (out.length === 0 || this.#transport.destroyed || this.#transport.writableEnded) return true;
+    return this.#transport.write(out);
+  }
+
+  #runQueue(): void {
+    while (this.#queue.length > 0 && !this.destroyed) {
+      const next = this.#queue.shift();
+      next?.();
+    }
+    if (this.#closePending && !this.destroyed) {
+      this.#closePending = false;
+      this.#peerClosed = true;
+      this.push(null);
+    }
+  }
+
+  #start(): void {
+    if (this.destroyed) return;
+    const side = this.#side;
+    const factory = this.#factory;
+    if (side.kind === 'client' && factory instanceof TlsClient) {
+      this.#call(() => {
+        this.#attach(this.#connectClient(factory, side.options));
+      });
+    } else if (side.kind === 'server' && side.options.SNICallback !== undefined) {
+      this.#peeking = [];
+    } else if (factory instanceof TlsServer) {
+      this.#call(() => this.#attach(factory.accept()));
+    }
+    this.#transport.on('data', (chunk: Buffer) => this.#onData(chunk));
+  }
+
+  #connectClient(client: TlsClient, o: NodeClientOptions): TlsConnection {
+    const name = o.servername ?? o.host ?? 'localhost';
+    this.servername = name;
+    const s = o.session;
+    if (s === undefined) return client.connect(name);
+    const session: SessionTicket = s instanceof Uint8Array ? { serverName: name, data: s, expiresAt: Number.MAX_SAFE_INTEGER } : s;
+    return client.connect(name, session);
+  }
+
+  #attach(conn: TlsConnection): void {
+    this.#conn = conn;
+    conn.on('handshake', (info: ConnectionInfo) => this.#queue.push(() => this.#onSecure(info)));
+    conn.on('data', (bytes: Uint8Array) =>
+      this.#queue.push(() => {
+        if (!this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) this.#readBlocked = true;
+      }),
+    );
+    // The connection reports PeerClosed before the plaintext that came with it in one receive(): end the
+    // readable side only after every queued chunk is pushed.
+    conn.on('close', () => {
+      this.#closePending = true;
+    });
+    conn.on('session', (ticket: SessionTicket) =>
+      this.#queue.push(() => {
+        this.#session = ticket;
+        this.emit('session', Buffer.from(ticket.data));
+      }),
+    );
+    conn.on('keyUpdate', (requested: boolean) => this.#queue.push(() => this.emit('keyUpdate', requested)));
+  }
+
+  #onSecure(info: ConnectionInfo): void {
+    this.#info = info;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.alpnProtocol = info.alpnProtocol ?? false;
+    this.servername = info.serverName ?? (this.#side.kind === 'client' ? this.servername : false);
+    const o = this.#side.options;
+    if (this.#side.kind === 'client') {
+      // The engine fails the handshake on an unverified chain unless rejectUnauthorized is false.
+      this.authorized = o.rejectUnauthorized !== false;
+      this.authorizationError = this.authorized ? null : 'UNVERIFIED (rejectUnauthorized: false)';
+    } else {
+      this.authorized = info.peerCertificates.length > 0;
+      this.authorizationError = this.authorized ? null : 'NO_PEER_CERTIFICATE';
+    }
+    this.emit('secure');
+    if (this.#side.kind === 'client') this.emit('secureConnect');
+    const w = this.#writeBeforeSecure;
+    this.#writeBeforeSecure = null;
+    if (w !== null) this.#send(w.chunk, w.cb);
+    else if (this.#finalBeforeSecure !== null) {
+      const cb = this.#finalBeforeSecure;
+      this.#finalBeforeSecure = null;
+      this._final(cb);
+    }
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.destroyed) return;
+    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.#peeking !== null) {
+      this.#peek(bytes);
+      return;
+    }
+    if (this.#pendingIn === null) this.#pendingIn = bytes;
+    else {
+      // Only when a chunk arrives while we were pausing: bounded by one more transport chunk.
+      const joined = new Uint8Array(this.#pendingIn.length + bytes.length);
+      joined.set(this.#pendingIn);
+      joined.set(bytes, this.#pendingIn.length);
+      this.#pendingIn = joined;
+    }
+    this.#pump();
+  }
+
+  /** Server with an SNICallback: gather the ClientHello, ask the callback, then start the engine with its answer. */
+  #peek(bytes: Uint8Array): void {
+    const parts = this.#peeking;
+    if (parts === null) return;
+    parts.push(bytes);
+    this.#peekedBytes += bytes.length;
+    const all = Buffer.concat(parts);
+    const seen = peekServerName(all);
+    if (!seen.complete && this.#peekedBytes < MAX_PEEK_BYTES) return;
+    this.#peeking = null;
+    this.#pendingIn = all;
+    this.#transport.pause();
+    this.#transportPaused = true;
+    const side = this.#side;
+    if (side.kind !== 'server') return;
+    const name = seen.complete ? seen.serverName : null;
+    const go = (creds: Credentials | null | undefined): void => {
+      if (this.destroyed) return;
+      let server = this.#factory instanceof TlsServer ? this.#factory : undefined;
+      if (creds !== undefined && creds !== null) {
+        server = sniServers.get(creds);
+        if (server === undefined) {
+          server = new TlsServer(toServerOptions(side.options, routedHooks, creds));
+          sniServers.set(creds, server);
+        }
+      }
+      if (server === undefined) {
+        this.destroy(errnoError(`no credentials for server name '${name ?? ''}' and no default key/cert`, 'ERR_TLS_SNI_NO_CREDENTIALS'));
+        return;
+      }
+      const s = server;
+      if (this.#call(() => this.#attach(s.accept()))) this.#pump();
+    };
+    const cb = side.options.SNICallback;
+    if (name === null || cb === undefined) {
+      go(undefined);
+      return;
+    }
+    let answered = false;
+    try {
+      cb(name, (err, creds) => {
+        if (answered) return;
+        answered = true;
+        if (err !== null) this.destroy(err);
+        else go(creds);
+      });
+    } catch (err) {
+      this.destroy(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  #pump(): void {
+    if (this.#pumping || this.#conn === undefined) return;
+    this.#pumping = true;
+    try {
+      while (this.#pendingIn !== null && !this.destroyed) {
+        if (this.#readBlocked) {
+          if (!this.#transportPaused) {
+            this.#transport.pause();
+            this.#transportPaused = true;
+          }
+          return;
+        }
+        const input = this.#pendingIn;
+        const slice = input.subarray(0, FEED_SLICE);
+        this.#pendingIn = input.length > FEED_SLICE ? input.subarray(FEED_SLICE) : null;
+        const conn = this.#conn;
+        if (!this.#call(() => conn.receive(slice))) return;
+      }
+    } finally {
+      this.#pumping = false;
+    }
+    if (this.destroyed) return;
+    if (this.#transportPaused && !this.#readBlocked && this.#pendingIn === null) {
+      this.#transportPaused = false;
+      this.#transport.resume();
+    }
+    if (this.#transportEnded && this.#pendingIn === null) this.#onTransportGone();
+  }
+
+  /** Readable: the reader wants more; feed what we hold, then let the transport flow again. */
+  override _read(): void {
+    this.#readBlocked = false;
+    if (this.#conn !== undefined && !this.#pumping) this.#pump();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (this.#info === undefined) {
+      this.#writeBeforeSecure = { chunk: new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength), cb };
+      return;
+    }
+    this.#send(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength), cb);
+  }
+
+  #drainWaiter: (() => void) | null = null;
+  #onDrain(): void {
+    const w = this.#drainWaiter;
+    this.#drainWaiter = null;
+    w?.();
+  }
+
+  /** Seal `chunk` in slices, waiting for the transport's 'drain' whenever it is full; then call back. */
+  #send(chunk: Uint8Array, cb: (err?: Error | null) => void): void {
+    let off = 0;
+    const step = (): void => {
+      while (off < chunk.length) {
+        if (this.destroyed) return;
+        const part = chunk.subarray(off, off + WRITE_SLICE);
+        off += part.length;
+        const conn = this.#conn;
+        if (conn === undefined) return;
+        const ok = this.#call(() => conn.write(part));
+        if (!ok && !this.destroyed) {
+          this.#drainWaiter = step;
+          return;
+        }
+      }
+      if (!this.destroyed) cb();
+    };
+    step();
+  }
+
+  /** Writable end: close_notify after every written byte, then half-close the transport. */
+  override _final(cb: (err?: Error | null) => void): void {
+    if (this.#info === undefined) {
+      // end() before the handshake finished (and nothing written): close once it completes.
+      this.#finalBeforeSecure = cb;
+      return;
+    }
+    const conn = this.#conn;
+    this.#closeSent = true;
+    if (conn !== undefined) {
+      const prev = activeSink;
+      activeSink = this.#sink;
+      try {
+        conn.close();
+      } catch {
+        // already closed or failed: nothing more to send
+      } finally {
+        activeSink = prev;
+      }
+    }
+    const out = conn?.takeOutput() ?? new Uint8Array(0);
+    const t = this.#transport;
+    if (t.destroyed || t.writableEnded) {
+      cb();
+      return;
+    }
+    t.end(out, () => cb());
+  }
+
+  #onTransportEnd(): void {
+    this.#transportEnded = true;
+    if (this.#pendingIn === null && !this.#pumping) this.#onTransportGone();
+  }
+
+  /** The transport ended and everything it delivered was handed to the engine. */
+  #onTransportGone(): void {
+    if (this.destroyed || this.#peerClosed) {
+      if (!this.destroyed && this.writableFinished) this.destroy();
+      return;
+    }
+    if (this.#info === undefined) {
+      this.destroy(errnoError('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET'));
+    } else if (this.#closeSent) {
+      this.#peerClosed = true;
+      this.push(null);
+    } else {
+      this.destroy(errnoError('TLS peer closed the connection without close_notify (possible truncation attack)', 'ECONNRESET'));
+    }
+  }
+
+  #fail(err: unknown): void {
+    const e = err instanceof Error ? err : new Error(String(err));
+    // The fatal alert (queued by the connection) goes out before the transport is closed.
+    const out = this.#conn?.takeOutput();
+    const t = this.#transport;
+    if (out !== undefined && out.length > 0 && !t.destroyed && !t.writableEnded) {
+      t.end(out);
+    }
+    this.destroy(e);
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    const wcb = this.#writeBeforeSecure?.cb;
+    this.#writeBeforeSecure = null;
+    this.#drainWaiter = null;
+    const fcb = this.#finalBeforeSecure;
+    this.#finalBeforeSecure = null;
+    const t = this.#transport;
+    if (!t.destroyed) {
+      if (err === null && !t.writableFinished) {
+        // A clean close: let pending bytes (our close_notify) reach the peer first.
+        if (!t.writableEnded) t.end();
+        t.once('finish', () => t.destroy());
+        const guard = setTimeout(() => t.destroy(), 5000);
+        guard.unref?.();
+      } else if (t.writableEnded && !t.writableFinished) {
+        // An alert is on its way out: destroy once flushed (bounded).
+        t.once('finish', () => t.destroy());
+        const guard = setTimeout(() => t.destroy(), 1000);
+        guard.unref?.();
+      } else t.destroy();
+    }
+    // Callbacks held for the handshake learn that it will not come.
+    const gone = err ?? errnoError('TLS connection destroyed before the handshake completed', 'ERR_STREAM_DESTROYED');
+    wcb?.(gone);
+    fcb?.(gone);
+    cb(err);
+  }
+}
+
+/** True when `err` is a TLS protocol error (as opposed to a transport error). */
+export function isTlsError(err: unknown): err is TlsError {
+  return err instanceof TlsError;
+}
