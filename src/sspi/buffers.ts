@@ -1,0 +1,93 @@
+/**
+ * SecBuffer helpers shared by the SSPI functions: type lookup that ignores attribute bits (SSPI.md §1.3), input
+ * views, and output writing under the ALLOCATE_MEMORY rule (§6.8). Output buffers are rewritten on every call.
+ */
+import { SECBUFFER_ATTRMASK, SECBUFFER_EMPTY } from './constants.js';
+import { SecBuffer, SecBufferDesc } from './types.js';
+
+/** BufferType without the attribute bits. */
+export function baseType(b: SecBuffer): number {
+  return (b.BufferType & ~SECBUFFER_ATTRMASK) >>> 0;
+}
+
+/** The descriptor's buffers (the first cBuffers), or undefined when the descriptor is malformed. */
+export function buffersOf(desc: SecBufferDesc | null | undefined): SecBuffer[] | undefined {
+  if (desc === null || desc === undefined || !(desc instanceof SecBufferDesc) || !Array.isArray(desc.pBuffers)) return undefined;
+  const n = desc.cBuffers >>> 0;
+  if (n > desc.pBuffers.length) return undefined;
+  const out = desc.pBuffers.slice(0, n);
+  for (const b of out) if (!(b instanceof SecBuffer)) return undefined;
+  return out;
+}
+
+/** The first buffer of a base type. */
+export function findBuffer(bufs: readonly SecBuffer[], type: number): SecBuffer | undefined {
+  return bufs.find((b) => baseType(b) === type);
+}
+
+/** The bytes of an input buffer (`pvBuffer[0..cbBuffer)`), or undefined when cbBuffer overruns pvBuffer. */
+export function inputBytes(b: SecBuffer): Uint8Array | undefined {
+  const n = b.cbBuffer >>> 0;
+  if (n === 0) return new Uint8Array(0);
+  if (b.pvBuffer === null || !(b.pvBuffer instanceof Uint8Array) || b.pvBuffer.length < n) return undefined;
+  return b.pvBuffer.subarray(0, n);
+}
+
+/** Whether a caller-owned output buffer is usable without ALLOCATE_MEMORY (non-zero size with memory behind it). */
+export function hasCallerSpace(b: SecBuffer): boolean {
+  return (b.cbBuffer >>> 0) > 0 && b.pvBuffer instanceof Uint8Array && b.pvBuffer.length > 0;
+}
+
+/** Bytes a caller-owned output buffer can take. */
+export function capacity(b: SecBuffer): number {
+  return b.pvBuffer instanceof Uint8Array ? Math.min(b.cbBuffer >>> 0, b.pvBuffer.length) : 0;
+}
+
+/**
+ * Put `bytes` into an output buffer: a fresh package allocation with ALLOCATE_MEMORY, else a copy into the caller's
+ * memory. Returns false (buffer untouched) when the caller's buffer is too small.
+ */
+export function writeOutput(b: SecBuffer, bytes: Uint8Array, allocate: boolean): boolean {
+  if (allocate) {
+    b.pvBuffer = bytes.length > 0 ? allocations.mark(bytes.slice()) : null;
+    b.cbBuffer = bytes.length;
+    return true;
+  }
+  if (bytes.length > capacity(b)) return false;
+  if (bytes.length > 0 && b.pvBuffer !== null) b.pvBuffer.set(bytes, 0);
+  b.cbBuffer = bytes.length;
+  return true;
+}
+
+/** Concatenate byte arrays. */
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** Byte equality. */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Package allocations handed to callers (ALLOCATE_MEMORY outputs, attribute members), released by FreeContextBuffer. */
+export const allocations = {
+  live: new WeakSet<object>(),
+  /** Record `x` as a package allocation and return it. */
+  mark<T extends object>(x: T): T {
+    this.live.add(x);
+    return x;
+  },
+};
+
+/** An EMPTY buffer (helper for building descriptors). */
+export function emptyBuffer(): SecBuffer {
+  return new SecBuffer(0, SECBUFFER_EMPTY, null);
+}

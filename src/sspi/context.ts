@@ -1,0 +1,776 @@
+/**
+ * InitializeSecurityContext / AcceptSecurityContext / DeleteSecurityContext / ApplyControlToken /
+ * CompleteAuthToken (SSPI.md §5.4, §5.5, §5.10–§5.13, §6). The handshake runs on the engine one record at a time,
+ * so byte accounting is exact: records after the one that completed the handshake are reported as SECBUFFER_EXTRA
+ * (they belong to DecryptMessage), and an incomplete first record is SEC_E_INCOMPLETE_MESSAGE with nothing changed.
+ *
+ * One and only one of the following happens in an ISC/ASC call:
+ *  - a pending control token is turned into an alert record (SEC_E_OK), input ignored;
+ *  - a result held back earlier (output buffer too small, SEC_I_INCOMPLETE_CREDENTIALS) is delivered;
+ *  - post-handshake work reported by DecryptMessage (SEC_I_RENEGOTIATE) is completed;
+ *  - input records are run through the engine.
+ */
+import type { ConnectionInfo, TraceEvent } from '../api/types.js';
+import { asTlsError, type TlsError } from '../errors.js';
+import { AlertDescription } from '../wire/registry.js';
+import { allocations, baseType, buffersOf, concat, equalBytes, findBuffer, hasCallerSpace, inputBytes, writeOutput } from './buffers.js';
+import { CertContext } from './cert-context.js';
+import * as C from './constants.js';
+import type { SECURITY_STATUS } from './constants.js';
+import { clientOptionsFor, lookupCredential, serverOptionsFor, type Credential } from './credentials.js';
+import { newClientEngine, newServerEngine, type SspiEngine } from './engine-port.js';
+import { HandleKind, lookupHandle, registerHandle, releaseHandle, wasIssued, writeHandle } from './handles.js';
+import { mapCertificate, type AccessToken } from './identity.js';
+import { statusForError } from './status.js';
+import { fileTimeFromMs, TIMESTAMP_MAX, type CredHandle, type CtxtHandle, type PULONG, type SecBuffer, type SecBufferDesc, type TimeStamp } from './types.js';
+
+/** Context states (SSPI.md §10). */
+export type ContextState = 'Handshaking' | 'Established' | 'PostHandshakePending' | 'Closing' | 'PeerClosed' | 'Failed';
+
+/** A result held back for the next call. */
+interface Held {
+  /** Input bytes the engine already consumed for it (skipped when the caller sends them again). */
+  readonly consumed: Uint8Array;
+  readonly output: Uint8Array;
+  readonly status: SECURITY_STATUS;
+  /** Status to return before delivering (SEC_I_INCOMPLETE_CREDENTIALS), once. */
+  announce: SECURITY_STATUS | undefined;
+}
+
+/** A security context (what a CtxtHandle names). */
+export class SchannelContext {
+  /** Handle id. */
+  id = 0;
+  /** State (SSPI.md §10). */
+  state: ContextState = 'Handshaking';
+  /** Control token queued by ApplyControlToken. */
+  control: { level: number; description: number } | null = null;
+  /** Result held back (too-small output, incomplete credentials). */
+  held: Held | null = null;
+  /** Output of post-handshake messages handled in DecryptMessage, to hand out from the next ISC/ASC. */
+  postHandshakeOutput: Uint8Array[] = [];
+  /** Client: the server sent a CertificateRequest. */
+  certRequested = false;
+  /** Client: issuer DNs from the CertificateRequest (DER). */
+  issuers: Uint8Array[] = [];
+  /** The mapped client identity (server). */
+  token: AccessToken | undefined;
+  /** Parameters set with SECPKG_ATTR_KEYING_MATERIAL_INFO. */
+  keyingInfo: { label: string; context: Uint8Array | null; length: number } | undefined;
+  /** Negotiated parameters once established. */
+  info: ConnectionInfo | undefined;
+  /** ALPN list given by the caller. */
+  alpn: string[] | undefined;
+  /** Attribute flags of the last ISC/ASC. */
+  attrs = 0;
+
+  /** Side. */
+  readonly side: 'client' | 'server';
+  /** The credential it was made from. */
+  readonly cred: Credential;
+  /** The engine. */
+  readonly engine: SspiEngine;
+  /** ISC target name. */
+  readonly targetName: string | null;
+
+  /** A context over `engine`. */
+  constructor(side: 'client' | 'server', cred: Credential, engine: SspiEngine, targetName: string | null) {
+    this.side = side;
+    this.cred = cred;
+    this.engine = engine;
+    this.targetName = targetName;
+  }
+
+  /** The peer's chain (DER, leaf first) once known. */
+  get peerChain(): readonly Uint8Array[] {
+    return this.info?.peerCertificates ?? this.engine.info?.peerCertificates ?? [];
+  }
+}
+
+/** The context named by a handle. */
+export function lookupContext(h: CtxtHandle | null | undefined): SchannelContext | undefined {
+  return lookupHandle(h, HandleKind.Context) as SchannelContext | undefined;
+}
+
+// ---- input parsing ---------------------------------------------------------------------------------------
+
+/** Parse a SEC_APPLICATION_PROTOCOLS buffer (§4.4): the ALPN list, or undefined when malformed. */
+export function parseApplicationProtocols(bytes: Uint8Array): string[] | undefined {
+  if (bytes.length < 4) return undefined;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const total = dv.getUint32(0, true);
+  if (4 + total > bytes.length) return undefined;
+  let off = 4;
+  const end = 4 + total;
+  let alpn: string[] | undefined;
+  while (off < end) {
+    if (off + 6 > end) return undefined;
+    const ext = dv.getUint32(off, true);
+    const size = dv.getUint16(off + 4, true);
+    off += 6;
+    if (off + size > end) return undefined;
+    const list: string[] = [];
+    let p = off;
+    while (p < off + size) {
+      const len = bytes[p] as number;
+      if (len === 0 || p + 1 + len > off + size) return undefined;
+      list.push(new TextDecoder().decode(bytes.subarray(p + 1, p + 1 + len)));
+      p += 1 + len;
+    }
+    if (ext === C.SecApplicationProtocolNegotiationExt_ALPN) {
+      if (list.length === 0) return undefined;
+      alpn = list;
+    }
+    off += size;
+  }
+  return alpn;
+}
+
+/** Build a SEC_APPLICATION_PROTOCOLS buffer body for an ALPN list (helper for callers and tests). */
+export function buildApplicationProtocols(protocols: readonly string[]): Uint8Array {
+  const ids = protocols.map((p) => new TextEncoder().encode(p));
+  const listSize = ids.reduce((n, id) => n + 1 + id.length, 0);
+  const out = new Uint8Array(10 + listSize);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, listSize + 6, true);
+  dv.setUint32(4, C.SecApplicationProtocolNegotiationExt_ALPN, true);
+  dv.setUint16(8, listSize, true);
+  let o = 10;
+  for (const id of ids) {
+    out[o++] = id.length;
+    out.set(id, o);
+    o += id.length;
+  }
+  return out;
+}
+
+const VALID_CONTENT_TYPES = new Set([20, 21, 22, 23]);
+
+// ---- shared ISC/ASC machinery ------------------------------------------------------------------------------
+
+interface CallArgs {
+  readonly side: 'client' | 'server';
+  readonly req: number;
+  readonly allocate: boolean;
+  readonly extendedError: boolean;
+  readonly inBufs: SecBuffer[] | undefined;
+  readonly pInputGiven: boolean;
+  readonly outBufs: SecBuffer[];
+  readonly token: SecBuffer;
+  readonly alert: SecBuffer | undefined;
+}
+
+interface EngineRun {
+  consumed: number;
+  missing: number | undefined;
+  output: Uint8Array;
+  established: boolean;
+  error: TlsError | undefined;
+  postHandshake: boolean;
+}
+
+/** Feed whole records one at a time until the handshake completes, input runs out, or a record is incomplete. */
+function runHandshake(ctx: SchannelContext, data: Uint8Array): EngineRun {
+  const outs: Uint8Array[] = [];
+  let off = 0;
+  let missing: number | undefined;
+  let established = false;
+  let postHandshake = false;
+  while (off < data.length) {
+    let r;
+    try {
+      r = ctx.engine.process(data.subarray(off), { maxRecords: 1 });
+    } catch (e) {
+      return { consumed: off, missing: undefined, output: concat(outs), established, error: asTlsError(e), postHandshake };
+    }
+    if (r.output.length > 0) outs.push(r.output);
+    off += r.consumed;
+    for (const ev of r.events) {
+      if (ev.type === 'HandshakeComplete') {
+        established = true;
+        ctx.info = ev.info;
+      } else if (ev.type === 'PostHandshake' || ev.type === 'NewTicket' || ev.type === 'KeyUpdated') {
+        postHandshake = true;
+      }
+    }
+    if (r.consumed === 0) {
+      missing = r.missing;
+      break;
+    }
+    if (established) break;
+  }
+  return { consumed: off, missing, output: concat(outs), established, error: undefined, postHandshake };
+}
+
+/** Fill the first EMPTY input buffer with `type`/`size` (MISSING on INCOMPLETE, EXTRA on success). */
+function markInput(inBufs: SecBuffer[] | undefined, type: number, size: number): void {
+  if (inBufs === undefined) return;
+  const slot = inBufs.find((b) => baseType(b) === C.SECBUFFER_EMPTY);
+  if (slot === undefined) return;
+  slot.BufferType = type;
+  slot.cbBuffer = size;
+}
+
+/** Attribute flags for this call (§2.3, §2.5): REPLAY|SEQUENCE|CONFIDENTIALITY|STREAM always, plus echoes. */
+function attrFlags(a: CallArgs, mutualMapped: boolean): number {
+  if (a.side === 'client') {
+    let f = C.ISC_RET_REPLAY_DETECT | C.ISC_RET_SEQUENCE_DETECT | C.ISC_RET_CONFIDENTIALITY | C.ISC_RET_STREAM;
+    if ((a.req & C.ISC_REQ_EXTENDED_ERROR) !== 0) f |= C.ISC_RET_EXTENDED_ERROR;
+    if (a.allocate) f |= C.ISC_RET_ALLOCATED_MEMORY;
+    if ((a.req & C.ISC_REQ_USE_SUPPLIED_CREDS) !== 0) f |= C.ISC_RET_USED_SUPPLIED_CREDS;
+    if ((a.req & C.ISC_REQ_MANUAL_CRED_VALIDATION) !== 0) f |= C.ISC_RET_MANUAL_CRED_VALIDATION;
+    if ((a.req & C.ISC_REQ_CONNECTION) !== 0) f |= C.ISC_RET_CONNECTION;
+    if ((a.req & C.ISC_REQ_INTEGRITY) !== 0) f |= C.ISC_RET_INTEGRITY;
+    return f >>> 0;
+  }
+  let f = C.ASC_RET_REPLAY_DETECT | C.ASC_RET_SEQUENCE_DETECT | C.ASC_RET_CONFIDENTIALITY | C.ASC_RET_STREAM;
+  if ((a.req & C.ASC_REQ_EXTENDED_ERROR) !== 0) f |= C.ASC_RET_EXTENDED_ERROR;
+  if (a.allocate) f |= C.ASC_RET_ALLOCATED_MEMORY;
+  if ((a.req & C.ASC_REQ_CONNECTION) !== 0) f |= C.ASC_RET_CONNECTION;
+  if ((a.req & C.ASC_REQ_INTEGRITY) !== 0) f |= C.ASC_RET_INTEGRITY;
+  if (mutualMapped) f |= C.ASC_RET_MUTUAL_AUTH;
+  return f >>> 0;
+}
+
+/** Validate the output descriptor (§5.4 "Output buffers"): the status to fail with, or the TOKEN/ALERT buffers. */
+function checkOutput(pOutput: SecBufferDesc | null, allocate: boolean): SECURITY_STATUS | { outBufs: SecBuffer[]; token: SecBuffer; alert: SecBuffer | undefined } {
+  const outBufs = buffersOf(pOutput);
+  if (outBufs === undefined || outBufs.length === 0) return C.SEC_E_INVALID_TOKEN;
+  const token = findBuffer(outBufs, C.SECBUFFER_TOKEN);
+  if (token === undefined) return C.SEC_E_INVALID_TOKEN;
+  const alert = findBuffer(outBufs, C.SECBUFFER_ALERT);
+  if (!allocate) {
+    for (const b of outBufs) {
+      const t = baseType(b);
+      if ((t === C.SECBUFFER_TOKEN || t === C.SECBUFFER_ALERT) && !hasCallerSpace(b)) return C.SEC_E_INSUFFICIENT_MEMORY;
+    }
+  }
+  return { outBufs, token, alert };
+}
+
+function clearToken(a: CallArgs): void {
+  a.token.cbBuffer = 0;
+  if (a.allocate) a.token.pvBuffer = null;
+}
+
+function clearAlert(a: CallArgs): void {
+  if (a.alert === undefined) return;
+  a.alert.cbBuffer = 0;
+  if (a.allocate) a.alert.pvBuffer = null;
+}
+
+/** Failure: empty TOKEN, the alert record in ALERT (or TOKEN) when EXTENDED_ERROR was asked. */
+function fail(ctx: SchannelContext, a: CallArgs, err: TlsError): SECURITY_STATUS {
+  const status = statusForError(err, a.side);
+  let alert: Uint8Array | null = null;
+  try {
+    alert = ctx.engine.takeAlert();
+  } catch {
+    alert = null;
+  }
+  ctx.state = 'Failed';
+  clearToken(a);
+  clearAlert(a);
+  if (a.extendedError && alert !== null && alert.length > 0) {
+    if (a.alert === undefined || !writeOutput(a.alert, alert, a.allocate)) writeOutput(a.token, alert, a.allocate);
+  }
+  return status;
+}
+
+/** The ptsExpiry / ptsTimeStamp value: the peer certificate's NotAfter, else the maximum (§1.2). */
+function peerExpiry(ctx: SchannelContext): bigint {
+  const leaf = ctx.peerChain[0];
+  if (leaf === undefined) return TIMESTAMP_MAX;
+  const c = CertContext.fromDer([leaf]);
+  return c.notAfter !== undefined ? fileTimeFromMs(c.notAfter) : TIMESTAMP_MAX;
+}
+
+/** Record an established handshake: state, client-certificate mapping. */
+function onEstablished(ctx: SchannelContext): void {
+  ctx.state = 'Established';
+  ctx.info = ctx.info ?? ctx.engine.info;
+  if (ctx.side === 'server' && ctx.peerChain.length > 0 && (ctx.cred.flags & C.SCH_CRED_NO_SYSTEM_MAPPER) === 0) {
+    ctx.token = mapCertificate(ctx.cred.mappers, CertContext.fromDer(ctx.peerChain));
+  }
+}
+
+/** Deliver a held result (too-small output or incomplete credentials), skipping re-sent consumed bytes. */
+function deliverHeld(ctx: SchannelContext, a: CallArgs, data: Uint8Array): SECURITY_STATUS {
+  const held = ctx.held as Held;
+  let rest = data;
+  if (data.length >= held.consumed.length && equalBytes(data.subarray(0, held.consumed.length), held.consumed)) {
+    rest = data.subarray(held.consumed.length);
+  }
+  if (!writeOutput(a.token, held.output, a.allocate)) {
+    clearToken(a);
+    return C.SEC_E_INSUFFICIENT_MEMORY;
+  }
+  ctx.held = null;
+  clearAlert(a);
+  if (rest.length > 0) markInput(a.inBufs, C.SECBUFFER_EXTRA, rest.length);
+  return held.status;
+}
+
+/** The handshake step proper, for a context that exists. Returns the status; writes outputs. */
+function step(ctx: SchannelContext, a: CallArgs, data: Uint8Array, first: boolean): SECURITY_STATUS {
+  // Record framing pre-checks (§5.4 step 5): not TLS at all → INVALID_TOKEN; short header → MISSING.
+  if (data.length > 0 && !VALID_CONTENT_TYPES.has(data[0] as number)) {
+    clearToken(a);
+    return C.SEC_E_INVALID_TOKEN;
+  }
+  if (data.length > 1 && data[1] !== 3) {
+    clearToken(a);
+    return C.SEC_E_INVALID_TOKEN;
+  }
+  if (data.length < 5) {
+    markInput(a.inBufs, C.SECBUFFER_MISSING, 5 - data.length);
+    return C.SEC_E_INCOMPLETE_MESSAGE;
+  }
+  const run = runHandshake(ctx, data);
+  if (run.error !== undefined) return fail(ctx, a, run.error);
+  if (run.consumed === 0) {
+    markInput(a.inBufs, C.SECBUFFER_MISSING, run.missing ?? 1);
+    return C.SEC_E_INCOMPLETE_MESSAGE;
+  }
+  void first;
+  let status: SECURITY_STATUS = C.SEC_I_CONTINUE_NEEDED;
+  if (run.established) {
+    onEstablished(ctx);
+    status = C.SEC_E_OK;
+  }
+  // Client: the server asked for a certificate we do not have (§6.4).
+  if (
+    a.side === 'client' &&
+    ctx.certRequested &&
+    ctx.cred.certificates.length === 0 &&
+    (a.req & C.ISC_REQ_USE_SUPPLIED_CREDS) === 0 &&
+    (ctx.cred.flags & C.SCH_CRED_NO_DEFAULT_CREDS) === 0
+  ) {
+    ctx.certRequested = false;
+    ctx.held = { consumed: data.slice(0, run.consumed), output: run.output, status, announce: undefined };
+    clearToken(a);
+    clearAlert(a);
+    return C.SEC_I_INCOMPLETE_CREDENTIALS;
+  }
+  if (!writeOutput(a.token, run.output, a.allocate)) {
+    ctx.held = { consumed: data.slice(0, run.consumed), output: run.output, status, announce: undefined };
+    a.token.cbBuffer = 0;
+    return C.SEC_E_INSUFFICIENT_MEMORY;
+  }
+  clearAlert(a);
+  if (run.consumed < data.length) markInput(a.inBufs, C.SECBUFFER_EXTRA, data.length - run.consumed);
+  return status;
+}
+
+/** A pending control token: emit its alert record (§5.10, §6.6); input is ignored. */
+function emitControl(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
+  const c = ctx.control as { level: number; description: number };
+  ctx.control = null;
+  let rec: Uint8Array;
+  try {
+    rec = c.description === AlertDescription.close_notify && c.level === C.TLS1_ALERT_WARNING ? ctx.engine.close() : ctx.engine.sendAlert(c.description, c.level === C.TLS1_ALERT_FATAL);
+    if (rec.length === 0) rec = ctx.engine.sendAlert(c.description, c.level === C.TLS1_ALERT_FATAL);
+  } catch {
+    // The engine has no keys or refuses (failed/closed): a plaintext alert record (what Windows sent before keys).
+    rec = Uint8Array.of(21, 3, 3, 0, 2, c.level, c.description);
+  }
+  if (!writeOutput(a.token, rec, a.allocate)) {
+    ctx.control = c;
+    a.token.cbBuffer = 0;
+    return C.SEC_E_INSUFFICIENT_MEMORY;
+  }
+  clearAlert(a);
+  if (c.level === C.TLS1_ALERT_FATAL) ctx.state = 'Failed';
+  else if (c.description === AlertDescription.close_notify && ctx.state !== 'Failed') ctx.state = 'Closing';
+  return C.SEC_E_OK;
+}
+
+/** Shared continuation logic for ISC and ASC on an existing context. */
+function continueContext(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
+  if (ctx.control !== null) return emitControl(ctx, a);
+  const tokenIn = a.inBufs !== undefined ? findBuffer(a.inBufs, C.SECBUFFER_TOKEN) : undefined;
+  let data: Uint8Array = new Uint8Array(0);
+  if (tokenIn !== undefined) {
+    const d = inputBytes(tokenIn);
+    if (d === undefined) return C.SEC_E_INVALID_TOKEN;
+    data = d;
+  }
+  if (ctx.held !== null) return deliverHeld(ctx, a, data);
+  if (ctx.state === 'PostHandshakePending') {
+    // The message was handled when DecryptMessage saw it; hand out any reply and return the input as EXTRA.
+    const out = concat(ctx.postHandshakeOutput);
+    if (!writeOutput(a.token, out, a.allocate)) {
+      a.token.cbBuffer = 0;
+      return C.SEC_E_INSUFFICIENT_MEMORY;
+    }
+    ctx.postHandshakeOutput = [];
+    ctx.state = 'Established';
+    clearAlert(a);
+    if (data.length > 0) markInput(a.inBufs, C.SECBUFFER_EXTRA, data.length);
+    return C.SEC_E_OK;
+  }
+  if (ctx.state === 'Established' || ctx.state === 'Closing' || ctx.state === 'PeerClosed') {
+    // §6.5: a server asking for a client certificate after the handshake (TLS 1.3 post-handshake auth).
+    if (a.side === 'server' && ctx.state === 'Established' && (a.req & C.ASC_REQ_MUTUAL_AUTH) !== 0 && data.length === 0) {
+      let rec: Uint8Array;
+      try {
+        rec = ctx.engine.requestClientCertificate();
+      } catch (e) {
+        const err = asTlsError(e);
+        return err.kind === 'Internal' || err.kind === 'Closed' ? C.SEC_E_UNSUPPORTED_FUNCTION : statusForError(err, 'server');
+      }
+      if (!writeOutput(a.token, rec, a.allocate)) {
+        a.token.cbBuffer = 0;
+        return C.SEC_E_INSUFFICIENT_MEMORY;
+      }
+      clearAlert(a);
+      return C.SEC_I_CONTINUE_NEEDED;
+    }
+    // Nothing pending (§9 open question, recommendation): SEC_E_OK with an empty token; input goes back as EXTRA.
+    if (!a.pInputGiven && ctx.state !== 'Established') return C.SEC_E_INCOMPLETE_MESSAGE;
+    clearToken(a);
+    clearAlert(a);
+    if (data.length > 0) markInput(a.inBufs, C.SECBUFFER_EXTRA, data.length);
+    return C.SEC_E_OK;
+  }
+  if (ctx.state === 'Failed') {
+    clearToken(a);
+    return C.SEC_E_CONTEXT_EXPIRED;
+  }
+  // Handshaking.
+  if (!a.pInputGiven || tokenIn === undefined) return C.SEC_E_INCOMPLETE_MESSAGE;
+  return step(ctx, a, data, false);
+}
+
+/** Validate pInput: EMPTY buffers must be empty on input (§8.22). */
+function checkInput(pInput: SecBufferDesc | null): SECURITY_STATUS | SecBuffer[] | undefined {
+  if (pInput === null || pInput === undefined) return undefined;
+  const bufs = buffersOf(pInput);
+  if (bufs === undefined) return C.SEC_E_INVALID_TOKEN;
+  for (const b of bufs) if (baseType(b) === C.SECBUFFER_EMPTY && (b.cbBuffer >>> 0) !== 0) return C.SEC_E_INVALID_TOKEN;
+  return bufs;
+}
+
+function alpnFromInput(inBufs: SecBuffer[] | undefined): string[] | undefined | 'bad' {
+  if (inBufs === undefined) return undefined;
+  const b = findBuffer(inBufs, C.SECBUFFER_APPLICATION_PROTOCOLS);
+  if (b === undefined) return undefined;
+  const bytes = inputBytes(b);
+  if (bytes === undefined) return 'bad';
+  return parseApplicationProtocols(bytes) ?? 'bad';
+}
+
+function traceHook(holder: { ctx: SchannelContext | undefined }): (e: TraceEvent) => void {
+  return (e) => {
+    const ctx = holder.ctx;
+    if (ctx === undefined || e.direction !== 'received' || e.message !== 'CertificateRequest') return;
+    ctx.certRequested = true;
+    const cas = e.fields['certificate_authorities'];
+    if (Array.isArray(cas)) {
+      ctx.issuers = [];
+      for (const h of cas) {
+        if (typeof h === 'string' && /^([0-9a-f]{2})+$/i.test(h)) ctx.issuers.push(Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16)));
+      }
+    }
+  };
+}
+
+// ---- InitializeSecurityContext ---------------------------------------------------------------------------
+
+/**
+ * InitializeSecurityContext (client, §5.4). First call: `phContext` null, the ClientHello goes to the output TOKEN
+ * and `phNewContext` receives the handle (SEC_I_CONTINUE_NEEDED). Later calls pass the server's records as
+ * `[TOKEN, EMPTY]`. Never throws.
+ */
+export function InitializeSecurityContext(
+  phCredential: CredHandle | null,
+  phContext: CtxtHandle | null,
+  pszTargetName: string | null,
+  fContextReq: number,
+  Reserved1: number,
+  TargetDataRep: number,
+  pInput: SecBufferDesc | null,
+  Reserved2: number,
+  phNewContext: CtxtHandle | null,
+  pOutput: SecBufferDesc | null,
+  pfContextAttr: PULONG | null,
+  ptsExpiry: TimeStamp | null,
+): SECURITY_STATUS {
+  void Reserved1;
+  void Reserved2;
+  void TargetDataRep;
+  try {
+    return initialize(phCredential, phContext, pszTargetName, fContextReq >>> 0, pInput, phNewContext, pOutput, pfContextAttr, ptsExpiry);
+  } catch {
+    return C.SEC_E_INTERNAL_ERROR;
+  }
+}
+
+function initialize(
+  phCredential: CredHandle | null,
+  phContext: CtxtHandle | null,
+  pszTargetName: string | null,
+  req: number,
+  pInput: SecBufferDesc | null,
+  phNewContext: CtxtHandle | null,
+  pOutput: SecBufferDesc | null,
+  pfContextAttr: PULONG | null,
+  ptsExpiry: TimeStamp | null,
+): SECURITY_STATUS {
+  let ctx: SchannelContext | undefined;
+  if (phContext !== null && phContext !== undefined) {
+    ctx = lookupContext(phContext);
+    if (ctx === undefined || ctx.side !== 'client') return C.SEC_E_INVALID_HANDLE;
+  }
+  let cred: Credential | undefined;
+  if (ctx === undefined) {
+    cred = lookupCredential(phCredential);
+    if (cred === undefined || (cred.use & C.SECPKG_CRED_OUTBOUND) === 0) return C.SEC_E_INVALID_HANDLE;
+  }
+  if ((req & (C.ISC_REQ_DELEGATE | C.ISC_REQ_PROMPT_FOR_CREDS | C.ISC_REQ_DATAGRAM)) !== 0) return C.SEC_E_UNSUPPORTED_FUNCTION;
+  const allocate = (req & C.ISC_REQ_ALLOCATE_MEMORY) !== 0;
+  const base = { side: 'client' as const, req, allocate, extendedError: (req & C.ISC_REQ_EXTENDED_ERROR) !== 0 };
+  if (pfContextAttr) pfContextAttr.value = attrFlags({ ...base, inBufs: undefined, pInputGiven: false, outBufs: [], token: null as unknown as SecBuffer, alert: undefined }, false) & ~(C.ISC_RET_STREAM | C.ISC_RET_EXTENDED_ERROR | C.ISC_RET_ALLOCATED_MEMORY | C.ISC_RET_USED_SUPPLIED_CREDS);
+  const out = checkOutput(pOutput, allocate);
+  if (typeof out === 'number') {
+    const t = buffersOf(pOutput);
+    const tok = t !== undefined ? findBuffer(t, C.SECBUFFER_TOKEN) : undefined;
+    if (tok !== undefined && out === C.SEC_E_INVALID_TOKEN) tok.cbBuffer = 0;
+    return out;
+  }
+  const inBufs = checkInput(pInput);
+  if (typeof inBufs === 'number') {
+    out.token.cbBuffer = 0;
+    return inBufs;
+  }
+  const a: CallArgs = { ...base, inBufs, pInputGiven: pInput !== null && pInput !== undefined, ...out };
+
+  if (ctx === undefined) {
+    const c = cred as Credential;
+    const alpn = alpnFromInput(inBufs);
+    if (alpn === 'bad') return C.SEC_E_INVALID_TOKEN;
+    const holder: { ctx: SchannelContext | undefined } = { ctx: undefined };
+    let engine: SspiEngine;
+    const manual = (c.flags & C.SCH_CRED_MANUAL_CRED_VALIDATION) !== 0 || (req & C.ISC_REQ_MANUAL_CRED_VALIDATION) !== 0 || (c.flags & C.SCH_CRED_NO_SERVERNAME_CHECK) !== 0;
+    try {
+      const opts = clientOptionsFor(c, {
+        ...(alpn !== undefined ? { ALPNProtocols: alpn } : {}),
+        ...(pszTargetName ? { servername: pszTargetName } : {}),
+        manualValidation: manual,
+        trace: traceHook(holder),
+      });
+      engine = newClientEngine(opts);
+    } catch (e) {
+      return statusForError(asTlsError(e), 'client');
+    }
+    const nc = new SchannelContext('client', c, engine, pszTargetName);
+    nc.alpn = alpn;
+    holder.ctx = nc;
+    let hello: Uint8Array;
+    try {
+      hello = engine.start();
+    } catch (e) {
+      return fail(nc, a, asTlsError(e));
+    }
+    if (!writeOutput(a.token, hello, allocate)) {
+      a.token.cbBuffer = 0;
+      return C.SEC_E_INSUFFICIENT_MEMORY;
+    }
+    clearAlert(a);
+    if (phNewContext === null || phNewContext === undefined) return C.SEC_E_INVALID_HANDLE;
+    nc.id = registerHandle(phNewContext, HandleKind.Context, nc);
+    nc.attrs = attrFlags(a, false);
+    if (pfContextAttr) pfContextAttr.value = nc.attrs;
+    if (ptsExpiry) ptsExpiry.QuadPart = 0n;
+    return C.SEC_I_CONTINUE_NEEDED;
+  }
+
+  const status = continueContext(ctx, a);
+  ctx.attrs = attrFlags(a, false);
+  if (pfContextAttr) pfContextAttr.value = ctx.attrs;
+  if (status === C.SEC_E_OK || status === C.SEC_I_CONTINUE_NEEDED || status === C.SEC_I_INCOMPLETE_CREDENTIALS) {
+    if (phNewContext !== null && phNewContext !== undefined) writeHandle(phNewContext, HandleKind.Context, ctx.id);
+    if (ptsExpiry) ptsExpiry.QuadPart = peerExpiry(ctx);
+  }
+  return status;
+}
+
+// ---- AcceptSecurityContext --------------------------------------------------------------------------------
+
+/**
+ * AcceptSecurityContext (server, §5.5). First call: `phContext` null with the ClientHello in `[TOKEN, EMPTY]`
+ * (plus an optional SECBUFFER_APPLICATION_PROTOCOLS buffer); `phNewContext` receives the handle. Never throws.
+ */
+export function AcceptSecurityContext(
+  phCredential: CredHandle | null,
+  phContext: CtxtHandle | null,
+  pInput: SecBufferDesc | null,
+  fContextReq: number,
+  TargetDataRep: number,
+  phNewContext: CtxtHandle | null,
+  pOutput: SecBufferDesc | null,
+  pfContextAttr: PULONG | null,
+  ptsTimeStamp: TimeStamp | null,
+): SECURITY_STATUS {
+  void TargetDataRep;
+  try {
+    return accept(phCredential, phContext, pInput, fContextReq >>> 0, phNewContext, pOutput, pfContextAttr, ptsTimeStamp);
+  } catch {
+    return C.SEC_E_INTERNAL_ERROR;
+  }
+}
+
+function accept(
+  phCredential: CredHandle | null,
+  phContext: CtxtHandle | null,
+  pInput: SecBufferDesc | null,
+  req: number,
+  phNewContext: CtxtHandle | null,
+  pOutput: SecBufferDesc | null,
+  pfContextAttr: PULONG | null,
+  ptsTimeStamp: TimeStamp | null,
+): SECURITY_STATUS {
+  let ctx: SchannelContext | undefined;
+  if (phContext !== null && phContext !== undefined) {
+    ctx = lookupContext(phContext);
+    if (ctx === undefined || ctx.side !== 'server') return C.SEC_E_INVALID_HANDLE;
+  }
+  let cred: Credential | undefined;
+  if (ctx === undefined) {
+    cred = lookupCredential(phCredential);
+    if (cred === undefined) return C.SEC_E_INVALID_HANDLE;
+  }
+  if ((req & (C.ASC_REQ_DELEGATE | C.ASC_REQ_PROMPT_FOR_CREDS | C.ASC_REQ_DATAGRAM)) !== 0) return C.SEC_E_UNSUPPORTED_FUNCTION;
+  const allocate = (req & C.ASC_REQ_ALLOCATE_MEMORY) !== 0;
+  const base = { side: 'server' as const, req, allocate, extendedError: (req & C.ASC_REQ_EXTENDED_ERROR) !== 0 };
+  const out = checkOutput(pOutput, allocate);
+  if (typeof out === 'number') {
+    const t = buffersOf(pOutput);
+    const tok = t !== undefined ? findBuffer(t, C.SECBUFFER_TOKEN) : undefined;
+    if (tok !== undefined && out === C.SEC_E_INVALID_TOKEN) tok.cbBuffer = 0;
+    return out;
+  }
+  const inBufs = checkInput(pInput);
+  if (typeof inBufs === 'number') {
+    out.token.cbBuffer = 0;
+    return inBufs;
+  }
+  const a: CallArgs = { ...base, inBufs, pInputGiven: pInput !== null && pInput !== undefined, ...out };
+
+  if (ctx === undefined) {
+    const c = cred as Credential;
+    if ((c.use & C.SECPKG_CRED_INBOUND) === 0 || c.certificates.length === 0) return C.SEC_E_NO_CREDENTIALS;
+    const tokenIn = inBufs !== undefined ? findBuffer(inBufs, C.SECBUFFER_TOKEN) : undefined;
+    if (tokenIn === undefined) return C.SEC_E_INCOMPLETE_MESSAGE;
+    const data = inputBytes(tokenIn);
+    if (data === undefined) return C.SEC_E_INVALID_TOKEN;
+    const alpn = alpnFromInput(inBufs);
+    if (alpn === 'bad') return C.SEC_E_INVALID_TOKEN;
+    let engine: SspiEngine;
+    try {
+      engine = newServerEngine(
+        serverOptionsFor(c, { ...(alpn !== undefined ? { ALPNProtocols: alpn } : {}), requireClientCert: (req & C.ASC_REQ_MUTUAL_AUTH) !== 0 }),
+      );
+    } catch (e) {
+      return statusForError(asTlsError(e), 'server');
+    }
+    const nc = new SchannelContext('server', c, engine, null);
+    nc.alpn = alpn;
+    const status = step(nc, a, data, true);
+    nc.attrs = attrFlags(a, status === C.SEC_E_OK && nc.token !== undefined);
+    if (pfContextAttr) pfContextAttr.value = nc.attrs;
+    if (status !== C.SEC_E_OK && status !== C.SEC_I_CONTINUE_NEEDED) {
+      // INCOMPLETE on the first call creates no context (SSPI.md §5.5 recommendation), nor does a failure.
+      if (nc.held !== null) nc.held = null;
+      return status;
+    }
+    if (phNewContext === null || phNewContext === undefined) return C.SEC_E_INVALID_HANDLE;
+    nc.id = registerHandle(phNewContext, HandleKind.Context, nc);
+    if (ptsTimeStamp) ptsTimeStamp.QuadPart = peerExpiry(nc);
+    return status;
+  }
+
+  const status = continueContext(ctx, a);
+  ctx.attrs = attrFlags(a, status === C.SEC_E_OK && ctx.token !== undefined && ctx.state !== 'Failed');
+  if (pfContextAttr) pfContextAttr.value = ctx.attrs;
+  if (status === C.SEC_E_OK || status === C.SEC_I_CONTINUE_NEEDED) {
+    if (phNewContext !== null && phNewContext !== undefined) writeHandle(phNewContext, HandleKind.Context, ctx.id);
+    if (ptsTimeStamp) ptsTimeStamp.QuadPart = peerExpiry(ctx);
+  }
+  return status;
+}
+
+// ---- the rest of the context functions ------------------------------------------------------------------
+
+/**
+ * DeleteSecurityContext (§5.11): frees the context (no close_notify is sent). A handle that was valid and is already
+ * deleted gives SEC_E_OK (documented); garbage gives SEC_E_INVALID_HANDLE (§9.13 compromise).
+ */
+export function DeleteSecurityContext(phContext: CtxtHandle | null): SECURITY_STATUS {
+  try {
+    const ctx = lookupContext(phContext);
+    if (ctx === undefined || phContext === null) return wasIssued(phContext, HandleKind.Context) ? C.SEC_E_OK : C.SEC_E_INVALID_HANDLE;
+    releaseHandle(phContext.dwLower);
+    ctx.state = 'Failed';
+    return C.SEC_E_OK;
+  } catch {
+    return C.SEC_E_INTERNAL_ERROR;
+  }
+}
+
+/**
+ * ApplyControlToken (§5.10): `[TOKEN]` holding a DWORD SCHANNEL_SHUTDOWN, or a 12-byte SCHANNEL_ALERT_TOKEN
+ * `{ SCHANNEL_ALERT, level, description }`. The next ISC/ASC emits the alert record. Never throws.
+ */
+export function ApplyControlToken(phContext: CtxtHandle | null, pInput: SecBufferDesc | null): SECURITY_STATUS {
+  try {
+    const ctx = lookupContext(phContext);
+    if (ctx === undefined) return C.SEC_E_INVALID_HANDLE;
+    if (pInput === null || pInput === undefined) return C.SEC_E_INTERNAL_ERROR;
+    const bufs = buffersOf(pInput);
+    if (bufs === undefined || bufs.length !== 1) return C.SEC_E_INVALID_TOKEN;
+    const b = bufs[0] as SecBuffer;
+    if (baseType(b) !== C.SECBUFFER_TOKEN) return C.SEC_E_INVALID_TOKEN;
+    const bytes = inputBytes(b);
+    if (bytes === undefined) return C.SEC_E_INVALID_TOKEN;
+    if (bytes.length < 4) return C.SEC_E_UNSUPPORTED_FUNCTION;
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const type = dv.getUint32(0, true);
+    switch (type) {
+      case C.SCHANNEL_SHUTDOWN:
+        ctx.control = { level: C.TLS1_ALERT_WARNING, description: C.TLS1_ALERT_CLOSE_NOTIFY };
+        return C.SEC_E_OK;
+      case C.SCHANNEL_ALERT: {
+        if (bytes.length < 12) return C.SEC_E_INVALID_TOKEN;
+        const level = dv.getUint32(4, true);
+        const description = dv.getUint32(8, true);
+        if ((level !== C.TLS1_ALERT_WARNING && level !== C.TLS1_ALERT_FATAL) || !Object.values(AlertDescription).includes(description as never)) {
+          return C.SEC_E_INVALID_TOKEN;
+        }
+        ctx.control = { level, description };
+        return C.SEC_E_OK;
+      }
+      case C.SCHANNEL_SESSION:
+      case C.SCHANNEL_RENEGOTIATE:
+      default:
+        return C.SEC_E_UNSUPPORTED_FUNCTION;
+    }
+  } catch {
+    return C.SEC_E_INTERNAL_ERROR;
+  }
+}
+
+/**
+ * CompleteAuthToken: Schannel never asks for it (it never returns SEC_I_COMPLETE_NEEDED or
+ * SEC_I_COMPLETE_AND_CONTINUE), but ported code that calls it anyway gets SEC_E_OK for a live context.
+ */
+export function CompleteAuthToken(phContext: CtxtHandle | null, pToken: SecBufferDesc | null): SECURITY_STATUS {
+  void pToken;
+  return lookupContext(phContext) === undefined ? C.SEC_E_INVALID_HANDLE : C.SEC_E_OK;
+}
+
+/** FreeContextBuffer (§5.12): releases a package allocation; null is harmless. Always SEC_E_OK. */
+export function FreeContextBuffer(pvContextBuffer: object | null): SECURITY_STATUS {
+  if (pvContextBuffer !== null && pvContextBuffer !== undefined) allocations.live.delete(pvContextBuffer);
+  return C.SEC_E_OK;
+}

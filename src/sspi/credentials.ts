@@ -1,0 +1,540 @@
+/**
+ * AcquireCredentialsHandle / FreeCredentialsHandle / QueryCredentialsAttributes (SSPI.md §5.1–§5.3) and the
+ * credential structures SCHANNEL_CRED, SCH_CREDENTIALS, TLS_PARAMETERS and CRYPTO_SETTINGS (§4.1, §4.2).
+ * A credential is turned into engine options once, here; every context made from it inherits them.
+ */
+import { capabilities, prepareClientConfig, prepareServerConfig } from '../engine/config.js';
+import type { ClientOptions, ServerOptions } from '../api/types.js';
+import { getDefaultProvider } from '../crypto/node-provider.js';
+import { SUITES } from '../crypto/suites.js';
+import { NamedGroup, SignatureScheme } from '../wire/registry.js';
+import { CertContext, CertStore } from './cert-context.js';
+import * as C from './constants.js';
+import type { SECURITY_STATUS } from './constants.js';
+import { HandleKind, lookupHandle, registerHandle, releaseHandle } from './handles.js';
+import type { HMAPPER } from './identity.js';
+import { fileTimeFromMs, TIMESTAMP_MAX, type CredHandle, type TimeStamp } from './types.js';
+
+/** CRYPTO_SETTINGS (§4.2): an algorithm disabled in one role, optionally limited to chaining modes and key sizes. */
+export class CRYPTO_SETTINGS {
+  /** eTlsAlgorithmUsage (TlsParametersCngAlgUsage*). */
+  eAlgorithmUsage = 0;
+  /** CNG algorithm id: 'AES', 'CHACHA20_POLY1305', 'SHA256', 'SHA384', 'ECDH', 'ECDH_P256', 'CURVE25519', 'RSA', 'ECDSA', SCH_RSA_PSS_PAD… */
+  strCngAlgId = '';
+  /** Number of chaining modes. */
+  cChainingModes = 0;
+  /** 'ChainingModeGCM' …; null for none. */
+  rgstrChainingModes: string[] | null = null;
+  /** Minimum bit length kept enabled (0 = no lower bound). */
+  dwMinBitLength = 0;
+  /** Maximum bit length kept enabled (0 = no upper bound). */
+  dwMaxBitLength = 0;
+}
+
+/** TLS_PARAMETERS (§4.2): protocols and algorithms that must not be negotiated. */
+export class TLS_PARAMETERS {
+  /** Number of ALPN ids these restrictions apply to (0 = all). */
+  cAlpnIds = 0;
+  /** The ALPN ids, or null. */
+  rgstrAlpnIds: string[] | null = null;
+  /** SP_PROT_* bits that must not be negotiated. */
+  grbitDisabledProtocols = 0;
+  /** Number of CRYPTO_SETTINGS. */
+  cDisabledCrypto = 0;
+  /** Disabled algorithms, or null. */
+  pDisabledCrypto: CRYPTO_SETTINGS[] | null = null;
+  /** TLS_PARAMS_OPTIONAL. */
+  dwFlags = 0;
+}
+
+/** SCHANNEL_CRED (legacy, dwVersion = SCHANNEL_CRED_VERSION). */
+export class SCHANNEL_CRED {
+  /** SCHANNEL_CRED_VERSION (4). */
+  dwVersion: number = C.SCHANNEL_CRED_VERSION;
+  /** Number of certificates. */
+  cCreds = 0;
+  /** Certificates with private keys (server: several, chosen by SNI; client: the client certificate). */
+  paCred: CertContext[] | null = null;
+  /** Server: roots trusted for client certificates. Client (port extension): roots trusted for the server. */
+  hRootStore: CertStore | null = null;
+  /** Number of mappers. */
+  cMappers = 0;
+  /** Client-certificate mappers (port: see identity.ts). */
+  aphMappers: HMAPPER[] | null = null;
+  /** Number of ALG_IDs. */
+  cSupportedAlgs = 0;
+  /** ALG_IDs (stored and reported by SECPKG_ATTR_SUPPORTED_ALGS). */
+  palgSupportedAlgs: number[] | null = null;
+  /** SP_PROT_* bits (0 = defaults). */
+  grbitEnabledProtocols = 0;
+  /** Minimum cipher strength in bits (0 = default). */
+  dwMinimumCipherStrength = 0;
+  /** Maximum cipher strength in bits (0 = default). */
+  dwMaximumCipherStrength = 0;
+  /** Session lifespan in ms (0 = 10 h). */
+  dwSessionLifespan = 0;
+  /** SCH_CRED_* flags. */
+  dwFlags = 0;
+  /** SCH_CRED_FORMAT_*. */
+  dwCredFormat = 0;
+}
+
+/** SCH_CREDENTIALS (dwVersion = SCH_CREDENTIALS_VERSION); the only way to TLS 1.3 on Windows. */
+export class SCH_CREDENTIALS {
+  /** SCH_CREDENTIALS_VERSION (5). */
+  dwVersion: number = C.SCH_CREDENTIALS_VERSION;
+  /** SCH_CRED_FORMAT_*. */
+  dwCredFormat = 0;
+  /** Number of certificates. */
+  cCreds = 0;
+  /** Certificates with private keys. */
+  paCred: CertContext[] | null = null;
+  /** Server: roots for client certificates. Client (port extension): roots for the server. */
+  hRootStore: CertStore | null = null;
+  /** Number of mappers. */
+  cMappers = 0;
+  /** Client-certificate mappers. */
+  aphMappers: HMAPPER[] | null = null;
+  /** Session lifespan in ms. */
+  dwSessionLifespan = 0;
+  /** SCH_CRED_* flags. */
+  dwFlags = 0;
+  /** Number of TLS_PARAMETERS. */
+  cTlsParameters = 0;
+  /** Restrictions, or null for system defaults. */
+  pTlsParameters: TLS_PARAMETERS[] | null = null;
+}
+
+/** SecPkgCred_SupportedProtocols. */
+export class SecPkgCred_SupportedProtocols {
+  /** Enabled SP_PROT_* bits of the credential. */
+  grbitProtocol = 0;
+}
+
+/** SecPkgCred_CipherStrengths. */
+export class SecPkgCred_CipherStrengths {
+  /** Bits. */
+  dwMinimumCipherStrength = 0;
+  /** Bits. */
+  dwMaximumCipherStrength = 0;
+}
+
+/** SecPkgCred_SupportedAlgs. */
+export class SecPkgCred_SupportedAlgs {
+  /** Count. */
+  cSupportedAlgs = 0;
+  /** ALG_IDs (package-allocated; FreeContextBuffer). */
+  palgSupportedAlgs: number[] | null = null;
+}
+
+/** SecPkgCredentials_Names. */
+export class SecPkgCredentials_Names {
+  /** The credential certificate's subject. */
+  sUserName: string | null = null;
+}
+
+/** A credential (what a CredHandle names). */
+export interface Credential {
+  readonly id: number;
+  readonly use: number;
+  readonly flags: number;
+  readonly certificates: readonly CertContext[];
+  readonly rootStore: CertStore | null;
+  readonly mappers: readonly HMAPPER[];
+  /** Effective SP_PROT_* bits (direction-filtered). */
+  readonly protocols: number;
+  readonly minStrength: number;
+  readonly maxStrength: number;
+  readonly supportedAlgs: readonly number[];
+  /** Engine options shared by every context (server/client parts filled as the use allows). */
+  readonly common: {
+    readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
+    readonly maxVersion: 'TLSv1.2' | 'TLSv1.3';
+    readonly cipherSuites: readonly number[] | undefined;
+    readonly groups: readonly number[] | undefined;
+    readonly signatureSchemes: readonly number[] | undefined;
+  };
+  /** Certificate NotAfter of the first certificate (FILETIME) or the maximum. */
+  readonly expiry: bigint;
+  /** Freed credentials keep serving contexts made from them. */
+  freed: boolean;
+}
+
+const TLS12_BITS = C.SP_PROT_TLS1_2;
+const TLS13_BITS = C.SP_PROT_TLS1_3;
+
+/** The protocols this build can do (TLS 1.3 always; TLS 1.2 when the engine has it). */
+function supportedProtocolBits(): number {
+  return TLS13_BITS | (capabilities.tls12 ? TLS12_BITS : 0);
+}
+
+function directionMask(use: number): number {
+  let m = 0;
+  if ((use & C.SECPKG_CRED_INBOUND) !== 0) m |= C.SP_PROT_SERVERS | C.SP_PROT_X_SERVERS;
+  if ((use & C.SECPKG_CRED_OUTBOUND) !== 0) m |= C.SP_PROT_CLIENTS | C.SP_PROT_X_CLIENTS;
+  return m >>> 0;
+}
+
+function hasBits(x: number, bits: number): boolean {
+  return ((x & bits) >>> 0) !== 0;
+}
+
+type Filter = { suites: Set<number>; groups: Set<number>; schemes: Set<number> };
+
+const SUITE_KEY_BITS = (id: number): number => SUITES.find((s) => s.id === id)?.strength ?? 0;
+
+/** Apply one CRYPTO_SETTINGS to the enabled suite/group/scheme sets (decisions in sspi-decisions.md). */
+function applyCryptoSetting(cs: CRYPTO_SETTINGS, f: Filter): void {
+  const alg = cs.strCngAlgId.toUpperCase();
+  const min = cs.dwMinBitLength >>> 0;
+  const max = cs.dwMaxBitLength >>> 0;
+  const modes = (cs.rgstrChainingModes ?? []).slice(0, cs.cChainingModes).map((m) => m.toUpperCase());
+  // With bit lengths given, only sizes outside [min, max] are disabled; without, the whole algorithm is.
+  const disabledSize = (bits: number): boolean => (min === 0 && max === 0 ? true : bits < min || (max !== 0 && bits > max));
+  switch (cs.eAlgorithmUsage) {
+    case C.TlsParametersCngAlgUsageCipher:
+      for (const s of SUITES) {
+        const isAes = s.aead.startsWith('aes');
+        const matches =
+          (alg === 'AES' && isAes && (modes.length === 0 || modes.includes('CHAININGMODEGCM'))) ||
+          ((alg === 'CHACHA20_POLY1305' || alg === 'CHACHA20') && s.aead === 'chacha20-poly1305');
+        if (matches && disabledSize(s.keyLen * 8)) f.suites.delete(s.id);
+      }
+      break;
+    case C.TlsParametersCngAlgUsageDigest:
+      for (const s of SUITES) {
+        const h = s.hash.toUpperCase();
+        if (alg === h || alg === h.replace('SHA', 'SHA_')) f.suites.delete(s.id);
+      }
+      if (alg === 'SHA1') {
+        f.schemes.delete(SignatureScheme.rsa_pkcs1_sha1);
+        f.schemes.delete(SignatureScheme.ecdsa_sha1);
+      }
+      break;
+    case C.TlsParametersCngAlgUsageKeyExchange: {
+      const byAlg: Record<string, readonly number[]> = {
+        ECDH: [NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.secp521r1, NamedGroup.x25519, NamedGroup.x448, NamedGroup.SecP256r1MLKEM768, NamedGroup.X25519MLKEM768, NamedGroup.SecP384r1MLKEM1024],
+        ECDH_P256: [NamedGroup.secp256r1, NamedGroup.SecP256r1MLKEM768],
+        ECDH_P384: [NamedGroup.secp384r1, NamedGroup.SecP384r1MLKEM1024],
+        ECDH_P521: [NamedGroup.secp521r1],
+        CURVE25519: [NamedGroup.x25519, NamedGroup.X25519MLKEM768],
+        X25519: [NamedGroup.x25519, NamedGroup.X25519MLKEM768],
+        DH: [NamedGroup.ffdhe2048],
+        MLKEM: [NamedGroup.SecP256r1MLKEM768, NamedGroup.X25519MLKEM768, NamedGroup.SecP384r1MLKEM1024],
+        'ML-KEM': [NamedGroup.SecP256r1MLKEM768, NamedGroup.X25519MLKEM768, NamedGroup.SecP384r1MLKEM1024],
+      };
+      for (const g of byAlg[alg] ?? []) f.groups.delete(g);
+      break;
+    }
+    case C.TlsParametersCngAlgUsageSignature:
+    case C.TlsParametersCngAlgUsageCertSig:
+      for (const [name, v] of Object.entries(SignatureScheme)) {
+        const drop =
+          (alg === 'RSA' && name.startsWith('rsa_')) ||
+          (alg === 'ECDSA' && name.startsWith('ecdsa_')) ||
+          (alg === 'ED25519' && name === 'ed25519') ||
+          (alg === C.SCHANNEL_RSA_PSS_PADDING_ALGORITHM && name.startsWith('rsa_pss_')) ||
+          (alg === C.SCHANNEL_RSA_PKCS_PADDING_ALGORITHM && name.startsWith('rsa_pkcs1_')) ||
+          (alg === 'SHA1' && name.endsWith('sha1'));
+        if (drop) f.schemes.delete(v);
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+const DEFAULT_SCHEMES: readonly number[] = Object.values(SignatureScheme).filter(
+  (v) => v !== SignatureScheme.rsa_pkcs1_sha1 && v !== SignatureScheme.ecdsa_sha1 && v !== SignatureScheme.ed448,
+);
+
+/**
+ * AcquireCredentialsHandle (§5.1). `pszPackage` is UNISP_NAME or SCHANNEL_NAME; `pAuthData` null, a SCHANNEL_CRED
+ * or a SCH_CREDENTIALS. Unused C parameters (principal, logon id, get-key function and argument) are accepted and
+ * ignored. Never throws.
+ */
+export function AcquireCredentialsHandle(
+  pszPrincipal: string | null,
+  pszPackage: string | null,
+  fCredentialUse: number,
+  pvLogonId: unknown,
+  pAuthData: SCHANNEL_CRED | SCH_CREDENTIALS | { dwVersion: number } | null,
+  pGetKeyFn: unknown,
+  pvGetKeyArgument: unknown,
+  phCredential: CredHandle | null,
+  ptsExpiry: TimeStamp | null,
+): SECURITY_STATUS {
+  void pszPrincipal;
+  void pvLogonId;
+  void pGetKeyFn;
+  void pvGetKeyArgument;
+  try {
+    return acquire(pszPackage, fCredentialUse >>> 0, pAuthData, phCredential, ptsExpiry);
+  } catch {
+    return C.SEC_E_INTERNAL_ERROR;
+  }
+}
+
+function isSchannelPackage(name: string | null): boolean {
+  if (typeof name !== 'string') return false;
+  const n = name.toLowerCase();
+  return n === C.UNISP_NAME.toLowerCase() || n === C.SCHANNEL_NAME.toLowerCase() || n === C.DEFAULT_TLS_SSP_NAME.toLowerCase();
+}
+
+function acquire(
+  pszPackage: string | null,
+  use: number,
+  pAuthData: SCHANNEL_CRED | SCH_CREDENTIALS | { dwVersion: number } | null,
+  phCredential: CredHandle | null,
+  ptsExpiry: TimeStamp | null,
+): SECURITY_STATUS {
+  if (!isSchannelPackage(pszPackage)) return C.SEC_E_SECPKG_NOT_FOUND;
+  const dir = use & C.SECPKG_CRED_BOTH;
+  if (pAuthData === null || pAuthData === undefined) {
+    if (dir === 0 || (dir & C.SECPKG_CRED_INBOUND) !== 0) return C.SEC_E_NO_CREDENTIALS;
+  }
+  if (dir === 0) return C.SEC_E_NO_CREDENTIALS;
+  let certs: CertContext[] = [];
+  let rootStore: CertStore | null = null;
+  let flags = 0;
+  let mappers: HMAPPER[] = [];
+  let requested = 0; // SP_PROT_* enabled (0 = defaults)
+  let disabled = 0;
+  let minStrength = 0;
+  let maxStrength = 0;
+  let algs: number[] = [];
+  const filter: Filter = {
+    suites: new Set(SUITES.map((s) => s.id)),
+    groups: new Set(getDefaultProvider().supportedGroups),
+    schemes: new Set(DEFAULT_SCHEMES),
+  };
+  let restricted = false;
+  if (pAuthData !== null && pAuthData !== undefined) {
+    const v = pAuthData.dwVersion;
+    if (v === C.SCHANNEL_CRED_VERSION || v === C.SCH_CRED_V3) {
+      if (!(pAuthData instanceof SCHANNEL_CRED)) return C.SEC_E_UNKNOWN_CREDENTIALS;
+      const sc = pAuthData;
+      certs = (sc.paCred ?? []).slice(0, sc.cCreds);
+      if (certs.length !== sc.cCreds) return C.SEC_E_UNKNOWN_CREDENTIALS;
+      rootStore = sc.hRootStore;
+      flags = sc.dwFlags >>> 0;
+      mappers = (sc.aphMappers ?? []).slice(0, sc.cMappers);
+      requested = sc.grbitEnabledProtocols >>> 0;
+      minStrength = sc.dwMinimumCipherStrength >>> 0;
+      maxStrength = sc.dwMaximumCipherStrength >>> 0;
+      algs = (sc.palgSupportedAlgs ?? []).slice(0, sc.cSupportedAlgs);
+      if (minStrength !== 0 || maxStrength !== 0) {
+        if (minStrength === 0xffffffff || maxStrength === 0xffffffff) return C.SEC_E_ALGORITHM_MISMATCH; // NULL ciphers only
+        for (const s of SUITES) {
+          const bits = SUITE_KEY_BITS(s.id);
+          if ((minStrength !== 0 && bits < minStrength) || (maxStrength !== 0 && bits > maxStrength)) filter.suites.delete(s.id);
+        }
+        restricted = true;
+      }
+    } else if (v === C.SCH_CREDENTIALS_VERSION) {
+      if (!(pAuthData instanceof SCH_CREDENTIALS)) return C.SEC_E_UNKNOWN_CREDENTIALS;
+      const sc = pAuthData;
+      certs = (sc.paCred ?? []).slice(0, sc.cCreds);
+      if (certs.length !== sc.cCreds) return C.SEC_E_UNKNOWN_CREDENTIALS;
+      rootStore = sc.hRootStore;
+      flags = sc.dwFlags >>> 0;
+      mappers = (sc.aphMappers ?? []).slice(0, sc.cMappers);
+      const params = (sc.pTlsParameters ?? []).slice(0, sc.cTlsParameters);
+      if (params.length !== sc.cTlsParameters || params.length > C.SCH_CRED_MAX_SUPPORTED_PARAMETERS) return C.SEC_E_UNKNOWN_CREDENTIALS;
+      if (params.filter((p) => p.cAlpnIds === 0).length > 1) return C.SEC_E_UNKNOWN_CREDENTIALS;
+      for (const p of params) {
+        // Entries limited to ALPN ids cannot be applied per connection by the engine: they are ignored (decisions).
+        if (p.cAlpnIds !== 0) continue;
+        if ((p.dwFlags & C.TLS_PARAMS_OPTIONAL) !== 0) continue;
+        disabled |= p.grbitDisabledProtocols >>> 0;
+        const settings = (p.pDisabledCrypto ?? []).slice(0, p.cDisabledCrypto);
+        if (settings.length > C.SCH_CRED_MAX_SUPPORTED_CRYPTO_SETTINGS) return C.SEC_E_UNKNOWN_CREDENTIALS;
+        for (const cs of settings) {
+          applyCryptoSetting(cs, filter);
+          restricted = true;
+        }
+      }
+    } else {
+      return C.SEC_E_UNKNOWN_CREDENTIALS;
+    }
+  }
+  if (certs.length > C.SCH_CRED_MAX_SUPPORTED_CERTS) return C.SEC_E_UNKNOWN_CREDENTIALS;
+  // Certificates: any unusable one → UNKNOWN_CREDENTIALS; a good certificate without key → NO_CREDENTIALS (§8.7).
+  let noKey = false;
+  for (const c of certs) {
+    if (!(c instanceof CertContext)) return C.SEC_E_UNKNOWN_CREDENTIALS;
+    const r = c.check();
+    if (r === 'bad') return C.SEC_E_UNKNOWN_CREDENTIALS;
+    if (r === 'no-key') noKey = true;
+  }
+  if (noKey) return C.SEC_E_NO_CREDENTIALS;
+  // Protocols (§5.1 step 5).
+  const dirMask = directionMask(dir);
+  let protocols: number;
+  if (requested !== 0) {
+    if (hasBits(requested, C.SP_PROT_DTLS1_X) && hasBits(requested, ~C.SP_PROT_DTLS1_X >>> 0 & ~C.SP_PROT_UNI >>> 0)) {
+      return C.SEC_E_ALGORITHM_MISMATCH;
+    }
+    protocols = (requested & dirMask) >>> 0;
+  } else {
+    protocols = ((C.SP_PROT_TLS1_X & ~disabled) & dirMask) >>> 0;
+  }
+  if (protocols === 0) return C.SEC_E_ALGORITHM_MISMATCH;
+  if ((flags & C.SCH_USE_DTLS_ONLY) !== 0) return C.SEC_E_ALGORITHM_MISMATCH;
+  protocols = (protocols & supportedProtocolBits()) >>> 0;
+  if (protocols === 0) return C.SEC_E_ALGORITHM_MISMATCH;
+  const has12 = hasBits(protocols, TLS12_BITS);
+  const has13 = hasBits(protocols, TLS13_BITS);
+  if ((flags & C.SCH_USE_STRONG_CRYPTO) !== 0) {
+    filter.schemes.delete(SignatureScheme.rsa_pkcs1_sha1);
+    filter.schemes.delete(SignatureScheme.ecdsa_sha1);
+  }
+  const suites = SUITES.filter((s) => filter.suites.has(s.id) && ((s.version === 'TLSv1.3' && has13) || (s.version === 'TLSv1.2' && has12)));
+  if (suites.length === 0) return C.SEC_E_ALGORITHM_MISMATCH;
+  const groups = getDefaultProvider().supportedGroups.filter((g) => filter.groups.has(g));
+  if (groups.length === 0) return C.SEC_E_ALGORITHM_MISMATCH;
+  const schemes = DEFAULT_SCHEMES.filter((s) => filter.schemes.has(s));
+  if (schemes.length === 0) return C.SEC_E_ALGORITHM_MISMATCH;
+
+  const common = {
+    minVersion: has12 ? ('TLSv1.2' as const) : ('TLSv1.3' as const),
+    maxVersion: has13 ? ('TLSv1.3' as const) : ('TLSv1.2' as const),
+    cipherSuites: restricted ? suites.map((s) => s.id) : undefined,
+    groups: restricted ? groups : undefined,
+    signatureSchemes: restricted || (flags & C.SCH_USE_STRONG_CRYPTO) !== 0 ? schemes : undefined,
+  };
+  const first = certs[0];
+  const expiry = first?.notAfter !== undefined ? fileTimeFromMs(first.notAfter) : TIMESTAMP_MAX;
+  const cred: Credential = {
+    id: 0,
+    use: dir,
+    flags,
+    certificates: certs,
+    rootStore,
+    mappers,
+    protocols,
+    minStrength: minStrength !== 0 ? minStrength : 128,
+    maxStrength: maxStrength !== 0 ? maxStrength : 256,
+    supportedAlgs: algs,
+    common,
+    expiry,
+    freed: false,
+  };
+  // Validate the resulting options once (key/cert pairs, suites) as the engine will see them.
+  try {
+    if ((dir & C.SECPKG_CRED_INBOUND) !== 0 && certs.length > 0) prepareServerConfig(serverOptionsFor(cred, {}));
+    if ((dir & C.SECPKG_CRED_OUTBOUND) !== 0) prepareClientConfig(clientOptionsFor(cred, {}));
+  } catch {
+    return C.SEC_E_UNKNOWN_CREDENTIALS;
+  }
+  if (phCredential === null || phCredential === undefined) return C.SEC_E_INTERNAL_ERROR;
+  const id = registerHandle(phCredential, HandleKind.Credential, cred);
+  (cred as { id: number }).id = id;
+  if (ptsExpiry !== null && ptsExpiry !== undefined) ptsExpiry.QuadPart = expiry;
+  return C.SEC_E_OK;
+}
+
+/** Per-context additions to the credential's options. */
+export interface ContextExtras {
+  readonly ALPNProtocols?: readonly string[];
+  readonly servername?: string;
+  readonly requireClientCert?: boolean;
+  readonly manualValidation?: boolean;
+  readonly trace?: ServerOptions['trace'];
+}
+
+function common(cred: Credential, x: ContextExtras): Record<string, unknown> {
+  const o: Record<string, unknown> = { minVersion: cred.common.minVersion, maxVersion: cred.common.maxVersion };
+  if (cred.common.cipherSuites !== undefined) o['cipherSuites'] = cred.common.cipherSuites;
+  if (cred.common.groups !== undefined) o['groups'] = cred.common.groups;
+  if (cred.common.signatureSchemes !== undefined) o['signatureSchemes'] = cred.common.signatureSchemes;
+  if (x.ALPNProtocols !== undefined && x.ALPNProtocols.length > 0) o['ALPNProtocols'] = x.ALPNProtocols;
+  if (x.trace !== undefined) o['trace'] = x.trace;
+  return o;
+}
+
+/** ServerOptions for a context of this credential. */
+export function serverOptionsFor(cred: Credential, x: ContextExtras): ServerOptions {
+  const o: Record<string, unknown> = common(cred, x);
+  o['certificates'] = cred.certificates.map((c) => ({ cert: [...c.chain], key: c.privateKey as string | Uint8Array }));
+  if (x.requireClientCert === true) {
+    o['clientAuth'] = 'required';
+    if (cred.rootStore !== null && cred.rootStore.certificates.length > 0) o['ca'] = cred.rootStore.certificates;
+    else o['rejectUnauthorized'] = false;
+  }
+  o['ticketCount'] = (cred.flags & C.SCH_CRED_DISABLE_RECONNECTS) !== 0 ? 0 : 2;
+  return o as unknown as ServerOptions;
+}
+
+/** ClientOptions for a context of this credential. */
+export function clientOptionsFor(cred: Credential, x: ContextExtras): ClientOptions {
+  const o: Record<string, unknown> = common(cred, x);
+  if (x.servername !== undefined && x.servername !== '') o['servername'] = x.servername;
+  if (cred.rootStore !== null && cred.rootStore.certificates.length > 0) o['ca'] = cred.rootStore.certificates;
+  if (x.manualValidation === true) o['rejectUnauthorized'] = false;
+  const cc = cred.certificates[0];
+  if (cc !== undefined) o['clientCertificate'] = { cert: [...cc.chain], key: cc.privateKey as string | Uint8Array };
+  return o as unknown as ClientOptions;
+}
+
+/** The credential named by a handle (also freed ones still referenced by contexts are not reachable here). */
+export function lookupCredential(h: CredHandle | null | undefined): Credential | undefined {
+  const c = lookupHandle(h, HandleKind.Credential);
+  return c as Credential | undefined;
+}
+
+/** FreeCredentialsHandle (§5.2): contexts made from the credential keep working. */
+export function FreeCredentialsHandle(phCredential: CredHandle | null): SECURITY_STATUS {
+  try {
+    const cred = lookupCredential(phCredential);
+    if (cred === undefined || phCredential === null) return C.SEC_E_INVALID_HANDLE;
+    cred.freed = true;
+    releaseHandle(phCredential.dwLower);
+    return C.SEC_E_OK;
+  } catch {
+    return C.SEC_E_INTERNAL_ERROR;
+  }
+}
+
+/** QueryCredentialsAttributes (§5.3). `pBuffer` is the structure to fill. */
+export function QueryCredentialsAttributes(phCredential: CredHandle | null, ulAttribute: number, pBuffer: object | null): SECURITY_STATUS {
+  try {
+    const cred = lookupCredential(phCredential);
+    if (cred === undefined) return C.SEC_E_INVALID_HANDLE;
+    switch (ulAttribute) {
+      case C.SECPKG_ATTR_SUPPORTED_PROTOCOLS:
+        if (pBuffer === null || pBuffer === undefined) return C.SEC_E_INTERNAL_ERROR;
+        Object.assign(pBuffer, { grbitProtocol: cred.protocols });
+        return C.SEC_E_OK;
+      case C.SECPKG_ATTR_SUPPORTED_ALGS: {
+        if (pBuffer === null || pBuffer === undefined) return C.SEC_E_INTERNAL_ERROR;
+        const algs = cred.supportedAlgs.length > 0 ? [...cred.supportedAlgs] : [C.CALG_AES_128, C.CALG_AES_256, C.CALG_ECDH_EPHEM, C.CALG_ECDSA, C.CALG_RSA_SIGN, C.CALG_SHA_256, C.CALG_SHA_384];
+        Object.assign(pBuffer, { cSupportedAlgs: algs.length, palgSupportedAlgs: algs });
+        return C.SEC_E_OK;
+      }
+      case C.SECPKG_ATTR_CIPHER_STRENGTHS:
+        if (pBuffer === null || pBuffer === undefined) return C.SEC_E_INTERNAL_ERROR;
+        Object.assign(pBuffer, { dwMinimumCipherStrength: cred.minStrength, dwMaximumCipherStrength: cred.maxStrength });
+        return C.SEC_E_OK;
+      case C.SECPKG_CRED_ATTR_NAMES: {
+        const c = cred.certificates[0];
+        if (c === undefined) return C.SEC_E_NO_CREDENTIALS;
+        if (pBuffer === null || pBuffer === undefined) return C.SEC_E_INTERNAL_ERROR;
+        Object.assign(pBuffer, { sUserName: c.subject });
+        return C.SEC_E_OK;
+      }
+      default:
+        return C.SEC_E_UNSUPPORTED_FUNCTION;
+    }
+  } catch {
+    return C.SEC_E_INTERNAL_ERROR;
+  }
+}
+
+/** SetCredentialsAttributes (§5.3): none of Windows' settable attributes apply here. */
+export function SetCredentialsAttributes(phCredential: CredHandle | null, ulAttribute: number, pBuffer: object | null, cbBuffer: number): SECURITY_STATUS {
+  void ulAttribute;
+  void pBuffer;
+  void cbBuffer;
+  return lookupCredential(phCredential) === undefined ? C.SEC_E_INVALID_HANDLE : C.SEC_E_UNSUPPORTED_FUNCTION;
+}

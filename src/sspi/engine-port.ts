@@ -1,0 +1,44 @@
+/**
+ * The slice of the engine contract (docs/design/engine-api.md) the SSPI layer uses, and the two factories.
+ * Keeping it as an interface here documents exactly what sspi/ depends on.
+ */
+import type { ClientOptions, ConnectionInfo, ServerOptions } from '../api/types.js';
+import { createClientEngine, createServerEngine } from '../engine/connection.js';
+import type { TlsError } from '../errors.js';
+import type { ProcessResult } from '../engine/events.js';
+
+/** Record sizes of the negotiated suite. */
+export interface EngineStreamSizes {
+  readonly header: number;
+  readonly trailer: number;
+  readonly maximumMessage: number;
+  readonly buffers: number;
+  readonly blockSize: number;
+}
+
+/** What sspi/ needs from an engine. */
+export interface SspiEngine {
+  start(): Uint8Array;
+  process(input: Uint8Array, opts?: { maxRecords?: number }): ProcessResult;
+  takeAlert(): Uint8Array | null;
+  /** One whole record (header ‖ protected body). */
+  sealRecord(plaintext: Uint8Array): Uint8Array;
+  streamSizes(): EngineStreamSizes;
+  close(): Uint8Array;
+  sendAlert(description: number, fatal: boolean): Uint8Array;
+  requestClientCertificate(): Uint8Array;
+  exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Uint8Array;
+  readonly isEstablished: boolean;
+  readonly failed: TlsError | undefined;
+  readonly info: ConnectionInfo | undefined;
+}
+
+/** A server engine. */
+export function newServerEngine(o: ServerOptions): SspiEngine {
+  return createServerEngine(o);
+}
+
+/** A client engine. */
+export function newClientEngine(o: ClientOptions): SspiEngine {
+  return createClientEngine(o);
+}

@@ -1,0 +1,173 @@
+/**
+ * EncryptMessage / DecryptMessage (SSPI.md §5.6, §5.7, §6.7, §7): one record per call, in place in the caller's
+ * buffers. DecryptMessage rewrites `[DATA, EMPTY, EMPTY, EMPTY]` into STREAM_HEADER / DATA / STREAM_TRAILER / EXTRA
+ * (views into the caller's buffer), or the DATA slot into SECBUFFER_MISSING with SEC_E_INCOMPLETE_MESSAGE.
+ */
+import { asTlsError } from '../errors.js';
+import { baseType, buffersOf, concat, inputBytes } from './buffers.js';
+import { CertContext } from './cert-context.js';
+import * as C from './constants.js';
+import type { SECURITY_STATUS } from './constants.js';
+import { lookupContext, type SchannelContext } from './context.js';
+import { mapCertificate } from './identity.js';
+import { statusForError } from './status.js';
+import type { CtxtHandle, PULONG, SecBuffer, SecBufferDesc } from './types.js';
+
+/** State gate shared by both functions (§10 table). */
+function gate(ctx: SchannelContext, encrypt: boolean): SECURITY_STATUS | undefined {
+  switch (ctx.state) {
+    case 'Handshaking':
+      return ctx.engine.isEstablished ? undefined : C.SEC_E_INVALID_HANDLE;
+    case 'Established':
+      return undefined;
+    case 'Closing':
+      return encrypt ? C.SEC_E_CONTEXT_EXPIRED : undefined;
+    case 'PeerClosed':
+    case 'PostHandshakePending':
+    case 'Failed':
+      return C.SEC_E_CONTEXT_EXPIRED;
+  }
+}
+
+/**
+ * EncryptMessage: `[STREAM_HEADER, DATA, STREAM_TRAILER, EMPTY]` sized from STREAM_SIZES; the record is written
+ * as header ‖ data (in place, same length) ‖ trailer, contiguous when the caller laid the buffers out back to back.
+ * `fQOP` SECQOP_WRAP_OOB_DATA sends the 2-byte alert in DATA instead. Never throws.
+ */
+export function EncryptMessage(phContext: CtxtHandle | null, fQOP: number, pMessage: SecBufferDesc | null, MessageSeqNo: number): SECURITY_STATUS {
+  void MessageSeqNo;
+  try {
+    const ctx = lookupContext(phContext);
+    if (ctx === undefined) return C.SEC_E_INVALID_HANDLE;
+    const bufs = buffersOf(pMessage);
+    if (bufs === undefined) return C.SEC_E_INVALID_TOKEN;
+    const g = gate(ctx, true);
+    if (g !== undefined) return g;
+    const qop = fQOP >>> 0;
+    if (qop !== 0 && qop !== C.SECQOP_WRAP_OOB_DATA) return C.SEC_E_QOP_NOT_SUPPORTED;
+    const writable = bufs.filter((b) => (b.BufferType & C.SECBUFFER_READONLY) === 0);
+    const datas = writable.filter((b) => baseType(b) === C.SECBUFFER_DATA);
+    if (datas.length !== 1) return C.SEC_E_INVALID_TOKEN;
+    const data = datas[0] as SecBuffer;
+    const header = writable.find((b) => baseType(b) === C.SECBUFFER_STREAM_HEADER);
+    const trailer = writable.find((b) => baseType(b) === C.SECBUFFER_STREAM_TRAILER);
+    const plain = inputBytes(data);
+    if (plain === undefined) return C.SEC_E_INVALID_TOKEN;
+    const sizes = ctx.engine.streamSizes();
+    if (header === undefined || trailer === undefined) return C.SEC_E_BUFFER_TOO_SMALL;
+    if (plain.length > sizes.maximumMessage) return C.SEC_E_BUFFER_TOO_SMALL;
+    const hCap = header.pvBuffer === null ? 0 : Math.min(header.cbBuffer >>> 0, header.pvBuffer.length);
+    const tCap = trailer.pvBuffer === null ? 0 : Math.min(trailer.cbBuffer >>> 0, trailer.pvBuffer.length);
+    if (hCap < sizes.header || tCap < sizes.trailer) return C.SEC_E_BUFFER_TOO_SMALL;
+    let rec: Uint8Array;
+    try {
+      if (qop === C.SECQOP_WRAP_OOB_DATA) {
+        if (plain.length !== 2) return C.SEC_E_INVALID_TOKEN;
+        rec = ctx.engine.sendAlert(plain[1] as number, plain[0] === C.TLS1_ALERT_FATAL);
+        if (plain[0] === C.TLS1_ALERT_FATAL) ctx.state = 'Failed';
+      } else {
+        rec = ctx.engine.sealRecord(plain);
+      }
+    } catch (e) {
+      const err = asTlsError(e);
+      return err.kind === 'Closed' ? C.SEC_E_CONTEXT_EXPIRED : C.SEC_E_ENCRYPT_FAILURE;
+    }
+    const h = Math.min(sizes.header, rec.length);
+    const t = rec.length - h - plain.length;
+    if (t < 0 || t > tCap) return C.SEC_E_ENCRYPT_FAILURE;
+    (header.pvBuffer as Uint8Array).set(rec.subarray(0, h), 0);
+    header.cbBuffer = h;
+    if (plain.length > 0) (data.pvBuffer as Uint8Array).set(rec.subarray(h, h + plain.length), 0);
+    data.cbBuffer = plain.length;
+    (trailer.pvBuffer as Uint8Array).set(rec.subarray(h + plain.length), 0);
+    trailer.cbBuffer = t;
+    return C.SEC_E_OK;
+  } catch {
+    return C.SEC_E_INTERNAL_ERROR;
+  }
+}
+
+/**
+ * DecryptMessage: decrypts the first record of the single DATA buffer in place. Returns SEC_E_OK (application
+ * data, possibly empty), SEC_I_RENEGOTIATE (a post-handshake handshake message: call ISC/ASC next),
+ * SEC_I_CONTEXT_EXPIRED (close_notify), SEC_E_INCOMPLETE_MESSAGE (MISSING in the DATA slot) or an error. Never throws.
+ */
+export function DecryptMessage(phContext: CtxtHandle | null, pMessage: SecBufferDesc | null, MessageSeqNo: number, pfQOP: PULONG | null): SECURITY_STATUS {
+  void MessageSeqNo;
+  try {
+    const ctx = lookupContext(phContext);
+    if (ctx === undefined) return C.SEC_E_INVALID_HANDLE;
+    const bufs = buffersOf(pMessage);
+    if (bufs === undefined || bufs.length < 4) return C.SEC_E_INVALID_TOKEN;
+    const datas = bufs.filter((b) => baseType(b) === C.SECBUFFER_DATA);
+    const empties = bufs.filter((b) => baseType(b) === C.SECBUFFER_EMPTY);
+    if (datas.length !== 1 || empties.length < 3) return C.SEC_E_INVALID_TOKEN;
+    const g = gate(ctx, false);
+    if (g !== undefined) return g;
+    if (pfQOP) pfQOP.value = 0;
+    const slot = datas[0] as SecBuffer;
+    const bytes = inputBytes(slot);
+    if (bytes === undefined) return C.SEC_E_INVALID_TOKEN;
+    if (bytes.length < 5) {
+      slot.BufferType = C.SECBUFFER_MISSING;
+      slot.cbBuffer = 5 - bytes.length;
+      return C.SEC_E_INCOMPLETE_MESSAGE;
+    }
+    const recLen = 5 + (((bytes[3] as number) << 8) | (bytes[4] as number));
+    if (bytes.length < recLen) {
+      slot.BufferType = C.SECBUFFER_MISSING;
+      slot.cbBuffer = recLen - bytes.length;
+      return C.SEC_E_INCOMPLETE_MESSAGE;
+    }
+    const hdr = Math.min(recLen, ctx.engine.streamSizes().header);
+    let r;
+    try {
+      r = ctx.engine.process(bytes, { maxRecords: 1 });
+    } catch (e) {
+      ctx.state = 'Failed';
+      return statusForError(asTlsError(e), ctx.side);
+    }
+    if (r.consumed === 0) {
+      slot.BufferType = C.SECBUFFER_MISSING;
+      slot.cbBuffer = r.missing ?? 1;
+      return C.SEC_E_INCOMPLETE_MESSAGE;
+    }
+    const pt = concat(r.plaintext);
+    if (pt.length > 0) bytes.set(pt, hdr);
+    const [d, t, x] = empties as [SecBuffer, SecBuffer, SecBuffer];
+    slot.BufferType = C.SECBUFFER_STREAM_HEADER;
+    slot.cbBuffer = hdr;
+    slot.pvBuffer = bytes.subarray(0, hdr);
+    d.BufferType = C.SECBUFFER_DATA;
+    d.cbBuffer = pt.length;
+    d.pvBuffer = bytes.subarray(hdr, hdr + pt.length);
+    t.BufferType = C.SECBUFFER_STREAM_TRAILER;
+    t.cbBuffer = Math.max(0, r.consumed - hdr - pt.length);
+    t.pvBuffer = bytes.subarray(hdr + pt.length, r.consumed);
+    if (r.consumed < bytes.length) {
+      x.BufferType = C.SECBUFFER_EXTRA;
+      x.cbBuffer = bytes.length - r.consumed;
+      x.pvBuffer = bytes.subarray(r.consumed);
+    }
+    let status: SECURITY_STATUS = C.SEC_E_OK;
+    for (const ev of r.events) {
+      if (ev.type === 'PeerClosed') {
+        ctx.state = 'PeerClosed';
+        status = C.SEC_I_CONTEXT_EXPIRED;
+      } else if (ev.type === 'PostHandshake' || ev.type === 'NewTicket' || ev.type === 'KeyUpdated') {
+        if (status === C.SEC_E_OK) status = C.SEC_I_RENEGOTIATE;
+      } else if (ev.type === 'PeerCertificateUpdated') {
+        if (ctx.side === 'server' && ev.chain.length > 0) ctx.token = mapCertificate(ctx.cred.mappers, CertContext.fromDer(ev.chain));
+        if (status === C.SEC_E_OK) status = C.SEC_I_RENEGOTIATE;
+      }
+    }
+    if (r.output.length > 0) {
+      ctx.postHandshakeOutput.push(r.output);
+      if (status === C.SEC_E_OK) status = C.SEC_I_RENEGOTIATE;
+    }
+    if (status === C.SEC_I_RENEGOTIATE) ctx.state = 'PostHandshakePending';
+    return status;
+  } catch {
+    return C.SEC_E_INTERNAL_ERROR;
+  }
+}

