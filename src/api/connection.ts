@@ -26,6 +26,8 @@ export interface TlsConnectionEvents {
   session: (ticket: SessionTicket) => void;
   /** The peer updated its keys. */
   keyUpdate: (requested: boolean) => void;
+  /** Post-handshake client authentication completed (server): the client's new chain. */
+  peerCertificate: (chain: readonly Uint8Array[]) => void;
   /** A warning alert arrived. */
   warning: (description: number) => void;
   /** The connection failed (also thrown from the call that failed). */
@@ -95,6 +97,9 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
               break;
             case 'KeyUpdated':
               this.emit('keyUpdate', e.requested);
+              break;
+            case 'PeerCertificateUpdated':
+              this.emit('peerCertificate', e.chain);
               break;
             case 'WarningAlert':
               this.emit('warning', e.description);
