@@ -44,7 +44,8 @@ if (files.length === 0) {
 }
 
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-const args = ['--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, ...files];
+// Every test is bounded: a hung peer or wait fails that test (after 180 s) instead of stalling CI.
+const args = ['--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, '--test-timeout=180000', ...files];
 console.log(`run-tests: ${files.length} file(s), concurrency ${concurrency}`);
 const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
 for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {

@@ -32,9 +32,14 @@ export const MAX_KEY_SHARES = 16;
 export const MAX_PSK_IDENTITIES = 16;
 /** ALPN protocols accepted in one ClientHello. */
 export const MAX_ALPN_PROTOCOLS = 32;
-/** Records sealed under one key before we KeyUpdate (TLS 1.3) — far below AES-GCM's 2^24.5 limit (RFC 8446 §5.5). */
-export const SEQ_SOFT_LIMIT = 2n ** 24n;
-/** Hard stop before the sequence number wraps. */
-export const SEQ_HARD_LIMIT = 2n ** 64n - 1n;
+/** Records sealed under one key before we KeyUpdate (TLS 1.3) — below AES-GCM's 2^24.5 limit (RFC 8446 §5.5). */
+export const SEQ_SOFT_LIMIT = 2 ** 24;
+/**
+ * Hard stop for a sequence number. TLS allows 2^64 - 1; we stop at 2^48 records (2^62 bytes at most per key in
+ * TLS 1.2, where no KeyUpdate exists), which keeps sequence arithmetic in exact JS numbers.
+ */
+export const SEQ_HARD_LIMIT = 2 ** 48;
 /** Tickets received and kept per server name by the client's session cache. */
 export const MAX_TICKETS_PER_SERVER = 4;
+/** Tickets remembered as used when single-use tickets are on (each entry ~100 bytes; expired ones go first). */
+export const MAX_USED_TICKETS = 100_000;

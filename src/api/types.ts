@@ -57,6 +57,12 @@ export interface ServerOptions extends CommonOptions {
   readonly ca?: string | readonly Uint8Array[];
   /** Number of NewSessionTickets to send after a TLS 1.3 handshake (default 2; 0 disables resumption). */
   readonly ticketCount?: number;
+  /** Ticket lifetime in seconds (default 7200, at most 604800, RFC 8446 §4.6.1). */
+  readonly ticketLifetime?: number;
+  /** How long a ticket key encrypts new tickets before it rotates, in seconds (default 43200); one previous key is kept. */
+  readonly ticketKeyRotation?: number;
+  /** Accept each ticket once (anti-replay, bounded memory of used tickets). Default false. */
+  readonly singleUseTickets?: boolean;
 }
 
 /** Client options. */
@@ -69,6 +75,10 @@ export interface ClientOptions extends CommonOptions {
   readonly rejectUnauthorized?: boolean;
   /** Client certificate for mutual authentication. */
   readonly clientCertificate?: CertifiedKeyInput;
+  /** Stapled OCSP: 'ignore' (default; still requested and exposed), 'check' a staple if present, 'require' one. */
+  readonly ocspStapling?: 'ignore' | 'check' | 'require';
+  /** Check the server name against the certificate (default true; SSPI's SCH_CRED_NO_SERVERNAME_CHECK). */
+  readonly checkServerName?: boolean;
   /** Groups to send key shares for in the first ClientHello (default: the first supported group). */
   readonly keyShareGroups?: readonly number[];
 }
@@ -94,6 +104,14 @@ export interface ConnectionInfo {
   readonly resumed: boolean;
   /** Whether a HelloRetryRequest was part of the handshake. */
   readonly helloRetry: boolean;
+  /** The OCSP response the server stapled, if any (client side). */
+  readonly ocspResponse?: Uint8Array | undefined;
+  /**
+   * Whether the peer's chain validated (node:tls `authorized`): also computed when `rejectUnauthorized` is false,
+   * in which case a failure is reported in `authorizationError` instead of failing the handshake.
+   */
+  readonly authorized?: boolean;
+  readonly authorizationError?: string | undefined;
 }
 
 /** One handshake message seen or sent, for --trace (no secrets). */

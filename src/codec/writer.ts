@@ -101,7 +101,7 @@ export class Writer {
 }
 
 /** Encode with a fresh writer. */
-export function encode(body: (w: Writer) => void, capacity = 256): Uint8Array {
+export function encode(body: (w: Writer) => void, capacity = 64): Uint8Array {
   const w = new Writer(capacity);
   body(w);
   return w.finish();

@@ -65,15 +65,23 @@ class NodeAead implements Aead {
     this.sealInto(nonce, aad, plaintext, out, 0);
     return out;
   }
-  sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): number {
+  sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number, suffix?: Uint8Array): number {
     const c = this.#cipher(nonce);
-    c.setAAD(aad, { plaintextLength: plaintext.length });
+    const n = plaintext.length + (suffix?.length ?? 0);
+    c.setAAD(aad, { plaintextLength: n });
+    let at = offset;
     const body = c.update(plaintext);
-    out.set(body, offset);
+    out.set(body, at);
+    at += body.length;
+    if (suffix !== undefined) {
+      const tail = c.update(suffix);
+      out.set(tail, at);
+      at += tail.length;
+    }
     const fin = c.final();
-    if (fin.length) out.set(fin, offset + body.length);
-    out.set(c.getAuthTag(), offset + plaintext.length);
-    return plaintext.length + 16;
+    if (fin.length) out.set(fin, at);
+    out.set(c.getAuthTag(), offset + n);
+    return n + 16;
   }
   open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null {
     if (sealed.length < 16) return null;

@@ -24,8 +24,11 @@ export interface Aead {
   readonly tagLen: number;
   /** ciphertext ‖ tag of `plaintext`. */
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
-  /** Seal into `out` at `offset` (ciphertext then tag); returns the bytes written. */
-  sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): number;
+  /**
+   * Seal `plaintext ‖ suffix` into `out` at `offset` (ciphertext then tag); returns the bytes written. `suffix`
+   * (TLS 1.3's inner content type and padding) saves copying the plaintext to append it.
+   */
+  sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number, suffix?: Uint8Array): number;
   /** The plaintext, or null when authentication fails. `sealed` is ciphertext ‖ tag. */
   open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null;
 }

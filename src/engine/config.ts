@@ -13,6 +13,8 @@ import { parseCertificate, type Certificate } from '../x509/certificate.js';
 import { ChainVerifier } from '../x509/chain.js';
 import { pemToDer } from '../x509/pem.js';
 import type { SessionTicket } from './events.js';
+import type { ClientHello } from '../wire/client-hello.js';
+import type { SessionState } from '../handshake/tickets.js';
 
 /** A certificate chain with its loaded private key. */
 export interface CertifiedKey {
@@ -46,23 +48,40 @@ export interface PreparedServerConfig extends PreparedCommon {
   readonly certificates: readonly CertifiedKey[];
   readonly sniCallback: ((name: string) => number | undefined) | undefined;
   readonly clientAuth: 'none' | 'optional' | 'required';
-  /** Verifier for client certificates; null when client certificates are accepted unverified. */
+  /** Enforcing verifier for client certificates; null when they are accepted unverified (`rejectUnauthorized: false`). */
   readonly verifier: ChainVerifier | null;
+  /** Verifier (from `ca`) used to report the result when not enforcing. */
+  readonly reportVerifier: ChainVerifier | null;
   /** Subject DNs of the trust anchors, for certificate_authorities. */
   readonly caNames: readonly Uint8Array[];
   readonly ticketCount: number;
+  readonly ticketLifetime: number;
   readonly ticketKeys: TicketKeys;
+  /** Used tickets when `singleUseTickets` is on (ticket hash hex → expiry ms); bounded. */
+  readonly usedTickets: Map<string, number> | undefined;
   /** Secret for HRR cookies. */
   readonly cookieKey: Uint8Array;
+  /** TLS 1.2 session-id cache (hex id → session), bounded and least-recently-used first (src/tls12/server.ts). */
+  readonly sessionCache12: Map<string, SessionState>;
 }
 
 export interface PreparedClientConfig extends PreparedCommon {
   readonly kind: 'client';
   readonly serverName: string | undefined;
+  /** Enforcing verifier; null when `rejectUnauthorized` is false. */
   readonly verifier: ChainVerifier | null;
+  /** Verifier used to report (not enforce) the result when `rejectUnauthorized` is false. */
+  readonly reportVerifier: ChainVerifier;
+  readonly ocspPolicy: 'ignore' | 'check' | 'require';
+  readonly checkServerName: boolean;
   readonly clientCertificate: CertifiedKey | undefined;
   readonly keyShareGroups: readonly number[];
   readonly session: SessionTicket | undefined;
+  /**
+   * @internal Test hook: rewrite a ClientHello before it is encoded (RFC 8448 byte-exact replays). The offer is
+   * taken from the rewritten hello; an empty legacy_session_id turns middlebox compatibility mode off.
+   */
+  readonly clientHelloHook?: ((ch: ClientHello, retry: boolean) => ClientHello) | undefined;
 }
 
 /** Server ticket keys: current and previous, rotated by lifetime (RFC 8446 §4.6.1, RFC 5077). */
@@ -263,15 +282,17 @@ export function prepareServerConfig(o: ServerOptions): PreparedServerConfig {
   if (o.certificates.length === 0) throw configError('a server needs at least one certificate');
   const certificates = o.certificates.map((c) => loadCertifiedKey(c, common.provider));
   const clientAuth = o.clientAuth ?? (o.requestCert === true ? (o.rejectUnauthorized === false ? 'optional' : 'required') : 'none');
-  let verifier: ChainVerifier | null = null;
+  let reportVerifier: ChainVerifier | null = null;
   let caNames: Uint8Array[] = [];
-  if (clientAuth !== 'none' && o.ca !== undefined) {
-    verifier = verifierFor(o.ca, common.provider);
+  // With `ca` given, the verifier also serves post-handshake client authentication (RFC 8446 §4.6.2).
+  if (o.ca !== undefined) {
+    reportVerifier = verifierFor(o.ca, common.provider);
     caNames = certsFrom(o.ca).map((d) => parseCertificate(d, common.provider).subject.der.slice());
   }
   if (clientAuth !== 'none' && o.ca === undefined && o.rejectUnauthorized !== false) {
     throw configError('client certificates are requested but no `ca` was given to verify them');
   }
+  const verifier = o.rejectUnauthorized === false ? null : reportVerifier;
   return {
     ...common,
     kind: 'server',
@@ -279,23 +300,31 @@ export function prepareServerConfig(o: ServerOptions): PreparedServerConfig {
     sniCallback: o.SNICallback,
     clientAuth,
     verifier,
+    reportVerifier,
     caNames,
     ticketCount: o.ticketCount ?? 2,
-    ticketKeys: new TicketKeys(common.provider, 12 * 3600 * 1000),
+    ticketLifetime: Math.min(604800, Math.max(1, o.ticketLifetime ?? 7200)),
+    ticketKeys: new TicketKeys(common.provider, (o.ticketKeyRotation ?? 43200) * 1000),
+    usedTickets: o.singleUseTickets === true ? new Map() : undefined,
     cookieKey: common.provider.randomBytes(32),
+    sessionCache12: new Map(),
   };
 }
 
 /** Prepare client options once. */
 export function prepareClientConfig(o: ClientOptions): PreparedClientConfig {
   const common = prepareCommon(o, false);
-  const verifier = o.rejectUnauthorized === false ? null : verifierFor(o.ca, common.provider);
+  const reportVerifier = verifierFor(o.ca, common.provider);
+  const verifier = o.rejectUnauthorized === false ? null : reportVerifier;
   const keyShareGroups = (o.keyShareGroups ?? defaultKeyShares(common.groups)).filter((g) => common.groups.includes(g));
   return {
     ...common,
     kind: 'client',
     serverName: o.servername,
     verifier,
+    reportVerifier,
+    ocspPolicy: o.ocspStapling ?? 'ignore',
+    checkServerName: o.checkServerName !== false,
     clientCertificate: o.clientCertificate !== undefined ? loadCertifiedKey(o.clientCertificate, common.provider) : undefined,
     keyShareGroups: keyShareGroups.length > 0 ? keyShareGroups : [common.groups[0] as number],
     session: undefined,

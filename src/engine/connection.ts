@@ -54,6 +54,12 @@ import {
 import type { EngineEvent, ProcessResult } from './events.js';
 import type { ClientOptions, ServerOptions, TraceEvent } from '../api/types.js';
 import { tls12Hooks } from './tls12-hooks.js';
+import { startClient12, startServer12 } from '../tls12/index.js';
+
+// TLS 1.2 (src/tls12) plugs into the engine here: the engine depends on tls12, never the reverse.
+tls12Hooks.client ??= startClient12;
+tls12Hooks.server ??= startServer12;
+capabilities.tls12 = true;
 
 /** Options of one `process()` call. */
 export interface ProcessOptions {
@@ -124,6 +130,10 @@ export class TlsEngine {
   #version: number | undefined;
   readonly #cx: ClientCx | ServerCx;
   #clientRandom: Uint8Array | undefined;
+  #peerOcsp: Uint8Array | undefined;
+  /** Output queued (not yet taken) holds protected records / protected records have left. */
+  #outProtected = false;
+  #sentProtected = false;
 
   constructor(config: PreparedClientConfig | PreparedServerConfig) {
     this.#config = config;
@@ -134,7 +144,7 @@ export class TlsEngine {
       provider: config.provider,
       emit: (raw, name, fields) => {
         this.#pendingHs.push(raw);
-        this.#trace({ direction: 'sent', message: name, fields: fields ?? {} });
+        if (this.#config.trace !== undefined) this.#trace({ direction: 'sent', message: name, fields: (typeof fields === 'function' ? fields() : fields) ?? {} });
       },
       sendChangeCipherSpec: () => {
         this.#flushHandshake();
@@ -154,15 +164,25 @@ export class TlsEngine {
       keyLog: (label, clientRandom, secret) => {
         this.#config.keyLog?.(`${label} ${hex(clientRandom)} ${hex(secret)}`);
       },
-      traceReceived: (name, fields) => this.#trace({ direction: 'received', message: name, fields: fields ?? {} }),
+      traceReceived: (name, fields) => {
+        if (this.#config.trace !== undefined) this.#trace({ direction: 'received', message: name, fields: (typeof fields === 'function' ? fields() : fields) ?? {} });
+      },
       setPeerRecordSizeLimit: (limit) => {
         this.#peerRecordLimit = Math.min(MAX_PLAINTEXT, limit);
       },
       setSkipEarlyData: (on) => {
         this.#skipEarlyData = on;
       },
+      setPeerOcspResponse: (response) => {
+        this.#peerOcsp = response;
+      },
     };
-    this.#cx = { ...base, config } as ClientCx | ServerCx;
+    // TLS 1.2 refuses renegotiation with a warning alert (RFC 5746 §4.2, §4.4) and the connection goes on.
+    const sendWarningAlert = (description: number): void => {
+      this.#flushHandshake();
+      this.#out.push(this.#write.seal(ContentType.Alert, new Uint8Array([AlertLevel.Warning, description])));
+    };
+    this.#cx = { ...base, config, sendWarningAlert } as ClientCx | ServerCx;
     void self;
     this.#m = config.kind === 'client'
       ? { proto: 'c13', s: { kind: 'ExpectServerHello', offer: undefined as never, transcript: undefined as never, hrr: undefined } }
@@ -201,13 +221,19 @@ export class TlsEngine {
       const frag = all.subarray(off, Math.min(all.length, off + max));
       const rec = this.#write.seal(ContentType.Handshake, frag);
       // RFC 8446 §5.1: legacy_record_version 0x0301 is allowed for the initial ClientHello.
-      if (this.#write.mode === 'none' && this.side === 'client' && this.#version === undefined) rec[2] = 1;
+      // (only that one: the ClientHello after a HelloRetryRequest uses 0x0303, RFC 8446 §5.1).
+      if (this.#write.mode === 'none' && this.side === 'client' && !this.#started) rec[2] = 1;
+      if (this.#write.mode !== 'none') this.#outProtected = true;
       this.#out.push(rec);
     }
   }
 
   #takeOut(): Uint8Array {
     this.#flushHandshake();
+    if (this.#outProtected) {
+      this.#sentProtected = true;
+      this.#outProtected = false;
+    }
     if (this.#out.length === 0) return new Uint8Array(0);
     if (this.#out.length === 1) {
       const o = this.#out[0] as Uint8Array;
@@ -233,7 +259,10 @@ export class TlsEngine {
     this.#out = [];
     if (sendAlert && err.kind !== 'AlertReceived' && err.kind !== 'Closed') {
       try {
-        this.#alert = this.#write.seal(ContentType.Alert, new Uint8Array([AlertLevel.Fatal, err.alertCode]));
+        // If nothing protected has left yet (say the ServerHello built in this very call was dropped), the peer has
+        // no keys to read a protected alert: send it in the clear.
+        const dir = this.#sentProtected ? this.#write : new DirectionState();
+        this.#alert = dir.seal(ContentType.Alert, new Uint8Array([AlertLevel.Fatal, err.alertCode]));
         err.alertSent = true;
       } catch {
         this.#alert = null;
@@ -295,13 +324,17 @@ export class TlsEngine {
   /** Client: the first flight. Server: nothing (empty). Call once, before `process`. */
   start(): Uint8Array {
     if (this.#started) throw internalError('start() called twice');
-    this.#started = true;
-    if (this.side === 'server') return new Uint8Array(0);
+    if (this.side === 'server') {
+      this.#started = true;
+      return new Uint8Array(0);
+    }
     try {
       const cx = this.#cx as ClientCx;
       const s = startClient13(cx, capabilities.tls12 && cx.config.minVersion <= ProtocolVersion.TLS12);
       if (s.kind === 'ExpectServerHello') this.#clientRandom = s.offer.random;
       this.#m = { proto: 'c13', s };
+      this.#flushHandshake();
+      this.#started = true;
       return this.#takeOut();
     } catch (e) {
       throw this.#fail(e, false);
@@ -503,13 +536,46 @@ export class TlsEngine {
     }
     if (wasEstablished) this.#events.push({ type: 'PostHandshake', message: String(msg.type) });
     if (!wasEstablished && this.isEstablished) {
-      const info = this.#trafficInfo();
+      const info = this.#authorize(this.#trafficInfo());
       this.#info = info;
       if (info !== undefined) this.#events.push({ type: 'HandshakeComplete', info });
     } else if (wasEstablished) {
-      const info = this.#trafficInfo();
+      const info = this.#authorize(this.#trafficInfo());
       if (info !== undefined) this.#info = info;
     }
+  }
+
+  /**
+   * Add what node:tls calls `authorized`/`authorizationError`, and the stapled OCSP response. When the chain was
+   * enforced it is authorized by construction; when `rejectUnauthorized` was false the same policy is run now to
+   * report (verified chains are cached, so this costs little).
+   */
+  #authorize(info: ConnectionInfo | undefined): ConnectionInfo | undefined {
+    if (info === undefined) return undefined;
+    const cfg = this.#config;
+    const chain = info.peerCertificates;
+    let authorized = false;
+    let authorizationError: string | undefined;
+    const enforced = cfg.verifier !== null;
+    const verifier = cfg.reportVerifier;
+    if (chain.length === 0) {
+      authorizationError = 'no peer certificate';
+    } else if (info.resumed || enforced) {
+      authorized = true;
+    } else if (verifier !== null) {
+      const name = cfg.kind === 'client' && cfg.checkServerName ? cfg.serverName : undefined;
+      const isIp = name !== undefined && (/^[\d.]+$/.test(name) || name.includes(':'));
+      const res = verifier.verify(chain, {
+        time: this.#p.now(),
+        usage: cfg.kind === 'client' ? 'serverAuth' : 'clientAuth',
+        ...(name !== undefined ? (isIp ? { ipAddress: name } : { serverName: name }) : {}),
+      });
+      authorized = res.ok;
+      if (!res.ok) authorizationError = `${res.reason}: ${res.detail}`;
+    } else {
+      authorizationError = 'no trust anchors configured';
+    }
+    return { ...info, authorized, authorizationError, ...(this.#peerOcsp !== undefined ? { ocspResponse: this.#peerOcsp } : {}) };
   }
 
   #trafficInfo(): ConnectionInfo | undefined {
@@ -570,7 +636,7 @@ export class TlsEngine {
     const max = this.#peerRecordLimit;
     const n = Math.max(1, Math.ceil(plaintext.length / max));
     const over = this.#write.overhead() + 5;
-    if (this.#version === ProtocolVersion.TLS13 && this.#write.seq + BigInt(n) >= SEQ_SOFT_LIMIT) this.updateKeysInto(false);
+    if (this.#version === ProtocolVersion.TLS13 && this.#write.seq + n >= SEQ_SOFT_LIMIT) this.updateKeysInto(false);
     const pre = this.#takeOut();
     const out = new Uint8Array(pre.length + plaintext.length + n * over);
     out.set(pre, 0);

@@ -6,10 +6,14 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
 import type { EngineEvent } from '../engine/events.js';
 
+/** Public fields of a traced message; a function is only called when tracing is on. */
+export type TraceFields = Readonly<Record<string, string | number | boolean | readonly string[]>>;
+export type TraceFieldsArg = TraceFields | (() => TraceFields);
+
 export interface HandshakeContext {
   readonly provider: CryptoProvider;
   /** Queue a handshake message (raw, framed) under the current write protection. */
-  emit(raw: Uint8Array, name: string, fields?: Readonly<Record<string, string | number | boolean | readonly string[]>>): void;
+  emit(raw: Uint8Array, name: string, fields?: TraceFieldsArg): void;
   /** Queue a plaintext change_cipher_spec record (middlebox compatibility, RFC 8446 D.4). */
   sendChangeCipherSpec(): void;
   /** TLS 1.3: protect the read / write direction with keys from `secret`. */
@@ -22,9 +26,11 @@ export interface HandshakeContext {
   /** NSS key log line: `label clientRandomHex secretHex`. */
   keyLog(label: string, clientRandom: Uint8Array, secret: Uint8Array): void;
   /** Trace a received message (sent ones are traced by `emit`). */
-  traceReceived(name: string, fields?: Readonly<Record<string, string | number | boolean | readonly string[]>>): void;
+  traceReceived(name: string, fields?: TraceFieldsArg): void;
   /** The peer's record_size_limit (RFC 8449), once known. */
   setPeerRecordSizeLimit(limit: number): void;
+  /** The OCSP response the server stapled (client). */
+  setPeerOcspResponse(response: Uint8Array): void;
   /** Whether this handshake allowed the peer's records to be skipped as declined early data. */
   setSkipEarlyData(on: boolean): void;
 }

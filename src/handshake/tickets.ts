@@ -5,7 +5,7 @@
  */
 import { Reader } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
-import type { CryptoProvider } from '../crypto/provider.js';
+import type { Aead, CryptoProvider } from '../crypto/provider.js';
 import type { TicketKeys } from '../engine/config.js';
 
 /** What a resumption needs to know about the original session. */
@@ -65,13 +65,24 @@ function readState(r: Reader): SessionState {
   };
 }
 
+const ticketAeads = new WeakMap<Uint8Array, Aead>();
+/** One AEAD (one KeyObject) per ticket key, not one per ticket. */
+function ticketAead(p: CryptoProvider, key: Uint8Array): Aead {
+  let a = ticketAeads.get(key);
+  if (a === undefined) {
+    a = p.aead('aes-256-gcm', key);
+    ticketAeads.set(key, a);
+  }
+  return a;
+}
+
 /** Server: seal session state into a ticket. */
 export function sealTicket(p: CryptoProvider, keys: TicketKeys, s: SessionState): Uint8Array {
   const { id, key } = keys.current();
   const w = new Writer(512);
   writeState(w, s);
   const nonce = p.randomBytes(12);
-  const sealed = p.aead('aes-256-gcm', key).seal(nonce, id, w.view());
+  const sealed = ticketAead(p, key).seal(nonce, id, w.view());
   const out = new Uint8Array(16 + 12 + sealed.length);
   out.set(id, 0);
   out.set(nonce, 16);
@@ -84,7 +95,7 @@ export function openTicket(p: CryptoProvider, keys: TicketKeys, ticket: Uint8Arr
   if (ticket.length < 16 + 12 + 16) return undefined;
   const key = keys.find(ticket.subarray(0, 16));
   if (key === undefined) return undefined;
-  const plain = p.aead('aes-256-gcm', key).open(ticket.subarray(16, 28), ticket.subarray(0, 16), ticket.subarray(28));
+  const plain = ticketAead(p, key).open(ticket.subarray(16, 28), ticket.subarray(0, 16), ticket.subarray(28));
   if (plain === null) return undefined;
   try {
     const r = new Reader(plain, 'ticket');

@@ -7,6 +7,8 @@ import { badCertificate, misbehaved, type BadCertificateReason } from '../errors
 import { SignatureScheme } from '../wire/registry.js';
 import { parseCertificate } from '../x509/certificate.js';
 import type { ChainVerifier } from '../x509/chain.js';
+import { checkOcspResponse } from '../x509/ocsp.js';
+import { Reader } from '../codec/reader.js';
 
 declare const proof: unique symbol;
 /** The peer's chain was checked (or checking was explicitly disabled). */
@@ -44,6 +46,41 @@ export function verifyPeerChain(chain: readonly Uint8Array[], c: ChainCheck): Ce
   return CERT;
 }
 
+/** What to do with a stapled OCSP response (RFC 6066 §8, RFC 8446 §4.4.2.1). */
+export type OcspPolicy = 'ignore' | 'check' | 'require';
+
+/** Decode a CertificateStatus body (status_type ocsp(1), then the DER response). */
+export function decodeCertificateStatus(body: Uint8Array): Uint8Array {
+  const r = new Reader(body, 'CertificateStatus');
+  if (r.u8('status_type') !== 1) throw misbehaved('InvalidCertificateStatus', { detail: 'status_type' });
+  const resp = r.vec24('ocsp_response', { min: 1 }).rest().slice();
+  r.expectEnd();
+  return resp;
+}
+
+/**
+ * Check a stapled OCSP response against the validated path (issuer = the leaf's parent in it). Revoked →
+ * certificate_revoked; unusable → bad_certificate_status_response; `require` without a staple →
+ * bad_certificate_status_response.
+ */
+export function checkStapledOcsp(chain: readonly Uint8Array[], staple: Uint8Array | undefined, policy: OcspPolicy, c: ChainCheck, p: CryptoProvider): void {
+  if (policy === 'ignore') return;
+  if (staple === undefined) {
+    if (policy === 'require') throw misbehaved('InvalidCertificateStatus', { detail: 'no OCSP response stapled' });
+    return;
+  }
+  let issuerDer = chain[1];
+  if (c.verifier !== null) {
+    const res = c.verifier.verify(chain, { time: c.time, usage: c.usage });
+    if (res.ok) issuerDer = res.chain[1];
+  }
+  if (issuerDer === undefined) throw misbehaved('InvalidCertificateStatus', { detail: 'no issuer to check the OCSP response against' });
+  const res = checkOcspResponse(staple, parseCertificate(chain[0] as Uint8Array, p), parseCertificate(issuerDer, p), c.time, p);
+  if (res.ok) return;
+  if (res.status === 'revoked') throw badCertificate('Revoked', { detail: res.detail });
+  throw misbehaved('InvalidCertificateStatus', { detail: `${res.reason}: ${res.detail}` });
+}
+
 /** Trust anchored by a resumed session's original authentication. */
 export function chainFromResumption(): CertVerified {
   return CERT;
@@ -73,12 +110,13 @@ export function certificateVerifyContent(server: boolean, transcriptHash: Uint8A
 /** Which TLS 1.3 schemes fit a public key algorithm (RFC 8446 §4.2.3). */
 export function schemeFitsKey(scheme: number, keyAlgorithm: string, tls12 = false): boolean {
   switch (scheme) {
+    // RFC 5246 §7.4.1.4.1 / RFC 8422 §5.1.3: in TLS 1.2 these name (hash, ecdsa) only; the curve is not bound.
     case SignatureScheme.ecdsa_secp256r1_sha256:
-      return keyAlgorithm === 'ec-p256';
+      return keyAlgorithm === 'ec-p256' || (tls12 && keyAlgorithm.startsWith('ec-p'));
     case SignatureScheme.ecdsa_secp384r1_sha384:
-      return keyAlgorithm === 'ec-p384';
+      return keyAlgorithm === 'ec-p384' || (tls12 && keyAlgorithm.startsWith('ec-p'));
     case SignatureScheme.ecdsa_secp521r1_sha512:
-      return keyAlgorithm === 'ec-p521';
+      return keyAlgorithm === 'ec-p521' || (tls12 && keyAlgorithm.startsWith('ec-p'));
     case SignatureScheme.ed25519:
       return keyAlgorithm === 'ed25519';
     case SignatureScheme.rsa_pss_rsae_sha256:

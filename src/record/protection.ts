@@ -14,32 +14,59 @@ export interface PlainRecord {
   readonly fragment: Uint8Array;
 }
 
-/** Write a big-endian u64 sequence number XORed into the last 8 bytes of `nonce` (TLS 1.3 / ChaCha 1.2). */
-function xorSeq(nonce: Uint8Array, seq: bigint): void {
-  let s = seq;
-  for (let i = nonce.length - 1; i >= nonce.length - 8; i--) {
-    nonce[i] = (nonce[i] as number) ^ Number(s & 0xffn);
-    s >>= 8n;
-  }
+/**
+ * Sequence numbers are plain numbers: exact up to 2^53, far beyond the hard stop (SEQ_HARD_LIMIT) and the
+ * KeyUpdate soft limit; no BigInt arithmetic per record.
+ */
+const TWO32 = 0x100000000;
+
+/** `nonce = iv XOR seq` (big-endian u64 in the last 8 bytes), written into `nonce` (TLS 1.3 / ChaCha 1.2). */
+function xorSeqInto(nonce: Uint8Array, iv: Uint8Array, seq: number): void {
+  nonce.set(iv);
+  const hi = Math.floor(seq / TWO32);
+  const lo = seq >>> 0;
+  const n = nonce.length;
+  nonce[n - 8] = (nonce[n - 8] as number) ^ (hi >>> 24);
+  nonce[n - 7] = (nonce[n - 7] as number) ^ ((hi >>> 16) & 0xff);
+  nonce[n - 6] = (nonce[n - 6] as number) ^ ((hi >>> 8) & 0xff);
+  nonce[n - 5] = (nonce[n - 5] as number) ^ (hi & 0xff);
+  nonce[n - 4] = (nonce[n - 4] as number) ^ (lo >>> 24);
+  nonce[n - 3] = (nonce[n - 3] as number) ^ ((lo >>> 16) & 0xff);
+  nonce[n - 2] = (nonce[n - 2] as number) ^ ((lo >>> 8) & 0xff);
+  nonce[n - 1] = (nonce[n - 1] as number) ^ (lo & 0xff);
 }
 
-function seqBytes(seq: bigint): Uint8Array {
-  const b = new Uint8Array(8);
-  let s = seq;
-  for (let i = 7; i >= 0; i--) {
-    b[i] = Number(s & 0xffn);
-    s >>= 8n;
-  }
-  return b;
+/** Write a big-endian u64 at `at`. */
+function writeSeq(b: Uint8Array, at: number, seq: number): void {
+  const hi = Math.floor(seq / TWO32);
+  const lo = seq >>> 0;
+  b[at] = hi >>> 24;
+  b[at + 1] = (hi >>> 16) & 0xff;
+  b[at + 2] = (hi >>> 8) & 0xff;
+  b[at + 3] = hi & 0xff;
+  b[at + 4] = lo >>> 24;
+  b[at + 5] = (lo >>> 16) & 0xff;
+  b[at + 6] = (lo >>> 8) & 0xff;
+  b[at + 7] = lo & 0xff;
 }
+
+/** The inner content type byte (and zero padding) of TLS 1.3 records, by type; padding is rare and made fresh. */
+const INNER_TYPE: Readonly<Record<number, Uint8Array>> = {
+  [ContentType.Alert]: new Uint8Array([ContentType.Alert]),
+  [ContentType.Handshake]: new Uint8Array([ContentType.Handshake]),
+  [ContentType.ApplicationData]: new Uint8Array([ContentType.ApplicationData]),
+};
 
 /** Protection state of one direction. */
 export class DirectionState {
   /** 'none' until keys are installed. */
   mode: 'none' | 'tls13' | 'tls12' = 'none';
-  seq = 0n;
+  seq = 0;
   #aead: Aead | undefined;
   #iv: Uint8Array = new Uint8Array(0);
+  /** Scratch nonce and TLS 1.2 additional data, reused per record (node:crypto copies what it is given). */
+  readonly #nonce = new Uint8Array(12);
+  readonly #aad12 = new Uint8Array(13);
   #suite: SuiteInfo | undefined;
 
   /** Install TLS 1.3 keys (resets the sequence number). */
@@ -48,7 +75,7 @@ export class DirectionState {
     this.#aead = p.aead(suite.aead, key);
     this.#iv = iv;
     this.#suite = suite;
-    this.seq = 0n;
+    this.seq = 0;
   }
 
   /** Install TLS 1.2 keys (implicit IV / salt). */
@@ -57,17 +84,17 @@ export class DirectionState {
     this.#aead = p.aead(suite.aead, key);
     this.#iv = iv;
     this.#suite = suite;
-    this.seq = 0n;
+    this.seq = 0;
   }
 
   get suite(): SuiteInfo | undefined {
     return this.#suite;
   }
 
-  #nextSeq(): bigint {
+  #nextSeq(): number {
     const s = this.seq;
     if (s >= SEQ_HARD_LIMIT) throw limitExceeded('SequenceExhausted');
-    this.seq = s + 1n;
+    this.seq = s + 1;
     return s;
   }
 
@@ -90,15 +117,16 @@ export class DirectionState {
       return 5 + plaintext.length;
     }
     if (this.mode === 'tls13') {
-      const innerLen = plaintext.length + 1 + padding;
-      const len = innerLen + 16;
+      const len = plaintext.length + 1 + padding + 16;
       writeHeader(out, offset, ContentType.ApplicationData, len);
-      const inner = new Uint8Array(innerLen);
-      inner.set(plaintext, 0);
-      inner[plaintext.length] = type;
-      const nonce = this.#iv.slice();
-      xorSeq(nonce, this.#nextSeq());
-      aead.sealInto(nonce, out.subarray(offset, offset + 5), inner, out, offset + 5);
+      let suffix = INNER_TYPE[type];
+      if (suffix === undefined || padding > 0) {
+        suffix = new Uint8Array(1 + padding);
+        suffix[0] = type;
+      }
+      const nonce = this.#nonce;
+      xorSeqInto(nonce, this.#iv, this.#nextSeq());
+      aead.sealInto(nonce, out.subarray(offset, offset + 5), plaintext, out, offset + 5, suffix);
       return 5 + len;
     }
     // TLS 1.2 AEAD: additional_data = seq_num + type + version + length (RFC 5246 §6.2.3.3).
@@ -107,18 +135,16 @@ export class DirectionState {
     const explicit = suite.explicitNonceLen;
     const len = explicit + plaintext.length + 16;
     writeHeader(out, offset, type, len);
-    let nonce: Uint8Array;
+    const nonce = this.#nonce;
     if (explicit > 0) {
-      nonce = new Uint8Array(12);
       nonce.set(this.#iv, 0);
-      nonce.set(seqBytes(seq), 4);
+      writeSeq(nonce, 4, seq);
       out.set(nonce.subarray(4), offset + 5);
     } else {
-      nonce = this.#iv.slice();
-      xorSeq(nonce, seq);
+      xorSeqInto(nonce, this.#iv, seq);
     }
-    const aad = new Uint8Array(13);
-    aad.set(seqBytes(seq), 0);
+    const aad = this.#aad12;
+    writeSeq(aad, 0, seq);
     aad[8] = type;
     aad[9] = 3;
     aad[10] = 3;
@@ -145,8 +171,8 @@ export class DirectionState {
     if (this.mode === 'tls13') {
       // RFC 8446 §5.2: protected records always have opaque_type application_data.
       if (type !== ContentType.ApplicationData) throw misbehaved('InvalidContentType', { detail: `protected record of type ${type}` });
-      const nonce = this.#iv.slice();
-      xorSeq(nonce, this.#nextSeq());
+      const nonce = this.#nonce;
+      xorSeqInto(nonce, this.#iv, this.#nextSeq());
       const inner = aead.open(nonce, header, body);
       if (inner === null) throw badRecordMac();
       let i = inner.length - 1;
@@ -158,18 +184,16 @@ export class DirectionState {
     const explicit = suite.explicitNonceLen;
     if (body.length < explicit + 16) throw badRecordMac();
     const seq = this.#nextSeq();
-    let nonce: Uint8Array;
+    const nonce = this.#nonce;
     if (explicit > 0) {
-      nonce = new Uint8Array(12);
       nonce.set(this.#iv, 0);
       nonce.set(body.subarray(0, explicit), 4);
     } else {
-      nonce = this.#iv.slice();
-      xorSeq(nonce, seq);
+      xorSeqInto(nonce, this.#iv, seq);
     }
     const plainLen = body.length - explicit - 16;
-    const aad = new Uint8Array(13);
-    aad.set(seqBytes(seq), 0);
+    const aad = this.#aad12;
+    writeSeq(aad, 0, seq);
     aad[8] = type;
     aad[9] = header[1] as number;
     aad[10] = header[2] as number;

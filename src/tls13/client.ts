@@ -18,6 +18,8 @@ import {
   verifyFinished,
   verifyPeerChain,
   certificateVerifyContent,
+  checkStapledOcsp,
+  decodeCertificateStatus,
   type CertVerified,
   type SignatureVerified,
 } from '../handshake/verify.js';
@@ -246,23 +248,24 @@ export function startClient13(cx: ClientCx, tls12: boolean): ClientState13 {
     legacyCompressionMethods: new Uint8Array([0]),
     extensions: exts,
   };
-  const raw = encodeClientHello(ch);
+  const hooked = cfg.clientHelloHook?.(ch, false) ?? ch;
+  const raw = encodeClientHello(hooked);
   if (session !== undefined) patchBinder(cx, raw, session, undefined);
-  cx.emit(raw, 'ClientHello', {
+  cx.emit(raw, 'ClientHello', () => ({
     server_name: cfg.serverName ?? '',
     cipher_suites: cfg.suites.map((s) => s.name),
     key_shares: [...shares.keys()].map((g) => nameOf(NamedGroup, g)),
     alpn: [...(cfg.alpn ?? [])],
     psk: session !== undefined,
-  });
+  }));
   const transcript = new TranscriptBuffer();
   transcript.add(raw);
   const offer: Offer = {
-    random,
-    sessionId,
-    suites: ch.cipherSuites,
+    random: hooked.random,
+    sessionId: hooked.legacySessionId,
+    suites: hooked.cipherSuites,
     shares,
-    extensions: new Set(exts.map((e) => e.type)),
+    extensions: new Set(hooked.extensions.map((e) => e.type)),
     alpn: cfg.alpn,
     serverName: cfg.serverName,
     session,
@@ -333,14 +336,14 @@ function handleHrr(s: Extract<ClientState13, { kind: 'ExpectServerHello' }>, m: 
   const exts = clientExtensions(cfg, [...shares.values()], cookie, session !== undefined, false);
   if (session !== undefined) exts.push(pskExtension(session, cx.provider.now(), suite.hashLen));
   const old = decodeClientHello(s.offer.clientHello.subarray(4));
-  const ch2: ClientHello = { ...old, cipherSuites: s.offer.suites, extensions: exts };
+  const ch2: ClientHello = cfg.clientHelloHook?.({ ...old, cipherSuites: s.offer.suites, extensions: exts }, true) ?? { ...old, cipherSuites: s.offer.suites, extensions: exts };
   const raw = encodeClientHello(ch2);
   if (session !== undefined) patchBinder(cx, raw, session, transcript);
-  // RFC 8446 D.4: the client sends its CCS before its second flight (here, the second ClientHello).
-  cx.sendChangeCipherSpec();
+  // RFC 8446 D.4: in compatibility mode the client sends its CCS before its second flight (here, ClientHello2).
+  if (s.offer.sessionId.length > 0) cx.sendChangeCipherSpec();
   cx.emit(raw, 'ClientHello', { retry: true, key_shares: [...shares.keys()].map((g) => nameOf(NamedGroup, g)), cookie: cookie !== undefined });
   transcript.add(raw);
-  const offer: Offer = { ...s.offer, shares, extensions: new Set(exts.map((e) => e.type)), session, clientHello: raw };
+  const offer: Offer = { ...s.offer, shares, extensions: new Set(ch2.extensions.map((e) => e.type)), session, clientHello: raw };
   return { kind: 'ExpectServerHello', offer, transcript, hrr: { suite, group: group ?? -1 } };
 }
 
@@ -407,12 +410,12 @@ const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
       // psk_ke was not offered (we only offer psk_dhe_ke): a missing key_share is an error.
       throw misbehaved('MissingKeyShare');
     }
-    cx.traceReceived('ServerHello', {
+    cx.traceReceived('ServerHello', () => ({
       version: 'TLSv1.3',
       cipher_suite: suite.name,
       group: group !== undefined ? nameOf(NamedGroup, group) : '',
       psk: resumed !== undefined,
-    });
+    }));
     const transcript = s.transcript instanceof Transcript ? s.transcript : s.transcript.toTranscript(cx.provider, suite.hash);
     transcript.add(m.raw);
     const early = new EarlySecret(cx.provider, suite, resumed?.state.secret ?? null);
@@ -424,7 +427,7 @@ const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
     cx.keyLog('SERVER_HANDSHAKE_TRAFFIC_SECRET', s.offer.random, serverHs);
     cx.installReadKeys13(suite, serverHs);
     // RFC 8446 D.4: CCS before the client's encrypted flight (not again after an HRR, where it preceded ClientHello2).
-    if (s.hrr === undefined) cx.sendChangeCipherSpec();
+    if (s.hrr === undefined && s.offer.sessionId.length > 0) cx.sendChangeCipherSpec();
     cx.installWriteKeys13(suite, clientHs);
     return {
       kind: 'ExpectEncryptedExtensions',
@@ -504,7 +507,7 @@ const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
       true,
       s.hs.transcript.current(),
     );
-    cx.traceReceived('CertificateVerify', { algorithm: nameOf(SignatureScheme, cv.algorithm) });
+    cx.traceReceived('CertificateVerify', () => ({ algorithm: nameOf(SignatureScheme, cv.algorithm) }));
     s.hs.transcript.add(m.raw);
     return { kind: 'ExpectFinished', offer: s.offer, hs: s.hs, ee: s.ee, certRequest: s.certRequest, chain: s.chain, certVerified: s.certVerified, sigVerified, scheme: cv.algorithm } as ClientState13;
   },
@@ -590,12 +593,18 @@ function receiveServerCertificate(
   if (c.certificateList.length === 0) throw misbehaved('EmptyCertificateFromServer');
   for (const e of c.certificateList) checkAllowed(e.extensions, 'CT');
   const chain = c.certificateList.map((e) => e.certData);
-  const certVerified = verifyPeerChain(chain, {
+  const check = {
     verifier: cx.config.verifier,
     time: cx.provider.now(),
-    serverName: cx.config.serverName,
-    usage: 'serverAuth',
-  });
+    serverName: cx.config.checkServerName ? cx.config.serverName : undefined,
+    usage: 'serverAuth' as const,
+  };
+  const certVerified = verifyPeerChain(chain, check);
+  // RFC 8446 §4.4.2.1: the OCSP staple rides in the leaf's CertificateEntry.
+  const statusExt = findExtension(c.certificateList[0]?.extensions ?? [], ExtensionType.status_request);
+  const staple = statusExt !== undefined ? decodeCertificateStatus(statusExt) : undefined;
+  checkStapledOcsp(chain, staple, cx.config.ocspPolicy, check, cx.provider);
+  if (staple !== undefined) cx.setPeerOcspResponse(staple);
   cx.traceReceived('Certificate', { certificates: chain.length });
   s.hs.transcript.add(m.raw);
   return { kind: 'ExpectCertificateVerify', offer: s.offer, hs: s.hs, ee: s.ee, certRequest, chain, certVerified };

@@ -59,6 +59,14 @@ export function hkdfExtract(p: CryptoProvider, hash: HashAlg, salt: Uint8Array, 
 /** HKDF-Expand (RFC 5869 §2.3); one HMAC per hash-length block. */
 export function hkdfExpand(p: CryptoProvider, hash: HashAlg, prk: Uint8Array, info: Uint8Array, length: number, hashLen: number): Uint8Array {
   if (length > 255 * hashLen) throw internalError('HKDF-Expand length too large');
+  if (length <= hashLen) {
+    // The common case (every TLS 1.3 secret, key and IV): T(1) = HMAC(PRK, info ‖ 0x01), truncated.
+    const input = new Uint8Array(info.length + 1);
+    input.set(info, 0);
+    input[info.length] = 1;
+    const t = p.hmac(hash, prk, input);
+    return length === t.length ? t : t.subarray(0, length);
+  }
   const out = new Uint8Array(length);
   let prev: Uint8Array = new Uint8Array(0);
   let at = 0;
@@ -128,6 +136,22 @@ export function finishedVerifyData(p: CryptoProvider, suite: SuiteInfo, baseKey:
   return p.hmac(suite.hash, finishedKey, transcriptHash);
 }
 
+const emptyHashes = new WeakMap<CryptoProvider, Map<HashAlg, Uint8Array>>();
+/** Transcript-Hash("") for `hash`, computed once per provider. */
+function emptyHash(p: CryptoProvider, hash: HashAlg): Uint8Array {
+  let m = emptyHashes.get(p);
+  if (m === undefined) {
+    m = new Map();
+    emptyHashes.set(p, m);
+  }
+  let h = m.get(hash);
+  if (h === undefined) {
+    h = p.hash(hash, new Uint8Array(0));
+    m.set(hash, h);
+  }
+  return h;
+}
+
 /** The Early Secret: from a PSK, or from zeros when there is none. */
 export class EarlySecret {
   readonly secret: Uint8Array;
@@ -141,13 +165,13 @@ export class EarlySecret {
   }
   /** binder_key for a resumption PSK (RFC 8446 §7.1, "res binder"). */
   resumptionBinderKey(): Uint8Array {
-    return deriveSecret(this.#p, this.#suite, this.secret, Label.resBinder, this.#p.hash(this.#suite.hash, new Uint8Array(0)));
+    return deriveSecret(this.#p, this.#suite, this.secret, Label.resBinder, emptyHash(this.#p, this.#suite.hash));
   }
   /** Handshake Secret from the (EC)DHE shared secret (zeros for psk_ke). */
   handshakeSecret(shared: Uint8Array | null): HandshakeSecret {
     const p = this.#p;
     const s = this.#suite;
-    const derived = deriveSecret(p, s, this.secret, Label.derived, p.hash(s.hash, new Uint8Array(0)));
+    const derived = deriveSecret(p, s, this.secret, Label.derived, emptyHash(p, s.hash));
     return new HandshakeSecret(p, s, hkdfExtract(p, s.hash, derived, shared ?? new Uint8Array(s.hashLen)));
   }
 }
@@ -171,7 +195,7 @@ export class HandshakeSecret {
   masterSecret(): MasterSecret {
     const p = this.#p;
     const s = this.#suite;
-    const derived = deriveSecret(p, s, this.secret, Label.derived, p.hash(s.hash, new Uint8Array(0)));
+    const derived = deriveSecret(p, s, this.secret, Label.derived, emptyHash(p, s.hash));
     return new MasterSecret(p, s, hkdfExtract(p, s.hash, derived, new Uint8Array(s.hashLen)));
   }
 }
@@ -214,7 +238,7 @@ export function exportKeyingMaterial13(
   context: Uint8Array | null,
   length: number,
 ): Uint8Array {
-  const empty = p.hash(suite.hash, new Uint8Array(0));
+  const empty = emptyHash(p, suite.hash);
   const labelBytes = new TextEncoder().encode(label);
   if (labelBytes.length > 249) throw internalError('exporter label too long');
   const secret = deriveSecretBytes(p, suite, exporterMasterSecret, labelBytes, empty);

@@ -54,6 +54,7 @@ import { EarlySecret, finishedVerifyData, ticketPsk, type HandshakeSecret, type 
 import { openTicket, sealTicket, type SessionState } from '../handshake/tickets.js';
 import { keyUpdate } from './client.js';
 import type { TrafficState } from './traffic.js';
+import { MAX_USED_TICKETS } from '../limits.js';
 
 export interface ServerCx extends HandshakeContext {
   readonly config: PreparedServerConfig;
@@ -177,14 +178,14 @@ export function serverHandleClientHello13(cx: ServerCx, hello: ClientHello, m: H
     throw incompatible('NoCommonGroup');
   }
   if (findExtension(hello.extensions, ExtensionType.key_share) === undefined) throw misbehaved('MissingKeyShare');
-  cx.traceReceived('ClientHello', {
+  cx.traceReceived('ClientHello', () => ({
     server_name: offer.serverName ?? '',
     cipher_suites: hello.cipherSuites.filter((c) => suiteById(c) !== undefined).map((c) => suiteById(c)?.name ?? ''),
     groups: offer.groups.map((g) => nameOf(NamedGroup, g)),
     key_shares: offer.shares.map((s) => nameOf(NamedGroup, s.group)),
     alpn: [...(offer.alpn ?? [])],
     psk: offer.psks !== undefined,
-  });
+  }));
   const share = offer.shares.find((s) => s.group === group);
   if (share === undefined) {
     // RFC 8446 §4.1.4: the client's shares do not fit our preference: HelloRetryRequest with a cookie.
@@ -240,6 +241,16 @@ function acceptPsk(cx: ServerCx, offer: ClientOffer, suite: SuiteInfo, transcrip
     const expected = finishedVerifyData(p, suite, early.resumptionBinderKey(), th);
     const binder = psks.binders[i] as Uint8Array;
     if (!p.equalSecret(expected, binder)) throw misbehaved('PskBinderInvalid');
+    const used = cx.config.usedTickets;
+    if (used !== undefined) {
+      // Single-use tickets: a replayed ticket falls back to a full handshake (RFC 8446 §8.1).
+      const key = hex(p.hash('sha256', id.identity));
+      if (used.has(key)) continue;
+      if (used.size >= MAX_USED_TICKETS) {
+        for (const [k, exp] of used) if (exp < now || used.size >= MAX_USED_TICKETS) used.delete(k);
+      }
+      used.set(key, state.issuedAt + state.lifetimeSeconds * 1000);
+    }
     return { index: i, state };
   }
   return undefined;
@@ -276,7 +287,7 @@ function continueHandshake(cx: ServerCx, offer: ClientOffer, neg: Negotiated, tr
     legacyCompressionMethod: 0,
     extensions: shExts,
   });
-  cx.emit(sh, 'ServerHello', { version: 'TLSv1.3', cipher_suite: suite.name, group: nameOf(NamedGroup, group), psk: psk !== undefined });
+  cx.emit(sh, 'ServerHello', () => ({ version: 'TLSv1.3', cipher_suite: suite.name, group: nameOf(NamedGroup, group), psk: psk !== undefined }));
   transcript.add(sh);
   // RFC 8446 D.4: CCS right after our first flight message when the client uses compatibility mode (once).
   if (!neg.helloRetry && hello.legacySessionId.length > 0) cx.sendChangeCipherSpec();
@@ -327,7 +338,7 @@ function continueHandshake(cx: ServerCx, offer: ClientOffer, neg: Negotiated, tr
     transcript.add(certMsg);
     const sig = cert.key.sign(scheme, certificateVerifyContent(true, transcript.current()));
     const cv = encodeCertificateVerify({ algorithm: scheme, signature: sig });
-    cx.emit(cv, 'CertificateVerify', { algorithm: nameOf(SignatureScheme, scheme) });
+    cx.emit(cv, 'CertificateVerify', () => ({ algorithm: nameOf(SignatureScheme, scheme) }));
     transcript.add(cv);
   }
   const fin = encodeFinished(finishedVerifyData(p, suite, serverHs, transcript.current()));
@@ -474,7 +485,7 @@ const handlers: { readonly [K in ServerState13['kind']]: Handler<K> } = {
 /** Issue `count` NewSessionTickets (RFC 8446 §4.6.1). */
 export function sendTickets(cx: ServerCx, t: TrafficState, count: number): void {
   const p = cx.provider;
-  const lifetime = 7200;
+  const lifetime = cx.config.ticketLifetime;
   for (let i = 0; i < count; i++) {
     const nonce = new Uint8Array([i]);
     const ageAdd = new DataView(p.randomBytes(4).buffer).getUint32(0);

@@ -201,3 +201,23 @@ test('after two ticket-key rotations a ticket is refused and a full handshake fo
   assert.equal(c3.info?.resumed, false);
   assert.equal(c3.isHandshakeComplete, true);
 });
+
+test('single-use tickets: a ticket resumes once; replayed, it gets a full handshake', async () => {
+  const pki = await getPki();
+  const server = serverFor(pki.server.p256, { singleUseTickets: true });
+  const client = new TlsClient({ ca: pki.ca.certPem, servername: 'localhost' });
+  let ticket: Parameters<typeof client.connect>[1];
+  const c0 = client.connect();
+  c0.on('session', (t) => {
+    ticket ??= t;
+  });
+  run(c0, server.accept());
+  assert.ok(ticket !== undefined);
+  const c1 = client.connect('localhost', ticket);
+  run(c1, server.accept());
+  assert.equal(c1.info?.resumed, true);
+  const c2 = client.connect('localhost', ticket);
+  const r = run(c2, server.accept());
+  assert.equal(r.clientError, undefined);
+  assert.equal(c2.info?.resumed, false);
+});

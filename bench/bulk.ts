@@ -1,0 +1,130 @@
+/**
+ * Bulk throughput of 16 KiB records, one direction (client → server), plaintext MB/s (10^6 bytes): raw node:crypto
+ * seal+open, our engine (sealRecord + process), the idiomatic API (write → takeOutput → receive), TlsDuplex and
+ * Node's tls over in-memory pairs.
+ */
+import * as nc from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import type { TlsConnection } from '../src/index.js';
+import { handshake, type OursPair } from './ours.js';
+import { destroyNode, nodeHandshake, type NodeContexts } from './node-tls.js';
+
+export const RECORD = 16384;
+
+/** Raw node:crypto: one createCipheriv + createDecipheriv per record, as the engine must (Node cannot re-key an IV). */
+export function rawSealOpen(alg: 'aes-128-gcm' | 'chacha20-poly1305'): () => number {
+  const key = nc.createSecretKey(nc.randomBytes(alg === 'aes-128-gcm' ? 16 : 32));
+  const iv = nc.randomBytes(12);
+  const aad = Buffer.from([23, 3, 3, (RECORD + 17) >> 8, (RECORD + 17) & 0xff]);
+  const pt = nc.randomBytes(RECORD + 1);
+  return () => {
+    const c = nc.createCipheriv(alg as nc.CipherGCMTypes, key, iv, { authTagLength: 16 });
+    c.setAAD(aad, { plaintextLength: pt.length });
+    const ct = c.update(pt);
+    c.final();
+    const tag = c.getAuthTag();
+    const d = nc.createDecipheriv(alg as nc.CipherGCMTypes, key, iv, { authTagLength: 16 });
+    d.setAAD(aad, { plaintextLength: ct.length });
+    d.setAuthTag(tag);
+    d.update(ct);
+    d.final();
+    return RECORD;
+  };
+}
+
+/** Our idiomatic API: c.write(16 KiB) → s.receive(c.takeOutput()), counting 'data' bytes. */
+export function oursApi(p: OursPair): { step: () => number; conns: { c: TlsConnection; s: TlsConnection } } {
+  const conns = handshake(p);
+  const { c, s } = conns;
+  let got = 0;
+  s.on('data', (d) => {
+    got += d.length;
+  });
+  const chunk = nc.randomBytes(RECORD);
+  return {
+    conns,
+    step: () => {
+      got = 0;
+      c.write(chunk);
+      s.receive(c.takeOutput());
+      if (got !== RECORD) throw new Error(`bulk: got ${got}`);
+      return RECORD;
+    },
+  };
+}
+
+/** The engine alone: sealRecord (header ‖ body ‖ trailer) then process(maxRecords: 1). */
+export function oursEngine(p: OursPair): () => number {
+  const { c, s } = handshake(p);
+  const ce = c.engine;
+  const se = s.engine;
+  const chunk = nc.randomBytes(RECORD);
+  return () => {
+    const rec = ce.sealRecord(chunk) as unknown as Uint8Array | { header: Uint8Array; body: Uint8Array; trailer: Uint8Array };
+    let bytes: Uint8Array;
+    if (rec instanceof Uint8Array) bytes = rec;
+    else {
+      bytes = new Uint8Array(rec.header.length + rec.body.length + rec.trailer.length);
+      bytes.set(rec.header, 0);
+      bytes.set(rec.body, rec.header.length);
+      bytes.set(rec.trailer, rec.header.length + rec.body.length);
+    }
+    const r = se.process(bytes, { maxRecords: 1 });
+    const n = r.plaintext.reduce((a, b) => a + b.length, 0);
+    if (n !== RECORD) throw new Error(`engine bulk: got ${n}`);
+    return RECORD;
+  };
+}
+
+/** Stream `total` bytes from `w` to `r` in 16 KiB writes, honouring backpressure; resolves with ns elapsed. */
+export function streamBytes(w: Duplex, r: Duplex, total: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const chunk = nc.randomBytes(RECORD);
+    let got = 0;
+    let sent = 0;
+    const t0 = process.hrtime.bigint();
+    const onErr = (e: Error): void => {
+      done();
+      reject(e);
+    };
+    const done = (): void => {
+      r.off('data', onData);
+      r.off('error', onErr);
+      w.off('error', onErr);
+    };
+    const onData = (d: Buffer): void => {
+      got += d.length;
+      if (got >= total) {
+        done();
+        resolve(Number(process.hrtime.bigint() - t0));
+      }
+    };
+    r.on('data', onData);
+    r.on('error', onErr);
+    w.on('error', onErr);
+    const pump = (): void => {
+      while (sent < total) {
+        sent += RECORD;
+        if (!w.write(chunk)) {
+          w.once('drain', pump);
+          return;
+        }
+      }
+    };
+    pump();
+  });
+}
+
+/** Node's tls over a memory pair, established once per round. */
+export async function nodeBulk(ctx: NodeContexts, budgetMs: number): Promise<number> {
+  const conn = await nodeHandshake(ctx, 0);
+  const total = 8 * 1024 * 1024;
+  let bytes = 0;
+  let ns = 0;
+  while (ns < budgetMs * 1e6 || bytes === 0) {
+    ns += await streamBytes(conn.client, conn.server, total);
+    bytes += total;
+  }
+  destroyNode(conn);
+  return bytes / (ns / 1e9) / 1e6;
+}

@@ -1,0 +1,391 @@
+/**
+ * `npm run bench` (`--quick` for a short run): the benchmarks of issue 7. Prints a markdown table and writes
+ * bench/results.json. See docs/performance.md for what is measured and how.
+ *
+ * Options: --quick, --only=handshake,resumed,tls12,bulk,memory,sspi (comma list), --rounds=N, --budget=MS.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as nc from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CipherSuite, TlsServer } from '../src/index.js';
+import { makeCerts, type BenchCert, type KeyKind } from './certs.js';
+import { opCount, prepareReplay, recordHandshake } from './crypto-floor.js';
+import { handshake, makePair, type OursPair, type SideTimes } from './ours.js';
+import { destroyNode, memPair, mixedNodeClient, mixedNodeServer, nodeContexts, nodeHandshake } from './node-tls.js';
+import { nodeBulk, oursApi, oursEngine, rawSealOpen, streamBytes, RECORD } from './bulk.js';
+import { ratio, runRounds, summarize, timeAsync, timeSync, type Contender, type RoundData, type Summary } from './stats.js';
+import { renderTable, type Results, type Row } from './table.js';
+import { loadForge, forgeHandshake } from './forge.js';
+import { loadSspi, sspiBulk, sspiHandshake } from './sspi.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const argVal = (k: string): string | undefined => args.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3);
+const only = argVal('only')?.split(',');
+const ROUNDS = Number(argVal('rounds') ?? (quick ? 3 : 7));
+const BUDGET = Number(argVal('budget') ?? (quick ? 150 : 500));
+const want = (s: string): boolean => only === undefined || only.includes(s);
+const here = dirname(fileURLToPath(import.meta.url));
+const log = (s: string): void => {
+  process.stderr.write(s + '\n');
+};
+
+const rows: Row[] = [];
+const floorOps: Record<string, unknown> = {};
+const S = (xs: number[] | undefined): Summary => summarize(xs ?? []);
+const perSec = (ns: number[] | undefined): number[] => (ns ?? []).map((x) => 1e9 / x);
+const get = (d: RoundData, c: string, m: string): number[] => d[c]?.[m] ?? [];
+function row(section: string, metric: string, value: Summary | null, unit: string, extra: Partial<Row> = {}): void {
+  rows.push({ section, metric, value, unit, ...extra });
+}
+function target(v: Summary, op: '<=' | '>=', t: number): boolean | undefined {
+  if (v.n === 0) return undefined;
+  return op === '<=' ? v.median <= t : v.median >= t;
+}
+
+function tls12Available(cert: BenchCert): boolean {
+  try {
+    new TlsServer({ certificates: [{ cert: cert.cert, key: cert.key }], minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Handshake contenders for one certificate and mode (full or resumed). */
+function handshakeContenders(cert: BenchCert, resumed: boolean, version: 'TLSv1.2' | 'TLSv1.3' = 'TLSv1.3'): Contender[] {
+  const pair: OursPair = makePair(cert, { resume: resumed, version });
+  const ctx = nodeContexts(cert, version);
+  const mixed: OursPair = makePair(cert, { version });
+  handshake(pair);
+  let nodeSession: Buffer | undefined;
+  const list: Contender[] = [
+    {
+      name: 'ours',
+      run: (budget) => {
+        const t: SideTimes = { server: 0n, client: 0n };
+        const r = timeSync(budget, () => {
+          const { c } = handshake(pair, t);
+          if (resumed && c.info?.resumed !== true) throw new Error('ours: not resumed');
+        });
+        return { pairNs: r.nsPerOp, serverNs: Number(t.server) / r.ops, clientNs: Number(t.client) / r.ops };
+      },
+    },
+    {
+      name: 'node',
+      run: async (budget) => {
+        const r = await timeAsync(budget, async () => {
+          // OpenSSL sends 2 tickets after a full TLS 1.3 handshake and none after a resumed one (the client keeps
+          // reusing the first session); TLS 1.2: 1 ticket.
+          const resuming = resumed && nodeSession !== undefined;
+          const conn = await nodeHandshake(ctx, resuming ? 0 : version === 'TLSv1.3' ? 2 : 1, resuming ? nodeSession : undefined);
+          if (resumed && nodeSession !== undefined && !conn.client.isSessionReused()) throw new Error('node: not resumed');
+          nodeSession = conn.session ?? nodeSession;
+          destroyNode(conn);
+        });
+        return { pairNs: r.nsPerOp };
+      },
+    },
+  ];
+  if (!resumed && version === 'TLSv1.3') {
+    list.push(
+      {
+        name: 'nodeServer+oursClient',
+        run: async (budget) => {
+          const t: SideTimes = { server: 0n, client: 0n };
+          const r = await timeAsync(budget, async () => {
+            (await mixedNodeServer(ctx, mixed, t))();
+          });
+          return { nodeServerNs: r.nsPerOp - Number(t.client) / r.ops };
+        },
+      },
+      {
+        name: 'oursServer+nodeClient',
+        run: async (budget) => {
+          const t: SideTimes = { server: 0n, client: 0n };
+          const r = await timeAsync(budget, async () => {
+            (await mixedNodeClient(ctx, mixed, t))();
+          });
+          return { nodeClientNs: r.nsPerOp - Number(t.server) / r.ops };
+        },
+      },
+    );
+  }
+  if (version === 'TLSv1.3') {
+    const rec = recordHandshake(cert, { resume: resumed });
+    floorOps[`${cert.kind}${resumed ? ' resumed' : ''}`] = { server: rec.serverCounts, client: rec.clientCounts, serverOps: opCount(rec.server), clientOps: opCount(rec.client) };
+    const srv = prepareReplay(rec.server, cert);
+    const cli = prepareReplay(rec.client, cert);
+    list.push({
+      name: 'floor',
+      run: (budget) => {
+        const s = timeSync(budget / 2, srv).nsPerOp;
+        const c = timeSync(budget / 2, cli).nsPerOp;
+        return { serverNs: s, clientNs: c, pairNs: s + c };
+      },
+    });
+  }
+  return list;
+}
+
+async function benchHandshakes(): Promise<void> {
+  const certs = makeCerts();
+  for (const kind of ['ecdsa', 'rsa'] as KeyKind[]) {
+    const sec = `Full TLS 1.3 handshakes, ${kind === 'ecdsa' ? 'ECDSA P-256' : 'RSA-2048 (rsa_pss_rsae_sha256)'}, x25519, AES-128-GCM, in memory`;
+    if (want('handshake')) await fullHandshakes(certs[kind], sec);
+    if (want('resumed') && kind === 'ecdsa') await resumedHandshakes(certs[kind]);
+  }
+  if (want('tls12')) await benchTls12(certs.ecdsa);
+}
+
+async function fullHandshakes(cert: BenchCert, sec: string): Promise<void> {
+  {
+    log(`handshake ${cert.kind}`);
+    const d = await runRounds(handshakeContenders(cert, false), ROUNDS, BUDGET, log);
+    const oursPair = get(d, 'ours', 'pairNs');
+    const nodePair = get(d, 'node', 'pairNs');
+    row(sec, 'sspi-tls pairs/s (client+server, one process)', S(perSec(oursPair)), '/s');
+    row(sec, "Node's tls pairs/s (TLSSocket over a memory Duplex pair)", S(perSec(nodePair)), '/s');
+    const vsNode = ratio(oursPair, nodePair);
+    row(sec, "sspi-tls time per pair ÷ Node's tls", vsNode, '×', { digits: 2, target: '≤ 1.5×', met: target(vsNode, '<=', 1.5) });
+    const vsFloor = ratio(oursPair, get(d, 'floor', 'pairNs'));
+    row(sec, 'sspi-tls time per pair ÷ crypto floor', vsFloor, '×', { digits: 2, target: '≤ 1.3×', met: target(vsFloor, '<=', 1.3) });
+    row(sec, 'crypto floor per pair (server + client)', S(get(d, 'floor', 'pairNs').map((x) => x / 1e3)), ' µs', { digits: 0 });
+    row(sec, 'sspi-tls server-side handshakes/s', S(perSec(get(d, 'ours', 'serverNs'))), '/s');
+    row(sec, "Node's tls server-side handshakes/s (pair with our client, minus our client's time)", S(perSec(get(d, 'nodeServer+oursClient', 'nodeServerNs'))), '/s');
+    const srvVs = ratio(perSec(get(d, 'ours', 'serverNs')), perSec(get(d, 'nodeServer+oursClient', 'nodeServerNs')));
+    row(sec, "server-side handshakes/s: sspi-tls ÷ Node's tls", srvVs, '×', { digits: 2, target: '≥ 2×', met: target(srvVs, '>=', 2) });
+    row(sec, 'sspi-tls server time ÷ server crypto floor', ratio(get(d, 'ours', 'serverNs'), get(d, 'floor', 'serverNs')), '×', { digits: 2 });
+    row(sec, 'sspi-tls client-side handshakes/s', S(perSec(get(d, 'ours', 'clientNs'))), '/s');
+    row(sec, "Node's tls client-side handshakes/s (pair with our server, minus our server's time)", S(perSec(get(d, 'oursServer+nodeClient', 'nodeClientNs'))), '/s');
+    row(sec, "client-side handshakes/s: sspi-tls ÷ Node's tls", ratio(perSec(get(d, 'ours', 'clientNs')), perSec(get(d, 'oursServer+nodeClient', 'nodeClientNs'))), '×', { digits: 2 });
+    row(sec, 'sspi-tls client time ÷ client crypto floor', ratio(get(d, 'ours', 'clientNs'), get(d, 'floor', 'clientNs')), '×', { digits: 2 });
+    row(sec, 'crypto floor server / client', S(get(d, 'floor', 'serverNs').map((x) => x / 1e3)), ' µs', { note: `client ${S(get(d, 'floor', 'clientNs').map((x) => x / 1e3)).median.toFixed(0)} µs` });
+
+  }
+}
+
+async function resumedHandshakes(cert: BenchCert): Promise<void> {
+  {
+      const rsec = 'Resumed TLS 1.3 handshakes (ticket, psk_dhe_ke, x25519), in memory';
+      log('resumed');
+      const r = await runRounds(handshakeContenders(cert, true), ROUNDS, BUDGET, log);
+      row(rsec, 'sspi-tls resumed pairs/s', S(perSec(get(r, 'ours', 'pairNs'))), '/s');
+      row(rsec, "Node's tls resumed pairs/s", S(perSec(get(r, 'node', 'pairNs'))), '/s');
+      row(rsec, "sspi-tls time per pair ÷ Node's tls", ratio(get(r, 'ours', 'pairNs'), get(r, 'node', 'pairNs')), '×', { digits: 2 });
+      row(rsec, 'sspi-tls time per pair ÷ crypto floor', ratio(get(r, 'ours', 'pairNs'), get(r, 'floor', 'pairNs')), '×', { digits: 2 });
+      row(rsec, 'sspi-tls server-side resumptions/s', S(perSec(get(r, 'ours', 'serverNs'))), '/s');
+  }
+}
+
+async function benchTls12(cert: BenchCert): Promise<void> {
+  const sec = 'Full TLS 1.2 handshakes, ECDHE-ECDSA (x25519) AES-128-GCM, in memory';
+  log('tls12');
+  const forge = await loadForge();
+  if (!tls12Available(cert)) {
+    row(sec, 'sspi-tls TLS 1.2 pairs/s', null, '', { note: 'n/a (TLS 1.2 is not available in this build)' });
+    return;
+  }
+  const cs = handshakeContenders(cert, false, 'TLSv1.2');
+  if (forge !== undefined) {
+    const rsaCert = makeCerts().rsa;
+    cs.push({ name: 'forge', run: (budget) => ({ pairNs: timeSync(budget, () => forgeHandshake(forge, rsaCert), 1).nsPerOp }) });
+  }
+  const d = await runRounds(cs, ROUNDS, BUDGET, log);
+  row(sec, 'sspi-tls TLS 1.2 pairs/s', S(perSec(get(d, 'ours', 'pairNs'))), '/s');
+  row(sec, "Node's tls TLS 1.2 pairs/s", S(perSec(get(d, 'node', 'pairNs'))), '/s');
+  row(sec, "sspi-tls time per pair ÷ Node's tls", ratio(get(d, 'ours', 'pairNs'), get(d, 'node', 'pairNs')), '×', { digits: 2 });
+  if (forge === undefined) {
+    row(sec, 'node-forge pairs/s', null, '', { note: 'n/a (node-forge not installed)' });
+  } else {
+    row(sec, 'node-forge pairs/s (TLS 1.1, RSA-2048 key transport, AES-128-CBC-SHA: the best forge does)', S(perSec(get(d, 'forge', 'pairNs'))), '/s', { digits: 1 });
+    const v = ratio(get(d, 'forge', 'pairNs'), get(d, 'ours', 'pairNs'));
+    row(sec, 'node-forge time per pair ÷ sspi-tls', v, '×', { digits: 1, target: '≥ 20×', met: target(v, '>=', 20) });
+  }
+}
+
+async function benchBulk(): Promise<void> {
+  const cert = makeCerts().ecdsa;
+  const sspi = await loadSspi();
+  const nodeMod = await loadNodeAdapter();
+  for (const [suite, alg, nodeName] of [
+    [CipherSuite.TLS_AES_128_GCM_SHA256, 'aes-128-gcm', 'TLS_AES_128_GCM_SHA256'],
+    [CipherSuite.TLS_CHACHA20_POLY1305_SHA256, 'chacha20-poly1305', 'TLS_CHACHA20_POLY1305_SHA256'],
+  ] as const) {
+    const sec = `Bulk throughput, 16 KiB records, ${nodeName}, one direction, MB/s of plaintext`;
+    log(`bulk ${alg}`);
+    const mbps = (bytesPerOp: number, nsPerOp: number): number => bytesPerOp / nsPerOp * 1e3;
+    const raw = rawSealOpen(alg);
+    const api = oursApi(makePair(cert, { suite })).step;
+    const eng = oursEngine(makePair(cert, { suite }));
+    const ctx = nodeContexts(cert, 'TLSv1.3', nodeName);
+    const cs: Contender[] = [
+      { name: 'raw', run: (b) => ({ mbps: mbps(RECORD, timeSync(b, raw).nsPerOp) }) },
+      { name: 'api', run: (b) => ({ mbps: mbps(RECORD, timeSync(b, api).nsPerOp) }) },
+      { name: 'engine', run: (b) => ({ mbps: mbps(RECORD, timeSync(b, eng).nsPerOp) }) },
+      { name: 'node', run: async (b) => ({ mbps: await nodeBulk(ctx, b) }) },
+    ];
+    if (nodeMod !== undefined) {
+      cs.push({ name: 'duplex', run: async (b) => ({ mbps: await duplexBulk(nodeMod, cert, nodeName, b) }) });
+    }
+    if (sspi !== undefined) {
+      const step = sspiBulk(sspi, cert, alg);
+      if (step !== undefined) cs.push({ name: 'sspi', run: (b) => ({ mbps: mbps(RECORD, timeSync(b, step).nsPerOp) }) });
+    }
+    const d = await runRounds(cs, ROUNDS, BUDGET, log);
+    const m = (c: string): number[] => get(d, c, 'mbps');
+    row(sec, 'raw node:crypto seal+open (createCipheriv + createDecipheriv per record)', S(m('raw')), ' MB/s');
+    row(sec, 'sspi-tls engine (sealRecord + process one record)', S(m('engine')), ' MB/s');
+    row(sec, 'sspi-tls idiomatic API (write → takeOutput → receive)', S(m('api')), ' MB/s');
+    const apiRaw = ratio(m('api'), m('raw'));
+    row(sec, 'idiomatic API ÷ raw seal+open', apiRaw, '×', { digits: 2, target: '≥ 0.95×', met: target(apiRaw, '>=', 0.95) });
+    row(sec, "Node's tls over a memory Duplex pair", S(m('node')), ' MB/s');
+    const apiNode = ratio(m('api'), m('node'));
+    row(sec, "idiomatic API ÷ Node's tls", apiNode, '×', { digits: 2, target: '≥ 1×', met: target(apiNode, '>=', 1) });
+    if (nodeMod === undefined) row(sec, 'TlsDuplex over a memory Duplex pair', null, '', { note: 'n/a (src/node not built)' });
+    else {
+      row(sec, 'TlsDuplex over a memory Duplex pair', S(m('duplex')), ' MB/s');
+      row(sec, "TlsDuplex ÷ Node's tls", ratio(m('duplex'), m('node')), '×', { digits: 2, target: '≥ 1×', met: target(ratio(m('duplex'), m('node')), '>=', 1) });
+    }
+    if (sspi === undefined || m('sspi').length === 0) row(sec, 'SSPI EncryptMessage + DecryptMessage', null, '', { note: 'n/a (src/sspi not available)' });
+    else {
+      row(sec, 'SSPI EncryptMessage + DecryptMessage', S(m('sspi')), ' MB/s');
+      row(sec, 'SSPI ÷ raw seal+open', ratio(m('sspi'), m('raw')), '×', { digits: 2, target: '≥ 0.95×', met: target(ratio(m('sspi'), m('raw')), '>=', 0.95) });
+      row(sec, 'SSPI loop overhead over the engine (engine MB/s ÷ SSPI MB/s − 1)', summarize(ratio(m('engine'), m('sspi')).n > 0 ? m('engine').map((e, i) => (e / (m('sspi')[i] as number) - 1) * 100) : []), ' %', { digits: 1 });
+    }
+  }
+}
+
+interface NodeAdapter {
+  TlsDuplex: new (t: import('node:stream').Duplex, o: Record<string, unknown>) => import('node:stream').Duplex & { once(e: string, f: () => void): unknown };
+  duplexPair?: () => [import('node:stream').Duplex, import('node:stream').Duplex];
+}
+async function loadNodeAdapter(): Promise<NodeAdapter | undefined> {
+  try {
+    const spec = '../src/node/index.js';
+    const m = (await import(spec)) as Partial<NodeAdapter>;
+    return typeof m.TlsDuplex === 'function' ? (m as NodeAdapter) : undefined;
+  } catch (e) {
+    log(`src/node not usable: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+async function duplexBulk(mod: NodeAdapter, cert: BenchCert, suiteName: string, budgetMs: number): Promise<number> {
+  const [a, b] = mod.duplexPair !== undefined ? mod.duplexPair() : memPair();
+  const server = new mod.TlsDuplex(a, { isServer: true, cert: cert.cert, key: cert.key, ciphers: suiteName });
+  const client = new mod.TlsDuplex(b, { ca: cert.ca, servername: 'localhost', ciphers: suiteName });
+  await Promise.all([new Promise<void>((r) => server.once('secure', r)), new Promise<void>((r) => client.once('secureConnect', r))]);
+  const total = 8 * 1024 * 1024;
+  let bytes = 0;
+  let ns = 0;
+  while (ns < budgetMs * 1e6 || bytes === 0) {
+    ns += await streamBytes(client, server, total);
+    bytes += total;
+  }
+  server.destroy();
+  client.destroy();
+  return bytes / (ns / 1e9) / 1e6;
+}
+
+async function benchSspiHandshake(): Promise<void> {
+  const sspi = await loadSspi();
+  const sec = 'SSPI loop overhead over the engine (full TLS 1.3 handshake, ECDSA P-256)';
+  if (sspi === undefined) {
+    row(sec, 'AcceptSecurityContext/InitializeSecurityContext pairs/s', null, '', { note: 'n/a (src/sspi not available)' });
+    return;
+  }
+  log('sspi handshake');
+  const cert = makeCerts().ecdsa;
+  const pair = makePair(cert);
+  const step = sspiHandshake(sspi, cert);
+  if (step === undefined) {
+    row(sec, 'AcceptSecurityContext/InitializeSecurityContext pairs/s', null, '', { note: 'n/a (SSPI handshake failed; see stderr)' });
+    return;
+  }
+  const d = await runRounds([
+    { name: 'ours', run: (b) => ({ pairNs: timeSync(b, () => handshake(pair)).nsPerOp }) },
+    { name: 'sspi', run: (b) => ({ pairNs: timeSync(b, step).nsPerOp }) },
+  ], ROUNDS, BUDGET, log);
+  row(sec, 'SSPI (ISC/ASC loop) pairs/s', S(perSec(get(d, 'sspi', 'pairNs'))), '/s');
+  row(sec, 'idiomatic API pairs/s (same rounds)', S(perSec(get(d, 'ours', 'pairNs'))), '/s');
+  row(sec, 'SSPI overhead per handshake over the idiomatic API', summarize(get(d, 'sspi', 'pairNs').map((x, i) => (x / (get(d, 'ours', 'pairNs')[i] as number) - 1) * 100)), ' %', { digits: 1 });
+}
+
+function benchMemory(): void {
+  const sec = 'Memory per established idle TLS 1.3 connection (2,000 connections; each side counts as one connection)';
+  log('memory');
+  const n = quick ? 500 : 2000;
+  const kinds = ['ours', 'node', 'transport', 'duplex'];
+  const res: Record<string, { heap: number[]; rss: number[]; ext: number[] }> = {};
+  const rounds = quick ? 2 : 3;
+  for (let r = 0; r < rounds; r++) {
+    for (const k of r % 2 === 0 ? kinds : [...kinds].reverse()) {
+      const p = spawnSync(process.execPath, ['--expose-gc', join(here, 'memory.js'), k, String(n)], { encoding: 'utf8', timeout: 300_000 });
+      const line = p.stdout.trim().split('\n').pop() ?? '';
+      let j: { heap?: number; rss?: number; ext?: number; error?: string };
+      try {
+        j = JSON.parse(line) as typeof j;
+      } catch {
+        j = { error: (p.stderr || line).slice(0, 300) };
+      }
+      if (j.error !== undefined) {
+        log(`memory ${k}: ${j.error}`);
+        continue;
+      }
+      const e = (res[k] ??= { heap: [], rss: [], ext: [] });
+      e.heap.push(j.heap as number);
+      e.rss.push(j.rss as number);
+      e.ext.push(j.ext as number);
+    }
+    log(`  round ${r + 1}/${rounds}`);
+  }
+  const kb = (xs: number[] | undefined): Summary => summarize((xs ?? []).map((x) => x / 1024));
+  const oursHeap = kb(res.ours?.heap);
+  row(sec, 'sspi-tls TlsConnection: JS heap', oursHeap, ' KiB', { digits: 2, target: '≤ 8 KiB', met: target(oursHeap, '<=', 8) });
+  row(sec, 'sspi-tls TlsConnection: RSS', kb(res.ours?.rss), ' KiB', { digits: 2 });
+  row(sec, 'sspi-tls TlsConnection: external + array buffers', kb(res.ours?.ext), ' KiB', { digits: 2 });
+  row(sec, "Node's tls TLSSocket (+ its memory transport): JS heap", kb(res.node?.heap), ' KiB', { digits: 2 });
+  row(sec, "Node's tls TLSSocket (+ its memory transport): RSS", kb(res.node?.rss), ' KiB', { digits: 2, target: 'sspi-tls below', met: res.ours && res.node ? kb(res.ours.rss).median < kb(res.node.rss).median : undefined });
+  row(sec, 'the memory transport alone (Duplex pair end): JS heap / RSS', kb(res.transport?.heap), ' KiB', { digits: 2, note: `RSS ${kb(res.transport?.rss).median.toFixed(2)} KiB` });
+  if (res.duplex === undefined) row(sec, 'TlsDuplex (+ its memory transport): JS heap', null, '', { note: 'n/a (src/node not usable)' });
+  else {
+    row(sec, 'TlsDuplex (+ its memory transport): JS heap', kb(res.duplex.heap), ' KiB', { digits: 2 });
+    row(sec, 'TlsDuplex (+ its memory transport): RSS', kb(res.duplex.rss), ' KiB', { digits: 2 });
+  }
+}
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const meta = {
+    date: new Date().toISOString(),
+    node: process.versions.node,
+    openssl: process.versions.openssl,
+    cpus: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    loadavg: loadavg(),
+    quick,
+    rounds: ROUNDS,
+    budgetMs: BUDGET,
+  };
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+  } catch {
+    throw new Error('bench: the openssl CLI is needed to make the benchmark certificates');
+  }
+  void nc;
+  if (want('handshake') || want('resumed') || want('tls12')) await benchHandshakes();
+  if (want('sspi')) await benchSspiHandshake();
+  if (want('bulk')) await benchBulk();
+  if (want('memory')) benchMemory();
+  const results: Results = { meta, rows, floorOps };
+  const file = join(here, '..', '..', 'bench', 'results.json');
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  process.stdout.write(renderTable(results) + '\n');
+  log(`wrote ${file} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+await main();

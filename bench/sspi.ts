@@ -1,0 +1,171 @@
+/**
+ * The SSPI front end (src/sspi, loaded dynamically: absent or incomplete builds give 'n/a'): a full handshake
+ * through the canonical InitializeSecurityContext / AcceptSecurityContext loops, and EncryptMessage +
+ * DecryptMessage of 16 KiB records in place, as a Schannel caller would write them.
+ */
+import type { BenchCert } from './certs.js';
+
+/* The SSPI module, typed loosely: it is another helper's work in progress. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Sspi = Record<string, any>;
+
+export async function loadSspi(): Promise<Sspi | undefined> {
+  try {
+    const spec = '../src/sspi/index.js';
+    const m = (await import(spec)) as Sspi;
+    return typeof m.AcceptSecurityContext === 'function' && typeof m.EncryptMessage === 'function' ? m : undefined;
+  } catch (e) {
+    process.stderr.write(`src/sspi not usable: ${(e as Error).message.split('\n')[0]}\n`);
+    return undefined;
+  }
+}
+
+function cat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const o = new Uint8Array(a.length + b.length);
+  o.set(a);
+  o.set(b, a.length);
+  return o;
+}
+
+interface Creds {
+  server: unknown;
+  client: unknown;
+}
+
+function creds(S: Sspi, cert: BenchCert, disable?: { alg: string; min?: number; max?: number }[]): Creds {
+  const sch = new S.SCH_CREDENTIALS();
+  sch.cCreds = 1;
+  sch.paCred = [S.CertContext.fromPem(cert.cert, cert.key)];
+  if (disable !== undefined) {
+    const tp = new S.TLS_PARAMETERS();
+    tp.pDisabledCrypto = disable.map((d) => {
+      const cs = new S.CRYPTO_SETTINGS();
+      cs.eAlgorithmUsage = S.TlsParametersCngAlgUsageCipher;
+      cs.strCngAlgId = d.alg;
+      cs.dwMinBitLength = d.min ?? 0;
+      cs.dwMaxBitLength = d.max ?? 0;
+      return cs;
+    });
+    tp.cDisabledCrypto = tp.pDisabledCrypto.length;
+    sch.cTlsParameters = 1;
+    sch.pTlsParameters = [tp];
+  }
+  const server = new S.CredHandle();
+  let st = S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_INBOUND, null, sch, null, null, server, new S.TimeStamp());
+  if (st !== S.SEC_E_OK) throw new Error(`ACH inbound 0x${(st >>> 0).toString(16)}`);
+  const csch = new S.SCH_CREDENTIALS();
+  csch.hRootStore = S.CertStore.fromPem(cert.ca);
+  const client = new S.CredHandle();
+  st = S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_OUTBOUND, null, csch, null, null, client, null);
+  if (st !== S.SEC_E_OK) throw new Error(`ACH outbound 0x${(st >>> 0).toString(16)}`);
+  return { server, client };
+}
+
+/** One full handshake through ISC/ASC; returns the two contexts. */
+function sspiPair(S: Sspi, c: Creds): { cCtx: unknown; sCtx: unknown } {
+  const ISC = S.ISC_REQ_SEQUENCE_DETECT | S.ISC_REQ_REPLAY_DETECT | S.ISC_REQ_CONFIDENTIALITY | S.ISC_REQ_STREAM | S.ISC_REQ_ALLOCATE_MEMORY | S.ISC_REQ_USE_SUPPLIED_CREDS;
+  const ASC = S.ASC_REQ_SEQUENCE_DETECT | S.ASC_REQ_REPLAY_DETECT | S.ASC_REQ_CONFIDENTIALITY | S.ASC_REQ_STREAM | S.ASC_REQ_ALLOCATE_MEMORY;
+  const tokenOut = (): unknown => new S.SecBufferDesc([new S.SecBuffer(0, S.SECBUFFER_TOKEN, null), new S.SecBuffer(0, S.SECBUFFER_ALERT, null), new S.SecBuffer(0, S.SECBUFFER_EMPTY, null)]);
+  const tokenIn = (b: Uint8Array): unknown => new S.SecBufferDesc([new S.SecBuffer(b.length, S.SECBUFFER_TOKEN, b), new S.SecBuffer(0, S.SECBUFFER_EMPTY, null)]);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const bytesOf = (b: any): Uint8Array => (b.pvBuffer === null ? new Uint8Array(0) : b.pvBuffer.subarray(0, b.cbBuffer));
+  const cCtx = new S.CtxtHandle();
+  const sCtx = new S.CtxtHandle();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let out: any = tokenOut();
+  let st = S.InitializeSecurityContext(c.client, null, 'localhost', ISC, 0, 0, null, 0, cCtx, out, new S.ULONG(), null);
+  if (st !== S.SEC_I_CONTINUE_NEEDED) throw new Error(`ISC first 0x${(st >>> 0).toString(16)}`);
+  let toServer: Uint8Array = bytesOf(out.pBuffers[0]);
+  let toClient: Uint8Array = new Uint8Array(0);
+  let sDone = false;
+  let cDone = false;
+  let sHave = false;
+  for (let round = 0; round < 10 && !(sDone && cDone); round++) {
+    while (toServer.length > 0 && !sDone) {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const inp: any = tokenIn(toServer);
+      out = tokenOut();
+      st = S.AcceptSecurityContext(c.server, sHave ? sCtx : null, inp, ASC, 0, sCtx, out, new S.ULONG(), new S.TimeStamp());
+      if (st === S.SEC_E_INCOMPLETE_MESSAGE) break;
+      if (st !== S.SEC_E_OK && st !== S.SEC_I_CONTINUE_NEEDED) throw new Error(`ASC 0x${(st >>> 0).toString(16)}`);
+      sHave = true;
+      toClient = cat(toClient, bytesOf(out.pBuffers[0]).slice());
+      const x = inp.pBuffers[1];
+      toServer = x.BufferType === S.SECBUFFER_EXTRA ? toServer.subarray(toServer.length - x.cbBuffer) : new Uint8Array(0);
+      if (st === S.SEC_E_OK) sDone = true;
+    }
+    toServer = new Uint8Array(0);
+    while (toClient.length > 0 && !cDone) {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const inp: any = tokenIn(toClient);
+      out = tokenOut();
+      st = S.InitializeSecurityContext(c.client, cCtx, 'localhost', ISC, 0, 0, inp, 0, null, out, new S.ULONG(), null);
+      if (st === S.SEC_E_INCOMPLETE_MESSAGE) break;
+      if (st !== S.SEC_E_OK && st !== S.SEC_I_CONTINUE_NEEDED) throw new Error(`ISC 0x${(st >>> 0).toString(16)}`);
+      toServer = cat(toServer, bytesOf(out.pBuffers[0]).slice());
+      const x = inp.pBuffers[1];
+      toClient = x.BufferType === S.SECBUFFER_EXTRA ? toClient.subarray(toClient.length - x.cbBuffer) : new Uint8Array(0);
+      if (st === S.SEC_E_OK) cDone = true;
+    }
+  }
+  if (!sDone || !cDone) throw new Error('SSPI handshake did not complete');
+  return { cCtx, sCtx };
+}
+
+/** A full handshake step (contexts deleted after), or undefined when the SSPI build cannot do one. */
+export function sspiHandshake(S: Sspi, cert: BenchCert): (() => void) | undefined {
+  try {
+    const c = creds(S, cert);
+    const once = (): void => {
+      const p = sspiPair(S, c);
+      S.DeleteSecurityContext(p.cCtx);
+      S.DeleteSecurityContext(p.sCtx);
+    };
+    once();
+    return once;
+  } catch (e) {
+    process.stderr.write(`sspi handshake: ${(e as Error).message}\n`);
+    return undefined;
+  }
+}
+
+/** EncryptMessage (client) + DecryptMessage (server) of one 16 KiB record, in place. */
+export function sspiBulk(S: Sspi, cert: BenchCert, alg: 'aes-128-gcm' | 'chacha20-poly1305'): (() => number) | undefined {
+  try {
+    const disable = alg === 'aes-128-gcm' ? [{ alg: 'CHACHA20_POLY1305' }, { alg: 'AES', min: 128, max: 128 }] : [{ alg: 'AES' }];
+    const c = creds(S, cert, disable);
+    const { cCtx, sCtx } = sspiPair(S, c);
+    const sizes = new S.SecPkgContext_StreamSizes();
+    if (S.QueryContextAttributes(cCtx, S.SECPKG_ATTR_STREAM_SIZES, sizes) !== S.SEC_E_OK) throw new Error('STREAM_SIZES');
+    const n = Math.min(16384, sizes.cbMaximumMessage);
+    const h = sizes.cbHeader as number;
+    const t = sizes.cbTrailer as number;
+    const buf = new Uint8Array(h + n + t);
+    const plain = new Uint8Array(n).fill(0x61);
+    return () => {
+      buf.set(plain, h);
+      const msg = new S.SecBufferDesc([
+        new S.SecBuffer(h, S.SECBUFFER_STREAM_HEADER, buf.subarray(0, h)),
+        new S.SecBuffer(n, S.SECBUFFER_DATA, buf.subarray(h, h + n)),
+        new S.SecBuffer(t, S.SECBUFFER_STREAM_TRAILER, buf.subarray(h + n)),
+        new S.SecBuffer(0, S.SECBUFFER_EMPTY, null),
+      ]);
+      let st = S.EncryptMessage(cCtx, 0, msg, 0);
+      if (st !== S.SEC_E_OK) throw new Error(`EncryptMessage 0x${(st >>> 0).toString(16)}`);
+      const len = msg.pBuffers[0].cbBuffer + msg.pBuffers[1].cbBuffer + msg.pBuffers[2].cbBuffer;
+      const rec = buf.subarray(0, len);
+      const dm = new S.SecBufferDesc([new S.SecBuffer(len, S.SECBUFFER_DATA, rec), new S.SecBuffer(), new S.SecBuffer(), new S.SecBuffer()]);
+      st = S.DecryptMessage(sCtx, dm, 0, null);
+      if (st !== S.SEC_E_OK) throw new Error(`DecryptMessage 0x${(st >>> 0).toString(16)}`);
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const d = dm.pBuffers.find((b: any) => b.BufferType === S.SECBUFFER_DATA);
+      if (d === undefined || d.cbBuffer !== n) throw new Error('DecryptMessage: no data');
+      return n;
+    };
+  } catch (e) {
+    process.stderr.write(`sspi bulk (${alg}): ${(e as Error).message}\n`);
+    return undefined;
+  }
+}

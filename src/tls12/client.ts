@@ -1,0 +1,449 @@
+/**
+ * The TLS 1.2 client (RFC 5246 §7.3), entered from the TLS 1.3 client's ServerHello handling when the server did
+ * not select TLS 1.3. ECDHE + AEAD suites only; extended master secret and secure renegotiation are required of the
+ * server; resumption by session id or ticket (RFC 5077); client certificates; no renegotiation.
+ */
+import { equalPublic } from '../codec/bytes.js';
+import type { SuiteInfo } from '../crypto/suites.js';
+import type { ConnectionInfo } from '../api/types.js';
+import type { CertifiedKey } from '../engine/config.js';
+import { decodeError, misbehaved, unexpected } from '../errors.js';
+import {
+  chainFromResumption,
+  noClientCertificate,
+  signatureFromPsk,
+  verifyEqualSecret,
+  verifyPeerChain,
+  verifySignature12,
+  type CertVerified,
+  type SignatureVerified,
+} from '../handshake/verify.js';
+import { encodeClientSession, type ClientSession, type SessionState } from '../handshake/tickets.js';
+import { encodeCertificateVerify } from '../wire/certificate.js';
+import { decodeAlpn, decodeRecordSizeLimit, findExtension } from '../wire/extensions.js';
+import type { HandshakeMessage } from '../wire/handshake.js';
+import { ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme, nameOf } from '../wire/registry.js';
+import type { ServerHello } from '../wire/server-hello.js';
+import {
+  HandshakeLog,
+  Machine12,
+  encodeSessionRef,
+  installKeys,
+  keyFamily,
+  refuseRenegotiation,
+  type ClientCx12,
+  type Handlers12,
+  type Traffic12,
+} from './common.js';
+import {
+  ClientCertificateType,
+  decodeCertificate12,
+  decodeCertificateRequest12,
+  decodeCertificateStatus,
+  decodeEmpty,
+  decodeFinished12,
+  decodeNewSessionTicket12,
+  decodeServerKeyExchange,
+  encodeCertificate12,
+  encodeClientKeyExchange,
+  encodeFinished12,
+  type CertificateRequest12,
+} from './messages.js';
+import { extendedMasterSecret, verifyData } from './prf.js';
+import { ECDHE_GROUPS } from './server.js';
+
+const TLS12 = ProtocolVersion.TLS12;
+/** Cap on how long we keep a TLS 1.2 session (RFC 5077 §5.6 suggests a bounded lifetime). */
+const MAX_SESSION_LIFETIME = 7 * 24 * 3600;
+const DEFAULT_SESSION_LIFETIME = 7200;
+
+/** What the TLS 1.3 client hands over (tls13/client.ts `Tls12Selected`). */
+export interface Selected12 {
+  readonly serverHello: ServerHello;
+  readonly raw: Uint8Array;
+  readonly clientHello: Uint8Array;
+  readonly clientRandom: Uint8Array;
+  readonly offeredSuites: readonly number[];
+  readonly offeredExtensions: ReadonlySet<number>;
+  /** The TLS 1.2 session offered in the ClientHello, if any. */
+  readonly session12?: ClientSession | undefined;
+  /** The legacy_session_id the ClientHello carried. */
+  readonly sessionId?: Uint8Array | undefined;
+}
+
+interface ClientHs {
+  readonly suite: SuiteInfo;
+  readonly log: HandshakeLog;
+  readonly clientRandom: Uint8Array;
+  readonly serverRandom: Uint8Array;
+  /** The server's session id (empty: not resumable by id). */
+  readonly sessionId: Uint8Array;
+  readonly expectTicket: boolean;
+  readonly expectStatus: boolean;
+  readonly info: Omit<ConnectionInfo, 'peerCertificates'>;
+  /** The session offered, kept to be stored again after a resumption. */
+  readonly offered: ClientSession | undefined;
+}
+
+interface Authenticated {
+  readonly hs: ClientHs;
+  readonly chain: readonly Uint8Array[];
+  readonly certVerified: CertVerified;
+}
+
+interface AfterKeyExchange extends Authenticated {
+  readonly sigVerified: SignatureVerified;
+  readonly group: number;
+  readonly scheme: number;
+  readonly clientPublic: Uint8Array;
+  readonly preMasterSecret: Uint8Array;
+}
+
+interface Keyed extends Authenticated {
+  readonly sigVerified: SignatureVerified;
+  readonly master: Uint8Array;
+  readonly resumed: boolean;
+  readonly ticket: Uint8Array | undefined;
+  readonly ticketLifetime: number;
+}
+
+export type ClientState12 =
+  | ({ readonly kind: 'ExpectCertificate' } & { readonly hs: ClientHs })
+  | ({ readonly kind: 'ExpectCertificateStatus' } & Authenticated)
+  | ({ readonly kind: 'ExpectServerKeyExchange' } & Authenticated)
+  | ({ readonly kind: 'ExpectCertificateRequestOrServerHelloDone' } & AfterKeyExchange)
+  | ({ readonly kind: 'ExpectServerHelloDone'; readonly certRequest: CertificateRequest12 } & AfterKeyExchange)
+  | ({ readonly kind: 'ExpectNewSessionTicket' } & Keyed)
+  | ({ readonly kind: 'ExpectChangeCipherSpec' } & Keyed)
+  | ({ readonly kind: 'ExpectFinished' } & Keyed)
+  | { readonly kind: 'Traffic'; readonly traffic: Traffic12 };
+
+/** Extensions a TLS 1.2 ServerHello may carry (each only if we offered it). */
+const SH12_ALLOWED: ReadonlySet<number> = new Set([
+  ExtensionType.server_name,
+  ExtensionType.ec_point_formats,
+  ExtensionType.application_layer_protocol_negotiation,
+  ExtensionType.extended_master_secret,
+  ExtensionType.session_ticket,
+  ExtensionType.renegotiation_info,
+  ExtensionType.status_request,
+  ExtensionType.record_size_limit,
+]);
+
+function mustBeEmpty(data: Uint8Array, name: string): void {
+  if (data.length !== 0) throw decodeError(`ServerHello.${name}`, 'must be empty');
+}
+
+/** The engine's hook: the ServerHello selected TLS 1.2. */
+export function startClient12(sel: Selected12, cx: ClientCx12): Machine12<ClientState12, ClientCx12> {
+  const cfg = cx.config;
+  const sh = sel.serverHello;
+  // RFC 5246 §7.4.1.3: the suite must be one we offered (and a TLS 1.2 one); compression must be null.
+  const suite = cfg.suites.find((s) => s.id === sh.cipherSuite);
+  if (suite === undefined || suite.version !== 'TLSv1.2' || !sel.offeredSuites.includes(sh.cipherSuite)) throw misbehaved('SelectedUnofferedCipherSuite');
+  if (sh.legacyCompressionMethod !== 0) throw misbehaved('LegacyCompressionNotNull');
+  for (const e of sh.extensions) {
+    if (!sel.offeredExtensions.has(e.type)) throw misbehaved('UnsolicitedExtension', { detail: `extension ${e.type}` });
+    if (!SH12_ALLOWED.has(e.type)) throw misbehaved('ExtensionNotAllowedHere', { detail: `extension ${e.type} in a TLS 1.2 ServerHello` });
+  }
+  const get = (t: number): Uint8Array | undefined => findExtension(sh.extensions, t);
+  // RFC 5746 §3.4: the server must answer with an empty renegotiation_info (we require secure renegotiation).
+  const ri = get(ExtensionType.renegotiation_info);
+  if (ri === undefined || ri.length !== 1 || ri[0] !== 0) throw misbehaved('RenegotiationInfoInvalid');
+  // RFC 7627 §5.3 (our policy): the server must use the extended master secret.
+  const ems = get(ExtensionType.extended_master_secret);
+  if (ems === undefined) throw misbehaved('ExtendedMasterSecretMissing');
+  mustBeEmpty(ems, 'extended_master_secret');
+  const pf = get(ExtensionType.ec_point_formats);
+  if (pf !== undefined) {
+    if (pf.length < 2 || pf[0] !== pf.length - 1) throw decodeError('ServerHello.ec_point_formats', 'bad length');
+    // RFC 8422 §5.2: uncompressed must be among the server's formats.
+    if (!pf.subarray(1).includes(0)) throw misbehaved('InvalidPointFormat');
+  }
+  let alpn: string | null = null;
+  const alpnData = get(ExtensionType.application_layer_protocol_negotiation);
+  if (alpnData !== undefined) {
+    const list = decodeAlpn(alpnData);
+    // RFC 7301 §3.1: exactly one protocol, one we offered.
+    if (list.length !== 1 || !(cfg.alpn ?? []).includes(list[0] as string)) throw misbehaved('SelectedUnofferedApplicationProtocol');
+    alpn = list[0] as string;
+  }
+  const sn = get(ExtensionType.server_name);
+  if (sn !== undefined) mustBeEmpty(sn, 'server_name');
+  const st = get(ExtensionType.session_ticket);
+  if (st !== undefined) mustBeEmpty(st, 'session_ticket');
+  const sr = get(ExtensionType.status_request);
+  if (sr !== undefined) mustBeEmpty(sr, 'status_request');
+  const rsl = get(ExtensionType.record_size_limit);
+  if (rsl !== undefined) {
+    const limit = decodeRecordSizeLimit(rsl);
+    // RFC 8449 §4: in TLS 1.2 the limit counts plaintext only; above 2^14 is illegal_parameter.
+    if (limit > 16384) throw misbehaved('InvalidRecordSizeLimit');
+    cx.setPeerRecordSizeLimit(limit);
+  }
+  const log = new HandshakeLog();
+  log.add(sel.clientHello);
+  log.add(sel.raw);
+  const offered = sel.session12;
+  // RFC 5246 §7.4.1.3 / RFC 5077 §3.4: the server resumes by echoing the session id we sent.
+  const resumed = offered !== undefined && sel.sessionId !== undefined && sh.legacySessionIdEcho.length > 0 && equalPublic(sh.legacySessionIdEcho, sel.sessionId);
+  cx.traceReceived('ServerHello', { version: 'TLSv1.2', cipher_suite: suite.name, alpn: alpn ?? '', resumed, session_ticket: st !== undefined });
+  const hs: ClientHs = {
+    suite,
+    log,
+    clientRandom: sel.clientRandom,
+    serverRandom: sh.random.slice(),
+    sessionId: sh.legacySessionIdEcho.slice(),
+    expectTicket: st !== undefined,
+    expectStatus: sr !== undefined,
+    offered,
+    info: {
+      version: 'TLSv1.2',
+      cipherSuite: suite.id,
+      cipherName: suite.name,
+      group: undefined,
+      groupName: undefined,
+      signatureScheme: undefined,
+      alpnProtocol: alpn,
+      serverName: cfg.serverName ?? null,
+      resumed,
+      helloRetry: false,
+    },
+  };
+  if (resumed) {
+    const state = offered.state;
+    // RFC 5246 §7.4.1.3: a resumed session keeps its cipher suite.
+    if (state.suite !== suite.id) throw misbehaved('SelectedUnofferedCipherSuite', { detail: 'resumption with another cipher suite' });
+    cx.keyLog('CLIENT_RANDOM', hs.clientRandom, state.secret);
+    const keyed: Keyed = {
+      hs,
+      chain: state.peerChain,
+      certVerified: chainFromResumption(),
+      sigVerified: signatureFromPsk(),
+      master: state.secret,
+      resumed: true,
+      ticket: undefined,
+      ticketLifetime: 0,
+    };
+    return new Machine12<ClientState12, ClientCx12>({ kind: hs.expectTicket ? 'ExpectNewSessionTicket' : 'ExpectChangeCipherSpec', ...keyed }, clientHandlers);
+  }
+  return new Machine12<ClientState12, ClientCx12>({ kind: 'ExpectCertificate', hs }, clientHandlers);
+}
+
+/** Scheme family for the suite's authentication (the scheme was already checked to fit the leaf's key). */
+function schemeFamily(scheme: number): 'ecdsa' | 'rsa' {
+  return (scheme & 0xff) === 0x03 || scheme === SignatureScheme.ed25519 || scheme === SignatureScheme.ed448 ? 'ecdsa' : 'rsa';
+}
+
+/** Our certificate, if its key type was asked for and it can sign with a requested scheme (RFC 5246 §7.4.6). */
+function pickClientCertificate(ck: CertifiedKey | undefined, cr: CertificateRequest12): { ck: CertifiedKey; scheme: number } | undefined {
+  if (ck === undefined) return undefined;
+  const family = keyFamily(ck.key.algorithm);
+  const type = family === 'ecdsa' ? ClientCertificateType.ecdsa_sign : ClientCertificateType.rsa_sign;
+  if (!cr.certificateTypes.includes(type)) return undefined;
+  const scheme = ck.schemes12.find((s) => cr.supportedSignatureAlgorithms.includes(s));
+  return scheme === undefined ? undefined : { ck, scheme };
+}
+
+function serverHelloDone(s: AfterKeyExchange, m: HandshakeMessage, cx: ClientCx12, cr: CertificateRequest12 | undefined): ClientState12 {
+  decodeEmpty(m.body, 'ServerHelloDone');
+  cx.traceReceived('ServerHelloDone', {});
+  const p = cx.provider;
+  const { hs } = s;
+  hs.log.add(m.raw);
+  const emit = (raw: Uint8Array, name: string, fields?: Readonly<Record<string, string | number | boolean | readonly string[]>>): void => {
+    cx.emit(raw, name, fields);
+    hs.log.add(raw);
+  };
+  const mine = cr !== undefined ? pickClientCertificate(cx.config.clientCertificate, cr) : undefined;
+  if (cr !== undefined) emit(encodeCertificate12(mine?.ck.chain ?? []), 'Certificate', { certificates: mine?.ck.chain.length ?? 0 });
+  emit(encodeClientKeyExchange(s.clientPublic), 'ClientKeyExchange', { group: nameOf(NamedGroup, s.group) });
+  // RFC 7627 §4: session_hash covers the messages up to and including ClientKeyExchange.
+  const master = extendedMasterSecret(p, hs.suite, s.preMasterSecret, hs.log.hash(p, hs.suite));
+  s.preMasterSecret.fill(0);
+  cx.keyLog('CLIENT_RANDOM', hs.clientRandom, master);
+  if (mine !== undefined) {
+    // RFC 5246 §7.4.8: sign every handshake message so far.
+    const sig = mine.ck.key.sign(mine.scheme, hs.log.bytes());
+    emit(encodeCertificateVerify({ algorithm: mine.scheme, signature: sig }), 'CertificateVerify', { algorithm: nameOf(SignatureScheme, mine.scheme) });
+  }
+  cx.sendChangeCipherSpec();
+  installKeys(cx, hs.suite, master, hs.clientRandom, hs.serverRandom, 'write', 'client');
+  emit(encodeFinished12(verifyData(p, hs.suite, master, true, hs.log.hash(p, hs.suite))), 'Finished');
+  const keyed: Keyed = {
+    hs: { ...hs, info: { ...hs.info, group: s.group, groupName: nameOf(NamedGroup, s.group), signatureScheme: s.scheme } },
+    chain: s.chain,
+    certVerified: s.certVerified,
+    sigVerified: s.sigVerified,
+    master,
+    resumed: false,
+    ticket: undefined,
+    ticketLifetime: 0,
+  };
+  return { kind: hs.expectTicket ? 'ExpectNewSessionTicket' : 'ExpectChangeCipherSpec', ...keyed };
+}
+
+/** Store the session for resumption (the idiomatic TlsClient offers it on its next connect). */
+function storeSession(cx: ClientCx12, s: Keyed): void {
+  const hs = s.hs;
+  let ticket = s.ticket;
+  let lifetime = s.ticketLifetime > 0 ? Math.min(s.ticketLifetime, MAX_SESSION_LIFETIME) : DEFAULT_SESSION_LIFETIME;
+  let sessionId = hs.sessionId;
+  if (s.resumed && ticket === undefined && hs.offered !== undefined) {
+    // Resumed without a new ticket: the offered session stays good (RFC 5077 §3.4).
+    const old = hs.offered.ticket;
+    const idLen = old[0] ?? 0;
+    ticket = old.subarray(1 + idLen);
+    if (ticket.length === 0) ticket = undefined;
+    lifetime = hs.offered.state.lifetimeSeconds;
+  }
+  if (ticket !== undefined) sessionId = new Uint8Array(0); // a ticket goes with a fresh random session id
+  if (ticket === undefined && sessionId.length === 0) return;
+  const now = cx.provider.now();
+  const state: SessionState = {
+    version: TLS12,
+    suite: hs.suite.id,
+    secret: s.master,
+    issuedAt: now,
+    lifetimeSeconds: lifetime,
+    ageAdd: 0,
+    alpn: hs.info.alpnProtocol,
+    serverName: cx.config.serverName ?? '',
+    peerChain: s.chain,
+    extendedMasterSecret: true,
+  };
+  const session: ClientSession = { state, ticket: encodeSessionRef(sessionId, ticket ?? new Uint8Array(0)), receivedAt: now };
+  cx.event({ type: 'NewTicket', ticket: { serverName: cx.config.serverName ?? '', data: encodeClientSession(session), expiresAt: now + lifetime * 1000 } });
+}
+
+const clientHandlers: Handlers12<ClientState12, ClientCx12> = {
+  message: {
+    ExpectCertificate(s, m, cx) {
+      if (m.type !== HandshakeType.Certificate) throw unexpected(nameOf(HandshakeType, m.type), ['Certificate']);
+      const chain = decodeCertificate12(m.body);
+      // RFC 5246 §7.4.2: the server's list is never empty for our (certificate-based) suites.
+      if (chain.length === 0) throw misbehaved('EmptyCertificateFromServer');
+      const certVerified = verifyPeerChain(chain, { verifier: cx.config.verifier, time: cx.provider.now(), serverName: cx.config.serverName, usage: 'serverAuth' });
+      cx.traceReceived('Certificate', { certificates: chain.length });
+      s.hs.log.add(m.raw);
+      return { kind: s.hs.expectStatus ? 'ExpectCertificateStatus' : 'ExpectServerKeyExchange', hs: s.hs, chain, certVerified };
+    },
+
+    ExpectCertificateStatus(s, m, cx) {
+      // RFC 6066 §8: a server that acknowledged status_request may still omit CertificateStatus.
+      if (m.type === HandshakeType.ServerKeyExchange) return clientHandlers.message.ExpectServerKeyExchange({ ...s, kind: 'ExpectServerKeyExchange' }, m, cx);
+      if (m.type !== HandshakeType.CertificateStatus) throw unexpected(nameOf(HandshakeType, m.type), ['CertificateStatus', 'ServerKeyExchange']);
+      const response = decodeCertificateStatus(m.body);
+      cx.setPeerOcspResponse(response);
+      cx.traceReceived('CertificateStatus', { bytes: response.length });
+      s.hs.log.add(m.raw);
+      return { ...s, kind: 'ExpectServerKeyExchange' };
+    },
+
+    ExpectServerKeyExchange(s, m, cx) {
+      if (m.type !== HandshakeType.ServerKeyExchange) throw unexpected(nameOf(HandshakeType, m.type), ['ServerKeyExchange']);
+      const cfg = cx.config;
+      const p = cx.provider;
+      const ske = decodeServerKeyExchange(m.body);
+      // RFC 8422 §5.4: the curve must be one we offered.
+      if (!cfg.groups.includes(ske.namedCurve) || !ECDHE_GROUPS.includes(ske.namedCurve)) throw misbehaved('SelectedUnofferedGroup');
+      const signed = new Uint8Array(64 + ske.params.length);
+      signed.set(s.hs.clientRandom, 0);
+      signed.set(s.hs.serverRandom, 32);
+      signed.set(ske.params, 64);
+      const sigVerified = verifySignature12(p, s.chain[0] as Uint8Array, ske.algorithm, signed, ske.signature, cfg.signatureSchemes);
+      // RFC 8422 §5.1.1: ECDHE_ECDSA needs an ECDSA (or EdDSA) certificate, ECDHE_RSA an RSA one.
+      if (schemeFamily(ske.algorithm) !== s.hs.suite.auth) throw misbehaved('SignatureSchemeMismatchesKey', { detail: 'certificate key does not fit the cipher suite' });
+      const kx = p.keyExchangeServer(ske.namedCurve, ske.publicKey);
+      cx.traceReceived('ServerKeyExchange', { group: nameOf(NamedGroup, ske.namedCurve), algorithm: nameOf(SignatureScheme, ske.algorithm) });
+      s.hs.log.add(m.raw);
+      return {
+        kind: 'ExpectCertificateRequestOrServerHelloDone',
+        hs: s.hs,
+        chain: s.chain,
+        certVerified: s.certVerified,
+        sigVerified,
+        group: ske.namedCurve,
+        scheme: ske.algorithm,
+        clientPublic: kx.publicKey,
+        preMasterSecret: kx.sharedSecret,
+      };
+    },
+
+    ExpectCertificateRequestOrServerHelloDone(s, m, cx) {
+      if (m.type === HandshakeType.CertificateRequest) {
+        const certRequest = decodeCertificateRequest12(m.body);
+        cx.traceReceived('CertificateRequest', { certificate_authorities: certRequest.certificateAuthorities.length });
+        s.hs.log.add(m.raw);
+        return { ...s, kind: 'ExpectServerHelloDone', certRequest };
+      }
+      if (m.type !== HandshakeType.ServerHelloDone) throw unexpected(nameOf(HandshakeType, m.type), ['CertificateRequest', 'ServerHelloDone']);
+      return serverHelloDone(s, m, cx, undefined);
+    },
+
+    ExpectServerHelloDone(s, m, cx) {
+      if (m.type !== HandshakeType.ServerHelloDone) throw unexpected(nameOf(HandshakeType, m.type), ['ServerHelloDone']);
+      return serverHelloDone(s, m, cx, s.certRequest);
+    },
+
+    ExpectNewSessionTicket(s, m, cx) {
+      if (m.type !== HandshakeType.NewSessionTicket) throw unexpected(nameOf(HandshakeType, m.type), ['NewSessionTicket']);
+      const nst = decodeNewSessionTicket12(m.body);
+      cx.traceReceived('NewSessionTicket', { lifetime: nst.ticketLifetimeHint, bytes: nst.ticket.length });
+      s.hs.log.add(m.raw);
+      // RFC 5077 §3.3: an empty ticket means the server will not issue one after all.
+      return {
+        ...s,
+        kind: 'ExpectChangeCipherSpec',
+        ticket: nst.ticket.length > 0 ? nst.ticket : undefined,
+        ticketLifetime: nst.ticketLifetimeHint,
+      };
+    },
+
+    ExpectChangeCipherSpec(_s, m) {
+      throw unexpected(nameOf(HandshakeType, m.type), ['ChangeCipherSpec']);
+    },
+
+    ExpectFinished(s, m, cx) {
+      if (m.type !== HandshakeType.Finished) throw unexpected(nameOf(HandshakeType, m.type), ['Finished']);
+      const p = cx.provider;
+      const { hs } = s;
+      const expected = verifyData(p, hs.suite, s.master, false, hs.log.hash(p, hs.suite));
+      const fin = verifyEqualSecret(p, expected, decodeFinished12(m.body));
+      cx.traceReceived('Finished', {});
+      hs.log.add(m.raw);
+      if (s.resumed) {
+        cx.sendChangeCipherSpec();
+        installKeys(cx, hs.suite, s.master, hs.clientRandom, hs.serverRandom, 'write', 'client');
+        const ours = encodeFinished12(verifyData(p, hs.suite, s.master, true, hs.log.hash(p, hs.suite)));
+        cx.emit(ours, 'Finished');
+        hs.log.add(ours);
+      }
+      storeSession(cx, s);
+      const traffic: Traffic12 = {
+        side: 'client',
+        provider: p,
+        suite: hs.suite,
+        masterSecret: s.master,
+        clientRandom: hs.clientRandom,
+        serverRandom: hs.serverRandom,
+        info: { ...hs.info, peerCertificates: s.chain },
+        proof: { cert: s.certVerified, sig: s.sigVerified, fin },
+      };
+      return { kind: 'Traffic', traffic };
+    },
+
+    Traffic(s, m, cx) {
+      refuseRenegotiation(m, cx, 'client');
+      return s;
+    },
+  },
+  ccs: {
+    ExpectChangeCipherSpec(s, cx) {
+      installKeys(cx, s.hs.suite, s.master, s.hs.clientRandom, s.hs.serverRandom, 'read', 'client');
+      return { ...s, kind: 'ExpectFinished' };
+    },
+  },
+  ignoreHelloRequest: true,
+};
+

@@ -1,0 +1,160 @@
+/** What the TLS 1.2 client and server share: context types, the handshake log, the traffic state, key install. */
+import { hex } from '../codec/bytes.js';
+import type { CryptoProvider } from '../crypto/provider.js';
+import type { SuiteInfo } from '../crypto/suites.js';
+import type { ConnectionInfo } from '../api/types.js';
+import type { PreparedClientConfig, PreparedServerConfig } from '../engine/config.js';
+import type { Tls12Machine } from '../engine/connection.js';
+import { misbehaved, unexpected } from '../errors.js';
+import type { HandshakeContext } from '../handshake/context.js';
+import type { CertVerified, FinishedVerified, SignatureVerified } from '../handshake/verify.js';
+import type { HandshakeMessage } from '../wire/handshake.js';
+import { AlertDescription, HandshakeType, nameOf } from '../wire/registry.js';
+import { decodeEmpty } from './messages.js';
+import { exportKeyingMaterial12, keyBlock } from './prf.js';
+
+/** The engine's context, plus the one TLS 1.2 side effect the 1.3 machines do not need. */
+export interface Tls12Context extends HandshakeContext {
+  /** Queue a warning alert under the current write protection (RFC 5746 §4: no_renegotiation). */
+  readonly sendWarningAlert?: (description: number) => void;
+}
+export interface ServerCx12 extends Tls12Context {
+  readonly config: PreparedServerConfig;
+}
+export interface ClientCx12 extends Tls12Context {
+  readonly config: PreparedClientConfig;
+}
+
+/** Key algorithm families for the TLS 1.2 suites' authentication (RFC 8422 §5.1.1 puts Ed25519 with ECDSA suites). */
+export function keyFamily(algorithm: string): 'ecdsa' | 'rsa' | undefined {
+  if (algorithm === 'ec-p256' || algorithm === 'ec-p384' || algorithm === 'ec-p521' || algorithm === 'ed25519') return 'ecdsa';
+  if (algorithm === 'rsa' || algorithm === 'rsa-pss') return 'rsa';
+  return undefined;
+}
+
+/**
+ * The handshake messages so far, as sent or received. TLS 1.2 hashes them with the suite's PRF hash, and a
+ * CertificateVerify signs the messages themselves (RFC 5246 §7.4.8), so they are kept rather than only hashed.
+ */
+export class HandshakeLog {
+  readonly #messages: Uint8Array[] = [];
+  #length = 0;
+  add(raw: Uint8Array): void {
+    this.#messages.push(raw);
+    this.#length += raw.length;
+  }
+  /** All messages concatenated. */
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.#length);
+    let at = 0;
+    for (const m of this.#messages) {
+      out.set(m, at);
+      at += m.length;
+    }
+    return out;
+  }
+  hash(p: CryptoProvider, suite: SuiteInfo): Uint8Array {
+    return p.hash(suite.hash, this.bytes());
+  }
+}
+
+/** Derive the key block and install one direction's keys. */
+export function installKeys(cx: HandshakeContext, suite: SuiteInfo, master: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array, which: 'read' | 'write', side: 'client' | 'server'): void {
+  const kb = keyBlock(cx.provider, suite, master, clientRandom, serverRandom);
+  const clientDir = (which === 'write') === (side === 'client');
+  const key = clientDir ? kb.clientWriteKey : kb.serverWriteKey;
+  const iv = clientDir ? kb.clientWriteIv : kb.serverWriteIv;
+  if (which === 'write') cx.installWriteKeys12(suite, key, iv);
+  else cx.installReadKeys12(suite, key, iv);
+}
+
+/** What the connection keeps once established. */
+export interface Traffic12 {
+  readonly side: 'client' | 'server';
+  /** For the exporter, which runs outside any handler. */
+  readonly provider: CryptoProvider;
+  readonly suite: SuiteInfo;
+  readonly masterSecret: Uint8Array;
+  readonly clientRandom: Uint8Array;
+  readonly serverRandom: Uint8Array;
+  readonly info: ConnectionInfo;
+  /** The proofs that let the handshake reach Traffic (DESIGN C.5 rule 4). */
+  readonly proof: { readonly cert: CertVerified; readonly sig: SignatureVerified; readonly fin: FinishedVerified };
+}
+
+/**
+ * A TLS 1.2 state machine: a discriminated union of readonly states (`S`) and a handler table, behind the engine's
+ * Tls12Machine interface. `handle` never mutates the state: it returns a new machine.
+ */
+export class Machine12<S extends { readonly kind: string }, Cx extends Tls12Context> implements Tls12Machine {
+  readonly state: S;
+  readonly #handlers: Handlers12<S, Cx>;
+  constructor(state: S, handlers: Handlers12<S, Cx>) {
+    this.state = state;
+    this.#handlers = handlers;
+  }
+  get stateName(): string {
+    return this.state.kind;
+  }
+  get isTraffic(): boolean {
+    return this.state.kind === 'Traffic';
+  }
+  get info(): ConnectionInfo | undefined {
+    const t = (this.state as { traffic?: Traffic12 }).traffic;
+    return this.state.kind === 'Traffic' ? t?.info : undefined;
+  }
+  handle(m: HandshakeMessage, cx: HandshakeContext): Tls12Machine {
+    if (this.#handlers.ignoreHelloRequest === true && m.type === HandshakeType.HelloRequest && this.state.kind !== 'Traffic') {
+      decodeEmpty(m.body, 'HelloRequest');
+      return this;
+    }
+    const h = this.#handlers.message[this.state.kind as S['kind']] as (s: S, m: HandshakeMessage, cx: Cx) => S;
+    return new Machine12(h(this.state, m, cx as Cx), this.#handlers);
+  }
+  changeCipherSpec(cx: HandshakeContext): Tls12Machine {
+    const h = this.#handlers.ccs[this.state.kind as S['kind']] as ((s: S, cx: Cx) => S) | undefined;
+    // RFC 5246 §7.1: a ChangeCipherSpec anywhere else is unexpected_message.
+    if (h === undefined) throw misbehaved('IllegalChangeCipherSpec', { detail: `in state ${this.state.kind}` });
+    return new Machine12(h(this.state, cx as Cx), this.#handlers);
+  }
+  exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Uint8Array {
+    const t = (this.state as { traffic?: Traffic12 }).traffic;
+    if (t === undefined) throw misbehaved('ApplicationDataBeforeHandshake');
+    return exportKeyingMaterial12(t.provider, t.suite, t.masterSecret, t.clientRandom, t.serverRandom, label, context, length);
+  }
+}
+
+/** One handler per state for handshake messages; CCS handlers only where a ChangeCipherSpec is expected. */
+export interface Handlers12<S extends { readonly kind: string }, Cx> {
+  readonly message: { readonly [K in S['kind']]: (s: Extract<S, { kind: K }>, m: HandshakeMessage, cx: Cx) => S };
+  readonly ccs: { readonly [K in S['kind']]?: (s: Extract<S, { kind: K }>, cx: Cx) => S };
+  /** Client: RFC 5246 §7.4.1.1 says a HelloRequest during the handshake is ignored. */
+  readonly ignoreHelloRequest?: boolean;
+}
+
+/**
+ * After the handshake: we never renegotiate (RFC 5746 §4.2/§4.4 permit refusing). The server answers a ClientHello,
+ * the client a HelloRequest, with a no_renegotiation warning, and the connection goes on.
+ */
+export function refuseRenegotiation(m: HandshakeMessage, cx: Tls12Context, side: 'client' | 'server'): void {
+  const expected = side === 'server' ? HandshakeType.ClientHello : HandshakeType.HelloRequest;
+  if (m.type !== expected) throw unexpected(nameOf(HandshakeType, m.type), [nameOf(HandshakeType, expected)]);
+  if (m.type === HandshakeType.HelloRequest) decodeEmpty(m.body, 'HelloRequest');
+  cx.traceReceived(nameOf(HandshakeType, m.type), { renegotiation: 'refused' });
+  if (cx.sendWarningAlert === undefined) throw misbehaved('RenegotiationRefused');
+  cx.sendWarningAlert(AlertDescription.no_renegotiation);
+}
+
+/** The TLS 1.2 session stored by a client: `ticket` holds u8 session_id length ‖ session_id ‖ RFC 5077 ticket. */
+export function encodeSessionRef(sessionId: Uint8Array, ticket: Uint8Array): Uint8Array {
+  const out = new Uint8Array(1 + sessionId.length + ticket.length);
+  out[0] = sessionId.length;
+  out.set(sessionId, 1);
+  out.set(ticket, 1 + sessionId.length);
+  return out;
+}
+
+/** Session-cache key for a session id. */
+export function cacheKey(sessionId: Uint8Array): string {
+  return hex(sessionId);
+}
