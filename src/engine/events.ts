@@ -22,6 +22,16 @@ export type EngineEvent =
   | { readonly type: 'PostHandshake'; readonly message: string }
   /** A warning alert other than close_notify arrived (TLS 1.2 user_canceled, no_renegotiation, ...). */
   | { readonly type: 'WarningAlert'; readonly description: number }
+  /**
+   * The server asked for a client certificate (client side; in the handshake or after it). `certificateAuthorities`
+   * are the DER distinguished names it listed (SSPI ISSUER_LIST_EX); `hasCertificate` says whether we answer with one.
+   */
+  | {
+      readonly type: 'CertificateRequested';
+      readonly certificateAuthorities: readonly Uint8Array[];
+      readonly signatureSchemes: readonly number[];
+      readonly hasCertificate: boolean;
+    }
   /** Post-handshake client authentication finished on the server side. */
   | { readonly type: 'PeerCertificateUpdated'; readonly chain: readonly Uint8Array[] };
 

@@ -485,6 +485,7 @@ const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
       checkAllowed(cr.extensions, 'CR');
       if (findExtension(cr.extensions, ExtensionType.signature_algorithms) === undefined) throw misbehaved('MissingSignatureAlgorithms');
       cx.traceReceived('CertificateRequest', {});
+      requested(cx, cr);
       s.hs.transcript.add(m.raw);
       return { kind: 'ExpectCertificate', offer: s.offer, hs: s.hs, ee: s.ee, certRequest: cr };
     }
@@ -630,23 +631,29 @@ function sendClientCertificate(cx: ClientCx, suite: SuiteInfo, transcript: Trans
   return cert.ck.chain;
 }
 
-/** Pick our certificate if its key fits the request's signature_algorithms (and, if given, its CA names). */
+/** Report a CertificateRequest (CA names and schemes) as an event. */
+function requested(cx: ClientCx, cr: CertificateRequest13): void {
+  const ca = findExtension(cr.extensions, ExtensionType.certificate_authorities);
+  const sa = findExtension(cr.extensions, ExtensionType.signature_algorithms);
+  cx.event({
+    type: 'CertificateRequested',
+    certificateAuthorities: ca !== undefined ? decodeCertificateAuthorities(ca).map((n) => n.slice()) : [],
+    signatureSchemes: sa !== undefined ? decodeU16List(sa, 'signature_algorithms') : [],
+    hasCertificate: pickClientCertificate(cx.config.clientCertificate, cr) !== undefined,
+  });
+}
+
+/**
+ * Pick our certificate if its key fits the request's signature_algorithms. The certificate_authorities list is
+ * reported (CertificateRequested event) but not used to withhold the certificate: a server that lists CAs may still
+ * accept a chain that reaches one of them through an intermediate, and sending nothing would fail for sure.
+ */
 function pickClientCertificate(ck: CertifiedKey | undefined, cr: CertificateRequest13): { ck: CertifiedKey; scheme: number } | undefined {
   if (ck === undefined) return undefined;
   const sa = findExtension(cr.extensions, ExtensionType.signature_algorithms);
   const schemes = sa !== undefined ? decodeU16List(sa, 'signature_algorithms') : [];
   const scheme = ck.schemes13.find((x) => schemes.includes(x));
-  if (scheme === undefined) return undefined;
-  const ca = findExtension(cr.extensions, ExtensionType.certificate_authorities);
-  if (ca !== undefined) {
-    const names = decodeCertificateAuthorities(ca);
-    const issuers = ck.chain.map((d, i) => (i === 0 ? ck.leaf.issuer.der : undefined)).filter((x): x is Uint8Array => x !== undefined);
-    // Accept when the leaf's issuer or any chain certificate's issuer is named; chains we cannot relate are still sent.
-    if (names.length > 0 && !names.some((n) => issuers.some((i) => equalPublic(i, n))) && ck.chain.length === 1) {
-      return { ck, scheme };
-    }
-  }
-  return { ck, scheme };
+  return scheme === undefined ? undefined : { ck, scheme };
 }
 
 /** TLS 1.3 post-handshake messages on the client (§4.6). */
@@ -690,6 +697,7 @@ function clientPostHandshake(s: Extract<ClientState13, { kind: 'Traffic' }>, m: 
       if (cr.certificateRequestContext.length === 0) throw misbehaved('CertificateRequestContextMismatch');
       if (findExtension(cr.extensions, ExtensionType.signature_algorithms) === undefined) throw misbehaved('MissingSignatureAlgorithms');
       cx.traceReceived('CertificateRequest', { post_handshake: true });
+      requested(cx, cr);
       cx.event({ type: 'PostHandshake', message: 'CertificateRequest' });
       const transcript = t.transcript.fork();
       transcript.add(m.raw);
