@@ -78,10 +78,12 @@ class NullAead implements Aead {
     out.set(plaintext, 0);
     return out;
   }
-  sealInto(_nonce: Uint8Array, _aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): number {
+  sealInto(_nonce: Uint8Array, _aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number, suffix?: Uint8Array): number {
     out.set(plaintext, offset);
-    out.fill(0, offset + plaintext.length, offset + plaintext.length + 16);
-    return plaintext.length + 16;
+    const n = plaintext.length + (suffix?.length ?? 0);
+    if (suffix !== undefined) out.set(suffix, offset + plaintext.length);
+    out.fill(0, offset + n, offset + n + 16);
+    return n + 16;
   }
   open(_nonce: Uint8Array, _aad: Uint8Array, sealed: Uint8Array): Uint8Array | null {
     if (sealed.length < 16) return null;
