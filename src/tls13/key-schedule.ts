@@ -152,16 +152,41 @@ function emptyHash(p: CryptoProvider, hash: HashAlg): Uint8Array {
   return h;
 }
 
+const noPsk = new WeakMap<CryptoProvider, Map<string, { early: Uint8Array; derived: Uint8Array }>>();
+/** Early Secret = HKDF-Extract(0, 0) and Derive-Secret(., "derived", "") for a hash: constants, cached per provider. */
+function noPskSecrets(p: CryptoProvider, suite: SuiteInfo): { early: Uint8Array; derived: Uint8Array } {
+  let m = noPsk.get(p);
+  if (m === undefined) {
+    m = new Map();
+    noPsk.set(p, m);
+  }
+  let c = m.get(suite.hash);
+  if (c === undefined) {
+    const zeros = new Uint8Array(suite.hashLen);
+    const early = hkdfExtract(p, suite.hash, zeros, zeros);
+    c = { early, derived: deriveSecret(p, suite, early, Label.derived, emptyHash(p, suite.hash)) };
+    m.set(suite.hash, c);
+  }
+  return c;
+}
+
 /** The Early Secret: from a PSK, or from zeros when there is none. */
 export class EarlySecret {
   readonly secret: Uint8Array;
   readonly #p: CryptoProvider;
   readonly #suite: SuiteInfo;
+  readonly #derived: Uint8Array | undefined;
   constructor(p: CryptoProvider, suite: SuiteInfo, psk: Uint8Array | null) {
     this.#p = p;
     this.#suite = suite;
-    const zeros = new Uint8Array(suite.hashLen);
-    this.secret = hkdfExtract(p, suite.hash, zeros, psk ?? zeros);
+    if (psk === null) {
+      // Without a PSK the Early Secret and its "derived" secret are constants of the hash: computed once.
+      const c = noPskSecrets(p, suite);
+      this.secret = c.early;
+      this.#derived = c.derived;
+      return;
+    }
+    this.secret = hkdfExtract(p, suite.hash, new Uint8Array(suite.hashLen), psk);
   }
   /** binder_key for a resumption PSK (RFC 8446 §7.1, "res binder"). */
   resumptionBinderKey(): Uint8Array {
@@ -171,7 +196,7 @@ export class EarlySecret {
   handshakeSecret(shared: Uint8Array | null): HandshakeSecret {
     const p = this.#p;
     const s = this.#suite;
-    const derived = deriveSecret(p, s, this.secret, Label.derived, emptyHash(p, s.hash));
+    const derived = this.#derived ?? deriveSecret(p, s, this.secret, Label.derived, emptyHash(p, s.hash));
     return new HandshakeSecret(p, s, hkdfExtract(p, s.hash, derived, shared ?? new Uint8Array(s.hashLen)));
   }
 }
