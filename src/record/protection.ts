@@ -50,12 +50,13 @@ function writeSeq(b: Uint8Array, at: number, seq: number): void {
   b[at + 7] = lo & 0xff;
 }
 
-/** The inner content type byte (and zero padding) of TLS 1.3 records, by type; padding is rare and made fresh. */
-const INNER_TYPE: Readonly<Record<number, Uint8Array>> = {
-  [ContentType.Alert]: new Uint8Array([ContentType.Alert]),
-  [ContentType.Handshake]: new Uint8Array([ContentType.Handshake]),
-  [ContentType.ApplicationData]: new Uint8Array([ContentType.ApplicationData]),
-};
+/** Largest TLSInnerPlaintext built in the scratch buffer (2^14 + 1 content type byte). */
+const INNER_SCRATCH = 16385;
+/**
+ * One scratch buffer for every connection: sealing is synchronous and the buffer is fully consumed (encrypted into
+ * the output) before `sealInto` returns, so no state survives a call. Sharing it keeps 16 KiB off each connection.
+ */
+let sharedScratch: Uint8Array | undefined;
 
 /** Protection state of one direction. */
 export class DirectionState {
@@ -67,6 +68,10 @@ export class DirectionState {
   /** Scratch nonce and TLS 1.2 additional data, reused per record (node:crypto copies what it is given). */
   readonly #nonce = new Uint8Array(12);
   readonly #aad12 = new Uint8Array(13);
+  get #scratch(): Uint8Array {
+    sharedScratch ??= new Uint8Array(INNER_SCRATCH);
+    return sharedScratch;
+  }
   #suite: SuiteInfo | undefined;
 
   /** Install TLS 1.3 keys (resets the sequence number). */
@@ -119,14 +124,23 @@ export class DirectionState {
     if (this.mode === 'tls13') {
       const len = plaintext.length + 1 + padding + 16;
       writeHeader(out, offset, ContentType.ApplicationData, len);
-      let suffix = INNER_TYPE[type];
-      if (suffix === undefined || padding > 0) {
-        suffix = new Uint8Array(1 + padding);
-        suffix[0] = type;
-      }
       const nonce = this.#nonce;
       xorSeqInto(nonce, this.#iv, this.#nextSeq());
-      aead.sealInto(nonce, out.subarray(offset, offset + 5), plaintext, out, offset + 5, suffix);
+      const aad = out.subarray(offset, offset + 5);
+      const innerLen = plaintext.length + 1 + padding;
+      if (innerLen <= INNER_SCRATCH) {
+        // TLSInnerPlaintext = content ‖ type ‖ zeros, built in a reused scratch buffer: one copy, one cipher update
+        // (measured cheaper than a second update() for the type byte).
+        const inner = this.#scratch.subarray(0, innerLen);
+        inner.set(plaintext, 0);
+        inner[plaintext.length] = type;
+        if (padding > 0) inner.fill(0, plaintext.length + 1);
+        aead.sealInto(nonce, aad, inner, out, offset + 5);
+      } else {
+        const suffix = new Uint8Array(1 + padding);
+        suffix[0] = type;
+        aead.sealInto(nonce, aad, plaintext, out, offset + 5, suffix);
+      }
       return 5 + len;
     }
     // TLS 1.2 AEAD: additional_data = seq_num + type + version + length (RFC 5246 §6.2.3.3).
