@@ -61,6 +61,11 @@ export interface ServerOptions extends CommonOptions {
   readonly ticketLifetime?: number;
   /** How long a ticket key encrypts new tickets before it rotates, in seconds (default 43200); one previous key is kept. */
   readonly ticketKeyRotation?: number;
+  /**
+   * Allow psk_ke resumption (RFC 8446 §4.2.9: no key exchange, so no forward secrecy for the resumed session) when
+   * the client offers it. Default false: every resumption uses psk_dhe_ke.
+   */
+  readonly allowPskKe?: boolean;
   /** Accept each ticket once (anti-replay, bounded memory of used tickets). Default false. */
   readonly singleUseTickets?: boolean;
 }

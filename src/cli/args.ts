@@ -2,6 +2,7 @@
  * A small strict argument parser for `sspi-tls`: `--name value`, `--name=value`, boolean `--flag`, positionals.
  * Anything unknown or malformed is a {@link UsageError}: one line, exit code 2.
  */
+import { NamedGroup } from '../wire/registry.js';
 
 /** A mistake in how the command was called or configured: printed as one line, exit code 2, no stack trace. */
 export class UsageError extends Error {
@@ -96,6 +97,34 @@ export function alpnList(command: string, text: string): string[] {
   const list = text.split(',').map((s) => s.trim());
   if (list.some((s) => s.length === 0 || s.length > 255)) throw new UsageError(`${command}: bad --alpn list '${text}'`);
   return list;
+}
+
+/** `--groups` names (case-insensitive) → IANA NamedGroup values, and how node:tls `ecdhCurve` spells each. */
+export const GROUP_OPTION_NAMES: Readonly<Record<string, { readonly value: number; readonly curve: string }>> = {
+  x25519mlkem768: { value: NamedGroup.X25519MLKEM768, curve: 'X25519MLKEM768' },
+  x25519: { value: NamedGroup.x25519, curve: 'X25519' },
+  p256: { value: NamedGroup.secp256r1, curve: 'P-256' },
+  p384: { value: NamedGroup.secp384r1, curve: 'P-384' },
+};
+
+/** `--groups x25519mlkem768,x25519,p256,p384` → NamedGroup values in preference order (no duplicates). */
+export function groupList(command: string, text: string): number[] {
+  const out: number[] = [];
+  for (const raw of text.split(',')) {
+    const name = raw.trim().toLowerCase();
+    const g = GROUP_OPTION_NAMES[name];
+    if (g === undefined) {
+      throw new UsageError(`${command}: unknown group '${raw.trim()}' in --groups (known: ${Object.keys(GROUP_OPTION_NAMES).join(', ')})`);
+    }
+    if (out.includes(g.value)) throw new UsageError(`${command}: group '${name}' listed twice in --groups`);
+    out.push(g.value);
+  }
+  return out;
+}
+
+/** NamedGroup values as a node:tls `ecdhCurve` string ('X25519MLKEM768:X25519'). */
+export function ecdhCurveOf(groups: readonly number[]): string {
+  return groups.map((v) => Object.values(GROUP_OPTION_NAMES).find((g) => g.value === v)?.curve ?? '').join(':');
 }
 
 /** `--tls 1.2|1.3` → the version name. */

@@ -7,7 +7,7 @@ import type { TraceEvent } from '../api/types.js';
 import { connect as tlsConnect } from '../node/connect.js';
 import type { NodeClientOptions } from '../node/options.js';
 import type { TlsDuplex } from '../node/duplex.js';
-import { alpnList, flag, hostPort, parseArgs, str, tlsVersion, UsageError, type OptionSpec } from './args.js';
+import { alpnList, ecdhCurveOf, flag, groupList, hostPort, parseArgs, str, tlsVersion, UsageError, type OptionSpec } from './args.js';
 import { readCertificates, readCredentials } from './creds.js';
 import { kv, printChain, Printer, summary } from './output.js';
 import { keyLogWriter } from './serve.js';
@@ -18,6 +18,7 @@ export const CONNECT_SPEC: Readonly<Record<string, OptionSpec>> = {
   ca: { type: 'string' },
   insecure: { type: 'boolean' },
   alpn: { type: 'string' },
+  groups: { type: 'string' },
   cert: { type: 'string' },
   key: { type: 'string' },
   tls: { type: 'string', choices: ['1.2', '1.3'] },
@@ -44,6 +45,8 @@ export async function connectCommand(argv: readonly string[]): Promise<number> {
   if (flag(a, 'insecure')) options.rejectUnauthorized = false;
   const alpn = str(a, 'alpn');
   if (alpn !== undefined) options.ALPNProtocols = alpnList('connect', alpn);
+  const groups = str(a, 'groups');
+  if (groups !== undefined) options.ecdhCurve = ecdhCurveOf(groupList('connect', groups));
   if (certFile !== undefined && keyFile !== undefined) {
     const c = readCredentials(certFile, keyFile);
     options.cert = c.cert;

@@ -12,9 +12,9 @@ import { serve } from './serve.js';
 export const USAGE = `usage:
   sspi-tls serve [--host 127.0.0.1] [--port 8443] [--cert FILE --key FILE] [--ca FILE]
                  [--client-auth none|optional|required] [--alpn h2,http/1.1] [--tls 1.2|1.3]
-                 [--mode echo|http] [--keylog FILE] [--trace] [--json]
+                 [--groups x25519mlkem768,x25519,p256,p384] [--mode echo|http] [--keylog FILE] [--trace] [--json]
   sspi-tls connect HOST:PORT [--servername NAME] [--ca FILE] [--insecure] [--alpn LIST]
-                 [--cert FILE --key FILE] [--tls 1.2|1.3] [--keylog FILE] [--trace] [--json]
+                 [--cert FILE --key FILE] [--tls 1.2|1.3] [--groups LIST] [--keylog FILE] [--trace] [--json]
   sspi-tls demo
 SSLKEYLOGFILE, when set, receives the NSS key log (as --keylog does).`;
 

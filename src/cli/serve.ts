@@ -13,7 +13,7 @@ import { Server } from '../node/server.js';
 import type { TlsDuplex } from '../node/duplex.js';
 import type { NodeServerOptions } from '../node/options.js';
 import { certificateNames } from '../node/peer-certificate.js';
-import { alpnList, flag, parseArgs, port, str, tlsVersion, UsageError, type OptionSpec } from './args.js';
+import { alpnList, ecdhCurveOf, flag, groupList, parseArgs, port, str, tlsVersion, UsageError, type OptionSpec } from './args.js';
 import { readCertificates, readCredentials } from './creds.js';
 import { kv, Printer, quote, summary } from './output.js';
 import { makeSelfSigned } from './selfsigned.js';
@@ -27,6 +27,7 @@ export const SERVE_SPEC: Readonly<Record<string, OptionSpec>> = {
   ca: { type: 'string' },
   'client-auth': { type: 'string', choices: ['none', 'optional', 'required'] },
   alpn: { type: 'string' },
+  groups: { type: 'string' },
   tls: { type: 'string', choices: ['1.2', '1.3'] },
   mode: { type: 'string', choices: ['echo', 'http'] },
   keylog: { type: 'string' },
@@ -104,6 +105,8 @@ export async function serve(argv: readonly string[]): Promise<number> {
   const version = str(a, 'tls');
   const options: { -readonly [K in keyof NodeServerOptions]: NodeServerOptions[K] } = { key: creds.key, cert: creds.cert, clientAuth: clientAuth as 'none' | 'optional' | 'required' };
   if (alpn !== undefined) options.ALPNProtocols = alpn;
+  const groups = str(a, 'groups');
+  if (groups !== undefined) options.ecdhCurve = ecdhCurveOf(groupList('serve', groups));
   if (version !== undefined) {
     options.minVersion = tlsVersion(version);
     options.maxVersion = tlsVersion(version);

@@ -55,6 +55,7 @@ export interface PreparedServerConfig extends PreparedCommon {
   /** Subject DNs of the trust anchors, for certificate_authorities. */
   readonly caNames: readonly Uint8Array[];
   readonly ticketCount: number;
+  readonly allowPskKe: boolean;
   readonly ticketLifetime: number;
   readonly ticketKeys: TicketKeys;
   /** Used tickets when `singleUseTickets` is on (ticket hash hex → expiry ms); bounded. */
@@ -303,6 +304,7 @@ export function prepareServerConfig(o: ServerOptions): PreparedServerConfig {
     reportVerifier,
     caNames,
     ticketCount: o.ticketCount ?? 2,
+    allowPskKe: o.allowPskKe === true,
     ticketLifetime: Math.min(604800, Math.max(1, o.ticketLifetime ?? 7200)),
     ticketKeys: new TicketKeys(common.provider, (o.ticketKeyRotation ?? 43200) * 1000),
     usedTickets: o.singleUseTickets === true ? new Map() : undefined,

@@ -43,6 +43,7 @@ export function chooseCertificate(
   clientSchemes: readonly number[],
   callback: ((name: string) => number | undefined) | undefined,
   tls12 = false,
+  certSchemes?: readonly number[],
 ): { cert: CertifiedKey; scheme: number; matchedName: boolean } {
   const canSign = (c: CertifiedKey): number | undefined => {
     const mine = tls12 ? c.schemes12 : c.schemes13;
@@ -58,9 +59,16 @@ export function chooseCertificate(
     for (const c of certs) if (c.names.some((n) => n.startsWith('*.') && nameMatches(n, serverName))) ordered.push({ c, matched: true });
   }
   for (const c of certs) ordered.push({ c, matched: false });
-  for (const { c, matched } of ordered) {
-    const scheme = canSign(c);
-    if (scheme !== undefined) return { cert: c, scheme, matchedName: matched };
+  // RFC 8446 §4.4.2.2: prefer a chain whose leaf is signed with an algorithm the client accepts for certificates;
+  // if none is, send one anyway (the client decides).
+  const certOk = (c: CertifiedKey): boolean =>
+    certSchemes === undefined || (c.leaf.signatureAlgorithm !== undefined && certSchemes.includes(c.leaf.signatureAlgorithm));
+  for (const pass of [true, false]) {
+    for (const { c, matched } of ordered) {
+      if (pass && !certOk(c)) continue;
+      const scheme = canSign(c);
+      if (scheme !== undefined) return { cert: c, scheme, matchedName: matched };
+    }
   }
   throw incompatible('NoCommonSignatureScheme');
 }

@@ -122,6 +122,44 @@ export class SecPkgContext_SessionInfo {
   rgbSessionId: Uint8Array = new Uint8Array(32);
 }
 
+/** SecPkgContext_CertificateValidationResult (SECPKG_ATTR_CERT_CHECK_RESULT / _INPROC). */
+export class SecPkgContext_CertificateValidationResult {
+  /** CERT_TRUST_* error bits of the chain (0 when it validated). */
+  dwChainErrorStatus = 0;
+  /** S_OK, or the CERT_E_* / TRUST_E_* policy result. */
+  hrVerifyChainStatus = 0;
+}
+
+/** Chain validation result by BadCertificate reason: [CERT_TRUST_* bits, CERT_E_* result]. */
+const CHAIN_RESULT: Readonly<Record<string, readonly [number, number]>> = {
+  Expired: [C.CERT_TRUST_IS_NOT_TIME_VALID, C.CERT_E_EXPIRED],
+  NotYetValid: [C.CERT_TRUST_IS_NOT_TIME_VALID, C.CERT_E_EXPIRED],
+  UnknownIssuer: [C.CERT_TRUST_IS_PARTIAL_CHAIN, C.CERT_E_CHAINING],
+  UntrustedRoot: [C.CERT_TRUST_IS_UNTRUSTED_ROOT, C.CERT_E_UNTRUSTEDROOT],
+  BadSignature: [C.CERT_TRUST_IS_NOT_SIGNATURE_VALID, C.TRUST_E_CERT_SIGNATURE],
+  WrongName: [C.CERT_TRUST_NO_ERROR, C.CERT_E_CN_NO_MATCH],
+  NotCa: [C.CERT_TRUST_INVALID_BASIC_CONSTRAINTS, C.TRUST_E_BASIC_CONSTRAINTS],
+  PathTooLong: [C.CERT_TRUST_INVALID_BASIC_CONSTRAINTS, C.CERT_E_PATHLENCONST],
+  WrongUsage: [C.CERT_TRUST_IS_NOT_VALID_FOR_USAGE, C.CERT_E_WRONG_USAGE],
+  UnsupportedCriticalExtension: [C.CERT_TRUST_IS_NOT_VALID_FOR_USAGE, C.CERT_E_CRITICAL],
+  NameConstraintViolation: [C.CERT_TRUST_INVALID_NAME_CONSTRAINTS, C.CERT_E_INVALID_NAME],
+  Revoked: [C.CERT_TRUST_IS_REVOKED, C.CERT_E_REVOKED],
+  BadEncoding: [C.CERT_TRUST_IS_NOT_SIGNATURE_VALID, C.CERT_E_MALFORMED],
+  UnsupportedKey: [C.CERT_TRUST_IS_NOT_SIGNATURE_VALID, C.CERT_E_MALFORMED],
+  RevocationUnknown: [C.CERT_TRUST_REVOCATION_STATUS_UNKNOWN, C.CERT_E_REVOCATION_FAILURE],
+};
+
+/** The validation result the engine computed (ConnectionInfo.authorized / authorizationError). */
+function validationResult(ctx: SchannelContext): { dwChainErrorStatus: number; hrVerifyChainStatus: number } {
+  const info = ctx.info;
+  if (info?.authorized === true) return { dwChainErrorStatus: 0, hrVerifyChainStatus: 0 };
+  if (ctx.peerChain.length === 0) return { dwChainErrorStatus: 0, hrVerifyChainStatus: C.SEC_E_NO_CREDENTIALS };
+  const err = info?.authorizationError ?? '';
+  const reason = err.includes(':') ? err.slice(0, err.indexOf(':')) : err;
+  const [bits, hr] = CHAIN_RESULT[reason] ?? [C.CERT_TRUST_IS_UNTRUSTED_ROOT, C.CERT_E_UNTRUSTEDROOT];
+  return { dwChainErrorStatus: bits, hrVerifyChainStatus: hr };
+}
+
 /** SecPkgContext_ApplicationProtocol. */
 export class SecPkgContext_ApplicationProtocol {
   /** SecApplicationProtocolNegotiationStatus_*. */
@@ -443,6 +481,11 @@ function query(ctx: SchannelContext, attr: number, pBuffer: object): SECURITY_ST
       (pBuffer as Ref<CertContext | null>).value = pick;
       return C.SEC_E_OK;
     }
+    case C.SECPKG_ATTR_CERT_CHECK_RESULT:
+    case C.SECPKG_ATTR_CERT_CHECK_RESULT_INPROC:
+      if (!est) return C.SEC_E_INVALID_HANDLE;
+      Object.assign(pBuffer, validationResult(ctx));
+      return C.SEC_E_OK;
     case C.SECPKG_ATTR_ISSUER_LIST_EX:
       Object.assign(pBuffer, { aIssuers: allocations.mark(ctx.issuers.map((i) => i.slice())), cIssuers: ctx.issuers.length });
       return C.SEC_E_OK;

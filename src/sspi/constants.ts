@@ -1045,3 +1045,42 @@ export const CRYPT_E_REVOCATION_OFFLINE = 0x80092013;
 export const SEC_E_NO_SPM = 0x80090304;
 /** Alias of SEC_E_UNSUPPORTED_FUNCTION. */
 export const SEC_E_NOT_SUPPORTED = 0x80090302;
+
+// ---- certificate-chain policy results (SSPI.md §3.1 table; SecPkgContext_CertificateValidationResult) ----
+/** Certificate expired or not yet valid. */
+export const CERT_E_EXPIRED = 0x800b0101;
+/** Chain to an untrusted root. */
+export const CERT_E_UNTRUSTEDROOT = 0x800b0109;
+/** No chain to a trust anchor could be built. */
+export const CERT_E_CHAINING = 0x800b010a;
+/** Certificate revoked. */
+export const CERT_E_REVOKED = 0x800b010c;
+/** Revocation could not be checked. */
+export const CERT_E_REVOCATION_FAILURE = 0x800b010e;
+/** The name does not match the target. */
+export const CERT_E_CN_NO_MATCH = 0x800b010f;
+/** Wrong key usage / extended key usage. */
+export const CERT_E_WRONG_USAGE = 0x800b0110;
+/** Malformed certificate. */
+export const CERT_E_MALFORMED = 0x800b0108;
+/** Path length constraint violated. */
+export const CERT_E_PATHLENCONST = 0x800b0104;
+/** Unknown critical extension. */
+export const CERT_E_CRITICAL = 0x800b0105;
+/** Name constraints violated. */
+export const CERT_E_INVALID_NAME = 0x800b0114;
+/** Bad signature in the chain. */
+export const TRUST_E_CERT_SIGNATURE = 0x80096004;
+/** Basic constraints violated. */
+export const TRUST_E_BASIC_CONSTRAINTS = 0x80096019;
+/** CERT_TRUST_STATUS.dwErrorStatus bits. */
+export const CERT_TRUST_NO_ERROR = 0x0;
+export const CERT_TRUST_IS_NOT_TIME_VALID = 0x1;
+export const CERT_TRUST_IS_REVOKED = 0x4;
+export const CERT_TRUST_IS_NOT_SIGNATURE_VALID = 0x8;
+export const CERT_TRUST_IS_NOT_VALID_FOR_USAGE = 0x10;
+export const CERT_TRUST_IS_UNTRUSTED_ROOT = 0x20;
+export const CERT_TRUST_REVOCATION_STATUS_UNKNOWN = 0x40;
+export const CERT_TRUST_INVALID_BASIC_CONSTRAINTS = 0x400;
+export const CERT_TRUST_INVALID_NAME_CONSTRAINTS = 0x800;
+export const CERT_TRUST_IS_PARTIAL_CHAIN = 0x10000;

@@ -10,14 +10,15 @@
  *  - post-handshake work reported by DecryptMessage (SEC_I_RENEGOTIATE) is completed;
  *  - input records are run through the engine.
  */
-import type { ConnectionInfo, TraceEvent } from '../api/types.js';
+import type { ConnectionInfo } from '../api/types.js';
+import type { EngineEvent } from '../engine/events.js';
 import { asTlsError, type TlsError } from '../errors.js';
 import { AlertDescription } from '../wire/registry.js';
 import { allocations, baseType, buffersOf, concat, equalBytes, findBuffer, hasCallerSpace, inputBytes, writeOutput } from './buffers.js';
 import { CertContext } from './cert-context.js';
 import * as C from './constants.js';
 import type { SECURITY_STATUS } from './constants.js';
-import { clientOptionsFor, lookupCredential, serverOptionsFor, type Credential } from './credentials.js';
+import { clientConfigFor, lookupCredential, serverConfigFor, storeSession, type Credential } from './credentials.js';
 import { newClientEngine, newServerEngine, type SspiEngine } from './engine-port.js';
 import { HandleKind, lookupHandle, registerHandle, releaseHandle, wasIssued, writeHandle } from './handles.js';
 import { mapCertificate, type AccessToken } from './identity.js';
@@ -49,10 +50,14 @@ export class SchannelContext {
   held: Held | null = null;
   /** Output of post-handshake messages handled in DecryptMessage, to hand out from the next ISC/ASC. */
   postHandshakeOutput: Uint8Array[] = [];
-  /** Client: the server sent a CertificateRequest. */
+  /** Client: the server sent a CertificateRequest not yet answered through ISC (cleared once reported). */
   certRequested = false;
-  /** Client: issuer DNs from the CertificateRequest (DER). */
+  /** Client: whether the engine answers that request with a certificate. */
+  certAvailable = false;
+  /** Client: issuer DNs from the last CertificateRequest (DER), for SECPKG_ATTR_ISSUER_LIST_EX. */
   issuers: Uint8Array[] = [];
+  /** Client: the server chain is not enforced (SCH_CRED_MANUAL_CRED_VALIDATION / ISC_REQ_MANUAL_CRED_VALIDATION). */
+  manual = false;
   /** The mapped client identity (server). */
   token: AccessToken | undefined;
   /** Parameters set with SECPKG_ATTR_KEYING_MATERIAL_INFO. */
@@ -90,6 +95,20 @@ export class SchannelContext {
 /** The context named by a handle. */
 export function lookupContext(h: CtxtHandle | null | undefined): SchannelContext | undefined {
   return lookupHandle(h, HandleKind.Context) as SchannelContext | undefined;
+}
+
+/**
+ * Engine events that change the context whatever call saw them (ISC/ASC or DecryptMessage): tickets go to the
+ * credential's session cache (per target name, as Schannel's), a CertificateRequest is remembered for §6.4.
+ */
+export function noteEvent(ctx: SchannelContext, ev: EngineEvent): void {
+  if (ev.type === 'NewTicket' && ctx.side === 'client') {
+    storeSession(ctx.cred, ctx.targetName, ctx.manual, ev.ticket);
+  } else if (ev.type === 'CertificateRequested' && ctx.side === 'client') {
+    ctx.certRequested = true;
+    ctx.certAvailable = ev.hasCertificate;
+    ctx.issuers = ev.certificateAuthorities.map((n) => n.slice());
+  }
 }
 
 // ---- input parsing ---------------------------------------------------------------------------------------
@@ -186,6 +205,7 @@ function runHandshake(ctx: SchannelContext, data: Uint8Array): EngineRun {
     if (r.output.length > 0) outs.push(r.output);
     off += r.consumed;
     for (const ev of r.events) {
+      noteEvent(ctx, ev);
       if (ev.type === 'HandshakeComplete') {
         established = true;
         ctx.info = ev.info;
@@ -306,9 +326,20 @@ function deliverHeld(ctx: SchannelContext, a: CallArgs, data: Uint8Array): SECUR
     return C.SEC_E_INSUFFICIENT_MEMORY;
   }
   ctx.held = null;
+  if (ctx.state === 'PostHandshakePending') ctx.state = 'Established';
   clearAlert(a);
   if (rest.length > 0) markInput(a.inBufs, C.SECBUFFER_EXTRA, rest.length);
   return held.status;
+}
+
+/**
+ * §6.4 recommended behaviour: a CertificateRequest, no certificate to answer with, and no ISC_REQ_USE_SUPPLIED_CREDS
+ * on this call → SEC_I_INCOMPLETE_CREDENTIALS (once per request; the retry sends the empty Certificate).
+ */
+function incompleteCredentials(ctx: SchannelContext, a: CallArgs): boolean {
+  if (a.side !== 'client' || !ctx.certRequested) return false;
+  ctx.certRequested = false;
+  return !ctx.certAvailable && (a.req & C.ISC_REQ_USE_SUPPLIED_CREDS) === 0;
 }
 
 /** The handshake step proper, for a context that exists. Returns the status; writes outputs. */
@@ -338,15 +369,8 @@ function step(ctx: SchannelContext, a: CallArgs, data: Uint8Array, first: boolea
     onEstablished(ctx);
     status = C.SEC_E_OK;
   }
-  // Client: the server asked for a certificate we do not have (§6.4).
-  if (
-    a.side === 'client' &&
-    ctx.certRequested &&
-    ctx.cred.certificates.length === 0 &&
-    (a.req & C.ISC_REQ_USE_SUPPLIED_CREDS) === 0 &&
-    (ctx.cred.flags & C.SCH_CRED_NO_DEFAULT_CREDS) === 0
-  ) {
-    ctx.certRequested = false;
+  // Client: the server asked for a certificate we do not have (§6.4): the reply is held until the caller calls again.
+  if ((run.output.length > 0 || run.established) && incompleteCredentials(ctx, a)) {
     ctx.held = { consumed: data.slice(0, run.consumed), output: run.output, status, announce: undefined };
     clearToken(a);
     clearAlert(a);
@@ -399,6 +423,14 @@ function continueContext(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
   if (ctx.state === 'PostHandshakePending') {
     // The message was handled when DecryptMessage saw it; hand out any reply and return the input as EXTRA.
     const out = concat(ctx.postHandshakeOutput);
+    if (incompleteCredentials(ctx, a)) {
+      // A TLS 1.3 post-handshake CertificateRequest we cannot answer with a certificate (§6.5): report it first.
+      ctx.postHandshakeOutput = [];
+      ctx.held = { consumed: new Uint8Array(0), output: out, status: C.SEC_E_OK, announce: undefined };
+      clearToken(a);
+      clearAlert(a);
+      return C.SEC_I_INCOMPLETE_CREDENTIALS;
+    }
     if (!writeOutput(a.token, out, a.allocate)) {
       a.token.cbBuffer = 0;
       return C.SEC_E_INSUFFICIENT_MEMORY;
@@ -458,21 +490,6 @@ function alpnFromInput(inBufs: SecBuffer[] | undefined): string[] | undefined | 
   const bytes = inputBytes(b);
   if (bytes === undefined) return 'bad';
   return parseApplicationProtocols(bytes) ?? 'bad';
-}
-
-function traceHook(holder: { ctx: SchannelContext | undefined }): (e: TraceEvent) => void {
-  return (e) => {
-    const ctx = holder.ctx;
-    if (ctx === undefined || e.direction !== 'received' || e.message !== 'CertificateRequest') return;
-    ctx.certRequested = true;
-    const cas = e.fields['certificate_authorities'];
-    if (Array.isArray(cas)) {
-      ctx.issuers = [];
-      for (const h of cas) {
-        if (typeof h === 'string' && /^([0-9a-f]{2})+$/i.test(h)) ctx.issuers.push(Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16)));
-      }
-    }
-  };
 }
 
 // ---- InitializeSecurityContext ---------------------------------------------------------------------------
@@ -549,23 +566,16 @@ function initialize(
     const c = cred as Credential;
     const alpn = alpnFromInput(inBufs);
     if (alpn === 'bad') return C.SEC_E_INVALID_TOKEN;
-    const holder: { ctx: SchannelContext | undefined } = { ctx: undefined };
     let engine: SspiEngine;
-    const manual = (c.flags & C.SCH_CRED_MANUAL_CRED_VALIDATION) !== 0 || (req & C.ISC_REQ_MANUAL_CRED_VALIDATION) !== 0 || (c.flags & C.SCH_CRED_NO_SERVERNAME_CHECK) !== 0;
+    const manual = (c.flags & (C.SCH_CRED_MANUAL_CRED_VALIDATION | C.SCH_CRED_DEFERRED_CRED_VALIDATION)) !== 0 || (req & C.ISC_REQ_MANUAL_CRED_VALIDATION) !== 0;
     try {
-      const opts = clientOptionsFor(c, {
-        ...(alpn !== undefined ? { ALPNProtocols: alpn } : {}),
-        ...(pszTargetName ? { servername: pszTargetName } : {}),
-        manualValidation: manual,
-        trace: traceHook(holder),
-      });
-      engine = newClientEngine(opts);
+      engine = newClientEngine(clientConfigFor(c, pszTargetName, manual, alpn));
     } catch (e) {
       return statusForError(asTlsError(e), 'client');
     }
     const nc = new SchannelContext('client', c, engine, pszTargetName);
     nc.alpn = alpn;
-    holder.ctx = nc;
+    nc.manual = manual;
     let hello: Uint8Array;
     try {
       hello = engine.start();
@@ -668,9 +678,7 @@ function accept(
     if (alpn === 'bad') return C.SEC_E_INVALID_TOKEN;
     let engine: SspiEngine;
     try {
-      engine = newServerEngine(
-        serverOptionsFor(c, { ...(alpn !== undefined ? { ALPNProtocols: alpn } : {}), requireClientCert: (req & C.ASC_REQ_MUTUAL_AUTH) !== 0 }),
-      );
+      engine = newServerEngine(serverConfigFor(c, (req & C.ASC_REQ_MUTUAL_AUTH) !== 0, alpn));
     } catch (e) {
       return statusForError(asTlsError(e), 'server');
     }

@@ -3,7 +3,8 @@
  * credential structures SCHANNEL_CRED, SCH_CREDENTIALS, TLS_PARAMETERS and CRYPTO_SETTINGS (§4.1, §4.2).
  * A credential is turned into engine options once, here; every context made from it inherits them.
  */
-import { capabilities, prepareClientConfig, prepareServerConfig } from '../engine/config.js';
+import { capabilities, prepareClientConfig, prepareServerConfig, type PreparedClientConfig, type PreparedServerConfig } from '../engine/config.js';
+import type { SessionTicket } from '../engine/events.js';
 import type { ClientOptions, ServerOptions } from '../api/types.js';
 import { getDefaultProvider } from '../crypto/node-provider.js';
 import { SUITES } from '../crypto/suites.js';
@@ -158,7 +159,26 @@ export interface Credential {
   readonly expiry: bigint;
   /** Freed credentials keep serving contexts made from them. */
   freed: boolean;
+  /** Engine configurations prepared once for every context of this credential, and the client session cache. */
+  readonly cache: CredentialCache;
 }
+
+/**
+ * What a credential prepares once (certificates parsed, keys imported, trust anchors loaded, ticket keys made) and
+ * what it remembers across contexts: like Schannel's credential-bound session cache, so a second context resumes.
+ */
+export interface CredentialCache {
+  /** INBOUND: the server configuration (ticket keys and the TLS 1.2 session cache live here, shared by all variants). */
+  server: PreparedServerConfig | undefined;
+  /** OUTBOUND: the validating client configuration (per context: `{ ...client, serverName, alpn, session }`). */
+  client: PreparedClientConfig | undefined;
+  /** OUTBOUND: tickets per target name (validating/manual kept apart), least recently used first; bounded. */
+  readonly sessions: Map<string, SessionTicket[]>;
+}
+
+/** Session-cache bounds (per credential). */
+export const MAX_SESSION_TARGETS = 64;
+export const MAX_TICKETS_PER_TARGET = 4;
 
 const TLS12_BITS = C.SP_PROT_TLS1_2;
 const TLS13_BITS = C.SP_PROT_TLS1_3;
@@ -419,11 +439,12 @@ function acquire(
     common,
     expiry,
     freed: false,
+    cache: { server: undefined, client: undefined, sessions: new Map() },
   };
-  // Validate the resulting options once (key/cert pairs, suites) as the engine will see them.
+  // Prepare the engine configurations once (this also validates key/cert pairs and suites); every context shares them.
   try {
-    if ((dir & C.SECPKG_CRED_INBOUND) !== 0 && certs.length > 0) prepareServerConfig(serverOptionsFor(cred, {}));
-    if ((dir & C.SECPKG_CRED_OUTBOUND) !== 0) prepareClientConfig(clientOptionsFor(cred, {}));
+    if ((dir & C.SECPKG_CRED_INBOUND) !== 0 && certs.length > 0) cred.cache.server = prepareServerConfig(serverOptionsFor(cred, {}));
+    if ((dir & C.SECPKG_CRED_OUTBOUND) !== 0) cred.cache.client = prepareClientConfig(clientOptionsFor(cred, {}));
   } catch {
     return C.SEC_E_UNKNOWN_CREDENTIALS;
   }
@@ -434,13 +455,10 @@ function acquire(
   return C.SEC_E_OK;
 }
 
-/** Per-context additions to the credential's options. */
+/** Per-context additions to the credential's options (only used to build the credential's own config). */
 export interface ContextExtras {
   readonly ALPNProtocols?: readonly string[];
   readonly servername?: string;
-  readonly requireClientCert?: boolean;
-  readonly manualValidation?: boolean;
-  readonly trace?: ServerOptions['trace'];
 }
 
 function common(cred: Credential, x: ContextExtras): Record<string, unknown> {
@@ -449,32 +467,98 @@ function common(cred: Credential, x: ContextExtras): Record<string, unknown> {
   if (cred.common.groups !== undefined) o['groups'] = cred.common.groups;
   if (cred.common.signatureSchemes !== undefined) o['signatureSchemes'] = cred.common.signatureSchemes;
   if (x.ALPNProtocols !== undefined && x.ALPNProtocols.length > 0) o['ALPNProtocols'] = x.ALPNProtocols;
-  if (x.trace !== undefined) o['trace'] = x.trace;
   return o;
 }
 
-/** ServerOptions for a context of this credential. */
+/**
+ * ServerOptions of this credential. `hRootStore` is always the `ca` (trust anchors and certificate_authorities for
+ * client certificates, also for a post-handshake request); whether a certificate is asked for is per context.
+ */
 export function serverOptionsFor(cred: Credential, x: ContextExtras): ServerOptions {
   const o: Record<string, unknown> = common(cred, x);
   o['certificates'] = cred.certificates.map((c) => ({ cert: [...c.chain], key: c.privateKey as string | Uint8Array }));
-  if (x.requireClientCert === true) {
-    o['clientAuth'] = 'required';
-    if (cred.rootStore !== null && cred.rootStore.certificates.length > 0) o['ca'] = cred.rootStore.certificates;
-    else o['rejectUnauthorized'] = false;
-  }
+  if (cred.rootStore !== null && cred.rootStore.certificates.length > 0) o['ca'] = cred.rootStore.certificates;
   o['ticketCount'] = (cred.flags & C.SCH_CRED_DISABLE_RECONNECTS) !== 0 ? 0 : 2;
   return o as unknown as ServerOptions;
 }
 
-/** ClientOptions for a context of this credential. */
+/**
+ * ClientOptions of this credential: `hRootStore` (else Node's roots) validates the server; SCH_CRED_NO_SERVERNAME_CHECK
+ * keeps chain validation but skips the name; SCH_CRED_MANUAL_CRED_VALIDATION does not enforce (result still computed
+ * for SECPKG_ATTR_CERT_CHECK_RESULT).
+ */
 export function clientOptionsFor(cred: Credential, x: ContextExtras): ClientOptions {
   const o: Record<string, unknown> = common(cred, x);
   if (x.servername !== undefined && x.servername !== '') o['servername'] = x.servername;
   if (cred.rootStore !== null && cred.rootStore.certificates.length > 0) o['ca'] = cred.rootStore.certificates;
-  if (x.manualValidation === true) o['rejectUnauthorized'] = false;
+  if ((cred.flags & (C.SCH_CRED_MANUAL_CRED_VALIDATION | C.SCH_CRED_DEFERRED_CRED_VALIDATION)) !== 0) o['rejectUnauthorized'] = false;
+  if ((cred.flags & C.SCH_CRED_NO_SERVERNAME_CHECK) !== 0) o['checkServerName'] = false;
   const cc = cred.certificates[0];
   if (cc !== undefined) o['clientCertificate'] = { cert: [...cc.chain], key: cc.privateKey as string | Uint8Array };
   return o as unknown as ClientOptions;
+}
+
+/**
+ * The prepared server configuration for one context: the credential's, with the context's ALPN list and whether a
+ * client certificate is required (ASC_REQ_MUTUAL_AUTH). Nothing is parsed or imported again; ticket keys, the TLS 1.2
+ * session cache and the cookie key stay the credential's, so contexts resume each other's sessions.
+ */
+export function serverConfigFor(cred: Credential, mutual: boolean, alpn: readonly string[] | undefined): PreparedServerConfig {
+  const base = cred.cache.server;
+  if (base === undefined) throw new Error('credential has no server configuration');
+  if (!mutual && alpn === undefined) return base;
+  return {
+    ...base,
+    ...(mutual ? { clientAuth: 'required' as const } : {}),
+    ...(alpn !== undefined ? { alpn: [...alpn] } : {}),
+  };
+}
+
+/** Cache key of a target's sessions: sessions made without validation are never offered to a validating context. */
+function sessionKey(target: string | null, manual: boolean): string {
+  return `${manual ? 'manual' : 'validated'}:${(target ?? '').toLowerCase()}`;
+}
+
+/**
+ * The prepared client configuration for one context: the credential's, with the target name (SNI and name check),
+ * ALPN, manual validation (ISC_REQ_MANUAL_CRED_VALIDATION) and a cached ticket for this target if there is one.
+ */
+export function clientConfigFor(cred: Credential, target: string | null, manual: boolean, alpn: readonly string[] | undefined): PreparedClientConfig {
+  const base = cred.cache.client;
+  if (base === undefined) throw new Error('credential has no client configuration');
+  const session = takeSession(cred, sessionKey(target, manual || base.verifier === null));
+  return {
+    ...base,
+    serverName: target !== null && target !== '' ? target : undefined,
+    ...(manual ? { verifier: null } : {}),
+    ...(alpn !== undefined ? { alpn: [...alpn] } : {}),
+    session,
+  };
+}
+
+function takeSession(cred: Credential, key: string): SessionTicket | undefined {
+  const list = cred.cache.sessions.get(key);
+  if (list === undefined) return undefined;
+  const now = Date.now();
+  let t: SessionTicket | undefined;
+  while ((t = list.shift()) !== undefined && t.expiresAt <= now);
+  if (list.length === 0) cred.cache.sessions.delete(key);
+  return t;
+}
+
+/** Remember a ticket the server sent for `target` (single use; bounded per target and per credential). */
+export function storeSession(cred: Credential, target: string | null, manual: boolean, ticket: SessionTicket): void {
+  const key = sessionKey(target, manual || cred.cache.client?.verifier === null);
+  const sessions = cred.cache.sessions;
+  const list = sessions.get(key) ?? [];
+  sessions.delete(key); // re-insert: most recently used last
+  list.push(ticket);
+  while (list.length > MAX_TICKETS_PER_TARGET) list.shift();
+  sessions.set(key, list);
+  while (sessions.size > MAX_SESSION_TARGETS) {
+    const oldest = sessions.keys().next().value as string;
+    sessions.delete(oldest);
+  }
 }
 
 /** The credential named by a handle (also freed ones still referenced by contexts are not reachable here). */

@@ -3,6 +3,7 @@
  * Keeping it as an interface here documents exactly what sspi/ depends on.
  */
 import type { ClientOptions, ConnectionInfo, ServerOptions } from '../api/types.js';
+import type { PreparedClientConfig, PreparedServerConfig } from '../engine/config.js';
 import { createClientEngine, createServerEngine } from '../engine/connection.js';
 import type { TlsError } from '../errors.js';
 import type { ProcessResult } from '../engine/events.js';
@@ -33,12 +34,12 @@ export interface SspiEngine {
   readonly info: ConnectionInfo | undefined;
 }
 
-/** A server engine. */
-export function newServerEngine(o: ServerOptions): SspiEngine {
+/** A server engine (from the credential's prepared configuration: nothing is parsed per context). */
+export function newServerEngine(o: ServerOptions | PreparedServerConfig): SspiEngine {
   return createServerEngine(o);
 }
 
-/** A client engine. */
-export function newClientEngine(o: ClientOptions): SspiEngine {
+/** A client engine (from the credential's prepared configuration: nothing is parsed per context). */
+export function newClientEngine(o: ClientOptions | PreparedClientConfig): SspiEngine {
   return createClientEngine(o);
 }

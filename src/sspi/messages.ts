@@ -8,7 +8,7 @@ import { baseType, buffersOf, concat, inputBytes } from './buffers.js';
 import { CertContext } from './cert-context.js';
 import * as C from './constants.js';
 import type { SECURITY_STATUS } from './constants.js';
-import { lookupContext, type SchannelContext } from './context.js';
+import { lookupContext, noteEvent, type SchannelContext } from './context.js';
 import { mapCertificate } from './identity.js';
 import { statusForError } from './status.js';
 import type { CtxtHandle, PULONG, SecBuffer, SecBufferDesc } from './types.js';
@@ -151,10 +151,11 @@ export function DecryptMessage(phContext: CtxtHandle | null, pMessage: SecBuffer
     }
     let status: SECURITY_STATUS = C.SEC_E_OK;
     for (const ev of r.events) {
+      noteEvent(ctx, ev);
       if (ev.type === 'PeerClosed') {
         ctx.state = 'PeerClosed';
         status = C.SEC_I_CONTEXT_EXPIRED;
-      } else if (ev.type === 'PostHandshake' || ev.type === 'NewTicket' || ev.type === 'KeyUpdated') {
+      } else if (ev.type === 'PostHandshake' || ev.type === 'NewTicket' || ev.type === 'KeyUpdated' || ev.type === 'CertificateRequested') {
         if (status === C.SEC_E_OK) status = C.SEC_I_RENEGOTIATE;
       } else if (ev.type === 'PeerCertificateUpdated') {
         if (ctx.side === 'server' && ev.chain.length > 0) ctx.token = mapCertificate(ctx.cred.mappers, CertContext.fromDer(ev.chain));

@@ -80,7 +80,8 @@ export interface ClientOffer {
 
 interface Negotiated {
   readonly suite: SuiteInfo;
-  readonly group: number;
+  /** Undefined for a psk_ke resumption (no key exchange). */
+  readonly group: number | undefined;
   readonly helloRetry: boolean;
 }
 
@@ -172,6 +173,15 @@ export function serverHandleClientHello13(cx: ServerCx, hello: ClientHello, m: H
   const suite = chooseSuite(cfg.suites, hello.cipherSuites, 'TLSv1.3');
   if (suite === undefined) throw incompatible('NoCommonCipherSuite');
   if (offer.cookie !== undefined) throw misbehaved('InvalidCookie', { detail: 'cookie in a first ClientHello' });
+  if (cfg.allowPskKe && offer.psks !== undefined && offer.pskModes.includes(PSK_KE)) {
+    // psk_ke when configured (RFC 8446 §4.2.9): resumption without a key exchange, no forward secrecy.
+    const transcript = new TranscriptBuffer().toTranscript(cx.provider, suite.hash);
+    const psk = acceptPsk(cx, offer, suite, transcript, PSK_KE);
+    if (psk !== undefined) {
+      cx.traceReceived('ClientHello', { psk: true, psk_ke: true });
+      return continueHandshake(cx, offer, { suite, group: undefined, helloRetry: false }, transcript, undefined, psk);
+    }
+  }
   const group = chooseGroup(cfg.groups, offer.groups);
   if (group === undefined) {
     if (findExtension(hello.extensions, ExtensionType.supported_groups) === undefined) throw misbehaved('MissingSupportedGroups');
@@ -216,11 +226,17 @@ interface AcceptedPsk {
   readonly state: SessionState;
 }
 
-/** Try the client's PSKs (tickets we issued); a bad binder on a ticket we can open is fatal (§4.2.11). */
-function acceptPsk(cx: ServerCx, offer: ClientOffer, suite: SuiteInfo, transcript: Transcript): AcceptedPsk | undefined {
+/** PskKeyExchangeMode values (RFC 8446 §4.2.9). */
+const PSK_KE = 0;
+const PSK_DHE_KE = 1;
+
+/**
+ * Try the client's PSKs (tickets we issued); a bad binder on a ticket we can open is fatal (§4.2.11). `mode` is
+ * the key exchange mode the resumption would use: psk_dhe_ke by default, psk_ke only when the server allows it.
+ */
+function acceptPsk(cx: ServerCx, offer: ClientOffer, suite: SuiteInfo, transcript: Transcript, mode: number = PSK_DHE_KE): AcceptedPsk | undefined {
   const psks = offer.psks;
-  // We accept psk_dhe_ke only (psk_ke is not configured): forward secrecy on every resumption.
-  if (psks === undefined || !offer.pskModes.includes(1) || cx.config.ticketCount === 0) return undefined;
+  if (psks === undefined || !offer.pskModes.includes(mode) || cx.config.ticketCount === 0) return undefined;
   const p = cx.provider;
   const now = p.now();
   for (let i = 0; i < psks.identities.length; i++) {
@@ -256,28 +272,36 @@ function acceptPsk(cx: ServerCx, offer: ClientOffer, suite: SuiteInfo, transcrip
   return undefined;
 }
 
-function continueHandshake(cx: ServerCx, offer: ClientOffer, neg: Negotiated, transcript: Transcript, share: KeyShareEntry): ServerState13 {
+function continueHandshake(
+  cx: ServerCx,
+  offer: ClientOffer,
+  neg: Negotiated,
+  transcript: Transcript,
+  share: KeyShareEntry | undefined,
+  pskKe?: AcceptedPsk,
+): ServerState13 {
   const cfg = cx.config;
   const p = cx.provider;
   const { suite, group } = neg;
   const hello = offer.hello;
-  const psk = acceptPsk(cx, offer, suite, transcript);
+  const psk = pskKe ?? acceptPsk(cx, offer, suite, transcript);
   // RFC 8446 §4.2.3: without a PSK, signature_algorithms is required.
   if (psk === undefined && findExtension(hello.extensions, ExtensionType.signature_algorithms) === undefined) throw misbehaved('MissingSignatureAlgorithms');
   const alpn = psk?.state.alpn !== undefined && psk.state.alpn !== null && offer.alpn?.includes(psk.state.alpn) ? psk.state.alpn : chooseAlpn(cfg.alpn, offer.alpn);
   let chosen: { cert: CertifiedKey; scheme: number; matchedName: boolean } | undefined;
   if (psk === undefined) {
+    // RFC 8446 §4.2.3: signature_algorithms_cert (else signature_algorithms) constrains the chain's signatures.
     const sac = findExtension(hello.extensions, ExtensionType.signature_algorithms_cert);
-    void sac;
-    chosen = chooseCertificate(cfg.certificates, offer.serverName, offer.signatureSchemes, cfg.sniCallback);
+    const certSchemes = sac !== undefined ? decodeU16List(sac, 'signature_algorithms_cert') : offer.signatureSchemes;
+    chosen = chooseCertificate(cfg.certificates, offer.serverName, offer.signatureSchemes, cfg.sniCallback, false, certSchemes);
   }
-  const kx = p.keyExchangeServer(group, share.keyExchange);
+  const kx = group !== undefined && share !== undefined ? p.keyExchangeServer(group, share.keyExchange) : undefined;
   transcript.add(offer.raw);
   const serverRandom = p.randomBytes(32);
-  const shExts: RawExtension[] = [
-    { type: ExtensionType.supported_versions, data: encode((w) => w.u16(TLS13)) },
-    { type: ExtensionType.key_share, data: encode((w) => w.u16(group).vec16((w) => w.bytes(kx.publicKey))) },
-  ];
+  const shExts: RawExtension[] = [{ type: ExtensionType.supported_versions, data: encode((w) => w.u16(TLS13)) }];
+  if (kx !== undefined && group !== undefined) {
+    shExts.push({ type: ExtensionType.key_share, data: encode((w) => w.u16(group).vec16((w) => w.bytes(kx.publicKey))) });
+  }
   if (psk !== undefined) shExts.push({ type: ExtensionType.pre_shared_key, data: encode((w) => w.u16(psk.index)) });
   const sh = encodeServerHello({
     legacyVersion: ProtocolVersion.TLS12,
@@ -287,12 +311,12 @@ function continueHandshake(cx: ServerCx, offer: ClientOffer, neg: Negotiated, tr
     legacyCompressionMethod: 0,
     extensions: shExts,
   });
-  cx.emit(sh, 'ServerHello', () => ({ version: 'TLSv1.3', cipher_suite: suite.name, group: nameOf(NamedGroup, group), psk: psk !== undefined }));
+  cx.emit(sh, 'ServerHello', () => ({ version: 'TLSv1.3', cipher_suite: suite.name, group: group !== undefined ? nameOf(NamedGroup, group) : 'none (psk_ke)', psk: psk !== undefined }));
   transcript.add(sh);
   // RFC 8446 D.4: CCS right after our first flight message when the client uses compatibility mode (once).
   if (!neg.helloRetry && hello.legacySessionId.length > 0) cx.sendChangeCipherSpec();
   const early = new EarlySecret(p, suite, psk?.state.secret ?? null);
-  const hsSecret: HandshakeSecret = early.handshakeSecret(kx.sharedSecret);
+  const hsSecret: HandshakeSecret = early.handshakeSecret(kx?.sharedSecret ?? null);
   const th = transcript.current();
   const clientHs = hsSecret.clientHandshakeTrafficSecret(th);
   const serverHs = hsSecret.serverHandshakeTrafficSecret(th);
@@ -367,7 +391,7 @@ function continueHandshake(cx: ServerCx, offer: ClientOffer, neg: Negotiated, tr
       cipherSuite: suite.id,
       cipherName: suite.name,
       group,
-      groupName: nameOf(NamedGroup, group),
+      groupName: group !== undefined ? nameOf(NamedGroup, group) : undefined,
       signatureScheme: chosen?.scheme,
       alpnProtocol: alpn,
       serverName: offer.serverName ?? null,
@@ -411,8 +435,9 @@ const handlers: { readonly [K in ServerState13['kind']]: Handler<K> } = {
     if (offer.cookie === undefined || !cx.provider.equalSecret(offer.cookie, s.cookie)) throw misbehaved('InvalidCookie');
     // RFC 8446 §4.2.8: exactly one KeyShareEntry, for the group the HRR selected.
     if (offer.shares.length !== 1 || offer.shares[0]?.group !== s.neg.group) throw misbehaved('SecondClientHelloWrongKeyShare');
-    if (!offer.groups.includes(s.neg.group)) throw misbehaved('SecondClientHelloChangedParameters', { detail: 'supported_groups' });
-    cx.traceReceived('ClientHello', { retry: true, key_shares: [nameOf(NamedGroup, s.neg.group)] });
+    const group = s.neg.group as number; // an HRR always selects a group
+    if (!offer.groups.includes(group)) throw misbehaved('SecondClientHelloChangedParameters', { detail: 'supported_groups' });
+    cx.traceReceived('ClientHello', { retry: true, key_shares: [nameOf(NamedGroup, group)] });
     return continueHandshake(cx, offer, s.neg, s.transcript, offer.shares[0]);
   },
 

@@ -218,3 +218,32 @@ test('our client resumes against openssl s_server and a Node tls server', async 
     srv.close();
   }
 });
+
+test('psk_ke when configured: openssl s_client -allow_no_dhe_kex resumes without a key exchange', async () => {
+  const pki = await getPki();
+  const server = new TlsServer({ certificates: [{ cert: pki.server.p256.chainPem, key: pki.server.p256.keyPem }], allowPskKe: true });
+  const listener = await listenPump(() => server.accept(), { echo: true, keepData: true });
+  const sess = join(mkdtempSync(join(tmpdir(), 'sspi-tls-sess-')), 'sess.pem');
+  try {
+    await withPeer(opensslClient(listener.port, ['-tls1_3', '-CAfile', pki.ca.certPath, '-servername', 'localhost', '-sess_out', sess]), async (peer) => {
+      const pump = await listener.next();
+      await pump.handshake();
+      peer.write('one\n');
+      await pump.text(/one/);
+      peer.write('Q\n');
+      await peer.waitExit(10_000);
+    });
+    await withPeer(opensslClient(listener.port, ['-tls1_3', '-CAfile', pki.ca.certPath, '-servername', 'localhost', '-sess_in', sess, '-allow_no_dhe_kex']), async (peer) => {
+      const pump = await listener.next();
+      const info = await pump.handshake();
+      assert.equal(info.resumed, true);
+      assert.equal(info.group, undefined, 'psk_ke: no key exchange group');
+      peer.write('Q\n');
+      await peer.waitExit(10_000);
+      assert.match(peer.stdout(), /Reused, TLSv1\.3/);
+      assert.doesNotMatch(peer.stdout(), /Server Temp Key/);
+    });
+  } finally {
+    await listener.close();
+  }
+});
