@@ -17,6 +17,8 @@ export interface PairOptions {
   /** Tickets per handshake (server); default 2, like Node's tls. */
   readonly ticketCount?: number;
   readonly resume?: boolean;
+  /** Key exchange groups of both sides (default x25519 only). */
+  readonly groups?: readonly number[];
 }
 
 export function suiteName(id: number): string {
@@ -24,10 +26,10 @@ export function suiteName(id: number): string {
   return `0x${id.toString(16)}`;
 }
 
-/** A server and a client for `cert`, x25519 only. */
+/** A server and a client for `cert`, x25519 only unless `o.groups` says otherwise. */
 export function makePair(cert: BenchCert, o: PairOptions = {}): OursPair {
   const common = {
-    groups: [NamedGroup.x25519],
+    groups: o.groups ?? [NamedGroup.x25519],
     ...(o.provider !== undefined ? { provider: o.provider } : {}),
     ...(o.version !== undefined ? { minVersion: o.version, maxVersion: o.version } : {}),
     ...(o.suite !== undefined ? { cipherSuites: [o.suite] } : {}),

@@ -2,7 +2,7 @@
  * `npm run bench` (`--quick` for a short run): the benchmarks of issue 7. Prints a markdown table and writes
  * bench/results.json. See docs/performance.md for what is measured and how.
  *
- * Options: --quick, --only=handshake,resumed,tls12,bulk,memory,sspi (comma list), --rounds=N, --budget=MS.
+ * Options: --quick, --only=handshake,resumed,tls12,hybrid,bulk,memory,sspi (comma list), --rounds=N, --budget=MS.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as nc from 'node:crypto';
@@ -10,7 +10,7 @@ import { cpus, loadavg } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CipherSuite, TlsServer } from '../src/index.js';
+import { CipherSuite, NamedGroup, TlsServer } from '../src/index.js';
 import { makeCerts, type BenchCert, type KeyKind } from './certs.js';
 import { opCount, prepareReplay, recordHandshake } from './crypto-floor.js';
 import { handshake, makePair, type OursPair, type SideTimes } from './ours.js';
@@ -139,6 +139,7 @@ async function benchHandshakes(): Promise<void> {
     if (want('resumed') && kind === 'ecdsa') await resumedHandshakes(certs[kind]);
   }
   if (want('tls12')) await benchTls12(certs.ecdsa);
+  if (want('hybrid')) await hybridHandshakes(certs.ecdsa);
 }
 
 async function fullHandshakes(cert: BenchCert, sec: string): Promise<void> {
@@ -179,6 +180,29 @@ async function resumedHandshakes(cert: BenchCert): Promise<void> {
       row(rsec, 'sspi-tls time per pair ÷ crypto floor', ratio(get(r, 'ours', 'pairNs'), get(r, 'floor', 'pairNs')), '×', { digits: 2 });
       row(rsec, 'sspi-tls server-side resumptions/s', S(perSec(get(r, 'ours', 'serverNs'))), '/s');
   }
+}
+
+/** One row: our full TLS 1.3 pairs/s with the X25519MLKEM768 hybrid group against the same with x25519 (ECDSA P-256). */
+async function hybridHandshakes(cert: BenchCert): Promise<void> {
+  const sec = 'Full TLS 1.3 handshakes, ECDSA P-256, AES-128-GCM, in memory: key exchange group';
+  log('hybrid');
+  const pairs = { hybrid: makePair(cert, { groups: [NamedGroup.X25519MLKEM768] }), x25519: makePair(cert, { groups: [NamedGroup.x25519] }) };
+  const expect = { hybrid: 'X25519MLKEM768', x25519: 'x25519' } as const;
+  const cs: Contender[] = (['hybrid', 'x25519'] as const).map((name) => ({
+    name,
+    run: (budget: number) => {
+      const r = timeSync(budget, () => {
+        const { c } = handshake(pairs[name]);
+        if (c.info?.groupName !== expect[name]) throw new Error(`${name}: negotiated ${String(c.info?.groupName)}`);
+      });
+      return { pairNs: r.nsPerOp };
+    },
+  }));
+  const d = await runRounds(cs, ROUNDS, BUDGET, log);
+  const vs = ratio(get(d, 'hybrid', 'pairNs'), get(d, 'x25519', 'pairNs'));
+  row(sec, 'sspi-tls handshakes/s with X25519MLKEM768 vs x25519', S(perSec(get(d, 'hybrid', 'pairNs'))), '/s', {
+    note: `x25519 ${S(perSec(get(d, 'x25519', 'pairNs'))).median.toFixed(0)}/s; time per pair X25519MLKEM768 ÷ x25519 ${vs.median.toFixed(2)}×`,
+  });
 }
 
 async function benchTls12(cert: BenchCert): Promise<void> {
@@ -377,7 +401,7 @@ async function main(): Promise<void> {
     throw new Error('bench: the openssl CLI is needed to make the benchmark certificates');
   }
   void nc;
-  if (want('handshake') || want('resumed') || want('tls12')) await benchHandshakes();
+  if (want('handshake') || want('resumed') || want('tls12') || want('hybrid')) await benchHandshakes();
   if (want('sspi')) await benchSspiHandshake();
   if (want('bulk')) await benchBulk();
   if (want('memory')) benchMemory();

@@ -119,6 +119,7 @@ export class TlsEngine {
   #closed = false;
   #info: ConnectionInfo | undefined;
   #peerRecordLimit = MAX_PLAINTEXT;
+  #ownLimitActive = false;
   #skipEarlyData = false;
   #skippedEarly = 0;
   #emptyRecords = 0;
@@ -169,6 +170,8 @@ export class TlsEngine {
       },
       setPeerRecordSizeLimit: (limit) => {
         this.#peerRecordLimit = Math.min(MAX_PLAINTEXT, limit);
+        // RFC 8449 §4: the extension was exchanged both ways, so our own advertised limit (if any) now applies.
+        this.#ownLimitActive = true;
       },
       setSkipEarlyData: (on) => {
         this.#skipEarlyData = on;
@@ -438,7 +441,7 @@ export class TlsEngine {
     }
     if (plain.fragment.length > MAX_PLAINTEXT) throw limitExceeded('RecordOverflow', { detail: 'plaintext over 2^14' });
     const limit = this.#config.recordSizeLimit;
-    if (limit !== undefined && this.#read.mode !== 'none' && plain.fragment.length > limit - (this.#read.mode === 'tls13' ? 1 : 0)) {
+    if (limit !== undefined && this.#ownLimitActive && this.#read.mode !== 'none' && plain.fragment.length > limit - (this.#read.mode === 'tls13' ? 1 : 0)) {
       throw limitExceeded('RecordOverflow', { detail: 'plaintext over our record_size_limit' });
     }
     switch (plain.type) {

@@ -331,8 +331,9 @@ function continueHandshake(
   const ee: RawExtension[] = [];
   if (alpn !== null) ee.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encode(encodeAlpn([alpn])) });
   if (chosen?.matchedName === true) ee.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
-  if (cfg.recordSizeLimit !== undefined && offer.recordSizeLimit !== undefined) {
-    ee.push({ type: ExtensionType.record_size_limit, data: encode((w) => w.u16(cfg.recordSizeLimit as number)) });
+  // RFC 8449 §4: answer a client's record_size_limit with ours (2^14 + 1 when we set none), so it knows we honour it.
+  if (offer.recordSizeLimit !== undefined) {
+    ee.push({ type: ExtensionType.record_size_limit, data: encode((w) => w.u16(cfg.recordSizeLimit ?? 16385)) });
   }
   const eeMsg = encodeEncryptedExtensions(ee);
   cx.emit(eeMsg, 'EncryptedExtensions', { alpn: alpn ?? '', server_name_ack: chosen?.matchedName === true });

@@ -96,8 +96,7 @@ function make(peer: PeerName, ours: OurRole, feature: Feature, v: Partial<Pick<I
 /** Every TLS 1.3 interop case, in run order. */
 export const TLS13_MATRIX: readonly InteropCase[] = (() => {
   const out: InteropCase[] = [];
-  // 'node' (node:tls in-process) is not written yet: add it here together with test/interop/tls13-node.test.ts.
-  const peers: PeerName[] = ['openssl', 'gnutls', 'java'];
+  const peers: PeerName[] = ['openssl', 'gnutls', 'java', 'node'];
   for (const peer of peers) {
     for (const ours of ['server', 'client'] as const) {
       for (const suite of SUITES) out.push(make(peer, ours, 'suite', { suite }, suite));
