@@ -3,7 +3,10 @@
  * data to stdout. Status lines go to stderr: `handshake ...`, `SEC_I_RENEGOTIATE`, `SEC_I_INCOMPLETE_CREDENTIALS`,
  * `SEC_I_CONTEXT_EXPIRED`, `error ...`.
  *
- *   node dist/examples/sspi-client.js HOST:PORT [--servername NAME] [--ca FILE] [--cert FILE --key FILE] [--alpn h2,http/1.1] [--insecure]
+ *   node dist/examples/sspi-client.js HOST:PORT [--servername NAME] [--ca FILE] [--cert FILE --key FILE] [--alpn h2,http/1.1] [--insecure] [--tls12]
+ *
+ * `--tls12` uses the legacy SCHANNEL_CRED with grbitEnabledProtocols = SP_PROT_TLS1_2_CLIENT. `--insecure` is
+ * SCH_CRED_MANUAL_CRED_VALIDATION; the handshake line then reports SECPKG_ATTR_CERT_CHECK_RESULT (`check=0x...`).
  */
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -21,7 +24,9 @@ const port = Number(target.slice(colon + 1));
 const serverName = arg('--servername') ?? host;
 const alpn = arg('--alpn');
 
-const sch = new S.SCH_CREDENTIALS();
+const tls12 = process.argv.includes('--tls12');
+const sch = tls12 ? new S.SCHANNEL_CRED() : new S.SCH_CREDENTIALS();
+if (sch instanceof S.SCHANNEL_CRED) sch.grbitEnabledProtocols = S.SP_PROT_TLS1_2_CLIENT;
 sch.dwFlags = S.SCH_CRED_NO_DEFAULT_CREDS | (process.argv.includes('--insecure') ? S.SCH_CRED_MANUAL_CRED_VALIDATION : S.SCH_CRED_AUTO_CRED_VALIDATION);
 const caFile = arg('--ca');
 if (caFile !== undefined) sch.hRootStore = S.CertStore.fromPem(readFileSync(caFile, 'utf8'));
@@ -93,7 +98,12 @@ function initialize(): boolean {
       S.QueryContextAttributes(hCtx, S.SECPKG_ATTR_CIPHER_INFO, ci);
       const ap = new S.SecPkgContext_ApplicationProtocol();
       S.QueryContextAttributes(hCtx, S.SECPKG_ATTR_APPLICATION_PROTOCOL, ap);
-      console.error(`handshake ${ci.szCipherSuite} alpn=${new TextDecoder().decode(ap.ProtocolId) || '-'} attr=${hex(attr.value)}`);
+      const check = new S.SecPkgContext_CertificateValidationResult();
+      S.QueryContextAttributes(hCtx, S.SECPKG_ATTR_CERT_CHECK_RESULT, check);
+      console.error(
+        `handshake ${ci.szCipherSuite} proto=${hex(ci.dwProtocol)} alpn=${new TextDecoder().decode(ap.ProtocolId) || '-'} attr=${hex(attr.value)} ` +
+          `sizes=${sizes.cbHeader}/${sizes.cbTrailer} check=${hex(check.hrVerifyChainStatus)}`,
+      );
       for (const q of queued.splice(0)) encrypt(q);
     } else if (st === S.SEC_E_OK) {
       handshaking = false;

@@ -4,9 +4,12 @@
  * ApplyControlToken(SCHANNEL_SHUTDOWN) + AcceptSecurityContext to send close_notify. It echoes what it receives; an
  * HTTP request is answered with an HTTP response whose body is the request.
  *
- *   node dist/examples/sspi-server.js --port PORT [--cert FILE --key FILE] [--client-auth] [--ca FILE] [--alpn h2,http/1.1]
+ *   node dist/examples/sspi-server.js --port PORT [--cert FILE --key FILE] [--client-auth] [--ca FILE] [--alpn h2,http/1.1] [--tls12]
  *
- * Prints `listening on PORT` when ready, and one `handshake ...` / `closed ...` / `error ...` line per connection.
+ * `--tls12` disables TLS 1.3 in the credential (TLS_PARAMETERS.grbitDisabledProtocols = SP_PROT_TLS1_3_SERVER).
+ * Prints `listening on PORT` when ready, and one `handshake ...` / `closed ...` / `error ...` line per connection
+ * (`renegotiate` when a client tries to renegotiate TLS 1.2: SEC_I_RENEGOTIATE, refused with no_renegotiation).
+ * One credential serves every connection, so TLS 1.3 tickets and TLS 1.2 sessions resume (`reconnect=1`).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -43,6 +46,12 @@ sch.paCred = [cert];
 if (caFile !== undefined) sch.hRootStore = S.CertStore.fromPem(readFileSync(caFile, 'utf8'));
 sch.cMappers = 1;
 sch.aphMappers = [S.mapBySubject()];
+if (process.argv.includes('--tls12')) {
+  const tp = new S.TLS_PARAMETERS();
+  tp.grbitDisabledProtocols = S.SP_PROT_TLS1_3_SERVER;
+  sch.cTlsParameters = 1;
+  sch.pTlsParameters = [tp];
+}
 const hCred = new S.CredHandle();
 const tsExpiry = new S.TimeStamp();
 const st0 = S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_INBOUND, null, sch, null, null, hCred, tsExpiry);
@@ -67,6 +76,7 @@ function serve(socket: Socket): void {
   const hCtx = new S.CtxtHandle();
   let haveCtx = false;
   let handshaking = true;
+  let established = false;
   let pending: Uint8Array = new Uint8Array(0);
   let sizes = new S.SecPkgContext_StreamSizes();
   let closed = false;
@@ -98,8 +108,10 @@ function serve(socket: Socket): void {
       S.FreeContextBuffer(tok.pvBuffer);
       const extra = input.pBuffers[1] as S.SecBuffer;
       pending = extra.BufferType === S.SECBUFFER_EXTRA ? pending.slice(pending.length - extra.cbBuffer) : new Uint8Array(0);
-      if (st === S.SEC_E_OK) {
+      if (st === S.SEC_E_OK && established) handshaking = false; // after SEC_I_RENEGOTIATE: back to the data loop
+      else if (st === S.SEC_E_OK) {
         handshaking = false;
+        established = true;
         S.QueryContextAttributes(hCtx, S.SECPKG_ATTR_STREAM_SIZES, sizes);
         const ci = new S.SecPkgContext_CipherInfo();
         S.QueryContextAttributes(hCtx, S.SECPKG_ATTR_CIPHER_INFO, ci);
@@ -107,7 +119,12 @@ function serve(socket: Socket): void {
         S.QueryContextAttributes(hCtx, S.SECPKG_ATTR_APPLICATION_PROTOCOL, ap);
         const tokenRef = new S.Ref<S.AccessToken | null>(null);
         const user = S.QuerySecurityContextToken(hCtx, tokenRef) === S.SEC_E_OK ? tokenRef.value?.userName ?? '-' : '-';
-        console.log(`handshake ${ci.szCipherSuite} proto=${hex(ci.dwProtocol)} alpn=${new TextDecoder().decode(ap.ProtocolId) || '-'} attr=${hex(attr.value)} user=${user}`);
+        const si = new S.SecPkgContext_SessionInfo();
+        S.QueryContextAttributes(hCtx, S.SECPKG_ATTR_SESSION_INFO, si);
+        console.log(
+          `handshake ${ci.szCipherSuite} proto=${hex(ci.dwProtocol)} alpn=${new TextDecoder().decode(ap.ProtocolId) || '-'} attr=${hex(attr.value)} user=${user} ` +
+            `sizes=${sizes.cbHeader}/${sizes.cbTrailer} reconnect=${si.dwFlags & S.SSL_SESSION_RECONNECT}`,
+        );
       }
       return true;
     }

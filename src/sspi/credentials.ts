@@ -477,7 +477,9 @@ function common(cred: Credential, x: ContextExtras): Record<string, unknown> {
 export function serverOptionsFor(cred: Credential, x: ContextExtras): ServerOptions {
   const o: Record<string, unknown> = common(cred, x);
   o['certificates'] = cred.certificates.map((c) => ({ cert: [...c.chain], key: c.privateKey as string | Uint8Array }));
+  // Without hRootStore client certificates are accepted unvalidated and only mapped (decisions: §9.12).
   if (cred.rootStore !== null && cred.rootStore.certificates.length > 0) o['ca'] = cred.rootStore.certificates;
+  else o['rejectUnauthorized'] = false;
   o['ticketCount'] = (cred.flags & C.SCH_CRED_DISABLE_RECONNECTS) !== 0 ? 0 : 2;
   return o as unknown as ServerOptions;
 }

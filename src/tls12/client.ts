@@ -374,6 +374,12 @@ const clientHandlers: Handlers12<ClientState12, ClientCx12> = {
       if (m.type === HandshakeType.CertificateRequest) {
         const certRequest = decodeCertificateRequest12(m.body);
         cx.traceReceived('CertificateRequest', { certificate_authorities: certRequest.certificateAuthorities.length });
+        cx.event({
+          type: 'CertificateRequested',
+          certificateAuthorities: certRequest.certificateAuthorities.map((n) => n.slice()),
+          signatureSchemes: certRequest.supportedSignatureAlgorithms,
+          hasCertificate: pickClientCertificate(cx.config.clientCertificate, certRequest) !== undefined,
+        });
         s.hs.log.add(m.raw);
         return { ...s, kind: 'ExpectServerHelloDone', certRequest };
       }

@@ -5,8 +5,9 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { getPki, type Pki } from '../helpers/pki.js';
+import { getPki, type LeafFiles, type Pki } from '../helpers/pki.js';
 import * as S from '../../src/sspi/index.js';
+import { lookupCredential, storeSession, MAX_SESSION_TARGETS, MAX_TICKETS_PER_TARGET, type Credential } from '../../src/sspi/credentials.js';
 import { PeerMisbehaved, PeerIncompatible, BadCertificate, LimitExceeded, misbehaved, incompatible, badCertificate, limitExceeded } from '../../src/errors.js';
 
 let pki: Pki;
@@ -17,10 +18,22 @@ before(async () => {
 const ISC_REQ = S.ISC_REQ_SEQUENCE_DETECT | S.ISC_REQ_REPLAY_DETECT | S.ISC_REQ_CONFIDENTIALITY | S.ISC_REQ_STREAM;
 const ASC_REQ = S.ASC_REQ_SEQUENCE_DETECT | S.ASC_REQ_REPLAY_DETECT | S.ASC_REQ_CONFIDENTIALITY | S.ASC_REQ_STREAM;
 
-function serverCred(opts: { mutual?: boolean; mappers?: S.HMAPPER[] } = {}): S.CredHandle {
+function serverCred(opts: { mutual?: boolean; mappers?: S.HMAPPER[]; flags?: number; protocols?: number; params?: S.TLS_PARAMETERS[]; leaf?: LeafFiles } = {}): S.CredHandle {
   const sch = new S.SCH_CREDENTIALS();
+  sch.dwFlags = opts.flags ?? 0;
+  if (opts.protocols !== undefined) {
+    const tp = new S.TLS_PARAMETERS();
+    tp.grbitDisabledProtocols = (S.SP_PROT_TLS1_X & ~opts.protocols) >>> 0;
+    sch.cTlsParameters = 1;
+    sch.pTlsParameters = [tp];
+  }
+  if (opts.params !== undefined) {
+    sch.cTlsParameters = opts.params.length;
+    sch.pTlsParameters = opts.params;
+  }
   sch.cCreds = 1;
-  sch.paCred = [S.CertContext.fromPem(pki.server.p256.chainPem, pki.server.p256.keyPem)];
+  const leaf = opts.leaf ?? pki.server.p256;
+  sch.paCred = [S.CertContext.fromPem(leaf.chainPem, leaf.keyPem)];
   if (opts.mutual === true) sch.hRootStore = S.CertStore.fromPem(pki.ca.certPem);
   if (opts.mappers !== undefined) {
     sch.cMappers = opts.mappers.length;
@@ -31,8 +44,11 @@ function serverCred(opts: { mutual?: boolean; mappers?: S.HMAPPER[] } = {}): S.C
   return h;
 }
 
-function clientCred(withCert = false): S.CredHandle {
-  const sch = new S.SCH_CREDENTIALS();
+/** A client credential; `protocols` (SP_PROT_*) selects the legacy SCHANNEL_CRED with grbitEnabledProtocols. */
+function clientCred(withCert = false, flags = 0, protocols = 0): S.CredHandle {
+  const sch = protocols !== 0 ? new S.SCHANNEL_CRED() : new S.SCH_CREDENTIALS();
+  sch.dwFlags = flags;
+  if (sch instanceof S.SCHANNEL_CRED) sch.grbitEnabledProtocols = protocols;
   sch.hRootStore = S.CertStore.fromPem(pki.ca.certPem);
   if (withCert) {
     sch.cCreds = 1;
@@ -66,9 +82,12 @@ interface Pair {
 }
 
 /** Full in-memory handshake through the canonical loops; `chunk` splits what the server receives. */
-function handshake(opts: { mutual?: boolean; clientCert?: boolean; mappers?: S.HMAPPER[]; alpnServer?: string[]; alpnClient?: string[]; chunk?: (n: number) => number } = {}): Pair {
-  const cCred = clientCred(opts.clientCert === true);
-  const sCred = serverCred({ ...(opts.mutual !== undefined ? { mutual: opts.mutual } : {}), ...(opts.mappers !== undefined ? { mappers: opts.mappers } : {}) });
+function handshake(
+  opts: { mutual?: boolean; clientCert?: boolean; mappers?: S.HMAPPER[]; alpnServer?: string[]; alpnClient?: string[]; chunk?: (n: number) => number; cCred?: S.CredHandle; sCred?: S.CredHandle; target?: string } = {},
+): Pair {
+  const cCred = opts.cCred ?? clientCred(opts.clientCert === true);
+  const sCred = opts.sCred ?? serverCred({ ...(opts.mutual !== undefined ? { mutual: opts.mutual } : {}), ...(opts.mappers !== undefined ? { mappers: opts.mappers } : {}) });
+  const target = opts.target ?? 'localhost';
   const cCtx = new S.CtxtHandle();
   const sCtx = new S.CtxtHandle();
   const req = ISC_REQ | S.ISC_REQ_ALLOCATE_MEMORY | (opts.clientCert !== true ? S.ISC_REQ_USE_SUPPLIED_CREDS : 0);
@@ -76,7 +95,7 @@ function handshake(opts: { mutual?: boolean; clientCert?: boolean; mappers?: S.H
   let out = tokenOut();
   const first = opts.alpnClient !== undefined ? new S.SecBufferDesc([new S.SecBuffer(0, S.SECBUFFER_APPLICATION_PROTOCOLS, S.buildApplicationProtocols(opts.alpnClient))]) : null;
   if (first !== null) (first.pBuffers[0] as S.SecBuffer).cbBuffer = (first.pBuffers[0] as S.SecBuffer).pvBuffer?.length ?? 0;
-  assert.equal(S.InitializeSecurityContext(cCred, null, 'localhost', req, 0, 0, first, 0, cCtx, out, new S.ULONG(), null), S.SEC_I_CONTINUE_NEEDED);
+  assert.equal(S.InitializeSecurityContext(cCred, null, target, req, 0, 0, first, 0, cCtx, out, new S.ULONG(), null), S.SEC_I_CONTINUE_NEEDED);
   let wire = bytesOf(out.pBuffers[0] as S.SecBuffer);
   const p: Pair = { cCtx, sCtx, cCred, sCred, toClient: new Uint8Array(0), serverAttr: 0, clientAttr: 0, serverTs: 0n };
   let sDone = false;
@@ -127,7 +146,7 @@ function handshake(opts: { mutual?: boolean; clientCert?: boolean; mappers?: S.H
         out = tokenOut();
         const inp = tokenIn(cPending);
         const attr = new S.ULONG();
-        const st = S.InitializeSecurityContext(cCred, cCtx, 'localhost', req, 0, 0, inp, 0, null, out, attr, null);
+        const st = S.InitializeSecurityContext(cCred, cCtx, target, req, 0, 0, inp, 0, null, out, attr, null);
         if (st === S.SEC_E_INCOMPLETE_MESSAGE) break;
         assert.ok(st === S.SEC_E_OK || st === S.SEC_I_CONTINUE_NEEDED, `ISC ${st.toString(16)}`);
         wire = cat(wire, bytesOf(out.pBuffers[0] as S.SecBuffer));
@@ -528,4 +547,222 @@ test('every engine error reason maps to an SSPI error status', () => {
   assert.equal(S.statusForError(incompatible('NoApplicationProtocol'), 'server'), S.SEC_E_APPLICATION_PROTOCOL_MISMATCH);
   assert.equal(S.statusForReceivedAlert(120), S.SEC_E_APPLICATION_PROTOCOL_MISMATCH);
   assert.equal(S.statusForReceivedAlert(51), S.SEC_E_DECRYPT_FAILURE);
+});
+
+// ---- credential-bound configuration and session cache (resumption across contexts) ------------------------
+
+const sessionFlags = (ctx: S.CtxtHandle): number => {
+  const si = new S.SecPkgContext_SessionInfo();
+  assert.equal(S.QueryContextAttributes(ctx, S.SECPKG_ATTR_SESSION_INFO, si), S.SEC_E_OK);
+  return si.dwFlags;
+};
+const protocolOf = (ctx: S.CtxtHandle): number => {
+  const ci = new S.SecPkgContext_ConnectionInfo();
+  assert.equal(S.QueryContextAttributes(ctx, S.SECPKG_ATTR_CONNECTION_INFO, ci), S.SEC_E_OK);
+  return ci.dwProtocol;
+};
+
+test('TLS 1.3 resumption across contexts: same credentials and target → SSL_SESSION_RECONNECT on both sides', () => {
+  const cCred = clientCred();
+  const sCred = serverCred();
+  const p1 = handshake({ cCred, sCred });
+  assert.equal(sessionFlags(p1.cCtx), 0);
+  assert.equal(sessionFlags(p1.sCtx), 0);
+  // The tickets arrive after the handshake: DecryptMessage → SEC_I_RENEGOTIATE → ISC stores them in the credential.
+  const d = decryptAll(p1.cCtx, cCred, 'client', p1.toClient);
+  assert.ok(d.statuses.includes(S.SEC_I_RENEGOTIATE));
+  const p2 = handshake({ cCred, sCred });
+  assert.equal(sessionFlags(p2.cCtx), S.SSL_SESSION_RECONNECT);
+  assert.equal(sessionFlags(p2.sCtx), S.SSL_SESSION_RECONNECT);
+  assert.equal(protocolOf(p2.cCtx), S.SP_PROT_TLS1_3_CLIENT);
+  // The resumed context still carries the server's certificate and works for data.
+  const rc = new S.Ref<S.CertContext | null>(null);
+  assert.equal(S.QueryContextAttributes(p2.cCtx, S.SECPKG_ATTR_REMOTE_CERT_CONTEXT, rc), S.SEC_E_OK);
+  decryptAll(p2.cCtx, cCred, 'client', p2.toClient);
+  assert.equal(decryptAll(p2.sCtx, sCred, 'server', encrypt(p2.cCtx, 'resumed')).text, 'resumed');
+  // Another target name has no session; another server credential has other ticket keys (full handshake).
+  assert.equal(sessionFlags(handshake({ cCred, sCred, target: '127.0.0.1' }).cCtx), 0);
+  const p4 = handshake({ cCred, sCred: serverCred() });
+  assert.equal(sessionFlags(p4.cCtx), 0);
+  assert.equal(sessionFlags(p4.sCtx), 0);
+});
+
+test('SCH_CRED_DISABLE_RECONNECTS on the server: no tickets, the next context is a full handshake', () => {
+  const cCred = clientCred();
+  const sCred = serverCred({ flags: S.SCH_CRED_DISABLE_RECONNECTS });
+  const p1 = handshake({ cCred, sCred });
+  assert.equal(p1.toClient.length, 0, 'no NewSessionTicket');
+  const p2 = handshake({ cCred, sCred });
+  assert.equal(sessionFlags(p2.cCtx), 0);
+  assert.equal(sessionFlags(p2.sCtx), 0);
+});
+
+test('the prepared configuration is made once per credential (at ACH), not per context; the session cache is bounded', () => {
+  const cCred = clientCred();
+  const sCred = serverCred();
+  const c = lookupCredential(cCred);
+  const sv = lookupCredential(sCred);
+  const client = c?.cache.client;
+  const server = sv?.cache.server;
+  assert.ok(client !== undefined && server !== undefined);
+  for (let i = 0; i < 3; i++) decryptAll(handshake({ cCred, sCred }).cCtx, cCred, 'client', new Uint8Array(0));
+  assert.equal(c?.cache.client, client, 'client configuration not re-prepared');
+  assert.equal(sv?.cache.server, server, 'server configuration (and its ticket keys) not re-prepared');
+  const ticket = { serverName: 'x', data: new Uint8Array(1), expiresAt: Date.now() + 60_000 };
+  for (let i = 0; i < MAX_SESSION_TARGETS + 10; i++) for (let k = 0; k < MAX_TICKETS_PER_TARGET + 2; k++) storeSession(c as Credential, `host${i}`, false, ticket);
+  assert.equal(c?.cache.sessions.size, MAX_SESSION_TARGETS);
+  for (const l of c?.cache.sessions.values() ?? []) assert.equal(l.length, MAX_TICKETS_PER_TARGET);
+});
+
+// ---- TLS 1.2 ---------------------------------------------------------------------------------------------
+
+test('TLS 1.2 (SP_PROT_TLS1_2_SERVER): handshake, CONNECTION_INFO, STREAM_SIZES 13/16 for AES-GCM, record layout', () => {
+  const sCred = serverCred({ protocols: S.SP_PROT_TLS1_2 });
+  const cCred = clientCred();
+  const p = handshake({ cCred, sCred });
+  assert.equal(protocolOf(p.cCtx), S.SP_PROT_TLS1_2_CLIENT);
+  assert.equal(protocolOf(p.sCtx), S.SP_PROT_TLS1_2_SERVER);
+  const sizes = new S.SecPkgContext_StreamSizes();
+  for (const c of [p.cCtx, p.sCtx]) {
+    assert.equal(S.QueryContextAttributes(c, S.SECPKG_ATTR_STREAM_SIZES, sizes), S.SEC_E_OK);
+    assert.deepEqual([sizes.cbHeader, sizes.cbTrailer, sizes.cbMaximumMessage, sizes.cBuffers, sizes.cbBlockSize], [13, 16, 16384, 4, 16]);
+  }
+  decryptAll(p.cCtx, cCred, 'client', p.toClient);
+  const rec = encrypt(p.cCtx, 'tls12');
+  assert.equal(rec.length, 13 + 5 + 16);
+  assert.deepEqual([...rec.subarray(0, 3)], [23, 3, 3]);
+  const two = cat(rec, encrypt(p.cCtx, 'more'));
+  const msg = new S.SecBufferDesc([new S.SecBuffer(two.length, S.SECBUFFER_DATA, two), new S.SecBuffer(), new S.SecBuffer(), new S.SecBuffer()]);
+  assert.equal(S.DecryptMessage(p.sCtx, msg, 0, null), S.SEC_E_OK);
+  const [h, d, t, x] = msg.pBuffers as [S.SecBuffer, S.SecBuffer, S.SecBuffer, S.SecBuffer];
+  assert.deepEqual([h.BufferType, h.cbBuffer, d.cbBuffer, t.BufferType, t.cbBuffer, x.BufferType, x.cbBuffer], [S.SECBUFFER_STREAM_HEADER, 13, 5, S.SECBUFFER_STREAM_TRAILER, 16, S.SECBUFFER_EXTRA, two.length - rec.length]);
+  assert.equal(new TextDecoder().decode(bytesOf(d)), 'tls12');
+  assert.equal(decryptAll(p.cCtx, cCred, 'client', encrypt(p.sCtx, 'back')).text, 'back');
+  // Resumption (TLS 1.2 session): the second context with the same credentials reconnects.
+  const p2 = handshake({ cCred, sCred });
+  assert.equal(sessionFlags(p2.cCtx), S.SSL_SESSION_RECONNECT);
+  assert.equal(sessionFlags(p2.sCtx), S.SSL_SESSION_RECONNECT);
+  const ext = new S.SecPkgContext_NegotiatedTlsExtensions();
+  assert.equal(S.QueryContextAttributes(p2.cCtx, S.SECPKG_ATTR_NEGOTIATED_TLS_EXTENSIONS, ext), S.SEC_E_OK);
+});
+
+test('TLS 1.2 ChaCha20-Poly1305 (AES disabled by CRYPTO_SETTINGS): STREAM_SIZES 5/16, data both ways', () => {
+  const cs = new S.CRYPTO_SETTINGS();
+  cs.eAlgorithmUsage = S.TlsParametersCngAlgUsageCipher;
+  cs.strCngAlgId = 'AES';
+  const tp = new S.TLS_PARAMETERS();
+  tp.grbitDisabledProtocols = S.SP_PROT_TLS1_3;
+  tp.cDisabledCrypto = 1;
+  tp.pDisabledCrypto = [cs];
+  const sCred = serverCred({ params: [tp] });
+  const cCred = clientCred(false, 0, S.SP_PROT_TLS1_2_CLIENT);
+  const p = handshake({ cCred, sCred });
+  const ci = new S.SecPkgContext_CipherInfo();
+  assert.equal(S.QueryContextAttributes(p.cCtx, S.SECPKG_ATTR_CIPHER_INFO, ci), S.SEC_E_OK);
+  assert.match(ci.szCipherSuite, /CHACHA20_POLY1305/);
+  assert.equal(ci.dwProtocol, 0x0303);
+  const sizes = new S.SecPkgContext_StreamSizes();
+  assert.equal(S.QueryContextAttributes(p.sCtx, S.SECPKG_ATTR_STREAM_SIZES, sizes), S.SEC_E_OK);
+  assert.deepEqual([sizes.cbHeader, sizes.cbTrailer, sizes.cbBlockSize], [5, 16, 1]);
+  decryptAll(p.cCtx, cCred, 'client', p.toClient);
+  const rec = encrypt(p.cCtx, 'chacha');
+  assert.equal(rec.length, 5 + 6 + 16);
+  assert.equal(decryptAll(p.sCtx, sCred, 'server', rec).text, 'chacha');
+});
+
+// ---- client certificates: SEC_I_INCOMPLETE_CREDENTIALS (§6.4) ---------------------------------------------
+
+for (const version of ['TLS 1.3', 'TLS 1.2'] as const) {
+  test(`§6.4 ${version}: CertificateRequest without a client certificate → SEC_I_INCOMPLETE_CREDENTIALS, ISSUER_LIST_EX, retry with USE_SUPPLIED_CREDS`, () => {
+    const sCred = serverCred({ mutual: true, ...(version === 'TLS 1.2' ? { protocols: S.SP_PROT_TLS1_2 } : {}) });
+    const cCred = clientCred(false, S.SCH_CRED_NO_DEFAULT_CREDS); // curl's credential: still reported
+    const cCtx = new S.CtxtHandle();
+    const sCtx = new S.CtxtHandle();
+    const req = ISC_REQ | S.ISC_REQ_ALLOCATE_MEMORY;
+    const areq = ASC_REQ | S.ASC_REQ_ALLOCATE_MEMORY | S.ASC_REQ_MUTUAL_AUTH;
+    let out = tokenOut();
+    assert.equal(S.InitializeSecurityContext(cCred, null, 'localhost', req, 0, 0, null, 0, cCtx, out, new S.ULONG(), null), S.SEC_I_CONTINUE_NEEDED);
+    const hello = bytesOf(out.pBuffers[0] as S.SecBuffer);
+    out = tokenOut();
+    assert.equal(S.AcceptSecurityContext(sCred, null, tokenIn(hello), areq, 0, sCtx, out, new S.ULONG(), null), S.SEC_I_CONTINUE_NEEDED);
+    const flight = bytesOf(out.pBuffers[0] as S.SecBuffer);
+    out = tokenOut();
+    assert.equal(S.InitializeSecurityContext(cCred, cCtx, 'localhost', req, 0, 0, tokenIn(flight), 0, null, out, new S.ULONG(), null), S.SEC_I_INCOMPLETE_CREDENTIALS);
+    assert.equal((out.pBuffers[0] as S.SecBuffer).cbBuffer, 0, 'no output with INCOMPLETE_CREDENTIALS');
+    const il = new S.SecPkgContext_IssuerListInfoEx();
+    assert.equal(S.QueryContextAttributes(cCtx, S.SECPKG_ATTR_ISSUER_LIST_EX, il), S.SEC_E_OK);
+    assert.equal(il.cIssuers, 1);
+    assert.deepEqual(il.aIssuers?.[0], S.CertContext.fromPem(pki.ca.certPem).pCertInfo?.subject.der);
+    // Retry (curl): same input again, now with ISC_REQ_USE_SUPPLIED_CREDS → the client flight with an empty Certificate.
+    out = tokenOut();
+    const inp = tokenIn(flight);
+    const st = S.InitializeSecurityContext(cCred, cCtx, 'localhost', req | S.ISC_REQ_USE_SUPPLIED_CREDS, 0, 0, inp, 0, null, out, new S.ULONG(), null);
+    assert.equal(st, version === 'TLS 1.3' ? S.SEC_E_OK : S.SEC_I_CONTINUE_NEEDED);
+    assert.equal((inp.pBuffers[1] as S.SecBuffer).BufferType, S.SECBUFFER_EMPTY, 'the re-sent bytes are not EXTRA');
+    const reply = bytesOf(out.pBuffers[0] as S.SecBuffer);
+    assert.ok(reply.length > 0);
+    // The server requires a certificate: SEC_E_LOGON_DENIED.
+    assert.equal(S.AcceptSecurityContext(sCred, sCtx, tokenIn(reply), areq, 0, null, tokenOut(), new S.ULONG(), null), S.SEC_E_LOGON_DENIED);
+  });
+}
+
+test('§6.4 with a client certificate or ISC_REQ_USE_SUPPLIED_CREDS up front: no SEC_I_INCOMPLETE_CREDENTIALS', () => {
+  const p = handshake({ mutual: true, clientCert: true, mappers: [S.mapBySubject()] });
+  assert.ok((p.serverAttr & S.ASC_RET_MUTUAL_AUTH) !== 0);
+  const il = new S.SecPkgContext_IssuerListInfoEx();
+  assert.equal(S.QueryContextAttributes(p.cCtx, S.SECPKG_ATTR_ISSUER_LIST_EX, il), S.SEC_E_OK);
+  assert.equal(il.cIssuers, 1);
+});
+
+// ---- server certificate validation: NO_SERVERNAME_CHECK, manual validation, CERT_CHECK_RESULT -------------
+
+const certCheck = (ctx: S.CtxtHandle): [number, number] => {
+  const r = new S.SecPkgContext_CertificateValidationResult();
+  assert.equal(S.QueryContextAttributes(ctx, S.SECPKG_ATTR_CERT_CHECK_RESULT, r), S.SEC_E_OK);
+  return [r.dwChainErrorStatus, r.hrVerifyChainStatus >>> 0];
+};
+
+test('SCH_CRED_NO_SERVERNAME_CHECK validates the chain but not the name', () => {
+  const wrong = serverCred({ leaf: pki.wrongHost });
+  assert.throws(() => handshake({ sCred: wrong }), /ISC 80090322/); // SEC_E_WRONG_PRINCIPAL
+  const p = handshake({ sCred: wrong, cCred: clientCred(false, S.SCH_CRED_NO_SERVERNAME_CHECK) });
+  assert.deepEqual(certCheck(p.cCtx), [0, 0]);
+  // The chain is still validated: an unknown CA fails.
+  assert.throws(() => handshake({ sCred: serverCred({ leaf: pki.untrustedServer }), cCred: clientCred(false, S.SCH_CRED_NO_SERVERNAME_CHECK) }), /ISC 80090325/); // SEC_E_UNTRUSTED_ROOT
+});
+
+test('manual validation (SCH_CRED_MANUAL_CRED_VALIDATION): handshake completes, CERT_CHECK_RESULT reports the failure', () => {
+  const p = handshake({ sCred: serverCred({ leaf: pki.untrustedServer }), cCred: clientCred(false, S.SCH_CRED_MANUAL_CRED_VALIDATION) });
+  const [bits, hr] = certCheck(p.cCtx);
+  assert.ok(hr === S.CERT_E_UNTRUSTEDROOT || hr === S.CERT_E_CHAINING, hr.toString(16));
+  assert.notEqual(bits, 0);
+  const w = handshake({ sCred: serverCred({ leaf: pki.wrongHost }), cCred: clientCred(false, S.SCH_CRED_MANUAL_CRED_VALIDATION) });
+  assert.deepEqual(certCheck(w.cCtx), [0, S.CERT_E_CN_NO_MATCH]);
+  const ok = handshake();
+  assert.deepEqual(certCheck(ok.cCtx), [0, 0]);
+  assert.equal(S.QueryContextAttributes(ok.cCtx, S.SECPKG_ATTR_CERT_CHECK_RESULT_INPROC, new S.SecPkgContext_CertificateValidationResult()), S.SEC_E_OK);
+});
+
+test('§6.5 TLS 1.3 post-handshake CertificateRequest: SEC_I_RENEGOTIATE, ISSUER_LIST_EX from the event, certificate sent', () => {
+  const sCred = serverCred({ mutual: true, mappers: [S.mapBySubject()] });
+  const p = handshake({ clientCert: true, sCred });
+  decryptAll(p.cCtx, p.cCred, 'client', p.toClient);
+  const out = tokenOut();
+  const areq = ASC_REQ | S.ASC_REQ_ALLOCATE_MEMORY | S.ASC_REQ_MUTUAL_AUTH;
+  assert.equal(S.AcceptSecurityContext(sCred, p.sCtx, tokenIn(new Uint8Array(0)), areq, 0, null, out, new S.ULONG(), null), S.SEC_I_CONTINUE_NEEDED);
+  const rec = bytesOf(out.pBuffers[0] as S.SecBuffer);
+  const msg = new S.SecBufferDesc([new S.SecBuffer(rec.length, S.SECBUFFER_DATA, rec), new S.SecBuffer(), new S.SecBuffer(), new S.SecBuffer()]);
+  assert.equal(S.DecryptMessage(p.cCtx, msg, 0, null), S.SEC_I_RENEGOTIATE);
+  const il = new S.SecPkgContext_IssuerListInfoEx();
+  assert.equal(S.QueryContextAttributes(p.cCtx, S.SECPKG_ATTR_ISSUER_LIST_EX, il), S.SEC_E_OK);
+  assert.deepEqual(il.aIssuers?.[0], S.CertContext.fromPem(pki.ca.certPem).pCertInfo?.subject.der);
+  const cout = tokenOut();
+  assert.equal(S.InitializeSecurityContext(p.cCred, p.cCtx, 'localhost', ISC_REQ | S.ISC_REQ_ALLOCATE_MEMORY, 0, 0, tokenIn(new Uint8Array(0)), 0, null, cout, new S.ULONG(), null), S.SEC_E_OK);
+  const reply = bytesOf(cout.pBuffers[0] as S.SecBuffer);
+  assert.ok(reply.length > 0, 'Certificate, CertificateVerify, Finished');
+  const d = decryptAll(p.sCtx, sCred, 'server', reply);
+  assert.ok(d.statuses.includes(S.SEC_I_RENEGOTIATE));
+  const tok = new S.Ref<S.AccessToken | null>(null);
+  assert.equal(S.QuerySecurityContextToken(p.sCtx, tok), S.SEC_E_OK);
+  assert.match(tok.value?.userName ?? '', /CN=/);
 });
