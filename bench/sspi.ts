@@ -34,29 +34,39 @@ interface Creds {
   client: unknown;
 }
 
-function creds(S: Sspi, cert: BenchCert, disable?: { alg: string; min?: number; max?: number }[]): Creds {
+function creds(S: Sspi, cert: BenchCert, disable?: { alg: string; min?: number; max?: number; usage?: 'cipher' | 'keyExchange' }[]): Creds {
   const sch = new S.SCH_CREDENTIALS();
   sch.cCreds = 1;
   sch.paCred = [S.CertContext.fromPem(cert.cert, cert.key)];
-  if (disable !== undefined) {
+  const tlsParameters = (): unknown[] | undefined => {
+    if (disable === undefined) return undefined;
     const tp = new S.TLS_PARAMETERS();
     tp.pDisabledCrypto = disable.map((d) => {
       const cs = new S.CRYPTO_SETTINGS();
-      cs.eAlgorithmUsage = S.TlsParametersCngAlgUsageCipher;
+      cs.eAlgorithmUsage = d.usage === 'keyExchange' ? S.TlsParametersCngAlgUsageKeyExchange : S.TlsParametersCngAlgUsageCipher;
       cs.strCngAlgId = d.alg;
       cs.dwMinBitLength = d.min ?? 0;
       cs.dwMaxBitLength = d.max ?? 0;
       return cs;
     });
     tp.cDisabledCrypto = tp.pDisabledCrypto.length;
+    return [tp];
+  };
+  const tps = tlsParameters();
+  if (tps !== undefined) {
     sch.cTlsParameters = 1;
-    sch.pTlsParameters = [tp];
+    sch.pTlsParameters = tps;
   }
   const server = new S.CredHandle();
   let st = S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_INBOUND, null, sch, null, null, server, new S.TimeStamp());
   if (st !== S.SEC_E_OK) throw new Error(`ACH inbound 0x${(st >>> 0).toString(16)}`);
   const csch = new S.SCH_CREDENTIALS();
   csch.hRootStore = S.CertStore.fromPem(cert.ca);
+  const ctps = tlsParameters();
+  if (ctps !== undefined) {
+    csch.cTlsParameters = 1;
+    csch.pTlsParameters = ctps;
+  }
   const client = new S.CredHandle();
   st = S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_OUTBOUND, null, csch, null, null, client, null);
   if (st !== S.SEC_E_OK) throw new Error(`ACH outbound 0x${(st >>> 0).toString(16)}`);
@@ -117,7 +127,8 @@ function sspiPair(S: Sspi, c: Creds): { cCtx: unknown; sCtx: unknown } {
 /** A full handshake step (contexts deleted after), or undefined when the SSPI build cannot do one. */
 export function sspiHandshake(S: Sspi, cert: BenchCert): (() => void) | undefined {
   try {
-    const c = creds(S, cert);
+    // x25519, as the idiomatic rows: the hybrid group (the default) is disabled the Schannel way, by CRYPTO_SETTINGS.
+    const c = creds(S, cert, [{ alg: 'MLKEM', usage: 'keyExchange' }]);
     const once = (): void => {
       const p = sspiPair(S, c);
       S.DeleteSecurityContext(p.cCtx);
