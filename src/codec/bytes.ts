@@ -41,14 +41,17 @@ export function fromHex(s: string): Uint8Array {
   return out;
 }
 
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
 /** UTF-8 encode. */
 export function utf8(s: string): Uint8Array {
-  return new TextEncoder().encode(s);
+  return encoder.encode(s);
 }
 
 /** ASCII/UTF-8 decode (for names and ALPN ids). */
 export function fromUtf8(b: Uint8Array): string {
-  return new TextDecoder().decode(b);
+  return decoder.decode(b);
 }
 
 export const EMPTY = new Uint8Array(0);

@@ -3,6 +3,7 @@
  * current ticket key: key_id (16) ‖ nonce (12) ‖ ciphertext ‖ tag, with key_id as the AAD. The client's stored
  * session is the same state plus the ticket, kept in the clear on the client side.
  */
+import { utf8, fromUtf8 } from '../codec/bytes.js';
 import { Reader } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
 import type { Aead, CryptoProvider } from '../crypto/provider.js';
@@ -30,9 +31,9 @@ function writeState(w: Writer, s: SessionState): void {
   w.vec8((w) => w.bytes(s.secret));
   w.u32(Math.floor(s.issuedAt / 0x100000000)).u32(s.issuedAt >>> 0);
   w.u32(s.lifetimeSeconds).u32(s.ageAdd);
-  w.vec8((w) => w.bytes(new TextEncoder().encode(s.alpn ?? '')));
+  w.vec8((w) => w.bytes(utf8(s.alpn ?? '')));
   w.u8(s.alpn === null ? 0 : 1);
-  w.vec16((w) => w.bytes(new TextEncoder().encode(s.serverName)));
+  w.vec16((w) => w.bytes(utf8(s.serverName)));
   w.vec24((w) => { for (const c of s.peerChain) w.vec24((w) => w.bytes(c)); });
   w.u8(s.extendedMasterSecret ? 1 : 0);
 }
@@ -48,7 +49,7 @@ function readState(r: Reader): SessionState {
   const ageAdd = r.u32('age_add');
   const alpnBytes = r.vec8('alpn').rest();
   const hasAlpn = r.u8('has_alpn') === 1;
-  const serverName = new TextDecoder().decode(r.vec16('server_name').rest());
+  const serverName = fromUtf8(r.vec16('server_name').rest());
   const peerChain = r.vec24('peer_chain').list((e) => e.vec24('cert').rest().slice(), 10);
   const extendedMasterSecret = r.u8('ems') === 1;
   return {
@@ -58,7 +59,7 @@ function readState(r: Reader): SessionState {
     issuedAt: hi * 0x100000000 + lo,
     lifetimeSeconds,
     ageAdd,
-    alpn: hasAlpn ? new TextDecoder().decode(alpnBytes) : null,
+    alpn: hasAlpn ? fromUtf8(alpnBytes) : null,
     serverName,
     peerChain,
     extendedMasterSecret,

@@ -97,13 +97,21 @@ export function noClientCertificate(): CertVerified & SignatureVerified {
 }
 
 /** The content covered by a TLS 1.3 CertificateVerify (RFC 8446 §4.4.3). */
-export function certificateVerifyContent(server: boolean, transcriptHash: Uint8Array): Uint8Array {
-  const ctx = new TextEncoder().encode(server ? 'TLS 1.3, server CertificateVerify' : 'TLS 1.3, client CertificateVerify');
-  const out = new Uint8Array(64 + ctx.length + 1 + transcriptHash.length);
+function cvPrefix(context: string): Uint8Array {
+  const out = new Uint8Array(64 + context.length + 1);
   out.fill(0x20, 0, 64);
-  out.set(ctx, 64);
-  out[64 + ctx.length] = 0;
-  out.set(transcriptHash, 65 + ctx.length);
+  for (let i = 0; i < context.length; i++) out[64 + i] = context.charCodeAt(i);
+  return out;
+}
+/** 64 spaces ‖ context string ‖ 0x00, for each side (constants). */
+const CV_SERVER = cvPrefix('TLS 1.3, server CertificateVerify');
+const CV_CLIENT = cvPrefix('TLS 1.3, client CertificateVerify');
+
+export function certificateVerifyContent(server: boolean, transcriptHash: Uint8Array): Uint8Array {
+  const prefix = server ? CV_SERVER : CV_CLIENT;
+  const out = new Uint8Array(prefix.length + transcriptHash.length);
+  out.set(prefix, 0);
+  out.set(transcriptHash, prefix.length);
   return out;
 }
 

@@ -24,6 +24,7 @@
  *              +-----> Derive-Secret(., "exp master", ClientHello...server Finished)
  *              +-----> Derive-Secret(., "res master", ClientHello...client Finished)
  */
+import { utf8 } from '../codec/bytes.js';
 import type { CryptoProvider, HashAlg } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
 import { internalError } from '../errors.js';
@@ -264,7 +265,7 @@ export function exportKeyingMaterial13(
   length: number,
 ): Uint8Array {
   const empty = emptyHash(p, suite.hash);
-  const labelBytes = new TextEncoder().encode(label);
+  const labelBytes = utf8(label);
   if (labelBytes.length > 249) throw internalError('exporter label too long');
   const secret = deriveSecretBytes(p, suite, exporterMasterSecret, labelBytes, empty);
   return hkdfExpandLabel(p, suite, secret, Label.exporter, p.hash(suite.hash, context ?? new Uint8Array(0)), length);

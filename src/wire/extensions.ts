@@ -4,7 +4,7 @@
  */
 import { Reader } from '../codec/reader.js';
 import type { Writer } from '../codec/writer.js';
-import { fromUtf8 } from '../codec/bytes.js';
+import { fromUtf8, utf8 } from '../codec/bytes.js';
 import { decodeError, limitExceeded, misbehaved } from '../errors.js';
 import { MAX_ALPN_PROTOCOLS, MAX_EXTENSIONS, MAX_KEY_SHARES, MAX_PSK_IDENTITIES } from '../limits.js';
 import { ExtensionType } from './registry.js';
@@ -69,7 +69,7 @@ export function decodeServerName(data: Uint8Array): string | undefined {
 }
 
 export function encodeServerName(host: string): (w: Writer) => void {
-  const b = new TextEncoder().encode(host);
+  const b = utf8(host);
   return (w) => w.vec16((w) => w.u8(0).vec16((w) => w.bytes(b)));
 }
 
@@ -95,7 +95,7 @@ export function decodeAlpn(data: Uint8Array): string[] {
 }
 
 export function encodeAlpn(protocols: readonly string[]): (w: Writer) => void {
-  return (w) => w.vec16((w) => { for (const p of protocols) w.vec8((w) => w.bytes(new TextEncoder().encode(p))); });
+  return (w) => w.vec16((w) => { for (const p of protocols) w.vec8((w) => w.bytes(utf8(p))); });
 }
 
 /** supported_versions in a ClientHello: a u8-length list of u16. */
