@@ -95,6 +95,10 @@ export interface Tls12Machine {
   /** A change_cipher_spec record arrived. */
   changeCipherSpec(cx: HandshakeContext): Tls12Machine;
   exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Uint8Array;
+  /** RFC 5929 §3.1 tls-unique (first Finished verify_data) once in Traffic, else undefined. */
+  readonly tlsUnique: Uint8Array | undefined;
+  /** Our own certificate chain sent in the handshake. */
+  readonly localChain: readonly Uint8Array[];
 }
 
 const CCS_RECORD = new Uint8Array([ContentType.ChangeCipherSpec, 3, 3, 0, 1, 1]);
@@ -736,10 +740,17 @@ export class TlsEngine {
     return this.#clientRandom;
   }
 
+  /** RFC 5929 tls-unique channel binding (TLS 1.2 only; RFC 9266: undefined for TLS 1.3), a copy. */
+  get tlsUnique(): Uint8Array | undefined {
+    const m = this.#m;
+    return m.proto === 'tls12' ? m.s.tlsUnique : undefined;
+  }
+
   /** Our own certificate chain used in this connection (server: the chosen chain; client: the one sent). */
   get localCertificates(): readonly Uint8Array[] {
     const m = this.#m;
-    if (m.proto !== 'tls12' && m.s.kind === 'Traffic') return m.s.traffic.localChain;
+    if (m.proto === 'tls12') return m.s.localChain;
+    if (m.s.kind === 'Traffic') return m.s.traffic.localChain;
     return [];
   }
 }

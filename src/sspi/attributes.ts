@@ -319,13 +319,42 @@ function exchangeBits(group: number | undefined): number {
   }
 }
 
+/** The server's leaf certificate of this connection (client: what the peer sent; server: the chain we used). */
+function serverLeaf(ctx: SchannelContext): Uint8Array | undefined {
+  if (ctx.side === 'client') return ctx.peerChain[0];
+  return ctx.engine.localCertificates[0] ?? ctx.cred.certificates[0]?.pbCertEncoded;
+}
+
 function serverCertKey(ctx: SchannelContext): { name: string; alg: number } {
-  const chain = ctx.side === 'client' ? ctx.peerChain : ctx.cred.certificates[0]?.chain ?? [];
-  const leaf = chain[0];
+  const leaf = serverLeaf(ctx);
   const alg = leaf !== undefined ? CertContext.fromDer([leaf]).pCertInfo?.publicKeyAlgorithm : undefined;
   if (alg === 'rsa' || alg === 'rsa-pss') return { name: 'RSA', alg: C.CALG_RSA_SIGN };
   if (alg === 'ed25519' || alg === 'ed448') return { name: 'EDDSA', alg: 0 };
   return { name: 'ECDSA', alg: C.CALG_ECDSA };
+}
+
+/**
+ * RFC 5929 §4.1 tls-server-end-point hash: the hash of the certificate's signature algorithm when it is SHA-384 or
+ * SHA-512; MD5, SHA-1, SHA-256 and anything unknown → SHA-256. Ed25519 (PureEdDSA, no separate hash) → SHA-512, as
+ * OpenSSL's X509_digest_sig does.
+ */
+export function endPointHash(leaf: Uint8Array): 'sha256' | 'sha384' | 'sha512' {
+  const cert = CertContext.fromDer([leaf]).pCertInfo;
+  switch (cert?.signatureAlgorithm) {
+    case SignatureScheme.rsa_pkcs1_sha384:
+    case SignatureScheme.ecdsa_secp384r1_sha384:
+    case SignatureScheme.rsa_pss_rsae_sha384:
+    case SignatureScheme.rsa_pss_pss_sha384:
+      return 'sha384';
+    case SignatureScheme.rsa_pkcs1_sha512:
+    case SignatureScheme.ecdsa_secp521r1_sha512:
+    case SignatureScheme.rsa_pss_rsae_sha512:
+    case SignatureScheme.rsa_pss_pss_sha512:
+    case SignatureScheme.ed25519:
+      return 'sha512';
+    default:
+      return 'sha256';
+  }
 }
 
 const HASH_ENUM: Readonly<Record<string, number>> = { sha1: 2, sha256: 4, sha384: 5, sha512: 6 };
@@ -512,13 +541,18 @@ function query(ctx: SchannelContext, attr: number, pBuffer: object): SECURITY_ST
     }
     case C.SECPKG_ATTR_ENDPOINT_BINDINGS: {
       if (!est) return C.SEC_E_INVALID_HANDLE;
-      const serverLeaf = ctx.side === 'client' ? ctx.peerChain[0] : ctx.cred.certificates[0]?.pbCertEncoded;
-      if (serverLeaf === undefined) return C.SEC_E_NO_CREDENTIALS;
-      const cert = CertContext.fromDer([serverLeaf]).pCertInfo;
-      const alg = cert?.signatureAlgorithmOid ?? '';
-      const hashName: 'sha256' | 'sha384' | 'sha512' = /1\.2\.840\.10045\.4\.3\.3|1\.2\.840\.113549\.1\.1\.12/.test(alg) ? 'sha384' : /\.4\.3\.4$|1\.2\.840\.113549\.1\.1\.13/.test(alg) ? 'sha512' : 'sha256';
-      const digest = getDefaultProvider().hash(hashName, serverLeaf);
-      const b = bindings('tls-server-end-point:', digest);
+      const leaf = serverLeaf(ctx);
+      if (leaf === undefined) return C.SEC_E_NO_CREDENTIALS;
+      const b = bindings('tls-server-end-point:', getDefaultProvider().hash(endPointHash(leaf), leaf));
+      Object.assign(pBuffer, { BindingsLength: b.length, Bindings: allocations.mark(b) });
+      return C.SEC_E_OK;
+    }
+    case C.SECPKG_ATTR_UNIQUE_BINDINGS: {
+      if (!est) return C.SEC_E_INVALID_HANDLE;
+      // RFC 9266: tls-unique is not defined for TLS 1.3 → SEC_E_UNSUPPORTED_FUNCTION (sspi-decisions.md).
+      const unique = ctx.engine.tlsUnique;
+      if (unique === undefined) return C.SEC_E_UNSUPPORTED_FUNCTION;
+      const b = bindings('tls-unique:', unique);
       Object.assign(pBuffer, { BindingsLength: b.length, Bindings: allocations.mark(b) });
       return C.SEC_E_OK;
     }

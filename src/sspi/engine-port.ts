@@ -32,6 +32,10 @@ export interface SspiEngine {
   readonly isEstablished: boolean;
   readonly failed: TlsError | undefined;
   readonly info: ConnectionInfo | undefined;
+  /** RFC 5929 tls-unique (first Finished verify_data), TLS 1.2 only. */
+  readonly tlsUnique: Uint8Array | undefined;
+  /** Our own chain in this connection (TLS 1.3; [] when unknown). */
+  readonly localCertificates: readonly Uint8Array[];
 }
 
 /** A server engine (from the credential's prepared configuration: nothing is parsed per context). */

@@ -83,6 +83,8 @@ interface ClientHs {
   readonly info: Omit<ConnectionInfo, 'peerCertificates'>;
   /** The session offered, kept to be stored again after a resumption. */
   readonly offered: ClientSession | undefined;
+  /** The client certificate chain we sent, if any. */
+  readonly localChain?: readonly Uint8Array[];
 }
 
 interface Authenticated {
@@ -105,6 +107,8 @@ interface Keyed extends Authenticated {
   readonly resumed: boolean;
   readonly ticket: Uint8Array | undefined;
   readonly ticketLifetime: number;
+  /** Our Finished verify_data when we sent the first Finished (full handshake): tls-unique. */
+  readonly ownFinished?: Uint8Array;
 }
 
 export type ClientState12 =
@@ -269,9 +273,11 @@ function serverHelloDone(s: AfterKeyExchange, m: HandshakeMessage, cx: ClientCx1
   }
   cx.sendChangeCipherSpec();
   installKeys(cx, hs.suite, master, hs.clientRandom, hs.serverRandom, 'write', 'client');
-  emit(encodeFinished12(verifyData(p, hs.suite, master, true, hs.log.hash(p, hs.suite))), 'Finished');
+  const ownFinished = verifyData(p, hs.suite, master, true, hs.log.hash(p, hs.suite));
+  emit(encodeFinished12(ownFinished), 'Finished');
   const keyed: Keyed = {
-    hs: { ...hs, info: { ...hs.info, group: s.group, groupName: nameOf(NamedGroup, s.group), signatureScheme: s.scheme } },
+    ownFinished,
+    hs: { ...hs, localChain: mine?.ck.chain ?? [], info: { ...hs.info, group: s.group, groupName: nameOf(NamedGroup, s.group), signatureScheme: s.scheme } },
     chain: s.chain,
     certVerified: s.certVerified,
     sigVerified: s.sigVerified,
@@ -435,6 +441,9 @@ const clientHandlers: Handlers12<ClientState12, ClientCx12> = {
         serverRandom: hs.serverRandom,
         info: { ...hs.info, peerCertificates: s.chain },
         proof: { cert: s.certVerified, sig: s.sigVerified, fin },
+        // RFC 5929 §3.1: full handshake → our (client) Finished; abbreviated → the server's, just verified.
+        tlsUnique: (s.resumed ? expected : s.ownFinished ?? expected).slice(),
+        localChain: hs.localChain ?? [],
       };
       return { kind: 'Traffic', traffic };
     },

@@ -80,6 +80,13 @@ export interface Traffic12 {
   readonly info: ConnectionInfo;
   /** The proofs that let the handshake reach Traffic (DESIGN C.5 rule 4). */
   readonly proof: { readonly cert: CertVerified; readonly sig: SignatureVerified; readonly fin: FinishedVerified };
+  /**
+   * RFC 5929 §3.1 tls-unique: the verify_data of the first Finished of this handshake (the client's in a full
+   * handshake, the server's in an abbreviated one).
+   */
+  readonly tlsUnique: Uint8Array;
+  /** Our own chain sent in this handshake (server: the chosen certificate; client: the one sent; [] if none). */
+  readonly localChain: readonly Uint8Array[];
 }
 
 /**
@@ -102,6 +109,14 @@ export class Machine12<S extends { readonly kind: string }, Cx extends Tls12Cont
   get info(): ConnectionInfo | undefined {
     const t = (this.state as { traffic?: Traffic12 }).traffic;
     return this.state.kind === 'Traffic' ? t?.info : undefined;
+  }
+  get tlsUnique(): Uint8Array | undefined {
+    const t = (this.state as { traffic?: Traffic12 }).traffic;
+    return this.state.kind === 'Traffic' ? t?.tlsUnique.slice() : undefined;
+  }
+  get localChain(): readonly Uint8Array[] {
+    const t = (this.state as { traffic?: Traffic12 }).traffic;
+    return this.state.kind === 'Traffic' ? t?.localChain ?? [] : [];
   }
   handle(m: HandshakeMessage, cx: HandshakeContext): Tls12Machine {
     if (this.#handlers.ignoreHelloRequest === true && m.type === HandshakeType.HelloRequest && this.state.kind !== 'Traffic') {

@@ -77,6 +77,8 @@ interface ServerHs {
   readonly info: Omit<ConnectionInfo, 'peerCertificates'>;
   /** The signature schemes we put in CertificateRequest. */
   readonly requestedSchemes: readonly number[];
+  /** The certificate chain we sent ([] when resuming). */
+  readonly localChain: readonly Uint8Array[];
 }
 
 interface Keyed {
@@ -84,6 +86,8 @@ interface Keyed {
   readonly master: Uint8Array;
   readonly chain: readonly Uint8Array[];
   readonly certVerified: CertVerified;
+  /** Our Finished verify_data when we sent the first Finished (abbreviated handshake): tls-unique. */
+  readonly ownFinished?: Uint8Array;
 }
 
 export type ServerState12 =
@@ -304,6 +308,7 @@ export function startServer12(hello: ClientHello, m: HandshakeMessage, cx: Serve
     sessionId,
     sendTicket,
     requestedSchemes,
+    localChain: cert.chain,
     info: {
       version: 'TLSv1.2',
       cipherSuite: suite.id,
@@ -349,7 +354,8 @@ function resume(cx: ServerCx12, offer: Offer12, log: HandshakeLog, state: Sessio
   cx.keyLog('CLIENT_RANDOM', clientRandom, master);
   cx.sendChangeCipherSpec();
   installKeys(cx, suite, master, clientRandom, random, 'write', 'server');
-  const fin = encodeFinished12(verifyData(p, suite, master, false, log.hash(p, suite)));
+  const ownFinished = verifyData(p, suite, master, false, log.hash(p, suite));
+  const fin = encodeFinished12(ownFinished);
   cx.emit(fin, 'Finished');
   log.add(fin);
   const hs: ServerHs = {
@@ -360,6 +366,7 @@ function resume(cx: ServerCx12, offer: Offer12, log: HandshakeLog, state: Sessio
     sessionId,
     sendTicket: false,
     requestedSchemes: [],
+    localChain: [],
     info: {
       version: 'TLSv1.2',
       cipherSuite: suite.id,
@@ -373,7 +380,7 @@ function resume(cx: ServerCx12, offer: Offer12, log: HandshakeLog, state: Sessio
       helloRetry: false,
     },
   };
-  return { kind: 'ExpectChangeCipherSpec', hs, master, chain: state.peerChain, certVerified: chainFromResumption(), sigVerified: signatureFromPsk(), resumed: true };
+  return { kind: 'ExpectChangeCipherSpec', hs, master, chain: state.peerChain, certVerified: chainFromResumption(), sigVerified: signatureFromPsk(), resumed: true, ownFinished };
 }
 
 function remember(cx: ServerCx12, s: Keyed): SessionState {
@@ -480,6 +487,9 @@ const serverHandlers: Handlers12<ServerState12, ServerCx12> = {
         serverRandom: hs.serverRandom,
         info: { ...hs.info, peerCertificates: s.chain },
         proof: { cert: s.certVerified, sig: s.sigVerified, fin },
+        // RFC 5929 §3.1: full handshake → the client's Finished (just verified); abbreviated → ours.
+        tlsUnique: (s.resumed ? s.ownFinished ?? expected : expected).slice(),
+        localChain: hs.localChain,
       };
       return { kind: 'Traffic', traffic };
     },

@@ -3,8 +3,11 @@
  * rewritten each call, phNewContext untouched on INCOMPLETE), attributes, control tokens and shutdown, with our own
  * client and server talking in memory. Numbers in test names refer to SSPI.md §8.
  */
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash, createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { TestPki, caExt, serverExt, type PkiCert } from '../helpers/x509-pki.js';
 import { getPki, type LeafFiles, type Pki } from '../helpers/pki.js';
 import * as S from '../../src/sspi/index.js';
 import { lookupCredential, storeSession, MAX_SESSION_TARGETS, MAX_TICKETS_PER_TARGET, type Credential } from '../../src/sspi/credentials.js';
@@ -18,7 +21,7 @@ before(async () => {
 const ISC_REQ = S.ISC_REQ_SEQUENCE_DETECT | S.ISC_REQ_REPLAY_DETECT | S.ISC_REQ_CONFIDENTIALITY | S.ISC_REQ_STREAM;
 const ASC_REQ = S.ASC_REQ_SEQUENCE_DETECT | S.ASC_REQ_REPLAY_DETECT | S.ASC_REQ_CONFIDENTIALITY | S.ASC_REQ_STREAM;
 
-function serverCred(opts: { mutual?: boolean; mappers?: S.HMAPPER[]; flags?: number; protocols?: number; params?: S.TLS_PARAMETERS[]; leaf?: LeafFiles } = {}): S.CredHandle {
+function serverCred(opts: { mutual?: boolean; mappers?: S.HMAPPER[]; flags?: number; protocols?: number; params?: S.TLS_PARAMETERS[]; leaf?: LeafFiles; cert?: S.CertContext } = {}): S.CredHandle {
   const sch = new S.SCH_CREDENTIALS();
   sch.dwFlags = opts.flags ?? 0;
   if (opts.protocols !== undefined) {
@@ -33,7 +36,7 @@ function serverCred(opts: { mutual?: boolean; mappers?: S.HMAPPER[]; flags?: num
   }
   sch.cCreds = 1;
   const leaf = opts.leaf ?? pki.server.p256;
-  sch.paCred = [S.CertContext.fromPem(leaf.chainPem, leaf.keyPem)];
+  sch.paCred = [opts.cert ?? S.CertContext.fromPem(leaf.chainPem, leaf.keyPem)];
   if (opts.mutual === true) sch.hRootStore = S.CertStore.fromPem(pki.ca.certPem);
   if (opts.mappers !== undefined) {
     sch.cMappers = opts.mappers.length;
@@ -83,7 +86,7 @@ interface Pair {
 
 /** Full in-memory handshake through the canonical loops; `chunk` splits what the server receives. */
 function handshake(
-  opts: { mutual?: boolean; clientCert?: boolean; mappers?: S.HMAPPER[]; alpnServer?: string[]; alpnClient?: string[]; chunk?: (n: number) => number; cCred?: S.CredHandle; sCred?: S.CredHandle; target?: string } = {},
+  opts: { mutual?: boolean; clientCert?: boolean; mappers?: S.HMAPPER[]; alpnServer?: string[]; alpnClient?: string[]; chunk?: (n: number) => number; cCred?: S.CredHandle; sCred?: S.CredHandle; target?: string; onWire?: (from: 'client' | 'server', bytes: Uint8Array) => void } = {},
 ): Pair {
   const cCred = opts.cCred ?? clientCred(opts.clientCert === true);
   const sCred = opts.sCred ?? serverCred({ ...(opts.mutual !== undefined ? { mutual: opts.mutual } : {}), ...(opts.mappers !== undefined ? { mappers: opts.mappers } : {}) });
@@ -97,6 +100,7 @@ function handshake(
   if (first !== null) (first.pBuffers[0] as S.SecBuffer).cbBuffer = (first.pBuffers[0] as S.SecBuffer).pvBuffer?.length ?? 0;
   assert.equal(S.InitializeSecurityContext(cCred, null, target, req, 0, 0, first, 0, cCtx, out, new S.ULONG(), null), S.SEC_I_CONTINUE_NEEDED);
   let wire = bytesOf(out.pBuffers[0] as S.SecBuffer);
+  opts.onWire?.('client', wire);
   const p: Pair = { cCtx, sCtx, cCred, sCred, toClient: new Uint8Array(0), serverAttr: 0, clientAttr: 0, serverTs: 0n };
   let sDone = false;
   let cDone = false;
@@ -125,6 +129,7 @@ function handshake(
         assert.ok(st === S.SEC_E_OK || st === S.SEC_I_CONTINUE_NEEDED, `ASC ${st.toString(16)}`);
         sHave = true;
         p.toClient = cat(p.toClient, bytesOf(out.pBuffers[0] as S.SecBuffer));
+        opts.onWire?.('server', bytesOf(out.pBuffers[0] as S.SecBuffer));
         const x = inp.pBuffers[1] as S.SecBuffer;
         sPending = x.BufferType === S.SECBUFFER_EXTRA ? sPending.slice(sPending.length - x.cbBuffer) : new Uint8Array(0);
         if (st === S.SEC_E_OK) {
@@ -150,6 +155,7 @@ function handshake(
         if (st === S.SEC_E_INCOMPLETE_MESSAGE) break;
         assert.ok(st === S.SEC_E_OK || st === S.SEC_I_CONTINUE_NEEDED, `ISC ${st.toString(16)}`);
         wire = cat(wire, bytesOf(out.pBuffers[0] as S.SecBuffer));
+        opts.onWire?.('client', bytesOf(out.pBuffers[0] as S.SecBuffer));
         const x = inp.pBuffers[1] as S.SecBuffer;
         cPending = x.BufferType === S.SECBUFFER_EXTRA ? cPending.slice(cPending.length - x.cbBuffer) : new Uint8Array(0);
         if (st === S.SEC_E_OK) {
@@ -765,4 +771,209 @@ test('§6.5 TLS 1.3 post-handshake CertificateRequest: SEC_I_RENEGOTIATE, ISSUER
   const tok = new S.Ref<S.AccessToken | null>(null);
   assert.equal(S.QuerySecurityContextToken(p.sCtx, tok), S.SEC_E_OK);
   assert.match(tok.value?.userName ?? '', /CN=/);
+});
+
+// ---- channel bindings, remote chain, key info (§8.27–29, §8.32) ------------------------------------------------
+
+/** root (RSA) → intermediate (RSA) → localhost leaves signed with SHA-256 (RSA key), SHA-384, SHA-512 and SHA-1. */
+interface ChainPki {
+  readonly t: TestPki;
+  readonly root: PkiCert;
+  readonly inter: PkiCert;
+  readonly leaf: PkiCert;
+  readonly leaf384: PkiCert;
+  readonly leaf512: PkiCert;
+  readonly leafSha1: PkiCert;
+}
+let chainPkiCache: ChainPki | undefined;
+function chainPki(): ChainPki {
+  if (chainPkiCache !== undefined) return chainPkiCache;
+  const t = new TestPki();
+  const root = t.issue({ name: 'root', subject: '/CN=SSPI Chain Root', key: 'rsa2048', ext: caExt() });
+  const inter = t.issue({ name: 'inter', subject: '/CN=SSPI Chain Intermediate', key: 'rsa2048', issuer: root, ext: caExt(0) });
+  const leafOf = (name: string, md: string, key: 'rsa2048' | 'p256'): PkiCert => t.issue({ name, subject: '/CN=localhost', key, issuer: inter, ext: serverExt('DNS:localhost'), md });
+  chainPkiCache = { t, root, inter, leaf: leafOf('leaf', 'sha256', 'rsa2048'), leaf384: leafOf('leaf384', 'sha384', 'p256'), leaf512: leafOf('leaf512', 'sha512', 'p256'), leafSha1: leafOf('leafsha1', 'sha1', 'p256') };
+  return chainPkiCache;
+}
+after(() => chainPkiCache?.t.cleanup());
+
+/** A server credential sending leaf + intermediate + root. */
+function chainServerCred(leaf: PkiCert, protocols?: number): S.CredHandle {
+  const c = chainPki();
+  const cert = S.CertContext.fromPem(leaf.pem + c.inter.pem + c.root.pem, readFileSync(leaf.keyPath, 'utf8'));
+  return serverCred({ cert, ...(protocols !== undefined ? { protocols } : {}) });
+}
+
+function chainClientCred(): S.CredHandle {
+  const sch = new S.SCH_CREDENTIALS();
+  sch.hRootStore = S.CertStore.fromDer([chainPki().root.der]);
+  const h = new S.CredHandle();
+  assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_OUTBOUND, null, sch, null, null, h, null), S.SEC_E_OK);
+  return h;
+}
+
+const utf8 = (t: string): Uint8Array => new TextEncoder().encode(t);
+
+/** The SEC_CHANNEL_BINDINGS container (32-byte header, little-endian DWORDs) with `prefix ‖ data`, as SSPI.md §4.7. */
+function expectedBindings(prefix: string, data: Uint8Array): Uint8Array {
+  const app = cat(utf8(prefix), data);
+  const out = new Uint8Array(32 + app.length);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(24, app.length, true); // cbApplicationDataLength
+  dv.setUint32(28, 32, true); // dwApplicationDataOffset = sizeof(SEC_CHANNEL_BINDINGS)
+  out.set(app, 32);
+  return out;
+}
+
+function queryBindings(ctx: S.CtxtHandle, attr: number): { status: number; b: S.SecPkgContext_Bindings } {
+  const b = new S.SecPkgContext_Bindings();
+  return { status: S.QueryContextAttributes(ctx, attr, b), b };
+}
+
+/** Handshake messages of the plaintext records in `wire`, up to the first change_cipher_spec. */
+function handshakeBytes(wire: Uint8Array): Uint8Array {
+  let out: Uint8Array = new Uint8Array(0);
+  for (let o = 0; o + 5 <= wire.length; ) {
+    const type = wire[o] as number;
+    const len = ((wire[o + 3] as number) << 8) | (wire[o + 4] as number);
+    if (type === 20) break;
+    if (type === 22) out = cat(out, wire.subarray(o + 5, o + 5 + len));
+    o += 5 + len;
+  }
+  return out;
+}
+
+/** RFC 5246 §5 PRF (P_hash) with node:crypto, independent of src/. */
+function prf12(hash: 'sha256' | 'sha384', secret: Uint8Array, label: string, seed: Uint8Array, n: number): Uint8Array {
+  const ls = cat(utf8(label), seed);
+  let a: Uint8Array = ls;
+  let out: Uint8Array = new Uint8Array(0);
+  while (out.length < n) {
+    a = createHmac(hash, secret).update(a).digest();
+    out = cat(out, createHmac(hash, secret).update(cat(a, ls)).digest());
+  }
+  return out.subarray(0, n);
+}
+
+const fromHex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
+
+test('§8.27 REMOTE_CERT_CONTEXT: hCertStore holds the whole chain the server sent (leaf, intermediate, root)', () => {
+  const c = chainPki();
+  for (const protocols of [S.SP_PROT_TLS1_2, S.SP_PROT_TLS1_3]) {
+    const p = handshake({ cCred: chainClientCred(), sCred: chainServerCred(c.leaf, protocols) });
+    assert.equal(protocolOf(p.cCtx), protocols === S.SP_PROT_TLS1_2 ? S.SP_PROT_TLS1_2_CLIENT : S.SP_PROT_TLS1_3_CLIENT);
+    const remote = new S.Ref<S.CertContext | null>(null);
+    assert.equal(S.QueryContextAttributes(p.cCtx, S.SECPKG_ATTR_REMOTE_CERT_CONTEXT, remote), S.SEC_E_OK);
+    assert.deepEqual(remote.value?.pbCertEncoded, c.leaf.der);
+    assert.equal(remote.value?.cbCertEncoded, c.leaf.der.length);
+    assert.deepEqual(remote.value?.hCertStore.certificates, [c.leaf.der, c.inter.der, c.root.der]);
+    assert.equal(S.CertFreeCertificateContext(remote.value), true);
+  }
+});
+
+test('§8.28 ENDPOINT_BINDINGS: "tls-server-end-point:" ‖ hash(server cert) on both sides, TLS 1.2 ECDHE-RSA and TLS 1.3', () => {
+  const c = chainPki();
+  const cases: [PkiCert, number, 'sha256' | 'sha384'][] = [
+    [c.leaf, S.SP_PROT_TLS1_2, 'sha256'],
+    [c.leaf, S.SP_PROT_TLS1_3, 'sha256'],
+    [c.leaf384, S.SP_PROT_TLS1_3, 'sha384'],
+  ];
+  for (const [leaf, protocols, hash] of cases) {
+    const p = handshake({ cCred: chainClientCred(), sCred: chainServerCred(leaf, protocols) });
+    if (protocols === S.SP_PROT_TLS1_2) {
+      const ci = new S.SecPkgContext_CipherInfo();
+      assert.equal(S.QueryContextAttributes(p.cCtx, S.SECPKG_ATTR_CIPHER_INFO, ci), S.SEC_E_OK);
+      assert.match(ci.szCipherSuite, /^TLS_ECDHE_RSA_WITH_/);
+    }
+    const digest = new Uint8Array(createHash(hash).update(leaf.der).digest());
+    const expected = expectedBindings('tls-server-end-point:', digest);
+    for (const ctx of [p.cCtx, p.sCtx]) {
+      const { status, b } = queryBindings(ctx, S.SECPKG_ATTR_ENDPOINT_BINDINGS);
+      assert.equal(status, S.SEC_E_OK);
+      assert.equal(b.BindingsLength, 32 + 21 + (hash === 'sha256' ? 32 : 48));
+      assert.deepEqual(b.Bindings, expected);
+      assert.equal(S.FreeContextBuffer(b.Bindings), S.SEC_E_OK);
+    }
+  }
+  // RFC 5929 §4.1: SHA-1 (and MD5) signatures → SHA-256; SHA-384/512 signatures → that hash.
+  assert.equal(S.endPointHash(c.leafSha1.der), 'sha256');
+  assert.equal(S.endPointHash(c.leaf.der), 'sha256');
+  assert.equal(S.endPointHash(c.leaf384.der), 'sha384');
+  assert.equal(S.endPointHash(c.leaf512.der), 'sha512');
+  // Before the handshake completes: SEC_E_INVALID_HANDLE like the other connection attributes.
+  const cCtx = new S.CtxtHandle();
+  assert.equal(S.InitializeSecurityContext(chainClientCred(), null, 'localhost', ISC_REQ | S.ISC_REQ_ALLOCATE_MEMORY, 0, 0, null, 0, cCtx, tokenOut(), new S.ULONG(), null), S.SEC_I_CONTINUE_NEEDED);
+  assert.equal(queryBindings(cCtx, S.SECPKG_ATTR_ENDPOINT_BINDINGS).status, S.SEC_E_INVALID_HANDLE);
+  assert.equal(queryBindings(cCtx, S.SECPKG_ATTR_UNIQUE_BINDINGS).status, S.SEC_E_INVALID_HANDLE);
+});
+
+test('§8.29 UNIQUE_BINDINGS (TLS 1.2): "tls-unique:" ‖ client Finished (full), server Finished (abbreviated); TLS 1.3 → UNSUPPORTED', () => {
+  const c = chainPki();
+  const cCred = chainClientCred();
+  const sCred = chainServerCred(c.leaf, S.SP_PROT_TLS1_2);
+  const keyLog: string[] = [];
+  const cred = lookupCredential(cCred) as Credential;
+  assert.ok(cred.cache.client !== undefined);
+  cred.cache.client = { ...cred.cache.client, keyLog: (l: string) => keyLog.push(l) };
+  for (const resumed of [false, true]) {
+    const tokens: { from: 'client' | 'server'; bytes: Uint8Array }[] = [];
+    const p = handshake({ cCred, sCred, onWire: (from, bytes) => { if (bytes.length > 0) tokens.push({ from, bytes }); } });
+    assert.equal(sessionFlags(p.cCtx), resumed ? S.SSL_SESSION_RECONNECT : 0);
+    const ci = new S.SecPkgContext_CipherInfo();
+    assert.equal(S.QueryContextAttributes(p.cCtx, S.SECPKG_ATTR_CIPHER_INFO, ci), S.SEC_E_OK);
+    const hash = ci.szCipherSuite.endsWith('SHA384') ? 'sha384' : 'sha256';
+    // Recompute the first Finished from the wire and the key log (RFC 5246 §7.4.9).
+    const line = keyLog.at(-1)?.split(' ') ?? [];
+    const master = fromHex(line[2] ?? '');
+    const clientWire = tokens.filter((t) => t.from === 'client');
+    const serverWire = tokens.filter((t) => t.from === 'server');
+    const clientHello = handshakeBytes((clientWire[0] as { bytes: Uint8Array }).bytes);
+    const serverFlight = handshakeBytes((serverWire[0] as { bytes: Uint8Array }).bytes);
+    let transcript = cat(clientHello, serverFlight);
+    if (!resumed) transcript = cat(transcript, handshakeBytes(clientWire.slice(1).reduce<Uint8Array>((a, t) => cat(a, t.bytes), new Uint8Array(0))));
+    const verifyData = prf12(hash, master, resumed ? 'server finished' : 'client finished', new Uint8Array(createHash(hash).update(transcript).digest()), 12);
+    const expected = expectedBindings('tls-unique:', verifyData);
+    for (const ctx of [p.cCtx, p.sCtx]) {
+      const { status, b } = queryBindings(ctx, S.SECPKG_ATTR_UNIQUE_BINDINGS);
+      assert.equal(status, S.SEC_E_OK);
+      assert.equal(b.BindingsLength, 32 + 11 + 12);
+      assert.deepEqual(b.Bindings, expected);
+    }
+  }
+  const p13 = handshake({ cCred: chainClientCred(), sCred: chainServerCred(c.leaf, S.SP_PROT_TLS1_3) });
+  for (const ctx of [p13.cCtx, p13.sCtx]) assert.equal(queryBindings(ctx, S.SECPKG_ATTR_UNIQUE_BINDINGS).status, S.SEC_E_UNSUPPORTED_FUNCTION);
+});
+
+test('§8.32 KEY_INFO: signature algorithm from the server certificate, key size and cipher from the suite', () => {
+  const c = chainPki();
+  const cases: [S.CredHandle, S.CredHandle, string, number][] = [
+    [chainClientCred(), chainServerCred(c.leaf, S.SP_PROT_TLS1_2), 'RSA', S.CALG_RSA_SIGN],
+    [chainClientCred(), chainServerCred(c.leaf, S.SP_PROT_TLS1_3), 'RSA', S.CALG_RSA_SIGN],
+    [clientCred(), serverCred({ protocols: S.SP_PROT_TLS1_2 }), 'ECDSA', S.CALG_ECDSA],
+    [clientCred(), serverCred(), 'ECDSA', S.CALG_ECDSA],
+  ];
+  for (const [cCred, sCred, name, alg] of cases) {
+    const p = handshake({ cCred, sCred });
+    for (const ctx of [p.cCtx, p.sCtx]) {
+      const ci = new S.SecPkgContext_CipherInfo();
+      assert.equal(S.QueryContextAttributes(ctx, S.SECPKG_ATTR_CIPHER_INFO, ci), S.SEC_E_OK);
+      const ki = new S.SecPkgContext_KeyInfo();
+      assert.equal(S.QueryContextAttributes(ctx, S.SECPKG_ATTR_KEY_INFO, ki), S.SEC_E_OK);
+      const aes = ci.szCipher === 'AES';
+      assert.deepEqual(
+        [ki.sSignatureAlgorithmName, ki.SignatureAlgorithm, ki.KeySize, ki.sEncryptAlgorithmName, ki.EncryptAlgorithm],
+        [name, alg, ci.dwCipherLen, ci.szCipher, aes ? (ci.dwCipherLen === 128 ? S.CALG_AES_128 : S.CALG_AES_256) : 0],
+      );
+      assert.ok(ki.KeySize >= 128);
+    }
+  }
+});
+
+test('§8.26 (refused): ISC on an established TLS 1.2 context with NULL input and a new credential → SEC_E_OK, no ClientHello', () => {
+  const p = handshake({ sCred: serverCred({ protocols: S.SP_PROT_TLS1_2 }) });
+  assert.equal(protocolOf(p.cCtx), S.SP_PROT_TLS1_2_CLIENT);
+  const out = tokenOut();
+  const newCtx = new S.CtxtHandle();
+  assert.equal(S.InitializeSecurityContext(clientCred(), p.cCtx, 'localhost', ISC_REQ | S.ISC_REQ_ALLOCATE_MEMORY, 0, 0, null, 0, newCtx, out, new S.ULONG(), null), S.SEC_E_OK);
+  assert.equal((out.pBuffers[0] as S.SecBuffer).cbBuffer, 0);
 });
