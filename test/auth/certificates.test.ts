@@ -6,31 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TlsClient, TlsServer, TlsError, type TlsConnection } from '../../src/index.js';
 import { getPki, type LeafFiles } from '../helpers/pki.js';
+import { exchangeCatching } from '../helpers/pair.js';
 
-/** Run a handshake in memory; returns the error each side threw (if any) and the alerts each received. */
-function run(c: TlsConnection, s: TlsConnection): { clientError?: TlsError; serverError?: TlsError } {
-  const out: { clientError?: TlsError; serverError?: TlsError } = {};
-  for (let i = 0; i < 10; i++) {
-    const a = c.takeOutput();
-    if (a.length > 0 && out.serverError === undefined) {
-      try {
-        s.receive(a);
-      } catch (e) {
-        out.serverError = e as TlsError;
-      }
-    }
-    const b = s.takeOutput();
-    if (b.length > 0 && out.clientError === undefined) {
-      try {
-        c.receive(b);
-      } catch (e) {
-        out.clientError = e as TlsError;
-      }
-    }
-    if (a.length === 0 && b.length === 0) break;
-  }
-  return out;
-}
+const run = exchangeCatching;
 
 function serverFor(leaf: LeafFiles, extra: Partial<ConstructorParameters<typeof TlsServer>[0]> = {}): TlsServer {
   return new TlsServer({ certificates: [{ cert: leaf.chainPem, key: leaf.keyPem }], ...extra });

@@ -3,30 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TlsClient, TlsServer, TlsError, type TlsConnection } from '../../src/index.js';
 import { TestPki, caExt, serverExt, type PkiCert } from '../helpers/x509-pki.js';
+import { exchangeCatching } from '../helpers/pair.js';
 
-function run(c: TlsConnection, s: TlsConnection): { clientError?: TlsError; serverError?: TlsError } {
-  const out: { clientError?: TlsError; serverError?: TlsError } = {};
-  for (let i = 0; i < 10; i++) {
-    const a = c.takeOutput();
-    if (a.length > 0 && out.serverError === undefined) {
-      try {
-        s.receive(a);
-      } catch (e) {
-        out.serverError = e as TlsError;
-      }
-    }
-    const b = s.takeOutput();
-    if (b.length > 0 && out.clientError === undefined) {
-      try {
-        c.receive(b);
-      } catch (e) {
-        out.clientError = e as TlsError;
-      }
-    }
-    if (a.length === 0 && b.length === 0) break;
-  }
-  return out;
-}
+const run = exchangeCatching;
 
 let fixture: { pki: TestPki; root: PkiCert; good: PkiCert; revoked: PkiCert; goodOcsp: Uint8Array; revokedOcsp: Uint8Array } | undefined;
 function setup(): NonNullable<typeof fixture> {

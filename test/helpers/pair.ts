@@ -271,3 +271,31 @@ export function assertLatched(conn: TlsConnection, err: TlsError): void {
   assert.equal(conn.engine.takeAlert(), null, 'the alert is handed out once');
   assert.equal(conn.takeOutput().length, 0, 'nothing after the alert');
 }
+
+/**
+ * Run a handshake (and any queued data) in memory until both sides are quiet; returns the TlsError each side threw,
+ * if any, without stopping at the first one (so the alert reaches the other side).
+ */
+export function exchangeCatching(c: TlsConnection, s: TlsConnection): { clientError?: TlsError; serverError?: TlsError } {
+  const out: { clientError?: TlsError; serverError?: TlsError } = {};
+  for (let i = 0; i < 10; i++) {
+    const a = c.takeOutput();
+    if (a.length > 0 && out.serverError === undefined) {
+      try {
+        s.receive(a);
+      } catch (e) {
+        out.serverError = e as TlsError;
+      }
+    }
+    const b = s.takeOutput();
+    if (b.length > 0 && out.clientError === undefined) {
+      try {
+        c.receive(b);
+      } catch (e) {
+        out.clientError = e as TlsError;
+      }
+    }
+    if (a.length === 0 && b.length === 0) break;
+  }
+  return out;
+}

@@ -22,63 +22,7 @@ import { ContentType, ExtensionType, HandshakeType } from '../../src/wire/regist
 import { encodeRecords, pairOptions, parseRecords, splitHandshakeMessages, type WireRecord } from '../helpers/pair.js';
 import { concatBytes } from '../helpers/hex.js';
 import type { DeterministicProvider } from '../helpers/deterministic-provider.js';
-
-const RUNS = Number(process.env['FUZZ_RUNS'] ?? 10_000);
-/** A single process() of a few kilobytes takes well under a millisecond; anything near this is a hang. */
-const PROMPT_MS = 1_000;
-
-type Mutation =
-  | { readonly kind: 'flip'; readonly at: number; readonly bit: number }
-  | { readonly kind: 'set'; readonly at: number; readonly value: number }
-  | { readonly kind: 'truncate'; readonly at: number }
-  | { readonly kind: 'insert'; readonly at: number; readonly bytes: Uint8Array }
-  | { readonly kind: 'delete'; readonly at: number; readonly len: number };
-
-const interesting = fc.constantFrom(0, 1, 0x7f, 0x80, 0xfe, 0xff);
-const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('set' as const), at: fc.nat(), value: fc.oneof(interesting, fc.integer({ min: 0, max: 255 })) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 16 }) }) },
-);
-const mutationsArb = fc.array(mutationArb, { minLength: 1, maxLength: 4 });
-
-function mutate(input: Uint8Array, ms: readonly Mutation[]): Uint8Array {
-  let b = input.slice();
-  for (const m of ms) {
-    if (b.length === 0) break;
-    const at = m.at % b.length;
-    switch (m.kind) {
-      case 'flip':
-        b[at] = (b[at] as number) ^ (1 << m.bit);
-        break;
-      case 'set':
-        b[at] = m.value;
-        break;
-      case 'truncate':
-        b = b.slice(0, at);
-        break;
-      case 'insert': {
-        const n = new Uint8Array(b.length + m.bytes.length);
-        n.set(b.subarray(0, at), 0);
-        n.set(m.bytes, at);
-        n.set(b.subarray(at), at + m.bytes.length);
-        b = n;
-        break;
-      }
-      case 'delete': {
-        const end = Math.min(b.length, at + m.len);
-        const n = new Uint8Array(b.length - (end - at));
-        n.set(b.subarray(0, at), 0);
-        n.set(b.subarray(end), at);
-        b = n;
-        break;
-      }
-    }
-  }
-  return b;
-}
+import { mutate, mutationsArb, PROMPT_MS, RUNS } from '../helpers/mutate.js';
 
 /** Feed `input` as a peer would (process until all of it is used or a record is incomplete) and check the contract. */
 function drive(engine: TlsEngine, input: Uint8Array): 'ok' | 'failed' {
