@@ -85,6 +85,7 @@ export const PeerMisbehaved = {
   DataAfterCloseNotify: 'unexpected_message',
   RenegotiationRefused: 'no_renegotiation',
 } as const satisfies Record<string, AlertName>;
+/** The reasons in {@link PeerMisbehaved}. */
 export type PeerMisbehavedReason = keyof typeof PeerMisbehaved;
 
 /** Nothing in common with the peer: reason → alert. */
@@ -104,6 +105,7 @@ export const PeerIncompatible = {
   ObsoleteVersion: 'protocol_version',
   InappropriateFallback: 'inappropriate_fallback',
 } as const satisfies Record<string, AlertName>;
+/** The reasons in {@link PeerIncompatible}. */
 export type PeerIncompatibleReason = keyof typeof PeerIncompatible;
 
 /** Certificate validation failures: reason → alert (RFC 8446 §6.2). */
@@ -125,6 +127,7 @@ export const BadCertificate = {
   Rejected: 'bad_certificate',
   RevocationUnknown: 'certificate_unknown',
 } as const satisfies Record<string, AlertName>;
+/** The reasons in {@link BadCertificate}. */
 export type BadCertificateReason = keyof typeof BadCertificate;
 
 /** Our limits on peer-controlled input (src/limits.ts): reason → alert. */
@@ -141,6 +144,7 @@ export const LimitExceeded = {
   BufferedBytes: 'internal_error',
   SequenceExhausted: 'internal_error',
 } as const satisfies Record<string, AlertName>;
+/** The reasons in {@link LimitExceeded}. */
 export type LimitExceededReason = keyof typeof LimitExceeded;
 
 /** Options a factory may take. */

@@ -2,11 +2,19 @@
  * sspi-tls: a TLS 1.3 / 1.2 engine of our own, sans-IO, with an idiomatic API (this module), Windows SSPI
  * semantics (`sspi-tls/sspi`), a certificate validator (`sspi-tls/x509`) and a Node adapter (`sspi-tls/node`).
  */
+/** Connection API: server and client factories and the connection they create. */
 export { TlsServer, TlsClient, TlsConnection, type TlsConnectionEvents } from './api/connection.js';
+/** Option and connection-info types. */
 export type { ClientOptions, ServerOptions, CertifiedKeyInput, ConnectionInfo, CommonOptions, TlsVersionName, TraceEvent } from './api/types.js';
+/** Errors. */
 export { TlsError, type TlsErrorKind } from './errors.js';
+/** The sans-IO engine underneath the connection API. */
 export { TlsEngine, createClientEngine, createServerEngine, type ProcessOptions, type StreamSizes } from './engine/connection.js';
+/** Engine events and results. */
 export type { EngineEvent, ProcessResult, SessionTicket } from './engine/events.js';
+/** The node:crypto provider and the shared default instance. */
 export { NodeCryptoProvider, getDefaultProvider } from './crypto/node-provider.js';
+/** The crypto provider interface. */
 export type { CryptoProvider } from './crypto/provider.js';
+/** IANA code point tables. */
 export { AlertDescription, CipherSuite, NamedGroup, SignatureScheme, ProtocolVersion } from './wire/registry.js';

@@ -54,4 +54,5 @@ export function fromUtf8(b: Uint8Array): string {
   return decoder.decode(b);
 }
 
+/** A shared zero-length byte array. */
 export const EMPTY = new Uint8Array(0);

@@ -13,6 +13,7 @@ export interface VecBounds {
   readonly max?: number;
 }
 
+/** Bounds-checked read cursor over a byte range; a failed read throws a TlsError (decode_error by default) naming the field path. */
 export class Reader {
   readonly #buf: Uint8Array;
   #pos: number;

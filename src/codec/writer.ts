@@ -4,6 +4,7 @@
  */
 import { internalError } from '../errors.js';
 
+/** Growable byte buffer with big-endian integer writes and length-prefixed vectors (`vecN` backfills the prefix). */
 export class Writer {
   #buf: Uint8Array;
   #len = 0;

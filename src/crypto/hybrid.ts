@@ -19,6 +19,11 @@ export interface Kem {
 
 const X25519_LEN = 32;
 
+/**
+ * Client side of a hybrid group: ML-KEM keygen from the 64-byte `seed64`; the share is encapsulation key ‖ `xPub`.
+ * `complete` decapsulates and returns ML-KEM secret ‖ X25519 secret; a server share of the wrong length is
+ * illegal_parameter (InvalidKeyShare).
+ */
 export function hybridClient(
   group: number,
   kem: Kem,
@@ -45,6 +50,11 @@ export function hybridClient(
   };
 }
 
+/**
+ * Server side of a hybrid group: encapsulates to the client's ML-KEM key with `msg32`; returns ciphertext ‖ `xPub`
+ * and ML-KEM secret ‖ X25519 secret. A client share of the wrong length or an encapsulation key failing the
+ * FIPS 203 modulus check is illegal_parameter (InvalidKeyShare).
+ */
 export function hybridServer(
   kem: Kem,
   msg32: Uint8Array,

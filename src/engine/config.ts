@@ -43,6 +43,7 @@ interface PreparedCommon {
   readonly trace: ((e: TraceEvent) => void) | undefined;
 }
 
+/** Server options prepared once: certificates, client-auth policy and verifiers, ticket keys, cookie key and session caches. */
 export interface PreparedServerConfig extends PreparedCommon {
   readonly kind: 'server';
   readonly certificates: readonly CertifiedKey[];
@@ -66,6 +67,7 @@ export interface PreparedServerConfig extends PreparedCommon {
   readonly sessionCache12: Map<string, SessionState>;
 }
 
+/** Client options prepared once: server name, verifiers, OCSP policy, client certificate, key-share groups, session to offer. */
 export interface PreparedClientConfig extends PreparedCommon {
   readonly kind: 'client';
   readonly serverName: string | undefined;

@@ -10,6 +10,7 @@ export interface SessionTicket {
   readonly expiresAt: number;
 }
 
+/** An event reported by `process()`, discriminated by `type`. */
 export type EngineEvent =
   | { readonly type: 'HandshakeComplete'; readonly info: ConnectionInfo }
   /** The peer sent close_notify (edge-triggered: reported once). */

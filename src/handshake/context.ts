@@ -8,8 +8,10 @@ import type { EngineEvent } from '../engine/events.js';
 
 /** Public fields of a traced message; a function is only called when tracing is on. */
 export type TraceFields = Readonly<Record<string, string | number | boolean | readonly string[]>>;
+/** Trace fields, or a function producing them lazily (only called when tracing is on). */
 export type TraceFieldsArg = TraceFields | (() => TraceFields);
 
+/** The side effects a handshake state machine may cause: output, key installs, events, key log and trace. */
 export interface HandshakeContext {
   readonly provider: CryptoProvider;
   /** Queue a handshake message (raw, framed) under the current write protection. */

@@ -115,6 +115,7 @@ export interface ClientSession {
   readonly receivedAt: number;
 }
 
+/** Serialise a client session (state, ticket, receive time): the `data` of a NewTicket event's SessionTicket. */
 export function encodeClientSession(s: ClientSession): Uint8Array {
   const w = new Writer(1024);
   writeState(w, s.state);
@@ -123,6 +124,7 @@ export function encodeClientSession(s: ClientSession): Uint8Array {
   return w.finish();
 }
 
+/** Parse a stored client session; returns undefined (never throws) for malformed or truncated data. */
 export function decodeClientSession(data: Uint8Array): ClientSession | undefined {
   try {
     const r = new Reader(data, 'session');

@@ -22,6 +22,7 @@ const CERT = {} as CertVerified;
 const SIG = {} as SignatureVerified;
 const FIN = {} as FinishedVerified;
 
+/** Inputs for {@link verifyPeerChain}: the verifier (null: accept unverified), time in ms, expected name and usage. */
 export interface ChainCheck {
   readonly verifier: ChainVerifier | null;
   readonly time: number;
@@ -107,6 +108,7 @@ function cvPrefix(context: string): Uint8Array {
 const CV_SERVER = cvPrefix('TLS 1.3, server CertificateVerify');
 const CV_CLIENT = cvPrefix('TLS 1.3, client CertificateVerify');
 
+/** The content a TLS 1.3 CertificateVerify signs: 64 spaces ‖ context string ‖ 0x00 ‖ transcript hash (RFC 8446 §4.4.3). */
 export function certificateVerifyContent(server: boolean, transcriptHash: Uint8Array): Uint8Array {
   const prefix = server ? CV_SERVER : CV_CLIENT;
   const out = new Uint8Array(prefix.length + transcriptHash.length);

@@ -7,6 +7,7 @@ import { limitExceeded } from '../errors.js';
 import { MAX_HANDSHAKE_MESSAGE } from '../limits.js';
 import type { HandshakeMessage } from '../wire/handshake.js';
 
+/** Reassembles handshake messages from record fragments; rejects a message over the size limit (unexpected_message). */
 export class HandshakeJoiner {
   #buf: Uint8Array = new Uint8Array(0);
 

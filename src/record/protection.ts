@@ -219,6 +219,7 @@ export class DirectionState {
   }
 }
 
+/** Write a 5-byte record header at `offset`: type, legacy_record_version 0x0303, u16 length (RFC 8446 §5.1). */
 export function writeHeader(out: Uint8Array, offset: number, type: number, length: number): void {
   out[offset] = type;
   out[offset + 1] = 3;

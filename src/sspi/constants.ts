@@ -1075,12 +1075,21 @@ export const TRUST_E_CERT_SIGNATURE = 0x80096004;
 export const TRUST_E_BASIC_CONSTRAINTS = 0x80096019;
 /** CERT_TRUST_STATUS.dwErrorStatus bits. */
 export const CERT_TRUST_NO_ERROR = 0x0;
+/** A certificate in the chain is outside its validity period. */
 export const CERT_TRUST_IS_NOT_TIME_VALID = 0x1;
+/** A certificate in the chain is revoked. */
 export const CERT_TRUST_IS_REVOKED = 0x4;
+/** A signature in the chain does not verify (or a certificate is malformed). */
 export const CERT_TRUST_IS_NOT_SIGNATURE_VALID = 0x8;
+/** A certificate is not valid for the requested usage. */
 export const CERT_TRUST_IS_NOT_VALID_FOR_USAGE = 0x10;
+/** The chain ends in a root that is not trusted. */
 export const CERT_TRUST_IS_UNTRUSTED_ROOT = 0x20;
+/** The revocation status of a certificate is unknown. */
 export const CERT_TRUST_REVOCATION_STATUS_UNKNOWN = 0x40;
+/** Basic constraints (CA flag or path length) are violated. */
 export const CERT_TRUST_INVALID_BASIC_CONSTRAINTS = 0x400;
+/** Name constraints are violated. */
 export const CERT_TRUST_INVALID_NAME_CONSTRAINTS = 0x800;
+/** The chain could not be built up to a root (unknown issuer). */
 export const CERT_TRUST_IS_PARTIAL_CHAIN = 0x10000;

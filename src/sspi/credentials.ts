@@ -178,6 +178,7 @@ export interface CredentialCache {
 
 /** Session-cache bounds (per credential). */
 export const MAX_SESSION_TARGETS = 64;
+/** Most session tickets kept per target; the oldest is dropped first. */
 export const MAX_TICKETS_PER_TARGET = 4;
 
 const TLS12_BITS = C.SP_PROT_TLS1_2;

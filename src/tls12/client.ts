@@ -111,6 +111,7 @@ interface Keyed extends Authenticated {
   readonly ownFinished?: Uint8Array;
 }
 
+/** TLS 1.2 client handshake states, discriminated by `kind`. */
 export type ClientState12 =
   | ({ readonly kind: 'ExpectCertificate' } & { readonly hs: ClientHs })
   | ({ readonly kind: 'ExpectCertificateStatus' } & Authenticated)

@@ -18,9 +18,11 @@ export interface Tls12Context extends HandshakeContext {
   /** Queue a warning alert under the current write protection (RFC 5746 §4: no_renegotiation). */
   readonly sendWarningAlert?: (description: number) => void;
 }
+/** The TLS 1.2 server's context: the engine context plus the prepared server configuration. */
 export interface ServerCx12 extends Tls12Context {
   readonly config: PreparedServerConfig;
 }
+/** The TLS 1.2 client's context: the engine context plus the prepared client configuration. */
 export interface ClientCx12 extends Tls12Context {
   readonly config: PreparedClientConfig;
 }

@@ -48,6 +48,7 @@ export function decodeServerKeyExchange(body: Uint8Array): ServerKeyExchange & {
   return { namedCurve, publicKey, algorithm, signature, params };
 }
 
+/** Encode a framed ServerKeyExchange for ECDHE: ServerECDHParams ‖ signature algorithm ‖ signature (RFC 8422 §5.4). */
 export function encodeServerKeyExchange(ske: ServerKeyExchange): Uint8Array {
   return frameHandshake(HandshakeType.ServerKeyExchange, (w) => {
     w.bytes(encodeServerEcdhParams(ske.namedCurve, ske.publicKey));
@@ -63,6 +64,7 @@ export function decodeClientKeyExchange(body: Uint8Array): Uint8Array {
   return ecdhYc;
 }
 
+/** Encode a framed ClientKeyExchange carrying our ECDHE public value (RFC 8422 §5.7). */
 export function encodeClientKeyExchange(publicKey: Uint8Array): Uint8Array {
   return frameHandshake(HandshakeType.ClientKeyExchange, (w) => w.vec8((w) => w.bytes(publicKey)));
 }
@@ -72,10 +74,12 @@ export function decodeEmpty(body: Uint8Array, name: string): void {
   if (body.length !== 0) throw decodeError(name, `${body.length} bytes in an empty message`);
 }
 
+/** Encode a framed, empty ServerHelloDone (RFC 5246 §7.4.5). */
 export function encodeServerHelloDone(): Uint8Array {
   return frameHandshake(HandshakeType.ServerHelloDone, () => {});
 }
 
+/** Encode a framed, empty HelloRequest (RFC 5246 §7.4.1.1). */
 export function encodeHelloRequest(): Uint8Array {
   return frameHandshake(HandshakeType.HelloRequest, () => {});
 }
@@ -87,6 +91,10 @@ export interface CertificateRequest12 {
   readonly certificateAuthorities: readonly Uint8Array[];
 }
 
+/**
+ * Decode a TLS 1.2 CertificateRequest (RFC 5246 §7.4.4); rejects empty type or algorithm lists, an odd-length
+ * algorithm list, empty DNs and more than 256 authorities (decode_error).
+ */
 export function decodeCertificateRequest12(body: Uint8Array): CertificateRequest12 {
   const r = new Reader(body, 'CertificateRequest');
   const certificateTypes = r.vec8('certificate_types', { min: 1 }).list((e) => e.u8('certificate_type'));
@@ -98,6 +106,7 @@ export function decodeCertificateRequest12(body: Uint8Array): CertificateRequest
   return { certificateTypes, supportedSignatureAlgorithms, certificateAuthorities };
 }
 
+/** Encode a framed TLS 1.2 CertificateRequest (RFC 5246 §7.4.4). */
 export function encodeCertificateRequest12(cr: CertificateRequest12): Uint8Array {
   return frameHandshake(HandshakeType.CertificateRequest, (w) => {
     w.vec8((w) => { for (const t of cr.certificateTypes) w.u8(t); });
@@ -116,6 +125,7 @@ export function decodeCertificate12(body: Uint8Array): Uint8Array[] {
   return chain;
 }
 
+/** Encode a framed TLS 1.2 Certificate from a DER chain, leaf first (RFC 5246 §7.4.2). */
 export function encodeCertificate12(chain: readonly Uint8Array[]): Uint8Array {
   return frameHandshake(HandshakeType.Certificate, (w) => {
     w.vec24((w) => { for (const c of chain) w.vec24((w) => w.bytes(c)); });
@@ -128,6 +138,7 @@ export interface NewSessionTicket12 {
   readonly ticket: Uint8Array;
 }
 
+/** Decode a TLS 1.2 NewSessionTicket (RFC 5077 §3.3); the ticket may be empty. */
 export function decodeNewSessionTicket12(body: Uint8Array): NewSessionTicket12 {
   const r = new Reader(body, 'NewSessionTicket');
   const ticketLifetimeHint = r.u32('ticket_lifetime_hint');
@@ -136,6 +147,7 @@ export function decodeNewSessionTicket12(body: Uint8Array): NewSessionTicket12 {
   return { ticketLifetimeHint, ticket };
 }
 
+/** Encode a framed TLS 1.2 NewSessionTicket (RFC 5077 §3.3). */
 export function encodeNewSessionTicket12(t: NewSessionTicket12): Uint8Array {
   return frameHandshake(HandshakeType.NewSessionTicket, (w) => w.u32(t.ticketLifetimeHint).vec16((w) => w.bytes(t.ticket)));
 }
@@ -150,6 +162,7 @@ export function decodeCertificateStatus(body: Uint8Array): Uint8Array {
   return response;
 }
 
+/** Encode a framed CertificateStatus carrying an OCSP response (RFC 6066 §8). */
 export function encodeCertificateStatus(ocspResponse: Uint8Array): Uint8Array {
   return frameHandshake(HandshakeType.CertificateStatus, (w) => w.u8(CertificateStatusType.ocsp).vec24((w) => w.bytes(ocspResponse)));
 }
@@ -160,6 +173,7 @@ export function decodeFinished12(body: Uint8Array): Uint8Array {
   return body.slice();
 }
 
+/** Encode a framed TLS 1.2 Finished (RFC 5246 §7.4.9). */
 export function encodeFinished12(verifyData: Uint8Array): Uint8Array {
   return frameHandshake(HandshakeType.Finished, (w) => w.bytes(verifyData));
 }

@@ -90,6 +90,7 @@ interface Keyed {
   readonly ownFinished?: Uint8Array;
 }
 
+/** TLS 1.2 server handshake states, discriminated by `kind`. */
 export type ServerState12 =
   | { readonly kind: 'ExpectCertificate'; readonly hs: ServerHs; readonly kx: KeyExchangeClient }
   | { readonly kind: 'ExpectClientKeyExchange'; readonly hs: ServerHs; readonly kx: KeyExchangeClient; readonly chain: readonly Uint8Array[]; readonly certVerified: CertVerified }

@@ -81,6 +81,7 @@ interface Offer {
   readonly tls12: boolean;
 }
 
+/** TLS 1.3 client handshake states, discriminated by `kind`. */
 export type ClientState13 =
   | { readonly kind: 'ExpectServerHello'; readonly offer: Offer; readonly transcript: TranscriptBuffer | Transcript; readonly hrr: { readonly suite: SuiteInfo; readonly group: number } | undefined }
   | {
@@ -129,6 +130,7 @@ interface EeInfo {
   readonly serverNameAcked: boolean;
 }
 
+/** The client's handshake context: the engine context plus the prepared client configuration. */
 export interface ClientCx extends HandshakeContext {
   readonly config: PreparedClientConfig;
 }

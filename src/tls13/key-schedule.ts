@@ -119,6 +119,7 @@ export interface TrafficKeys {
   readonly iv: Uint8Array;
 }
 
+/** Derive the write key and IV from a traffic secret with HKDF-Expand-Label "key" / "iv" (RFC 8446 §7.3). */
 export function trafficKeys(p: CryptoProvider, suite: SuiteInfo, secret: Uint8Array): TrafficKeys {
   return {
     key: hkdfExpandLabel(p, suite, secret, Label.key, new Uint8Array(0), suite.keyLen),

@@ -56,6 +56,7 @@ import { keyUpdate } from './client.js';
 import type { TrafficState } from './traffic.js';
 import { MAX_USED_TICKETS } from '../limits.js';
 
+/** The server's handshake context: the engine context plus the prepared server configuration. */
 export interface ServerCx extends HandshakeContext {
   readonly config: PreparedServerConfig;
 }
@@ -85,6 +86,7 @@ interface Negotiated {
   readonly helloRetry: boolean;
 }
 
+/** TLS 1.3 server handshake states, discriminated by `kind`. */
 export type ServerState13 =
   | { readonly kind: 'ExpectClientHello' }
   | { readonly kind: 'ExpectSecondClientHello'; readonly first: ClientOffer; readonly neg: Negotiated; readonly transcript: Transcript; readonly cookie: Uint8Array }

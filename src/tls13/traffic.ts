@@ -3,6 +3,7 @@ import type { SuiteInfo } from '../crypto/suites.js';
 import type { ConnectionInfo } from '../api/types.js';
 import type { Transcript } from '../handshake/transcript.js';
 
+/** TLS 1.3 post-handshake state: traffic, exporter and resumption secrets, transcript and post-handshake auth. */
 export interface TrafficState {
   readonly suite: SuiteInfo;
   readonly clientSecret: Uint8Array;

@@ -6,16 +6,22 @@ import { frameHandshake } from './handshake.js';
 import { readExtensions, writeExtensions, type RawExtension } from './extensions.js';
 import { HandshakeType } from './registry.js';
 
+/** One CertificateEntry: DER cert_data and its extensions (RFC 8446 §4.4.2). */
 export interface CertificateEntry {
   readonly certData: Uint8Array;
   readonly extensions: readonly RawExtension[];
 }
 
+/** Certificate, TLS 1.3 form (RFC 8446 §4.4.2). */
 export interface Certificate13 {
   readonly certificateRequestContext: Uint8Array;
   readonly certificateList: readonly CertificateEntry[];
 }
 
+/**
+ * Decode a TLS 1.3 Certificate (RFC 8446 §4.4.2); rejects an empty cert_data (decode_error) and a chain longer than
+ * MAX_CHAIN_LENGTH (bad_certificate).
+ */
 export function decodeCertificate13(body: Uint8Array): Certificate13 {
   const r = new Reader(body, 'Certificate');
   const certificateRequestContext = r.vec8('certificate_request_context').rest().slice();
@@ -29,6 +35,7 @@ export function decodeCertificate13(body: Uint8Array): Certificate13 {
   return { certificateRequestContext, certificateList };
 }
 
+/** Encode a framed TLS 1.3 Certificate (RFC 8446 §4.4.2). */
 export function encodeCertificate13(c: Certificate13): Uint8Array {
   return frameHandshake(HandshakeType.Certificate, (w) => {
     w.vec8((w) => w.bytes(c.certificateRequestContext));
@@ -41,11 +48,13 @@ export function encodeCertificate13(c: Certificate13): Uint8Array {
   }, 4096);
 }
 
+/** CertificateRequest, TLS 1.3 form (RFC 8446 §4.3.2). */
 export interface CertificateRequest13 {
   readonly certificateRequestContext: Uint8Array;
   readonly extensions: readonly RawExtension[];
 }
 
+/** Decode a TLS 1.3 CertificateRequest (RFC 8446 §4.3.2); extensions are checked by the caller. */
 export function decodeCertificateRequest13(body: Uint8Array): CertificateRequest13 {
   const r = new Reader(body, 'CertificateRequest');
   const certificateRequestContext = r.vec8('certificate_request_context').rest().slice();
@@ -54,6 +63,7 @@ export function decodeCertificateRequest13(body: Uint8Array): CertificateRequest
   return { certificateRequestContext, extensions };
 }
 
+/** Encode a framed TLS 1.3 CertificateRequest (RFC 8446 §4.3.2). */
 export function encodeCertificateRequest13(c: CertificateRequest13): Uint8Array {
   return frameHandshake(HandshakeType.CertificateRequest, (w) => {
     w.vec8((w) => w.bytes(c.certificateRequestContext));
@@ -61,11 +71,13 @@ export function encodeCertificateRequest13(c: CertificateRequest13): Uint8Array 
   });
 }
 
+/** CertificateVerify: signature scheme and signature (RFC 8446 §4.4.3). */
 export interface CertificateVerify {
   readonly algorithm: number;
   readonly signature: Uint8Array;
 }
 
+/** Decode a CertificateVerify (RFC 8446 §4.4.3); an empty signature is decode_error. */
 export function decodeCertificateVerify(body: Uint8Array): CertificateVerify {
   const r = new Reader(body, 'CertificateVerify');
   const algorithm = r.u16('algorithm');
@@ -74,6 +86,7 @@ export function decodeCertificateVerify(body: Uint8Array): CertificateVerify {
   return { algorithm, signature };
 }
 
+/** Encode a framed CertificateVerify (RFC 8446 §4.4.3). */
 export function encodeCertificateVerify(cv: CertificateVerify): Uint8Array {
   return frameHandshake(HandshakeType.CertificateVerify, (w) => {
     w.u16(cv.algorithm).vec16((w) => w.bytes(cv.signature));

@@ -5,6 +5,7 @@ import { frameHandshake } from './handshake.js';
 import { readExtensions, writeExtensions, type RawExtension } from './extensions.js';
 import { ExtensionType, HandshakeType } from './registry.js';
 
+/** ClientHello fields (RFC 8446 §4.1.2); extensions stay raw. */
 export interface ClientHello {
   readonly legacyVersion: number;
   readonly random: Uint8Array;

@@ -38,6 +38,7 @@ export function writeExtensions(w: Writer, exts: readonly RawExtension[]): void 
   });
 }
 
+/** The body of the extension of `type` in `exts`, or undefined. */
 export function findExtension(exts: readonly RawExtension[], type: number): Uint8Array | undefined {
   for (const e of exts) if (e.type === type) return e.data;
   return undefined;
@@ -68,6 +69,7 @@ export function decodeServerName(data: Uint8Array): string | undefined {
   return host;
 }
 
+/** server_name body (RFC 6066 §3): one host_name entry. */
 export function encodeServerName(host: string): (w: Writer) => void {
   const b = utf8(host);
   return (w) => w.vec16((w) => w.u8(0).vec16((w) => w.bytes(b)));
@@ -82,6 +84,7 @@ export function decodeU16List(data: Uint8Array, name: string): number[] {
   return v.list((e) => e.u16('item'));
 }
 
+/** A u16 list with a u16 length (supported_groups, signature_algorithms). */
 export function encodeU16List(values: readonly number[]): (w: Writer) => void {
   return (w) => w.vec16((w) => { for (const v of values) w.u16(v); });
 }
@@ -94,6 +97,7 @@ export function decodeAlpn(data: Uint8Array): string[] {
   return v.list((e) => fromUtf8(e.vec8('protocol_name', { min: 1 }).rest()), MAX_ALPN_PROTOCOLS);
 }
 
+/** ALPN protocol_name_list body (RFC 7301 §3.1). */
 export function encodeAlpn(protocols: readonly string[]): (w: Writer) => void {
   return (w) => w.vec16((w) => { for (const p of protocols) w.vec8((w) => w.bytes(utf8(p))); });
 }
@@ -121,6 +125,10 @@ export interface KeyShareEntry {
   readonly keyExchange: Uint8Array;
 }
 
+/**
+ * ClientHello key_share (RFC 8446 §4.2.8): rejects an empty key_exchange and more than MAX_KEY_SHARES entries
+ * (decode_error) and two entries for one group (illegal_parameter).
+ */
 export function decodeClientKeyShares(data: Uint8Array): KeyShareEntry[] {
   const r = sub(data, 'key_share');
   const v = r.vec16('client_shares');
@@ -136,6 +144,7 @@ export function decodeClientKeyShares(data: Uint8Array): KeyShareEntry[] {
   }, MAX_KEY_SHARES);
 }
 
+/** ClientHello key_share body (RFC 8446 §4.2.8). */
 export function encodeClientKeyShares(shares: readonly KeyShareEntry[]): (w: Writer) => void {
   return (w) => w.vec16((w) => { for (const s of shares) w.u16(s.group).vec16((w) => w.bytes(s.keyExchange)); });
 }
@@ -157,6 +166,7 @@ export function decodeHrrKeyShare(data: Uint8Array): number {
   return g;
 }
 
+/** cookie (RFC 8446 §4.2.2): a non-empty opaque value. */
 export function decodeCookie(data: Uint8Array): Uint8Array {
   const r = sub(data, 'cookie');
   const c = r.vec16('cookie', { min: 1 }).rest();
@@ -164,6 +174,7 @@ export function decodeCookie(data: Uint8Array): Uint8Array {
   return c;
 }
 
+/** psk_key_exchange_modes (RFC 8446 §4.2.9): a non-empty u8 list; unknown modes are kept. */
 export function decodePskModes(data: Uint8Array): number[] {
   const r = sub(data, 'psk_key_exchange_modes');
   const v = r.vec8('ke_modes', { min: 1 });
@@ -193,6 +204,10 @@ export interface OfferedPsks {
   readonly bindersLen: number;
 }
 
+/**
+ * ClientHello pre_shared_key (RFC 8446 §4.2.11); a binder count that differs from the identity count is
+ * illegal_parameter, other malformations decode_error.
+ */
 export function decodeOfferedPsks(data: Uint8Array): OfferedPsks {
   const r = sub(data, 'pre_shared_key');
   const ids = r.vec16('identities', { min: 7 });
@@ -209,6 +224,7 @@ export function decodeOfferedPsks(data: Uint8Array): OfferedPsks {
   return { identities, binders, bindersLen: before };
 }
 
+/** ServerHello pre_shared_key (RFC 8446 §4.2.11): the selected identity index. */
 export function decodeSelectedPsk(data: Uint8Array): number {
   const r = sub(data, 'pre_shared_key');
   const v = r.u16('selected_identity');
@@ -224,6 +240,7 @@ export function decodeCertificateAuthorities(data: Uint8Array): Uint8Array[] {
   return v.list((e) => e.vec16('DistinguishedName', { min: 1 }).rest(), 256);
 }
 
+/** certificate_authorities body (RFC 8446 §4.2.4) from DER distinguished names. */
 export function encodeCertificateAuthorities(names: readonly Uint8Array[]): (w: Writer) => void {
   return (w) => w.vec16((w) => { for (const n of names) w.vec16((w) => w.bytes(n)); });
 }
@@ -242,6 +259,7 @@ export function ext(type: number, body: ((w: Writer) => void) | Uint8Array, make
  * NST = NewSessionTicket.
  */
 export type Tls13Message = 'CH' | 'SH' | 'HRR' | 'EE' | 'CT' | 'CR' | 'NST';
+/** Extension type → the TLS 1.3 messages it may appear in (RFC 8446 §4.2); unlisted types are not restricted by message. */
 export const ALLOWED_IN: Readonly<Record<number, readonly Tls13Message[]>> = {
   [ExtensionType.server_name]: ['CH', 'EE'],
   [ExtensionType.max_fragment_length]: ['CH', 'EE'],

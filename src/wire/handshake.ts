@@ -16,6 +16,7 @@ export function frameHandshake(type: number, body: (w: Writer) => void, capacity
   return w.finish();
 }
 
+/** The name of a handshake type, or a hex fallback: for logs and traces only. */
 export function handshakeName(type: number): string {
   return nameOf(HandshakeType, type);
 }

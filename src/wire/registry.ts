@@ -10,6 +10,7 @@ export const ContentType = {
   Handshake: 22,
   ApplicationData: 23,
 } as const;
+/** The values of {@link ContentType}. */
 export type ContentType = (typeof ContentType)[keyof typeof ContentType];
 
 /** Handshake message types (RFC 8446 §4, RFC 5246 §7.4). */
@@ -31,6 +32,7 @@ export const HandshakeType = {
   KeyUpdate: 24,
   MessageHash: 254,
 } as const;
+/** The values of {@link HandshakeType}. */
 export type HandshakeType = (typeof HandshakeType)[keyof typeof HandshakeType];
 
 /** Alert descriptions (RFC 8446 §6, RFC 5246 §7.2). */
@@ -64,7 +66,9 @@ export const AlertDescription = {
   certificate_required: 116,
   no_application_protocol: 120,
 } as const;
+/** The names of {@link AlertDescription}. */
 export type AlertName = keyof typeof AlertDescription;
+/** The values of {@link AlertDescription}. */
 export type AlertDescription = (typeof AlertDescription)[AlertName];
 
 /** Alert levels. */
@@ -100,6 +104,7 @@ export const ExtensionType = {
   key_share: 51,
   renegotiation_info: 0xff01,
 } as const;
+/** The values of {@link ExtensionType}. */
 export type ExtensionType = (typeof ExtensionType)[keyof typeof ExtensionType];
 
 /** Named groups (RFC 8446 §4.2.7; hybrid groups from draft-ietf-tls-ecdhe-mlkem). */
@@ -114,6 +119,7 @@ export const NamedGroup = {
   X25519MLKEM768: 0x11ec,
   SecP384r1MLKEM1024: 0x11ed,
 } as const;
+/** The values of {@link NamedGroup}. */
 export type NamedGroup = (typeof NamedGroup)[keyof typeof NamedGroup];
 
 /** Signature schemes (RFC 8446 §4.2.3). */
@@ -135,6 +141,7 @@ export const SignatureScheme = {
   rsa_pkcs1_sha1: 0x0201,
   ecdsa_sha1: 0x0203,
 } as const;
+/** The values of {@link SignatureScheme}. */
 export type SignatureScheme = (typeof SignatureScheme)[keyof typeof SignatureScheme];
 
 /** Cipher suites we implement (TLS 1.3: RFC 8446 B.4; TLS 1.2: RFC 5289, 7905). */
@@ -151,6 +158,7 @@ export const CipherSuite = {
   TLS_EMPTY_RENEGOTIATION_INFO_SCSV: 0x00ff,
   TLS_FALLBACK_SCSV: 0x5600,
 } as const;
+/** The values of {@link CipherSuite}. */
 export type CipherSuite = (typeof CipherSuite)[keyof typeof CipherSuite];
 
 /** Protocol versions. */
@@ -161,6 +169,7 @@ export const ProtocolVersion = {
   TLS12: 0x0303,
   TLS13: 0x0304,
 } as const;
+/** The values of {@link ProtocolVersion}. */
 export type ProtocolVersion = (typeof ProtocolVersion)[keyof typeof ProtocolVersion];
 
 /** The name of `value` in `table`, or a hex fallback: for logs and traces only. */

@@ -9,8 +9,10 @@ import { HandshakeType } from './registry.js';
 export const HRR_RANDOM = fromHex('cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c');
 /** Downgrade sentinels (RFC 8446 §4.1.3): last 8 bytes of ServerHello.random. */
 export const DOWNGRADE_TLS12 = fromHex('444f574e47524401');
+/** Downgrade sentinel for TLS 1.1 or below (RFC 8446 §4.1.3). */
 export const DOWNGRADE_TLS11 = fromHex('444f574e47524400');
 
+/** ServerHello fields, also used for HelloRetryRequest (RFC 8446 §4.1.3); extensions stay raw. */
 export interface ServerHello {
   readonly legacyVersion: number;
   readonly random: Uint8Array;
@@ -20,10 +22,12 @@ export interface ServerHello {
   readonly extensions: readonly RawExtension[];
 }
 
+/** True when the random is the HelloRetryRequest value (RFC 8446 §4.1.3). */
 export function isHelloRetryRequest(sh: ServerHello): boolean {
   return equalPublic(sh.random, HRR_RANDOM);
 }
 
+/** Decode a ServerHello or HelloRetryRequest body (RFC 8446 §4.1.3); a session id over 32 bytes is decode_error. */
 export function decodeServerHello(body: Uint8Array): ServerHello {
   const r = new Reader(body, 'ServerHello');
   const legacyVersion = r.u16('legacy_version');
@@ -36,6 +40,7 @@ export function decodeServerHello(body: Uint8Array): ServerHello {
   return { legacyVersion, random, legacySessionIdEcho, cipherSuite, legacyCompressionMethod, extensions };
 }
 
+/** Encode a framed ServerHello or HelloRetryRequest (RFC 8446 §4.1.3). */
 export function encodeServerHello(sh: ServerHello): Uint8Array {
   return frameHandshake(HandshakeType.ServerHello, (w) => {
     w.u16(sh.legacyVersion).bytes(sh.random);

@@ -5,6 +5,7 @@ import { frameHandshake } from './handshake.js';
 import { readExtensions, writeExtensions, type RawExtension } from './extensions.js';
 import { HandshakeType } from './registry.js';
 
+/** Decode EncryptedExtensions (RFC 8446 §4.3.1); the caller checks which extensions are allowed. */
 export function decodeEncryptedExtensions(body: Uint8Array): RawExtension[] {
   const r = new Reader(body, 'EncryptedExtensions');
   const exts = readExtensions(r);
@@ -12,14 +13,17 @@ export function decodeEncryptedExtensions(body: Uint8Array): RawExtension[] {
   return exts;
 }
 
+/** Encode a framed EncryptedExtensions (RFC 8446 §4.3.1). */
 export function encodeEncryptedExtensions(exts: readonly RawExtension[]): Uint8Array {
   return frameHandshake(HandshakeType.EncryptedExtensions, (w) => writeExtensions(w, exts));
 }
 
+/** Encode a framed TLS 1.3 Finished (RFC 8446 §4.4.4). */
 export function encodeFinished(verifyData: Uint8Array): Uint8Array {
   return frameHandshake(HandshakeType.Finished, (w) => w.bytes(verifyData), 64);
 }
 
+/** NewSessionTicket, TLS 1.3 form (RFC 8446 §4.6.1). */
 export interface NewSessionTicket13 {
   readonly ticketLifetime: number;
   readonly ticketAgeAdd: number;
@@ -28,6 +32,7 @@ export interface NewSessionTicket13 {
   readonly extensions: readonly RawExtension[];
 }
 
+/** Decode a TLS 1.3 NewSessionTicket (RFC 8446 §4.6.1); an empty ticket is decode_error, a lifetime over 7 days illegal_parameter. */
 export function decodeNewSessionTicket13(body: Uint8Array): NewSessionTicket13 {
   const r = new Reader(body, 'NewSessionTicket');
   const ticketLifetime = r.u32('ticket_lifetime');
@@ -41,6 +46,7 @@ export function decodeNewSessionTicket13(body: Uint8Array): NewSessionTicket13 {
   return { ticketLifetime, ticketAgeAdd, ticketNonce, ticket, extensions };
 }
 
+/** Encode a framed TLS 1.3 NewSessionTicket (RFC 8446 §4.6.1). */
 export function encodeNewSessionTicket13(t: NewSessionTicket13): Uint8Array {
   return frameHandshake(HandshakeType.NewSessionTicket, (w) => {
     w.u32(t.ticketLifetime).u32(t.ticketAgeAdd);
@@ -53,6 +59,7 @@ export function encodeNewSessionTicket13(t: NewSessionTicket13): Uint8Array {
 /** KeyUpdateRequest (RFC 8446 §4.6.3). */
 export const KeyUpdateRequest = { update_not_requested: 0, update_requested: 1 } as const;
 
+/** Decode KeyUpdate (RFC 8446 §4.6.3): true when an update is requested; a value other than 0 or 1 is illegal_parameter. */
 export function decodeKeyUpdate(body: Uint8Array): boolean {
   const r = new Reader(body, 'KeyUpdate');
   const v = r.u8('request_update');
@@ -61,6 +68,7 @@ export function decodeKeyUpdate(body: Uint8Array): boolean {
   return v === 1;
 }
 
+/** Encode a framed KeyUpdate (RFC 8446 §4.6.3). */
 export function encodeKeyUpdate(requestUpdate: boolean): Uint8Array {
   return frameHandshake(HandshakeType.KeyUpdate, (w) => w.u8(requestUpdate ? 1 : 0), 8);
 }
