@@ -57,6 +57,12 @@ export interface ServerOptions extends CommonOptions {
   readonly ca?: string | readonly Uint8Array[];
   /** Number of NewSessionTickets to send after a TLS 1.3 handshake (default 2; 0 disables resumption). */
   readonly ticketCount?: number;
+  /**
+   * Fixed ticket key material (node:tls `ticketKeys`): 48 bytes, the first 16 name the key, the next 32 are the
+   * AES-256-GCM key. Servers sharing it accept each other's tickets; it does not rotate. Default: random keys that
+   * rotate (see `ticketKeyRotation`).
+   */
+  readonly ticketKeys?: Uint8Array;
   /** Ticket lifetime in seconds (default 7200, at most 604800, RFC 8446 §4.6.1). */
   readonly ticketLifetime?: number;
   /** How long a ticket key encrypts new tickets before it rotates, in seconds (default 43200); one previous key is kept. */

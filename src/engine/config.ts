@@ -93,10 +93,18 @@ export class TicketKeys {
   readonly lifetimeMs: number;
   #current: { id: Uint8Array; key: Uint8Array; since: number };
   #previous: { id: Uint8Array; key: Uint8Array; since: number } | undefined;
-  constructor(provider: CryptoProvider, lifetimeMs: number) {
+  readonly #fixed: boolean;
+  /** `fixed` (48 bytes: 16-byte key name ‖ 32-byte key) makes a key that never rotates (node:tls `ticketKeys`). */
+  constructor(provider: CryptoProvider, lifetimeMs: number, fixed?: Uint8Array) {
     this.#provider = provider;
     this.lifetimeMs = lifetimeMs;
-    this.#current = this.#fresh();
+    this.#fixed = fixed !== undefined;
+    if (fixed !== undefined) {
+      if (fixed.length !== 48) throw configError('ticketKeys must be 48 bytes (16-byte name, 32-byte key)');
+      this.#current = { id: fixed.slice(0, 16), key: fixed.slice(16, 48), since: provider.now() };
+    } else {
+      this.#current = this.#fresh();
+    }
   }
   #fresh(): { id: Uint8Array; key: Uint8Array; since: number } {
     return { id: this.#provider.randomBytes(16), key: this.#provider.randomBytes(32), since: this.#provider.now() };
@@ -107,7 +115,7 @@ export class TicketKeys {
     this.#current = this.#fresh();
   }
   #maybeRotate(): void {
-    if (this.#provider.now() - this.#current.since >= this.lifetimeMs) this.rotate();
+    if (!this.#fixed && this.#provider.now() - this.#current.since >= this.lifetimeMs) this.rotate();
   }
   /** The key to encrypt new tickets with. */
   current(): { id: Uint8Array; key: Uint8Array } {
@@ -308,7 +316,7 @@ export function prepareServerConfig(o: ServerOptions): PreparedServerConfig {
     ticketCount: o.ticketCount ?? 2,
     allowPskKe: o.allowPskKe === true,
     ticketLifetime: Math.min(604800, Math.max(1, o.ticketLifetime ?? 7200)),
-    ticketKeys: new TicketKeys(common.provider, (o.ticketKeyRotation ?? 43200) * 1000),
+    ticketKeys: new TicketKeys(common.provider, (o.ticketKeyRotation ?? 43200) * 1000, o.ticketKeys),
     usedTickets: o.singleUseTickets === true ? new Map() : undefined,
     cookieKey: common.provider.randomBytes(32),
     sessionCache12: new Map(),

@@ -68,6 +68,16 @@ export interface NodeServerOptions extends NodeCommonOptions {
   readonly clientAuth?: 'none' | 'optional' | 'required';
   /** TLS 1.3 NewSessionTickets sent after each full handshake (default 2; 0 disables resumption). */
   readonly ticketCount?: number;
+  /** node:tls: ticket (session) lifetime in seconds. */
+  readonly sessionTimeout?: number;
+  /** node:tls: 48 bytes of fixed ticket key material shared by servers (no rotation). */
+  readonly ticketKeys?: Uint8Array;
+  /** Seconds a generated ticket key is used before it rotates (one previous key stays valid). */
+  readonly ticketKeyRotation?: number;
+  /** Accept each ticket once. */
+  readonly singleUseTickets?: boolean;
+  /** Allow psk_ke resumption (no key exchange) when the client offers it. */
+  readonly allowPskKe?: boolean;
 }
 
 /** Options of {@link connect} and of a client-side {@link TlsDuplex}. */
@@ -225,7 +235,13 @@ export function toServerOptions(
   if (o.clientAuth !== undefined) out.clientAuth = o.clientAuth;
   else if (o.requestCert === true) out.clientAuth = o.rejectUnauthorized === false ? 'optional' : 'required';
   if (o.ca !== undefined) out.ca = chainOf(o.ca);
+  if (o.requestCert === true && o.rejectUnauthorized === false) out.rejectUnauthorized = false;
   if (o.ticketCount !== undefined) out.ticketCount = o.ticketCount;
+  if (o.sessionTimeout !== undefined) out.ticketLifetime = o.sessionTimeout;
+  if (o.ticketKeys !== undefined) out.ticketKeys = o.ticketKeys;
+  if (o.ticketKeyRotation !== undefined) out.ticketKeyRotation = o.ticketKeyRotation;
+  if (o.singleUseTickets !== undefined) out.singleUseTickets = o.singleUseTickets;
+  if (o.allowPskKe !== undefined) out.allowPskKe = o.allowPskKe;
   return out;
 }
 

@@ -199,3 +199,37 @@ test('single-use tickets: a ticket resumes once; replayed, it gets a full handsh
   assert.equal(r.clientError, undefined);
   assert.equal(c2.info?.resumed, false);
 });
+
+test('two servers sharing ticketKeys accept each other\'s tickets; a server with other keys does not', async () => {
+  const pki = await getPki();
+  const keys = new Uint8Array(48).map((_, i) => i * 7);
+  const a = serverFor(pki.server.p256, { ticketKeys: keys });
+  const b = serverFor(pki.server.p256, { ticketKeys: keys });
+  const other = serverFor(pki.server.p256);
+  const client = new TlsClient({ ca: pki.ca.certPem, servername: 'localhost' });
+  let ticket: Parameters<typeof client.connect>[1];
+  const c0 = client.connect();
+  c0.on('session', (t) => {
+    ticket ??= t;
+  });
+  run(c0, a.accept());
+  assert.ok(ticket !== undefined);
+  const c1 = client.connect('localhost', ticket);
+  run(c1, b.accept());
+  assert.equal(c1.info?.resumed, true);
+  const c2 = client.connect('localhost', ticket);
+  assert.equal(run(c2, other.accept()).clientError, undefined);
+  assert.equal(c2.info?.resumed, false);
+});
+
+test('requestCert with rejectUnauthorized: false accepts an untrusted client certificate and reports it', async () => {
+  const pki = await getPki();
+  const server = serverFor(pki.server.p256, { requestCert: true, rejectUnauthorized: false, ca: pki.ca.certPem });
+  const client = new TlsClient({ ca: pki.ca.certPem, servername: 'localhost', clientCertificate: { cert: pki.untrustedClient.chainPem, key: pki.untrustedClient.keyPem } });
+  const s = server.accept();
+  const r = run(client.connect(), s);
+  assert.equal(r.serverError, undefined);
+  assert.equal(s.info?.authorized, false);
+  assert.match(s.info?.authorizationError ?? '', /UntrustedRoot|UnknownIssuer/);
+  assert.deepEqual(s.info?.peerCertificates[0], pki.untrustedClient.certDer);
+});
