@@ -154,7 +154,15 @@ export async function serve(argv: readonly string[]): Promise<number> {
       };
       p.line(kv(rec), { event: 'connection', ...rec });
     }
-    s.on('error', (err: Error) => p.line(`conn=${id} peer=${peerOf(s)} error=${quote(err.message)}`, { event: 'error', conn: id, peer: peerOf(s), error: err.message }));
+    s.on('error', (err: Error & { code?: string }) => {
+      // Browsers and curl often close TCP without close_notify once a response is complete: that is not a failure
+      // of ours, so it gets its own line rather than error=… (the duplex still reports it, as node:tls does).
+      if (err.code === 'ECONNRESET' && s.info !== undefined) {
+        p.line(`conn=${id} peer=${peerOf(s)} transport closed without close_notify`, { event: 'abrupt-close', conn: id, peer: peerOf(s) });
+        return;
+      }
+      p.line(`conn=${id} peer=${peerOf(s)} error=${quote(err.message)}`, { event: 'error', conn: id, peer: peerOf(s), error: err.message });
+    });
     s.on('close', () => p.line(`conn=${id} closed`, { event: 'close', conn: id }));
     if (mode === 'echo') s.pipe(s);
   });
