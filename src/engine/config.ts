@@ -213,7 +213,7 @@ function versionOf(name: string | undefined, dflt: number): number {
 /** Whether the engine implements TLS 1.2 (set by the TLS 1.2 state machines when they are loaded). */
 export const capabilities = { tls12: false };
 
-function prepareCommon(o: CommonOptions, forServer: boolean): PreparedCommon {
+function prepareCommon(o: CommonOptions): PreparedCommon {
   const provider = o.provider ?? getDefaultProvider();
   const maxVersion = versionOf(o.maxVersion, ProtocolVersion.TLS13);
   const minVersion = versionOf(o.minVersion, capabilities.tls12 ? ProtocolVersion.TLS12 : ProtocolVersion.TLS13);
@@ -249,7 +249,6 @@ function prepareCommon(o: CommonOptions, forServer: boolean): PreparedCommon {
   if (o.recordSizeLimit !== undefined && (o.recordSizeLimit < 64 || o.recordSizeLimit > 16385)) {
     throw configError('recordSizeLimit must be within 64..16385');
   }
-  void forServer;
   return {
     provider,
     minVersion,
@@ -289,7 +288,7 @@ function verifierFor(ca: string | readonly Uint8Array[] | undefined, provider: C
 
 /** Prepare server options once. */
 export function prepareServerConfig(o: ServerOptions): PreparedServerConfig {
-  const common = prepareCommon(o, true);
+  const common = prepareCommon(o);
   if (o.certificates.length === 0) throw configError('a server needs at least one certificate');
   const certificates = o.certificates.map((c) => loadCertifiedKey(c, common.provider));
   const clientAuth = o.clientAuth ?? (o.requestCert === true ? (o.rejectUnauthorized === false ? 'optional' : 'required') : 'none');
@@ -325,7 +324,7 @@ export function prepareServerConfig(o: ServerOptions): PreparedServerConfig {
 
 /** Prepare client options once. */
 export function prepareClientConfig(o: ClientOptions): PreparedClientConfig {
-  const common = prepareCommon(o, false);
+  const common = prepareCommon(o);
   const reportVerifier = verifierFor(o.ca, common.provider);
   const verifier = o.rejectUnauthorized === false ? null : reportVerifier;
   const keyShareGroups = (o.keyShareGroups ?? defaultKeyShares(common.groups)).filter((g) => common.groups.includes(g));

@@ -144,7 +144,6 @@ export class TlsEngine {
     this.#config = config;
     this.#p = config.provider;
     this.side = config.kind;
-    const self = this;
     const base: HandshakeContext = {
       provider: config.provider,
       emit: (raw, name, fields) => {
@@ -190,7 +189,6 @@ export class TlsEngine {
       this.#out.push(this.#write.seal(ContentType.Alert, new Uint8Array([AlertLevel.Warning, description])));
     };
     this.#cx = { ...base, config, sendWarningAlert } as ClientCx | ServerCx;
-    void self;
     this.#m = config.kind === 'client'
       ? { proto: 'c13', s: { kind: 'ExpectServerHello', offer: undefined as never, transcript: undefined as never, hrr: undefined } }
       : { proto: 's13', s: { kind: 'ExpectClientHello' } };

@@ -10,7 +10,6 @@ import type { CertifiedKey } from '../engine/config.js';
 import { decodeError, misbehaved, unexpected } from '../errors.js';
 import {
   chainFromResumption,
-  noClientCertificate,
   signatureFromPsk,
   verifyEqualSecret,
   verifyPeerChain,

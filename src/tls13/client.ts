@@ -2,7 +2,7 @@
  * The TLS 1.3 client (RFC 8446 §2, §4): a discriminated union of states and one handler per state.
  * Handlers never mutate the state they are given; the engine swaps in the returned one.
  */
-import { concat, equalPublic, fromUtf8, hex } from '../codec/bytes.js';
+import { equalPublic } from '../codec/bytes.js';
 import { Writer, encode } from '../codec/writer.js';
 import type { KeyExchangeClient } from '../crypto/provider.js';
 import { suiteById, type SuiteInfo } from '../crypto/suites.js';
@@ -137,16 +137,12 @@ export interface ClientCx extends HandshakeContext {
 
 const TLS13 = ProtocolVersion.TLS13;
 
-function trace(cx: ClientCx, m: HandshakeMessage, fields?: Readonly<Record<string, string | number | boolean | readonly string[]>>): void {
-  cx.traceReceived(nameOf(HandshakeType, m.type), fields);
-}
 
 /** Build the extensions of a ClientHello (the PSK extension, if any, is added by the caller last). */
 function clientExtensions(
   cfg: PreparedClientConfig,
   shares: readonly KeyExchangeClient[],
   cookie: Uint8Array | undefined,
-  offerPsk: boolean,
   tls12: boolean,
   ticket12: Uint8Array = new Uint8Array(0),
 ): RawExtension[] {
@@ -175,7 +171,6 @@ function clientExtensions(
   if (cfg.recordSizeLimit !== undefined) add(ExtensionType.record_size_limit, (w) => w.u16(cfg.recordSizeLimit as number));
   if (cfg.clientCertificate !== undefined) add(ExtensionType.post_handshake_auth, () => {});
   add(ExtensionType.status_request, (w) => w.u8(1).u16(0).u16(0));
-  void offerPsk;
   return exts;
 }
 
@@ -240,7 +235,7 @@ export function startClient13(cx: ClientCx, tls12: boolean): ClientState13 {
   }
   const suites = cfg.suites.map((s) => s.id);
   if (tls12) suites.push(CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
-  const exts = clientExtensions(cfg, [...shares.values()], undefined, session !== undefined, tls12, ticket12);
+  const exts = clientExtensions(cfg, [...shares.values()], undefined, tls12, ticket12);
   if (session !== undefined) exts.push(pskExtension(session, now, (suiteById(session.state.suite) as SuiteInfo).hashLen));
   const ch: ClientHello = {
     legacyVersion: ProtocolVersion.TLS12,
@@ -335,7 +330,7 @@ function handleHrr(s: Extract<ClientState13, { kind: 'ExpectServerHello' }>, m: 
   transcript.add(m.raw);
   let session = s.offer.session;
   if (session !== undefined && suiteById(session.state.suite)?.hash !== suite.hash) session = undefined;
-  const exts = clientExtensions(cfg, [...shares.values()], cookie, session !== undefined, false);
+  const exts = clientExtensions(cfg, [...shares.values()], cookie, false);
   if (session !== undefined) exts.push(pskExtension(session, cx.provider.now(), suite.hashLen));
   const old = decodeClientHello(s.offer.clientHello.subarray(4));
   const ch2: ClientHello = cfg.clientHelloHook?.({ ...old, cipherSuites: s.offer.suites, extensions: exts }, true) ?? { ...old, cipherSuites: s.offer.suites, extensions: exts };
@@ -554,12 +549,10 @@ const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
       resumed: s.hs.resumed !== undefined,
       helloRetry: s.hs.helloRetry,
     };
-    void s.certVerified;
-    void s.sigVerified;
-    void finVerified;
     return {
       kind: 'Traffic',
       traffic: {
+        proof: { cert: s.certVerified, sig: s.sigVerified, fin: finVerified },
         suite,
         clientSecret: clientAp,
         serverSecret: serverAp,
@@ -746,6 +739,3 @@ export function clientHandle13(s: ClientState13, m: HandshakeMessage, cx: Client
   return h(s, m, cx);
 }
 
-void concat;
-void fromUtf8;
-void hex;

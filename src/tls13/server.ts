@@ -1,5 +1,5 @@
 /** The TLS 1.3 server (RFC 8446 §2, §4): states and one handler per state. */
-import { equalPublic, fromUtf8, hex } from '../codec/bytes.js';
+import { equalPublic, hex } from '../codec/bytes.js';
 import { encode } from '../codec/writer.js';
 import { suiteById, type SuiteInfo } from '../crypto/suites.js';
 import type { CertifiedKey, PreparedServerConfig } from '../engine/config.js';
@@ -483,11 +483,9 @@ const handlers: { readonly [K in ServerState13['kind']]: Handler<K> } = {
     hs.transcript.add(m.raw);
     cx.installReadKeys13(hs.suite, hs.clientAp);
     const resumption = hs.master.resumptionMasterSecret(hs.transcript.current());
-    void fin;
-    void s.certVerified;
-    void s.sigVerified;
     const info: ConnectionInfo = { ...hs.info, peerCertificates: s.chain };
     const traffic: TrafficState = {
+      proof: { cert: s.certVerified, sig: s.sigVerified, fin },
       suite: hs.suite,
       clientSecret: hs.clientAp,
       serverSecret: hs.serverAp,
@@ -600,5 +598,3 @@ export function serverHandle13(s: ServerState13, m: HandshakeMessage, cx: Server
   return h(s, m, cx);
 }
 
-void fromUtf8;
-void Transcript;

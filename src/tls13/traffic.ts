@@ -2,9 +2,12 @@
 import type { SuiteInfo } from '../crypto/suites.js';
 import type { ConnectionInfo } from '../api/types.js';
 import type { Transcript } from '../handshake/transcript.js';
+import type { CertVerified, FinishedVerified, SignatureVerified } from '../handshake/verify.js';
 
 /** TLS 1.3 post-handshake state: traffic, exporter and resumption secrets, transcript and post-handshake auth. */
 export interface TrafficState {
+  /** The proofs that let the handshake reach Traffic (DESIGN C.5 rule 4): no Traffic state without all three. */
+  readonly proof: { readonly cert: CertVerified; readonly sig: SignatureVerified; readonly fin: FinishedVerified };
   readonly suite: SuiteInfo;
   readonly clientSecret: Uint8Array;
   readonly serverSecret: Uint8Array;

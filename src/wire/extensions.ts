@@ -245,13 +245,6 @@ export function encodeCertificateAuthorities(names: readonly Uint8Array[]): (w: 
   return (w) => w.vec16((w) => { for (const n of names) w.vec16((w) => w.bytes(n)); });
 }
 
-/** Helper: encode an extension body with a writer closure. */
-export function ext(type: number, body: ((w: Writer) => void) | Uint8Array, makeWriter: () => Writer): RawExtension {
-  if (body instanceof Uint8Array) return { type, data: body };
-  const w = makeWriter();
-  body(w);
-  return { type, data: w.finish() };
-}
 
 /**
  * RFC 8446 §4.2 table: in which TLS 1.3 messages each known extension may appear. CH = ClientHello,

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TlsClient, TlsServer, TlsError, type TlsConnection } from '../../src/index.js';
+import { TlsClient, TlsServer, TlsError } from '../../src/index.js';
 import { getPki, type LeafFiles } from '../helpers/pki.js';
 import { exchangeCatching } from '../helpers/pair.js';
 

@@ -1,7 +1,7 @@
 /** Issue 3, OCSP stapling: the server staples, the client exposes the response and checks it when configured. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TlsClient, TlsServer, TlsError, type TlsConnection } from '../../src/index.js';
+import { TlsClient, TlsServer } from '../../src/index.js';
 import { TestPki, caExt, serverExt, type PkiCert } from '../helpers/x509-pki.js';
 import { exchangeCatching } from '../helpers/pair.js';
 
