@@ -406,7 +406,7 @@ async function main(): Promise<void> {
   if (want('bulk')) await benchBulk();
   if (want('memory')) benchMemory();
   const results: Results = { meta, rows, floorOps };
-  const file = join(here, '..', '..', 'bench', 'results.json');
+  const file = argVal('out') ?? join(here, '..', '..', 'bench', 'results.json');
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
   process.stdout.write(renderTable(results) + '\n');
   log(`wrote ${file} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * `sspi-tls`: serve, connect, demo. Usage mistakes, unreadable files, a key that does not match its certificate
+ * `sspi-tls`: serve, connect, demo, bench. Usage mistakes, unreadable files, a key that does not match its certificate
  * and a busy port print one line and exit 2; a failed connection exits 1; never a stack trace.
  */
 import { UsageError } from './args.js';
+import { benchCommand } from './bench.js';
 import { connectCommand } from './connect.js';
 import { demo } from './demo.js';
 import { serve } from './serve.js';
@@ -16,6 +17,7 @@ export const USAGE = `usage:
   sspi-tls connect HOST:PORT [--servername NAME] [--ca FILE] [--insecure] [--alpn LIST]
                  [--cert FILE --key FILE] [--tls 1.2|1.3] [--groups LIST] [--keylog FILE] [--trace] [--json]
   sspi-tls demo
+  sspi-tls bench [--quick] [--only=handshake,resumed,tls12,hybrid,sspi,bulk,memory] [--rounds=N] [--budget=MS] [--out=FILE]
 SSLKEYLOGFILE, when set, receives the NSS key log (as --keylog does).`;
 
 /** Run the command line; resolves with the exit code. */
@@ -28,15 +30,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       return connectCommand(rest);
     case 'demo':
       return demo(rest);
+    case 'bench':
+      return benchCommand(rest);
     case 'help':
     case '--help':
     case '-h':
       process.stdout.write(USAGE + '\n');
       return 0;
     case undefined:
-      throw new UsageError("missing command: serve, connect or demo (try 'sspi-tls help')");
+      throw new UsageError("missing command: serve, connect, demo or bench (try 'sspi-tls help')");
     default:
-      throw new UsageError(`unknown command '${command}': serve, connect or demo (try 'sspi-tls help')`);
+      throw new UsageError(`unknown command '${command}': serve, connect, demo or bench (try 'sspi-tls help')`);
   }
 }
 

@@ -1,0 +1,34 @@
+/** `sspi-tls bench`: runs the benchmark with a progress display and prints the table; bad arguments exit 2. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../helpers/peers.js';
+import { progressLine } from '../../src/cli/bench.js';
+
+const cli = join(projectRoot, 'dist', 'src', 'cli', 'main.js');
+
+test('sspi-tls bench --quick --only=hybrid prints progress and the table, and writes its results', () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'sspi-tls-bench-')), 'results.json');
+  const r = spawnSync(process.execPath, [cli, 'bench', '--quick', '--only=hybrid', '--rounds=1', '--budget=30', `--out=${out}`], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /\[#*\.*\] \d\/9 hybrid/);
+  assert.match(r.stderr, /\[#{24}\] 9\/9 done/);
+  assert.match(r.stdout, /handshakes\/s with X25519MLKEM768 vs x25519 \| [\d,]+\/s/);
+  const results = JSON.parse(readFileSync(out, 'utf8')) as { rows: unknown[] };
+  assert.ok(results.rows.length >= 1);
+});
+
+test('sspi-tls bench with a bad argument: one line, exit 2', () => {
+  const r = spawnSync(process.execPath, [cli, 'bench', '--only=nope'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  assert.match(r.stderr, /--only takes/);
+});
+
+test('progress bar', () => {
+  assert.equal(progressLine(3, 9, 'x', 9), '[###......] 3/9 x');
+  assert.equal(progressLine(12, 9, 'y', 3), '[###] 9/9 y');
+});
