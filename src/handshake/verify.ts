@@ -67,7 +67,8 @@ export function decodeCertificateStatus(body: Uint8Array): Uint8Array {
 export function checkStapledOcsp(chain: readonly Uint8Array[], staple: Uint8Array | undefined, policy: OcspPolicy, c: ChainCheck, p: CryptoProvider): void {
   if (policy === 'ignore') return;
   if (staple === undefined) {
-    if (policy === 'require') throw misbehaved('InvalidCertificateStatus', { detail: 'no OCSP response stapled' });
+    // RFC 6066 §8: a client that requires a status response aborts with bad_certificate_status_response.
+    if (policy === 'require') throw badCertificate('RevocationUnknown', { alert: 'bad_certificate_status_response', detail: 'no OCSP response stapled' });
     return;
   }
   let issuerDer = chain[1];

@@ -496,6 +496,13 @@ export function clientOptionsFor(cred: Credential, x: ContextExtras): ClientOpti
   if (cred.rootStore !== null && cred.rootStore.certificates.length > 0) o['ca'] = cred.rootStore.certificates;
   if ((cred.flags & (C.SCH_CRED_MANUAL_CRED_VALIDATION | C.SCH_CRED_DEFERRED_CRED_VALIDATION)) !== 0) o['rejectUnauthorized'] = false;
   if ((cred.flags & C.SCH_CRED_NO_SERVERNAME_CHECK) !== 0) o['checkServerName'] = false;
+  // Revocation: the only source offline is the server's stapled OCSP response. With a REVOCATION_CHECK_* flag it is
+  // checked (revoked → CRYPT_E_REVOKED) and required, unless an IGNORE_* flag accepts "status unknown".
+  const revocation = C.SCH_CRED_REVOCATION_CHECK_END_CERT | C.SCH_CRED_REVOCATION_CHECK_CHAIN | C.SCH_CRED_REVOCATION_CHECK_CHAIN_EXCLUDE_ROOT;
+  if ((cred.flags & revocation) !== 0) {
+    const lenient = (cred.flags & (C.SCH_CRED_IGNORE_NO_REVOCATION_CHECK | C.SCH_CRED_IGNORE_REVOCATION_OFFLINE)) !== 0;
+    o['ocspStapling'] = lenient ? 'check' : 'require';
+  }
   const cc = cred.certificates[0];
   if (cc !== undefined) o['clientCertificate'] = { cert: [...cc.chain], key: cc.privateKey as string | Uint8Array };
   return o as unknown as ClientOptions;

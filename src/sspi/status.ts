@@ -5,6 +5,7 @@
  */
 import type { TlsError } from '../errors.js';
 import {
+  CRYPT_E_NO_REVOCATION_CHECK,
   CRYPT_E_REVOKED,
   SEC_E_ALGORITHM_MISMATCH,
   SEC_E_APPLICATION_PROTOCOL_MISMATCH,
@@ -71,7 +72,7 @@ const BAD_CERTIFICATE_STATUS: Readonly<Record<string, SECURITY_STATUS>> = {
   WrongName: SEC_E_WRONG_PRINCIPAL,
   Revoked: CRYPT_E_REVOKED,
   WrongUsage: SEC_E_CERT_WRONG_USAGE,
-  RevocationUnknown: SEC_E_NO_AUTHENTICATING_AUTHORITY,
+  RevocationUnknown: CRYPT_E_NO_REVOCATION_CHECK,
 };
 
 /** §3.3: nothing in common with the peer, by PeerIncompatible reason. Unlisted reasons: SEC_E_ALGORITHM_MISMATCH. */
@@ -106,7 +107,7 @@ export function statusForError(e: TlsError, side: 'client' | 'server'): SECURITY
     case 'AlertReceived':
       return statusForReceivedAlert(e.alertCode);
     case 'BadCertificate': {
-      if (tail === 'RevocationUnknown') return SEC_E_NO_AUTHENTICATING_AUTHORITY;
+      if (tail === 'RevocationUnknown') return side === 'client' ? CRYPT_E_NO_REVOCATION_CHECK : SEC_E_NO_AUTHENTICATING_AUTHORITY;
       if (side === 'server') return SEC_E_LOGON_DENIED;
       return BAD_CERTIFICATE_STATUS[tail] ?? SEC_E_CERT_UNKNOWN;
     }

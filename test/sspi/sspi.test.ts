@@ -549,7 +549,7 @@ test('every engine error reason maps to an SSPI error status', () => {
   assert.equal(S.statusForError(badCertificate('UnknownIssuer'), 'client'), S.SEC_E_UNTRUSTED_ROOT);
   assert.equal(S.statusForError(badCertificate('WrongName'), 'client'), S.SEC_E_WRONG_PRINCIPAL);
   assert.equal(S.statusForError(badCertificate('Expired'), 'server'), S.SEC_E_LOGON_DENIED);
-  assert.equal(S.statusForError(badCertificate('RevocationUnknown'), 'client'), S.SEC_E_NO_AUTHENTICATING_AUTHORITY);
+  assert.equal(S.statusForError(badCertificate('RevocationUnknown'), 'client'), S.CRYPT_E_NO_REVOCATION_CHECK);
   assert.equal(S.statusForError(incompatible('NoApplicationProtocol'), 'server'), S.SEC_E_APPLICATION_PROTOCOL_MISMATCH);
   assert.equal(S.statusForReceivedAlert(120), S.SEC_E_APPLICATION_PROTOCOL_MISMATCH);
   assert.equal(S.statusForReceivedAlert(51), S.SEC_E_DECRYPT_FAILURE);
