@@ -3,7 +3,7 @@
  * (shaped like rustls: `receive(bytes)`, `write(data)`, `takeOutput()`, events).
  */
 import { rootCertificates } from 'node:tls';
-import type { ClientOptions, ConnectionInfo, ServerOptions } from './types.js';
+import type { CertifiedKeyInput, ClientOptions, ConnectionInfo, ServerOptions } from './types.js';
 import { TypedEmitter } from './emitter.js';
 import { TlsEngine } from '../engine/connection.js';
 import { defaultTrust, prepareClientConfig, prepareServerConfig, type PreparedClientConfig, type PreparedServerConfig } from '../engine/config.js';
@@ -28,6 +28,11 @@ export interface TlsConnectionEvents {
   keyUpdate: (requested: boolean) => void;
   /** Post-handshake client authentication completed (server): the client's new chain. */
   peerCertificate: (chain: readonly Uint8Array[]) => void;
+  /**
+   * The server asked for a client certificate (CA names as DER). With `deferClientCertificate` and no usable
+   * certificate, the handshake waits for `supplyClientCertificate()`.
+   */
+  certificateRequest: (certificateAuthorities: readonly Uint8Array[], willWait: boolean) => void;
   /** A warning alert arrived. */
   warning: (description: number) => void;
   /** The connection failed (also thrown from the call that failed). */
@@ -97,6 +102,9 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
               break;
             case 'KeyUpdated':
               this.emit('keyUpdate', e.requested);
+              break;
+            case 'CertificateRequested':
+              this.emit('certificateRequest', e.certificateAuthorities, this.engine.awaitingClientCertificate);
               break;
             case 'PeerCertificateUpdated':
               this.emit('peerCertificate', e.chain);
@@ -168,6 +176,18 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
     this.#closeRequested = true;
     if (this.engine.failed !== undefined) return;
     if (this.engine.isEstablished) this.#push(this.engine.close());
+  }
+
+  /** Answer a CertificateRequest the handshake is waiting on (`deferClientCertificate`); null sends none. */
+  supplyClientCertificate(certificate: CertifiedKeyInput | null): void {
+    const r = this.engine.supplyClientCertificate(certificate);
+    this.#push(r.output);
+    for (const e of r.events) {
+      if (e.type === 'HandshakeComplete') {
+        this.#flushWrites();
+        this.emit('handshake', e.info);
+      }
+    }
   }
 
   /** TLS 1.3 KeyUpdate, optionally asking the peer to update too. */

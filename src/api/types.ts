@@ -90,6 +90,11 @@ export interface ClientOptions extends CommonOptions {
   readonly ocspStapling?: 'ignore' | 'check' | 'require';
   /** Check the server name against the certificate (default true; SSPI's SCH_CRED_NO_SERVERNAME_CHECK). */
   readonly checkServerName?: boolean;
+  /**
+   * When the server asks for a certificate `clientCertificate` cannot answer, pause (the 'certificateRequest' event)
+   * until `supplyClientCertificate()` instead of answering with an empty Certificate. Default false.
+   */
+  readonly deferClientCertificate?: boolean;
   /** Groups to send key shares for in the first ClientHello (default: the first supported group). */
   readonly keyShareGroups?: readonly number[];
 }

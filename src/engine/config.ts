@@ -85,6 +85,12 @@ export interface PreparedClientConfig extends PreparedCommon {
    * taken from the rewritten hello; an empty legacy_session_id turns middlebox compatibility mode off.
    */
   readonly clientHelloHook?: ((ch: ClientHello, retry: boolean) => ClientHello) | undefined;
+  /**
+   * When the server asks for a certificate this configuration cannot answer, wait for
+   * `TlsEngine.supplyClientCertificate()` instead of answering with an empty Certificate (SSPI's
+   * SEC_I_INCOMPLETE_CREDENTIALS, after which the caller may pass a new credential).
+   */
+  readonly deferClientCertificate?: boolean;
 }
 
 /** Server ticket keys: current and previous, rotated by lifetime (RFC 8446 §4.6.1, RFC 5077). */
@@ -339,6 +345,7 @@ export function prepareClientConfig(o: ClientOptions): PreparedClientConfig {
     clientCertificate: o.clientCertificate !== undefined ? loadCertifiedKey(o.clientCertificate, common.provider) : undefined,
     keyShareGroups: keyShareGroups.length > 0 ? keyShareGroups : [common.groups[0] as number],
     session: undefined,
+    deferClientCertificate: o.deferClientCertificate === true,
   };
 }
 

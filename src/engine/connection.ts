@@ -38,7 +38,7 @@ import {
 import { DirectionState } from '../record/protection.js';
 import { HandshakeJoiner } from '../record/handshake-joiner.js';
 import { trafficKeys, exportKeyingMaterial13 } from '../tls13/key-schedule.js';
-import { clientHandle13, sendKeyUpdate, startClient13, Tls12Selected, type ClientCx, type ClientState13 } from '../tls13/client.js';
+import { clientHandle13, sendKeyUpdate, startClient13, supplyClientCertificate13, Tls12Selected, type ClientCx, type ClientState13 } from '../tls13/client.js';
 import { offersTls13, requestClientCertificate, serverHandle13, serverHandleClientHello13, type ServerCx, type ServerState13 } from '../tls13/server.js';
 import type { TrafficState } from '../tls13/traffic.js';
 import { decodeClientHello } from '../wire/client-hello.js';
@@ -46,13 +46,15 @@ import type { HandshakeMessage } from '../wire/handshake.js';
 import { AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion } from '../wire/registry.js';
 import {
   capabilities,
+  loadCertifiedKey,
+  type CertifiedKey,
   prepareClientConfig,
   prepareServerConfig,
   type PreparedClientConfig,
   type PreparedServerConfig,
 } from './config.js';
 import type { EngineEvent, ProcessResult } from './events.js';
-import type { ClientOptions, ServerOptions, TraceEvent } from '../api/types.js';
+import type { CertifiedKeyInput, ClientOptions, ServerOptions, TraceEvent } from '../api/types.js';
 import { tls12Hooks } from './tls12-hooks.js';
 import { startClient12, startServer12 } from '../tls12/index.js';
 
@@ -99,6 +101,9 @@ export interface Tls12Machine {
   readonly tlsUnique: Uint8Array | undefined;
   /** Our own certificate chain sent in the handshake. */
   readonly localChain: readonly Uint8Array[];
+  /** Client: a CertificateRequest is waiting for `supplyClientCertificate` (deferred client authentication). */
+  readonly awaitingClientCertificate: boolean;
+  supplyClientCertificate(certificate: CertifiedKey | null, cx: HandshakeContext): Tls12Machine;
 }
 
 const CCS_RECORD = new Uint8Array([ContentType.ChangeCipherSpec, 3, 3, 0, 1, 1]);
@@ -540,6 +545,11 @@ export class TlsEngine {
         break;
     }
     if (wasEstablished) this.#events.push({ type: 'PostHandshake', message: String(msg.type) });
+    this.#afterTransition(wasEstablished);
+  }
+
+  /** After a state change: report the handshake's completion, or refresh `info` after a post-handshake message. */
+  #afterTransition(wasEstablished: boolean): void {
     if (!wasEstablished && this.isEstablished) {
       const info = this.#authorize(this.#trafficInfo());
       this.#info = info;
@@ -722,6 +732,36 @@ export class TlsEngine {
     if (this.side !== 'server' || this.#version !== ProtocolVersion.TLS13) throw internalError('post-handshake auth needs a TLS 1.3 server');
     this.#setTraffic(requestClientCertificate(this.#cx as ServerCx, this.#traffic()));
     return this.#takeOut();
+  }
+
+  /** Client: the server asked for a certificate and the engine waits for `supplyClientCertificate()`. */
+  get awaitingClientCertificate(): boolean {
+    const m = this.#m;
+    if (m.proto === 'c13') return m.s.kind === 'AwaitClientCertificate';
+    return m.proto === 'tls12' && m.s.awaitingClientCertificate;
+  }
+
+  /**
+   * Client, with `deferClientCertificate`: answer the waiting CertificateRequest with `certificate` (null: an empty
+   * Certificate, which a server requiring one refuses) and finish the handshake. Returns what to send and the events
+   * (HandshakeComplete), as `process()` would.
+   */
+  supplyClientCertificate(certificate: CertifiedKeyInput | null): { readonly output: Uint8Array; readonly events: readonly EngineEvent[] } {
+    if (this.#failed !== undefined) throw this.#failed;
+    if (!this.awaitingClientCertificate) throw internalError('no CertificateRequest is waiting for a certificate');
+    try {
+      const ck = certificate === null ? null : loadCertifiedKey(certificate, this.#p);
+      if (!this.#joiner.isEmpty) throw misbehaved('KeyChangeNotOnRecordBoundary');
+      const m = this.#m;
+      if (m.proto === 'c13' && m.s.kind === 'AwaitClientCertificate') this.#m = { proto: 'c13', s: supplyClientCertificate13(m.s, this.#cx as ClientCx, ck) };
+      else if (m.proto === 'tls12') this.#m = { proto: 'tls12', s: m.s.supplyClientCertificate(ck, this.#cx) };
+      this.#afterTransition(false);
+    } catch (e) {
+      throw this.#fail(e, true);
+    }
+    const events = this.#events;
+    this.#events = [];
+    return { output: this.#takeOut(), events };
   }
 
   /** TLS exporter (RFC 8446 §7.5 / RFC 5705). */

@@ -117,6 +117,8 @@ export type ClientState12 =
   | ({ readonly kind: 'ExpectServerKeyExchange' } & Authenticated)
   | ({ readonly kind: 'ExpectCertificateRequestOrServerHelloDone' } & AfterKeyExchange)
   | ({ readonly kind: 'ExpectServerHelloDone'; readonly certRequest: CertificateRequest12 } & AfterKeyExchange)
+  /** ServerHelloDone received, held until the caller supplies a client certificate (SSPI §6.4). */
+  | ({ readonly kind: 'AwaitClientCertificate'; readonly certRequest: CertificateRequest12; readonly done: HandshakeMessage } & AfterKeyExchange)
   | ({ readonly kind: 'ExpectNewSessionTicket' } & Keyed)
   | ({ readonly kind: 'ExpectChangeCipherSpec' } & Keyed)
   | ({ readonly kind: 'ExpectFinished' } & Keyed)
@@ -249,8 +251,18 @@ function pickClientCertificate(ck: CertifiedKey | undefined, cr: CertificateRequ
   return scheme === undefined ? undefined : { ck, scheme };
 }
 
-function serverHelloDone(s: AfterKeyExchange, m: HandshakeMessage, cx: ClientCx12, cr: CertificateRequest12 | undefined): ClientState12 {
+function serverHelloDone(
+  s: AfterKeyExchange,
+  m: HandshakeMessage,
+  cx: ClientCx12,
+  cr: CertificateRequest12 | undefined,
+  supplied?: CertifiedKey | null,
+): ClientState12 {
   decodeEmpty(m.body, 'ServerHelloDone');
+  if (cr !== undefined && supplied === undefined && cx.config.deferClientCertificate === true && pickClientCertificate(cx.config.clientCertificate, cr) === undefined) {
+    // Deferred client authentication: wait for the caller's certificate before building our flight.
+    return { ...s, kind: 'AwaitClientCertificate', certRequest: cr, done: m };
+  }
   cx.traceReceived('ServerHelloDone', {});
   const p = cx.provider;
   const { hs } = s;
@@ -259,7 +271,7 @@ function serverHelloDone(s: AfterKeyExchange, m: HandshakeMessage, cx: ClientCx1
     cx.emit(raw, name, fields);
     hs.log.add(raw);
   };
-  const mine = cr !== undefined ? pickClientCertificate(cx.config.clientCertificate, cr) : undefined;
+  const mine = cr !== undefined ? pickClientCertificate(supplied === undefined ? cx.config.clientCertificate : (supplied ?? undefined), cr) : undefined;
   if (cr !== undefined) emit(encodeCertificate12(mine?.ck.chain ?? []), 'Certificate', { certificates: mine?.ck.chain.length ?? 0 });
   emit(encodeClientKeyExchange(s.clientPublic), 'ClientKeyExchange', { group: nameOf(NamedGroup, s.group) });
   // RFC 7627 §4: session_hash covers the messages up to and including ClientKeyExchange.
@@ -398,6 +410,10 @@ const clientHandlers: Handlers12<ClientState12, ClientCx12> = {
       return serverHelloDone(s, m, cx, s.certRequest);
     },
 
+    AwaitClientCertificate(_s, m) {
+      throw unexpected(nameOf(HandshakeType, m.type), ['(nothing until a client certificate is supplied)']);
+    },
+
     ExpectNewSessionTicket(s, m, cx) {
       if (m.type !== HandshakeType.NewSessionTicket) throw unexpected(nameOf(HandshakeType, m.type), ['NewSessionTicket']);
       const nst = decodeNewSessionTicket12(m.body);
@@ -460,5 +476,9 @@ const clientHandlers: Handlers12<ClientState12, ClientCx12> = {
     },
   },
   ignoreHelloRequest: true,
+  supply(s, certificate, cx) {
+    if (s.kind !== 'AwaitClientCertificate') throw unexpected('supplyClientCertificate', ['AwaitClientCertificate']);
+    return serverHelloDone(s, s.done, cx, s.certRequest, certificate);
+  },
 };
 

@@ -3,9 +3,9 @@ import { hex } from '../codec/bytes.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
 import type { ConnectionInfo } from '../api/types.js';
-import type { PreparedClientConfig, PreparedServerConfig } from '../engine/config.js';
+import type { CertifiedKey, PreparedClientConfig, PreparedServerConfig } from '../engine/config.js';
 import type { Tls12Machine } from '../engine/connection.js';
-import { misbehaved, unexpected } from '../errors.js';
+import { internalError, misbehaved, unexpected } from '../errors.js';
 import type { HandshakeContext } from '../handshake/context.js';
 import type { CertVerified, FinishedVerified, SignatureVerified } from '../handshake/verify.js';
 import type { HandshakeMessage } from '../wire/handshake.js';
@@ -134,6 +134,14 @@ export class Machine12<S extends { readonly kind: string }, Cx extends Tls12Cont
     if (h === undefined) throw misbehaved('IllegalChangeCipherSpec', { detail: `in state ${this.state.kind}` });
     return new Machine12(h(this.state, cx as Cx), this.#handlers);
   }
+  get awaitingClientCertificate(): boolean {
+    return this.state.kind === 'AwaitClientCertificate';
+  }
+  supplyClientCertificate(certificate: CertifiedKey | null, cx: HandshakeContext): Tls12Machine {
+    const h = this.#handlers.supply;
+    if (h === undefined || this.state.kind !== 'AwaitClientCertificate') throw internalError('no CertificateRequest is waiting');
+    return new Machine12(h(this.state, certificate, cx as Cx), this.#handlers);
+  }
   exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Uint8Array {
     const t = (this.state as { traffic?: Traffic12 }).traffic;
     if (t === undefined) throw misbehaved('ApplicationDataBeforeHandshake');
@@ -147,6 +155,8 @@ export interface Handlers12<S extends { readonly kind: string }, Cx> {
   readonly ccs: { readonly [K in S['kind']]?: (s: Extract<S, { kind: K }>, cx: Cx) => S };
   /** Client: RFC 5246 §7.4.1.1 says a HelloRequest during the handshake is ignored. */
   readonly ignoreHelloRequest?: boolean;
+  /** Client: answer a deferred CertificateRequest (state 'AwaitClientCertificate') with a certificate or none. */
+  readonly supply?: (s: S, certificate: CertifiedKey | null, cx: Cx) => S;
 }
 
 /**

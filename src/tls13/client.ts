@@ -111,6 +111,8 @@ export type ClientState13 =
       readonly certVerified: CertVerified;
       readonly sigVerified: SignatureVerified;
     }
+  /** The server's flight is complete but for its Finished, held until the caller supplies a client certificate. */
+  | { readonly kind: 'AwaitClientCertificate'; readonly s: Extract<ClientState13, { kind: 'ExpectFinished' }>; readonly finished: HandshakeMessage }
   | { readonly kind: 'Traffic'; readonly traffic: TrafficState };
 
 /** Handshake-stage key material shared by the middle states. */
@@ -512,67 +514,89 @@ const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
 
   ExpectFinished(s, m, cx) {
     if (m.type !== HandshakeType.Finished) throw unexpected(nameOf(HandshakeType, m.type), ['Finished']);
-    const p = cx.provider;
-    const { suite, transcript } = s.hs;
-    const finVerified = verifyFinished(p, finishedVerifyData(p, suite, s.hs.serverHsSecret, transcript.current()), m.body);
-    cx.traceReceived('Finished', {});
-    transcript.add(m.raw);
-    const thServerFinished = transcript.current();
-    const master = s.hs.handshakeSecret.masterSecret();
-    const clientAp = master.clientApplicationTrafficSecret(thServerFinished);
-    const serverAp = master.serverApplicationTrafficSecret(thServerFinished);
-    const exporter = master.exporterMasterSecret(thServerFinished);
-    cx.keyLog('CLIENT_TRAFFIC_SECRET_0', s.offer.random, clientAp);
-    cx.keyLog('SERVER_TRAFFIC_SECRET_0', s.offer.random, serverAp);
-    cx.keyLog('EXPORTER_SECRET', s.offer.random, exporter);
-    cx.installReadKeys13(suite, serverAp);
-    let localChain: readonly Uint8Array[] = [];
-    if (s.certRequest !== undefined) {
-      localChain = sendClientCertificate(cx, suite, transcript, s.certRequest, false);
+    // Deferred client authentication (SSPI SEC_I_INCOMPLETE_CREDENTIALS, §6.4): the server asked for a certificate
+    // we do not have; wait for the caller to supply one (or none) before answering the flight.
+    if (s.certRequest !== undefined && cx.config.deferClientCertificate === true && pickClientCertificate(cx.config.clientCertificate, s.certRequest) === undefined) {
+      return { kind: 'AwaitClientCertificate', s, finished: m };
     }
-    const fin = finishedVerifyData(p, suite, s.hs.clientHsSecret, transcript.current());
-    cx.emit(encodeFinished(fin), 'Finished');
-    transcript.add(encodeFinished(fin));
-    cx.installWriteKeys13(suite, clientAp);
-    const resumption = master.resumptionMasterSecret(transcript.current());
-    const scheme = (s as { scheme?: number }).scheme;
-    const info: ConnectionInfo = {
-      version: 'TLSv1.3',
-      cipherSuite: suite.id,
-      cipherName: suite.name,
-      group: s.hs.group,
-      groupName: s.hs.group !== undefined ? nameOf(NamedGroup, s.hs.group) : undefined,
-      signatureScheme: scheme,
-      alpnProtocol: s.ee.alpn,
-      serverName: s.offer.serverName ?? null,
-      peerCertificates: s.chain,
-      resumed: s.hs.resumed !== undefined,
-      helloRetry: s.hs.helloRetry,
-    };
-    return {
-      kind: 'Traffic',
-      traffic: {
-        proof: { cert: s.certVerified, sig: s.sigVerified, fin: finVerified },
-        suite,
-        clientSecret: clientAp,
-        serverSecret: serverAp,
-        exporterSecret: exporter,
-        resumptionSecret: resumption,
-        transcript,
-        info,
-        clientRandom: s.offer.random,
-        localChain,
-        postHandshakeRequests: new Map(),
-        pendingClientAuth: undefined,
-        postHandshakeAuth: false,
-      },
-    };
+    return finishHandshake(s, m, cx, undefined);
+  },
+
+  AwaitClientCertificate(_s, m) {
+    throw unexpected(nameOf(HandshakeType, m.type), ['(nothing until a client certificate is supplied)']);
   },
 
   Traffic(s, m, cx) {
     return clientPostHandshake(s, m, cx);
   },
 };
+
+/**
+ * The server's Finished: verify it, derive the application secrets, answer a CertificateRequest (with `supplied`
+ * when the caller supplied the certificate after a deferral: null for none), send our Finished → Traffic.
+ */
+function finishHandshake(
+  s: Extract<ClientState13, { kind: 'ExpectFinished' }>,
+  m: HandshakeMessage,
+  cx: ClientCx,
+  supplied: CertifiedKey | null | undefined,
+): ClientState13 {
+  const p = cx.provider;
+  const { suite, transcript } = s.hs;
+  const finVerified = verifyFinished(p, finishedVerifyData(p, suite, s.hs.serverHsSecret, transcript.current()), m.body);
+  cx.traceReceived('Finished', {});
+  transcript.add(m.raw);
+  const thServerFinished = transcript.current();
+  const master = s.hs.handshakeSecret.masterSecret();
+  const clientAp = master.clientApplicationTrafficSecret(thServerFinished);
+  const serverAp = master.serverApplicationTrafficSecret(thServerFinished);
+  const exporter = master.exporterMasterSecret(thServerFinished);
+  cx.keyLog('CLIENT_TRAFFIC_SECRET_0', s.offer.random, clientAp);
+  cx.keyLog('SERVER_TRAFFIC_SECRET_0', s.offer.random, serverAp);
+  cx.keyLog('EXPORTER_SECRET', s.offer.random, exporter);
+  cx.installReadKeys13(suite, serverAp);
+  let localChain: readonly Uint8Array[] = [];
+  if (s.certRequest !== undefined) {
+    localChain = sendClientCertificate(cx, suite, transcript, s.certRequest, false, supplied);
+  }
+  const fin = finishedVerifyData(p, suite, s.hs.clientHsSecret, transcript.current());
+  cx.emit(encodeFinished(fin), 'Finished');
+  transcript.add(encodeFinished(fin));
+  cx.installWriteKeys13(suite, clientAp);
+  const resumption = master.resumptionMasterSecret(transcript.current());
+  const scheme = (s as { scheme?: number }).scheme;
+  const info: ConnectionInfo = {
+    version: 'TLSv1.3',
+    cipherSuite: suite.id,
+    cipherName: suite.name,
+    group: s.hs.group,
+    groupName: s.hs.group !== undefined ? nameOf(NamedGroup, s.hs.group) : undefined,
+    signatureScheme: scheme,
+    alpnProtocol: s.ee.alpn,
+    serverName: s.offer.serverName ?? null,
+    peerCertificates: s.chain,
+    resumed: s.hs.resumed !== undefined,
+    helloRetry: s.hs.helloRetry,
+  };
+  return {
+    kind: 'Traffic',
+    traffic: {
+      proof: { cert: s.certVerified, sig: s.sigVerified, fin: finVerified },
+      suite,
+      clientSecret: clientAp,
+      serverSecret: serverAp,
+      exporterSecret: exporter,
+      resumptionSecret: resumption,
+      transcript,
+      info,
+      clientRandom: s.offer.random,
+      localChain,
+      postHandshakeRequests: new Map(),
+      pendingClientAuth: undefined,
+      postHandshakeAuth: false,
+    },
+  };
+}
 
 function receiveServerCertificate(
   s: { readonly offer: Offer; readonly hs: Hs; readonly ee: EeInfo },
@@ -610,8 +634,15 @@ function receiveServerCertificate(
  * Send Certificate (+ CertificateVerify) answering a CertificateRequest. Returns the chain sent. `postHandshake`
  * uses the request's context (§4.6.2).
  */
-function sendClientCertificate(cx: ClientCx, suite: SuiteInfo, transcript: Transcript, cr: CertificateRequest13, postHandshake: boolean): readonly Uint8Array[] {
-  const cert = pickClientCertificate(cx.config.clientCertificate, cr);
+function sendClientCertificate(
+  cx: ClientCx,
+  suite: SuiteInfo,
+  transcript: Transcript,
+  cr: CertificateRequest13,
+  postHandshake: boolean,
+  supplied?: CertifiedKey | null,
+): readonly Uint8Array[] {
+  const cert = pickClientCertificate(supplied === undefined ? cx.config.clientCertificate : (supplied ?? undefined), cr);
   const msg = encodeCertificate13({
     certificateRequestContext: cr.certificateRequestContext,
     certificateList: cert === undefined ? [] : cert.ck.chain.map((d) => ({ certData: d, extensions: [] })),
@@ -731,6 +762,11 @@ export function sendKeyUpdate(t: TrafficState, cx: HandshakeContext, side: 'clie
   const next = hkdfExpandLabel(p, t.suite, mine, Label.trafficUpdate, new Uint8Array(0), t.suite.hashLen);
   cx.installWriteKeys13(t.suite, next);
   return side === 'client' ? { ...t, clientSecret: next } : { ...t, serverSecret: next };
+}
+
+/** Answer a deferred CertificateRequest with `certificate` (null: an empty Certificate) and finish the handshake. */
+export function supplyClientCertificate13(s: Extract<ClientState13, { kind: 'AwaitClientCertificate' }>, cx: ClientCx, certificate: CertifiedKey | null): ClientState13 {
+  return finishHandshake(s.s, s.finished, cx, certificate);
 }
 
 /** Dispatch a handshake message to the client's current state (the one cast of DESIGN C.5). */

@@ -233,3 +233,44 @@ test('requestCert with rejectUnauthorized: false accepts an untrusted client cer
   assert.match(s.info?.authorizationError ?? '', /UntrustedRoot|UnknownIssuer/);
   assert.deepEqual(s.info?.peerCertificates[0], pki.untrustedClient.certDer);
 });
+
+for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
+  test(`${version}: deferred client certificate — the client waits for one, then answers with the certificate supplied`, async () => {
+    const pki = await getPki();
+    const server = serverFor(pki.server.p256, { clientAuth: 'required', ca: pki.ca.certPem, minVersion: version, maxVersion: version });
+    const client = new TlsClient({ ca: pki.ca.certPem, servername: 'localhost', deferClientCertificate: true, minVersion: version, maxVersion: version });
+    const c = client.connect();
+    const s = server.accept();
+    let asked: { cas: number; wait: boolean } | undefined;
+    c.on('certificateRequest', (cas, wait) => {
+      asked = { cas: cas.length, wait };
+    });
+    s.receive(c.takeOutput());
+    c.receive(s.takeOutput());
+    assert.deepEqual(asked, { cas: 1, wait: true });
+    assert.equal(c.engine.awaitingClientCertificate, true);
+    assert.equal(c.isHandshakeComplete, false);
+    s.receive(c.takeOutput()); // at most a middlebox-compatibility CCS so far
+    assert.equal(s.isHandshakeComplete, false);
+    c.supplyClientCertificate({ cert: pki.client.chainPem, key: pki.client.keyPem });
+    // TLS 1.3: our Finished completes the client's handshake; TLS 1.2: the server's Finished is still to come.
+    assert.equal(c.isHandshakeComplete, version === 'TLSv1.3');
+    assert.equal(run(c, s).serverError, undefined);
+    assert.equal(c.isHandshakeComplete, true);
+    assert.deepEqual(s.info?.peerCertificates[0], pki.client.certDer);
+  });
+
+  test(`${version}: deferred client certificate — supplying none gets the server's refusal`, async () => {
+    const pki = await getPki();
+    const server = serverFor(pki.server.p256, { clientAuth: 'required', ca: pki.ca.certPem, minVersion: version, maxVersion: version });
+    const client = new TlsClient({ ca: pki.ca.certPem, servername: 'localhost', deferClientCertificate: true, minVersion: version, maxVersion: version });
+    const c = client.connect();
+    const s = server.accept();
+    s.receive(c.takeOutput());
+    c.receive(s.takeOutput());
+    assert.equal(c.engine.awaitingClientCertificate, true);
+    c.supplyClientCertificate(null);
+    const r = run(c, s);
+    assert.equal(r.serverError?.alert, version === 'TLSv1.3' ? 'certificate_required' : 'handshake_failure');
+  });
+}
