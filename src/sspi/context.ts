@@ -177,6 +177,8 @@ interface CallArgs {
   readonly outBufs: SecBuffer[];
   readonly token: SecBuffer;
   readonly alert: SecBuffer | undefined;
+  /** Client continuation: the credential passed on this call (may differ from the context's, §6.4). */
+  readonly callCred?: Credential | undefined;
 }
 
 interface EngineRun {
@@ -314,9 +316,40 @@ function onEstablished(ctx: SchannelContext): void {
   }
 }
 
+/**
+ * Answer the CertificateRequest the engine waits on (§6.4) with the certificate of `cred` (the credential of this
+ * call, else the context's), or with none. Returns the output and whether the handshake is now established.
+ */
+function supplyCertificate(ctx: SchannelContext, cred: Credential | undefined): { output: Uint8Array; established: boolean } {
+  const cc = (cred ?? ctx.cred).certificates[0];
+  const r = ctx.engine.supplyClientCertificate(cc === undefined ? null : { cert: [...cc.chain], key: cc.privateKey as string | Uint8Array });
+  let established = false;
+  for (const ev of r.events) {
+    noteEvent(ctx, ev);
+    if (ev.type === 'HandshakeComplete') {
+      established = true;
+      ctx.info = ev.info;
+    }
+  }
+  return { output: r.output, established };
+}
+
 /** Deliver a held result (too-small output or incomplete credentials), skipping re-sent consumed bytes. */
 function deliverHeld(ctx: SchannelContext, a: CallArgs, data: Uint8Array): SECURITY_STATUS {
-  const held = ctx.held as Held;
+  let held = ctx.held as Held;
+  if (ctx.side === 'client' && ctx.engine.awaitingClientCertificate) {
+    // The retry after SEC_I_INCOMPLETE_CREDENTIALS: answer now, with this call's credential if it has a certificate.
+    let sup: { output: Uint8Array; established: boolean };
+    try {
+      sup = supplyCertificate(ctx, a.callCred);
+    } catch (e) {
+      ctx.held = null;
+      return fail(ctx, a, asTlsError(e));
+    }
+    if (sup.established) onEstablished(ctx);
+    held = { ...held, output: concat([held.output, sup.output]), status: sup.established ? C.SEC_E_OK : C.SEC_I_CONTINUE_NEEDED };
+    ctx.held = held;
+  }
   let rest = data;
   if (data.length >= held.consumed.length && equalBytes(data.subarray(0, held.consumed.length), held.consumed)) {
     rest = data.subarray(held.consumed.length);
@@ -365,6 +398,23 @@ function step(ctx: SchannelContext, a: CallArgs, data: Uint8Array, first: boolea
   }
   void first;
   let status: SECURITY_STATUS = C.SEC_I_CONTINUE_NEEDED;
+  if (ctx.side === 'client' && ctx.engine.awaitingClientCertificate) {
+    // §6.4: the server asked for a certificate this credential cannot give.
+    if (incompleteCredentials(ctx, a)) {
+      ctx.held = { consumed: data.slice(0, run.consumed), output: run.output, status, announce: undefined };
+      clearToken(a);
+      clearAlert(a);
+      return C.SEC_I_INCOMPLETE_CREDENTIALS;
+    }
+    // ISC_REQ_USE_SUPPLIED_CREDS: go on with what we have (an empty Certificate).
+    try {
+      const sup = supplyCertificate(ctx, undefined);
+      run.output = concat([run.output, sup.output]);
+      run.established = run.established || sup.established;
+    } catch (e) {
+      return fail(ctx, a, asTlsError(e));
+    }
+  }
   if (run.established) {
     onEstablished(ctx);
     status = C.SEC_E_OK;
@@ -560,7 +610,15 @@ function initialize(
     out.token.cbBuffer = 0;
     return inBufs;
   }
-  const a: CallArgs = { ...base, inBufs, pInputGiven: pInput !== null && pInput !== undefined, ...out };
+  // A continuation may pass another credential (the retry after SEC_I_INCOMPLETE_CREDENTIALS, §6.4).
+  const callCred = ctx !== undefined && phCredential !== null ? lookupCredential(phCredential) : undefined;
+  const a: CallArgs = {
+    ...base,
+    inBufs,
+    pInputGiven: pInput !== null && pInput !== undefined,
+    ...out,
+    callCred: callCred !== undefined && (callCred.use & C.SECPKG_CRED_OUTBOUND) !== 0 ? callCred : undefined,
+  };
 
   if (ctx === undefined) {
     const c = cred as Credential;

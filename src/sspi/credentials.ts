@@ -505,6 +505,9 @@ export function clientOptionsFor(cred: Credential, x: ContextExtras): ClientOpti
   }
   const cc = cred.certificates[0];
   if (cc !== undefined) o['clientCertificate'] = { cert: [...cc.chain], key: cc.privateKey as string | Uint8Array };
+  // §6.4: a CertificateRequest we cannot answer pauses the handshake (SEC_I_INCOMPLETE_CREDENTIALS) so the caller
+  // can call again with a credential that has a certificate.
+  o['deferClientCertificate'] = true;
   return o as unknown as ClientOptions;
 }
 

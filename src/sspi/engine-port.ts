@@ -2,11 +2,11 @@
  * The slice of the engine contract (docs/design/engine-api.md) the SSPI layer uses, and the two factories.
  * Keeping it as an interface here documents exactly what sspi/ depends on.
  */
-import type { ClientOptions, ConnectionInfo, ServerOptions } from '../api/types.js';
+import type { CertifiedKeyInput, ClientOptions, ConnectionInfo, ServerOptions } from '../api/types.js';
 import type { PreparedClientConfig, PreparedServerConfig } from '../engine/config.js';
 import { createClientEngine, createServerEngine } from '../engine/connection.js';
 import type { TlsError } from '../errors.js';
-import type { ProcessResult } from '../engine/events.js';
+import type { EngineEvent, ProcessResult } from '../engine/events.js';
 
 /** Record sizes of the negotiated suite. */
 export interface EngineStreamSizes {
@@ -36,6 +36,9 @@ export interface SspiEngine {
   readonly tlsUnique: Uint8Array | undefined;
   /** Our own chain in this connection (TLS 1.3; [] when unknown). */
   readonly localCertificates: readonly Uint8Array[];
+  /** Client: the engine waits at a CertificateRequest for `supplyClientCertificate` (SEC_I_INCOMPLETE_CREDENTIALS). */
+  readonly awaitingClientCertificate: boolean;
+  supplyClientCertificate(certificate: CertifiedKeyInput | null): { readonly output: Uint8Array; readonly events: readonly EngineEvent[] };
 }
 
 /** A server engine (from the credential's prepared configuration: nothing is parsed per context). */

@@ -712,6 +712,40 @@ for (const version of ['TLS 1.3', 'TLS 1.2'] as const) {
   });
 }
 
+for (const version of ['TLS 1.3', 'TLS 1.2'] as const) {
+  test(`§6.4 ${version}: after SEC_I_INCOMPLETE_CREDENTIALS the caller retries with a new credential that has a certificate → SEC_E_OK, the server maps it`, () => {
+    const sCred = serverCred({ mutual: true, mappers: [S.mapBySubject()], ...(version === 'TLS 1.2' ? { protocols: S.SP_PROT_TLS1_2 } : {}) });
+    const noCert = clientCred(false);
+    const withCert = clientCred(true);
+    const cCtx = new S.CtxtHandle();
+    const sCtx = new S.CtxtHandle();
+    const req = ISC_REQ | S.ISC_REQ_ALLOCATE_MEMORY;
+    const areq = ASC_REQ | S.ASC_REQ_ALLOCATE_MEMORY | S.ASC_REQ_MUTUAL_AUTH;
+    let out = tokenOut();
+    assert.equal(S.InitializeSecurityContext(noCert, null, 'localhost', req, 0, 0, null, 0, cCtx, out, new S.ULONG(), null), S.SEC_I_CONTINUE_NEEDED);
+    const hello = bytesOf(out.pBuffers[0] as S.SecBuffer);
+    out = tokenOut();
+    assert.equal(S.AcceptSecurityContext(sCred, null, tokenIn(hello), areq, 0, sCtx, out, new S.ULONG(), null), S.SEC_I_CONTINUE_NEEDED);
+    const flight = bytesOf(out.pBuffers[0] as S.SecBuffer);
+    out = tokenOut();
+    assert.equal(S.InitializeSecurityContext(noCert, cCtx, 'localhost', req, 0, 0, tokenIn(flight), 0, null, out, new S.ULONG(), null), S.SEC_I_INCOMPLETE_CREDENTIALS);
+    // SSPI.md §6.4 (a): acquire a credential with a certificate and call again with it.
+    out = tokenOut();
+    const st = S.InitializeSecurityContext(withCert, cCtx, 'localhost', req, 0, 0, tokenIn(flight), 0, null, out, new S.ULONG(), null);
+    assert.equal(st, version === 'TLS 1.3' ? S.SEC_E_OK : S.SEC_I_CONTINUE_NEEDED);
+    const reply = bytesOf(out.pBuffers[0] as S.SecBuffer);
+    out = tokenOut();
+    const sst = S.AcceptSecurityContext(sCred, sCtx, tokenIn(reply), areq, 0, null, out, new S.ULONG(), null);
+    assert.equal(sst, S.SEC_E_OK);
+    if (version === 'TLS 1.2') {
+      assert.equal(S.InitializeSecurityContext(withCert, cCtx, 'localhost', req, 0, 0, tokenIn(bytesOf(out.pBuffers[0] as S.SecBuffer)), 0, null, tokenOut(), new S.ULONG(), null), S.SEC_E_OK);
+    }
+    const remote = new S.Ref<S.CertContext | null>(null);
+    assert.equal(S.QueryContextAttributes(sCtx, S.SECPKG_ATTR_REMOTE_CERT_CONTEXT, remote), S.SEC_E_OK);
+    assert.deepEqual(remote.value?.pbCertEncoded, pki.client.certDer);
+  });
+}
+
 test('§6.4 with a client certificate or ISC_REQ_USE_SUPPLIED_CREDS up front: no SEC_I_INCOMPLETE_CREDENTIALS', () => {
   const p = handshake({ mutual: true, clientCert: true, mappers: [S.mapBySubject()] });
   assert.ok((p.serverAttr & S.ASC_RET_MUTUAL_AUTH) !== 0);
