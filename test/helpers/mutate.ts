@@ -2,7 +2,10 @@
  * Byte-level mutations for the engine's fast-check properties (TLS 1.3 and 1.2): flip, set, truncate, insert, delete,
  * bounded so a mutated input is never much larger than the original.
  */
+import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import type { TlsEngine } from '../../src/engine/connection.js';
+import { TlsError } from '../../src/errors.js';
 
 export const RUNS = Number(process.env['FUZZ_RUNS'] ?? 10_000);
 /** A single process() of a few kilobytes takes well under a millisecond; anything near this is a hang. */
@@ -61,3 +64,31 @@ export function mutate(input: Uint8Array, ms: readonly Mutation[]): Uint8Array {
   return b;
 }
 
+
+/**
+ * Feed `input` to `engine` as a peer would (process until all of it is used or a record is incomplete) and check the
+ * contract every mutation must keep: the call returns promptly, only a TlsError of the peer's making escapes, and a
+ * failure latches (the state is 'Failed' and later calls rethrow the same error). Returns the error, if any.
+ */
+export function feedChecked(engine: TlsEngine, input: Uint8Array): TlsError | undefined {
+  const t0 = performance.now();
+  let err: unknown;
+  try {
+    let off = 0;
+    for (let i = 0; i < 64 && off < input.length; i++) {
+      const r = engine.process(input.subarray(off));
+      off += r.consumed;
+      if (r.missing !== undefined || r.consumed === 0) break;
+    }
+  } catch (e) {
+    err = e;
+  }
+  const ms = performance.now() - t0;
+  assert.ok(ms < PROMPT_MS, `process() took ${ms.toFixed(0)} ms`);
+  if (err === undefined) return undefined;
+  assert.ok(err instanceof TlsError, `threw a non-TlsError: ${String(err)}`);
+  assert.ok(err.kind !== 'Internal' && err.kind !== 'InvalidConfig', `our own bug surfaced: ${err.reason}: ${err.message}\n${String((err.cause as Error | undefined)?.stack ?? '')}`);
+  assert.equal(engine.stateName, 'Failed');
+  assert.throws(() => engine.process(new Uint8Array([22, 3, 3, 0, 0])), (e) => e === err);
+  return err;
+}
