@@ -144,3 +144,29 @@ export function sliceFrom(output: string, head: Uint8Array, length: number): Uin
   if (i < 0 || output.length - i < length) return undefined;
   return new Uint8Array(Buffer.from(output.slice(i, i + length), 'latin1'));
 }
+
+/**
+ * Our server with a command-line client peer (s_client, gnutls-cli) reading stdin: the KeyUpdate case of `c`, if it
+ * is one. `peerCommand` is the stdin line that makes the peer send a KeyUpdate with update_requested; data must
+ * flow both ways afterwards, and our own update_requested must be answered.
+ */
+export async function keyUpdateWithCliPeer(c: InteropCase, pump: Pump, cl: Peer, peerCommand: string, peerName: string): Promise<void> {
+  const enc = (t: string): Uint8Array => new TextEncoder().encode(t);
+  if (c.feature === 'keyupdate-peer') {
+    cl.write(peerCommand);
+    await pump.until(`KeyUpdate from ${peerName}`, () => pump.keyUpdates.length > 0);
+    assert.equal(pump.keyUpdates[0], true, 'update_requested');
+    cl.write('after-update\n');
+    await pump.text(/after-update\n/);
+    pump.write(enc('reply-after-update\n'));
+    await cl.waitFor(/reply-after-update/);
+  }
+  if (c.feature === 'keyupdate-ours') {
+    pump.updateKeys(true);
+    pump.write(enc('after-our-update\n'));
+    await cl.waitFor(/after-our-update/);
+    cl.write('reply\n');
+    await pump.text(/reply\n/);
+    assert.ok(pump.keyUpdates.length >= 1, `${peerName} answered our update_requested with its own KeyUpdate`);
+  }
+}

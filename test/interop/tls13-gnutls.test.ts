@@ -9,19 +9,7 @@ import { getPki } from '../helpers/pki.js';
 import { gnutlsClient, gnutlsServer, requirePeer } from '../helpers/peers.js';
 import { connectPump, listenPump, pattern, sha256Hex } from '../helpers/net.js';
 import { GNUTLS_CIPHER, GROUP_SPELLING, casesFor, type InteropCase } from './matrix.js';
-import {
-  CLIENT_ALPN,
-  MiB,
-  SERVER_ALPN,
-  assertOurInfo,
-  leafOf,
-  ourClient,
-  ourServer,
-  runCase,
-  serverNameOf,
-  sliceFrom,
-  type CaseContext,
-} from './harness.js';
+import { CLIENT_ALPN, MiB, SERVER_ALPN, assertOurInfo, leafOf, ourClient, ourServer, runCase, serverNameOf, sliceFrom, type CaseContext, keyUpdateWithCliPeer } from './harness.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -76,23 +64,7 @@ async function ourServerCase(ctx: CaseContext, c: InteropCase): Promise<void> {
     await cl.waitFor(/pong/);
   }
 
-  if (c.feature === 'keyupdate-peer') {
-    cl.write('^rekey^\n');
-    await pump.until('KeyUpdate from gnutls-cli', () => pump.keyUpdates.length > 0);
-    assert.equal(pump.keyUpdates[0], true, 'update_requested');
-    cl.write('after-update\n');
-    await pump.text(/after-update\n/);
-    pump.write(enc('reply-after-update\n'));
-    await cl.waitFor(/reply-after-update/);
-  }
-  if (c.feature === 'keyupdate-ours') {
-    pump.updateKeys(true);
-    pump.write(enc('after-our-update\n'));
-    await cl.waitFor(/after-our-update/);
-    cl.write('reply\n');
-    await pump.text(/reply\n/);
-    assert.ok(pump.keyUpdates.length >= 1, 'gnutls-cli answered our update_requested with its own KeyUpdate');
-  }
+  await keyUpdateWithCliPeer(c, pump, cl, '^rekey^\n', 'gnutls-cli');
 
   // We send close_notify; gnutls-cli reports it and exits.
   pump.close();

@@ -9,20 +9,7 @@ import { getPki } from '../helpers/pki.js';
 import { opensslClient, opensslServer, requirePeer } from '../helpers/peers.js';
 import { connectPump, listenPump, pattern, sha256Hex } from '../helpers/net.js';
 import { GROUP_SPELLING, casesFor, type InteropCase } from './matrix.js';
-import {
-  CLIENT_ALPN,
-  MiB,
-  SERVER_ALPN,
-  assertOurInfo,
-  latin1,
-  leafOf,
-  ourClient,
-  ourServer,
-  runCase,
-  serverNameOf,
-  sliceFrom,
-  type CaseContext,
-} from './harness.js';
+import { CLIENT_ALPN, MiB, SERVER_ALPN, assertOurInfo, latin1, leafOf, ourClient, ourServer, runCase, serverNameOf, sliceFrom, type CaseContext, keyUpdateWithCliPeer } from './harness.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 /** Server→client payload through s_server/s_client stdin: hex text, which never looks like a stdin command. */
@@ -82,23 +69,7 @@ async function ourServerCase(ctx: CaseContext, c: InteropCase): Promise<void> {
   pump.write(enc('pong\n'));
   await cl.waitFor(/pong/);
 
-  if (c.feature === 'keyupdate-peer') {
-    cl.write('K\n');
-    await pump.until('KeyUpdate from s_client', () => pump.keyUpdates.length > 0);
-    assert.equal(pump.keyUpdates[0], true, 'update_requested');
-    cl.write('after-update\n');
-    await pump.text(/after-update\n/);
-    pump.write(enc('reply-after-update\n'));
-    await cl.waitFor(/reply-after-update/);
-  }
-  if (c.feature === 'keyupdate-ours') {
-    pump.updateKeys(true);
-    pump.write(enc('after-our-update\n'));
-    await cl.waitFor(/after-our-update/);
-    cl.write('reply\n');
-    await pump.text(/reply\n/);
-    assert.ok(pump.keyUpdates.length >= 1, 's_client answered our update_requested with its own KeyUpdate');
-  }
+  await keyUpdateWithCliPeer(c, pump, cl, 'K\n', 's_client');
 
   // Q: s_client sends close_notify and exits; we answer with ours.
   cl.write('Q\n');
