@@ -14,6 +14,7 @@ import { ChainVerifier } from '../x509/chain.js';
 import { pemToDer } from '../x509/pem.js';
 import type { SessionTicket } from './events.js';
 import type { ClientHello } from '../wire/client-hello.js';
+import type { RawExtension } from '../wire/extensions.js';
 import type { SessionState } from '../handshake/tickets.js';
 
 /** A certificate chain with its loaded private key. */
@@ -63,6 +64,13 @@ export interface PreparedServerConfig extends PreparedCommon {
   readonly usedTickets: Map<string, number> | undefined;
   /** Secret for HRR cookies. */
   readonly cookieKey: Uint8Array;
+  /**
+   * @internal Test hook: rewrite the EncryptedExtensions list before it is encoded (RFC 8448 byte-exact replays,
+   * where the trace's server advertised groups our provider does not have).
+   */
+  readonly encryptedExtensionsHook?: ((exts: readonly RawExtension[]) => readonly RawExtension[]) | undefined;
+  /** @internal Test hook: the HelloRetryRequest cookie for a ClientHello (RFC 8448 §5 replays the trace's cookie). */
+  readonly hrrCookieHook?: ((clientHello1: Uint8Array) => Uint8Array) | undefined;
   /** TLS 1.2 session-id cache (hex id → session), bounded and least-recently-used first (src/tls12/server.ts). */
   readonly sessionCache12: Map<string, SessionState>;
 }

@@ -202,7 +202,7 @@ export function serverHandleClientHello13(cx: ServerCx, hello: ClientHello, m: H
   if (share === undefined) {
     // RFC 8446 §4.1.4: the client's shares do not fit our preference: HelloRetryRequest with a cookie.
     const transcript = TranscriptBuffer.hrrRollup(cx.provider, suite.hash, suite.hashLen, m.raw);
-    const cookie = hrrCookie(cx, cx.provider.hash(suite.hash, m.raw));
+    const cookie = cfg.hrrCookieHook?.(m.raw) ?? hrrCookie(cx, cx.provider.hash(suite.hash, m.raw));
     const hrr = encodeServerHello({
       legacyVersion: ProtocolVersion.TLS12,
       random: HRR_RANDOM,
@@ -210,9 +210,9 @@ export function serverHandleClientHello13(cx: ServerCx, hello: ClientHello, m: H
       cipherSuite: suite.id,
       legacyCompressionMethod: 0,
       extensions: [
-        { type: ExtensionType.supported_versions, data: encode((w) => w.u16(TLS13)) },
         { type: ExtensionType.key_share, data: encode((w) => w.u16(group)) },
         { type: ExtensionType.cookie, data: encode((w) => w.vec16((w) => w.bytes(cookie))) },
+        { type: ExtensionType.supported_versions, data: encode((w) => w.u16(TLS13)) },
       ],
     });
     cx.emit(hrr, 'HelloRetryRequest', { cipher_suite: suite.name, selected_group: nameOf(NamedGroup, group) });
@@ -300,10 +300,12 @@ function continueHandshake(
   const kx = group !== undefined && share !== undefined ? p.keyExchangeServer(group, share.keyExchange) : undefined;
   transcript.add(offer.raw);
   const serverRandom = p.randomBytes(32);
-  const shExts: RawExtension[] = [{ type: ExtensionType.supported_versions, data: encode((w) => w.u16(TLS13)) }];
+  // key_share first, then supported_versions (the order of RFC 8448's traces and of most stacks).
+  const shExts: RawExtension[] = [];
   if (kx !== undefined && group !== undefined) {
     shExts.push({ type: ExtensionType.key_share, data: encode((w) => w.u16(group).vec16((w) => w.bytes(kx.publicKey))) });
   }
+  shExts.push({ type: ExtensionType.supported_versions, data: encode((w) => w.u16(TLS13)) });
   if (psk !== undefined) shExts.push({ type: ExtensionType.pre_shared_key, data: encode((w) => w.u16(psk.index)) });
   const sh = encodeServerHello({
     legacyVersion: ProtocolVersion.TLS12,
@@ -337,7 +339,7 @@ function continueHandshake(
   if (offer.recordSizeLimit !== undefined) {
     ee.push({ type: ExtensionType.record_size_limit, data: encode((w) => w.u16(cfg.recordSizeLimit ?? 16385)) });
   }
-  const eeMsg = encodeEncryptedExtensions(ee);
+  const eeMsg = encodeEncryptedExtensions(cfg.encryptedExtensionsHook?.(ee) ?? ee);
   cx.emit(eeMsg, 'EncryptedExtensions', { alpn: alpn ?? '', server_name_ack: chosen?.matchedName === true });
   transcript.add(eeMsg);
 
