@@ -10,9 +10,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TlsClient, TlsServer } from '../../src/index.js';
-import { getPki } from '../helpers/pki.js';
+import { getPki, type Pki } from '../helpers/pki.js';
 import { gnutlsClient, opensslClient, opensslServer, withPeer } from '../helpers/peers.js';
-import { connectPump, listenPump } from '../helpers/net.js';
+import { connectPump, listenPump, type PumpServer } from '../helpers/net.js';
 
 async function mtlsServer(clientAuth: 'required' | 'optional') {
   const pki = await getPki();
@@ -140,21 +140,27 @@ test('our client presents a certificate to openssl s_server -Verify 1 and to a N
   }
 });
 
+/** A full handshake from `openssl s_client -sess_out FILE` against our listener: one line echoed, then quit. */
+async function opensslSessionOut(listener: PumpServer, pki: Pki, sessFile: string): Promise<string> {
+  return withPeer(opensslClient(listener.port, ['-tls1_3', '-CAfile', pki.ca.certPath, '-servername', 'localhost', '-sess_out', sessFile]), async (peer) => {
+    const pump = await listener.next();
+    await pump.handshake();
+    peer.write('one\n');
+    await pump.text(/one/);
+    peer.write('Q\n');
+    await peer.waitExit(10_000);
+    return peer.stdout();
+  });
+}
+
 test('openssl s_client -sess_out then -sess_in resumes against our server ("Reused, TLSv1.3")', async () => {
   const pki = await getPki();
   const server = new TlsServer({ certificates: [{ cert: pki.server.p256.chainPem, key: pki.server.p256.keyPem }] });
   const listener = await listenPump(() => server.accept(), { echo: true, keepData: true });
   const sess = join(mkdtempSync(join(tmpdir(), 'sspi-tls-sess-')), 'sess.pem');
   try {
-    await withPeer(opensslClient(listener.port, ['-tls1_3', '-CAfile', pki.ca.certPath, '-servername', 'localhost', '-sess_out', sess]), async (peer) => {
-      const pump = await listener.next();
-      await pump.handshake();
-      peer.write('one\n');
-      await pump.text(/one/);
-      peer.write('Q\n');
-      await peer.waitExit(10_000);
-      assert.match(peer.stdout(), /TLS session ticket lifetime hint: 7200/);
-    });
+    const firstOutput = await opensslSessionOut(listener, pki, sess);
+    assert.match(firstOutput, /TLS session ticket lifetime hint: 7200/);
     await withPeer(opensslClient(listener.port, ['-tls1_3', '-CAfile', pki.ca.certPath, '-servername', 'localhost', '-sess_in', sess]), async (peer) => {
       const pump = await listener.next();
       const info = await pump.handshake();
@@ -225,14 +231,7 @@ test('psk_ke when configured: openssl s_client -allow_no_dhe_kex resumes without
   const listener = await listenPump(() => server.accept(), { echo: true, keepData: true });
   const sess = join(mkdtempSync(join(tmpdir(), 'sspi-tls-sess-')), 'sess.pem');
   try {
-    await withPeer(opensslClient(listener.port, ['-tls1_3', '-CAfile', pki.ca.certPath, '-servername', 'localhost', '-sess_out', sess]), async (peer) => {
-      const pump = await listener.next();
-      await pump.handshake();
-      peer.write('one\n');
-      await pump.text(/one/);
-      peer.write('Q\n');
-      await peer.waitExit(10_000);
-    });
+    await opensslSessionOut(listener, pki, sess);
     await withPeer(opensslClient(listener.port, ['-tls1_3', '-CAfile', pki.ca.certPath, '-servername', 'localhost', '-sess_in', sess, '-allow_no_dhe_kex']), async (peer) => {
       const pump = await listener.next();
       const info = await pump.handshake();
