@@ -91,9 +91,17 @@ export class CountingProvider implements CryptoProvider {
         this.#n(`aead seal ${alg}`, { op: 'aead.seal', alg, len: p.length, keyLen: aad.length, obj: id });
         return a.seal(n, aad, p);
       },
-      sealInto: (n, aad, p, o, off, suffix) => {
-        this.#n(`aead seal ${alg}`, { op: 'aead.seal', alg, len: p.length + (suffix?.length ?? 0), keyLen: aad.length, obj: id });
-        return a.sealInto(n, aad, p, o, off, suffix);
+      sealInto: (n, aad, p, o, off) => {
+        this.#n(`aead seal ${alg}`, { op: 'aead.seal', alg, len: p.length, keyLen: aad.length, obj: id });
+        return a.sealInto(n, aad, p, o, off);
+      },
+      sealParts: (n, aad, p) => {
+        this.#n(`aead seal ${alg}`, { op: 'aead.seal', alg, len: p.length, keyLen: aad.length, obj: id });
+        return a.sealParts(n, aad, p);
+      },
+      sealRecord: (n, aad, prefix, p) => {
+        this.#n(`aead seal ${alg}`, { op: 'aead.seal', alg, len: p.length, keyLen: aad.length, obj: id });
+        return a.sealRecord(n, aad, prefix, p);
       },
       open: (n, aad, s) => {
         this.#n(`aead open ${alg}`, { op: 'aead.open', alg, len: s.length, keyLen: aad.length, obj: id });

@@ -16,6 +16,7 @@ import type {
   KeyExchangeClient,
   KeyExchangeServerResult,
   RunningHash,
+  SealedParts,
   SigningKey,
   VerifyingKey,
 } from './provider.js';
@@ -65,23 +66,39 @@ class NodeAead implements Aead {
     this.sealInto(nonce, aad, plaintext, out, 0);
     return out;
   }
-  sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number, suffix?: Uint8Array): number {
+  sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): number {
     const c = this.#cipher(nonce);
-    const n = plaintext.length + (suffix?.length ?? 0);
+    const n = plaintext.length;
     c.setAAD(aad, { plaintextLength: n });
-    let at = offset;
+    const body = c.update(plaintext);
+    out.set(body, offset);
+    const fin = c.final();
+    if (fin.length) out.set(fin, offset + body.length);
+    out.set(c.getAuthTag(), offset + n);
+    return n + 16;
+  }
+  sealParts(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): SealedParts {
+    const c = this.#cipher(nonce);
+    c.setAAD(aad, { plaintextLength: plaintext.length });
+    const body = c.update(plaintext);
+    const fin = c.final(); // empty for GCM and ChaCha20-Poly1305 (stream modes)
+    const ciphertext = fin.length === 0 ? u8(body) : u8(Buffer.concat([body, fin]));
+    return { ciphertext, tag: u8(c.getAuthTag()) };
+  }
+  sealRecord(nonce: Uint8Array, aad: Uint8Array, prefix: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    const c = this.#cipher(nonce);
+    c.setAAD(aad, { plaintextLength: plaintext.length });
+    // Every byte of `out` is written below, so it need not be zero-filled (measured ~0.7 µs per 16 KiB record).
+    const out = Buffer.allocUnsafeSlow(prefix.length + plaintext.length + 16);
+    out.set(prefix, 0);
+    let at = prefix.length;
     const body = c.update(plaintext);
     out.set(body, at);
     at += body.length;
-    if (suffix !== undefined) {
-      const tail = c.update(suffix);
-      out.set(tail, at);
-      at += tail.length;
-    }
     const fin = c.final();
     if (fin.length) out.set(fin, at);
-    out.set(c.getAuthTag(), offset + n);
-    return n + 16;
+    out.set(c.getAuthTag(), prefix.length + plaintext.length);
+    return u8(out);
   }
   open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null {
     if (sealed.length < 16) return null;

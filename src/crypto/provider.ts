@@ -20,15 +20,28 @@ export interface RunningHash {
 }
 
 /** An AEAD with its key fixed. */
+/** What `Aead.sealParts` returns. */
+export interface SealedParts {
+  readonly ciphertext: Uint8Array;
+  readonly tag: Uint8Array;
+}
+
 export interface Aead {
   readonly tagLen: number;
   /** ciphertext ‖ tag of `plaintext`. */
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /** Seal `plaintext` into `out` at `offset` (ciphertext then tag); returns the bytes written. */
+  sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): number;
   /**
-   * Seal `plaintext ‖ suffix` into `out` at `offset` (ciphertext then tag); returns the bytes written. `suffix`
-   * (TLS 1.3's inner content type and padding) saves copying the plaintext to append it.
+   * The cipher's own output, not copied: `ciphertext` (as long as `plaintext`) and the tag. For callers that place
+   * the pieces themselves (SSPI EncryptMessage writes them into the caller's header/data/trailer buffers).
    */
-  sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number, suffix?: Uint8Array): number;
+  sealParts(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): SealedParts;
+  /**
+   * `prefix ‖ ciphertext ‖ tag` in one fresh array that is not zero-filled first (every byte is written): a whole
+   * record with its header (and TLS 1.2 explicit nonce) as `prefix`, one allocation.
+   */
+  sealRecord(nonce: Uint8Array, aad: Uint8Array, prefix: Uint8Array, plaintext: Uint8Array): Uint8Array;
   /** The plaintext, or null when authentication fails. `sealed` is ciphertext ‖ tag. */
   open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null;
 }

@@ -35,7 +35,7 @@ import {
   MAX_WARNING_ALERTS,
   SEQ_SOFT_LIMIT,
 } from '../limits.js';
-import { DirectionState } from '../record/protection.js';
+import { DirectionState, type RecordParts } from '../record/protection.js';
 import { HandshakeJoiner } from '../record/handshake-joiner.js';
 import { trafficKeys, exportKeyingMaterial13 } from '../tls13/key-schedule.js';
 import { clientHandle13, sendKeyUpdate, startClient13, supplyClientCertificate13, Tls12Selected, type ClientCx, type ClientState13 } from '../tls13/client.js';
@@ -653,6 +653,8 @@ export class TlsEngine {
     const over = this.#write.overhead() + 5;
     if (this.#version === ProtocolVersion.TLS13 && this.#write.seq + n >= SEQ_SOFT_LIMIT) this.updateKeysInto(false);
     const pre = this.#takeOut();
+    // One record and nothing queued before it (the bulk case): the AEAD builds it in one unfilled allocation.
+    if (n === 1 && pre.length === 0) return this.#write.seal(ContentType.ApplicationData, plaintext);
     const out = new Uint8Array(pre.length + plaintext.length + n * over);
     out.set(pre, 0);
     let at = pre.length;
@@ -668,6 +670,16 @@ export class TlsEngine {
     this.#checkWritable();
     if (plaintext.length > this.#peerRecordLimit) throw internalError('record plaintext too large');
     return this.#write.seal(ContentType.ApplicationData, plaintext);
+  }
+
+  /**
+   * Seal exactly one record as header / body / trailer pieces taken from the cipher's output without copying
+   * (SSPI EncryptMessage writes them into the caller's three buffers).
+   */
+  sealRecordParts(plaintext: Uint8Array): RecordParts {
+    this.#checkWritable();
+    if (plaintext.length > this.#peerRecordLimit) throw internalError('record plaintext too large');
+    return this.#write.sealParts(ContentType.ApplicationData, plaintext);
   }
 
   /** STREAM_SIZES for the current protection. */

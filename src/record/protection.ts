@@ -54,9 +54,16 @@ function writeSeq(b: Uint8Array, at: number, seq: number): void {
 const INNER_SCRATCH = 16385;
 /**
  * One scratch buffer for every connection: sealing is synchronous and the buffer is fully consumed (encrypted into
- * the output) before `sealInto` returns, so no state survives a call. Sharing it keeps 16 KiB off each connection.
+ * the output) before a seal returns, so no state survives a call. Sharing it keeps 16 KiB off each connection.
  */
 let sharedScratch: Uint8Array | undefined;
+
+/** One sealed record in three pieces (see `DirectionState.sealParts`). */
+export interface RecordParts {
+  readonly header: Uint8Array;
+  readonly body: Uint8Array;
+  readonly trailer: Uint8Array;
+}
 
 /** Protection state of one direction. */
 export class DirectionState {
@@ -121,39 +128,76 @@ export class DirectionState {
       out.set(plaintext, offset + 5);
       return 5 + plaintext.length;
     }
+    const p = this.#protect(type, plaintext, padding);
+    out.set(p.prefix, offset);
+    return p.prefix.length + aead.sealInto(this.#nonce, p.aad, p.inner, out, offset + p.prefix.length);
+  }
+
+  /**
+   * Seal one record into a fresh array (header ‖ protected body), built by the AEAD in one allocation that is not
+   * zero-filled first.
+   */
+  seal(type: number, plaintext: Uint8Array, padding = 0): Uint8Array {
+    const aead = this.#aead;
+    if (this.mode === 'none' || aead === undefined) {
+      const out = new Uint8Array(5 + plaintext.length);
+      this.sealInto(type, plaintext, out, 0);
+      return out;
+    }
+    const p = this.#protect(type, plaintext, padding);
+    return aead.sealRecord(this.#nonce, p.aad, p.prefix, p.inner);
+  }
+
+  /**
+   * Seal one record as three pieces, none of them copied from the cipher's output: `header` (5 bytes, + the TLS
+   * 1.2 explicit nonce), `body` (the ciphertext of `plaintext`, same length) and `trailer` (TLS 1.3: the encrypted
+   * content type ‖ tag; TLS 1.2: the tag). SSPI EncryptMessage places them in the caller's buffers.
+   */
+  sealParts(type: number, plaintext: Uint8Array): RecordParts {
+    const aead = this.#aead;
+    if (this.mode === 'none' || aead === undefined) {
+      const header = new Uint8Array(5);
+      writeHeader(header, 0, type, plaintext.length);
+      return { header, body: plaintext.slice(), trailer: new Uint8Array(0) };
+    }
+    const p = this.#protect(type, plaintext, 0);
+    const { ciphertext, tag } = aead.sealParts(this.#nonce, p.aad, p.inner);
+    const n = plaintext.length;
+    if (this.mode === 'tls12') return { header: p.prefix, body: ciphertext, trailer: tag };
+    const trailer = new Uint8Array(ciphertext.length - n + tag.length);
+    trailer.set(ciphertext.subarray(n), 0);
+    trailer.set(tag, ciphertext.length - n);
+    return { header: p.prefix, body: ciphertext.subarray(0, n), trailer };
+  }
+
+  /**
+   * Everything but the cipher call: next sequence number into the nonce, the record prefix (header, + TLS 1.2
+   * explicit nonce), the additional data and what to encrypt (TLS 1.3: the inner plaintext in the shared scratch
+   * buffer, valid until the next seal).
+   */
+  #protect(type: number, plaintext: Uint8Array, padding: number): { prefix: Uint8Array; aad: Uint8Array; inner: Uint8Array } {
+    const nonce = this.#nonce;
     if (this.mode === 'tls13') {
-      const len = plaintext.length + 1 + padding + 16;
-      writeHeader(out, offset, ContentType.ApplicationData, len);
-      const nonce = this.#nonce;
-      xorSeqInto(nonce, this.#iv, this.#nextSeq());
-      const aad = out.subarray(offset, offset + 5);
       const innerLen = plaintext.length + 1 + padding;
-      if (innerLen <= INNER_SCRATCH) {
-        // TLSInnerPlaintext = content ‖ type ‖ zeros, built in a reused scratch buffer: one copy, one cipher update
-        // (measured cheaper than a second update() for the type byte).
-        const inner = this.#scratch.subarray(0, innerLen);
-        inner.set(plaintext, 0);
-        inner[plaintext.length] = type;
-        if (padding > 0) inner.fill(0, plaintext.length + 1);
-        aead.sealInto(nonce, aad, inner, out, offset + 5);
-      } else {
-        const suffix = new Uint8Array(1 + padding);
-        suffix[0] = type;
-        aead.sealInto(nonce, aad, plaintext, out, offset + 5, suffix);
-      }
-      return 5 + len;
+      const prefix = new Uint8Array(5);
+      writeHeader(prefix, 0, ContentType.ApplicationData, innerLen + 16);
+      xorSeqInto(nonce, this.#iv, this.#nextSeq());
+      const inner = innerLen <= INNER_SCRATCH ? this.#scratch.subarray(0, innerLen) : new Uint8Array(innerLen);
+      inner.set(plaintext, 0);
+      inner[plaintext.length] = type;
+      if (padding > 0) inner.fill(0, plaintext.length + 1);
+      return { prefix, aad: prefix, inner };
     }
     // TLS 1.2 AEAD: additional_data = seq_num + type + version + length (RFC 5246 §6.2.3.3).
     const suite = this.#suite as SuiteInfo;
     const seq = this.#nextSeq();
     const explicit = suite.explicitNonceLen;
-    const len = explicit + plaintext.length + 16;
-    writeHeader(out, offset, type, len);
-    const nonce = this.#nonce;
+    const prefix = new Uint8Array(5 + explicit);
+    writeHeader(prefix, 0, type, explicit + plaintext.length + 16);
     if (explicit > 0) {
       nonce.set(this.#iv, 0);
       writeSeq(nonce, 4, seq);
-      out.set(nonce.subarray(4), offset + 5);
+      prefix.set(nonce.subarray(4), 5);
     } else {
       xorSeqInto(nonce, this.#iv, seq);
     }
@@ -164,15 +208,7 @@ export class DirectionState {
     aad[10] = 3;
     aad[11] = plaintext.length >>> 8;
     aad[12] = plaintext.length & 0xff;
-    aead.sealInto(nonce, aad, plaintext, out, offset + 5 + explicit);
-    return 5 + len;
-  }
-
-  /** Seal into a fresh array. */
-  seal(type: number, plaintext: Uint8Array, padding = 0): Uint8Array {
-    const out = new Uint8Array(5 + plaintext.length + this.overhead() + padding);
-    const n = this.sealInto(type, plaintext, out, 0, padding);
-    return n === out.length ? out : out.subarray(0, n);
+    return { prefix, aad, inner: plaintext };
   }
 
   /**

@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { NodeCryptoProvider } from '../../src/crypto/node-provider.js';
-import type { Aead, AeadAlg } from '../../src/crypto/provider.js';
+import type { Aead, AeadAlg, SealedParts } from '../../src/crypto/provider.js';
 
 /** SHA-256 counter-mode byte stream from a seed, plus a queue of scripted values. */
 export class SeededRandom {
@@ -78,12 +78,20 @@ class NullAead implements Aead {
     out.set(plaintext, 0);
     return out;
   }
-  sealInto(_nonce: Uint8Array, _aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number, suffix?: Uint8Array): number {
+  sealInto(_nonce: Uint8Array, _aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): number {
     out.set(plaintext, offset);
-    const n = plaintext.length + (suffix?.length ?? 0);
-    if (suffix !== undefined) out.set(suffix, offset + plaintext.length);
+    const n = plaintext.length;
     out.fill(0, offset + n, offset + n + 16);
     return n + 16;
+  }
+  sealParts(_nonce: Uint8Array, _aad: Uint8Array, plaintext: Uint8Array): SealedParts {
+    return { ciphertext: plaintext.slice(), tag: new Uint8Array(16) };
+  }
+  sealRecord(_nonce: Uint8Array, _aad: Uint8Array, prefix: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    const out = new Uint8Array(prefix.length + plaintext.length + 16);
+    out.set(prefix, 0);
+    out.set(plaintext, prefix.length);
+    return out;
   }
   open(_nonce: Uint8Array, _aad: Uint8Array, sealed: Uint8Array): Uint8Array | null {
     if (sealed.length < 16) return null;
