@@ -7,6 +7,7 @@ import type { PreparedClientConfig, PreparedServerConfig } from '../engine/confi
 import { createClientEngine, createServerEngine } from '../engine/connection.js';
 import type { TlsError } from '../errors.js';
 import type { EngineEvent, ProcessResult } from '../engine/events.js';
+import type { RecordParts } from '../record/protection.js';
 
 /** Record sizes of the negotiated suite. */
 export interface EngineStreamSizes {
@@ -22,8 +23,8 @@ export interface SspiEngine {
   start(): Uint8Array;
   process(input: Uint8Array, opts?: { maxRecords?: number }): ProcessResult;
   takeAlert(): Uint8Array | null;
-  /** One whole record (header ‖ protected body). */
-  sealRecord(plaintext: Uint8Array): Uint8Array;
+  /** One record as header / body (same length as the plaintext) / trailer, the cipher's output uncopied. */
+  sealRecordParts(plaintext: Uint8Array): RecordParts;
   streamSizes(): EngineStreamSizes;
   close(): Uint8Array;
   sendAlert(description: number, fatal: boolean): Uint8Array;

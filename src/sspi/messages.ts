@@ -4,7 +4,7 @@
  * (views into the caller's buffer), or the DATA slot into SECBUFFER_MISSING with SEC_E_INCOMPLETE_MESSAGE.
  */
 import { asTlsError } from '../errors.js';
-import { baseType, buffersOf, concat, inputBytes } from './buffers.js';
+import { baseType, buffersOf, inputBytes } from './buffers.js';
 import { CertContext } from './cert-context.js';
 import * as C from './constants.js';
 import type { SECURITY_STATUS } from './constants.js';
@@ -59,28 +59,33 @@ export function EncryptMessage(phContext: CtxtHandle | null, fQOP: number, pMess
     const hCap = header.pvBuffer === null ? 0 : Math.min(header.cbBuffer >>> 0, header.pvBuffer.length);
     const tCap = trailer.pvBuffer === null ? 0 : Math.min(trailer.cbBuffer >>> 0, trailer.pvBuffer.length);
     if (hCap < sizes.header || tCap < sizes.trailer) return C.SEC_E_BUFFER_TOO_SMALL;
-    let rec: Uint8Array;
+    let head: Uint8Array;
+    let body: Uint8Array;
+    let tail: Uint8Array;
     try {
       if (qop === C.SECQOP_WRAP_OOB_DATA) {
         if (plain.length !== 2) return C.SEC_E_INVALID_TOKEN;
-        rec = ctx.engine.sendAlert(plain[1] as number, plain[0] === C.TLS1_ALERT_FATAL);
+        const rec = ctx.engine.sendAlert(plain[1] as number, plain[0] === C.TLS1_ALERT_FATAL);
         if (plain[0] === C.TLS1_ALERT_FATAL) ctx.state = 'Failed';
+        const h = Math.min(sizes.header, rec.length);
+        head = rec.subarray(0, h);
+        body = rec.subarray(h, h + plain.length);
+        tail = rec.subarray(h + plain.length);
       } else {
-        rec = ctx.engine.sealRecord(plain);
+        // The cipher's output goes straight into the caller's buffers: no intermediate record.
+        ({ header: head, body, trailer: tail } = ctx.engine.sealRecordParts(plain));
       }
     } catch (e) {
       const err = asTlsError(e);
       return err.kind === 'Closed' ? C.SEC_E_CONTEXT_EXPIRED : C.SEC_E_ENCRYPT_FAILURE;
     }
-    const h = Math.min(sizes.header, rec.length);
-    const t = rec.length - h - plain.length;
-    if (t < 0 || t > tCap) return C.SEC_E_ENCRYPT_FAILURE;
-    (header.pvBuffer as Uint8Array).set(rec.subarray(0, h), 0);
-    header.cbBuffer = h;
-    if (plain.length > 0) (data.pvBuffer as Uint8Array).set(rec.subarray(h, h + plain.length), 0);
+    if (head.length > hCap || body.length !== plain.length || tail.length > tCap) return C.SEC_E_ENCRYPT_FAILURE;
+    (header.pvBuffer as Uint8Array).set(head, 0);
+    header.cbBuffer = head.length;
+    if (plain.length > 0) (data.pvBuffer as Uint8Array).set(body, 0);
     data.cbBuffer = plain.length;
-    (trailer.pvBuffer as Uint8Array).set(rec.subarray(h + plain.length), 0);
-    trailer.cbBuffer = t;
+    (trailer.pvBuffer as Uint8Array).set(tail, 0);
+    trailer.cbBuffer = tail.length;
     return C.SEC_E_OK;
   } catch {
     return C.SEC_E_INTERNAL_ERROR;
@@ -132,18 +137,22 @@ export function DecryptMessage(phContext: CtxtHandle | null, pMessage: SecBuffer
       slot.cbBuffer = r.missing ?? 1;
       return C.SEC_E_INCOMPLETE_MESSAGE;
     }
-    const pt = concat(r.plaintext);
-    if (pt.length > 0) bytes.set(pt, hdr);
+    // The plaintext goes back in place over the ciphertext, piece by piece (no intermediate array).
+    let ptLen = 0;
+    for (const part of r.plaintext) {
+      bytes.set(part, hdr + ptLen);
+      ptLen += part.length;
+    }
     const [d, t, x] = empties as [SecBuffer, SecBuffer, SecBuffer];
     slot.BufferType = C.SECBUFFER_STREAM_HEADER;
     slot.cbBuffer = hdr;
     slot.pvBuffer = bytes.subarray(0, hdr);
     d.BufferType = C.SECBUFFER_DATA;
-    d.cbBuffer = pt.length;
-    d.pvBuffer = bytes.subarray(hdr, hdr + pt.length);
+    d.cbBuffer = ptLen;
+    d.pvBuffer = bytes.subarray(hdr, hdr + ptLen);
     t.BufferType = C.SECBUFFER_STREAM_TRAILER;
-    t.cbBuffer = Math.max(0, r.consumed - hdr - pt.length);
-    t.pvBuffer = bytes.subarray(hdr + pt.length, r.consumed);
+    t.cbBuffer = Math.max(0, r.consumed - hdr - ptLen);
+    t.pvBuffer = bytes.subarray(hdr + ptLen, r.consumed);
     if (r.consumed < bytes.length) {
       x.BufferType = C.SECBUFFER_EXTRA;
       x.cbBuffer = bytes.length - r.consumed;
