@@ -80,8 +80,84 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
    * incomplete trailing record, which it buffers. Throws TlsError on a fatal error, after queueing its alert.
    */
   receive(data: Uint8Array): void {
-    let input = this.#carry.length > 0 ? concat2(this.#carry, data) : data;
-    this.#carry = new Uint8Array(0);
+    let rest = data;
+    if (this.#carryLen > 0) {
+      // Complete the carried partial record first: bytes are appended to one buffer sized to the record once its
+      // header is known, so input arriving a byte at a time costs one copy per byte, not one per byte per byte.
+      const before = this.#carryLen;
+      const taken = this.#topUpCarry(rest);
+      rest = rest.subarray(taken);
+      if (!this.#carryComplete()) {
+        // The header just became whole: have it checked now (type, version, length), as if it came in one piece.
+        if (before < 5 && this.#carryLen >= 5) this.#run(this.#carryBuf.subarray(0, this.#carryLen));
+        return;
+      }
+      const record = this.#carryBuf.subarray(0, this.#carryLen);
+      this.#carryLen = 0; // the engine keeps no reference into its input, so the buffer is reused afterwards
+      const left = this.#run(record);
+      if (left.length > 0) this.#keep(left);
+      if (left.length > 0 || this.engine.peerClosed) {
+        if (rest.length > 0 && !this.engine.peerClosed) this.#keep(rest);
+        return;
+      }
+    }
+    if (rest.length > 0) {
+      const left = this.#run(rest);
+      if (left.length > 0) this.#keep(left);
+    }
+  }
+
+  /** Carried bytes of an incomplete record (input is processed in place; only a partial record is copied). */
+  #carryBuf: Uint8Array = new Uint8Array(0);
+  #carryLen = 0;
+
+  /** Length of the record the carry holds the start of, or 5 while its header is incomplete. */
+  #carryTarget(): number {
+    if (this.#carryLen < 5) return 5;
+    const b = this.#carryBuf;
+    return 5 + (((b[3] as number) << 8) | (b[4] as number));
+  }
+
+  #carryComplete(): boolean {
+    return this.#carryLen >= 5 && this.#carryLen >= this.#carryTarget();
+  }
+
+  #ensureCarry(n: number): void {
+    if (this.#carryBuf.length >= n) return;
+    const next = new Uint8Array(Math.max(n, 5));
+    next.set(this.#carryBuf.subarray(0, this.#carryLen), 0);
+    this.#carryBuf = next;
+  }
+
+  /** Append to the carry up to the end of its record; returns the bytes of `data` taken. */
+  #topUpCarry(data: Uint8Array): number {
+    let taken = 0;
+    while (taken < data.length && !this.#carryComplete()) {
+      const want = Math.min(this.#carryTarget() - this.#carryLen, data.length - taken);
+      this.#ensureCarry(this.#carryTarget());
+      this.#carryBuf.set(data.subarray(taken, taken + want), this.#carryLen);
+      this.#carryLen += want;
+      taken += want;
+    }
+    return taken;
+  }
+
+  /** Copy an incomplete trailing record (or unprocessable rest) into the carry. */
+  #keep(bytes: Uint8Array): void {
+    this.#carryLen = 0;
+    const b = bytes;
+    const target = b.length >= 5 ? 5 + (((b[3] as number) << 8) | (b[4] as number)) : 5;
+    this.#ensureCarry(Math.max(target, b.length));
+    this.#carryBuf.set(b, 0);
+    this.#carryLen = b.length;
+  }
+
+  /**
+   * Process every complete record of `input` in place and report the events; returns what is left (an incomplete
+   * record, or bytes after close_notify are dropped: empty).
+   */
+  #run(data: Uint8Array): Uint8Array {
+    let input = data;
     try {
       while (input.length > 0) {
         const r = this.engine.process(input);
@@ -118,14 +194,12 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
         }
         for (const p of r.plaintext) this.emit('data', p);
         if (peerClosed) this.emit('close');
-        if (r.consumed === input.length) break;
-        if (r.missing !== undefined || r.consumed === 0) {
-          this.#carry = input.slice(r.consumed);
-          break;
-        }
+        if (r.consumed === input.length) return new Uint8Array(0);
+        if (r.missing !== undefined || r.consumed === 0) return input.subarray(r.consumed);
         input = input.subarray(r.consumed);
-        if (this.engine.peerClosed) break;
+        if (this.engine.peerClosed) return new Uint8Array(0);
       }
+      return new Uint8Array(0);
     } catch (e) {
       const err = e as TlsError;
       const alert = this.engine.takeAlert();
@@ -134,7 +208,6 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
       throw err;
     }
   }
-  #carry: Uint8Array = new Uint8Array(0);
 
   /** Send application data; buffered until the handshake completes. */
   write(data: Uint8Array): void {
@@ -206,12 +279,6 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
   }
 }
 
-function concat2(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const o = new Uint8Array(a.length + b.length);
-  o.set(a, 0);
-  o.set(b, a.length);
-  return o;
-}
 
 /** A TLS server: configuration prepared once, one TlsConnection per accepted peer. */
 export class TlsServer {

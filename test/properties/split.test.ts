@@ -76,3 +76,38 @@ test('every single split point of the server flight gives the same client output
     assert.deepEqual(split.wire, whole.wire, `split at ${i}`);
   }
 });
+
+test('application data fed one byte at a time: same plaintext, in linear time; a bad header fails at its 5th byte', async () => {
+  const o = await pairOptions({}, {}, { seed: 'bytewise' });
+  const server = new TlsServer(o.server).accept();
+  const client = new TlsClient(o.client).connect();
+  server.receive(client.takeOutput());
+  client.receive(server.takeOutput());
+  server.receive(client.takeOutput());
+  client.receive(server.takeOutput());
+  const sent = new Uint8Array(3 * 16384 + 1000).map((_, i) => (i * 7) & 0xff);
+  client.write(sent);
+  client.close();
+  const wire = client.takeOutput();
+  const got: Uint8Array[] = [];
+  let closed = false;
+  server.on('data', (d) => got.push(d.slice()));
+  server.on('close', () => {
+    closed = true;
+  });
+  for (let i = 0; i < wire.length; i++) server.receive(wire.subarray(i, i + 1));
+  const all = new Uint8Array(got.reduce((n, d) => n + d.length, 0));
+  got.reduce((at, d) => (all.set(d, at), at + d.length), 0);
+  assert.deepEqual(all, sent);
+  assert.ok(closed, 'close_notify delivered');
+
+  // A record header announcing 2^14 + 256 + 1 bytes (over the TLS 1.3 limit) is refused as soon as it is whole.
+  const c2 = new TlsClient(o.client).connect();
+  const s2 = new TlsServer(o.server).accept();
+  s2.receive(c2.takeOutput());
+  c2.receive(s2.takeOutput());
+  s2.receive(c2.takeOutput());
+  const bad = new Uint8Array([23, 3, 3, 0x41, 0x01]);
+  for (let i = 0; i < 4; i++) s2.receive(bad.subarray(i, i + 1));
+  assert.throws(() => s2.receive(bad.subarray(4, 5)), (e: Error & { alert?: string }) => e.alert === 'record_overflow');
+});
