@@ -15,9 +15,14 @@ const HEADLINES = [
   /^sspi-tls TLS 1\.2 pairs\/s/,
   /^sspi-tls handshakes\/s with X25519MLKEM768/,
   /^sspi-tls idiomatic API \(write/,
-  /^raw node:crypto seal\+open/,
+  /^raw node:crypto seal\+open \(/,
   /^Node's tls over a memory Duplex pair/,
   /^SSPI overhead per handshake/,
+  /^sspi-tls server time ÷ server crypto floor/,
+  /^server-side bound/,
+  /^sspi-tls engine \(sealRecordParts/,
+  /^fresh-record raw ÷ raw/,
+  /^idiomatic API ÷ fresh-record raw/,
 ];
 
 function fmt(x: number, digits: number): string {
