@@ -1,8 +1,21 @@
 /**
  * Writer: a growable byte buffer. `vecN(body)` runs `body`, then backfills the length prefix and checks that it
  * fits (an overflow is our bug: internal_error).
+ *
+ * `encode()` writes into a pooled scratch buffer and returns an exact-size copy: a typed array over 64 bytes lives
+ * off the V8 heap and is costly to allocate and collect, so a message costs one such allocation instead of two
+ * or more (a growable buffer, then the copy).
  */
 import { internalError } from '../errors.js';
+
+/** Size of a fresh scratch buffer (grown like any writer's when a message needs more). */
+const SCRATCH_BYTES = 2048;
+/** Scratch buffers kept for reuse: enough for nested encode() calls; larger grown buffers are dropped. */
+const MAX_POOLED = 8;
+const MAX_POOLED_BYTES = 1 << 16;
+const pool: Uint8Array[] = [];
+/** A released writer's buffer: empty, so a write after release grows a fresh one. */
+const NONE = new Uint8Array(0);
 
 /** Growable byte buffer with big-endian integer writes and length-prefixed vectors (`vecN` backfills the prefix). */
 export class Writer {
@@ -10,7 +23,28 @@ export class Writer {
   #len = 0;
 
   constructor(initialCapacity = 256) {
-    this.#buf = new Uint8Array(initialCapacity);
+    this.#buf = initialCapacity === 0 ? NONE : new Uint8Array(initialCapacity);
+  }
+
+  /** Run `body` on a writer over a pooled scratch buffer; returns a copy of what it wrote. */
+  static encode(body: (w: Writer) => void): Uint8Array {
+    const w = new Writer(0);
+    w.#buf = pool.pop() ?? new Uint8Array(SCRATCH_BYTES);
+    try {
+      body(w);
+      return w.finish();
+    } finally {
+      w.#release();
+    }
+  }
+
+  /** Wipe what was written (it may be secret, e.g. a ticket's state) and return the buffer to the pool. */
+  #release(): void {
+    const b = this.#buf;
+    b.fill(0, 0, this.#len);
+    this.#buf = NONE;
+    this.#len = 0;
+    if (pool.length < MAX_POOLED && b.length <= MAX_POOLED_BYTES) pool.push(b);
   }
 
   /** Bytes written so far. */
@@ -21,7 +55,7 @@ export class Writer {
   #reserve(n: number): void {
     const need = this.#len + n;
     if (need <= this.#buf.length) return;
-    let cap = this.#buf.length * 2;
+    let cap = Math.max(this.#buf.length * 2, 64);
     while (cap < need) cap *= 2;
     const next = new Uint8Array(cap);
     next.set(this.#buf.subarray(0, this.#len));
@@ -101,9 +135,7 @@ export class Writer {
   }
 }
 
-/** Encode with a fresh writer. */
-export function encode(body: (w: Writer) => void, capacity = 64): Uint8Array {
-  const w = new Writer(capacity);
-  body(w);
-  return w.finish();
+/** Encode with a pooled scratch writer; returns an exact-size copy. */
+export function encode(body: (w: Writer) => void): Uint8Array {
+  return Writer.encode(body);
 }

@@ -5,7 +5,7 @@
  */
 import { utf8, fromUtf8 } from '../codec/bytes.js';
 import { Reader } from '../codec/reader.js';
-import { Writer } from '../codec/writer.js';
+import { Writer, encode } from '../codec/writer.js';
 import type { Aead, CryptoProvider } from '../crypto/provider.js';
 import type { TicketKeys } from '../engine/config.js';
 
@@ -80,14 +80,13 @@ function ticketAead(p: CryptoProvider, key: Uint8Array): Aead {
 /** Server: seal session state into a ticket. */
 export function sealTicket(p: CryptoProvider, keys: TicketKeys, s: SessionState): Uint8Array {
   const { id, key } = keys.current();
-  const w = new Writer(512);
-  writeState(w, s);
+  const plain = encode((w) => writeState(w, s));
   const nonce = p.randomBytes(12);
-  const sealed = ticketAead(p, key).seal(nonce, id, w.view());
-  const out = new Uint8Array(16 + 12 + sealed.length);
+  const aead = ticketAead(p, key);
+  const out = new Uint8Array(16 + 12 + plain.length + aead.tagLen);
   out.set(id, 0);
   out.set(nonce, 16);
-  out.set(sealed, 28);
+  aead.sealInto(nonce, id, plain, out, 28);
   return out;
 }
 
@@ -117,11 +116,11 @@ export interface ClientSession {
 
 /** Serialise a client session (state, ticket, receive time): the `data` of a NewTicket event's SessionTicket. */
 export function encodeClientSession(s: ClientSession): Uint8Array {
-  const w = new Writer(1024);
-  writeState(w, s.state);
-  w.vec16((w) => w.bytes(s.ticket));
-  w.u32(Math.floor(s.receivedAt / 0x100000000)).u32(s.receivedAt >>> 0);
-  return w.finish();
+  return encode((w) => {
+    writeState(w, s.state);
+    w.vec16((w) => w.bytes(s.ticket));
+    w.u32(Math.floor(s.receivedAt / 0x100000000)).u32(s.receivedAt >>> 0);
+  });
 }
 
 /** Parse a stored client session; returns undefined (never throws) for malformed or truncated data. */

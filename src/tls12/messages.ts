@@ -3,7 +3,7 @@
  * Decoding is strict: every length is checked and every vector must be used up.
  */
 import { Reader } from '../codec/reader.js';
-import { Writer } from '../codec/writer.js';
+import { encode } from '../codec/writer.js';
 import { decodeError, limitExceeded, misbehaved } from '../errors.js';
 import { MAX_CHAIN_LENGTH } from '../limits.js';
 import { frameHandshake } from '../wire/handshake.js';
@@ -28,9 +28,7 @@ export interface ServerKeyExchange {
 
 /** The ServerECDHParams bytes (what the signature covers after the two randoms). */
 export function encodeServerEcdhParams(namedCurve: number, publicKey: Uint8Array): Uint8Array {
-  const w = new Writer(8 + publicKey.length);
-  w.u8(ECCurveType.named_curve).u16(namedCurve).vec8((w) => w.bytes(publicKey));
-  return w.finish();
+  return encode((w) => w.u8(ECCurveType.named_curve).u16(namedCurve).vec8((w) => w.bytes(publicKey)));
 }
 
 /** Decode a ServerKeyExchange; `params` is the raw ServerECDHParams for the signature check. */
@@ -112,7 +110,7 @@ export function encodeCertificateRequest12(cr: CertificateRequest12): Uint8Array
     w.vec8((w) => { for (const t of cr.certificateTypes) w.u8(t); });
     w.vec16((w) => { for (const a of cr.supportedSignatureAlgorithms) w.u16(a); });
     w.vec16((w) => { for (const dn of cr.certificateAuthorities) w.vec16((w) => w.bytes(dn)); });
-  }, 1024);
+  });
 }
 
 /** Certificate, TLS 1.2 form (RFC 5246 §7.4.2): a list of DER certificates, leaf first. May be empty (client). */
@@ -129,7 +127,7 @@ export function decodeCertificate12(body: Uint8Array): Uint8Array[] {
 export function encodeCertificate12(chain: readonly Uint8Array[]): Uint8Array {
   return frameHandshake(HandshakeType.Certificate, (w) => {
     w.vec24((w) => { for (const c of chain) w.vec24((w) => w.bytes(c)); });
-  }, 4096);
+  });
 }
 
 /** NewSessionTicket, TLS 1.2 form (RFC 5077 §3.3). */

@@ -45,7 +45,7 @@ export function encodeCertificate13(c: Certificate13): Uint8Array {
         writeExtensions(w, e.extensions);
       }
     });
-  }, 4096);
+  });
 }
 
 /** CertificateRequest, TLS 1.3 form (RFC 8446 §4.3.2). */

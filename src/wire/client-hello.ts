@@ -41,5 +41,5 @@ export function encodeClientHello(ch: ClientHello): Uint8Array {
     w.vec16((w) => { for (const s of ch.cipherSuites) w.u16(s); });
     w.vec8((w) => w.bytes(ch.legacyCompressionMethods));
     writeExtensions(w, ch.extensions);
-  }, 1024);
+  });
 }

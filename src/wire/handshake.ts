@@ -10,10 +10,8 @@ export interface HandshakeMessage {
 }
 
 /** Frame a body as a handshake message. */
-export function frameHandshake(type: number, body: (w: Writer) => void, capacity = 512): Uint8Array {
-  const w = new Writer(capacity);
-  w.u8(type).vec24(body);
-  return w.finish();
+export function frameHandshake(type: number, body: (w: Writer) => void): Uint8Array {
+  return Writer.encode((w) => w.u8(type).vec24(body));
 }
 
 /** The name of a handshake type, or a hex fallback: for logs and traces only. */

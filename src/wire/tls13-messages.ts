@@ -20,7 +20,7 @@ export function encodeEncryptedExtensions(exts: readonly RawExtension[]): Uint8A
 
 /** Encode a framed TLS 1.3 Finished (RFC 8446 §4.4.4). */
 export function encodeFinished(verifyData: Uint8Array): Uint8Array {
-  return frameHandshake(HandshakeType.Finished, (w) => w.bytes(verifyData), 64);
+  return frameHandshake(HandshakeType.Finished, (w) => w.bytes(verifyData));
 }
 
 /** NewSessionTicket, TLS 1.3 form (RFC 8446 §4.6.1). */
@@ -70,5 +70,5 @@ export function decodeKeyUpdate(body: Uint8Array): boolean {
 
 /** Encode a framed KeyUpdate (RFC 8446 §4.6.3). */
 export function encodeKeyUpdate(requestUpdate: boolean): Uint8Array {
-  return frameHandshake(HandshakeType.KeyUpdate, (w) => w.u8(requestUpdate ? 1 : 0), 8);
+  return frameHandshake(HandshakeType.KeyUpdate, (w) => w.u8(requestUpdate ? 1 : 0));
 }
