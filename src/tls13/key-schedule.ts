@@ -24,7 +24,7 @@
  *              +-----> Derive-Secret(., "exp master", ClientHello...server Finished)
  *              +-----> Derive-Secret(., "res master", ClientHello...client Finished)
  */
-import { utf8 } from '../codec/bytes.js';
+import { EMPTY, utf8 } from '../codec/bytes.js';
 import type { CryptoProvider, HashAlg } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
 import { internalError } from '../errors.js';
@@ -84,9 +84,36 @@ export function hkdfExpand(p: CryptoProvider, hash: HashAlg, prk: Uint8Array, in
 }
 
 /**
- * HKDF-Expand-Label(Secret, Label, Context, Length) (RFC 8446 §7.1). The label is at most 255 - 6 bytes and the
- * context at most 255 bytes: HkdfLabel encodes them with one-byte lengths, so a longer value is our bug.
+ * HkdfLabel (RFC 8446 §7.1), plus `counter` (HKDF-Expand's first block counter) when not null. The label is at
+ * most 255 - 6 bytes and the context at most 255 bytes: one-byte lengths, so a longer value is our bug.
  */
+function hkdfLabel(label: string, context: Uint8Array, length: number, counter: number | null): Uint8Array {
+  const labelLen = 6 + label.length;
+  if (labelLen > 255 || context.length > 255) throw internalError('HKDF label or context too long');
+  const info = new Uint8Array(2 + 1 + labelLen + 1 + context.length + (counter === null ? 0 : 1));
+  info[0] = length >>> 8;
+  info[1] = length & 0xff;
+  info[2] = labelLen;
+  info.set(LABEL_PREFIX, 3);
+  for (let i = 0; i < label.length; i++) info[9 + i] = label.charCodeAt(i);
+  info[3 + labelLen] = context.length;
+  info.set(context, 4 + labelLen);
+  if (counter !== null) info[info.length - 1] = counter;
+  return info;
+}
+
+/** HkdfLabel ‖ 0x01 for an empty context ("key", "iv", "finished", …), by label and length: constants. */
+const emptyContextInputs = new Map<string, Uint8Array[]>();
+function emptyContextInput(label: string, length: number): Uint8Array {
+  let byLength = emptyContextInputs.get(label);
+  if (byLength === undefined) {
+    byLength = [];
+    emptyContextInputs.set(label, byLength);
+  }
+  return (byLength[length] ??= hkdfLabel(label, EMPTY, length, 1));
+}
+
+/** HKDF-Expand-Label(Secret, Label, Context, Length) (RFC 8446 §7.1). */
 export function hkdfExpandLabel(
   p: CryptoProvider,
   suite: Pick<SuiteInfo, 'hash' | 'hashLen'>,
@@ -95,17 +122,11 @@ export function hkdfExpandLabel(
   context: Uint8Array,
   length: number,
 ): Uint8Array {
-  const labelLen = 6 + label.length;
-  if (labelLen > 255 || context.length > 255) throw internalError('HKDF label or context too long');
-  const info = new Uint8Array(2 + 1 + labelLen + 1 + context.length);
-  info[0] = length >>> 8;
-  info[1] = length & 0xff;
-  info[2] = labelLen;
-  info.set(LABEL_PREFIX, 3);
-  for (let i = 0; i < label.length; i++) info[9 + i] = label.charCodeAt(i);
-  info[3 + labelLen] = context.length;
-  info.set(context, 4 + labelLen);
-  return hkdfExpand(p, suite.hash, secret, info, length, suite.hashLen);
+  if (length > suite.hashLen) return hkdfExpand(p, suite.hash, secret, hkdfLabel(label, context, length, null), length, suite.hashLen);
+  // One block (every TLS 1.3 secret, key and IV): T(1) = HMAC(Secret, HkdfLabel ‖ 0x01), truncated.
+  const input = context.length === 0 ? emptyContextInput(label, length) : hkdfLabel(label, context, length, 1);
+  const t = p.hmac(suite.hash, secret, input);
+  return length === t.length ? t : t.subarray(0, length);
 }
 
 /** Derive-Secret(Secret, Label, Messages) with the transcript hash already computed. */
@@ -122,19 +143,19 @@ export interface TrafficKeys {
 /** Derive the write key and IV from a traffic secret with HKDF-Expand-Label "key" / "iv" (RFC 8446 §7.3). */
 export function trafficKeys(p: CryptoProvider, suite: SuiteInfo, secret: Uint8Array): TrafficKeys {
   return {
-    key: hkdfExpandLabel(p, suite, secret, Label.key, new Uint8Array(0), suite.keyLen),
-    iv: hkdfExpandLabel(p, suite, secret, Label.iv, new Uint8Array(0), suite.ivLen),
+    key: hkdfExpandLabel(p, suite, secret, Label.key, EMPTY, suite.keyLen),
+    iv: hkdfExpandLabel(p, suite, secret, Label.iv, EMPTY, suite.ivLen),
   };
 }
 
 /** application_traffic_secret_N+1 (RFC 8446 §7.2). */
 export function nextTrafficSecret(p: CryptoProvider, suite: SuiteInfo, secret: Uint8Array): Uint8Array {
-  return hkdfExpandLabel(p, suite, secret, Label.trafficUpdate, new Uint8Array(0), suite.hashLen);
+  return hkdfExpandLabel(p, suite, secret, Label.trafficUpdate, EMPTY, suite.hashLen);
 }
 
 /** verify_data = HMAC(finished_key, Transcript-Hash) (RFC 8446 §4.4.4). */
 export function finishedVerifyData(p: CryptoProvider, suite: SuiteInfo, baseKey: Uint8Array, transcriptHash: Uint8Array): Uint8Array {
-  const finishedKey = hkdfExpandLabel(p, suite, baseKey, Label.finished, new Uint8Array(0), suite.hashLen);
+  const finishedKey = hkdfExpandLabel(p, suite, baseKey, Label.finished, EMPTY, suite.hashLen);
   return p.hmac(suite.hash, finishedKey, transcriptHash);
 }
 
