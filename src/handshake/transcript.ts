@@ -41,15 +41,18 @@ export class TranscriptBuffer {
 /** The running transcript hash. */
 export class Transcript {
   readonly #h: RunningHash;
+  /** current()'s value until the next add: the same hash is often needed twice (e.g. a Finished, then secrets). */
+  #current: Uint8Array | undefined;
   constructor(h: RunningHash) {
     this.#h = h;
   }
   add(message: Uint8Array): void {
     this.#h.update(message);
+    this.#current = undefined;
   }
-  /** Hash of everything so far. */
+  /** Hash of everything so far (shared: do not modify it). */
   current(): Uint8Array {
-    return this.#h.peek();
+    return (this.#current ??= this.#h.peek());
   }
   /** Hash of everything so far plus `extra`, without adding it (PSK binders). */
   currentWith(extra: Uint8Array): Uint8Array {
