@@ -1,7 +1,7 @@
 /**
  * The TBSCertificate fields we use (RFC 5280 §4.1), parsed strictly with our DER reader. Parsing is not on the
- * handshake hot path: results are cached by SHA-256 fingerprint in a bounded map, so a client seeing the same
- * intermediates on every handshake parses them once.
+ * handshake hot path: results are cached in a bounded map, so a client seeing the same certificates on every
+ * handshake parses them once.
  */
 import type { CryptoProvider } from '../crypto/provider.js';
 import { getDefaultProvider } from '../crypto/node-provider.js';
@@ -147,26 +147,37 @@ export interface Certificate {
 }
 
 const CACHE_MAX = 512;
-const cache = new Map<string, Certificate>();
+/** Parsed certificates by a cheap hash of their DER (a hit is confirmed byte for byte): a repeat costs no SHA-256. */
+const cache = new Map<number, Certificate>();
+
+/**
+ * A cache key, never trusted alone: FNV-1a (32 bits) of the length and the last 32 bytes, which are signature
+ * bytes and so differ between certificates in practice.
+ */
+function contentHash(b: Uint8Array): number {
+  let h = Math.imul(0x811c9dc5 ^ b.length, 0x01000193);
+  for (let i = Math.max(0, b.length - 32); i < b.length; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);
+  return h;
+}
 
 /**
  * Parse a DER certificate. Throws `TlsError` `BadCertificate.BadEncoding` on anything malformed. Results are cached
- * by fingerprint (bounded, 512 entries), and the returned object is frozen and shared: do not mutate it.
+ * (bounded, 512 entries), and the returned object is frozen and shared: do not mutate it.
  */
 export function parseCertificate(der: Uint8Array, provider: CryptoProvider = getDefaultProvider()): Certificate {
-  const fingerprint256 = hex(provider.hash('sha256', der));
-  const hit = cache.get(fingerprint256);
-  if (hit !== undefined) {
-    cache.delete(fingerprint256); // LRU: move to the end
-    cache.set(fingerprint256, hit);
-    return hit;
+  const key = contentHash(der);
+  let cert = cache.get(key);
+  if (cert !== undefined && equalPublic(cert.der, der)) {
+    cache.delete(key); // LRU: move to the end
+  } else {
+    cert = decodeCertificate(der.slice(), hex(provider.hash('sha256', der)));
+    cache.delete(key); // a different certificate with the same key is replaced
+    if (cache.size >= CACHE_MAX) {
+      const oldest = cache.keys().next().value;
+      if (oldest !== undefined) cache.delete(oldest);
+    }
   }
-  const cert = decodeCertificate(der.slice(), fingerprint256);
-  if (cache.size >= CACHE_MAX) {
-    const oldest = cache.keys().next().value;
-    if (oldest !== undefined) cache.delete(oldest);
-  }
-  cache.set(fingerprint256, cert);
+  cache.set(key, cert);
   return cert;
 }
 

@@ -70,8 +70,7 @@ interface Ctx {
   readonly minRsaBits: number;
   readonly anchors: readonly Certificate[];
   readonly pool: readonly Certificate[];
-  /** Signature pairs known good: `${issuerFingerprint}:${subjectFingerprint}`. */
-  readonly sigCache: Set<string> | undefined;
+  readonly sigCache: SigCache | undefined;
   budget: number;
   best: Failure | undefined;
 }
@@ -170,15 +169,21 @@ function checkAllNameConstraints(path: readonly Certificate[]): Failure | undefi
   return undefined;
 }
 
+/**
+ * Signatures known good, issuer → subjects, by object: parseCertificate returns the same frozen object for the
+ * same bytes while it caches them (a re-parsed certificate is simply verified again). Weak: no bound needed.
+ */
+type SigCache = WeakMap<Certificate, WeakSet<Certificate>>;
+
 function sigOk(child: Certificate, issuer: Certificate, ctx: Ctx): Failure | undefined {
-  const key = `${issuer.fingerprint256}:${child.fingerprint256}`;
-  if (ctx.sigCache?.has(key) === true) return undefined;
+  const verified = ctx.sigCache?.get(issuer);
+  if (verified?.has(child) === true) return undefined;
   if (ctx.budget <= 0) return { reason: 'UnknownIssuer', detail: 'path building gave up: signature-check budget exhausted' };
   ctx.budget--;
   const f = verifySignature(ctx.provider, issuer, child.signatureAlgorithm, child.tbs, child.signature, ctx.minRsaBits, `${who(child)} signed by ${who(issuer)}`);
   if (f === undefined && ctx.sigCache !== undefined) {
-    if (ctx.sigCache.size >= 4096) ctx.sigCache.clear();
-    ctx.sigCache.add(key);
+    if (verified !== undefined) verified.add(child);
+    else ctx.sigCache.set(issuer, new WeakSet([child]));
   }
   return f;
 }
@@ -249,7 +254,7 @@ function run(
   provider: CryptoProvider,
   maxDepth: number,
   minRsaBits: number,
-  sigCache: Set<string> | undefined,
+  sigCache: SigCache | undefined,
 ): ChainResult {
   if (1 + intermediatesIn.length > MAX_CHAIN_LENGTH) {
     return { ok: false, reason: 'PathTooLong', detail: `${1 + intermediatesIn.length} certificates presented; at most ${MAX_CHAIN_LENGTH}` };
@@ -292,8 +297,8 @@ function run(
   if (path === undefined) return fail(ctx.best ?? { reason: 'UnknownIssuer', detail: 'no path to a trust anchor' });
 
   if (opts.serverName !== undefined) {
-    const isIp = parseIpAddress(opts.serverName) !== undefined;
     if (!matchServerName(leaf, opts.serverName)) {
+      const isIp = parseIpAddress(opts.serverName) !== undefined;
       return { ok: false, reason: 'WrongName', detail: `${who(leaf)} is not valid for ${isIp ? 'IP address' : 'name'} ${opts.serverName}` };
     }
   }
@@ -347,15 +352,15 @@ export interface ChainVerifierOptions {
 
 /**
  * A chain validator made once per trust store. It keeps the parsed anchors, and remembers verified
- * (issuer, subject) signature pairs by fingerprint (bounded), so repeated handshakes with the same intermediates
- * neither re-parse (parseCertificate's cache) nor re-verify them.
+ * (issuer, subject) signature pairs, so repeated handshakes with the same intermediates neither re-parse
+ * (parseCertificate's cache) nor re-verify them.
  */
 export class ChainVerifier {
   readonly #anchors: readonly Certificate[];
   readonly #provider: CryptoProvider;
   readonly #maxDepth: number;
   readonly #minRsaBits: number;
-  readonly #sigCache = new Set<string>();
+  readonly #sigCache: SigCache = new WeakMap();
 
   /** Parse the trust anchors; throws `InvalidConfig` if one cannot be parsed. */
   constructor(opts: ChainVerifierOptions) {

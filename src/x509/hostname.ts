@@ -7,12 +7,15 @@
 import { equalPublic } from '../codec/bytes.js';
 import type { Certificate } from './certificate.js';
 
+const IPV4_CHARS = /^[0-9.]+$/;
+
 /** Parse an IPv4 dotted-quad or an IPv6 text address (RFC 4291 §2.2, with `::` and an IPv4 tail) into bytes. */
 export function parseIpAddress(s: string): Uint8Array | undefined {
   return parseIpv4(s) ?? parseIpv6(s);
 }
 
 function parseIpv4(s: string): Uint8Array | undefined {
+  if (!IPV4_CHARS.test(s)) return undefined; // a host name: no need to split it
   const parts = s.split('.');
   if (parts.length !== 4) return undefined;
   const out = new Uint8Array(4);
@@ -64,10 +67,13 @@ function parseIpv6(input: string): Uint8Array | undefined {
   return out;
 }
 
+const ASCII_UPPER = /[A-Z]/;
+const ASCII_UPPER_ALL = /[A-Z]/g;
+
 /** Normalise a DNS reference or presented name: ASCII lower case, one trailing dot dropped. */
 function normalise(name: string): string {
   const n = name.endsWith('.') ? name.slice(0, -1) : name;
-  return n.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  return ASCII_UPPER.test(n) ? n.replace(ASCII_UPPER_ALL, (c) => c.toLowerCase()) : n;
 }
 
 const LABEL = /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/;
