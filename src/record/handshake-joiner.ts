@@ -6,36 +6,47 @@
 import { limitExceeded } from '../errors.js';
 import { MAX_HANDSHAKE_MESSAGE } from '../limits.js';
 import type { HandshakeMessage } from '../wire/handshake.js';
+import { EMPTY } from '../codec/bytes.js';
 
 /** Reassembles handshake messages from record fragments; rejects a message over the size limit (unexpected_message). */
 export class HandshakeJoiner {
-  #buf: Uint8Array = new Uint8Array(0);
+  #buf: Uint8Array = EMPTY;
 
   /** True when no partial message is buffered. */
   get isEmpty(): boolean {
     return this.#buf.length === 0;
   }
 
-  /** Add a record's fragment; returns the complete messages it finishes (fresh copies). */
+  /**
+   * Add a record's fragment; returns the complete messages it finishes. They are views into one copy of their
+   * bytes (never into `fragment`, which the caller may reuse).
+   */
   push(fragment: Uint8Array, maxMessage = MAX_HANDSHAKE_MESSAGE): HandshakeMessage[] {
-    let data: Uint8Array;
-    if (this.#buf.length === 0) data = fragment;
-    else {
-      data = new Uint8Array(this.#buf.length + fragment.length);
-      data.set(this.#buf, 0);
-      data.set(fragment, this.#buf.length);
+    const held = this.#buf;
+    let data = fragment;
+    if (held.length > 0) {
+      data = new Uint8Array(held.length + fragment.length);
+      data.set(held, 0);
+      data.set(fragment, held.length);
     }
-    const out: HandshakeMessage[] = [];
-    let at = 0;
-    while (data.length - at >= 4) {
-      const len = ((data[at + 1] as number) << 16) | ((data[at + 2] as number) << 8) | (data[at + 3] as number);
+    // Where the complete messages end.
+    let end = 0;
+    while (data.length - end >= 4) {
+      const len = ((data[end + 1] as number) << 16) | ((data[end + 2] as number) << 8) | (data[end + 3] as number);
       if (len > maxMessage) throw limitExceeded('HandshakeMessageTooLarge', { detail: `${len} bytes` });
-      if (data.length - at < 4 + len) break;
-      const raw = data.slice(at, at + 4 + len);
-      out.push({ type: raw[0] as number, body: raw.subarray(4), raw });
+      if (data.length - end < 4 + len) break;
+      end += 4 + len;
+    }
+    this.#buf = end === data.length ? EMPTY : data.slice(end);
+    const out: HandshakeMessage[] = [];
+    if (end === 0) return out;
+    const own = data === fragment ? fragment.slice(0, end) : data;
+    for (let at = 0; at < end; ) {
+      const len = ((own[at + 1] as number) << 16) | ((own[at + 2] as number) << 8) | (own[at + 3] as number);
+      const raw = own.subarray(at, at + 4 + len);
+      out.push({ type: own[at] as number, body: raw.subarray(4), raw });
       at += 4 + len;
     }
-    this.#buf = at === data.length ? new Uint8Array(0) : data.slice(at);
     return out;
   }
 }
