@@ -25,10 +25,12 @@ export function copy(b: Uint8Array): Uint8Array {
   return b.slice();
 }
 
-/** Lower-case hex, for tests and logs. */
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Lower-case hex (logs, and cache keys such as certificate fingerprints). */
 export function hex(b: Uint8Array): string {
   let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
+  for (let i = 0; i < b.length; i++) s += HEX[b[i] as number] as string;
   return s;
 }
 

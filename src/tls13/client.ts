@@ -2,7 +2,7 @@
  * The TLS 1.3 client (RFC 8446 §2, §4): a discriminated union of states and one handler per state.
  * Handlers never mutate the state they are given; the engine swaps in the returned one.
  */
-import { equalPublic } from '../codec/bytes.js';
+import { EMPTY, equalPublic } from '../codec/bytes.js';
 import { Writer, encode } from '../codec/writer.js';
 import type { KeyExchangeClient } from '../crypto/provider.js';
 import { suiteById, type SuiteInfo } from '../crypto/suites.js';
@@ -139,6 +139,13 @@ export interface ClientCx extends HandshakeContext {
 
 const TLS13 = ProtocolVersion.TLS13;
 
+/** Extension bodies that never change (shared: never modified). */
+const RENEGOTIATION_INFO_EMPTY = encode((w) => w.u8(0));
+const EC_POINT_FORMATS_UNCOMPRESSED = encode((w) => w.vec8((w) => w.u8(0)));
+const VERSIONS_13 = encode((w) => w.vec8((w) => w.u16(TLS13)));
+const VERSIONS_13_12 = encode((w) => w.vec8((w) => w.u16(TLS13).u16(ProtocolVersion.TLS12)));
+const PSK_DHE_KE_ONLY = encode((w) => w.vec8((w) => w.u8(1)));
+const STATUS_REQUEST_OCSP = encode((w) => w.u8(1).u16(0).u16(0));
 
 /** Build the extensions of a ClientHello (the PSK extension, if any, is added by the caller last). */
 function clientExtensions(
@@ -146,34 +153,42 @@ function clientExtensions(
   shares: readonly KeyExchangeClient[],
   cookie: Uint8Array | undefined,
   tls12: boolean,
-  ticket12: Uint8Array = new Uint8Array(0),
+  ticket12: Uint8Array = EMPTY,
 ): RawExtension[] {
   const exts: RawExtension[] = [];
   const add = (type: number, body: (w: Writer) => void): void => {
     exts.push({ type, data: encode(body) });
   };
+  const addConstant = (type: number, data: Uint8Array): void => {
+    exts.push({ type, data });
+  };
   const sni = cfg.serverName;
   if (sni !== undefined && !/^[\d.]+$/.test(sni) && !sni.includes(':')) add(ExtensionType.server_name, encodeServerName(sni));
   if (tls12) {
-    add(ExtensionType.extended_master_secret, () => {});
-    add(ExtensionType.renegotiation_info, (w) => w.u8(0));
-    add(ExtensionType.ec_point_formats, (w) => w.vec8((w) => w.u8(0)));
+    addConstant(ExtensionType.extended_master_secret, EMPTY);
+    addConstant(ExtensionType.renegotiation_info, RENEGOTIATION_INFO_EMPTY);
+    addConstant(ExtensionType.ec_point_formats, EC_POINT_FORMATS_UNCOMPRESSED);
     add(ExtensionType.session_ticket, (w) => w.bytes(ticket12));
   }
   add(ExtensionType.supported_groups, encodeU16List(cfg.groups));
   add(ExtensionType.signature_algorithms, encodeU16List(cfg.signatureSchemes));
-  const versions = tls12 ? [TLS13, ProtocolVersion.TLS12] : [TLS13];
   if (cfg.maxVersion >= TLS13) {
-    add(ExtensionType.supported_versions, (w) => w.vec8((w) => { for (const v of versions) w.u16(v); }));
+    addConstant(ExtensionType.supported_versions, tls12 ? VERSIONS_13_12 : VERSIONS_13);
     add(ExtensionType.key_share, encodeClientKeyShares(shares.map((s) => ({ group: s.group, keyExchange: s.publicKey }))));
-    add(ExtensionType.psk_key_exchange_modes, (w) => w.vec8((w) => w.u8(1)));
+    addConstant(ExtensionType.psk_key_exchange_modes, PSK_DHE_KE_ONLY);
   }
   if (cookie !== undefined) add(ExtensionType.cookie, (w) => w.vec16((w) => w.bytes(cookie)));
   if (cfg.alpn !== undefined) add(ExtensionType.application_layer_protocol_negotiation, encodeAlpn(cfg.alpn));
   if (cfg.recordSizeLimit !== undefined) add(ExtensionType.record_size_limit, (w) => w.u16(cfg.recordSizeLimit as number));
-  if (cfg.clientCertificate !== undefined) add(ExtensionType.post_handshake_auth, () => {});
-  add(ExtensionType.status_request, (w) => w.u8(1).u16(0).u16(0));
+  if (cfg.clientCertificate !== undefined) addConstant(ExtensionType.post_handshake_auth, EMPTY);
+  addConstant(ExtensionType.status_request, STATUS_REQUEST_OCSP);
   return exts;
+}
+
+function extensionTypes(exts: readonly RawExtension[]): Set<number> {
+  const types = new Set<number>();
+  for (const e of exts) types.add(e.type);
+  return types;
 }
 
 /** Build the pre_shared_key extension with a zero binder, for later patching. */
@@ -244,7 +259,7 @@ export function startClient13(cx: ClientCx, tls12: boolean): ClientState13 {
     random,
     legacySessionId: sessionId,
     cipherSuites: suites.filter((id) => id !== CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV || tls12),
-    legacyCompressionMethods: new Uint8Array([0]),
+    legacyCompressionMethods: new Uint8Array(1), // [null]
     extensions: exts,
   };
   const hooked = cfg.clientHelloHook?.(ch, false) ?? ch;
@@ -264,7 +279,7 @@ export function startClient13(cx: ClientCx, tls12: boolean): ClientState13 {
     sessionId: hooked.legacySessionId,
     suites: hooked.cipherSuites,
     shares,
-    extensions: new Set(hooked.extensions.map((e) => e.type)),
+    extensions: extensionTypes(hooked.extensions),
     alpn: cfg.alpn,
     serverName: cfg.serverName,
     session,
@@ -342,7 +357,7 @@ function handleHrr(s: Extract<ClientState13, { kind: 'ExpectServerHello' }>, m: 
   if (s.offer.sessionId.length > 0) cx.sendChangeCipherSpec();
   cx.emit(raw, 'ClientHello', { retry: true, key_shares: [...shares.keys()].map((g) => nameOf(NamedGroup, g)), cookie: cookie !== undefined });
   transcript.add(raw);
-  const offer: Offer = { ...s.offer, shares, extensions: new Set(ch2.extensions.map((e) => e.type)), session, clientHello: raw };
+  const offer: Offer = { ...s.offer, shares, extensions: extensionTypes(ch2.extensions), session, clientHello: raw };
   return { kind: 'ExpectServerHello', offer, transcript, hrr: { suite, group: group ?? -1 } };
 }
 
@@ -559,9 +574,9 @@ function finishHandshake(
   if (s.certRequest !== undefined) {
     localChain = sendClientCertificate(cx, suite, transcript, s.certRequest, false, supplied);
   }
-  const fin = finishedVerifyData(p, suite, s.hs.clientHsSecret, transcript.current());
-  cx.emit(encodeFinished(fin), 'Finished');
-  transcript.add(encodeFinished(fin));
+  const fin = encodeFinished(finishedVerifyData(p, suite, s.hs.clientHsSecret, transcript.current()));
+  cx.emit(fin, 'Finished');
+  transcript.add(fin);
   cx.installWriteKeys13(suite, clientAp);
   const resumption = master.resumptionMasterSecret(transcript.current());
   const scheme = (s as { scheme?: number }).scheme;

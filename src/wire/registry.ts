@@ -172,10 +172,17 @@ export const ProtocolVersion = {
 /** The values of {@link ProtocolVersion}. */
 export type ProtocolVersion = (typeof ProtocolVersion)[keyof typeof ProtocolVersion];
 
-/** The name of `value` in `table`, or a hex fallback: for logs and traces only. */
+const names = new WeakMap<Readonly<Record<string, number>>, Map<number, string>>();
+
+/** The name of `value` in `table` (its first, for a value with several), or a hex fallback: for logs and info. */
 export function nameOf(table: Readonly<Record<string, number>>, value: number): string {
-  for (const [k, v] of Object.entries(table)) if (v === value) return k;
-  return `0x${value.toString(16).padStart(4, '0')}`;
+  let byValue = names.get(table);
+  if (byValue === undefined) {
+    byValue = new Map();
+    for (const [k, v] of Object.entries(table)) if (!byValue.has(v)) byValue.set(v, k);
+    names.set(table, byValue);
+  }
+  return byValue.get(value) ?? `0x${value.toString(16).padStart(4, '0')}`;
 }
 
 /** GREASE values (RFC 8701): 0x0A0A, 0x1A1A, … 0xFAFA. */
