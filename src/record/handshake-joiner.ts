@@ -19,9 +19,10 @@ export class HandshakeJoiner {
 
   /**
    * Add a record's fragment; returns the complete messages it finishes. They are views into one copy of their
-   * bytes (never into `fragment`, which the caller may reuse).
+   * bytes, never into `fragment` (which the caller may reuse) unless `owned` says the fragment is ours to keep
+   * (a decrypted record's fresh plaintext).
    */
-  push(fragment: Uint8Array, maxMessage = MAX_HANDSHAKE_MESSAGE): HandshakeMessage[] {
+  push(fragment: Uint8Array, maxMessage = MAX_HANDSHAKE_MESSAGE, owned = false): HandshakeMessage[] {
     const held = this.#buf;
     let data = fragment;
     if (held.length > 0) {
@@ -40,7 +41,7 @@ export class HandshakeJoiner {
     this.#buf = end === data.length ? EMPTY : data.slice(end);
     const out: HandshakeMessage[] = [];
     if (end === 0) return out;
-    const own = data === fragment ? fragment.slice(0, end) : data;
+    const own = data === fragment && !owned ? fragment.slice(0, end) : data;
     for (let at = 0; at < end; ) {
       const len = ((own[at + 1] as number) << 16) | ((own[at + 2] as number) << 8) | (own[at + 3] as number);
       const raw = own.subarray(at, at + 4 + len);
