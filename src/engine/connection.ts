@@ -23,7 +23,7 @@ import {
   misbehaved,
   type TlsError,
 } from '../errors.js';
-import type { HandshakeContext } from '../handshake/context.js';
+import type { HandshakeContext, TraceFieldsArg } from '../handshake/context.js';
 import {
   MAX_CCS,
   MAX_CIPHERTEXT_12,
@@ -145,55 +145,80 @@ export class TlsEngine {
   #outProtected = false;
   #sentProtected = false;
 
+  /**
+   * The HandshakeContext a state machine drives this engine through. Its methods live on one shared prototype (a
+   * class inside this class body can reach the engine's private fields), so a connection costs one small object
+   * instead of a dozen closures.
+   */
+  static readonly #Context = class EngineContext implements HandshakeContext {
+    readonly #e: TlsEngine;
+    readonly provider: CryptoProvider;
+    readonly config: PreparedClientConfig | PreparedServerConfig;
+    constructor(e: TlsEngine) {
+      this.#e = e;
+      this.provider = e.#p;
+      this.config = e.#config;
+    }
+    emit(raw: Uint8Array, name: string, fields?: TraceFieldsArg): void {
+      const e = this.#e;
+      e.#pendingHs.push(raw);
+      if (e.#config.trace !== undefined) e.#trace({ direction: 'sent', message: name, fields: (typeof fields === 'function' ? fields() : fields) ?? {} });
+    }
+    sendChangeCipherSpec(): void {
+      this.#e.#flushHandshake();
+      this.#e.#out.push(CCS_RECORD.slice());
+    }
+    installReadKeys13(suite: SuiteInfo, secret: Uint8Array): void {
+      this.#e.#installRead13(suite, secret);
+    }
+    installWriteKeys13(suite: SuiteInfo, secret: Uint8Array): void {
+      this.#e.#installWrite13(suite, secret);
+    }
+    installReadKeys12(suite: SuiteInfo, key: Uint8Array, iv: Uint8Array): void {
+      const e = this.#e;
+      e.#read.install12(e.#p, suite, key, iv);
+      e.#readEpoch++;
+    }
+    installWriteKeys12(suite: SuiteInfo, key: Uint8Array, iv: Uint8Array): void {
+      const e = this.#e;
+      e.#flushHandshake();
+      e.#write.install12(e.#p, suite, key, iv);
+    }
+    event(ev: EngineEvent): void {
+      this.#e.#events.push(ev);
+    }
+    keyLog(label: string, clientRandom: Uint8Array, secret: Uint8Array): void {
+      this.#e.#config.keyLog?.(`${label} ${hex(clientRandom)} ${hex(secret)}`);
+    }
+    traceReceived(name: string, fields?: TraceFieldsArg): void {
+      const e = this.#e;
+      if (e.#config.trace !== undefined) e.#trace({ direction: 'received', message: name, fields: (typeof fields === 'function' ? fields() : fields) ?? {} });
+    }
+    setPeerRecordSizeLimit(limit: number): void {
+      const e = this.#e;
+      e.#peerRecordLimit = Math.min(MAX_PLAINTEXT, limit);
+      // RFC 8449 §4: the extension was exchanged both ways, so our own advertised limit (if any) now applies.
+      e.#ownLimitActive = true;
+    }
+    setSkipEarlyData(on: boolean): void {
+      this.#e.#skipEarlyData = on;
+    }
+    setPeerOcspResponse(response: Uint8Array): void {
+      this.#e.#peerOcsp = response;
+    }
+    /** TLS 1.2 refuses renegotiation with a warning alert (RFC 5746 §4.2, §4.4) and the connection goes on. */
+    sendWarningAlert(description: number): void {
+      const e = this.#e;
+      e.#flushHandshake();
+      e.#out.push(e.#write.seal(ContentType.Alert, new Uint8Array([AlertLevel.Warning, description])));
+    }
+  };
+
   constructor(config: PreparedClientConfig | PreparedServerConfig) {
     this.#config = config;
     this.#p = config.provider;
     this.side = config.kind;
-    const base: HandshakeContext = {
-      provider: config.provider,
-      emit: (raw, name, fields) => {
-        this.#pendingHs.push(raw);
-        if (this.#config.trace !== undefined) this.#trace({ direction: 'sent', message: name, fields: (typeof fields === 'function' ? fields() : fields) ?? {} });
-      },
-      sendChangeCipherSpec: () => {
-        this.#flushHandshake();
-        this.#out.push(CCS_RECORD.slice());
-      },
-      installReadKeys13: (suite, secret) => this.#installRead13(suite, secret),
-      installWriteKeys13: (suite, secret) => this.#installWrite13(suite, secret),
-      installReadKeys12: (suite, key, iv) => {
-        this.#read.install12(this.#p, suite, key, iv);
-        this.#readEpoch++;
-      },
-      installWriteKeys12: (suite, key, iv) => {
-        this.#flushHandshake();
-        this.#write.install12(this.#p, suite, key, iv);
-      },
-      event: (e) => this.#events.push(e),
-      keyLog: (label, clientRandom, secret) => {
-        this.#config.keyLog?.(`${label} ${hex(clientRandom)} ${hex(secret)}`);
-      },
-      traceReceived: (name, fields) => {
-        if (this.#config.trace !== undefined) this.#trace({ direction: 'received', message: name, fields: (typeof fields === 'function' ? fields() : fields) ?? {} });
-      },
-      setPeerRecordSizeLimit: (limit) => {
-        this.#peerRecordLimit = Math.min(MAX_PLAINTEXT, limit);
-        // RFC 8449 §4: the extension was exchanged both ways, so our own advertised limit (if any) now applies.
-        this.#ownLimitActive = true;
-      },
-      setSkipEarlyData: (on) => {
-        this.#skipEarlyData = on;
-      },
-      setPeerOcspResponse: (response) => {
-        this.#peerOcsp = response;
-      },
-    };
-    // TLS 1.2 refuses renegotiation with a warning alert (RFC 5746 §4.2, §4.4) and the connection goes on.
-    const sendWarningAlert = (description: number): void => {
-      this.#flushHandshake();
-      this.#out.push(this.#write.seal(ContentType.Alert, new Uint8Array([AlertLevel.Warning, description])));
-    };
-    this.#cx = { ...base, config, sendWarningAlert } as ClientCx | ServerCx;
+    this.#cx = new TlsEngine.#Context(this) as ClientCx | ServerCx;
     this.#m = config.kind === 'client'
       ? { proto: 'c13', s: { kind: 'ExpectServerHello', offer: undefined as never, transcript: undefined as never, hrr: undefined } }
       : { proto: 's13', s: { kind: 'ExpectClientHello' } };
