@@ -8,18 +8,18 @@
  * steady state (client caches warm), as recorded on this engine — run.ts prints the live count each run:
  *
  *   server: x25519 keygen (32 random bytes → JWK import → public-key JWK export) ×1, x25519 derive (JWK import
- *           of the peer share + diffieHellman) ×1, sign ×1 (ECDSA P-256 / RSA-PSS), HMAC-SHA256 ×25 (key schedule:
- *           Extract ×3, Derive-Secret ×8 incl. 2 "derived", traffic key+iv ×4 secrets = 8, finished key+MAC ×2 each
- *           = 4, resumption PSK per ticket ×2), SHA-256 one-shot ×2 (Hash("") for the two "derived"),
- *           transcript: createHash ×1, update ×7, copy+digest ×6; AES-128-GCM createSecretKey ×4, createCipheriv ×2
- *           seal + createDecipheriv ×1 open (the handshake records); tickets: AES-256-GCM createSecretKey ×2 + seal
- *           ×2; randomBytes ×5; timingSafeEqual ×1.
+ *           of the peer share + diffieHellman) ×1, sign ×1 (ECDSA P-256 / RSA-PSS), HMAC-SHA256 ×23 (key schedule:
+ *           Extract ×2 — the early secret and its "derived" are constants without a PSK —, Derive-Secret ×7,
+ *           traffic key+iv ×4 secrets = 8, finished key+MAC ×2 each = 4, resumption PSK per ticket ×2),
+ *           transcript: createHash ×1, update ×7, copy+digest ×5 (a hash needed twice is computed once);
+ *           AES-128-GCM createSecretKey ×4, createCipheriv ×2 seal + createDecipheriv ×1 open (the handshake
+ *           records); tickets: AES-256-GCM seal ×2 under one key object; randomBytes ×5 (pooled); timingSafeEqual ×1.
  *   client: x25519 keygen ×1 + derive ×1, verify ×1 (CertificateVerify; the chain signature is cached by
- *           ChainVerifier), HMAC-SHA256 ×25, SHA-256 one-shot ×4 (Hash("") ×2, the leaf's fingerprint ×2 for the
- *           X.509 parse cache), transcript: createHash ×1, update ×7, copy+digest ×6; AES-128-GCM createSecretKey
- *           ×4, open ×2, seal ×1; randomBytes ×2; timingSafeEqual ×1.
+ *           ChainVerifier), HMAC-SHA256 ×23, transcript: createHash ×1, update ×7, copy+digest ×5; AES-128-GCM
+ *           createSecretKey ×4, open ×2, seal ×1; randomBytes ×2; timingSafeEqual ×1. No SHA-256 of the leaf:
+ *           the X.509 parse cache confirms a hit by comparing bytes.
  *
- * Not in the floor: the X.509 DER parse (JS, ours, cached by fingerprint) and SPKI import (cached by the provider).
+ * Not in the floor: the X.509 DER parse (JS, ours, cached) and SPKI import (cached by the provider).
  */
 import * as nc from 'node:crypto';
 import type { BenchCert } from './certs.js';

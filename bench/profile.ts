@@ -65,7 +65,7 @@ if (mode === 'analyze') {
   const until = Date.now() + seconds * 1000;
   let n = 0;
   if (mode === 'handshake') {
-    const pair = makePair(certs.ecdsa);
+    const pair = makePair(process.env.CERT === 'rsa' ? certs.rsa : certs.ecdsa);
     while (Date.now() < until) {
       handshake(pair);
       n++;
