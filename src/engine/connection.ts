@@ -242,13 +242,18 @@ export class TlsEngine {
 
   /** Fragment and seal the queued handshake messages under the current write protection. */
   #flushHandshake(): void {
-    if (this.#pendingHs.length === 0) return;
-    const total = this.#pendingHs.reduce((n, m) => n + m.length, 0);
-    const all = new Uint8Array(total);
-    let at = 0;
-    for (const m of this.#pendingHs) {
-      all.set(m, at);
-      at += m.length;
+    const pending = this.#pendingHs;
+    if (pending.length === 0) return;
+    let all = pending[0] as Uint8Array;
+    if (pending.length > 1) {
+      let total = 0;
+      for (const m of pending) total += m.length;
+      all = new Uint8Array(total);
+      let at = 0;
+      for (const m of pending) {
+        all.set(m, at);
+        at += m.length;
+      }
     }
     this.#pendingHs = [];
     const max = this.#write.mode === 'none' ? MAX_PLAINTEXT : this.#peerRecordLimit;
