@@ -95,20 +95,25 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
       const record = this.#carryBuf.subarray(0, this.#carryLen);
       this.#carryLen = 0; // the engine keeps no reference into its input, so the buffer is reused afterwards
       const left = this.#run(record);
-      if (left.length > 0) this.#keep(left);
-      if (left.length > 0 || this.engine.peerClosed) {
-        if (rest.length > 0 && !this.engine.peerClosed) this.#keep(rest);
-        return;
+      if (this.engine.peerClosed) rest = NO_BYTES; // RFC 8446 §6.1: nothing after close_notify is read
+      else if (left.length > 0) {
+        // Not expected for a whole record; kept with what follows it, in order.
+        const both = new Uint8Array(left.length + rest.length);
+        both.set(left, 0);
+        both.set(rest, left.length);
+        rest = both;
       }
     }
     if (rest.length > 0) {
       const left = this.#run(rest);
       if (left.length > 0) this.#keep(left);
     }
+    // Nothing carried: give the buffer back, so an idle connection holds no record-sized buffer.
+    if (this.#carryLen === 0) this.#carryBuf = NO_BYTES;
   }
 
   /** Carried bytes of an incomplete record (input is processed in place; only a partial record is copied). */
-  #carryBuf: Uint8Array = new Uint8Array(0);
+  #carryBuf: Uint8Array = NO_BYTES;
   #carryLen = 0;
 
   /** Length of the record the carry holds the start of, or 5 while its header is incomplete. */
@@ -279,6 +284,8 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
   }
 }
 
+
+const NO_BYTES = new Uint8Array(0);
 
 /** A TLS server: configuration prepared once, one TlsConnection per accepted peer. */
 export class TlsServer {
