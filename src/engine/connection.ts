@@ -9,7 +9,7 @@
  * After it returns, the engine holds no reference into `input`.
  */
 import type { ConnectionInfo } from '../api/types.js';
-import { hex } from '../codec/bytes.js';
+import { EMPTY, hex } from '../codec/bytes.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
 import {
@@ -274,7 +274,7 @@ export class TlsEngine {
       this.#sentProtected = true;
       this.#outProtected = false;
     }
-    if (this.#out.length === 0) return new Uint8Array(0);
+    if (this.#out.length === 0) return EMPTY;
     if (this.#out.length === 1) {
       const o = this.#out[0] as Uint8Array;
       this.#out = [];
