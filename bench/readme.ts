@@ -23,6 +23,7 @@ const HEADLINES = [
   /^sspi-tls engine \(sealRecordParts/,
   /^fresh-record raw ÷ raw/,
   /^idiomatic API ÷ fresh-record raw/,
+  /^Node's tls ÷ fresh-record raw/,
 ];
 
 function fmt(x: number, digits: number): string {
