@@ -76,6 +76,38 @@ export function oursEngine(p: OursPair): () => number {
 }
 
 /**
+ * Raw node:crypto doing the two copies a TLS 1.3 record layer with caller-owned buffers cannot avoid on node:crypto:
+ * the inner plaintext (content ‖ content type) built in a scratch buffer, and the cipher's output placed in the
+ * caller's send buffer, from which the record is opened. The ceiling for the engine and SSPI rows.
+ */
+export function rawCallerBufferSealOpen(alg: 'aes-128-gcm' | 'chacha20-poly1305'): () => number {
+  const key = nc.createSecretKey(nc.randomBytes(alg === 'aes-128-gcm' ? 16 : 32));
+  const iv = nc.randomBytes(12);
+  const pt = nc.randomBytes(RECORD);
+  const inner = new Uint8Array(RECORD + 1);
+  const len = RECORD + 1 + 16;
+  const wire = new Uint8Array(5 + len);
+  return () => {
+    const header = new Uint8Array([23, 3, 3, len >> 8, len & 0xff]);
+    inner.set(pt, 0);
+    inner[RECORD] = 23;
+    const c = nc.createCipheriv(alg as nc.CipherGCMTypes, key, iv, { authTagLength: 16 });
+    c.setAAD(header, { plaintextLength: inner.length });
+    const ct = c.update(inner);
+    c.final();
+    wire.set(header, 0);
+    wire.set(ct, 5);
+    wire.set(c.getAuthTag(), 5 + inner.length);
+    const d = nc.createDecipheriv(alg as nc.CipherGCMTypes, key, iv, { authTagLength: 16 });
+    d.setAAD(wire.subarray(0, 5), { plaintextLength: inner.length });
+    d.setAuthTag(wire.subarray(5 + inner.length));
+    d.update(wire.subarray(5, 5 + inner.length));
+    d.final();
+    return RECORD;
+  };
+}
+
+/**
  * Raw node:crypto writing each record into a fresh array of its own (header ‖ ciphertext ‖ tag), as any API that
  * hands the caller an owned record must: the ceiling for the idiomatic API and TlsDuplex. Node has no "cipher into
  * this buffer" call, so the cipher's output is copied once into fresh memory; on this machine kind that alone costs

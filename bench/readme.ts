@@ -22,6 +22,8 @@ const HEADLINES = [
   /^server-side bound/,
   /^sspi-tls engine \(sealRecordParts/,
   /^fresh-record raw ÷ raw/,
+  /^caller-buffer raw ÷ raw/,
+  /^engine ÷ caller-buffer raw/,
   /^idiomatic API ÷ fresh-record raw/,
   /^Node's tls ÷ fresh-record raw/,
 ];
