@@ -111,3 +111,30 @@ test('application data fed one byte at a time: same plaintext, in linear time; a
   for (let i = 0; i < 4; i++) s2.receive(bad.subarray(i, i + 1));
   assert.throws(() => s2.receive(bad.subarray(4, 5)), (e: Error & { alert?: string }) => e.alert === 'record_overflow');
 });
+
+test('property: application records cut anywhere (up to 12 pieces) → the same plaintext and close, nothing carried after', async () => {
+  const o = await pairOptions({}, {}, { seed: 'appsplit' });
+  const sent = new Uint8Array(2 * 16384 + 333).map((_, i) => (i * 13 + 5) & 0xff);
+  // Each run: a fresh connection; its records (two full, one short, one empty, close_notify) cut at random points.
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { maxLength: 11 }), async (cuts) => {
+      const c = new TlsClient(o.client).connect();
+      const s = new TlsServer(o.server).accept();
+      s.receive(c.takeOutput());
+      c.receive(s.takeOutput());
+      s.receive(c.takeOutput());
+      c.write(sent);
+      c.write(new Uint8Array(0));
+      c.close();
+      const wire = c.takeOutput();
+      const got: number[] = [];
+      let closed = 0;
+      s.on('data', (d) => got.push(...d));
+      s.on('close', () => closed++);
+      deliver(s, wire, cuts);
+      assert.equal(closed, 1);
+      assert.deepEqual(new Uint8Array(got), sent);
+    }),
+    { numRuns: 60, seed: 7 },
+  );
+});
