@@ -5,6 +5,7 @@
 import { rootCertificates } from 'node:tls';
 import type { CertifiedKeyInput, ClientOptions, ConnectionInfo, ServerOptions } from './types.js';
 import { TypedEmitter } from './emitter.js';
+import { concat, EMPTY } from '../codec/bytes.js';
 import { TlsEngine } from '../engine/connection.js';
 import { defaultTrust, prepareClientConfig, prepareServerConfig, type PreparedClientConfig, type PreparedServerConfig } from '../engine/config.js';
 import type { SessionTicket } from '../engine/events.js';
@@ -95,13 +96,10 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
       const record = this.#carryBuf.subarray(0, this.#carryLen);
       this.#carryLen = 0; // the engine keeps no reference into its input, so the buffer is reused afterwards
       const left = this.#run(record);
-      if (this.engine.peerClosed) rest = NO_BYTES; // RFC 8446 §6.1: nothing after close_notify is read
+      if (this.engine.peerClosed) rest = EMPTY; // RFC 8446 §6.1: nothing after close_notify is read
       else if (left.length > 0) {
         // Not expected for a whole record; kept with what follows it, in order.
-        const both = new Uint8Array(left.length + rest.length);
-        both.set(left, 0);
-        both.set(rest, left.length);
-        rest = both;
+        rest = concat(left, rest);
       }
     }
     if (rest.length > 0) {
@@ -109,11 +107,11 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
       if (left.length > 0) this.#keep(left);
     }
     // Nothing carried: give the buffer back, so an idle connection holds no record-sized buffer.
-    if (this.#carryLen === 0) this.#carryBuf = NO_BYTES;
+    if (this.#carryLen === 0) this.#carryBuf = EMPTY;
   }
 
   /** Carried bytes of an incomplete record (input is processed in place; only a partial record is copied). */
-  #carryBuf: Uint8Array = NO_BYTES;
+  #carryBuf: Uint8Array = EMPTY;
   #carryLen = 0;
 
   /** Length of the record the carry holds the start of, or 5 while its header is incomplete. */
@@ -235,17 +233,8 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
   takeOutput(): Uint8Array {
     const o = this.#out;
     this.#out = [];
-    if (o.length === 0) return new Uint8Array(0);
-    if (o.length === 1) return o[0] as Uint8Array;
-    let n = 0;
-    for (const b of o) n += b.length;
-    const all = new Uint8Array(n);
-    let at = 0;
-    for (const b of o) {
-      all.set(b, at);
-      at += b.length;
-    }
-    return all;
+    if (o.length === 0) return EMPTY;
+    return o.length === 1 ? (o[0] as Uint8Array) : concat(...o);
   }
 
   /** Send close_notify after all written data (half-close: we can still receive). */
@@ -284,8 +273,6 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
   }
 }
 
-
-const NO_BYTES = new Uint8Array(0);
 
 /** A TLS server: configuration prepared once, one TlsConnection per accepted peer. */
 export class TlsServer {

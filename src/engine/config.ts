@@ -3,6 +3,7 @@
  * private keys loaded as KeyObjects, trust anchors parsed into a verifier, suites and groups resolved. The engine
  * never parses PEM or X.509 on the per-handshake path for its own credentials.
  */
+import { equalPublic } from '../codec/bytes.js';
 import type { ClientOptions, CertifiedKeyInput, CommonOptions, ServerOptions, TraceEvent } from '../api/types.js';
 import type { CryptoProvider, SigningKey } from '../crypto/provider.js';
 import { getDefaultProvider } from '../crypto/node-provider.js';
@@ -197,7 +198,7 @@ export function loadCertifiedKey(input: CertifiedKeyInput, provider: CryptoProvi
   const chain = certsFrom(input.cert);
   const leaf = parseCertificate(chain[0] as Uint8Array, provider);
   const key = provider.loadSigningKey(input.key);
-  if (!equalBytes(key.spki, leaf.spki)) throw configError('the private key does not match the certificate');
+  if (!equalPublic(key.spki, leaf.spki)) throw configError('the private key does not match the certificate');
   if ((key.algorithm === 'rsa' || key.algorithm === 'rsa-pss') && key.bits < minRsaBits) {
     throw configError(`RSA key of ${key.bits} bits is below the ${minRsaBits}-bit minimum`);
   }
@@ -211,10 +212,6 @@ export function loadCertifiedKey(input: CertifiedKeyInput, provider: CryptoProvi
     schemes12: schemesForKey(key, true),
     ocspResponse: input.ocspResponse,
   };
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function versionOf(name: string | undefined, dflt: number): number {

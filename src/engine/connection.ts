@@ -9,7 +9,7 @@
  * After it returns, the engine holds no reference into `input`.
  */
 import type { ConnectionInfo } from '../api/types.js';
-import { EMPTY, hex } from '../codec/bytes.js';
+import { concat, EMPTY, hex } from '../codec/bytes.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
 import {
@@ -244,17 +244,7 @@ export class TlsEngine {
   #flushHandshake(): void {
     const pending = this.#pendingHs;
     if (pending.length === 0) return;
-    let all = pending[0] as Uint8Array;
-    if (pending.length > 1) {
-      let total = 0;
-      for (const m of pending) total += m.length;
-      all = new Uint8Array(total);
-      let at = 0;
-      for (const m of pending) {
-        all.set(m, at);
-        at += m.length;
-      }
-    }
+    const all = pending.length === 1 ? (pending[0] as Uint8Array) : concat(...pending);
     this.#pendingHs = [];
     const max = this.#write.mode === 'none' ? MAX_PLAINTEXT : this.#peerRecordLimit;
     for (let off = 0; off < all.length; off += max) {
@@ -280,13 +270,7 @@ export class TlsEngine {
       this.#out = [];
       return o;
     }
-    const total = this.#out.reduce((n, m) => n + m.length, 0);
-    const all = new Uint8Array(total);
-    let at = 0;
-    for (const m of this.#out) {
-      all.set(m, at);
-      at += m.length;
-    }
+    const all = concat(...this.#out);
     this.#out = [];
     return all;
   }
@@ -751,11 +735,7 @@ export class TlsEngine {
     this.#closed = true;
     const pre = this.#takeOut();
     const rec = this.#write.seal(ContentType.Alert, new Uint8Array([AlertLevel.Warning, AlertDescription.close_notify]));
-    if (pre.length === 0) return rec;
-    const out = new Uint8Array(pre.length + rec.length);
-    out.set(pre, 0);
-    out.set(rec, pre.length);
-    return out;
+    return pre.length === 0 ? rec : concat(pre, rec);
   }
 
   /** Send an alert on the application's behalf (SSPI SCHANNEL_ALERT). A fatal one ends the connection. */

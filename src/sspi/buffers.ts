@@ -59,24 +59,6 @@ export function writeOutput(b: SecBuffer, bytes: Uint8Array, allocate: boolean):
   return true;
 }
 
-/** Concatenate byte arrays. */
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-/** Byte equality. */
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 /** Package allocations handed to callers (ALLOCATE_MEMORY outputs, attribute members), released by FreeContextBuffer. */
 export const allocations = {
   live: new WeakSet<object>(),

@@ -14,7 +14,8 @@ import type { ConnectionInfo } from '../api/types.js';
 import type { EngineEvent } from '../engine/events.js';
 import { asTlsError, type TlsError } from '../errors.js';
 import { AlertDescription } from '../wire/registry.js';
-import { allocations, baseType, buffersOf, concat, equalBytes, findBuffer, hasCallerSpace, inputBytes, writeOutput } from './buffers.js';
+import { concat, equalPublic } from '../codec/bytes.js';
+import { allocations, baseType, buffersOf, findBuffer, hasCallerSpace, inputBytes, writeOutput } from './buffers.js';
 import { CertContext } from './cert-context.js';
 import * as C from './constants.js';
 import type { SECURITY_STATUS } from './constants.js';
@@ -202,7 +203,7 @@ function runHandshake(ctx: SchannelContext, data: Uint8Array): EngineRun {
     try {
       r = ctx.engine.process(data.subarray(off), { maxRecords: 1 });
     } catch (e) {
-      return { consumed: off, missing: undefined, output: concat(outs), established, error: asTlsError(e), postHandshake };
+      return { consumed: off, missing: undefined, output: concat(...outs), established, error: asTlsError(e), postHandshake };
     }
     if (r.output.length > 0) outs.push(r.output);
     off += r.consumed;
@@ -221,7 +222,7 @@ function runHandshake(ctx: SchannelContext, data: Uint8Array): EngineRun {
     }
     if (established) break;
   }
-  return { consumed: off, missing, output: concat(outs), established, error: undefined, postHandshake };
+  return { consumed: off, missing, output: concat(...outs), established, error: undefined, postHandshake };
 }
 
 /** Fill the first EMPTY input buffer with `type`/`size` (MISSING on INCOMPLETE, EXTRA on success). */
@@ -347,11 +348,11 @@ function deliverHeld(ctx: SchannelContext, a: CallArgs, data: Uint8Array): SECUR
       return fail(ctx, a, asTlsError(e));
     }
     if (sup.established) onEstablished(ctx);
-    held = { ...held, output: concat([held.output, sup.output]), status: sup.established ? C.SEC_E_OK : C.SEC_I_CONTINUE_NEEDED };
+    held = { ...held, output: concat(held.output, sup.output), status: sup.established ? C.SEC_E_OK : C.SEC_I_CONTINUE_NEEDED };
     ctx.held = held;
   }
   let rest = data;
-  if (data.length >= held.consumed.length && equalBytes(data.subarray(0, held.consumed.length), held.consumed)) {
+  if (data.length >= held.consumed.length && equalPublic(data.subarray(0, held.consumed.length), held.consumed)) {
     rest = data.subarray(held.consumed.length);
   }
   if (!writeOutput(a.token, held.output, a.allocate)) {
@@ -409,7 +410,7 @@ function step(ctx: SchannelContext, a: CallArgs, data: Uint8Array, first: boolea
     // ISC_REQ_USE_SUPPLIED_CREDS: go on with what we have (an empty Certificate).
     try {
       const sup = supplyCertificate(ctx, undefined);
-      run.output = concat([run.output, sup.output]);
+      run.output = concat(run.output, sup.output);
       run.established = run.established || sup.established;
     } catch (e) {
       return fail(ctx, a, asTlsError(e));
@@ -472,7 +473,7 @@ function continueContext(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
   if (ctx.held !== null) return deliverHeld(ctx, a, data);
   if (ctx.state === 'PostHandshakePending') {
     // The message was handled when DecryptMessage saw it; hand out any reply and return the input as EXTRA.
-    const out = concat(ctx.postHandshakeOutput);
+    const out = concat(...ctx.postHandshakeOutput);
     if (incompleteCredentials(ctx, a)) {
       // A TLS 1.3 post-handshake CertificateRequest we cannot answer with a certificate (§6.5): report it first.
       ctx.postHandshakeOutput = [];

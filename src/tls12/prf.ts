@@ -8,23 +8,12 @@
  *
  * Only the extended master secret is implemented: we require it from every peer (RFC 7627 §5.2, §5.3).
  */
+import { concat } from '../codec/bytes.js';
 import type { CryptoProvider, HashAlg } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
 import { internalError } from '../errors.js';
 
 const enc = new TextEncoder();
-
-function join(...parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** P_hash(secret, seed) truncated to `length` bytes (RFC 5246 §5). */
 export function pHash(p: CryptoProvider, hash: HashAlg, secret: Uint8Array, seed: Uint8Array, length: number): Uint8Array {
@@ -33,7 +22,7 @@ export function pHash(p: CryptoProvider, hash: HashAlg, secret: Uint8Array, seed
   let at = 0;
   while (at < length) {
     a = p.hmac(hash, secret, a); // A(i) = HMAC(secret, A(i-1))
-    const block = p.hmac(hash, secret, join(a, seed));
+    const block = p.hmac(hash, secret, concat(a, seed));
     out.set(block.subarray(0, Math.min(block.length, length - at)), at);
     at += block.length;
   }
@@ -42,7 +31,7 @@ export function pHash(p: CryptoProvider, hash: HashAlg, secret: Uint8Array, seed
 
 /** PRF(secret, label, seed) = P_<hash>(secret, label ‖ seed) (RFC 5246 §5); `hash` is the suite's PRF hash. */
 export function prf(p: CryptoProvider, hash: HashAlg, secret: Uint8Array, label: string, seed: Uint8Array, length: number): Uint8Array {
-  return pHash(p, hash, secret, join(enc.encode(label), seed), length);
+  return pHash(p, hash, secret, concat(enc.encode(label), seed), length);
 }
 
 /** The master secret with extended master secret (RFC 7627 §4): session_hash = Hash(ClientHello … ClientKeyExchange). */
@@ -62,7 +51,7 @@ export interface KeyBlock {
 export function keyBlock(p: CryptoProvider, suite: SuiteInfo, masterSecret: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array): KeyBlock {
   const k = suite.keyLen;
   const iv = suite.ivLen;
-  const b = prf(p, suite.hash, masterSecret, 'key expansion', join(serverRandom, clientRandom), 2 * k + 2 * iv);
+  const b = prf(p, suite.hash, masterSecret, 'key expansion', concat(serverRandom, clientRandom), 2 * k + 2 * iv);
   return {
     clientWriteKey: b.slice(0, k),
     serverWriteKey: b.slice(k, 2 * k),
@@ -93,7 +82,7 @@ export function exportKeyingMaterial12(
   if (RESERVED.includes(label)) throw internalError(`exporter label "${label}" is reserved`);
   if (context !== null && context.length > 0xffff) throw internalError('exporter context longer than 65535 bytes');
   const seed = context === null
-    ? join(clientRandom, serverRandom)
-    : join(clientRandom, serverRandom, new Uint8Array([context.length >>> 8, context.length & 0xff]), context);
+    ? concat(clientRandom, serverRandom)
+    : concat(clientRandom, serverRandom, new Uint8Array([context.length >>> 8, context.length & 0xff]), context);
   return prf(p, suite.hash, masterSecret, label, seed, length);
 }
