@@ -574,31 +574,32 @@ export function InitializeSecurityContext(
   }
 }
 
-function initialize(
-  phCredential: CredHandle | null,
+/**
+ * The context of a continuation call (of the right side), or else the credential of a first call (holding the
+ * `use` bits asked for): SEC_E_INVALID_HANDLE otherwise.
+ */
+function resolveHandles(
   phContext: CtxtHandle | null,
-  pszTargetName: string | null,
-  req: number,
-  pInput: SecBufferDesc | null,
-  phNewContext: CtxtHandle | null,
-  pOutput: SecBufferDesc | null,
-  pfContextAttr: PULONG | null,
-  ptsExpiry: TimeStamp | null,
-): SECURITY_STATUS {
-  let ctx: SchannelContext | undefined;
+  phCredential: CredHandle | null,
+  side: 'client' | 'server',
+  use: number,
+): SECURITY_STATUS | { ctx: SchannelContext | undefined; cred: Credential | undefined } {
   if (phContext !== null && phContext !== undefined) {
-    ctx = lookupContext(phContext);
-    if (ctx === undefined || ctx.side !== 'client') return C.SEC_E_INVALID_HANDLE;
+    const ctx = lookupContext(phContext);
+    if (ctx === undefined || ctx.side !== side) return C.SEC_E_INVALID_HANDLE;
+    return { ctx, cred: undefined };
   }
-  let cred: Credential | undefined;
-  if (ctx === undefined) {
-    cred = lookupCredential(phCredential);
-    if (cred === undefined || (cred.use & C.SECPKG_CRED_OUTBOUND) === 0) return C.SEC_E_INVALID_HANDLE;
-  }
-  if ((req & (C.ISC_REQ_DELEGATE | C.ISC_REQ_PROMPT_FOR_CREDS | C.ISC_REQ_DATAGRAM)) !== 0) return C.SEC_E_UNSUPPORTED_FUNCTION;
-  const allocate = (req & C.ISC_REQ_ALLOCATE_MEMORY) !== 0;
-  const base = { side: 'client' as const, req, allocate, extendedError: (req & C.ISC_REQ_EXTENDED_ERROR) !== 0 };
-  if (pfContextAttr) pfContextAttr.value = attrFlags({ ...base, inBufs: undefined, pInputGiven: false, outBufs: [], token: null as unknown as SecBuffer, alert: undefined }, false) & ~(C.ISC_RET_STREAM | C.ISC_RET_EXTENDED_ERROR | C.ISC_RET_ALLOCATED_MEMORY | C.ISC_RET_USED_SUPPLIED_CREDS);
+  const cred = lookupCredential(phCredential);
+  if (cred === undefined || (cred.use & use) !== use) return C.SEC_E_INVALID_HANDLE;
+  return { ctx: undefined, cred };
+}
+
+/** The output and input descriptors checked; on a failure the output token is emptied as Windows does. */
+function checkBuffers(
+  pOutput: SecBufferDesc | null,
+  pInput: SecBufferDesc | null,
+  allocate: boolean,
+): SECURITY_STATUS | { out: Exclude<ReturnType<typeof checkOutput>, SECURITY_STATUS>; inBufs: SecBuffer[] | undefined } {
   const out = checkOutput(pOutput, allocate);
   if (typeof out === 'number') {
     const t = buffersOf(pOutput);
@@ -611,6 +612,30 @@ function initialize(
     out.token.cbBuffer = 0;
     return inBufs;
   }
+  return { out, inBufs };
+}
+
+function initialize(
+  phCredential: CredHandle | null,
+  phContext: CtxtHandle | null,
+  pszTargetName: string | null,
+  req: number,
+  pInput: SecBufferDesc | null,
+  phNewContext: CtxtHandle | null,
+  pOutput: SecBufferDesc | null,
+  pfContextAttr: PULONG | null,
+  ptsExpiry: TimeStamp | null,
+): SECURITY_STATUS {
+  const handles = resolveHandles(phContext, phCredential, 'client', C.SECPKG_CRED_OUTBOUND);
+  if (typeof handles === 'number') return handles;
+  const { ctx, cred } = handles;
+  if ((req & (C.ISC_REQ_DELEGATE | C.ISC_REQ_PROMPT_FOR_CREDS | C.ISC_REQ_DATAGRAM)) !== 0) return C.SEC_E_UNSUPPORTED_FUNCTION;
+  const allocate = (req & C.ISC_REQ_ALLOCATE_MEMORY) !== 0;
+  const base = { side: 'client' as const, req, allocate, extendedError: (req & C.ISC_REQ_EXTENDED_ERROR) !== 0 };
+  if (pfContextAttr) pfContextAttr.value = attrFlags({ ...base, inBufs: undefined, pInputGiven: false, outBufs: [], token: null as unknown as SecBuffer, alert: undefined }, false) & ~(C.ISC_RET_STREAM | C.ISC_RET_EXTENDED_ERROR | C.ISC_RET_ALLOCATED_MEMORY | C.ISC_RET_USED_SUPPLIED_CREDS);
+  const checked = checkBuffers(pOutput, pInput, allocate);
+  if (typeof checked === 'number') return checked;
+  const { out, inBufs } = checked;
   // A continuation may pass another credential (the retry after SEC_I_INCOMPLETE_CREDENTIALS, §6.4).
   const callCred = ctx !== undefined && phCredential !== null ? lookupCredential(phCredential) : undefined;
   const a: CallArgs = {
@@ -699,31 +724,15 @@ function accept(
   pfContextAttr: PULONG | null,
   ptsTimeStamp: TimeStamp | null,
 ): SECURITY_STATUS {
-  let ctx: SchannelContext | undefined;
-  if (phContext !== null && phContext !== undefined) {
-    ctx = lookupContext(phContext);
-    if (ctx === undefined || ctx.side !== 'server') return C.SEC_E_INVALID_HANDLE;
-  }
-  let cred: Credential | undefined;
-  if (ctx === undefined) {
-    cred = lookupCredential(phCredential);
-    if (cred === undefined) return C.SEC_E_INVALID_HANDLE;
-  }
+  const handles = resolveHandles(phContext, phCredential, 'server', 0);
+  if (typeof handles === 'number') return handles;
+  const { ctx, cred } = handles;
   if ((req & (C.ASC_REQ_DELEGATE | C.ASC_REQ_PROMPT_FOR_CREDS | C.ASC_REQ_DATAGRAM)) !== 0) return C.SEC_E_UNSUPPORTED_FUNCTION;
   const allocate = (req & C.ASC_REQ_ALLOCATE_MEMORY) !== 0;
   const base = { side: 'server' as const, req, allocate, extendedError: (req & C.ASC_REQ_EXTENDED_ERROR) !== 0 };
-  const out = checkOutput(pOutput, allocate);
-  if (typeof out === 'number') {
-    const t = buffersOf(pOutput);
-    const tok = t !== undefined ? findBuffer(t, C.SECBUFFER_TOKEN) : undefined;
-    if (tok !== undefined && out === C.SEC_E_INVALID_TOKEN) tok.cbBuffer = 0;
-    return out;
-  }
-  const inBufs = checkInput(pInput);
-  if (typeof inBufs === 'number') {
-    out.token.cbBuffer = 0;
-    return inBufs;
-  }
+  const checked = checkBuffers(pOutput, pInput, allocate);
+  if (typeof checked === 'number') return checked;
+  const { out, inBufs } = checked;
   const a: CallArgs = { ...base, inBufs, pInputGiven: pInput !== null && pInput !== undefined, ...out };
 
   if (ctx === undefined) {
