@@ -218,12 +218,20 @@ function chooseSuiteAndCertificate(cx: ServerCx12, offer: Offer12): { suite: Sui
   throw incompatible('NoCommonCipherSuite', { detail: 'no certificate fits an offered suite and signature scheme' });
 }
 
-function serverHelloExtensions(offer: Offer12, extra: readonly RawExtension[]): RawExtension[] {
+/** The TLS 1.2 ServerHello: renegotiation_info (RFC 5746 §3.6, when offered) and extended_master_secret, then `extra`. */
+function serverHello12(offer: Offer12, random: Uint8Array, sessionId: Uint8Array, suite: number, extra: readonly RawExtension[]): Uint8Array {
   const exts: RawExtension[] = [];
   // RFC 5746 §3.6: answer the SCSV or the empty extension with an empty renegotiation_info.
   if (offer.secureRenegotiation) exts.push({ type: ExtensionType.renegotiation_info, data: new Uint8Array([0]) });
   exts.push({ type: ExtensionType.extended_master_secret, data: new Uint8Array(0) });
-  return [...exts, ...extra];
+  return encodeServerHello({
+    legacyVersion: TLS12,
+    random,
+    legacySessionIdEcho: sessionId,
+    cipherSuite: suite,
+    legacyCompressionMethod: 0,
+    extensions: [...exts, ...extra],
+  });
 }
 
 function serverRandom(cx: ServerCx12): Uint8Array {
@@ -264,14 +272,7 @@ export function startServer12(hello: ClientHello, m: HandshakeMessage, cx: Serve
   if (alpn !== null) extra.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encode(encodeAlpn([alpn])) });
   if (matched && offer.serverName !== undefined) extra.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
   if (ocsp !== undefined) extra.push({ type: ExtensionType.status_request, data: new Uint8Array(0) });
-  const sh = encodeServerHello({
-    legacyVersion: TLS12,
-    random,
-    legacySessionIdEcho: sessionId,
-    cipherSuite: suite.id,
-    legacyCompressionMethod: 0,
-    extensions: serverHelloExtensions(offer, extra),
-  });
+  const sh = serverHello12(offer, random, sessionId, suite.id, extra);
   const emit = (raw: Uint8Array, name: string, fields?: Readonly<Record<string, string | number | boolean | readonly string[]>>): void => {
     cx.emit(raw, name, fields);
     log.add(raw);
@@ -340,14 +341,7 @@ function resume(cx: ServerCx12, offer: Offer12, log: HandshakeLog, state: Sessio
   if (offer.pointFormats) extra.push({ type: ExtensionType.ec_point_formats, data: new Uint8Array([1, 0]) });
   if (alpn !== null) extra.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encode(encodeAlpn([alpn])) });
   const sessionId = offer.hello.legacySessionId.slice();
-  const sh = encodeServerHello({
-    legacyVersion: TLS12,
-    random,
-    legacySessionIdEcho: sessionId,
-    cipherSuite: suite.id,
-    legacyCompressionMethod: 0,
-    extensions: serverHelloExtensions(offer, extra),
-  });
+  const sh = serverHello12(offer, random, sessionId, suite.id, extra);
   cx.emit(sh, 'ServerHello', { version: 'TLSv1.2', cipher_suite: suite.name, resumed: true });
   log.add(sh);
   const master = state.secret;
