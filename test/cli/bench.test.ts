@@ -21,6 +21,16 @@ test('sspi-tls bench --quick --only=hybrid prints progress and the table, and wr
   assert.ok(results.rows.length >= 1);
 });
 
+test('sspi-tls bench --only=bulk: every bulk path moves the right bytes and the ceiling rows are measured', () => {
+  // Each contender checks the plaintext it got back and throws otherwise, so a broken path fails this run.
+  const r = spawnSync(process.execPath, [cli, 'bench', '--quick', '--only=bulk', '--rounds=1', '--budget=20', `--out=${join(mkdtempSync(join(tmpdir(), 'sspi-tls-bench-')), 'r.json')}`], { encoding: 'utf8', timeout: 170_000 });
+  assert.equal(r.status, 0, r.stderr);
+  for (const row of ['engine ÷ caller-buffer raw', 'fresh-record raw ÷ raw seal+open', "Node's tls ÷ fresh-record raw", 'SSPI ÷ raw seal+open', "TlsDuplex ÷ Node's tls"]) {
+    const escaped = row.replace(/[+]/g, '\\+');
+    assert.match(r.stdout, new RegExp(`\\| ${escaped}[^|]* \\| [\\d.]+× `), row);
+  }
+});
+
 test('sspi-tls bench with a bad argument: one line, exit 2', () => {
   const r = spawnSync(process.execPath, [cli, 'bench', '--only=nope'], { encoding: 'utf8', timeout: 30_000 });
   assert.equal(r.status, 2);
