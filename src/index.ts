@@ -13,7 +13,9 @@ export { TlsEngine, createClientEngine, createServerEngine, type ProcessOptions,
 /** Engine events and results. */
 export type { EngineEvent, ProcessResult, SessionTicket } from './engine/events.js';
 /** The node:crypto provider and the shared default instance. */
-export { NodeCryptoProvider, getDefaultProvider } from './crypto/node-provider.js';
+export { NodeCryptoProvider, getDefaultProvider, type NodeProviderOptions } from './crypto/node-provider.js';
+/** The WebAssembly ML-KEM-768 (liboqs) for X25519MLKEM768: pass it as `new NodeCryptoProvider({ mlkem })`. */
+export { loadMlKem768Wasm } from './crypto/mlkem-wasm.js';
 /** The crypto provider interface. */
 export type { CryptoProvider } from './crypto/provider.js';
 /** IANA code point tables. */

@@ -7,7 +7,8 @@
 import { appendFileSync, openSync, closeSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TraceEvent } from '../api/types.js';
-import { getDefaultProvider } from '../crypto/node-provider.js';
+import { getDefaultProvider, NodeCryptoProvider } from '../crypto/node-provider.js';
+import { loadMlKem768Wasm } from '../crypto/mlkem-wasm.js';
 import { HttpsServer } from '../node/https.js';
 import { Server } from '../node/server.js';
 import type { TlsDuplex } from '../node/duplex.js';
@@ -105,6 +106,9 @@ export async function serve(argv: readonly string[]): Promise<number> {
   const version = str(a, 'tls');
   const options: { -readonly [K in keyof NodeServerOptions]: NodeServerOptions[K] } = { key: creds.key, cert: creds.cert, clientAuth: clientAuth as 'none' | 'optional' | 'required' };
   if (alpn !== undefined) options.ALPNProtocols = alpn;
+  // X25519MLKEM768 (Chromium's default) with the WebAssembly ML-KEM, about 5x faster than the JavaScript one.
+  const wasmKem = await loadMlKem768Wasm().catch(() => undefined);
+  options.provider = wasmKem === undefined ? getDefaultProvider() : new NodeCryptoProvider({ mlkem: wasmKem });
   const groups = str(a, 'groups');
   if (groups !== undefined) options.ecdhCurve = ecdhCurveOf(groupList('serve', groups));
   if (version !== undefined) {

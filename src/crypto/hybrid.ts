@@ -10,6 +10,11 @@ import type { KeyExchangeClient, KeyExchangeServerResult } from './provider.js';
 export interface Kem {
   readonly publicKeyLen: number;
   readonly cipherTextLen: number;
+  /**
+   * Whether keygen and encapsulate use the caller's `seed` / `msg` (FIPS 203's derandomised forms, so a seeded
+   * provider reproduces a handshake). A backend that draws them from its own CSPRNG says false and ignores them.
+   */
+  readonly usesCallerRandomness: boolean;
   keygen(seed: Uint8Array): { publicKey: Uint8Array; secretKey: Uint8Array };
   encapsulate(publicKey: Uint8Array, msg: Uint8Array): { cipherText: Uint8Array; sharedSecret: Uint8Array };
   decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Uint8Array;

@@ -25,6 +25,7 @@ export function mlKemModulusCheck(ek: Uint8Array, k: number): boolean {
 export const mlKem768: Kem = {
   publicKeyLen: 1184,
   cipherTextLen: 1088,
+  usesCallerRandomness: true,
   keygen: (seed) => ml_kem768.keygen(seed),
   encapsulate: (publicKey, msg) => ml_kem768.encapsulate(publicKey, msg),
   decapsulate: (cipherText, secretKey) => ml_kem768.decapsulate(cipherText, secretKey),
