@@ -132,7 +132,9 @@ export function serveLdapConnection(socket: Socket, options: LdapServerOptions):
     try {
       if (conn === undefined) {
         for (const m of reader.push(bytes)) {
-          if (conn !== undefined) throw new Error('ldap: message after StartTLS in the clear'); // unreachable: rest goes to TLS
+          // RFC 4511 §4.14.1: nothing may follow StartTLS until its response; a pipelined message is an attack
+          // (plaintext injected ahead of TLS), so the connection ends.
+          if (conn !== undefined) throw new Error('ldap: message after StartTLS in the clear');
           answer(m);
         }
       } else {

@@ -53,7 +53,7 @@ export class PostgresTlsStream extends Duplex {
     socket.on('data', (d: Buffer) => this.#onSocketData(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), host));
     socket.on('end', () => {
       if (this.#conn?.isHandshakeComplete !== true) this.destroy(new Error('postgres: server closed the connection during TLS negotiation'));
-      else this.push(null); // end without close_notify: pg sees the end; its protocol has its own Terminate
+      else this.#end(); // without close_notify: PostgreSQL's own Terminate message marks a clean end
     });
     socket.on('error', (e) => this.destroy(e));
     socket.on('close', () => {
@@ -79,7 +79,7 @@ export class PostgresTlsStream extends Duplex {
         conn.on('data', (data) => {
           if (!this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength))) this.#socket?.pause();
         });
-        conn.on('close', () => this.push(null));
+        conn.on('close', () => this.#end());
         this.#flush();
         return;
       }
@@ -89,6 +89,15 @@ export class PostgresTlsStream extends Duplex {
       this.#flush(); // the alert, if the TLS connection queued one
       this.destroy(e instanceof Error ? e : new Error(String(e)));
     }
+  }
+
+  #ended = false;
+
+  /** End the readable side once (close_notify or TCP end, whichever comes first). */
+  #end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.push(null);
   }
 
   #flush(cb?: (err?: Error | null) => void): void {
