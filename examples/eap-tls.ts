@@ -11,6 +11,7 @@
  *   TLS 1.2: PRF(master_secret, "client EAP encryption", client.random || server.random), which is the RFC 5705
  *            exporter with that label and no context;
  *   TLS 1.3: TLS-Exporter("EXPORTER_EAP_TLS_Key_Material", Type-Code 0x0D, 128).
+ * EAP Session-Id for TLS 1.3 (RFC 9190 §2.3): 0x0D ‖ TLS-Exporter("EXPORTER_EAP_TLS_Method-Id", Type-Code, 64).
  * TLS 1.3 ends with the commitment message, one byte 0x00 of application data from the server (RFC 9190 §2.5),
  * after the client's Finished: the peer acknowledges it and then gets EAP-Success.
  */
@@ -29,7 +30,15 @@ export const MAX_TLS_MESSAGE = 64 * 1024;
 /** What the method produced for one response. */
 export type EapOutcome =
   | { readonly kind: 'request'; readonly packet: Uint8Array }
-  | { readonly kind: 'success'; readonly packet: Uint8Array; readonly msk: Uint8Array; readonly emsk: Uint8Array; readonly info: ConnectionInfo }
+  | {
+      readonly kind: 'success';
+      readonly packet: Uint8Array;
+      readonly msk: Uint8Array;
+      readonly emsk: Uint8Array;
+      /** EAP Session-Id (RFC 9190 §2.3: 0x0D ‖ Method-Id) for TLS 1.3; undefined for TLS 1.2 (it needs both randoms). */
+      readonly sessionId: Uint8Array | undefined;
+      readonly info: ConnectionInfo;
+    }
   | { readonly kind: 'failure'; readonly packet: Uint8Array; readonly reason: string };
 
 /** The 128 bytes of EAP-TLS key material of a finished handshake: MSK ‖ EMSK. */
@@ -39,6 +48,16 @@ export function eapTlsKeyMaterial(conn: TlsConnection): Uint8Array {
   return info.version === 'TLSv1.3'
     ? conn.exportKeyingMaterial(128, 'EXPORTER_EAP_TLS_Key_Material', new Uint8Array([EapType.Tls]))
     : conn.exportKeyingMaterial(128, 'client EAP encryption');
+}
+
+/** RFC 9190 §2.3: Session-Id = Type-Code ‖ Method-Id, Method-Id = TLS-Exporter("EXPORTER_EAP_TLS_Method-Id", Type-Code, 64). */
+export function eapTlsSessionId(conn: TlsConnection): Uint8Array | undefined {
+  if (conn.info?.version !== 'TLSv1.3') return undefined;
+  const methodId = conn.exportKeyingMaterial(64, 'EXPORTER_EAP_TLS_Method-Id', new Uint8Array([EapType.Tls]));
+  const id = new Uint8Array(65);
+  id[0] = EapType.Tls;
+  id.set(methodId, 1);
+  return id;
 }
 
 export interface EapTlsOptions {
@@ -188,6 +207,7 @@ export class EapTlsServerSession {
       packet: new Uint8Array([EapCode.Success, this.#id, 0, 4]),
       msk: keys.slice(0, 64),
       emsk: keys.slice(64, 128),
+      sessionId: eapTlsSessionId(conn),
       info: conn.info as ConnectionInfo,
     };
   }

@@ -22,6 +22,7 @@ import { EapTlsServerSession, type EapOutcome } from './eap-tls.js';
 const EAP_MESSAGE = 79;
 const STATE = 24;
 const MESSAGE_AUTHENTICATOR = 80;
+const EAP_KEY_NAME = 102;
 const VENDOR_MICROSOFT = 311;
 const MS_MPPE_SEND_KEY = 16;
 const MS_MPPE_RECV_KEY = 17;
@@ -174,6 +175,8 @@ export class RadiusEapServer {
         ...eapAttrs,
         ['User-Name', identity],
         ['Vendor-Specific', VENDOR_MICROSOFT, [[MS_MPPE_SEND_KEY, send], [MS_MPPE_RECV_KEY, recv]]],
+        // RFC 4072 §3.1: the NAS asked for the EAP Session-Id with an empty EAP-Key-Name.
+        ...(raw.some(([t]) => t === EAP_KEY_NAME) && outcome.sessionId !== undefined ? [[EAP_KEY_NAME, Buffer.from(outcome.sessionId)]] : []),
       ]);
       this.#options.onResult?.({ identity, accepted: true, info: outcome.info, msk: outcome.msk, emsk: outcome.emsk });
     } else {

@@ -23,6 +23,8 @@ interface Supplicant {
   readonly domain?: string;
   readonly secret?: string;
   readonly timeoutS?: number;
+  /** Ask for EAP-Key-Name (the EAP Session-Id) and compare it with the one eapol_test derived. */
+  readonly keyName?: boolean;
 }
 
 async function eapolTest(pki: Pki, port: number, s: Supplicant = {}) {
@@ -48,7 +50,7 @@ async function eapolTest(pki: Pki, port: number, s: Supplicant = {}) {
       '',
     ].join('\n'));
     const timeout = s.timeoutS ?? 10;
-    return await runPeer(bin, ['-c', conf, '-a', '127.0.0.1', '-p', String(port), '-s', s.secret ?? SECRET, '-t', String(timeout), '-r', '0'], {
+    return await runPeer(bin, ['-c', conf, '-a', '127.0.0.1', '-p', String(port), '-s', s.secret ?? SECRET, '-t', String(timeout), '-r', '0', ...(s.keyName === true ? ['-e'] : [])], {
       name: 'eapol_test',
       timeoutMs: (timeout + 10) * 1000,
     });
@@ -85,7 +87,7 @@ for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
   test(`EAP-TLS ${version}: eapol_test authenticates with its client certificate; same MSK and EMSK on both sides`, async () => {
     const pki = await getPki();
     await withRadius(pki, version, async (port, results) => {
-      const r = await eapolTest(pki, port);
+      const r = await eapolTest(pki, port, { keyName: version === 'TLSv1.3' });
       try {
         assert.equal(r.code, 0);
         assert.match(r.stdout, /^SUCCESS$/m);
@@ -104,6 +106,10 @@ for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
         assert.equal(hexdump(r.stdout, 'EAP-TLS: Derived EMSK'), Buffer.from(res.emsk).toString('hex'), 'EMSK');
         assert.equal(hexdump(r.stdout, 'MS-MPPE-Recv-Key \\(crypt\\)'), Buffer.from(res.msk.subarray(0, 32)).toString('hex'));
         assert.equal(hexdump(r.stdout, 'MS-MPPE-Send-Key \\(sign\\)'), Buffer.from(res.msk.subarray(32, 64)).toString('hex'));
+        if (version === 'TLSv1.3') {
+          // RFC 9190 §2.3 Session-Id (0x0D ‖ Method-Id), returned as EAP-Key-Name (RFC 4072) and checked by eapol_test.
+          assert.match(r.stdout, /Locally derived EAP Session-Id matches EAP-Key-Name from server/);
+        }
       } catch (e) {
         throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- eapol_test output (tail) ---\n${r.output.split('\n').slice(-60).join('\n')}`, { cause: e });
       }
