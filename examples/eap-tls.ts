@@ -170,7 +170,12 @@ export class EapTlsServerSession {
       this.#failed = `TLS: ${e instanceof Error ? e.message : String(e)}`;
     }
     const out = conn.takeOutput();
-    if (out.length === 0) return this.#fail(this.#failed ?? 'the TLS message gave nothing to answer');
+    if (out.length === 0) {
+      // TLS 1.2 resumption (RFC 5216 §2.1.2): the server's Finished went first, the client's ends the handshake,
+      // and EAP-Success follows at once.
+      if (this.#failed === undefined && this.#handshakeDone) return this.#success();
+      return this.#fail(this.#failed ?? 'the TLS message gave nothing to answer');
+    }
     return this.#send(out);
   }
 

@@ -5,7 +5,10 @@
  * round trips of one conversation together) and RFC 2548 (MS-MPPE-Recv-Key = MSK[0..32), MS-MPPE-Send-Key =
  * MSK[32..64), each salt-encrypted with the shared secret and the Request Authenticator).
  *
- *   node dist/examples/radius-eap-server.js --secret SECRET --cert server.pem --key server.key --ca ca.pem [--port 1812] [--tls12]
+ *   node dist/examples/radius-eap-server.js --secret SECRET --cert server.pem --key server.key --ca ca.pem [--port 1812] [--tls12] [--resumption]
+ *
+ * `--resumption` lets re-authentications resume the TLS session (one TLS 1.3 ticket per handshake, TLS 1.2 session
+ * resumption); the resumed session keeps the client certificate it was first authenticated with.
  *   eapol_test -c eap-tls.conf -a 127.0.0.1 -p 1812 -s SECRET
  *
  * Prints `READY <port>` once listening and one line per finished conversation:
@@ -216,13 +219,13 @@ async function main(): Promise<void> {
   const key = arg('--key');
   const ca = arg('--ca');
   if (secret === undefined || cert === undefined || key === undefined || ca === undefined) {
-    throw new Error('usage: radius-eap-server.js --secret S --cert FILE --key FILE --ca FILE [--port 1812] [--tls12]');
+    throw new Error('usage: radius-eap-server.js --secret S --cert FILE --key FILE --ca FILE [--port 1812] [--tls12] [--resumption]');
   }
   const tls = new TlsServer({
     certificates: [{ cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') }],
     ca: readFileSync(ca, 'utf8'),
     clientAuth: 'required',
-    ticketCount: 0,
+    ticketCount: process.argv.includes('--resumption') ? 1 : 0,
     ...(process.argv.includes('--tls12') ? { maxVersion: 'TLSv1.2' as const } : {}),
   });
   const server = new RadiusEapServer({

@@ -25,6 +25,8 @@ interface Supplicant {
   readonly timeoutS?: number;
   /** Ask for EAP-Key-Name (the EAP Session-Id) and compare it with the one eapol_test derived. */
   readonly keyName?: boolean;
+  /** Re-authentications after the first (eapol_test -r): wpa_supplicant resumes its TLS session for them. */
+  readonly reauth?: number;
 }
 
 async function eapolTest(pki: Pki, port: number, s: Supplicant = {}) {
@@ -50,7 +52,7 @@ async function eapolTest(pki: Pki, port: number, s: Supplicant = {}) {
       '',
     ].join('\n'));
     const timeout = s.timeoutS ?? 10;
-    return await runPeer(bin, ['-c', conf, '-a', '127.0.0.1', '-p', String(port), '-s', s.secret ?? SECRET, '-t', String(timeout), '-r', '0', ...(s.keyName === true ? ['-e'] : [])], {
+    return await runPeer(bin, ['-c', conf, '-a', '127.0.0.1', '-p', String(port), '-s', s.secret ?? SECRET, '-t', String(timeout), '-r', String(s.reauth ?? 0), ...(s.keyName === true ? ['-e'] : [])], {
       name: 'eapol_test',
       timeoutMs: (timeout + 10) * 1000,
     });
@@ -65,12 +67,17 @@ function hexdump(output: string, label: string): string | undefined {
   return m?.[1]?.replace(/ /g, '');
 }
 
-async function withRadius<T>(pki: Pki, maxVersion: 'TLSv1.2' | 'TLSv1.3', fn: (port: number, results: RadiusResult[]) => Promise<T>): Promise<T> {
+async function withRadius<T>(
+  pki: Pki,
+  maxVersion: 'TLSv1.2' | 'TLSv1.3',
+  fn: (port: number, results: RadiusResult[]) => Promise<T>,
+  ticketCount = 0,
+): Promise<T> {
   const tls = new TlsServer({
     certificates: [{ cert: pki.server.p256.chainPem, key: pki.server.p256.keyPem }],
     ca: pki.ca.certPem,
     clientAuth: 'required',
-    ticketCount: 0,
+    ticketCount,
     maxVersion,
   });
   const results: RadiusResult[] = [];
@@ -114,6 +121,26 @@ for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
         throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- eapol_test output (tail) ---\n${r.output.split('\n').slice(-60).join('\n')}`, { cause: e });
       }
     });
+  });
+}
+
+for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
+  test(`EAP-TLS ${version} resumption: eapol_test re-authenticates by resuming its TLS session`, async () => {
+    const pki = await getPki();
+    await withRadius(pki, version, async (port, results) => {
+      const r = await eapolTest(pki, port, { reauth: 1 });
+      try {
+        assert.equal(r.code, 0);
+        assert.match(r.stdout, /^SUCCESS$/m);
+        assert.match(r.stdout, /MPPE keys OK: 2 {2}mismatch: 0/);
+        assert.match(r.stdout, /OpenSSL: Handshake finished - resumed=0[\s\S]*OpenSSL: Handshake finished - resumed=1/);
+        assert.deepEqual(results.map((x) => [x.accepted, x.info?.version, x.info?.resumed]), [[true, version, false], [true, version, true]]);
+        assert.ok((results[1]?.info?.peerCertificates.length ?? 0) > 0, 'the resumed session still names the client certificate');
+        assert.notDeepEqual(results[0]?.msk, results[1]?.msk, 'fresh keys for the resumed session');
+      } catch (e) {
+        throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- eapol_test output (tail) ---\n${r.output.split('\n').slice(-60).join('\n')}`, { cause: e });
+      }
+    }, 1);
   });
 }
 
