@@ -47,6 +47,7 @@ export async function queryTlsStatus(o: PostgresClientOptions): Promise<Postgres
     ssl: false, // pg's own TLS off: the stream is already TLS
     enableChannelBinding: true,
     connectionTimeoutMillis: 15_000,
+    query_timeout: 15_000,
     stream: () => (stream = make()),
   });
   await db.connect();

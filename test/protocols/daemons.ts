@@ -13,6 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdtempSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort, requirePeer, runPeer, spawnPeer, type ServerPeer, type SpawnOptions } from '../helpers/peers.js';
 
@@ -136,4 +137,25 @@ export async function runAs(user: ServiceUser | undefined, cmd: string, args: re
   const r = await runPeer(c, a, { timeoutMs: 60_000, ...opts });
   if (r.code !== 0) throw new Error(`${[c, ...a].join(' ')} exited ${r.code}:\n${r.output}`);
   return r.output;
+}
+
+/**
+ * Wait (bounded) until 127.0.0.1:`port` accepts a TCP connection. For daemons whose readiness line comes before
+ * listen() (slapd prints "slapd starting" and then starts its listener thread).
+ */
+export async function waitForListening(port: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`127.0.0.1:${port} not accepting connections after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

@@ -77,7 +77,7 @@ export async function startPostgres(pki: Pki): Promise<PostgresServer> {
   );
   try {
     // Setup as the superuser over the Unix socket (no TLS there; the TCP rules above allow TLS only).
-    const admin = new pg.Client({ host: dir, port: server.port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 15_000 });
+    const admin = new pg.Client({ host: dir, port: server.port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 15_000, query_timeout: 15_000 });
     await admin.connect();
     try {
       await admin.query(`CREATE ROLE "${CERT_USER}" LOGIN`);

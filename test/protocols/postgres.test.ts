@@ -53,7 +53,7 @@ test('PostgreSQL: SSLRequest, our TLS, pg over it (client certificate, SCRAM-SHA
       let mechanism = '';
       const db = new pg.Client({
         host: '127.0.0.1', port: server.port, user: SCRAM_USER, password: SCRAM_PASSWORD, database: 'postgres', ssl: false,
-        enableChannelBinding: true, connectionTimeoutMillis: 15_000,
+        enableChannelBinding: true, connectionTimeoutMillis: 15_000, query_timeout: 15_000,
         stream: () => (stream = new PostgresTlsStream({ client: new TlsClient({ ca: pki.ca.certPem }), servername: 'localhost' })),
       });
       // pg's SASL state: the mechanism it chose from those the server offered.
@@ -80,7 +80,7 @@ test('PostgreSQL: SSLRequest, our TLS, pg over it (client certificate, SCRAM-SHA
       }
       const db = new pg.Client({
         host: '127.0.0.1', port: server.port, user: SCRAM_USER, password: SCRAM_PASSWORD, database: 'postgres', ssl: false,
-        enableChannelBinding: true, connectionTimeoutMillis: 15_000,
+        enableChannelBinding: true, connectionTimeoutMillis: 15_000, query_timeout: 15_000,
         stream: () => new WrongBinding({ client: new TlsClient({ ca: pki.ca.certPem }), servername: 'localhost' }),
       });
       db.on('error', () => undefined);

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { Pki } from '../helpers/pki.js';
 import { requirePeer } from '../helpers/peers.js';
-import { installFile, serviceDir, serviceUser, startOnFreePort, writeServiceFile, type Daemon } from './daemons.js';
+import { installFile, serviceDir, serviceUser, startOnFreePort, waitForListening, writeServiceFile, type Daemon } from './daemons.js';
 import { mkdirSync, chownSync } from 'node:fs';
 
 export const BASE_DN = 'dc=example,dc=test';
@@ -45,10 +45,17 @@ export async function startSlapd(pki: Pki): Promise<Daemon> {
     ].join('\n'),
     user,
   );
-  return startOnFreePort(dir, user, slapd, (port) => ['-d', '256', '-h', `ldap://127.0.0.1:${port}/`, '-f', conf], {
+  const daemon = await startOnFreePort(dir, user, slapd, (port) => ['-d', '256', '-h', `ldap://127.0.0.1:${port}/`, '-f', conf], {
     name: 'slapd',
     readyPattern: /slapd starting/,
     bindFailure: /bind\(.*\) failed|slap_open_listener: failed/,
     timeoutMs: 30_000,
   });
+  try {
+    await waitForListening(daemon.port); // "slapd starting" comes before its listener thread calls listen()
+  } catch (e) {
+    await daemon.shutdown();
+    throw e;
+  }
+  return daemon;
 }
