@@ -1,5 +1,5 @@
 /**
- * Channel bindings (RFC 5929, RFC 9266) of a TLS connection, for SASL *-PLUS mechanisms (SCRAM-SHA-256-PLUS in
+ * Channel bindings (RFC 5929) of a TLS connection, for SASL *-PLUS mechanisms (SCRAM-SHA-256-PLUS in
  * PostgreSQL, LDAP, XMPP) and other protocols that tie an inner authentication to the TLS channel.
  */
 import type { CryptoProvider, HashAlg } from '../crypto/provider.js';

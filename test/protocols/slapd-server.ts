@@ -7,14 +7,15 @@ import { join } from 'node:path';
 import type { Pki } from '../helpers/pki.js';
 import { requirePeer } from '../helpers/peers.js';
 import { installFile, serviceDir, serviceUser, startOnFreePort, waitForListening, writeServiceFile, type Daemon } from './daemons.js';
-import { mkdirSync, chownSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync } from 'node:fs';
 
 export const BASE_DN = 'dc=example,dc=test';
 export const ROOT_DN = `cn=admin,${BASE_DN}`;
 export const ROOT_PASSWORD = 'ldap-root-secret';
 
 export async function startSlapd(pki: Pki): Promise<Daemon> {
-  const slapd = requirePeer('slapd', 'slapd');
+  // /usr/sbin is not on a non-root user's PATH on Debian.
+  const slapd = existsSync('/usr/sbin/slapd') ? '/usr/sbin/slapd' : requirePeer('slapd', 'slapd');
   const user = serviceUser('openldap');
   const dir = serviceDir('sspi-tls-slapd-', user);
   const db = join(dir, 'db');
