@@ -4,6 +4,8 @@
  */
 /** Connection API: server and client factories and the connection they create. */
 export { TlsServer, TlsClient, TlsConnection, type TlsConnectionEvents } from './api/connection.js';
+/** Channel binding (RFC 5929) for SASL *-PLUS mechanisms. */
+export { tlsServerEndPoint, type ChannelBindingType } from './api/channel-binding.js';
 /** Option and connection-info types. */
 export type { ClientOptions, ServerOptions, CertifiedKeyInput, ConnectionInfo, CommonOptions, TlsVersionName, TraceEvent } from './api/types.js';
 /** Errors. */

@@ -12,6 +12,8 @@ import type { SessionTicket } from '../engine/events.js';
 import { closedError, type TlsError } from '../errors.js';
 import { pemToDer } from '../x509/pem.js';
 import { MAX_TICKETS_PER_SERVER } from '../limits.js';
+import { tlsServerEndPoint, type ChannelBindingType } from './channel-binding.js';
+import { getDefaultProvider } from '../crypto/node-provider.js';
 
 defaultTrust.anchors ??= () => rootCertificates.flatMap((pem) => pemToDer(pem));
 
@@ -270,6 +272,19 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
   /** Keying material exporter, node:tls argument order. */
   exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
     return this.engine.exportKeyingMaterial(label, context ?? null, length);
+  }
+
+  /**
+   * Channel binding data after the handshake: 'tls-server-end-point' (RFC 5929 §4.1), the hash of the server's
+   * certificate, which SCRAM-SHA-256-PLUS (PostgreSQL) and other SASL *-PLUS mechanisms send. The same on both sides:
+   * a client hashes the certificate it received, a server its own. Throws before the handshake completes.
+   */
+  channelBinding(type: ChannelBindingType): Uint8Array {
+    const info = this.engine.info;
+    if (info === undefined) throw closedError(`${type} channel binding before the handshake completed`);
+    const serverCert = this.engine.side === 'client' ? info.peerCertificates[0] : this.engine.localCertificates[0];
+    if (serverCert === undefined) throw closedError(`${type} channel binding: no server certificate`);
+    return tlsServerEndPoint(getDefaultProvider(), serverCert);
   }
 }
 
