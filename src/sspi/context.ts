@@ -15,7 +15,7 @@ import type { EngineEvent } from '../engine/events.js';
 import { asTlsError, type TlsError } from '../errors.js';
 import { AlertDescription } from '../wire/registry.js';
 import { concat, equalPublic } from '../codec/bytes.js';
-import { allocations, baseType, buffersOf, findBuffer, hasCallerSpace, inputBytes, writeOutput } from './buffers.js';
+import { allocations, baseType, buffersOf, clearOutput, findBuffer, inputBytes, outputSlot, putOutput, type OutputSlot } from './buffers.js';
 import { CertContext } from './cert-context.js';
 import * as C from './constants.js';
 import type { SECURITY_STATUS } from './constants.js';
@@ -176,8 +176,9 @@ interface CallArgs {
   readonly inBufs: SecBuffer[] | undefined;
   readonly pInputGiven: boolean;
   readonly outBufs: SecBuffer[];
-  readonly token: SecBuffer;
-  readonly alert: SecBuffer | undefined;
+  /** Where the handshake token goes: the first TOKEN buffer, else the first EMPTY buffer (retyped TOKEN). */
+  readonly token: OutputSlot;
+  readonly alert: OutputSlot | undefined;
   /** Client continuation: the credential passed on this call (may differ from the context's, §6.4). */
   readonly callCred?: Credential | undefined;
 }
@@ -235,7 +236,7 @@ function markInput(inBufs: SecBuffer[] | undefined, type: number, size: number):
 }
 
 /** Attribute flags for this call (§2.3, §2.5): REPLAY|SEQUENCE|CONFIDENTIALITY|STREAM always, plus echoes. */
-function attrFlags(a: CallArgs, mutualMapped: boolean): number {
+function attrFlags(a: Pick<CallArgs, 'side' | 'req' | 'allocate'>, mutualMapped: boolean): number {
   if (a.side === 'client') {
     let f = C.ISC_RET_REPLAY_DETECT | C.ISC_RET_SEQUENCE_DETECT | C.ISC_RET_CONFIDENTIALITY | C.ISC_RET_STREAM;
     if ((a.req & C.ISC_REQ_EXTENDED_ERROR) !== 0) f |= C.ISC_RET_EXTENDED_ERROR;
@@ -255,31 +256,48 @@ function attrFlags(a: CallArgs, mutualMapped: boolean): number {
   return f >>> 0;
 }
 
-/** Validate the output descriptor (§5.4 "Output buffers"): the status to fail with, or the TOKEN/ALERT buffers. */
-function checkOutput(pOutput: SecBufferDesc | null, allocate: boolean): SECURITY_STATUS | { outBufs: SecBuffer[]; token: SecBuffer; alert: SecBuffer | undefined } {
+/**
+ * Validate the output descriptor (§5.4 "Output buffers"; rules and evidence in sspi-decisions.md "Output buffers"):
+ * the status to fail with, or the TOKEN (else first EMPTY) and ALERT slots.
+ */
+function checkOutput(pOutput: SecBufferDesc | null, allocate: boolean): SECURITY_STATUS | { outBufs: SecBuffer[]; token: OutputSlot; alert: OutputSlot | undefined } {
   const outBufs = buffersOf(pOutput);
   if (outBufs === undefined || outBufs.length === 0) return C.SEC_E_INVALID_TOKEN;
-  const token = findBuffer(outBufs, C.SECBUFFER_TOKEN);
-  if (token === undefined) return C.SEC_E_INVALID_TOKEN;
-  const alert = findBuffer(outBufs, C.SECBUFFER_ALERT);
   if (!allocate) {
+    // Wine test_context_output_buffer_size: a zero-size TOKEN or ALERT without ALLOCATE_MEMORY.
     for (const b of outBufs) {
       const t = baseType(b);
-      if ((t === C.SECBUFFER_TOKEN || t === C.SECBUFFER_ALERT) && !hasCallerSpace(b)) return C.SEC_E_INSUFFICIENT_MEMORY;
+      if ((t === C.SECBUFFER_TOKEN || t === C.SECBUFFER_ALERT) && (b.cbBuffer >>> 0) === 0) return C.SEC_E_INSUFFICIENT_MEMORY;
     }
   }
-  return { outBufs, token, alert };
+  const tokenBuf = findBuffer(outBufs, C.SECBUFFER_TOKEN);
+  let token: OutputSlot;
+  if (tokenBuf !== undefined) token = outputSlot(tokenBuf, allocate);
+  else {
+    const empty = findBuffer(outBufs, C.SECBUFFER_EMPTY);
+    if (empty === undefined) return C.SEC_E_INVALID_TOKEN;
+    token = outputSlot(empty, allocate, C.SECBUFFER_TOKEN);
+  }
+  const alertBuf = findBuffer(outBufs, C.SECBUFFER_ALERT);
+  return { outBufs, token, alert: alertBuf !== undefined ? outputSlot(alertBuf, allocate) : undefined };
 }
 
 function clearToken(a: CallArgs): void {
-  a.token.cbBuffer = 0;
-  if (a.allocate) a.token.pvBuffer = null;
+  clearOutput(a.token);
 }
 
 function clearAlert(a: CallArgs): void {
-  if (a.alert === undefined) return;
-  a.alert.cbBuffer = 0;
-  if (a.allocate) a.alert.pvBuffer = null;
+  if (a.alert !== undefined) clearOutput(a.alert);
+}
+
+/** The token into its slot; false (nothing written) when the caller's buffer is too small. */
+function putToken(a: CallArgs, bytes: Uint8Array): boolean {
+  return putOutput(a.token, bytes);
+}
+
+/** Output too small: report size 0 (SEC_E_INSUFFICIENT_MEMORY). */
+function tokenTooSmall(a: CallArgs): void {
+  a.token.buffer.cbBuffer = 0;
 }
 
 /** Failure: empty TOKEN, the alert record in ALERT (or TOKEN) when EXTENDED_ERROR was asked. */
@@ -295,7 +313,7 @@ function fail(ctx: SchannelContext, a: CallArgs, err: TlsError): SECURITY_STATUS
   clearToken(a);
   clearAlert(a);
   if (a.extendedError && alert !== null && alert.length > 0) {
-    if (a.alert === undefined || !writeOutput(a.alert, alert, a.allocate)) writeOutput(a.token, alert, a.allocate);
+    if (a.alert === undefined || !putOutput(a.alert, alert)) putToken(a, alert);
   }
   return status;
 }
@@ -355,7 +373,7 @@ function deliverHeld(ctx: SchannelContext, a: CallArgs, data: Uint8Array): SECUR
   if (data.length >= held.consumed.length && equalPublic(data.subarray(0, held.consumed.length), held.consumed)) {
     rest = data.subarray(held.consumed.length);
   }
-  if (!writeOutput(a.token, held.output, a.allocate)) {
+  if (!putToken(a, held.output)) {
     clearToken(a);
     return C.SEC_E_INSUFFICIENT_MEMORY;
   }
@@ -427,9 +445,9 @@ function step(ctx: SchannelContext, a: CallArgs, data: Uint8Array, first: boolea
     clearAlert(a);
     return C.SEC_I_INCOMPLETE_CREDENTIALS;
   }
-  if (!writeOutput(a.token, run.output, a.allocate)) {
+  if (!putToken(a, run.output)) {
     ctx.held = { consumed: data.slice(0, run.consumed), output: run.output, status, announce: undefined };
-    a.token.cbBuffer = 0;
+    tokenTooSmall(a);
     return C.SEC_E_INSUFFICIENT_MEMORY;
   }
   clearAlert(a);
@@ -449,9 +467,9 @@ function emitControl(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
     // The engine has no keys or refuses (failed/closed): a plaintext alert record (what Windows sent before keys).
     rec = Uint8Array.of(21, 3, 3, 0, 2, c.level, c.description);
   }
-  if (!writeOutput(a.token, rec, a.allocate)) {
+  if (!putToken(a, rec)) {
     ctx.control = c;
-    a.token.cbBuffer = 0;
+    tokenTooSmall(a);
     return C.SEC_E_INSUFFICIENT_MEMORY;
   }
   clearAlert(a);
@@ -482,8 +500,8 @@ function continueContext(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
       clearAlert(a);
       return C.SEC_I_INCOMPLETE_CREDENTIALS;
     }
-    if (!writeOutput(a.token, out, a.allocate)) {
-      a.token.cbBuffer = 0;
+    if (!putToken(a, out)) {
+      tokenTooSmall(a);
       return C.SEC_E_INSUFFICIENT_MEMORY;
     }
     ctx.postHandshakeOutput = [];
@@ -502,8 +520,8 @@ function continueContext(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
         const err = asTlsError(e);
         return err.kind === 'Internal' || err.kind === 'Closed' ? C.SEC_E_UNSUPPORTED_FUNCTION : statusForError(err, 'server');
       }
-      if (!writeOutput(a.token, rec, a.allocate)) {
-        a.token.cbBuffer = 0;
+      if (!putToken(a, rec)) {
+        tokenTooSmall(a);
         return C.SEC_E_INSUFFICIENT_MEMORY;
       }
       clearAlert(a);
@@ -525,12 +543,16 @@ function continueContext(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
   return step(ctx, a, data, false);
 }
 
-/** Validate pInput: EMPTY buffers must be empty on input (§8.22). */
-function checkInput(pInput: SecBufferDesc | null): SECURITY_STATUS | SecBuffer[] | undefined {
+/**
+ * Validate pInput: EMPTY buffers must be empty on input (§8.22; Wine test_communication, an EMPTY of 0xdeadbeef bytes
+ * next to the TOKEN). The first ISC call reads only SECBUFFER_APPLICATION_PROTOCOLS and ignores the rest (Wine
+ * test_connection_shutdown passes a 24-byte EMPTY buffer there and gets SEC_I_CONTINUE_NEEDED).
+ */
+function checkInput(pInput: SecBufferDesc | null, strictEmpty: boolean): SECURITY_STATUS | SecBuffer[] | undefined {
   if (pInput === null || pInput === undefined) return undefined;
   const bufs = buffersOf(pInput);
   if (bufs === undefined) return C.SEC_E_INVALID_TOKEN;
-  for (const b of bufs) if (baseType(b) === C.SECBUFFER_EMPTY && (b.cbBuffer >>> 0) !== 0) return C.SEC_E_INVALID_TOKEN;
+  if (strictEmpty) for (const b of bufs) if (baseType(b) === C.SECBUFFER_EMPTY && (b.cbBuffer >>> 0) !== 0) return C.SEC_E_INVALID_TOKEN;
   return bufs;
 }
 
@@ -599,6 +621,7 @@ function checkBuffers(
   pOutput: SecBufferDesc | null,
   pInput: SecBufferDesc | null,
   allocate: boolean,
+  firstClientCall = false,
 ): SECURITY_STATUS | { out: Exclude<ReturnType<typeof checkOutput>, SECURITY_STATUS>; inBufs: SecBuffer[] | undefined } {
   const out = checkOutput(pOutput, allocate);
   if (typeof out === 'number') {
@@ -607,9 +630,9 @@ function checkBuffers(
     if (tok !== undefined && out === C.SEC_E_INVALID_TOKEN) tok.cbBuffer = 0;
     return out;
   }
-  const inBufs = checkInput(pInput);
+  const inBufs = checkInput(pInput, !firstClientCall);
   if (typeof inBufs === 'number') {
-    out.token.cbBuffer = 0;
+    out.token.buffer.cbBuffer = 0;
     return inBufs;
   }
   return { out, inBufs };
@@ -632,8 +655,8 @@ function initialize(
   if ((req & (C.ISC_REQ_DELEGATE | C.ISC_REQ_PROMPT_FOR_CREDS | C.ISC_REQ_DATAGRAM)) !== 0) return C.SEC_E_UNSUPPORTED_FUNCTION;
   const allocate = (req & C.ISC_REQ_ALLOCATE_MEMORY) !== 0;
   const base = { side: 'client' as const, req, allocate, extendedError: (req & C.ISC_REQ_EXTENDED_ERROR) !== 0 };
-  if (pfContextAttr) pfContextAttr.value = attrFlags({ ...base, inBufs: undefined, pInputGiven: false, outBufs: [], token: null as unknown as SecBuffer, alert: undefined }, false) & ~(C.ISC_RET_STREAM | C.ISC_RET_EXTENDED_ERROR | C.ISC_RET_ALLOCATED_MEMORY | C.ISC_RET_USED_SUPPLIED_CREDS);
-  const checked = checkBuffers(pOutput, pInput, allocate);
+  if (pfContextAttr) pfContextAttr.value = attrFlags(base, false) & ~(C.ISC_RET_STREAM | C.ISC_RET_EXTENDED_ERROR | C.ISC_RET_ALLOCATED_MEMORY | C.ISC_RET_USED_SUPPLIED_CREDS);
+  const checked = checkBuffers(pOutput, pInput, allocate, ctx === undefined);
   if (typeof checked === 'number') return checked;
   const { out, inBufs } = checked;
   // A continuation may pass another credential (the retry after SEC_I_INCOMPLETE_CREDENTIALS, §6.4).
@@ -666,8 +689,8 @@ function initialize(
     } catch (e) {
       return fail(nc, a, asTlsError(e));
     }
-    if (!writeOutput(a.token, hello, allocate)) {
-      a.token.cbBuffer = 0;
+    if (!putToken(a, hello)) {
+      tokenTooSmall(a);
       return C.SEC_E_INSUFFICIENT_MEMORY;
     }
     clearAlert(a);
