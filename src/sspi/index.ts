@@ -34,6 +34,14 @@ export {
   parseApplicationProtocols,
 } from './context.js';
 export { EncryptMessage, DecryptMessage } from './messages.js';
+export {
+  EnumerateSecurityPackages,
+  EnumerateSecurityPackagesW,
+  EnumerateSecurityPackagesA,
+  QuerySecurityPackageInfo,
+  QuerySecurityPackageInfoW,
+  QuerySecurityPackageInfoA,
+} from './packages.js';
 export * from './attributes.js';
 export {
   AccessToken,
