@@ -330,11 +330,14 @@ function acquire(
     schemes: new Set(DEFAULT_SCHEMES),
   };
   let restricted = false;
+  // Legacy SCHANNEL_CRED never negotiates TLS 1.3: Windows gives 1.3 only through SCH_CREDENTIALS (decisions).
+  let legacy = false;
   if (pAuthData !== null && pAuthData !== undefined) {
     const v = pAuthData.dwVersion;
     if (v === C.SCHANNEL_CRED_VERSION || v === C.SCH_CRED_V3) {
       if (!(pAuthData instanceof SCHANNEL_CRED)) return C.SEC_E_UNKNOWN_CREDENTIALS;
       const sc = pAuthData;
+      legacy = true;
       certs = (sc.paCred ?? []).slice(0, sc.cCreds);
       if (certs.length !== sc.cCreds) return C.SEC_E_UNKNOWN_CREDENTIALS;
       rootStore = sc.hRootStore;
@@ -403,6 +406,7 @@ function acquire(
   if (protocols === 0) return C.SEC_E_ALGORITHM_MISMATCH;
   if ((flags & C.SCH_USE_DTLS_ONLY) !== 0) return C.SEC_E_ALGORITHM_MISMATCH;
   protocols = (protocols & supportedProtocolBits()) >>> 0;
+  if (legacy) protocols = (protocols & ~TLS13_BITS) >>> 0;
   if (protocols === 0) return C.SEC_E_ALGORITHM_MISMATCH;
   const has12 = hasBits(protocols, TLS12_BITS);
   const has13 = hasBits(protocols, TLS13_BITS);
@@ -498,8 +502,11 @@ export function clientOptionsFor(cred: Credential, x: ContextExtras): ClientOpti
   if ((cred.flags & C.SCH_CRED_NO_SERVERNAME_CHECK) !== 0) o['checkServerName'] = false;
   // Revocation: the only source offline is the server's stapled OCSP response. With a REVOCATION_CHECK_* flag it is
   // checked (revoked → CRYPT_E_REVOKED) and required, unless an IGNORE_* flag accepts "status unknown".
+  // Manual validation means manual: no trust, name or revocation check, even with REVOCATION_CHECK_* set (curl sets
+  // both); the application checks the chain itself from SECPKG_ATTR_REMOTE_CERT_CONTEXT.
   const revocation = C.SCH_CRED_REVOCATION_CHECK_END_CERT | C.SCH_CRED_REVOCATION_CHECK_CHAIN | C.SCH_CRED_REVOCATION_CHECK_CHAIN_EXCLUDE_ROOT;
-  if ((cred.flags & revocation) !== 0) {
+  const manual = (cred.flags & (C.SCH_CRED_MANUAL_CRED_VALIDATION | C.SCH_CRED_DEFERRED_CRED_VALIDATION)) !== 0;
+  if ((cred.flags & revocation) !== 0 && !manual) {
     const lenient = (cred.flags & (C.SCH_CRED_IGNORE_NO_REVOCATION_CHECK | C.SCH_CRED_IGNORE_REVOCATION_OFFLINE)) !== 0;
     o['ocspStapling'] = lenient ? 'check' : 'require';
   }
@@ -543,7 +550,8 @@ export function clientConfigFor(cred: Credential, target: string | null, manual:
   return {
     ...base,
     serverName: target !== null && target !== '' ? target : undefined,
-    ...(manual ? { verifier: null } : {}),
+    // ISC_REQ_MANUAL_CRED_VALIDATION on this context: no enforcement and no revocation requirement either.
+    ...(manual ? { verifier: null, ocspPolicy: 'ignore' as const } : {}),
     ...(alpn !== undefined ? { alpn: [...alpn] } : {}),
     session,
   };

@@ -243,7 +243,8 @@ test('§8.4 protocol masks are filtered by direction → SEC_E_ALGORITHM_MISMATC
   assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_INBOUND, null, sc, null, null, new S.CredHandle(), null), S.SEC_E_ALGORITHM_MISMATCH);
   const sp = new S.SecPkgCred_SupportedProtocols();
   assert.equal(S.QueryCredentialsAttributes(h, S.SECPKG_ATTR_SUPPORTED_PROTOCOLS, sp), S.SEC_E_OK);
-  assert.ok((sp.grbitProtocol & S.SP_PROT_TLS1_3_CLIENT) !== 0 && (sp.grbitProtocol & S.SP_PROT_SERVERS) === 0);
+  // Legacy SCHANNEL_CRED: TLS 1.3 is never enabled (only SCH_CREDENTIALS gives it).
+  assert.ok((sp.grbitProtocol & S.SP_PROT_TLS1_2_CLIENT) !== 0 && (sp.grbitProtocol & S.SP_PROT_TLS1_3_CLIENT) === 0 && (sp.grbitProtocol & S.SP_PROT_SERVERS) === 0);
   assert.equal(S.QueryCredentialsAttributes(h, S.SECPKG_ATTR_SUPPORTED_PROTOCOLS, null), S.SEC_E_INTERNAL_ERROR);
   assert.equal(S.QueryCredentialsAttributes(h, S.SECPKG_CRED_ATTR_NAMES, new S.SecPkgCredentials_Names()), S.SEC_E_NO_CREDENTIALS);
   const cs = new S.SecPkgCred_CipherStrengths();
