@@ -265,6 +265,45 @@ function applyCryptoSetting(cs: CRYPTO_SETTINGS, f: Filter): void {
   }
 }
 
+/** ALG_ID class bits (wincrypt.h GET_ALG_CLASS). */
+const ALG_CLASS_MASK = 0xe000;
+const ALG_CLASS_SIGNATURE = 0x2000;
+const ALG_CLASS_DATA_ENCRYPT = 0x6000;
+const ALG_CLASS_HASH = 0x8000;
+const ALG_CLASS_KEY_EXCHANGE = 0xa000;
+/** Hash-class ALG_IDs that name TLS internals (PRF, master-secret hashes), not a suite's digest: they restrict nothing. */
+const INTERNAL_HASHES = new Set([0x8007, 0x8008, 0x800a, 0x800b]);
+
+/**
+ * SCHANNEL_CRED.palgSupportedAlgs (decisions: "palgSupportedAlgs"): each ALG_ID class the list names (cipher, digest,
+ * key exchange, signature) is restricted to the listed algorithms; a class the list does not name stays as it is.
+ * Suites, groups and signature schemes outside the list are removed from `f`.
+ */
+function applySupportedAlgs(algs: readonly number[], f: Filter): void {
+  const of = (cls: number): Set<number> => new Set(algs.filter((a) => ((a & ALG_CLASS_MASK) >>> 0) === cls && !(cls === ALG_CLASS_HASH && INTERNAL_HASHES.has(a))));
+  const ciphers = of(ALG_CLASS_DATA_ENCRYPT);
+  const hashes = of(ALG_CLASS_HASH);
+  const kx = of(ALG_CLASS_KEY_EXCHANGE);
+  const sigs = of(ALG_CLASS_SIGNATURE);
+  for (const s of SUITES) {
+    const isAes = s.aead.startsWith('aes');
+    const cipherOk = ciphers.size === 0 || (isAes && (ciphers.has(C.CALG_AES) || ciphers.has(s.keyLen === 16 ? C.CALG_AES_128 : C.CALG_AES_256)));
+    const hashOk = hashes.size === 0 || hashes.has(s.hash === 'sha384' ? C.CALG_SHA_384 : C.CALG_SHA_256);
+    // Every suite here is (EC)DHE: TLS 1.2 ECDHE_*, TLS 1.3 (EC)DHE groups.
+    const kxOk = kx.size === 0 || kx.has(C.CALG_ECDH_EPHEM) || kx.has(C.CALG_ECDH);
+    const sigOk = sigs.size === 0 || s.auth === undefined || sigs.has(s.auth === 'rsa' ? C.CALG_RSA_SIGN : C.CALG_ECDSA);
+    if (!(cipherOk && hashOk && kxOk && sigOk)) f.suites.delete(s.id);
+  }
+  if (kx.size > 0 && !kx.has(C.CALG_ECDH_EPHEM) && !kx.has(C.CALG_ECDH)) f.groups.clear();
+  if (sigs.size > 0) {
+    for (const [name, v] of Object.entries(SignatureScheme)) {
+      const rsa = name.startsWith('rsa_');
+      const ecdsa = name.startsWith('ecdsa_');
+      if ((rsa && !sigs.has(C.CALG_RSA_SIGN)) || (ecdsa && !sigs.has(C.CALG_ECDSA)) || (!rsa && !ecdsa)) f.schemes.delete(v);
+    }
+  }
+}
+
 const DEFAULT_SCHEMES: readonly number[] = Object.values(SignatureScheme).filter(
   (v) => v !== SignatureScheme.rsa_pkcs1_sha1 && v !== SignatureScheme.ecdsa_sha1 && v !== SignatureScheme.ed448,
 );
@@ -346,7 +385,12 @@ function acquire(
       requested = sc.grbitEnabledProtocols >>> 0;
       minStrength = sc.dwMinimumCipherStrength >>> 0;
       maxStrength = sc.dwMaximumCipherStrength >>> 0;
-      algs = (sc.palgSupportedAlgs ?? []).slice(0, sc.cSupportedAlgs);
+      algs = (sc.palgSupportedAlgs ?? []).slice(0, sc.cSupportedAlgs).map((a) => a >>> 0);
+      if (algs.length !== sc.cSupportedAlgs) return C.SEC_E_UNKNOWN_CREDENTIALS;
+      if (algs.length > 0) {
+        applySupportedAlgs(algs, filter);
+        restricted = true;
+      }
       if (minStrength !== 0 || maxStrength !== 0) {
         if (minStrength === 0xffffffff || maxStrength === 0xffffffff) return C.SEC_E_ALGORITHM_MISMATCH; // NULL ciphers only
         for (const s of SUITES) {
