@@ -19,7 +19,7 @@ import { allocations, baseType, buffersOf, clearOutput, findBuffer, inputBytes, 
 import { CertContext } from './cert-context.js';
 import * as C from './constants.js';
 import type { SECURITY_STATUS } from './constants.js';
-import { clientConfigFor, lookupCredential, serverConfigFor, storeSession, type Credential } from './credentials.js';
+import { clientConfigFor, forgetSessions, lookupCredential, serverConfigFor, storeSession, type Credential } from './credentials.js';
 import { newClientEngine, newServerEngine, type SspiEngine } from './engine-port.js';
 import { HandleKind, lookupHandle, registerHandle, releaseHandle, wasIssued, writeHandle } from './handles.js';
 import { mapCertificate, type AccessToken } from './identity.js';
@@ -69,6 +69,8 @@ export class SchannelContext {
   alpn: string[] | undefined;
   /** Attribute flags of the last ISC/ASC. */
   attrs = 0;
+  /** Client: this context's session goes into the credential's cache (ApplyControlToken SCHANNEL_SESSION). */
+  reconnects = true;
 
   /** Side. */
   readonly side: 'client' | 'server';
@@ -103,7 +105,7 @@ export function lookupContext(h: CtxtHandle | null | undefined): SchannelContext
  * credential's session cache (per target name, as Schannel's), a CertificateRequest is remembered for §6.4.
  */
 export function noteEvent(ctx: SchannelContext, ev: EngineEvent): void {
-  if (ev.type === 'NewTicket' && ctx.side === 'client') {
+  if (ev.type === 'NewTicket' && ctx.side === 'client' && ctx.reconnects) {
     storeSession(ctx.cred, ctx.targetName, ctx.manual, ev.ticket);
   } else if (ev.type === 'CertificateRequested' && ctx.side === 'client') {
     ctx.certRequested = true;
@@ -849,7 +851,18 @@ export function ApplyControlToken(phContext: CtxtHandle | null, pInput: SecBuffe
         ctx.control = { level, description };
         return C.SEC_E_OK;
       }
-      case C.SCHANNEL_SESSION:
+      case C.SCHANNEL_SESSION: {
+        // SCHANNEL_SESSION_TOKEN { dwTokenType, dwFlags } (.NET SslStreamPal: AllowTlsResume = false).
+        if (bytes.length < 8) return C.SEC_E_INVALID_TOKEN;
+        const flags = dv.getUint32(4, true);
+        if (flags !== C.SSL_SESSION_ENABLE_RECONNECTS && flags !== C.SSL_SESSION_DISABLE_RECONNECTS) return C.SEC_E_INVALID_TOKEN;
+        // Server contexts: the engine's ticket and session-ID policy is fixed when the context starts; use
+        // SCH_CRED_DISABLE_RECONNECTS on the credential (decisions: "Resumption switched off").
+        if (ctx.side === 'server') return C.SEC_E_UNSUPPORTED_FUNCTION;
+        ctx.reconnects = flags === C.SSL_SESSION_ENABLE_RECONNECTS;
+        if (!ctx.reconnects) forgetSessions(ctx.cred, ctx.targetName);
+        return C.SEC_E_OK;
+      }
       case C.SCHANNEL_RENEGOTIATE:
       default:
         return C.SEC_E_UNSUPPORTED_FUNCTION;

@@ -157,6 +157,13 @@ export interface Credential {
   };
   /** Certificate NotAfter of the first certificate (FILETIME) or the maximum. */
   readonly expiry: bigint;
+  /**
+   * Sessions made with this credential may be resumed (false with SCH_CRED_DISABLE_RECONNECTS or a
+   * dwSessionLifespan of 0xFFFFFFFF).
+   */
+  readonly reconnects: boolean;
+  /** How long a session stays in the cache, ms (dwSessionLifespan; 0 → 10 hours). */
+  readonly lifespanMs: number;
   /** Freed credentials keep serving contexts made from them. */
   freed: boolean;
   /** Engine configurations prepared once for every context of this credential, and the client session cache. */
@@ -174,6 +181,18 @@ export interface CredentialCache {
   client: PreparedClientConfig | undefined;
   /** OUTBOUND: tickets per target name (validating/manual kept apart), least recently used first; bounded. */
   readonly sessions: Map<string, SessionTicket[]>;
+}
+
+/** dwSessionLifespan 0 means Windows' default, ten hours. */
+export const DEFAULT_SESSION_LIFESPAN_MS = 36_000_000;
+/** dwSessionLifespan 0xFFFFFFFF (-1): sessions are never reused (.NET sets it on clients for AllowTlsResume = false). */
+export const SESSION_LIFESPAN_NEVER = 0xffffffff;
+
+/** A TLS 1.2 session-ID cache that keeps nothing (a credential without reconnects). */
+class NoSessionCache<K, V> extends Map<K, V> {
+  override set(_key: K, _value: V): this {
+    return this;
+  }
 }
 
 /** Session-cache bounds (per credential). */
@@ -363,6 +382,7 @@ function acquire(
   let minStrength = 0;
   let maxStrength = 0;
   let algs: number[] = [];
+  let lifespan = 0;
   const filter: Filter = {
     suites: new Set(SUITES.map((s) => s.id)),
     groups: new Set(getDefaultProvider().supportedGroups),
@@ -382,6 +402,7 @@ function acquire(
       rootStore = sc.hRootStore;
       flags = sc.dwFlags >>> 0;
       mappers = (sc.aphMappers ?? []).slice(0, sc.cMappers);
+      lifespan = sc.dwSessionLifespan >>> 0;
       requested = sc.grbitEnabledProtocols >>> 0;
       minStrength = sc.dwMinimumCipherStrength >>> 0;
       maxStrength = sc.dwMaximumCipherStrength >>> 0;
@@ -407,6 +428,7 @@ function acquire(
       rootStore = sc.hRootStore;
       flags = sc.dwFlags >>> 0;
       mappers = (sc.aphMappers ?? []).slice(0, sc.cMappers);
+      lifespan = sc.dwSessionLifespan >>> 0;
       const params = (sc.pTlsParameters ?? []).slice(0, sc.cTlsParameters);
       if (params.length !== sc.cTlsParameters || params.length > C.SCH_CRED_MAX_SUPPORTED_PARAMETERS) return C.SEC_E_UNKNOWN_CREDENTIALS;
       if (params.filter((p) => p.cAlpnIds === 0).length > 1) return C.SEC_E_UNKNOWN_CREDENTIALS;
@@ -487,12 +509,18 @@ function acquire(
     supportedAlgs: algs,
     common,
     expiry,
+    reconnects: (flags & C.SCH_CRED_DISABLE_RECONNECTS) === 0 && lifespan !== SESSION_LIFESPAN_NEVER,
+    lifespanMs: lifespan === 0 || lifespan === SESSION_LIFESPAN_NEVER ? DEFAULT_SESSION_LIFESPAN_MS : lifespan,
     freed: false,
     cache: { server: undefined, client: undefined, sessions: new Map() },
   };
   // Prepare the engine configurations once (this also validates key/cert pairs and suites); every context shares them.
   try {
-    if ((dir & C.SECPKG_CRED_INBOUND) !== 0 && certs.length > 0) cred.cache.server = prepareServerConfig(serverOptionsFor(cred, {}));
+    if ((dir & C.SECPKG_CRED_INBOUND) !== 0 && certs.length > 0) {
+      const prepared = prepareServerConfig(serverOptionsFor(cred, {}));
+      // No reconnects: no TLS 1.3 or 1.2 tickets (ticketCount 0) and no TLS 1.2 session-ID cache either.
+      cred.cache.server = cred.reconnects ? prepared : { ...prepared, sessionCache12: new NoSessionCache() };
+    }
     if ((dir & C.SECPKG_CRED_OUTBOUND) !== 0) cred.cache.client = prepareClientConfig(clientOptionsFor(cred, {}));
   } catch {
     return C.SEC_E_UNKNOWN_CREDENTIALS;
@@ -529,7 +557,8 @@ export function serverOptionsFor(cred: Credential, x: ContextExtras): ServerOpti
   // Without hRootStore client certificates are accepted unvalidated and only mapped (decisions: §9.12).
   if (cred.rootStore !== null && cred.rootStore.certificates.length > 0) o['ca'] = cred.rootStore.certificates;
   else o['rejectUnauthorized'] = false;
-  o['ticketCount'] = (cred.flags & C.SCH_CRED_DISABLE_RECONNECTS) !== 0 ? 0 : 2;
+  o['ticketCount'] = cred.reconnects ? 2 : 0;
+  o['ticketLifetime'] = Math.max(1, Math.min(604800, Math.floor(cred.lifespanMs / 1000)));
   return o as unknown as ServerOptions;
 }
 
@@ -601,7 +630,14 @@ export function clientConfigFor(cred: Credential, target: string | null, manual:
   };
 }
 
+/** Forget every cached session for `target` (SSL_SESSION_DISABLE_RECONNECTS on a context). */
+export function forgetSessions(cred: Credential, target: string | null): void {
+  cred.cache.sessions.delete(sessionKey(target, true));
+  cred.cache.sessions.delete(sessionKey(target, false));
+}
+
 function takeSession(cred: Credential, key: string): SessionTicket | undefined {
+  if (!cred.reconnects) return undefined;
   const list = cred.cache.sessions.get(key);
   if (list === undefined) return undefined;
   const now = Date.now();
@@ -613,7 +649,11 @@ function takeSession(cred: Credential, key: string): SessionTicket | undefined {
 
 /** Remember a ticket the server sent for `target` (single use; bounded per target and per credential). */
 export function storeSession(cred: Credential, target: string | null, manual: boolean, ticket: SessionTicket): void {
+  if (!cred.reconnects) return;
   const key = sessionKey(target, manual || cred.cache.client?.verifier === null);
+  // dwSessionLifespan bounds how long Schannel keeps the session, whatever the server's ticket lifetime says.
+  const bounded = Math.min(ticket.expiresAt, Date.now() + cred.lifespanMs);
+  if (bounded !== ticket.expiresAt) ticket = { ...ticket, expiresAt: bounded };
   const sessions = cred.cache.sessions;
   const list = sessions.get(key) ?? [];
   sessions.delete(key); // re-insert: most recently used last

@@ -8,6 +8,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { getPki, type Pki } from '../helpers/pki.js';
 import * as S from '../../src/sspi/index.js';
+import { lookupCredential } from '../../src/sspi/credentials.js';
 
 let pki: Pki;
 before(async () => {
@@ -46,7 +47,7 @@ function modern(use: number, leaf = pki.server.p256, flags = 0): S.CredHandle {
 }
 
 /** Client and server contexts over memory; returns the status of the last call of each and the contexts. */
-export function handshake(cCred: S.CredHandle, sCred: S.CredHandle, target = 'localhost'): { c: S.CtxtHandle; s: S.CtxtHandle; cst: number; sst: number } {
+export function handshake(cCred: S.CredHandle, sCred: S.CredHandle, target = 'localhost', afterFirst?: (c: S.CtxtHandle) => void): { c: S.CtxtHandle; s: S.CtxtHandle; cst: number; sst: number } {
   const c = new S.CtxtHandle();
   const s = new S.CtxtHandle();
   const isc = S.ISC_REQ_CONFIDENTIALITY | S.ISC_REQ_STREAM | S.ISC_REQ_ALLOCATE_MEMORY;
@@ -54,6 +55,7 @@ export function handshake(cCred: S.CredHandle, sCred: S.CredHandle, target = 'lo
   let out = new S.SecBufferDesc([new S.SecBuffer(0, S.SECBUFFER_TOKEN, null)]);
   let cst = S.InitializeSecurityContext(cCred, null, target, isc, 0, 0, null, 0, c, out, new S.ULONG(), null);
   let toServer = bytesOf(out.pBuffers[0] as S.SecBuffer);
+  afterFirst?.(c);
   let sst = -1;
   let sStarted = false;
   for (let i = 0; i < 8 && (cst === S.SEC_I_CONTINUE_NEEDED || sst === S.SEC_I_CONTINUE_NEEDED); i++) {
@@ -64,7 +66,11 @@ export function handshake(cCred: S.CredHandle, sCred: S.CredHandle, target = 'lo
       sStarted = true;
       if (sst !== S.SEC_E_OK && sst !== S.SEC_I_CONTINUE_NEEDED) break;
       const toClient = bytesOf(out.pBuffers[0] as S.SecBuffer);
-      if (toClient.length === 0 || cst === S.SEC_E_OK) break;
+      if (toClient.length === 0) break;
+      if (cst === S.SEC_E_OK) {
+        drain(c, toClient); // TLS 1.3 NewSessionTicket after the client's Finished
+        break;
+      }
       out = new S.SecBufferDesc([new S.SecBuffer(0, S.SECBUFFER_TOKEN, null)]);
       const cin = new S.SecBufferDesc([new S.SecBuffer(toClient.length, S.SECBUFFER_TOKEN, toClient), new S.SecBuffer()]);
       cst = S.InitializeSecurityContext(cCred, c, target, isc, 0, 0, cin, 0, null, out, new S.ULONG(), null);
@@ -73,6 +79,30 @@ export function handshake(cCred: S.CredHandle, sCred: S.CredHandle, target = 'lo
     }
   }
   return { c, s, cst, sst };
+}
+
+/** DecryptMessage over `bytes` until nothing is left (tickets are handled on the way; SEC_I_RENEGOTIATE → ISC). */
+function drain(c: S.CtxtHandle, bytes: Uint8Array): void {
+  let rest = bytes.slice();
+  for (let i = 0; i < 16 && rest.length > 0; i++) {
+    const d = new S.SecBufferDesc([new S.SecBuffer(rest.length, S.SECBUFFER_DATA, rest), new S.SecBuffer(), new S.SecBuffer(), new S.SecBuffer()]);
+    const st = S.DecryptMessage(c, d, 0, null);
+    const extra = d.pBuffers.find((b) => b.BufferType === S.SECBUFFER_EXTRA);
+    if (st === S.SEC_I_RENEGOTIATE) {
+      const out = new S.SecBufferDesc([new S.SecBuffer(0, S.SECBUFFER_TOKEN, null)]);
+      const inp = new S.SecBufferDesc([new S.SecBuffer(0, S.SECBUFFER_TOKEN, new Uint8Array(0)), new S.SecBuffer()]);
+      assert.equal(S.InitializeSecurityContext(null, c, null, S.ISC_REQ_ALLOCATE_MEMORY | S.ISC_REQ_STREAM, 0, 0, inp, 0, null, out, null, null), S.SEC_E_OK);
+    } else {
+      assert.equal(st, S.SEC_E_OK);
+    }
+    rest = extra !== undefined ? (extra.pvBuffer as Uint8Array).slice(0, extra.cbBuffer) : new Uint8Array(0);
+  }
+}
+
+function reconnected(ctx: S.CtxtHandle): boolean {
+  const si = new S.SecPkgContext_SessionInfo();
+  assert.equal(S.QueryContextAttributes(ctx, S.SECPKG_ATTR_SESSION_INFO, si), S.SEC_E_OK);
+  return (si.dwFlags & S.SSL_SESSION_RECONNECT) !== 0;
 }
 
 function cipherInfo(ctx: S.CtxtHandle): S.SecPkgContext_CipherInfo {
@@ -150,4 +180,106 @@ test('legacy SCHANNEL_CRED never negotiates TLS 1.3, on either side; SCH_CREDENT
   assert.equal(sp.grbitProtocol, S.SP_PROT_TLS1_2_CLIENT);
   assert.equal(S.QueryCredentialsAttributes(modern(S.SECPKG_CRED_INBOUND), S.SECPKG_ATTR_SUPPORTED_PROTOCOLS, sp), S.SEC_E_OK);
   assert.equal(sp.grbitProtocol, S.SP_PROT_TLS1_2_SERVER | S.SP_PROT_TLS1_3_SERVER);
+});
+
+// ---- point 4: resumption switched off the three Windows ways -------------------------------------------------------
+
+function tlsParams(protocols: number): S.TLS_PARAMETERS[] {
+  const tp = new S.TLS_PARAMETERS();
+  tp.grbitDisabledProtocols = (S.SP_PROT_TLS1_X & ~protocols) >>> 0;
+  return [tp];
+}
+
+function cred(use: number, o: { flags?: number; lifespan?: number; protocols?: number } = {}): S.CredHandle {
+  const c = new S.SCH_CREDENTIALS();
+  c.dwFlags = o.flags ?? 0;
+  c.dwSessionLifespan = o.lifespan ?? 0;
+  if (o.protocols !== undefined) {
+    c.pTlsParameters = tlsParams(o.protocols);
+    c.cTlsParameters = 1;
+  }
+  if ((use & S.SECPKG_CRED_INBOUND) !== 0) {
+    c.cCreds = 1;
+    c.paCred = [S.CertContext.fromPem(pki.server.p256.chainPem, pki.server.p256.keyPem)];
+  } else {
+    c.hRootStore = S.CertStore.fromPem(pki.ca.certPem);
+  }
+  const h = new S.CredHandle();
+  assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, use, null, c, null, null, h, null), S.SEC_E_OK);
+  return h;
+}
+
+for (const [version, protocols] of [['TLS 1.3', S.SP_PROT_TLS1_3], ['TLS 1.2', S.SP_PROT_TLS1_2]] as const) {
+  test(`${version}: resumption works by default, and SCH_CRED_DISABLE_RECONNECTS on the server stops it (tickets and session IDs)`, () => {
+    const client = cred(S.SECPKG_CRED_OUTBOUND, { protocols });
+    const server = cred(S.SECPKG_CRED_INBOUND, { protocols });
+    assert.equal(handshake(client, server).cst, S.SEC_E_OK);
+    const again = handshake(client, server);
+    assert.equal(again.cst, S.SEC_E_OK);
+    assert.ok(reconnected(again.c) && reconnected(again.s), 'baseline resumes');
+
+    const client2 = cred(S.SECPKG_CRED_OUTBOUND, { protocols });
+    const noReconnect = cred(S.SECPKG_CRED_INBOUND, { protocols, flags: S.SCH_CRED_DISABLE_RECONNECTS });
+    for (let i = 0; i < 3; i++) {
+      const r = handshake(client2, noReconnect);
+      assert.equal(r.sst, S.SEC_E_OK);
+      assert.ok(!reconnected(r.s) && !reconnected(r.c), `connection ${i}`);
+    }
+    assert.equal(lookupCredential(noReconnect)?.cache.server?.sessionCache12.size, 0);
+  });
+
+  test(`${version}: a client dwSessionLifespan of 0xFFFFFFFF (.NET AllowTlsResume = false) or SCH_CRED_DISABLE_RECONNECTS never resumes`, () => {
+    const server = cred(S.SECPKG_CRED_INBOUND, { protocols });
+    for (const o of [{ lifespan: 0xffffffff }, { flags: S.SCH_CRED_DISABLE_RECONNECTS }]) {
+      const client = cred(S.SECPKG_CRED_OUTBOUND, { protocols, ...o });
+      for (let i = 0; i < 2; i++) assert.ok(!reconnected(handshake(client, server).c));
+      assert.equal(lookupCredential(client)?.cache.sessions.size, 0);
+    }
+  });
+
+  test(`${version}: ApplyControlToken(SCHANNEL_SESSION, SSL_SESSION_DISABLE_RECONNECTS) after the first ISC (.NET's order) → SEC_E_OK, no resumption from that context`, () => {
+    const server = cred(S.SECPKG_CRED_INBOUND, { protocols });
+    const client = cred(S.SECPKG_CRED_OUTBOUND, { protocols });
+    const token = (flags: number): S.SecBufferDesc => {
+      const b = new Uint8Array(8);
+      new DataView(b.buffer).setUint32(0, S.SCHANNEL_SESSION, true);
+      new DataView(b.buffer).setUint32(4, flags, true);
+      return new S.SecBufferDesc([new S.SecBuffer(8, S.SECBUFFER_TOKEN, b)]);
+    };
+    // A context that disables reconnects right after its first ISC completes its handshake; its tickets are not
+    // kept, so the next connection is a full handshake. Without the token the next one resumes.
+    const disable = (c: S.CtxtHandle): void => assert.equal(S.ApplyControlToken(c, token(S.SSL_SESSION_DISABLE_RECONNECTS)), S.SEC_E_OK);
+    assert.equal(handshake(client, server, 'localhost', disable).cst, S.SEC_E_OK);
+    assert.equal(lookupCredential(client)?.cache.sessions.size, 0);
+    const r = handshake(client, server, 'localhost', disable);
+    assert.ok(!reconnected(r.c) && !reconnected(r.s));
+    assert.equal(handshake(client, server).cst, S.SEC_E_OK);
+    assert.ok(reconnected(handshake(client, server).c), 'without the token the session is cached and resumed');
+    // Disabling on a context also drops what the cache already holds for that target.
+    const c1 = new S.CtxtHandle();
+    assert.equal(S.InitializeSecurityContext(client, null, 'other.test', S.ISC_REQ_ALLOCATE_MEMORY, 0, 0, null, 0, c1, new S.SecBufferDesc([new S.SecBuffer(0, S.SECBUFFER_TOKEN, null)]), null, null), S.SEC_I_CONTINUE_NEEDED);
+    const cached = lookupCredential(client)?.cache.sessions.size ?? 0;
+    assert.ok(cached > 0);
+    disable(c1);
+    assert.equal(lookupCredential(client)?.cache.sessions.size, cached, 'another target keeps its sessions');
+    // ENABLE is accepted; unknown flags and short tokens are not; a server context refuses (credential flag instead).
+    const c2 = new S.CtxtHandle();
+    assert.equal(S.InitializeSecurityContext(client, null, 'localhost', S.ISC_REQ_ALLOCATE_MEMORY, 0, 0, null, 0, c2, new S.SecBufferDesc([new S.SecBuffer(0, S.SECBUFFER_TOKEN, null)]), null, null), S.SEC_I_CONTINUE_NEEDED);
+    assert.equal(S.ApplyControlToken(c2, token(S.SSL_SESSION_ENABLE_RECONNECTS)), S.SEC_E_OK);
+    assert.equal(S.ApplyControlToken(c2, token(7)), S.SEC_E_INVALID_TOKEN);
+    assert.equal(S.ApplyControlToken(c2, new S.SecBufferDesc([new S.SecBuffer(4, S.SECBUFFER_TOKEN, Uint8Array.of(S.SCHANNEL_SESSION, 0, 0, 0))])), S.SEC_E_INVALID_TOKEN);
+    assert.equal(S.ApplyControlToken(r.s, token(S.SSL_SESSION_DISABLE_RECONNECTS)), S.SEC_E_UNSUPPORTED_FUNCTION);
+  });
+}
+
+test('dwSessionLifespan bounds the client cache and sets the server ticket lifetime; 0 → ten hours', () => {
+  const server = cred(S.SECPKG_CRED_INBOUND, { lifespan: 60_000 });
+  assert.equal(lookupCredential(server)?.cache.server?.ticketLifetime, 60);
+  assert.equal(lookupCredential(cred(S.SECPKG_CRED_INBOUND))?.cache.server?.ticketLifetime, 36_000);
+  const client = cred(S.SECPKG_CRED_OUTBOUND, { lifespan: 5_000 });
+  const before = Date.now();
+  handshake(client, cred(S.SECPKG_CRED_INBOUND));
+  const stored = [...(lookupCredential(client)?.cache.sessions.values() ?? [])].flat();
+  assert.ok(stored.length > 0);
+  for (const t of stored) assert.ok(t.expiresAt <= Date.now() + 5_000 && t.expiresAt >= before, 'bounded by the lifespan');
 });
