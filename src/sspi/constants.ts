@@ -788,6 +788,8 @@ export const SECPKG_ATTR_CERT_CHECK_RESULT = 0x71;
 export const SECPKG_ATTR_CERT_CHECK_RESULT_INPROC = 0x72;
 /** Session ticket keys (credential set). */
 export const SECPKG_ATTR_SESSION_TICKET_KEYS = 0x73;
+/** SecPkgCred_SessionTicketKey.TicketInfoVersion. */
+export const SESSION_TICKET_INFO_V0 = 0;
 /** Serialized remote cert (after handshake). */
 export const SECPKG_ATTR_SERIALIZED_REMOTE_CERT_CONTEXT_INPROC = 0x74;
 /** Serialized remote cert. */

@@ -3,6 +3,7 @@
  * credential structures SCHANNEL_CRED, SCH_CREDENTIALS, TLS_PARAMETERS and CRYPTO_SETTINGS (§4.1, §4.2).
  * A credential is turned into engine options once, here; every context made from it inherits them.
  */
+import { hkdfSync } from 'node:crypto';
 import { capabilities, prepareClientConfig, prepareServerConfig, type PreparedClientConfig, type PreparedServerConfig } from '../engine/config.js';
 import type { SessionTicket } from '../engine/events.js';
 import type { ClientOptions, ServerOptions } from '../api/types.js';
@@ -126,6 +127,54 @@ export class SecPkgCred_SupportedAlgs {
   cSupportedAlgs = 0;
   /** ALG_IDs (package-allocated; FreeContextBuffer). */
   palgSupportedAlgs: number[] | null = null;
+}
+
+/** SecPkgCred_SessionTicketKey (SECPKG_ATTR_SESSION_TICKET_KEYS, as MsQuic fills it). */
+export class SecPkgCred_SessionTicketKey {
+  /** SESSION_TICKET_INFO_V0. */
+  TicketInfoVersion = 0;
+  /** 16-byte key id (written into each ticket). */
+  KeyId: Uint8Array = new Uint8Array(16);
+  /** Up to 64 bytes of keying material. */
+  KeyingMaterial: Uint8Array = new Uint8Array(64);
+  /** Bytes of KeyingMaterial in use (32–64). */
+  KeyingMaterialSize = 0;
+}
+
+/** SecPkgCred_SessionTicketKeys: the first key issues tickets, all of them are accepted. */
+export class SecPkgCred_SessionTicketKeys {
+  /** 1–16. */
+  cSessionTicketKeys = 0;
+  /** The keys. */
+  pSessionTicketKeys: SecPkgCred_SessionTicketKey[] | null = null;
+}
+
+/**
+ * SecPkgCred_ClientCertPolicy (SECPKG_ATTR_CLIENT_CERT_POLICY). Windows names the trusted-issuer store by
+ * `pwszSslCtlStoreName`; this port has no named system stores, so the store itself travels in `hSslCtlStore`
+ * (port extension).
+ */
+export class SecPkgCred_ClientCertPolicy {
+  /** Reserved, 0. */
+  dwFlags = 0;
+  /** Policy GUID (not used by Schannel's default policy). */
+  guidPolicyId: Uint8Array = new Uint8Array(16);
+  /** CERT_CHAIN_* flags for client-certificate chains (revocation). */
+  dwCertFlags = 0;
+  /** URL retrieval timeout, ms. */
+  dwUrlRetrievalTimeout = 0;
+  /** Check revocation freshness. */
+  fCheckRevocationFreshnessTime = false;
+  /** Freshness, seconds. */
+  dwRevocationFreshnessTime = 0;
+  /** Skip the client-authentication EKU check. */
+  fOmitUsageCheck = false;
+  /** Name of the store holding the trusted issuers (the list sent in CertificateRequest). */
+  pwszSslCtlStoreName: string | null = null;
+  /** CTL identifier. */
+  pwszSslCtlIdentifier: string | null = null;
+  /** Port extension: the trusted-issuer store itself. */
+  hSslCtlStore: CertStore | null = null;
 }
 
 /** SecPkgCredentials_Names. */
@@ -720,10 +769,66 @@ export function QueryCredentialsAttributes(phCredential: CredHandle | null, ulAt
   }
 }
 
-/** SetCredentialsAttributes (§5.3): none of Windows' settable attributes apply here. */
+/**
+ * SetCredentialsAttributes (§5.3): SECPKG_ATTR_SESSION_TICKET_KEYS (server credentials: MsQuic's 1–16 keys of 32–64
+ * bytes; tickets are issued under the first and accepted under any) and SECPKG_ATTR_CLIENT_CERT_POLICY (.NET's
+ * trusted-issuer store for client certificates). Other attributes → SEC_E_UNSUPPORTED_FUNCTION. Never throws.
+ */
 export function SetCredentialsAttributes(phCredential: CredHandle | null, ulAttribute: number, pBuffer: object | null, cbBuffer: number): SECURITY_STATUS {
-  void ulAttribute;
-  void pBuffer;
   void cbBuffer;
-  return lookupCredential(phCredential) === undefined ? C.SEC_E_INVALID_HANDLE : C.SEC_E_UNSUPPORTED_FUNCTION;
+  try {
+    const cred = lookupCredential(phCredential);
+    if (cred === undefined) return C.SEC_E_INVALID_HANDLE;
+    switch (ulAttribute) {
+      case C.SECPKG_ATTR_SESSION_TICKET_KEYS:
+        if (!(pBuffer instanceof SecPkgCred_SessionTicketKeys)) return C.SEC_E_INVALID_PARAMETER;
+        return setTicketKeys(cred, pBuffer);
+      case C.SECPKG_ATTR_CLIENT_CERT_POLICY:
+        if (!(pBuffer instanceof SecPkgCred_ClientCertPolicy)) return C.SEC_E_INVALID_PARAMETER;
+        return setClientCertPolicy(cred, pBuffer);
+      default:
+        return C.SEC_E_UNSUPPORTED_FUNCTION;
+    }
+  } catch {
+    return C.SEC_E_INTERNAL_ERROR;
+  }
+}
+
+/** Most ticket keys a credential takes (MsQuic's QUIC_MAX_TICKET_KEY_COUNT). */
+export const MAX_SESSION_TICKET_KEYS = 16;
+
+function setTicketKeys(cred: Credential, keys: SecPkgCred_SessionTicketKeys): SECURITY_STATUS {
+  const server = cred.cache.server;
+  if (server === undefined) return C.SEC_E_UNSUPPORTED_FUNCTION; // tickets are issued by server credentials only
+  const list = (keys.pSessionTicketKeys ?? []).slice(0, keys.cSessionTicketKeys);
+  if (keys.cSessionTicketKeys < 1 || keys.cSessionTicketKeys > MAX_SESSION_TICKET_KEYS || list.length !== keys.cSessionTicketKeys) return C.SEC_E_INVALID_PARAMETER;
+  const prepared: { id: Uint8Array; key: Uint8Array }[] = [];
+  for (const k of list) {
+    if (!(k instanceof SecPkgCred_SessionTicketKey) || k.TicketInfoVersion !== C.SESSION_TICKET_INFO_V0) return C.SEC_E_INVALID_PARAMETER;
+    const size = k.KeyingMaterialSize >>> 0;
+    if (k.KeyId.length !== 16 || size < 32 || size > 64 || k.KeyingMaterial.length < size) return C.SEC_E_INVALID_PARAMETER;
+    // The ticket AEAD key: HKDF-SHA256 over the caller's material, bound to the key id (any length 32–64 is used whole).
+    const key = new Uint8Array(hkdfSync('sha256', k.KeyingMaterial.subarray(0, size), k.KeyId, 'sspi-tls session ticket key', 32));
+    prepared.push({ id: k.KeyId.slice(), key });
+  }
+  server.ticketKeys.replace(prepared);
+  return C.SEC_E_OK;
+}
+
+function setClientCertPolicy(cred: Credential, policy: SecPkgCred_ClientCertPolicy): SECURITY_STATUS {
+  if (policy.dwFlags !== 0) return C.SEC_E_INVALID_PARAMETER;
+  if (cred.cache.server === undefined) return C.SEC_E_UNSUPPORTED_FUNCTION; // a server-side policy
+  // Nothing a caller asks for may be silently dropped: an EKU override or a store we cannot open is refused.
+  if (policy.fOmitUsageCheck) return C.SEC_E_UNSUPPORTED_FUNCTION;
+  if (policy.pwszSslCtlStoreName !== null && policy.hSslCtlStore === null) return C.SEC_E_UNSUPPORTED_FUNCTION;
+  if (policy.hSslCtlStore !== null) {
+    // The trusted issuers: validation anchors and the certificate_authorities list of CertificateRequest. The
+    // prepared configuration is rebuilt, keeping the ticket keys and the TLS 1.2 session cache.
+    const updated: Credential = { ...cred, rootStore: policy.hSslCtlStore };
+    const old = cred.cache.server;
+    const next = prepareServerConfig(serverOptionsFor(updated, {}));
+    (cred as { rootStore: CertStore | null }).rootStore = policy.hSslCtlStore;
+    cred.cache.server = { ...next, ticketKeys: old.ticketKeys, sessionCache12: old.sessionCache12 };
+  }
+  return C.SEC_E_OK;
 }

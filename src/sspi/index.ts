@@ -22,6 +22,10 @@ export {
   SecPkgCred_CipherStrengths,
   SecPkgCred_SupportedAlgs,
   SecPkgCredentials_Names,
+  SecPkgCred_SessionTicketKey,
+  SecPkgCred_SessionTicketKeys,
+  SecPkgCred_ClientCertPolicy,
+  MAX_SESSION_TICKET_KEYS,
 } from './credentials.js';
 export {
   InitializeSecurityContext,

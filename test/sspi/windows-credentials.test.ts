@@ -283,3 +283,111 @@ test('dwSessionLifespan bounds the client cache and sets the server ticket lifet
   assert.ok(stored.length > 0);
   for (const t of stored) assert.ok(t.expiresAt <= Date.now() + 5_000 && t.expiresAt >= before, 'bounded by the lifespan');
 });
+
+// ---- point 9: credential attributes real consumers set ---------------------------------------------------------
+
+function ticketKey(id: number, size: number): S.SecPkgCred_SessionTicketKey {
+  const k = new S.SecPkgCred_SessionTicketKey();
+  k.KeyId = new Uint8Array(16).fill(id);
+  k.KeyingMaterial = new Uint8Array(64).map((_, i) => (i * 7 + id) & 0xff);
+  k.KeyingMaterialSize = size;
+  return k;
+}
+
+function ticketKeys(...keys: S.SecPkgCred_SessionTicketKey[]): S.SecPkgCred_SessionTicketKeys {
+  const t = new S.SecPkgCred_SessionTicketKeys();
+  t.cSessionTicketKeys = keys.length;
+  t.pSessionTicketKeys = keys;
+  return t;
+}
+
+test('SECPKG_ATTR_SESSION_TICKET_KEYS (MsQuic): tickets issued under the first key resume on another credential that accepts it', () => {
+  const a = cred(S.SECPKG_CRED_INBOUND);
+  assert.equal(S.SetCredentialsAttributes(a, S.SECPKG_ATTR_SESSION_TICKET_KEYS, ticketKeys(ticketKey(1, 64)), 16), S.SEC_E_OK);
+  const client = cred(S.SECPKG_CRED_OUTBOUND);
+  assert.equal(handshake(client, a).cst, S.SEC_E_OK);
+  // Credential B (another process, another restart) issues under key 2 and still accepts key 1.
+  const b = cred(S.SECPKG_CRED_INBOUND);
+  assert.equal(S.SetCredentialsAttributes(b, S.SECPKG_ATTR_SESSION_TICKET_KEYS, ticketKeys(ticketKey(2, 32), ticketKey(1, 64)), 16), S.SEC_E_OK);
+  const r = handshake(client, b);
+  assert.ok(reconnected(r.c) && reconnected(r.s), 'resumed under the second key of the list');
+  // Credential C knows only key 2: the ticket from A is not accepted (full handshake), its own ticket is.
+  const client2 = cred(S.SECPKG_CRED_OUTBOUND);
+  assert.equal(handshake(client2, a).cst, S.SEC_E_OK);
+  const c = cred(S.SECPKG_CRED_INBOUND);
+  assert.equal(S.SetCredentialsAttributes(c, S.SECPKG_ATTR_SESSION_TICKET_KEYS, ticketKeys(ticketKey(2, 48)), 16), S.SEC_E_OK);
+  assert.ok(!reconnected(handshake(client2, c).s));
+  const client4 = cred(S.SECPKG_CRED_OUTBOUND);
+  handshake(client4, c);
+  assert.ok(reconnected(handshake(client4, c).s), 'its own tickets are accepted');
+  // A credential with its own random keys does not accept tickets from A.
+  const client3 = cred(S.SECPKG_CRED_OUTBOUND);
+  handshake(client3, a);
+  assert.ok(!reconnected(handshake(client3, cred(S.SECPKG_CRED_INBOUND)).s));
+});
+
+test('SECPKG_ATTR_SESSION_TICKET_KEYS validation: 1–16 keys, 32–64 bytes, version 0, server credentials only', () => {
+  const s = cred(S.SECPKG_CRED_INBOUND);
+  const set = (t: S.SecPkgCred_SessionTicketKeys, h = s): number => S.SetCredentialsAttributes(h, S.SECPKG_ATTR_SESSION_TICKET_KEYS, t, 16);
+  assert.equal(set(ticketKeys(...Array.from({ length: 16 }, (_, i) => ticketKey(i, 32)))), S.SEC_E_OK);
+  assert.equal(set(ticketKeys(...Array.from({ length: 17 }, (_, i) => ticketKey(i, 32)))), S.SEC_E_INVALID_PARAMETER);
+  assert.equal(set(ticketKeys()), S.SEC_E_INVALID_PARAMETER);
+  assert.equal(set(ticketKeys(ticketKey(1, 31))), S.SEC_E_INVALID_PARAMETER);
+  assert.equal(set(ticketKeys(ticketKey(1, 65))), S.SEC_E_INVALID_PARAMETER);
+  const v1 = ticketKey(1, 32);
+  v1.TicketInfoVersion = 1;
+  assert.equal(set(ticketKeys(v1)), S.SEC_E_INVALID_PARAMETER);
+  assert.equal(S.SetCredentialsAttributes(s, S.SECPKG_ATTR_SESSION_TICKET_KEYS, {}, 16), S.SEC_E_INVALID_PARAMETER);
+  assert.equal(set(ticketKeys(ticketKey(1, 32)), cred(S.SECPKG_CRED_OUTBOUND)), S.SEC_E_UNSUPPORTED_FUNCTION);
+  assert.equal(set(ticketKeys(ticketKey(1, 32)), new S.CredHandle()), S.SEC_E_INVALID_HANDLE);
+  assert.equal(S.SetCredentialsAttributes(s, S.SECPKG_ATTR_SUPPORTED_ALGS, {}, 0), S.SEC_E_UNSUPPORTED_FUNCTION);
+});
+
+test('SECPKG_ATTR_CLIENT_CERT_POLICY: the trusted-issuer store validates client certificates; names without a store and fOmitUsageCheck are refused', () => {
+  const server = (): S.CredHandle => cred(S.SECPKG_CRED_INBOUND);
+  const policy = (store: S.CertStore | null, name: string | null = null): S.SecPkgCred_ClientCertPolicy => {
+    const p = new S.SecPkgCred_ClientCertPolicy();
+    p.hSslCtlStore = store;
+    p.pwszSslCtlStoreName = name;
+    return p;
+  };
+  const clientWith = (leaf: typeof pki.client): S.CredHandle => {
+    const c = new S.SCH_CREDENTIALS();
+    c.hRootStore = S.CertStore.fromPem(pki.ca.certPem);
+    c.cCreds = 1;
+    c.paCred = [S.CertContext.fromPem(leaf.chainPem, leaf.keyPem)];
+    const h = new S.CredHandle();
+    assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_OUTBOUND, null, c, null, null, h, null), S.SEC_E_OK);
+    return h;
+  };
+  const mutual = (cCred: S.CredHandle, sCred: S.CredHandle): number => {
+    const c = new S.CtxtHandle();
+    const s = new S.CtxtHandle();
+    let out = new S.SecBufferDesc([new S.SecBuffer(0, S.SECBUFFER_TOKEN, null)]);
+    let st = S.InitializeSecurityContext(cCred, null, 'localhost', S.ISC_REQ_ALLOCATE_MEMORY, 0, 0, null, 0, c, out, null, null);
+    let sst = -1;
+    for (let i = 0; i < 6 && st === S.SEC_I_CONTINUE_NEEDED; i++) {
+      const t = bytesOf(out.pBuffers[0] as S.SecBuffer);
+      const so = new S.SecBufferDesc([new S.SecBuffer(0, S.SECBUFFER_TOKEN, null)]);
+      sst = S.AcceptSecurityContext(sCred, i === 0 ? null : s, new S.SecBufferDesc([new S.SecBuffer(t.length, S.SECBUFFER_TOKEN, t), new S.SecBuffer()]), S.ASC_REQ_ALLOCATE_MEMORY | S.ASC_REQ_MUTUAL_AUTH, 0, s, so, null, null);
+      if (sst !== S.SEC_I_CONTINUE_NEEDED) return sst;
+      const back = bytesOf(so.pBuffers[0] as S.SecBuffer);
+      out = new S.SecBufferDesc([new S.SecBuffer(0, S.SECBUFFER_TOKEN, null)]);
+      st = S.InitializeSecurityContext(cCred, c, 'localhost', S.ISC_REQ_ALLOCATE_MEMORY, 0, 0, new S.SecBufferDesc([new S.SecBuffer(back.length, S.SECBUFFER_TOKEN, back), new S.SecBuffer()]), 0, null, out, null, null);
+    }
+    const t = bytesOf(out.pBuffers[0] as S.SecBuffer);
+    return S.AcceptSecurityContext(sCred, s, new S.SecBufferDesc([new S.SecBuffer(t.length, S.SECBUFFER_TOKEN, t), new S.SecBuffer()]), S.ASC_REQ_ALLOCATE_MEMORY | S.ASC_REQ_MUTUAL_AUTH, 0, s, new S.SecBufferDesc([new S.SecBuffer(0, S.SECBUFFER_TOKEN, null)]), null, null);
+  };
+  const withPolicy = server();
+  assert.equal(S.SetCredentialsAttributes(withPolicy, S.SECPKG_ATTR_CLIENT_CERT_POLICY, policy(S.CertStore.fromPem(pki.ca.certPem), 'ClientAuthIssuer'), 0), S.SEC_E_OK);
+  assert.equal(mutual(clientWith(pki.client), withPolicy), S.SEC_E_OK);
+  assert.equal(mutual(clientWith(pki.untrustedClient), withPolicy), S.SEC_E_LOGON_DENIED);
+  // Without the policy the server credential has no trust anchors: the untrusted certificate is only mapped.
+  assert.equal(mutual(clientWith(pki.untrustedClient), server()), S.SEC_E_OK);
+  const s2 = server();
+  assert.equal(S.SetCredentialsAttributes(s2, S.SECPKG_ATTR_CLIENT_CERT_POLICY, policy(null, 'My'), 0), S.SEC_E_UNSUPPORTED_FUNCTION);
+  const omit = policy(null);
+  omit.fOmitUsageCheck = true;
+  assert.equal(S.SetCredentialsAttributes(s2, S.SECPKG_ATTR_CLIENT_CERT_POLICY, omit, 0), S.SEC_E_UNSUPPORTED_FUNCTION);
+  assert.equal(S.SetCredentialsAttributes(s2, S.SECPKG_ATTR_CLIENT_CERT_POLICY, policy(null), 0), S.SEC_E_OK);
+});
