@@ -642,7 +642,7 @@ export function clientOptionsFor(cred: Credential, x: ContextExtras): ClientOpti
 
 /**
  * The prepared server configuration for one context: the credential's, with the context's ALPN list and whether a
- * client certificate is required (ASC_REQ_MUTUAL_AUTH). Nothing is parsed or imported again; ticket keys, the TLS 1.2
+ * client certificate is asked for (ASC_REQ_MUTUAL_AUTH). Nothing is parsed or imported again; ticket keys, the TLS 1.2
  * session cache and the cookie key stay the credential's, so contexts resume each other's sessions.
  */
 export function serverConfigFor(cred: Credential, mutual: boolean, alpn: readonly string[] | undefined): PreparedServerConfig {
@@ -651,7 +651,11 @@ export function serverConfigFor(cred: Credential, mutual: boolean, alpn: readonl
   if (!mutual && alpn === undefined) return base;
   return {
     ...base,
-    ...(mutual ? { clientAuth: 'required' as const } : {}),
+    // ASC_REQ_MUTUAL_AUTH asks for a certificate but, as on Windows, a client that sends none still completes the
+    // handshake: the server learns it from SECPKG_ATTR_REMOTE_CERT_CONTEXT (SEC_E_NO_CREDENTIALS) and no
+    // ASC_RET_MUTUAL_AUTH (decisions: "ASC_REQ_MUTUAL_AUTH without a client certificate"). A certificate that is sent
+    // is still validated against hRootStore.
+    ...(mutual ? { clientAuth: 'optional' as const } : {}),
     ...(alpn !== undefined ? { alpn: [...alpn] } : {}),
   };
 }
