@@ -10,8 +10,8 @@
  * step2, SEC_I_CONTEXT_EXPIRED) and `schannel_shutdown` (SCHANNEL_SHUTDOWN then ISC with one EMPTY buffer).
  * Any status curl treats as an error throws a CurlError carrying it.
  */
-import { X509Certificate } from 'node:crypto';
 import * as S from '../../src/sspi/index.js';
+import { checkPeer } from './peer-chain.js';
 import type { Wire } from './wire.js';
 
 /** A failure where curl gives up, with the SSPI status it saw (0 when it is curl's own check). */
@@ -255,24 +255,10 @@ export class CurlSchannel {
 
   /** Curl_verify_certificate, reduced: the peer chain must lead to the CA file's certificate, and the name match. */
   private verifyCertificate(): void {
-    const ref = new S.Ref<S.CertContext | null>(null);
-    const st = S.QueryContextAttributes(this.ctx, S.SECPKG_ATTR_REMOTE_CERT_CONTEXT, ref);
-    if (st !== S.SEC_E_OK || ref.value === null) throw new CurlError('schannel: failed to retrieve remote cert context', st);
-    const ca = new X509Certificate(this.o.caPem as string);
-    const chain = (ref.value.hCertStore?.certificates ?? []).map((d) => new X509Certificate(d));
-    let cur = new X509Certificate(ref.value.pbCertEncoded);
-    for (let depth = 0; depth < 8; depth++) {
-      if (cur.checkIssued(ca) && cur.verify(ca.publicKey)) {
-        if ((this.o.verifyHost ?? true) && new X509Certificate(ref.value.pbCertEncoded).checkHost(this.o.host) === undefined) {
-          throw new CurlError('schannel: server certificate name verification failed', 0);
-        }
-        return;
-      }
-      const issuer = chain.find((c) => c.fingerprint256 !== cur.fingerprint256 && cur.checkIssued(c) && cur.verify(c.publicKey));
-      if (issuer === undefined) break;
-      cur = issuer;
-    }
-    throw new CurlError('schannel: CertGetCertificateChain trust error CERT_TRUST_IS_UNTRUSTED_ROOT', 0);
+    const r = checkPeer(this.ctx, this.o.caPem as string, (this.o.verifyHost ?? true) ? this.o.host : null);
+    if (r === 'untrusted') throw new CurlError('schannel: CertGetCertificateChain trust error CERT_TRUST_IS_UNTRUSTED_ROOT', 0);
+    if (r === 'wrong-name') throw new CurlError('schannel: server certificate name verification failed', 0);
+    if (r !== 'ok') throw new CurlError('schannel: failed to retrieve remote cert context', r.noCertificate);
   }
 
   /** schannel_send: one record per call (at most cbMaximumMessage), HEADER/DATA/TRAILER/EMPTY. */
