@@ -3,11 +3,11 @@
  * credential structures SCHANNEL_CRED, SCH_CREDENTIALS, TLS_PARAMETERS and CRYPTO_SETTINGS (§4.1, §4.2).
  * A credential is turned into engine options once, here; every context made from it inherits them.
  */
-import { hkdfSync } from 'node:crypto';
 import { capabilities, prepareClientConfig, prepareServerConfig, type PreparedClientConfig, type PreparedServerConfig } from '../engine/config.js';
 import type { SessionTicket } from '../engine/events.js';
 import type { ClientOptions, ServerOptions } from '../api/types.js';
 import { getDefaultProvider } from '../crypto/node-provider.js';
+import { hkdfExpand, hkdfExtract } from '../tls13/key-schedule.js';
 import { SUITES } from '../crypto/suites.js';
 import { NamedGroup, SignatureScheme } from '../wire/registry.js';
 import { CertContext, CertStore } from './cert-context.js';
@@ -798,6 +798,8 @@ export function SetCredentialsAttributes(phCredential: CredHandle | null, ulAttr
   }
 }
 
+const TICKET_KEY_INFO = new TextEncoder().encode('sspi-tls session ticket key');
+
 /** Most ticket keys a credential takes (MsQuic's QUIC_MAX_TICKET_KEY_COUNT). */
 export const MAX_SESSION_TICKET_KEYS = 16;
 
@@ -812,7 +814,9 @@ function setTicketKeys(cred: Credential, keys: SecPkgCred_SessionTicketKeys): SE
     const size = k.KeyingMaterialSize >>> 0;
     if (k.KeyId.length !== 16 || size < 32 || size > 64 || k.KeyingMaterial.length < size) return C.SEC_E_INVALID_PARAMETER;
     // The ticket AEAD key: HKDF-SHA256 over the caller's material, bound to the key id (any length 32–64 is used whole).
-    const key = new Uint8Array(hkdfSync('sha256', k.KeyingMaterial.subarray(0, size), k.KeyId, 'sspi-tls session ticket key', 32));
+    const p = getDefaultProvider();
+    const prk = hkdfExtract(p, 'sha256', k.KeyId, k.KeyingMaterial.subarray(0, size));
+    const key = hkdfExpand(p, 'sha256', prk, TICKET_KEY_INFO, 32, 32);
     prepared.push({ id: k.KeyId.slice(), key });
   }
   server.ticketKeys.replace(prepared);
