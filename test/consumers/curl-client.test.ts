@@ -211,3 +211,22 @@ test('curl ↔ openssl s_server -verify (optional client certificate): USE_SUPPL
     });
   }
 });
+
+test('curl -k-host (verifyhost off → SCH_CRED_NO_SERVERNAME_CHECK) ↔ a server whose certificate names another host: accepted on TLS 1.3 and 1.2; with the check → SEC_E_WRONG_PRINCIPAL', async () => {
+  for (const version of ['-tls1_3', '-tls1_2']) {
+    const start = (): Promise<Peer> =>
+      spawnPeer('openssl', ['s_server', '-www', version, '-accept', '127.0.0.1:0', '-cert', pki.wrongHost.chainPath, '-key', pki.wrongHost.keyPath], {
+        readyPattern: /ACCEPT 127\.0\.0\.1:(\d+)/,
+        stream: 'stdout',
+        name: `s_server wrong host ${version}`,
+      });
+    const roots = S.CertStore.fromPem(pki.ca.certPem);
+    await withPeer(start(), async (srv) => {
+      const { page } = await curlGet(portOf(srv), 'whole', { host: 'localhost', systemRoots: roots, revoke: 'best-effort', verifyHost: false });
+      has(page, /200 ok/);
+    });
+    await withPeer(start(), async (srv) => {
+      await assert.rejects(curlGet(portOf(srv), 'whole', { host: 'localhost', systemRoots: roots, revoke: 'best-effort' }), (e: unknown) => e instanceof CurlError && e.status >>> 0 === S.SEC_E_WRONG_PRINCIPAL >>> 0);
+    });
+  }
+});
