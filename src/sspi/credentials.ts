@@ -482,9 +482,11 @@ function acquire(
       if (params.length !== sc.cTlsParameters || params.length > C.SCH_CRED_MAX_SUPPORTED_PARAMETERS) return C.SEC_E_UNKNOWN_CREDENTIALS;
       if (params.filter((p) => p.cAlpnIds === 0).length > 1) return C.SEC_E_UNKNOWN_CREDENTIALS;
       for (const p of params) {
-        // Entries limited to ALPN ids cannot be applied per connection by the engine: they are ignored (decisions).
-        if (p.cAlpnIds !== 0) continue;
+        // TLS_PARAMS_OPTIONAL entries are honoured "only if they do not cause the handshake to fail" (schannel.h):
+        // never applying them meets that. Entries limited to ALPN ids cannot be applied per connection by the
+        // engine; rather than ignore a restriction the caller asked for, the credential is refused (decisions).
         if ((p.dwFlags & C.TLS_PARAMS_OPTIONAL) !== 0) continue;
+        if (p.cAlpnIds !== 0) return C.SEC_E_UNSUPPORTED_FUNCTION;
         disabled |= p.grbitDisabledProtocols >>> 0;
         const settings = (p.pDisabledCrypto ?? []).slice(0, p.cDisabledCrypto);
         if (settings.length > C.SCH_CRED_MAX_SUPPORTED_CRYPTO_SETTINGS) return C.SEC_E_UNKNOWN_CREDENTIALS;

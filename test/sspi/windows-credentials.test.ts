@@ -159,6 +159,24 @@ test('dwMinimumCipherStrength / dwMaximumCipherStrength restrict the suite; a ra
   assert.deepEqual([st.dwMinimumCipherStrength, st.dwMaximumCipherStrength], [256, 256]);
 });
 
+test('TLS_PARAMETERS scoped to ALPN ids cannot be honoured → SEC_E_UNSUPPORTED_FUNCTION (never silently ignored); the same entry marked TLS_PARAMS_OPTIONAL is accepted', () => {
+  const make = (flags: number): number => {
+    const tp = new S.TLS_PARAMETERS();
+    tp.cAlpnIds = 1;
+    tp.rgstrAlpnIds = ['h2'];
+    tp.grbitDisabledProtocols = S.SP_PROT_TLS1_2_SERVER;
+    tp.dwFlags = flags;
+    const c = new S.SCH_CREDENTIALS();
+    c.cCreds = 1;
+    c.paCred = [S.CertContext.fromPem(pki.server.p256.chainPem, pki.server.p256.keyPem)];
+    c.cTlsParameters = 1;
+    c.pTlsParameters = [tp];
+    return S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_INBOUND, null, c, null, null, new S.CredHandle(), null);
+  };
+  assert.equal(make(0), S.SEC_E_UNSUPPORTED_FUNCTION);
+  assert.equal(make(S.TLS_PARAMS_OPTIONAL), S.SEC_E_OK);
+});
+
 // ---- point 5: SCHANNEL_CRED never negotiates TLS 1.3 --------------------------------------------------------------
 
 test('legacy SCHANNEL_CRED never negotiates TLS 1.3, on either side; SCH_CREDENTIALS does', () => {
