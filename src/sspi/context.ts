@@ -69,6 +69,8 @@ export class SchannelContext {
   alpn: string[] | undefined;
   /** Attribute flags of the last ISC/ASC. */
   attrs = 0;
+  /** Server: a post-handshake CertificateRequest was sent and the client's Finished has not been seen yet. */
+  postHandshakeAuthPending = false;
   /** Client: this context's session goes into the credential's cache (ApplyControlToken SCHANNEL_SESSION). */
   reconnects = true;
 
@@ -480,6 +482,63 @@ function emitControl(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
   return C.SEC_E_OK;
 }
 
+/**
+ * Server, after ASC sent a TLS 1.3 post-handshake CertificateRequest: the client's Certificate, CertificateVerify and
+ * Finished records given to ASC as TOKEN input (as .NET's renegotiation loop does) are processed one record at a time:
+ * SEC_I_CONTINUE_NEEDED until the Finished, then SEC_E_OK with REMOTE_CERT_CONTEXT updated and the rest as EXTRA.
+ * Application data in between cannot be handed out through ASC: SEC_E_ILLEGAL_MESSAGE (.NET fails there too,
+ * net_ssl_renegotiate_data).
+ */
+function continuePostHandshakeAuth(ctx: SchannelContext, a: CallArgs, data: Uint8Array): SECURITY_STATUS {
+  const outs: Uint8Array[] = [];
+  let off = 0;
+  let done = false;
+  while (off < data.length && !done) {
+    let r;
+    try {
+      r = ctx.engine.process(data.subarray(off), { maxRecords: 1 });
+    } catch (e) {
+      return fail(ctx, a, asTlsError(e));
+    }
+    if (r.output.length > 0) outs.push(r.output);
+    if (r.consumed === 0) {
+      if (off === 0) {
+        markInput(a.inBufs, C.SECBUFFER_MISSING, r.missing ?? 1);
+        return C.SEC_E_INCOMPLETE_MESSAGE;
+      }
+      break;
+    }
+    off += r.consumed;
+    if (r.plaintext.some((p) => p.length > 0)) {
+      clearToken(a);
+      return C.SEC_E_ILLEGAL_MESSAGE;
+    }
+    for (const ev of r.events) {
+      noteEvent(ctx, ev);
+      if (ev.type === 'PeerCertificateUpdated') {
+        done = true;
+        if (ev.chain.length > 0) {
+          if (ctx.info !== undefined) ctx.info = { ...ctx.info, peerCertificates: ev.chain.map((c) => c.slice()) };
+          if ((ctx.cred.flags & C.SCH_CRED_NO_SYSTEM_MAPPER) === 0) ctx.token = mapCertificate(ctx.cred.mappers, CertContext.fromDer(ev.chain));
+        }
+      } else if (ev.type === 'PeerClosed') {
+        ctx.state = 'PeerClosed';
+        clearToken(a);
+        return C.SEC_I_CONTEXT_EXPIRED;
+      }
+    }
+  }
+  if (!putToken(a, concat(...outs))) {
+    tokenTooSmall(a);
+    return C.SEC_E_INSUFFICIENT_MEMORY;
+  }
+  clearAlert(a);
+  if (off < data.length) markInput(a.inBufs, C.SECBUFFER_EXTRA, data.length - off);
+  if (!done) return C.SEC_I_CONTINUE_NEEDED;
+  ctx.postHandshakeAuthPending = false;
+  return C.SEC_E_OK;
+}
+
 /** Shared continuation logic for ISC and ASC on an existing context. */
 function continueContext(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
   if (ctx.control !== null) return emitControl(ctx, a);
@@ -527,8 +586,11 @@ function continueContext(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
         return C.SEC_E_INSUFFICIENT_MEMORY;
       }
       clearAlert(a);
+      ctx.postHandshakeAuthPending = true;
       return C.SEC_I_CONTINUE_NEEDED;
     }
+    // The client's answer to that request, handed to ASC as TOKEN input (.NET's renegotiation loop).
+    if (a.side === 'server' && ctx.state === 'Established' && ctx.postHandshakeAuthPending && data.length > 0) return continuePostHandshakeAuth(ctx, a, data);
     // Nothing pending (§9 open question, recommendation): SEC_E_OK with an empty token; input goes back as EXTRA.
     if (!a.pInputGiven && ctx.state !== 'Established') return C.SEC_E_INCOMPLETE_MESSAGE;
     clearToken(a);

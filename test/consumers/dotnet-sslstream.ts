@@ -118,7 +118,6 @@ export class DotnetSslStream {
   /** SEC_I_RENEGOTIATE rounds seen. */
   renegotiations = 0;
   closeNotify = false;
-  private stopOnRenegotiate = false;
 
   constructor(wire: Wire, o: SslAuthenticationOptions, cred?: S.CredHandle) {
     this.wire = wire;
@@ -256,7 +255,6 @@ export class DotnetSslStream {
         if (r.status !== S.SEC_E_OK && r.status !== S.SEC_I_CONTINUE_NEEDED) throw new DotnetError('renegotiation', r.status);
         this.wire.send(r.output);
         this.buffer = this.buffer.slice(r.consumed);
-        if (this.stopOnRenegotiate) return new Uint8Array(0);
         continue;
       }
       if (st === S.SEC_I_CONTEXT_EXPIRED) {
@@ -267,28 +265,29 @@ export class DotnetSslStream {
     }
   }
 
-  /** SslStream.NegotiateClientCertificateAsync (server, TLS 1.3): Renegotiate = ASC with empty input. */
+  /**
+   * SslStream.NegotiateClientCertificateAsync (server, TLS 1.3): Renegotiate = ASC with empty input sends the
+   * CertificateRequest; then, as in ForceAuthenticationAsync, the client's records are handed to ASC as TOKEN input
+   * until it returns SEC_E_OK.
+   */
   async negotiateClientCertificate(): Promise<void> {
     const r = this.step(new Uint8Array(0));
     if (r.status !== S.SEC_I_CONTINUE_NEEDED) throw new DotnetError('Renegotiate', r.status);
     this.wire.send(r.output);
-    // The client's Certificate flight arrives as records DecryptMessage hands to ASC (SEC_I_RENEGOTIATE).
-    // Here the client's Certificate, CertificateVerify and Finished each come back from DecryptMessage as
-    // SEC_I_RENEGOTIATE and are answered by ASC (SEC_E_OK); .NET instead feeds those records to ASC directly until
-    // it returns SEC_E_OK (not reproduced: see docs/conformance.md). The port waits until the certificate is there.
-    const data: Uint8Array[] = [];
-    const haveCert = (): boolean => S.QueryContextAttributes(this.ctx, S.SECPKG_ATTR_REMOTE_CERT_CONTEXT, new S.Ref<S.CertContext | null>(null)) === S.SEC_E_OK;
-    this.stopOnRenegotiate = true;
-    try {
-      while (!haveCert()) {
-        const d = await this.read();
-        if (d.length > 0) data.push(d);
-        if (this.closeNotify) throw new DotnetError('closed during renegotiation', 0);
+    for (let i = 0; i < 10_000; i++) {
+      if (this.buffer.length === 0 && !(await this.fill())) throw new DotnetError('net_io_eof', 0);
+      const n = this.step(this.buffer);
+      if (n.status === S.SEC_E_INCOMPLETE_MESSAGE) {
+        if (!(await this.fill())) throw new DotnetError('net_io_eof', 0);
+        continue;
       }
-    } finally {
-      this.stopOnRenegotiate = false;
+      this.wire.send(n.output);
+      this.buffer = this.buffer.slice(n.consumed);
+      if (n.status === S.SEC_I_CONTINUE_NEEDED) continue;
+      if (n.status !== S.SEC_E_OK) throw new DotnetError('renegotiation', n.status);
+      this.verifyRemoteCertificate();
+      return;
     }
-    this.decrypted.unshift(...data);
   }
 
   /** SslStream.ShutdownAsync: ApplyShutdownToken, then the close_notify from ISC/ASC. */
