@@ -485,3 +485,47 @@ test('wine test_communication (renegotiate): a HelloRequest from openssl s_serve
     }
   });
 });
+
+test('output rules on every call: ASC first/continue/shutdown and the ISC after SEC_I_RENEGOTIATE with one EMPTY buffer (no ALLOCATE_MEMORY: NULL memory is allocated)', () => {
+  const cCred = new S.CredHandle();
+  const sc = new S.SCH_CREDENTIALS();
+  sc.hRootStore = S.CertStore.fromPem(pki.ca.certPem);
+  assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_OUTBOUND, null, sc, null, null, cCred, null), S.SEC_E_OK);
+  const sCred = new S.CredHandle();
+  const ss = new S.SCH_CREDENTIALS();
+  ss.cCreds = 1;
+  ss.paCred = [S.CertContext.fromPem(pki.server.p256.chainPem, pki.server.p256.keyPem)];
+  assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_INBOUND, null, ss, null, null, sCred, null), S.SEC_E_OK);
+  const empty = (): S.SecBufferDesc => new S.SecBufferDesc([new S.SecBuffer(0, S.SECBUFFER_EMPTY, null)]);
+  const tokenOf = (d: S.SecBufferDesc): Uint8Array => {
+    const b = at(d, 0);
+    assert.equal(b.BufferType, S.SECBUFFER_TOKEN, 'EMPTY retyped TOKEN');
+    return bytesOf(b);
+  };
+  const tin = (b: Uint8Array): S.SecBufferDesc => new S.SecBufferDesc([new S.SecBuffer(b.length, S.SECBUFFER_TOKEN, b), new S.SecBuffer()]);
+  const c = new S.CtxtHandle();
+  const s = new S.CtxtHandle();
+  let o = empty();
+  assert.equal(S.InitializeSecurityContext(cCred, null, 'localhost', S.ISC_REQ_STREAM, 0, 0, null, 0, c, o, null, null), S.SEC_I_CONTINUE_NEEDED);
+  let toServer = tokenOf(o);
+  o = empty();
+  assert.equal(S.AcceptSecurityContext(sCred, null, tin(toServer), S.ASC_REQ_STREAM, 0, s, o, null, null), S.SEC_I_CONTINUE_NEEDED);
+  const toClient = tokenOf(o);
+  o = empty();
+  assert.equal(S.InitializeSecurityContext(cCred, c, 'localhost', S.ISC_REQ_STREAM, 0, 0, tin(toClient), 0, null, o, null, null), S.SEC_E_OK);
+  toServer = tokenOf(o);
+  o = empty();
+  assert.equal(S.AcceptSecurityContext(sCred, s, tin(toServer), S.ASC_REQ_STREAM, 0, null, o, null, null), S.SEC_E_OK);
+  const tickets = tokenOf(o); // TLS 1.3 NewSessionTicket records
+  assert.ok(tickets.length > 0);
+  // The client: DecryptMessage → SEC_I_RENEGOTIATE, then ISC with one EMPTY output.
+  const d = new S.SecBufferDesc([new S.SecBuffer(tickets.length, S.SECBUFFER_DATA, tickets.slice()), new S.SecBuffer(), new S.SecBuffer(), new S.SecBuffer()]);
+  assert.equal(S.DecryptMessage(c, d, 0, null), S.SEC_I_RENEGOTIATE);
+  o = empty();
+  assert.equal(S.InitializeSecurityContext(cCred, c, 'localhost', S.ISC_REQ_STREAM, 0, 0, tin(new Uint8Array(0)), 0, null, o, null, null), S.SEC_E_OK);
+  // The server shuts down through ASC with one EMPTY output.
+  assert.equal(S.ApplyControlToken(s, new S.SecBufferDesc([new S.SecBuffer(4, S.SECBUFFER_TOKEN, Uint8Array.of(1, 0, 0, 0))])), S.SEC_E_OK);
+  o = empty();
+  assert.equal(S.AcceptSecurityContext(sCred, s, null, S.ASC_REQ_STREAM, 0, null, o, null, null), S.SEC_E_OK);
+  assert.equal(tokenOf(o)[0], 23, 'an encrypted close_notify record');
+});
