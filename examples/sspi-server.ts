@@ -117,6 +117,26 @@ function serve(socket: Socket): void {
         S.QueryContextAttributes(hCtx, S.SECPKG_ATTR_CIPHER_INFO, ci);
         const ap = new S.SecPkgContext_ApplicationProtocol();
         S.QueryContextAttributes(hCtx, S.SECPKG_ATTR_APPLICATION_PROTOCOL, ap);
+        if (clientAuth) {
+          // ASC_REQ_MUTUAL_AUTH does not fail the handshake when the client sends no certificate (as on Windows):
+          // the application checks REMOTE_CERT_CONTEXT and refuses the connection itself.
+          const peerCert = new S.Ref<S.CertContext | null>(null);
+          const pc = S.QueryContextAttributes(hCtx, S.SECPKG_ATTR_REMOTE_CERT_CONTEXT, peerCert);
+          if (pc !== S.SEC_E_OK) {
+            const alert = new Uint8Array(12);
+            const dv = new DataView(alert.buffer);
+            dv.setUint32(0, S.SCHANNEL_ALERT, true);
+            dv.setUint32(4, S.TLS1_ALERT_FATAL, true);
+            dv.setUint32(8, S.TLS1_ALERT_ACCESS_DENIED, true);
+            S.ApplyControlToken(hCtx, new S.SecBufferDesc([new S.SecBuffer(12, S.SECBUFFER_TOKEN, alert)]));
+            const out = new S.SecBufferDesc([new S.SecBuffer(0, S.SECBUFFER_TOKEN, null)]);
+            S.AcceptSecurityContext(hCred, hCtx, null, fContextReq, 0, null, out, new S.ULONG(), null);
+            const a = out.pBuffers[0] as S.SecBuffer;
+            if (a.cbBuffer > 0 && a.pvBuffer !== null) socket.write(a.pvBuffer.subarray(0, a.cbBuffer));
+            fail('no client certificate (REMOTE_CERT_CONTEXT)', pc);
+            return false;
+          }
+        }
         const tokenRef = new S.Ref<S.AccessToken | null>(null);
         const user = S.QuerySecurityContextToken(hCtx, tokenRef) === S.SEC_E_OK ? tokenRef.value?.userName ?? '-' : '-';
         const si = new S.SecPkgContext_SessionInfo();

@@ -108,7 +108,9 @@ export class TicketKeys {
   readonly lifetimeMs: number;
   #current: { id: Uint8Array; key: Uint8Array; since: number };
   #previous: { id: Uint8Array; key: Uint8Array; since: number } | undefined;
-  readonly #fixed: boolean;
+  /** Further keys still accepted (set with `replace`): tickets are issued under the current key only. */
+  #accepted: { id: Uint8Array; key: Uint8Array }[] = [];
+  #fixed: boolean;
   /** `fixed` (48 bytes: 16-byte key name ‖ 32-byte key) makes a key that never rotates (node:tls `ticketKeys`). */
   constructor(provider: CryptoProvider, lifetimeMs: number, fixed?: Uint8Array) {
     this.#provider = provider;
@@ -137,10 +139,23 @@ export class TicketKeys {
     this.#maybeRotate();
     return this.#current;
   }
+  /**
+   * Replace every key with a caller-managed list (16-byte id, 32-byte key), which never rotates: tickets are issued
+   * under the first and accepted under any (SSPI SECPKG_ATTR_SESSION_TICKET_KEYS).
+   */
+  replace(keys: readonly { readonly id: Uint8Array; readonly key: Uint8Array }[]): void {
+    const first = keys[0];
+    if (first === undefined) throw configError('ticket key list is empty');
+    for (const k of keys) if (k.id.length !== 16 || k.key.length !== 32) throw configError('ticket keys need a 16-byte id and a 32-byte key');
+    this.#fixed = true;
+    this.#current = { id: first.id.slice(), key: first.key.slice(), since: this.#provider.now() };
+    this.#previous = undefined;
+    this.#accepted = keys.slice(1).map((k) => ({ id: k.id.slice(), key: k.key.slice() }));
+  }
   /** The key with this id, if still known. */
   find(id: Uint8Array): Uint8Array | undefined {
     this.#maybeRotate();
-    for (const k of [this.#current, this.#previous]) {
+    for (const k of [this.#current, this.#previous, ...this.#accepted]) {
       if (k !== undefined && k.id.length === id.length && k.id.every((b, i) => b === id[i])) return k.key;
     }
     return undefined;

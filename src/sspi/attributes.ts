@@ -264,20 +264,23 @@ export class SecPkgContext_Flags {
   Flags = 0;
 }
 
-/** SecPkgInfo for the Schannel package (Wine's values, §1.4). */
+/**
+ * SecPkgInfo of the Schannel package as Windows 10/11 reports it (sspi-decisions.md "Package information"):
+ * the values are the same for the "Schannel" and UNISP_NAME entries, only `Name` differs.
+ */
 export class SecPkgInfo {
-  /** SECPKG_FLAG_*. */
-  fCapabilities = 0x7b3;
+  /** SECPKG_FLAG_*: 0x4107B3. */
+  fCapabilities: number = C.SCHANNEL_PACKAGE_CAPABILITIES;
   /** 1. */
   wVersion = 1;
-  /** 14. */
+  /** UNISP_RPC_ID (14). */
   wRPCID = C.UNISP_RPC_ID;
-  /** 16384 (16384-byte records plus overhead fit in package allocations). */
-  cbMaxToken = 16384;
-  /** UNISP_NAME. */
-  Name = C.UNISP_NAME;
-  /** UNISP_NAME. */
-  Comment = C.UNISP_NAME;
+  /** 24576. */
+  cbMaxToken: number = C.SCHANNEL_MAX_TOKEN;
+  /** UNISP_NAME or "Schannel". */
+  Name: string = C.UNISP_NAME;
+  /** "Schannel Security Package". */
+  Comment: string = C.SCHANNEL_PACKAGE_COMMENT;
 }
 
 /** SecPkgContext_PackageInfo. */

@@ -33,9 +33,33 @@ export function inputBytes(b: SecBuffer): Uint8Array | undefined {
   return b.pvBuffer.subarray(0, n);
 }
 
-/** Whether a caller-owned output buffer is usable without ALLOCATE_MEMORY (non-zero size with memory behind it). */
-export function hasCallerSpace(b: SecBuffer): boolean {
-  return (b.cbBuffer >>> 0) > 0 && b.pvBuffer instanceof Uint8Array && b.pvBuffer.length > 0;
+/**
+ * An output buffer as Windows fills it (docs/design/sspi-decisions.md, "Output buffers"): the buffer, whether the
+ * package allocates its memory (ALLOCATE_MEMORY, or a buffer that has no memory behind it), and whether it is an
+ * EMPTY buffer that becomes SECBUFFER_TOKEN when written (curl's single-EMPTY output descriptor).
+ */
+export interface OutputSlot {
+  readonly buffer: SecBuffer;
+  readonly allocate: boolean;
+  readonly retype: number | undefined;
+}
+
+/** The slot for `b`: package memory when the caller asked for it or gave none (`pvBuffer == null`). */
+export function outputSlot(b: SecBuffer, allocate: boolean, retype?: number): OutputSlot {
+  return { buffer: b, allocate: allocate || !(b.pvBuffer instanceof Uint8Array), retype };
+}
+
+/** Write `bytes` into a slot (retyping an EMPTY buffer); false (buffer untouched) when the caller's memory is too small. */
+export function putOutput(slot: OutputSlot, bytes: Uint8Array): boolean {
+  if (!writeOutput(slot.buffer, bytes, slot.allocate)) return false;
+  if (slot.retype !== undefined) slot.buffer.BufferType = slot.retype;
+  return true;
+}
+
+/** Empty a slot: size 0, and no pointer left behind in a package-allocated buffer. */
+export function clearOutput(slot: OutputSlot): void {
+  slot.buffer.cbBuffer = 0;
+  if (slot.allocate) slot.buffer.pvBuffer = null;
 }
 
 /** Bytes a caller-owned output buffer can take. */

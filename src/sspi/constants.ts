@@ -788,6 +788,8 @@ export const SECPKG_ATTR_CERT_CHECK_RESULT = 0x71;
 export const SECPKG_ATTR_CERT_CHECK_RESULT_INPROC = 0x72;
 /** Session ticket keys (credential set). */
 export const SECPKG_ATTR_SESSION_TICKET_KEYS = 0x73;
+/** SecPkgCred_SessionTicketKey.TicketInfoVersion. */
+export const SESSION_TICKET_INFO_V0 = 0;
 /** Serialized remote cert (after handshake). */
 export const SECPKG_ATTR_SERIALIZED_REMOTE_CERT_CONTEXT_INPROC = 0x74;
 /** Serialized remote cert. */
@@ -905,6 +907,18 @@ export const SECPKG_FLAG_IMPERSONATION = 0x100;
 export const SECPKG_FLAG_ACCEPT_WIN32_NAME = 0x200;
 /** Stream. */
 export const SECPKG_FLAG_STREAM = 0x400;
+/** Mutual authentication. */
+export const SECPKG_FLAG_MUTUAL_AUTH = 0x10000;
+/** Usable from an AppContainer without checks. */
+export const SECPKG_FLAG_APPCONTAINER_PASSTHROUGH = 0x400000;
+/** SecPkgInfo.fCapabilities of Schannel on Windows 10/11 (sspi-decisions.md "Package information"). */
+export const SCHANNEL_PACKAGE_CAPABILITIES =
+  SECPKG_FLAG_INTEGRITY | SECPKG_FLAG_PRIVACY | SECPKG_FLAG_CONNECTION | SECPKG_FLAG_MULTI_REQUIRED | SECPKG_FLAG_EXTENDED_ERROR |
+  SECPKG_FLAG_IMPERSONATION | SECPKG_FLAG_ACCEPT_WIN32_NAME | SECPKG_FLAG_STREAM | SECPKG_FLAG_MUTUAL_AUTH | SECPKG_FLAG_APPCONTAINER_PASSTHROUGH;
+/** SecPkgInfo.cbMaxToken of Schannel on Windows 10/11. */
+export const SCHANNEL_MAX_TOKEN = 24576;
+/** SecPkgInfo.Comment of both Schannel entries. */
+export const SCHANNEL_PACKAGE_COMMENT = 'Schannel Security Package';
 
 // ---- §3.1 status codes ------------------------------------------------------------------------------------
 /** Success. */

@@ -15,11 +15,11 @@ import type { EngineEvent } from '../engine/events.js';
 import { asTlsError, type TlsError } from '../errors.js';
 import { AlertDescription } from '../wire/registry.js';
 import { concat, equalPublic } from '../codec/bytes.js';
-import { allocations, baseType, buffersOf, findBuffer, hasCallerSpace, inputBytes, writeOutput } from './buffers.js';
+import { allocations, baseType, buffersOf, clearOutput, findBuffer, inputBytes, outputSlot, putOutput, type OutputSlot } from './buffers.js';
 import { CertContext } from './cert-context.js';
 import * as C from './constants.js';
 import type { SECURITY_STATUS } from './constants.js';
-import { clientConfigFor, lookupCredential, serverConfigFor, storeSession, type Credential } from './credentials.js';
+import { clientConfigFor, forgetSessions, lookupCredential, serverConfigFor, storeSession, type Credential } from './credentials.js';
 import { newClientEngine, newServerEngine, type SspiEngine } from './engine-port.js';
 import { HandleKind, lookupHandle, registerHandle, releaseHandle, wasIssued, writeHandle } from './handles.js';
 import { mapCertificate, type AccessToken } from './identity.js';
@@ -69,6 +69,10 @@ export class SchannelContext {
   alpn: string[] | undefined;
   /** Attribute flags of the last ISC/ASC. */
   attrs = 0;
+  /** Server: a post-handshake CertificateRequest was sent and the client's Finished has not been seen yet. */
+  postHandshakeAuthPending = false;
+  /** Client: this context's session goes into the credential's cache (ApplyControlToken SCHANNEL_SESSION). */
+  reconnects = true;
 
   /** Side. */
   readonly side: 'client' | 'server';
@@ -103,7 +107,7 @@ export function lookupContext(h: CtxtHandle | null | undefined): SchannelContext
  * credential's session cache (per target name, as Schannel's), a CertificateRequest is remembered for §6.4.
  */
 export function noteEvent(ctx: SchannelContext, ev: EngineEvent): void {
-  if (ev.type === 'NewTicket' && ctx.side === 'client') {
+  if (ev.type === 'NewTicket' && ctx.side === 'client' && ctx.reconnects) {
     storeSession(ctx.cred, ctx.targetName, ctx.manual, ev.ticket);
   } else if (ev.type === 'CertificateRequested' && ctx.side === 'client') {
     ctx.certRequested = true;
@@ -176,8 +180,9 @@ interface CallArgs {
   readonly inBufs: SecBuffer[] | undefined;
   readonly pInputGiven: boolean;
   readonly outBufs: SecBuffer[];
-  readonly token: SecBuffer;
-  readonly alert: SecBuffer | undefined;
+  /** Where the handshake token goes: the first TOKEN buffer, else the first EMPTY buffer (retyped TOKEN). */
+  readonly token: OutputSlot;
+  readonly alert: OutputSlot | undefined;
   /** Client continuation: the credential passed on this call (may differ from the context's, §6.4). */
   readonly callCred?: Credential | undefined;
 }
@@ -235,7 +240,7 @@ function markInput(inBufs: SecBuffer[] | undefined, type: number, size: number):
 }
 
 /** Attribute flags for this call (§2.3, §2.5): REPLAY|SEQUENCE|CONFIDENTIALITY|STREAM always, plus echoes. */
-function attrFlags(a: CallArgs, mutualMapped: boolean): number {
+function attrFlags(a: Pick<CallArgs, 'side' | 'req' | 'allocate'>, mutualMapped: boolean): number {
   if (a.side === 'client') {
     let f = C.ISC_RET_REPLAY_DETECT | C.ISC_RET_SEQUENCE_DETECT | C.ISC_RET_CONFIDENTIALITY | C.ISC_RET_STREAM;
     if ((a.req & C.ISC_REQ_EXTENDED_ERROR) !== 0) f |= C.ISC_RET_EXTENDED_ERROR;
@@ -255,31 +260,48 @@ function attrFlags(a: CallArgs, mutualMapped: boolean): number {
   return f >>> 0;
 }
 
-/** Validate the output descriptor (§5.4 "Output buffers"): the status to fail with, or the TOKEN/ALERT buffers. */
-function checkOutput(pOutput: SecBufferDesc | null, allocate: boolean): SECURITY_STATUS | { outBufs: SecBuffer[]; token: SecBuffer; alert: SecBuffer | undefined } {
+/**
+ * Validate the output descriptor (§5.4 "Output buffers"; rules and evidence in sspi-decisions.md "Output buffers"):
+ * the status to fail with, or the TOKEN (else first EMPTY) and ALERT slots.
+ */
+function checkOutput(pOutput: SecBufferDesc | null, allocate: boolean): SECURITY_STATUS | { outBufs: SecBuffer[]; token: OutputSlot; alert: OutputSlot | undefined } {
   const outBufs = buffersOf(pOutput);
   if (outBufs === undefined || outBufs.length === 0) return C.SEC_E_INVALID_TOKEN;
-  const token = findBuffer(outBufs, C.SECBUFFER_TOKEN);
-  if (token === undefined) return C.SEC_E_INVALID_TOKEN;
-  const alert = findBuffer(outBufs, C.SECBUFFER_ALERT);
   if (!allocate) {
+    // Wine test_context_output_buffer_size: a zero-size TOKEN or ALERT without ALLOCATE_MEMORY.
     for (const b of outBufs) {
       const t = baseType(b);
-      if ((t === C.SECBUFFER_TOKEN || t === C.SECBUFFER_ALERT) && !hasCallerSpace(b)) return C.SEC_E_INSUFFICIENT_MEMORY;
+      if ((t === C.SECBUFFER_TOKEN || t === C.SECBUFFER_ALERT) && (b.cbBuffer >>> 0) === 0) return C.SEC_E_INSUFFICIENT_MEMORY;
     }
   }
-  return { outBufs, token, alert };
+  const tokenBuf = findBuffer(outBufs, C.SECBUFFER_TOKEN);
+  let token: OutputSlot;
+  if (tokenBuf !== undefined) token = outputSlot(tokenBuf, allocate);
+  else {
+    const empty = findBuffer(outBufs, C.SECBUFFER_EMPTY);
+    if (empty === undefined) return C.SEC_E_INVALID_TOKEN;
+    token = outputSlot(empty, allocate, C.SECBUFFER_TOKEN);
+  }
+  const alertBuf = findBuffer(outBufs, C.SECBUFFER_ALERT);
+  return { outBufs, token, alert: alertBuf !== undefined ? outputSlot(alertBuf, allocate) : undefined };
 }
 
 function clearToken(a: CallArgs): void {
-  a.token.cbBuffer = 0;
-  if (a.allocate) a.token.pvBuffer = null;
+  clearOutput(a.token);
 }
 
 function clearAlert(a: CallArgs): void {
-  if (a.alert === undefined) return;
-  a.alert.cbBuffer = 0;
-  if (a.allocate) a.alert.pvBuffer = null;
+  if (a.alert !== undefined) clearOutput(a.alert);
+}
+
+/** The token into its slot; false (nothing written) when the caller's buffer is too small. */
+function putToken(a: CallArgs, bytes: Uint8Array): boolean {
+  return putOutput(a.token, bytes);
+}
+
+/** Output too small: report size 0 (SEC_E_INSUFFICIENT_MEMORY). */
+function tokenTooSmall(a: CallArgs): void {
+  a.token.buffer.cbBuffer = 0;
 }
 
 /** Failure: empty TOKEN, the alert record in ALERT (or TOKEN) when EXTENDED_ERROR was asked. */
@@ -295,7 +317,7 @@ function fail(ctx: SchannelContext, a: CallArgs, err: TlsError): SECURITY_STATUS
   clearToken(a);
   clearAlert(a);
   if (a.extendedError && alert !== null && alert.length > 0) {
-    if (a.alert === undefined || !writeOutput(a.alert, alert, a.allocate)) writeOutput(a.token, alert, a.allocate);
+    if (a.alert === undefined || !putOutput(a.alert, alert)) putToken(a, alert);
   }
   return status;
 }
@@ -355,7 +377,7 @@ function deliverHeld(ctx: SchannelContext, a: CallArgs, data: Uint8Array): SECUR
   if (data.length >= held.consumed.length && equalPublic(data.subarray(0, held.consumed.length), held.consumed)) {
     rest = data.subarray(held.consumed.length);
   }
-  if (!writeOutput(a.token, held.output, a.allocate)) {
+  if (!putToken(a, held.output)) {
     clearToken(a);
     return C.SEC_E_INSUFFICIENT_MEMORY;
   }
@@ -427,9 +449,9 @@ function step(ctx: SchannelContext, a: CallArgs, data: Uint8Array, first: boolea
     clearAlert(a);
     return C.SEC_I_INCOMPLETE_CREDENTIALS;
   }
-  if (!writeOutput(a.token, run.output, a.allocate)) {
+  if (!putToken(a, run.output)) {
     ctx.held = { consumed: data.slice(0, run.consumed), output: run.output, status, announce: undefined };
-    a.token.cbBuffer = 0;
+    tokenTooSmall(a);
     return C.SEC_E_INSUFFICIENT_MEMORY;
   }
   clearAlert(a);
@@ -449,14 +471,71 @@ function emitControl(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
     // The engine has no keys or refuses (failed/closed): a plaintext alert record (what Windows sent before keys).
     rec = Uint8Array.of(21, 3, 3, 0, 2, c.level, c.description);
   }
-  if (!writeOutput(a.token, rec, a.allocate)) {
+  if (!putToken(a, rec)) {
     ctx.control = c;
-    a.token.cbBuffer = 0;
+    tokenTooSmall(a);
     return C.SEC_E_INSUFFICIENT_MEMORY;
   }
   clearAlert(a);
   if (c.level === C.TLS1_ALERT_FATAL) ctx.state = 'Failed';
   else if (c.description === AlertDescription.close_notify && ctx.state !== 'Failed') ctx.state = 'Closing';
+  return C.SEC_E_OK;
+}
+
+/**
+ * Server, after ASC sent a TLS 1.3 post-handshake CertificateRequest: the client's Certificate, CertificateVerify and
+ * Finished records given to ASC as TOKEN input (as .NET's renegotiation loop does) are processed one record at a time:
+ * SEC_I_CONTINUE_NEEDED until the Finished, then SEC_E_OK with REMOTE_CERT_CONTEXT updated and the rest as EXTRA.
+ * Application data in between cannot be handed out through ASC: SEC_E_ILLEGAL_MESSAGE (.NET fails there too,
+ * net_ssl_renegotiate_data).
+ */
+function continuePostHandshakeAuth(ctx: SchannelContext, a: CallArgs, data: Uint8Array): SECURITY_STATUS {
+  const outs: Uint8Array[] = [];
+  let off = 0;
+  let done = false;
+  while (off < data.length && !done) {
+    let r;
+    try {
+      r = ctx.engine.process(data.subarray(off), { maxRecords: 1 });
+    } catch (e) {
+      return fail(ctx, a, asTlsError(e));
+    }
+    if (r.output.length > 0) outs.push(r.output);
+    if (r.consumed === 0) {
+      if (off === 0) {
+        markInput(a.inBufs, C.SECBUFFER_MISSING, r.missing ?? 1);
+        return C.SEC_E_INCOMPLETE_MESSAGE;
+      }
+      break;
+    }
+    off += r.consumed;
+    if (r.plaintext.some((p) => p.length > 0)) {
+      clearToken(a);
+      return C.SEC_E_ILLEGAL_MESSAGE;
+    }
+    for (const ev of r.events) {
+      noteEvent(ctx, ev);
+      if (ev.type === 'PeerCertificateUpdated') {
+        done = true;
+        if (ev.chain.length > 0) {
+          if (ctx.info !== undefined) ctx.info = { ...ctx.info, peerCertificates: ev.chain.map((c) => c.slice()) };
+          if ((ctx.cred.flags & C.SCH_CRED_NO_SYSTEM_MAPPER) === 0) ctx.token = mapCertificate(ctx.cred.mappers, CertContext.fromDer(ev.chain));
+        }
+      } else if (ev.type === 'PeerClosed') {
+        ctx.state = 'PeerClosed';
+        clearToken(a);
+        return C.SEC_I_CONTEXT_EXPIRED;
+      }
+    }
+  }
+  if (!putToken(a, concat(...outs))) {
+    tokenTooSmall(a);
+    return C.SEC_E_INSUFFICIENT_MEMORY;
+  }
+  clearAlert(a);
+  if (off < data.length) markInput(a.inBufs, C.SECBUFFER_EXTRA, data.length - off);
+  if (!done) return C.SEC_I_CONTINUE_NEEDED;
+  ctx.postHandshakeAuthPending = false;
   return C.SEC_E_OK;
 }
 
@@ -482,8 +561,8 @@ function continueContext(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
       clearAlert(a);
       return C.SEC_I_INCOMPLETE_CREDENTIALS;
     }
-    if (!writeOutput(a.token, out, a.allocate)) {
-      a.token.cbBuffer = 0;
+    if (!putToken(a, out)) {
+      tokenTooSmall(a);
       return C.SEC_E_INSUFFICIENT_MEMORY;
     }
     ctx.postHandshakeOutput = [];
@@ -502,13 +581,16 @@ function continueContext(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
         const err = asTlsError(e);
         return err.kind === 'Internal' || err.kind === 'Closed' ? C.SEC_E_UNSUPPORTED_FUNCTION : statusForError(err, 'server');
       }
-      if (!writeOutput(a.token, rec, a.allocate)) {
-        a.token.cbBuffer = 0;
+      if (!putToken(a, rec)) {
+        tokenTooSmall(a);
         return C.SEC_E_INSUFFICIENT_MEMORY;
       }
       clearAlert(a);
+      ctx.postHandshakeAuthPending = true;
       return C.SEC_I_CONTINUE_NEEDED;
     }
+    // The client's answer to that request, handed to ASC as TOKEN input (.NET's renegotiation loop).
+    if (a.side === 'server' && ctx.state === 'Established' && ctx.postHandshakeAuthPending && data.length > 0) return continuePostHandshakeAuth(ctx, a, data);
     // Nothing pending (§9 open question, recommendation): SEC_E_OK with an empty token; input goes back as EXTRA.
     if (!a.pInputGiven && ctx.state !== 'Established') return C.SEC_E_INCOMPLETE_MESSAGE;
     clearToken(a);
@@ -525,12 +607,16 @@ function continueContext(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
   return step(ctx, a, data, false);
 }
 
-/** Validate pInput: EMPTY buffers must be empty on input (§8.22). */
-function checkInput(pInput: SecBufferDesc | null): SECURITY_STATUS | SecBuffer[] | undefined {
+/**
+ * Validate pInput: EMPTY buffers must be empty on input (§8.22; Wine test_communication, an EMPTY of 0xdeadbeef bytes
+ * next to the TOKEN). The first ISC call reads only SECBUFFER_APPLICATION_PROTOCOLS and ignores the rest (Wine
+ * test_connection_shutdown passes a 24-byte EMPTY buffer there and gets SEC_I_CONTINUE_NEEDED).
+ */
+function checkInput(pInput: SecBufferDesc | null, strictEmpty: boolean): SECURITY_STATUS | SecBuffer[] | undefined {
   if (pInput === null || pInput === undefined) return undefined;
   const bufs = buffersOf(pInput);
   if (bufs === undefined) return C.SEC_E_INVALID_TOKEN;
-  for (const b of bufs) if (baseType(b) === C.SECBUFFER_EMPTY && (b.cbBuffer >>> 0) !== 0) return C.SEC_E_INVALID_TOKEN;
+  if (strictEmpty) for (const b of bufs) if (baseType(b) === C.SECBUFFER_EMPTY && (b.cbBuffer >>> 0) !== 0) return C.SEC_E_INVALID_TOKEN;
   return bufs;
 }
 
@@ -599,6 +685,7 @@ function checkBuffers(
   pOutput: SecBufferDesc | null,
   pInput: SecBufferDesc | null,
   allocate: boolean,
+  firstClientCall = false,
 ): SECURITY_STATUS | { out: Exclude<ReturnType<typeof checkOutput>, SECURITY_STATUS>; inBufs: SecBuffer[] | undefined } {
   const out = checkOutput(pOutput, allocate);
   if (typeof out === 'number') {
@@ -607,9 +694,9 @@ function checkBuffers(
     if (tok !== undefined && out === C.SEC_E_INVALID_TOKEN) tok.cbBuffer = 0;
     return out;
   }
-  const inBufs = checkInput(pInput);
+  const inBufs = checkInput(pInput, !firstClientCall);
   if (typeof inBufs === 'number') {
-    out.token.cbBuffer = 0;
+    out.token.buffer.cbBuffer = 0;
     return inBufs;
   }
   return { out, inBufs };
@@ -632,8 +719,8 @@ function initialize(
   if ((req & (C.ISC_REQ_DELEGATE | C.ISC_REQ_PROMPT_FOR_CREDS | C.ISC_REQ_DATAGRAM)) !== 0) return C.SEC_E_UNSUPPORTED_FUNCTION;
   const allocate = (req & C.ISC_REQ_ALLOCATE_MEMORY) !== 0;
   const base = { side: 'client' as const, req, allocate, extendedError: (req & C.ISC_REQ_EXTENDED_ERROR) !== 0 };
-  if (pfContextAttr) pfContextAttr.value = attrFlags({ ...base, inBufs: undefined, pInputGiven: false, outBufs: [], token: null as unknown as SecBuffer, alert: undefined }, false) & ~(C.ISC_RET_STREAM | C.ISC_RET_EXTENDED_ERROR | C.ISC_RET_ALLOCATED_MEMORY | C.ISC_RET_USED_SUPPLIED_CREDS);
-  const checked = checkBuffers(pOutput, pInput, allocate);
+  if (pfContextAttr) pfContextAttr.value = attrFlags(base, false) & ~(C.ISC_RET_STREAM | C.ISC_RET_EXTENDED_ERROR | C.ISC_RET_ALLOCATED_MEMORY | C.ISC_RET_USED_SUPPLIED_CREDS);
+  const checked = checkBuffers(pOutput, pInput, allocate, ctx === undefined);
   if (typeof checked === 'number') return checked;
   const { out, inBufs } = checked;
   // A continuation may pass another credential (the retry after SEC_I_INCOMPLETE_CREDENTIALS, §6.4).
@@ -666,8 +753,8 @@ function initialize(
     } catch (e) {
       return fail(nc, a, asTlsError(e));
     }
-    if (!writeOutput(a.token, hello, allocate)) {
-      a.token.cbBuffer = 0;
+    if (!putToken(a, hello)) {
+      tokenTooSmall(a);
       return C.SEC_E_INSUFFICIENT_MEMORY;
     }
     clearAlert(a);
@@ -826,7 +913,18 @@ export function ApplyControlToken(phContext: CtxtHandle | null, pInput: SecBuffe
         ctx.control = { level, description };
         return C.SEC_E_OK;
       }
-      case C.SCHANNEL_SESSION:
+      case C.SCHANNEL_SESSION: {
+        // SCHANNEL_SESSION_TOKEN { dwTokenType, dwFlags } (.NET SslStreamPal: AllowTlsResume = false).
+        if (bytes.length < 8) return C.SEC_E_INVALID_TOKEN;
+        const flags = dv.getUint32(4, true);
+        if (flags !== C.SSL_SESSION_ENABLE_RECONNECTS && flags !== C.SSL_SESSION_DISABLE_RECONNECTS) return C.SEC_E_INVALID_TOKEN;
+        // Server contexts: the engine's ticket and session-ID policy is fixed when the context starts; use
+        // SCH_CRED_DISABLE_RECONNECTS on the credential (decisions: "Resumption switched off").
+        if (ctx.side === 'server') return C.SEC_E_UNSUPPORTED_FUNCTION;
+        ctx.reconnects = flags === C.SSL_SESSION_ENABLE_RECONNECTS;
+        if (!ctx.reconnects) forgetSessions(ctx.cred, ctx.targetName);
+        return C.SEC_E_OK;
+      }
       case C.SCHANNEL_RENEGOTIATE:
       default:
         return C.SEC_E_UNSUPPORTED_FUNCTION;

@@ -7,6 +7,7 @@ import { capabilities, prepareClientConfig, prepareServerConfig, type PreparedCl
 import type { SessionTicket } from '../engine/events.js';
 import type { ClientOptions, ServerOptions } from '../api/types.js';
 import { getDefaultProvider } from '../crypto/node-provider.js';
+import { hkdfExpand, hkdfExtract } from '../tls13/key-schedule.js';
 import { SUITES } from '../crypto/suites.js';
 import { NamedGroup, SignatureScheme } from '../wire/registry.js';
 import { CertContext, CertStore } from './cert-context.js';
@@ -128,6 +129,54 @@ export class SecPkgCred_SupportedAlgs {
   palgSupportedAlgs: number[] | null = null;
 }
 
+/** SecPkgCred_SessionTicketKey (SECPKG_ATTR_SESSION_TICKET_KEYS, as MsQuic fills it). */
+export class SecPkgCred_SessionTicketKey {
+  /** SESSION_TICKET_INFO_V0. */
+  TicketInfoVersion = 0;
+  /** 16-byte key id (written into each ticket). */
+  KeyId: Uint8Array = new Uint8Array(16);
+  /** Up to 64 bytes of keying material. */
+  KeyingMaterial: Uint8Array = new Uint8Array(64);
+  /** Bytes of KeyingMaterial in use (32–64). */
+  KeyingMaterialSize = 0;
+}
+
+/** SecPkgCred_SessionTicketKeys: the first key issues tickets, all of them are accepted. */
+export class SecPkgCred_SessionTicketKeys {
+  /** 1–16. */
+  cSessionTicketKeys = 0;
+  /** The keys. */
+  pSessionTicketKeys: SecPkgCred_SessionTicketKey[] | null = null;
+}
+
+/**
+ * SecPkgCred_ClientCertPolicy (SECPKG_ATTR_CLIENT_CERT_POLICY). Windows names the trusted-issuer store by
+ * `pwszSslCtlStoreName`; this port has no named system stores, so the store itself travels in `hSslCtlStore`
+ * (port extension).
+ */
+export class SecPkgCred_ClientCertPolicy {
+  /** Reserved, 0. */
+  dwFlags = 0;
+  /** Policy GUID (not used by Schannel's default policy). */
+  guidPolicyId: Uint8Array = new Uint8Array(16);
+  /** CERT_CHAIN_* flags for client-certificate chains (revocation). */
+  dwCertFlags = 0;
+  /** URL retrieval timeout, ms. */
+  dwUrlRetrievalTimeout = 0;
+  /** Check revocation freshness. */
+  fCheckRevocationFreshnessTime = false;
+  /** Freshness, seconds. */
+  dwRevocationFreshnessTime = 0;
+  /** Skip the client-authentication EKU check. */
+  fOmitUsageCheck = false;
+  /** Name of the store holding the trusted issuers (the list sent in CertificateRequest). */
+  pwszSslCtlStoreName: string | null = null;
+  /** CTL identifier. */
+  pwszSslCtlIdentifier: string | null = null;
+  /** Port extension: the trusted-issuer store itself. */
+  hSslCtlStore: CertStore | null = null;
+}
+
 /** SecPkgCredentials_Names. */
 export class SecPkgCredentials_Names {
   /** The credential certificate's subject. */
@@ -157,6 +206,13 @@ export interface Credential {
   };
   /** Certificate NotAfter of the first certificate (FILETIME) or the maximum. */
   readonly expiry: bigint;
+  /**
+   * Sessions made with this credential may be resumed (false with SCH_CRED_DISABLE_RECONNECTS or a
+   * dwSessionLifespan of 0xFFFFFFFF).
+   */
+  readonly reconnects: boolean;
+  /** How long a session stays in the cache, ms (dwSessionLifespan; 0 → 10 hours). */
+  readonly lifespanMs: number;
   /** Freed credentials keep serving contexts made from them. */
   freed: boolean;
   /** Engine configurations prepared once for every context of this credential, and the client session cache. */
@@ -174,6 +230,18 @@ export interface CredentialCache {
   client: PreparedClientConfig | undefined;
   /** OUTBOUND: tickets per target name (validating/manual kept apart), least recently used first; bounded. */
   readonly sessions: Map<string, SessionTicket[]>;
+}
+
+/** dwSessionLifespan 0 means Windows' default, ten hours. */
+export const DEFAULT_SESSION_LIFESPAN_MS = 36_000_000;
+/** dwSessionLifespan 0xFFFFFFFF (-1): sessions are never reused (.NET sets it on clients for AllowTlsResume = false). */
+export const SESSION_LIFESPAN_NEVER = 0xffffffff;
+
+/** A TLS 1.2 session-ID cache that keeps nothing (a credential without reconnects). */
+class NoSessionCache<K, V> extends Map<K, V> {
+  override set(_key: K, _value: V): this {
+    return this;
+  }
 }
 
 /** Session-cache bounds (per credential). */
@@ -265,6 +333,45 @@ function applyCryptoSetting(cs: CRYPTO_SETTINGS, f: Filter): void {
   }
 }
 
+/** ALG_ID class bits (wincrypt.h GET_ALG_CLASS). */
+const ALG_CLASS_MASK = 0xe000;
+const ALG_CLASS_SIGNATURE = 0x2000;
+const ALG_CLASS_DATA_ENCRYPT = 0x6000;
+const ALG_CLASS_HASH = 0x8000;
+const ALG_CLASS_KEY_EXCHANGE = 0xa000;
+/** Hash-class ALG_IDs that name TLS internals (PRF, master-secret hashes), not a suite's digest: they restrict nothing. */
+const INTERNAL_HASHES = new Set([0x8007, 0x8008, 0x800a, 0x800b]);
+
+/**
+ * SCHANNEL_CRED.palgSupportedAlgs (decisions: "palgSupportedAlgs"): each ALG_ID class the list names (cipher, digest,
+ * key exchange, signature) is restricted to the listed algorithms; a class the list does not name stays as it is.
+ * Suites, groups and signature schemes outside the list are removed from `f`.
+ */
+function applySupportedAlgs(algs: readonly number[], f: Filter): void {
+  const of = (cls: number): Set<number> => new Set(algs.filter((a) => ((a & ALG_CLASS_MASK) >>> 0) === cls && !(cls === ALG_CLASS_HASH && INTERNAL_HASHES.has(a))));
+  const ciphers = of(ALG_CLASS_DATA_ENCRYPT);
+  const hashes = of(ALG_CLASS_HASH);
+  const kx = of(ALG_CLASS_KEY_EXCHANGE);
+  const sigs = of(ALG_CLASS_SIGNATURE);
+  for (const s of SUITES) {
+    const isAes = s.aead.startsWith('aes');
+    const cipherOk = ciphers.size === 0 || (isAes && (ciphers.has(C.CALG_AES) || ciphers.has(s.keyLen === 16 ? C.CALG_AES_128 : C.CALG_AES_256)));
+    const hashOk = hashes.size === 0 || hashes.has(s.hash === 'sha384' ? C.CALG_SHA_384 : C.CALG_SHA_256);
+    // Every suite here is (EC)DHE: TLS 1.2 ECDHE_*, TLS 1.3 (EC)DHE groups.
+    const kxOk = kx.size === 0 || kx.has(C.CALG_ECDH_EPHEM) || kx.has(C.CALG_ECDH);
+    const sigOk = sigs.size === 0 || s.auth === undefined || sigs.has(s.auth === 'rsa' ? C.CALG_RSA_SIGN : C.CALG_ECDSA);
+    if (!(cipherOk && hashOk && kxOk && sigOk)) f.suites.delete(s.id);
+  }
+  if (kx.size > 0 && !kx.has(C.CALG_ECDH_EPHEM) && !kx.has(C.CALG_ECDH)) f.groups.clear();
+  if (sigs.size > 0) {
+    for (const [name, v] of Object.entries(SignatureScheme)) {
+      const rsa = name.startsWith('rsa_');
+      const ecdsa = name.startsWith('ecdsa_');
+      if ((rsa && !sigs.has(C.CALG_RSA_SIGN)) || (ecdsa && !sigs.has(C.CALG_ECDSA)) || (!rsa && !ecdsa)) f.schemes.delete(v);
+    }
+  }
+}
+
 const DEFAULT_SCHEMES: readonly number[] = Object.values(SignatureScheme).filter(
   (v) => v !== SignatureScheme.rsa_pkcs1_sha1 && v !== SignatureScheme.ecdsa_sha1 && v !== SignatureScheme.ed448,
 );
@@ -324,26 +431,36 @@ function acquire(
   let minStrength = 0;
   let maxStrength = 0;
   let algs: number[] = [];
+  let lifespan = 0;
   const filter: Filter = {
     suites: new Set(SUITES.map((s) => s.id)),
     groups: new Set(getDefaultProvider().supportedGroups),
     schemes: new Set(DEFAULT_SCHEMES),
   };
   let restricted = false;
+  // Legacy SCHANNEL_CRED never negotiates TLS 1.3: Windows gives 1.3 only through SCH_CREDENTIALS (decisions).
+  let legacy = false;
   if (pAuthData !== null && pAuthData !== undefined) {
     const v = pAuthData.dwVersion;
     if (v === C.SCHANNEL_CRED_VERSION || v === C.SCH_CRED_V3) {
       if (!(pAuthData instanceof SCHANNEL_CRED)) return C.SEC_E_UNKNOWN_CREDENTIALS;
       const sc = pAuthData;
+      legacy = true;
       certs = (sc.paCred ?? []).slice(0, sc.cCreds);
       if (certs.length !== sc.cCreds) return C.SEC_E_UNKNOWN_CREDENTIALS;
       rootStore = sc.hRootStore;
       flags = sc.dwFlags >>> 0;
       mappers = (sc.aphMappers ?? []).slice(0, sc.cMappers);
+      lifespan = sc.dwSessionLifespan >>> 0;
       requested = sc.grbitEnabledProtocols >>> 0;
       minStrength = sc.dwMinimumCipherStrength >>> 0;
       maxStrength = sc.dwMaximumCipherStrength >>> 0;
-      algs = (sc.palgSupportedAlgs ?? []).slice(0, sc.cSupportedAlgs);
+      algs = (sc.palgSupportedAlgs ?? []).slice(0, sc.cSupportedAlgs).map((a) => a >>> 0);
+      if (algs.length !== sc.cSupportedAlgs) return C.SEC_E_UNKNOWN_CREDENTIALS;
+      if (algs.length > 0) {
+        applySupportedAlgs(algs, filter);
+        restricted = true;
+      }
       if (minStrength !== 0 || maxStrength !== 0) {
         if (minStrength === 0xffffffff || maxStrength === 0xffffffff) return C.SEC_E_ALGORITHM_MISMATCH; // NULL ciphers only
         for (const s of SUITES) {
@@ -360,13 +477,16 @@ function acquire(
       rootStore = sc.hRootStore;
       flags = sc.dwFlags >>> 0;
       mappers = (sc.aphMappers ?? []).slice(0, sc.cMappers);
+      lifespan = sc.dwSessionLifespan >>> 0;
       const params = (sc.pTlsParameters ?? []).slice(0, sc.cTlsParameters);
       if (params.length !== sc.cTlsParameters || params.length > C.SCH_CRED_MAX_SUPPORTED_PARAMETERS) return C.SEC_E_UNKNOWN_CREDENTIALS;
       if (params.filter((p) => p.cAlpnIds === 0).length > 1) return C.SEC_E_UNKNOWN_CREDENTIALS;
       for (const p of params) {
-        // Entries limited to ALPN ids cannot be applied per connection by the engine: they are ignored (decisions).
-        if (p.cAlpnIds !== 0) continue;
+        // TLS_PARAMS_OPTIONAL entries are honoured "only if they do not cause the handshake to fail" (schannel.h):
+        // never applying them meets that. Entries limited to ALPN ids cannot be applied per connection by the
+        // engine; rather than ignore a restriction the caller asked for, the credential is refused (decisions).
         if ((p.dwFlags & C.TLS_PARAMS_OPTIONAL) !== 0) continue;
+        if (p.cAlpnIds !== 0) return C.SEC_E_UNSUPPORTED_FUNCTION;
         disabled |= p.grbitDisabledProtocols >>> 0;
         const settings = (p.pDisabledCrypto ?? []).slice(0, p.cDisabledCrypto);
         if (settings.length > C.SCH_CRED_MAX_SUPPORTED_CRYPTO_SETTINGS) return C.SEC_E_UNKNOWN_CREDENTIALS;
@@ -403,6 +523,7 @@ function acquire(
   if (protocols === 0) return C.SEC_E_ALGORITHM_MISMATCH;
   if ((flags & C.SCH_USE_DTLS_ONLY) !== 0) return C.SEC_E_ALGORITHM_MISMATCH;
   protocols = (protocols & supportedProtocolBits()) >>> 0;
+  if (legacy) protocols = (protocols & ~TLS13_BITS) >>> 0;
   if (protocols === 0) return C.SEC_E_ALGORITHM_MISMATCH;
   const has12 = hasBits(protocols, TLS12_BITS);
   const has13 = hasBits(protocols, TLS13_BITS);
@@ -439,12 +560,18 @@ function acquire(
     supportedAlgs: algs,
     common,
     expiry,
+    reconnects: (flags & C.SCH_CRED_DISABLE_RECONNECTS) === 0 && lifespan !== SESSION_LIFESPAN_NEVER,
+    lifespanMs: lifespan === 0 || lifespan === SESSION_LIFESPAN_NEVER ? DEFAULT_SESSION_LIFESPAN_MS : lifespan,
     freed: false,
     cache: { server: undefined, client: undefined, sessions: new Map() },
   };
   // Prepare the engine configurations once (this also validates key/cert pairs and suites); every context shares them.
   try {
-    if ((dir & C.SECPKG_CRED_INBOUND) !== 0 && certs.length > 0) cred.cache.server = prepareServerConfig(serverOptionsFor(cred, {}));
+    if ((dir & C.SECPKG_CRED_INBOUND) !== 0 && certs.length > 0) {
+      const prepared = prepareServerConfig(serverOptionsFor(cred, {}));
+      // No reconnects: no TLS 1.3 or 1.2 tickets (ticketCount 0) and no TLS 1.2 session-ID cache either.
+      cred.cache.server = cred.reconnects ? prepared : { ...prepared, sessionCache12: new NoSessionCache() };
+    }
     if ((dir & C.SECPKG_CRED_OUTBOUND) !== 0) cred.cache.client = prepareClientConfig(clientOptionsFor(cred, {}));
   } catch {
     return C.SEC_E_UNKNOWN_CREDENTIALS;
@@ -481,7 +608,8 @@ export function serverOptionsFor(cred: Credential, x: ContextExtras): ServerOpti
   // Without hRootStore client certificates are accepted unvalidated and only mapped (decisions: §9.12).
   if (cred.rootStore !== null && cred.rootStore.certificates.length > 0) o['ca'] = cred.rootStore.certificates;
   else o['rejectUnauthorized'] = false;
-  o['ticketCount'] = (cred.flags & C.SCH_CRED_DISABLE_RECONNECTS) !== 0 ? 0 : 2;
+  o['ticketCount'] = cred.reconnects ? 2 : 0;
+  o['ticketLifetime'] = Math.max(1, Math.min(604800, Math.floor(cred.lifespanMs / 1000)));
   return o as unknown as ServerOptions;
 }
 
@@ -498,8 +626,11 @@ export function clientOptionsFor(cred: Credential, x: ContextExtras): ClientOpti
   if ((cred.flags & C.SCH_CRED_NO_SERVERNAME_CHECK) !== 0) o['checkServerName'] = false;
   // Revocation: the only source offline is the server's stapled OCSP response. With a REVOCATION_CHECK_* flag it is
   // checked (revoked → CRYPT_E_REVOKED) and required, unless an IGNORE_* flag accepts "status unknown".
+  // Manual validation means manual: no trust, name or revocation check, even with REVOCATION_CHECK_* set (curl sets
+  // both); the application checks the chain itself from SECPKG_ATTR_REMOTE_CERT_CONTEXT.
   const revocation = C.SCH_CRED_REVOCATION_CHECK_END_CERT | C.SCH_CRED_REVOCATION_CHECK_CHAIN | C.SCH_CRED_REVOCATION_CHECK_CHAIN_EXCLUDE_ROOT;
-  if ((cred.flags & revocation) !== 0) {
+  const manual = (cred.flags & (C.SCH_CRED_MANUAL_CRED_VALIDATION | C.SCH_CRED_DEFERRED_CRED_VALIDATION)) !== 0;
+  if ((cred.flags & revocation) !== 0 && !manual) {
     const lenient = (cred.flags & (C.SCH_CRED_IGNORE_NO_REVOCATION_CHECK | C.SCH_CRED_IGNORE_REVOCATION_OFFLINE)) !== 0;
     o['ocspStapling'] = lenient ? 'check' : 'require';
   }
@@ -513,7 +644,7 @@ export function clientOptionsFor(cred: Credential, x: ContextExtras): ClientOpti
 
 /**
  * The prepared server configuration for one context: the credential's, with the context's ALPN list and whether a
- * client certificate is required (ASC_REQ_MUTUAL_AUTH). Nothing is parsed or imported again; ticket keys, the TLS 1.2
+ * client certificate is asked for (ASC_REQ_MUTUAL_AUTH). Nothing is parsed or imported again; ticket keys, the TLS 1.2
  * session cache and the cookie key stay the credential's, so contexts resume each other's sessions.
  */
 export function serverConfigFor(cred: Credential, mutual: boolean, alpn: readonly string[] | undefined): PreparedServerConfig {
@@ -522,7 +653,11 @@ export function serverConfigFor(cred: Credential, mutual: boolean, alpn: readonl
   if (!mutual && alpn === undefined) return base;
   return {
     ...base,
-    ...(mutual ? { clientAuth: 'required' as const } : {}),
+    // ASC_REQ_MUTUAL_AUTH asks for a certificate but, as on Windows, a client that sends none still completes the
+    // handshake: the server learns it from SECPKG_ATTR_REMOTE_CERT_CONTEXT (SEC_E_NO_CREDENTIALS) and no
+    // ASC_RET_MUTUAL_AUTH (decisions: "ASC_REQ_MUTUAL_AUTH without a client certificate"). A certificate that is sent
+    // is still validated against hRootStore.
+    ...(mutual ? { clientAuth: 'optional' as const } : {}),
     ...(alpn !== undefined ? { alpn: [...alpn] } : {}),
   };
 }
@@ -543,13 +678,21 @@ export function clientConfigFor(cred: Credential, target: string | null, manual:
   return {
     ...base,
     serverName: target !== null && target !== '' ? target : undefined,
-    ...(manual ? { verifier: null } : {}),
+    // ISC_REQ_MANUAL_CRED_VALIDATION on this context: no enforcement and no revocation requirement either.
+    ...(manual ? { verifier: null, ocspPolicy: 'ignore' as const } : {}),
     ...(alpn !== undefined ? { alpn: [...alpn] } : {}),
     session,
   };
 }
 
+/** Forget every cached session for `target` (SSL_SESSION_DISABLE_RECONNECTS on a context). */
+export function forgetSessions(cred: Credential, target: string | null): void {
+  cred.cache.sessions.delete(sessionKey(target, true));
+  cred.cache.sessions.delete(sessionKey(target, false));
+}
+
 function takeSession(cred: Credential, key: string): SessionTicket | undefined {
+  if (!cred.reconnects) return undefined;
   const list = cred.cache.sessions.get(key);
   if (list === undefined) return undefined;
   const now = Date.now();
@@ -561,7 +704,11 @@ function takeSession(cred: Credential, key: string): SessionTicket | undefined {
 
 /** Remember a ticket the server sent for `target` (single use; bounded per target and per credential). */
 export function storeSession(cred: Credential, target: string | null, manual: boolean, ticket: SessionTicket): void {
+  if (!cred.reconnects) return;
   const key = sessionKey(target, manual || cred.cache.client?.verifier === null);
+  // dwSessionLifespan bounds how long Schannel keeps the session, whatever the server's ticket lifetime says.
+  const bounded = Math.min(ticket.expiresAt, Date.now() + cred.lifespanMs);
+  if (bounded !== ticket.expiresAt) ticket = { ...ticket, expiresAt: bounded };
   const sessions = cred.cache.sessions;
   const list = sessions.get(key) ?? [];
   sessions.delete(key); // re-insert: most recently used last
@@ -628,10 +775,70 @@ export function QueryCredentialsAttributes(phCredential: CredHandle | null, ulAt
   }
 }
 
-/** SetCredentialsAttributes (§5.3): none of Windows' settable attributes apply here. */
+/**
+ * SetCredentialsAttributes (§5.3): SECPKG_ATTR_SESSION_TICKET_KEYS (server credentials: MsQuic's 1–16 keys of 32–64
+ * bytes; tickets are issued under the first and accepted under any) and SECPKG_ATTR_CLIENT_CERT_POLICY (.NET's
+ * trusted-issuer store for client certificates). Other attributes → SEC_E_UNSUPPORTED_FUNCTION. Never throws.
+ */
 export function SetCredentialsAttributes(phCredential: CredHandle | null, ulAttribute: number, pBuffer: object | null, cbBuffer: number): SECURITY_STATUS {
-  void ulAttribute;
-  void pBuffer;
   void cbBuffer;
-  return lookupCredential(phCredential) === undefined ? C.SEC_E_INVALID_HANDLE : C.SEC_E_UNSUPPORTED_FUNCTION;
+  try {
+    const cred = lookupCredential(phCredential);
+    if (cred === undefined) return C.SEC_E_INVALID_HANDLE;
+    switch (ulAttribute) {
+      case C.SECPKG_ATTR_SESSION_TICKET_KEYS:
+        if (!(pBuffer instanceof SecPkgCred_SessionTicketKeys)) return C.SEC_E_INVALID_PARAMETER;
+        return setTicketKeys(cred, pBuffer);
+      case C.SECPKG_ATTR_CLIENT_CERT_POLICY:
+        if (!(pBuffer instanceof SecPkgCred_ClientCertPolicy)) return C.SEC_E_INVALID_PARAMETER;
+        return setClientCertPolicy(cred, pBuffer);
+      default:
+        return C.SEC_E_UNSUPPORTED_FUNCTION;
+    }
+  } catch {
+    return C.SEC_E_INTERNAL_ERROR;
+  }
+}
+
+const TICKET_KEY_INFO = new TextEncoder().encode('sspi-tls session ticket key');
+
+/** Most ticket keys a credential takes (MsQuic's QUIC_MAX_TICKET_KEY_COUNT). */
+export const MAX_SESSION_TICKET_KEYS = 16;
+
+function setTicketKeys(cred: Credential, keys: SecPkgCred_SessionTicketKeys): SECURITY_STATUS {
+  const server = cred.cache.server;
+  if (server === undefined) return C.SEC_E_UNSUPPORTED_FUNCTION; // tickets are issued by server credentials only
+  const list = (keys.pSessionTicketKeys ?? []).slice(0, keys.cSessionTicketKeys);
+  if (keys.cSessionTicketKeys < 1 || keys.cSessionTicketKeys > MAX_SESSION_TICKET_KEYS || list.length !== keys.cSessionTicketKeys) return C.SEC_E_INVALID_PARAMETER;
+  const prepared: { id: Uint8Array; key: Uint8Array }[] = [];
+  for (const k of list) {
+    if (!(k instanceof SecPkgCred_SessionTicketKey) || k.TicketInfoVersion !== C.SESSION_TICKET_INFO_V0) return C.SEC_E_INVALID_PARAMETER;
+    const size = k.KeyingMaterialSize >>> 0;
+    if (k.KeyId.length !== 16 || size < 32 || size > 64 || k.KeyingMaterial.length < size) return C.SEC_E_INVALID_PARAMETER;
+    // The ticket AEAD key: HKDF-SHA256 over the caller's material, bound to the key id (any length 32–64 is used whole).
+    const p = getDefaultProvider();
+    const prk = hkdfExtract(p, 'sha256', k.KeyId, k.KeyingMaterial.subarray(0, size));
+    const key = hkdfExpand(p, 'sha256', prk, TICKET_KEY_INFO, 32, 32);
+    prepared.push({ id: k.KeyId.slice(), key });
+  }
+  server.ticketKeys.replace(prepared);
+  return C.SEC_E_OK;
+}
+
+function setClientCertPolicy(cred: Credential, policy: SecPkgCred_ClientCertPolicy): SECURITY_STATUS {
+  if (policy.dwFlags !== 0) return C.SEC_E_INVALID_PARAMETER;
+  if (cred.cache.server === undefined) return C.SEC_E_UNSUPPORTED_FUNCTION; // a server-side policy
+  // Nothing a caller asks for may be silently dropped: an EKU override or a store we cannot open is refused.
+  if (policy.fOmitUsageCheck) return C.SEC_E_UNSUPPORTED_FUNCTION;
+  if (policy.pwszSslCtlStoreName !== null && policy.hSslCtlStore === null) return C.SEC_E_UNSUPPORTED_FUNCTION;
+  if (policy.hSslCtlStore !== null) {
+    // The trusted issuers: validation anchors and the certificate_authorities list of CertificateRequest. The
+    // prepared configuration is rebuilt, keeping the ticket keys and the TLS 1.2 session cache.
+    const updated: Credential = { ...cred, rootStore: policy.hSslCtlStore };
+    const old = cred.cache.server;
+    const next = prepareServerConfig(serverOptionsFor(updated, {}));
+    (cred as { rootStore: CertStore | null }).rootStore = policy.hSslCtlStore;
+    cred.cache.server = { ...next, ticketKeys: old.ticketKeys, sessionCache12: old.sessionCache12 };
+  }
+  return C.SEC_E_OK;
 }

@@ -22,6 +22,10 @@ export {
   SecPkgCred_CipherStrengths,
   SecPkgCred_SupportedAlgs,
   SecPkgCredentials_Names,
+  SecPkgCred_SessionTicketKey,
+  SecPkgCred_SessionTicketKeys,
+  SecPkgCred_ClientCertPolicy,
+  MAX_SESSION_TICKET_KEYS,
 } from './credentials.js';
 export {
   InitializeSecurityContext,
@@ -34,6 +38,14 @@ export {
   parseApplicationProtocols,
 } from './context.js';
 export { EncryptMessage, DecryptMessage } from './messages.js';
+export {
+  EnumerateSecurityPackages,
+  EnumerateSecurityPackagesW,
+  EnumerateSecurityPackagesA,
+  QuerySecurityPackageInfo,
+  QuerySecurityPackageInfoW,
+  QuerySecurityPackageInfoA,
+} from './packages.js';
 export * from './attributes.js';
 export {
   AccessToken,

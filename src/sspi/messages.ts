@@ -168,6 +168,9 @@ export function DecryptMessage(phContext: CtxtHandle | null, pMessage: SecBuffer
         if (status === C.SEC_E_OK) status = C.SEC_I_RENEGOTIATE;
       } else if (ev.type === 'PeerCertificateUpdated') {
         if (ctx.side === 'server' && ev.chain.length > 0) ctx.token = mapCertificate(ctx.cred.mappers, CertContext.fromDer(ev.chain));
+        ctx.postHandshakeAuthPending = false;
+        // REMOTE_CERT_CONTEXT after post-handshake authentication reports the certificate just received.
+        if (ctx.info !== undefined) ctx.info = { ...ctx.info, peerCertificates: ev.chain.map((c) => c.slice()) };
         if (status === C.SEC_E_OK) status = C.SEC_I_RENEGOTIATE;
       }
     }

@@ -13,6 +13,7 @@ import {
   signatureFromPsk,
   verifyEqualSecret,
   verifyPeerChain,
+  checkStapledOcsp,
   verifySignature12,
   type CertVerified,
   type SignatureVerified,
@@ -341,7 +342,10 @@ const clientHandlers: Handlers12<ClientState12, ClientCx12> = {
       const chain = decodeCertificate12(m.body);
       // RFC 5246 §7.4.2: the server's list is never empty for our (certificate-based) suites.
       if (chain.length === 0) throw misbehaved('EmptyCertificateFromServer');
-      const certVerified = verifyPeerChain(chain, { verifier: cx.config.verifier, time: cx.provider.now(), serverName: cx.config.serverName, usage: 'serverAuth' });
+      const check = { verifier: cx.config.verifier, time: cx.provider.now(), serverName: cx.config.checkServerName ? cx.config.serverName : undefined, usage: 'serverAuth' as const };
+      const certVerified = verifyPeerChain(chain, check);
+      // No CertificateStatus will follow: the OCSP policy sees "no staple" now (RFC 6066 §8), as the TLS 1.3 client does.
+      if (!s.hs.expectStatus) checkStapledOcsp(chain, undefined, cx.config.ocspPolicy, check, cx.provider);
       cx.traceReceived('Certificate', { certificates: chain.length });
       s.hs.log.add(m.raw);
       return { kind: s.hs.expectStatus ? 'ExpectCertificateStatus' : 'ExpectServerKeyExchange', hs: s.hs, chain, certVerified };
@@ -349,9 +353,14 @@ const clientHandlers: Handlers12<ClientState12, ClientCx12> = {
 
     ExpectCertificateStatus(s, m, cx) {
       // RFC 6066 §8: a server that acknowledged status_request may still omit CertificateStatus.
-      if (m.type === HandshakeType.ServerKeyExchange) return clientHandlers.message.ExpectServerKeyExchange({ ...s, kind: 'ExpectServerKeyExchange' }, m, cx);
+      const check = { verifier: cx.config.verifier, time: cx.provider.now(), serverName: cx.config.checkServerName ? cx.config.serverName : undefined, usage: 'serverAuth' as const };
+      if (m.type === HandshakeType.ServerKeyExchange) {
+        checkStapledOcsp(s.chain, undefined, cx.config.ocspPolicy, check, cx.provider);
+        return clientHandlers.message.ExpectServerKeyExchange({ ...s, kind: 'ExpectServerKeyExchange' }, m, cx);
+      }
       if (m.type !== HandshakeType.CertificateStatus) throw unexpected(nameOf(HandshakeType, m.type), ['CertificateStatus', 'ServerKeyExchange']);
       const response = decodeCertificateStatus(m.body);
+      checkStapledOcsp(s.chain, response, cx.config.ocspPolicy, check, cx.provider);
       cx.setPeerOcspResponse(response);
       cx.traceReceived('CertificateStatus', { bytes: response.length });
       s.hs.log.add(m.raw);

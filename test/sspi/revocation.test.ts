@@ -1,7 +1,9 @@
 /**
  * SCH_CRED_REVOCATION_CHECK_* on a client credential: the server's stapled OCSP response is the revocation source
  * (no network fetches). Revoked → CRYPT_E_REVOKED; no response → CRYPT_E_NO_REVOCATION_CHECK unless
- * SCH_CRED_IGNORE_NO_REVOCATION_CHECK / SCH_CRED_IGNORE_REVOCATION_OFFLINE; good → SEC_E_OK.
+ * SCH_CRED_IGNORE_NO_REVOCATION_CHECK / SCH_CRED_IGNORE_REVOCATION_OFFLINE; good → SEC_E_OK. The same on TLS 1.2
+ * (CertificateStatus message) as on TLS 1.3 (status_request in the leaf's CertificateEntry). Manual validation
+ * (SCH_CRED_MANUAL_CRED_VALIDATION, with REVOCATION_CHECK_* as curl sets them) checks nothing.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,8 +20,9 @@ pki.revoke(revoked, root);
 const goodOcsp = pki.ocspResponse(good, root);
 const revokedOcsp = pki.ocspResponse(revoked, root);
 
+let maxVersion: 'TLSv1.2' | 'TLSv1.3' = 'TLSv1.3';
 function server(cert: typeof good, ocspResponse?: Uint8Array): TlsServer {
-  return new TlsServer({ certificates: [{ cert: cert.pem, key: pki.openssl(['pkey', '-in', cert.keyPath]), ...(ocspResponse !== undefined ? { ocspResponse } : {}) }] });
+  return new TlsServer({ maxVersion, certificates: [{ cert: cert.pem, key: pki.openssl(['pkey', '-in', cert.keyPath]), ...(ocspResponse !== undefined ? { ocspResponse } : {}) }] });
 }
 
 function clientCred(flags: number): S.CredHandle {
@@ -57,21 +60,42 @@ function connect(cred: S.CredHandle, srv: TlsServer): number {
 
 const check = S.SCH_CRED_REVOCATION_CHECK_END_CERT;
 
-test('a stapled "good" response: SEC_E_OK', () => {
-  assert.equal(connect(clientCred(check), server(good, goodOcsp)), S.SEC_E_OK);
-});
+for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
+  const v = (): void => {
+    maxVersion = version;
+  };
+  test(`${version}: a stapled "good" response: SEC_E_OK`, () => {
+    v();
+    assert.equal(connect(clientCred(check), server(good, goodOcsp)), S.SEC_E_OK);
+  });
 
-test('a stapled "revoked" response: CRYPT_E_REVOKED', () => {
-  assert.equal(connect(clientCred(check), server(revoked, revokedOcsp)) >>> 0, S.CRYPT_E_REVOKED >>> 0);
-});
+  test(`${version}: a stapled "revoked" response: CRYPT_E_REVOKED`, () => {
+    v();
+    assert.equal(connect(clientCred(check), server(revoked, revokedOcsp)) >>> 0, S.CRYPT_E_REVOKED >>> 0);
+  });
 
-test('no stapled response: CRYPT_E_NO_REVOCATION_CHECK; with SCH_CRED_IGNORE_NO_REVOCATION_CHECK: SEC_E_OK', () => {
-  assert.equal(connect(clientCred(check), server(good)) >>> 0, S.CRYPT_E_NO_REVOCATION_CHECK >>> 0);
-  assert.equal(connect(clientCred(check | S.SCH_CRED_IGNORE_NO_REVOCATION_CHECK), server(good)), S.SEC_E_OK);
-  assert.equal(connect(clientCred(S.SCH_CRED_REVOCATION_CHECK_CHAIN | S.SCH_CRED_IGNORE_REVOCATION_OFFLINE), server(good)), S.SEC_E_OK);
-});
+  test(`${version}: no stapled response: CRYPT_E_NO_REVOCATION_CHECK; with SCH_CRED_IGNORE_NO_REVOCATION_CHECK: SEC_E_OK`, () => {
+    v();
+    assert.equal(connect(clientCred(check), server(good)) >>> 0, S.CRYPT_E_NO_REVOCATION_CHECK >>> 0);
+    assert.equal(connect(clientCred(check | S.SCH_CRED_IGNORE_NO_REVOCATION_CHECK), server(good)), S.SEC_E_OK);
+    assert.equal(connect(clientCred(S.SCH_CRED_REVOCATION_CHECK_CHAIN | S.SCH_CRED_IGNORE_REVOCATION_OFFLINE), server(good)), S.SEC_E_OK);
+  });
 
-test('without a revocation flag the staple is not required (and a revoked one is not looked at)', () => {
-  assert.equal(connect(clientCred(0), server(good)), S.SEC_E_OK);
-  assert.equal(connect(clientCred(0), server(revoked, revokedOcsp)), S.SEC_E_OK);
-});
+  test(`${version}: without a revocation flag the staple is not required (and a revoked one is not looked at)`, () => {
+    v();
+    assert.equal(connect(clientCred(0), server(good)), S.SEC_E_OK);
+    assert.equal(connect(clientCred(0), server(revoked, revokedOcsp)), S.SEC_E_OK);
+  });
+
+  test(`${version}: manual validation with REVOCATION_CHECK_CHAIN (curl's flags): no revocation, trust or name check`, () => {
+    v();
+    const curlFlags = S.SCH_CRED_MANUAL_CRED_VALIDATION | S.SCH_CRED_REVOCATION_CHECK_CHAIN;
+    assert.equal(connect(clientCred(curlFlags), server(good)), S.SEC_E_OK);
+    assert.equal(connect(clientCred(curlFlags), server(revoked, revokedOcsp)), S.SEC_E_OK);
+    const noRoot = new S.SCH_CREDENTIALS();
+    noRoot.dwFlags = curlFlags;
+    const h = new S.CredHandle();
+    assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_OUTBOUND, null, noRoot, null, null, h, null), S.SEC_E_OK);
+    assert.equal(connect(h, server(revoked, revokedOcsp)), S.SEC_E_OK, 'untrusted root, not checked');
+  });
+}
