@@ -1,0 +1,806 @@
+/**
+ * Crypt32 certificate stores as Schannel programs use them (curl: PFXImportCertStore → CertFindCertificateInStore;
+ * MsQuic: CertOpenStore("MY") → CertFindCertificateInStore(CERT_FIND_ENHKEY_USAGE) → CERT_HASH_PROP_ID), with
+ * Windows' names, parameter order and constant values. Where Windows keeps stores in the registry and keys in key
+ * containers, this port keeps them in files:
+ *
+ * - System stores ("MY", "ROOT", "CA", any name) are directories `<root>/<Location>/<NAME>/`, where `<Location>` is
+ *   `CurrentUser`, `LocalMachine`, … (curl's spelling of CERT_SYSTEM_STORE_*) and `<root>` is the `systemStoreRoot`
+ *   given to {@link Crypt32}, else `$SSPI_TLS_CERT_STORES`, else `~/.sspi-tls/certstores` (see {@link defaultSystemStoreRoot}).
+ *   A store directory holds certificates as `*.cer` / `*.crt` / `*.der` / `*.pem` files (a PEM may hold several),
+ *   each certificate's private key in a file of the same base name ending `.key` (PKCS#8 or traditional PEM, or
+ *   DER; mode 0600), and `*.pfx` / `*.p12` files with an empty password. Adding a certificate to a system store writes
+ *   `<SHA1 THUMBPRINT>.cer` (and `.key` when its key was not imported with PKCS12_NO_PERSIST_KEY).
+ * - GetLastError is per {@link Crypt32} instance (no process-wide state): make one, call its functions (they may be
+ *   destructured: `const { CertOpenStore, GetLastError } = new Crypt32()`).
+ */
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { extname, join } from 'node:path';
+import { CredentialError, WIN32_ERROR_FOR } from '../credentials/errors.js';
+import { unlockPrivateKey } from '../credentials/keys.js';
+import { isPfx, keysWithChains, readPfx, verifyPfxPassword } from '../credentials/pkcs12.js';
+import { DerReader, Tag, ctxCons, oid as readOid } from '../x509/der.js';
+import { derToPem, pemToDer } from '../x509/pem.js';
+import { CertContext, CertStore } from './cert-context.js';
+import * as C from './constants.js';
+
+// ---- constants (wincrypt.h) ----
+/** CertOpenStore providers. */
+export const CERT_STORE_PROV_MEMORY = 2;
+export const CERT_STORE_PROV_FILE = 3;
+export const CERT_STORE_PROV_PKCS7 = 5;
+export const CERT_STORE_PROV_FILENAME_A = 7;
+export const CERT_STORE_PROV_FILENAME_W = 8;
+export const CERT_STORE_PROV_FILENAME = CERT_STORE_PROV_FILENAME_W;
+export const CERT_STORE_PROV_SYSTEM_A = 9;
+export const CERT_STORE_PROV_SYSTEM_W = 10;
+export const CERT_STORE_PROV_SYSTEM = CERT_STORE_PROV_SYSTEM_W;
+export const CERT_STORE_PROV_PKCS12 = 17;
+/** CertOpenStore flags. */
+export const CERT_STORE_NO_CRYPT_RELEASE_FLAG = 0x1;
+export const CERT_STORE_DEFER_CLOSE_UNTIL_LAST_FREE_FLAG = 0x4;
+export const CERT_STORE_DELETE_FLAG = 0x10;
+export const CERT_STORE_CREATE_NEW_FLAG = 0x2000;
+export const CERT_STORE_OPEN_EXISTING_FLAG = 0x4000;
+export const CERT_STORE_READONLY_FLAG = 0x8000;
+export const CERT_SYSTEM_STORE_LOCATION_MASK = 0x00ff0000;
+export const CERT_SYSTEM_STORE_CURRENT_USER = 0x00010000;
+export const CERT_SYSTEM_STORE_LOCAL_MACHINE = 0x00020000;
+export const CERT_SYSTEM_STORE_CURRENT_SERVICE = 0x00040000;
+export const CERT_SYSTEM_STORE_SERVICES = 0x00050000;
+export const CERT_SYSTEM_STORE_USERS = 0x00060000;
+export const CERT_SYSTEM_STORE_CURRENT_USER_GROUP_POLICY = 0x00070000;
+export const CERT_SYSTEM_STORE_LOCAL_MACHINE_GROUP_POLICY = 0x00080000;
+export const CERT_SYSTEM_STORE_LOCAL_MACHINE_ENTERPRISE = 0x00090000;
+/** CertCloseStore flags. */
+export const CERT_CLOSE_STORE_FORCE_FLAG = 0x1;
+export const CERT_CLOSE_STORE_CHECK_FLAG = 0x2;
+/** CertAddCertificateContextToStore dispositions. */
+export const CERT_STORE_ADD_NEW = 1;
+export const CERT_STORE_ADD_USE_EXISTING = 2;
+export const CERT_STORE_ADD_REPLACE_EXISTING = 3;
+export const CERT_STORE_ADD_ALWAYS = 4;
+export const CERT_STORE_ADD_REPLACE_EXISTING_INHERIT_PROPERTIES = 5;
+export const CERT_STORE_ADD_NEWER = 6;
+/** CertFindCertificateInStore find types (CERT_COMPARE_* << CERT_COMPARE_SHIFT | CERT_INFO_*). */
+export const CERT_COMPARE_SHIFT = 16;
+export const CERT_FIND_ANY = 0;
+export const CERT_FIND_SHA1_HASH = 1 << 16;
+export const CERT_FIND_HASH = CERT_FIND_SHA1_HASH;
+export const CERT_FIND_MD5_HASH = 4 << 16;
+export const CERT_FIND_SUBJECT_NAME = (2 << 16) | 7;
+export const CERT_FIND_ISSUER_NAME = (2 << 16) | 4;
+export const CERT_FIND_SUBJECT_STR_A = (7 << 16) | 7;
+export const CERT_FIND_SUBJECT_STR_W = (8 << 16) | 7;
+export const CERT_FIND_SUBJECT_STR = CERT_FIND_SUBJECT_STR_W;
+export const CERT_FIND_ISSUER_STR_A = (7 << 16) | 4;
+export const CERT_FIND_ISSUER_STR_W = (8 << 16) | 4;
+export const CERT_FIND_ISSUER_STR = CERT_FIND_ISSUER_STR_W;
+export const CERT_FIND_ENHKEY_USAGE = 10 << 16;
+export const CERT_FIND_CTL_USAGE = CERT_FIND_ENHKEY_USAGE;
+export const CERT_FIND_EXISTING = 13 << 16;
+export const CERT_FIND_HAS_PRIVATE_KEY = 21 << 16;
+/** CERT_FIND_ENHKEY_USAGE flags. */
+export const CERT_FIND_OPTIONAL_ENHKEY_USAGE_FLAG = 0x1;
+export const CERT_FIND_EXT_ONLY_ENHKEY_USAGE_FLAG = 0x2;
+export const CERT_FIND_PROP_ONLY_ENHKEY_USAGE_FLAG = 0x4;
+export const CERT_FIND_NO_ENHKEY_USAGE_FLAG = 0x8;
+export const CERT_FIND_OR_ENHKEY_USAGE_FLAG = 0x10;
+export const CERT_FIND_VALID_ENHKEY_USAGE_FLAG = 0x20;
+/** Certificate context properties. */
+export const CERT_KEY_PROV_HANDLE_PROP_ID = 1;
+export const CERT_KEY_PROV_INFO_PROP_ID = 2;
+export const CERT_SHA1_HASH_PROP_ID = 3;
+export const CERT_HASH_PROP_ID = CERT_SHA1_HASH_PROP_ID;
+export const CERT_MD5_HASH_PROP_ID = 4;
+export const CERT_KEY_CONTEXT_PROP_ID = 5;
+export const CERT_FRIENDLY_NAME_PROP_ID = 11;
+export const CERT_KEY_IDENTIFIER_PROP_ID = 20;
+export const CERT_NCRYPT_KEY_HANDLE_PROP_ID = 78;
+export const CERT_SHA256_HASH_PROP_ID = 107;
+/** PFXImportCertStore flags. */
+export const CRYPT_EXPORTABLE = 0x1;
+export const CRYPT_USER_PROTECTED = 0x2;
+export const CRYPT_MACHINE_KEYSET = 0x20;
+export const CRYPT_USER_KEYSET = 0x1000;
+export const PKCS12_PREFER_CNG_KSP = 0x100;
+export const PKCS12_ALWAYS_CNG_KSP = 0x200;
+export const PKCS12_ALLOW_OVERWRITE_KEY = 0x4000;
+export const PKCS12_NO_PERSIST_KEY = 0x8000;
+export const PKCS12_INCLUDE_EXTENDED_PROPERTIES = 0x10;
+/** SCHANNEL_CERT_HASH dwFlags. */
+export const SCH_MACHINE_CERT_HASH = 0x1;
+/** Longest pwszStoreName of SCHANNEL_CERT_HASH_STORE. */
+export const SCH_CRED_MAX_STORE_NAME_SIZE = 128;
+/** CRYPT_KEY_PROV_INFO dwKeySpec of a CNG key. */
+export const CERT_NCRYPT_KEY_SPEC = 0xffffffff;
+/** GetLastError values these functions set. */
+export const ERROR_SUCCESS = 0;
+export const ERROR_FILE_NOT_FOUND = 2;
+export const ERROR_ACCESS_DENIED = 5;
+export const ERROR_INVALID_PARAMETER = 87;
+export const ERROR_INVALID_PASSWORD = 86;
+export const ERROR_MORE_DATA = 234;
+export const E_INVALIDARG = 0x80070057;
+export const CRYPT_E_NOT_FOUND = 0x80092004;
+export const CRYPT_E_EXISTS = 0x80092005;
+export const CRYPT_E_ASN1_CORRUPT = 0x80093100;
+export const CRYPT_E_ASN1_EOD = 0x80093102;
+export const CRYPT_E_HASH_VALUE = 0x80091007;
+export const CRYPT_E_NO_MATCH = 0x80092009;
+export const NTE_BAD_ALGID = 0x80090008;
+export const NTE_BAD_KEYSET = 0x80090016;
+export const NTE_BAD_DATA = 0x80090005;
+
+// ---- structures ----
+/** CRYPT_DATA_BLOB / CRYPT_HASH_BLOB / CRYPT_INTEGER_BLOB. */
+export class CRYPT_INTEGER_BLOB {
+  /** Length of pbData. */
+  cbData = 0;
+  /** The bytes (null when only asking for a size). */
+  pbData: Uint8Array | null = null;
+  /** A blob over `bytes`. */
+  static of(bytes: Uint8Array): CRYPT_INTEGER_BLOB {
+    const b = new CRYPT_INTEGER_BLOB();
+    b.pbData = bytes;
+    b.cbData = bytes.length;
+    return b;
+  }
+}
+export { CRYPT_INTEGER_BLOB as CRYPT_DATA_BLOB, CRYPT_INTEGER_BLOB as CRYPT_HASH_BLOB, CRYPT_INTEGER_BLOB as CERT_NAME_BLOB };
+
+/** CERT_ENHKEY_USAGE (CTL_USAGE). */
+export class CERT_ENHKEY_USAGE {
+  cUsageIdentifier = 0;
+  rgpszUsageIdentifier: string[] | null = null;
+}
+
+/** CRYPT_KEY_PROV_INFO: where the key of a certificate lives (here: the store file or memory). */
+export class CRYPT_KEY_PROV_INFO {
+  pwszContainerName = '';
+  pwszProvName = '';
+  dwProvType = 0;
+  dwFlags = 0;
+  cProvParam = 0;
+  rgProvParam: null = null;
+  dwKeySpec = 0;
+}
+
+/** SCHANNEL_CERT_HASH (SCH_CRED_FORMAT_CERT_HASH): a thumbprint in the "MY" store. */
+export class SCHANNEL_CERT_HASH {
+  dwLength = 32;
+  /** SCH_MACHINE_CERT_HASH: LocalMachine instead of CurrentUser. */
+  dwFlags = 0;
+  /** HCRYPTPROV; 0, or a {@link Crypt32} whose system-store root to search (port extension). */
+  hProv: number | Crypt32 = 0;
+  /** SHA-1 thumbprint (20 bytes). */
+  ShaHash: Uint8Array = new Uint8Array(20);
+}
+
+/** SCHANNEL_CERT_HASH_STORE (SCH_CRED_FORMAT_CERT_HASH_STORE): a thumbprint in a named system store. */
+export class SCHANNEL_CERT_HASH_STORE {
+  dwLength = 32 + 2 * SCH_CRED_MAX_STORE_NAME_SIZE;
+  /** SCH_MACHINE_CERT_HASH: LocalMachine instead of CurrentUser. */
+  dwFlags = 0;
+  /** HCRYPTPROV; 0, or a {@link Crypt32} whose system-store root to search (port extension). */
+  hProv: number | Crypt32 = 0;
+  /** SHA-1 thumbprint (20 bytes). */
+  ShaHash: Uint8Array = new Uint8Array(20);
+  /** The system store name ("MY"). */
+  pwszStoreName = '';
+}
+
+/** A PCCERT_CONTEXT that belongs to a store: its properties and whether its key may be persisted. */
+export class StoreCertContext extends CertContext {
+  /** Properties set on it (friendly name, …) by id. */
+  readonly properties = new Map<number, Uint8Array>();
+  /** Whether the key came from PFXImportCertStore with PKCS12_NO_PERSIST_KEY (never written to a store). */
+  readonly ephemeralKey: boolean;
+  /** SHA-1 of the encoding (the thumbprint). */
+  readonly sha1: Uint8Array;
+
+  /** @internal */
+  constructor(chain: readonly Uint8Array[], key: Uint8Array | undefined, ephemeralKey: boolean) {
+    super(chain, key);
+    this.ephemeralKey = ephemeralKey;
+    this.sha1 = new Uint8Array(createHash('sha1').update(this.pbCertEncoded).digest());
+  }
+}
+
+/** An HCERTSTORE: contexts in order; `certificates` (what hRootStore readers use) follows them. */
+export class HCERTSTORE extends CertStore {
+  readonly #contexts: StoreCertContext[] = [];
+  /** The directory of a system store (writes go there), or undefined. */
+  readonly directory: string | undefined;
+  /** CERT_STORE_READONLY_FLAG. */
+  readonly readOnly: boolean;
+  /** Set by CertCloseStore. */
+  closed = false;
+
+  /** @internal Use CertOpenStore / PFXImportCertStore. */
+  constructor(directory: string | undefined, readOnly: boolean) {
+    super([]);
+    this.directory = directory;
+    this.readOnly = readOnly;
+    Object.defineProperty(this, 'certificates', { get: () => this.#contexts.map((c) => c.pbCertEncoded), enumerable: true });
+  }
+
+  /** The contexts, in order. */
+  get contexts(): readonly StoreCertContext[] {
+    return this.#contexts;
+  }
+
+  /** @internal */
+  push(c: StoreCertContext): void {
+    this.#contexts.push(c);
+  }
+
+  /** @internal */
+  replace(i: number, c: StoreCertContext): void {
+    this.#contexts[i] = c;
+  }
+}
+
+/** What a {@link Crypt32} is configured with. */
+export interface Crypt32Options {
+  /** Directory holding the system stores (default {@link defaultSystemStoreRoot}). */
+  readonly systemStoreRoot?: string;
+}
+
+/** `$SSPI_TLS_CERT_STORES`, else `~/.sspi-tls/certstores`: where system stores live unless a Crypt32 says otherwise. */
+export function defaultSystemStoreRoot(env: NodeJS.ProcessEnv = process.env): string {
+  const v = env['SSPI_TLS_CERT_STORES'];
+  return v !== undefined && v !== '' ? v : join(homedir(), '.sspi-tls', 'certstores');
+}
+
+const LOCATIONS: Readonly<Record<number, string>> = {
+  [CERT_SYSTEM_STORE_CURRENT_USER]: 'CurrentUser',
+  [CERT_SYSTEM_STORE_LOCAL_MACHINE]: 'LocalMachine',
+  [CERT_SYSTEM_STORE_CURRENT_SERVICE]: 'CurrentService',
+  [CERT_SYSTEM_STORE_SERVICES]: 'Services',
+  [CERT_SYSTEM_STORE_USERS]: 'Users',
+  [CERT_SYSTEM_STORE_CURRENT_USER_GROUP_POLICY]: 'CurrentUserGroupPolicy',
+  [CERT_SYSTEM_STORE_LOCAL_MACHINE_GROUP_POLICY]: 'LocalMachineGroupPolicy',
+  [CERT_SYSTEM_STORE_LOCAL_MACHINE_ENTERPRISE]: 'LocalMachineEnterprise',
+};
+
+const CERT_EXTS = new Set(['.cer', '.crt', '.der', '.pem']);
+const PFX_EXTS = new Set(['.pfx', '.p12']);
+
+function hex(b: Uint8Array): string {
+  return Buffer.from(b).toString('hex').toUpperCase();
+}
+
+function same(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function errorCode(e: unknown): number {
+  if (e instanceof CredentialError) return WIN32_ERROR_FOR[e.code];
+  const code = (e as { code?: string }).code;
+  if (code === 'ENOENT') return ERROR_FILE_NOT_FOUND;
+  if (code === 'EACCES' || code === 'EPERM') return ERROR_ACCESS_DENIED;
+  return CRYPT_E_ASN1_CORRUPT;
+}
+
+/** Certificates of PEM text or one DER certificate or a PKCS#7 SignedData (degenerate, as `openssl crl2pkcs7` writes). */
+function certificatesOf(bytes: Uint8Array): Uint8Array[] {
+  const text = Buffer.from(bytes).toString('latin1');
+  if (text.includes('-----BEGIN')) {
+    const pkcs7 = pemToDer(text, 'PKCS7');
+    if (pkcs7.length > 0) return pkcs7.flatMap(pkcs7Certificates);
+    return pemToDer(text, 'CERTIFICATE');
+  }
+  const p7 = tryPkcs7(bytes);
+  return p7 ?? [bytes];
+}
+
+function tryPkcs7(bytes: Uint8Array): Uint8Array[] | undefined {
+  try {
+    return pkcs7Certificates(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The certificates field of a PKCS#7 ContentInfo holding SignedData (RFC 5652 §5.1). */
+export function pkcs7Certificates(der: Uint8Array): Uint8Array[] {
+  const r = new DerReader(der, 'PKCS7', 1).sequence('ContentInfo');
+  if (readOid(r.expect(Tag.Oid, 'contentType')) !== '1.2.840.113549.1.7.2') throw new Error('not SignedData');
+  const sd = r.sequence('content', ctxCons(0)).sequence('SignedData');
+  sd.expect(Tag.Integer, 'version');
+  sd.expect(Tag.Set, 'digestAlgorithms');
+  sd.expect(Tag.Sequence, 'encapContentInfo');
+  const certs = sd.optional(ctxCons(0), 'certificates');
+  if (certs === undefined) return [];
+  const cr = new DerReader(certs.value, 'certificates', 2);
+  return cr.list((x) => x.any('certificate')).filter((t) => t.tag === Tag.Sequence).map((t) => t.bytes.slice());
+}
+
+/** Order `leaf` + the certificates of `pool` that chain to it by subject/issuer (at most 10). */
+function chainFor(leaf: Uint8Array, pool: readonly Uint8Array[]): Uint8Array[] {
+  const names = (der: Uint8Array): { s: Uint8Array; i: Uint8Array } | undefined => {
+    const c = new CertContext([der], undefined).pCertInfo;
+    return c === undefined ? undefined : { s: c.subject.der, i: c.issuer.der };
+  };
+  const chain = [leaf];
+  let cur = names(leaf);
+  while (cur !== undefined && chain.length < 10 && !same(cur.s, cur.i)) {
+    const issuer = cur.i;
+    const next = pool.find((d) => !chain.some((c) => same(c, d)) && (names(d)?.s ?? new Uint8Array(0)).length > 0 && same(names(d)?.s ?? new Uint8Array(0), issuer));
+    if (next === undefined) break;
+    chain.push(next);
+    cur = names(next);
+  }
+  return chain;
+}
+
+/**
+ * The Crypt32 functions over one configuration, each with Windows' name and parameter order; failures return
+ * null/false and set this instance's GetLastError.
+ */
+export class Crypt32 {
+  readonly #root: string;
+  #lastError = 0;
+
+  /** Crypt32 over the system stores under `options.systemStoreRoot` (default {@link defaultSystemStoreRoot}). */
+  constructor(options: Crypt32Options = {}) {
+    this.#root = options.systemStoreRoot ?? defaultSystemStoreRoot();
+  }
+
+  /** Where this instance's system stores live. */
+  get systemStoreRoot(): string {
+    return this.#root;
+  }
+
+  /** GetLastError: the error of the last failed call on this instance. */
+  readonly GetLastError = (): number => this.#lastError;
+
+  /** SetLastError. */
+  readonly SetLastError = (dwErrCode: number): void => {
+    this.#lastError = dwErrCode >>> 0;
+  };
+
+  #fail<T>(code: number, value: T): T {
+    this.#lastError = code >>> 0;
+    return value;
+  }
+
+  /** The directory of system store `name` at location `flags & CERT_SYSTEM_STORE_LOCATION_MASK`. */
+  systemStoreDirectory(name: string, dwFlags: number): string | undefined {
+    const loc = (dwFlags & CERT_SYSTEM_STORE_LOCATION_MASK) >>> 0;
+    const dir = LOCATIONS[loc === 0 ? CERT_SYSTEM_STORE_CURRENT_USER : loc];
+    if (dir === undefined || name === '' || /[\\/]|^\.\.?$/.test(name)) return undefined;
+    return join(this.#root, dir, name.toUpperCase());
+  }
+
+  /**
+   * CertOpenStore(lpszStoreProvider, dwEncodingType, hCryptProv, dwFlags, pvPara): a memory store
+   * (CERT_STORE_PROV_MEMORY), a system store directory (CERT_STORE_PROV_SYSTEM[_A|_W], pvPara the name), a file of
+   * PEM/DER certificates or PKCS#7 (CERT_STORE_PROV_FILENAME[_A|_W], pvPara the path), a PKCS#7 or PKCS#12 blob with
+   * an empty password (CERT_STORE_PROV_PKCS7 / CERT_STORE_PROV_PKCS12, pvPara a CRYPT_DATA_BLOB).
+   */
+  readonly CertOpenStore = (
+    lpszStoreProvider: number,
+    dwEncodingType: number,
+    hCryptProv: number | null,
+    dwFlags: number,
+    pvPara: string | CRYPT_INTEGER_BLOB | null,
+  ): HCERTSTORE | null => {
+    void dwEncodingType;
+    void hCryptProv;
+    const readOnly = (dwFlags & CERT_STORE_READONLY_FLAG) !== 0;
+    try {
+      switch (lpszStoreProvider) {
+        case CERT_STORE_PROV_MEMORY:
+          return new HCERTSTORE(undefined, false);
+        case CERT_STORE_PROV_SYSTEM_A:
+        case CERT_STORE_PROV_SYSTEM_W: {
+          if (typeof pvPara !== 'string') return this.#fail(E_INVALIDARG, null);
+          const dir = this.systemStoreDirectory(pvPara, dwFlags);
+          if (dir === undefined) return this.#fail(E_INVALIDARG, null);
+          if (!existsSync(dir)) {
+            if ((dwFlags & CERT_STORE_OPEN_EXISTING_FLAG) !== 0) return this.#fail(ERROR_FILE_NOT_FOUND, null);
+            if (!readOnly) mkdirSync(dir, { recursive: true, mode: 0o700 });
+            return new HCERTSTORE(dir, readOnly);
+          }
+          if ((dwFlags & CERT_STORE_CREATE_NEW_FLAG) !== 0) return this.#fail(CRYPT_E_EXISTS, null);
+          return this.#loadDirectory(dir, readOnly);
+        }
+        case CERT_STORE_PROV_FILENAME_A:
+        case CERT_STORE_PROV_FILENAME_W: {
+          if (typeof pvPara !== 'string') return this.#fail(E_INVALIDARG, null);
+          const store = new HCERTSTORE(undefined, readOnly);
+          const ders = certificatesOf(new Uint8Array(readFileSync(pvPara)));
+          for (const d of ders) store.push(new StoreCertContext(chainFor(d, ders), undefined, false));
+          return store;
+        }
+        case CERT_STORE_PROV_PKCS7: {
+          if (pvPara === null || typeof pvPara === 'string' || pvPara.pbData === null) return this.#fail(E_INVALIDARG, null);
+          const ders = pkcs7Certificates(pvPara.pbData.subarray(0, pvPara.cbData));
+          const store = new HCERTSTORE(undefined, readOnly);
+          for (const d of ders) store.push(new StoreCertContext(chainFor(d, ders), undefined, false));
+          return store;
+        }
+        case CERT_STORE_PROV_PKCS12: {
+          if (pvPara === null || typeof pvPara === 'string') return this.#fail(E_INVALIDARG, null);
+          return this.PFXImportCertStore(pvPara, '', 0);
+        }
+        default:
+          return this.#fail(E_INVALIDARG, null);
+      }
+    } catch (e) {
+      return this.#fail(errorCode(e), null);
+    }
+  };
+
+  #loadDirectory(dir: string, readOnly: boolean): HCERTSTORE {
+    const store = new HCERTSTORE(dir, readOnly);
+    const entries: { der: Uint8Array; key: Uint8Array | undefined }[] = [];
+    for (const name of readdirSync(dir).sort()) {
+      const ext = extname(name).toLowerCase();
+      const path = join(dir, name);
+      if (CERT_EXTS.has(ext)) {
+        const ders = certificatesOf(new Uint8Array(readFileSync(path)));
+        const keyPath = join(dir, name.slice(0, name.length - ext.length) + '.key');
+        let key: Uint8Array | undefined;
+        if (existsSync(keyPath)) {
+          const raw = readFileSync(keyPath);
+          const text = raw.toString('latin1');
+          key = unlockPrivateKey(text.includes('-----BEGIN') ? text : new Uint8Array(raw), undefined);
+        }
+        ders.forEach((der, i) => entries.push({ der, key: i === 0 ? key : undefined }));
+      } else if (PFX_EXTS.has(ext)) {
+        const contents = readPfx(new Uint8Array(readFileSync(path)), '');
+        const pairs = keysWithChains(contents);
+        for (const c of contents.certificates) {
+          entries.push({ der: c.der, key: pairs.find((p) => same(p.chain[0] as Uint8Array, c.der))?.key });
+        }
+      }
+    }
+    // The pool for chains: this store's certificates and the CA store beside it (as Schannel builds from CA/ROOT).
+    const pool = entries.map((e) => e.der);
+    const caDir = join(dir, '..', 'CA');
+    if (existsSync(caDir) && caDir !== dir) {
+      for (const n of readdirSync(caDir)) if (CERT_EXTS.has(extname(n).toLowerCase())) pool.push(...certificatesOf(new Uint8Array(readFileSync(join(caDir, n)))));
+    }
+    const seen = new Set<string>();
+    for (const e of entries) {
+      const id = hex(createHash('sha1').update(e.der).digest());
+      if (seen.has(id)) continue;
+      seen.add(id);
+      store.push(new StoreCertContext(chainFor(e.der, pool), e.key, false));
+    }
+    return store;
+  }
+
+  /** CertCloseStore(hCertStore, dwFlags): contexts already found stay usable (as with DEFER_CLOSE). */
+  readonly CertCloseStore = (hCertStore: HCERTSTORE | null, dwFlags: number): boolean => {
+    void dwFlags;
+    if (hCertStore === null) return true;
+    hCertStore.closed = true;
+    return true;
+  };
+
+  /**
+   * PFXImportCertStore(pPFX, szPassword, dwFlags): a memory store with every certificate of the PFX, each key
+   * attached to its certificate. Fails (null) with GetLastError ERROR_INVALID_PASSWORD for a wrong password,
+   * CRYPT_E_HASH_VALUE for a MAC that fails although the password decrypts, CRYPT_E_ASN1_EOD for a truncated file,
+   * CRYPT_E_ASN1_CORRUPT for one that is not PKCS#12, NTE_BAD_ALGID for an algorithm this build cannot do.
+   */
+  readonly PFXImportCertStore = (pPFX: CRYPT_INTEGER_BLOB | null, szPassword: string | null, dwFlags: number): HCERTSTORE | null => {
+    if (pPFX === null || pPFX.pbData === null) return this.#fail(E_INVALIDARG, null);
+    try {
+      const contents = readPfx(pPFX.pbData.subarray(0, pPFX.cbData), szPassword ?? '');
+      const pairs = keysWithChains(contents);
+      const ders = contents.certificates.map((c) => c.der);
+      const store = new HCERTSTORE(undefined, false);
+      const ephemeral = (dwFlags & PKCS12_NO_PERSIST_KEY) !== 0;
+      for (const c of contents.certificates) {
+        const pair = pairs.find((p) => same(p.chain[0] as Uint8Array, c.der));
+        const ctx = new StoreCertContext(pair?.chain ?? chainFor(c.der, ders), pair?.key, ephemeral);
+        const friendly = pair?.friendlyName ?? c.friendlyName;
+        if (friendly !== undefined) ctx.properties.set(CERT_FRIENDLY_NAME_PROP_ID, utf16leZ(friendly));
+        store.push(ctx);
+      }
+      return store;
+    } catch (e) {
+      return this.#fail(errorCode(e), null);
+    }
+  };
+
+  /** PFXIsPFXBlob(pPFX): whether the blob decodes as a PFX (no password needed). */
+  readonly PFXIsPFXBlob = (pPFX: CRYPT_INTEGER_BLOB | null): boolean => {
+    if (pPFX === null || pPFX.pbData === null) return false;
+    return isPfx(pPFX.pbData.subarray(0, pPFX.cbData));
+  };
+
+  /** PFXVerifyPassword(pPFX, szPassword, dwFlags): whether the password opens the PFX. */
+  readonly PFXVerifyPassword = (pPFX: CRYPT_INTEGER_BLOB | null, szPassword: string | null, dwFlags: number): boolean => {
+    void dwFlags;
+    if (pPFX === null || pPFX.pbData === null) return false;
+    return verifyPfxPassword(pPFX.pbData.subarray(0, pPFX.cbData), szPassword ?? '');
+  };
+
+  /**
+   * CertAddCertificateContextToStore(hCertStore, pCertContext, dwAddDisposition, ppStoreContext): copies the
+   * context (with its key) into the store; a system store also gets `<THUMBPRINT>.cer` (and `.key`) written.
+   */
+  readonly CertAddCertificateContextToStore = (
+    hCertStore: HCERTSTORE | null,
+    pCertContext: CertContext | null,
+    dwAddDisposition: number,
+    ppStoreContext: { value: StoreCertContext | null } | null,
+  ): boolean => {
+    if (hCertStore === null || pCertContext === null || hCertStore.closed) return this.#fail(E_INVALIDARG, false);
+    if (hCertStore.readOnly) return this.#fail(ERROR_ACCESS_DENIED, false);
+    const key = pCertContext.privateKey;
+    let keyDer: Uint8Array | undefined;
+    try {
+      keyDer = key === undefined ? undefined : typeof key === 'string' ? unlockPrivateKey(key, undefined) : key;
+    } catch (e) {
+      return this.#fail(errorCode(e), false);
+    }
+    const ephemeral = pCertContext instanceof StoreCertContext && pCertContext.ephemeralKey;
+    const ctx = new StoreCertContext(pCertContext.chain, keyDer, ephemeral);
+    if (pCertContext instanceof StoreCertContext) for (const [k, v] of pCertContext.properties) ctx.properties.set(k, v);
+    const existing = hCertStore.contexts.findIndex((c) => same(c.sha1, ctx.sha1));
+    if (existing >= 0) {
+      switch (dwAddDisposition) {
+        case CERT_STORE_ADD_NEW:
+          return this.#fail(CRYPT_E_EXISTS, false);
+        case CERT_STORE_ADD_USE_EXISTING:
+          if (ppStoreContext !== null) ppStoreContext.value = hCertStore.contexts[existing] ?? null;
+          return true;
+        case CERT_STORE_ADD_REPLACE_EXISTING:
+        case CERT_STORE_ADD_REPLACE_EXISTING_INHERIT_PROPERTIES:
+        case CERT_STORE_ADD_NEWER:
+          hCertStore.replace(existing, ctx);
+          break;
+        case CERT_STORE_ADD_ALWAYS:
+          hCertStore.push(ctx);
+          break;
+        default:
+          return this.#fail(E_INVALIDARG, false);
+      }
+    } else {
+      if (dwAddDisposition < CERT_STORE_ADD_NEW || dwAddDisposition > CERT_STORE_ADD_NEWER) return this.#fail(E_INVALIDARG, false);
+      hCertStore.push(ctx);
+    }
+    if (hCertStore.directory !== undefined) {
+      try {
+        const base = join(hCertStore.directory, hex(ctx.sha1));
+        mkdirSync(hCertStore.directory, { recursive: true, mode: 0o700 });
+        writeFileSync(`${base}.cer`, ctx.pbCertEncoded);
+        if (keyDer !== undefined && !ephemeral) {
+          writeFileSync(`${base}.key`, derToPem(keyDer, 'PRIVATE KEY'), { mode: 0o600 });
+          chmodSync(`${base}.key`, 0o600);
+        }
+      } catch (e) {
+        return this.#fail(errorCode(e), false);
+      }
+    }
+    if (ppStoreContext !== null) ppStoreContext.value = ctx;
+    return true;
+  };
+
+  /** CertAddEncodedCertificateToStore(hCertStore, dwCertEncodingType, pbCertEncoded, cbCertEncoded, dwAddDisposition, ppCertContext). */
+  readonly CertAddEncodedCertificateToStore = (
+    hCertStore: HCERTSTORE | null,
+    dwCertEncodingType: number,
+    pbCertEncoded: Uint8Array,
+    cbCertEncoded: number,
+    dwAddDisposition: number,
+    ppCertContext: { value: StoreCertContext | null } | null,
+  ): boolean => {
+    void dwCertEncodingType;
+    const ctx = CertContext.fromDer([pbCertEncoded.subarray(0, cbCertEncoded)]);
+    if (ctx.pCertInfo === undefined) return this.#fail(CRYPT_E_ASN1_CORRUPT, false);
+    return this.CertAddCertificateContextToStore(hCertStore, ctx, dwAddDisposition, ppCertContext);
+  };
+
+  /** CertEnumCertificatesInStore(hCertStore, pPrevCertContext): the next context, or null (CRYPT_E_NOT_FOUND). */
+  readonly CertEnumCertificatesInStore = (hCertStore: HCERTSTORE | null, pPrevCertContext: CertContext | null): StoreCertContext | null => {
+    if (hCertStore === null) return this.#fail(E_INVALIDARG, null);
+    const list = hCertStore.contexts;
+    const start = pPrevCertContext === null ? 0 : list.indexOf(pPrevCertContext as StoreCertContext) + 1;
+    if (pPrevCertContext !== null && start === 0) return this.#fail(E_INVALIDARG, null);
+    return list[start] ?? this.#fail(CRYPT_E_NOT_FOUND, null);
+  };
+
+  /**
+   * CertFindCertificateInStore(hCertStore, dwCertEncodingType, dwFindFlags, dwFindType, pvFindPara, pPrevCertContext):
+   * CERT_FIND_ANY, CERT_FIND_HASH / SHA1_HASH / MD5_HASH (CRYPT_HASH_BLOB), CERT_FIND_SUBJECT_STR / ISSUER_STR
+   * (case-insensitive substring of the RDN string), CERT_FIND_SUBJECT_NAME / ISSUER_NAME (CERT_NAME_BLOB, exact DER),
+   * CERT_FIND_ENHKEY_USAGE (CERT_ENHKEY_USAGE; all listed OIDs unless CERT_FIND_OR_ENHKEY_USAGE_FLAG; certificates
+   * without the extension only with CERT_FIND_OPTIONAL_ENHKEY_USAGE_FLAG), CERT_FIND_EXISTING, CERT_FIND_HAS_PRIVATE_KEY.
+   * No match: null with CRYPT_E_NOT_FOUND.
+   */
+  readonly CertFindCertificateInStore = (
+    hCertStore: HCERTSTORE | null,
+    dwCertEncodingType: number,
+    dwFindFlags: number,
+    dwFindType: number,
+    pvFindPara: CRYPT_INTEGER_BLOB | CERT_ENHKEY_USAGE | CertContext | string | null,
+    pPrevCertContext: CertContext | null,
+  ): StoreCertContext | null => {
+    void dwCertEncodingType;
+    if (hCertStore === null) return this.#fail(E_INVALIDARG, null);
+    const match = this.#matcher(dwFindFlags, dwFindType, pvFindPara);
+    if (match === undefined) return this.#fail(E_INVALIDARG, null);
+    const list = hCertStore.contexts;
+    const start = pPrevCertContext === null ? 0 : list.indexOf(pPrevCertContext as StoreCertContext) + 1;
+    for (let i = start; i < list.length; i++) {
+      const c = list[i] as StoreCertContext;
+      if (match(c)) return c;
+    }
+    return this.#fail(CRYPT_E_NOT_FOUND, null);
+  };
+
+  #matcher(flags: number, type: number, para: CRYPT_INTEGER_BLOB | CERT_ENHKEY_USAGE | CertContext | string | null): ((c: StoreCertContext) => boolean) | undefined {
+    const blob = para instanceof CRYPT_INTEGER_BLOB && para.pbData !== null ? para.pbData.subarray(0, para.cbData) : undefined;
+    switch (type) {
+      case CERT_FIND_ANY:
+        return () => true;
+      case CERT_FIND_SHA1_HASH:
+        return blob === undefined ? undefined : (c) => same(c.sha1, blob);
+      case CERT_FIND_MD5_HASH:
+        return blob === undefined ? undefined : (c) => same(new Uint8Array(createHash('md5').update(c.pbCertEncoded).digest()), blob);
+      case CERT_FIND_SUBJECT_STR_A:
+      case CERT_FIND_SUBJECT_STR_W:
+        return typeof para !== 'string' ? undefined : (c) => c.subject.toLowerCase().includes(para.toLowerCase());
+      case CERT_FIND_ISSUER_STR_A:
+      case CERT_FIND_ISSUER_STR_W:
+        return typeof para !== 'string' ? undefined : (c) => c.issuer.toLowerCase().includes(para.toLowerCase());
+      case CERT_FIND_SUBJECT_NAME:
+        return blob === undefined ? undefined : (c) => c.pCertInfo !== undefined && same(c.pCertInfo.subject.der, blob);
+      case CERT_FIND_ISSUER_NAME:
+        return blob === undefined ? undefined : (c) => c.pCertInfo !== undefined && same(c.pCertInfo.issuer.der, blob);
+      case CERT_FIND_EXISTING:
+        return para instanceof CertContext ? (c) => same(c.pbCertEncoded, para.pbCertEncoded) : undefined;
+      case CERT_FIND_HAS_PRIVATE_KEY:
+        return (c) => c.hasPrivateKey;
+      case CERT_FIND_ENHKEY_USAGE: {
+        if (!(para instanceof CERT_ENHKEY_USAGE)) return undefined;
+        const wanted = (para.rgpszUsageIdentifier ?? []).slice(0, para.cUsageIdentifier);
+        return (c) => {
+          const eku = c.pCertInfo?.extensions.extKeyUsage;
+          if ((flags & CERT_FIND_NO_ENHKEY_USAGE_FLAG) !== 0) return eku === undefined;
+          if (eku === undefined) return (flags & CERT_FIND_OPTIONAL_ENHKEY_USAGE_FLAG) !== 0;
+          if (wanted.length === 0) return true;
+          return (flags & CERT_FIND_OR_ENHKEY_USAGE_FLAG) !== 0 ? wanted.some((o) => eku.includes(o)) : wanted.every((o) => eku.includes(o));
+        };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * CertGetCertificateContextProperty(pCertContext, dwPropId, pvData, pcbData). Byte properties (CERT_HASH_PROP_ID,
+   * CERT_MD5_HASH_PROP_ID, CERT_SHA256_HASH_PROP_ID, CERT_FRIENDLY_NAME_PROP_ID as UTF-16LE with its NUL) fill the
+   * Uint8Array `pvData`; with pvData null only `pcbData.value` is set; too small a buffer: ERROR_MORE_DATA.
+   * CERT_KEY_PROV_INFO_PROP_ID fills a CRYPT_KEY_PROV_INFO (absent for keys imported with PKCS12_NO_PERSIST_KEY, as
+   * on Windows). A property the context does not have: false with CRYPT_E_NOT_FOUND.
+   */
+  readonly CertGetCertificateContextProperty = (
+    pCertContext: CertContext | null,
+    dwPropId: number,
+    pvData: Uint8Array | CRYPT_KEY_PROV_INFO | null,
+    pcbData: { value: number } | null,
+  ): boolean => {
+    if (pCertContext === null || pcbData === null) return this.#fail(E_INVALIDARG, false);
+    const props = pCertContext instanceof StoreCertContext ? pCertContext.properties : new Map<number, Uint8Array>();
+    if (dwPropId === CERT_KEY_PROV_INFO_PROP_ID) {
+      const ephemeral = pCertContext instanceof StoreCertContext && pCertContext.ephemeralKey;
+      if (!pCertContext.hasPrivateKey || ephemeral) return this.#fail(CRYPT_E_NOT_FOUND, false);
+      pcbData.value = 1;
+      if (pvData instanceof CRYPT_KEY_PROV_INFO) {
+        pvData.pwszContainerName = `sspi-tls-${hex(new Uint8Array(createHash('sha1').update(pCertContext.pbCertEncoded).digest()))}`;
+        pvData.pwszProvName = 'Microsoft Software Key Storage Provider';
+        pvData.dwProvType = 0;
+        pvData.dwKeySpec = CERT_NCRYPT_KEY_SPEC;
+      }
+      return true;
+    }
+    let value: Uint8Array | undefined;
+    switch (dwPropId) {
+      case CERT_SHA1_HASH_PROP_ID:
+        value = new Uint8Array(createHash('sha1').update(pCertContext.pbCertEncoded).digest());
+        break;
+      case CERT_MD5_HASH_PROP_ID:
+        value = new Uint8Array(createHash('md5').update(pCertContext.pbCertEncoded).digest());
+        break;
+      case CERT_SHA256_HASH_PROP_ID:
+        value = new Uint8Array(createHash('sha256').update(pCertContext.pbCertEncoded).digest());
+        break;
+      default:
+        value = props.get(dwPropId);
+    }
+    if (value === undefined) return this.#fail(CRYPT_E_NOT_FOUND, false);
+    if (pvData === null) {
+      pcbData.value = value.length;
+      return true;
+    }
+    if (!(pvData instanceof Uint8Array)) return this.#fail(E_INVALIDARG, false);
+    if (pvData.length < value.length || pcbData.value < value.length) {
+      pcbData.value = value.length;
+      return this.#fail(ERROR_MORE_DATA, false);
+    }
+    pvData.set(value);
+    pcbData.value = value.length;
+    return true;
+  };
+
+  /** CertSetCertificateContextProperty(pCertContext, dwPropId, dwFlags, pvData): byte properties (friendly name: a string). */
+  readonly CertSetCertificateContextProperty = (pCertContext: CertContext | null, dwPropId: number, dwFlags: number, pvData: Uint8Array | string | null): boolean => {
+    void dwFlags;
+    if (!(pCertContext instanceof StoreCertContext)) return this.#fail(E_INVALIDARG, false);
+    if (pvData === null) pCertContext.properties.delete(dwPropId);
+    else pCertContext.properties.set(dwPropId, typeof pvData === 'string' ? utf16leZ(pvData) : pvData.slice());
+    return true;
+  };
+
+  /** CertDuplicateCertificateContext: the same context (contexts are garbage collected). */
+  readonly CertDuplicateCertificateContext = <T extends CertContext | null>(pCertContext: T): T => pCertContext;
+
+  /** CertFreeCertificateContext: nothing to free; true. */
+  readonly CertFreeCertificateContext = (pCertContext: CertContext | null): boolean => {
+    void pCertContext;
+    return true;
+  };
+
+  /**
+   * The certificate SCH_CRED_FORMAT_CERT_HASH / _STORE names: thumbprint `hash` in system store `storeName` of
+   * CurrentUser (LocalMachine with SCH_MACHINE_CERT_HASH), with its key; null (GetLastError) when there is none.
+   */
+  findByThumbprint(hash: Uint8Array, storeName: string, machine: boolean): StoreCertContext | null {
+    const store = this.CertOpenStore(
+      CERT_STORE_PROV_SYSTEM_W,
+      0,
+      null,
+      CERT_STORE_OPEN_EXISTING_FLAG | CERT_STORE_READONLY_FLAG | (machine ? CERT_SYSTEM_STORE_LOCAL_MACHINE : CERT_SYSTEM_STORE_CURRENT_USER),
+      storeName,
+    );
+    if (store === null) return null;
+    const found = this.CertFindCertificateInStore(store, C.X509_ASN_ENCODING | C.PKCS_7_ASN_ENCODING, 0, CERT_FIND_HASH, CRYPT_INTEGER_BLOB.of(hash), null);
+    this.CertCloseStore(store, 0);
+    if (found === null) return null;
+    if (!found.hasPrivateKey) return this.#fail(NTE_BAD_KEYSET, null);
+    return found;
+  }
+}
+
+function utf16leZ(s: string): Uint8Array {
+  return new Uint8Array(Buffer.from(`${s}\0`, 'utf16le'));
+}
+
+/**
+ * paCred of a credential as certificate contexts: SCH_CRED_FORMAT_CERT_CONTEXT entries as given; for
+ * SCH_CRED_FORMAT_CERT_HASH (store "MY") and SCH_CRED_FORMAT_CERT_HASH_STORE (the named store), each thumbprint
+ * found in the system store of CurrentUser or, with SCH_MACHINE_CERT_HASH, LocalMachine. `{ status }` when one is
+ * missing, not a thumbprint, or has no key (SEC_E_NO_CREDENTIALS, as Schannel) or the format is unknown.
+ */
+export function resolveCredentialCertificates(
+  dwCredFormat: number,
+  paCred: readonly unknown[],
+  dwFlags: number,
+): CertContext[] | { readonly status: number } {
+  if (dwCredFormat === C.SCH_CRED_FORMAT_CERT_CONTEXT) return paCred as CertContext[];
+  if (dwCredFormat !== C.SCH_CRED_FORMAT_CERT_HASH && dwCredFormat !== C.SCH_CRED_FORMAT_CERT_HASH_STORE) return { status: C.SEC_E_UNKNOWN_CREDENTIALS };
+  const out: CertContext[] = [];
+  for (const e of paCred) {
+    const isStore = e instanceof SCHANNEL_CERT_HASH_STORE;
+    if (!isStore && !(e instanceof SCHANNEL_CERT_HASH)) return { status: C.SEC_E_UNKNOWN_CREDENTIALS };
+    if (e.ShaHash.length !== 20) return { status: C.SEC_E_UNKNOWN_CREDENTIALS };
+    const crypt = e.hProv instanceof Crypt32 ? e.hProv : new Crypt32();
+    const machine = ((e.dwFlags | dwFlags) & SCH_MACHINE_CERT_HASH) !== 0;
+    const name = isStore && dwCredFormat === C.SCH_CRED_FORMAT_CERT_HASH_STORE ? e.pwszStoreName : 'MY';
+    const found = crypt.findByThumbprint(e.ShaHash, name === '' ? 'MY' : name, machine);
+    if (found === null) return { status: C.SEC_E_NO_CREDENTIALS };
+    out.push(found);
+  }
+  return out;
+}
