@@ -52,7 +52,7 @@ export interface CredentialSource {
   readonly pfx?: Uint8Array;
   readonly cert?: string | readonly Uint8Array[];
   readonly key?: string | Uint8Array;
-  readonly passphrase?: string;
+  readonly passphrase?: string | undefined;
 }
 
 /**
