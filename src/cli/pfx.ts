@@ -3,10 +3,10 @@
  * `sspi-tls pfx` command that makes a PFX from a certificate and key (`--out`) or describes one (`--info`).
  * Password specs are OpenSSL's: `pass:TEXT`, `env:VAR`, `file:PATH` (first line). Every failure is one line, exit 2.
  */
-import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CredentialError, keysWithChains, readPfx, unlockPrivateKey, writePfx } from '../credentials/index.js';
 import { equalPublic } from '../codec/bytes.js';
+import { getDefaultCredentialCrypto } from '../crypto/node-provider.js';
 import { parseCertificate } from '../x509/certificate.js';
 import { parseArgs, str, flag, UsageError, type OptionSpec, type Parsed } from './args.js';
 import { readCertificates, readText } from './creds.js';
@@ -71,8 +71,12 @@ export function cliCredentials(command: string, a: Parsed): { cert: Uint8Array[]
 
 /** The SubjectPublicKeyInfo of a PKCS#8 key (node:crypto). */
 function spkiOfKey(pkcs8: Uint8Array): Uint8Array {
-  const priv = createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
-  return new Uint8Array(createPublicKey(priv).export({ type: 'spki', format: 'der' }));
+  return getDefaultCredentialCrypto().privateKey(pkcs8).spki;
+}
+
+/** SHA-1 thumbprint, upper-case hex (as Windows shows it). */
+function thumbprint(der: Uint8Array): string {
+  return Buffer.from(getDefaultCredentialCrypto().digest('sha1', der)).toString('hex').toUpperCase();
 }
 
 function checkMatch(chain: readonly Uint8Array[], key: Uint8Array, keyFile: string, certFile: string): void {
@@ -134,7 +138,7 @@ export function pfxCommand(argv: readonly string[]): number {
     throw new UsageError(`pfx: cannot write --out '${out}': ${(e as { code?: string }).code ?? (e as Error).message}`);
   }
   const p = new Printer(process.stdout, flag(a, 'json'));
-  const thumb = createHash('sha1').update(chain[0] as Uint8Array).digest('hex').toUpperCase();
+  const thumb = thumbprint(chain[0] as Uint8Array);
   p.line(`wrote ${out}: ${chain.length} certificate(s) and the key, ${flag(a, 'legacy') ? '3DES/SHA-1 (legacy)' : 'AES-256-CBC/PBKDF2-SHA-256'}, thumbprint ${thumb}`, {
     event: 'pfx-written',
     file: out,
@@ -161,7 +165,7 @@ function describe(file: string, password: string, json: boolean): number {
   });
   const withKeys = keysWithChains(contents);
   for (const c of contents.certificates) {
-    const thumb = createHash('sha1').update(c.der).digest('hex').toUpperCase();
+    const thumb = thumbprint(c.der);
     let subject = '?';
     try {
       subject = parseCertificate(c.der).subject.text;

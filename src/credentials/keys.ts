@@ -3,9 +3,10 @@
  * (PKCS#8 EncryptedPrivateKeyInfo, decrypted by pbe.ts; traditional OpenSSL PEM with Proc-Type/DEK-Info, decrypted by
  * node:crypto's PEM reader). The result is always unencrypted PKCS#8 DER.
  */
-import { createPrivateKey, type KeyObject } from 'node:crypto';
+import type { CredentialCrypto } from '../crypto/credential-crypto.js';
+import { getDefaultCredentialCrypto } from '../crypto/node-provider.js';
 import { pemToDer } from '../x509/pem.js';
-import { CredentialError, credentialError } from './errors.js';
+import { credentialError, type CredentialError } from './errors.js';
 import { decryptPrivateKeyInfo } from './pbe.js';
 import { withDecodeErrors } from './read.js';
 
@@ -27,22 +28,20 @@ function isEncryptedPkcs8Der(der: Uint8Array): boolean {
  * The key as unencrypted PKCS#8 DER. `passphrase` is needed for an encrypted key (else 'BadPassword' saying one is
  * needed) and ignored for a plain one, as node:tls does.
  */
-export function unlockPrivateKey(key: string | Uint8Array, passphrase: string | undefined): Uint8Array {
-  let k: KeyObject;
+export function unlockPrivateKey(key: string | Uint8Array, passphrase: string | undefined, crypto: CredentialCrypto = getDefaultCredentialCrypto()): Uint8Array {
   if (typeof key === 'string') {
     const enc = pemToDer(key, 'ENCRYPTED PRIVATE KEY')[0];
-    if (enc !== undefined) return normalise(withDecodeErrors('EncryptedPrivateKeyInfo', () => decryptPrivateKeyInfo(enc, requirePassphrase(passphrase))));
+    if (enc !== undefined) return normalise(crypto, withDecodeErrors('EncryptedPrivateKeyInfo', () => decryptPrivateKeyInfo(crypto, enc, requirePassphrase(passphrase))));
     const dek = /DEK-Info:\s*([A-Za-z0-9-]+)/.exec(key)?.[1];
+    const pass = dek !== undefined ? requirePassphrase(passphrase) : undefined;
     try {
-      k = createPrivateKey(dek !== undefined ? { key, format: 'pem', passphrase: requirePassphrase(passphrase) } : { key, format: 'pem' });
+      return crypto.privateKey(key, pass).pkcs8;
     } catch (e) {
-      if (e instanceof CredentialError) throw e;
       throw traditionalError(e, dek);
     }
-    return new Uint8Array(k.export({ type: 'pkcs8', format: 'der' }));
   }
-  if (isEncryptedPkcs8Der(key)) return normalise(withDecodeErrors('EncryptedPrivateKeyInfo', () => decryptPrivateKeyInfo(key, requirePassphrase(passphrase))));
-  return normalise(key);
+  if (isEncryptedPkcs8Der(key)) return normalise(crypto, withDecodeErrors('EncryptedPrivateKeyInfo', () => decryptPrivateKeyInfo(crypto, key, requirePassphrase(passphrase))));
+  return normalise(crypto, key);
 }
 
 function requirePassphrase(p: string | undefined): string {
@@ -50,10 +49,9 @@ function requirePassphrase(p: string | undefined): string {
   return p;
 }
 
-function normalise(pkcs8: Uint8Array): Uint8Array {
+function normalise(crypto: CredentialCrypto, pkcs8: Uint8Array): Uint8Array {
   try {
-    const k = createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
-    return new Uint8Array(k.export({ type: 'pkcs8', format: 'der' }));
+    return crypto.privateKey(pkcs8).pkcs8;
   } catch (e) {
     throw credentialError('BadEncoding', `not a usable PKCS#8 private key (${(e as Error).message})`, e);
   }

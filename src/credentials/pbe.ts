@@ -6,7 +6,7 @@
  * - The PKCS#12 key derivation (RFC 7292 Appendix B.2), built from node:crypto hashes, for those schemes and the MAC.
  * An algorithm we cannot do is a CredentialError 'UnsupportedAlgorithm' naming it.
  */
-import { createCipheriv, createDecipheriv, createHash, getCiphers, pbkdf2Sync, randomBytes, scryptSync } from 'node:crypto';
+import type { CredentialCrypto, CredentialHash } from '../crypto/credential-crypto.js';
 import { DerReader, Tag, oid as readOid, smallInt, type Tlv } from '../x509/der.js';
 import { algorithm, concat, octets, seq, uint, utf16be } from './asn1.js';
 import { credentialError } from './errors.js';
@@ -44,7 +44,7 @@ export const PbeOid = {
 } as const;
 
 /** Digest OIDs (PKCS#12 MAC) → node:crypto hash name. */
-export const DIGESTS: Readonly<Record<string, string>> = {
+export const DIGESTS: Readonly<Record<string, CredentialHash>> = {
   '1.3.14.3.2.26': 'sha1',
   '2.16.840.1.101.3.4.2.4': 'sha224',
   '2.16.840.1.101.3.4.2.1': 'sha256',
@@ -94,7 +94,7 @@ const PBES2_CIPHERS: Readonly<Record<string, { cipher: string; keyLen: number; i
   [PbeOid.desCbc]: { cipher: 'des-cbc', keyLen: 8, ivLen: 8 },
 };
 
-const PRFS: Readonly<Record<string, string>> = {
+const PRFS: Readonly<Record<string, CredentialHash>> = {
   [PbeOid.hmacSha1]: 'sha1',
   [PbeOid.hmacSha224]: 'sha224',
   [PbeOid.hmacSha256]: 'sha256',
@@ -103,7 +103,7 @@ const PRFS: Readonly<Record<string, string>> = {
 };
 
 /** Hash block sizes (v of RFC 7292 B.2). */
-const BLOCK: Readonly<Record<string, number>> = { sha1: 64, sha224: 64, sha256: 64, md5: 64, sha384: 128, sha512: 128 };
+const BLOCK: Readonly<Partial<Record<CredentialHash, number>>> = { sha1: 64, sha224: 64, sha256: 64, md5: 64, sha384: 128, sha512: 128 };
 
 /** RFC 7292 B.1: the password as a BMPString with a two-byte NUL terminator (none for an absent password). */
 export function bmpPassword(password: string | null): Uint8Array {
@@ -114,11 +114,19 @@ export function bmpPassword(password: string | null): Uint8Array {
  * RFC 7292 Appendix B.2: `n` bytes of key material for purpose `id` (1 key, 2 IV, 3 MAC key) from the BMPString
  * password, salt and iteration count, with node:crypto hash `hash`.
  */
-export function pkcs12Kdf(hash: string, id: 1 | 2 | 3, password: Uint8Array, salt: Uint8Array, iterations: number, n: number): Uint8Array {
+export function pkcs12Kdf(
+  crypto: CredentialCrypto,
+  hash: CredentialHash,
+  id: 1 | 2 | 3,
+  password: Uint8Array,
+  salt: Uint8Array,
+  iterations: number,
+  n: number,
+): Uint8Array {
   checkIterations(iterations);
   const v = BLOCK[hash];
   if (v === undefined) throw credentialError('UnsupportedAlgorithm', `PKCS#12 key derivation with ${hash} is not supported`);
-  const u = createHash(hash).digest().length;
+  const u = crypto.digest(hash).length;
   const D = new Uint8Array(v).fill(id);
   const fill = (src: Uint8Array): Uint8Array => {
     const len = src.length === 0 ? 0 : v * Math.ceil(src.length / v);
@@ -130,8 +138,8 @@ export function pkcs12Kdf(hash: string, id: 1 | 2 | 3, password: Uint8Array, sal
   const blocks = Math.ceil(n / u);
   const out = new Uint8Array(blocks * u);
   for (let i = 0; i < blocks; i++) {
-    let A: Uint8Array = createHash(hash).update(D).update(I).digest();
-    for (let r = 1; r < iterations; r++) A = createHash(hash).update(A).digest();
+    let A = crypto.digest(hash, D, I);
+    for (let r = 1; r < iterations; r++) A = crypto.digest(hash, A);
     out.set(A, i * u);
     if (i + 1 === blocks) break;
     // I_j = (I_j + B + 1) mod 2^(8v) for every v-byte block of I, with B = A repeated to v bytes.
@@ -153,20 +161,6 @@ function checkIterations(n: number): void {
   if (n < 1 || n > MAX_KDF_ITERATIONS) throw credentialError('LimitExceeded', `iteration count ${n} outside 1..${MAX_KDF_ITERATIONS}`);
 }
 
-function cipherAvailable(name: string): boolean {
-  return getCiphers().includes(name);
-}
-
-/** A cipher object from node:crypto, or 'UnsupportedAlgorithm' naming the scheme when OpenSSL will not give it. */
-function decipher(scheme: string, cipher: string, key: Uint8Array, iv: Uint8Array | null): ReturnType<typeof createDecipheriv> {
-  if (!cipherAvailable(cipher)) throw unsupported(scheme, cipher);
-  try {
-    return createDecipheriv(cipher, key, iv);
-  } catch (e) {
-    throw unsupported(scheme, cipher, e);
-  }
-}
-
 function unsupported(scheme: string, cipher: string, cause?: unknown): Error {
   return credentialError(
     'UnsupportedAlgorithm',
@@ -176,41 +170,48 @@ function unsupported(scheme: string, cipher: string, cause?: unknown): Error {
   );
 }
 
+/** A cipher, its key and IV, ready to run. */
+interface CipherRun {
+  readonly cipher: string;
+  readonly key: Uint8Array;
+  readonly iv: Uint8Array | null;
+}
+
 /**
  * Decrypt `data` encrypted with AlgorithmIdentifier `alg` (a PKCS#12 PBE scheme or PBES2) under `password`.
  * `password` is the text; PKCS#12 schemes use its BMPString form, PBES2 its UTF-8 bytes (as OpenSSL and Windows do).
  * A wrong password shows as a padding failure: 'BadPassword'.
  */
-export function pbeDecrypt(alg: Tlv, data: Uint8Array, password: string | null): Uint8Array {
+export function pbeDecrypt(crypto: CredentialCrypto, alg: Tlv, data: Uint8Array, password: string | null): Uint8Array {
   const r = new DerReader(alg.value, 'AlgorithmIdentifier', 1);
   const scheme = readOid(r.expect(Tag.Oid, 'algorithm'));
   const params = r.done ? undefined : r.any('parameters');
-  let d: ReturnType<typeof createDecipheriv>;
+  let run: CipherRun;
   const p12 = PKCS12_SCHEMES[scheme];
   if (p12 !== undefined) {
     if (params === undefined) throw credentialError('BadEncoding', `${algorithmName(scheme)}: missing parameters`);
     const pr = new DerReader(params.value, 'pkcs-12PbeParams', 2);
     const salt = pr.expect(Tag.OctetString, 'salt').value;
     const iterations = smallInt(pr.expect(Tag.Integer, 'iterations'));
+    if (!crypto.hasCipher(p12.cipher)) throw unsupported(scheme, p12.cipher);
     const pw = bmpPassword(password);
-    if (!cipherAvailable(p12.cipher)) throw unsupported(scheme, p12.cipher);
-    const key = pkcs12Kdf('sha1', 1, pw, salt, iterations, p12.keyLen);
-    const iv = p12.ivLen === 0 ? null : pkcs12Kdf('sha1', 2, pw, salt, iterations, p12.ivLen);
-    d = decipher(scheme, p12.cipher, key, iv);
+    const key = pkcs12Kdf(crypto, 'sha1', 1, pw, salt, iterations, p12.keyLen);
+    const iv = p12.ivLen === 0 ? null : pkcs12Kdf(crypto, 'sha1', 2, pw, salt, iterations, p12.ivLen);
+    run = { cipher: p12.cipher, key, iv };
   } else if (scheme === PbeOid.pbes2) {
     if (params === undefined) throw credentialError('BadEncoding', 'PBES2: missing parameters');
-    d = pbes2Decipher(params, password);
+    run = pbes2Cipher(crypto, params, password);
   } else {
     throw credentialError('UnsupportedAlgorithm', `encryption scheme ${algorithmName(scheme)} is not supported`);
   }
   try {
-    return new Uint8Array(Buffer.concat([d.update(data), d.final()]));
+    return crypto.decrypt(run.cipher, run.key, run.iv, data);
   } catch (e) {
     throw credentialError('BadPassword', 'wrong password (decryption failed)', e);
   }
 }
 
-function pbes2Decipher(params: Tlv, password: string | null): ReturnType<typeof createDecipheriv> {
+function pbes2Cipher(crypto: CredentialCrypto, params: Tlv, password: string | null): CipherRun {
   const r = new DerReader(params.value, 'PBES2-params', 2);
   const kdf = r.sequence('keyDerivationFunc');
   const kdfOid = readOid(kdf.expect(Tag.Oid, 'algorithm'));
@@ -221,7 +222,7 @@ function pbes2Decipher(params: Tlv, password: string | null): ReturnType<typeof 
   if (c === undefined) throw credentialError('UnsupportedAlgorithm', `PBES2 cipher ${algorithmName(encOid)} is not supported`);
   const iv = enc.expect(Tag.OctetString, 'iv').value;
   if (iv.length !== c.ivLen) throw credentialError('BadEncoding', `PBES2: IV of ${iv.length} bytes for ${c.cipher}`);
-  const pw = Buffer.from(password ?? '', 'utf8');
+  const pw = new TextEncoder().encode(password ?? '');
   let key: Uint8Array;
   if (kdfOid === PbeOid.pbkdf2) {
     const salt = kdfParams.expect(Tag.OctetString, 'salt').value;
@@ -229,7 +230,7 @@ function pbes2Decipher(params: Tlv, password: string | null): ReturnType<typeof 
     checkIterations(iterations);
     const keyLenTlv = kdfParams.optional(Tag.Integer, 'keyLength');
     if (keyLenTlv !== undefined && smallInt(keyLenTlv) !== c.keyLen) throw credentialError('BadEncoding', 'PBES2: keyLength does not match the cipher');
-    let prf = 'sha1';
+    let prf: CredentialHash = 'sha1';
     if (!kdfParams.done) {
       const prfSeq = kdfParams.sequence('prf');
       const prfOid = readOid(prfSeq.expect(Tag.Oid, 'algorithm'));
@@ -237,55 +238,60 @@ function pbes2Decipher(params: Tlv, password: string | null): ReturnType<typeof 
       if (h === undefined) throw credentialError('UnsupportedAlgorithm', `PBKDF2 PRF ${prfOid} is not supported`);
       prf = h;
     }
-    key = pbkdf2Sync(pw, salt, iterations, c.keyLen, prf);
+    key = crypto.pbkdf2(pw, salt, iterations, c.keyLen, prf);
   } else if (kdfOid === PbeOid.scrypt) {
     const salt = kdfParams.expect(Tag.OctetString, 'salt').value;
     const N = smallInt(kdfParams.expect(Tag.Integer, 'costParameter'));
     const blockSize = smallInt(kdfParams.expect(Tag.Integer, 'blockSize'));
     const parallelization = smallInt(kdfParams.expect(Tag.Integer, 'parallelizationParameter'));
     if (N > 1 << 20 || blockSize > 64 || parallelization > 64) throw credentialError('LimitExceeded', 'scrypt parameters too large');
-    key = scryptSync(pw, salt, c.keyLen, { N, r: blockSize, p: parallelization, maxmem: 256 * N * blockSize + 1024 * 1024 });
+    key = crypto.scrypt(pw, salt, c.keyLen, { N, r: blockSize, p: parallelization });
   } else {
     throw credentialError('UnsupportedAlgorithm', `PBES2 key derivation ${algorithmName(kdfOid)} is not supported`);
   }
-  return decipher(encOid, c.cipher, key, iv);
+  if (!crypto.hasCipher(c.cipher)) throw unsupported(encOid, c.cipher);
+  return { cipher: c.cipher, key, iv };
 }
 
 /** Which scheme {@link pbeEncrypt} writes. */
 export type PbeChoice = 'aes-256-pbkdf2-sha256' | 'pkcs12-3des';
 
 /** Encrypt `data` under `password`; returns the AlgorithmIdentifier (DER) and the ciphertext. */
-export function pbeEncrypt(choice: PbeChoice, data: Uint8Array, password: string, iterations: number): { alg: Uint8Array; encrypted: Uint8Array } {
-  const salt = randomBytes(choice === 'pkcs12-3des' ? 8 : 16);
+export function pbeEncrypt(
+  crypto: CredentialCrypto,
+  choice: PbeChoice,
+  data: Uint8Array,
+  password: string,
+  iterations: number,
+): { alg: Uint8Array; encrypted: Uint8Array } {
+  const salt = crypto.randomBytes(choice === 'pkcs12-3des' ? 8 : 16);
   if (choice === 'pkcs12-3des') {
     const pw = bmpPassword(password);
-    const key = pkcs12Kdf('sha1', 1, pw, salt, iterations, 24);
-    const iv = pkcs12Kdf('sha1', 2, pw, salt, iterations, 8);
-    const c = createCipheriv('des-ede3-cbc', key, iv);
-    const encrypted = new Uint8Array(Buffer.concat([c.update(data), c.final()]));
+    const key = pkcs12Kdf(crypto, 'sha1', 1, pw, salt, iterations, 24);
+    const iv = pkcs12Kdf(crypto, 'sha1', 2, pw, salt, iterations, 8);
+    const encrypted = crypto.encrypt('des-ede3-cbc', key, iv, data);
     return { alg: algorithm(PbeOid.pkcs12Des3, seq(octets(salt), uint(iterations))), encrypted };
   }
-  const iv = randomBytes(16);
-  const key = pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, 32, 'sha256');
-  const c = createCipheriv('aes-256-cbc', key, iv);
-  const encrypted = new Uint8Array(Buffer.concat([c.update(data), c.final()]));
+  const iv = crypto.randomBytes(16);
+  const key = crypto.pbkdf2(new TextEncoder().encode(password), salt, iterations, 32, 'sha256');
+  const encrypted = crypto.encrypt('aes-256-cbc', key, iv, data);
   const kdf = algorithm(PbeOid.pbkdf2, seq(octets(salt), uint(iterations), algorithm(PbeOid.hmacSha256, new Uint8Array([0x05, 0x00]))));
   const alg = algorithm(PbeOid.pbes2, seq(kdf, algorithm(PbeOid.aes256Cbc, octets(iv))));
   return { alg, encrypted };
 }
 
 /** EncryptedPrivateKeyInfo (RFC 5958 §3) → the PKCS#8 PrivateKeyInfo DER. */
-export function decryptPrivateKeyInfo(der: Uint8Array, password: string | null): Uint8Array {
+export function decryptPrivateKeyInfo(crypto: CredentialCrypto, der: Uint8Array, password: string | null): Uint8Array {
   const r = readDer(der, 'EncryptedPrivateKeyInfo');
   const alg = r.expect(Tag.Sequence, 'encryptionAlgorithm');
   const data = r.expect(Tag.OctetString, 'encryptedData').value;
   r.end();
-  return pbeDecrypt(alg, data, password);
+  return pbeDecrypt(crypto, alg, data, password);
 }
 
 /** PKCS#8 PrivateKeyInfo → EncryptedPrivateKeyInfo DER. */
-export function encryptPrivateKeyInfo(pkcs8: Uint8Array, password: string, choice: PbeChoice, iterations: number): Uint8Array {
-  const { alg, encrypted } = pbeEncrypt(choice, pkcs8, password, iterations);
+export function encryptPrivateKeyInfo(crypto: CredentialCrypto, pkcs8: Uint8Array, password: string, choice: PbeChoice, iterations: number): Uint8Array {
+  const { alg, encrypted } = pbeEncrypt(crypto, choice, pkcs8, password, iterations);
   return seq(alg, octets(encrypted));
 }
 

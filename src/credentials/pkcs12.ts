@@ -5,7 +5,8 @@
  * Structures are read with the strict DER reader of src/x509 (after BER normalisation); cryptography is pbe.ts
  * (node:crypto). Public-key integrity/privacy modes (SignedData / EnvelopedData) are rejected as unsupported.
  */
-import { createHash, createHmac, createPrivateKey, createPublicKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import type { CredentialCrypto, CredentialHash } from '../crypto/credential-crypto.js';
+import { getDefaultCredentialCrypto } from '../crypto/node-provider.js';
 import { parseCertificate } from '../x509/certificate.js';
 import { DerReader, Tag, ctxCons, displayString, oid as readOid, smallInt, type Tlv } from '../x509/der.js';
 import { algorithm, bmpString, concat, encodeTlv, explicit, octets, oidDer, seq, setOf, uint } from './asn1.js';
@@ -93,7 +94,7 @@ export function isPfx(bytes: Uint8Array): boolean {
 interface Outer {
   readonly contentType: string;
   readonly authSafe: Uint8Array;
-  readonly mac: { digest: string; value: Uint8Array; salt: Uint8Array; iterations: number } | undefined;
+  readonly mac: { digest: CredentialHash; value: Uint8Array; salt: Uint8Array; iterations: number } | undefined;
 }
 
 function readOuter(bytes: Uint8Array): Outer {
@@ -129,23 +130,22 @@ function readOuter(bytes: Uint8Array): Outer {
  * Which password form opens the MAC: the text itself, or, for an empty password, also the absent password (OpenSSL
  * and Windows differ on whether "" is encoded as 00 00 or as nothing). undefined when neither does.
  */
-function macPassword(o: Outer, password: string | null): string | null | undefined {
+function macPassword(crypto: CredentialCrypto, o: Outer, password: string | null): string | null | undefined {
   const mac = o.mac;
   if (mac === undefined) return password;
   const candidates: (string | null)[] = password === null || password === '' ? ['', null] : [password];
   for (const p of candidates) {
-    const len = createHash(mac.digest).digest().length;
-    const key = pkcs12Kdf(mac.digest, 3, bmpPassword(p), mac.salt, mac.iterations, len);
-    const got = createHmac(mac.digest, key).update(o.authSafe).digest();
-    if (got.length === mac.value.length && timingSafeEqual(got, mac.value)) return p;
+    const len = crypto.digest(mac.digest).length;
+    const key = pkcs12Kdf(crypto, mac.digest, 3, bmpPassword(p), mac.salt, mac.iterations, len);
+    if (crypto.equal(crypto.hmac(mac.digest, key, o.authSafe), mac.value)) return p;
   }
   return undefined;
 }
 
 /** PFXVerifyPassword: whether `password` opens the file's MAC (or, without a MAC, decrypts its contents). */
-export function verifyPfxPassword(bytes: Uint8Array, password: string | null): boolean {
+export function verifyPfxPassword(bytes: Uint8Array, password: string | null, crypto: CredentialCrypto = getDefaultCredentialCrypto()): boolean {
   try {
-    readPfx(bytes, password);
+    readPfx(bytes, password, crypto);
     return true;
   } catch {
     return false;
@@ -157,15 +157,15 @@ export function verifyPfxPassword(bytes: Uint8Array, password: string | null): b
  * 'MacMismatch' (the password decrypts but the MAC fails: a damaged or altered file), 'Truncated', 'BadEncoding',
  * 'UnsupportedAlgorithm' (named), 'LimitExceeded'.
  */
-export function readPfx(bytes: Uint8Array, password: string | null): Pkcs12Contents {
+export function readPfx(bytes: Uint8Array, password: string | null, crypto: CredentialCrypto = getDefaultCredentialCrypto()): Pkcs12Contents {
   return withDecodeErrors('PFX', () => {
     const outer = readOuter(bytes);
-    const p = macPassword(outer, password);
+    const p = macPassword(crypto, outer, password);
     if (p === undefined) {
       // Tell a wrong password from a damaged file: if the password decrypts the contents, the file was altered.
       let decrypts = false;
       try {
-        readAuthSafe(outer.authSafe, password ?? '');
+        readAuthSafe(crypto, outer.authSafe, password ?? '');
         decrypts = true;
       } catch {
         decrypts = false;
@@ -173,12 +173,12 @@ export function readPfx(bytes: Uint8Array, password: string | null): Pkcs12Conte
       if (decrypts) throw credentialError('MacMismatch', 'PFX: MAC verification failed although the password decrypts it: the file is damaged or was altered');
       throw credentialError('BadPassword', 'PFX: wrong password (MAC verification failed)');
     }
-    const c = readAuthSafe(outer.authSafe, p);
+    const c = readAuthSafe(crypto, outer.authSafe, p);
     return { ...c, macDigest: outer.mac?.digest };
   });
 }
 
-function readAuthSafe(authSafe: Uint8Array, password: string | null): Omit<Pkcs12Contents, 'macDigest'> {
+function readAuthSafe(crypto: CredentialCrypto, authSafe: Uint8Array, password: string | null): Omit<Pkcs12Contents, 'macDigest'> {
   const certificates: Pkcs12Certificate[] = [];
   const keys: Pkcs12Key[] = [];
   const schemes: string[] = [];
@@ -189,7 +189,7 @@ function readAuthSafe(authSafe: Uint8Array, password: string | null): Omit<Pkcs1
     const type = readOid(ci.expect(Tag.Oid, 'contentType'));
     const content = ci.sequence('content', ctxCons(0));
     if (type === Pkcs12Oid.data) {
-      readSafeContents(content.expect(Tag.OctetString, 'data').value, password, out, 0);
+      readSafeContents(crypto, content.expect(Tag.OctetString, 'data').value, password, out, 0);
     } else if (type === Pkcs12Oid.encryptedData) {
       const ed = content.sequence('EncryptedData');
       smallInt(ed.expect(Tag.Integer, 'version'));
@@ -198,7 +198,7 @@ function readAuthSafe(authSafe: Uint8Array, password: string | null): Omit<Pkcs1
       const alg = eci.expect(Tag.Sequence, 'contentEncryptionAlgorithm');
       const enc = implicitOctets(eci.any('encryptedContent'));
       schemes.push(algorithmName(algorithmOid(alg)));
-      readSafeContents(pbeDecrypt(alg, enc, password), password, out, 0);
+      readSafeContents(crypto, pbeDecrypt(crypto, alg, enc, password), password, out, 0);
     } else if (type === Pkcs12Oid.envelopedData) {
       throw credentialError('UnsupportedAlgorithm', 'PFX: public-key privacy mode (EnvelopedData) is not supported');
     } else {
@@ -217,6 +217,7 @@ function implicitOctets(t: Tlv): Uint8Array {
 }
 
 function readSafeContents(
+  crypto: CredentialCrypto,
   der: Uint8Array,
   password: string | null,
   out: { certificates: Pkcs12Certificate[]; keys: Pkcs12Key[]; schemes: string[] },
@@ -241,17 +242,17 @@ function readSafeContents(
         return;
       }
       case Pkcs12Oid.keyBag:
-        out.keys.push({ ...importKey(value.expect(Tag.Sequence, 'PrivateKeyInfo').bytes), ...attrs });
+        out.keys.push({ ...importKey(crypto, value.expect(Tag.Sequence, 'PrivateKeyInfo').bytes), ...attrs });
         return;
       case Pkcs12Oid.pkcs8ShroudedKeyBag: {
         const epki = value.expect(Tag.Sequence, 'EncryptedPrivateKeyInfo');
         const alg = new DerReader(epki.value, 'EncryptedPrivateKeyInfo', 2).expect(Tag.Sequence, 'encryptionAlgorithm');
         out.schemes.push(algorithmName(algorithmOid(alg)));
-        out.keys.push({ ...importKey(decryptPrivateKeyInfo(epki.bytes, password)), ...attrs });
+        out.keys.push({ ...importKey(crypto, decryptPrivateKeyInfo(crypto, epki.bytes, password)), ...attrs });
         return;
       }
       case Pkcs12Oid.safeContentsBag:
-        readSafeContents(value.expect(Tag.Sequence, 'SafeContents').bytes, password, out, depth + 1);
+        readSafeContents(crypto, value.expect(Tag.Sequence, 'SafeContents').bytes, password, out, depth + 1);
         return;
       default:
         return; // CRL and secret bags: not credentials
@@ -277,15 +278,12 @@ function readAttributes(set: Tlv): BagAttributes {
   return { friendlyName, localKeyId };
 }
 
-function importKey(pkcs8: Uint8Array): { pkcs8: Uint8Array; spki: Uint8Array } {
-  let k: KeyObject;
+function importKey(crypto: CredentialCrypto, pkcs8: Uint8Array): { pkcs8: Uint8Array; spki: Uint8Array } {
   try {
-    k = createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
+    return crypto.privateKey(pkcs8);
   } catch (e) {
     throw credentialError('BadEncoding', `PFX: the private key is not a usable PKCS#8 key (${(e as Error).message})`, e);
   }
-  const spki = new Uint8Array(createPublicKey(k).export({ type: 'spki', format: 'der' }));
-  return { pkcs8: new Uint8Array(k.export({ type: 'pkcs8', format: 'der' })), spki };
 }
 
 function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
@@ -347,11 +345,11 @@ export interface WritePfxOptions {
 }
 
 /** Write a PFX as OpenSSL lays it out: certificates in an encrypted SafeContents, the shrouded key in a data one. */
-export function writePfx(o: WritePfxOptions): Uint8Array {
+export function writePfx(o: WritePfxOptions, crypto: CredentialCrypto = getDefaultCredentialCrypto()): Uint8Array {
   const iterations = o.iterations ?? 2048;
   const choice: PbeChoice = o.encryption === 'legacy' ? 'pkcs12-3des' : 'aes-256-pbkdf2-sha256';
   const leaf = o.chain[0];
-  const keyId = leaf === undefined ? undefined : new Uint8Array(createHash('sha1').update(leaf).digest());
+  const keyId = leaf === undefined ? undefined : crypto.digest('sha1', leaf);
   const attrs = (withId: boolean): Uint8Array[] => {
     const list: Uint8Array[] = [];
     if (o.friendlyName !== undefined && withId) list.push(seq(oidDer(Pkcs12Oid.friendlyName), setOf(bmpString(o.friendlyName))));
@@ -362,22 +360,22 @@ export function writePfx(o: WritePfxOptions): Uint8Array {
     seq(oidDer(Pkcs12Oid.certBag), explicit(0, seq(oidDer(Pkcs12Oid.x509Certificate), explicit(0, octets(der)))), ...attrs(i === 0 && o.key !== undefined)),
   );
   const certContents = seq(...certBags);
-  const { alg, encrypted } = pbeEncrypt(choice, certContents, o.password, iterations);
+  const { alg, encrypted } = pbeEncrypt(crypto, choice, certContents, o.password, iterations);
   const encryptedData = seq(
     oidDer(Pkcs12Oid.encryptedData),
     explicit(0, seq(uint(0), seq(oidDer(Pkcs12Oid.data), alg, encodeTlv(0x80, encrypted)))),
   );
   const infos = [encryptedData];
   if (o.key !== undefined) {
-    const shrouded = encryptPrivateKeyInfo(o.key, o.password, choice, iterations);
+    const shrouded = encryptPrivateKeyInfo(crypto, o.key, o.password, choice, iterations);
     const keyContents = seq(seq(oidDer(Pkcs12Oid.pkcs8ShroudedKeyBag), explicit(0, shrouded), ...attrs(true)));
     infos.push(seq(oidDer(Pkcs12Oid.data), explicit(0, octets(keyContents))));
   }
   const authSafe = seq(...infos);
   const digest = o.encryption === 'legacy' ? 'sha1' : 'sha256';
-  const salt = randomBytes(8);
-  const macKey = pkcs12Kdf(digest, 3, bmpPassword(o.password), salt, iterations, digest === 'sha1' ? 20 : 32);
-  const mac = createHmac(digest, macKey).update(authSafe).digest();
+  const salt = crypto.randomBytes(8);
+  const macKey = pkcs12Kdf(crypto, digest, 3, bmpPassword(o.password), salt, iterations, digest === 'sha1' ? 20 : 32);
+  const mac = crypto.hmac(digest, macKey, authSafe);
   const macData = seq(seq(algorithm(digest === 'sha1' ? Pkcs12Oid.sha1 : Pkcs12Oid.sha256, new Uint8Array([0x05, 0x00])), octets(mac)), octets(salt), uint(iterations));
   return seq(uint(3), seq(oidDer(Pkcs12Oid.data), explicit(0, octets(authSafe))), macData);
 }

@@ -11,13 +11,16 @@
  *   each certificate's private key in a file of the same base name ending `.key` (PKCS#8 or traditional PEM, or
  *   DER; mode 0600), and `*.pfx` / `*.p12` files with an empty password. Adding a certificate to a system store writes
  *   `<SHA1 THUMBPRINT>.cer` (and `.key` when its key was not imported with PKCS12_NO_PERSIST_KEY).
+ * - The file system is passed in (`new Crypt32({ fs })` with `import * as fs from 'node:fs'`, or any object with
+ *   the same few synchronous functions, {@link CertStoreFs}); without one, memory, PKCS#7 and PKCS#12 stores work
+ *   and system/file stores fail with ERROR_NOT_SUPPORTED.
  * - GetLastError is per {@link Crypt32} instance (no process-wide state): make one, call its functions (they may be
- *   destructured: `const { CertOpenStore, GetLastError } = new Crypt32()`).
+ *   destructured: `const { CertOpenStore, GetLastError } = new Crypt32({ fs })`).
  */
-import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { extname, join } from 'node:path';
+import type { CredentialCrypto } from '../crypto/credential-crypto.js';
+import { getDefaultCredentialCrypto } from '../crypto/node-provider.js';
 import { CredentialError, WIN32_ERROR_FOR } from '../credentials/errors.js';
 import { unlockPrivateKey } from '../credentials/keys.js';
 import { isPfx, keysWithChains, readPfx, verifyPfxPassword } from '../credentials/pkcs12.js';
@@ -120,6 +123,7 @@ export const CERT_NCRYPT_KEY_SPEC = 0xffffffff;
 export const ERROR_SUCCESS = 0;
 export const ERROR_FILE_NOT_FOUND = 2;
 export const ERROR_ACCESS_DENIED = 5;
+export const ERROR_NOT_SUPPORTED = 50;
 export const ERROR_INVALID_PARAMETER = 87;
 export const ERROR_INVALID_PASSWORD = 86;
 export const ERROR_MORE_DATA = 234;
@@ -173,7 +177,10 @@ export class SCHANNEL_CERT_HASH {
   dwLength = 32;
   /** SCH_MACHINE_CERT_HASH: LocalMachine instead of CurrentUser. */
   dwFlags = 0;
-  /** HCRYPTPROV; 0, or a {@link Crypt32} whose system-store root to search (port extension). */
+  /**
+   * HCRYPTPROV. Port extension: the {@link Crypt32} (with its file system and store root) whose system stores hold
+   * the certificate; 0 searches nowhere (SEC_E_NO_CREDENTIALS), since no file system is reachable without one.
+   */
   hProv: number | Crypt32 = 0;
   /** SHA-1 thumbprint (20 bytes). */
   ShaHash: Uint8Array = new Uint8Array(20);
@@ -184,7 +191,7 @@ export class SCHANNEL_CERT_HASH_STORE {
   dwLength = 32 + 2 * SCH_CRED_MAX_STORE_NAME_SIZE;
   /** SCH_MACHINE_CERT_HASH: LocalMachine instead of CurrentUser. */
   dwFlags = 0;
-  /** HCRYPTPROV; 0, or a {@link Crypt32} whose system-store root to search (port extension). */
+  /** HCRYPTPROV. Port extension: the {@link Crypt32} whose system stores to search (0: none, SEC_E_NO_CREDENTIALS). */
   hProv: number | Crypt32 = 0;
   /** SHA-1 thumbprint (20 bytes). */
   ShaHash: Uint8Array = new Uint8Array(20);
@@ -202,10 +209,10 @@ export class StoreCertContext extends CertContext {
   readonly sha1: Uint8Array;
 
   /** @internal */
-  constructor(chain: readonly Uint8Array[], key: Uint8Array | undefined, ephemeralKey: boolean) {
+  constructor(chain: readonly Uint8Array[], key: Uint8Array | undefined, ephemeralKey: boolean, crypto: CredentialCrypto) {
     super(chain, key);
     this.ephemeralKey = ephemeralKey;
-    this.sha1 = new Uint8Array(createHash('sha1').update(this.pbCertEncoded).digest());
+    this.sha1 = crypto.digest('sha1', this.pbCertEncoded);
   }
 }
 
@@ -243,10 +250,24 @@ export class HCERTSTORE extends CertStore {
   }
 }
 
+/** The synchronous file functions the file-backed stores use (node:fs satisfies it). */
+export interface CertStoreFs {
+  readFileSync(path: string): Uint8Array;
+  writeFileSync(path: string, data: Uint8Array | string, options?: { mode?: number }): void;
+  existsSync(path: string): boolean;
+  readdirSync(path: string): string[];
+  mkdirSync(path: string, options?: { recursive?: boolean; mode?: number }): unknown;
+  chmodSync(path: string, mode: number): void;
+}
+
 /** What a {@link Crypt32} is configured with. */
 export interface Crypt32Options {
+  /** The file system for system and file stores (none: those fail with ERROR_NOT_SUPPORTED). */
+  readonly fs?: CertStoreFs;
   /** Directory holding the system stores (default {@link defaultSystemStoreRoot}). */
   readonly systemStoreRoot?: string;
+  /** Cryptography (default node:crypto). */
+  readonly crypto?: CredentialCrypto;
 }
 
 /** `$SSPI_TLS_CERT_STORES`, else `~/.sspi-tls/certstores`: where system stores live unless a Crypt32 says otherwise. */
@@ -270,7 +291,13 @@ const CERT_EXTS = new Set(['.cer', '.crt', '.der', '.pem']);
 const PFX_EXTS = new Set(['.pfx', '.p12']);
 
 function hex(b: Uint8Array): string {
-  return Buffer.from(b).toString('hex').toUpperCase();
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s.toUpperCase();
+}
+
+function latin1(b: Uint8Array): string {
+  return new TextDecoder('latin1').decode(b);
 }
 
 function same(a: Uint8Array, b: Uint8Array): boolean {
@@ -282,12 +309,13 @@ function errorCode(e: unknown): number {
   const code = (e as { code?: string }).code;
   if (code === 'ENOENT') return ERROR_FILE_NOT_FOUND;
   if (code === 'EACCES' || code === 'EPERM') return ERROR_ACCESS_DENIED;
+  if (code === 'ENOTSUP') return ERROR_NOT_SUPPORTED;
   return CRYPT_E_ASN1_CORRUPT;
 }
 
 /** Certificates of PEM text or one DER certificate or a PKCS#7 SignedData (degenerate, as `openssl crl2pkcs7` writes). */
 function certificatesOf(bytes: Uint8Array): Uint8Array[] {
-  const text = Buffer.from(bytes).toString('latin1');
+  const text = latin1(bytes);
   if (text.includes('-----BEGIN')) {
     const pkcs7 = pemToDer(text, 'PKCS7');
     if (pkcs7.length > 0) return pkcs7.flatMap(pkcs7Certificates);
@@ -343,11 +371,24 @@ function chainFor(leaf: Uint8Array, pool: readonly Uint8Array[]): Uint8Array[] {
  */
 export class Crypt32 {
   readonly #root: string;
+  readonly #fs: CertStoreFs | undefined;
+  readonly #crypto: CredentialCrypto;
   #lastError = 0;
 
   /** Crypt32 over the system stores under `options.systemStoreRoot` (default {@link defaultSystemStoreRoot}). */
   constructor(options: Crypt32Options = {}) {
     this.#root = options.systemStoreRoot ?? defaultSystemStoreRoot();
+    this.#fs = options.fs;
+    this.#crypto = options.crypto ?? getDefaultCredentialCrypto();
+  }
+
+  #files(): CertStoreFs {
+    if (this.#fs === undefined) throw Object.assign(new Error('no file system given to Crypt32'), { code: 'ENOTSUP' });
+    return this.#fs;
+  }
+
+  #ctx(chain: readonly Uint8Array[], key: Uint8Array | undefined, ephemeral: boolean): StoreCertContext {
+    return new StoreCertContext(chain, key, ephemeral, this.#crypto);
   }
 
   /** Where this instance's system stores live. */
@@ -401,9 +442,9 @@ export class Crypt32 {
           if (typeof pvPara !== 'string') return this.#fail(E_INVALIDARG, null);
           const dir = this.systemStoreDirectory(pvPara, dwFlags);
           if (dir === undefined) return this.#fail(E_INVALIDARG, null);
-          if (!existsSync(dir)) {
+          if (!this.#files().existsSync(dir)) {
             if ((dwFlags & CERT_STORE_OPEN_EXISTING_FLAG) !== 0) return this.#fail(ERROR_FILE_NOT_FOUND, null);
-            if (!readOnly) mkdirSync(dir, { recursive: true, mode: 0o700 });
+            if (!readOnly) this.#files().mkdirSync(dir, { recursive: true, mode: 0o700 });
             return new HCERTSTORE(dir, readOnly);
           }
           if ((dwFlags & CERT_STORE_CREATE_NEW_FLAG) !== 0) return this.#fail(CRYPT_E_EXISTS, null);
@@ -413,15 +454,15 @@ export class Crypt32 {
         case CERT_STORE_PROV_FILENAME_W: {
           if (typeof pvPara !== 'string') return this.#fail(E_INVALIDARG, null);
           const store = new HCERTSTORE(undefined, readOnly);
-          const ders = certificatesOf(new Uint8Array(readFileSync(pvPara)));
-          for (const d of ders) store.push(new StoreCertContext(chainFor(d, ders), undefined, false));
+          const ders = certificatesOf((this.#files().readFileSync(pvPara)));
+          for (const d of ders) store.push(this.#ctx(chainFor(d, ders), undefined, false));
           return store;
         }
         case CERT_STORE_PROV_PKCS7: {
           if (pvPara === null || typeof pvPara === 'string' || pvPara.pbData === null) return this.#fail(E_INVALIDARG, null);
           const ders = pkcs7Certificates(pvPara.pbData.subarray(0, pvPara.cbData));
           const store = new HCERTSTORE(undefined, readOnly);
-          for (const d of ders) store.push(new StoreCertContext(chainFor(d, ders), undefined, false));
+          for (const d of ders) store.push(this.#ctx(chainFor(d, ders), undefined, false));
           return store;
         }
         case CERT_STORE_PROV_PKCS12: {
@@ -439,21 +480,21 @@ export class Crypt32 {
   #loadDirectory(dir: string, readOnly: boolean): HCERTSTORE {
     const store = new HCERTSTORE(dir, readOnly);
     const entries: { der: Uint8Array; key: Uint8Array | undefined }[] = [];
-    for (const name of readdirSync(dir).sort()) {
+    for (const name of this.#files().readdirSync(dir).sort()) {
       const ext = extname(name).toLowerCase();
       const path = join(dir, name);
       if (CERT_EXTS.has(ext)) {
-        const ders = certificatesOf(new Uint8Array(readFileSync(path)));
+        const ders = certificatesOf((this.#files().readFileSync(path)));
         const keyPath = join(dir, name.slice(0, name.length - ext.length) + '.key');
         let key: Uint8Array | undefined;
-        if (existsSync(keyPath)) {
-          const raw = readFileSync(keyPath);
-          const text = raw.toString('latin1');
-          key = unlockPrivateKey(text.includes('-----BEGIN') ? text : new Uint8Array(raw), undefined);
+        if (this.#files().existsSync(keyPath)) {
+          const raw = this.#files().readFileSync(keyPath);
+          const text = latin1(raw);
+          key = unlockPrivateKey(text.includes('-----BEGIN') ? text : raw, undefined, this.#crypto);
         }
         ders.forEach((der, i) => entries.push({ der, key: i === 0 ? key : undefined }));
       } else if (PFX_EXTS.has(ext)) {
-        const contents = readPfx(new Uint8Array(readFileSync(path)), '');
+        const contents = readPfx(this.#files().readFileSync(path), '', this.#crypto);
         const pairs = keysWithChains(contents);
         for (const c of contents.certificates) {
           entries.push({ der: c.der, key: pairs.find((p) => same(p.chain[0] as Uint8Array, c.der))?.key });
@@ -463,15 +504,15 @@ export class Crypt32 {
     // The pool for chains: this store's certificates and the CA store beside it (as Schannel builds from CA/ROOT).
     const pool = entries.map((e) => e.der);
     const caDir = join(dir, '..', 'CA');
-    if (existsSync(caDir) && caDir !== dir) {
-      for (const n of readdirSync(caDir)) if (CERT_EXTS.has(extname(n).toLowerCase())) pool.push(...certificatesOf(new Uint8Array(readFileSync(join(caDir, n)))));
+    if (this.#files().existsSync(caDir) && caDir !== dir) {
+      for (const n of this.#files().readdirSync(caDir)) if (CERT_EXTS.has(extname(n).toLowerCase())) pool.push(...certificatesOf((this.#files().readFileSync(join(caDir, n)))));
     }
     const seen = new Set<string>();
     for (const e of entries) {
-      const id = hex(createHash('sha1').update(e.der).digest());
+      const id = hex(this.#crypto.digest('sha1', e.der));
       if (seen.has(id)) continue;
       seen.add(id);
-      store.push(new StoreCertContext(chainFor(e.der, pool), e.key, false));
+      store.push(this.#ctx(chainFor(e.der, pool), e.key, false));
     }
     return store;
   }
@@ -493,14 +534,14 @@ export class Crypt32 {
   readonly PFXImportCertStore = (pPFX: CRYPT_INTEGER_BLOB | null, szPassword: string | null, dwFlags: number): HCERTSTORE | null => {
     if (pPFX === null || pPFX.pbData === null) return this.#fail(E_INVALIDARG, null);
     try {
-      const contents = readPfx(pPFX.pbData.subarray(0, pPFX.cbData), szPassword ?? '');
+      const contents = readPfx(pPFX.pbData.subarray(0, pPFX.cbData), szPassword ?? '', this.#crypto);
       const pairs = keysWithChains(contents);
       const ders = contents.certificates.map((c) => c.der);
       const store = new HCERTSTORE(undefined, false);
       const ephemeral = (dwFlags & PKCS12_NO_PERSIST_KEY) !== 0;
       for (const c of contents.certificates) {
         const pair = pairs.find((p) => same(p.chain[0] as Uint8Array, c.der));
-        const ctx = new StoreCertContext(pair?.chain ?? chainFor(c.der, ders), pair?.key, ephemeral);
+        const ctx = this.#ctx(pair?.chain ?? chainFor(c.der, ders), pair?.key, ephemeral);
         const friendly = pair?.friendlyName ?? c.friendlyName;
         if (friendly !== undefined) ctx.properties.set(CERT_FRIENDLY_NAME_PROP_ID, utf16leZ(friendly));
         store.push(ctx);
@@ -521,7 +562,7 @@ export class Crypt32 {
   readonly PFXVerifyPassword = (pPFX: CRYPT_INTEGER_BLOB | null, szPassword: string | null, dwFlags: number): boolean => {
     void dwFlags;
     if (pPFX === null || pPFX.pbData === null) return false;
-    return verifyPfxPassword(pPFX.pbData.subarray(0, pPFX.cbData), szPassword ?? '');
+    return verifyPfxPassword(pPFX.pbData.subarray(0, pPFX.cbData), szPassword ?? '', this.#crypto);
   };
 
   /**
@@ -539,12 +580,12 @@ export class Crypt32 {
     const key = pCertContext.privateKey;
     let keyDer: Uint8Array | undefined;
     try {
-      keyDer = key === undefined ? undefined : typeof key === 'string' ? unlockPrivateKey(key, undefined) : key;
+      keyDer = key === undefined ? undefined : typeof key === 'string' ? unlockPrivateKey(key, undefined, this.#crypto) : key;
     } catch (e) {
       return this.#fail(errorCode(e), false);
     }
     const ephemeral = pCertContext instanceof StoreCertContext && pCertContext.ephemeralKey;
-    const ctx = new StoreCertContext(pCertContext.chain, keyDer, ephemeral);
+    const ctx = this.#ctx(pCertContext.chain, keyDer, ephemeral);
     if (pCertContext instanceof StoreCertContext) for (const [k, v] of pCertContext.properties) ctx.properties.set(k, v);
     const existing = hCertStore.contexts.findIndex((c) => same(c.sha1, ctx.sha1));
     if (existing >= 0) {
@@ -572,11 +613,11 @@ export class Crypt32 {
     if (hCertStore.directory !== undefined) {
       try {
         const base = join(hCertStore.directory, hex(ctx.sha1));
-        mkdirSync(hCertStore.directory, { recursive: true, mode: 0o700 });
-        writeFileSync(`${base}.cer`, ctx.pbCertEncoded);
+        this.#files().mkdirSync(hCertStore.directory, { recursive: true, mode: 0o700 });
+        this.#files().writeFileSync(`${base}.cer`, ctx.pbCertEncoded);
         if (keyDer !== undefined && !ephemeral) {
-          writeFileSync(`${base}.key`, derToPem(keyDer, 'PRIVATE KEY'), { mode: 0o600 });
-          chmodSync(`${base}.key`, 0o600);
+          this.#files().writeFileSync(`${base}.key`, derToPem(keyDer, 'PRIVATE KEY'), { mode: 0o600 });
+          this.#files().chmodSync(`${base}.key`, 0o600);
         }
       } catch (e) {
         return this.#fail(errorCode(e), false);
@@ -647,7 +688,7 @@ export class Crypt32 {
       case CERT_FIND_SHA1_HASH:
         return blob === undefined ? undefined : (c) => same(c.sha1, blob);
       case CERT_FIND_MD5_HASH:
-        return blob === undefined ? undefined : (c) => same(new Uint8Array(createHash('md5').update(c.pbCertEncoded).digest()), blob);
+        return blob === undefined ? undefined : (c) => same(this.#crypto.digest('md5', c.pbCertEncoded), blob);
       case CERT_FIND_SUBJECT_STR_A:
       case CERT_FIND_SUBJECT_STR_W:
         return typeof para !== 'string' ? undefined : (c) => c.subject.toLowerCase().includes(para.toLowerCase());
@@ -698,7 +739,7 @@ export class Crypt32 {
       if (!pCertContext.hasPrivateKey || ephemeral) return this.#fail(CRYPT_E_NOT_FOUND, false);
       pcbData.value = 1;
       if (pvData instanceof CRYPT_KEY_PROV_INFO) {
-        pvData.pwszContainerName = `sspi-tls-${hex(new Uint8Array(createHash('sha1').update(pCertContext.pbCertEncoded).digest()))}`;
+        pvData.pwszContainerName = `sspi-tls-${hex(this.#crypto.digest('sha1', pCertContext.pbCertEncoded))}`;
         pvData.pwszProvName = 'Microsoft Software Key Storage Provider';
         pvData.dwProvType = 0;
         pvData.dwKeySpec = CERT_NCRYPT_KEY_SPEC;
@@ -708,13 +749,13 @@ export class Crypt32 {
     let value: Uint8Array | undefined;
     switch (dwPropId) {
       case CERT_SHA1_HASH_PROP_ID:
-        value = new Uint8Array(createHash('sha1').update(pCertContext.pbCertEncoded).digest());
+        value = this.#crypto.digest('sha1', pCertContext.pbCertEncoded);
         break;
       case CERT_MD5_HASH_PROP_ID:
-        value = new Uint8Array(createHash('md5').update(pCertContext.pbCertEncoded).digest());
+        value = this.#crypto.digest('md5', pCertContext.pbCertEncoded);
         break;
       case CERT_SHA256_HASH_PROP_ID:
-        value = new Uint8Array(createHash('sha256').update(pCertContext.pbCertEncoded).digest());
+        value = this.#crypto.digest('sha256', pCertContext.pbCertEncoded);
         break;
       default:
         value = props.get(dwPropId);
@@ -774,7 +815,13 @@ export class Crypt32 {
 }
 
 function utf16leZ(s: string): Uint8Array {
-  return new Uint8Array(Buffer.from(`${s}\0`, 'utf16le'));
+  const out = new Uint8Array(2 * s.length + 2);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    out[2 * i] = c & 0xff;
+    out[2 * i + 1] = c >> 8;
+  }
+  return out;
 }
 
 /**
