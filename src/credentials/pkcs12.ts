@@ -307,6 +307,9 @@ export function keysWithChains(c: Pkcs12Contents): KeyAndChain[] {
   const out: KeyAndChain[] = [];
   for (const k of c.keys) {
     let leaf = k.localKeyId === undefined ? undefined : parsed.find((p) => sameBytes(p.cert.localKeyId, k.localKeyId));
+    if (leaf !== undefined && leaf.spki === undefined) {
+      throw credentialError('BadEncoding', 'PFX: the certificate with the key\'s localKeyId is not a valid X.509 certificate');
+    }
     if (leaf !== undefined && !sameBytes(leaf.spki, k.spki)) {
       throw credentialError('KeyMismatch', 'PFX: the key and the certificate with the same localKeyId have different public keys');
     }

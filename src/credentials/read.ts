@@ -6,6 +6,7 @@ import { CredentialError, credentialError } from './errors.js';
 
 /** A reader over the contents of the one SEQUENCE that `input` must be (BER normalised first). */
 export function readDer(input: Uint8Array, what: string): DerReader {
+  if (input.length > 0 && input[0] !== 0x30) throw credentialError('BadEncoding', `${what}: not DER (a SEQUENCE starts with 0x30, this with 0x${(input[0] as number).toString(16)})`);
   const der = berToDer(input, what);
   const top = new DerReader(der, what, 1);
   const r = top.sequence('');
