@@ -104,8 +104,8 @@ export interface NodeClientOptions extends NodeCommonOptions {
   readonly socket?: Duplex;
   /** SNI, and the name the server certificate is checked against (default: host). */
   readonly servername?: string;
-  /** Client certificate key (with `cert`), for mutual authentication; encrypted: with `passphrase`. */
-  readonly key?: PemOrDer | KeyWithPassphrase;
+  /** Client certificate key (with `cert`), for mutual authentication; encrypted: with `passphrase` or `[{ pem, passphrase }]`. */
+  readonly key?: PemOrDer | KeyWithPassphrase | readonly (PemOrDer | KeyWithPassphrase)[];
   /** Client certificate chain (with `key`). */
   readonly cert?: PemOrDer | readonly PemOrDer[];
   /** A session from an earlier 'session' event (the Buffer or the SessionTicket) to resume. */
@@ -295,7 +295,8 @@ export function toClientOptions(
   if (servername !== '') out.servername = servername;
   if (o.ca !== undefined) out.ca = chainOf(o.ca);
   if (o.rejectUnauthorized !== undefined) out.rejectUnauthorized = o.rejectUnauthorized;
-  if (o.key !== undefined && o.cert !== undefined) out.clientCertificate = keyEntry(o.key, o.cert, o.passphrase);
+  const clientKey = Array.isArray(o.key) ? (o.key as readonly (PemOrDer | KeyWithPassphrase)[])[0] : (o.key as PemOrDer | KeyWithPassphrase | undefined);
+  if (clientKey !== undefined && o.cert !== undefined) out.clientCertificate = keyEntry(clientKey, o.cert, o.passphrase);
   else {
     const fromPfx = pfxEntries(o.pfx, o.passphrase)[0];
     if (fromPfx !== undefined) out.clientCertificate = fromPfx;
