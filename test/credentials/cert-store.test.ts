@@ -17,10 +17,11 @@ import { join } from 'node:path';
 import * as S from '../../src/sspi/index.js';
 import { getDefaultCredentialCrypto } from '../../src/crypto/node-provider.js';
 import { getPki, type Pki } from '../helpers/pki.js';
-import { opensslServer, withPeer } from '../helpers/peers.js';
+import { opensslClient, opensslServer, withPeer } from '../helpers/peers.js';
 import { toHex } from '../helpers/hex.js';
 import { openssl, path, scratch } from './files.js';
 import { sspiClientSend } from './sspi-client.js';
+import { sspiServerOnce } from './sspi-server.js';
 
 let pki: Pki;
 before(async () => {
@@ -312,4 +313,43 @@ test('SCH_CRED_FORMAT_CERT_HASH / _STORE: a thumbprint that is not there, a stor
   assert.equal(acquire(noFs, S.SCH_CRED_FORMAT_CERT_HASH_STORE), S.SEC_E_NO_CREDENTIALS);
   const shortHash = Object.assign(new S.SCHANNEL_CERT_HASH(), { hProv: crypt32, ShaHash: new Uint8Array(19) });
   assert.equal(acquire(shortHash, S.SCH_CRED_FORMAT_CERT_HASH), S.SEC_E_UNKNOWN_CREDENTIALS);
+});
+
+test('MsQuic server: SCH_CRED_FORMAT_CERT_HASH (LocalMachine "MY"), hRootStore "ROOT" checks the client: openssl s_client with a client certificate', async () => {
+  const root = storeRoot();
+  const crypt32 = new S.Crypt32({ fs, systemStoreRoot: root });
+  const my = crypt32.CertOpenStore(S.CERT_STORE_PROV_SYSTEM_W, 0, null, S.CERT_SYSTEM_STORE_LOCAL_MACHINE, 'MY');
+  const pfx = crypt32.PFXImportCertStore(blobOf(pki.server.p256.p12Path), pki.server.p256.p12Password, 0);
+  assert.ok(my !== null && pfx !== null);
+  assert.ok(crypt32.CertAddCertificateContextToStore(my, crypt32.CertFindCertificateInStore(pfx, ENC, 0, S.CERT_FIND_HAS_PRIVATE_KEY, null, null), S.CERT_STORE_ADD_NEW, null));
+  // The CA in "CA" (chain building) and "ROOT" (trust anchors for client certificates), as an installer would put it.
+  const ca = crypt32.CertOpenStore(S.CERT_STORE_PROV_SYSTEM_W, 0, null, S.CERT_SYSTEM_STORE_LOCAL_MACHINE, 'CA');
+  const rootStore = crypt32.CertOpenStore(S.CERT_STORE_PROV_SYSTEM_W, 0, null, S.CERT_SYSTEM_STORE_LOCAL_MACHINE, 'ROOT');
+  assert.ok(ca !== null && rootStore !== null);
+  assert.ok(crypt32.CertAddEncodedCertificateToStore(ca, ENC, pki.ca.certDer, pki.ca.certDer.length, S.CERT_STORE_ADD_NEW, null));
+  assert.ok(crypt32.CertAddEncodedCertificateToStore(rootStore, ENC, pki.ca.certDer, pki.ca.certDer.length, S.CERT_STORE_ADD_NEW, null));
+
+  const certHash = new S.SCHANNEL_CERT_HASH();
+  certHash.dwFlags = S.SCH_MACHINE_CERT_HASH;
+  certHash.hProv = crypt32;
+  certHash.ShaHash = sha1(pki.server.p256.certDer);
+  const cred = new S.SCH_CREDENTIALS();
+  cred.dwCredFormat = S.SCH_CRED_FORMAT_CERT_HASH;
+  cred.cCreds = 1;
+  cred.paCred = [certHash];
+  cred.hRootStore = crypt32.CertOpenStore(S.CERT_STORE_PROV_SYSTEM_W, 0, null, S.CERT_SYSTEM_STORE_LOCAL_MACHINE | S.CERT_STORE_READONLY_FLAG, 'ROOT');
+  const hCred = new S.CredHandle();
+  assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_INBOUND, null, cred, null, null, hCred, null), S.SEC_E_OK);
+  const server = await sspiServerOnce(hCred, true);
+  try {
+    const client = await opensslClient(server.port, ['-CAfile', pki.ca.certPath, '-servername', 'localhost', '-verify_return_error', '-cert', pki.client.certPath, '-key', pki.client.keyPath, '-quiet'], { stdin: 'from-s_client\n' });
+    await withPeer(client, async () => {
+      const r = await server.result;
+      assert.equal(r.data, 'from-s_client\n');
+      assert.match(r.clientSubject, /CN=test client/);
+    });
+  } finally {
+    server.close();
+    S.FreeCredentialsHandle(hCred);
+  }
 });
