@@ -23,7 +23,7 @@ import type { CredentialCrypto } from '../crypto/credential-crypto.js';
 import { getDefaultCredentialCrypto } from '../crypto/node-provider.js';
 import { CredentialError, WIN32_ERROR_FOR } from '../credentials/errors.js';
 import { unlockPrivateKey } from '../credentials/keys.js';
-import { isPfx, keysWithChains, readPfx, verifyPfxPassword } from '../credentials/pkcs12.js';
+import { isPfx, keysWithChains, readPfx, verifyPfxPassword, writePfx } from '../credentials/pkcs12.js';
 import { DerReader, Tag, ctxCons, oid as readOid } from '../x509/der.js';
 import { derToPem, pemToDer } from '../x509/pem.js';
 import { CertContext, CertStore } from './cert-context.js';
@@ -113,6 +113,11 @@ export const PKCS12_ALWAYS_CNG_KSP = 0x200;
 export const PKCS12_ALLOW_OVERWRITE_KEY = 0x4000;
 export const PKCS12_NO_PERSIST_KEY = 0x8000;
 export const PKCS12_INCLUDE_EXTENDED_PROPERTIES = 0x10;
+/** PFXExportCertStoreEx flags. */
+export const REPORT_NO_PRIVATE_KEY = 0x1;
+export const REPORT_NOT_ABLE_TO_EXPORT_PRIVATE_KEY = 0x2;
+export const EXPORT_PRIVATE_KEYS = 0x4;
+export const PKCS12_EXPORT_PBES2_PARAMS = 0x80;
 /** SCHANNEL_CERT_HASH dwFlags. */
 export const SCH_MACHINE_CERT_HASH = 0x1;
 /** Longest pwszStoreName of SCHANNEL_CERT_HASH_STORE. */
@@ -159,6 +164,14 @@ export { CRYPT_INTEGER_BLOB as CRYPT_DATA_BLOB, CRYPT_INTEGER_BLOB as CRYPT_HASH
 export class CERT_ENHKEY_USAGE {
   cUsageIdentifier = 0;
   rgpszUsageIdentifier: string[] | null = null;
+}
+
+/** PKCS12_PBES2_EXPORT_PARAMS (pvPara of PFXExportCertStoreEx with PKCS12_EXPORT_PBES2_PARAMS). */
+export class PKCS12_PBES2_EXPORT_PARAMS {
+  dwSize = 16;
+  hNcryptDescriptor: null = null;
+  /** 'AES256-SHA256' (the only value Windows defines). */
+  pwszPbes2Alg = 'AES256-SHA256';
 }
 
 /** CRYPT_KEY_PROV_INFO: where the key of a certificate lives (here: the store file or memory). */
@@ -566,6 +579,61 @@ export class Crypt32 {
   };
 
   /**
+   * PFXExportCertStoreEx(hStore, pPFX, szPassword, pvPara, dwFlags): the store as a PFX. Call once with
+   * `pPFX.pbData` null for the size (cbData), then with a buffer that large. Windows' default encryption is
+   * pbeWithSHAAnd3-KeyTripleDES-CBC with a SHA-1 MAC; PKCS12_EXPORT_PBES2_PARAMS with pwszPbes2Alg 'AES256-SHA256'
+   * gives PBES2 AES-256-CBC with a SHA-256 MAC. With EXPORT_PRIVATE_KEYS the one certificate that has a key is
+   * exported with it (more than one: NTE_BAD_KEYSET); REPORT_NO_PRIVATE_KEY fails (NTE_BAD_KEYSET) when none has one.
+   * The random salts make each call's bytes differ; their length does not.
+   */
+  readonly PFXExportCertStoreEx = (
+    hStore: HCERTSTORE | null,
+    pPFX: CRYPT_INTEGER_BLOB | null,
+    szPassword: string | null,
+    pvPara: PKCS12_PBES2_EXPORT_PARAMS | null,
+    dwFlags: number,
+  ): boolean => {
+    if (hStore === null || pPFX === null) return this.#fail(E_INVALIDARG, false);
+    const aes = (dwFlags & PKCS12_EXPORT_PBES2_PARAMS) !== 0;
+    if (aes && pvPara?.pwszPbes2Alg !== 'AES256-SHA256') return this.#fail(E_INVALIDARG, false);
+    const withKey = hStore.contexts.filter((c) => c.hasPrivateKey);
+    const exportKeys = (dwFlags & EXPORT_PRIVATE_KEYS) !== 0;
+    if (exportKeys && withKey.length > 1) return this.#fail(NTE_BAD_KEYSET, false);
+    if ((dwFlags & REPORT_NO_PRIVATE_KEY) !== 0 && withKey.length === 0) return this.#fail(NTE_BAD_KEYSET, false);
+    const leaf = exportKeys ? withKey[0] : undefined;
+    const chain = leaf === undefined ? hStore.contexts.map((c) => c.pbCertEncoded) : [leaf.pbCertEncoded, ...hStore.contexts.filter((c) => c !== leaf).map((c) => c.pbCertEncoded)];
+    let bytes: Uint8Array;
+    try {
+      const k = leaf?.privateKey;
+      const key = k === undefined ? undefined : typeof k === 'string' ? unlockPrivateKey(k, undefined, this.#crypto) : k;
+      const name = leaf?.properties.get(CERT_FRIENDLY_NAME_PROP_ID);
+      bytes = writePfx(
+        {
+          chain,
+          ...(key !== undefined ? { key } : {}),
+          password: szPassword ?? '',
+          encryption: aes ? 'aes' : 'legacy',
+          ...(name !== undefined ? { friendlyName: fromUtf16leZ(name) } : {}),
+        },
+        this.#crypto,
+      );
+    } catch (e) {
+      return this.#fail(errorCode(e), false);
+    }
+    if (pPFX.pbData === null) {
+      pPFX.cbData = bytes.length;
+      return true;
+    }
+    if (pPFX.cbData < bytes.length || pPFX.pbData.length < bytes.length) {
+      pPFX.cbData = bytes.length;
+      return this.#fail(ERROR_MORE_DATA, false);
+    }
+    pPFX.pbData.set(bytes);
+    pPFX.cbData = bytes.length;
+    return true;
+  };
+
+  /**
    * CertAddCertificateContextToStore(hCertStore, pCertContext, dwAddDisposition, ppStoreContext): copies the
    * context (with its key) into the store; a system store also gets `<THUMBPRINT>.cer` (and `.key`) written.
    */
@@ -812,6 +880,16 @@ export class Crypt32 {
     if (!found.hasPrivateKey) return this.#fail(NTE_BAD_KEYSET, null);
     return found;
   }
+}
+
+function fromUtf16leZ(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i + 1 < b.length; i += 2) {
+    const c = (b[i] as number) | ((b[i + 1] as number) << 8);
+    if (c === 0) break;
+    s += String.fromCharCode(c);
+  }
+  return s;
 }
 
 function utf16leZ(s: string): Uint8Array {

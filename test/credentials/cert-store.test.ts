@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as tls from 'node:tls';
 import * as S from '../../src/sspi/index.js';
 import { getDefaultCredentialCrypto } from '../../src/crypto/node-provider.js';
 import { getPki, type Pki } from '../helpers/pki.js';
@@ -352,4 +353,37 @@ test('MsQuic server: SCH_CRED_FORMAT_CERT_HASH (LocalMachine "MY"), hRootStore "
     server.close();
     S.FreeCredentialsHandle(hCred);
   }
+});
+
+test('PFXExportCertStoreEx: size call then export; 3DES by default, AES256-SHA256 on request; openssl and Node read it', () => {
+  const c = new S.Crypt32();
+  const store = c.PFXImportCertStore(blobOf(pki.client.p12Path), pki.client.p12Password, S.CRYPT_EXPORTABLE);
+  assert.ok(store !== null);
+  for (const aes of [false, true]) {
+    const flags = S.EXPORT_PRIVATE_KEYS | S.REPORT_NOT_ABLE_TO_EXPORT_PRIVATE_KEY | (aes ? S.PKCS12_EXPORT_PBES2_PARAMS : 0);
+    const para = aes ? new S.PKCS12_PBES2_EXPORT_PARAMS() : null;
+    const blob = new S.CRYPT_DATA_BLOB();
+    assert.equal(c.PFXExportCertStoreEx(store, blob, 'export-pass', para, flags), true);
+    assert.ok(blob.cbData > 0);
+    const tooSmall = S.CRYPT_DATA_BLOB.of(new Uint8Array(10));
+    assert.equal(c.PFXExportCertStoreEx(store, tooSmall, 'export-pass', para, flags), false);
+    assert.equal(c.GetLastError(), S.ERROR_MORE_DATA);
+    blob.pbData = new Uint8Array(blob.cbData);
+    assert.equal(c.PFXExportCertStoreEx(store, blob, 'export-pass', para, flags), true);
+    const file = path(aes ? 'exported-aes.pfx' : 'exported-3des.pfx');
+    writeFileSync(file, blob.pbData.subarray(0, blob.cbData));
+    const info = openssl(['pkcs12', '-in', file, '-passin', 'pass:export-pass', '-info', '-nokeys']);
+    assert.match(info, aes ? /PBES2, PBKDF2, AES-256-CBC/ : /pbeWithSHA1And3-KeyTripleDES-CBC/);
+    assert.match(info, /friendlyName: client/);
+    tls.createSecureContext({ pfx: Buffer.from(blob.pbData.subarray(0, blob.cbData)), passphrase: 'export-pass' });
+    const back = c.PFXImportCertStore(blob, 'export-pass', 0);
+    assert.deepEqual(back?.certificates.map(toHex), [toHex(pki.client.certDer), toHex(pki.ca.certDer)]);
+    assert.ok(c.CertFindCertificateInStore(back, ENC, 0, S.CERT_FIND_HAS_PRIVATE_KEY, null, null) !== null);
+  }
+  const caOnly = c.CertOpenStore(S.CERT_STORE_PROV_MEMORY, 0, null, 0, null);
+  assert.ok(caOnly !== null && c.CertAddEncodedCertificateToStore(caOnly, ENC, pki.ca.certDer, pki.ca.certDer.length, S.CERT_STORE_ADD_NEW, null));
+  assert.equal(c.PFXExportCertStoreEx(caOnly, new S.CRYPT_DATA_BLOB(), 'x', null, S.EXPORT_PRIVATE_KEYS | S.REPORT_NO_PRIVATE_KEY), false);
+  assert.equal(c.GetLastError(), S.NTE_BAD_KEYSET);
+  assert.equal(c.PFXExportCertStoreEx(store, new S.CRYPT_DATA_BLOB(), 'x', null, S.PKCS12_EXPORT_PBES2_PARAMS), false);
+  assert.equal(c.GetLastError(), S.E_INVALIDARG);
 });
