@@ -55,6 +55,7 @@ export function cliCredentials(command: string, a: Parsed): { cert: Uint8Array[]
     if (certFile !== undefined || keyFile !== undefined) throw new UsageError(`${command}: --pfx replaces --cert and --key`);
     return readPfxCredentials(pfx, pass === undefined ? '' : passphraseFrom('--pass', pass));
   }
+  if (pass !== undefined && keyFile === undefined) throw new UsageError(`${command}: --pass goes with --pfx or with an encrypted --key`);
   if (pass === undefined || certFile === undefined || keyFile === undefined) return undefined;
   const chain = readCertificates('--cert', certFile);
   const text = readText('--key', keyFile);

@@ -119,13 +119,22 @@ test('Java keytool PKCS12 keystore: private key entry (alias as friendly name) a
     '-storepass', 'java-pass', '-keypass', 'java-pass']);
   tool('keytool', 'openjdk-17-jdk-headless', ['-importcert', '-noprompt', '-alias', 'rootca', '-file', pki.ca.certPath, '-storetype', 'PKCS12',
     '-keystore', path('java.p12'), '-storepass', 'java-pass']);
+  tool('keytool', 'openjdk-17-jdk-headless', ['-genkeypair', '-alias', 'second', '-keyalg', 'RSA', '-keysize', '2048', '-dname', 'CN=second',
+    '-validity', '2', '-storetype', 'PKCS12', '-keystore', path('java.p12'), '-storepass', 'java-pass', '-keypass', 'java-pass']);
   const c = readPfx(bytes('java.p12'), 'java-pass');
-  assert.equal(c.keys.length, 1);
-  assert.equal(c.certificates.length, 2);
-  assert.equal(c.keys[0]!.friendlyName, 'jserver');
+  assert.equal(c.keys.length, 2);
+  assert.equal(c.certificates.length, 3);
+  assert.deepEqual(c.keys.map((k) => k.friendlyName).sort(), ['jserver', 'second']);
+  // Several keys, each matched to its certificate by localKeyId (and the public key checked).
+  const pairs = keysWithChains(c);
+  assert.equal(pairs.length, 2);
+  for (const p of pairs) {
+    assert.equal(toHex(crypto.privateKey(p.key).spki), spkiOf(p.chain[0]!));
+    assert.equal(parseCertificate(p.chain[0]!).subject.text, p.friendlyName === 'second' ? 'CN=second' : 'CN=localhost');
+  }
   assert.ok(c.certificates.some((x) => x.friendlyName === 'rootca' && toHex(x.der) === toHex(pki.ca.certDer)));
   const p = loadPfx(bytes('java.p12'), 'java-pass');
-  assert.equal(parseCertificate(p.chain[0]!).subject.text, 'CN=localhost');
+  assert.match(parseCertificate(p.chain[0]!).subject.text, /^CN=(localhost|second)$/);
   assert.equal(toHex(crypto.privateKey(p.key).spki), spkiOf(p.chain[0]!));
   assert.equal(codeOf(() => readPfx(bytes('java.p12'), 'wrong')), 'BadPassword');
 });
@@ -229,6 +238,9 @@ test('damaged files: wrong password, truncation, MAC, ciphertext, not a PFX, abs
   assert.equal(isPfx(pki.client.certDer), false);
   assert.equal(codeOf(() => readPfx(pki.client.certDer, pw)), 'BadEncoding');
   assert.equal(codeOf(() => readPfx(new TextEncoder().encode(pki.client.certPem), pw)), 'BadEncoding');
+  // A key whose localKeyId names a certificate with another public key.
+  const mismatched = writePfx({ chain: [pki.server.p256.certDer], key: pki.client.keyDer, password: 'm' });
+  assert.equal(codeOf(() => keysWithChains(readPfx(mismatched, 'm'))), 'KeyMismatch');
   // MAC iterations set to 2^31-1 are refused before any work.
   const huge = setMacIterations(der, 0x7fffffff);
   assert.ok(huge !== undefined, 'openssl MAC layout as expected');
