@@ -4,7 +4,7 @@
  * Password specs are OpenSSL's: `pass:TEXT`, `env:VAR`, `file:PATH` (first line). Every failure is one line, exit 2.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { CredentialError, keysWithChains, readPfx, unlockPrivateKey, writePfx } from '../credentials/index.js';
+import { CredentialError, isEncryptedKey, isPfx, keysWithChains, readPfx, unlockPrivateKey, writePfx } from '../credentials/index.js';
 import { equalPublic } from '../codec/bytes.js';
 import { getDefaultCredentialCrypto } from '../crypto/node-provider.js';
 import { parseCertificate } from '../x509/certificate.js';
@@ -56,6 +56,16 @@ export function cliCredentials(command: string, a: Parsed): { cert: Uint8Array[]
     return readPfxCredentials(pfx, pass === undefined ? '' : passphraseFrom('--pass', pass));
   }
   if (pass !== undefined && keyFile === undefined) throw new UsageError(`${command}: --pass goes with --pfx or with an encrypted --key`);
+  // Friendly hints for the two mistakes the issue saw: a .p12 given to --cert, an encrypted --key without --pass.
+  if (certFile !== undefined && isPfx(new Uint8Array(Buffer.from(readText('--cert', certFile), 'latin1')))) {
+    throw new UsageError(`--cert '${certFile}' is a PKCS#12 (PFX) file: use --pfx FILE --pass pass:…|env:…|file:…`);
+  }
+  if (pass === undefined && keyFile !== undefined) {
+    const text = readText('--key', keyFile);
+    if (isEncryptedKey(text.includes('-----BEGIN') ? text : new Uint8Array(Buffer.from(text, 'latin1')))) {
+      throw new UsageError(`--key '${keyFile}' is encrypted: give its passphrase with --pass pass:…|env:…|file:…`);
+    }
+  }
   if (pass === undefined || certFile === undefined || keyFile === undefined) return undefined;
   const chain = readCertificates('--cert', certFile);
   const text = readText('--key', keyFile);

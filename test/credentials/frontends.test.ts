@@ -201,12 +201,16 @@ test('CLI: serve --pfx --pass env:, connect --pfx --pass file: with s_server -Ve
     await client?.stop();
     await s.stop();
   }
+  openssl(['pkcs8', '-topk8', '-v2', 'aes-128-cbc', '-in', pki.server.p256.keyPath, '-passout', 'pass:right', '-out', path('enc-api.pem')]);
   for (const [args, re] of [
     [['serve', '--pfx', pki.server.p256.p12Path, '--pass', 'pass:wrong'], /--pfx '.*': wrong password \(MAC verification failed\)/],
     [['serve', '--pfx', pki.server.p256.p12Path, '--pass', 'bogus'], /--pass: expected pass:TEXT, env:VAR or file:PATH/],
     [['serve', '--pfx', pki.server.p256.p12Path, '--cert', pki.server.p256.certPath, '--key', pki.server.p256.keyPath], /--pfx replaces --cert and --key/],
     [['connect', '127.0.0.1:1', '--pfx', path('client-pass.txt'), '--pass', 'pass:x'], /--pfx '.*': .*not DER/],
     [['pfx', '--info', pki.client.p12Path, '--pass', 'pass:wrong'], /wrong password/],
+    [['serve', '--cert', pki.server.p256.p12Path, '--key', pki.server.p256.keyPath], /is a PKCS#12 \(PFX\) file: use --pfx FILE --pass/],
+    [['connect', '127.0.0.1:1', '--cert', pki.server.p256.certPath, '--key', path('enc-api.pem')], /--key '.*' is encrypted: give its passphrase with --pass/],
+    [['connect', '127.0.0.1:1', '--cert', pki.server.p256.certPath, '--key', path('enc-api.pem'), '--pass', 'pass:nope'], /--key '.*': wrong password/],
   ] as const) {
     const p = await cli(args);
     const exit = await p.waitExit(15_000);
