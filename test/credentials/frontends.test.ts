@@ -14,9 +14,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
 import { TlsClient, TlsServer, TlsError } from '../../src/index.js';
-import { connect, createServer, type TlsDuplex } from '../../src/node/index.js';
+import { writePfx } from '../../src/credentials/index.js';
+import { connect, createHttpsServer, createServer, type TlsDuplex } from '../../src/node/index.js';
 import { getPki, type Pki } from '../helpers/pki.js';
-import { annotate, gnutlsClient, gnutlsServer, opensslClient, opensslServer, withPeer, type Peer } from '../helpers/peers.js';
+import { annotate, curl, gnutlsClient, gnutlsServer, javaPeer, opensslClient, opensslServer, withPeer, type Peer } from '../helpers/peers.js';
 import { doHandshake } from '../helpers/pair.js';
 import { cli, startServe } from '../cli/run.js';
 import { openssl, path, tool } from './files.js';
@@ -235,5 +236,38 @@ test('CLI: sspi-tls pfx makes files openssl and Node read (AES and --legacy), --
     const lines = d.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(lines.filter((l) => l['event'] === 'certificate').length, 2);
     assert.ok(lines.some((l) => l['event'] === 'certificate' && l['privateKey'] === true && l['friendlyName'] === 'cli made'));
+  }
+});
+
+test('real consumers load our PFX: a JSSE server keystore (AES and 3DES) with client-auth need, and curl --cert-type P12', { timeout: 120_000 }, async () => {
+  for (const encryption of ['aes', 'legacy'] as const) {
+    const file = path(`jsse-${encryption}.p12`);
+    writeFileSync(file, writePfx({ chain: [pki.server.p256.certDer, pki.ca.certDer], key: pki.server.p256.keyDer, password: 'jsse-pass', friendlyName: 'jsse', encryption }));
+    const server = await javaPeer('server', ['--port', '0', '--cert-p12', file, '--pass', 'jsse-pass', '--client-auth', 'need', '--trust-pem', pki.ca.certPath]);
+    await withPeer(server, async () => {
+      const got = await adapterClient(server.port, { pfx: pfxOf(pki.client.p12Path), passphrase: pki.client.p12Password }, `java-${encryption}\n`);
+      assert.match(got, new RegExp(`java-${encryption}`));
+      await server.waitFor(/PROTOCOL TLSv1\.3/, 10_000, 'stdout');
+    });
+  }
+  // curl (OpenSSL) presents our PFX as its client certificate to our HTTPS server built from an openssl PFX.
+  const clientPfx = path('curl-client.p12');
+  writeFileSync(clientPfx, writePfx({ chain: [pki.client.certDer], key: pki.client.keyDer, password: 'curl-pass' }));
+  const seen: string[] = [];
+  const https = createHttpsServer({ pfx: pfxOf(pki.server.p256.p12Path), passphrase: pki.server.p256.p12Password, requestCert: true, ca: pki.ca.certPem }, (req, res) => {
+    const sock = req.socket as unknown as TlsDuplex;
+    seen.push(String(sock.getPeerCertificate().subject?.CN));
+    res.end('hello pfx\n');
+  });
+  https.listen(0, '127.0.0.1');
+  await once(https, 'listening');
+  try {
+    const port = (https.address() as AddressInfo).port;
+    const r = await curl(['--cacert', pki.ca.certPath, '--resolve', `localhost:${port}:127.0.0.1`, '--cert-type', 'P12', '--cert', `${clientPfx}:curl-pass`, `https://localhost:${port}/`]);
+    assert.equal(r.code, 0, r.output);
+    assert.equal(r.stdout, 'hello pfx\n');
+    assert.deepEqual(seen, ['test client']);
+  } finally {
+    https.close();
   }
 });
