@@ -28,189 +28,10 @@ import { DerReader, Tag, ctxCons, oid as readOid } from '../x509/der.js';
 import { derToPem, pemToDer } from '../x509/pem.js';
 import { CertContext, CertStore } from './cert-context.js';
 import * as C from './constants.js';
+import * as T from './cert-store-types.js';
+import { CRYPT_INTEGER_BLOB, CERT_ENHKEY_USAGE, CRYPT_KEY_PROV_INFO, PKCS12_PBES2_EXPORT_PARAMS, SCHANNEL_CERT_HASH, SCHANNEL_CERT_HASH_STORE } from './cert-store-types.js';
 
-// ---- constants (wincrypt.h) ----
-/** CertOpenStore providers. */
-export const CERT_STORE_PROV_MEMORY = 2;
-export const CERT_STORE_PROV_FILE = 3;
-export const CERT_STORE_PROV_PKCS7 = 5;
-export const CERT_STORE_PROV_FILENAME_A = 7;
-export const CERT_STORE_PROV_FILENAME_W = 8;
-export const CERT_STORE_PROV_FILENAME = CERT_STORE_PROV_FILENAME_W;
-export const CERT_STORE_PROV_SYSTEM_A = 9;
-export const CERT_STORE_PROV_SYSTEM_W = 10;
-export const CERT_STORE_PROV_SYSTEM = CERT_STORE_PROV_SYSTEM_W;
-export const CERT_STORE_PROV_PKCS12 = 17;
-/** CertOpenStore flags. */
-export const CERT_STORE_NO_CRYPT_RELEASE_FLAG = 0x1;
-export const CERT_STORE_DEFER_CLOSE_UNTIL_LAST_FREE_FLAG = 0x4;
-export const CERT_STORE_DELETE_FLAG = 0x10;
-export const CERT_STORE_CREATE_NEW_FLAG = 0x2000;
-export const CERT_STORE_OPEN_EXISTING_FLAG = 0x4000;
-export const CERT_STORE_READONLY_FLAG = 0x8000;
-export const CERT_SYSTEM_STORE_LOCATION_MASK = 0x00ff0000;
-export const CERT_SYSTEM_STORE_CURRENT_USER = 0x00010000;
-export const CERT_SYSTEM_STORE_LOCAL_MACHINE = 0x00020000;
-export const CERT_SYSTEM_STORE_CURRENT_SERVICE = 0x00040000;
-export const CERT_SYSTEM_STORE_SERVICES = 0x00050000;
-export const CERT_SYSTEM_STORE_USERS = 0x00060000;
-export const CERT_SYSTEM_STORE_CURRENT_USER_GROUP_POLICY = 0x00070000;
-export const CERT_SYSTEM_STORE_LOCAL_MACHINE_GROUP_POLICY = 0x00080000;
-export const CERT_SYSTEM_STORE_LOCAL_MACHINE_ENTERPRISE = 0x00090000;
-/** CertCloseStore flags. */
-export const CERT_CLOSE_STORE_FORCE_FLAG = 0x1;
-export const CERT_CLOSE_STORE_CHECK_FLAG = 0x2;
-/** CertAddCertificateContextToStore dispositions. */
-export const CERT_STORE_ADD_NEW = 1;
-export const CERT_STORE_ADD_USE_EXISTING = 2;
-export const CERT_STORE_ADD_REPLACE_EXISTING = 3;
-export const CERT_STORE_ADD_ALWAYS = 4;
-export const CERT_STORE_ADD_REPLACE_EXISTING_INHERIT_PROPERTIES = 5;
-export const CERT_STORE_ADD_NEWER = 6;
-/** CertFindCertificateInStore find types (CERT_COMPARE_* << CERT_COMPARE_SHIFT | CERT_INFO_*). */
-export const CERT_COMPARE_SHIFT = 16;
-export const CERT_FIND_ANY = 0;
-export const CERT_FIND_SHA1_HASH = 1 << 16;
-export const CERT_FIND_HASH = CERT_FIND_SHA1_HASH;
-export const CERT_FIND_MD5_HASH = 4 << 16;
-export const CERT_FIND_SUBJECT_NAME = (2 << 16) | 7;
-export const CERT_FIND_ISSUER_NAME = (2 << 16) | 4;
-export const CERT_FIND_SUBJECT_STR_A = (7 << 16) | 7;
-export const CERT_FIND_SUBJECT_STR_W = (8 << 16) | 7;
-export const CERT_FIND_SUBJECT_STR = CERT_FIND_SUBJECT_STR_W;
-export const CERT_FIND_ISSUER_STR_A = (7 << 16) | 4;
-export const CERT_FIND_ISSUER_STR_W = (8 << 16) | 4;
-export const CERT_FIND_ISSUER_STR = CERT_FIND_ISSUER_STR_W;
-export const CERT_FIND_ENHKEY_USAGE = 10 << 16;
-export const CERT_FIND_CTL_USAGE = CERT_FIND_ENHKEY_USAGE;
-export const CERT_FIND_EXISTING = 13 << 16;
-export const CERT_FIND_HAS_PRIVATE_KEY = 21 << 16;
-/** CERT_FIND_ENHKEY_USAGE flags. */
-export const CERT_FIND_OPTIONAL_ENHKEY_USAGE_FLAG = 0x1;
-export const CERT_FIND_EXT_ONLY_ENHKEY_USAGE_FLAG = 0x2;
-export const CERT_FIND_PROP_ONLY_ENHKEY_USAGE_FLAG = 0x4;
-export const CERT_FIND_NO_ENHKEY_USAGE_FLAG = 0x8;
-export const CERT_FIND_OR_ENHKEY_USAGE_FLAG = 0x10;
-export const CERT_FIND_VALID_ENHKEY_USAGE_FLAG = 0x20;
-/** Certificate context properties. */
-export const CERT_KEY_PROV_HANDLE_PROP_ID = 1;
-export const CERT_KEY_PROV_INFO_PROP_ID = 2;
-export const CERT_SHA1_HASH_PROP_ID = 3;
-export const CERT_HASH_PROP_ID = CERT_SHA1_HASH_PROP_ID;
-export const CERT_MD5_HASH_PROP_ID = 4;
-export const CERT_KEY_CONTEXT_PROP_ID = 5;
-export const CERT_FRIENDLY_NAME_PROP_ID = 11;
-export const CERT_KEY_IDENTIFIER_PROP_ID = 20;
-export const CERT_NCRYPT_KEY_HANDLE_PROP_ID = 78;
-export const CERT_SHA256_HASH_PROP_ID = 107;
-/** PFXImportCertStore flags. */
-export const CRYPT_EXPORTABLE = 0x1;
-export const CRYPT_USER_PROTECTED = 0x2;
-export const CRYPT_MACHINE_KEYSET = 0x20;
-export const CRYPT_USER_KEYSET = 0x1000;
-export const PKCS12_PREFER_CNG_KSP = 0x100;
-export const PKCS12_ALWAYS_CNG_KSP = 0x200;
-export const PKCS12_ALLOW_OVERWRITE_KEY = 0x4000;
-export const PKCS12_NO_PERSIST_KEY = 0x8000;
-export const PKCS12_INCLUDE_EXTENDED_PROPERTIES = 0x10;
-/** PFXExportCertStoreEx flags. */
-export const REPORT_NO_PRIVATE_KEY = 0x1;
-export const REPORT_NOT_ABLE_TO_EXPORT_PRIVATE_KEY = 0x2;
-export const EXPORT_PRIVATE_KEYS = 0x4;
-export const PKCS12_EXPORT_PBES2_PARAMS = 0x80;
-/** SCHANNEL_CERT_HASH dwFlags. */
-export const SCH_MACHINE_CERT_HASH = 0x1;
-/** Longest pwszStoreName of SCHANNEL_CERT_HASH_STORE. */
-export const SCH_CRED_MAX_STORE_NAME_SIZE = 128;
-/** CRYPT_KEY_PROV_INFO dwKeySpec of a CNG key. */
-export const CERT_NCRYPT_KEY_SPEC = 0xffffffff;
-/** GetLastError values these functions set. */
-export const ERROR_SUCCESS = 0;
-export const ERROR_FILE_NOT_FOUND = 2;
-export const ERROR_ACCESS_DENIED = 5;
-export const ERROR_NOT_SUPPORTED = 50;
-export const ERROR_INVALID_PARAMETER = 87;
-export const ERROR_INVALID_PASSWORD = 86;
-export const ERROR_MORE_DATA = 234;
-export const E_INVALIDARG = 0x80070057;
-export const CRYPT_E_NOT_FOUND = 0x80092004;
-export const CRYPT_E_EXISTS = 0x80092005;
-export const CRYPT_E_ASN1_CORRUPT = 0x80093100;
-export const CRYPT_E_ASN1_EOD = 0x80093102;
-export const CRYPT_E_HASH_VALUE = 0x80091007;
-export const CRYPT_E_NO_MATCH = 0x80092009;
-export const NTE_BAD_ALGID = 0x80090008;
-export const NTE_BAD_KEYSET = 0x80090016;
-export const NTE_BAD_DATA = 0x80090005;
-
-// ---- structures ----
-/** CRYPT_DATA_BLOB / CRYPT_HASH_BLOB / CRYPT_INTEGER_BLOB. */
-export class CRYPT_INTEGER_BLOB {
-  /** Length of pbData. */
-  cbData = 0;
-  /** The bytes (null when only asking for a size). */
-  pbData: Uint8Array | null = null;
-  /** A blob over `bytes`. */
-  static of(bytes: Uint8Array): CRYPT_INTEGER_BLOB {
-    const b = new CRYPT_INTEGER_BLOB();
-    b.pbData = bytes;
-    b.cbData = bytes.length;
-    return b;
-  }
-}
-export { CRYPT_INTEGER_BLOB as CRYPT_DATA_BLOB, CRYPT_INTEGER_BLOB as CRYPT_HASH_BLOB, CRYPT_INTEGER_BLOB as CERT_NAME_BLOB };
-
-/** CERT_ENHKEY_USAGE (CTL_USAGE). */
-export class CERT_ENHKEY_USAGE {
-  cUsageIdentifier = 0;
-  rgpszUsageIdentifier: string[] | null = null;
-}
-
-/** PKCS12_PBES2_EXPORT_PARAMS (pvPara of PFXExportCertStoreEx with PKCS12_EXPORT_PBES2_PARAMS). */
-export class PKCS12_PBES2_EXPORT_PARAMS {
-  dwSize = 16;
-  hNcryptDescriptor: null = null;
-  /** 'AES256-SHA256' (the only value Windows defines). */
-  pwszPbes2Alg = 'AES256-SHA256';
-}
-
-/** CRYPT_KEY_PROV_INFO: where the key of a certificate lives (here: the store file or memory). */
-export class CRYPT_KEY_PROV_INFO {
-  pwszContainerName = '';
-  pwszProvName = '';
-  dwProvType = 0;
-  dwFlags = 0;
-  cProvParam = 0;
-  rgProvParam: null = null;
-  dwKeySpec = 0;
-}
-
-/** SCHANNEL_CERT_HASH (SCH_CRED_FORMAT_CERT_HASH): a thumbprint in the "MY" store. */
-export class SCHANNEL_CERT_HASH {
-  dwLength = 32;
-  /** SCH_MACHINE_CERT_HASH: LocalMachine instead of CurrentUser. */
-  dwFlags = 0;
-  /**
-   * HCRYPTPROV. Port extension: the {@link Crypt32} (with its file system and store root) whose system stores hold
-   * the certificate; 0 searches nowhere (SEC_E_NO_CREDENTIALS), since no file system is reachable without one.
-   */
-  hProv: number | Crypt32 = 0;
-  /** SHA-1 thumbprint (20 bytes). */
-  ShaHash: Uint8Array = new Uint8Array(20);
-}
-
-/** SCHANNEL_CERT_HASH_STORE (SCH_CRED_FORMAT_CERT_HASH_STORE): a thumbprint in a named system store. */
-export class SCHANNEL_CERT_HASH_STORE {
-  dwLength = 32 + 2 * SCH_CRED_MAX_STORE_NAME_SIZE;
-  /** SCH_MACHINE_CERT_HASH: LocalMachine instead of CurrentUser. */
-  dwFlags = 0;
-  /** HCRYPTPROV. Port extension: the {@link Crypt32} whose system stores to search (0: none, SEC_E_NO_CREDENTIALS). */
-  hProv: number | Crypt32 = 0;
-  /** SHA-1 thumbprint (20 bytes). */
-  ShaHash: Uint8Array = new Uint8Array(20);
-  /** The system store name ("MY"). */
-  pwszStoreName = '';
-}
+export * from './cert-store-types.js';
 
 /** A PCCERT_CONTEXT that belongs to a store: its properties and whether its key may be persisted. */
 export class StoreCertContext extends CertContext {
@@ -290,14 +111,14 @@ export function defaultSystemStoreRoot(env: NodeJS.ProcessEnv = process.env): st
 }
 
 const LOCATIONS: Readonly<Record<number, string>> = {
-  [CERT_SYSTEM_STORE_CURRENT_USER]: 'CurrentUser',
-  [CERT_SYSTEM_STORE_LOCAL_MACHINE]: 'LocalMachine',
-  [CERT_SYSTEM_STORE_CURRENT_SERVICE]: 'CurrentService',
-  [CERT_SYSTEM_STORE_SERVICES]: 'Services',
-  [CERT_SYSTEM_STORE_USERS]: 'Users',
-  [CERT_SYSTEM_STORE_CURRENT_USER_GROUP_POLICY]: 'CurrentUserGroupPolicy',
-  [CERT_SYSTEM_STORE_LOCAL_MACHINE_GROUP_POLICY]: 'LocalMachineGroupPolicy',
-  [CERT_SYSTEM_STORE_LOCAL_MACHINE_ENTERPRISE]: 'LocalMachineEnterprise',
+  [T.CERT_SYSTEM_STORE_CURRENT_USER]: 'CurrentUser',
+  [T.CERT_SYSTEM_STORE_LOCAL_MACHINE]: 'LocalMachine',
+  [T.CERT_SYSTEM_STORE_CURRENT_SERVICE]: 'CurrentService',
+  [T.CERT_SYSTEM_STORE_SERVICES]: 'Services',
+  [T.CERT_SYSTEM_STORE_USERS]: 'Users',
+  [T.CERT_SYSTEM_STORE_CURRENT_USER_GROUP_POLICY]: 'CurrentUserGroupPolicy',
+  [T.CERT_SYSTEM_STORE_LOCAL_MACHINE_GROUP_POLICY]: 'LocalMachineGroupPolicy',
+  [T.CERT_SYSTEM_STORE_LOCAL_MACHINE_ENTERPRISE]: 'LocalMachineEnterprise',
 };
 
 const CERT_EXTS = new Set(['.cer', '.crt', '.der', '.pem']);
@@ -320,10 +141,10 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
 function errorCode(e: unknown): number {
   if (e instanceof CredentialError) return WIN32_ERROR_FOR[e.code];
   const code = (e as { code?: string }).code;
-  if (code === 'ENOENT') return ERROR_FILE_NOT_FOUND;
-  if (code === 'EACCES' || code === 'EPERM') return ERROR_ACCESS_DENIED;
-  if (code === 'ENOTSUP') return ERROR_NOT_SUPPORTED;
-  return CRYPT_E_ASN1_CORRUPT;
+  if (code === 'ENOENT') return T.ERROR_FILE_NOT_FOUND;
+  if (code === 'EACCES' || code === 'EPERM') return T.ERROR_ACCESS_DENIED;
+  if (code === 'ENOTSUP') return T.ERROR_NOT_SUPPORTED;
+  return T.CRYPT_E_ASN1_CORRUPT;
 }
 
 /** Certificates of PEM text or one DER certificate or a PKCS#7 SignedData (degenerate, as `openssl crl2pkcs7` writes). */
@@ -424,8 +245,8 @@ export class Crypt32 {
 
   /** The directory of system store `name` at location `flags & CERT_SYSTEM_STORE_LOCATION_MASK`. */
   systemStoreDirectory(name: string, dwFlags: number): string | undefined {
-    const loc = (dwFlags & CERT_SYSTEM_STORE_LOCATION_MASK) >>> 0;
-    const dir = LOCATIONS[loc === 0 ? CERT_SYSTEM_STORE_CURRENT_USER : loc];
+    const loc = (dwFlags & T.CERT_SYSTEM_STORE_LOCATION_MASK) >>> 0;
+    const dir = LOCATIONS[loc === 0 ? T.CERT_SYSTEM_STORE_CURRENT_USER : loc];
     if (dir === undefined || name === '' || /[\\/]|^\.\.?$/.test(name)) return undefined;
     return join(this.#root, dir, name.toUpperCase());
   }
@@ -445,45 +266,45 @@ export class Crypt32 {
   ): HCERTSTORE | null => {
     void dwEncodingType;
     void hCryptProv;
-    const readOnly = (dwFlags & CERT_STORE_READONLY_FLAG) !== 0;
+    const readOnly = (dwFlags & T.CERT_STORE_READONLY_FLAG) !== 0;
     try {
       switch (lpszStoreProvider) {
-        case CERT_STORE_PROV_MEMORY:
+        case T.CERT_STORE_PROV_MEMORY:
           return new HCERTSTORE(undefined, false);
-        case CERT_STORE_PROV_SYSTEM_A:
-        case CERT_STORE_PROV_SYSTEM_W: {
-          if (typeof pvPara !== 'string') return this.#fail(E_INVALIDARG, null);
+        case T.CERT_STORE_PROV_SYSTEM_A:
+        case T.CERT_STORE_PROV_SYSTEM_W: {
+          if (typeof pvPara !== 'string') return this.#fail(T.E_INVALIDARG, null);
           const dir = this.systemStoreDirectory(pvPara, dwFlags);
-          if (dir === undefined) return this.#fail(E_INVALIDARG, null);
+          if (dir === undefined) return this.#fail(T.E_INVALIDARG, null);
           if (!this.#files().existsSync(dir)) {
-            if ((dwFlags & CERT_STORE_OPEN_EXISTING_FLAG) !== 0) return this.#fail(ERROR_FILE_NOT_FOUND, null);
+            if ((dwFlags & T.CERT_STORE_OPEN_EXISTING_FLAG) !== 0) return this.#fail(T.ERROR_FILE_NOT_FOUND, null);
             if (!readOnly) this.#files().mkdirSync(dir, { recursive: true, mode: 0o700 });
             return new HCERTSTORE(dir, readOnly);
           }
-          if ((dwFlags & CERT_STORE_CREATE_NEW_FLAG) !== 0) return this.#fail(CRYPT_E_EXISTS, null);
+          if ((dwFlags & T.CERT_STORE_CREATE_NEW_FLAG) !== 0) return this.#fail(T.CRYPT_E_EXISTS, null);
           return this.#loadDirectory(dir, readOnly);
         }
-        case CERT_STORE_PROV_FILENAME_A:
-        case CERT_STORE_PROV_FILENAME_W: {
-          if (typeof pvPara !== 'string') return this.#fail(E_INVALIDARG, null);
+        case T.CERT_STORE_PROV_FILENAME_A:
+        case T.CERT_STORE_PROV_FILENAME_W: {
+          if (typeof pvPara !== 'string') return this.#fail(T.E_INVALIDARG, null);
           const store = new HCERTSTORE(undefined, readOnly);
           const ders = certificatesOf((this.#files().readFileSync(pvPara)));
           for (const d of ders) store.push(this.#ctx(chainFor(d, ders), undefined, false));
           return store;
         }
-        case CERT_STORE_PROV_PKCS7: {
-          if (pvPara === null || typeof pvPara === 'string' || pvPara.pbData === null) return this.#fail(E_INVALIDARG, null);
+        case T.CERT_STORE_PROV_PKCS7: {
+          if (pvPara === null || typeof pvPara === 'string' || pvPara.pbData === null) return this.#fail(T.E_INVALIDARG, null);
           const ders = pkcs7Certificates(pvPara.pbData.subarray(0, pvPara.cbData));
           const store = new HCERTSTORE(undefined, readOnly);
           for (const d of ders) store.push(this.#ctx(chainFor(d, ders), undefined, false));
           return store;
         }
-        case CERT_STORE_PROV_PKCS12: {
-          if (pvPara === null || typeof pvPara === 'string') return this.#fail(E_INVALIDARG, null);
+        case T.CERT_STORE_PROV_PKCS12: {
+          if (pvPara === null || typeof pvPara === 'string') return this.#fail(T.E_INVALIDARG, null);
           return this.PFXImportCertStore(pvPara, '', 0);
         }
         default:
-          return this.#fail(E_INVALIDARG, null);
+          return this.#fail(T.E_INVALIDARG, null);
       }
     } catch (e) {
       return this.#fail(errorCode(e), null);
@@ -545,18 +366,18 @@ export class Crypt32 {
    * CRYPT_E_ASN1_CORRUPT for one that is not PKCS#12, NTE_BAD_ALGID for an algorithm this build cannot do.
    */
   readonly PFXImportCertStore = (pPFX: CRYPT_INTEGER_BLOB | null, szPassword: string | null, dwFlags: number): HCERTSTORE | null => {
-    if (pPFX === null || pPFX.pbData === null) return this.#fail(E_INVALIDARG, null);
+    if (pPFX === null || pPFX.pbData === null) return this.#fail(T.E_INVALIDARG, null);
     try {
       const contents = readPfx(pPFX.pbData.subarray(0, pPFX.cbData), szPassword ?? '', this.#crypto);
       const pairs = keysWithChains(contents);
       const ders = contents.certificates.map((c) => c.der);
       const store = new HCERTSTORE(undefined, false);
-      const ephemeral = (dwFlags & PKCS12_NO_PERSIST_KEY) !== 0;
+      const ephemeral = (dwFlags & T.PKCS12_NO_PERSIST_KEY) !== 0;
       for (const c of contents.certificates) {
         const pair = pairs.find((p) => same(p.chain[0] as Uint8Array, c.der));
         const ctx = this.#ctx(pair?.chain ?? chainFor(c.der, ders), pair?.key, ephemeral);
         const friendly = pair?.friendlyName ?? c.friendlyName;
-        if (friendly !== undefined) ctx.properties.set(CERT_FRIENDLY_NAME_PROP_ID, utf16leZ(friendly));
+        if (friendly !== undefined) ctx.properties.set(T.CERT_FRIENDLY_NAME_PROP_ID, utf16leZ(friendly));
         store.push(ctx);
       }
       return store;
@@ -593,20 +414,20 @@ export class Crypt32 {
     pvPara: PKCS12_PBES2_EXPORT_PARAMS | null,
     dwFlags: number,
   ): boolean => {
-    if (hStore === null || pPFX === null) return this.#fail(E_INVALIDARG, false);
-    const aes = (dwFlags & PKCS12_EXPORT_PBES2_PARAMS) !== 0;
-    if (aes && pvPara?.pwszPbes2Alg !== 'AES256-SHA256') return this.#fail(E_INVALIDARG, false);
+    if (hStore === null || pPFX === null) return this.#fail(T.E_INVALIDARG, false);
+    const aes = (dwFlags & T.PKCS12_EXPORT_PBES2_PARAMS) !== 0;
+    if (aes && pvPara?.pwszPbes2Alg !== 'AES256-SHA256') return this.#fail(T.E_INVALIDARG, false);
     const withKey = hStore.contexts.filter((c) => c.hasPrivateKey);
-    const exportKeys = (dwFlags & EXPORT_PRIVATE_KEYS) !== 0;
-    if (exportKeys && withKey.length > 1) return this.#fail(NTE_BAD_KEYSET, false);
-    if ((dwFlags & REPORT_NO_PRIVATE_KEY) !== 0 && withKey.length === 0) return this.#fail(NTE_BAD_KEYSET, false);
+    const exportKeys = (dwFlags & T.EXPORT_PRIVATE_KEYS) !== 0;
+    if (exportKeys && withKey.length > 1) return this.#fail(T.NTE_BAD_KEYSET, false);
+    if ((dwFlags & T.REPORT_NO_PRIVATE_KEY) !== 0 && withKey.length === 0) return this.#fail(T.NTE_BAD_KEYSET, false);
     const leaf = exportKeys ? withKey[0] : undefined;
     const chain = leaf === undefined ? hStore.contexts.map((c) => c.pbCertEncoded) : [leaf.pbCertEncoded, ...hStore.contexts.filter((c) => c !== leaf).map((c) => c.pbCertEncoded)];
     let bytes: Uint8Array;
     try {
       const k = leaf?.privateKey;
       const key = k === undefined ? undefined : typeof k === 'string' ? unlockPrivateKey(k, undefined, this.#crypto) : k;
-      const name = leaf?.properties.get(CERT_FRIENDLY_NAME_PROP_ID);
+      const name = leaf?.properties.get(T.CERT_FRIENDLY_NAME_PROP_ID);
       bytes = writePfx(
         {
           chain,
@@ -626,7 +447,7 @@ export class Crypt32 {
     }
     if (pPFX.cbData < bytes.length || pPFX.pbData.length < bytes.length) {
       pPFX.cbData = bytes.length;
-      return this.#fail(ERROR_MORE_DATA, false);
+      return this.#fail(T.ERROR_MORE_DATA, false);
     }
     pPFX.pbData.set(bytes);
     pPFX.cbData = bytes.length;
@@ -643,8 +464,8 @@ export class Crypt32 {
     dwAddDisposition: number,
     ppStoreContext: { value: StoreCertContext | null } | null,
   ): boolean => {
-    if (hCertStore === null || pCertContext === null || hCertStore.closed) return this.#fail(E_INVALIDARG, false);
-    if (hCertStore.readOnly) return this.#fail(ERROR_ACCESS_DENIED, false);
+    if (hCertStore === null || pCertContext === null || hCertStore.closed) return this.#fail(T.E_INVALIDARG, false);
+    if (hCertStore.readOnly) return this.#fail(T.ERROR_ACCESS_DENIED, false);
     const key = pCertContext.privateKey;
     let keyDer: Uint8Array | undefined;
     try {
@@ -658,24 +479,24 @@ export class Crypt32 {
     const existing = hCertStore.contexts.findIndex((c) => same(c.sha1, ctx.sha1));
     if (existing >= 0) {
       switch (dwAddDisposition) {
-        case CERT_STORE_ADD_NEW:
-          return this.#fail(CRYPT_E_EXISTS, false);
-        case CERT_STORE_ADD_USE_EXISTING:
+        case T.CERT_STORE_ADD_NEW:
+          return this.#fail(T.CRYPT_E_EXISTS, false);
+        case T.CERT_STORE_ADD_USE_EXISTING:
           if (ppStoreContext !== null) ppStoreContext.value = hCertStore.contexts[existing] ?? null;
           return true;
-        case CERT_STORE_ADD_REPLACE_EXISTING:
-        case CERT_STORE_ADD_REPLACE_EXISTING_INHERIT_PROPERTIES:
-        case CERT_STORE_ADD_NEWER:
+        case T.CERT_STORE_ADD_REPLACE_EXISTING:
+        case T.CERT_STORE_ADD_REPLACE_EXISTING_INHERIT_PROPERTIES:
+        case T.CERT_STORE_ADD_NEWER:
           hCertStore.replace(existing, ctx);
           break;
-        case CERT_STORE_ADD_ALWAYS:
+        case T.CERT_STORE_ADD_ALWAYS:
           hCertStore.push(ctx);
           break;
         default:
-          return this.#fail(E_INVALIDARG, false);
+          return this.#fail(T.E_INVALIDARG, false);
       }
     } else {
-      if (dwAddDisposition < CERT_STORE_ADD_NEW || dwAddDisposition > CERT_STORE_ADD_NEWER) return this.#fail(E_INVALIDARG, false);
+      if (dwAddDisposition < T.CERT_STORE_ADD_NEW || dwAddDisposition > T.CERT_STORE_ADD_NEWER) return this.#fail(T.E_INVALIDARG, false);
       hCertStore.push(ctx);
     }
     if (hCertStore.directory !== undefined) {
@@ -706,17 +527,17 @@ export class Crypt32 {
   ): boolean => {
     void dwCertEncodingType;
     const ctx = CertContext.fromDer([pbCertEncoded.subarray(0, cbCertEncoded)]);
-    if (ctx.pCertInfo === undefined) return this.#fail(CRYPT_E_ASN1_CORRUPT, false);
+    if (ctx.pCertInfo === undefined) return this.#fail(T.CRYPT_E_ASN1_CORRUPT, false);
     return this.CertAddCertificateContextToStore(hCertStore, ctx, dwAddDisposition, ppCertContext);
   };
 
   /** CertEnumCertificatesInStore(hCertStore, pPrevCertContext): the next context, or null (CRYPT_E_NOT_FOUND). */
   readonly CertEnumCertificatesInStore = (hCertStore: HCERTSTORE | null, pPrevCertContext: CertContext | null): StoreCertContext | null => {
-    if (hCertStore === null) return this.#fail(E_INVALIDARG, null);
+    if (hCertStore === null) return this.#fail(T.E_INVALIDARG, null);
     const list = hCertStore.contexts;
     const start = pPrevCertContext === null ? 0 : list.indexOf(pPrevCertContext as StoreCertContext) + 1;
-    if (pPrevCertContext !== null && start === 0) return this.#fail(E_INVALIDARG, null);
-    return list[start] ?? this.#fail(CRYPT_E_NOT_FOUND, null);
+    if (pPrevCertContext !== null && start === 0) return this.#fail(T.E_INVALIDARG, null);
+    return list[start] ?? this.#fail(T.CRYPT_E_NOT_FOUND, null);
   };
 
   /**
@@ -736,50 +557,50 @@ export class Crypt32 {
     pPrevCertContext: CertContext | null,
   ): StoreCertContext | null => {
     void dwCertEncodingType;
-    if (hCertStore === null) return this.#fail(E_INVALIDARG, null);
+    if (hCertStore === null) return this.#fail(T.E_INVALIDARG, null);
     const match = this.#matcher(dwFindFlags, dwFindType, pvFindPara);
-    if (match === undefined) return this.#fail(E_INVALIDARG, null);
+    if (match === undefined) return this.#fail(T.E_INVALIDARG, null);
     const list = hCertStore.contexts;
     const start = pPrevCertContext === null ? 0 : list.indexOf(pPrevCertContext as StoreCertContext) + 1;
     for (let i = start; i < list.length; i++) {
       const c = list[i] as StoreCertContext;
       if (match(c)) return c;
     }
-    return this.#fail(CRYPT_E_NOT_FOUND, null);
+    return this.#fail(T.CRYPT_E_NOT_FOUND, null);
   };
 
   #matcher(flags: number, type: number, para: CRYPT_INTEGER_BLOB | CERT_ENHKEY_USAGE | CertContext | string | null): ((c: StoreCertContext) => boolean) | undefined {
     const blob = para instanceof CRYPT_INTEGER_BLOB && para.pbData !== null ? para.pbData.subarray(0, para.cbData) : undefined;
     switch (type) {
-      case CERT_FIND_ANY:
+      case T.CERT_FIND_ANY:
         return () => true;
-      case CERT_FIND_SHA1_HASH:
+      case T.CERT_FIND_SHA1_HASH:
         return blob === undefined ? undefined : (c) => same(c.sha1, blob);
-      case CERT_FIND_MD5_HASH:
+      case T.CERT_FIND_MD5_HASH:
         return blob === undefined ? undefined : (c) => same(this.#crypto.digest('md5', c.pbCertEncoded), blob);
-      case CERT_FIND_SUBJECT_STR_A:
-      case CERT_FIND_SUBJECT_STR_W:
+      case T.CERT_FIND_SUBJECT_STR_A:
+      case T.CERT_FIND_SUBJECT_STR_W:
         return typeof para !== 'string' ? undefined : (c) => c.subject.toLowerCase().includes(para.toLowerCase());
-      case CERT_FIND_ISSUER_STR_A:
-      case CERT_FIND_ISSUER_STR_W:
+      case T.CERT_FIND_ISSUER_STR_A:
+      case T.CERT_FIND_ISSUER_STR_W:
         return typeof para !== 'string' ? undefined : (c) => c.issuer.toLowerCase().includes(para.toLowerCase());
-      case CERT_FIND_SUBJECT_NAME:
+      case T.CERT_FIND_SUBJECT_NAME:
         return blob === undefined ? undefined : (c) => c.pCertInfo !== undefined && same(c.pCertInfo.subject.der, blob);
-      case CERT_FIND_ISSUER_NAME:
+      case T.CERT_FIND_ISSUER_NAME:
         return blob === undefined ? undefined : (c) => c.pCertInfo !== undefined && same(c.pCertInfo.issuer.der, blob);
-      case CERT_FIND_EXISTING:
+      case T.CERT_FIND_EXISTING:
         return para instanceof CertContext ? (c) => same(c.pbCertEncoded, para.pbCertEncoded) : undefined;
-      case CERT_FIND_HAS_PRIVATE_KEY:
+      case T.CERT_FIND_HAS_PRIVATE_KEY:
         return (c) => c.hasPrivateKey;
-      case CERT_FIND_ENHKEY_USAGE: {
+      case T.CERT_FIND_ENHKEY_USAGE: {
         if (!(para instanceof CERT_ENHKEY_USAGE)) return undefined;
         const wanted = (para.rgpszUsageIdentifier ?? []).slice(0, para.cUsageIdentifier);
         return (c) => {
           const eku = c.pCertInfo?.extensions.extKeyUsage;
-          if ((flags & CERT_FIND_NO_ENHKEY_USAGE_FLAG) !== 0) return eku === undefined;
-          if (eku === undefined) return (flags & CERT_FIND_OPTIONAL_ENHKEY_USAGE_FLAG) !== 0;
+          if ((flags & T.CERT_FIND_NO_ENHKEY_USAGE_FLAG) !== 0) return eku === undefined;
+          if (eku === undefined) return (flags & T.CERT_FIND_OPTIONAL_ENHKEY_USAGE_FLAG) !== 0;
           if (wanted.length === 0) return true;
-          return (flags & CERT_FIND_OR_ENHKEY_USAGE_FLAG) !== 0 ? wanted.some((o) => eku.includes(o)) : wanted.every((o) => eku.includes(o));
+          return (flags & T.CERT_FIND_OR_ENHKEY_USAGE_FLAG) !== 0 ? wanted.some((o) => eku.includes(o)) : wanted.every((o) => eku.includes(o));
         };
       }
       default:
@@ -800,43 +621,43 @@ export class Crypt32 {
     pvData: Uint8Array | CRYPT_KEY_PROV_INFO | null,
     pcbData: { value: number } | null,
   ): boolean => {
-    if (pCertContext === null || pcbData === null) return this.#fail(E_INVALIDARG, false);
+    if (pCertContext === null || pcbData === null) return this.#fail(T.E_INVALIDARG, false);
     const props = pCertContext instanceof StoreCertContext ? pCertContext.properties : new Map<number, Uint8Array>();
-    if (dwPropId === CERT_KEY_PROV_INFO_PROP_ID) {
+    if (dwPropId === T.CERT_KEY_PROV_INFO_PROP_ID) {
       const ephemeral = pCertContext instanceof StoreCertContext && pCertContext.ephemeralKey;
-      if (!pCertContext.hasPrivateKey || ephemeral) return this.#fail(CRYPT_E_NOT_FOUND, false);
+      if (!pCertContext.hasPrivateKey || ephemeral) return this.#fail(T.CRYPT_E_NOT_FOUND, false);
       pcbData.value = 1;
       if (pvData instanceof CRYPT_KEY_PROV_INFO) {
         pvData.pwszContainerName = `sspi-tls-${hex(this.#crypto.digest('sha1', pCertContext.pbCertEncoded))}`;
         pvData.pwszProvName = 'Microsoft Software Key Storage Provider';
         pvData.dwProvType = 0;
-        pvData.dwKeySpec = CERT_NCRYPT_KEY_SPEC;
+        pvData.dwKeySpec = T.CERT_NCRYPT_KEY_SPEC;
       }
       return true;
     }
     let value: Uint8Array | undefined;
     switch (dwPropId) {
-      case CERT_SHA1_HASH_PROP_ID:
+      case T.CERT_SHA1_HASH_PROP_ID:
         value = this.#crypto.digest('sha1', pCertContext.pbCertEncoded);
         break;
-      case CERT_MD5_HASH_PROP_ID:
+      case T.CERT_MD5_HASH_PROP_ID:
         value = this.#crypto.digest('md5', pCertContext.pbCertEncoded);
         break;
-      case CERT_SHA256_HASH_PROP_ID:
+      case T.CERT_SHA256_HASH_PROP_ID:
         value = this.#crypto.digest('sha256', pCertContext.pbCertEncoded);
         break;
       default:
         value = props.get(dwPropId);
     }
-    if (value === undefined) return this.#fail(CRYPT_E_NOT_FOUND, false);
+    if (value === undefined) return this.#fail(T.CRYPT_E_NOT_FOUND, false);
     if (pvData === null) {
       pcbData.value = value.length;
       return true;
     }
-    if (!(pvData instanceof Uint8Array)) return this.#fail(E_INVALIDARG, false);
+    if (!(pvData instanceof Uint8Array)) return this.#fail(T.E_INVALIDARG, false);
     if (pvData.length < value.length || pcbData.value < value.length) {
       pcbData.value = value.length;
-      return this.#fail(ERROR_MORE_DATA, false);
+      return this.#fail(T.ERROR_MORE_DATA, false);
     }
     pvData.set(value);
     pcbData.value = value.length;
@@ -846,7 +667,7 @@ export class Crypt32 {
   /** CertSetCertificateContextProperty(pCertContext, dwPropId, dwFlags, pvData): byte properties (friendly name: a string). */
   readonly CertSetCertificateContextProperty = (pCertContext: CertContext | null, dwPropId: number, dwFlags: number, pvData: Uint8Array | string | null): boolean => {
     void dwFlags;
-    if (!(pCertContext instanceof StoreCertContext)) return this.#fail(E_INVALIDARG, false);
+    if (!(pCertContext instanceof StoreCertContext)) return this.#fail(T.E_INVALIDARG, false);
     if (pvData === null) pCertContext.properties.delete(dwPropId);
     else pCertContext.properties.set(dwPropId, typeof pvData === 'string' ? utf16leZ(pvData) : pvData.slice());
     return true;
@@ -867,17 +688,17 @@ export class Crypt32 {
    */
   findByThumbprint(hash: Uint8Array, storeName: string, machine: boolean): StoreCertContext | null {
     const store = this.CertOpenStore(
-      CERT_STORE_PROV_SYSTEM_W,
+      T.CERT_STORE_PROV_SYSTEM_W,
       0,
       null,
-      CERT_STORE_OPEN_EXISTING_FLAG | CERT_STORE_READONLY_FLAG | (machine ? CERT_SYSTEM_STORE_LOCAL_MACHINE : CERT_SYSTEM_STORE_CURRENT_USER),
+      T.CERT_STORE_OPEN_EXISTING_FLAG | T.CERT_STORE_READONLY_FLAG | (machine ? T.CERT_SYSTEM_STORE_LOCAL_MACHINE : T.CERT_SYSTEM_STORE_CURRENT_USER),
       storeName,
     );
     if (store === null) return null;
-    const found = this.CertFindCertificateInStore(store, C.X509_ASN_ENCODING | C.PKCS_7_ASN_ENCODING, 0, CERT_FIND_HASH, CRYPT_INTEGER_BLOB.of(hash), null);
+    const found = this.CertFindCertificateInStore(store, C.X509_ASN_ENCODING | C.PKCS_7_ASN_ENCODING, 0, T.CERT_FIND_HASH, CRYPT_INTEGER_BLOB.of(hash), null);
     this.CertCloseStore(store, 0);
     if (found === null) return null;
-    if (!found.hasPrivateKey) return this.#fail(NTE_BAD_KEYSET, null);
+    if (!found.hasPrivateKey) return this.#fail(T.NTE_BAD_KEYSET, null);
     return found;
   }
 }
@@ -921,7 +742,7 @@ export function resolveCredentialCertificates(
     if (!isStore && !(e instanceof SCHANNEL_CERT_HASH)) return { status: C.SEC_E_UNKNOWN_CREDENTIALS };
     if (e.ShaHash.length !== 20) return { status: C.SEC_E_UNKNOWN_CREDENTIALS };
     const crypt = e.hProv instanceof Crypt32 ? e.hProv : new Crypt32();
-    const machine = ((e.dwFlags | dwFlags) & SCH_MACHINE_CERT_HASH) !== 0;
+    const machine = ((e.dwFlags | dwFlags) & T.SCH_MACHINE_CERT_HASH) !== 0;
     const name = isStore && dwCredFormat === C.SCH_CRED_FORMAT_CERT_HASH_STORE ? e.pwszStoreName : 'MY';
     const found = crypt.findByThumbprint(e.ShaHash, name === '' ? 'MY' : name, machine);
     if (found === null) return { status: C.SEC_E_NO_CREDENTIALS };
