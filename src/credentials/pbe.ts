@@ -164,8 +164,8 @@ function checkIterations(n: number): void {
 function unsupported(scheme: string, cipher: string, cause?: unknown): Error {
   return credentialError(
     'UnsupportedAlgorithm',
-    `${algorithmName(scheme)} (${cipher}) is not available in this Node.js/OpenSSL build (OpenSSL 3 keeps it in the legacy provider); ` +
-      're-export the file with AES (openssl pkcs12 -export without -legacy, or Windows "AES256-SHA256")',
+    `${algorithmName(scheme)} (${cipher}) is not available in this Node.js/OpenSSL build (OpenSSL 3 keeps it in the legacy provider, ` +
+      'which `node --openssl-legacy-provider` loads); or re-export the file with AES (openssl pkcs12 -export without -legacy, or Windows "AES256-SHA256")',
     cause,
   );
 }

@@ -7,7 +7,10 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as tls from 'node:tls';
 import forge from 'node-forge';
 import { getDefaultCredentialCrypto } from '../../src/crypto/node-provider.js';
@@ -25,6 +28,7 @@ import {
 } from '../../src/credentials/index.js';
 import { parseCertificate } from '../../src/x509/certificate.js';
 import { getPki, type Pki } from '../helpers/pki.js';
+import { projectRoot } from '../helpers/peers.js';
 import { toHex } from '../helpers/hex.js';
 import { bytes, openssl, opensslAccepts, path, tool, toBer } from './files.js';
 
@@ -90,7 +94,7 @@ test('openssl 3DES PFX (PBE-SHA1-3DES for keys and certificates, SHA-1 MAC, as o
   assert.equal(toHex(p.chain[0]!), toHex(leaf.certDer));
 });
 
-test('openssl -legacy (RC2-40 certificates): read when node:crypto offers RC2, else UnsupportedAlgorithm naming it', (t) => {
+test('openssl -legacy (RC2-40 certificates): UnsupportedAlgorithm naming it without the legacy provider, read with node --openssl-legacy-provider', (t) => {
   const leaf = pki.client;
   if (!opensslAccepts(['pkcs12', '-export', '-legacy', '-in', leaf.certPath, '-inkey', leaf.keyPath, '-passout', 'pass:legacy', '-out', path('legacy.p12')])) {
     t.skip('the local openssl does not accept -legacy');
@@ -111,6 +115,14 @@ test('openssl -legacy (RC2-40 certificates): read when node:crypto offers RC2, e
   }
   // A wrong password is still told apart: the MAC is checked before any bag is decrypted.
   assert.equal(codeOf(() => readPfx(bytes('legacy.p12'), 'nope')), 'BadPassword');
+  // With the legacy provider loaded (node --openssl-legacy-provider) the same file reads: RC2-40 through node:crypto.
+  const script = `import { loadPfx } from ${JSON.stringify(pathToFileURL(join(projectRoot, 'dist', 'src', 'credentials', 'index.js')).href)};
+    import { readFileSync } from 'node:fs';
+    const p = loadPfx(new Uint8Array(readFileSync(${JSON.stringify(path('legacy.p12'))})), 'legacy');
+    process.stdout.write(Buffer.from(p.chain[0]).toString('hex'));`;
+  const r = spawnSync(process.execPath, ['--openssl-legacy-provider', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, toHex(leaf.certDer));
 });
 
 test('Java keytool PKCS12 keystore: private key entry (alias as friendly name) and a trusted certificate entry', () => {
