@@ -126,7 +126,7 @@ test('node adapter client from pfx: mutual TLS with openssl s_server -Verify 1, 
   }
 });
 
-test('key: [{ pem, passphrase }] and `passphrase` for encrypted keys; a keytool keystore as server pfx', { timeout: 60_000 }, async () => {
+test('key: [{ pem, passphrase }], `passphrase` for encrypted keys, pfx: [{ buf, passphrase }], a keytool keystore as server pfx', { timeout: 60_000 }, async () => {
   openssl(['pkcs8', '-topk8', '-v2', 'aes-256-cbc', '-in', pki.server.p256.keyPath, '-passout', 'pass:k-pass', '-out', path('enc-server.pem')]);
   const enc = readFileSync(path('enc-server.pem'), 'utf8');
   const a = await echoServer({ key: [{ pem: enc, passphrase: 'k-pass' }], cert: pki.server.p256.chainPem });
@@ -140,6 +140,13 @@ test('key: [{ pem, passphrase }] and `passphrase` for encrypted keys; a keytool 
     assert.equal(await nodeTlsRoundTrip(b.port, pki.ca.certPem, 'enc-2'), 'enc-2');
   } finally {
     await b.close();
+  }
+  // node:tls's array form: pfx: [{ buf, passphrase }] (each entry its own passphrase).
+  const c = await echoServer({ pfx: [{ buf: pfxOf(pki.server.p256.p12Path), passphrase: pki.server.p256.p12Password }], passphrase: 'not this one' });
+  try {
+    assert.equal(await nodeTlsRoundTrip(c.port, pki.ca.certPem, 'pfx-array'), 'pfx-array');
+  } finally {
+    await c.close();
   }
   tool('keytool', 'openjdk-17-jdk-headless', ['-genkeypair', '-alias', 'web', '-keyalg', 'RSA', '-keysize', '2048', '-dname', 'CN=localhost',
     '-ext', 'san=dns:localhost,ip:127.0.0.1', '-validity', '2', '-storetype', 'PKCS12', '-keystore', path('web.p12'), '-storepass', 'web-pass']);
