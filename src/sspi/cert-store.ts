@@ -21,7 +21,7 @@ import { homedir } from 'node:os';
 import { extname, join } from 'node:path';
 import type { CredentialCrypto } from '../crypto/credential-crypto.js';
 import { getDefaultCredentialCrypto } from '../crypto/node-provider.js';
-import { CredentialError, WIN32_ERROR_FOR } from '../credentials/errors.js';
+import { CredentialError, WIN32_ERROR_FOR, credentialError } from '../credentials/errors.js';
 import { unlockPrivateKey } from '../credentials/keys.js';
 import { isPfx, keysWithChains, readPfx, verifyPfxPassword, writePfx } from '../credentials/pkcs12.js';
 import { DerReader, Tag, ctxCons, oid as readOid } from '../x509/der.js';
@@ -150,13 +150,18 @@ function errorCode(e: unknown): number {
 /** Certificates of PEM text or one DER certificate or a PKCS#7 SignedData (degenerate, as `openssl crl2pkcs7` writes). */
 function certificatesOf(bytes: Uint8Array): Uint8Array[] {
   const text = latin1(bytes);
+  let ders: Uint8Array[];
   if (text.includes('-----BEGIN')) {
     const pkcs7 = pemToDer(text, 'PKCS7');
-    if (pkcs7.length > 0) return pkcs7.flatMap(pkcs7Certificates);
-    return pemToDer(text, 'CERTIFICATE');
+    ders = pkcs7.length > 0 ? pkcs7.flatMap(pkcs7Certificates) : pemToDer(text, 'CERTIFICATE');
+  } else {
+    ders = tryPkcs7(bytes) ?? [bytes];
   }
-  const p7 = tryPkcs7(bytes);
-  return p7 ?? [bytes];
+  for (const d of ders) {
+    const err = new CertContext([d], undefined).parseError;
+    if (err !== undefined) throw credentialError('BadEncoding', `not a certificate, PEM or PKCS#7 (${err})`);
+  }
+  return ders;
 }
 
 function tryPkcs7(bytes: Uint8Array): Uint8Array[] | undefined {

@@ -387,3 +387,29 @@ test('PFXExportCertStoreEx: size call then export; 3DES by default, AES256-SHA25
   assert.equal(c.PFXExportCertStoreEx(store, new S.CRYPT_DATA_BLOB(), 'x', null, S.PKCS12_EXPORT_PBES2_PARAMS), false);
   assert.equal(c.GetLastError(), S.E_INVALIDARG);
 });
+
+test('the documented store layout: PEM + .key files and an empty-password .pfx dropped into a directory; CERT_STORE_PROV_PKCS12', () => {
+  const root = storeRoot();
+  const dir = join(root, 'CurrentUser', 'MY');
+  fs.mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'web.pem'), pki.server.p384.certPem);
+  writeFileSync(join(dir, 'web.key'), pki.server.p384.keyPem, { mode: 0o600 });
+  openssl(['pkcs12', '-export', '-in', pki.client.certPath, '-inkey', pki.client.keyPath, '-passout', 'pass:', '-out', join(dir, 'client.pfx')]);
+  writeFileSync(join(dir, 'notes.txt'), 'ignored');
+  const c = new S.Crypt32({ fs, systemStoreRoot: root });
+  const my = c.CertOpenStore(S.CERT_STORE_PROV_SYSTEM, 0, null, S.CERT_STORE_OPEN_EXISTING_FLAG | S.CERT_STORE_READONLY_FLAG | S.CERT_SYSTEM_STORE_CURRENT_USER, 'My');
+  assert.ok(my !== null);
+  assert.equal(my.certificates.length, 2);
+  const web = c.CertFindCertificateInStore(my, ENC, 0, S.CERT_FIND_HASH, S.CRYPT_HASH_BLOB.of(sha1(pki.server.p384.certDer)), null);
+  assert.ok(web !== null && web.check() === 'ok');
+  const client = c.CertFindCertificateInStore(my, ENC, 0, S.CERT_FIND_SUBJECT_STR, 'test client', null);
+  assert.ok(client !== null && client.check() === 'ok');
+  // The PFX blob as a store of its own (CERT_STORE_PROV_PKCS12, empty password).
+  const p12 = c.CertOpenStore(S.CERT_STORE_PROV_PKCS12, ENC, null, 0, blobOf(join(dir, 'client.pfx')));
+  assert.equal(p12?.certificates.length, 1);
+  assert.ok(c.CertFindCertificateInStore(p12, ENC, 0, S.CERT_FIND_HAS_PRIVATE_KEY, null, null) !== null);
+  // A damaged certificate file fails the open with the decode error, not silently.
+  writeFileSync(join(dir, 'broken.cer'), new Uint8Array([0x30, 0x82, 0x01]));
+  assert.equal(c.CertOpenStore(S.CERT_STORE_PROV_SYSTEM, 0, null, S.CERT_SYSTEM_STORE_CURRENT_USER, 'MY'), null);
+  assert.equal(c.GetLastError(), S.CRYPT_E_ASN1_CORRUPT);
+});
