@@ -3,7 +3,7 @@
 //
 // Rules:
 //  - one-way dependencies: codec → wire → record → handshake → tls12/tls13 → engine → {api, sspi} → node → cli.
-//    Leaves usable from anywhere: crypto/, x509/, errors.ts, limits.ts, and wire/registry.ts (IANA tables; errors.ts
+//    Leaves usable from anywhere: crypto/, x509/, credentials/, errors.ts, limits.ts, and wire/registry.ts (IANA tables; errors.ts
 //    needs the alert table). Leaves may import only leaves and codec/. A layer may import its own layer and lower
 //    ones; tls12 and tls13 do not import each other; api and sspi do not import each other's values.
 //    `import type` upward is allowed only for api/ and engine/ (the option/result types, prepared configuration and
@@ -34,7 +34,7 @@ const RANK = /** @type {const} */ ({
   cli: 8,
 });
 
-const LEAF_DIRS = new Set(['crypto', 'x509']);
+const LEAF_DIRS = new Set(['crypto', 'x509', 'credentials']);
 const LEAF_FILES = new Set(['src/errors.ts', 'src/limits.ts', 'src/wire/registry.ts']);
 const BUILTINS = new Set(builtinModules.filter((m) => !m.startsWith('_')).map((m) => m.replace(/^node:/, '')));
 

@@ -12,6 +12,8 @@ export interface CertifiedKeyInput {
   readonly key: string | Uint8Array;
   /** A DER OCSP response to staple for this chain's leaf (status_request). */
   readonly ocspResponse?: Uint8Array;
+  /** Passphrase of an encrypted key (PKCS#8 ENCRYPTED PRIVATE KEY or traditional `Proc-Type: 4,ENCRYPTED` PEM). */
+  readonly passphrase?: string;
 }
 
 /** TLS protocol version names, as node:tls spells them. */
@@ -47,6 +49,10 @@ export interface CommonOptions {
 export interface ServerOptions extends CommonOptions {
   /** Certificate chains; the first is the default, others are chosen by SNI against their SAN dNSNames. */
   readonly certificates: readonly CertifiedKeyInput[];
+  /** A PKCS#12/PFX file (node:tls `pfx`): its key and chain become the default certificate, before `certificates`. */
+  readonly pfx?: Uint8Array;
+  /** The PFX's password (node:tls `passphrase`). */
+  readonly passphrase?: string;
   /** Choose a chain by server name (return undefined for the default). */
   readonly SNICallback?: (serverName: string) => number | undefined;
   /** Client certificate policy (default 'none'). `requestCert`/`rejectUnauthorized` map onto it as in node:tls. */
@@ -86,6 +92,10 @@ export interface ClientOptions extends CommonOptions {
   readonly rejectUnauthorized?: boolean;
   /** Client certificate for mutual authentication. */
   readonly clientCertificate?: CertifiedKeyInput;
+  /** A PKCS#12/PFX file holding the client certificate and key (used when `clientCertificate` is not given). */
+  readonly pfx?: Uint8Array;
+  /** The PFX's password. */
+  readonly passphrase?: string;
   /** Stapled OCSP: 'ignore' (default; still requested and exposed), 'check' a staple if present, 'require' one. */
   readonly ocspStapling?: 'ignore' | 'check' | 'require';
   /** Check the server name against the certificate (default true; SSPI's SCH_CRED_NO_SERVERNAME_CHECK). */

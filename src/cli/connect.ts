@@ -9,6 +9,7 @@ import type { NodeClientOptions } from '../node/options.js';
 import type { TlsDuplex } from '../node/duplex.js';
 import { alpnList, ecdhCurveOf, flag, groupList, hostPort, parseArgs, str, tlsVersion, UsageError, type OptionSpec } from './args.js';
 import { readCertificates, readCredentials } from './creds.js';
+import { cliCredentials } from './pfx.js';
 import { kv, printChain, Printer, summary } from './output.js';
 import { keyLogWriter } from './serve.js';
 
@@ -21,6 +22,8 @@ export const CONNECT_SPEC: Readonly<Record<string, OptionSpec>> = {
   groups: { type: 'string' },
   cert: { type: 'string' },
   key: { type: 'string' },
+  pfx: { type: 'string' },
+  pass: { type: 'string' },
   tls: { type: 'string', choices: ['1.2', '1.3'] },
   keylog: { type: 'string' },
   trace: { type: 'boolean' },
@@ -47,7 +50,11 @@ export async function connectCommand(argv: readonly string[]): Promise<number> {
   if (alpn !== undefined) options.ALPNProtocols = alpnList('connect', alpn);
   const groups = str(a, 'groups');
   if (groups !== undefined) options.ecdhCurve = ecdhCurveOf(groupList('connect', groups));
-  if (certFile !== undefined && keyFile !== undefined) {
+  const fromPfxOrPass = cliCredentials('connect', a);
+  if (fromPfxOrPass !== undefined) {
+    options.cert = fromPfxOrPass.cert;
+    options.key = fromPfxOrPass.key;
+  } else if (certFile !== undefined && keyFile !== undefined) {
     const c = readCredentials(certFile, keyFile);
     options.cert = c.cert;
     options.key = c.key;

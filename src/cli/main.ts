@@ -7,6 +7,7 @@ import { UsageError } from './args.js';
 import { benchCommand } from './bench.js';
 import { connectCommand } from './connect.js';
 import { demo } from './demo.js';
+import { pfxCommand } from './pfx.js';
 import { serve } from './serve.js';
 
 /** The help text. */
@@ -16,6 +17,9 @@ export const USAGE = `usage:
                  [--groups x25519mlkem768,x25519,p256,p384] [--mode echo|http] [--keylog FILE] [--trace] [--json]
   sspi-tls connect HOST:PORT [--servername NAME] [--ca FILE] [--insecure] [--alpn LIST]
                  [--cert FILE --key FILE] [--tls 1.2|1.3] [--groups LIST] [--keylog FILE] [--trace] [--json]
+  sspi-tls pfx --cert FILE --key FILE --out FILE --pass pass:TEXT|env:VAR|file:PATH [--name NAME] [--legacy] [--key-pass SPEC]
+  sspi-tls pfx --info FILE [--pass SPEC] [--json]
+  (serve and connect also take --pfx FILE [--pass SPEC] instead of --cert/--key, and --pass for an encrypted --key)
   sspi-tls demo
   sspi-tls bench [--quick] [--only=handshake,resumed,tls12,hybrid,sspi,bulk,memory] [--rounds=N] [--budget=MS] [--out=FILE]
 SSLKEYLOGFILE, when set, receives the NSS key log (as --keylog does).`;
@@ -30,6 +34,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return connectCommand(rest);
     case 'demo':
       return demo(rest);
+    case 'pfx':
+      return pfxCommand(rest);
     case 'bench':
       return benchCommand(rest);
     case 'help':

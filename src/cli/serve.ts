@@ -16,6 +16,7 @@ import type { NodeServerOptions } from '../node/options.js';
 import { certificateNames } from '../node/peer-certificate.js';
 import { alpnList, ecdhCurveOf, flag, groupList, parseArgs, port, str, tlsVersion, UsageError, type OptionSpec } from './args.js';
 import { readCertificates, readCredentials } from './creds.js';
+import { cliCredentials } from './pfx.js';
 import { kv, Printer, quote, summary } from './output.js';
 import { makeSelfSigned } from './selfsigned.js';
 
@@ -25,6 +26,8 @@ export const SERVE_SPEC: Readonly<Record<string, OptionSpec>> = {
   port: { type: 'string' },
   cert: { type: 'string' },
   key: { type: 'string' },
+  pfx: { type: 'string' },
+  pass: { type: 'string' },
   ca: { type: 'string' },
   'client-auth': { type: 'string', choices: ['none', 'optional', 'required'] },
   alpn: { type: 'string' },
@@ -86,7 +89,9 @@ export async function serve(argv: readonly string[]): Promise<number> {
 
   let creds: { cert: string | Uint8Array[]; key: string | Uint8Array };
   let fingerprint: string | undefined;
-  if (certFile !== undefined && keyFile !== undefined) creds = readCredentials(certFile, keyFile);
+  const fromPfxOrPass = cliCredentials('serve', a);
+  if (fromPfxOrPass !== undefined) creds = fromPfxOrPass;
+  else if (certFile !== undefined && keyFile !== undefined) creds = readCredentials(certFile, keyFile);
   else {
     const ss = await makeSelfSigned();
     creds = { cert: ss.certPem, key: ss.keyPem };

@@ -24,6 +24,7 @@ import { configError } from '../errors.js';
 import { NamedGroup, SignatureScheme } from '../wire/registry.js';
 import { hybridClient, hybridServer, type Kem } from './hybrid.js';
 import { mlKem768 } from './mlkem.js';
+import type { CredentialCrypto, CredentialHash, PrivateKeyDer } from './credential-crypto.js';
 
 const DUMMY_X = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
@@ -417,4 +418,62 @@ let defaultProvider: NodeCryptoProvider | undefined;
 export function getDefaultProvider(): NodeCryptoProvider {
   defaultProvider ??= new NodeCryptoProvider();
   return defaultProvider;
+}
+
+/** CredentialCrypto over node:crypto (PKCS#12, encrypted keys, certificate stores: src/credentials, src/sspi/cert-store.ts). */
+export class NodeCredentialCrypto implements CredentialCrypto {
+  digest(alg: CredentialHash, ...parts: readonly Uint8Array[]): Uint8Array {
+    const h = nc.createHash(alg);
+    for (const p of parts) h.update(p);
+    return new Uint8Array(h.digest());
+  }
+  hmac(alg: CredentialHash, key: Uint8Array, data: Uint8Array): Uint8Array {
+    return new Uint8Array(nc.createHmac(alg, key).update(data).digest());
+  }
+  pbkdf2(password: Uint8Array, salt: Uint8Array, iterations: number, keyLen: number, alg: CredentialHash): Uint8Array {
+    return new Uint8Array(nc.pbkdf2Sync(password, salt, iterations, keyLen, alg));
+  }
+  scrypt(password: Uint8Array, salt: Uint8Array, keyLen: number, params: { readonly N: number; readonly r: number; readonly p: number }): Uint8Array {
+    const maxmem = 128 * params.N * params.r + 2 * 1024 * 1024;
+    return new Uint8Array(nc.scryptSync(password, salt, keyLen, { N: params.N, r: params.r, p: params.p, maxmem }));
+  }
+  hasCipher(name: string): boolean {
+    if (!nc.getCiphers().includes(name)) return false;
+    try {
+      const info = nc.getCipherInfo(name);
+      nc.createDecipheriv(name, new Uint8Array(info?.keyLength ?? 16), info?.ivLength === undefined ? null : new Uint8Array(info.ivLength));
+      return true;
+    } catch {
+      return false; // listed but not loadable (OpenSSL 3 without the legacy provider)
+    }
+  }
+  decrypt(cipher: string, key: Uint8Array, iv: Uint8Array | null, data: Uint8Array): Uint8Array {
+    const d = nc.createDecipheriv(cipher, key, iv);
+    return new Uint8Array(Buffer.concat([d.update(data), d.final()]));
+  }
+  encrypt(cipher: string, key: Uint8Array, iv: Uint8Array | null, data: Uint8Array): Uint8Array {
+    const c = nc.createCipheriv(cipher, key, iv);
+    return new Uint8Array(Buffer.concat([c.update(data), c.final()]));
+  }
+  randomBytes(n: number): Uint8Array {
+    return new Uint8Array(nc.randomBytes(n));
+  }
+  equal(a: Uint8Array, b: Uint8Array): boolean {
+    return a.length === b.length && nc.timingSafeEqual(a, b);
+  }
+  privateKey(key: string | Uint8Array, passphrase?: string): PrivateKeyDer {
+    const k =
+      typeof key === 'string'
+        ? nc.createPrivateKey(passphrase === undefined ? { key, format: 'pem' } : { key, format: 'pem', passphrase })
+        : nc.createPrivateKey({ key: Buffer.from(key.buffer, key.byteOffset, key.byteLength), format: 'der', type: 'pkcs8' });
+    return {
+      pkcs8: new Uint8Array(k.export({ type: 'pkcs8', format: 'der' })),
+      spki: new Uint8Array(nc.createPublicKey(k).export({ type: 'spki', format: 'der' })),
+    };
+  }
+}
+
+/** A NodeCredentialCrypto (stateless; a new one is as good as any). */
+export function getDefaultCredentialCrypto(): CredentialCrypto {
+  return new NodeCredentialCrypto();
 }

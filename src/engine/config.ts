@@ -9,6 +9,7 @@ import type { CryptoProvider, SigningKey } from '../crypto/provider.js';
 import { getDefaultProvider } from '../crypto/node-provider.js';
 import { SUITES, suiteByName, type SuiteInfo } from '../crypto/suites.js';
 import { configError } from '../errors.js';
+import { isEncryptedKey, loadCredential } from '../credentials/index.js';
 import { NamedGroup, ProtocolVersion, SignatureScheme } from '../wire/registry.js';
 import { parseCertificate, type Certificate } from '../x509/certificate.js';
 import { ChainVerifier } from '../x509/chain.js';
@@ -212,7 +213,9 @@ function certsFrom(input: string | readonly Uint8Array[]): Uint8Array[] {
 export function loadCertifiedKey(input: CertifiedKeyInput, provider: CryptoProvider, minRsaBits = 2048): CertifiedKey {
   const chain = certsFrom(input.cert);
   const leaf = parseCertificate(chain[0] as Uint8Array, provider);
-  const key = provider.loadSigningKey(input.key);
+  // An encrypted key (or one given with a passphrase) is decrypted first (src/credentials).
+  const plainKey = input.passphrase !== undefined || isEncryptedKey(input.key) ? loadCredential({ cert: chain, key: input.key, passphrase: input.passphrase }).key : input.key;
+  const key = provider.loadSigningKey(plainKey);
   if (!equalPublic(key.spki, leaf.spki)) throw configError('the private key does not match the certificate');
   if ((key.algorithm === 'rsa' || key.algorithm === 'rsa-pss') && key.bits < minRsaBits) {
     throw configError(`RSA key of ${key.bits} bits is below the ${minRsaBits}-bit minimum`);
@@ -315,8 +318,10 @@ function verifierFor(ca: string | readonly Uint8Array[] | undefined, provider: C
 /** Prepare server options once. */
 export function prepareServerConfig(o: ServerOptions): PreparedServerConfig {
   const common = prepareCommon(o);
-  if (o.certificates.length === 0) throw configError('a server needs at least one certificate');
-  const certificates = o.certificates.map((c) => loadCertifiedKey(c, common.provider));
+  // node:tls-style `pfx` + `passphrase`: its key and chain come first (the default certificate).
+  const inputs = o.pfx !== undefined ? [loadCredential({ pfx: o.pfx, passphrase: o.passphrase }), ...o.certificates] : o.certificates;
+  if (inputs.length === 0) throw configError('a server needs at least one certificate');
+  const certificates = inputs.map((c) => loadCertifiedKey(c, common.provider));
   const clientAuth = o.clientAuth ?? (o.requestCert === true ? (o.rejectUnauthorized === false ? 'optional' : 'required') : 'none');
   let reportVerifier: ChainVerifier | null = null;
   let caNames: Uint8Array[] = [];
@@ -362,7 +367,12 @@ export function prepareClientConfig(o: ClientOptions): PreparedClientConfig {
     reportVerifier,
     ocspPolicy: o.ocspStapling ?? 'ignore',
     checkServerName: o.checkServerName !== false,
-    clientCertificate: o.clientCertificate !== undefined ? loadCertifiedKey(o.clientCertificate, common.provider) : undefined,
+    clientCertificate:
+      o.clientCertificate !== undefined
+        ? loadCertifiedKey(o.clientCertificate, common.provider)
+        : o.pfx !== undefined
+          ? loadCertifiedKey(loadCredential({ pfx: o.pfx, passphrase: o.passphrase }), common.provider)
+          : undefined,
     keyShareGroups: keyShareGroups.length > 0 ? keyShareGroups : [common.groups[0] as number],
     session: undefined,
     deferClientCertificate: o.deferClientCertificate === true,

@@ -6,6 +6,7 @@ import type { CertifiedKeyInput, ClientOptions, CommonOptions, ServerOptions, Tl
 import type { SessionTicket } from '../engine/events.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { NamedGroup } from '../wire/registry.js';
+import { loadCredential } from '../credentials/index.js';
 import type { Duplex } from 'node:stream';
 import type { TlsDuplex } from './duplex.js';
 
@@ -20,8 +21,21 @@ export interface Credentials {
   readonly cert: PemOrDer | readonly PemOrDer[];
 }
 
+/** node:tls `key` entry with its own passphrase (`key: [{ pem, passphrase }]`). */
+export interface KeyWithPassphrase {
+  readonly pem: PemOrDer;
+  readonly passphrase?: string;
+}
+
+/** node:tls `pfx` entry: PKCS#12 bytes (a string is read as 'latin1'), or `{ buf, passphrase }`. */
+export type PfxInput = PemOrDer | { readonly buf: PemOrDer; readonly passphrase?: string };
+
 /** Options shared by {@link createServer} and {@link connect}. */
 export interface NodeCommonOptions {
+  /** node:tls `pfx`: PKCS#12 file(s) with key and chain (decrypted with `passphrase` or the entry's own). */
+  readonly pfx?: PfxInput | readonly PfxInput[];
+  /** node:tls `passphrase`: for `pfx` and for encrypted `key`s. */
+  readonly passphrase?: string;
   /** Lowest version, 'TLSv1.2' or 'TLSv1.3'. */
   readonly minVersion?: TlsVersionName;
   /** Highest version, 'TLSv1.2' or 'TLSv1.3'. */
@@ -51,8 +65,8 @@ export interface NodeCommonOptions {
 
 /** Options of {@link createServer} and of a server-side {@link TlsDuplex}. */
 export interface NodeServerOptions extends NodeCommonOptions {
-  /** The default private key (with `cert`). */
-  readonly key?: PemOrDer | readonly PemOrDer[];
+  /** The default private key (with `cert`); encrypted keys need `passphrase` or `{ pem, passphrase }`. */
+  readonly key?: PemOrDer | KeyWithPassphrase | readonly (PemOrDer | KeyWithPassphrase)[];
   /** The default chain (with `key`). */
   readonly cert?: PemOrDer | readonly PemOrDer[];
   /**
@@ -90,8 +104,8 @@ export interface NodeClientOptions extends NodeCommonOptions {
   readonly socket?: Duplex;
   /** SNI, and the name the server certificate is checked against (default: host). */
   readonly servername?: string;
-  /** Client certificate key (with `cert`), for mutual authentication. */
-  readonly key?: PemOrDer;
+  /** Client certificate key (with `cert`), for mutual authentication; encrypted: with `passphrase` or `[{ pem, passphrase }]`. */
+  readonly key?: PemOrDer | KeyWithPassphrase | readonly (PemOrDer | KeyWithPassphrase)[];
   /** Client certificate chain (with `key`). */
   readonly cert?: PemOrDer | readonly PemOrDer[];
   /** A session from an earlier 'session' event (the Buffer or the SessionTicket) to resume. */
@@ -131,6 +145,26 @@ function keyOf(input: PemOrDer): string | Uint8Array {
 /** Credentials as the idiomatic API's CertifiedKeyInput. */
 export function toCertifiedKey(creds: Credentials): CertifiedKeyInput {
   return { cert: chainOf(creds.cert), key: keyOf(creds.key) };
+}
+
+/** A `key` entry and its chain as a CertifiedKeyInput, the passphrase kept for the engine's key loader. */
+function keyEntry(k: PemOrDer | KeyWithPassphrase, cert: PemOrDer | readonly PemOrDer[], passphrase: string | undefined): CertifiedKeyInput {
+  const plain = typeof k === 'string' || k instanceof Uint8Array;
+  const base = toCertifiedKey({ key: plain ? k : k.pem, cert });
+  const p = plain ? passphrase : (k.passphrase ?? passphrase);
+  return p === undefined ? base : { ...base, passphrase: p };
+}
+
+/** node:tls `pfx` (one or several) as CertifiedKeyInputs, each decrypted with its own or the common passphrase. */
+function pfxEntries(pfx: PfxInput | readonly PfxInput[] | undefined, passphrase: string | undefined): CertifiedKeyInput[] {
+  if (pfx === undefined) return [];
+  const list: readonly PfxInput[] = typeof pfx === 'string' || pfx instanceof Uint8Array || !Array.isArray(pfx) ? [pfx as PfxInput] : pfx;
+  return list.map((e) => {
+    const one = typeof e === 'string' || e instanceof Uint8Array ? { buf: e, passphrase } : { buf: e.buf, passphrase: e.passphrase ?? passphrase };
+    const bytes = typeof one.buf === 'string' ? new Uint8Array(Buffer.from(one.buf, 'latin1')) : one.buf;
+    const c = loadCredential({ pfx: bytes, passphrase: one.passphrase });
+    return { cert: c.cert, key: c.key };
+  });
 }
 
 /** Count the PEM blocks of a text (for error messages). */
@@ -204,17 +238,18 @@ export function toServerOptions(
   const certificates: CertifiedKeyInput[] = [];
   if (defaultCreds !== undefined) certificates.push(toCertifiedKey(defaultCreds));
   else if (o.key !== undefined && o.cert !== undefined) {
-    const keys: readonly PemOrDer[] = typeof o.key === 'string' || o.key instanceof Uint8Array ? [o.key] : o.key;
-    if (keys.length === 1 && keys[0] !== undefined) certificates.push(toCertifiedKey({ key: keys[0], cert: o.cert }));
+    const keys: readonly (PemOrDer | KeyWithPassphrase)[] = typeof o.key === 'string' || o.key instanceof Uint8Array || !Array.isArray(o.key) ? [o.key as PemOrDer | KeyWithPassphrase] : o.key;
+    if (keys.length === 1 && keys[0] !== undefined) certificates.push(keyEntry(keys[0], o.cert, o.passphrase));
     else {
       // node:tls: parallel arrays of keys and certs, one chain per key type.
       const certs: readonly PemOrDer[] = typeof o.cert === 'string' || o.cert instanceof Uint8Array ? [o.cert] : o.cert;
       keys.forEach((k, i) => {
         const c = certs[i];
-        if (c !== undefined) certificates.push(toCertifiedKey({ key: k, cert: c }));
+        if (c !== undefined) certificates.push(keyEntry(k, c, o.passphrase));
       });
     }
   }
+  if (defaultCreds === undefined) certificates.push(...pfxEntries(o.pfx, o.passphrase));
   const names = Object.keys(o.sniCredentials ?? {});
   const base = certificates.length;
   for (const n of names) {
@@ -260,6 +295,11 @@ export function toClientOptions(
   if (servername !== '') out.servername = servername;
   if (o.ca !== undefined) out.ca = chainOf(o.ca);
   if (o.rejectUnauthorized !== undefined) out.rejectUnauthorized = o.rejectUnauthorized;
-  if (o.key !== undefined && o.cert !== undefined) out.clientCertificate = toCertifiedKey({ key: o.key, cert: o.cert });
+  const clientKey = Array.isArray(o.key) ? (o.key as readonly (PemOrDer | KeyWithPassphrase)[])[0] : (o.key as PemOrDer | KeyWithPassphrase | undefined);
+  if (clientKey !== undefined && o.cert !== undefined) out.clientCertificate = keyEntry(clientKey, o.cert, o.passphrase);
+  else {
+    const fromPfx = pfxEntries(o.pfx, o.passphrase)[0];
+    if (fromPfx !== undefined) out.clientCertificate = fromPfx;
+  }
   return out;
 }

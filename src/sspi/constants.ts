@@ -537,9 +537,9 @@ export const SCHANNEL_CRED_VERSION = 4;
 export const SCH_CREDENTIALS_VERSION = 5;
 /** paCred holds certificate contexts. */
 export const SCH_CRED_FORMAT_CERT_CONTEXT = 0;
-/** paCred holds SHA-1 thumbprints (not supported). */
+/** paCred holds SCHANNEL_CERT_HASH thumbprints, found in the "MY" system store (cert-store.ts). */
 export const SCH_CRED_FORMAT_CERT_HASH = 1;
-/** paCred holds SCHANNEL_CERT_HASH_STORE (not supported). */
+/** paCred holds SCHANNEL_CERT_HASH_STORE thumbprints, found in the named system store (cert-store.ts). */
 export const SCH_CRED_FORMAT_CERT_HASH_STORE = 2;
 /** Most ALG_IDs. */
 export const SCH_CRED_MAX_SUPPORTED_ALGS = 256;

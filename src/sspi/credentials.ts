@@ -11,6 +11,7 @@ import { hkdfExpand, hkdfExtract } from '../tls13/key-schedule.js';
 import { SUITES } from '../crypto/suites.js';
 import { NamedGroup, SignatureScheme } from '../wire/registry.js';
 import { CertContext, CertStore } from './cert-context.js';
+import { resolveCredentialCertificates, type SCHANNEL_CERT_HASH, type SCHANNEL_CERT_HASH_STORE } from './cert-store.js';
 import * as C from './constants.js';
 import type { SECURITY_STATUS } from './constants.js';
 import { HandleKind, lookupHandle, registerHandle, releaseHandle } from './handles.js';
@@ -55,8 +56,8 @@ export class SCHANNEL_CRED {
   dwVersion: number = C.SCHANNEL_CRED_VERSION;
   /** Number of certificates. */
   cCreds = 0;
-  /** Certificates with private keys (server: several, chosen by SNI; client: the client certificate). */
-  paCred: CertContext[] | null = null;
+  /** Certificates with private keys (server: several, chosen by SNI; client: the client certificate); thumbprints with SCH_CRED_FORMAT_CERT_HASH[_STORE]. */
+  paCred: (CertContext | SCHANNEL_CERT_HASH | SCHANNEL_CERT_HASH_STORE)[] | null = null;
   /** Server: roots trusted for client certificates. Client (port extension): roots trusted for the server. */
   hRootStore: CertStore | null = null;
   /** Number of mappers. */
@@ -89,8 +90,8 @@ export class SCH_CREDENTIALS {
   dwCredFormat = 0;
   /** Number of certificates. */
   cCreds = 0;
-  /** Certificates with private keys. */
-  paCred: CertContext[] | null = null;
+  /** Certificates with private keys; thumbprints with SCH_CRED_FORMAT_CERT_HASH[_STORE] (cert-store.ts). */
+  paCred: (CertContext | SCHANNEL_CERT_HASH | SCHANNEL_CERT_HASH_STORE)[] | null = null;
   /** Server: roots for client certificates. Client (port extension): roots for the server. */
   hRootStore: CertStore | null = null;
   /** Number of mappers. */
@@ -446,7 +447,9 @@ function acquire(
       if (!(pAuthData instanceof SCHANNEL_CRED)) return C.SEC_E_UNKNOWN_CREDENTIALS;
       const sc = pAuthData;
       legacy = true;
-      certs = (sc.paCred ?? []).slice(0, sc.cCreds);
+      const resolved = resolveCredentialCertificates(sc.dwCredFormat, (sc.paCred ?? []).slice(0, sc.cCreds), sc.dwFlags);
+      if (!Array.isArray(resolved)) return resolved.status;
+      certs = resolved;
       if (certs.length !== sc.cCreds) return C.SEC_E_UNKNOWN_CREDENTIALS;
       rootStore = sc.hRootStore;
       flags = sc.dwFlags >>> 0;
@@ -472,7 +475,9 @@ function acquire(
     } else if (v === C.SCH_CREDENTIALS_VERSION) {
       if (!(pAuthData instanceof SCH_CREDENTIALS)) return C.SEC_E_UNKNOWN_CREDENTIALS;
       const sc = pAuthData;
-      certs = (sc.paCred ?? []).slice(0, sc.cCreds);
+      const resolved = resolveCredentialCertificates(sc.dwCredFormat, (sc.paCred ?? []).slice(0, sc.cCreds), sc.dwFlags);
+      if (!Array.isArray(resolved)) return resolved.status;
+      certs = resolved;
       if (certs.length !== sc.cCreds) return C.SEC_E_UNKNOWN_CREDENTIALS;
       rootStore = sc.hRootStore;
       flags = sc.dwFlags >>> 0;

@@ -9,6 +9,7 @@
 export * from './constants.js';
 export * from './types.js';
 export { CertContext, CertStore, CertFreeCertificateContext } from './cert-context.js';
+export * from './cert-store.js';
 export {
   AcquireCredentialsHandle,
   FreeCredentialsHandle,
