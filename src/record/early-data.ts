@@ -6,6 +6,7 @@
  *  - After a ServerHello that declined 0-RTT (handshake read keys installed): records that fail to decrypt are
  *    skipped; the first record that decrypts ends the skipping, so any later failure is bad_record_mac (§5.2).
  */
+import { misbehaved } from '../errors.js';
 import { MAX_EARLY_DATA_SKIPPED, SKIPPED_RECORD_CHARGE } from '../limits.js';
 import { ContentType } from '../wire/registry.js';
 import type { DirectionState, PlainRecord } from './protection.js';
@@ -31,10 +32,16 @@ export class EarlyDataSkipper {
 
   /**
    * Open a record through `read`, or return null when it is declined early data to skip. Once the budget is
-   * spent, the record is opened normally (and fails as it would without skipping).
+   * spent: unexpected_message before any read key, else the record is opened normally (bad_record_mac).
    */
   open(read: DirectionState, header: Uint8Array, type: number, body: Uint8Array): PlainRecord | null {
-    if (!this.#on || type !== ContentType.ApplicationData || !this.#charge(body.length)) return read.open(header, type, body);
+    if (!this.#on || type !== ContentType.ApplicationData) return read.open(header, type, body);
+    if (!this.#charge(body.length)) {
+      // Over the budget: after a HelloRetryRequest it is application data before the handshake; after a
+      // ServerHello the record is opened normally and fails as bad_record_mac.
+      if (read.mode === 'none') throw misbehaved('ApplicationDataBeforeHandshake', { detail: 'declined early data over the budget' });
+      return read.open(header, type, body);
+    }
     if (read.mode === 'none') return null;
     const plain = read.tryOpen13(header, type, body);
     if (plain === null) return null;
