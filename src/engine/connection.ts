@@ -418,7 +418,9 @@ export class TlsEngine {
       throw misbehaved('InvalidContentType', { detail: `record type ${type}` });
     }
     if (major !== 3) throw misbehaved('InvalidContentType', { alert: 'protocol_version', detail: 'record version' });
-    const limit = this.#read.mode === 'none' ? MAX_PLAINTEXT : this.#read.mode === 'tls13' ? MAX_CIPHERTEXT_13 : MAX_CIPHERTEXT_12;
+    // Declined 0-RTT records skipped after a HelloRetryRequest are ciphertext, under no read key of ours.
+    const skipped = this.#read.mode === 'none' && type === ContentType.ApplicationData && this.#earlySkip.active;
+    const limit = this.#read.mode === 'none' && !skipped ? MAX_PLAINTEXT : this.#read.mode === 'tls12' ? MAX_CIPHERTEXT_12 : MAX_CIPHERTEXT_13;
     // The 1.3 CCS and plaintext alerts arrive unprotected even when keys are active: their own limit.
     if (len > limit) throw limitExceeded('RecordOverflow', { detail: `record of ${len} bytes` });
   }
