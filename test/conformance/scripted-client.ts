@@ -105,6 +105,13 @@ export class ScriptedClient {
     return ch;
   }
 
+  /** The test rewrote the hello it sends: the transcript takes the bytes actually sent. */
+  replaceHello(sent: Uint8Array, instead: Uint8Array): void {
+    const i = this.#transcript.indexOf(sent);
+    assert.ok(i >= 0, 'replaceHello: not a hello of this client');
+    this.#transcript[i] = instead;
+  }
+
   /**
    * Read the server's first flight (ServerHello in clear, then protected messages up to its Finished): installs
    * the handshake keys in both directions.
