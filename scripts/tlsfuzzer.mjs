@@ -147,17 +147,21 @@ function serverCommand(target, profile, port, dir) {
   return ['openssl', a];
 }
 
-function scriptArgs(name, port) {
+function scriptArgs(name, port, profile) {
   const src = join(fuzzerDir, 'tlsfuzzer', '_apps', `${name.replace(/-/g, '_')}.py`);
   const text = existsSync(src) ? readFileSync(src, 'utf8') : '';
   const a = ['-h', '127.0.0.1', '-p', String(port)];
+  // TLS 1.2 scripts that take a cipher suite get an ECDHE+AEAD one (their default is CBC or RSA key transport).
+  if (!name.startsWith('test-tls13-') && /'-C'/.test(text)) {
+    a.push('-C', profile.cert === 'ecdsa' ? 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256' : 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256');
+  }
   if (/'-M'/.test(text) && /--ems/.test(text)) a.push('-M');
   if (/--cookie/.test(text)) a.push('--cookie');
   return a;
 }
 
 /** Run one script; returns its summary counts and the names of failing probes. */
-function runScript(name, port, timeoutS) {
+function runScript(name, port, timeoutS, profile) {
   return new Promise((resolve) => {
     const script = join(fuzzerDir, 'scripts', `${name}.py`);
     if (!existsSync(script)) {
@@ -165,7 +169,7 @@ function runScript(name, port, timeoutS) {
       return;
     }
     const started = Date.now();
-    const child = spawn(python, [script, ...scriptArgs(name, port)], { cwd: fuzzerDir, env: { ...process.env, PYTHONPATH: pyPath }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(python, [script, ...scriptArgs(name, port, profile)], { cwd: fuzzerDir, env: { ...process.env, PYTHONPATH: pyPath }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { out += d; });
@@ -178,8 +182,14 @@ function runScript(name, port, timeoutS) {
       clearTimeout(timer);
       const num = (label) => Number((new RegExp(`^${label}:\\s*(\\d+)`, 'm').exec(out) ?? [])[1] ?? 0);
       const failed = [];
-      const m = /following tests failed:\s*\n([\s\S]*?)(?:\n\s*\n|$)/i.exec(out) ?? /^FAILED:\s*\n([\s\S]*?)(?:\n\s*\n|$)/m.exec(out);
-      if (m !== null) for (const line of m[1].split('\n')) if (line.trim() !== '') failed.push(line.trim().replace(/^'|'$/g, ''));
+      // The summary lists failing probes after "FAILED:", one per tab-indented line.
+      const at = out.lastIndexOf('\nFAILED:\n');
+      if (at >= 0) {
+        for (const line of out.slice(at + 9).split('\n')) {
+          if (!line.startsWith('\t')) break;
+          failed.push(line.trim().replace(/^'|'$/g, ''));
+        }
+      }
       const total = num('TOTAL');
       resolve({
         status: timedOut ? 'timeout' : total === 0 ? 'error' : code === 0 ? 'ok' : 'fail',
@@ -208,7 +218,7 @@ async function runTarget(target, profileName, dir, filter, timeoutS) {
     const server = spawn(cmd, a, { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
     try {
       await waitForPort(port, 15_000);
-      results[name] = await runScript(name, port, timeoutS);
+      results[name] = await runScript(name, port, timeoutS, profile);
     } catch (e) {
       results[name] = { status: 'error', total: 0, pass: 0, fail: 0, skip: 0, xfail: 0, xpass: 0, failed: [], tail: String(e) };
     } finally {
