@@ -19,14 +19,12 @@ export const MAX_CLIENT_HELLO = 131396;
 export const MAX_EXTENSIONS = 64;
 /** Most certificates accepted in a peer chain. */
 export const MAX_CHAIN_LENGTH = 10;
-/** Consecutive empty (zero-length) records tolerated; cf. BoringSSL's kMaxEmptyRecords = 32. */
+/** Empty (zero-length) records tolerated in a run without progress (src/record/idle-runs.ts); cf. BoringSSL's kMaxEmptyRecords = 32. */
 export const MAX_EMPTY_RECORDS = 32;
-/** Consecutive warning alerts tolerated (TLS 1.2 only); cf. BoringSSL's kMaxWarningAlerts = 4. */
+/** Warning alerts tolerated in a run without progress (TLS 1.2 warnings, TLS 1.3 user_canceled); cf. BoringSSL's kMaxWarningAlerts = 4. */
 export const MAX_WARNING_ALERTS = 4;
-/** KeyUpdates accepted without application data in between; cf. BoringSSL's kMaxKeyUpdates = 32. */
+/** KeyUpdates tolerated in a run without progress (application data or another handshake message); cf. BoringSSL's kMaxKeyUpdates = 32. */
 export const MAX_KEY_UPDATES = 32;
-/** Post-handshake messages (tickets, KeyUpdate) accepted without application data between them. */
-export const MAX_POST_HANDSHAKE_MESSAGES = 64;
 /** change_cipher_spec records tolerated during a TLS 1.3 handshake (RFC 8446 D.4 allows one; some send one per flight). */
 export const MAX_CCS = 2;
 /** Bytes of an incomplete handshake message buffered across records. */
