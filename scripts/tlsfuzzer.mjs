@@ -5,7 +5,10 @@
 //   TLSFUZZER_DIR=/tmp/tlsfuzzer TLSLITE_DIR=/tmp/tlslite-ng npm run conformance [-- options]
 //
 //   --profile=rsa,ecdsa,tls12      profiles to run (default: all three)
-//   --target=sspi,openssl          servers to run (default: both)
+//   --target=sspi,sspi-echo,openssl servers to run (default: all three). `sspi` is `serve --mode http` (node:http:
+//                                  it answers CRLF requests; the LF-only "GET / HTTP/1.0\n\n" many TLS 1.2 scripts
+//                                  send gets 400), `sspi-echo` is `serve --mode echo` (answers anything, as
+//                                  `s_server -www` does)
 //   --only=SUBSTR[,SUBSTR]         only scripts whose name contains one of these
 //   --timeout=SECONDS              per script (default 300)
 //   --json=FILE                    write the results as JSON
@@ -136,8 +139,9 @@ function makeCerts(dir) {
 function serverCommand(target, profile, port, dir) {
   const cert = join(dir, `${profile.cert}.pem`);
   const key = join(dir, `${profile.cert}.key`);
-  if (target === 'sspi') {
-    const a = [cli, 'serve', '--host', '127.0.0.1', '--port', String(port), '--cert', cert, '--key', key, '--mode', 'http', '--groups', 'x25519,p256,p384'];
+  if (target === 'sspi' || target === 'sspi-echo') {
+    const mode = target === 'sspi' ? 'http' : 'echo';
+    const a = [cli, 'serve', '--host', '127.0.0.1', '--port', String(port), '--cert', cert, '--key', key, '--mode', mode, '--groups', 'x25519,p256,p384'];
     if (profile.tls12Only) a.push('--tls', '1.2');
     return [process.execPath, a];
   }
@@ -151,12 +155,18 @@ function scriptArgs(name, port, profile) {
   const src = join(fuzzerDir, 'tlsfuzzer', '_apps', `${name.replace(/-/g, '_')}.py`);
   const text = existsSync(src) ? readFileSync(src, 'utf8') : '';
   const a = ['-h', '127.0.0.1', '-p', String(port)];
-  // TLS 1.2 scripts that take a cipher suite get an ECDHE+AEAD one (their default is CBC or RSA key transport).
+  // TLS 1.2 scripts: (EC)DHE instead of RSA key transport (`-d`), and an ECDHE+AEAD suite where they take one
+  // (`-C`; their default is CBC).
+  if (!name.startsWith('test-tls13-') && /'-d'/.test(text)) a.push('-d');
   if (!name.startsWith('test-tls13-') && /'-C'/.test(text)) {
     a.push('-C', profile.cert === 'ecdsa' ? 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256' : 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256');
   }
   if (/'-M'/.test(text) && /--ems/.test(text)) a.push('-M');
   if (/--cookie/.test(text)) a.push('--cookie');
+  // Both servers send two NewSessionTickets after a full handshake (our default ticketCount, OpenSSL's -num_tickets).
+  if (name === 'test-tls13-count-tickets') a.push('-t', '2');
+  // The TLS 1.2 half of the resumption script: an ECDHE+AEAD suite.
+  if (/--tls1\.2-cipher/.test(text)) a.push('-d', '--tls1.2-cipher', profile.cert === 'ecdsa' ? 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256' : 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256');
   return a;
 }
 
@@ -225,7 +235,7 @@ async function runTarget(target, profileName, dir, filter, timeoutS) {
       try { process.kill(-server.pid, 'SIGKILL'); } catch { /* gone */ }
     }
     const r = results[name];
-    console.log(`${target.padEnd(7)} ${profileName.padEnd(5)} ${name.padEnd(55)} ${r.status.padEnd(7)} pass ${r.pass}/${r.total}${r.fail > 0 ? ` FAIL ${r.fail}` : ''}${r.seconds !== undefined ? ` (${r.seconds}s)` : ''}`);
+    console.log(`${target.padEnd(9)} ${profileName.padEnd(5)} ${name.padEnd(55)} ${r.status.padEnd(7)} pass ${r.pass}/${r.total}${r.fail > 0 ? ` FAIL ${r.fail}` : ''}${r.seconds !== undefined ? ` (${r.seconds}s)` : ''}`);
     if (r.failed.length > 0) for (const f of r.failed) console.log(`          ✗ ${f}`);
     if (r.tail !== undefined) console.log(r.tail.split('\n').map((l) => `          | ${l}`).join('\n'));
   }
@@ -233,7 +243,7 @@ async function runTarget(target, profileName, dir, filter, timeoutS) {
 }
 
 const profiles = (args.profile ?? 'rsa,ecdsa,tls12').split(',');
-const targets = (args.target ?? 'sspi,openssl').split(',');
+const targets = (args.target ?? 'sspi,sspi-echo,openssl').split(',');
 const filter = args.only !== undefined ? args.only.split(',') : [];
 const timeoutS = Number(args.timeout ?? 300);
 const dir = mkdtempSync(join(tmpdir(), 'sspi-tls-tlsfuzzer-'));
@@ -250,24 +260,31 @@ try {
     const runs = targets.map(async (t) => { all[profile][t] = await runTarget(t, profile, dir, filter, timeoutS); });
     await Promise.all(runs);
   }
-  // Summary table: per script, passes/total for each target.
-  console.log('\n| profile | script | ' + targets.map((t) => `${t} pass/total (fail)`).join(' | ') + ' |');
-  console.log('|---|---|' + targets.map(() => '---|').join(''));
-  const totals = Object.fromEntries(targets.map((t) => [t, { fail: 0, scripts: 0 }]));
+  // Summary table: per script, passes/total (failing probes) for each target, and the options the script got.
+  // A TLS 1.2 script that cannot offer extended_master_secret (no -M) meets our EMS requirement: marked "no EMS".
+  console.log('\n| profile | script | options | ' + targets.map((t) => `${t} pass/total (fail)`).join(' | ') + ' |');
+  console.log('|---|---|---|' + targets.map(() => '---|').join(''));
+  const totals = Object.fromEntries(targets.map((t) => [t, { fail: 0, failEms: 0, scripts: 0 }]));
   for (const profile of profiles) {
     for (const name of PROFILES[profile].scripts) {
+      const opts = scriptArgs(name, 0, PROFILES[profile]).slice(4);
+      const noEms = !name.startsWith('test-tls13-') && !opts.includes('-M');
       const cells = targets.map((t) => {
         const r = all[profile][t]?.[name];
         if (r === undefined) return '';
         if (r.status !== 'ok') totals[t].scripts++;
         totals[t].fail += r.fail;
+        if (!noEms) totals[t].failEms += r.fail;
         return r.status === 'ok' || r.status === 'fail' ? `${r.pass}/${r.total}${r.fail > 0 ? ` (${r.fail})` : ''}` : r.status;
       });
       if (cells.every((c) => c === '')) continue;
-      console.log(`| ${profile} | ${name} | ${cells.join(' | ')} |`);
+      const shown = [...opts.map((o) => o.replace(/^TLS_ECDHE_(RSA|ECDSA)_WITH_AES_128_GCM_SHA256$/, 'ECDHE-$1-AES128-GCM')), ...(noEms ? ['no EMS'] : [])].join(' ');
+      console.log(`| ${profile} | ${name} | ${shown} | ${cells.join(' | ')} |`);
     }
   }
-  for (const t of targets) console.log(`${t}: ${totals[t].fail} failing probes in ${totals[t].scripts} scripts not clean`);
+  for (const t of targets) {
+    console.log(`${t}: ${totals[t].fail} failing probes (${totals[t].failEms} in scripts that can offer EMS or are TLS 1.3), ${totals[t].scripts} scripts not clean`);
+  }
   if (args.json !== undefined) writeFileSync(args.json, JSON.stringify(all, null, 2));
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -160,6 +160,25 @@ export function readClientOffer(hello: ClientHello, raw: Uint8Array): ClientOffe
   };
 }
 
+/**
+ * The extensions a second ClientHello may change (RFC 8446 §4.1.2): key_share replaced, early_data removed, cookie
+ * added, pre_shared_key updated, padding changed.
+ */
+const MAY_CHANGE_AFTER_HRR: readonly number[] = [ExtensionType.key_share, ExtensionType.early_data, ExtensionType.cookie, ExtensionType.pre_shared_key, ExtensionType.padding];
+
+/** RFC 8446 §4.1.2: every other extension of the second ClientHello is the first one's, same bytes, same order. */
+function sameUnchangeableExtensions(first: readonly RawExtension[], second: readonly RawExtension[]): boolean {
+  const a = first.filter((e) => !MAY_CHANGE_AFTER_HRR.includes(e.type));
+  const b = second.filter((e) => !MAY_CHANGE_AFTER_HRR.includes(e.type));
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as RawExtension;
+    const y = b[i] as RawExtension;
+    if (x.type !== y.type || !equalPublic(x.data, y.data)) return false;
+  }
+  return true;
+}
+
 /** Does this ClientHello offer TLS 1.3? */
 export function offersTls13(hello: ClientHello): boolean {
   const sv = findExtension(hello.extensions, ExtensionType.supported_versions);
@@ -475,6 +494,10 @@ const handlers: { readonly [K in ServerState13['kind']]: Handler<K> } = {
       throw misbehaved('SecondClientHelloChangedParameters', { detail: 'cipher_suites' });
     }
     if ((offer.serverName ?? '') !== (s.first.serverName ?? '')) throw misbehaved('SecondClientHelloChangedParameters', { detail: 'server_name' });
+    if (hello.legacyVersion !== first.legacyVersion || !equalPublic(hello.legacyCompressionMethods, first.legacyCompressionMethods)) {
+      throw misbehaved('SecondClientHelloChangedParameters', { detail: 'legacy_version or legacy_compression_methods' });
+    }
+    if (!sameUnchangeableExtensions(first.extensions, hello.extensions)) throw misbehaved('SecondClientHelloChangedParameters', { detail: 'extensions' });
     if (offer.earlyData) throw misbehaved('SecondClientHelloChangedParameters', { detail: 'early_data after HelloRetryRequest' });
     if (offer.cookie === undefined || !cx.provider.equalSecret(offer.cookie, s.cookie)) throw misbehaved('InvalidCookie');
     // RFC 8446 §4.2.8: exactly one KeyShareEntry, for the group the HRR selected.
