@@ -10,24 +10,25 @@ export const MAX_CIPHERTEXT_13 = 16384 + 256;
 export const MAX_CIPHERTEXT_12 = 16384 + 2048;
 /** Largest handshake message accepted (certificate chains included); Go uses 64 KiB for certificates, rustls 64 KiB. */
 export const MAX_HANDSHAKE_MESSAGE = 65536;
+/**
+ * Largest ClientHello accepted: OpenSSL's CLIENT_HELLO_MAX_LENGTH (131396). RFC 8446 sets no bound, and real
+ * hellos grow (post-quantum key shares, many extensions); parsing one is linear in its size.
+ */
+export const MAX_CLIENT_HELLO = 131396;
 /** Most extensions accepted in one message (far above any real ClientHello, ~20). */
 export const MAX_EXTENSIONS = 64;
 /** Most certificates accepted in a peer chain. */
 export const MAX_CHAIN_LENGTH = 10;
-/** Consecutive empty (zero-length) records tolerated; cf. BoringSSL's kMaxEmptyRecords = 32. */
+/** Empty (zero-length) records tolerated in a run without progress (src/record/idle-runs.ts); cf. BoringSSL's kMaxEmptyRecords = 32. */
 export const MAX_EMPTY_RECORDS = 32;
-/** Consecutive warning alerts tolerated (TLS 1.2 only); cf. BoringSSL's kMaxWarningAlerts = 4. */
+/** Warning alerts tolerated in a run without progress (TLS 1.2 warnings, TLS 1.3 user_canceled); cf. BoringSSL's kMaxWarningAlerts = 4. */
 export const MAX_WARNING_ALERTS = 4;
-/** KeyUpdates accepted without application data in between; cf. BoringSSL's kMaxKeyUpdates = 32. */
+/** KeyUpdates tolerated in a run without progress (application data or another handshake message); cf. BoringSSL's kMaxKeyUpdates = 32. */
 export const MAX_KEY_UPDATES = 32;
-/** Post-handshake messages (tickets, KeyUpdate) accepted without application data between them. */
-export const MAX_POST_HANDSHAKE_MESSAGES = 64;
 /** change_cipher_spec records tolerated during a TLS 1.3 handshake (RFC 8446 D.4 allows one; some send one per flight). */
 export const MAX_CCS = 2;
 /** Bytes of an incomplete handshake message buffered across records. */
 export const MAX_BUFFERED_HANDSHAKE = MAX_HANDSHAKE_MESSAGE + 4;
-/** Key shares accepted in one ClientHello. */
-export const MAX_KEY_SHARES = 16;
 /** PSK identities accepted in one ClientHello. */
 export const MAX_PSK_IDENTITIES = 16;
 /** ALPN protocols accepted in one ClientHello. */
@@ -43,3 +44,11 @@ export const SEQ_HARD_LIMIT = 2 ** 48;
 export const MAX_TICKETS_PER_SERVER = 4;
 /** Tickets remembered as used when single-use tickets are on (each entry ~100 bytes; expired ones go first). */
 export const MAX_USED_TICKETS = 100_000;
+/**
+ * Bytes of declined early data a server skips (RFC 8446 §4.2.10 "up to the configured max_early_data_size"; we
+ * never offer 0-RTT, so only a client that offered it blindly sends any): each skipped record is charged its
+ * length plus SKIPPED_RECORD_CHARGE, so a flood of empty records ends too.
+ */
+export const MAX_EARLY_DATA_SKIPPED = 65536;
+/** What a skipped early-data record costs beyond its length: its header and the work of looking at it. */
+export const SKIPPED_RECORD_CHARGE = 64;

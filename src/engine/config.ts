@@ -178,15 +178,23 @@ const DEFAULT_SCHEMES: readonly number[] = [
   SignatureScheme.rsa_pkcs1_sha512,
 ];
 
+/** The TLS 1.2 (hash, ecdsa) pairs an EC key signs with (SHA-1 excluded), the one of its own curve first. */
+function ecdsa12(own: number): number[] {
+  const all = [SignatureScheme.ecdsa_secp256r1_sha256, SignatureScheme.ecdsa_secp384r1_sha384, SignatureScheme.ecdsa_secp521r1_sha512];
+  return [own, ...all.filter((s) => s !== own)];
+}
+
 /** The TLS 1.3 schemes a key can sign with (RFC 8446 §4.2.3: no PKCS#1 v1.5 in 1.3 handshakes). */
 export function schemesForKey(key: SigningKey, tls12: boolean): number[] {
   switch (key.algorithm) {
+    // TLS 1.3 binds each ECDSA scheme to one curve (RFC 8446 §4.2.3); in TLS 1.2 the scheme names only the hash
+    // (RFC 5246 §7.4.1.4.1, RFC 8422 §5.1.3), so any EC key signs with any of the three (its own curve's first).
     case 'ec-p256':
-      return [SignatureScheme.ecdsa_secp256r1_sha256];
+      return tls12 ? ecdsa12(SignatureScheme.ecdsa_secp256r1_sha256) : [SignatureScheme.ecdsa_secp256r1_sha256];
     case 'ec-p384':
-      return [SignatureScheme.ecdsa_secp384r1_sha384];
+      return tls12 ? ecdsa12(SignatureScheme.ecdsa_secp384r1_sha384) : [SignatureScheme.ecdsa_secp384r1_sha384];
     case 'ec-p521':
-      return [SignatureScheme.ecdsa_secp521r1_sha512];
+      return tls12 ? ecdsa12(SignatureScheme.ecdsa_secp521r1_sha512) : [SignatureScheme.ecdsa_secp521r1_sha512];
     case 'ed25519':
       return [SignatureScheme.ed25519];
     case 'rsa':

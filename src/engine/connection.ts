@@ -28,14 +28,12 @@ import {
   MAX_CCS,
   MAX_CIPHERTEXT_12,
   MAX_CIPHERTEXT_13,
-  MAX_EMPTY_RECORDS,
-  MAX_KEY_UPDATES,
   MAX_PLAINTEXT,
-  MAX_POST_HANDSHAKE_MESSAGES,
-  MAX_WARNING_ALERTS,
   SEQ_SOFT_LIMIT,
 } from '../limits.js';
 import { DirectionState, type RecordParts } from '../record/protection.js';
+import { EarlyDataSkipper } from '../record/early-data.js';
+import { IdleRuns } from '../record/idle-runs.js';
 import { HandshakeJoiner } from '../record/handshake-joiner.js';
 import { trafficKeys, exportKeyingMaterial13 } from '../tls13/key-schedule.js';
 import { clientHandle13, sendKeyUpdate, startClient13, supplyClientCertificate13, Tls12Selected, type ClientCx, type ClientState13 } from '../tls13/client.js';
@@ -129,12 +127,9 @@ export class TlsEngine {
   #info: ConnectionInfo | undefined;
   #peerRecordLimit = MAX_PLAINTEXT;
   #ownLimitActive = false;
-  #skipEarlyData = false;
-  #skippedEarly = 0;
-  #emptyRecords = 0;
+  readonly #earlySkip = new EarlyDataSkipper();
+  readonly #idle = new IdleRuns();
   #ccsCount = 0;
-  #warnings = 0;
-  #keyUpdates = 0;
   #postHandshake = 0;
   #started = false;
   #version: number | undefined;
@@ -201,7 +196,7 @@ export class TlsEngine {
       e.#ownLimitActive = true;
     }
     setSkipEarlyData(on: boolean): void {
-      this.#e.#skipEarlyData = on;
+      this.#e.#earlySkip.set(on);
     }
     setPeerOcspResponse(response: Uint8Array): void {
       this.#e.#peerOcsp = response;
@@ -423,7 +418,9 @@ export class TlsEngine {
       throw misbehaved('InvalidContentType', { detail: `record type ${type}` });
     }
     if (major !== 3) throw misbehaved('InvalidContentType', { alert: 'protocol_version', detail: 'record version' });
-    const limit = this.#read.mode === 'none' ? MAX_PLAINTEXT : this.#read.mode === 'tls13' ? MAX_CIPHERTEXT_13 : MAX_CIPHERTEXT_12;
+    // Declined 0-RTT records skipped after a HelloRetryRequest are ciphertext, under no read key of ours.
+    const skipped = this.#read.mode === 'none' && type === ContentType.ApplicationData && this.#earlySkip.active;
+    const limit = this.#read.mode === 'none' && !skipped ? MAX_PLAINTEXT : this.#read.mode === 'tls12' ? MAX_CIPHERTEXT_12 : MAX_CIPHERTEXT_13;
     // The 1.3 CCS and plaintext alerts arrive unprotected even when keys are active: their own limit.
     if (len > limit) throw limitExceeded('RecordOverflow', { detail: `record of ${len} bytes` });
   }
@@ -448,17 +445,9 @@ export class TlsEngine {
       // A plaintext alert during the handshake (e.g. the peer could not decrypt): accept it as such.
       plain = { type, fragment: body.slice() };
     } else {
-      try {
-        plain = this.#read.open(header, type, body);
-      } catch (e) {
-        if (this.#skipEarlyData && (e as TlsError).kind === 'BadRecordMac' && this.#skippedEarly + body.length <= 65536) {
-          // RFC 8446 §4.2.10: we declined 0-RTT; skip records that fail to deprotect with the handshake key.
-          this.#skippedEarly += body.length;
-          this.#read.seq--;
-          return;
-        }
-        throw e;
-      }
+      // RFC 8446 §4.2.10: declined 0-RTT records are skipped within a budget (src/record/early-data.ts).
+      plain = this.#earlySkip.active ? this.#earlySkip.open(this.#read, header, type, body) : this.#read.open(header, type, body);
+      if (plain === null) return;
     }
     if (plain.fragment.length > MAX_PLAINTEXT) throw limitExceeded('RecordOverflow', { detail: 'plaintext over 2^14' });
     const limit = this.#config.recordSizeLimit;
@@ -476,12 +465,10 @@ export class TlsEngine {
         if (!this.#joiner.isEmpty) throw misbehaved('MessageInterleaved');
         if (!this.isEstablished) throw misbehaved('ApplicationDataBeforeHandshake');
         if (plain.fragment.length === 0) {
-          if (++this.#emptyRecords > MAX_EMPTY_RECORDS) throw limitExceeded('TooManyEmptyRecords');
+          this.#idle.emptyRecord();
           return;
         }
-        this.#emptyRecords = 0;
-        this.#keyUpdates = 0;
-        this.#postHandshake = 0;
+        this.#idle.progress();
         this.#plaintext.push(plain.fragment);
         return;
       default:
@@ -515,10 +502,10 @@ export class TlsEngine {
 
   #handshakeMessage(msg: HandshakeMessage): void {
     const wasEstablished = this.isEstablished;
-    if (wasEstablished) {
-      if (++this.#postHandshake > MAX_POST_HANDSHAKE_MESSAGES) throw limitExceeded('TooManyPostHandshakeMessages');
-      if (msg.type === HandshakeType.KeyUpdate && ++this.#keyUpdates > MAX_KEY_UPDATES) throw limitExceeded('TooManyKeyUpdates');
-    }
+    if (wasEstablished) this.#postHandshake++;
+    // KeyUpdates are limited per run without progress; any other handshake message is progress (src/record/idle-runs.ts).
+    if (msg.type === HandshakeType.KeyUpdate) this.#idle.keyUpdate();
+    else this.#idle.progress();
     const m = this.#m;
     switch (m.proto) {
       case 'c13': {
@@ -634,7 +621,10 @@ export class TlsEngine {
 
   #alertRecord(fragment: Uint8Array): void {
     if (!this.#joiner.isEmpty) throw misbehaved('MessageInterleaved');
-    // RFC 8446 §6: an alert record is exactly two bytes.
+    // An empty alert record holds no alert message at all (RFC 8446 §5.1: a record of type alert contains exactly one
+    // message, never a fragment): unexpected_message, as OpenSSL answers and tlsfuzzer expects. Otherwise an alert
+    // record that is not exactly two bytes does not decode (§6): decode_error.
+    if (fragment.length === 0) throw misbehaved('InvalidContentType', { detail: 'empty alert record' });
     if (fragment.length !== 2) throw misbehaved('InvalidContentType', { alert: 'decode_error', detail: 'alert length' });
     const level = fragment[0] as number;
     const desc = fragment[1] as number;
@@ -647,7 +637,7 @@ export class TlsEngine {
     const tls13 = this.#version !== ProtocolVersion.TLS12;
     // RFC 8446 §6.1: user_canceled is a warning; all other 1.3 alerts are fatal whatever their level.
     if (level === AlertLevel.Warning && (desc === AlertDescription.user_canceled || !tls13)) {
-      if (++this.#warnings > MAX_WARNING_ALERTS) throw limitExceeded('TooManyWarningAlerts');
+      this.#idle.warningAlert();
       this.#events.push({ type: 'WarningAlert', description: desc });
       return;
     }

@@ -2,6 +2,7 @@
 import type { SuiteInfo } from '../crypto/suites.js';
 import type { CertifiedKey } from '../engine/config.js';
 import { incompatible } from '../errors.js';
+import { NamedGroup } from '../wire/registry.js';
 
 /** Server preference: our first suite the client offered (unknown and GREASE ids are skipped). */
 export function chooseSuite(ours: readonly SuiteInfo[], offered: readonly number[], version: 'TLSv1.3' | 'TLSv1.2'): SuiteInfo | undefined {
@@ -13,6 +14,37 @@ export function chooseSuite(ours: readonly SuiteInfo[], offered: readonly number
 export function chooseGroup(ours: readonly number[], clientGroups: readonly number[]): number | undefined {
   for (const g of ours) if (clientGroups.includes(g)) return g;
   return undefined;
+}
+
+/** The hybrid post-quantum groups (draft-ietf-tls-ecdhe-mlkem): stronger than any classical group. */
+const HYBRID_GROUPS: readonly number[] = [NamedGroup.X25519MLKEM768, NamedGroup.SecP256r1MLKEM768, NamedGroup.SecP384r1MLKEM1024];
+
+/** Is `group` a hybrid post-quantum group? */
+export function isHybridGroup(group: number): boolean {
+  return HYBRID_GROUPS.includes(group);
+}
+
+/**
+ * The group for a TLS 1.3 key exchange (docs/design/hello-retry-policy.md): `share` says whether the client already
+ * sent a key share for it; when it did not, the server sends a HelloRetryRequest for `group`.
+ *
+ * A HelloRetryRequest costs a round trip, so it is sent only when it buys something:
+ *  - the client sent a share for a group we accept: use it (our first such group in our preference order), unless
+ *    our preferred group among the client's supported_groups is a hybrid post-quantum group and the share is not
+ *    (then the round trip buys post-quantum security);
+ *  - the client sent no usable share: HelloRetryRequest for our preferred group among its supported_groups.
+ */
+export function chooseKeyExchange(
+  ours: readonly number[],
+  clientGroups: readonly number[],
+  shareGroups: readonly number[],
+): { readonly group: number; readonly share: boolean } | undefined {
+  const preferred = chooseGroup(ours, clientGroups);
+  if (preferred === undefined) return undefined;
+  const shared = chooseGroup(ours, shareGroups);
+  if (shared === undefined) return { group: preferred, share: false };
+  if (isHybridGroup(preferred) && !isHybridGroup(shared)) return { group: preferred, share: false };
+  return { group: shared, share: true };
 }
 
 /** ALPN (RFC 7301 §3.2): server preference; no overlap → no_application_protocol. */

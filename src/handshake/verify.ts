@@ -3,7 +3,7 @@
  * all three, so a state machine cannot reach application data without having checked them.
  */
 import type { CryptoProvider } from '../crypto/provider.js';
-import { badCertificate, misbehaved, type BadCertificateReason } from '../errors.js';
+import { badCertificate, decodeError, misbehaved, type BadCertificateReason } from '../errors.js';
 import { SignatureScheme } from '../wire/registry.js';
 import { parseCertificate } from '../x509/certificate.js';
 import type { ChainVerifier } from '../x509/chain.js';
@@ -190,12 +190,16 @@ export function verifySignature12(
  * `expected` is computed by the version's key schedule.
  */
 export function verifyFinished(p: CryptoProvider, expected: Uint8Array, received: Uint8Array): FinishedVerified {
+  // RFC 8446 §4.4.4: verify_data is exactly Hash.length bytes; any other length does not decode (§6.2 decode_error).
+  if (received.length !== expected.length) throw decodeError('Finished', `verify_data of ${received.length} bytes`);
   if (!p.equalSecret(expected, received)) throw misbehaved('IncorrectFinished');
   return FIN;
 }
 
 /** Verify a value computed elsewhere (TLS 1.2 verify_data) in constant time. */
 export function verifyEqualSecret(p: CryptoProvider, expected: Uint8Array, received: Uint8Array): FinishedVerified {
+  // RFC 5246 §7.4.9: verify_data is verify_data_length (12) bytes; another length is decode_error.
+  if (received.length !== expected.length) throw decodeError('Finished', `verify_data of ${received.length} bytes`);
   if (!p.equalSecret(expected, received)) throw misbehaved('IncorrectFinished');
   return FIN;
 }

@@ -52,6 +52,8 @@ function writeSeq(b: Uint8Array, at: number, seq: number): void {
 
 /** Largest TLSInnerPlaintext built in the scratch buffer (2^14 + 1 content type byte). */
 const INNER_SCRATCH = 16385;
+/** RFC 8446 §5.4: TLSInnerPlaintext (content ‖ type ‖ zeros) is at most 2^14 + 1 bytes. */
+const MAX_INNER_PLAINTEXT = 16385;
 /**
  * One scratch buffer for every connection: sealing is synchronous and the buffer is fully consumed (encrypted into
  * the output) before a seal returns, so no state survives a call. Sharing it keeps 16 KiB off each connection.
@@ -212,6 +214,35 @@ export class DirectionState {
   }
 
   /**
+   * TLS 1.3 trial decryption of a record the peer may have protected with keys we do not hold (declined early
+   * data, RFC 8446 §4.2.10): the record, or null when it does not authenticate, without throwing and without
+   * consuming a sequence number.
+   */
+  tryOpen13(header: Uint8Array, type: number, body: Uint8Array): PlainRecord | null {
+    const aead = this.#aead;
+    if (this.mode !== 'tls13' || aead === undefined) return this.open(header, type, body);
+    if (type !== ContentType.ApplicationData) throw misbehaved('InvalidContentType', { detail: `protected record of type ${type}` });
+    // Too short to hold a tag and a content type: cannot authenticate, no cipher call.
+    if (body.length < 17) return null;
+    const inner = this.#open13(aead, header, body, false);
+    if (inner === null) return null;
+    this.#nextSeq();
+    return innerPlaintext(inner);
+  }
+
+  /** AEAD-open a TLS 1.3 record under the next sequence number (consumed unless `consume` is false). */
+  #open13(aead: Aead, header: Uint8Array, body: Uint8Array, consume = true): Uint8Array | null {
+    const nonce = this.#nonce;
+    if (consume) {
+      xorSeqInto(nonce, this.#iv, this.#nextSeq());
+    } else {
+      if (this.seq >= SEQ_HARD_LIMIT) throw limitExceeded('SequenceExhausted');
+      xorSeqInto(nonce, this.#iv, this.seq);
+    }
+    return aead.open(nonce, header, body);
+  }
+
+  /**
    * Open one record. `header` is the 5 received header bytes, `body` the fragment. For TLS 1.3 returns the inner
    * content type (RFC 8446 §5.4: strip zero padding; all-zero is unexpected_message).
    */
@@ -221,14 +252,9 @@ export class DirectionState {
     if (this.mode === 'tls13') {
       // RFC 8446 §5.2: protected records always have opaque_type application_data.
       if (type !== ContentType.ApplicationData) throw misbehaved('InvalidContentType', { detail: `protected record of type ${type}` });
-      const nonce = this.#nonce;
-      xorSeqInto(nonce, this.#iv, this.#nextSeq());
-      const inner = aead.open(nonce, header, body);
+      const inner = this.#open13(aead, header, body);
       if (inner === null) throw badRecordMac();
-      let i = inner.length - 1;
-      while (i >= 0 && inner[i] === 0) i--;
-      if (i < 0) throw misbehaved('EmptyInnerPlaintext');
-      return { type: inner[i] as number, fragment: inner.subarray(0, i) };
+      return innerPlaintext(inner);
     }
     const suite = this.#suite as SuiteInfo;
     const explicit = suite.explicitNonceLen;
@@ -253,6 +279,19 @@ export class DirectionState {
     if (plain === null) throw badRecordMac();
     return { type, fragment: plain };
   }
+}
+
+/**
+ * TLS 1.3 TLSInnerPlaintext → content type and content. RFC 8446 §5.4: the inner plaintext (content, type and
+ * padding) may not exceed 2^14 + 1 bytes, checked before the padding is stripped (record_overflow); all-zero is
+ * unexpected_message.
+ */
+function innerPlaintext(inner: Uint8Array): PlainRecord {
+  if (inner.length > MAX_INNER_PLAINTEXT) throw limitExceeded('RecordOverflow', { detail: `TLSInnerPlaintext of ${inner.length} bytes` });
+  let i = inner.length - 1;
+  while (i >= 0 && inner[i] === 0) i--;
+  if (i < 0) throw misbehaved('EmptyInnerPlaintext');
+  return { type: inner[i] as number, fragment: inner.subarray(0, i) };
 }
 
 /** Write a 5-byte record header at `offset`: type, legacy_record_version 0x0303, u16 length (RFC 8446 §5.1). */

@@ -347,9 +347,17 @@ function handleHrr(s: Extract<ClientState13, { kind: 'ExpectServerHello' }>, m: 
   transcript.add(m.raw);
   let session = s.offer.session;
   if (session !== undefined && suiteById(session.state.suite)?.hash !== suite.hash) session = undefined;
-  const exts = clientExtensions(cfg, [...shares.values()], cookie, false);
-  if (session !== undefined) exts.push(pskExtension(session, cx.provider.now(), suite.hashLen));
+  // RFC 8446 §4.1.2: ClientHello2 is ClientHello1 with key_share replaced, early_data removed, the cookie added and
+  // pre_shared_key updated; every other extension keeps its bytes and its place (servers check it).
   const old = decodeClientHello(s.offer.clientHello.subarray(4));
+  const keyShare: RawExtension = { type: ExtensionType.key_share, data: encode(encodeClientKeyShares([...shares.values()].map((k) => ({ group: k.group, keyExchange: k.publicKey })))) };
+  const exts: RawExtension[] = [];
+  for (const e of old.extensions) {
+    if (e.type === ExtensionType.early_data || e.type === ExtensionType.pre_shared_key) continue;
+    exts.push(e.type === ExtensionType.key_share ? keyShare : e);
+  }
+  if (cookie !== undefined) exts.push({ type: ExtensionType.cookie, data: encode((w) => w.vec16((w) => w.bytes(cookie))) });
+  if (session !== undefined) exts.push(pskExtension(session, cx.provider.now(), suite.hashLen));
   const ch2: ClientHello = cfg.clientHelloHook?.({ ...old, cipherSuites: s.offer.suites, extensions: exts }, true) ?? { ...old, cipherSuites: s.offer.suites, extensions: exts };
   const raw = encodeClientHello(ch2);
   if (session !== undefined) patchBinder(cx, raw, session, transcript);

@@ -7,7 +7,7 @@ import type { ConnectionInfo } from '../api/types.js';
 import { incompatible, misbehaved, unexpected } from '../errors.js';
 import type { HandshakeContext } from '../handshake/context.js';
 import { TranscriptBuffer, Transcript } from '../handshake/transcript.js';
-import { chooseAlpn, chooseCertificate, chooseGroup, chooseSuite } from '../handshake/negotiate.js';
+import { chooseAlpn, chooseCertificate, chooseKeyExchange, chooseSuite } from '../handshake/negotiate.js';
 import {
   certificateVerifyContent,
   chainFromResumption,
@@ -136,9 +136,8 @@ export function readClientOffer(hello: ClientHello, raw: Uint8Array): ClientOffe
   const cookieData = get(ExtensionType.cookie);
   const rslData = get(ExtensionType.record_size_limit);
   const groups = groupsData !== undefined ? decodeU16List(groupsData, 'supported_groups') : [];
-  const shares = sharesData !== undefined ? decodeClientKeyShares(sharesData) : [];
-  // RFC 8446 §4.2.8: every KeyShareEntry must be for a group in supported_groups.
-  for (const s of shares) if (!groups.includes(s.group)) throw misbehaved('KeyShareNotInSupportedGroups');
+  // RFC 8446 §4.2.8: every KeyShareEntry must be for a group in supported_groups (checked while decoding).
+  const shares = sharesData !== undefined ? decodeClientKeyShares(sharesData, groups) : [];
   const psks = pskData !== undefined ? decodeOfferedPsks(pskData) : undefined;
   const pskModes = modesData !== undefined ? decodePskModes(modesData) : [];
   // RFC 8446 §4.2.9: a client offering pre_shared_key MUST also offer psk_key_exchange_modes.
@@ -161,10 +160,39 @@ export function readClientOffer(hello: ClientHello, raw: Uint8Array): ClientOffe
   };
 }
 
+/**
+ * The extensions a second ClientHello may change (RFC 8446 §4.1.2): key_share replaced, early_data removed, cookie
+ * added, pre_shared_key updated, padding changed.
+ */
+const MAY_CHANGE_AFTER_HRR: readonly number[] = [ExtensionType.key_share, ExtensionType.early_data, ExtensionType.cookie, ExtensionType.pre_shared_key, ExtensionType.padding];
+
+/** RFC 8446 §4.1.2: every other extension of the second ClientHello is the first one's, same bytes, same order. */
+function sameUnchangeableExtensions(first: readonly RawExtension[], second: readonly RawExtension[]): boolean {
+  const a = first.filter((e) => !MAY_CHANGE_AFTER_HRR.includes(e.type));
+  const b = second.filter((e) => !MAY_CHANGE_AFTER_HRR.includes(e.type));
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as RawExtension;
+    const y = b[i] as RawExtension;
+    if (x.type !== y.type || !equalPublic(x.data, y.data)) return false;
+  }
+  return true;
+}
+
 /** Does this ClientHello offer TLS 1.3? */
 export function offersTls13(hello: ClientHello): boolean {
   const sv = findExtension(hello.extensions, ExtensionType.supported_versions);
   return sv !== undefined && decodeClientVersions(sv).includes(TLS13);
+}
+
+/**
+ * RFC 8446 Appendix D.5: a ClientHello whose legacy_version is 0x0300 (SSL 3.0) or lower is refused with
+ * protocol_version, even when supported_versions offers TLS 1.3.
+ */
+function checkLegacyVersion(hello: ClientHello): void {
+  if (hello.legacyVersion <= ProtocolVersion.SSL3) {
+    throw misbehaved('LegacyVersionInvalid', { detail: `legacy_version 0x${hello.legacyVersion.toString(16).padStart(4, '0')}` });
+  }
 }
 
 function hrrCookie(cx: ServerCx, ch1Hash: Uint8Array): Uint8Array {
@@ -174,6 +202,7 @@ function hrrCookie(cx: ServerCx, ch1Hash: Uint8Array): Uint8Array {
 /** Server, first ClientHello already decoded and found to offer TLS 1.3. */
 export function serverHandleClientHello13(cx: ServerCx, hello: ClientHello, m: HandshakeMessage): ServerState13 {
   const cfg = cx.config;
+  checkLegacyVersion(hello);
   const offer = readClientOffer(hello, m.raw);
   // RFC 8446 §4.1.2: legacy_compression_methods must be exactly [0] for TLS 1.3.
   if (hello.legacyCompressionMethods.length !== 1 || hello.legacyCompressionMethods[0] !== 0) throw misbehaved('LegacyCompressionNotNull');
@@ -189,7 +218,8 @@ export function serverHandleClientHello13(cx: ServerCx, hello: ClientHello, m: H
       return continueHandshake(cx, offer, { suite, group: undefined, helloRetry: false }, transcript, undefined, psk);
     }
   }
-  const group = chooseGroup(cfg.groups, offer.groups);
+  const kx = chooseKeyExchange(cfg.groups, offer.groups, offer.shares.map((s) => s.group));
+  const group = kx?.group;
   if (group === undefined) {
     if (findExtension(hello.extensions, ExtensionType.supported_groups) === undefined) throw misbehaved('MissingSupportedGroups');
     throw incompatible('NoCommonGroup');
@@ -203,9 +233,10 @@ export function serverHandleClientHello13(cx: ServerCx, hello: ClientHello, m: H
     alpn: [...(offer.alpn ?? [])],
     psk: offer.psks !== undefined,
   }));
-  const share = offer.shares.find((s) => s.group === group);
+  const share = kx?.share === true ? offer.shares.find((s) => s.group === group) : undefined;
   if (share === undefined) {
-    // RFC 8446 §4.1.4: the client's shares do not fit our preference: HelloRetryRequest with a cookie.
+    // RFC 8446 §4.1.4: no usable share, or one for a weaker group than a hybrid one the client supports
+    // (handshake/negotiate.ts chooseKeyExchange): HelloRetryRequest with a cookie.
     const transcript = TranscriptBuffer.hrrRollup(cx.provider, suite.hash, suite.hashLen, m.raw);
     const cookie = cfg.hrrCookieHook?.(m.raw) ?? hrrCookie(cx, cx.provider.hash(suite.hash, m.raw));
     const hrr = encodeServerHello({
@@ -223,6 +254,8 @@ export function serverHandleClientHello13(cx: ServerCx, hello: ClientHello, m: H
     cx.emit(hrr, 'HelloRetryRequest', { cipher_suite: suite.name, selected_group: nameOf(NamedGroup, group) });
     transcript.add(hrr);
     if (hello.legacySessionId.length > 0) cx.sendChangeCipherSpec();
+    // RFC 8446 §4.2.10: after an HRR, the client's 0-RTT records (protected, type application_data) are skipped.
+    if (offer.earlyData) cx.setSkipEarlyData(true);
     return { kind: 'ExpectSecondClientHello', first: offer, neg: { suite, group, helloRetry: true }, transcript, cookie };
   }
   return continueHandshake(cx, offer, { suite, group, helloRetry: false }, new TranscriptBuffer().toTranscript(cx.provider, suite.hash), share);
@@ -446,7 +479,10 @@ const handlers: { readonly [K in ServerState13['kind']]: Handler<K> } = {
 
   ExpectSecondClientHello(s, m, cx) {
     if (m.type !== HandshakeType.ClientHello) throw unexpected(nameOf(HandshakeType, m.type), ['ClientHello']);
+    // The early data skipped after the HelloRetryRequest ends with the second ClientHello (RFC 8446 §4.2.10).
+    cx.setSkipEarlyData(false);
     const hello = decodeClientHello(m.body);
+    checkLegacyVersion(hello);
     const offer = readClientOffer(hello, m.raw);
     const first = s.first.hello;
     // RFC 8446 §4.1.2: the second ClientHello must match the first except for key_share, cookie, early_data, pre_shared_key, padding.
@@ -458,6 +494,10 @@ const handlers: { readonly [K in ServerState13['kind']]: Handler<K> } = {
       throw misbehaved('SecondClientHelloChangedParameters', { detail: 'cipher_suites' });
     }
     if ((offer.serverName ?? '') !== (s.first.serverName ?? '')) throw misbehaved('SecondClientHelloChangedParameters', { detail: 'server_name' });
+    if (hello.legacyVersion !== first.legacyVersion || !equalPublic(hello.legacyCompressionMethods, first.legacyCompressionMethods)) {
+      throw misbehaved('SecondClientHelloChangedParameters', { detail: 'legacy_version or legacy_compression_methods' });
+    }
+    if (!sameUnchangeableExtensions(first.extensions, hello.extensions)) throw misbehaved('SecondClientHelloChangedParameters', { detail: 'extensions' });
     if (offer.earlyData) throw misbehaved('SecondClientHelloChangedParameters', { detail: 'early_data after HelloRetryRequest' });
     if (offer.cookie === undefined || !cx.provider.equalSecret(offer.cookie, s.cookie)) throw misbehaved('InvalidCookie');
     // RFC 8446 §4.2.8: exactly one KeyShareEntry, for the group the HRR selected.

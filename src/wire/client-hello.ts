@@ -25,7 +25,7 @@ export function decodeClientHello(body: Uint8Array): ClientHello {
   if (cs.remaining % 2 !== 0) cs.bytes(cs.remaining + 1, 'cipher_suites'); // odd length: decode_error
   const cipherSuites = cs.list((e) => e.u16('cipher_suite'));
   const legacyCompressionMethods = r.vec8('legacy_compression_methods', { min: 1 }).rest();
-  const extensions = r.remaining > 0 ? readExtensions(r) : [];
+  const extensions = r.remaining > 0 ? readExtensions(r, true) : [];
   r.expectEnd();
   // RFC 8446 §4.2.11: pre_shared_key MUST be the last extension.
   const pskAt = extensions.findIndex((e) => e.type === ExtensionType.pre_shared_key);

@@ -6,8 +6,8 @@ import { Reader } from '../codec/reader.js';
 import type { Writer } from '../codec/writer.js';
 import { fromUtf8, utf8 } from '../codec/bytes.js';
 import { decodeError, limitExceeded, misbehaved } from '../errors.js';
-import { MAX_ALPN_PROTOCOLS, MAX_EXTENSIONS, MAX_KEY_SHARES, MAX_PSK_IDENTITIES } from '../limits.js';
-import { ExtensionType } from './registry.js';
+import { MAX_ALPN_PROTOCOLS, MAX_EXTENSIONS, MAX_PSK_IDENTITIES } from '../limits.js';
+import { ExtensionType, NamedGroup } from './registry.js';
 
 /** One extension as received. */
 export interface RawExtension {
@@ -15,17 +15,34 @@ export interface RawExtension {
   readonly data: Uint8Array;
 }
 
-/** Read the extensions vector: at most MAX_EXTENSIONS, no duplicates (RFC 8446 §4.2). */
-export function readExtensions(r: Reader): RawExtension[] {
+/** Extension types some part of the engine reads; every other type is opaque to us. */
+const KNOWN_EXTENSIONS: ReadonlySet<number> = new Set<number>(Object.values(ExtensionType));
+
+/**
+ * Read the extensions vector; duplicates are illegal_parameter (RFC 8446 §4.2).
+ *
+ * RFC 8446 sets no bound on how many extensions a ClientHello carries, so with `skipSurplusUnknown` (ClientHello)
+ * every extension is checked (type, length, duplicate) but what is stored is bounded: every known extension, the
+ * first MAX_EXTENSIONS unknown ones (GREASE and the like) and the last one (so "pre_shared_key is last" is still
+ * checked); the rest are skipped. Without it (messages from a server, which may only echo what we offered), more
+ * than MAX_EXTENSIONS is refused.
+ */
+export function readExtensions(r: Reader, skipSurplusUnknown = false): RawExtension[] {
   const v = r.vec16('extensions');
   const seen = new Set<number>();
   const out: RawExtension[] = [];
+  let unknown = 0;
   while (v.remaining > 0) {
-    if (out.length >= MAX_EXTENSIONS) throw limitExceeded('TooManyExtensions');
     const type = v.u16('extension_type');
     const data = v.vec16('extension_data').rest();
     if (seen.has(type)) throw misbehaved('DuplicateExtension', { detail: `extension ${type}` });
     seen.add(type);
+    const known = KNOWN_EXTENSIONS.has(type);
+    if (!known && ++unknown > MAX_EXTENSIONS) {
+      if (!skipSurplusUnknown) throw limitExceeded('TooManyExtensions');
+      if (v.remaining > 0) continue;
+    }
+    if (!skipSurplusUnknown && out.length >= MAX_EXTENSIONS) throw limitExceeded('TooManyExtensions');
     out.push({ type, data });
   }
   return out;
@@ -125,23 +142,32 @@ export interface KeyShareEntry {
   readonly keyExchange: Uint8Array;
 }
 
+/** Group ids some part of the engine knows; shares for other groups are checked but never stored. */
+const KNOWN_GROUPS: ReadonlySet<number> = new Set<number>(Object.values(NamedGroup));
+
 /**
- * ClientHello key_share (RFC 8446 §4.2.8): rejects an empty key_exchange and more than MAX_KEY_SHARES entries
- * (decode_error) and two entries for one group (illegal_parameter).
+ * ClientHello key_share (RFC 8446 §4.2.8): every entry is checked (a non-empty key_exchange, decode_error; one
+ * entry per group and each in `supportedGroups`, illegal_parameter), however many there are; only the entries for
+ * groups we know are kept (at most one per group), so what is stored stays small whatever the client sends.
  */
-export function decodeClientKeyShares(data: Uint8Array): KeyShareEntry[] {
+export function decodeClientKeyShares(data: Uint8Array, supportedGroups: readonly number[]): KeyShareEntry[] {
   const r = sub(data, 'key_share');
   const v = r.vec16('client_shares');
   r.expectEnd();
+  const supported = new Set(supportedGroups);
   const seen = new Set<number>();
-  return v.list((e) => {
-    const group = e.u16('group');
-    const keyExchange = e.vec16('key_exchange', { min: 1 }).rest();
-    // RFC 8446 §4.2.8: clients MUST NOT offer multiple KeyShareEntry values for the same group.
+  const out: KeyShareEntry[] = [];
+  while (v.remaining > 0) {
+    const group = v.u16('group');
+    const keyExchange = v.vec16('key_exchange', { min: 1 }).rest();
+    // RFC 8446 §4.2.8: clients MUST NOT offer multiple KeyShareEntry values for the same group, and each must be
+    // for a group in supported_groups.
     if (seen.has(group)) throw misbehaved('DuplicateKeyShare');
     seen.add(group);
-    return { group, keyExchange };
-  }, MAX_KEY_SHARES);
+    if (!supported.has(group)) throw misbehaved('KeyShareNotInSupportedGroups');
+    if (KNOWN_GROUPS.has(group)) out.push({ group, keyExchange });
+  }
+  return out;
 }
 
 /** ClientHello key_share body (RFC 8446 §4.2.8). */
