@@ -3,14 +3,15 @@
 //
 // Rules:
 //  - one-way dependencies: codec → wire → record → handshake → tls12/tls13 → engine → {api, sspi} → node → cli.
-//    Leaves usable from anywhere: crypto/, x509/, errors.ts, limits.ts, and wire/registry.ts (IANA tables; errors.ts
+//    Leaves usable from anywhere: crypto/, x509/, errors.ts, limits.ts, system-trust.ts and wire/registry.ts (IANA tables; errors.ts
 //    needs the alert table). Leaves may import only leaves and codec/. A layer may import its own layer and lower
 //    ones; tls12 and tls13 do not import each other; api and sspi do not import each other's values.
 //    `import type` upward is allowed only for api/ and engine/ (the option/result types, prepared configuration and
 //    event types that the state machines are written against); types are erased, so no runtime edge exists.
 //  - node:crypto only in src/crypto/node-provider.ts;
-//    node:stream/net/http/https/tls only in src/node/ and src/cli/ (src/api/ may import `rootCertificates` from
-//    node:tls and nothing else); node:fs only in src/cli/; Node built-ins only with the `node:` prefix;
+//    node:stream/net/http/https/tls only in src/node/ and src/cli/ (src/system-trust.ts may import `rootCertificates`
+//    from node:tls and `readFileSync` from node:fs, for NODE_EXTRA_CA_CERTS, and nothing else); node:fs only in
+//    src/cli/; Node built-ins only with the `node:` prefix;
 //    packages only if they are runtime `dependencies` in package.json.
 //  - `new TlsError` only in src/errors.ts; the `Buffer` identifier only in src/node/, src/cli/ and
 //    src/crypto/node-provider.ts; no `any` type annotations, `as any` or `<any>` anywhere in src/.
@@ -35,7 +36,9 @@ const RANK = /** @type {const} */ ({
 });
 
 const LEAF_DIRS = new Set(['crypto', 'x509']);
-const LEAF_FILES = new Set(['src/errors.ts', 'src/limits.ts', 'src/wire/registry.ts']);
+const LEAF_FILES = new Set(['src/errors.ts', 'src/limits.ts', 'src/system-trust.ts', 'src/wire/registry.ts']);
+/** The one module that reads what the runtime supplies as trust anchors (node:tls rootCertificates, NODE_EXTRA_CA_CERTS). */
+const SYSTEM_TRUST = 'src/system-trust.ts';
 const BUILTINS = new Set(builtinModules.filter((m) => !m.startsWith('_')).map((m) => m.replace(/^node:/, '')));
 
 /**
@@ -233,17 +236,20 @@ export function lintSources(sources, options = {}) {
           report(line, 'node:crypto may be imported only in src/crypto/node-provider.ts');
         } else if (['stream', 'net', 'http', 'https', 'tls', 'http2', 'dgram'].includes(base)) {
           const ok = inDir('node') || inDir('cli');
-          const apiTls = base === 'tls' && inDir('api');
-          if (apiTls) {
+          const trustTls = base === 'tls' && file === SYSTEM_TRUST;
+          if (trustTls) {
             const names = (ref.names ?? '').replace(/[{}\s]/g, '');
             if (typeOnly || names !== 'rootCertificates') {
-              report(line, "src/api/ may import only `{ rootCertificates }` from 'node:tls'");
+              report(line, `${SYSTEM_TRUST} may import only \`{ rootCertificates }\` from 'node:tls'`);
             }
           } else if (!ok) {
             report(line, `${spec} may be imported only in src/node/ and src/cli/`);
           }
         } else if (base === 'fs' && !inDir('cli')) {
-          report(line, `${spec} may be imported only in src/cli/`);
+          const names = (ref.names ?? '').replace(/[{}\s]/g, '');
+          if (file !== SYSTEM_TRUST || typeOnly || names !== 'readFileSync') {
+            report(line, `${spec} may be imported only in src/cli/ (and \`{ readFileSync }\` in ${SYSTEM_TRUST})`);
+          }
         }
         continue;
       }

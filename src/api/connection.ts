@@ -2,18 +2,16 @@
  * The idiomatic API: TlsServer / TlsClient and their TlsConnection, a buffered façade over the sans-IO engine
  * (shaped like rustls: `receive(bytes)`, `write(data)`, `takeOutput()`, events).
  */
-import { rootCertificates } from 'node:tls';
 import type { CertifiedKeyInput, ClientOptions, ConnectionInfo, ServerOptions } from './types.js';
 import { TypedEmitter } from './emitter.js';
 import { concat, EMPTY } from '../codec/bytes.js';
 import { TlsEngine } from '../engine/connection.js';
-import { defaultTrust, prepareClientConfig, prepareServerConfig, type PreparedClientConfig, type PreparedServerConfig } from '../engine/config.js';
+import { prepareClientConfig, prepareServerConfig, type PreparedClientConfig, type PreparedServerConfig } from '../engine/config.js';
 import type { SessionTicket } from '../engine/events.js';
 import { closedError, type TlsError } from '../errors.js';
-import { pemToDer } from '../x509/pem.js';
+import type { EngineDependencies } from '../engine/dependencies.js';
+import { STANDARD_DEPENDENCIES } from '../engine/standard.js';
 import { MAX_TICKETS_PER_SERVER } from '../limits.js';
-
-defaultTrust.anchors ??= () => rootCertificates.flatMap((pem) => pemToDer(pem));
 
 /** Events of a TlsConnection. */
 export interface TlsConnectionEvents {
@@ -278,12 +276,15 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
 export class TlsServer {
   /** The prepared configuration (certificates parsed and keys loaded once). */
   readonly config: PreparedServerConfig;
-  constructor(options: ServerOptions) {
-    this.config = prepareServerConfig(options);
+  readonly #deps: EngineDependencies;
+  /** `deps`: the TLS 1.2 machines and the trust store (default: the standard ones). */
+  constructor(options: ServerOptions, deps: EngineDependencies = STANDARD_DEPENDENCIES) {
+    this.#deps = deps;
+    this.config = prepareServerConfig(options, deps);
   }
   /** A connection for a new peer. */
   accept(): TlsConnection {
-    return new TlsConnection(new TlsEngine(this.config));
+    return new TlsConnection(new TlsEngine(this.config, this.#deps));
   }
   /** Rotate the session-ticket keys now (the previous key stays valid until the next rotation). */
   rotateTicketKeys(): void {
@@ -296,11 +297,14 @@ export class TlsClient {
   readonly config: PreparedClientConfig;
   readonly #sessions = new Map<string, SessionTicket[]>();
   readonly #options: ClientOptions;
+  readonly #deps: EngineDependencies;
   /** Whether to offer stored tickets (default true). */
   resume = true;
-  constructor(options: ClientOptions = {}) {
+  /** `deps`: the TLS 1.2 machines and the trust store for `ca`-less verification (default: the standard ones). */
+  constructor(options: ClientOptions = {}, deps: EngineDependencies = STANDARD_DEPENDENCIES) {
     this.#options = options;
-    this.config = prepareClientConfig(options);
+    this.#deps = deps;
+    this.config = prepareClientConfig(options, deps);
   }
 
   /** Start a connection; the ClientHello is queued in takeOutput(). `servername` overrides the option. */
@@ -310,7 +314,7 @@ export class TlsClient {
     const list = this.#sessions.get(key);
     const ticket = session ?? (this.resume ? list?.shift() : undefined);
     const config: PreparedClientConfig = { ...this.config, serverName: name, session: ticket };
-    return new TlsConnection(new TlsEngine(config), (t) => {
+    return new TlsConnection(new TlsEngine(config, this.#deps), (t) => {
       const l = this.#sessions.get(key) ?? [];
       l.push(t);
       while (l.length > MAX_TICKETS_PER_SERVER) l.shift();

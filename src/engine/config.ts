@@ -12,6 +12,8 @@ import { configError } from '../errors.js';
 import { NamedGroup, ProtocolVersion, SignatureScheme } from '../wire/registry.js';
 import { parseCertificate, type Certificate } from '../x509/certificate.js';
 import { ChainVerifier } from '../x509/chain.js';
+import type { EngineDependencies } from './dependencies.js';
+import { STANDARD_DEPENDENCIES } from './standard.js';
 import { pemToDer } from '../x509/pem.js';
 import type { SessionTicket } from './events.js';
 import type { ClientHello } from '../wire/client-hello.js';
@@ -221,15 +223,13 @@ function versionOf(name: string | undefined, dflt: number): number {
   throw configError(`unsupported TLS version ${name} (only TLSv1.2 and TLSv1.3)`);
 }
 
-/** Whether the engine implements TLS 1.2 (set by the TLS 1.2 state machines when they are loaded). */
-export const capabilities = { tls12: false };
-
-function prepareCommon(o: CommonOptions): PreparedCommon {
+function prepareCommon(o: CommonOptions, deps: EngineDependencies): PreparedCommon {
+  const tls12 = deps.tls12 !== undefined;
   const provider = o.provider ?? getDefaultProvider();
   const maxVersion = versionOf(o.maxVersion, ProtocolVersion.TLS13);
-  const minVersion = versionOf(o.minVersion, capabilities.tls12 ? ProtocolVersion.TLS12 : ProtocolVersion.TLS13);
+  const minVersion = versionOf(o.minVersion, tls12 ? ProtocolVersion.TLS12 : ProtocolVersion.TLS13);
   if (minVersion > maxVersion) throw configError('minVersion is above maxVersion');
-  if (!capabilities.tls12 && minVersion < ProtocolVersion.TLS13) throw configError('TLS 1.2 is not available in this build');
+  if (!tls12 && minVersion < ProtocolVersion.TLS13) throw configError('TLS 1.2 is not available in this build');
   let suites: SuiteInfo[];
   if (o.cipherSuites !== undefined) {
     suites = [];
@@ -248,7 +248,7 @@ function prepareCommon(o: CommonOptions): PreparedCommon {
   } else {
     suites = [...SUITES];
   }
-  suites = suites.filter((s) => (s.version === 'TLSv1.3' ? maxVersion >= ProtocolVersion.TLS13 : minVersion <= ProtocolVersion.TLS12 && capabilities.tls12));
+  suites = suites.filter((s) => (s.version === 'TLSv1.3' ? maxVersion >= ProtocolVersion.TLS13 : minVersion <= ProtocolVersion.TLS12 && tls12));
   if (suites.length === 0) throw configError('no usable cipher suite');
   const supported = provider.supportedGroups;
   const groups = (o.groups ?? supported).filter((g) => supported.includes(g));
@@ -274,32 +274,16 @@ function prepareCommon(o: CommonOptions): PreparedCommon {
   };
 }
 
-/** Default trust anchors (Node's bundled root store), supplied by the api layer. */
-export const defaultTrust: { anchors: (() => readonly Uint8Array[]) | undefined } = { anchors: undefined };
-
-const verifierCache = new WeakMap<object, ChainVerifier>();
-let defaultVerifier: ChainVerifier | undefined;
-
-function verifierFor(ca: string | readonly Uint8Array[] | undefined, provider: CryptoProvider): ChainVerifier {
-  if (ca === undefined) {
-    if (defaultVerifier === undefined) {
-      const anchors = defaultTrust.anchors?.() ?? [];
-      defaultVerifier = new ChainVerifier({ trustAnchors: [...anchors], provider });
-    }
-    return defaultVerifier;
-  }
-  if (typeof ca !== 'string') {
-    const hit = verifierCache.get(ca);
-    if (hit !== undefined) return hit;
-  }
-  const v = new ChainVerifier({ trustAnchors: certsFrom(ca), provider });
-  if (typeof ca !== 'string') verifierCache.set(ca, v);
-  return v;
+/** The verifier for `ca`, or for the trust store's default anchors when `ca` is not given. */
+function verifierFor(ca: string | readonly Uint8Array[] | undefined, provider: CryptoProvider, deps: EngineDependencies): ChainVerifier {
+  if (ca === undefined) return deps.trust.defaultVerifier(provider);
+  if (typeof ca !== 'string') return deps.trust.verifierFor(ca, provider);
+  return new ChainVerifier({ trustAnchors: certsFrom(ca), provider });
 }
 
-/** Prepare server options once. */
-export function prepareServerConfig(o: ServerOptions): PreparedServerConfig {
-  const common = prepareCommon(o);
+/** Prepare server options once (`deps`: the trust store for `ca`-less verification, whether TLS 1.2 is built). */
+export function prepareServerConfig(o: ServerOptions, deps: EngineDependencies = STANDARD_DEPENDENCIES): PreparedServerConfig {
+  const common = prepareCommon(o, deps);
   if (o.certificates.length === 0) throw configError('a server needs at least one certificate');
   const certificates = o.certificates.map((c) => loadCertifiedKey(c, common.provider));
   const clientAuth = o.clientAuth ?? (o.requestCert === true ? (o.rejectUnauthorized === false ? 'optional' : 'required') : 'none');
@@ -307,7 +291,7 @@ export function prepareServerConfig(o: ServerOptions): PreparedServerConfig {
   let caNames: Uint8Array[] = [];
   // With `ca` given, the verifier also serves post-handshake client authentication (RFC 8446 §4.6.2).
   if (o.ca !== undefined) {
-    reportVerifier = verifierFor(o.ca, common.provider);
+    reportVerifier = verifierFor(o.ca, common.provider, deps);
     caNames = certsFrom(o.ca).map((d) => parseCertificate(d, common.provider).subject.der.slice());
   }
   if (clientAuth !== 'none' && o.ca === undefined && o.rejectUnauthorized !== false) {
@@ -333,10 +317,10 @@ export function prepareServerConfig(o: ServerOptions): PreparedServerConfig {
   };
 }
 
-/** Prepare client options once. */
-export function prepareClientConfig(o: ClientOptions): PreparedClientConfig {
-  const common = prepareCommon(o);
-  const reportVerifier = verifierFor(o.ca, common.provider);
+/** Prepare client options once (`deps`: the trust store used when `ca` is not given, whether TLS 1.2 is built). */
+export function prepareClientConfig(o: ClientOptions, deps: EngineDependencies = STANDARD_DEPENDENCIES): PreparedClientConfig {
+  const common = prepareCommon(o, deps);
+  const reportVerifier = verifierFor(o.ca, common.provider, deps);
   const verifier = o.rejectUnauthorized === false ? null : reportVerifier;
   const keyShareGroups = (o.keyShareGroups ?? defaultKeyShares(common.groups)).filter((g) => common.groups.includes(g));
   return {

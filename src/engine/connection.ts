@@ -45,7 +45,6 @@ import { decodeClientHello } from '../wire/client-hello.js';
 import type { HandshakeMessage } from '../wire/handshake.js';
 import { AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion } from '../wire/registry.js';
 import {
-  capabilities,
   loadCertifiedKey,
   type CertifiedKey,
   prepareClientConfig,
@@ -55,13 +54,8 @@ import {
 } from './config.js';
 import type { EngineEvent, ProcessResult } from './events.js';
 import type { CertifiedKeyInput, ClientOptions, ServerOptions, TraceEvent } from '../api/types.js';
-import { tls12Hooks } from './tls12-hooks.js';
-import { startClient12, startServer12 } from '../tls12/index.js';
-
-// TLS 1.2 (src/tls12) plugs into the engine here: the engine depends on tls12, never the reverse.
-tls12Hooks.client ??= startClient12;
-tls12Hooks.server ??= startServer12;
-capabilities.tls12 = true;
+import type { EngineDependencies, Tls12Machines } from './dependencies.js';
+import { STANDARD_DEPENDENCIES } from './standard.js';
 
 /** Options of one `process()` call. */
 export interface ProcessOptions {
@@ -113,6 +107,8 @@ export class TlsEngine {
   readonly side: 'client' | 'server';
   readonly #config: PreparedClientConfig | PreparedServerConfig;
   readonly #p: CryptoProvider;
+  /** TLS 1.2 machines, passed in by whoever built this engine; undefined: TLS 1.3 only. */
+  readonly #tls12: Tls12Machines | undefined;
   #m: MachineState;
   readonly #read = new DirectionState();
   readonly #write = new DirectionState();
@@ -214,8 +210,10 @@ export class TlsEngine {
     }
   };
 
-  constructor(config: PreparedClientConfig | PreparedServerConfig) {
+  /** `deps.tls12`: the TLS 1.2 machines (undefined for a TLS 1.3-only engine); the trust store is the config's already. */
+  constructor(config: PreparedClientConfig | PreparedServerConfig, deps: EngineDependencies = STANDARD_DEPENDENCIES) {
     this.#config = config;
+    this.#tls12 = deps.tls12;
     this.#p = config.provider;
     this.side = config.kind;
     this.#cx = new TlsEngine.#Context(this) as ClientCx | ServerCx;
@@ -354,7 +352,7 @@ export class TlsEngine {
     }
     try {
       const cx = this.#cx as ClientCx;
-      const s = startClient13(cx, capabilities.tls12 && cx.config.minVersion <= ProtocolVersion.TLS12);
+      const s = startClient13(cx, this.#tls12 !== undefined && cx.config.minVersion <= ProtocolVersion.TLS12);
       if (s.kind === 'ExpectServerHello') this.#clientRandom = s.offer.random;
       this.#m = { proto: 'c13', s };
       this.#flushHandshake();
@@ -524,7 +522,7 @@ export class TlsEngine {
       case 'c13': {
         const next = clientHandle13(m.s, msg, this.#cx as ClientCx);
         if (next instanceof Tls12Selected) {
-          const hooks = tls12Hooks.client;
+          const hooks = this.#tls12?.client;
           if (hooks === undefined) throw incompatible('NoCommonVersion');
           this.#version = ProtocolVersion.TLS12;
           this.#m = { proto: 'tls12', s: hooks(next, this.#cx as ClientCx) };
@@ -543,7 +541,7 @@ export class TlsEngine {
             this.#version = ProtocolVersion.TLS13;
             this.#m = { proto: 's13', s: serverHandleClientHello13(this.#cx as ServerCx, hello, msg) };
           } else {
-            const hooks = tls12Hooks.server;
+            const hooks = this.#tls12?.server;
             if (hooks === undefined || cfg.minVersion > ProtocolVersion.TLS12 || hello.legacyVersion < ProtocolVersion.TLS12) {
               throw incompatible(hello.legacyVersion < ProtocolVersion.TLS12 ? 'ObsoleteVersion' : 'NoCommonVersion');
             }
@@ -835,11 +833,11 @@ export class TlsEngine {
 }
 
 /** A server engine for one connection. Prepared configs can be shared by many engines. */
-export function createServerEngine(options: ServerOptions | PreparedServerConfig): TlsEngine {
-  return new TlsEngine('kind' in options ? options : prepareServerConfig(options));
+export function createServerEngine(options: ServerOptions | PreparedServerConfig, deps: EngineDependencies = STANDARD_DEPENDENCIES): TlsEngine {
+  return new TlsEngine('kind' in options ? options : prepareServerConfig(options, deps), deps);
 }
 
 /** A client engine for one connection; call `start()` for the ClientHello. */
-export function createClientEngine(options: ClientOptions | PreparedClientConfig): TlsEngine {
-  return new TlsEngine('kind' in options ? options : prepareClientConfig(options));
+export function createClientEngine(options: ClientOptions | PreparedClientConfig, deps: EngineDependencies = STANDARD_DEPENDENCIES): TlsEngine {
+  return new TlsEngine('kind' in options ? options : prepareClientConfig(options, deps), deps);
 }

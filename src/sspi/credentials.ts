@@ -3,8 +3,9 @@
  * credential structures SCHANNEL_CRED, SCH_CREDENTIALS, TLS_PARAMETERS and CRYPTO_SETTINGS (§4.1, §4.2).
  * A credential is turned into engine options once, here; every context made from it inherits them.
  */
-import { capabilities, prepareClientConfig, prepareServerConfig, type PreparedClientConfig, type PreparedServerConfig } from '../engine/config.js';
+import { prepareClientConfig, prepareServerConfig, type PreparedClientConfig, type PreparedServerConfig } from '../engine/config.js';
 import type { SessionTicket } from '../engine/events.js';
+import { STANDARD_DEPENDENCIES } from '../engine/standard.js';
 import type { ClientOptions, ServerOptions } from '../api/types.js';
 import { getDefaultProvider } from '../crypto/node-provider.js';
 import { SUITES } from '../crypto/suites.js';
@@ -186,7 +187,7 @@ const TLS13_BITS = C.SP_PROT_TLS1_3;
 
 /** The protocols this build can do (TLS 1.3 always; TLS 1.2 when the engine has it). */
 function supportedProtocolBits(): number {
-  return TLS13_BITS | (capabilities.tls12 ? TLS12_BITS : 0);
+  return TLS13_BITS | (STANDARD_DEPENDENCIES.tls12 !== undefined ? TLS12_BITS : 0);
 }
 
 function directionMask(use: number): number {
@@ -444,8 +445,8 @@ function acquire(
   };
   // Prepare the engine configurations once (this also validates key/cert pairs and suites); every context shares them.
   try {
-    if ((dir & C.SECPKG_CRED_INBOUND) !== 0 && certs.length > 0) cred.cache.server = prepareServerConfig(serverOptionsFor(cred, {}));
-    if ((dir & C.SECPKG_CRED_OUTBOUND) !== 0) cred.cache.client = prepareClientConfig(clientOptionsFor(cred, {}));
+    if ((dir & C.SECPKG_CRED_INBOUND) !== 0 && certs.length > 0) cred.cache.server = prepareServerConfig(serverOptionsFor(cred, {}), STANDARD_DEPENDENCIES);
+    if ((dir & C.SECPKG_CRED_OUTBOUND) !== 0) cred.cache.client = prepareClientConfig(clientOptionsFor(cred, {}), STANDARD_DEPENDENCIES);
   } catch {
     return C.SEC_E_UNKNOWN_CREDENTIALS;
   }

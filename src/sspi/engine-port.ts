@@ -5,6 +5,7 @@
 import type { CertifiedKeyInput, ClientOptions, ConnectionInfo, ServerOptions } from '../api/types.js';
 import type { PreparedClientConfig, PreparedServerConfig } from '../engine/config.js';
 import { createClientEngine, createServerEngine } from '../engine/connection.js';
+import { STANDARD_DEPENDENCIES } from '../engine/standard.js';
 import type { TlsError } from '../errors.js';
 import type { EngineEvent, ProcessResult } from '../engine/events.js';
 import type { RecordParts } from '../record/protection.js';
@@ -44,10 +45,10 @@ export interface SspiEngine {
 
 /** A server engine (from the credential's prepared configuration: nothing is parsed per context). */
 export function newServerEngine(o: ServerOptions | PreparedServerConfig): SspiEngine {
-  return createServerEngine(o);
+  return createServerEngine(o, STANDARD_DEPENDENCIES);
 }
 
 /** A client engine (from the credential's prepared configuration: nothing is parsed per context). */
 export function newClientEngine(o: ClientOptions | PreparedClientConfig): SspiEngine {
-  return createClientEngine(o);
+  return createClientEngine(o, STANDARD_DEPENDENCIES);
 }
