@@ -33,8 +33,11 @@ export interface CommonOptions {
   readonly groups?: readonly number[];
   /** Signature schemes we accept / offer, by IANA value. */
   readonly signatureSchemes?: readonly number[];
-  /** ALPN protocols in preference order. */
-  readonly ALPNProtocols?: readonly string[];
+  /**
+   * ALPN protocol ids in preference order: bytes, or strings (UTF-8 encoded, as node:tls encodes them). Each id is
+   * 1..255 bytes.
+   */
+  readonly ALPNProtocols?: readonly (string | Uint8Array)[];
   /** record_size_limit to advertise (RFC 8449), 64..16385. */
   readonly recordSizeLimit?: number;
   /** Receives NSS key log lines (SSLKEYLOGFILE format), without the trailing newline. */
@@ -111,6 +114,9 @@ export interface ConnectionInfo {
   readonly groupName: string | undefined;
   /** Signature scheme the server (our peer or us) signed with. */
   readonly signatureScheme: number | undefined;
+  /** The negotiated ALPN id, as the bytes on the wire; null when none was. */
+  readonly alpn: Uint8Array | null;
+  /** The same id as node:tls reports it: one character per byte (latin1), so distinct ids stay distinct. */
   readonly alpnProtocol: string | null;
   /** Server name the client sent (SNI). */
   readonly serverName: string | null;

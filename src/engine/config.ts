@@ -3,7 +3,7 @@
  * private keys loaded as KeyObjects, trust anchors parsed into a verifier, suites and groups resolved. The engine
  * never parses PEM or X.509 on the per-handshake path for its own credentials.
  */
-import { equalPublic } from '../codec/bytes.js';
+import { equalPublic, latin1, utf8 } from '../codec/bytes.js';
 import type { ClientOptions, CertifiedKeyInput, CommonOptions, ServerOptions, TraceEvent } from '../api/types.js';
 import type { CryptoProvider, SigningKey } from '../crypto/provider.js';
 import { getDefaultProvider } from '../crypto/node-provider.js';
@@ -41,7 +41,8 @@ interface PreparedCommon {
   readonly suites: readonly SuiteInfo[];
   readonly groups: readonly number[];
   readonly signatureSchemes: readonly number[];
-  readonly alpn: readonly string[] | undefined;
+  /** ALPN ids in preference order, as bytes. */
+  readonly alpn: readonly Uint8Array[] | undefined;
   readonly recordSizeLimit: number | undefined;
   readonly keyLog: ((line: string) => void) | undefined;
   readonly trace: ((e: TraceEvent) => void) | undefined;
@@ -254,8 +255,9 @@ function prepareCommon(o: CommonOptions, deps: EngineDependencies): PreparedComm
   const groups = (o.groups ?? supported).filter((g) => supported.includes(g));
   if (groups.length === 0) throw configError('no usable key exchange group');
   const signatureSchemes = o.signatureSchemes ?? DEFAULT_SCHEMES;
-  if (o.ALPNProtocols !== undefined) {
-    for (const p of o.ALPNProtocols) if (p.length === 0 || p.length > 255) throw configError(`invalid ALPN protocol "${p}"`);
+  const alpn = o.ALPNProtocols?.map((p) => (typeof p === 'string' ? utf8(p) : p.slice()));
+  if (alpn !== undefined) {
+    for (const p of alpn) if (p.length === 0 || p.length > 255) throw configError(`invalid ALPN protocol "${latin1(p)}" (1..255 bytes)`);
   }
   if (o.recordSizeLimit !== undefined && (o.recordSizeLimit < 64 || o.recordSizeLimit > 16385)) {
     throw configError('recordSizeLimit must be within 64..16385');
@@ -267,7 +269,7 @@ function prepareCommon(o: CommonOptions, deps: EngineDependencies): PreparedComm
     suites,
     groups,
     signatureSchemes,
-    alpn: o.ALPNProtocols !== undefined && o.ALPNProtocols.length > 0 ? [...o.ALPNProtocols] : undefined,
+    alpn: alpn !== undefined && alpn.length > 0 ? alpn : undefined,
     recordSizeLimit: o.recordSizeLimit,
     keyLog: o.keyLog,
     trace: o.trace,

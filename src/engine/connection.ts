@@ -611,6 +611,7 @@ export class TlsEngine {
       group: info.group,
       groupName: info.groupName,
       signatureScheme: info.signatureScheme,
+      alpn: info.alpn,
       alpnProtocol: info.alpnProtocol,
       serverName: info.serverName,
       peerCertificates: info.peerCertificates,

@@ -1,6 +1,7 @@
 /** Pure choices: version, suite, group, signature scheme, ALPN, certificate. No state, no crypto. */
 import type { SuiteInfo } from '../crypto/suites.js';
 import type { CertifiedKey } from '../engine/config.js';
+import { includesBytes } from '../codec/bytes.js';
 import { incompatible } from '../errors.js';
 
 /** Server preference: our first suite the client offered (unknown and GREASE ids are skipped). */
@@ -16,9 +17,9 @@ export function chooseGroup(ours: readonly number[], clientGroups: readonly numb
 }
 
 /** ALPN (RFC 7301 §3.2): server preference; no overlap → no_application_protocol. */
-export function chooseAlpn(ours: readonly string[] | undefined, offered: readonly string[] | undefined): string | null {
+export function chooseAlpn(ours: readonly Uint8Array[] | undefined, offered: readonly Uint8Array[] | undefined): Uint8Array | null {
   if (ours === undefined || offered === undefined) return null;
-  for (const p of ours) if (offered.includes(p)) return p;
+  for (const p of ours) if (includesBytes(offered, p)) return p;
   throw incompatible('NoApplicationProtocol');
 }
 

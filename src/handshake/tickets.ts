@@ -3,7 +3,7 @@
  * current ticket key: key_id (16) ‖ nonce (12) ‖ ciphertext ‖ tag, with key_id as the AAD. The client's stored
  * session is the same state plus the ticket, kept in the clear on the client side.
  */
-import { utf8, fromUtf8 } from '../codec/bytes.js';
+import { EMPTY, utf8, fromUtf8 } from '../codec/bytes.js';
 import { Reader } from '../codec/reader.js';
 import { Writer, encode } from '../codec/writer.js';
 import type { Aead, CryptoProvider } from '../crypto/provider.js';
@@ -18,7 +18,8 @@ export interface SessionState {
   readonly issuedAt: number;
   readonly lifetimeSeconds: number;
   readonly ageAdd: number;
-  readonly alpn: string | null;
+  /** The negotiated ALPN id (bytes, as on the wire), or null. */
+  readonly alpn: Uint8Array | null;
   readonly serverName: string;
   /** The peer's chain from the original handshake (client: the server's; server: the client's). */
   readonly peerChain: readonly Uint8Array[];
@@ -31,7 +32,7 @@ function writeState(w: Writer, s: SessionState): void {
   w.vec8((w) => w.bytes(s.secret));
   w.u32(Math.floor(s.issuedAt / 0x100000000)).u32(s.issuedAt >>> 0);
   w.u32(s.lifetimeSeconds).u32(s.ageAdd);
-  w.vec8((w) => w.bytes(utf8(s.alpn ?? '')));
+  w.vec8((w) => w.bytes(s.alpn ?? EMPTY));
   w.u8(s.alpn === null ? 0 : 1);
   w.vec16((w) => w.bytes(utf8(s.serverName)));
   w.vec24((w) => { for (const c of s.peerChain) w.vec24((w) => w.bytes(c)); });
@@ -59,7 +60,7 @@ function readState(r: Reader): SessionState {
     issuedAt: hi * 0x100000000 + lo,
     lifetimeSeconds,
     ageAdd,
-    alpn: hasAlpn ? fromUtf8(alpnBytes) : null,
+    alpn: hasAlpn ? alpnBytes.slice() : null,
     serverName,
     peerChain,
     extendedMasterSecret,

@@ -160,8 +160,9 @@ export function parseGroups(list: string): number[] {
   });
 }
 
-function alpnOf(list: readonly (string | Uint8Array)[]): string[] {
-  return list.map((p) => (typeof p === 'string' ? p : Buffer.from(p).toString('latin1')));
+/** node:tls ALPNProtocols → ids as bytes: strings UTF-8 encoded, as node:tls encodes them; bytes kept as they are. */
+function alpnOf(list: readonly (string | Uint8Array)[]): Uint8Array[] {
+  return list.map((p) => (typeof p === 'string' ? new Uint8Array(Buffer.from(p, 'utf8')) : p.slice()));
 }
 
 function common(o: NodeCommonOptions, routedTrace: (e: TraceEvent) => void, keyLog: (line: string) => void): CommonOptions {

@@ -66,7 +66,7 @@ export class SchannelContext {
   /** Negotiated parameters once established. */
   info: ConnectionInfo | undefined;
   /** ALPN list given by the caller. */
-  alpn: string[] | undefined;
+  alpn: Uint8Array[] | undefined;
   /** Attribute flags of the last ISC/ASC. */
   attrs = 0;
 
@@ -114,27 +114,27 @@ export function noteEvent(ctx: SchannelContext, ev: EngineEvent): void {
 
 // ---- input parsing ---------------------------------------------------------------------------------------
 
-/** Parse a SEC_APPLICATION_PROTOCOLS buffer (§4.4): the ALPN list, or undefined when malformed. */
-export function parseApplicationProtocols(bytes: Uint8Array): string[] | undefined {
+/** Parse a SEC_APPLICATION_PROTOCOLS buffer (§4.4): the ALPN ids (bytes, as on the wire), or undefined when malformed. */
+export function parseApplicationProtocols(bytes: Uint8Array): Uint8Array[] | undefined {
   if (bytes.length < 4) return undefined;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const total = dv.getUint32(0, true);
   if (4 + total > bytes.length) return undefined;
   let off = 4;
   const end = 4 + total;
-  let alpn: string[] | undefined;
+  let alpn: Uint8Array[] | undefined;
   while (off < end) {
     if (off + 6 > end) return undefined;
     const ext = dv.getUint32(off, true);
     const size = dv.getUint16(off + 4, true);
     off += 6;
     if (off + size > end) return undefined;
-    const list: string[] = [];
+    const list: Uint8Array[] = [];
     let p = off;
     while (p < off + size) {
       const len = bytes[p] as number;
       if (len === 0 || p + 1 + len > off + size) return undefined;
-      list.push(new TextDecoder().decode(bytes.subarray(p + 1, p + 1 + len)));
+      list.push(bytes.slice(p + 1, p + 1 + len));
       p += 1 + len;
     }
     if (ext === C.SecApplicationProtocolNegotiationExt_ALPN) {
@@ -146,9 +146,12 @@ export function parseApplicationProtocols(bytes: Uint8Array): string[] | undefin
   return alpn;
 }
 
-/** Build a SEC_APPLICATION_PROTOCOLS buffer body for an ALPN list (helper for callers and tests). */
-export function buildApplicationProtocols(protocols: readonly string[]): Uint8Array {
-  const ids = protocols.map((p) => new TextEncoder().encode(p));
+/**
+ * Build a SEC_APPLICATION_PROTOCOLS buffer body for an ALPN list (helper for callers and tests): ids as bytes, or
+ * strings (UTF-8 encoded, as node:tls encodes them).
+ */
+export function buildApplicationProtocols(protocols: readonly (string | Uint8Array)[]): Uint8Array {
+  const ids = protocols.map((p) => (typeof p === 'string' ? new TextEncoder().encode(p) : p));
   const listSize = ids.reduce((n, id) => n + 1 + id.length, 0);
   const out = new Uint8Array(10 + listSize);
   const dv = new DataView(out.buffer);
@@ -534,7 +537,7 @@ function checkInput(pInput: SecBufferDesc | null): SECURITY_STATUS | SecBuffer[]
   return bufs;
 }
 
-function alpnFromInput(inBufs: SecBuffer[] | undefined): string[] | undefined | 'bad' {
+function alpnFromInput(inBufs: SecBuffer[] | undefined): Uint8Array[] | undefined | 'bad' {
   if (inBufs === undefined) return undefined;
   const b = findBuffer(inBufs, C.SECBUFFER_APPLICATION_PROTOCOLS);
   if (b === undefined) return undefined;

@@ -517,7 +517,7 @@ export function clientOptionsFor(cred: Credential, x: ContextExtras): ClientOpti
  * client certificate is required (ASC_REQ_MUTUAL_AUTH). Nothing is parsed or imported again; ticket keys, the TLS 1.2
  * session cache and the cookie key stay the credential's, so contexts resume each other's sessions.
  */
-export function serverConfigFor(cred: Credential, mutual: boolean, alpn: readonly string[] | undefined): PreparedServerConfig {
+export function serverConfigFor(cred: Credential, mutual: boolean, alpn: readonly Uint8Array[] | undefined): PreparedServerConfig {
   const base = cred.cache.server;
   if (base === undefined) throw new Error('credential has no server configuration');
   if (!mutual && alpn === undefined) return base;
@@ -537,7 +537,7 @@ function sessionKey(target: string | null, manual: boolean): string {
  * The prepared client configuration for one context: the credential's, with the target name (SNI and name check),
  * ALPN, manual validation (ISC_REQ_MANUAL_CRED_VALIDATION) and a cached ticket for this target if there is one.
  */
-export function clientConfigFor(cred: Credential, target: string | null, manual: boolean, alpn: readonly string[] | undefined): PreparedClientConfig {
+export function clientConfigFor(cred: Credential, target: string | null, manual: boolean, alpn: readonly Uint8Array[] | undefined): PreparedClientConfig {
   const base = cred.cache.client;
   if (base === undefined) throw new Error('credential has no client configuration');
   const session = takeSession(cred, sessionKey(target, manual || base.verifier === null));

@@ -3,7 +3,7 @@
  * not select TLS 1.3. ECDHE + AEAD suites only; extended master secret and secure renegotiation are required of the
  * server; resumption by session id or ticket (RFC 5077); client certificates; no renegotiation.
  */
-import { equalPublic } from '../codec/bytes.js';
+import { equalPublic, includesBytes, latin1 } from '../codec/bytes.js';
 import type { SuiteInfo } from '../crypto/suites.js';
 import type { ConnectionInfo } from '../api/types.js';
 import type { CertifiedKey } from '../engine/config.js';
@@ -166,13 +166,14 @@ export function startClient12(sel: Selected12, cx: ClientCx12): Machine12<Client
     // RFC 8422 §5.2: uncompressed must be among the server's formats.
     if (!pf.subarray(1).includes(0)) throw misbehaved('InvalidPointFormat');
   }
-  let alpn: string | null = null;
+  let alpn: Uint8Array | null = null;
   const alpnData = get(ExtensionType.application_layer_protocol_negotiation);
   if (alpnData !== undefined) {
     const list = decodeAlpn(alpnData);
     // RFC 7301 §3.1: exactly one protocol, one we offered.
-    if (list.length !== 1 || !(cfg.alpn ?? []).includes(list[0] as string)) throw misbehaved('SelectedUnofferedApplicationProtocol');
-    alpn = list[0] as string;
+    const selected = list[0];
+    if (list.length !== 1 || selected === undefined || !includesBytes(cfg.alpn ?? [], selected)) throw misbehaved('SelectedUnofferedApplicationProtocol');
+    alpn = selected;
   }
   const sn = get(ExtensionType.server_name);
   if (sn !== undefined) mustBeEmpty(sn, 'server_name');
@@ -193,7 +194,7 @@ export function startClient12(sel: Selected12, cx: ClientCx12): Machine12<Client
   const offered = sel.session12;
   // RFC 5246 §7.4.1.3 / RFC 5077 §3.4: the server resumes by echoing the session id we sent.
   const resumed = offered !== undefined && sel.sessionId !== undefined && sh.legacySessionIdEcho.length > 0 && equalPublic(sh.legacySessionIdEcho, sel.sessionId);
-  cx.traceReceived('ServerHello', { version: 'TLSv1.2', cipher_suite: suite.name, alpn: alpn ?? '', resumed, session_ticket: st !== undefined });
+  cx.traceReceived('ServerHello', { version: 'TLSv1.2', cipher_suite: suite.name, alpn: alpn === null ? '' : latin1(alpn), resumed, session_ticket: st !== undefined });
   const hs: ClientHs = {
     suite,
     log,
@@ -210,7 +211,8 @@ export function startClient12(sel: Selected12, cx: ClientCx12): Machine12<Client
       group: undefined,
       groupName: undefined,
       signatureScheme: undefined,
-      alpnProtocol: alpn,
+      alpn,
+      alpnProtocol: alpn === null ? null : latin1(alpn),
       serverName: cfg.serverName ?? null,
       resumed,
       helloRetry: false,
@@ -325,7 +327,7 @@ function storeSession(cx: ClientCx12, s: Keyed): void {
     issuedAt: now,
     lifetimeSeconds: lifetime,
     ageAdd: 0,
-    alpn: hs.info.alpnProtocol,
+    alpn: hs.info.alpn,
     serverName: cx.config.serverName ?? '',
     peerChain: s.chain,
     extendedMasterSecret: true,

@@ -8,6 +8,7 @@
  *                CCS, Finished → [NewSessionTicket], CCS, Finished
  *   abbreviated: ClientHello → ServerHello, CCS, Finished → CCS, Finished
  */
+import { includesBytes, latin1 } from '../codec/bytes.js';
 import { encode } from '../codec/writer.js';
 import type { KeyExchangeClient } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
@@ -105,7 +106,7 @@ interface Offer12 {
   readonly serverName: string | undefined;
   readonly groups: readonly number[] | undefined;
   readonly schemes: readonly number[];
-  readonly alpn: readonly string[] | undefined;
+  readonly alpn: readonly Uint8Array[] | undefined;
   readonly statusRequest: boolean;
   readonly secureRenegotiation: boolean;
   readonly pointFormats: boolean;
@@ -250,7 +251,7 @@ export function startServer12(hello: ClientHello, m: HandshakeMessage, cx: Serve
     version: 'TLSv1.2',
     server_name: offer.serverName ?? '',
     cipher_suites: hello.cipherSuites.map((c) => nameOf(CipherSuite, c)),
-    alpn: [...(offer.alpn ?? [])],
+    alpn: (offer.alpn ?? []).map(latin1),
     session_ticket: offer.ticket !== undefined,
   });
   const log = new HandshakeLog();
@@ -277,7 +278,7 @@ export function startServer12(hello: ClientHello, m: HandshakeMessage, cx: Serve
     cx.emit(raw, name, fields);
     log.add(raw);
   };
-  emit(sh, 'ServerHello', { version: 'TLSv1.2', cipher_suite: suite.name, alpn: alpn ?? '', session_ticket: sendTicket });
+  emit(sh, 'ServerHello', { version: 'TLSv1.2', cipher_suite: suite.name, alpn: alpn === null ? '' : latin1(alpn), session_ticket: sendTicket });
   emit(encodeCertificate12(cert.chain), 'Certificate', { certificates: cert.chain.length });
   if (ocsp !== undefined) emit(encodeCertificateStatus(ocsp), 'CertificateStatus');
   const kx = p.keyExchangeClient(group);
@@ -318,7 +319,8 @@ export function startServer12(hello: ClientHello, m: HandshakeMessage, cx: Serve
       group,
       groupName: nameOf(NamedGroup, group),
       signatureScheme: scheme,
-      alpnProtocol: alpn,
+      alpn,
+      alpnProtocol: alpn === null ? null : latin1(alpn),
       serverName: offer.serverName ?? null,
       resumed: false,
       helloRetry: false,
@@ -335,7 +337,7 @@ function resume(cx: ServerCx12, offer: Offer12, log: HandshakeLog, state: Sessio
   const p = cx.provider;
   const suite = cfg.suites.find((s) => s.id === state.suite) as SuiteInfo;
   // RFC 7301 §3.1 allows a new choice on resumption; keep the original when it is still offered.
-  const alpn = state.alpn !== null && offer.alpn?.includes(state.alpn) === true ? state.alpn : chooseAlpn(cfg.alpn, offer.alpn);
+  const alpn = state.alpn !== null && offer.alpn !== undefined && includesBytes(offer.alpn, state.alpn) ? state.alpn : chooseAlpn(cfg.alpn, offer.alpn);
   const random = serverRandom(cx);
   const extra: RawExtension[] = [];
   if (offer.pointFormats) extra.push({ type: ExtensionType.ec_point_formats, data: new Uint8Array([1, 0]) });
@@ -369,7 +371,8 @@ function resume(cx: ServerCx12, offer: Offer12, log: HandshakeLog, state: Sessio
       group: undefined,
       groupName: undefined,
       signatureScheme: undefined,
-      alpnProtocol: alpn,
+      alpn,
+      alpnProtocol: alpn === null ? null : latin1(alpn),
       serverName: offer.serverName ?? null,
       resumed: true,
       helloRetry: false,
@@ -386,7 +389,7 @@ function remember(cx: ServerCx12, s: Keyed): SessionState {
     issuedAt: cx.provider.now(),
     lifetimeSeconds: cx.config.ticketLifetime,
     ageAdd: 0,
-    alpn: s.hs.info.alpnProtocol,
+    alpn: s.hs.info.alpn,
     serverName: s.hs.info.serverName ?? '',
     peerChain: s.chain,
     extendedMasterSecret: true,

@@ -2,7 +2,7 @@
  * The TLS 1.3 client (RFC 8446 §2, §4): a discriminated union of states and one handler per state.
  * Handlers never mutate the state they are given; the engine swaps in the returned one.
  */
-import { EMPTY, equalPublic } from '../codec/bytes.js';
+import { EMPTY, equalPublic, includesBytes, latin1 } from '../codec/bytes.js';
 import { Writer, encode } from '../codec/writer.js';
 import type { KeyExchangeClient } from '../crypto/provider.js';
 import { suiteById, type SuiteInfo } from '../crypto/suites.js';
@@ -72,7 +72,7 @@ interface Offer {
   readonly suites: readonly number[];
   readonly shares: ReadonlyMap<number, KeyExchangeClient>;
   readonly extensions: ReadonlySet<number>;
-  readonly alpn: readonly string[] | undefined;
+  readonly alpn: readonly Uint8Array[] | undefined;
   readonly serverName: string | undefined;
   readonly session: ClientSession | undefined;
   /** A TLS 1.2 session offered by session id or ticket (src/tls12 resumes it if the server picks TLS 1.2). */
@@ -128,7 +128,7 @@ interface Hs {
 }
 
 interface EeInfo {
-  readonly alpn: string | null;
+  readonly alpn: Uint8Array | null;
   readonly serverNameAcked: boolean;
 }
 
@@ -269,7 +269,7 @@ export function startClient13(cx: ClientCx, tls12: boolean): ClientState13 {
     server_name: cfg.serverName ?? '',
     cipher_suites: cfg.suites.map((s) => s.name),
     key_shares: [...shares.keys()].map((g) => nameOf(NamedGroup, g)),
-    alpn: [...(cfg.alpn ?? [])],
+    alpn: (cfg.alpn ?? []).map(latin1),
     psk: session !== undefined,
   }));
   const transcript = new TranscriptBuffer();
@@ -455,13 +455,14 @@ const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
     if (m.type !== HandshakeType.EncryptedExtensions) throw unexpected(nameOf(HandshakeType, m.type), ['EncryptedExtensions']);
     const exts = decodeEncryptedExtensions(m.body);
     checkAllowed(exts, 'EE', s.offer.extensions);
-    let alpn: string | null = null;
+    let alpn: Uint8Array | null = null;
     const alpnData = findExtension(exts, ExtensionType.application_layer_protocol_negotiation);
     if (alpnData !== undefined) {
       const list = decodeAlpn(alpnData);
       // RFC 7301 §3.1: exactly one protocol, one we offered.
-      if (list.length !== 1 || !(s.offer.alpn ?? []).includes(list[0] as string)) throw misbehaved('SelectedUnofferedApplicationProtocol');
-      alpn = list[0] as string;
+      const selected = list[0];
+      if (list.length !== 1 || selected === undefined || !includesBytes(s.offer.alpn ?? [], selected)) throw misbehaved('SelectedUnofferedApplicationProtocol');
+      alpn = selected;
     }
     const sn = findExtension(exts, ExtensionType.server_name);
     if (sn !== undefined && sn.length !== 0) throw decodeError('EncryptedExtensions.server_name', 'must be empty');
@@ -473,7 +474,7 @@ const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
       cx.setPeerRecordSizeLimit(limit - 1);
     }
     if (findExtension(exts, ExtensionType.early_data) !== undefined) throw misbehaved('EarlyDataNotOffered');
-    cx.traceReceived('EncryptedExtensions', { alpn: alpn ?? '', server_name_ack: sn !== undefined });
+    cx.traceReceived('EncryptedExtensions', { alpn: alpn === null ? '' : latin1(alpn), server_name_ack: sn !== undefined });
     s.hs.transcript.add(m.raw);
     const ee: EeInfo = { alpn, serverNameAcked: sn !== undefined };
     if (s.resumed !== undefined) {
@@ -587,7 +588,8 @@ function finishHandshake(
     group: s.hs.group,
     groupName: s.hs.group !== undefined ? nameOf(NamedGroup, s.hs.group) : undefined,
     signatureScheme: scheme,
-    alpnProtocol: s.ee.alpn,
+    alpn: s.ee.alpn,
+    alpnProtocol: s.ee.alpn === null ? null : latin1(s.ee.alpn),
     serverName: s.offer.serverName ?? null,
     peerCertificates: s.chain,
     resumed: s.hs.resumed !== undefined,
@@ -718,7 +720,7 @@ function clientPostHandshake(s: Extract<ClientState13, { kind: 'Traffic' }>, m: 
           issuedAt: now,
           lifetimeSeconds: nst.ticketLifetime,
           ageAdd: nst.ticketAgeAdd,
-          alpn: t.info.alpnProtocol,
+          alpn: t.info.alpn,
           serverName: t.info.serverName ?? '',
           peerChain: t.info.peerCertificates,
           extendedMasterSecret: false,

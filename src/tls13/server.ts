@@ -1,5 +1,5 @@
 /** The TLS 1.3 server (RFC 8446 §2, §4): states and one handler per state. */
-import { equalPublic, hex } from '../codec/bytes.js';
+import { equalPublic, hex, includesBytes, latin1 } from '../codec/bytes.js';
 import { encode } from '../codec/writer.js';
 import { suiteById, type SuiteInfo } from '../crypto/suites.js';
 import type { CertifiedKey, PreparedServerConfig } from '../engine/config.js';
@@ -69,7 +69,7 @@ export interface ClientOffer {
   readonly groups: readonly number[];
   readonly shares: readonly KeyShareEntry[];
   readonly signatureSchemes: readonly number[];
-  readonly alpn: readonly string[] | undefined;
+  readonly alpn: readonly Uint8Array[] | undefined;
   readonly pskModes: readonly number[];
   readonly psks: OfferedPsks | undefined;
   readonly cookie: Uint8Array | undefined;
@@ -200,7 +200,7 @@ export function serverHandleClientHello13(cx: ServerCx, hello: ClientHello, m: H
     cipher_suites: hello.cipherSuites.filter((c) => suiteById(c) !== undefined).map((c) => suiteById(c)?.name ?? ''),
     groups: offer.groups.map((g) => nameOf(NamedGroup, g)),
     key_shares: offer.shares.map((s) => nameOf(NamedGroup, s.group)),
-    alpn: [...(offer.alpn ?? [])],
+    alpn: (offer.alpn ?? []).map(latin1),
     psk: offer.psks !== undefined,
   }));
   const share = offer.shares.find((s) => s.group === group);
@@ -294,7 +294,7 @@ function continueHandshake(
   const psk = pskKe ?? acceptPsk(cx, offer, suite, transcript);
   // RFC 8446 §4.2.3: without a PSK, signature_algorithms is required.
   if (psk === undefined && findExtension(hello.extensions, ExtensionType.signature_algorithms) === undefined) throw misbehaved('MissingSignatureAlgorithms');
-  const alpn = psk?.state.alpn !== undefined && psk.state.alpn !== null && offer.alpn?.includes(psk.state.alpn) ? psk.state.alpn : chooseAlpn(cfg.alpn, offer.alpn);
+  const alpn = psk?.state.alpn !== undefined && psk.state.alpn !== null && offer.alpn !== undefined && includesBytes(offer.alpn, psk.state.alpn) ? psk.state.alpn : chooseAlpn(cfg.alpn, offer.alpn);
   let chosen: { cert: CertifiedKey; scheme: number; matchedName: boolean } | undefined;
   if (psk === undefined) {
     // RFC 8446 §4.2.3: signature_algorithms_cert (else signature_algorithms) constrains the chain's signatures.
@@ -345,7 +345,7 @@ function continueHandshake(
     ee.push({ type: ExtensionType.record_size_limit, data: encode((w) => w.u16(cfg.recordSizeLimit ?? 16385)) });
   }
   const eeMsg = encodeEncryptedExtensions(cfg.encryptedExtensionsHook?.(ee) ?? ee);
-  cx.emit(eeMsg, 'EncryptedExtensions', { alpn: alpn ?? '', server_name_ack: chosen?.matchedName === true });
+  cx.emit(eeMsg, 'EncryptedExtensions', { alpn: alpn === null ? '' : latin1(alpn), server_name_ack: chosen?.matchedName === true });
   transcript.add(eeMsg);
 
   const wantClientCert = psk === undefined && cfg.clientAuth !== 'none';
@@ -403,7 +403,8 @@ function continueHandshake(
       group,
       groupName: group !== undefined ? nameOf(NamedGroup, group) : undefined,
       signatureScheme: chosen?.scheme,
-      alpnProtocol: alpn,
+      alpn,
+      alpnProtocol: alpn === null ? null : latin1(alpn),
       serverName: offer.serverName ?? null,
       resumed: psk !== undefined,
       helloRetry: neg.helloRetry,
@@ -428,6 +429,7 @@ function withPeerChain(i: HsInfo, peerCertificates: readonly Uint8Array[]): Conn
     group: i.group,
     groupName: i.groupName,
     signatureScheme: i.signatureScheme,
+    alpn: i.alpn,
     alpnProtocol: i.alpnProtocol,
     serverName: i.serverName,
     peerCertificates,
@@ -548,7 +550,7 @@ export function sendTickets(cx: ServerCx, t: TrafficState, count: number): void 
       issuedAt: p.now(),
       lifetimeSeconds: lifetime,
       ageAdd,
-      alpn: t.info.alpnProtocol,
+      alpn: t.info.alpn,
       serverName: t.info.serverName ?? '',
       peerChain: t.info.peerCertificates,
       extendedMasterSecret: false,
