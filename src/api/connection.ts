@@ -7,7 +7,7 @@ import { TypedEmitter } from './emitter.js';
 import { concat, EMPTY } from '../codec/bytes.js';
 import { TlsEngine } from '../engine/connection.js';
 import { prepareClientConfig, prepareServerConfig, type PreparedClientConfig, type PreparedServerConfig } from '../engine/config.js';
-import type { SessionTicket } from '../engine/events.js';
+import type { ConnectionObserver, SessionTicket } from '../engine/events.js';
 import { closedError, type TlsError } from '../errors.js';
 import type { EngineDependencies } from '../engine/dependencies.js';
 import { STANDARD_DEPENDENCIES } from '../engine/standard.js';
@@ -282,9 +282,9 @@ export class TlsServer {
     this.#deps = deps;
     this.config = prepareServerConfig(options, deps);
   }
-  /** A connection for a new peer. */
-  accept(): TlsConnection {
-    return new TlsConnection(new TlsEngine(this.config, this.#deps));
+  /** A connection for a new peer; `observer` receives this connection's trace and key log (else the options'). */
+  accept(observer?: ConnectionObserver): TlsConnection {
+    return new TlsConnection(new TlsEngine(this.config, this.#deps, observer));
   }
   /** Rotate the session-ticket keys now (the previous key stays valid until the next rotation). */
   rotateTicketKeys(): void {
@@ -307,14 +307,17 @@ export class TlsClient {
     this.config = prepareClientConfig(options, deps);
   }
 
-  /** Start a connection; the ClientHello is queued in takeOutput(). `servername` overrides the option. */
-  connect(servername?: string, session?: SessionTicket): TlsConnection {
+  /**
+   * Start a connection; the ClientHello is queued in takeOutput(). `servername` overrides the option; `observer`
+   * receives this connection's trace and key log (else the options').
+   */
+  connect(servername?: string, session?: SessionTicket, observer?: ConnectionObserver): TlsConnection {
     const name = servername ?? this.#options.servername;
     const key = name ?? '';
     const list = this.#sessions.get(key);
     const ticket = session ?? (this.resume ? list?.shift() : undefined);
     const config: PreparedClientConfig = { ...this.config, serverName: name, session: ticket };
-    return new TlsConnection(new TlsEngine(config, this.#deps), (t) => {
+    return new TlsConnection(new TlsEngine(config, this.#deps, observer), (t) => {
       const l = this.#sessions.get(key) ?? [];
       l.push(t);
       while (l.length > MAX_TICKETS_PER_SERVER) l.shift();

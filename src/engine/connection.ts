@@ -52,7 +52,7 @@ import {
   type PreparedClientConfig,
   type PreparedServerConfig,
 } from './config.js';
-import type { EngineEvent, ProcessResult } from './events.js';
+import type { ConnectionObserver, EngineEvent, ProcessResult } from './events.js';
 import type { CertifiedKeyInput, ClientOptions, ServerOptions, TraceEvent } from '../api/types.js';
 import type { EngineDependencies, Tls12Machines } from './dependencies.js';
 import { STANDARD_DEPENDENCIES } from './standard.js';
@@ -109,6 +109,9 @@ export class TlsEngine {
   readonly #p: CryptoProvider;
   /** TLS 1.2 machines, passed in by whoever built this engine; undefined: TLS 1.3 only. */
   readonly #tls12: Tls12Machines | undefined;
+  /** Where this connection's trace and key log go (the observer's, else the configuration's). */
+  readonly #traceTo: ((e: TraceEvent) => void) | undefined;
+  readonly #keyLogTo: ((line: string) => void) | undefined;
   #m: MachineState;
   readonly #read = new DirectionState();
   readonly #write = new DirectionState();
@@ -158,7 +161,7 @@ export class TlsEngine {
     emit(raw: Uint8Array, name: string, fields?: TraceFieldsArg): void {
       const e = this.#e;
       e.#pendingHs.push(raw);
-      if (e.#config.trace !== undefined) e.#trace({ direction: 'sent', message: name, fields: (typeof fields === 'function' ? fields() : fields) ?? {} });
+      if (e.#traceTo !== undefined) e.#traceTo({ direction: 'sent', message: name, fields: (typeof fields === 'function' ? fields() : fields) ?? {} });
     }
     sendChangeCipherSpec(): void {
       this.#e.#flushHandshake();
@@ -184,11 +187,12 @@ export class TlsEngine {
       this.#e.#events.push(ev);
     }
     keyLog(label: string, clientRandom: Uint8Array, secret: Uint8Array): void {
-      this.#e.#config.keyLog?.(`${label} ${hex(clientRandom)} ${hex(secret)}`);
+      const log = this.#e.#keyLogTo;
+      if (log !== undefined) log(`${label} ${hex(clientRandom)} ${hex(secret)}`);
     }
     traceReceived(name: string, fields?: TraceFieldsArg): void {
       const e = this.#e;
-      if (e.#config.trace !== undefined) e.#trace({ direction: 'received', message: name, fields: (typeof fields === 'function' ? fields() : fields) ?? {} });
+      if (e.#traceTo !== undefined) e.#traceTo({ direction: 'received', message: name, fields: (typeof fields === 'function' ? fields() : fields) ?? {} });
     }
     setPeerRecordSizeLimit(limit: number): void {
       const e = this.#e;
@@ -210,9 +214,14 @@ export class TlsEngine {
     }
   };
 
-  /** `deps.tls12`: the TLS 1.2 machines (undefined for a TLS 1.3-only engine); the trust store is the config's already. */
-  constructor(config: PreparedClientConfig | PreparedServerConfig, deps: EngineDependencies = STANDARD_DEPENDENCIES) {
+  /**
+   * `deps.tls12`: the TLS 1.2 machines (undefined for a TLS 1.3-only engine); the trust store is the config's already.
+   * `observer`: this connection's trace / key-log receivers, instead of the (shared) configuration's.
+   */
+  constructor(config: PreparedClientConfig | PreparedServerConfig, deps: EngineDependencies = STANDARD_DEPENDENCIES, observer?: ConnectionObserver) {
     this.#config = config;
+    this.#traceTo = observer !== undefined ? observer.trace : config.trace;
+    this.#keyLogTo = observer !== undefined ? observer.keyLog : config.keyLog;
     this.#tls12 = deps.tls12;
     this.#p = config.provider;
     this.side = config.kind;
@@ -220,10 +229,6 @@ export class TlsEngine {
     this.#m = config.kind === 'client'
       ? { proto: 'c13', s: { kind: 'ExpectServerHello', offer: undefined as never, transcript: undefined as never, hrr: undefined } }
       : { proto: 's13', s: { kind: 'ExpectClientHello' } };
-  }
-
-  #trace(e: TraceEvent): void {
-    this.#config.trace?.(e);
   }
 
   #installRead13(suite: SuiteInfo, secret: Uint8Array): void {

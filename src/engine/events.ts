@@ -1,5 +1,14 @@
 /** Events the engine reports from `process()`. */
-import type { ConnectionInfo } from '../api/types.js';
+import type { ConnectionInfo, TraceEvent } from '../api/types.js';
+
+/**
+ * Per-connection receivers of the trace and the NSS key log. Given to one engine, they replace the configuration's
+ * `trace` / `keyLog` (which many connections share) for that connection; an absent member means off.
+ */
+export interface ConnectionObserver {
+  readonly trace?: ((e: TraceEvent) => void) | undefined;
+  readonly keyLog?: ((line: string) => void) | undefined;
+}
 
 /** A NewSessionTicket the client can store and offer later (opaque to callers). */
 export interface SessionTicket {

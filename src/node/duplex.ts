@@ -23,7 +23,7 @@ import { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { TlsClient, TlsServer, type TlsConnection } from '../index.js';
 import type { ConnectionInfo, TraceEvent } from '../api/types.js';
-import type { SessionTicket } from '../engine/events.js';
+import type { ConnectionObserver, SessionTicket } from '../engine/events.js';
 import { TlsError } from '../errors.js';
 import {
   toClientOptions,
@@ -42,21 +42,14 @@ const FEED_SLICE = 5 + 16384 + 256;
 /** Plaintext sealed per step before checking the transport's backpressure. */
 const WRITE_SLICE = 64 * 1024;
 
-/** Where the engine's trace and key-log callbacks go: the duplex currently inside a call into its connection. */
-interface Sink {
-  trace(e: TraceEvent): void;
-  keylog(line: string): void;
-}
-let activeSink: Sink | undefined;
-
 /**
- * Engine callbacks that route to whichever TlsDuplex is calling into its connection. The engine is synchronous, so
- * every trace/key-log callback happens inside such a call; this lets one TlsServer (parsed credentials, ticket keys)
- * serve many duplexes while each still gets its own 'trace' and 'keylog' events.
+ * The configuration-level trace / key-log hooks of the TlsServer and TlsClient a duplex builds or shares: none do
+ * anything. Each TlsDuplex gives its own connection an observer (TlsServer.accept / TlsClient.connect), so one
+ * TlsServer (parsed credentials, ticket keys) serves many duplexes while each gets its own 'trace' and 'keylog'.
  */
 export const routedHooks = {
-  trace: (e: TraceEvent): void => activeSink?.trace(e),
-  keyLog: (line: string): void => activeSink?.keylog(line),
+  trace: (_e: TraceEvent): void => undefined,
+  keyLog: (_line: string): void => undefined,
 } as const;
 
 /** A TlsServer per credentials, for SNICallback answers (parsed once, then reused). */
@@ -161,7 +154,8 @@ export class TlsDuplex extends Duplex {
   #finalBeforeSecure: ((err?: Error | null) => void) | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #queue: (() => void)[] = [];
-  readonly #sink: Sink;
+  /** This duplex's trace and key-log receivers, given to its connection. */
+  readonly #observer: ConnectionObserver;
 
   /** Wrap `transport`; see the class comment. */
   constructor(transport: Duplex, options: TlsDuplexOptions = {}) {
@@ -182,15 +176,19 @@ export class TlsDuplex extends Duplex {
         ? (side.client ?? new TlsClient(toClientOptions(side.options, routedHooks)))
         : (side.server ?? (side.options.SNICallback !== undefined && side.options.key === undefined ? undefined : new TlsServer(toServerOptions(side.options, routedHooks))));
     const userTrace = options.trace;
-    this.#sink = {
-      trace: (e) => {
-        userTrace?.(e, this);
-        this.emit('trace', e);
-      },
-      keylog: (line) => {
-        this.emit('keylog', Buffer.from(line + '\n', 'latin1'));
-      },
+    const keyLog = (line: string): void => {
+      this.emit('keylog', Buffer.from(line + '\n', 'latin1'));
     };
+    this.#observer =
+      userTrace === undefined
+        ? { keyLog }
+        : {
+            keyLog,
+            trace: (e: TraceEvent) => {
+              userTrace(e, this);
+              this.emit('trace', e);
+            },
+          };
     transport.on('error', (err: Error) => this.destroy(err));
     transport.on('end', () => this.#onTransportEnd());
     transport.on('close', () => {
@@ -333,19 +331,14 @@ export class TlsDuplex extends Duplex {
 
   // ---- the engine loop ---------------------------------------------------------------------------------------------
 
-  /** Run `fn` (a call into the connection) with our sink active, then send its output and run queued events. */
+  /** Run `fn` (a call into the connection), then send its output and run queued events. */
   #call(fn: () => void): boolean {
-    const prev = activeSink;
-    activeSink = this.#sink;
     let ok = true;
     try {
       fn();
     } catch (err) {
-      activeSink = prev;
       this.#fail(err);
       return false;
-    } finally {
-      activeSink = prev;
     }
     ok = this.#flushOutput();
     this.#runQueue();
@@ -383,7 +376,7 @@ export class TlsDuplex extends Duplex {
     } else if (side.kind === 'server' && side.options.SNICallback !== undefined) {
       this.#peeking = [];
     } else if (factory instanceof TlsServer) {
-      this.#call(() => this.#attach(factory.accept()));
+      this.#call(() => this.#attach(factory.accept(this.#observer)));
     }
     this.#transport.on('data', (chunk: Buffer) => this.#onData(chunk));
   }
@@ -392,9 +385,9 @@ export class TlsDuplex extends Duplex {
     const name = o.servername ?? o.host ?? 'localhost';
     this.servername = name;
     const s = o.session;
-    if (s === undefined) return client.connect(name);
+    if (s === undefined) return client.connect(name, undefined, this.#observer);
     const session: SessionTicket = s instanceof Uint8Array ? { serverName: name, data: s, expiresAt: Number.MAX_SAFE_INTEGER } : s;
-    return client.connect(name, session);
+    return client.connect(name, session, this.#observer);
   }
 
   #attach(conn: TlsConnection): void {
@@ -494,7 +487,7 @@ export class TlsDuplex extends Duplex {
         return;
       }
       const s = server;
-      if (this.#call(() => this.#attach(s.accept()))) this.#pump();
+      if (this.#call(() => this.#attach(s.accept(this.#observer)))) this.#pump();
     };
     const cb = side.options.SNICallback;
     if (name === null || cb === undefined) {
@@ -595,14 +588,10 @@ export class TlsDuplex extends Duplex {
     const conn = this.#conn;
     this.#closeSent = true;
     if (conn !== undefined) {
-      const prev = activeSink;
-      activeSink = this.#sink;
       try {
         conn.close();
       } catch {
         // already closed or failed: nothing more to send
-      } finally {
-        activeSink = prev;
       }
     }
     const out = conn?.takeOutput() ?? new Uint8Array(0);
