@@ -2,7 +2,7 @@
 // No dependencies: it reads the import lines and a comment/string-stripped view of each file under src/.
 //
 // Rules:
-//  - one-way dependencies: codec → wire → record → handshake → tls12/tls13 → engine → {api, sspi} → node → cli.
+//  - one-way dependencies: codec → wire → vocabulary → record → handshake → tls12/tls13 → engine → {api, sspi} → node → cli.
 //    Leaves usable from anywhere: crypto/, x509/, errors.ts, limits.ts, system-trust.ts and wire/registry.ts (IANA tables; errors.ts
 //    needs the alert table). Leaves may import only leaves and codec/. A layer may import its own layer and lower
 //    ones; tls12 and tls13 do not import each other; api and sspi do not import each other's values.
@@ -24,15 +24,16 @@ import { join, relative, sep, posix } from 'node:path';
 const RANK = /** @type {const} */ ({
   codec: 0,
   wire: 1,
-  record: 2,
-  handshake: 3,
-  tls12: 4,
-  tls13: 4,
-  engine: 5,
-  api: 6,
-  sspi: 6,
-  node: 7,
-  cli: 8,
+  vocabulary: 2,
+  record: 3,
+  handshake: 4,
+  tls12: 5,
+  tls13: 5,
+  engine: 6,
+  api: 7,
+  sspi: 7,
+  node: 8,
+  cli: 9,
 });
 
 const LEAF_DIRS = new Set(['crypto', 'x509']);
@@ -216,7 +217,7 @@ export function lintSources(sources, options = {}) {
           report(
             line,
             `layering: ${me.layer}/ may not import ${them.layer}/ ('${spec}'); dependencies run ` +
-              'codec → wire → record → handshake → tls12/tls13 → engine → {api, sspi} → node → cli' +
+              'codec → wire → vocabulary → record → handshake → tls12/tls13 → engine → {api, sspi} → node → cli' +
               (them.layer === 'api' ? ' (use `import type` for api/ types)' : ''),
           );
         } else if (them.rank === me.rank && them.layer !== me.layer && !typeUpward) {
