@@ -5,9 +5,8 @@
 //  - one-way dependencies: codec → wire → vocabulary → record → handshake → tls12/tls13 → engine → {api, sspi} → node → cli.
 //    Leaves usable from anywhere: crypto/, x509/, errors.ts, limits.ts, system-trust.ts and wire/registry.ts (IANA tables; errors.ts
 //    needs the alert table). Leaves may import only leaves and codec/. A layer may import its own layer and lower
-//    ones; tls12 and tls13 do not import each other; api and sspi do not import each other's values.
-//    `import type` upward is allowed only for api/ and engine/ (the option/result types, prepared configuration and
-//    event types that the state machines are written against); types are erased, so no runtime edge exists.
+//    ones; tls12 and tls13 do not import each other, nor do api and sspi. `import type` counts like any import: the
+//    types several layers share (options, prepared configuration, ConnectionInfo, events) live in vocabulary/.
 //  - node:crypto only in src/crypto/node-provider.ts;
 //    node:stream/net/http/https/tls only in src/node/ and src/cli/ (src/system-trust.ts may import `rootCertificates`
 //    from node:tls and `readFileSync` from node:fs, for NODE_EXTRA_CA_CERTS, and nothing else); node:fs only in
@@ -15,7 +14,7 @@
 //    packages only if they are runtime `dependencies` in package.json.
 //  - `new TlsError` only in src/errors.ts; the `Buffer` identifier only in src/node/, src/cli/ and
 //    src/crypto/node-provider.ts; no `any` type annotations, `as any` or `<any>` anywhere in src/.
-//  - no import cycles among value imports.
+//  - no import cycles, counting `import type` edges too.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative, sep, posix } from 'node:path';
@@ -180,7 +179,7 @@ export function lintSources(sources, options = {}) {
   const deps = new Set(options.dependencies ?? []);
   /** @type {Violation[]} */
   const out = [];
-  /** value-import graph for the cycle check */
+  /** import graph (value and type imports) for the cycle check */
   /** @type {Map<string, { to: string, line: number }[]>} */
   const graph = new Map();
   const known = new Set(sources.map((s) => s.file));
@@ -203,7 +202,7 @@ export function lintSources(sources, options = {}) {
           report(line, `imports '${spec}' from outside src/`);
           continue;
         }
-        if (!typeOnly) edges.push({ to: target, line });
+        edges.push({ to: target, line });
         const them = layerOf(target);
         if (them.layer === me.layer && !me.leaf) continue;
         if (them.leaf) continue; // leaves are usable from anywhere
@@ -212,15 +211,14 @@ export function lintSources(sources, options = {}) {
           report(line, `${me.layer} is a leaf module and may not import ${them.layer}/ ('${spec}')`);
           continue;
         }
-        const typeUpward = typeOnly && (them.layer === 'api' || them.layer === 'engine');
-        if (them.rank > me.rank && !typeUpward) {
+        if (them.rank > me.rank) {
           report(
             line,
             `layering: ${me.layer}/ may not import ${them.layer}/ ('${spec}'); dependencies run ` +
               'codec → wire → vocabulary → record → handshake → tls12/tls13 → engine → {api, sspi} → node → cli' +
-              (them.layer === 'api' ? ' (use `import type` for api/ types)' : ''),
+              (typeOnly ? ' (type imports too: shared types belong in vocabulary/)' : ''),
           );
-        } else if (them.rank === me.rank && them.layer !== me.layer && !typeUpward) {
+        } else if (them.rank === me.rank && them.layer !== me.layer) {
           report(line, `layering: ${me.layer}/ may not import its sibling ${them.layer}/ ('${spec}')`);
         }
         continue;
@@ -281,7 +279,7 @@ export function lintSources(sources, options = {}) {
     });
   }
 
-  // Cycles among value imports (Tarjan-free DFS; reports each cycle once by its smallest member).
+  // Cycles (Tarjan-free DFS; reports each cycle once by its smallest member).
   const state = new Map();
   /** @type {string[]} */
   const stack = [];
@@ -311,6 +309,44 @@ export function lintSources(sources, options = {}) {
   return out.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
 }
 
+/**
+ * The import graph between files (value and type imports), summarised: file arrows, folder arrows, and how many of
+ * them run upward (against the one-way order, leaves included) or form cycles. `npm run lint -- --graph` prints it.
+ * @param {ReadonlyArray<{ file: string, text: string }>} sources
+ */
+export function graphSummary(sources) {
+  let fileArrows = 0;
+  let typeOnlyArrows = 0;
+  /** @type {Map<string, { upward: boolean, count: number }>} */
+  const folderArrows = new Map();
+  for (const { file, text } of sources) {
+    const me = layerOf(file);
+    for (const ref of importsOf(strip(text, false))) {
+      if (!ref.spec.startsWith('.')) continue;
+      const target = resolveRelative(file, ref.spec);
+      fileArrows++;
+      if (ref.typeOnly) typeOnlyArrows++;
+      const them = layerOf(target);
+      if (them.layer === me.layer) continue;
+      const upward = me.leaf ? !them.leaf && them.layer !== 'codec' : !them.leaf && them.rank >= me.rank;
+      const key = `${me.layer} → ${them.layer}`;
+      const a = folderArrows.get(key) ?? { upward, count: 0 };
+      a.count++;
+      folderArrows.set(key, a);
+    }
+  }
+  const cycles = lintSources(sources).filter((v) => v.message.startsWith('import cycle')).length;
+  const upward = [...folderArrows].filter(([, a]) => a.upward).map(([k]) => k);
+  return { files: sources.length, fileArrows, typeOnlyArrows, folderArrows: folderArrows.size, upward, cycles };
+}
+
+/** @param {string} root */
+export function readSources(root) {
+  return walkTs(join(root, 'src'))
+    .sort()
+    .map((p) => ({ file: relative(root, p).split(sep).join('/'), text: readFileSync(p, 'utf8') }));
+}
+
 /** @param {string} dir @returns {string[]} */
 function walkTs(dir) {
   /** @type {string[]} */
@@ -330,8 +366,5 @@ function walkTs(dir) {
  */
 export function lintTree(root) {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  const sources = walkTs(join(root, 'src'))
-    .sort()
-    .map((p) => ({ file: relative(root, p).split(sep).join('/'), text: readFileSync(p, 'utf8') }));
-  return lintSources(sources, { dependencies: Object.keys(pkg.dependencies ?? {}) });
+  return lintSources(readSources(root), { dependencies: Object.keys(pkg.dependencies ?? {}) });
 }

@@ -2,7 +2,8 @@
  * The idiomatic API: TlsServer / TlsClient and their TlsConnection, a buffered façade over the sans-IO engine
  * (shaped like rustls: `receive(bytes)`, `write(data)`, `takeOutput()`, events).
  */
-import type { CertifiedKeyInput, ClientOptions, ConnectionInfo, ServerOptions } from './types.js';
+import type { CertifiedKeyInput, ClientOptions, ServerOptions } from '../vocabulary/options.js';
+import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import { TypedEmitter } from './emitter.js';
 import { concat, EMPTY } from '../codec/bytes.js';
 import { TlsEngine } from '../engine/connection.js';

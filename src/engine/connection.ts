@@ -8,7 +8,7 @@
  *    fatal alert to send is available from `takeAlert()` (never in reply to a received alert).
  * After it returns, the engine holds no reference into `input`.
  */
-import type { ConnectionInfo } from '../api/types.js';
+import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import { concat, EMPTY, hex } from '../codec/bytes.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
@@ -24,6 +24,7 @@ import {
   type TlsError,
 } from '../errors.js';
 import type { HandshakeContext, TraceFieldsArg } from '../handshake/context.js';
+import type { Tls12Machine } from '../handshake/machine.js';
 import {
   MAX_CCS,
   MAX_CIPHERTEXT_12,
@@ -44,16 +45,10 @@ import type { TrafficState } from '../tls13/traffic.js';
 import { decodeClientHello } from '../wire/client-hello.js';
 import type { HandshakeMessage } from '../wire/handshake.js';
 import { AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion } from '../wire/registry.js';
-import {
-  loadCertifiedKey,
-  type CertifiedKey,
-  prepareClientConfig,
-  prepareServerConfig,
-  type PreparedClientConfig,
-  type PreparedServerConfig,
-} from './config.js';
-import type { ConnectionObserver, EngineEvent, ProcessResult } from './events.js';
-import type { CertifiedKeyInput, ClientOptions, ServerOptions, TraceEvent } from '../api/types.js';
+import { loadCertifiedKey, prepareClientConfig, prepareServerConfig } from './config.js';
+import type { PreparedClientConfig, PreparedServerConfig } from '../vocabulary/config.js';
+import type { ConnectionObserver, EngineEvent, ProcessResult } from '../vocabulary/events.js';
+import type { CertifiedKeyInput, ClientOptions, ServerOptions, TraceEvent } from '../vocabulary/options.js';
 import type { EngineDependencies, Tls12Machines } from './dependencies.js';
 import { STANDARD_DEPENDENCIES } from './standard.js';
 
@@ -82,23 +77,7 @@ export type MachineState =
   | { readonly proto: 's13'; readonly s: ServerState13 }
   | { readonly proto: 'tls12'; readonly s: Tls12Machine };
 
-/** The contract the TLS 1.2 state machines implement (src/tls12). */
-export interface Tls12Machine {
-  readonly stateName: string;
-  readonly isTraffic: boolean;
-  readonly info: ConnectionInfo | undefined;
-  handle(m: HandshakeMessage, cx: HandshakeContext): Tls12Machine;
-  /** A change_cipher_spec record arrived. */
-  changeCipherSpec(cx: HandshakeContext): Tls12Machine;
-  exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Uint8Array;
-  /** RFC 5929 §3.1 tls-unique (first Finished verify_data) once in Traffic, else undefined. */
-  readonly tlsUnique: Uint8Array | undefined;
-  /** Our own certificate chain sent in the handshake. */
-  readonly localChain: readonly Uint8Array[];
-  /** Client: a CertificateRequest is waiting for `supplyClientCertificate` (deferred client authentication). */
-  readonly awaitingClientCertificate: boolean;
-  supplyClientCertificate(certificate: CertifiedKey | null, cx: HandshakeContext): Tls12Machine;
-}
+export type { Tls12Machine } from '../handshake/machine.js';
 
 const CCS_RECORD = new Uint8Array([ContentType.ChangeCipherSpec, 3, 3, 0, 1, 1]);
 

@@ -8,7 +8,7 @@ import type { ClientHello } from '../wire/client-hello.js';
 import type { ClientCx, Tls12Selected } from '../tls13/client.js';
 import type { ServerCx } from '../tls13/server.js';
 import type { TrustStore } from '../x509/trust-store.js';
-import type { Tls12Machine } from './connection.js';
+import type { Tls12Machine } from '../handshake/machine.js';
 
 /** The TLS 1.2 machine factories, called when TLS 1.2 is negotiated. */
 export interface Tls12Machines {

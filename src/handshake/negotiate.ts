@@ -1,6 +1,6 @@
 /** Pure choices: version, suite, group, signature scheme, ALPN, certificate. No state, no crypto. */
 import type { SuiteInfo } from '../crypto/suites.js';
-import type { CertifiedKey } from '../engine/config.js';
+import type { CertifiedKey } from '../vocabulary/config.js';
 import { includesBytes } from '../codec/bytes.js';
 import { incompatible } from '../errors.js';
 

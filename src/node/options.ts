@@ -7,7 +7,6 @@ import type { SessionTicket } from '../engine/events.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { NamedGroup } from '../wire/registry.js';
 import type { Duplex } from 'node:stream';
-import type { TlsDuplex } from './duplex.js';
 
 /** PEM text, or a Buffer holding PEM text or DER. */
 export type PemOrDer = string | Uint8Array;
@@ -44,9 +43,11 @@ export interface NodeCommonOptions {
   readonly allowHalfOpen?: boolean;
   /**
    * Receives every handshake message sent or received (no secrets), with the connection it belongs to. Tracing is
-   * on only when this is set; the TlsDuplex then also emits each event as 'trace'.
+   * on only when this is set; the TlsDuplex then also emits each event as 'trace'. `socket` is that TlsDuplex
+   * (declared by its Duplex base, in method form so a callback may take a TlsDuplex: options.ts does not depend
+   * on duplex.ts).
    */
-  readonly trace?: (event: TraceEvent, socket: TlsDuplex) => void;
+  trace?(event: TraceEvent, socket: Duplex): void;
 }
 
 /** Options of {@link createServer} and of a server-side {@link TlsDuplex}. */

@@ -10,7 +10,7 @@
  *  - post-handshake work reported by DecryptMessage (SEC_I_RENEGOTIATE) is completed;
  *  - input records are run through the engine.
  */
-import type { ConnectionInfo } from '../api/types.js';
+import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import type { EngineEvent } from '../engine/events.js';
 import { asTlsError, type TlsError } from '../errors.js';
 import { AlertDescription } from '../wire/registry.js';

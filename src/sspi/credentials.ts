@@ -6,7 +6,7 @@
 import { prepareClientConfig, prepareServerConfig, type PreparedClientConfig, type PreparedServerConfig } from '../engine/config.js';
 import type { SessionTicket } from '../engine/events.js';
 import { STANDARD_DEPENDENCIES } from '../engine/standard.js';
-import type { ClientOptions, ServerOptions } from '../api/types.js';
+import type { ClientOptions, ServerOptions } from '../vocabulary/options.js';
 import { getDefaultProvider } from '../crypto/node-provider.js';
 import { SUITES } from '../crypto/suites.js';
 import { NamedGroup, SignatureScheme } from '../wire/registry.js';

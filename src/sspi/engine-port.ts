@@ -2,7 +2,8 @@
  * The slice of the engine contract (docs/design/engine-api.md) the SSPI layer uses, and the two factories.
  * Keeping it as an interface here documents exactly what sspi/ depends on.
  */
-import type { CertifiedKeyInput, ClientOptions, ConnectionInfo, ServerOptions } from '../api/types.js';
+import type { CertifiedKeyInput, ClientOptions, ServerOptions } from '../vocabulary/options.js';
+import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import type { PreparedClientConfig, PreparedServerConfig } from '../engine/config.js';
 import { createClientEngine, createServerEngine } from '../engine/connection.js';
 import { STANDARD_DEPENDENCIES } from '../engine/standard.js';

@@ -5,8 +5,8 @@
  */
 import { equalPublic, includesBytes, latin1 } from '../codec/bytes.js';
 import type { SuiteInfo } from '../crypto/suites.js';
-import type { ConnectionInfo } from '../api/types.js';
-import type { CertifiedKey } from '../engine/config.js';
+import type { ConnectionInfo } from '../vocabulary/connection-info.js';
+import type { CertifiedKey } from '../vocabulary/config.js';
 import { decodeError, misbehaved, unexpected } from '../errors.js';
 import {
   chainFromResumption,

@@ -2,9 +2,9 @@
 import { hex } from '../codec/bytes.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
-import type { ConnectionInfo } from '../api/types.js';
-import type { CertifiedKey, PreparedClientConfig, PreparedServerConfig } from '../engine/config.js';
-import type { Tls12Machine } from '../engine/connection.js';
+import type { ConnectionInfo } from '../vocabulary/connection-info.js';
+import type { CertifiedKey, PreparedClientConfig, PreparedServerConfig } from '../vocabulary/config.js';
+import type { Tls12Machine } from '../handshake/machine.js';
 import { internalError, misbehaved, unexpected } from '../errors.js';
 import type { HandshakeContext } from '../handshake/context.js';
 import type { CertVerified, FinishedVerified, SignatureVerified } from '../handshake/verify.js';

@@ -12,8 +12,8 @@ import { includesBytes, latin1 } from '../codec/bytes.js';
 import { encode } from '../codec/writer.js';
 import type { KeyExchangeClient } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
-import type { ConnectionInfo } from '../api/types.js';
-import type { CertifiedKey } from '../engine/config.js';
+import type { ConnectionInfo } from '../vocabulary/connection-info.js';
+import type { CertifiedKey } from '../vocabulary/config.js';
 import { incompatible, misbehaved, unexpected } from '../errors.js';
 import { chooseAlpn, chooseGroup, nameMatches } from '../handshake/negotiate.js';
 import {

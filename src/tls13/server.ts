@@ -2,8 +2,8 @@
 import { equalPublic, hex, includesBytes, latin1 } from '../codec/bytes.js';
 import { encode } from '../codec/writer.js';
 import { suiteById, type SuiteInfo } from '../crypto/suites.js';
-import type { CertifiedKey, PreparedServerConfig } from '../engine/config.js';
-import type { ConnectionInfo } from '../api/types.js';
+import type { CertifiedKey, PreparedServerConfig } from '../vocabulary/config.js';
+import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import { incompatible, misbehaved, unexpected } from '../errors.js';
 import type { HandshakeContext } from '../handshake/context.js';
 import { TranscriptBuffer, Transcript } from '../handshake/transcript.js';

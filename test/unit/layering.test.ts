@@ -72,11 +72,17 @@ test('allows downward imports and leaves from anywhere', () => {
   );
 });
 
-test('engine may import api only for types', () => {
-  assert.deepEqual(check('src/engine/connection.ts', "import type { ServerOptions } from '../api/types.js';\n"), []);
+test('an upward import is refused for types too; shared types come from vocabulary/', () => {
   const v = check('src/engine/connection.ts', "import { TlsServer } from '../api/connection.js';\n");
   assert.equal(v.length, 1);
   assert.match(v[0] ?? '', /engine\/ may not import api\//);
+  const t = check('src/tls13/client.ts', "import type { PreparedClientConfig } from '../engine/config.js';\n");
+  assert.equal(t.length, 1);
+  assert.match(t[0] ?? '', /tls13\/ may not import engine\/.*type imports too/);
+  assert.match(check('src/handshake/context.ts', "import type { EngineEvent } from '../engine/events.js';\n")[0] ?? '', /handshake\/ may not import engine\//);
+  assert.match(check('src/sspi/context.ts', "import type { ConnectionInfo } from '../api/types.js';\n")[0] ?? '', /sibling api/);
+  assert.deepEqual(check('src/tls13/client.ts', "import type { PreparedClientConfig } from '../vocabulary/config.js';\n"), []);
+  assert.match(check('src/vocabulary/config.ts', "import type { TicketKeys } from '../engine/config.js';\n")[0] ?? '', /vocabulary\/ may not import engine\//);
 });
 
 test('tls12 and tls13 do not import each other', () => {
@@ -126,6 +132,15 @@ test('new TlsError, Buffer and any are caught in code but not in comments or str
   );
   assert.deepEqual(check('src/errors.ts', 'throw new TlsError(kind);\n'), []);
   assert.deepEqual(check('src/node/duplex.ts', 'const b = Buffer.from(x);\n'), []);
+});
+
+test('reports cycles made by type imports too', () => {
+  const v = core.lintSources([
+    { file: 'src/node/a.ts', text: "import type { B } from './b.js';\nexport interface A { b: B }\n" },
+    { file: 'src/node/b.ts', text: "import { a } from './a.js';\nexport type B = typeof a;\n" },
+  ]);
+  assert.equal(v.length, 1);
+  assert.match(v[0]?.message ?? '', /import cycle/);
 });
 
 test('reports value-import cycles', () => {
