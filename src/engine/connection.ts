@@ -38,6 +38,7 @@ import {
 } from '../limits.js';
 import { DirectionState, type RecordParts } from '../record/protection.js';
 import { HandshakeJoiner } from '../record/handshake-joiner.js';
+import { announcedLength, checkRecordHeader, nextRecord, RECORD_HEADER_LENGTH } from '../record/deframer.js';
 import { trafficKeys, exportKeyingMaterial13 } from '../tls13/key-schedule.js';
 import { clientHandle13, sendKeyUpdate, startClient13, supplyClientCertificate13, Tls12Selected, type ClientCx, type ClientState13 } from '../tls13/client.js';
 import { offersTls13, requestClientCertificate, serverHandle13, serverHandleClientHello13, type ServerCx, type ServerState13 } from '../tls13/server.js';
@@ -365,22 +366,18 @@ export class TlsEngine {
           offset = input.length;
           break;
         }
-        const have = input.length - offset;
-        if (have < 5) {
-          missing = 5 - have;
-          break;
-        }
-        const type = input[offset] as number;
-        const len = ((input[offset + 3] as number) << 8) | (input[offset + 4] as number);
-        this.#checkHeader(type, input[offset + 1] as number, len);
-        if (have < 5 + len) {
-          missing = 5 + len - have;
+        // A header is checked as soon as it is complete, before its body has arrived.
+        const len = announcedLength(input, offset);
+        if (len !== undefined) checkRecordHeader(input[offset] as number, input[offset + 1] as number, len, this.#readLimit());
+        const f = nextRecord(input, offset);
+        if (!f.complete) {
+          missing = f.missing;
           break;
         }
         const wasHandshaking = this.isHandshaking;
         const postBefore = this.#postHandshake;
-        this.#record(type, input.subarray(offset, offset + 5), input.subarray(offset + 5, offset + 5 + len));
-        offset += 5 + len;
+        this.#record(f.type, input.subarray(offset, offset + RECORD_HEADER_LENGTH), input.subarray(offset + RECORD_HEADER_LENGTH, f.end));
+        offset = f.end;
         records++;
         if (opts.stopAfterHandshake === true && wasHandshaking && this.isEstablished) break;
         if (opts.stopAfterPostHandshake === true && this.#postHandshake !== postBefore) break;
@@ -400,14 +397,9 @@ export class TlsEngine {
     return result;
   }
 
-  #checkHeader(type: number, major: number, len: number): void {
-    if (type < ContentType.ChangeCipherSpec || type > ContentType.ApplicationData) {
-      throw misbehaved('InvalidContentType', { detail: `record type ${type}` });
-    }
-    if (major !== 3) throw misbehaved('InvalidContentType', { alert: 'protocol_version', detail: 'record version' });
-    const limit = this.#read.mode === 'none' ? MAX_PLAINTEXT : this.#read.mode === 'tls13' ? MAX_CIPHERTEXT_13 : MAX_CIPHERTEXT_12;
-    // The 1.3 CCS and plaintext alerts arrive unprotected even when keys are active: their own limit.
-    if (len > limit) throw limitExceeded('RecordOverflow', { detail: `record of ${len} bytes` });
+  /** Largest record body the current read protection allows. */
+  #readLimit(): number {
+    return this.#read.mode === 'none' ? MAX_PLAINTEXT : this.#read.mode === 'tls13' ? MAX_CIPHERTEXT_13 : MAX_CIPHERTEXT_12;
   }
 
   #record(type: number, header: Uint8Array, body: Uint8Array): void {

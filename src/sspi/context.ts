@@ -13,6 +13,7 @@
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import type { EngineEvent } from '../engine/events.js';
 import { asTlsError, type TlsError } from '../errors.js';
+import { canStartRecord, RECORD_HEADER_LENGTH } from '../record/deframer.js';
 import { AlertDescription } from '../wire/registry.js';
 import { concat, equalPublic } from '../codec/bytes.js';
 import { allocations, baseType, buffersOf, findBuffer, hasCallerSpace, inputBytes, writeOutput } from './buffers.js';
@@ -166,8 +167,6 @@ export function buildApplicationProtocols(protocols: readonly (string | Uint8Arr
   }
   return out;
 }
-
-const VALID_CONTENT_TYPES = new Set([20, 21, 22, 23]);
 
 // ---- shared ISC/ASC machinery ------------------------------------------------------------------------------
 
@@ -382,16 +381,12 @@ function incompleteCredentials(ctx: SchannelContext, a: CallArgs): boolean {
 /** The handshake step proper, for a context that exists. Returns the status; writes outputs. */
 function step(ctx: SchannelContext, a: CallArgs, data: Uint8Array, first: boolean): SECURITY_STATUS {
   // Record framing pre-checks (§5.4 step 5): not TLS at all → INVALID_TOKEN; short header → MISSING.
-  if (data.length > 0 && !VALID_CONTENT_TYPES.has(data[0] as number)) {
+  if (!canStartRecord(data, 0)) {
     clearToken(a);
     return C.SEC_E_INVALID_TOKEN;
   }
-  if (data.length > 1 && data[1] !== 3) {
-    clearToken(a);
-    return C.SEC_E_INVALID_TOKEN;
-  }
-  if (data.length < 5) {
-    markInput(a.inBufs, C.SECBUFFER_MISSING, 5 - data.length);
+  if (data.length < RECORD_HEADER_LENGTH) {
+    markInput(a.inBufs, C.SECBUFFER_MISSING, RECORD_HEADER_LENGTH - data.length);
     return C.SEC_E_INCOMPLETE_MESSAGE;
   }
   const run = runHandshake(ctx, data);
