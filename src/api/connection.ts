@@ -8,7 +8,8 @@ import { TypedEmitter } from './emitter.js';
 import { concat, EMPTY } from '../codec/bytes.js';
 import { TlsEngine } from '../engine/connection.js';
 import { prepareClientConfig, prepareServerConfig, type PreparedClientConfig, type PreparedServerConfig } from '../engine/config.js';
-import type { ConnectionObserver, SessionTicket } from '../engine/events.js';
+import type { ConnectionObserver, ProcessResult, SessionTicket } from '../vocabulary/events.js';
+import type { Accepted } from '../engine/hello-stage.js';
 import { closedError, type TlsError } from '../errors.js';
 import type { EngineDependencies } from '../engine/dependencies.js';
 import { STANDARD_DEPENDENCIES } from '../engine/standard.js';
@@ -49,11 +50,21 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
   readonly #onTicket: ((t: SessionTicket) => void) | undefined;
 
   /** @internal Use TlsServer.accept() / TlsClient.connect(). */
-  constructor(engine: TlsEngine, onTicket?: (t: SessionTicket) => void) {
+  constructor(engine: TlsEngine, onTicket?: (t: SessionTicket) => void, accepted = false) {
     super();
     this.engine = engine;
     this.#onTicket = onTicket;
     if (engine.side === 'client') this.#push(engine.start());
+    else if (accepted) {
+      // The ClientHello was taken at the Accepted point: answer it now. A failure stays latched in the engine
+      // (its alert is queued here; `engine.failed` says so, and the next call rethrows it).
+      try {
+        this.#apply(engine.process(EMPTY));
+      } catch {
+        const alert = engine.takeAlert();
+        if (alert !== null) this.#out.push(alert);
+      }
+    }
   }
 
   #push(b: Uint8Array): void {
@@ -163,39 +174,7 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
     try {
       while (input.length > 0) {
         const r = this.engine.process(input);
-        this.#push(r.output);
-        let peerClosed = false;
-        for (const e of r.events) {
-          switch (e.type) {
-            case 'HandshakeComplete':
-              this.#flushWrites();
-              this.emit('handshake', e.info);
-              break;
-            case 'PeerClosed':
-              peerClosed = true; // reported after the data that preceded close_notify
-              break;
-            case 'NewTicket':
-              this.#onTicket?.(e.ticket);
-              this.emit('session', e.ticket);
-              break;
-            case 'KeyUpdated':
-              this.emit('keyUpdate', e.requested);
-              break;
-            case 'CertificateRequested':
-              this.emit('certificateRequest', e.certificateAuthorities, this.engine.awaitingClientCertificate);
-              break;
-            case 'PeerCertificateUpdated':
-              this.emit('peerCertificate', e.chain);
-              break;
-            case 'WarningAlert':
-              this.emit('warning', e.description);
-              break;
-            default:
-              break;
-          }
-        }
-        for (const p of r.plaintext) this.emit('data', p);
-        if (peerClosed) this.emit('close');
+        this.#apply(r);
         if (r.consumed === input.length) return new Uint8Array(0);
         if (r.missing !== undefined || r.consumed === 0) return input.subarray(r.consumed);
         input = input.subarray(r.consumed);
@@ -209,6 +188,43 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
       this.emit('error', err);
       throw err;
     }
+  }
+
+  /** Queue a result's output and report its events, data and close. */
+  #apply(r: ProcessResult): void {
+    this.#push(r.output);
+    let peerClosed = false;
+    for (const e of r.events) {
+      switch (e.type) {
+        case 'HandshakeComplete':
+          this.#flushWrites();
+          this.emit('handshake', e.info);
+          break;
+        case 'PeerClosed':
+          peerClosed = true; // reported after the data that preceded close_notify
+          break;
+        case 'NewTicket':
+          this.#onTicket?.(e.ticket);
+          this.emit('session', e.ticket);
+          break;
+        case 'KeyUpdated':
+          this.emit('keyUpdate', e.requested);
+          break;
+        case 'CertificateRequested':
+          this.emit('certificateRequest', e.certificateAuthorities, this.engine.awaitingClientCertificate);
+          break;
+        case 'PeerCertificateUpdated':
+          this.emit('peerCertificate', e.chain);
+          break;
+        case 'WarningAlert':
+          this.emit('warning', e.description);
+          break;
+        default:
+          break;
+      }
+    }
+    for (const p of r.plaintext) this.emit('data', p);
+    if (peerClosed) this.emit('close');
   }
 
   /** Send application data; buffered until the handshake completes. */
@@ -283,8 +299,13 @@ export class TlsServer {
     this.#deps = deps;
     this.config = prepareServerConfig(options, deps);
   }
-  /** A connection for a new peer; `observer` receives this connection's trace and key log (else the options'). */
-  accept(observer?: ConnectionObserver): TlsConnection {
+  /**
+   * A connection for a new peer; `observer` receives this connection's trace and key log (else the options').
+   * With `accepted` (src/engine/hello-stage.ts), the ClientHello already received is answered at once: feed
+   * `accepted.rest` and what follows to `receive()`.
+   */
+  accept(observer?: ConnectionObserver, accepted?: Accepted): TlsConnection {
+    if (accepted !== undefined) return new TlsConnection(accepted.engine(this.config, this.#deps, observer), undefined, true);
     return new TlsConnection(new TlsEngine(this.config, this.#deps, observer));
   }
   /** Rotate the session-ticket keys now (the previous key stays valid until the next rotation). */

@@ -43,7 +43,7 @@ import { trafficKeys, exportKeyingMaterial13 } from '../tls13/key-schedule.js';
 import { clientHandle13, sendKeyUpdate, startClient13, supplyClientCertificate13, Tls12Selected, type ClientCx, type ClientState13 } from '../tls13/client.js';
 import { offersTls13, requestClientCertificate, serverHandle13, serverHandleClientHello13, type ServerCx, type ServerState13 } from '../tls13/server.js';
 import type { TrafficState } from '../tls13/traffic.js';
-import { decodeClientHello } from '../wire/client-hello.js';
+import { decodeClientHello, type ClientHello } from '../wire/client-hello.js';
 import type { HandshakeMessage } from '../wire/handshake.js';
 import { AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion } from '../wire/registry.js';
 import { loadCertifiedKey, prepareClientConfig, prepareServerConfig } from './config.js';
@@ -52,6 +52,12 @@ import type { ConnectionObserver, EngineEvent, ProcessResult } from '../vocabula
 import type { CertifiedKeyInput, ClientOptions, ServerOptions, TraceEvent } from '../vocabulary/options.js';
 import type { EngineDependencies, Tls12Machines } from './dependencies.js';
 import { STANDARD_DEPENDENCIES } from './standard.js';
+
+/** A ClientHello handed over from the hello stage: the message (for the transcript) and its one decoding. */
+export interface AcceptedHello {
+  readonly message: HandshakeMessage;
+  readonly hello: ClientHello;
+}
 
 /** Options of one `process()` call. */
 export interface ProcessOptions {
@@ -92,6 +98,8 @@ export class TlsEngine {
   /** Where this connection's trace and key log go (the observer's, else the configuration's). */
   readonly #traceTo: ((e: TraceEvent) => void) | undefined;
   readonly #keyLogTo: ((line: string) => void) | undefined;
+  /** Server: a ClientHello decoded at the Accepted point (hello-stage.ts), handled by the first `process()`. */
+  #accepted: AcceptedHello | undefined;
   #m: MachineState;
   readonly #read = new DirectionState();
   readonly #write = new DirectionState();
@@ -198,8 +206,14 @@ export class TlsEngine {
    * `deps.tls12`: the TLS 1.2 machines (undefined for a TLS 1.3-only engine); the trust store is the config's already.
    * `observer`: this connection's trace / key-log receivers, instead of the (shared) configuration's.
    */
-  constructor(config: PreparedClientConfig | PreparedServerConfig, deps: EngineDependencies = STANDARD_DEPENDENCIES, observer?: ConnectionObserver) {
+  constructor(
+    config: PreparedClientConfig | PreparedServerConfig,
+    deps: EngineDependencies = STANDARD_DEPENDENCIES,
+    observer?: ConnectionObserver,
+    accepted?: AcceptedHello,
+  ) {
     this.#config = config;
+    this.#accepted = config.kind === 'server' ? accepted : undefined;
     this.#traceTo = observer !== undefined ? observer.trace : config.trace;
     this.#keyLogTo = observer !== undefined ? observer.keyLog : config.keyLog;
     this.#tls12 = deps.tls12;
@@ -360,6 +374,11 @@ export class TlsEngine {
     let records = 0;
     let missing: number | undefined;
     try {
+      const accepted = this.#accepted;
+      if (accepted !== undefined) {
+        this.#accepted = undefined;
+        this.#handshakeMessage(accepted.message, accepted.hello);
+      }
       while (offset < input.length && records < maxRecords) {
         if (this.#peerClosed) {
           // RFC 8446 §6.1: data after close_notify is ignored.
@@ -487,7 +506,8 @@ export class TlsEngine {
     if (this.#readEpoch !== epoch && !this.#joiner.isEmpty) throw misbehaved('KeyChangeNotOnRecordBoundary');
   }
 
-  #handshakeMessage(msg: HandshakeMessage): void {
+  /** `decoded`: the ClientHello already decoded at the Accepted point (server, first message only). */
+  #handshakeMessage(msg: HandshakeMessage, decoded?: ClientHello): void {
     const wasEstablished = this.isEstablished;
     if (wasEstablished) {
       if (++this.#postHandshake > MAX_POST_HANDSHAKE_MESSAGES) throw limitExceeded('TooManyPostHandshakeMessages');
@@ -511,7 +531,7 @@ export class TlsEngine {
       case 's13': {
         if (m.s.kind === 'ExpectClientHello') {
           if (msg.type !== HandshakeType.ClientHello) throw misbehaved('InvalidContentType', { alert: 'unexpected_message', detail: 'expected ClientHello' });
-          const hello = decodeClientHello(msg.body);
+          const hello = decoded ?? decodeClientHello(msg.body);
           const cfg = this.#config as PreparedServerConfig;
           if (cfg.maxVersion >= ProtocolVersion.TLS13 && offersTls13(hello)) {
             this.#version = ProtocolVersion.TLS13;

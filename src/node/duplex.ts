@@ -33,7 +33,7 @@ import {
   type NodeServerOptions,
 } from './options.js';
 import { peerCertificateOf, type PeerCertificate } from './peer-certificate.js';
-import { MAX_PEEK_BYTES, peekServerName } from './sni.js';
+import { HelloStage, type Accepted } from '../engine/hello-stage.js';
 
 /** Readable high-water mark: unread plaintext above this pauses the transport. */
 export const READ_HIGH_WATER_MARK = 48 * 1024;
@@ -141,8 +141,8 @@ export class TlsDuplex extends Duplex {
   #session: SessionTicket | undefined;
   /** Received bytes not yet given to the engine (at most one transport chunk, or the SNI peek buffer). */
   #pendingIn: Uint8Array | null = null;
-  #peeking: Uint8Array[] | null = null;
-  #peekedBytes = 0;
+  /** Server with an SNICallback: the ClientHello being received, before the callback chooses the credentials. */
+  #helloStage: HelloStage | null = null;
   #readBlocked = false;
   #transportPaused = false;
   #transportEnded = false;
@@ -374,7 +374,7 @@ export class TlsDuplex extends Duplex {
         this.#attach(this.#connectClient(factory, side.options));
       });
     } else if (side.kind === 'server' && side.options.SNICallback !== undefined) {
-      this.#peeking = [];
+      this.#helloStage = new HelloStage();
     } else if (factory instanceof TlsServer) {
       this.#call(() => this.#attach(factory.accept(this.#observer)));
     }
@@ -441,8 +441,8 @@ export class TlsDuplex extends Duplex {
   #onData(chunk: Buffer): void {
     if (this.destroyed) return;
     const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (this.#peeking !== null) {
-      this.#peek(bytes);
+    if (this.#helloStage !== null) {
+      this.#hello(this.#helloStage, bytes);
       return;
     }
     if (this.#pendingIn === null) this.#pendingIn = bytes;
@@ -456,22 +456,31 @@ export class TlsDuplex extends Duplex {
     this.#pump();
   }
 
-  /** Server with an SNICallback: gather the ClientHello, ask the callback, then start the engine with its answer. */
-  #peek(bytes: Uint8Array): void {
-    const parts = this.#peeking;
-    if (parts === null) return;
-    parts.push(bytes);
-    this.#peekedBytes += bytes.length;
-    const all = Buffer.concat(parts);
-    const seen = peekServerName(all);
-    if (!seen.complete && this.#peekedBytes < MAX_PEEK_BYTES) return;
-    this.#peeking = null;
-    this.#pendingIn = all;
+  /**
+   * Server with an SNICallback: receive the ClientHello (decoded once, at the engine's Accepted point), ask the
+   * callback, then continue the handshake with the credentials it chose.
+   */
+  #hello(stage: HelloStage, bytes: Uint8Array): void {
+    let accepted: Accepted | undefined;
+    try {
+      accepted = stage.push(bytes);
+    } catch (err) {
+      this.#helloStage = null;
+      const alert = stage.takeAlert();
+      const t = this.#transport;
+      if (alert !== null && !t.destroyed && !t.writableEnded) t.end(alert);
+      this.destroy(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    if (accepted === undefined) return;
+    const hello = accepted;
+    this.#helloStage = null;
+    this.#pendingIn = hello.rest.length > 0 ? hello.rest : null;
     this.#transport.pause();
     this.#transportPaused = true;
     const side = this.#side;
     if (side.kind !== 'server') return;
-    const name = seen.complete ? seen.serverName : null;
+    const name = hello.clientHello.serverName;
     const go = (creds: Credentials | null | undefined): void => {
       if (this.destroyed) return;
       let server = this.#factory instanceof TlsServer ? this.#factory : undefined;
@@ -487,7 +496,12 @@ export class TlsDuplex extends Duplex {
         return;
       }
       const s = server;
-      if (this.#call(() => this.#attach(s.accept(this.#observer)))) this.#pump();
+      const started = this.#call(() => {
+        const conn = s.accept(this.#observer, hello);
+        this.#attach(conn);
+        if (conn.engine.failed !== undefined) throw conn.engine.failed;
+      });
+      if (started) this.#pump();
     };
     const cb = side.options.SNICallback;
     if (name === null || cb === undefined) {
