@@ -14,7 +14,6 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
 import {
   alertName,
-  alertReceived,
   asTlsError,
   closedError,
   incompatible,
@@ -38,6 +37,7 @@ import {
 } from '../limits.js';
 import { DirectionState, type RecordParts } from '../record/protection.js';
 import { HandshakeJoiner } from '../record/handshake-joiner.js';
+import { alertFragment, readAlert } from './alerts.js';
 import { announcedLength, checkRecordHeader, nextRecord, RECORD_HEADER_LENGTH } from '../record/deframer.js';
 import { trafficKeys, exportKeyingMaterial13 } from '../tls13/key-schedule.js';
 import { clientHandle13, sendKeyUpdate, startClient13, supplyClientCertificate13, Tls12Selected, type ClientCx, type ClientState13 } from '../tls13/client.js';
@@ -198,7 +198,7 @@ export class TlsEngine {
     sendWarningAlert(description: number): void {
       const e = this.#e;
       e.#flushHandshake();
-      e.#out.push(e.#write.seal(ContentType.Alert, new Uint8Array([AlertLevel.Warning, description])));
+      e.#out.push(e.#write.seal(ContentType.Alert, alertFragment(AlertLevel.Warning, description)));
     }
   };
 
@@ -283,7 +283,7 @@ export class TlsEngine {
         // If nothing protected has left yet (say the ServerHello built in this very call was dropped), the peer has
         // no keys to read a protected alert: send it in the clear.
         const dir = this.#sentProtected ? this.#write : new DirectionState();
-        this.#alert = dir.seal(ContentType.Alert, new Uint8Array([AlertLevel.Fatal, err.alertCode]));
+        this.#alert = dir.seal(ContentType.Alert, alertFragment(AlertLevel.Fatal, err.alertCode));
         err.alertSent = true;
       } catch {
         this.#alert = null;
@@ -629,24 +629,14 @@ export class TlsEngine {
 
   #alertRecord(fragment: Uint8Array): void {
     if (!this.#joiner.isEmpty) throw misbehaved('MessageInterleaved');
-    // RFC 8446 §6: an alert record is exactly two bytes.
-    if (fragment.length !== 2) throw misbehaved('InvalidContentType', { alert: 'decode_error', detail: 'alert length' });
-    const level = fragment[0] as number;
-    const desc = fragment[1] as number;
-    if (level !== AlertLevel.Warning && level !== AlertLevel.Fatal) throw misbehaved('UnexpectedAlertLevel');
-    if (desc === AlertDescription.close_notify) {
+    const alert = readAlert(fragment, this.#version !== ProtocolVersion.TLS12);
+    if (alert.kind === 'close') {
       this.#peerClosed = true;
       this.#events.push({ type: 'PeerClosed' });
       return;
     }
-    const tls13 = this.#version !== ProtocolVersion.TLS12;
-    // RFC 8446 §6.1: user_canceled is a warning; all other 1.3 alerts are fatal whatever their level.
-    if (level === AlertLevel.Warning && (desc === AlertDescription.user_canceled || !tls13)) {
-      if (++this.#warnings > MAX_WARNING_ALERTS) throw limitExceeded('TooManyWarningAlerts');
-      this.#events.push({ type: 'WarningAlert', description: desc });
-      return;
-    }
-    throw alertReceived(alertName(desc), desc);
+    if (++this.#warnings > MAX_WARNING_ALERTS) throw limitExceeded('TooManyWarningAlerts');
+    this.#events.push({ type: 'WarningAlert', description: alert.description });
   }
 
   #traffic(): TrafficState {
@@ -729,14 +719,14 @@ export class TlsEngine {
     if (this.#closed) return new Uint8Array(0);
     this.#closed = true;
     const pre = this.#takeOut();
-    const rec = this.#write.seal(ContentType.Alert, new Uint8Array([AlertLevel.Warning, AlertDescription.close_notify]));
+    const rec = this.#write.seal(ContentType.Alert, alertFragment(AlertLevel.Warning, AlertDescription.close_notify));
     return pre.length === 0 ? rec : concat(pre, rec);
   }
 
   /** Send an alert on the application's behalf (SSPI SCHANNEL_ALERT). A fatal one ends the connection. */
   sendAlert(description: number, fatal: boolean): Uint8Array {
     if (this.#failed !== undefined) throw this.#failed;
-    const rec = this.#write.seal(ContentType.Alert, new Uint8Array([fatal ? AlertLevel.Fatal : AlertLevel.Warning, description]));
+    const rec = this.#write.seal(ContentType.Alert, alertFragment(fatal ? AlertLevel.Fatal : AlertLevel.Warning, description));
     if (fatal) {
       this.#failed = closedError(`fatal alert ${alertName(description) ?? description} sent by the application`);
     }
