@@ -80,6 +80,8 @@ export interface StreamSizes {
 
 /** The state machine behind the engine: TLS 1.3 client/server, or TLS 1.2 ones (tls12/ provides them). */
 export type MachineState =
+  /** A client before `start()`: no ClientHello yet. */
+  | { readonly proto: 'start' }
   | { readonly proto: 'c13'; readonly s: ClientState13 }
   | { readonly proto: 's13'; readonly s: ServerState13 }
   | { readonly proto: 'tls12'; readonly s: Tls12Machine };
@@ -220,9 +222,7 @@ export class TlsEngine {
     this.#p = config.provider;
     this.side = config.kind;
     this.#cx = new TlsEngine.#Context(this) as ClientCx | ServerCx;
-    this.#m = config.kind === 'client'
-      ? { proto: 'c13', s: { kind: 'ExpectServerHello', offer: undefined as never, transcript: undefined as never, hrr: undefined } }
-      : { proto: 's13', s: { kind: 'ExpectClientHello' } };
+    this.#m = config.kind === 'client' ? { proto: 'start' } : { proto: 's13', s: { kind: 'ExpectClientHello' } };
   }
 
   #installRead13(suite: SuiteInfo, secret: Uint8Array): void {
@@ -309,13 +309,15 @@ export class TlsEngine {
     if (this.#failed !== undefined) return 'Failed';
     if (this.#closed && this.#peerClosed) return 'Closed';
     const m = this.#m;
+    if (m.proto === 'start') return 'Start';
     return m.proto === 'tls12' ? m.s.stateName : m.s.kind;
   }
 
   /** Whether application data can flow. */
   get isEstablished(): boolean {
     const m = this.#m;
-    return this.#failed === undefined && (m.proto === 'tls12' ? m.s.isTraffic : m.s.kind === 'Traffic');
+    if (this.#failed !== undefined || m.proto === 'start') return false;
+    return m.proto === 'tls12' ? m.s.isTraffic : m.s.kind === 'Traffic';
   }
 
   get isHandshaking(): boolean {
@@ -515,6 +517,8 @@ export class TlsEngine {
     }
     const m = this.#m;
     switch (m.proto) {
+      case 'start':
+        throw internalError('a handshake message before start()');
       case 'c13': {
         const next = clientHandle13(m.s, msg, this.#cx as ClientCx);
         if (next instanceof Tls12Selected) {
@@ -623,6 +627,7 @@ export class TlsEngine {
 
   #trafficInfo(): ConnectionInfo | undefined {
     const m = this.#m;
+    if (m.proto === 'start') return undefined;
     if (m.proto === 'tls12') return m.s.info;
     return m.s.kind === 'Traffic' ? m.s.traffic.info : undefined;
   }
@@ -813,6 +818,7 @@ export class TlsEngine {
   /** Our own certificate chain used in this connection (server: the chosen chain; client: the one sent). */
   get localCertificates(): readonly Uint8Array[] {
     const m = this.#m;
+    if (m.proto === 'start') return [];
     if (m.proto === 'tls12') return m.s.localChain;
     if (m.s.kind === 'Traffic') return m.s.traffic.localChain;
     return [];
