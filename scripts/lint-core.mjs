@@ -15,7 +15,7 @@
 //  - `new TlsError` only in src/errors.ts; the `Buffer` identifier only in src/node/, src/cli/ and
 //    src/crypto/node-provider.ts; no `any` type annotations, `as any` or `<any>` anywhere in src/.
 //  - no import cycles, counting `import type` edges too.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative, sep, posix } from 'node:path';
 
@@ -359,6 +359,36 @@ function walkTs(dir) {
   return out;
 }
 
+/** The one-way order as ARCHITECTURE.md must state it. */
+export const LAYER_ORDER = 'codec → wire → vocabulary → record → handshake → {tls12, tls13} → engine → {api, sspi} → node → cli';
+
+/**
+ * ARCHITECTURE.md against the tree: its folder table lists exactly the folders and top-level files of src/ (rows
+ * start with a `src/...` path in backquotes), and it states the layer order the lint enforces.
+ * @param {string} text ARCHITECTURE.md
+ * @param {readonly string[]} entries names directly under src/ (folders, and .ts files)
+ * @returns {Violation[]}
+ */
+export function checkArchitecture(text, entries) {
+  /** @type {Violation[]} */
+  const out = [];
+  const lines = text.split('\n');
+  /** @type {Map<string, number>} */
+  const listed = new Map();
+  lines.forEach((l, i) => {
+    const m = /^\|\s*`src\/([^`/]+)`\s*\|/.exec(l);
+    if (m?.[1] !== undefined) listed.set(m[1], i + 1);
+  });
+  for (const e of entries) {
+    if (!listed.has(e)) out.push({ file: 'ARCHITECTURE.md', line: 1, message: `src/${e} is missing from the folder table` });
+  }
+  for (const [e, line] of listed) {
+    if (!entries.includes(e)) out.push({ file: 'ARCHITECTURE.md', line, message: `the folder table lists src/${e}, which does not exist` });
+  }
+  if (!text.includes(LAYER_ORDER)) out.push({ file: 'ARCHITECTURE.md', line: 1, message: `does not state the layer order: ${LAYER_ORDER}` });
+  return out;
+}
+
 /**
  * Lint the src/ tree of a project root.
  * @param {string} root
@@ -366,5 +396,9 @@ function walkTs(dir) {
  */
 export function lintTree(root) {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  return lintSources(readSources(root), { dependencies: Object.keys(pkg.dependencies ?? {}) });
+  const violations = lintSources(readSources(root), { dependencies: Object.keys(pkg.dependencies ?? {}) });
+  const entries = readdirSync(join(root, 'src')).filter((n) => statSync(join(root, 'src', n)).isDirectory() || (n.endsWith('.ts') && !n.endsWith('.d.ts')));
+  const arch = join(root, 'ARCHITECTURE.md');
+  const text = existsSync(arch) ? readFileSync(arch, 'utf8') : '';
+  return [...violations, ...checkArchitecture(text, entries.sort())];
 }

@@ -14,6 +14,8 @@ interface Violation {
   readonly message: string;
 }
 interface LintCore {
+  checkArchitecture(text: string, entries: readonly string[]): Violation[];
+  LAYER_ORDER: string;
   lintTree(root: string): Violation[];
   lintSources(
     sources: ReadonlyArray<{ file: string; text: string }>,
@@ -150,4 +152,16 @@ test('reports value-import cycles', () => {
   ]);
   assert.equal(v.length, 1);
   assert.match(v[0]?.message ?? '', /import cycle: src\/wire\/a\.ts → src\/wire\/b\.ts → src\/wire\/a\.ts/);
+});
+
+test('ARCHITECTURE.md: its folder table must match the tree and it must state the layer order', () => {
+  const table = (rows: string[]): string => ['| path | job | may import |', '| --- | --- | --- |', ...rows.map((r) => `| \`src/${r}\` | x | y |`), core.LAYER_ORDER].join('\n');
+  assert.deepEqual(core.checkArchitecture(table(['codec', 'index.ts']), ['codec', 'index.ts']), []);
+  const missing = core.checkArchitecture(table(['codec']), ['codec', 'wire']);
+  assert.match(missing[0]?.message ?? '', /src\/wire is missing/);
+  const extra = core.checkArchitecture(table(['codec', 'gone']), ['codec']);
+  assert.match(extra[0]?.message ?? '', /lists src\/gone, which does not exist/);
+  assert.equal(extra[0]?.line, 4);
+  const noOrder = core.checkArchitecture('| `src/codec` | x | y |', ['codec']);
+  assert.match(noOrder[0]?.message ?? '', /layer order/);
 });
