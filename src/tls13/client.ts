@@ -110,6 +110,8 @@ export type ClientState13 =
       readonly chain: readonly Uint8Array[];
       readonly certVerified: CertVerified;
       readonly sigVerified: SignatureVerified;
+      /** The scheme of the server's CertificateVerify; undefined on resumption (no signature). */
+      readonly scheme: number | undefined;
     }
   /** The server's flight is complete but for its Finished, held until the caller supplies a client certificate. */
   | { readonly kind: 'AwaitClientCertificate'; readonly s: Extract<ClientState13, { kind: 'ExpectFinished' }>; readonly finished: HandshakeMessage }
@@ -487,6 +489,7 @@ const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
         chain: s.resumed.state.peerChain,
         certVerified: chainFromResumption(),
         sigVerified: signatureFromPsk(),
+        scheme: undefined,
       };
     }
     return { kind: 'ExpectCertificateOrCertificateRequest', offer: s.offer, hs: s.hs, ee };
@@ -525,7 +528,7 @@ const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
     );
     cx.traceReceived('CertificateVerify', () => ({ algorithm: nameOf(SignatureScheme, cv.algorithm) }));
     s.hs.transcript.add(m.raw);
-    return { kind: 'ExpectFinished', offer: s.offer, hs: s.hs, ee: s.ee, certRequest: s.certRequest, chain: s.chain, certVerified: s.certVerified, sigVerified, scheme: cv.algorithm } as ClientState13;
+    return { kind: 'ExpectFinished', offer: s.offer, hs: s.hs, ee: s.ee, certRequest: s.certRequest, chain: s.chain, certVerified: s.certVerified, sigVerified, scheme: cv.algorithm };
   },
 
   ExpectFinished(s, m, cx) {
@@ -580,7 +583,7 @@ function finishHandshake(
   transcript.add(fin);
   cx.installWriteKeys13(suite, clientAp);
   const resumption = master.resumptionMasterSecret(transcript.current());
-  const scheme = (s as { scheme?: number }).scheme;
+  const scheme = s.scheme;
   const info: ConnectionInfo = {
     version: 'TLSv1.3',
     cipherSuite: suite.id,
