@@ -3,6 +3,7 @@
  * not select TLS 1.3. ECDHE + AEAD suites only; extended master secret and secure renegotiation are required of the
  * server; resumption by session id or ticket (RFC 5077); client certificates; no renegotiation.
  */
+import { expect, unexpectedMessage } from '../handshake/expect.js';
 import { equalPublic, includesBytes, latin1 } from '../codec/bytes.js';
 import type { SuiteInfo } from '../crypto/suites.js';
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
@@ -339,7 +340,7 @@ function storeSession(cx: ClientCx12, s: Keyed): void {
 const clientHandlers: Handlers12<ClientState12, ClientCx12> = {
   message: {
     ExpectCertificate(s, m, cx) {
-      if (m.type !== HandshakeType.Certificate) throw unexpected(nameOf(HandshakeType, m.type), ['Certificate']);
+      expect(m, HandshakeType.Certificate);
       const chain = decodeCertificate12(m.body);
       // RFC 5246 §7.4.2: the server's list is never empty for our (certificate-based) suites.
       if (chain.length === 0) throw misbehaved('EmptyCertificateFromServer');
@@ -352,7 +353,7 @@ const clientHandlers: Handlers12<ClientState12, ClientCx12> = {
     ExpectCertificateStatus(s, m, cx) {
       // RFC 6066 §8: a server that acknowledged status_request may still omit CertificateStatus.
       if (m.type === HandshakeType.ServerKeyExchange) return clientHandlers.message.ExpectServerKeyExchange({ ...s, kind: 'ExpectServerKeyExchange' }, m, cx);
-      if (m.type !== HandshakeType.CertificateStatus) throw unexpected(nameOf(HandshakeType, m.type), ['CertificateStatus', 'ServerKeyExchange']);
+      if (m.type !== HandshakeType.CertificateStatus) throw unexpectedMessage(m, ['CertificateStatus', 'ServerKeyExchange']);
       const response = decodeCertificateStatus(m.body);
       cx.setPeerOcspResponse(response);
       cx.traceReceived('CertificateStatus', { bytes: response.length });
@@ -361,7 +362,7 @@ const clientHandlers: Handlers12<ClientState12, ClientCx12> = {
     },
 
     ExpectServerKeyExchange(s, m, cx) {
-      if (m.type !== HandshakeType.ServerKeyExchange) throw unexpected(nameOf(HandshakeType, m.type), ['ServerKeyExchange']);
+      expect(m, HandshakeType.ServerKeyExchange);
       const cfg = cx.config;
       const p = cx.provider;
       const ske = decodeServerKeyExchange(m.body);
@@ -403,21 +404,21 @@ const clientHandlers: Handlers12<ClientState12, ClientCx12> = {
         s.hs.log.add(m.raw);
         return { ...s, kind: 'ExpectServerHelloDone', certRequest };
       }
-      if (m.type !== HandshakeType.ServerHelloDone) throw unexpected(nameOf(HandshakeType, m.type), ['CertificateRequest', 'ServerHelloDone']);
+      if (m.type !== HandshakeType.ServerHelloDone) throw unexpectedMessage(m, ['CertificateRequest', 'ServerHelloDone']);
       return serverHelloDone(s, m, cx, undefined);
     },
 
     ExpectServerHelloDone(s, m, cx) {
-      if (m.type !== HandshakeType.ServerHelloDone) throw unexpected(nameOf(HandshakeType, m.type), ['ServerHelloDone']);
+      expect(m, HandshakeType.ServerHelloDone);
       return serverHelloDone(s, m, cx, s.certRequest);
     },
 
     AwaitClientCertificate(_s, m) {
-      throw unexpected(nameOf(HandshakeType, m.type), ['(nothing until a client certificate is supplied)']);
+      throw unexpectedMessage(m, ['(nothing until a client certificate is supplied)']);
     },
 
     ExpectNewSessionTicket(s, m, cx) {
-      if (m.type !== HandshakeType.NewSessionTicket) throw unexpected(nameOf(HandshakeType, m.type), ['NewSessionTicket']);
+      expect(m, HandshakeType.NewSessionTicket);
       const nst = decodeNewSessionTicket12(m.body);
       cx.traceReceived('NewSessionTicket', { lifetime: nst.ticketLifetimeHint, bytes: nst.ticket.length });
       s.hs.log.add(m.raw);
@@ -431,11 +432,11 @@ const clientHandlers: Handlers12<ClientState12, ClientCx12> = {
     },
 
     ExpectChangeCipherSpec(_s, m) {
-      throw unexpected(nameOf(HandshakeType, m.type), ['ChangeCipherSpec']);
+      throw unexpectedMessage(m, ['ChangeCipherSpec']);
     },
 
     ExpectFinished(s, m, cx) {
-      if (m.type !== HandshakeType.Finished) throw unexpected(nameOf(HandshakeType, m.type), ['Finished']);
+      expect(m, HandshakeType.Finished);
       const p = cx.provider;
       const { hs } = s;
       const expected = verifyData(p, hs.suite, s.master, false, hs.log.hash(p, hs.suite));

@@ -8,13 +8,14 @@
  *                CCS, Finished → [NewSessionTicket], CCS, Finished
  *   abbreviated: ClientHello → ServerHello, CCS, Finished → CCS, Finished
  */
+import { expect, unexpectedMessage } from '../handshake/expect.js';
 import { includesBytes, latin1 } from '../codec/bytes.js';
 import { encode } from '../codec/writer.js';
 import type { KeyExchangeClient } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import type { CertifiedKey } from '../vocabulary/config.js';
-import { incompatible, misbehaved, unexpected } from '../errors.js';
+import { incompatible, misbehaved } from '../errors.js';
 import { chooseAlpn, chooseGroup, nameMatches } from '../handshake/negotiate.js';
 import {
   chainFromResumption,
@@ -407,7 +408,7 @@ function remember(cx: ServerCx12, s: Keyed): SessionState {
 const serverHandlers: Handlers12<ServerState12, ServerCx12> = {
   message: {
     ExpectCertificate(s, m, cx) {
-      if (m.type !== HandshakeType.Certificate) throw unexpected(nameOf(HandshakeType, m.type), ['Certificate']);
+      expect(m, HandshakeType.Certificate);
       const chain = decodeCertificate12(m.body);
       cx.traceReceived('Certificate', { certificates: chain.length });
       s.hs.log.add(m.raw);
@@ -422,7 +423,7 @@ const serverHandlers: Handlers12<ServerState12, ServerCx12> = {
     },
 
     ExpectClientKeyExchange(s, m, cx) {
-      if (m.type !== HandshakeType.ClientKeyExchange) throw unexpected(nameOf(HandshakeType, m.type), ['ClientKeyExchange']);
+      expect(m, HandshakeType.ClientKeyExchange);
       const p = cx.provider;
       const yc = decodeClientKeyExchange(m.body);
       const pms = s.kx.complete(yc);
@@ -438,7 +439,7 @@ const serverHandlers: Handlers12<ServerState12, ServerCx12> = {
     },
 
     ExpectCertificateVerify(s, m, cx) {
-      if (m.type !== HandshakeType.CertificateVerify) throw unexpected(nameOf(HandshakeType, m.type), ['CertificateVerify']);
+      expect(m, HandshakeType.CertificateVerify);
       const cv = decodeCertificateVerify(m.body);
       // RFC 5246 §7.4.8: the signature covers every handshake message so far.
       const sigVerified = verifySignature12(cx.provider, s.chain[0] as Uint8Array, cv.algorithm, s.hs.log.bytes(), cv.signature, s.hs.requestedSchemes);
@@ -450,11 +451,11 @@ const serverHandlers: Handlers12<ServerState12, ServerCx12> = {
 
     ExpectChangeCipherSpec(_s, m) {
       // RFC 5246 §7.1: Finished must come right after ChangeCipherSpec.
-      throw unexpected(nameOf(HandshakeType, m.type), ['ChangeCipherSpec']);
+      throw unexpectedMessage(m, ['ChangeCipherSpec']);
     },
 
     ExpectFinished(s, m, cx) {
-      if (m.type !== HandshakeType.Finished) throw unexpected(nameOf(HandshakeType, m.type), ['Finished']);
+      expect(m, HandshakeType.Finished);
       const p = cx.provider;
       const { hs } = s;
       const expected = verifyData(p, hs.suite, s.master, true, hs.log.hash(p, hs.suite));

@@ -2,13 +2,14 @@
  * The TLS 1.3 client (RFC 8446 §2, §4): a discriminated union of states and one handler per state.
  * Handlers never mutate the state they are given; the engine swaps in the returned one.
  */
+import { expect, unexpectedMessage } from '../handshake/expect.js';
 import { EMPTY, equalPublic, includesBytes, latin1 } from '../codec/bytes.js';
 import { Writer, encode } from '../codec/writer.js';
 import type { KeyExchangeClient } from '../crypto/provider.js';
 import { suiteById, type SuiteInfo } from '../crypto/suites.js';
 import type { CertifiedKey, PreparedClientConfig } from '../vocabulary/config.js';
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
-import { decodeError, incompatible, misbehaved, unexpected } from '../errors.js';
+import { decodeError, incompatible, misbehaved } from '../errors.js';
 import type { HandshakeContext } from '../handshake/context.js';
 import { TranscriptBuffer, Transcript } from '../handshake/transcript.js';
 import {
@@ -378,7 +379,7 @@ function checkServerHelloCommon(offer: Offer, sh: ServerHello, hrr: boolean): vo
 
 const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
   ExpectServerHello(s, m, cx) {
-    if (m.type !== HandshakeType.ServerHello) throw unexpected(nameOf(HandshakeType, m.type), ['ServerHello']);
+    expect(m, HandshakeType.ServerHello);
     const cfg = cx.config;
     const sh = decodeServerHello(m.body);
     if (isHelloRetryRequest(sh)) {
@@ -454,7 +455,7 @@ const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
   },
 
   ExpectEncryptedExtensions(s, m, cx) {
-    if (m.type !== HandshakeType.EncryptedExtensions) throw unexpected(nameOf(HandshakeType, m.type), ['EncryptedExtensions']);
+    expect(m, HandshakeType.EncryptedExtensions);
     const exts = decodeEncryptedExtensions(m.body);
     checkAllowed(exts, 'EE', s.offer.extensions);
     let alpn: Uint8Array | null = null;
@@ -515,7 +516,7 @@ const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
   },
 
   ExpectCertificateVerify(s, m, cx) {
-    if (m.type !== HandshakeType.CertificateVerify) throw unexpected(nameOf(HandshakeType, m.type), ['CertificateVerify']);
+    expect(m, HandshakeType.CertificateVerify);
     const cv = decodeCertificateVerify(m.body);
     const sigVerified = verifyCertificateVerify13(
       cx.provider,
@@ -532,7 +533,7 @@ const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
   },
 
   ExpectFinished(s, m, cx) {
-    if (m.type !== HandshakeType.Finished) throw unexpected(nameOf(HandshakeType, m.type), ['Finished']);
+    expect(m, HandshakeType.Finished);
     // Deferred client authentication (SSPI SEC_I_INCOMPLETE_CREDENTIALS, §6.4): the server asked for a certificate
     // we do not have; wait for the caller to supply one (or none) before answering the flight.
     if (s.certRequest !== undefined && cx.config.deferClientCertificate === true && pickClientCertificate(cx.config.clientCertificate, s.certRequest) === undefined) {
@@ -542,7 +543,7 @@ const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
   },
 
   AwaitClientCertificate(_s, m) {
-    throw unexpected(nameOf(HandshakeType, m.type), ['(nothing until a client certificate is supplied)']);
+    throw unexpectedMessage(m, ['(nothing until a client certificate is supplied)']);
   },
 
   Traffic(s, m, cx) {
@@ -625,7 +626,7 @@ function receiveServerCertificate(
   certRequest: CertificateRequest13 | undefined,
 ): ClientState13 {
   if (m.type !== HandshakeType.Certificate) {
-    throw unexpected(nameOf(HandshakeType, m.type), certRequest === undefined ? ['Certificate', 'CertificateRequest'] : ['Certificate']);
+    throw unexpectedMessage(m, certRequest === undefined ? ['Certificate', 'CertificateRequest'] : ['Certificate']);
   }
   const c = decodeCertificate13(m.body);
   if (c.certificateRequestContext.length !== 0) throw misbehaved('CertificateRequestContextNonEmpty');
@@ -753,7 +754,7 @@ function clientPostHandshake(s: Extract<ClientState13, { kind: 'Traffic' }>, m: 
       return s;
     }
     default:
-      throw unexpected(nameOf(HandshakeType, m.type), ['NewSessionTicket', 'KeyUpdate', 'CertificateRequest']);
+      throw unexpectedMessage(m, ['NewSessionTicket', 'KeyUpdate', 'CertificateRequest']);
   }
 }
 

@@ -1,10 +1,11 @@
 /** The TLS 1.3 server (RFC 8446 §2, §4): states and one handler per state. */
+import { expect, unexpectedMessage } from '../handshake/expect.js';
 import { equalPublic, hex, includesBytes, latin1 } from '../codec/bytes.js';
 import { encode } from '../codec/writer.js';
 import { suiteById, type SuiteInfo } from '../crypto/suites.js';
 import type { CertifiedKey, PreparedServerConfig } from '../vocabulary/config.js';
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
-import { incompatible, misbehaved, unexpected } from '../errors.js';
+import { incompatible, misbehaved } from '../errors.js';
 import type { HandshakeContext } from '../handshake/context.js';
 import { TranscriptBuffer, Transcript } from '../handshake/transcript.js';
 import { chooseAlpn, chooseCertificate, chooseGroup, chooseSuite } from '../handshake/negotiate.js';
@@ -442,12 +443,12 @@ type Handler<K extends ServerState13['kind']> = (s: Extract<ServerState13, { kin
 
 const handlers: { readonly [K in ServerState13['kind']]: Handler<K> } = {
   ExpectClientHello(_s, m, cx) {
-    if (m.type !== HandshakeType.ClientHello) throw unexpected(nameOf(HandshakeType, m.type), ['ClientHello']);
+    expect(m, HandshakeType.ClientHello);
     return serverHandleClientHello13(cx, decodeClientHello(m.body), m);
   },
 
   ExpectSecondClientHello(s, m, cx) {
-    if (m.type !== HandshakeType.ClientHello) throw unexpected(nameOf(HandshakeType, m.type), ['ClientHello']);
+    expect(m, HandshakeType.ClientHello);
     const hello = decodeClientHello(m.body);
     const offer = readClientOffer(hello, m.raw);
     const first = s.first.hello;
@@ -471,7 +472,7 @@ const handlers: { readonly [K in ServerState13['kind']]: Handler<K> } = {
   },
 
   ExpectCertificate(s, m, cx) {
-    if (m.type !== HandshakeType.Certificate) throw unexpected(nameOf(HandshakeType, m.type), ['Certificate']);
+    expect(m, HandshakeType.Certificate);
     cx.setSkipEarlyData(false);
     const c = decodeCertificate13(m.body);
     if (c.certificateRequestContext.length !== 0) throw misbehaved('CertificateRequestContextMismatch');
@@ -490,7 +491,7 @@ const handlers: { readonly [K in ServerState13['kind']]: Handler<K> } = {
   },
 
   ExpectCertificateVerify(s, m, cx) {
-    if (m.type !== HandshakeType.CertificateVerify) throw unexpected(nameOf(HandshakeType, m.type), ['CertificateVerify']);
+    expect(m, HandshakeType.CertificateVerify);
     const cv = decodeCertificateVerify(m.body);
     const offered = cx.config.signatureSchemes.filter((x) => (x & 0xff) !== 0x01);
     const sigVerified = verifyCertificateVerify13(cx.provider, s.chain[0] as Uint8Array, cv.algorithm, cv.signature, offered, false, s.hs.transcript.current());
@@ -500,7 +501,7 @@ const handlers: { readonly [K in ServerState13['kind']]: Handler<K> } = {
   },
 
   ExpectFinished(s, m, cx) {
-    if (m.type !== HandshakeType.Finished) throw unexpected(nameOf(HandshakeType, m.type), ['Finished']);
+    expect(m, HandshakeType.Finished);
     cx.setSkipEarlyData(false);
     const p = cx.provider;
     const { hs } = s;
@@ -567,11 +568,11 @@ function serverPostHandshake(s: Extract<ServerState13, { kind: 'Traffic' }>, m: 
     return { kind: 'Traffic', traffic: keyUpdate(t, m, cx, 'server') };
   }
   const pending = t.pendingClientAuth;
-  if (pending === undefined) throw unexpected(nameOf(HandshakeType, m.type), ['KeyUpdate']);
+  if (pending === undefined) throw unexpectedMessage(m, ['KeyUpdate']);
   const p = cx.provider;
   switch (pending.stage) {
     case 'Certificate': {
-      if (m.type !== HandshakeType.Certificate) throw unexpected(nameOf(HandshakeType, m.type), ['Certificate']);
+      expect(m, HandshakeType.Certificate);
       const c = decodeCertificate13(m.body);
       if (hex(c.certificateRequestContext) !== pending.context) throw misbehaved('CertificateRequestContextMismatch');
       cx.traceReceived('Certificate', { certificates: c.certificateList.length, post_handshake: true });
@@ -585,7 +586,7 @@ function serverPostHandshake(s: Extract<ServerState13, { kind: 'Traffic' }>, m: 
       return { kind: 'Traffic', traffic: { ...t, pendingClientAuth: { ...pending, chain, stage: 'CertificateVerify' } } };
     }
     case 'CertificateVerify': {
-      if (m.type !== HandshakeType.CertificateVerify) throw unexpected(nameOf(HandshakeType, m.type), ['CertificateVerify']);
+      expect(m, HandshakeType.CertificateVerify);
       const cv = decodeCertificateVerify(m.body);
       const chain = pending.chain ?? [];
       const offered = cx.config.signatureSchemes.filter((x) => (x & 0xff) !== 0x01);
@@ -595,7 +596,7 @@ function serverPostHandshake(s: Extract<ServerState13, { kind: 'Traffic' }>, m: 
       return { kind: 'Traffic', traffic: { ...t, pendingClientAuth: { ...pending, stage: 'Finished' } } };
     }
     case 'Finished': {
-      if (m.type !== HandshakeType.Finished) throw unexpected(nameOf(HandshakeType, m.type), ['Finished']);
+      expect(m, HandshakeType.Finished);
       verifyFinished(p, finishedVerifyData(p, t.suite, t.clientSecret, pending.transcript.current()), m.body);
       cx.traceReceived('Finished', { post_handshake: true });
       const chain = pending.chain ?? [];
