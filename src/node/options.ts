@@ -184,7 +184,11 @@ export interface EngineHooks {
   readonly keyLog: (line: string) => void;
 }
 
-/** Matches `name` against an SNI map key (exact, or `*.` wildcard for exactly one label). */
+/**
+ * Matches `name` against an SNI map key (exact, or `*.` wildcard for exactly one label). node:tls's own rule for its
+ * SNI context keys, not the certificate matcher of src/x509/hostname.ts: node:tls accepts keys (`*.com`) that a
+ * certificate name may not be, so the two stay separate on purpose.
+ */
 export function sniKeyMatches(key: string, name: string): boolean {
   const k = key.toLowerCase();
   const n = name.toLowerCase();
