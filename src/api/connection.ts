@@ -7,6 +7,7 @@ import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import { TypedEmitter } from './emitter.js';
 import { concat, EMPTY } from '../codec/bytes.js';
 import { TlsEngine } from '../engine/connection.js';
+import { announcedLength, RECORD_HEADER_LENGTH } from '../record/deframer.js';
 import { prepareClientConfig, prepareServerConfig, type PreparedClientConfig, type PreparedServerConfig } from '../engine/config.js';
 import type { ConnectionObserver, ProcessResult, SessionTicket } from '../vocabulary/events.js';
 import type { Accepted } from '../engine/hello-stage.js';
@@ -126,9 +127,8 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
 
   /** Length of the record the carry holds the start of, or 5 while its header is incomplete. */
   #carryTarget(): number {
-    if (this.#carryLen < 5) return 5;
-    const b = this.#carryBuf;
-    return 5 + (((b[3] as number) << 8) | (b[4] as number));
+    const body = announcedLength(this.#carryBuf.subarray(0, this.#carryLen), 0);
+    return RECORD_HEADER_LENGTH + (body ?? 0);
   }
 
   #carryComplete(): boolean {
@@ -159,7 +159,7 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
   #keep(bytes: Uint8Array): void {
     this.#carryLen = 0;
     const b = bytes;
-    const target = b.length >= 5 ? 5 + (((b[3] as number) << 8) | (b[4] as number)) : 5;
+    const target = RECORD_HEADER_LENGTH + (announcedLength(b, 0) ?? 0);
     this.#ensureCarry(Math.max(target, b.length));
     this.#carryBuf.set(b, 0);
     this.#carryLen = b.length;
