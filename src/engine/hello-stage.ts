@@ -12,7 +12,7 @@
 import { EMPTY } from '../codec/bytes.js';
 import { asTlsError, misbehaved, unexpected, type TlsError } from '../errors.js';
 import { MAX_HANDSHAKE_MESSAGE, MAX_PLAINTEXT } from '../limits.js';
-import { checkRecordHeader, nextRecord, RECORD_HEADER_LENGTH } from '../record/deframer.js';
+import { announcedLength, checkRecordHeader, nextRecord, RECORD_HEADER_LENGTH } from '../record/deframer.js';
 import type { PreparedServerConfig } from '../vocabulary/config.js';
 import type { ConnectionObserver } from '../vocabulary/events.js';
 import { decodeClientHello, type ClientHello } from '../wire/client-hello.js';
@@ -128,7 +128,7 @@ export class HelloStage {
 
   #checkHeader(b: Uint8Array, at: number): void {
     const type = b[at] as number;
-    checkRecordHeader(type, b[at + 1] as number, ((b[at + 3] as number) << 8) | (b[at + 4] as number), MAX_PLAINTEXT);
+    checkRecordHeader(type, b[at + 1] as number, announcedLength(b, at) ?? 0, MAX_PLAINTEXT);
     if (type !== ContentType.Handshake) throw unexpected(`record type ${type}`, ['Handshake']);
   }
 
