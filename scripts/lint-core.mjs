@@ -2,20 +2,20 @@
 // No dependencies: it reads the import lines and a comment/string-stripped view of each file under src/.
 //
 // Rules:
-//  - one-way dependencies: codec → wire → record → handshake → tls12/tls13 → engine → {api, sspi} → node → cli.
-//    Leaves usable from anywhere: crypto/, x509/, credentials/, errors.ts, limits.ts, and wire/registry.ts (IANA tables; errors.ts
+//  - one-way dependencies: codec → wire → vocabulary → record → handshake → tls12/tls13 → engine → {api, sspi} → node → cli.
+//    Leaves usable from anywhere: crypto/, x509/, credentials/, errors.ts, limits.ts, system-trust.ts and wire/registry.ts (IANA tables; errors.ts
 //    needs the alert table). Leaves may import only leaves and codec/. A layer may import its own layer and lower
-//    ones; tls12 and tls13 do not import each other; api and sspi do not import each other's values.
-//    `import type` upward is allowed only for api/ and engine/ (the option/result types, prepared configuration and
-//    event types that the state machines are written against); types are erased, so no runtime edge exists.
+//    ones; tls12 and tls13 do not import each other, nor do api and sspi. `import type` counts like any import: the
+//    types several layers share (options, prepared configuration, ConnectionInfo, events) live in vocabulary/.
 //  - node:crypto only in src/crypto/node-provider.ts;
-//    node:stream/net/http/https/tls only in src/node/ and src/cli/ (src/api/ may import `rootCertificates` from
-//    node:tls and nothing else); node:fs only in src/cli/; Node built-ins only with the `node:` prefix;
+//    node:stream/net/http/https/tls only in src/node/ and src/cli/ (src/system-trust.ts may import `rootCertificates`
+//    from node:tls and `readFileSync` from node:fs, for NODE_EXTRA_CA_CERTS, and nothing else); node:fs only in
+//    src/cli/; Node built-ins only with the `node:` prefix;
 //    packages only if they are runtime `dependencies` in package.json.
 //  - `new TlsError` only in src/errors.ts; the `Buffer` identifier only in src/node/, src/cli/ and
 //    src/crypto/node-provider.ts; no `any` type annotations, `as any` or `<any>` anywhere in src/.
-//  - no import cycles among value imports.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+//  - no import cycles, counting `import type` edges too.
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative, sep, posix } from 'node:path';
 
@@ -23,19 +23,22 @@ import { join, relative, sep, posix } from 'node:path';
 const RANK = /** @type {const} */ ({
   codec: 0,
   wire: 1,
-  record: 2,
-  handshake: 3,
-  tls12: 4,
-  tls13: 4,
-  engine: 5,
-  api: 6,
-  sspi: 6,
-  node: 7,
-  cli: 8,
+  vocabulary: 2,
+  record: 3,
+  handshake: 4,
+  tls12: 5,
+  tls13: 5,
+  engine: 6,
+  api: 7,
+  sspi: 7,
+  node: 8,
+  cli: 9,
 });
 
 const LEAF_DIRS = new Set(['crypto', 'x509', 'credentials']);
-const LEAF_FILES = new Set(['src/errors.ts', 'src/limits.ts', 'src/wire/registry.ts']);
+const LEAF_FILES = new Set(['src/errors.ts', 'src/limits.ts', 'src/system-trust.ts', 'src/wire/registry.ts']);
+/** The one module that reads what the runtime supplies as trust anchors (node:tls rootCertificates, NODE_EXTRA_CA_CERTS). */
+const SYSTEM_TRUST = 'src/system-trust.ts';
 const BUILTINS = new Set(builtinModules.filter((m) => !m.startsWith('_')).map((m) => m.replace(/^node:/, '')));
 
 /**
@@ -176,7 +179,7 @@ export function lintSources(sources, options = {}) {
   const deps = new Set(options.dependencies ?? []);
   /** @type {Violation[]} */
   const out = [];
-  /** value-import graph for the cycle check */
+  /** import graph (value and type imports) for the cycle check */
   /** @type {Map<string, { to: string, line: number }[]>} */
   const graph = new Map();
   const known = new Set(sources.map((s) => s.file));
@@ -199,7 +202,7 @@ export function lintSources(sources, options = {}) {
           report(line, `imports '${spec}' from outside src/`);
           continue;
         }
-        if (!typeOnly) edges.push({ to: target, line });
+        edges.push({ to: target, line });
         const them = layerOf(target);
         if (them.layer === me.layer && !me.leaf) continue;
         if (them.leaf) continue; // leaves are usable from anywhere
@@ -208,15 +211,14 @@ export function lintSources(sources, options = {}) {
           report(line, `${me.layer} is a leaf module and may not import ${them.layer}/ ('${spec}')`);
           continue;
         }
-        const typeUpward = typeOnly && (them.layer === 'api' || them.layer === 'engine');
-        if (them.rank > me.rank && !typeUpward) {
+        if (them.rank > me.rank) {
           report(
             line,
             `layering: ${me.layer}/ may not import ${them.layer}/ ('${spec}'); dependencies run ` +
-              'codec → wire → record → handshake → tls12/tls13 → engine → {api, sspi} → node → cli' +
-              (them.layer === 'api' ? ' (use `import type` for api/ types)' : ''),
+              'codec → wire → vocabulary → record → handshake → tls12/tls13 → engine → {api, sspi} → node → cli' +
+              (typeOnly ? ' (type imports too: shared types belong in vocabulary/)' : ''),
           );
-        } else if (them.rank === me.rank && them.layer !== me.layer && !typeUpward) {
+        } else if (them.rank === me.rank && them.layer !== me.layer) {
           report(line, `layering: ${me.layer}/ may not import its sibling ${them.layer}/ ('${spec}')`);
         }
         continue;
@@ -233,17 +235,20 @@ export function lintSources(sources, options = {}) {
           report(line, 'node:crypto may be imported only in src/crypto/node-provider.ts');
         } else if (['stream', 'net', 'http', 'https', 'tls', 'http2', 'dgram'].includes(base)) {
           const ok = inDir('node') || inDir('cli');
-          const apiTls = base === 'tls' && inDir('api');
-          if (apiTls) {
+          const trustTls = base === 'tls' && file === SYSTEM_TRUST;
+          if (trustTls) {
             const names = (ref.names ?? '').replace(/[{}\s]/g, '');
             if (typeOnly || names !== 'rootCertificates') {
-              report(line, "src/api/ may import only `{ rootCertificates }` from 'node:tls'");
+              report(line, `${SYSTEM_TRUST} may import only \`{ rootCertificates }\` from 'node:tls'`);
             }
           } else if (!ok) {
             report(line, `${spec} may be imported only in src/node/ and src/cli/`);
           }
         } else if (base === 'fs' && !inDir('cli')) {
-          report(line, `${spec} may be imported only in src/cli/`);
+          const names = (ref.names ?? '').replace(/[{}\s]/g, '');
+          if (file !== SYSTEM_TRUST || typeOnly || names !== 'readFileSync') {
+            report(line, `${spec} may be imported only in src/cli/ (and \`{ readFileSync }\` in ${SYSTEM_TRUST})`);
+          }
         }
         continue;
       }
@@ -274,7 +279,7 @@ export function lintSources(sources, options = {}) {
     });
   }
 
-  // Cycles among value imports (Tarjan-free DFS; reports each cycle once by its smallest member).
+  // Cycles (Tarjan-free DFS; reports each cycle once by its smallest member).
   const state = new Map();
   /** @type {string[]} */
   const stack = [];
@@ -304,6 +309,44 @@ export function lintSources(sources, options = {}) {
   return out.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
 }
 
+/**
+ * The import graph between files (value and type imports), summarised: file arrows, folder arrows, and how many of
+ * them run upward (against the one-way order, leaves included) or form cycles. `npm run lint -- --graph` prints it.
+ * @param {ReadonlyArray<{ file: string, text: string }>} sources
+ */
+export function graphSummary(sources) {
+  let fileArrows = 0;
+  let typeOnlyArrows = 0;
+  /** @type {Map<string, { upward: boolean, count: number }>} */
+  const folderArrows = new Map();
+  for (const { file, text } of sources) {
+    const me = layerOf(file);
+    for (const ref of importsOf(strip(text, false))) {
+      if (!ref.spec.startsWith('.')) continue;
+      const target = resolveRelative(file, ref.spec);
+      fileArrows++;
+      if (ref.typeOnly) typeOnlyArrows++;
+      const them = layerOf(target);
+      if (them.layer === me.layer) continue;
+      const upward = me.leaf ? !them.leaf && them.layer !== 'codec' : !them.leaf && them.rank >= me.rank;
+      const key = `${me.layer} → ${them.layer}`;
+      const a = folderArrows.get(key) ?? { upward, count: 0 };
+      a.count++;
+      folderArrows.set(key, a);
+    }
+  }
+  const cycles = lintSources(sources).filter((v) => v.message.startsWith('import cycle')).length;
+  const upward = [...folderArrows].filter(([, a]) => a.upward).map(([k]) => k);
+  return { files: sources.length, fileArrows, typeOnlyArrows, folderArrows: folderArrows.size, upward, cycles };
+}
+
+/** @param {string} root */
+export function readSources(root) {
+  return walkTs(join(root, 'src'))
+    .sort()
+    .map((p) => ({ file: relative(root, p).split(sep).join('/'), text: readFileSync(p, 'utf8') }));
+}
+
 /** @param {string} dir @returns {string[]} */
 function walkTs(dir) {
   /** @type {string[]} */
@@ -316,6 +359,36 @@ function walkTs(dir) {
   return out;
 }
 
+/** The one-way order as ARCHITECTURE.md must state it. */
+export const LAYER_ORDER = 'codec → wire → vocabulary → record → handshake → {tls12, tls13} → engine → {api, sspi} → node → cli';
+
+/**
+ * ARCHITECTURE.md against the tree: its folder table lists exactly the folders and top-level files of src/ (rows
+ * start with a `src/...` path in backquotes), and it states the layer order the lint enforces.
+ * @param {string} text ARCHITECTURE.md
+ * @param {readonly string[]} entries names directly under src/ (folders, and .ts files)
+ * @returns {Violation[]}
+ */
+export function checkArchitecture(text, entries) {
+  /** @type {Violation[]} */
+  const out = [];
+  const lines = text.split('\n');
+  /** @type {Map<string, number>} */
+  const listed = new Map();
+  lines.forEach((l, i) => {
+    const m = /^\|\s*`src\/([^`/]+)`\s*\|/.exec(l);
+    if (m?.[1] !== undefined) listed.set(m[1], i + 1);
+  });
+  for (const e of entries) {
+    if (!listed.has(e)) out.push({ file: 'ARCHITECTURE.md', line: 1, message: `src/${e} is missing from the folder table` });
+  }
+  for (const [e, line] of listed) {
+    if (!entries.includes(e)) out.push({ file: 'ARCHITECTURE.md', line, message: `the folder table lists src/${e}, which does not exist` });
+  }
+  if (!text.includes(LAYER_ORDER)) out.push({ file: 'ARCHITECTURE.md', line: 1, message: `does not state the layer order: ${LAYER_ORDER}` });
+  return out;
+}
+
 /**
  * Lint the src/ tree of a project root.
  * @param {string} root
@@ -323,8 +396,9 @@ function walkTs(dir) {
  */
 export function lintTree(root) {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  const sources = walkTs(join(root, 'src'))
-    .sort()
-    .map((p) => ({ file: relative(root, p).split(sep).join('/'), text: readFileSync(p, 'utf8') }));
-  return lintSources(sources, { dependencies: Object.keys(pkg.dependencies ?? {}) });
+  const violations = lintSources(readSources(root), { dependencies: Object.keys(pkg.dependencies ?? {}) });
+  const entries = readdirSync(join(root, 'src')).filter((n) => statSync(join(root, 'src', n)).isDirectory() || (n.endsWith('.ts') && !n.endsWith('.d.ts')));
+  const arch = join(root, 'ARCHITECTURE.md');
+  const text = existsSync(arch) ? readFileSync(arch, 'utf8') : '';
+  return [...violations, ...checkArchitecture(text, entries.sort())];
 }

@@ -2,20 +2,21 @@
  * The idiomatic API: TlsServer / TlsClient and their TlsConnection, a buffered façade over the sans-IO engine
  * (shaped like rustls: `receive(bytes)`, `write(data)`, `takeOutput()`, events).
  */
-import { rootCertificates } from 'node:tls';
-import type { CertifiedKeyInput, ClientOptions, ConnectionInfo, ServerOptions } from './types.js';
+import type { CertifiedKeyInput, ClientOptions, ServerOptions } from '../vocabulary/options.js';
+import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import { TypedEmitter } from './emitter.js';
 import { concat, EMPTY } from '../codec/bytes.js';
 import { TlsEngine } from '../engine/connection.js';
-import { defaultTrust, prepareClientConfig, prepareServerConfig, type PreparedClientConfig, type PreparedServerConfig } from '../engine/config.js';
-import type { SessionTicket } from '../engine/events.js';
+import { announcedLength, RECORD_HEADER_LENGTH } from '../record/deframer.js';
+import { prepareClientConfig, prepareServerConfig, type PreparedClientConfig, type PreparedServerConfig } from '../engine/config.js';
+import type { ConnectionObserver, ProcessResult, SessionTicket } from '../vocabulary/events.js';
+import type { Accepted } from '../engine/hello-stage.js';
 import { closedError, type TlsError } from '../errors.js';
-import { pemToDer } from '../x509/pem.js';
+import type { EngineDependencies } from '../engine/dependencies.js';
+import { STANDARD_DEPENDENCIES } from '../engine/standard.js';
 import { MAX_TICKETS_PER_SERVER } from '../limits.js';
 import { tlsServerEndPoint, type ChannelBindingType } from './channel-binding.js';
 import { getDefaultProvider } from '../crypto/node-provider.js';
-
-defaultTrust.anchors ??= () => rootCertificates.flatMap((pem) => pemToDer(pem));
 
 /** Events of a TlsConnection. */
 export interface TlsConnectionEvents {
@@ -52,11 +53,21 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
   readonly #onTicket: ((t: SessionTicket) => void) | undefined;
 
   /** @internal Use TlsServer.accept() / TlsClient.connect(). */
-  constructor(engine: TlsEngine, onTicket?: (t: SessionTicket) => void) {
+  constructor(engine: TlsEngine, onTicket?: (t: SessionTicket) => void, accepted = false) {
     super();
     this.engine = engine;
     this.#onTicket = onTicket;
     if (engine.side === 'client') this.#push(engine.start());
+    else if (accepted) {
+      // The ClientHello was taken at the Accepted point: answer it now. A failure stays latched in the engine
+      // (its alert is queued here; `engine.failed` says so, and the next call rethrows it).
+      try {
+        this.#apply(engine.process(EMPTY));
+      } catch {
+        const alert = engine.takeAlert();
+        if (alert !== null) this.#out.push(alert);
+      }
+    }
   }
 
   #push(b: Uint8Array): void {
@@ -118,9 +129,8 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
 
   /** Length of the record the carry holds the start of, or 5 while its header is incomplete. */
   #carryTarget(): number {
-    if (this.#carryLen < 5) return 5;
-    const b = this.#carryBuf;
-    return 5 + (((b[3] as number) << 8) | (b[4] as number));
+    const body = announcedLength(this.#carryBuf.subarray(0, this.#carryLen), 0);
+    return RECORD_HEADER_LENGTH + (body ?? 0);
   }
 
   #carryComplete(): boolean {
@@ -151,7 +161,7 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
   #keep(bytes: Uint8Array): void {
     this.#carryLen = 0;
     const b = bytes;
-    const target = b.length >= 5 ? 5 + (((b[3] as number) << 8) | (b[4] as number)) : 5;
+    const target = RECORD_HEADER_LENGTH + (announcedLength(b, 0) ?? 0);
     this.#ensureCarry(Math.max(target, b.length));
     this.#carryBuf.set(b, 0);
     this.#carryLen = b.length;
@@ -166,39 +176,7 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
     try {
       while (input.length > 0) {
         const r = this.engine.process(input);
-        this.#push(r.output);
-        let peerClosed = false;
-        for (const e of r.events) {
-          switch (e.type) {
-            case 'HandshakeComplete':
-              this.#flushWrites();
-              this.emit('handshake', e.info);
-              break;
-            case 'PeerClosed':
-              peerClosed = true; // reported after the data that preceded close_notify
-              break;
-            case 'NewTicket':
-              this.#onTicket?.(e.ticket);
-              this.emit('session', e.ticket);
-              break;
-            case 'KeyUpdated':
-              this.emit('keyUpdate', e.requested);
-              break;
-            case 'CertificateRequested':
-              this.emit('certificateRequest', e.certificateAuthorities, this.engine.awaitingClientCertificate);
-              break;
-            case 'PeerCertificateUpdated':
-              this.emit('peerCertificate', e.chain);
-              break;
-            case 'WarningAlert':
-              this.emit('warning', e.description);
-              break;
-            default:
-              break;
-          }
-        }
-        for (const p of r.plaintext) this.emit('data', p);
-        if (peerClosed) this.emit('close');
+        this.#apply(r);
         if (r.consumed === input.length) return new Uint8Array(0);
         if (r.missing !== undefined || r.consumed === 0) return input.subarray(r.consumed);
         input = input.subarray(r.consumed);
@@ -212,6 +190,43 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
       this.emit('error', err);
       throw err;
     }
+  }
+
+  /** Queue a result's output and report its events, data and close. */
+  #apply(r: ProcessResult): void {
+    this.#push(r.output);
+    let peerClosed = false;
+    for (const e of r.events) {
+      switch (e.type) {
+        case 'HandshakeComplete':
+          this.#flushWrites();
+          this.emit('handshake', e.info);
+          break;
+        case 'PeerClosed':
+          peerClosed = true; // reported after the data that preceded close_notify
+          break;
+        case 'NewTicket':
+          this.#onTicket?.(e.ticket);
+          this.emit('session', e.ticket);
+          break;
+        case 'KeyUpdated':
+          this.emit('keyUpdate', e.requested);
+          break;
+        case 'CertificateRequested':
+          this.emit('certificateRequest', e.certificateAuthorities, this.engine.awaitingClientCertificate);
+          break;
+        case 'PeerCertificateUpdated':
+          this.emit('peerCertificate', e.chain);
+          break;
+        case 'WarningAlert':
+          this.emit('warning', e.description);
+          break;
+        default:
+          break;
+      }
+    }
+    for (const p of r.plaintext) this.emit('data', p);
+    if (peerClosed) this.emit('close');
   }
 
   /** Send application data; buffered until the handshake completes. */
@@ -293,12 +308,20 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
 export class TlsServer {
   /** The prepared configuration (certificates parsed and keys loaded once). */
   readonly config: PreparedServerConfig;
-  constructor(options: ServerOptions) {
-    this.config = prepareServerConfig(options);
+  readonly #deps: EngineDependencies;
+  /** `deps`: the TLS 1.2 machines and the trust store (default: the standard ones). */
+  constructor(options: ServerOptions, deps: EngineDependencies = STANDARD_DEPENDENCIES) {
+    this.#deps = deps;
+    this.config = prepareServerConfig(options, deps);
   }
-  /** A connection for a new peer. */
-  accept(): TlsConnection {
-    return new TlsConnection(new TlsEngine(this.config));
+  /**
+   * A connection for a new peer; `observer` receives this connection's trace and key log (else the options').
+   * With `accepted` (src/engine/hello-stage.ts), the ClientHello already received is answered at once: feed
+   * `accepted.rest` and what follows to `receive()`.
+   */
+  accept(observer?: ConnectionObserver, accepted?: Accepted): TlsConnection {
+    if (accepted !== undefined) return new TlsConnection(accepted.engine(this.config, this.#deps, observer), undefined, true);
+    return new TlsConnection(new TlsEngine(this.config, this.#deps, observer));
   }
   /** Rotate the session-ticket keys now (the previous key stays valid until the next rotation). */
   rotateTicketKeys(): void {
@@ -311,21 +334,27 @@ export class TlsClient {
   readonly config: PreparedClientConfig;
   readonly #sessions = new Map<string, SessionTicket[]>();
   readonly #options: ClientOptions;
+  readonly #deps: EngineDependencies;
   /** Whether to offer stored tickets (default true). */
   resume = true;
-  constructor(options: ClientOptions = {}) {
+  /** `deps`: the TLS 1.2 machines and the trust store for `ca`-less verification (default: the standard ones). */
+  constructor(options: ClientOptions = {}, deps: EngineDependencies = STANDARD_DEPENDENCIES) {
     this.#options = options;
-    this.config = prepareClientConfig(options);
+    this.#deps = deps;
+    this.config = prepareClientConfig(options, deps);
   }
 
-  /** Start a connection; the ClientHello is queued in takeOutput(). `servername` overrides the option. */
-  connect(servername?: string, session?: SessionTicket): TlsConnection {
+  /**
+   * Start a connection; the ClientHello is queued in takeOutput(). `servername` overrides the option; `observer`
+   * receives this connection's trace and key log (else the options').
+   */
+  connect(servername?: string, session?: SessionTicket, observer?: ConnectionObserver): TlsConnection {
     const name = servername ?? this.#options.servername;
     const key = name ?? '';
     const list = this.#sessions.get(key);
     const ticket = session ?? (this.resume ? list?.shift() : undefined);
     const config: PreparedClientConfig = { ...this.config, serverName: name, session: ticket };
-    return new TlsConnection(new TlsEngine(config), (t) => {
+    return new TlsConnection(new TlsEngine(config, this.#deps, observer), (t) => {
       const l = this.#sessions.get(key) ?? [];
       l.push(t);
       while (l.length > MAX_TICKETS_PER_SERVER) l.shift();

@@ -20,6 +20,22 @@ export function equalPublic(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** Whether `list` holds a byte string equal to `b` (public data: ALPN ids, names). */
+export function includesBytes(list: readonly Uint8Array[], b: Uint8Array): boolean {
+  for (const x of list) if (equalPublic(x, b)) return true;
+  return false;
+}
+
+/**
+ * Bytes as a string of the same length, one character per byte (U+0000..U+00FF). How node:tls reports a negotiated
+ * ALPN id (`alpnProtocol`), and how we show ids in traces: distinct ids stay distinct, unlike a UTF-8 decode.
+ */
+export function latin1(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i] as number);
+  return s;
+}
+
 /** A fresh copy. */
 export function copy(b: Uint8Array): Uint8Array {
   return b.slice();

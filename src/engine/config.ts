@@ -3,108 +3,31 @@
  * private keys loaded as KeyObjects, trust anchors parsed into a verifier, suites and groups resolved. The engine
  * never parses PEM or X.509 on the per-handshake path for its own credentials.
  */
-import { equalPublic } from '../codec/bytes.js';
-import type { ClientOptions, CertifiedKeyInput, CommonOptions, ServerOptions, TraceEvent } from '../api/types.js';
+import { equalPublic, latin1, utf8 } from '../codec/bytes.js';
+import type { ClientOptions, CertifiedKeyInput, CommonOptions, ServerOptions } from '../vocabulary/options.js';
 import type { CryptoProvider, SigningKey } from '../crypto/provider.js';
 import { getDefaultProvider } from '../crypto/node-provider.js';
 import { SUITES, suiteByName, type SuiteInfo } from '../crypto/suites.js';
 import { configError } from '../errors.js';
 import { isEncryptedKey, loadCredential } from '../credentials/index.js';
 import { NamedGroup, ProtocolVersion, SignatureScheme } from '../wire/registry.js';
-import { parseCertificate, type Certificate } from '../x509/certificate.js';
+import { parseCertificate } from '../x509/certificate.js';
 import { ChainVerifier } from '../x509/chain.js';
+import type { EngineDependencies } from './dependencies.js';
+import { STANDARD_DEPENDENCIES } from './standard.js';
 import { pemToDer } from '../x509/pem.js';
-import type { SessionTicket } from './events.js';
-import type { ClientHello } from '../wire/client-hello.js';
-import type { RawExtension } from '../wire/extensions.js';
-import type { SessionState } from '../handshake/tickets.js';
+import type {
+  CertifiedKey,
+  PreparedClientConfig,
+  PreparedCommon,
+  PreparedServerConfig,
+  TicketKeyStore,
+} from '../vocabulary/config.js';
 
-/** A certificate chain with its loaded private key. */
-export interface CertifiedKey {
-  readonly chain: readonly Uint8Array[];
-  readonly leaf: Certificate;
-  readonly key: SigningKey;
-  /** Lower-cased dNSName SANs of the leaf (for SNI selection). */
-  readonly names: readonly string[];
-  /** TLS 1.3 signature schemes this key can make, in our preference order. */
-  readonly schemes13: readonly number[];
-  /** TLS 1.2 signature schemes this key can make. */
-  readonly schemes12: readonly number[];
-  readonly ocspResponse: Uint8Array | undefined;
-}
-
-interface PreparedCommon {
-  readonly provider: CryptoProvider;
-  readonly minVersion: number;
-  readonly maxVersion: number;
-  readonly suites: readonly SuiteInfo[];
-  readonly groups: readonly number[];
-  readonly signatureSchemes: readonly number[];
-  readonly alpn: readonly string[] | undefined;
-  readonly recordSizeLimit: number | undefined;
-  readonly keyLog: ((line: string) => void) | undefined;
-  readonly trace: ((e: TraceEvent) => void) | undefined;
-}
-
-/** Server options prepared once: certificates, client-auth policy and verifiers, ticket keys, cookie key and session caches. */
-export interface PreparedServerConfig extends PreparedCommon {
-  readonly kind: 'server';
-  readonly certificates: readonly CertifiedKey[];
-  readonly sniCallback: ((name: string) => number | undefined) | undefined;
-  readonly clientAuth: 'none' | 'optional' | 'required';
-  /** Enforcing verifier for client certificates; null when they are accepted unverified (`rejectUnauthorized: false`). */
-  readonly verifier: ChainVerifier | null;
-  /** Verifier (from `ca`) used to report the result when not enforcing. */
-  readonly reportVerifier: ChainVerifier | null;
-  /** Subject DNs of the trust anchors, for certificate_authorities. */
-  readonly caNames: readonly Uint8Array[];
-  readonly ticketCount: number;
-  readonly allowPskKe: boolean;
-  readonly ticketLifetime: number;
-  readonly ticketKeys: TicketKeys;
-  /** Used tickets when `singleUseTickets` is on (ticket hash hex → expiry ms); bounded. */
-  readonly usedTickets: Map<string, number> | undefined;
-  /** Secret for HRR cookies. */
-  readonly cookieKey: Uint8Array;
-  /**
-   * @internal Test hook: rewrite the EncryptedExtensions list before it is encoded (RFC 8448 byte-exact replays,
-   * where the trace's server advertised groups our provider does not have).
-   */
-  readonly encryptedExtensionsHook?: ((exts: readonly RawExtension[]) => readonly RawExtension[]) | undefined;
-  /** @internal Test hook: the HelloRetryRequest cookie for a ClientHello (RFC 8448 §5 replays the trace's cookie). */
-  readonly hrrCookieHook?: ((clientHello1: Uint8Array) => Uint8Array) | undefined;
-  /** TLS 1.2 session-id cache (hex id → session), bounded and least-recently-used first (src/tls12/server.ts). */
-  readonly sessionCache12: Map<string, SessionState>;
-}
-
-/** Client options prepared once: server name, verifiers, OCSP policy, client certificate, key-share groups, session to offer. */
-export interface PreparedClientConfig extends PreparedCommon {
-  readonly kind: 'client';
-  readonly serverName: string | undefined;
-  /** Enforcing verifier; null when `rejectUnauthorized` is false. */
-  readonly verifier: ChainVerifier | null;
-  /** Verifier used to report (not enforce) the result when `rejectUnauthorized` is false. */
-  readonly reportVerifier: ChainVerifier;
-  readonly ocspPolicy: 'ignore' | 'check' | 'require';
-  readonly checkServerName: boolean;
-  readonly clientCertificate: CertifiedKey | undefined;
-  readonly keyShareGroups: readonly number[];
-  readonly session: SessionTicket | undefined;
-  /**
-   * @internal Test hook: rewrite a ClientHello before it is encoded (RFC 8448 byte-exact replays). The offer is
-   * taken from the rewritten hello; an empty legacy_session_id turns middlebox compatibility mode off.
-   */
-  readonly clientHelloHook?: ((ch: ClientHello, retry: boolean) => ClientHello) | undefined;
-  /**
-   * When the server asks for a certificate this configuration cannot answer, wait for
-   * `TlsEngine.supplyClientCertificate()` instead of answering with an empty Certificate (SSPI's
-   * SEC_I_INCOMPLETE_CREDENTIALS, after which the caller may pass a new credential).
-   */
-  readonly deferClientCertificate?: boolean;
-}
+export type { CertifiedKey, PreparedClientConfig, PreparedServerConfig } from '../vocabulary/config.js';
 
 /** Server ticket keys: current and previous, rotated by lifetime (RFC 8446 §4.6.1, RFC 5077). */
-export class TicketKeys {
+export class TicketKeys implements TicketKeyStore {
   readonly #provider: CryptoProvider;
   readonly lifetimeMs: number;
   #current: { id: Uint8Array; key: Uint8Array; since: number };
@@ -247,15 +170,13 @@ function versionOf(name: string | undefined, dflt: number): number {
   throw configError(`unsupported TLS version ${name} (only TLSv1.2 and TLSv1.3)`);
 }
 
-/** Whether the engine implements TLS 1.2 (set by the TLS 1.2 state machines when they are loaded). */
-export const capabilities = { tls12: false };
-
-function prepareCommon(o: CommonOptions): PreparedCommon {
+function prepareCommon(o: CommonOptions, deps: EngineDependencies): PreparedCommon {
+  const tls12 = deps.tls12 !== undefined;
   const provider = o.provider ?? getDefaultProvider();
   const maxVersion = versionOf(o.maxVersion, ProtocolVersion.TLS13);
-  const minVersion = versionOf(o.minVersion, capabilities.tls12 ? ProtocolVersion.TLS12 : ProtocolVersion.TLS13);
+  const minVersion = versionOf(o.minVersion, tls12 ? ProtocolVersion.TLS12 : ProtocolVersion.TLS13);
   if (minVersion > maxVersion) throw configError('minVersion is above maxVersion');
-  if (!capabilities.tls12 && minVersion < ProtocolVersion.TLS13) throw configError('TLS 1.2 is not available in this build');
+  if (!tls12 && minVersion < ProtocolVersion.TLS13) throw configError('TLS 1.2 is not available in this build');
   let suites: SuiteInfo[];
   if (o.cipherSuites !== undefined) {
     suites = [];
@@ -274,14 +195,15 @@ function prepareCommon(o: CommonOptions): PreparedCommon {
   } else {
     suites = [...SUITES];
   }
-  suites = suites.filter((s) => (s.version === 'TLSv1.3' ? maxVersion >= ProtocolVersion.TLS13 : minVersion <= ProtocolVersion.TLS12 && capabilities.tls12));
+  suites = suites.filter((s) => (s.version === 'TLSv1.3' ? maxVersion >= ProtocolVersion.TLS13 : minVersion <= ProtocolVersion.TLS12 && tls12));
   if (suites.length === 0) throw configError('no usable cipher suite');
   const supported = provider.supportedGroups;
   const groups = (o.groups ?? supported).filter((g) => supported.includes(g));
   if (groups.length === 0) throw configError('no usable key exchange group');
   const signatureSchemes = o.signatureSchemes ?? DEFAULT_SCHEMES;
-  if (o.ALPNProtocols !== undefined) {
-    for (const p of o.ALPNProtocols) if (p.length === 0 || p.length > 255) throw configError(`invalid ALPN protocol "${p}"`);
+  const alpn = o.ALPNProtocols?.map((p) => (typeof p === 'string' ? utf8(p) : p.slice()));
+  if (alpn !== undefined) {
+    for (const p of alpn) if (p.length === 0 || p.length > 255) throw configError(`invalid ALPN protocol "${latin1(p)}" (1..255 bytes)`);
   }
   if (o.recordSizeLimit !== undefined && (o.recordSizeLimit < 64 || o.recordSizeLimit > 16385)) {
     throw configError('recordSizeLimit must be within 64..16385');
@@ -293,39 +215,23 @@ function prepareCommon(o: CommonOptions): PreparedCommon {
     suites,
     groups,
     signatureSchemes,
-    alpn: o.ALPNProtocols !== undefined && o.ALPNProtocols.length > 0 ? [...o.ALPNProtocols] : undefined,
+    alpn: alpn !== undefined && alpn.length > 0 ? alpn : undefined,
     recordSizeLimit: o.recordSizeLimit,
     keyLog: o.keyLog,
     trace: o.trace,
   };
 }
 
-/** Default trust anchors (Node's bundled root store), supplied by the api layer. */
-export const defaultTrust: { anchors: (() => readonly Uint8Array[]) | undefined } = { anchors: undefined };
-
-const verifierCache = new WeakMap<object, ChainVerifier>();
-let defaultVerifier: ChainVerifier | undefined;
-
-function verifierFor(ca: string | readonly Uint8Array[] | undefined, provider: CryptoProvider): ChainVerifier {
-  if (ca === undefined) {
-    if (defaultVerifier === undefined) {
-      const anchors = defaultTrust.anchors?.() ?? [];
-      defaultVerifier = new ChainVerifier({ trustAnchors: [...anchors], provider });
-    }
-    return defaultVerifier;
-  }
-  if (typeof ca !== 'string') {
-    const hit = verifierCache.get(ca);
-    if (hit !== undefined) return hit;
-  }
-  const v = new ChainVerifier({ trustAnchors: certsFrom(ca), provider });
-  if (typeof ca !== 'string') verifierCache.set(ca, v);
-  return v;
+/** The verifier for `ca`, or for the trust store's default anchors when `ca` is not given. */
+function verifierFor(ca: string | readonly Uint8Array[] | undefined, provider: CryptoProvider, deps: EngineDependencies): ChainVerifier {
+  if (ca === undefined) return deps.trust.defaultVerifier(provider);
+  if (typeof ca !== 'string') return deps.trust.verifierFor(ca, provider);
+  return new ChainVerifier({ trustAnchors: certsFrom(ca), provider });
 }
 
-/** Prepare server options once. */
-export function prepareServerConfig(o: ServerOptions): PreparedServerConfig {
-  const common = prepareCommon(o);
+/** Prepare server options once (`deps`: the trust store for `ca`-less verification, whether TLS 1.2 is built). */
+export function prepareServerConfig(o: ServerOptions, deps: EngineDependencies = STANDARD_DEPENDENCIES): PreparedServerConfig {
+  const common = prepareCommon(o, deps);
   // node:tls-style `pfx` + `passphrase`: its key and chain come first (the default certificate).
   const inputs = o.pfx !== undefined ? [loadCredential({ pfx: o.pfx, passphrase: o.passphrase }), ...o.certificates] : o.certificates;
   if (inputs.length === 0) throw configError('a server needs at least one certificate');
@@ -335,7 +241,7 @@ export function prepareServerConfig(o: ServerOptions): PreparedServerConfig {
   let caNames: Uint8Array[] = [];
   // With `ca` given, the verifier also serves post-handshake client authentication (RFC 8446 §4.6.2).
   if (o.ca !== undefined) {
-    reportVerifier = verifierFor(o.ca, common.provider);
+    reportVerifier = verifierFor(o.ca, common.provider, deps);
     caNames = certsFrom(o.ca).map((d) => parseCertificate(d, common.provider).subject.der.slice());
   }
   if (clientAuth !== 'none' && o.ca === undefined && o.rejectUnauthorized !== false) {
@@ -361,10 +267,10 @@ export function prepareServerConfig(o: ServerOptions): PreparedServerConfig {
   };
 }
 
-/** Prepare client options once. */
-export function prepareClientConfig(o: ClientOptions): PreparedClientConfig {
-  const common = prepareCommon(o);
-  const reportVerifier = verifierFor(o.ca, common.provider);
+/** Prepare client options once (`deps`: the trust store used when `ca` is not given, whether TLS 1.2 is built). */
+export function prepareClientConfig(o: ClientOptions, deps: EngineDependencies = STANDARD_DEPENDENCIES): PreparedClientConfig {
+  const common = prepareCommon(o, deps);
+  const reportVerifier = verifierFor(o.ca, common.provider, deps);
   const verifier = o.rejectUnauthorized === false ? null : reportVerifier;
   const keyShareGroups = (o.keyShareGroups ?? defaultKeyShares(common.groups)).filter((g) => common.groups.includes(g));
   return {

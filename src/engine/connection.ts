@@ -8,13 +8,12 @@
  *    fatal alert to send is available from `takeAlert()` (never in reply to a received alert).
  * After it returns, the engine holds no reference into `input`.
  */
-import type { ConnectionInfo } from '../api/types.js';
+import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import { concat, EMPTY, hex } from '../codec/bytes.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
 import {
   alertName,
-  alertReceived,
   asTlsError,
   closedError,
   incompatible,
@@ -24,6 +23,7 @@ import {
   type TlsError,
 } from '../errors.js';
 import type { HandshakeContext, TraceFieldsArg } from '../handshake/context.js';
+import type { Tls12Machine } from '../handshake/machine.js';
 import {
   MAX_CCS,
   MAX_CIPHERTEXT_12,
@@ -35,31 +35,27 @@ import { DirectionState, type RecordParts } from '../record/protection.js';
 import { EarlyDataSkipper } from '../record/early-data.js';
 import { IdleRuns } from '../record/idle-runs.js';
 import { HandshakeJoiner } from '../record/handshake-joiner.js';
+import { alertFragment, readAlert } from './alerts.js';
+import { announcedLength, checkRecordHeader, nextRecord, RECORD_HEADER_LENGTH } from '../record/deframer.js';
 import { trafficKeys, exportKeyingMaterial13 } from '../tls13/key-schedule.js';
 import { clientHandle13, sendKeyUpdate, startClient13, supplyClientCertificate13, Tls12Selected, type ClientCx, type ClientState13 } from '../tls13/client.js';
 import { offersTls13, requestClientCertificate, serverHandle13, serverHandleClientHello13, type ServerCx, type ServerState13 } from '../tls13/server.js';
 import type { TrafficState } from '../tls13/traffic.js';
-import { decodeClientHello } from '../wire/client-hello.js';
+import { decodeClientHello, type ClientHello } from '../wire/client-hello.js';
 import type { HandshakeMessage } from '../wire/handshake.js';
 import { AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion } from '../wire/registry.js';
-import {
-  capabilities,
-  loadCertifiedKey,
-  type CertifiedKey,
-  prepareClientConfig,
-  prepareServerConfig,
-  type PreparedClientConfig,
-  type PreparedServerConfig,
-} from './config.js';
-import type { EngineEvent, ProcessResult } from './events.js';
-import type { CertifiedKeyInput, ClientOptions, ServerOptions, TraceEvent } from '../api/types.js';
-import { tls12Hooks } from './tls12-hooks.js';
-import { startClient12, startServer12 } from '../tls12/index.js';
+import { loadCertifiedKey, prepareClientConfig, prepareServerConfig } from './config.js';
+import type { PreparedClientConfig, PreparedServerConfig } from '../vocabulary/config.js';
+import type { ConnectionObserver, EngineEvent, ProcessResult } from '../vocabulary/events.js';
+import type { CertifiedKeyInput, ClientOptions, ServerOptions, TraceEvent } from '../vocabulary/options.js';
+import type { EngineDependencies, Tls12Machines } from './dependencies.js';
+import { STANDARD_DEPENDENCIES } from './standard.js';
 
-// TLS 1.2 (src/tls12) plugs into the engine here: the engine depends on tls12, never the reverse.
-tls12Hooks.client ??= startClient12;
-tls12Hooks.server ??= startServer12;
-capabilities.tls12 = true;
+/** A ClientHello handed over from the hello stage: the message (for the transcript) and its one decoding. */
+export interface AcceptedHello {
+  readonly message: HandshakeMessage;
+  readonly hello: ClientHello;
+}
 
 /** Options of one `process()` call. */
 export interface ProcessOptions {
@@ -82,27 +78,13 @@ export interface StreamSizes {
 
 /** The state machine behind the engine: TLS 1.3 client/server, or TLS 1.2 ones (tls12/ provides them). */
 export type MachineState =
+  /** A client before `start()`: no ClientHello yet. */
+  | { readonly proto: 'start' }
   | { readonly proto: 'c13'; readonly s: ClientState13 }
   | { readonly proto: 's13'; readonly s: ServerState13 }
   | { readonly proto: 'tls12'; readonly s: Tls12Machine };
 
-/** The contract the TLS 1.2 state machines implement (src/tls12). */
-export interface Tls12Machine {
-  readonly stateName: string;
-  readonly isTraffic: boolean;
-  readonly info: ConnectionInfo | undefined;
-  handle(m: HandshakeMessage, cx: HandshakeContext): Tls12Machine;
-  /** A change_cipher_spec record arrived. */
-  changeCipherSpec(cx: HandshakeContext): Tls12Machine;
-  exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Uint8Array;
-  /** RFC 5929 §3.1 tls-unique (first Finished verify_data) once in Traffic, else undefined. */
-  readonly tlsUnique: Uint8Array | undefined;
-  /** Our own certificate chain sent in the handshake. */
-  readonly localChain: readonly Uint8Array[];
-  /** Client: a CertificateRequest is waiting for `supplyClientCertificate` (deferred client authentication). */
-  readonly awaitingClientCertificate: boolean;
-  supplyClientCertificate(certificate: CertifiedKey | null, cx: HandshakeContext): Tls12Machine;
-}
+export type { Tls12Machine } from '../handshake/machine.js';
 
 const CCS_RECORD = new Uint8Array([ContentType.ChangeCipherSpec, 3, 3, 0, 1, 1]);
 
@@ -111,6 +93,13 @@ export class TlsEngine {
   readonly side: 'client' | 'server';
   readonly #config: PreparedClientConfig | PreparedServerConfig;
   readonly #p: CryptoProvider;
+  /** TLS 1.2 machines, passed in by whoever built this engine; undefined: TLS 1.3 only. */
+  readonly #tls12: Tls12Machines | undefined;
+  /** Where this connection's trace and key log go (the observer's, else the configuration's). */
+  readonly #traceTo: ((e: TraceEvent) => void) | undefined;
+  readonly #keyLogTo: ((line: string) => void) | undefined;
+  /** Server: a ClientHello decoded at the Accepted point (hello-stage.ts), handled by the first `process()`. */
+  #accepted: AcceptedHello | undefined;
   #m: MachineState;
   readonly #read = new DirectionState();
   readonly #write = new DirectionState();
@@ -157,7 +146,7 @@ export class TlsEngine {
     emit(raw: Uint8Array, name: string, fields?: TraceFieldsArg): void {
       const e = this.#e;
       e.#pendingHs.push(raw);
-      if (e.#config.trace !== undefined) e.#trace({ direction: 'sent', message: name, fields: (typeof fields === 'function' ? fields() : fields) ?? {} });
+      if (e.#traceTo !== undefined) e.#traceTo({ direction: 'sent', message: name, fields: (typeof fields === 'function' ? fields() : fields) ?? {} });
     }
     sendChangeCipherSpec(): void {
       this.#e.#flushHandshake();
@@ -183,11 +172,12 @@ export class TlsEngine {
       this.#e.#events.push(ev);
     }
     keyLog(label: string, clientRandom: Uint8Array, secret: Uint8Array): void {
-      this.#e.#config.keyLog?.(`${label} ${hex(clientRandom)} ${hex(secret)}`);
+      const log = this.#e.#keyLogTo;
+      if (log !== undefined) log(`${label} ${hex(clientRandom)} ${hex(secret)}`);
     }
     traceReceived(name: string, fields?: TraceFieldsArg): void {
       const e = this.#e;
-      if (e.#config.trace !== undefined) e.#trace({ direction: 'received', message: name, fields: (typeof fields === 'function' ? fields() : fields) ?? {} });
+      if (e.#traceTo !== undefined) e.#traceTo({ direction: 'received', message: name, fields: (typeof fields === 'function' ? fields() : fields) ?? {} });
     }
     setPeerRecordSizeLimit(limit: number): void {
       const e = this.#e;
@@ -205,22 +195,29 @@ export class TlsEngine {
     sendWarningAlert(description: number): void {
       const e = this.#e;
       e.#flushHandshake();
-      e.#out.push(e.#write.seal(ContentType.Alert, new Uint8Array([AlertLevel.Warning, description])));
+      e.#out.push(e.#write.seal(ContentType.Alert, alertFragment(AlertLevel.Warning, description)));
     }
   };
 
-  constructor(config: PreparedClientConfig | PreparedServerConfig) {
+  /**
+   * `deps.tls12`: the TLS 1.2 machines (undefined for a TLS 1.3-only engine); the trust store is the config's already.
+   * `observer`: this connection's trace / key-log receivers, instead of the (shared) configuration's.
+   */
+  constructor(
+    config: PreparedClientConfig | PreparedServerConfig,
+    deps: EngineDependencies = STANDARD_DEPENDENCIES,
+    observer?: ConnectionObserver,
+    accepted?: AcceptedHello,
+  ) {
     this.#config = config;
+    this.#accepted = config.kind === 'server' ? accepted : undefined;
+    this.#traceTo = observer !== undefined ? observer.trace : config.trace;
+    this.#keyLogTo = observer !== undefined ? observer.keyLog : config.keyLog;
+    this.#tls12 = deps.tls12;
     this.#p = config.provider;
     this.side = config.kind;
     this.#cx = new TlsEngine.#Context(this) as ClientCx | ServerCx;
-    this.#m = config.kind === 'client'
-      ? { proto: 'c13', s: { kind: 'ExpectServerHello', offer: undefined as never, transcript: undefined as never, hrr: undefined } }
-      : { proto: 's13', s: { kind: 'ExpectClientHello' } };
-  }
-
-  #trace(e: TraceEvent): void {
-    this.#config.trace?.(e);
+    this.#m = config.kind === 'client' ? { proto: 'start' } : { proto: 's13', s: { kind: 'ExpectClientHello' } };
   }
 
   #installRead13(suite: SuiteInfo, secret: Uint8Array): void {
@@ -281,7 +278,7 @@ export class TlsEngine {
         // If nothing protected has left yet (say the ServerHello built in this very call was dropped), the peer has
         // no keys to read a protected alert: send it in the clear.
         const dir = this.#sentProtected ? this.#write : new DirectionState();
-        this.#alert = dir.seal(ContentType.Alert, new Uint8Array([AlertLevel.Fatal, err.alertCode]));
+        this.#alert = dir.seal(ContentType.Alert, alertFragment(AlertLevel.Fatal, err.alertCode));
         err.alertSent = true;
       } catch {
         this.#alert = null;
@@ -307,13 +304,15 @@ export class TlsEngine {
     if (this.#failed !== undefined) return 'Failed';
     if (this.#closed && this.#peerClosed) return 'Closed';
     const m = this.#m;
+    if (m.proto === 'start') return 'Start';
     return m.proto === 'tls12' ? m.s.stateName : m.s.kind;
   }
 
   /** Whether application data can flow. */
   get isEstablished(): boolean {
     const m = this.#m;
-    return this.#failed === undefined && (m.proto === 'tls12' ? m.s.isTraffic : m.s.kind === 'Traffic');
+    if (this.#failed !== undefined || m.proto === 'start') return false;
+    return m.proto === 'tls12' ? m.s.isTraffic : m.s.kind === 'Traffic';
   }
 
   get isHandshaking(): boolean {
@@ -349,7 +348,7 @@ export class TlsEngine {
     }
     try {
       const cx = this.#cx as ClientCx;
-      const s = startClient13(cx, capabilities.tls12 && cx.config.minVersion <= ProtocolVersion.TLS12);
+      const s = startClient13(cx, this.#tls12 !== undefined && cx.config.minVersion <= ProtocolVersion.TLS12);
       if (s.kind === 'ExpectServerHello') this.#clientRandom = s.offer.random;
       this.#m = { proto: 'c13', s };
       this.#flushHandshake();
@@ -372,28 +371,29 @@ export class TlsEngine {
     let records = 0;
     let missing: number | undefined;
     try {
+      const accepted = this.#accepted;
+      if (accepted !== undefined) {
+        this.#accepted = undefined;
+        this.#handshakeMessage(accepted.message, accepted.hello);
+      }
       while (offset < input.length && records < maxRecords) {
         if (this.#peerClosed) {
           // RFC 8446 §6.1: data after close_notify is ignored.
           offset = input.length;
           break;
         }
-        const have = input.length - offset;
-        if (have < 5) {
-          missing = 5 - have;
-          break;
-        }
-        const type = input[offset] as number;
-        const len = ((input[offset + 3] as number) << 8) | (input[offset + 4] as number);
-        this.#checkHeader(type, input[offset + 1] as number, len);
-        if (have < 5 + len) {
-          missing = 5 + len - have;
+        // A header is checked as soon as it is complete, before its body has arrived.
+        const len = announcedLength(input, offset);
+        if (len !== undefined) checkRecordHeader(input[offset] as number, input[offset + 1] as number, len, this.#readLimit(input[offset] as number));
+        const f = nextRecord(input, offset);
+        if (!f.complete) {
+          missing = f.missing;
           break;
         }
         const wasHandshaking = this.isHandshaking;
         const postBefore = this.#postHandshake;
-        this.#record(type, input.subarray(offset, offset + 5), input.subarray(offset + 5, offset + 5 + len));
-        offset += 5 + len;
+        this.#record(f.type, input.subarray(offset, offset + RECORD_HEADER_LENGTH), input.subarray(offset + RECORD_HEADER_LENGTH, f.end));
+        offset = f.end;
         records++;
         if (opts.stopAfterHandshake === true && wasHandshaking && this.isEstablished) break;
         if (opts.stopAfterPostHandshake === true && this.#postHandshake !== postBefore) break;
@@ -413,16 +413,14 @@ export class TlsEngine {
     return result;
   }
 
-  #checkHeader(type: number, major: number, len: number): void {
-    if (type < ContentType.ChangeCipherSpec || type > ContentType.ApplicationData) {
-      throw misbehaved('InvalidContentType', { detail: `record type ${type}` });
-    }
-    if (major !== 3) throw misbehaved('InvalidContentType', { alert: 'protocol_version', detail: 'record version' });
-    // Declined 0-RTT records skipped after a HelloRetryRequest are ciphertext, under no read key of ours.
+  /**
+   * Largest record body the current read protection allows for a record of `type`. Declined 0-RTT records skipped
+   * after a HelloRetryRequest are ciphertext under no read key of ours: the ciphertext limit applies to them.
+   */
+  #readLimit(type: number): number {
     const skipped = this.#read.mode === 'none' && type === ContentType.ApplicationData && this.#earlySkip.active;
-    const limit = this.#read.mode === 'none' && !skipped ? MAX_PLAINTEXT : this.#read.mode === 'tls12' ? MAX_CIPHERTEXT_12 : MAX_CIPHERTEXT_13;
-    // The 1.3 CCS and plaintext alerts arrive unprotected even when keys are active: their own limit.
-    if (len > limit) throw limitExceeded('RecordOverflow', { detail: `record of ${len} bytes` });
+    if (this.#read.mode === 'none' && !skipped) return MAX_PLAINTEXT;
+    return this.#read.mode === 'tls12' ? MAX_CIPHERTEXT_12 : MAX_CIPHERTEXT_13;
   }
 
   #record(type: number, header: Uint8Array, body: Uint8Array): void {
@@ -500,7 +498,8 @@ export class TlsEngine {
     if (this.#readEpoch !== epoch && !this.#joiner.isEmpty) throw misbehaved('KeyChangeNotOnRecordBoundary');
   }
 
-  #handshakeMessage(msg: HandshakeMessage): void {
+  /** `decoded`: the ClientHello already decoded at the Accepted point (server, first message only). */
+  #handshakeMessage(msg: HandshakeMessage, decoded?: ClientHello): void {
     const wasEstablished = this.isEstablished;
     if (wasEstablished) this.#postHandshake++;
     // KeyUpdates are limited per run without progress; any other handshake message is progress (src/record/idle-runs.ts).
@@ -508,10 +507,12 @@ export class TlsEngine {
     else this.#idle.progress();
     const m = this.#m;
     switch (m.proto) {
+      case 'start':
+        throw internalError('a handshake message before start()');
       case 'c13': {
         const next = clientHandle13(m.s, msg, this.#cx as ClientCx);
         if (next instanceof Tls12Selected) {
-          const hooks = tls12Hooks.client;
+          const hooks = this.#tls12?.client;
           if (hooks === undefined) throw incompatible('NoCommonVersion');
           this.#version = ProtocolVersion.TLS12;
           this.#m = { proto: 'tls12', s: hooks(next, this.#cx as ClientCx) };
@@ -524,13 +525,13 @@ export class TlsEngine {
       case 's13': {
         if (m.s.kind === 'ExpectClientHello') {
           if (msg.type !== HandshakeType.ClientHello) throw misbehaved('InvalidContentType', { alert: 'unexpected_message', detail: 'expected ClientHello' });
-          const hello = decodeClientHello(msg.body);
+          const hello = decoded ?? decodeClientHello(msg.body);
           const cfg = this.#config as PreparedServerConfig;
           if (cfg.maxVersion >= ProtocolVersion.TLS13 && offersTls13(hello)) {
             this.#version = ProtocolVersion.TLS13;
             this.#m = { proto: 's13', s: serverHandleClientHello13(this.#cx as ServerCx, hello, msg) };
           } else {
-            const hooks = tls12Hooks.server;
+            const hooks = this.#tls12?.server;
             if (hooks === undefined || cfg.minVersion > ProtocolVersion.TLS12 || hello.legacyVersion < ProtocolVersion.TLS12) {
               throw incompatible(hello.legacyVersion < ProtocolVersion.TLS12 ? 'ObsoleteVersion' : 'NoCommonVersion');
             }
@@ -600,6 +601,7 @@ export class TlsEngine {
       group: info.group,
       groupName: info.groupName,
       signatureScheme: info.signatureScheme,
+      alpn: info.alpn,
       alpnProtocol: info.alpnProtocol,
       serverName: info.serverName,
       peerCertificates: info.peerCertificates,
@@ -615,33 +617,21 @@ export class TlsEngine {
 
   #trafficInfo(): ConnectionInfo | undefined {
     const m = this.#m;
+    if (m.proto === 'start') return undefined;
     if (m.proto === 'tls12') return m.s.info;
     return m.s.kind === 'Traffic' ? m.s.traffic.info : undefined;
   }
 
   #alertRecord(fragment: Uint8Array): void {
     if (!this.#joiner.isEmpty) throw misbehaved('MessageInterleaved');
-    // An empty alert record holds no alert message at all (RFC 8446 §5.1: a record of type alert contains exactly one
-    // message, never a fragment): unexpected_message, as OpenSSL answers and tlsfuzzer expects. Otherwise an alert
-    // record that is not exactly two bytes does not decode (§6): decode_error.
-    if (fragment.length === 0) throw misbehaved('InvalidContentType', { detail: 'empty alert record' });
-    if (fragment.length !== 2) throw misbehaved('InvalidContentType', { alert: 'decode_error', detail: 'alert length' });
-    const level = fragment[0] as number;
-    const desc = fragment[1] as number;
-    if (level !== AlertLevel.Warning && level !== AlertLevel.Fatal) throw misbehaved('UnexpectedAlertLevel');
-    if (desc === AlertDescription.close_notify) {
+    const alert = readAlert(fragment, this.#version !== ProtocolVersion.TLS12);
+    if (alert.kind === 'close') {
       this.#peerClosed = true;
       this.#events.push({ type: 'PeerClosed' });
       return;
     }
-    const tls13 = this.#version !== ProtocolVersion.TLS12;
-    // RFC 8446 §6.1: user_canceled is a warning; all other 1.3 alerts are fatal whatever their level.
-    if (level === AlertLevel.Warning && (desc === AlertDescription.user_canceled || !tls13)) {
-      this.#idle.warningAlert();
-      this.#events.push({ type: 'WarningAlert', description: desc });
-      return;
-    }
-    throw alertReceived(alertName(desc), desc);
+    this.#idle.warningAlert();
+    this.#events.push({ type: 'WarningAlert', description: alert.description });
   }
 
   #traffic(): TrafficState {
@@ -724,14 +714,14 @@ export class TlsEngine {
     if (this.#closed) return new Uint8Array(0);
     this.#closed = true;
     const pre = this.#takeOut();
-    const rec = this.#write.seal(ContentType.Alert, new Uint8Array([AlertLevel.Warning, AlertDescription.close_notify]));
+    const rec = this.#write.seal(ContentType.Alert, alertFragment(AlertLevel.Warning, AlertDescription.close_notify));
     return pre.length === 0 ? rec : concat(pre, rec);
   }
 
   /** Send an alert on the application's behalf (SSPI SCHANNEL_ALERT). A fatal one ends the connection. */
   sendAlert(description: number, fatal: boolean): Uint8Array {
     if (this.#failed !== undefined) throw this.#failed;
-    const rec = this.#write.seal(ContentType.Alert, new Uint8Array([fatal ? AlertLevel.Fatal : AlertLevel.Warning, description]));
+    const rec = this.#write.seal(ContentType.Alert, alertFragment(fatal ? AlertLevel.Fatal : AlertLevel.Warning, description));
     if (fatal) {
       this.#failed = closedError(`fatal alert ${alertName(description) ?? description} sent by the application`);
     }
@@ -818,6 +808,7 @@ export class TlsEngine {
   /** Our own certificate chain used in this connection (server: the chosen chain; client: the one sent). */
   get localCertificates(): readonly Uint8Array[] {
     const m = this.#m;
+    if (m.proto === 'start') return [];
     if (m.proto === 'tls12') return m.s.localChain;
     if (m.s.kind === 'Traffic') return m.s.traffic.localChain;
     return [];
@@ -825,11 +816,11 @@ export class TlsEngine {
 }
 
 /** A server engine for one connection. Prepared configs can be shared by many engines. */
-export function createServerEngine(options: ServerOptions | PreparedServerConfig): TlsEngine {
-  return new TlsEngine('kind' in options ? options : prepareServerConfig(options));
+export function createServerEngine(options: ServerOptions | PreparedServerConfig, deps: EngineDependencies = STANDARD_DEPENDENCIES): TlsEngine {
+  return new TlsEngine('kind' in options ? options : prepareServerConfig(options, deps), deps);
 }
 
 /** A client engine for one connection; call `start()` for the ClientHello. */
-export function createClientEngine(options: ClientOptions | PreparedClientConfig): TlsEngine {
-  return new TlsEngine('kind' in options ? options : prepareClientConfig(options));
+export function createClientEngine(options: ClientOptions | PreparedClientConfig, deps: EngineDependencies = STANDARD_DEPENDENCIES): TlsEngine {
+  return new TlsEngine('kind' in options ? options : prepareClientConfig(options, deps), deps);
 }

@@ -4,7 +4,7 @@
  */
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
-import type { EngineEvent } from '../engine/events.js';
+import type { EngineEvent } from '../vocabulary/events.js';
 
 /** Public fields of a traced message; a function is only called when tracing is on. */
 export type TraceFields = Readonly<Record<string, string | number | boolean | readonly string[]>>;

@@ -1,8 +1,10 @@
 /** Pure choices: version, suite, group, signature scheme, ALPN, certificate. No state, no crypto. */
 import type { SuiteInfo } from '../crypto/suites.js';
-import type { CertifiedKey } from '../engine/config.js';
+import type { CertifiedKey } from '../vocabulary/config.js';
+import { includesBytes } from '../codec/bytes.js';
 import { incompatible } from '../errors.js';
 import { NamedGroup } from '../wire/registry.js';
+import { dnsNameMatches } from '../x509/hostname.js';
 
 /** Server preference: our first suite the client offered (unknown and GREASE ids are skipped). */
 export function chooseSuite(ours: readonly SuiteInfo[], offered: readonly number[], version: 'TLSv1.3' | 'TLSv1.2'): SuiteInfo | undefined {
@@ -48,21 +50,19 @@ export function chooseKeyExchange(
 }
 
 /** ALPN (RFC 7301 §3.2): server preference; no overlap → no_application_protocol. */
-export function chooseAlpn(ours: readonly string[] | undefined, offered: readonly string[] | undefined): string | null {
+export function chooseAlpn(ours: readonly Uint8Array[] | undefined, offered: readonly Uint8Array[] | undefined): Uint8Array | null {
   if (ours === undefined || offered === undefined) return null;
-  for (const p of ours) if (offered.includes(p)) return p;
+  for (const p of ours) if (includesBytes(offered, p)) return p;
   throw incompatible('NoApplicationProtocol');
 }
 
-/** Does a certificate name (possibly `*.example.com`) cover `host`? One left-most wildcard label only. */
+/**
+ * Does a certificate name (possibly `*.example.com`) cover `host`? The certificate matcher of src/x509/hostname.ts
+ * (RFC 9525: one whole left-most wildcard label, never over a single-label suffix), so the certificate chosen for a
+ * name is one the client's check of that name accepts.
+ */
 export function nameMatches(pattern: string, host: string): boolean {
-  if (pattern === host) return true;
-  if (!pattern.startsWith('*.')) return false;
-  const suffix = pattern.slice(1); // ".example.com"
-  if (suffix.split('.').length < 3) return false; // never "*.com"
-  if (!host.endsWith(suffix)) return false;
-  const label = host.slice(0, host.length - suffix.length);
-  return label.length > 0 && !label.includes('.');
+  return dnsNameMatches(pattern, host);
 }
 
 /**

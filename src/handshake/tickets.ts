@@ -3,35 +3,21 @@
  * current ticket key: key_id (16) ‖ nonce (12) ‖ ciphertext ‖ tag, with key_id as the AAD. The client's stored
  * session is the same state plus the ticket, kept in the clear on the client side.
  */
-import { utf8, fromUtf8 } from '../codec/bytes.js';
+import { EMPTY, utf8, fromUtf8 } from '../codec/bytes.js';
 import { Reader } from '../codec/reader.js';
 import { Writer, encode } from '../codec/writer.js';
 import type { Aead, CryptoProvider } from '../crypto/provider.js';
-import type { TicketKeys } from '../engine/config.js';
+import type { TicketKeyStore } from '../vocabulary/config.js';
+import type { SessionState } from '../vocabulary/session.js';
 
-/** What a resumption needs to know about the original session. */
-export interface SessionState {
-  readonly version: number;
-  readonly suite: number;
-  /** TLS 1.3: the PSK; TLS 1.2: the master secret. */
-  readonly secret: Uint8Array;
-  readonly issuedAt: number;
-  readonly lifetimeSeconds: number;
-  readonly ageAdd: number;
-  readonly alpn: string | null;
-  readonly serverName: string;
-  /** The peer's chain from the original handshake (client: the server's; server: the client's). */
-  readonly peerChain: readonly Uint8Array[];
-  /** TLS 1.2 only: extended master secret was used. */
-  readonly extendedMasterSecret: boolean;
-}
+export type { SessionState } from '../vocabulary/session.js';
 
 function writeState(w: Writer, s: SessionState): void {
   w.u8(1).u16(s.version).u16(s.suite);
   w.vec8((w) => w.bytes(s.secret));
   w.u32(Math.floor(s.issuedAt / 0x100000000)).u32(s.issuedAt >>> 0);
   w.u32(s.lifetimeSeconds).u32(s.ageAdd);
-  w.vec8((w) => w.bytes(utf8(s.alpn ?? '')));
+  w.vec8((w) => w.bytes(s.alpn ?? EMPTY));
   w.u8(s.alpn === null ? 0 : 1);
   w.vec16((w) => w.bytes(utf8(s.serverName)));
   w.vec24((w) => { for (const c of s.peerChain) w.vec24((w) => w.bytes(c)); });
@@ -59,7 +45,7 @@ function readState(r: Reader): SessionState {
     issuedAt: hi * 0x100000000 + lo,
     lifetimeSeconds,
     ageAdd,
-    alpn: hasAlpn ? fromUtf8(alpnBytes) : null,
+    alpn: hasAlpn ? alpnBytes.slice() : null,
     serverName,
     peerChain,
     extendedMasterSecret,
@@ -78,7 +64,7 @@ function ticketAead(p: CryptoProvider, key: Uint8Array): Aead {
 }
 
 /** Server: seal session state into a ticket. */
-export function sealTicket(p: CryptoProvider, keys: TicketKeys, s: SessionState): Uint8Array {
+export function sealTicket(p: CryptoProvider, keys: TicketKeyStore, s: SessionState): Uint8Array {
   const { id, key } = keys.current();
   const plain = encode((w) => writeState(w, s));
   const nonce = p.randomBytes(12);
@@ -91,7 +77,7 @@ export function sealTicket(p: CryptoProvider, keys: TicketKeys, s: SessionState)
 }
 
 /** Server: open a ticket; undefined when it is not ours, from a forgotten key, or damaged (then: full handshake). */
-export function openTicket(p: CryptoProvider, keys: TicketKeys, ticket: Uint8Array): SessionState | undefined {
+export function openTicket(p: CryptoProvider, keys: TicketKeyStore, ticket: Uint8Array): SessionState | undefined {
   if (ticket.length < 16 + 12 + 16) return undefined;
   const key = keys.find(ticket.subarray(0, 16));
   if (key === undefined) return undefined;

@@ -23,7 +23,7 @@ import { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { TlsClient, TlsServer, type TlsConnection } from '../index.js';
 import type { ConnectionInfo, TraceEvent } from '../api/types.js';
-import type { SessionTicket } from '../engine/events.js';
+import type { ConnectionObserver, SessionTicket } from '../engine/events.js';
 import { TlsError } from '../errors.js';
 import {
   toClientOptions,
@@ -33,7 +33,7 @@ import {
   type NodeServerOptions,
 } from './options.js';
 import { peerCertificateOf, type PeerCertificate } from './peer-certificate.js';
-import { MAX_PEEK_BYTES, peekServerName } from './sni.js';
+import { HelloStage, type Accepted } from '../engine/hello-stage.js';
 
 /** Readable high-water mark: unread plaintext above this pauses the transport. */
 export const READ_HIGH_WATER_MARK = 48 * 1024;
@@ -42,21 +42,14 @@ const FEED_SLICE = 5 + 16384 + 256;
 /** Plaintext sealed per step before checking the transport's backpressure. */
 const WRITE_SLICE = 64 * 1024;
 
-/** Where the engine's trace and key-log callbacks go: the duplex currently inside a call into its connection. */
-interface Sink {
-  trace(e: TraceEvent): void;
-  keylog(line: string): void;
-}
-let activeSink: Sink | undefined;
-
 /**
- * Engine callbacks that route to whichever TlsDuplex is calling into its connection. The engine is synchronous, so
- * every trace/key-log callback happens inside such a call; this lets one TlsServer (parsed credentials, ticket keys)
- * serve many duplexes while each still gets its own 'trace' and 'keylog' events.
+ * The configuration-level trace / key-log hooks of the TlsServer and TlsClient a duplex builds or shares: none do
+ * anything. Each TlsDuplex gives its own connection an observer (TlsServer.accept / TlsClient.connect), so one
+ * TlsServer (parsed credentials, ticket keys) serves many duplexes while each gets its own 'trace' and 'keylog'.
  */
 export const routedHooks = {
-  trace: (e: TraceEvent): void => activeSink?.trace(e),
-  keyLog: (line: string): void => activeSink?.keylog(line),
+  trace: (_e: TraceEvent): void => undefined,
+  keyLog: (_line: string): void => undefined,
 } as const;
 
 /** A TlsServer per credentials, for SNICallback answers (parsed once, then reused). */
@@ -148,8 +141,8 @@ export class TlsDuplex extends Duplex {
   #session: SessionTicket | undefined;
   /** Received bytes not yet given to the engine (at most one transport chunk, or the SNI peek buffer). */
   #pendingIn: Uint8Array | null = null;
-  #peeking: Uint8Array[] | null = null;
-  #peekedBytes = 0;
+  /** Server with an SNICallback: the ClientHello being received, before the callback chooses the credentials. */
+  #helloStage: HelloStage | null = null;
   #readBlocked = false;
   #transportPaused = false;
   #transportEnded = false;
@@ -161,7 +154,8 @@ export class TlsDuplex extends Duplex {
   #finalBeforeSecure: ((err?: Error | null) => void) | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #queue: (() => void)[] = [];
-  readonly #sink: Sink;
+  /** This duplex's trace and key-log receivers, given to its connection. */
+  readonly #observer: ConnectionObserver;
 
   /** Wrap `transport`; see the class comment. */
   constructor(transport: Duplex, options: TlsDuplexOptions = {}) {
@@ -182,15 +176,19 @@ export class TlsDuplex extends Duplex {
         ? (side.client ?? new TlsClient(toClientOptions(side.options, routedHooks)))
         : (side.server ?? (side.options.SNICallback !== undefined && side.options.key === undefined ? undefined : new TlsServer(toServerOptions(side.options, routedHooks))));
     const userTrace = options.trace;
-    this.#sink = {
-      trace: (e) => {
-        userTrace?.(e, this);
-        this.emit('trace', e);
-      },
-      keylog: (line) => {
-        this.emit('keylog', Buffer.from(line + '\n', 'latin1'));
-      },
+    const keyLog = (line: string): void => {
+      this.emit('keylog', Buffer.from(line + '\n', 'latin1'));
     };
+    this.#observer =
+      userTrace === undefined
+        ? { keyLog }
+        : {
+            keyLog,
+            trace: (e: TraceEvent) => {
+              userTrace(e, this);
+              this.emit('trace', e);
+            },
+          };
     transport.on('error', (err: Error) => this.destroy(err));
     transport.on('end', () => this.#onTransportEnd());
     transport.on('close', () => {
@@ -333,19 +331,14 @@ export class TlsDuplex extends Duplex {
 
   // ---- the engine loop ---------------------------------------------------------------------------------------------
 
-  /** Run `fn` (a call into the connection) with our sink active, then send its output and run queued events. */
+  /** Run `fn` (a call into the connection), then send its output and run queued events. */
   #call(fn: () => void): boolean {
-    const prev = activeSink;
-    activeSink = this.#sink;
     let ok = true;
     try {
       fn();
     } catch (err) {
-      activeSink = prev;
       this.#fail(err);
       return false;
-    } finally {
-      activeSink = prev;
     }
     ok = this.#flushOutput();
     this.#runQueue();
@@ -381,9 +374,9 @@ export class TlsDuplex extends Duplex {
         this.#attach(this.#connectClient(factory, side.options));
       });
     } else if (side.kind === 'server' && side.options.SNICallback !== undefined) {
-      this.#peeking = [];
+      this.#helloStage = new HelloStage();
     } else if (factory instanceof TlsServer) {
-      this.#call(() => this.#attach(factory.accept()));
+      this.#call(() => this.#attach(factory.accept(this.#observer)));
     }
     this.#transport.on('data', (chunk: Buffer) => this.#onData(chunk));
   }
@@ -392,9 +385,9 @@ export class TlsDuplex extends Duplex {
     const name = o.servername ?? o.host ?? 'localhost';
     this.servername = name;
     const s = o.session;
-    if (s === undefined) return client.connect(name);
+    if (s === undefined) return client.connect(name, undefined, this.#observer);
     const session: SessionTicket = s instanceof Uint8Array ? { serverName: name, data: s, expiresAt: Number.MAX_SAFE_INTEGER } : s;
-    return client.connect(name, session);
+    return client.connect(name, session, this.#observer);
   }
 
   #attach(conn: TlsConnection): void {
@@ -448,8 +441,8 @@ export class TlsDuplex extends Duplex {
   #onData(chunk: Buffer): void {
     if (this.destroyed) return;
     const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (this.#peeking !== null) {
-      this.#peek(bytes);
+    if (this.#helloStage !== null) {
+      this.#hello(this.#helloStage, bytes);
       return;
     }
     if (this.#pendingIn === null) this.#pendingIn = bytes;
@@ -463,22 +456,31 @@ export class TlsDuplex extends Duplex {
     this.#pump();
   }
 
-  /** Server with an SNICallback: gather the ClientHello, ask the callback, then start the engine with its answer. */
-  #peek(bytes: Uint8Array): void {
-    const parts = this.#peeking;
-    if (parts === null) return;
-    parts.push(bytes);
-    this.#peekedBytes += bytes.length;
-    const all = Buffer.concat(parts);
-    const seen = peekServerName(all);
-    if (!seen.complete && this.#peekedBytes < MAX_PEEK_BYTES) return;
-    this.#peeking = null;
-    this.#pendingIn = all;
+  /**
+   * Server with an SNICallback: receive the ClientHello (decoded once, at the engine's Accepted point), ask the
+   * callback, then continue the handshake with the credentials it chose.
+   */
+  #hello(stage: HelloStage, bytes: Uint8Array): void {
+    let accepted: Accepted | undefined;
+    try {
+      accepted = stage.push(bytes);
+    } catch (err) {
+      this.#helloStage = null;
+      const alert = stage.takeAlert();
+      const t = this.#transport;
+      if (alert !== null && !t.destroyed && !t.writableEnded) t.end(alert);
+      this.destroy(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    if (accepted === undefined) return;
+    const hello = accepted;
+    this.#helloStage = null;
+    this.#pendingIn = hello.rest.length > 0 ? hello.rest : null;
     this.#transport.pause();
     this.#transportPaused = true;
     const side = this.#side;
     if (side.kind !== 'server') return;
-    const name = seen.complete ? seen.serverName : null;
+    const name = hello.clientHello.serverName;
     const go = (creds: Credentials | null | undefined): void => {
       if (this.destroyed) return;
       let server = this.#factory instanceof TlsServer ? this.#factory : undefined;
@@ -494,7 +496,12 @@ export class TlsDuplex extends Duplex {
         return;
       }
       const s = server;
-      if (this.#call(() => this.#attach(s.accept()))) this.#pump();
+      const started = this.#call(() => {
+        const conn = s.accept(this.#observer, hello);
+        this.#attach(conn);
+        if (conn.engine.failed !== undefined) throw conn.engine.failed;
+      });
+      if (started) this.#pump();
     };
     const cb = side.options.SNICallback;
     if (name === null || cb === undefined) {
@@ -595,14 +602,10 @@ export class TlsDuplex extends Duplex {
     const conn = this.#conn;
     this.#closeSent = true;
     if (conn !== undefined) {
-      const prev = activeSink;
-      activeSink = this.#sink;
       try {
         conn.close();
       } catch {
         // already closed or failed: nothing more to send
-      } finally {
-        activeSink = prev;
       }
     }
     const out = conn?.takeOutput() ?? new Uint8Array(0);

@@ -8,7 +8,6 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import { NamedGroup } from '../wire/registry.js';
 import { loadCredential } from '../credentials/index.js';
 import type { Duplex } from 'node:stream';
-import type { TlsDuplex } from './duplex.js';
 
 /** PEM text, or a Buffer holding PEM text or DER. */
 export type PemOrDer = string | Uint8Array;
@@ -58,9 +57,11 @@ export interface NodeCommonOptions {
   readonly allowHalfOpen?: boolean;
   /**
    * Receives every handshake message sent or received (no secrets), with the connection it belongs to. Tracing is
-   * on only when this is set; the TlsDuplex then also emits each event as 'trace'.
+   * on only when this is set; the TlsDuplex then also emits each event as 'trace'. `socket` is that TlsDuplex
+   * (declared by its Duplex base, in method form so a callback may take a TlsDuplex: options.ts does not depend
+   * on duplex.ts).
    */
-  readonly trace?: (event: TraceEvent, socket: TlsDuplex) => void;
+  trace?(event: TraceEvent, socket: Duplex): void;
 }
 
 /** Options of {@link createServer} and of a server-side {@link TlsDuplex}. */
@@ -194,8 +195,9 @@ export function parseGroups(list: string): number[] {
   });
 }
 
-function alpnOf(list: readonly (string | Uint8Array)[]): string[] {
-  return list.map((p) => (typeof p === 'string' ? p : Buffer.from(p).toString('latin1')));
+/** node:tls ALPNProtocols → ids as bytes: strings UTF-8 encoded, as node:tls encodes them; bytes kept as they are. */
+function alpnOf(list: readonly (string | Uint8Array)[]): Uint8Array[] {
+  return list.map((p) => (typeof p === 'string' ? new Uint8Array(Buffer.from(p, 'utf8')) : p.slice()));
 }
 
 function common(o: NodeCommonOptions, routedTrace: (e: TraceEvent) => void, keyLog: (line: string) => void): CommonOptions {
@@ -216,7 +218,11 @@ export interface EngineHooks {
   readonly keyLog: (line: string) => void;
 }
 
-/** Matches `name` against an SNI map key (exact, or `*.` wildcard for exactly one label). */
+/**
+ * Matches `name` against an SNI map key (exact, or `*.` wildcard for exactly one label). node:tls's own rule for its
+ * SNI context keys, not the certificate matcher of src/x509/hostname.ts: node:tls accepts keys (`*.com`) that a
+ * certificate name may not be, so the two stay separate on purpose.
+ */
 export function sniKeyMatches(key: string, name: string): boolean {
   const k = key.toLowerCase();
   const n = name.toLowerCase();

@@ -468,8 +468,8 @@ function query(ctx: SchannelContext, attr: number, pBuffer: object): SECURITY_ST
       return C.SEC_E_OK;
     case C.SECPKG_ATTR_APPLICATION_PROTOCOL: {
       if (!est) return C.SEC_E_INVALID_HANDLE;
-      const p = ctx.info?.alpnProtocol ?? null;
-      const id = p === null ? new Uint8Array(0) : new TextEncoder().encode(p);
+      const p = ctx.info?.alpn ?? null;
+      const id = p === null ? new Uint8Array(0) : p.slice();
       Object.assign(pBuffer, {
         ProtoNegoStatus: p === null ? C.SecApplicationProtocolNegotiationStatus_None : C.SecApplicationProtocolNegotiationStatus_Success,
         ProtoNegoExt: p === null ? C.SecApplicationProtocolNegotiationExt_None : C.SecApplicationProtocolNegotiationExt_ALPN,
@@ -531,7 +531,7 @@ function query(ctx: SchannelContext, attr: number, pBuffer: object): SECURITY_ST
     case C.SECPKG_ATTR_NEGOTIATED_TLS_EXTENSIONS: {
       if (!est) return C.SEC_E_INVALID_HANDLE;
       const ext: number[] = [];
-      if (ctx.info?.alpnProtocol) ext.push(16);
+      if (ctx.info?.alpn) ext.push(16);
       if (ctx.info?.version === 'TLSv1.2') ext.push(23, 0xff01);
       Object.assign(pBuffer, { ExtensionsCount: ext.length, Extensions: allocations.mark(ext) });
       return C.SEC_E_OK;

@@ -2,7 +2,15 @@
  * Crypt32's constants (wincrypt.h values) and structures for the certificate-store functions of cert-store.ts, with
  * Windows' names. A blob carries its bytes in `pbData`; where C passes a pointer to fill, the caller passes the object.
  */
-import type { Crypt32 } from './cert-store.js';
+import type { CertContext } from './cert-context.js';
+
+/**
+ * What SCHANNEL_CERT_HASH(_STORE).hProv carries in this port: the Crypt32 (cert-store.ts) whose system stores are
+ * searched for the thumbprint. Declared here by shape so that this module does not import cert-store.ts.
+ */
+export interface CertHashProvider {
+  findByThumbprint(sha1: Uint8Array, storeName: string, machine: boolean): CertContext | null;
+}
 
 /** CertOpenStore providers. */
 export const CERT_STORE_PROV_MEMORY = 2;
@@ -164,10 +172,10 @@ export class SCHANNEL_CERT_HASH {
   /** SCH_MACHINE_CERT_HASH: LocalMachine instead of CurrentUser. */
   dwFlags = 0;
   /**
-   * HCRYPTPROV. Port extension: the {@link Crypt32} (with its file system and store root) whose system stores hold
+   * HCRYPTPROV. Port extension: the Crypt32 (with its file system and store root) whose system stores hold
    * the certificate; 0 searches nowhere (SEC_E_NO_CREDENTIALS), since no file system is reachable without one.
    */
-  hProv: number | Crypt32 = 0;
+  hProv: number | CertHashProvider = 0;
   /** SHA-1 thumbprint (20 bytes). */
   ShaHash: Uint8Array = new Uint8Array(20);
 }
@@ -177,8 +185,8 @@ export class SCHANNEL_CERT_HASH_STORE {
   dwLength = 32 + 2 * SCH_CRED_MAX_STORE_NAME_SIZE;
   /** SCH_MACHINE_CERT_HASH: LocalMachine instead of CurrentUser. */
   dwFlags = 0;
-  /** HCRYPTPROV. Port extension: the {@link Crypt32} whose system stores to search (0: none, SEC_E_NO_CREDENTIALS). */
-  hProv: number | Crypt32 = 0;
+  /** HCRYPTPROV. Port extension: the Crypt32 whose system stores to search (0: none, SEC_E_NO_CREDENTIALS). */
+  hProv: number | CertHashProvider = 0;
   /** SHA-1 thumbprint (20 bytes). */
   ShaHash: Uint8Array = new Uint8Array(20);
   /** The system store name ("MY"). */

@@ -746,7 +746,7 @@ export function resolveCredentialCertificates(
     const isStore = e instanceof SCHANNEL_CERT_HASH_STORE;
     if (!isStore && !(e instanceof SCHANNEL_CERT_HASH)) return { status: C.SEC_E_UNKNOWN_CREDENTIALS };
     if (e.ShaHash.length !== 20) return { status: C.SEC_E_UNKNOWN_CREDENTIALS };
-    const crypt = e.hProv instanceof Crypt32 ? e.hProv : new Crypt32();
+    const crypt: T.CertHashProvider = typeof e.hProv === 'object' ? e.hProv : new Crypt32();
     const machine = ((e.dwFlags | dwFlags) & T.SCH_MACHINE_CERT_HASH) !== 0;
     const name = isStore && dwCredFormat === C.SCH_CRED_FORMAT_CERT_HASH_STORE ? e.pwszStoreName : 'MY';
     const found = crypt.findByThumbprint(e.ShaHash, name === '' ? 'MY' : name, machine);

@@ -10,9 +10,10 @@
  *  - post-handshake work reported by DecryptMessage (SEC_I_RENEGOTIATE) is completed;
  *  - input records are run through the engine.
  */
-import type { ConnectionInfo } from '../api/types.js';
+import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import type { EngineEvent } from '../engine/events.js';
 import { asTlsError, type TlsError } from '../errors.js';
+import { canStartRecord, RECORD_HEADER_LENGTH } from '../record/deframer.js';
 import { AlertDescription } from '../wire/registry.js';
 import { concat, equalPublic } from '../codec/bytes.js';
 import { allocations, baseType, buffersOf, clearOutput, findBuffer, inputBytes, outputSlot, putOutput, type OutputSlot } from './buffers.js';
@@ -66,7 +67,7 @@ export class SchannelContext {
   /** Negotiated parameters once established. */
   info: ConnectionInfo | undefined;
   /** ALPN list given by the caller. */
-  alpn: string[] | undefined;
+  alpn: Uint8Array[] | undefined;
   /** Attribute flags of the last ISC/ASC. */
   attrs = 0;
   /** Server: a post-handshake CertificateRequest was sent and the client's Finished has not been seen yet. */
@@ -118,27 +119,27 @@ export function noteEvent(ctx: SchannelContext, ev: EngineEvent): void {
 
 // ---- input parsing ---------------------------------------------------------------------------------------
 
-/** Parse a SEC_APPLICATION_PROTOCOLS buffer (§4.4): the ALPN list, or undefined when malformed. */
-export function parseApplicationProtocols(bytes: Uint8Array): string[] | undefined {
+/** Parse a SEC_APPLICATION_PROTOCOLS buffer (§4.4): the ALPN ids (bytes, as on the wire), or undefined when malformed. */
+export function parseApplicationProtocols(bytes: Uint8Array): Uint8Array[] | undefined {
   if (bytes.length < 4) return undefined;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const total = dv.getUint32(0, true);
   if (4 + total > bytes.length) return undefined;
   let off = 4;
   const end = 4 + total;
-  let alpn: string[] | undefined;
+  let alpn: Uint8Array[] | undefined;
   while (off < end) {
     if (off + 6 > end) return undefined;
     const ext = dv.getUint32(off, true);
     const size = dv.getUint16(off + 4, true);
     off += 6;
     if (off + size > end) return undefined;
-    const list: string[] = [];
+    const list: Uint8Array[] = [];
     let p = off;
     while (p < off + size) {
       const len = bytes[p] as number;
       if (len === 0 || p + 1 + len > off + size) return undefined;
-      list.push(new TextDecoder().decode(bytes.subarray(p + 1, p + 1 + len)));
+      list.push(bytes.slice(p + 1, p + 1 + len));
       p += 1 + len;
     }
     if (ext === C.SecApplicationProtocolNegotiationExt_ALPN) {
@@ -150,9 +151,12 @@ export function parseApplicationProtocols(bytes: Uint8Array): string[] | undefin
   return alpn;
 }
 
-/** Build a SEC_APPLICATION_PROTOCOLS buffer body for an ALPN list (helper for callers and tests). */
-export function buildApplicationProtocols(protocols: readonly string[]): Uint8Array {
-  const ids = protocols.map((p) => new TextEncoder().encode(p));
+/**
+ * Build a SEC_APPLICATION_PROTOCOLS buffer body for an ALPN list (helper for callers and tests): ids as bytes, or
+ * strings (UTF-8 encoded, as node:tls encodes them).
+ */
+export function buildApplicationProtocols(protocols: readonly (string | Uint8Array)[]): Uint8Array {
+  const ids = protocols.map((p) => (typeof p === 'string' ? new TextEncoder().encode(p) : p));
   const listSize = ids.reduce((n, id) => n + 1 + id.length, 0);
   const out = new Uint8Array(10 + listSize);
   const dv = new DataView(out.buffer);
@@ -167,8 +171,6 @@ export function buildApplicationProtocols(protocols: readonly string[]): Uint8Ar
   }
   return out;
 }
-
-const VALID_CONTENT_TYPES = new Set([20, 21, 22, 23]);
 
 // ---- shared ISC/ASC machinery ------------------------------------------------------------------------------
 
@@ -401,16 +403,12 @@ function incompleteCredentials(ctx: SchannelContext, a: CallArgs): boolean {
 /** The handshake step proper, for a context that exists. Returns the status; writes outputs. */
 function step(ctx: SchannelContext, a: CallArgs, data: Uint8Array, first: boolean): SECURITY_STATUS {
   // Record framing pre-checks (§5.4 step 5): not TLS at all → INVALID_TOKEN; short header → MISSING.
-  if (data.length > 0 && !VALID_CONTENT_TYPES.has(data[0] as number)) {
+  if (!canStartRecord(data, 0)) {
     clearToken(a);
     return C.SEC_E_INVALID_TOKEN;
   }
-  if (data.length > 1 && data[1] !== 3) {
-    clearToken(a);
-    return C.SEC_E_INVALID_TOKEN;
-  }
-  if (data.length < 5) {
-    markInput(a.inBufs, C.SECBUFFER_MISSING, 5 - data.length);
+  if (data.length < RECORD_HEADER_LENGTH) {
+    markInput(a.inBufs, C.SECBUFFER_MISSING, RECORD_HEADER_LENGTH - data.length);
     return C.SEC_E_INCOMPLETE_MESSAGE;
   }
   const run = runHandshake(ctx, data);
@@ -620,7 +618,7 @@ function checkInput(pInput: SecBufferDesc | null, strictEmpty: boolean): SECURIT
   return bufs;
 }
 
-function alpnFromInput(inBufs: SecBuffer[] | undefined): string[] | undefined | 'bad' {
+function alpnFromInput(inBufs: SecBuffer[] | undefined): Uint8Array[] | undefined | 'bad' {
   if (inBufs === undefined) return undefined;
   const b = findBuffer(inBufs, C.SECBUFFER_APPLICATION_PROTOCOLS);
   if (b === undefined) return undefined;

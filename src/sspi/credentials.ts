@@ -3,9 +3,10 @@
  * credential structures SCHANNEL_CRED, SCH_CREDENTIALS, TLS_PARAMETERS and CRYPTO_SETTINGS (§4.1, §4.2).
  * A credential is turned into engine options once, here; every context made from it inherits them.
  */
-import { capabilities, prepareClientConfig, prepareServerConfig, type PreparedClientConfig, type PreparedServerConfig } from '../engine/config.js';
+import { prepareClientConfig, prepareServerConfig, type PreparedClientConfig, type PreparedServerConfig } from '../engine/config.js';
 import type { SessionTicket } from '../engine/events.js';
-import type { ClientOptions, ServerOptions } from '../api/types.js';
+import { STANDARD_DEPENDENCIES } from '../engine/standard.js';
+import type { ClientOptions, ServerOptions } from '../vocabulary/options.js';
 import { getDefaultProvider } from '../crypto/node-provider.js';
 import { hkdfExpand, hkdfExtract } from '../tls13/key-schedule.js';
 import { SUITES } from '../crypto/suites.js';
@@ -255,7 +256,7 @@ const TLS13_BITS = C.SP_PROT_TLS1_3;
 
 /** The protocols this build can do (TLS 1.3 always; TLS 1.2 when the engine has it). */
 function supportedProtocolBits(): number {
-  return TLS13_BITS | (capabilities.tls12 ? TLS12_BITS : 0);
+  return TLS13_BITS | (STANDARD_DEPENDENCIES.tls12 !== undefined ? TLS12_BITS : 0);
 }
 
 function directionMask(use: number): number {
@@ -573,11 +574,11 @@ function acquire(
   // Prepare the engine configurations once (this also validates key/cert pairs and suites); every context shares them.
   try {
     if ((dir & C.SECPKG_CRED_INBOUND) !== 0 && certs.length > 0) {
-      const prepared = prepareServerConfig(serverOptionsFor(cred, {}));
+      const prepared = prepareServerConfig(serverOptionsFor(cred, {}), STANDARD_DEPENDENCIES);
       // No reconnects: no TLS 1.3 or 1.2 tickets (ticketCount 0) and no TLS 1.2 session-ID cache either.
       cred.cache.server = cred.reconnects ? prepared : { ...prepared, sessionCache12: new NoSessionCache() };
     }
-    if ((dir & C.SECPKG_CRED_OUTBOUND) !== 0) cred.cache.client = prepareClientConfig(clientOptionsFor(cred, {}));
+    if ((dir & C.SECPKG_CRED_OUTBOUND) !== 0) cred.cache.client = prepareClientConfig(clientOptionsFor(cred, {}), STANDARD_DEPENDENCIES);
   } catch {
     return C.SEC_E_UNKNOWN_CREDENTIALS;
   }
@@ -652,7 +653,7 @@ export function clientOptionsFor(cred: Credential, x: ContextExtras): ClientOpti
  * client certificate is asked for (ASC_REQ_MUTUAL_AUTH). Nothing is parsed or imported again; ticket keys, the TLS 1.2
  * session cache and the cookie key stay the credential's, so contexts resume each other's sessions.
  */
-export function serverConfigFor(cred: Credential, mutual: boolean, alpn: readonly string[] | undefined): PreparedServerConfig {
+export function serverConfigFor(cred: Credential, mutual: boolean, alpn: readonly Uint8Array[] | undefined): PreparedServerConfig {
   const base = cred.cache.server;
   if (base === undefined) throw new Error('credential has no server configuration');
   if (!mutual && alpn === undefined) return base;
@@ -676,7 +677,7 @@ function sessionKey(target: string | null, manual: boolean): string {
  * The prepared client configuration for one context: the credential's, with the target name (SNI and name check),
  * ALPN, manual validation (ISC_REQ_MANUAL_CRED_VALIDATION) and a cached ticket for this target if there is one.
  */
-export function clientConfigFor(cred: Credential, target: string | null, manual: boolean, alpn: readonly string[] | undefined): PreparedClientConfig {
+export function clientConfigFor(cred: Credential, target: string | null, manual: boolean, alpn: readonly Uint8Array[] | undefined): PreparedClientConfig {
   const base = cred.cache.client;
   if (base === undefined) throw new Error('credential has no client configuration');
   const session = takeSession(cred, sessionKey(target, manual || base.verifier === null));

@@ -2,9 +2,11 @@
  * The slice of the engine contract (docs/design/engine-api.md) the SSPI layer uses, and the two factories.
  * Keeping it as an interface here documents exactly what sspi/ depends on.
  */
-import type { CertifiedKeyInput, ClientOptions, ConnectionInfo, ServerOptions } from '../api/types.js';
+import type { CertifiedKeyInput, ClientOptions, ServerOptions } from '../vocabulary/options.js';
+import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import type { PreparedClientConfig, PreparedServerConfig } from '../engine/config.js';
 import { createClientEngine, createServerEngine } from '../engine/connection.js';
+import { STANDARD_DEPENDENCIES } from '../engine/standard.js';
 import type { TlsError } from '../errors.js';
 import type { EngineEvent, ProcessResult } from '../engine/events.js';
 import type { RecordParts } from '../record/protection.js';
@@ -44,10 +46,10 @@ export interface SspiEngine {
 
 /** A server engine (from the credential's prepared configuration: nothing is parsed per context). */
 export function newServerEngine(o: ServerOptions | PreparedServerConfig): SspiEngine {
-  return createServerEngine(o);
+  return createServerEngine(o, STANDARD_DEPENDENCIES);
 }
 
 /** A client engine (from the credential's prepared configuration: nothing is parsed per context). */
 export function newClientEngine(o: ClientOptions | PreparedClientConfig): SspiEngine {
-  return createClientEngine(o);
+  return createClientEngine(o, STANDARD_DEPENDENCIES);
 }

@@ -4,6 +4,7 @@
  * (views into the caller's buffer), or the DATA slot into SECBUFFER_MISSING with SEC_E_INCOMPLETE_MESSAGE.
  */
 import { asTlsError } from '../errors.js';
+import { nextRecord } from '../record/deframer.js';
 import { baseType, buffersOf, inputBytes } from './buffers.js';
 import { CertContext } from './cert-context.js';
 import * as C from './constants.js';
@@ -113,17 +114,13 @@ export function DecryptMessage(phContext: CtxtHandle | null, pMessage: SecBuffer
     const slot = datas[0] as SecBuffer;
     const bytes = inputBytes(slot);
     if (bytes === undefined) return C.SEC_E_INVALID_TOKEN;
-    if (bytes.length < 5) {
+    const frame = nextRecord(bytes, 0);
+    if (!frame.complete) {
       slot.BufferType = C.SECBUFFER_MISSING;
-      slot.cbBuffer = 5 - bytes.length;
+      slot.cbBuffer = frame.missing;
       return C.SEC_E_INCOMPLETE_MESSAGE;
     }
-    const recLen = 5 + (((bytes[3] as number) << 8) | (bytes[4] as number));
-    if (bytes.length < recLen) {
-      slot.BufferType = C.SECBUFFER_MISSING;
-      slot.cbBuffer = recLen - bytes.length;
-      return C.SEC_E_INCOMPLETE_MESSAGE;
-    }
+    const recLen = frame.end;
     const hdr = Math.min(recLen, ctx.engine.streamSizes().header);
     let r;
     try {

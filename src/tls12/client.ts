@@ -3,10 +3,11 @@
  * not select TLS 1.3. ECDHE + AEAD suites only; extended master secret and secure renegotiation are required of the
  * server; resumption by session id or ticket (RFC 5077); client certificates; no renegotiation.
  */
-import { equalPublic } from '../codec/bytes.js';
+import { expect, unexpectedMessage } from '../handshake/expect.js';
+import { equalPublic, includesBytes, latin1 } from '../codec/bytes.js';
 import type { SuiteInfo } from '../crypto/suites.js';
-import type { ConnectionInfo } from '../api/types.js';
-import type { CertifiedKey } from '../engine/config.js';
+import type { ConnectionInfo } from '../vocabulary/connection-info.js';
+import type { CertifiedKey } from '../vocabulary/config.js';
 import { decodeError, misbehaved, unexpected } from '../errors.js';
 import {
   chainFromResumption,
@@ -167,13 +168,14 @@ export function startClient12(sel: Selected12, cx: ClientCx12): Machine12<Client
     // RFC 8422 §5.2: uncompressed must be among the server's formats.
     if (!pf.subarray(1).includes(0)) throw misbehaved('InvalidPointFormat');
   }
-  let alpn: string | null = null;
+  let alpn: Uint8Array | null = null;
   const alpnData = get(ExtensionType.application_layer_protocol_negotiation);
   if (alpnData !== undefined) {
     const list = decodeAlpn(alpnData);
     // RFC 7301 §3.1: exactly one protocol, one we offered.
-    if (list.length !== 1 || !(cfg.alpn ?? []).includes(list[0] as string)) throw misbehaved('SelectedUnofferedApplicationProtocol');
-    alpn = list[0] as string;
+    const selected = list[0];
+    if (list.length !== 1 || selected === undefined || !includesBytes(cfg.alpn ?? [], selected)) throw misbehaved('SelectedUnofferedApplicationProtocol');
+    alpn = selected;
   }
   const sn = get(ExtensionType.server_name);
   if (sn !== undefined) mustBeEmpty(sn, 'server_name');
@@ -194,7 +196,7 @@ export function startClient12(sel: Selected12, cx: ClientCx12): Machine12<Client
   const offered = sel.session12;
   // RFC 5246 §7.4.1.3 / RFC 5077 §3.4: the server resumes by echoing the session id we sent.
   const resumed = offered !== undefined && sel.sessionId !== undefined && sh.legacySessionIdEcho.length > 0 && equalPublic(sh.legacySessionIdEcho, sel.sessionId);
-  cx.traceReceived('ServerHello', { version: 'TLSv1.2', cipher_suite: suite.name, alpn: alpn ?? '', resumed, session_ticket: st !== undefined });
+  cx.traceReceived('ServerHello', { version: 'TLSv1.2', cipher_suite: suite.name, alpn: alpn === null ? '' : latin1(alpn), resumed, session_ticket: st !== undefined });
   const hs: ClientHs = {
     suite,
     log,
@@ -211,7 +213,8 @@ export function startClient12(sel: Selected12, cx: ClientCx12): Machine12<Client
       group: undefined,
       groupName: undefined,
       signatureScheme: undefined,
-      alpnProtocol: alpn,
+      alpn,
+      alpnProtocol: alpn === null ? null : latin1(alpn),
       serverName: cfg.serverName ?? null,
       resumed,
       helloRetry: false,
@@ -326,7 +329,7 @@ function storeSession(cx: ClientCx12, s: Keyed): void {
     issuedAt: now,
     lifetimeSeconds: lifetime,
     ageAdd: 0,
-    alpn: hs.info.alpnProtocol,
+    alpn: hs.info.alpn,
     serverName: cx.config.serverName ?? '',
     peerChain: s.chain,
     extendedMasterSecret: true,
@@ -338,7 +341,7 @@ function storeSession(cx: ClientCx12, s: Keyed): void {
 const clientHandlers: Handlers12<ClientState12, ClientCx12> = {
   message: {
     ExpectCertificate(s, m, cx) {
-      if (m.type !== HandshakeType.Certificate) throw unexpected(nameOf(HandshakeType, m.type), ['Certificate']);
+      expect(m, HandshakeType.Certificate);
       const chain = decodeCertificate12(m.body);
       // RFC 5246 §7.4.2: the server's list is never empty for our (certificate-based) suites.
       if (chain.length === 0) throw misbehaved('EmptyCertificateFromServer');
@@ -358,7 +361,7 @@ const clientHandlers: Handlers12<ClientState12, ClientCx12> = {
         checkStapledOcsp(s.chain, undefined, cx.config.ocspPolicy, check, cx.provider);
         return clientHandlers.message.ExpectServerKeyExchange({ ...s, kind: 'ExpectServerKeyExchange' }, m, cx);
       }
-      if (m.type !== HandshakeType.CertificateStatus) throw unexpected(nameOf(HandshakeType, m.type), ['CertificateStatus', 'ServerKeyExchange']);
+      if (m.type !== HandshakeType.CertificateStatus) throw unexpectedMessage(m, ['CertificateStatus', 'ServerKeyExchange']);
       const response = decodeCertificateStatus(m.body);
       checkStapledOcsp(s.chain, response, cx.config.ocspPolicy, check, cx.provider);
       cx.setPeerOcspResponse(response);
@@ -368,7 +371,7 @@ const clientHandlers: Handlers12<ClientState12, ClientCx12> = {
     },
 
     ExpectServerKeyExchange(s, m, cx) {
-      if (m.type !== HandshakeType.ServerKeyExchange) throw unexpected(nameOf(HandshakeType, m.type), ['ServerKeyExchange']);
+      expect(m, HandshakeType.ServerKeyExchange);
       const cfg = cx.config;
       const p = cx.provider;
       const ske = decodeServerKeyExchange(m.body);
@@ -410,21 +413,21 @@ const clientHandlers: Handlers12<ClientState12, ClientCx12> = {
         s.hs.log.add(m.raw);
         return { ...s, kind: 'ExpectServerHelloDone', certRequest };
       }
-      if (m.type !== HandshakeType.ServerHelloDone) throw unexpected(nameOf(HandshakeType, m.type), ['CertificateRequest', 'ServerHelloDone']);
+      if (m.type !== HandshakeType.ServerHelloDone) throw unexpectedMessage(m, ['CertificateRequest', 'ServerHelloDone']);
       return serverHelloDone(s, m, cx, undefined);
     },
 
     ExpectServerHelloDone(s, m, cx) {
-      if (m.type !== HandshakeType.ServerHelloDone) throw unexpected(nameOf(HandshakeType, m.type), ['ServerHelloDone']);
+      expect(m, HandshakeType.ServerHelloDone);
       return serverHelloDone(s, m, cx, s.certRequest);
     },
 
     AwaitClientCertificate(_s, m) {
-      throw unexpected(nameOf(HandshakeType, m.type), ['(nothing until a client certificate is supplied)']);
+      throw unexpectedMessage(m, ['(nothing until a client certificate is supplied)']);
     },
 
     ExpectNewSessionTicket(s, m, cx) {
-      if (m.type !== HandshakeType.NewSessionTicket) throw unexpected(nameOf(HandshakeType, m.type), ['NewSessionTicket']);
+      expect(m, HandshakeType.NewSessionTicket);
       const nst = decodeNewSessionTicket12(m.body);
       cx.traceReceived('NewSessionTicket', { lifetime: nst.ticketLifetimeHint, bytes: nst.ticket.length });
       s.hs.log.add(m.raw);
@@ -438,11 +441,11 @@ const clientHandlers: Handlers12<ClientState12, ClientCx12> = {
     },
 
     ExpectChangeCipherSpec(_s, m) {
-      throw unexpected(nameOf(HandshakeType, m.type), ['ChangeCipherSpec']);
+      throw unexpectedMessage(m, ['ChangeCipherSpec']);
     },
 
     ExpectFinished(s, m, cx) {
-      if (m.type !== HandshakeType.Finished) throw unexpected(nameOf(HandshakeType, m.type), ['Finished']);
+      expect(m, HandshakeType.Finished);
       const p = cx.provider;
       const { hs } = s;
       const expected = verifyData(p, hs.suite, s.master, false, hs.log.hash(p, hs.suite));

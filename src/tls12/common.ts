@@ -1,11 +1,12 @@
 /** What the TLS 1.2 client and server share: context types, the handshake log, the traffic state, key install. */
+import { expect } from '../handshake/expect.js';
 import { hex } from '../codec/bytes.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
-import type { ConnectionInfo } from '../api/types.js';
-import type { CertifiedKey, PreparedClientConfig, PreparedServerConfig } from '../engine/config.js';
-import type { Tls12Machine } from '../engine/connection.js';
-import { internalError, misbehaved, unexpected } from '../errors.js';
+import type { ConnectionInfo } from '../vocabulary/connection-info.js';
+import type { CertifiedKey, PreparedClientConfig, PreparedServerConfig } from '../vocabulary/config.js';
+import type { Tls12Machine } from '../handshake/machine.js';
+import { internalError, misbehaved } from '../errors.js';
 import type { HandshakeContext } from '../handshake/context.js';
 import type { CertVerified, FinishedVerified, SignatureVerified } from '../handshake/verify.js';
 import type { HandshakeMessage } from '../wire/handshake.js';
@@ -165,7 +166,7 @@ export interface Handlers12<S extends { readonly kind: string }, Cx> {
  */
 export function refuseRenegotiation(m: HandshakeMessage, cx: Tls12Context, side: 'client' | 'server'): void {
   const expected = side === 'server' ? HandshakeType.ClientHello : HandshakeType.HelloRequest;
-  if (m.type !== expected) throw unexpected(nameOf(HandshakeType, m.type), [nameOf(HandshakeType, expected)]);
+  expect(m, expected);
   if (m.type === HandshakeType.HelloRequest) decodeEmpty(m.body, 'HelloRequest');
   cx.traceReceived(nameOf(HandshakeType, m.type), { renegotiation: 'refused' });
   if (cx.sendWarningAlert === undefined) throw misbehaved('RenegotiationRefused');

@@ -8,12 +8,14 @@
  *                CCS, Finished → [NewSessionTicket], CCS, Finished
  *   abbreviated: ClientHello → ServerHello, CCS, Finished → CCS, Finished
  */
+import { expect, unexpectedMessage } from '../handshake/expect.js';
+import { includesBytes, latin1 } from '../codec/bytes.js';
 import { encode } from '../codec/writer.js';
 import type { KeyExchangeClient } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
-import type { ConnectionInfo } from '../api/types.js';
-import type { CertifiedKey } from '../engine/config.js';
-import { incompatible, misbehaved, unexpected } from '../errors.js';
+import type { ConnectionInfo } from '../vocabulary/connection-info.js';
+import type { CertifiedKey } from '../vocabulary/config.js';
+import { incompatible, misbehaved } from '../errors.js';
 import { chooseAlpn, chooseGroup, nameMatches } from '../handshake/negotiate.js';
 import {
   chainFromResumption,
@@ -105,7 +107,7 @@ interface Offer12 {
   readonly serverName: string | undefined;
   readonly groups: readonly number[] | undefined;
   readonly schemes: readonly number[];
-  readonly alpn: readonly string[] | undefined;
+  readonly alpn: readonly Uint8Array[] | undefined;
   readonly statusRequest: boolean;
   readonly secureRenegotiation: boolean;
   readonly pointFormats: boolean;
@@ -250,7 +252,7 @@ export function startServer12(hello: ClientHello, m: HandshakeMessage, cx: Serve
     version: 'TLSv1.2',
     server_name: offer.serverName ?? '',
     cipher_suites: hello.cipherSuites.map((c) => nameOf(CipherSuite, c)),
-    alpn: [...(offer.alpn ?? [])],
+    alpn: (offer.alpn ?? []).map(latin1),
     session_ticket: offer.ticket !== undefined,
   });
   const log = new HandshakeLog();
@@ -277,7 +279,7 @@ export function startServer12(hello: ClientHello, m: HandshakeMessage, cx: Serve
     cx.emit(raw, name, fields);
     log.add(raw);
   };
-  emit(sh, 'ServerHello', { version: 'TLSv1.2', cipher_suite: suite.name, alpn: alpn ?? '', session_ticket: sendTicket });
+  emit(sh, 'ServerHello', { version: 'TLSv1.2', cipher_suite: suite.name, alpn: alpn === null ? '' : latin1(alpn), session_ticket: sendTicket });
   emit(encodeCertificate12(cert.chain), 'Certificate', { certificates: cert.chain.length });
   if (ocsp !== undefined) emit(encodeCertificateStatus(ocsp), 'CertificateStatus');
   const kx = p.keyExchangeClient(group);
@@ -318,7 +320,8 @@ export function startServer12(hello: ClientHello, m: HandshakeMessage, cx: Serve
       group,
       groupName: nameOf(NamedGroup, group),
       signatureScheme: scheme,
-      alpnProtocol: alpn,
+      alpn,
+      alpnProtocol: alpn === null ? null : latin1(alpn),
       serverName: offer.serverName ?? null,
       resumed: false,
       helloRetry: false,
@@ -335,7 +338,7 @@ function resume(cx: ServerCx12, offer: Offer12, log: HandshakeLog, state: Sessio
   const p = cx.provider;
   const suite = cfg.suites.find((s) => s.id === state.suite) as SuiteInfo;
   // RFC 7301 §3.1 allows a new choice on resumption; keep the original when it is still offered.
-  const alpn = state.alpn !== null && offer.alpn?.includes(state.alpn) === true ? state.alpn : chooseAlpn(cfg.alpn, offer.alpn);
+  const alpn = state.alpn !== null && offer.alpn !== undefined && includesBytes(offer.alpn, state.alpn) ? state.alpn : chooseAlpn(cfg.alpn, offer.alpn);
   const random = serverRandom(cx);
   const extra: RawExtension[] = [];
   if (offer.pointFormats) extra.push({ type: ExtensionType.ec_point_formats, data: new Uint8Array([1, 0]) });
@@ -369,7 +372,8 @@ function resume(cx: ServerCx12, offer: Offer12, log: HandshakeLog, state: Sessio
       group: undefined,
       groupName: undefined,
       signatureScheme: undefined,
-      alpnProtocol: alpn,
+      alpn,
+      alpnProtocol: alpn === null ? null : latin1(alpn),
       serverName: offer.serverName ?? null,
       resumed: true,
       helloRetry: false,
@@ -386,7 +390,7 @@ function remember(cx: ServerCx12, s: Keyed): SessionState {
     issuedAt: cx.provider.now(),
     lifetimeSeconds: cx.config.ticketLifetime,
     ageAdd: 0,
-    alpn: s.hs.info.alpnProtocol,
+    alpn: s.hs.info.alpn,
     serverName: s.hs.info.serverName ?? '',
     peerChain: s.chain,
     extendedMasterSecret: true,
@@ -404,7 +408,7 @@ function remember(cx: ServerCx12, s: Keyed): SessionState {
 const serverHandlers: Handlers12<ServerState12, ServerCx12> = {
   message: {
     ExpectCertificate(s, m, cx) {
-      if (m.type !== HandshakeType.Certificate) throw unexpected(nameOf(HandshakeType, m.type), ['Certificate']);
+      expect(m, HandshakeType.Certificate);
       const chain = decodeCertificate12(m.body);
       cx.traceReceived('Certificate', { certificates: chain.length });
       s.hs.log.add(m.raw);
@@ -419,7 +423,7 @@ const serverHandlers: Handlers12<ServerState12, ServerCx12> = {
     },
 
     ExpectClientKeyExchange(s, m, cx) {
-      if (m.type !== HandshakeType.ClientKeyExchange) throw unexpected(nameOf(HandshakeType, m.type), ['ClientKeyExchange']);
+      expect(m, HandshakeType.ClientKeyExchange);
       const p = cx.provider;
       const yc = decodeClientKeyExchange(m.body);
       const pms = s.kx.complete(yc);
@@ -435,7 +439,7 @@ const serverHandlers: Handlers12<ServerState12, ServerCx12> = {
     },
 
     ExpectCertificateVerify(s, m, cx) {
-      if (m.type !== HandshakeType.CertificateVerify) throw unexpected(nameOf(HandshakeType, m.type), ['CertificateVerify']);
+      expect(m, HandshakeType.CertificateVerify);
       const cv = decodeCertificateVerify(m.body);
       // RFC 5246 §7.4.8: the signature covers every handshake message so far.
       const sigVerified = verifySignature12(cx.provider, s.chain[0] as Uint8Array, cv.algorithm, s.hs.log.bytes(), cv.signature, s.hs.requestedSchemes);
@@ -447,11 +451,11 @@ const serverHandlers: Handlers12<ServerState12, ServerCx12> = {
 
     ExpectChangeCipherSpec(_s, m) {
       // RFC 5246 §7.1: Finished must come right after ChangeCipherSpec.
-      throw unexpected(nameOf(HandshakeType, m.type), ['ChangeCipherSpec']);
+      throw unexpectedMessage(m, ['ChangeCipherSpec']);
     },
 
     ExpectFinished(s, m, cx) {
-      if (m.type !== HandshakeType.Finished) throw unexpected(nameOf(HandshakeType, m.type), ['Finished']);
+      expect(m, HandshakeType.Finished);
       const p = cx.provider;
       const { hs } = s;
       const expected = verifyData(p, hs.suite, s.master, true, hs.log.hash(p, hs.suite));

@@ -2,13 +2,14 @@
  * The TLS 1.3 client (RFC 8446 §2, §4): a discriminated union of states and one handler per state.
  * Handlers never mutate the state they are given; the engine swaps in the returned one.
  */
-import { EMPTY, equalPublic } from '../codec/bytes.js';
+import { expect, unexpectedMessage } from '../handshake/expect.js';
+import { EMPTY, equalPublic, includesBytes, latin1 } from '../codec/bytes.js';
 import { Writer, encode } from '../codec/writer.js';
 import type { KeyExchangeClient } from '../crypto/provider.js';
 import { suiteById, type SuiteInfo } from '../crypto/suites.js';
-import type { CertifiedKey, PreparedClientConfig } from '../engine/config.js';
-import type { ConnectionInfo } from '../api/types.js';
-import { decodeError, incompatible, misbehaved, unexpected } from '../errors.js';
+import type { CertifiedKey, PreparedClientConfig } from '../vocabulary/config.js';
+import type { ConnectionInfo } from '../vocabulary/connection-info.js';
+import { decodeError, incompatible, misbehaved } from '../errors.js';
 import type { HandshakeContext } from '../handshake/context.js';
 import { TranscriptBuffer, Transcript } from '../handshake/transcript.js';
 import {
@@ -72,7 +73,7 @@ interface Offer {
   readonly suites: readonly number[];
   readonly shares: ReadonlyMap<number, KeyExchangeClient>;
   readonly extensions: ReadonlySet<number>;
-  readonly alpn: readonly string[] | undefined;
+  readonly alpn: readonly Uint8Array[] | undefined;
   readonly serverName: string | undefined;
   readonly session: ClientSession | undefined;
   /** A TLS 1.2 session offered by session id or ticket (src/tls12 resumes it if the server picks TLS 1.2). */
@@ -110,6 +111,8 @@ export type ClientState13 =
       readonly chain: readonly Uint8Array[];
       readonly certVerified: CertVerified;
       readonly sigVerified: SignatureVerified;
+      /** The scheme of the server's CertificateVerify; undefined on resumption (no signature). */
+      readonly scheme: number | undefined;
     }
   /** The server's flight is complete but for its Finished, held until the caller supplies a client certificate. */
   | { readonly kind: 'AwaitClientCertificate'; readonly s: Extract<ClientState13, { kind: 'ExpectFinished' }>; readonly finished: HandshakeMessage }
@@ -128,7 +131,7 @@ interface Hs {
 }
 
 interface EeInfo {
-  readonly alpn: string | null;
+  readonly alpn: Uint8Array | null;
   readonly serverNameAcked: boolean;
 }
 
@@ -269,7 +272,7 @@ export function startClient13(cx: ClientCx, tls12: boolean): ClientState13 {
     server_name: cfg.serverName ?? '',
     cipher_suites: cfg.suites.map((s) => s.name),
     key_shares: [...shares.keys()].map((g) => nameOf(NamedGroup, g)),
-    alpn: [...(cfg.alpn ?? [])],
+    alpn: (cfg.alpn ?? []).map(latin1),
     psk: session !== undefined,
   }));
   const transcript = new TranscriptBuffer();
@@ -384,7 +387,7 @@ function checkServerHelloCommon(offer: Offer, sh: ServerHello, hrr: boolean): vo
 
 const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
   ExpectServerHello(s, m, cx) {
-    if (m.type !== HandshakeType.ServerHello) throw unexpected(nameOf(HandshakeType, m.type), ['ServerHello']);
+    expect(m, HandshakeType.ServerHello);
     const cfg = cx.config;
     const sh = decodeServerHello(m.body);
     if (isHelloRetryRequest(sh)) {
@@ -460,16 +463,17 @@ const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
   },
 
   ExpectEncryptedExtensions(s, m, cx) {
-    if (m.type !== HandshakeType.EncryptedExtensions) throw unexpected(nameOf(HandshakeType, m.type), ['EncryptedExtensions']);
+    expect(m, HandshakeType.EncryptedExtensions);
     const exts = decodeEncryptedExtensions(m.body);
     checkAllowed(exts, 'EE', s.offer.extensions);
-    let alpn: string | null = null;
+    let alpn: Uint8Array | null = null;
     const alpnData = findExtension(exts, ExtensionType.application_layer_protocol_negotiation);
     if (alpnData !== undefined) {
       const list = decodeAlpn(alpnData);
       // RFC 7301 §3.1: exactly one protocol, one we offered.
-      if (list.length !== 1 || !(s.offer.alpn ?? []).includes(list[0] as string)) throw misbehaved('SelectedUnofferedApplicationProtocol');
-      alpn = list[0] as string;
+      const selected = list[0];
+      if (list.length !== 1 || selected === undefined || !includesBytes(s.offer.alpn ?? [], selected)) throw misbehaved('SelectedUnofferedApplicationProtocol');
+      alpn = selected;
     }
     const sn = findExtension(exts, ExtensionType.server_name);
     if (sn !== undefined && sn.length !== 0) throw decodeError('EncryptedExtensions.server_name', 'must be empty');
@@ -481,7 +485,7 @@ const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
       cx.setPeerRecordSizeLimit(limit - 1);
     }
     if (findExtension(exts, ExtensionType.early_data) !== undefined) throw misbehaved('EarlyDataNotOffered');
-    cx.traceReceived('EncryptedExtensions', { alpn: alpn ?? '', server_name_ack: sn !== undefined });
+    cx.traceReceived('EncryptedExtensions', { alpn: alpn === null ? '' : latin1(alpn), server_name_ack: sn !== undefined });
     s.hs.transcript.add(m.raw);
     const ee: EeInfo = { alpn, serverNameAcked: sn !== undefined };
     if (s.resumed !== undefined) {
@@ -494,6 +498,7 @@ const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
         chain: s.resumed.state.peerChain,
         certVerified: chainFromResumption(),
         sigVerified: signatureFromPsk(),
+        scheme: undefined,
       };
     }
     return { kind: 'ExpectCertificateOrCertificateRequest', offer: s.offer, hs: s.hs, ee };
@@ -519,7 +524,7 @@ const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
   },
 
   ExpectCertificateVerify(s, m, cx) {
-    if (m.type !== HandshakeType.CertificateVerify) throw unexpected(nameOf(HandshakeType, m.type), ['CertificateVerify']);
+    expect(m, HandshakeType.CertificateVerify);
     const cv = decodeCertificateVerify(m.body);
     const sigVerified = verifyCertificateVerify13(
       cx.provider,
@@ -532,11 +537,11 @@ const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
     );
     cx.traceReceived('CertificateVerify', () => ({ algorithm: nameOf(SignatureScheme, cv.algorithm) }));
     s.hs.transcript.add(m.raw);
-    return { kind: 'ExpectFinished', offer: s.offer, hs: s.hs, ee: s.ee, certRequest: s.certRequest, chain: s.chain, certVerified: s.certVerified, sigVerified, scheme: cv.algorithm } as ClientState13;
+    return { kind: 'ExpectFinished', offer: s.offer, hs: s.hs, ee: s.ee, certRequest: s.certRequest, chain: s.chain, certVerified: s.certVerified, sigVerified, scheme: cv.algorithm };
   },
 
   ExpectFinished(s, m, cx) {
-    if (m.type !== HandshakeType.Finished) throw unexpected(nameOf(HandshakeType, m.type), ['Finished']);
+    expect(m, HandshakeType.Finished);
     // Deferred client authentication (SSPI SEC_I_INCOMPLETE_CREDENTIALS, §6.4): the server asked for a certificate
     // we do not have; wait for the caller to supply one (or none) before answering the flight.
     if (s.certRequest !== undefined && cx.config.deferClientCertificate === true && pickClientCertificate(cx.config.clientCertificate, s.certRequest) === undefined) {
@@ -546,7 +551,7 @@ const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
   },
 
   AwaitClientCertificate(_s, m) {
-    throw unexpected(nameOf(HandshakeType, m.type), ['(nothing until a client certificate is supplied)']);
+    throw unexpectedMessage(m, ['(nothing until a client certificate is supplied)']);
   },
 
   Traffic(s, m, cx) {
@@ -587,7 +592,7 @@ function finishHandshake(
   transcript.add(fin);
   cx.installWriteKeys13(suite, clientAp);
   const resumption = master.resumptionMasterSecret(transcript.current());
-  const scheme = (s as { scheme?: number }).scheme;
+  const scheme = s.scheme;
   const info: ConnectionInfo = {
     version: 'TLSv1.3',
     cipherSuite: suite.id,
@@ -595,7 +600,8 @@ function finishHandshake(
     group: s.hs.group,
     groupName: s.hs.group !== undefined ? nameOf(NamedGroup, s.hs.group) : undefined,
     signatureScheme: scheme,
-    alpnProtocol: s.ee.alpn,
+    alpn: s.ee.alpn,
+    alpnProtocol: s.ee.alpn === null ? null : latin1(s.ee.alpn),
     serverName: s.offer.serverName ?? null,
     peerCertificates: s.chain,
     resumed: s.hs.resumed !== undefined,
@@ -628,7 +634,7 @@ function receiveServerCertificate(
   certRequest: CertificateRequest13 | undefined,
 ): ClientState13 {
   if (m.type !== HandshakeType.Certificate) {
-    throw unexpected(nameOf(HandshakeType, m.type), certRequest === undefined ? ['Certificate', 'CertificateRequest'] : ['Certificate']);
+    throw unexpectedMessage(m, certRequest === undefined ? ['Certificate', 'CertificateRequest'] : ['Certificate']);
   }
   const c = decodeCertificate13(m.body);
   if (c.certificateRequestContext.length !== 0) throw misbehaved('CertificateRequestContextNonEmpty');
@@ -726,7 +732,7 @@ function clientPostHandshake(s: Extract<ClientState13, { kind: 'Traffic' }>, m: 
           issuedAt: now,
           lifetimeSeconds: nst.ticketLifetime,
           ageAdd: nst.ticketAgeAdd,
-          alpn: t.info.alpnProtocol,
+          alpn: t.info.alpn,
           serverName: t.info.serverName ?? '',
           peerChain: t.info.peerCertificates,
           extendedMasterSecret: false,
@@ -756,7 +762,7 @@ function clientPostHandshake(s: Extract<ClientState13, { kind: 'Traffic' }>, m: 
       return s;
     }
     default:
-      throw unexpected(nameOf(HandshakeType, m.type), ['NewSessionTicket', 'KeyUpdate', 'CertificateRequest']);
+      throw unexpectedMessage(m, ['NewSessionTicket', 'KeyUpdate', 'CertificateRequest']);
   }
 }
 

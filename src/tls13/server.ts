@@ -1,10 +1,11 @@
 /** The TLS 1.3 server (RFC 8446 §2, §4): states and one handler per state. */
-import { equalPublic, hex } from '../codec/bytes.js';
+import { expect, unexpectedMessage } from '../handshake/expect.js';
+import { equalPublic, hex, includesBytes, latin1 } from '../codec/bytes.js';
 import { encode } from '../codec/writer.js';
 import { suiteById, type SuiteInfo } from '../crypto/suites.js';
-import type { CertifiedKey, PreparedServerConfig } from '../engine/config.js';
-import type { ConnectionInfo } from '../api/types.js';
-import { incompatible, misbehaved, unexpected } from '../errors.js';
+import type { CertifiedKey, PreparedServerConfig } from '../vocabulary/config.js';
+import type { ConnectionInfo } from '../vocabulary/connection-info.js';
+import { incompatible, misbehaved } from '../errors.js';
 import type { HandshakeContext } from '../handshake/context.js';
 import { TranscriptBuffer, Transcript } from '../handshake/transcript.js';
 import { chooseAlpn, chooseCertificate, chooseKeyExchange, chooseSuite } from '../handshake/negotiate.js';
@@ -69,7 +70,7 @@ export interface ClientOffer {
   readonly groups: readonly number[];
   readonly shares: readonly KeyShareEntry[];
   readonly signatureSchemes: readonly number[];
-  readonly alpn: readonly string[] | undefined;
+  readonly alpn: readonly Uint8Array[] | undefined;
   readonly pskModes: readonly number[];
   readonly psks: OfferedPsks | undefined;
   readonly cookie: Uint8Array | undefined;
@@ -230,7 +231,7 @@ export function serverHandleClientHello13(cx: ServerCx, hello: ClientHello, m: H
     cipher_suites: hello.cipherSuites.filter((c) => suiteById(c) !== undefined).map((c) => suiteById(c)?.name ?? ''),
     groups: offer.groups.map((g) => nameOf(NamedGroup, g)),
     key_shares: offer.shares.map((s) => nameOf(NamedGroup, s.group)),
-    alpn: [...(offer.alpn ?? [])],
+    alpn: (offer.alpn ?? []).map(latin1),
     psk: offer.psks !== undefined,
   }));
   const share = kx?.share === true ? offer.shares.find((s) => s.group === group) : undefined;
@@ -327,7 +328,7 @@ function continueHandshake(
   const psk = pskKe ?? acceptPsk(cx, offer, suite, transcript);
   // RFC 8446 §4.2.3: without a PSK, signature_algorithms is required.
   if (psk === undefined && findExtension(hello.extensions, ExtensionType.signature_algorithms) === undefined) throw misbehaved('MissingSignatureAlgorithms');
-  const alpn = psk?.state.alpn !== undefined && psk.state.alpn !== null && offer.alpn?.includes(psk.state.alpn) ? psk.state.alpn : chooseAlpn(cfg.alpn, offer.alpn);
+  const alpn = psk?.state.alpn !== undefined && psk.state.alpn !== null && offer.alpn !== undefined && includesBytes(offer.alpn, psk.state.alpn) ? psk.state.alpn : chooseAlpn(cfg.alpn, offer.alpn);
   let chosen: { cert: CertifiedKey; scheme: number; matchedName: boolean } | undefined;
   if (psk === undefined) {
     // RFC 8446 §4.2.3: signature_algorithms_cert (else signature_algorithms) constrains the chain's signatures.
@@ -378,7 +379,7 @@ function continueHandshake(
     ee.push({ type: ExtensionType.record_size_limit, data: encode((w) => w.u16(cfg.recordSizeLimit ?? 16385)) });
   }
   const eeMsg = encodeEncryptedExtensions(cfg.encryptedExtensionsHook?.(ee) ?? ee);
-  cx.emit(eeMsg, 'EncryptedExtensions', { alpn: alpn ?? '', server_name_ack: chosen?.matchedName === true });
+  cx.emit(eeMsg, 'EncryptedExtensions', { alpn: alpn === null ? '' : latin1(alpn), server_name_ack: chosen?.matchedName === true });
   transcript.add(eeMsg);
 
   const wantClientCert = psk === undefined && cfg.clientAuth !== 'none';
@@ -436,7 +437,8 @@ function continueHandshake(
       group,
       groupName: group !== undefined ? nameOf(NamedGroup, group) : undefined,
       signatureScheme: chosen?.scheme,
-      alpnProtocol: alpn,
+      alpn,
+      alpnProtocol: alpn === null ? null : latin1(alpn),
       serverName: offer.serverName ?? null,
       resumed: psk !== undefined,
       helloRetry: neg.helloRetry,
@@ -461,6 +463,7 @@ function withPeerChain(i: HsInfo, peerCertificates: readonly Uint8Array[]): Conn
     group: i.group,
     groupName: i.groupName,
     signatureScheme: i.signatureScheme,
+    alpn: i.alpn,
     alpnProtocol: i.alpnProtocol,
     serverName: i.serverName,
     peerCertificates,
@@ -473,12 +476,12 @@ type Handler<K extends ServerState13['kind']> = (s: Extract<ServerState13, { kin
 
 const handlers: { readonly [K in ServerState13['kind']]: Handler<K> } = {
   ExpectClientHello(_s, m, cx) {
-    if (m.type !== HandshakeType.ClientHello) throw unexpected(nameOf(HandshakeType, m.type), ['ClientHello']);
+    expect(m, HandshakeType.ClientHello);
     return serverHandleClientHello13(cx, decodeClientHello(m.body), m);
   },
 
   ExpectSecondClientHello(s, m, cx) {
-    if (m.type !== HandshakeType.ClientHello) throw unexpected(nameOf(HandshakeType, m.type), ['ClientHello']);
+    expect(m, HandshakeType.ClientHello);
     // The early data skipped after the HelloRetryRequest ends with the second ClientHello (RFC 8446 §4.2.10).
     cx.setSkipEarlyData(false);
     const hello = decodeClientHello(m.body);
@@ -509,7 +512,7 @@ const handlers: { readonly [K in ServerState13['kind']]: Handler<K> } = {
   },
 
   ExpectCertificate(s, m, cx) {
-    if (m.type !== HandshakeType.Certificate) throw unexpected(nameOf(HandshakeType, m.type), ['Certificate']);
+    expect(m, HandshakeType.Certificate);
     cx.setSkipEarlyData(false);
     const c = decodeCertificate13(m.body);
     if (c.certificateRequestContext.length !== 0) throw misbehaved('CertificateRequestContextMismatch');
@@ -528,7 +531,7 @@ const handlers: { readonly [K in ServerState13['kind']]: Handler<K> } = {
   },
 
   ExpectCertificateVerify(s, m, cx) {
-    if (m.type !== HandshakeType.CertificateVerify) throw unexpected(nameOf(HandshakeType, m.type), ['CertificateVerify']);
+    expect(m, HandshakeType.CertificateVerify);
     const cv = decodeCertificateVerify(m.body);
     const offered = cx.config.signatureSchemes.filter((x) => (x & 0xff) !== 0x01);
     const sigVerified = verifyCertificateVerify13(cx.provider, s.chain[0] as Uint8Array, cv.algorithm, cv.signature, offered, false, s.hs.transcript.current());
@@ -538,7 +541,7 @@ const handlers: { readonly [K in ServerState13['kind']]: Handler<K> } = {
   },
 
   ExpectFinished(s, m, cx) {
-    if (m.type !== HandshakeType.Finished) throw unexpected(nameOf(HandshakeType, m.type), ['Finished']);
+    expect(m, HandshakeType.Finished);
     cx.setSkipEarlyData(false);
     const p = cx.provider;
     const { hs } = s;
@@ -588,7 +591,7 @@ export function sendTickets(cx: ServerCx, t: TrafficState, count: number): void 
       issuedAt: p.now(),
       lifetimeSeconds: lifetime,
       ageAdd,
-      alpn: t.info.alpnProtocol,
+      alpn: t.info.alpn,
       serverName: t.info.serverName ?? '',
       peerChain: t.info.peerCertificates,
       extendedMasterSecret: false,
@@ -605,11 +608,11 @@ function serverPostHandshake(s: Extract<ServerState13, { kind: 'Traffic' }>, m: 
     return { kind: 'Traffic', traffic: keyUpdate(t, m, cx, 'server') };
   }
   const pending = t.pendingClientAuth;
-  if (pending === undefined) throw unexpected(nameOf(HandshakeType, m.type), ['KeyUpdate']);
+  if (pending === undefined) throw unexpectedMessage(m, ['KeyUpdate']);
   const p = cx.provider;
   switch (pending.stage) {
     case 'Certificate': {
-      if (m.type !== HandshakeType.Certificate) throw unexpected(nameOf(HandshakeType, m.type), ['Certificate']);
+      expect(m, HandshakeType.Certificate);
       const c = decodeCertificate13(m.body);
       if (hex(c.certificateRequestContext) !== pending.context) throw misbehaved('CertificateRequestContextMismatch');
       cx.traceReceived('Certificate', { certificates: c.certificateList.length, post_handshake: true });
@@ -623,7 +626,7 @@ function serverPostHandshake(s: Extract<ServerState13, { kind: 'Traffic' }>, m: 
       return { kind: 'Traffic', traffic: { ...t, pendingClientAuth: { ...pending, chain, stage: 'CertificateVerify' } } };
     }
     case 'CertificateVerify': {
-      if (m.type !== HandshakeType.CertificateVerify) throw unexpected(nameOf(HandshakeType, m.type), ['CertificateVerify']);
+      expect(m, HandshakeType.CertificateVerify);
       const cv = decodeCertificateVerify(m.body);
       const chain = pending.chain ?? [];
       const offered = cx.config.signatureSchemes.filter((x) => (x & 0xff) !== 0x01);
@@ -633,7 +636,7 @@ function serverPostHandshake(s: Extract<ServerState13, { kind: 'Traffic' }>, m: 
       return { kind: 'Traffic', traffic: { ...t, pendingClientAuth: { ...pending, stage: 'Finished' } } };
     }
     case 'Finished': {
-      if (m.type !== HandshakeType.Finished) throw unexpected(nameOf(HandshakeType, m.type), ['Finished']);
+      expect(m, HandshakeType.Finished);
       verifyFinished(p, finishedVerifyData(p, t.suite, t.clientSecret, pending.transcript.current()), m.body);
       cx.traceReceived('Finished', { post_handshake: true });
       const chain = pending.chain ?? [];

@@ -1,6 +1,6 @@
 /** The TLS 1.3 state after the handshake: secrets for KeyUpdate, exporters, tickets and post-handshake auth. */
 import type { SuiteInfo } from '../crypto/suites.js';
-import type { ConnectionInfo } from '../api/types.js';
+import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import type { Transcript } from '../handshake/transcript.js';
 import type { CertVerified, FinishedVerified, SignatureVerified } from '../handshake/verify.js';
 

@@ -107,16 +107,16 @@ export function encodeU16List(values: readonly number[]): (w: Writer) => void {
 }
 
 /** ALPN protocol_name_list (RFC 7301 §3.1): non-empty names, non-empty list. */
-export function decodeAlpn(data: Uint8Array): string[] {
+export function decodeAlpn(data: Uint8Array): Uint8Array[] {
   const r = sub(data, 'application_layer_protocol_negotiation');
   const v = r.vec16('protocol_name_list', { min: 2 });
   r.expectEnd();
-  return v.list((e) => fromUtf8(e.vec8('protocol_name', { min: 1 }).rest()), MAX_ALPN_PROTOCOLS);
+  return v.list((e) => e.vec8('protocol_name', { min: 1 }).rest().slice(), MAX_ALPN_PROTOCOLS);
 }
 
 /** ALPN protocol_name_list body (RFC 7301 §3.1). */
-export function encodeAlpn(protocols: readonly string[]): (w: Writer) => void {
-  return (w) => w.vec16((w) => { for (const p of protocols) w.vec8((w) => w.bytes(utf8(p))); });
+export function encodeAlpn(protocols: readonly Uint8Array[]): (w: Writer) => void {
+  return (w) => w.vec16((w) => { for (const p of protocols) w.vec8((w) => w.bytes(p)); });
 }
 
 /** supported_versions in a ClientHello: a u8-length list of u16. */

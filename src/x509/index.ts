@@ -26,5 +26,7 @@ export {
 } from './chain.js';
 export { matchServerName, matchIpAddress, parseIpAddress } from './hostname.js';
 export { pemToDer, derToPem } from './pem.js';
+export { TrustStore } from './trust-store.js';
+export { systemTrustAnchors } from '../system-trust.js';
 export { checkOcspResponse, type OcspResult, type OcspOptions } from './ocsp.js';
 export { DEFAULT_MIN_RSA_BITS } from './signature.js';

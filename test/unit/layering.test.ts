@@ -14,6 +14,8 @@ interface Violation {
   readonly message: string;
 }
 interface LintCore {
+  checkArchitecture(text: string, entries: readonly string[]): Violation[];
+  LAYER_ORDER: string;
   lintTree(root: string): Violation[];
   lintSources(
     sources: ReadonlyArray<{ file: string; text: string }>,
@@ -72,11 +74,17 @@ test('allows downward imports and leaves from anywhere', () => {
   );
 });
 
-test('engine may import api only for types', () => {
-  assert.deepEqual(check('src/engine/connection.ts', "import type { ServerOptions } from '../api/types.js';\n"), []);
+test('an upward import is refused for types too; shared types come from vocabulary/', () => {
   const v = check('src/engine/connection.ts', "import { TlsServer } from '../api/connection.js';\n");
   assert.equal(v.length, 1);
   assert.match(v[0] ?? '', /engine\/ may not import api\//);
+  const t = check('src/tls13/client.ts', "import type { PreparedClientConfig } from '../engine/config.js';\n");
+  assert.equal(t.length, 1);
+  assert.match(t[0] ?? '', /tls13\/ may not import engine\/.*type imports too/);
+  assert.match(check('src/handshake/context.ts', "import type { EngineEvent } from '../engine/events.js';\n")[0] ?? '', /handshake\/ may not import engine\//);
+  assert.match(check('src/sspi/context.ts', "import type { ConnectionInfo } from '../api/types.js';\n")[0] ?? '', /sibling api/);
+  assert.deepEqual(check('src/tls13/client.ts', "import type { PreparedClientConfig } from '../vocabulary/config.js';\n"), []);
+  assert.match(check('src/vocabulary/config.ts', "import type { TicketKeys } from '../engine/config.js';\n")[0] ?? '', /vocabulary\/ may not import engine\//);
 });
 
 test('tls12 and tls13 do not import each other', () => {
@@ -97,8 +105,11 @@ test('node built-ins are confined to their modules', () => {
   assert.deepEqual(check('src/node/duplex.ts', "import { Duplex } from 'node:stream';\n"), []);
   assert.match(check('src/node/duplex.ts', "import { readFileSync } from 'node:fs';\n")[0] ?? '', /only in src\/cli/);
   assert.deepEqual(check('src/cli/main.ts', "import { readFileSync } from 'node:fs';\n"), []);
-  assert.deepEqual(check('src/api/roots.ts', "import { rootCertificates } from 'node:tls';\n"), []);
-  assert.match(check('src/api/roots.ts', "import { connect } from 'node:tls';\n")[0] ?? '', /rootCertificates/);
+  assert.deepEqual(check('src/system-trust.ts', "import { rootCertificates } from 'node:tls';\n"), []);
+  assert.deepEqual(check('src/system-trust.ts', "import { readFileSync } from 'node:fs';\n"), []);
+  assert.match(check('src/system-trust.ts', "import { connect } from 'node:tls';\n")[0] ?? '', /rootCertificates/);
+  assert.match(check('src/system-trust.ts', "import { writeFileSync } from 'node:fs';\n")[0] ?? '', /readFileSync/);
+  assert.match(check('src/api/roots.ts', "import { rootCertificates } from 'node:tls';\n")[0] ?? '', /src\/node\/ and src\/cli/);
   assert.match(check('src/crypto/node-provider.ts', "import * as nc from 'crypto';\n")[0] ?? '', /node: prefix/);
   assert.match(check('src/x509/x.ts', "import { X } from '@peculiar/x509';\n")[0] ?? '', /not a runtime dependency/);
 });
@@ -125,6 +136,15 @@ test('new TlsError, Buffer and any are caught in code but not in comments or str
   assert.deepEqual(check('src/node/duplex.ts', 'const b = Buffer.from(x);\n'), []);
 });
 
+test('reports cycles made by type imports too', () => {
+  const v = core.lintSources([
+    { file: 'src/node/a.ts', text: "import type { B } from './b.js';\nexport interface A { b: B }\n" },
+    { file: 'src/node/b.ts', text: "import { a } from './a.js';\nexport type B = typeof a;\n" },
+  ]);
+  assert.equal(v.length, 1);
+  assert.match(v[0]?.message ?? '', /import cycle/);
+});
+
 test('reports value-import cycles', () => {
   const v = core.lintSources([
     { file: 'src/wire/a.ts', text: "import { b } from './b.js';\nexport const a = 1;\n" },
@@ -132,4 +152,16 @@ test('reports value-import cycles', () => {
   ]);
   assert.equal(v.length, 1);
   assert.match(v[0]?.message ?? '', /import cycle: src\/wire\/a\.ts → src\/wire\/b\.ts → src\/wire\/a\.ts/);
+});
+
+test('ARCHITECTURE.md: its folder table must match the tree and it must state the layer order', () => {
+  const table = (rows: string[]): string => ['| path | job | may import |', '| --- | --- | --- |', ...rows.map((r) => `| \`src/${r}\` | x | y |`), core.LAYER_ORDER].join('\n');
+  assert.deepEqual(core.checkArchitecture(table(['codec', 'index.ts']), ['codec', 'index.ts']), []);
+  const missing = core.checkArchitecture(table(['codec']), ['codec', 'wire']);
+  assert.match(missing[0]?.message ?? '', /src\/wire is missing/);
+  const extra = core.checkArchitecture(table(['codec', 'gone']), ['codec']);
+  assert.match(extra[0]?.message ?? '', /lists src\/gone, which does not exist/);
+  assert.equal(extra[0]?.line, 4);
+  const noOrder = core.checkArchitecture('| `src/codec` | x | y |', ['codec']);
+  assert.match(noOrder[0]?.message ?? '', /layer order/);
 });

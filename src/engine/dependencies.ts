@@ -1,0 +1,25 @@
+/**
+ * What an engine is built from besides its configuration: the TLS 1.2 state machines (the TLS 1.3 ones are the
+ * engine's own) and the trust store used when a configuration names no `ca`. Whoever builds an engine passes them
+ * in (the front ends pass src/engine/standard.ts's); no module fills them in by being imported.
+ */
+import type { HandshakeMessage } from '../wire/handshake.js';
+import type { ClientHello } from '../wire/client-hello.js';
+import type { ClientCx, Tls12Selected } from '../tls13/client.js';
+import type { ServerCx } from '../tls13/server.js';
+import type { TrustStore } from '../x509/trust-store.js';
+import type { Tls12Machine } from '../handshake/machine.js';
+
+/** The TLS 1.2 machine factories, called when TLS 1.2 is negotiated. */
+export interface Tls12Machines {
+  readonly client: (selected: Tls12Selected, cx: ClientCx) => Tls12Machine;
+  readonly server: (hello: ClientHello, m: HandshakeMessage, cx: ServerCx) => Tls12Machine;
+}
+
+/** An engine's dependencies. */
+export interface EngineDependencies {
+  /** TLS 1.2, or undefined for an engine that speaks TLS 1.3 only. */
+  readonly tls12: Tls12Machines | undefined;
+  /** Default trust anchors (and the verifiers built from them) for configurations without `ca`. */
+  readonly trust: TrustStore;
+}
