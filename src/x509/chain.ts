@@ -123,9 +123,10 @@ function checkLeaf(c: Certificate, ctx: Ctx): Failure | undefined {
   const common = checkCommon(c, ctx);
   if (common !== undefined) return common;
   const eku = c.extensions.extKeyUsage;
-  // Like rustls-webpki: the leaf must name the usage; no EKU at all, or only anyExtendedKeyUsage, is refused.
-  if (eku === undefined) return { reason: 'WrongUsage', detail: `${who(c)}: no extKeyUsage (${ctx.usage} required)` };
-  if (!eku.includes(EkuOid[ctx.usage])) return { reason: 'WrongUsage', detail: `${who(c)}: extKeyUsage lacks ${ctx.usage}` };
+  // RFC 5280 §4.2.1.12: no extKeyUsage means any purpose (OpenSSL, Windows, Go, pyca and webpki agree; `openssl
+  // req -x509` makes such certificates). When present it must name the usage: anyExtendedKeyUsage alone does not
+  // count for TLS (the CA/B Forum forbids it in subscriber certificates; webpki and pyca refuse it too).
+  if (eku !== undefined && !eku.includes(EkuOid[ctx.usage])) return { reason: 'WrongUsage', detail: `${who(c)}: extKeyUsage lacks ${ctx.usage}` };
   const ku = c.extensions.keyUsage;
   if (ku !== undefined && !ku.digitalSignature) return { reason: 'WrongUsage', detail: `${who(c)}: keyUsage lacks digitalSignature` };
   return undefined;

@@ -153,9 +153,14 @@ describe('verifyChain', () => {
     assert.equal(reason(check(l, [i1, i2], { maxDepth: 3 })), 'PathTooLong');
   });
 
-  test('rejects a leaf without the needed EKU → WrongUsage', () => {
+  test('accepts a leaf without extKeyUsage for either usage (RFC 5280 §4.2.1.12: any purpose)', () => {
     const noEku = pki.issue({ name: 'no-eku', subject: '/CN=x', issuer: int, ext: ['basicConstraints=CA:FALSE', 'subjectAltName=DNS:www.example.com'] });
-    assert.equal(reason(check(noEku, [int])), 'WrongUsage');
+    assert.equal(parseCertificate(noEku.der).extensions.extKeyUsage, undefined);
+    assert.equal(reason(check(noEku, [int])), 'ok');
+    assert.equal(reason(check(noEku, [int], { usage: 'clientAuth', serverName: undefined as never })), 'ok');
+  });
+
+  test('rejects a leaf whose EKU lacks the usage, or has only anyExtendedKeyUsage → WrongUsage', () => {
     const client = pki.issue({ name: 'client-eku', subject: '/CN=x', issuer: int, ext: serverExt('DNS:www.example.com', 'clientAuth') });
     assert.equal(reason(check(client, [int])), 'WrongUsage');
     assert.equal(reason(check(client, [int], { usage: 'clientAuth' })), 'ok');
