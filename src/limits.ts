@@ -12,8 +12,11 @@ export const MAX_CIPHERTEXT_12 = 16384 + 2048;
 export const MAX_HANDSHAKE_MESSAGE = 65536;
 /** Most extensions accepted in one message (far above any real ClientHello, ~20). */
 export const MAX_EXTENSIONS = 64;
-/** Most certificates accepted in a peer chain. */
-export const MAX_CHAIN_LENGTH = 10;
+/**
+ * Most certificates accepted in a peer chain: what a real chain with cross-signs and surplus intermediates needs
+ * (BetterTLS sends 36), the bytes bounded by MAX_HANDSHAKE_MESSAGE; x509 path building bounds its own search.
+ */
+export const MAX_CHAIN_LENGTH = 64;
 /** Consecutive empty (zero-length) records tolerated; cf. BoringSSL's kMaxEmptyRecords = 32. */
 export const MAX_EMPTY_RECORDS = 32;
 /** Consecutive warning alerts tolerated (TLS 1.2 only); cf. BoringSSL's kMaxWarningAlerts = 4. */
