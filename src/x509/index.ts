@@ -16,8 +16,11 @@ export {
 } from './certificate.js';
 export {
   verifyChain,
+  checkTrustAnchor,
+  type AnchorCheck,
   ChainVerifier,
-  DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_INTERMEDIATES,
+  MAX_INTERMEDIATES_LIMIT,
   type ChainResult,
   type CertificateUsage,
   type VerifyOptions,
