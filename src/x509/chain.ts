@@ -20,6 +20,7 @@ import { isSelfIssued, parseCertificate, type Certificate } from './certificate.
 import { EkuOid, ExtOid } from './oids.js';
 import { isValidPresentedDnsName, matchIpAddress, matchServerName, parseIpAddress } from './hostname.js';
 import { checkNameConstraints, MAX_NAME_CONSTRAINT_COMPARISONS, type ComparisonBudget } from './name-constraints.js';
+import { checkCrls, parseCrls, type Crl, type CrlSigCache } from './crl.js';
 import { checkKey, DEFAULT_MIN_RSA_BITS, verifySignature, type Failure } from './signature.js';
 
 /** What the end-entity certificate is for: a TLS server (checked by clients) or a TLS client (checked by servers). */
@@ -66,6 +67,11 @@ export interface VerifyChainOptions extends VerifyOptions {
   readonly maxIntermediates?: number;
   /** Smallest RSA modulus accepted anywhere in the path; default 2048. */
   readonly minRsaBits?: number;
+  /**
+   * Certificate revocation lists (DER, or parsed by parseCrl) checked against the validated path (crl.ts);
+   * throws InvalidConfig for one that cannot be used (malformed, delta, indirect).
+   */
+  readonly crls?: readonly (Uint8Array | Crl)[];
   readonly provider?: CryptoProvider;
 }
 
@@ -373,6 +379,8 @@ function run(
   maxIntermediates: number,
   minRsaBits: number,
   sigCache: SigCache | undefined,
+  crls: readonly Crl[],
+  crlCache: CrlSigCache | undefined,
 ): ChainResult {
   if (1 + intermediatesIn.length > MAX_CHAIN_LENGTH) {
     return { ok: false, reason: 'PathTooLong', detail: `${1 + intermediatesIn.length} certificates presented; at most ${MAX_CHAIN_LENGTH} are considered` };
@@ -417,6 +425,8 @@ function run(
 
   const path = pinned ? [leaf] : extend([leaf], ctx);
   if (path === undefined) return fail(ctx.best ?? { reason: 'UnknownIssuer', detail: 'no path to a trust anchor' });
+  const revoked = checkCrls(path, crls, ctx.time, provider, minRsaBits, crlCache);
+  if (revoked !== undefined) return fail(revoked);
 
   if (opts.serverName !== undefined) {
     if (!matchServerName(leaf, opts.serverName)) {
@@ -458,7 +468,9 @@ function parseAnchors(list: readonly (Uint8Array | Certificate)[], provider: Cry
 export function verifyChain(opts: VerifyChainOptions): ChainResult {
   const provider = opts.provider ?? getDefaultProvider();
   const anchors = parseAnchors(opts.trustAnchors, provider);
-  return run(opts.leaf, opts.intermediates ?? [], anchors, opts, provider, opts.maxIntermediates ?? DEFAULT_MAX_INTERMEDIATES, opts.minRsaBits ?? DEFAULT_MIN_RSA_BITS, undefined);
+  const crls = parseCrls(opts.crls ?? []);
+  const maxIntermediates = opts.maxIntermediates ?? DEFAULT_MAX_INTERMEDIATES;
+  return run(opts.leaf, opts.intermediates ?? [], anchors, opts, provider, maxIntermediates, opts.minRsaBits ?? DEFAULT_MIN_RSA_BITS, undefined, crls, undefined);
 }
 
 /** Result of {@link checkTrustAnchor}. */
@@ -504,6 +516,8 @@ export interface ChainVerifierOptions {
   readonly maxIntermediates?: number;
   /** Smallest RSA modulus accepted; default 2048. */
   readonly minRsaBits?: number;
+  /** Certificate revocation lists checked on every validation (see {@link VerifyChainOptions.crls}). */
+  readonly crls?: readonly (Uint8Array | Crl)[];
 }
 
 /**
@@ -517,6 +531,8 @@ export class ChainVerifier {
   readonly #maxIntermediates: number;
   readonly #minRsaBits: number;
   readonly #sigCache: SigCache = new WeakMap();
+  readonly #crls: readonly Crl[];
+  readonly #crlCache: CrlSigCache = new WeakMap();
 
   /** Parse the trust anchors; throws `InvalidConfig` if one cannot be parsed. */
   constructor(opts: ChainVerifierOptions) {
@@ -524,6 +540,12 @@ export class ChainVerifier {
     this.#anchors = parseAnchors(opts.trustAnchors, this.#provider);
     this.#maxIntermediates = opts.maxIntermediates ?? DEFAULT_MAX_INTERMEDIATES;
     this.#minRsaBits = opts.minRsaBits ?? DEFAULT_MIN_RSA_BITS;
+    this.#crls = parseCrls(opts.crls ?? []);
+  }
+
+  /** The parsed CRLs checked on every validation. */
+  get crls(): readonly Crl[] {
+    return this.#crls;
   }
 
   /** The parsed trust anchors. */
@@ -535,6 +557,6 @@ export class ChainVerifier {
   verify(chainDers: readonly Uint8Array[], opts: VerifyOptions): ChainResult {
     const [leaf, ...rest] = chainDers;
     if (leaf === undefined) return { ok: false, reason: 'BadEncoding', detail: 'empty certificate chain' };
-    return run(leaf, rest, this.#anchors, opts, this.#provider, this.#maxIntermediates, this.#minRsaBits, this.#sigCache);
+    return run(leaf, rest, this.#anchors, opts, this.#provider, this.#maxIntermediates, this.#minRsaBits, this.#sigCache, this.#crls, this.#crlCache);
   }
 }

@@ -29,5 +29,6 @@ export {
 } from './chain.js';
 export { matchServerName, matchIpAddress, parseIpAddress } from './hostname.js';
 export { pemToDer, derToPem } from './pem.js';
+export { parseCrl, checkCrls, type Crl, type RevokedEntry } from './crl.js';
 export { checkOcspResponse, type OcspResult, type OcspOptions } from './ocsp.js';
 export { DEFAULT_MIN_RSA_BITS } from './signature.js';
