@@ -280,7 +280,20 @@ export const defaultTrust: { anchors: (() => readonly Uint8Array[]) | undefined 
 const verifierCache = new WeakMap<object, ChainVerifier>();
 let defaultVerifier: ChainVerifier | undefined;
 
-function verifierFor(ca: string | readonly Uint8Array[] | undefined, provider: CryptoProvider): ChainVerifier {
+/** CRLs from PEM text (`X509 CRL` blocks) or DER; none found in non-empty text is a configuration error. */
+function crlsFrom(input: string | readonly Uint8Array[]): Uint8Array[] {
+  if (typeof input !== 'string') return input.map((d) => d.slice());
+  const ders = pemToDer(input, 'X509 CRL');
+  if (ders.length === 0) throw configError('no X509 CRL block in PEM text');
+  return ders;
+}
+
+function verifierFor(ca: string | readonly Uint8Array[] | undefined, provider: CryptoProvider, crl?: string | readonly Uint8Array[]): ChainVerifier {
+  if (crl !== undefined) {
+    // A CRL store is per configuration: not shared through the caches below.
+    const anchors = ca === undefined ? [...(defaultTrust.anchors?.() ?? [])] : certsFrom(ca);
+    return new ChainVerifier({ trustAnchors: anchors, provider, crls: crlsFrom(crl) });
+  }
   if (ca === undefined) {
     if (defaultVerifier === undefined) {
       const anchors = defaultTrust.anchors?.() ?? [];
@@ -307,7 +320,7 @@ export function prepareServerConfig(o: ServerOptions): PreparedServerConfig {
   let caNames: Uint8Array[] = [];
   // With `ca` given, the verifier also serves post-handshake client authentication (RFC 8446 §4.6.2).
   if (o.ca !== undefined) {
-    reportVerifier = verifierFor(o.ca, common.provider);
+    reportVerifier = verifierFor(o.ca, common.provider, o.crl);
     caNames = certsFrom(o.ca).map((d) => parseCertificate(d, common.provider).subject.der.slice());
   }
   if (clientAuth !== 'none' && o.ca === undefined && o.rejectUnauthorized !== false) {
@@ -336,7 +349,7 @@ export function prepareServerConfig(o: ServerOptions): PreparedServerConfig {
 /** Prepare client options once. */
 export function prepareClientConfig(o: ClientOptions): PreparedClientConfig {
   const common = prepareCommon(o);
-  const reportVerifier = verifierFor(o.ca, common.provider);
+  const reportVerifier = verifierFor(o.ca, common.provider, o.crl);
   const verifier = o.rejectUnauthorized === false ? null : reportVerifier;
   const keyShareGroups = (o.keyShareGroups ?? defaultKeyShares(common.groups)).filter((g) => common.groups.includes(g));
   return {
