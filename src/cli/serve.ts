@@ -14,7 +14,7 @@ import type { TlsDuplex } from '../node/duplex.js';
 import type { NodeServerOptions } from '../node/options.js';
 import { certificateNames } from '../node/peer-certificate.js';
 import { alpnList, ecdhCurveOf, flag, groupList, parseArgs, port, str, tlsVersion, UsageError, type OptionSpec } from './args.js';
-import { readCertificates, readCredentials } from './creds.js';
+import { readCertificates, readCredentials, readCrls } from './creds.js';
 import { kv, Printer, quote, summary } from './output.js';
 import { makeSelfSigned } from './selfsigned.js';
 
@@ -25,6 +25,7 @@ export const SERVE_SPEC: Readonly<Record<string, OptionSpec>> = {
   cert: { type: 'string' },
   key: { type: 'string' },
   ca: { type: 'string' },
+  crl: { type: 'string' },
   'client-auth': { type: 'string', choices: ['none', 'optional', 'required'] },
   alpn: { type: 'string' },
   groups: { type: 'string' },
@@ -112,6 +113,8 @@ export async function serve(argv: readonly string[]): Promise<number> {
     options.maxVersion = tlsVersion(version);
   }
   if (caFile !== undefined) options.ca = readCertificates('--ca', caFile);
+  const crlFile = str(a, 'crl');
+  if (crlFile !== undefined) options.crl = readCrls('--crl', crlFile);
   if (flag(a, 'trace')) options.trace = (e: TraceEvent, s: TlsDuplex): void => p.trace(e, 'server', idOf(s));
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
