@@ -14,7 +14,6 @@ import { configError, type BadCertificateReason } from '../errors.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { getDefaultProvider } from '../crypto/node-provider.js';
 import { equalPublic } from '../codec/bytes.js';
-import { MAX_CHAIN_LENGTH } from '../limits.js';
 import { TlsError } from '../errors.js';
 import { isSelfIssued, parseCertificate, type Certificate } from './certificate.js';
 import { EkuOid, ExtOid } from './oids.js';
@@ -37,6 +36,11 @@ export const DEFAULT_MAX_INTERMEDIATES = 8;
 export const MAX_INTERMEDIATES_LIMIT = 32;
 /** Signature checks one validation may spend while backtracking (rustls-webpki uses 100). */
 export const MAX_SIGNATURE_CHECKS = 100;
+/**
+ * Most certificates one validation looks at (leaf included): a bound on parsing work only, far above what the TLS
+ * layer lets a peer send (MAX_CHAIN_LENGTH); the search itself is bounded by the budgets below and above.
+ */
+export const MAX_PRESENTED_CERTIFICATES = 256;
 /** Candidate issuers one validation may examine while backtracking (each costs a name comparison and checks). */
 export const MAX_PATH_BUILDING_STEPS = 4096;
 
@@ -56,7 +60,7 @@ export interface VerifyOptions {
 export interface VerifyChainOptions extends VerifyOptions {
   /** The end-entity certificate, DER (or already parsed). */
   readonly leaf: Uint8Array | Certificate;
-  /** Other presented certificates, any order, surplus allowed (at most MAX_CHAIN_LENGTH with the leaf). */
+  /** Other presented certificates, any order, surplus allowed (at most MAX_PRESENTED_CERTIFICATES with the leaf). */
   readonly intermediates?: readonly (Uint8Array | Certificate)[];
   /** Trusted roots, DER (or parsed). See docs/design/x509-policy.md for what of an anchor is checked. */
   readonly trustAnchors: readonly (Uint8Array | Certificate)[];
@@ -382,8 +386,8 @@ function run(
   crls: readonly Crl[],
   crlCache: CrlSigCache | undefined,
 ): ChainResult {
-  if (1 + intermediatesIn.length > MAX_CHAIN_LENGTH) {
-    return { ok: false, reason: 'PathTooLong', detail: `${1 + intermediatesIn.length} certificates presented; at most ${MAX_CHAIN_LENGTH} are considered` };
+  if (1 + intermediatesIn.length > MAX_PRESENTED_CERTIFICATES) {
+    return { ok: false, reason: 'PathTooLong', detail: `${1 + intermediatesIn.length} certificates presented; at most ${MAX_PRESENTED_CERTIFICATES} are considered` };
   }
   let leaf: Certificate;
   try {
@@ -424,7 +428,12 @@ function run(
   if (leafFailure !== undefined) return fail(leafFailure);
 
   const path = pinned ? [leaf] : extend([leaf], ctx);
-  if (path === undefined) return fail(ctx.best ?? { reason: 'UnknownIssuer', detail: 'no path to a trust anchor' });
+  if (path === undefined) {
+    // A search cut short says nothing about the paths it did not try: report that, not a defect of one it did.
+    if (ctx.budget <= 0) return fail({ reason: 'UnknownIssuer', detail: `path building gave up: ${MAX_SIGNATURE_CHECKS} signature checks spent` });
+    if (ctx.steps <= 0) return fail({ reason: 'UnknownIssuer', detail: `path building gave up: ${MAX_PATH_BUILDING_STEPS} candidate issuers examined` });
+    return fail(ctx.best ?? { reason: 'UnknownIssuer', detail: 'no path to a trust anchor' });
+  }
   const revoked = checkCrls(path, crls, ctx.time, provider, minRsaBits, crlCache);
   if (revoked !== undefined) return fail(revoked);
 

@@ -353,6 +353,27 @@ describe('path building and bounds', () => {
     assert.equal(r.chain.length, 3);
   });
 
+  test('the search is bounded by work, not by what is presented: 101 same-name impostors exhaust the signature budget', () => {
+    // 101 same-name impostors: one certificate and copies with other serial numbers (never verified themselves:
+    // the search tries each as the leaf's issuer, and the leaf's signature fails under its key).
+    const base = pki.issue({ name: 'imp-base', subject: '/CN=Profile Intermediate', issuer: root, ext: caExt() });
+    const serial = Buffer.from(parseCertificate(base.der).serialNumber, 'hex');
+    const at = Buffer.from(base.der).indexOf(serial);
+    const lastByte = base.der[at + serial.length - 1] as number;
+    const impostors = Array.from({ length: 101 }, (_, k): PkiCert => {
+      const der = base.der.slice();
+      der[at + serial.length - 1] = (lastByte + 1 + k) & 0xff;
+      return { ...base, der };
+    });
+    const l = pki.issue({ name: 'needle2', subject: '/CN=x', issuer: int, ext: serverExt(`DNS:${NAME}`, 'serverAuth,clientAuth').map((e) => (e.startsWith('authorityKeyIdentifier') ? 'authorityKeyIdentifier=none' : e)) });
+    const run = (presented: readonly PkiCert[]): ChainResult =>
+      verifyChain({ leaf: l.der, intermediates: presented.map((c) => c.der), trustAnchors: [root.der], time: Date.now() + 5000, usage: 'clientAuth' });
+    const exhausted = run([...impostors, int]);
+    assert.equal(reason(exhausted), 'UnknownIssuer');
+    assert.ok(!exhausted.ok && /gave up: 100 signature checks/.test(exhausted.detail), exhausted.ok ? '' : exhausted.detail);
+    assert.equal(reason(run([...impostors.slice(0, 90), int])), 'ok');
+  });
+
   test('maxIntermediates counts the certificates between leaf and anchor: 0 allows a leaf issued by the anchor only', () => {
     const direct = pki.issue({ name: 'direct', subject: '/CN=x', issuer: root, ext: serverExt(`DNS:${NAME}`) });
     assert.equal(check(direct, [], { maxIntermediates: 0 }), 'ok');
