@@ -142,8 +142,11 @@ function hasEmptySubject(c: Certificate): boolean {
   return c.subject.der.length <= 2; // an empty SEQUENCE
 }
 
-/** Validity at `time` (both ends inclusive), critical extensions, syntax, key: every certificate, anchors included. */
-function checkBasics(c: Certificate, ctx: Ctx): Failure | undefined {
+/**
+ * Validity at `time` (both ends inclusive), critical extensions, syntax, key: every certificate, anchors included.
+ * `pinned`: a leaf that is itself a trust anchor (see checkProfile).
+ */
+function checkBasics(c: Certificate, ctx: Ctx, pinned = false): Failure | undefined {
   const crit = c.extensions.unhandledCritical;
   if (crit.length > 0) return { reason: 'UnsupportedCriticalExtension', detail: `${who(c)}: critical extension ${crit.join(', ')} is not processed` };
   if (c.extensions.malformed.length > 0) return bad(c, c.extensions.malformed.join('; '));
@@ -154,18 +157,22 @@ function checkBasics(c: Certificate, ctx: Ctx): Failure | undefined {
   if ((c.publicKeyAlgorithm === 'rsa' || c.publicKeyAlgorithm === 'rsa-pss') && c.publicKeyBits % 8 !== 0) {
     return { reason: 'UnsupportedKey', detail: `${who(c)}: RSA modulus of ${c.publicKeyBits} bits is not a whole number of octets` };
   }
-  return checkProfile(c);
+  return checkProfile(c, pinned);
 }
 
-/** RFC 5280 rules on how extensions fit together, for every certificate in a path. */
-function checkProfile(c: Certificate): Failure | undefined {
+/**
+ * RFC 5280 rules on how extensions fit together, for every certificate in a path. A pinned leaf acts as an end
+ * entity only, so its cA bit is not held against its keyUsage: `openssl req -x509 -addext
+ * keyUsage=digitalSignature` makes cA=TRUE certificates without keyCertSign, and they are pinned as they are.
+ */
+function checkProfile(c: Certificate, pinned: boolean): Failure | undefined {
   const e = c.extensions;
   if (isCritical(c, ExtOid.authorityKeyIdentifier)) return bad(c, 'authorityKeyIdentifier must not be critical (RFC 5280 §4.2.1.1)');
   if (isCritical(c, ExtOid.subjectKeyIdentifier)) return bad(c, 'subjectKeyIdentifier must not be critical (RFC 5280 §4.2.1.2)');
   if (e.present.includes(ExtOid.policyConstraints)) return bad(c, 'policyConstraints are not processed (and must be critical, RFC 5280 §4.2.1.11)');
   const cA = e.basicConstraints?.cA === true;
   if (e.keyUsage?.keyCertSign === true && !cA) return { reason: 'WrongUsage', detail: `${who(c)}: keyUsage keyCertSign without basicConstraints cA (RFC 5280 §4.2.1.9)` };
-  if (cA && e.keyUsage !== undefined && !e.keyUsage.keyCertSign) return { reason: 'WrongUsage', detail: `${who(c)}: a CA whose keyUsage lacks keyCertSign (RFC 5280 §4.2.1.3)` };
+  if (cA && !pinned && e.keyUsage !== undefined && !e.keyUsage.keyCertSign) return { reason: 'WrongUsage', detail: `${who(c)}: a CA whose keyUsage lacks keyCertSign (RFC 5280 §4.2.1.3)` };
   if (e.nameConstraints !== undefined && !cA) return bad(c, 'nameConstraints in a certificate that is not a CA (RFC 5280 §4.2.1.10)');
   if (hasEmptySubject(c)) {
     if (e.subjectAltName === undefined) return bad(c, 'empty subject and no subjectAltName (RFC 5280 §4.1.2.6)');
@@ -186,7 +193,7 @@ function checkSerial(c: Certificate): Failure | undefined {
  * the CA/B Forum subscriber profile applies on top of RFC 5280; for `clientAuth`, RFC 5280 only.
  */
 function checkLeaf(c: Certificate, ctx: Ctx, pinned: boolean): Failure | undefined {
-  const basics = checkBasics(c, ctx) ?? checkSerial(c);
+  const basics = checkBasics(c, ctx, pinned) ?? checkSerial(c);
   if (basics !== undefined) return basics;
   const eku = c.extensions.extKeyUsage;
   // RFC 5280 §4.2.1.12: no extKeyUsage means any purpose (OpenSSL, Windows, Go, pyca and webpki agree; `openssl

@@ -296,6 +296,12 @@ describe('leaf profile', () => {
     assert.equal(check(l, [int], asClient), 'ok');
     const self = pki.issue({ name: 'ca-self', subject: '/CN=Pinned', ext });
     assert.equal(check(self, [], { trustAnchors: [self.der] }), 'ok');
+    // What `openssl req -x509 -addext keyUsage=critical,digitalSignature` makes: cA=TRUE without keyCertSign.
+    const dsOnly = [...ext, 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=serverAuth'];
+    const pinnedDs = pki.issue({ name: 'ca-self-ds', subject: '/CN=Pinned DS', ext: dsOnly });
+    assert.equal(check(pinnedDs, [], { trustAnchors: [pinnedDs.der] }), 'ok');
+    const issuedDs = pki.issue({ name: 'ca-ds-leaf', subject: '/CN=CA DS Leaf', issuer: int, ext: dsOnly });
+    assert.equal(check(issuedDs, [int], asClient), 'WrongUsage'); // not pinned: cA without keyCertSign is inconsistent
   });
 
   test('anyExtendedKeyUsage next to serverAuth in a server certificate → WrongUsage', () => {
