@@ -83,3 +83,52 @@ test('a delta CRL in the store: AcquireCredentialsHandle refuses the credential'
   const { status } = acquire(S.SCH_CRED_REVOCATION_CHECK_CHAIN, S.CertStore.fromDer(S.CertStore.fromPem(root.pem).certificates, [delta]));
   assert.notEqual(status, S.SEC_E_OK);
 });
+
+test('a server credential with REVOCATION_CHECK_CHAIN and a CRL in hRootStore: a revoked client certificate → SEC_E_LOGON_DENIED (without the flag: SEC_E_OK)', async () => {
+  const { TlsClient } = await import('../../src/index.js');
+  const clientRevoked = pki.issue({ name: 'crl-client', subject: '/CN=client', issuer: root, ext: serverExt('DNS:client.example', 'clientAuth') });
+  const clientGood = pki.issue({ name: 'crl-client-good', subject: '/CN=good client', issuer: root, ext: serverExt('DNS:client.example', 'clientAuth') });
+  pki.revoke(clientRevoked, root);
+  const crl2 = pki.crl(root);
+  const serverCred = (flags: number): S.CredHandle => {
+    const sch = new S.SCH_CREDENTIALS();
+    sch.dwFlags = flags;
+    sch.cCreds = 1;
+    sch.paCred = [S.CertContext.fromPem(good.pem, pki.openssl(['pkey', '-in', good.keyPath]))];
+    sch.hRootStore = S.CertStore.fromDer(S.CertStore.fromPem(root.pem).certificates, [crl2]);
+    const h = new S.CredHandle();
+    assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_INBOUND, null, sch, null, null, h, null), S.SEC_E_OK);
+    return h;
+  };
+  let cred = serverCred(S.SCH_CRED_REVOCATION_CHECK_CHAIN);
+
+  const accept = (client: PkiCert): number => {
+    const tc = new TlsClient({ ca: root.pem, servername: 'localhost', clientCertificate: { cert: client.pem, key: pki.openssl(['pkey', '-in', client.keyPath]) } });
+    const conn = tc.connect();
+    const ctx = new S.CtxtHandle();
+    const req = S.ASC_REQ_SEQUENCE_DETECT | S.ASC_REQ_REPLAY_DETECT | S.ASC_REQ_CONFIDENTIALITY | S.ASC_REQ_STREAM | S.ASC_REQ_ALLOCATE_MEMORY | S.ASC_REQ_MUTUAL_AUTH;
+    let first = true;
+    for (let i = 0; i < 6; i++) {
+      const input = conn.takeOutput();
+      const inDesc = new S.SecBufferDesc([new S.SecBuffer(input.length, S.SECBUFFER_TOKEN, input), new S.SecBuffer(0, S.SECBUFFER_EMPTY, null)]);
+      const out = new S.SecBufferDesc([new S.SecBuffer(0, S.SECBUFFER_TOKEN, null), new S.SecBuffer(0, S.SECBUFFER_ALERT, null)]);
+      const st = S.AcceptSecurityContext(cred, first ? null : ctx, inDesc, req, 0, ctx, out, new S.ULONG(), null);
+      first = false;
+      const tok = out.pBuffers[0] as S.SecBuffer;
+      if (tok.cbBuffer > 0 && tok.pvBuffer !== null) {
+        try {
+          conn.receive(tok.pvBuffer.subarray(0, tok.cbBuffer));
+        } catch {
+          /* the client saw our alert */
+        }
+      }
+      if (st !== S.SEC_I_CONTINUE_NEEDED) return st;
+    }
+    return -1;
+  };
+  // ASC's documented status for a refused client certificate (docs/design/sspi-decisions.md).
+  assert.equal(accept(clientRevoked) >>> 0, S.SEC_E_LOGON_DENIED >>> 0);
+  assert.equal(accept(clientGood), S.SEC_E_OK);
+  cred = serverCred(0);
+  assert.equal(accept(clientRevoked), S.SEC_E_OK);
+});
