@@ -6,6 +6,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChainVerifier, parseCrl, verifyChain, type ChainResult, type VerifyChainOptions } from '../../../src/x509/index.js';
+import { TlsClient, TlsServer, TlsError } from '../../../src/index.js';
+import { doHandshake } from '../../helpers/pair.js';
 import { TestPki, caExt, flipLastByte, serverExt, type PkiCert } from '../../helpers/x509-pki.js';
 
 const HOUR = 3600_000;
@@ -93,6 +95,25 @@ describe('CRLs', () => {
     assert.equal(reason(v.verify([good.der, int.der], opts)), 'ok');
     assert.equal(reason(v.verify([bad.der, int.der], opts)), 'Revoked');
     assert.equal(reason(v.verify([bad.der, int.der], opts)), 'Revoked');
+  });
+
+  test("the idiomatic API's crl option (PEM text): a revoked server certificate → certificate_revoked; a good one connects", () => {
+    const b64 = Buffer.from(pki.crl(int)).toString('base64');
+    const crlPem = `-----BEGIN X509 CRL-----\n${b64}\n-----END X509 CRL-----\n`;
+    const run = (leaf: PkiCert): unknown => {
+      const server = new TlsServer({ certificates: [{ cert: [leaf.der, int.der], key: pki.openssl(['pkey', '-in', leaf.keyPath]) }] }).accept();
+      const client = new TlsClient({ servername: NAME, ca: root.pem, crl: crlPem }).connect();
+      try {
+        doHandshake({ client, server });
+        return client.info?.authorized;
+      } catch (e) {
+        return e;
+      }
+    };
+    const err = run(bad);
+    assert.ok(err instanceof TlsError, String(err));
+    assert.equal(err.alert, 'certificate_revoked');
+    assert.equal(run(good), true);
   });
 
   test('refused when loaded, with the reason: delta, indirect, no cRLNumber, critical cRLNumber, garbage', () => {
