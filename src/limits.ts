@@ -17,8 +17,11 @@ export const MAX_HANDSHAKE_MESSAGE = 65536;
 export const MAX_CLIENT_HELLO = 131396;
 /** Most extensions accepted in one message (far above any real ClientHello, ~20). */
 export const MAX_EXTENSIONS = 64;
-/** Most certificates accepted in a peer chain. */
-export const MAX_CHAIN_LENGTH = 10;
+/**
+ * Most certificates accepted in a peer chain: what a real chain with cross-signs and surplus intermediates needs
+ * (BetterTLS sends 36), the bytes bounded by MAX_HANDSHAKE_MESSAGE; x509 path building bounds its own search.
+ */
+export const MAX_CHAIN_LENGTH = 64;
 /** Empty (zero-length) records tolerated in a run without progress (src/record/idle-runs.ts); cf. BoringSSL's kMaxEmptyRecords = 32. */
 export const MAX_EMPTY_RECORDS = 32;
 /** Warning alerts tolerated in a run without progress (TLS 1.2 warnings, TLS 1.3 user_canceled); cf. BoringSSL's kMaxWarningAlerts = 4. */

@@ -8,7 +8,7 @@ import { connect as tlsConnect } from '../node/connect.js';
 import type { NodeClientOptions } from '../node/options.js';
 import type { TlsDuplex } from '../node/duplex.js';
 import { alpnList, ecdhCurveOf, flag, groupList, hostPort, parseArgs, str, tlsVersion, UsageError, type OptionSpec } from './args.js';
-import { readCertificates, readCredentials } from './creds.js';
+import { readCertificates, readCredentials, readCrls } from './creds.js';
 import { cliCredentials } from './pfx.js';
 import { kv, printChain, Printer, summary } from './output.js';
 import { keyLogWriter } from './serve.js';
@@ -17,6 +17,7 @@ import { keyLogWriter } from './serve.js';
 export const CONNECT_SPEC: Readonly<Record<string, OptionSpec>> = {
   servername: { type: 'string' },
   ca: { type: 'string' },
+  crl: { type: 'string' },
   insecure: { type: 'boolean' },
   alpn: { type: 'string' },
   groups: { type: 'string' },
@@ -45,6 +46,8 @@ export async function connectCommand(argv: readonly string[]): Promise<number> {
   if (servername !== undefined) options.servername = servername;
   const caFile = str(a, 'ca');
   if (caFile !== undefined) options.ca = readCertificates('--ca', caFile);
+  const crlFile = str(a, 'crl');
+  if (crlFile !== undefined) options.crl = readCrls('--crl', crlFile);
   if (flag(a, 'insecure')) options.rejectUnauthorized = false;
   const alpn = str(a, 'alpn');
   if (alpn !== undefined) options.ALPNProtocols = alpnList('connect', alpn);

@@ -7,6 +7,7 @@ import { getDefaultProvider } from '../crypto/node-provider.js';
 import { equalPublic } from '../codec/bytes.js';
 import { parseCertificate } from '../x509/certificate.js';
 import { pemToDer } from '../x509/pem.js';
+import { parseCrl } from '../x509/crl.js';
 import { UsageError } from './args.js';
 
 /** Read a file as text, or throw a UsageError that says which option and why. */
@@ -33,6 +34,21 @@ export function readCertificates(option: string, file: string): Uint8Array[] {
       parseCertificate(d);
     } catch (err) {
       throw new UsageError(`${option} '${file}' is not a valid certificate: ${(err as Error).message}`);
+    }
+  }
+  return ders;
+}
+
+/** CRLs of a PEM (`X509 CRL` blocks) or DER file (--crl), at least one, each usable (not delta, not indirect). */
+export function readCrls(option: string, file: string): Uint8Array[] {
+  const text = readText(option, file);
+  const ders = text.includes('-----BEGIN') ? pemToDer(text, 'X509 CRL') : [new Uint8Array(Buffer.from(text, 'latin1'))];
+  if (ders.length === 0) throw new UsageError(`${option} '${file}' holds no X509 CRL block`);
+  for (const d of ders) {
+    try {
+      parseCrl(d);
+    } catch (err) {
+      throw new UsageError(`${option} '${file}': ${(err as Error).message}`);
     }
   }
   return ders;

@@ -15,7 +15,7 @@ import type { TlsDuplex } from '../node/duplex.js';
 import type { NodeServerOptions } from '../node/options.js';
 import { certificateNames } from '../node/peer-certificate.js';
 import { alpnList, ecdhCurveOf, flag, groupList, parseArgs, port, str, tlsVersion, UsageError, type OptionSpec } from './args.js';
-import { readCertificates, readCredentials } from './creds.js';
+import { readCertificates, readCredentials, readCrls } from './creds.js';
 import { cliCredentials } from './pfx.js';
 import { kv, Printer, quote, summary } from './output.js';
 import { makeSelfSigned } from './selfsigned.js';
@@ -29,6 +29,7 @@ export const SERVE_SPEC: Readonly<Record<string, OptionSpec>> = {
   pfx: { type: 'string' },
   pass: { type: 'string' },
   ca: { type: 'string' },
+  crl: { type: 'string' },
   'client-auth': { type: 'string', choices: ['none', 'optional', 'required'] },
   alpn: { type: 'string' },
   groups: { type: 'string' },
@@ -121,6 +122,8 @@ export async function serve(argv: readonly string[]): Promise<number> {
     options.maxVersion = tlsVersion(version);
   }
   if (caFile !== undefined) options.ca = readCertificates('--ca', caFile);
+  const crlFile = str(a, 'crl');
+  if (crlFile !== undefined) options.crl = readCrls('--crl', crlFile);
   if (flag(a, 'trace')) options.trace = (e: TraceEvent, s: TlsDuplex): void => p.trace(e, 'server', idOf(s));
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {

@@ -222,8 +222,28 @@ function prepareCommon(o: CommonOptions, deps: EngineDependencies): PreparedComm
   };
 }
 
-/** The verifier for `ca`, or for the trust store's default anchors when `ca` is not given. */
-function verifierFor(ca: string | readonly Uint8Array[] | undefined, provider: CryptoProvider, deps: EngineDependencies): ChainVerifier {
+/** CRLs from PEM text (`X509 CRL` blocks) or DER; none found in non-empty text is a configuration error. */
+function crlsFrom(input: string | readonly Uint8Array[]): Uint8Array[] {
+  if (typeof input !== 'string') return input.map((d) => d.slice());
+  const ders = pemToDer(input, 'X509 CRL');
+  if (ders.length === 0) throw configError('no X509 CRL block in PEM text');
+  return ders;
+}
+
+/**
+ * The verifier for `ca`, or for the trust store's default anchors when `ca` is not given. With `crl` the verifier
+ * carries that CRL store: one per configuration, not shared through the trust store's caches.
+ */
+function verifierFor(
+  ca: string | readonly Uint8Array[] | undefined,
+  provider: CryptoProvider,
+  deps: EngineDependencies,
+  crl?: string | readonly Uint8Array[],
+): ChainVerifier {
+  if (crl !== undefined) {
+    const anchors = ca === undefined ? [...deps.trust.anchors] : certsFrom(ca);
+    return new ChainVerifier({ trustAnchors: anchors, provider, crls: crlsFrom(crl) });
+  }
   if (ca === undefined) return deps.trust.defaultVerifier(provider);
   if (typeof ca !== 'string') return deps.trust.verifierFor(ca, provider);
   return new ChainVerifier({ trustAnchors: certsFrom(ca), provider });
@@ -241,7 +261,7 @@ export function prepareServerConfig(o: ServerOptions, deps: EngineDependencies =
   let caNames: Uint8Array[] = [];
   // With `ca` given, the verifier also serves post-handshake client authentication (RFC 8446 §4.6.2).
   if (o.ca !== undefined) {
-    reportVerifier = verifierFor(o.ca, common.provider, deps);
+    reportVerifier = verifierFor(o.ca, common.provider, deps, o.crl);
     caNames = certsFrom(o.ca).map((d) => parseCertificate(d, common.provider).subject.der.slice());
   }
   if (clientAuth !== 'none' && o.ca === undefined && o.rejectUnauthorized !== false) {
@@ -270,7 +290,7 @@ export function prepareServerConfig(o: ServerOptions, deps: EngineDependencies =
 /** Prepare client options once (`deps`: the trust store used when `ca` is not given, whether TLS 1.2 is built). */
 export function prepareClientConfig(o: ClientOptions, deps: EngineDependencies = STANDARD_DEPENDENCIES): PreparedClientConfig {
   const common = prepareCommon(o, deps);
-  const reportVerifier = verifierFor(o.ca, common.provider, deps);
+  const reportVerifier = verifierFor(o.ca, common.provider, deps, o.crl);
   const verifier = o.rejectUnauthorized === false ? null : reportVerifier;
   const keyShareGroups = (o.keyShareGroups ?? defaultKeyShares(common.groups)).filter((g) => common.groups.includes(g));
   return {

@@ -7,6 +7,8 @@ import type { SessionTicket } from '../engine/events.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { NamedGroup } from '../wire/registry.js';
 import { loadCredential } from '../credentials/index.js';
+import { pemToDer } from '../x509/pem.js';
+import { configError } from '../errors.js';
 import type { Duplex } from 'node:stream';
 
 /** PEM text, or a Buffer holding PEM text or DER. */
@@ -47,6 +49,8 @@ export interface NodeCommonOptions {
   readonly ALPNProtocols?: readonly (string | Uint8Array)[];
   /** Trust anchors: PEM text, a Buffer of PEM/DER, or an array of those. */
   readonly ca?: PemOrDer | readonly PemOrDer[];
+  /** node:tls `crl`: certificate revocation lists, PEM (`X509 CRL`) or DER, or an array of those. */
+  readonly crl?: PemOrDer | readonly PemOrDer[];
   /** node:tls: verify the peer's certificate (client default true; server: reject clients without a valid one). */
   readonly rejectUnauthorized?: boolean;
   /** The crypto provider (default: node:crypto). */
@@ -136,6 +140,21 @@ function chainOf(input: PemOrDer | readonly PemOrDer[]): string | readonly Uint8
     return pem;
   }
   return pem !== '' ? pem : ders;
+}
+
+/** node:tls `crl` as a DER list: PEM text or bytes may hold several `X509 CRL` blocks. */
+function crlsOf(input: PemOrDer | readonly PemOrDer[]): readonly Uint8Array[] {
+  const items: readonly PemOrDer[] = typeof input === 'string' || input instanceof Uint8Array ? [input] : input;
+  const out: Uint8Array[] = [];
+  for (const it of items) {
+    if (typeof it !== 'string' && !isPemBytes(it)) out.push(it);
+    else {
+      const ders = pemToDer(typeof it === 'string' ? it : Buffer.from(it).toString('latin1'), 'X509 CRL');
+      if (ders.length === 0) throw configError('crl: no X509 CRL block in PEM text');
+      out.push(...ders);
+    }
+  }
+  return out;
 }
 
 function keyOf(input: PemOrDer): string | Uint8Array {
@@ -276,6 +295,7 @@ export function toServerOptions(
   if (o.clientAuth !== undefined) out.clientAuth = o.clientAuth;
   else if (o.requestCert === true) out.clientAuth = o.rejectUnauthorized === false ? 'optional' : 'required';
   if (o.ca !== undefined) out.ca = chainOf(o.ca);
+  if (o.crl !== undefined) out.crl = crlsOf(o.crl);
   if (o.requestCert === true && o.rejectUnauthorized === false) out.rejectUnauthorized = false;
   if (o.ticketCount !== undefined) out.ticketCount = o.ticketCount;
   if (o.sessionTimeout !== undefined) out.ticketLifetime = o.sessionTimeout;
@@ -300,6 +320,7 @@ export function toClientOptions(
   const servername = o.servername ?? o.host ?? 'localhost';
   if (servername !== '') out.servername = servername;
   if (o.ca !== undefined) out.ca = chainOf(o.ca);
+  if (o.crl !== undefined) out.crl = crlsOf(o.crl);
   if (o.rejectUnauthorized !== undefined) out.rejectUnauthorized = o.rejectUnauthorized;
   const clientKey = Array.isArray(o.key) ? (o.key as readonly (PemOrDer | KeyWithPassphrase)[])[0] : (o.key as PemOrDer | KeyWithPassphrase | undefined);
   if (clientKey !== undefined && o.cert !== undefined) out.clientCertificate = keyEntry(clientKey, o.cert, o.passphrase);

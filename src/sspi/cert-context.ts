@@ -9,28 +9,34 @@ import { parseCertificate, type Certificate } from '../x509/certificate.js';
 import { pemToDer } from '../x509/pem.js';
 import { PKCS_7_ASN_ENCODING, X509_ASN_ENCODING } from './constants.js';
 
-/** An HCERTSTORE: an ordered set of DER certificates. */
+/**
+ * An HCERTSTORE: an ordered set of DER certificates, and the CRLs it holds (as CertAddCRLContextToStore adds them;
+ * a credential's hRootStore CRLs are what the SCH_CRED_REVOCATION_CHECK_* flags check).
+ */
 export class CertStore {
   /** The certificates, DER. */
   readonly certificates: readonly Uint8Array[];
+  /** The certificate revocation lists, DER. */
+  readonly crls: readonly Uint8Array[];
 
-  /** A store over `ders` (copied). */
-  constructor(ders: readonly Uint8Array[] = []) {
+  /** A store over `ders` and `crls` (copied). */
+  constructor(ders: readonly Uint8Array[] = [], crls: readonly Uint8Array[] = []) {
     this.certificates = ders.map((d) => d.slice());
+    this.crls = crls.map((d) => d.slice());
   }
 
-  /** A store from PEM text with one or more CERTIFICATE blocks (an unparseable text gives an empty store). */
+  /** A store from PEM text with CERTIFICATE and X509 CRL blocks (an unparseable text gives an empty store). */
   static fromPem(pem: string): CertStore {
     try {
-      return new CertStore(pemToDer(pem));
+      return new CertStore(pemToDer(pem), pemToDer(pem, 'X509 CRL'));
     } catch {
       return new CertStore([]);
     }
   }
 
-  /** A store from DER certificates. */
-  static fromDer(ders: readonly Uint8Array[]): CertStore {
-    return new CertStore(ders);
+  /** A store from DER certificates (and CRLs). */
+  static fromDer(ders: readonly Uint8Array[], crls: readonly Uint8Array[] = []): CertStore {
+    return new CertStore(ders, crls);
   }
 }
 

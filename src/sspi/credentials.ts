@@ -604,6 +604,8 @@ function common(cred: Credential, x: ContextExtras): Record<string, unknown> {
   return o;
 }
 
+const REVOCATION_FLAGS = C.SCH_CRED_REVOCATION_CHECK_END_CERT | C.SCH_CRED_REVOCATION_CHECK_CHAIN | C.SCH_CRED_REVOCATION_CHECK_CHAIN_EXCLUDE_ROOT;
+
 /**
  * ServerOptions of this credential. `hRootStore` is always the `ca` (trust anchors and certificate_authorities for
  * client certificates, also for a post-handshake request); whether a certificate is asked for is per context.
@@ -614,6 +616,8 @@ export function serverOptionsFor(cred: Credential, x: ContextExtras): ServerOpti
   // Without hRootStore client certificates are accepted unvalidated and only mapped (decisions: §9.12).
   if (cred.rootStore !== null && cred.rootStore.certificates.length > 0) o['ca'] = cred.rootStore.certificates;
   else o['rejectUnauthorized'] = false;
+  // SCH_CRED_REVOCATION_CHECK_*: client chains are checked against the CRLs of hRootStore.
+  if ((cred.flags & REVOCATION_FLAGS) !== 0 && cred.rootStore !== null && cred.rootStore.crls.length > 0) o['crl'] = cred.rootStore.crls;
   o['ticketCount'] = cred.reconnects ? 2 : 0;
   o['ticketLifetime'] = Math.max(1, Math.min(604800, Math.floor(cred.lifespanMs / 1000)));
   return o as unknown as ServerOptions;
@@ -630,14 +634,16 @@ export function clientOptionsFor(cred: Credential, x: ContextExtras): ClientOpti
   if (cred.rootStore !== null && cred.rootStore.certificates.length > 0) o['ca'] = cred.rootStore.certificates;
   if ((cred.flags & (C.SCH_CRED_MANUAL_CRED_VALIDATION | C.SCH_CRED_DEFERRED_CRED_VALIDATION)) !== 0) o['rejectUnauthorized'] = false;
   if ((cred.flags & C.SCH_CRED_NO_SERVERNAME_CHECK) !== 0) o['checkServerName'] = false;
-  // Revocation: the only source offline is the server's stapled OCSP response. With a REVOCATION_CHECK_* flag it is
-  // checked (revoked → CRYPT_E_REVOKED) and required, unless an IGNORE_* flag accepts "status unknown".
+  // Revocation, offline sources only: the CRLs of hRootStore and the server's stapled OCSP response. With a
+  // REVOCATION_CHECK_* flag both are checked (revoked → CRYPT_E_REVOKED); a staple is required unless the store
+  // holds CRLs (the revocation source then) or an IGNORE_* flag accepts "status unknown".
   // Manual validation means manual: no trust, name or revocation check, even with REVOCATION_CHECK_* set (curl sets
   // both); the application checks the chain itself from SECPKG_ATTR_REMOTE_CERT_CONTEXT.
-  const revocation = C.SCH_CRED_REVOCATION_CHECK_END_CERT | C.SCH_CRED_REVOCATION_CHECK_CHAIN | C.SCH_CRED_REVOCATION_CHECK_CHAIN_EXCLUDE_ROOT;
   const manual = (cred.flags & (C.SCH_CRED_MANUAL_CRED_VALIDATION | C.SCH_CRED_DEFERRED_CRED_VALIDATION)) !== 0;
-  if ((cred.flags & revocation) !== 0 && !manual) {
-    const lenient = (cred.flags & (C.SCH_CRED_IGNORE_NO_REVOCATION_CHECK | C.SCH_CRED_IGNORE_REVOCATION_OFFLINE)) !== 0;
+  if ((cred.flags & REVOCATION_FLAGS) !== 0 && !manual) {
+    const crls = cred.rootStore?.crls ?? [];
+    if (crls.length > 0) o['crl'] = crls;
+    const lenient = crls.length > 0 || (cred.flags & (C.SCH_CRED_IGNORE_NO_REVOCATION_CHECK | C.SCH_CRED_IGNORE_REVOCATION_OFFLINE)) !== 0;
     o['ocspStapling'] = lenient ? 'check' : 'require';
   }
   const cc = cred.certificates[0];

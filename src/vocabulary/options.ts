@@ -64,6 +64,8 @@ export interface ServerOptions extends CommonOptions {
   readonly rejectUnauthorized?: boolean;
   /** Trust anchors for client certificates: PEM text or DER certificates. */
   readonly ca?: string | readonly Uint8Array[];
+  /** Certificate revocation lists (PEM `X509 CRL` text or DER) checked against client chains (node:tls `crl`). */
+  readonly crl?: string | readonly Uint8Array[];
   /** Number of NewSessionTickets to send after a TLS 1.3 handshake (default 2; 0 disables resumption). */
   readonly ticketCount?: number;
   /**
@@ -91,6 +93,8 @@ export interface ClientOptions extends CommonOptions {
   readonly servername?: string;
   /** Trust anchors: PEM text or DER certificates. Default: Node's bundled root store. */
   readonly ca?: string | readonly Uint8Array[];
+  /** Certificate revocation lists (PEM `X509 CRL` text or DER) checked against the server's chain (node:tls `crl`). */
+  readonly crl?: string | readonly Uint8Array[];
   /** Verify the server's certificate (default true). */
   readonly rejectUnauthorized?: boolean;
   /** Client certificate for mutual authentication. */

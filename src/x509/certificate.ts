@@ -75,6 +75,11 @@ export interface SubjectAltName {
   readonly upns: readonly string[];
   /** How many directoryName entries there are (not used for matching). */
   readonly directoryNameCount: number;
+  /** How many otherName entries (userPrincipalName included), x400Address, ediPartyName, registeredID entries. */
+  readonly otherNameCount: number;
+  readonly x400AddressCount: number;
+  readonly ediPartyNameCount: number;
+  readonly registeredIdCount: number;
 }
 
 /** One side (permitted or excluded) of a nameConstraints extension. */
@@ -89,6 +94,14 @@ export interface GeneralSubtrees {
   readonly uris: readonly string[];
   /** directoryName bases, DER (not evaluated: subject DNs are not used for identity). */
   readonly directoryNames: readonly Uint8Array[];
+  /**
+   * How many bases of the types we cannot evaluate: otherName, x400Address, ediPartyName, registeredID. A
+   * subordinate carrying a name of a type constrained here fails closed.
+   */
+  readonly otherNameCount: number;
+  readonly x400AddressCount: number;
+  readonly ediPartyNameCount: number;
+  readonly registeredIdCount: number;
 }
 
 /** The nameConstraints extension (RFC 5280 §4.2.1.10). */
@@ -107,9 +120,32 @@ export interface Extensions {
   readonly nameConstraints: NameConstraints | undefined;
   /** authorityKeyIdentifier's keyIdentifier. */
   readonly authorityKeyIdentifier: Uint8Array | undefined;
+  /** The whole authorityKeyIdentifier extension, when present: which of its three fields are there. */
+  readonly authorityKey: AuthorityKey | undefined;
   readonly subjectKeyIdentifier: Uint8Array | undefined;
+  /** OIDs of every extension, in order. */
+  readonly present: readonly string[];
+  /** OIDs of the extensions marked critical. */
+  readonly critical: readonly string[];
   /** OIDs of critical extensions we do not understand: a certificate with any is rejected when validated. */
   readonly unhandledCritical: readonly string[];
+  /**
+   * Extensions that are well-formed DER but break their own syntax (e.g. an authorityInfoAccess that is not a
+   * SEQUENCE OF AccessDescription), described. Kept rather than thrown so that one odd extension in a trust store
+   * does not make the store unusable; a certificate with any is rejected when it is part of a path.
+   */
+  readonly malformed: readonly string[];
+}
+
+/** The authorityKeyIdentifier extension (RFC 5280 §4.2.1.1): which fields it carries. */
+export interface AuthorityKey {
+  readonly keyIdentifier: Uint8Array | undefined;
+  readonly hasAuthorityCertIssuer: boolean;
+  readonly hasAuthorityCertSerialNumber: boolean;
+  /** The Name of authorityCertIssuer when it is one directoryName (DER), else undefined. */
+  readonly authorityCertIssuerName: Uint8Array | undefined;
+  /** authorityCertSerialNumber, lower-case hex of its contents octets. */
+  readonly authorityCertSerialNumber: string | undefined;
 }
 
 /** A parsed X.509 v1–v3 certificate. All byte fields are views into `der`, which is our own copy. */
@@ -120,7 +156,7 @@ export interface Certificate {
   readonly tbs: Uint8Array;
   /** 1, 2 or 3. */
   readonly version: number;
-  /** Serial number, lower-case hex of its DER contents octets. */
+  /** Serial number, lower-case hex of its DER contents octets (two's complement: a first digit ≥ 8 is negative). */
   readonly serialNumber: string;
   readonly issuer: DistinguishedName;
   readonly subject: DistinguishedName;
@@ -251,8 +287,12 @@ const NO_EXTENSIONS: Extensions = Object.freeze({
   subjectAltName: undefined,
   nameConstraints: undefined,
   authorityKeyIdentifier: undefined,
+  authorityKey: undefined,
   subjectKeyIdentifier: undefined,
+  present: [],
+  critical: [],
   unhandledCritical: [],
+  malformed: [],
 });
 
 /** Read a Name (SEQUENCE OF RelativeDistinguishedName) into its DER and display text. */
@@ -414,11 +454,11 @@ const UNDERSTOOD = new Set<string>([
   ExtOid.nameConstraints,
   ExtOid.authorityKeyIdentifier,
   ExtOid.extKeyUsage,
-  // Understood in the sense of RFC 5280 §4.2: we do no policy processing and no CRL/AIA fetching, and these do
-  // not restrict what a path means for TLS server/client authentication (Go accepts them critical too).
+  // With no policy required by the caller (initial-policy-set = anyPolicy, RFC 5280 §6.1.1) and no policy
+  // constraints accepted (chain.ts), a critical certificatePolicies narrows nothing for TLS.
+  // authorityInfoAccess, CRL distribution points, policyConstraints, policyMappings, inhibitAnyPolicy are not
+  // processed, so marked critical they are rejected (and RFC 5280 says AIA and CRLDP SHOULD NOT be critical).
   ExtOid.certificatePolicies,
-  ExtOid.crlDistributionPoints,
-  ExtOid.authorityInfoAccess,
 ]);
 
 function readExtensions(t: Tlv): Extensions {
@@ -430,7 +470,11 @@ function readExtensions(t: Tlv): Extensions {
   let subjectAltName: SubjectAltName | undefined;
   let nameConstraints: NameConstraints | undefined;
   let authorityKeyIdentifier: Uint8Array | undefined;
+  let authorityKey: AuthorityKey | undefined;
   let subjectKeyIdentifier: Uint8Array | undefined;
+  const present: string[] = [];
+  const criticalOids: string[] = [];
+  const malformed: string[] = [];
   children(t).list((r) => {
     const e = r.sequence('Extension');
     const id = oid(e.expect(Tag.Oid, 'extnID'));
@@ -440,6 +484,8 @@ function readExtensions(t: Tlv): Extensions {
     e.end();
     if (seen.has(id)) throw derError(e.path, `duplicate extension ${id}`);
     seen.add(id);
+    present.push(id);
+    if (critical) criticalOids.push(id);
     if (critical && !UNDERSTOOD.has(id)) unhandledCritical.push(id);
     const path = `Extension(${id})`;
     switch (id) {
@@ -475,10 +521,24 @@ function readExtensions(t: Tlv): Extensions {
       case ExtOid.authorityKeyIdentifier: {
         const s = new DerReader(value.value, path, 1).sequence('AuthorityKeyIdentifier');
         authorityKeyIdentifier = s.optional(ctxPrim(0), 'keyIdentifier')?.value;
-        s.optional(ctxCons(1), 'authorityCertIssuer');
+        const aci = s.optional(ctxCons(1), 'authorityCertIssuer');
         const serial = s.optional(ctxPrim(2), 'authorityCertSerialNumber');
         if (serial !== undefined) checkInteger(serial);
         s.end();
+        // RFC 5280 §4.2.1.1: authorityCertIssuer and authorityCertSerialNumber go together.
+        if ((aci === undefined) !== (serial === undefined)) throw derError(path, 'authorityCertIssuer without authorityCertSerialNumber or the reverse');
+        authorityKey = {
+          keyIdentifier: authorityKeyIdentifier,
+          hasAuthorityCertIssuer: aci !== undefined,
+          hasAuthorityCertSerialNumber: serial !== undefined,
+          authorityCertIssuerName: aci === undefined ? undefined : singleDirectoryName(aci),
+          authorityCertSerialNumber: serial === undefined ? undefined : hex(serial.value),
+        };
+        break;
+      }
+      case ExtOid.authorityInfoAccess: {
+        const bad = accessDescriptionsProblem(value.value, path);
+        if (bad !== undefined) malformed.push(bad);
         break;
       }
       case ExtOid.subjectKeyIdentifier:
@@ -495,9 +555,43 @@ function readExtensions(t: Tlv): Extensions {
     subjectAltName,
     nameConstraints,
     authorityKeyIdentifier,
+    authorityKey,
     subjectKeyIdentifier,
+    present,
+    critical: criticalOids,
     unhandledCritical,
+    malformed,
   });
+}
+
+/** The Name (DER) of GeneralNames holding exactly one directoryName, else undefined. */
+function singleDirectoryName(names: Tlv): Uint8Array | undefined {
+  const r = children(names);
+  const first = r.any('GeneralName');
+  if (!r.done || first.tag !== ctxCons(4)) return undefined;
+  const n = children(first);
+  const name = n.expect(Tag.Sequence, 'directoryName');
+  n.end();
+  return name.bytes;
+}
+
+/** RFC 5280 §4.2.2.1: AuthorityInfoAccessSyntax ::= SEQUENCE SIZE (1..MAX) OF AccessDescription. */
+function accessDescriptionsProblem(value: Uint8Array, path: string): string | undefined {
+  try {
+    const s = new DerReader(value, path, 1).sequence('AuthorityInfoAccessSyntax');
+    const n = s.list((x) => {
+      const ad = x.sequence('AccessDescription');
+      oid(ad.expect(Tag.Oid, 'accessMethod'));
+      const loc = ad.any('accessLocation');
+      ad.end();
+      if ((loc.tag & 0xc0) !== 0x80 || (loc.tag & 0x1f) > 8) throw derError(loc.path, 'not a GeneralName');
+      return loc;
+    });
+    if (n.length === 0) return `${path}: empty authorityInfoAccess`;
+    return undefined;
+  } catch (e) {
+    return `malformed authorityInfoAccess (${e instanceof Error ? e.message : String(e)})`;
+  }
 }
 
 function readKeyUsage(t: Tlv): KeyUsage {
@@ -523,6 +617,10 @@ function readSan(t: Tlv): SubjectAltName {
   const uris: string[] = [];
   const upns: string[] = [];
   let directoryNameCount = 0;
+  let otherNameCount = 0;
+  let x400AddressCount = 0;
+  let ediPartyNameCount = 0;
+  let registeredIdCount = 0;
   children(t).list((r) => {
     const g = r.any('GeneralName');
     switch (g.tag) {
@@ -542,7 +640,17 @@ function readSan(t: Tlv): SubjectAltName {
       case ctxCons(4):
         directoryNameCount++;
         break;
+      case ctxCons(3):
+        x400AddressCount++;
+        break;
+      case ctxCons(5):
+        ediPartyNameCount++;
+        break;
+      case ctxPrim(8):
+        registeredIdCount++;
+        break;
       case ctxCons(0): {
+        otherNameCount++;
         const o = children(g);
         const typeId = oid(o.expect(Tag.Oid, 'type-id'));
         const val = o.expect(ctxCons(0), 'value');
@@ -555,13 +663,11 @@ function readSan(t: Tlv): SubjectAltName {
         break;
       }
       default:
-        break; // x400Address, ediPartyName, registeredID: not used
+        throw derError(g.path, 'not a GeneralName');
     }
   });
-  if (dnsNames.length + ipAddresses.length + emails.length + uris.length + upns.length + directoryNameCount === 0 && t.value.length === 0) {
-    throw derError(t.path, 'empty subjectAltName');
-  }
-  return { dnsNames, ipAddresses, emails, uris, upns, directoryNameCount };
+  if (t.value.length === 0) throw derError(t.path, 'empty subjectAltName');
+  return { dnsNames, ipAddresses, emails, uris, upns, directoryNameCount, otherNameCount, x400AddressCount, ediPartyNameCount, registeredIdCount };
 }
 
 function readSubtrees(t: Tlv): GeneralSubtrees {
@@ -570,6 +676,10 @@ function readSubtrees(t: Tlv): GeneralSubtrees {
   const emails: string[] = [];
   const uris: string[] = [];
   const directoryNames: Uint8Array[] = [];
+  let otherNameCount = 0;
+  let x400AddressCount = 0;
+  let ediPartyNameCount = 0;
+  let registeredIdCount = 0;
   const r = children(t);
   if (r.done) throw derError(t.path, 'empty GeneralSubtrees');
   r.list((x) => {
@@ -598,11 +708,23 @@ function readSubtrees(t: Tlv): GeneralSubtrees {
       case ctxCons(4):
         directoryNames.push(base.value);
         break;
-      default:
+      case ctxCons(0):
+        otherNameCount++;
         break;
+      case ctxCons(3):
+        x400AddressCount++;
+        break;
+      case ctxCons(5):
+        ediPartyNameCount++;
+        break;
+      case ctxPrim(8):
+        registeredIdCount++;
+        break;
+      default:
+        throw derError(base.path, 'not a GeneralName');
     }
   });
-  return { dnsNames, ipAddresses, emails, uris, directoryNames };
+  return { dnsNames, ipAddresses, emails, uris, directoryNames, otherNameCount, x400AddressCount, ediPartyNameCount, registeredIdCount };
 }
 
 function isPrefixMask(mask: Uint8Array): boolean {

@@ -14,12 +14,12 @@ import { configError, type BadCertificateReason } from '../errors.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { getDefaultProvider } from '../crypto/node-provider.js';
 import { equalPublic } from '../codec/bytes.js';
-import { MAX_CHAIN_LENGTH } from '../limits.js';
 import { TlsError } from '../errors.js';
 import { isSelfIssued, parseCertificate, type Certificate } from './certificate.js';
-import { EkuOid } from './oids.js';
-import { matchIpAddress, matchServerName, parseIpAddress } from './hostname.js';
-import { checkNameConstraints } from './name-constraints.js';
+import { EkuOid, ExtOid } from './oids.js';
+import { isValidPresentedDnsName, matchIpAddress, matchServerName, parseIpAddress } from './hostname.js';
+import { checkNameConstraints, MAX_NAME_CONSTRAINT_COMPARISONS, type ComparisonBudget } from './name-constraints.js';
+import { checkCrls, parseCrls, type Crl, type CrlSigCache } from './crl.js';
 import { checkKey, DEFAULT_MIN_RSA_BITS, verifySignature, type Failure } from './signature.js';
 
 /** What the end-entity certificate is for: a TLS server (checked by clients) or a TLS client (checked by servers). */
@@ -30,14 +30,23 @@ export type ChainResult =
   | { readonly ok: true; readonly chain: Uint8Array[] }
   | { readonly ok: false; readonly reason: BadCertificateReason; readonly detail: string };
 
-/** Default limit on certificates in a path, leaf and trust anchor included. */
-export const DEFAULT_MAX_DEPTH = 8;
+/** Default limit on intermediates between the leaf and the trust anchor (neither counted); pyca's default. */
+export const DEFAULT_MAX_INTERMEDIATES = 8;
+/** Upper bound on `maxIntermediates` whatever the caller asks (bounds the search's recursion depth). */
+export const MAX_INTERMEDIATES_LIMIT = 32;
 /** Signature checks one validation may spend while backtracking (rustls-webpki uses 100). */
 export const MAX_SIGNATURE_CHECKS = 100;
+/**
+ * Most certificates one validation looks at (leaf included): a bound on parsing work only, far above what the TLS
+ * layer lets a peer send (MAX_CHAIN_LENGTH); the search itself is bounded by the budgets below and above.
+ */
+export const MAX_PRESENTED_CERTIFICATES = 256;
+/** Candidate issuers one validation may examine while backtracking (each costs a name comparison and checks). */
+export const MAX_PATH_BUILDING_STEPS = 4096;
 
 /** Per-validation options shared by {@link verifyChain} and {@link ChainVerifier.verify}. */
 export interface VerifyOptions {
-  /** Validation time, ms since the epoch; default `provider.now()`. */
+  /** Validation time, ms since the epoch; default `provider.now()`. Compared at the second, as X.509 encodes it. */
   readonly time?: number;
   /** DNS name (or IP literal) the leaf must be valid for; omit to skip the identity check (e.g. client certificates). */
   readonly serverName?: string;
@@ -51,27 +60,38 @@ export interface VerifyOptions {
 export interface VerifyChainOptions extends VerifyOptions {
   /** The end-entity certificate, DER (or already parsed). */
   readonly leaf: Uint8Array | Certificate;
-  /** Other presented certificates, any order, surplus allowed. */
+  /** Other presented certificates, any order, surplus allowed (at most MAX_PRESENTED_CERTIFICATES with the leaf). */
   readonly intermediates?: readonly (Uint8Array | Certificate)[];
-  /** Trusted roots, DER (or parsed). A trust anchor is its subject Name and key (plus its constraints). */
+  /** Trusted roots, DER (or parsed). See docs/design/x509-policy.md for what of an anchor is checked. */
   readonly trustAnchors: readonly (Uint8Array | Certificate)[];
-  /** Most certificates in a path, leaf and anchor included; default 8, capped at MAX_CHAIN_LENGTH. */
-  readonly maxDepth?: number;
+  /**
+   * Most intermediate certificates between the leaf and the trust anchor, neither of them counted (0: the leaf
+   * must be issued by an anchor). Default 8, at most MAX_INTERMEDIATES_LIMIT.
+   */
+  readonly maxIntermediates?: number;
   /** Smallest RSA modulus accepted anywhere in the path; default 2048. */
   readonly minRsaBits?: number;
+  /**
+   * Certificate revocation lists (DER, or parsed by parseCrl) checked against the validated path (crl.ts);
+   * throws InvalidConfig for one that cannot be used (malformed, delta, indirect).
+   */
+  readonly crls?: readonly (Uint8Array | Crl)[];
   readonly provider?: CryptoProvider;
 }
 
 interface Ctx {
   readonly provider: CryptoProvider;
+  /** Validation time floored to the second. */
   readonly time: number;
   readonly usage: CertificateUsage;
-  readonly maxDepth: number;
+  readonly maxIntermediates: number;
   readonly minRsaBits: number;
   readonly anchors: readonly Certificate[];
   readonly pool: readonly Certificate[];
   readonly sigCache: SigCache | undefined;
   budget: number;
+  steps: number;
+  readonly nameBudget: ComparisonBudget;
   best: Failure | undefined;
 }
 
@@ -110,38 +130,141 @@ function parseOrThrow(x: Uint8Array | Certificate, provider: CryptoProvider): Ce
   return x instanceof Uint8Array ? parseCertificate(x, provider) : x;
 }
 
-/** Checks every certificate in a path must pass, whatever its role. */
-function checkCommon(c: Certificate, ctx: Ctx): Failure | undefined {
-  const crit = c.extensions.unhandledCritical;
-  if (crit.length > 0) return { reason: 'UnsupportedCriticalExtension', detail: `${who(c)}: critical extension ${crit.join(', ')}` };
-  if (ctx.time < c.notBefore) return { reason: 'NotYetValid', detail: `${who(c)}: not valid before ${new Date(c.notBefore).toISOString()}` };
-  if (ctx.time > c.notAfter) return { reason: 'Expired', detail: `${who(c)}: expired ${new Date(c.notAfter).toISOString()}` };
-  return checkKey(c, ctx.minRsaBits, who(c));
+function bad(c: Certificate, detail: string): Failure {
+  return { reason: 'BadEncoding', detail: `${who(c)}: ${detail}` };
 }
 
-function checkLeaf(c: Certificate, ctx: Ctx): Failure | undefined {
-  const common = checkCommon(c, ctx);
-  if (common !== undefined) return common;
-  const eku = c.extensions.extKeyUsage;
-  // Like rustls-webpki: the leaf must name the usage; no EKU at all, or only anyExtendedKeyUsage, is refused.
-  if (eku === undefined) return { reason: 'WrongUsage', detail: `${who(c)}: no extKeyUsage (${ctx.usage} required)` };
-  if (!eku.includes(EkuOid[ctx.usage])) return { reason: 'WrongUsage', detail: `${who(c)}: extKeyUsage lacks ${ctx.usage}` };
-  const ku = c.extensions.keyUsage;
-  if (ku !== undefined && !ku.digitalSignature) return { reason: 'WrongUsage', detail: `${who(c)}: keyUsage lacks digitalSignature` };
+function isCritical(c: Certificate, oid: string): boolean {
+  return c.extensions.critical.includes(oid);
+}
+
+function hasEmptySubject(c: Certificate): boolean {
+  return c.subject.der.length <= 2; // an empty SEQUENCE
+}
+
+/**
+ * Validity at `time` (both ends inclusive), critical extensions, syntax, key: every certificate, anchors included.
+ * `pinned`: a leaf that is itself a trust anchor (see checkProfile).
+ */
+function checkBasics(c: Certificate, ctx: Ctx, pinned = false): Failure | undefined {
+  const crit = c.extensions.unhandledCritical;
+  if (crit.length > 0) return { reason: 'UnsupportedCriticalExtension', detail: `${who(c)}: critical extension ${crit.join(', ')} is not processed` };
+  if (c.extensions.malformed.length > 0) return bad(c, c.extensions.malformed.join('; '));
+  if (ctx.time < c.notBefore) return { reason: 'NotYetValid', detail: `${who(c)}: not valid before ${new Date(c.notBefore).toISOString()}` };
+  if (ctx.time > c.notAfter) return { reason: 'Expired', detail: `${who(c)}: expired ${new Date(c.notAfter).toISOString()}` };
+  const k = checkKey(c, ctx.minRsaBits, who(c));
+  if (k !== undefined) return k;
+  if ((c.publicKeyAlgorithm === 'rsa' || c.publicKeyAlgorithm === 'rsa-pss') && c.publicKeyBits % 8 !== 0) {
+    return { reason: 'UnsupportedKey', detail: `${who(c)}: RSA modulus of ${c.publicKeyBits} bits is not a whole number of octets` };
+  }
+  return checkProfile(c, pinned);
+}
+
+/**
+ * RFC 5280 rules on how extensions fit together, for every certificate in a path. A pinned leaf acts as an end
+ * entity only, so its cA bit is not held against its keyUsage: `openssl req -x509 -addext
+ * keyUsage=digitalSignature` makes cA=TRUE certificates without keyCertSign, and they are pinned as they are.
+ */
+function checkProfile(c: Certificate, pinned: boolean): Failure | undefined {
+  const e = c.extensions;
+  if (isCritical(c, ExtOid.authorityKeyIdentifier)) return bad(c, 'authorityKeyIdentifier must not be critical (RFC 5280 §4.2.1.1)');
+  if (isCritical(c, ExtOid.subjectKeyIdentifier)) return bad(c, 'subjectKeyIdentifier must not be critical (RFC 5280 §4.2.1.2)');
+  if (e.present.includes(ExtOid.policyConstraints)) return bad(c, 'policyConstraints are not processed (and must be critical, RFC 5280 §4.2.1.11)');
+  const cA = e.basicConstraints?.cA === true;
+  if (e.keyUsage?.keyCertSign === true && !cA) return { reason: 'WrongUsage', detail: `${who(c)}: keyUsage keyCertSign without basicConstraints cA (RFC 5280 §4.2.1.9)` };
+  if (cA && !pinned && e.keyUsage !== undefined && !e.keyUsage.keyCertSign) return { reason: 'WrongUsage', detail: `${who(c)}: a CA whose keyUsage lacks keyCertSign (RFC 5280 §4.2.1.3)` };
+  if (e.nameConstraints !== undefined && !cA) return bad(c, 'nameConstraints in a certificate that is not a CA (RFC 5280 §4.2.1.10)');
+  if (hasEmptySubject(c)) {
+    if (e.subjectAltName === undefined) return bad(c, 'empty subject and no subjectAltName (RFC 5280 §4.1.2.6)');
+    if (!isCritical(c, ExtOid.subjectAltName)) return bad(c, 'empty subject with a non-critical subjectAltName (RFC 5280 §4.2.1.6)');
+  }
   return undefined;
 }
 
-/** Issuer-independent checks of a presented intermediate at `index` of the path (the leaf is 0). */
-function checkIntermediate(c: Certificate, path: readonly Certificate[], ctx: Ctx): Failure | undefined {
-  const common = checkCommon(c, ctx);
-  if (common !== undefined) return common;
-  const bc = c.extensions.basicConstraints;
-  if (bc === undefined || !bc.cA) return { reason: 'NotCa', detail: `${who(c)}: not a CA (basicConstraints cA is not set)` };
+/** RFC 5280 §4.1.2.2: a positive serial number (zero and negative ones are refused for certificates a CA issued). */
+function checkSerial(c: Certificate): Failure | undefined {
+  if (c.serialNumber === '00') return bad(c, 'serial number is zero (RFC 5280 §4.1.2.2)');
+  if (parseInt(c.serialNumber.slice(0, 1), 16) >= 8) return bad(c, 'serial number is negative (RFC 5280 §4.1.2.2)');
+  return undefined;
+}
+
+/**
+ * The end-entity certificate. `pinned`: the leaf is itself a trust anchor (a path of one). For `serverAuth`
+ * the CA/B Forum subscriber profile applies on top of RFC 5280; for `clientAuth`, RFC 5280 only.
+ */
+function checkLeaf(c: Certificate, ctx: Ctx, pinned: boolean): Failure | undefined {
+  const basics = checkBasics(c, ctx, pinned) ?? checkSerial(c);
+  if (basics !== undefined) return basics;
+  const eku = c.extensions.extKeyUsage;
+  // RFC 5280 §4.2.1.12: no extKeyUsage means any purpose (OpenSSL, Windows, Go, pyca and webpki agree; `openssl
+  // req -x509` makes such certificates). When present it must name the usage: anyExtendedKeyUsage alone does not
+  // count for TLS (the CA/B Forum forbids it in subscriber certificates; webpki and pyca refuse it too).
+  if (eku !== undefined && !eku.includes(EkuOid[ctx.usage])) return { reason: 'WrongUsage', detail: `${who(c)}: extKeyUsage lacks ${ctx.usage}` };
   const ku = c.extensions.keyUsage;
-  if (ku !== undefined && !ku.keyCertSign) return { reason: 'WrongUsage', detail: `${who(c)}: keyUsage lacks keyCertSign` };
+  if (ku !== undefined && !ku.digitalSignature) return { reason: 'WrongUsage', detail: `${who(c)}: keyUsage lacks digitalSignature` };
+  if (ctx.usage !== 'serverAuth') return undefined;
+  if (c.version !== 3) return bad(c, `a v${c.version} TLS server certificate (CA/B Forum 7.1.1: v3)`);
+  if (!pinned && c.extensions.basicConstraints?.cA === true) {
+    return { reason: 'WrongUsage', detail: `${who(c)}: a CA certificate (cA=TRUE) as a TLS server certificate (CA/B Forum 7.1.2.7.8)` };
+  }
+  if (!pinned && !isSelfIssued(c) && c.extensions.authorityKey === undefined) return bad(c, 'no authorityKeyIdentifier (RFC 5280 §4.2.1.1)');
+  if (isCritical(c, ExtOid.extKeyUsage)) return bad(c, 'critical extKeyUsage in a TLS server certificate (CA/B Forum 7.1.2.7.10)');
+  if (eku?.includes(EkuOid.any) === true) return { reason: 'WrongUsage', detail: `${who(c)}: anyExtendedKeyUsage in a TLS server certificate (CA/B Forum 7.1.2.7.10)` };
+  if (!hasEmptySubject(c) && isCritical(c, ExtOid.subjectAltName)) return bad(c, 'critical subjectAltName with a non-empty subject (CA/B Forum 7.1.2.7.12)');
+  const malformed = c.extensions.subjectAltName?.dnsNames.find((d) => !isValidPresentedDnsName(d));
+  if (malformed !== undefined) return bad(c, `malformed dNSName '${malformed}' (RFC 5280 §4.2.1.6)`);
+  return undefined;
+}
+
+/** Issuer-independent checks of a presented intermediate below which `path` has been built. */
+function checkIntermediate(c: Certificate, path: readonly Certificate[], ctx: Ctx): Failure | undefined {
+  const basics = checkBasics(c, ctx) ?? checkSerial(c);
+  if (basics !== undefined) return basics;
+  const ca = checkCaProfile(c);
+  if (ca !== undefined) return ca;
+  if (!isSelfIssued(c) && c.extensions.authorityKey === undefined) return bad(c, 'no authorityKeyIdentifier (RFC 5280 §4.2.1.1)');
+  if (c.extensions.subjectKeyIdentifier === undefined) return bad(c, 'a CA without subjectKeyIdentifier (RFC 5280 §4.2.1.2)');
   const eku = c.extensions.extKeyUsage;
   if (eku !== undefined && !eku.includes(EkuOid[ctx.usage])) return { reason: 'WrongUsage', detail: `${who(c)}: extKeyUsage lacks ${ctx.usage}` };
   return checkPathLen(c, path);
+}
+
+/**
+ * What every CA certificate must be (RFC 5280 §4.2.1.9, §4.1.2.6). `anchor`: basicConstraints may be non-critical
+ * (Chunghwa's ePKI Root Certification Authority in Node's store has it so).
+ */
+function checkCaProfile(c: Certificate, anchor = false): Failure | undefined {
+  const bc = c.extensions.basicConstraints;
+  if (bc === undefined || !bc.cA) return { reason: 'NotCa', detail: `${who(c)}: not a CA (basicConstraints cA is not set)` };
+  if (!anchor && !isCritical(c, ExtOid.basicConstraints)) return bad(c, 'basicConstraints of a CA must be critical (RFC 5280 §4.2.1.9)');
+  if (hasEmptySubject(c)) return bad(c, 'a CA with an empty subject (RFC 5280 §4.1.2.6)');
+  return undefined;
+}
+
+/**
+ * A trust anchor at the top of a path (not a pinned leaf): the strict reading (pyca), which every root of Node's
+ * store passes: valid at `time`, a CA (basicConstraints cA), keyCertSign if keyUsage is present, no
+ * unprocessed critical extension, an acceptable key, no extKeyUsage (CA/B 7.1.2.1.2), and an authorityKeyIdentifier,
+ * when present, that is only a keyIdentifier, equal to its own subjectKeyIdentifier when self-signed (CA/B
+ * 7.1.2.1.3). A subjectKeyIdentifier is not required: one root in Node's store has none.
+ */
+function checkAnchor(a: Certificate, ctx: Ctx): Failure | undefined {
+  const basics = checkBasics(a, ctx) ?? checkCaProfile(a, true);
+  if (basics !== undefined) return basics;
+  if (a.extensions.extKeyUsage !== undefined) return { reason: 'WrongUsage', detail: `${who(a)}: a trust anchor with extKeyUsage (CA/B Forum 7.1.2.1.2)` };
+  const aki = a.extensions.authorityKey;
+  // Not required even of a cross-signed anchor: limbo's cve-2024-0567 (valid) trusts one without it.
+  if (aki === undefined) return undefined;
+  if (aki.keyIdentifier === undefined) return bad(a, 'authorityKeyIdentifier without keyIdentifier');
+  // CA/B 7.1.2.1.3 wants the keyIdentifier alone; real roots (QuoVadis Root CA 2) also name their own issuer and
+  // serial there, which is harmless. Naming any other certificate is not.
+  if (aki.hasAuthorityCertIssuer || aki.hasAuthorityCertSerialNumber) {
+    const self = isSelfIssued(a) && aki.authorityCertIssuerName !== undefined && equalPublic(aki.authorityCertIssuerName, a.issuer.der) && aki.authorityCertSerialNumber === a.serialNumber;
+    if (!self) return bad(a, 'authorityKeyIdentifier names an issuer certificate other than the anchor itself (CA/B Forum 7.1.2.1.3)');
+  }
+  const ski = a.extensions.subjectKeyIdentifier;
+  if (isSelfIssued(a) && ski !== undefined && !equalPublic(ski, aki.keyIdentifier)) return bad(a, 'self-signed, but authorityKeyIdentifier differs from subjectKeyIdentifier');
+  return undefined;
 }
 
 /** RFC 5280 §4.2.1.9: pathLenConstraint counts the non-self-issued intermediates below `ca` (leaf excluded). */
@@ -154,15 +277,15 @@ function checkPathLen(ca: Certificate, path: readonly Certificate[]): Failure | 
   return undefined;
 }
 
-/** Name constraints of every CA in the completed path over the certificates below it. */
-function checkAllNameConstraints(path: readonly Certificate[]): Failure | undefined {
+/** Name constraints of every CA in the completed path over the certificates below it, within the comparison budget. */
+function checkAllNameConstraints(path: readonly Certificate[], budget: ComparisonBudget): Failure | undefined {
   for (let i = 1; i < path.length; i++) {
     const nc = (path[i] as Certificate).extensions.nameConstraints;
     if (nc === undefined) continue;
     for (let j = 0; j < i; j++) {
       const sub = path[j] as Certificate;
       if (j > 0 && isSelfIssued(sub)) continue; // RFC 5280 §6.1.3 (b): self-issued intermediates are exempt
-      const v = checkNameConstraints(nc, sub);
+      const v = checkNameConstraints(nc, sub, budget);
       if (v !== undefined) return { reason: 'NameConstraintViolation', detail: `${who(sub)} under ${who(path[i] as Certificate)}: ${v}` };
     }
   }
@@ -192,7 +315,11 @@ function sameKeyAndName(a: Certificate, b: Certificate): boolean {
   return equalPublic(a.subject.der, b.subject.der) && equalPublic(a.spki, b.spki);
 }
 
-/** Candidates whose subject is `c`'s issuer, those with SKI = `c`'s AKI first. */
+/**
+ * Candidates whose subject is `c`'s issuer, those whose SKI equals `c`'s AKI keyIdentifier first (RFC 5280
+ * §4.2.1.1 keeps the identifier for path construction). A mismatch only orders: CAs have re-issued certificates
+ * with other key-identifier methods, and the signature decides.
+ */
 function issuersOf(c: Certificate, from: readonly Certificate[]): Certificate[] {
   const byName = from.filter((x) => equalPublic(x.subject.der, c.issuer.der));
   const aki = c.extensions.authorityKeyIdentifier;
@@ -201,17 +328,23 @@ function issuersOf(c: Certificate, from: readonly Certificate[]): Certificate[] 
   return byName.sort((a, b) => hit(a) - hit(b));
 }
 
+function stepBudgetLeft(ctx: Ctx): boolean {
+  if (ctx.steps <= 0) {
+    note(ctx, { reason: 'UnknownIssuer', detail: `path building gave up: ${MAX_PATH_BUILDING_STEPS} candidate issuers examined` });
+    return false;
+  }
+  ctx.steps--;
+  return true;
+}
+
 /** Depth-first search from `path`'s last certificate to a trust anchor. */
 function extend(path: Certificate[], ctx: Ctx): Certificate[] | undefined {
   const cur = path[path.length - 1] as Certificate;
   let candidates = 0;
   for (const anchor of issuersOf(cur, ctx.anchors)) {
+    if (!stepBudgetLeft(ctx)) return undefined;
     candidates++;
-    if (path.length + 1 > ctx.maxDepth) {
-      note(ctx, { reason: 'PathTooLong', detail: `path would exceed ${ctx.maxDepth} certificates` });
-      continue;
-    }
-    const f = sigOk(cur, anchor, ctx) ?? checkPathLen(anchor, path) ?? checkAllNameConstraints([...path, anchor]);
+    const f = sigOk(cur, anchor, ctx) ?? checkAnchor(anchor, ctx) ?? checkPathLen(anchor, path) ?? checkAllNameConstraints([...path, anchor], ctx.nameBudget);
     if (f !== undefined) {
       note(ctx, f);
       continue;
@@ -220,9 +353,10 @@ function extend(path: Certificate[], ctx: Ctx): Certificate[] | undefined {
   }
   for (const ca of issuersOf(cur, ctx.pool)) {
     if (path.some((p) => p === ca || sameKeyAndName(p, ca))) continue; // no loops
+    if (!stepBudgetLeft(ctx)) return undefined;
     candidates++;
-    if (path.length + 2 > ctx.maxDepth) {
-      note(ctx, { reason: 'PathTooLong', detail: `path would exceed ${ctx.maxDepth} certificates` });
+    if (path.length > ctx.maxIntermediates) {
+      note(ctx, { reason: 'PathTooLong', detail: `path would need more than ${ctx.maxIntermediates} intermediates` });
       continue;
     }
     const f = checkIntermediate(ca, path, ctx) ?? sigOk(cur, ca, ctx);
@@ -234,6 +368,7 @@ function extend(path: Certificate[], ctx: Ctx): Certificate[] | undefined {
     const done = extend(path, ctx);
     if (done !== undefined) return done;
     path.pop();
+    if (ctx.steps <= 0) return undefined;
   }
   if (candidates === 0) {
     note(
@@ -252,12 +387,14 @@ function run(
   anchors: readonly Certificate[],
   opts: VerifyOptions,
   provider: CryptoProvider,
-  maxDepth: number,
+  maxIntermediates: number,
   minRsaBits: number,
   sigCache: SigCache | undefined,
+  crls: readonly Crl[],
+  crlCache: CrlSigCache | undefined,
 ): ChainResult {
-  if (1 + intermediatesIn.length > MAX_CHAIN_LENGTH) {
-    return { ok: false, reason: 'PathTooLong', detail: `${1 + intermediatesIn.length} certificates presented; at most ${MAX_CHAIN_LENGTH}` };
+  if (1 + intermediatesIn.length > MAX_PRESENTED_CERTIFICATES) {
+    return { ok: false, reason: 'PathTooLong', detail: `${1 + intermediatesIn.length} certificates presented; at most ${MAX_PRESENTED_CERTIFICATES} are considered` };
   }
   let leaf: Certificate;
   try {
@@ -277,24 +414,35 @@ function run(
   }
   const ctx: Ctx = {
     provider,
-    time: opts.time ?? provider.now(),
+    // X.509 times have whole seconds: compare at that granularity (floor), so a validation at 12:00:00.5 is
+    // within a notAfter of 12:00:00 and before a notBefore of 12:00:01.
+    time: Math.floor((opts.time ?? provider.now()) / 1000) * 1000,
     usage: opts.usage,
-    maxDepth: Math.min(Math.max(maxDepth, 1), MAX_CHAIN_LENGTH),
+    maxIntermediates: Math.min(Math.max(Math.floor(maxIntermediates), 0), MAX_INTERMEDIATES_LIMIT),
     minRsaBits,
     anchors,
     pool,
     sigCache,
     budget: MAX_SIGNATURE_CHECKS,
+    steps: MAX_PATH_BUILDING_STEPS,
+    nameBudget: { remaining: MAX_NAME_CONSTRAINT_COMPARISONS },
     best: undefined,
   };
-  const leafFailure = checkLeaf(leaf, ctx);
+  // A leaf that is itself a configured anchor (a pinned certificate, e.g. self-signed) is trusted as is: a path of
+  // one, with the leaf checks only (so a pinned `openssl req -x509` certificate, cA=TRUE, serves).
+  const pinned = anchors.some((a) => sameKeyAndName(a, leaf));
+  const leafFailure = checkLeaf(leaf, ctx, pinned);
   if (leafFailure !== undefined) return fail(leafFailure);
 
-  let path: Certificate[] | undefined;
-  // A leaf that is itself a configured anchor (a pinned self-signed certificate) is trusted as is.
-  if (anchors.some((a) => sameKeyAndName(a, leaf))) path = [leaf];
-  else path = extend([leaf], ctx);
-  if (path === undefined) return fail(ctx.best ?? { reason: 'UnknownIssuer', detail: 'no path to a trust anchor' });
+  const path = pinned ? [leaf] : extend([leaf], ctx);
+  if (path === undefined) {
+    // A search cut short says nothing about the paths it did not try: report that, not a defect of one it did.
+    if (ctx.budget <= 0) return fail({ reason: 'UnknownIssuer', detail: `path building gave up: ${MAX_SIGNATURE_CHECKS} signature checks spent` });
+    if (ctx.steps <= 0) return fail({ reason: 'UnknownIssuer', detail: `path building gave up: ${MAX_PATH_BUILDING_STEPS} candidate issuers examined` });
+    return fail(ctx.best ?? { reason: 'UnknownIssuer', detail: 'no path to a trust anchor' });
+  }
+  const revoked = checkCrls(path, crls, ctx.time, provider, minRsaBits, crlCache);
+  if (revoked !== undefined) return fail(revoked);
 
   if (opts.serverName !== undefined) {
     if (!matchServerName(leaf, opts.serverName)) {
@@ -336,7 +484,43 @@ function parseAnchors(list: readonly (Uint8Array | Certificate)[], provider: Cry
 export function verifyChain(opts: VerifyChainOptions): ChainResult {
   const provider = opts.provider ?? getDefaultProvider();
   const anchors = parseAnchors(opts.trustAnchors, provider);
-  return run(opts.leaf, opts.intermediates ?? [], anchors, opts, provider, opts.maxDepth ?? DEFAULT_MAX_DEPTH, opts.minRsaBits ?? DEFAULT_MIN_RSA_BITS, undefined);
+  const crls = parseCrls(opts.crls ?? []);
+  const maxIntermediates = opts.maxIntermediates ?? DEFAULT_MAX_INTERMEDIATES;
+  return run(opts.leaf, opts.intermediates ?? [], anchors, opts, provider, maxIntermediates, opts.minRsaBits ?? DEFAULT_MIN_RSA_BITS, undefined, crls, undefined);
+}
+
+/** Result of {@link checkTrustAnchor}. */
+export type AnchorCheck = { readonly ok: true } | { readonly ok: false; readonly reason: BadCertificateReason; readonly detail: string };
+
+/**
+ * The checks a trust anchor must pass, at `time`, to end a path (docs/design/x509-policy.md "Trust anchors"): for
+ * auditing a trust store. Path validation applies the same checks to the anchor a path reaches.
+ */
+export function checkTrustAnchor(anchor: Uint8Array | Certificate, opts: { readonly time?: number; readonly minRsaBits?: number; readonly provider?: CryptoProvider } = {}): AnchorCheck {
+  const provider = opts.provider ?? getDefaultProvider();
+  let a: Certificate;
+  try {
+    a = parseOrThrow(anchor, provider);
+  } catch (e) {
+    const r = fromThrown(e);
+    return r.ok ? { ok: true } : r;
+  }
+  const ctx: Ctx = {
+    provider,
+    time: Math.floor((opts.time ?? provider.now()) / 1000) * 1000,
+    usage: 'serverAuth',
+    maxIntermediates: 0,
+    minRsaBits: opts.minRsaBits ?? DEFAULT_MIN_RSA_BITS,
+    anchors: [],
+    pool: [],
+    sigCache: undefined,
+    budget: 0,
+    steps: 0,
+    nameBudget: { remaining: 0 },
+    best: undefined,
+  };
+  const f = checkAnchor(a, ctx);
+  return f === undefined ? { ok: true } : { ok: false, reason: f.reason, detail: f.detail };
 }
 
 /** Options of {@link ChainVerifier}. */
@@ -344,10 +528,12 @@ export interface ChainVerifierOptions {
   /** Trusted roots, DER. */
   readonly trustAnchors: readonly Uint8Array[];
   readonly provider?: CryptoProvider;
-  /** Most certificates in a path, leaf and anchor included; default 8, capped at MAX_CHAIN_LENGTH. */
-  readonly maxDepth?: number;
+  /** Most intermediates between the leaf and the anchor (neither counted); default 8, at most MAX_INTERMEDIATES_LIMIT. */
+  readonly maxIntermediates?: number;
   /** Smallest RSA modulus accepted; default 2048. */
   readonly minRsaBits?: number;
+  /** Certificate revocation lists checked on every validation (see {@link VerifyChainOptions.crls}). */
+  readonly crls?: readonly (Uint8Array | Crl)[];
 }
 
 /**
@@ -358,16 +544,24 @@ export interface ChainVerifierOptions {
 export class ChainVerifier {
   readonly #anchors: readonly Certificate[];
   readonly #provider: CryptoProvider;
-  readonly #maxDepth: number;
+  readonly #maxIntermediates: number;
   readonly #minRsaBits: number;
   readonly #sigCache: SigCache = new WeakMap();
+  readonly #crls: readonly Crl[];
+  readonly #crlCache: CrlSigCache = new WeakMap();
 
   /** Parse the trust anchors; throws `InvalidConfig` if one cannot be parsed. */
   constructor(opts: ChainVerifierOptions) {
     this.#provider = opts.provider ?? getDefaultProvider();
     this.#anchors = parseAnchors(opts.trustAnchors, this.#provider);
-    this.#maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
+    this.#maxIntermediates = opts.maxIntermediates ?? DEFAULT_MAX_INTERMEDIATES;
     this.#minRsaBits = opts.minRsaBits ?? DEFAULT_MIN_RSA_BITS;
+    this.#crls = parseCrls(opts.crls ?? []);
+  }
+
+  /** The parsed CRLs checked on every validation. */
+  get crls(): readonly Crl[] {
+    return this.#crls;
   }
 
   /** The parsed trust anchors. */
@@ -379,6 +573,6 @@ export class ChainVerifier {
   verify(chainDers: readonly Uint8Array[], opts: VerifyOptions): ChainResult {
     const [leaf, ...rest] = chainDers;
     if (leaf === undefined) return { ok: false, reason: 'BadEncoding', detail: 'empty certificate chain' };
-    return run(leaf, rest, this.#anchors, opts, this.#provider, this.#maxDepth, this.#minRsaBits, this.#sigCache);
+    return run(leaf, rest, this.#anchors, opts, this.#provider, this.#maxIntermediates, this.#minRsaBits, this.#sigCache, this.#crls, this.#crlCache);
   }
 }

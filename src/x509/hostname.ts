@@ -76,13 +76,25 @@ function normalise(name: string): string {
   return ASCII_UPPER.test(n) ? n.replace(ASCII_UPPER_ALL, (c) => c.toLowerCase()) : n;
 }
 
-const LABEL = /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/;
+/**
+ * RFC 1034 §3.5 preferred name syntax as amended by RFC 1123 §2.1 (RFC 5280 §4.2.1.6 requires it of dNSName):
+ * letters, digits and hyphens, no hyphen at either end, 1–63 octets. No underscore.
+ */
+const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** Whether `name` is a syntactically valid DNS reference identifier (ASCII, A-labels for IDNs). */
 export function isValidDnsName(name: string): boolean {
   const n = normalise(name);
   if (n.length === 0 || n.length > 253) return false;
   return n.split('.').every((l) => LABEL.test(l));
+}
+
+/**
+ * Whether a dNSName SAN is well-formed: a valid DNS name, or `*.` followed by one (RFC 6125 §6.4.3 wildcard as
+ * the whole left-most label). `.example.com`, empty labels and `_` are malformed.
+ */
+export function isValidPresentedDnsName(name: string): boolean {
+  return isValidDnsName(name.startsWith('*.') ? name.slice(2) : name);
 }
 
 /**

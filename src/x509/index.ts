@@ -16,8 +16,11 @@ export {
 } from './certificate.js';
 export {
   verifyChain,
+  checkTrustAnchor,
+  type AnchorCheck,
   ChainVerifier,
-  DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_INTERMEDIATES,
+  MAX_INTERMEDIATES_LIMIT,
   type ChainResult,
   type CertificateUsage,
   type VerifyOptions,
@@ -28,5 +31,6 @@ export { matchServerName, matchIpAddress, parseIpAddress } from './hostname.js';
 export { pemToDer, derToPem } from './pem.js';
 export { TrustStore } from './trust-store.js';
 export { systemTrustAnchors } from '../system-trust.js';
+export { parseCrl, checkCrls, type Crl, type RevokedEntry } from './crl.js';
 export { checkOcspResponse, type OcspResult, type OcspOptions } from './ocsp.js';
 export { DEFAULT_MIN_RSA_BITS } from './signature.js';

@@ -12,7 +12,24 @@ export const ExtOid = {
   authorityKeyIdentifier: '2.5.29.35',
   extKeyUsage: '2.5.29.37',
   authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
+  policyMappings: '2.5.29.33',
+  policyConstraints: '2.5.29.36',
+  inhibitAnyPolicy: '2.5.29.54',
+  freshestCrl: '2.5.29.46',
   ctPrecertificateScts: '1.3.6.1.4.1.11129.2.4.2',
+} as const;
+
+/** CRL and CRL entry extension OIDs (RFC 5280 §5.2, §5.3). */
+export const CrlExtOid = {
+  authorityKeyIdentifier: '2.5.29.35',
+  issuerAltName: '2.5.29.18',
+  crlNumber: '2.5.29.20',
+  deltaCrlIndicator: '2.5.29.27',
+  issuingDistributionPoint: '2.5.29.28',
+  freshestCrl: '2.5.29.46',
+  reasonCode: '2.5.29.21',
+  invalidityDate: '2.5.29.24',
+  certificateIssuer: '2.5.29.29',
 } as const;
 
 /** Extended key usage purposes (RFC 5280 §4.2.1.12). */

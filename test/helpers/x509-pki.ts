@@ -181,6 +181,29 @@ export class TestPki {
     return new Uint8Array(readFileSync(out));
   }
 
+  /**
+   * A CRL (DER) from `issuer`'s database by `openssl ca -gencrl`: v2 with a cRLNumber and an AKI, valid from now
+   * for `hours` (default 24), plus extra `[crl_ext]` lines (e.g. a raw deltaCRLIndicator).
+   */
+  crl(issuer: PkiCert, opts: { hours?: number; ext?: readonly string[]; number?: number } = {}): Uint8Array {
+    const tag = `${issuer.name}-crl-${this.#n++}`;
+    const cnf = this.#caConfig(issuer.caDir, 'sha256', [], tag);
+    const crlnumber = join(issuer.caDir, 'crlnumber');
+    writeFileSync(crlnumber, `${(opts.number ?? this.#n).toString(16).padStart(2, '0')}\n`);
+    writeFileSync(cnf, `${readFileSync(cnf, 'utf8').replace('[policy_any]', `crlnumber = ${crlnumber}\n[policy_any]`)}[crl_ext]\nauthorityKeyIdentifier=keyid:always\n${(opts.ext ?? []).join('\n')}\n`);
+    const pem = join(this.dir, `${tag}.crl.pem`);
+    this.openssl(['ca', '-gencrl', '-config', cnf, '-cert', issuer.certPath, '-keyfile', issuer.keyPath, '-crlhours', String(opts.hours ?? 24), '-crlexts', 'crl_ext', '-out', pem]);
+    const der = join(this.dir, `${tag}.crl.der`);
+    this.openssl(['crl', '-in', pem, '-outform', 'DER', '-out', der]);
+    return new Uint8Array(readFileSync(der));
+  }
+
+  /** Revoke `cert` in its issuer's database with a CRL reason code (`keyCompromise`, `superseded`, …). */
+  revokeWithReason(cert: PkiCert, issuer: PkiCert, reason: string): void {
+    const cnf = this.#caConfig(issuer.caDir, 'sha256', [], `${cert.name}-revoke-${reason}`);
+    this.openssl(['ca', '-config', cnf, '-revoke', cert.certPath, '-crl_reason', reason, '-cert', issuer.certPath, '-keyfile', issuer.keyPath]);
+  }
+
   /** Remove the directory. */
   cleanup(): void {
     rmSync(this.dir, { recursive: true, force: true });

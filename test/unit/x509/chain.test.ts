@@ -122,10 +122,10 @@ describe('verifyChain', () => {
   });
 
   test('rejects an intermediate without cA → NotCa', () => {
-    const i = pki.issue({ name: 'not-ca', subject: '/CN=Not A CA', issuer: root, ext: ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,keyCertSign'] });
+    const i = pki.issue({ name: 'not-ca', subject: '/CN=Not A CA', issuer: root, ext: ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', 'subjectKeyIdentifier=hash', 'authorityKeyIdentifier=keyid'] });
     const l = pki.issue({ name: 'leaf-not-ca', subject: '/CN=x', issuer: i, ext: serverExt('DNS:www.example.com') });
     assert.equal(reason(check(l, [i])), 'NotCa');
-    const j = pki.issue({ name: 'no-bc', subject: '/CN=No Basic Constraints', issuer: root, ext: ['keyUsage=critical,keyCertSign'] });
+    const j = pki.issue({ name: 'no-bc', subject: '/CN=No Basic Constraints', issuer: root, ext: ['keyUsage=critical,digitalSignature'] });
     const m = pki.issue({ name: 'leaf-no-bc', subject: '/CN=x', issuer: j, ext: serverExt('DNS:www.example.com') });
     assert.equal(reason(check(m, [j])), 'NotCa');
   });
@@ -145,17 +145,22 @@ describe('verifyChain', () => {
     assert.equal(reason(check(ok, [i1])), 'ok');
   });
 
-  test('rejects a path longer than maxDepth → PathTooLong', () => {
+  test('rejects a path with more than maxIntermediates intermediates → PathTooLong', () => {
     const i1 = pki.issue({ name: 'deep1', subject: '/CN=Deep 1', issuer: root, ext: caExt() });
     const i2 = pki.issue({ name: 'deep2', subject: '/CN=Deep 2', issuer: i1, ext: caExt() });
     const l = pki.issue({ name: 'leaf-deep', subject: '/CN=x', issuer: i2, ext: serverExt('DNS:www.example.com') });
     assert.equal(reason(check(l, [i1, i2])), 'ok');
-    assert.equal(reason(check(l, [i1, i2], { maxDepth: 3 })), 'PathTooLong');
+    assert.equal(reason(check(l, [i1, i2], { maxIntermediates: 1 })), 'PathTooLong');
   });
 
-  test('rejects a leaf without the needed EKU → WrongUsage', () => {
+  test('accepts a leaf without extKeyUsage for either usage (RFC 5280 §4.2.1.12: any purpose)', () => {
     const noEku = pki.issue({ name: 'no-eku', subject: '/CN=x', issuer: int, ext: ['basicConstraints=CA:FALSE', 'subjectAltName=DNS:www.example.com'] });
-    assert.equal(reason(check(noEku, [int])), 'WrongUsage');
+    assert.equal(parseCertificate(noEku.der).extensions.extKeyUsage, undefined);
+    assert.equal(reason(check(noEku, [int])), 'ok');
+    assert.equal(reason(check(noEku, [int], { usage: 'clientAuth', serverName: undefined as never })), 'ok');
+  });
+
+  test('rejects a leaf whose EKU lacks the usage, or has only anyExtendedKeyUsage → WrongUsage', () => {
     const client = pki.issue({ name: 'client-eku', subject: '/CN=x', issuer: int, ext: serverExt('DNS:www.example.com', 'clientAuth') });
     assert.equal(reason(check(client, [int])), 'WrongUsage');
     assert.equal(reason(check(client, [int], { usage: 'clientAuth' })), 'ok');
@@ -214,12 +219,14 @@ describe('verifyChain', () => {
     assert.ok(r.ok, reason(r));
     assert.deepEqual(r.chain, [l.der, i2.der, i1.der, root.der]);
     // Without an authorityKeyIdentifier the impostor is tried first (its signature fails) and the search backtracks.
-    const noAki = pki.issue({ name: 'leaf-no-aki', subject: '/CN=x', issuer: i2, ext: serverExt('DNS:www.example.com').map((e) => (e.startsWith('authorityKeyIdentifier') ? 'authorityKeyIdentifier=none' : e)) });
+    // (A client certificate: the TLS server profile requires an AKI in the leaf.)
+    const noAki = pki.issue({ name: 'leaf-no-aki', subject: '/CN=x', issuer: i2, ext: serverExt('DNS:www.example.com', 'clientAuth').map((e) => (e.startsWith('authorityKeyIdentifier') ? 'authorityKeyIdentifier=none' : e)) });
     assert.equal(parseCertificate(noAki.der).extensions.authorityKeyIdentifier, undefined);
-    const r2 = check(noAki, [impostor, i1, i2]);
+    const asClient = { usage: 'clientAuth', serverName: undefined as never } as const;
+    const r2 = check(noAki, [impostor, i1, i2], asClient);
     assert.ok(r2.ok, reason(r2));
     assert.deepEqual(r2.chain, [noAki.der, i2.der, i1.der, root.der]);
-    assert.equal(reason(check(noAki, [impostor, i1])), 'BadSignature');
+    assert.equal(reason(check(noAki, [impostor, i1], asClient)), 'BadSignature');
   });
 
   test('rejects an RSA-1024 leaf → UnsupportedKey', () => {
@@ -260,7 +267,8 @@ describe('verifyChain', () => {
 
   test('a malformed leaf → BadEncoding; too many certificates → PathTooLong', () => {
     assert.equal(reason(check(leaf.der.subarray(0, leaf.der.length - 1), [int])), 'BadEncoding');
-    assert.equal(reason(check(leaf, new Array(10).fill(int))), 'PathTooLong');
+    assert.equal(reason(check(leaf, new Array(255).fill(int))), 'ok');
+    assert.equal(reason(check(leaf, new Array(256).fill(int))), 'PathTooLong');
   });
 });
 

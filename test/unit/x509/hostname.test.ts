@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromHex } from '../../../src/codec/bytes.js';
-import { dnsNameMatches, isValidDnsName, parseIpAddress } from '../../../src/x509/hostname.js';
-import { dnsWithin, ipWithin } from '../../../src/x509/name-constraints.js';
+import { dnsNameMatches, isValidDnsName, isValidPresentedDnsName, parseIpAddress } from '../../../src/x509/hostname.js';
+import { dnsWithin, emailWithin, ipWithin, isValidDnsBase, isValidEmailBase, isValidMailbox } from '../../../src/x509/name-constraints.js';
 
 describe('dnsNameMatches (RFC 6125 / 9525)', () => {
   const cases: [string, string, boolean][] = [
@@ -30,6 +30,11 @@ describe('dnsNameMatches (RFC 6125 / 9525)', () => {
     assert.equal(isValidDnsName('bad..example.com'), false);
     assert.equal(isValidDnsName('-bad.example.com'), false);
     assert.equal(isValidDnsName('ünicode.example'), false);
+    assert.equal(isValidDnsName('foo_bar.example.com'), false); // RFC 1034/1123 preferred name syntax: no underscore
+    assert.equal(isValidPresentedDnsName('*.example.com'), true);
+    assert.equal(isValidPresentedDnsName('.example.com'), false);
+    assert.equal(isValidPresentedDnsName('a.*.example.com'), false);
+    assert.equal(isValidPresentedDnsName('_srv.example.com'), false);
   });
 });
 
@@ -53,9 +58,27 @@ describe('name-constraint matching', () => {
     assert.equal(dnsWithin('example.com', 'example.com'), true);
     assert.equal(dnsWithin('www.example.com', 'example.com'), true);
     assert.equal(dnsWithin('wwwexample.com', 'example.com'), false);
-    assert.equal(dnsWithin('example.com', '.example.com'), false);
-    assert.equal(dnsWithin('a.example.com', '.example.com'), true);
     assert.equal(dnsWithin('anything.test', ''), true);
+    // RFC 5280 §4.2.1.10 allows a leading period in URI bases only: a dNSName base with one is malformed.
+    assert.equal(isValidDnsBase('.example.com'), false);
+    assert.equal(isValidDnsBase('*.example.com'), false);
+    assert.equal(isValidDnsBase('example.com'), true);
+  });
+  test('rfc822Name subtrees: a mailbox exactly, a host, or the hosts below a .domain', () => {
+    assert.equal(emailWithin('alice@example.com', 'alice@example.com'), true);
+    assert.equal(emailWithin('alice@EXAMPLE.com', 'alice@example.com'), true);
+    assert.equal(emailWithin('Alice@example.com', 'alice@example.com'), false); // the local part is case-sensitive
+    assert.equal(emailWithin('bob@example.com', 'example.com'), true);
+    assert.equal(emailWithin('bob@mail.example.com', 'example.com'), false);
+    assert.equal(emailWithin('bob@mail.example.com', '.example.com'), true);
+    assert.equal(emailWithin('bob@example.com', '.example.com'), false);
+    assert.equal(emailWithin('*@example.com', '*@example.com'), true); // a literal asterisk, not a pattern
+    assert.equal(emailWithin('bob@example.com', '*@example.com'), false);
+    assert.equal(isValidMailbox('bob@example.com'), true);
+    assert.equal(isValidMailbox('@example.com'), false);
+    assert.equal(isValidMailbox('bob@-example.com'), false);
+    assert.equal(isValidEmailBase('.example.com'), true);
+    assert.equal(isValidEmailBase('ex ample.com'), false);
   });
   test('iPAddress subtrees', () => {
     assert.equal(ipWithin(fromHex('0a010203'), fromHex('0a000000ff000000')), true);
