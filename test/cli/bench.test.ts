@@ -16,7 +16,7 @@ test('sspi-tls bench --quick --only=hybrid prints progress and the table, and wr
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /\[#*\.*\] \d\/9 hybrid/);
   assert.match(r.stderr, /\[#{24}\] 9\/9 done/);
-  assert.match(r.stdout, /handshakes\/s with X25519MLKEM768 vs x25519 \| [\d,]+\/s/);
+  assert.match(r.stdout, /handshakes\/s with X25519MLKEM768 \(WebAssembly ML-KEM\) vs x25519 \| [\d,]+\/s/);
   const results = JSON.parse(readFileSync(out, 'utf8')) as { rows: unknown[] };
   assert.ok(results.rows.length >= 1);
 });

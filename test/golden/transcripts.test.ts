@@ -98,8 +98,8 @@ const SCENARIOS: Record<string, { readonly make: () => Flight[]; readonly golden
       return f;
     },
     golden: {
-      lines: ['c>s 246', 's>c 600', 'c>s 64', 's>c 308', 'c>s 26', 's>c 26', 'c>s 24', 's>c 24'],
-      digest: '23862125c1bc46fbd9c8736ce760ebc9021fc8fc8bb942ffdd81dffc4f469803',
+      lines: ['c>s 246', 's>c 633', 'c>s 64', 's>c 308', 'c>s 26', 's>c 26', 'c>s 24', 's>c 24'],
+      digest: 'e1f5948785d1aecebe5fb186e844ce84af5f9416bd7707adc3117edee0c4b8d3',
     },
   },
   'TLS 1.3 HelloRetryRequest (client shares P-256, server takes x25519 only), ChaCha20-Poly1305': {
@@ -114,8 +114,8 @@ const SCENARIOS: Record<string, { readonly make: () => Flight[]; readonly golden
       return f;
     },
     golden: {
-      lines: ['c>s 264', 's>c 137', 'c>s 254', 's>c 579', 'c>s 58', 's>c 292', 'c>s 26', 's>c 26', 'c>s 24', 's>c 24'],
-      digest: '12d6f0f40dadb114aa030e05a5fb96e0f231336a69f8d1324e8f5aaae8f364e9',
+      lines: ['c>s 264', 's>c 137', 'c>s 275', 's>c 612', 'c>s 58', 's>c 292', 'c>s 26', 's>c 26', 'c>s 24', 's>c 24'],
+      digest: '45655aebd5636d6fca416befabf1ab8539d413e6b4b691ca9b6369bb744b7531',
     },
   },
   'TLS 1.3 resumption with a ticket (psk_dhe_ke), AES-256-GCM': {
@@ -130,8 +130,8 @@ const SCENARIOS: Record<string, { readonly make: () => Flight[]; readonly golden
       return f;
     },
     golden: {
-      lines: ['c>s 231', 's>c 601', 'c>s 80', 's>c 324', 'c>s 26', 's>c 26', 'c>s 24', 's>c 24', 'c>s 427', 's>c 219', 'c>s 80', 's>c 324', 'c>s 26', 's>c 26', 'c>s 24', 's>c 24'],
-      digest: '920d8cd5b2beb1e8e2a6ee21deb90fcfa68f22ff914a4a54a94bbbc19a529820',
+      lines: ['c>s 231', 's>c 634', 'c>s 80', 's>c 324', 'c>s 26', 's>c 26', 'c>s 24', 's>c 24', 'c>s 427', 's>c 219', 'c>s 80', 's>c 324', 'c>s 26', 's>c 26', 'c>s 24', 's>c 24'],
+      digest: '2a30394727aa7d3e95118bf64b36214c895b7ae955ff37c6af2ff1c21a4415f0',
     },
   },
   'TLS 1.3 mutual authentication (Ed25519 client certificate)': {
@@ -144,8 +144,8 @@ const SCENARIOS: Record<string, { readonly make: () => Flight[]; readonly golden
       return f;
     },
     golden: {
-      lines: ['c>s 251', 's>c 648', 'c>s 426', 's>c 852', 'c>s 26', 's>c 26', 'c>s 24', 's>c 24'],
-      digest: '9fc9da7b95c64bd9b52a95699f3ccf45ccf2452d4262e87976b4740f1f5866bd',
+      lines: ['c>s 251', 's>c 681', 'c>s 459', 's>c 918', 'c>s 26', 's>c 26', 'c>s 24', 's>c 24'],
+      digest: 'e0275545fafa1ef418201f32cd9c12b4571b3208072827d5d82e4eea91e87e3c',
     },
   },
   'TLS 1.2 ECDHE (x25519) with an Ed25519 certificate, AES-128-GCM, session ticket': {
@@ -158,8 +158,8 @@ const SCENARIOS: Record<string, { readonly make: () => Flight[]; readonly golden
       return f;
     },
     golden: {
-      lines: ['c>s 184', 's>c 525', 'c>s 93', 's>c 199', 'c>s 33', 's>c 33', 'c>s 31', 's>c 31'],
-      digest: 'b6c71f1021ba66889ce4fa886c5d439b21baff8ea91fb051f87d72da29c6eaee',
+      lines: ['c>s 184', 's>c 558', 'c>s 93', 's>c 199', 'c>s 33', 's>c 33', 'c>s 31', 's>c 31'],
+      digest: 'febed6dfec12c6414f9fc13ad197786057200e375863469eb982e7771bd6934a',
     },
   },
 };

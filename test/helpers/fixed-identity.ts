@@ -3,7 +3,7 @@
  * seeds, fixed names, serials and dates (Ed25519 signatures are deterministic), so every run makes the same bytes
  * and nothing made by a test is committed. The DER is assembled by hand; test/unit/x509 and our verifier read it.
  */
-import { createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:crypto';
 
 function len(n: number): number[] {
   if (n < 0x80) return [n];
@@ -70,12 +70,16 @@ export function fixedIdentities(): { root: FixedIdentity; server: FixedIdentity;
   const r = keyFromSeed(0x01);
   const s = keyFromSeed(0x02);
   const c = keyFromSeed(0x03);
+  // RFC 5280 §4.2.1.1/§4.2.1.2: the CA carries a subjectKeyIdentifier, the leaves an authorityKeyIdentifier naming it
+  // (method 1: SHA-1 of the subjectPublicKey bits; an Ed25519 SPKI's key bits are its last 32 bytes).
+  const rootKeyId = new Uint8Array(createHash('sha1').update(r.spki.subarray(r.spki.length - 32)).digest());
   const root = certificate({
     serial: 1, issuer: 'Golden Root', subject: 'Golden Root', spki: r.spki, signer: r.key,
-    exts: [ext('2.5.29.19', true, seq(bool(true))), ext('2.5.29.15', true, bits(new Uint8Array([0x06]), 1))],
+    exts: [ext('2.5.29.19', true, seq(bool(true))), ext('2.5.29.15', true, bits(new Uint8Array([0x06]), 1)), ext('2.5.29.14', false, octets(rootKeyId))],
   });
   const leafExts = (san: Uint8Array, eku: string): Uint8Array[] => [
     ext('2.5.29.19', true, seq()),
+    ext('2.5.29.35', false, seq(tlv(0x80, rootKeyId))),
     ext('2.5.29.15', true, bits(new Uint8Array([0x80]), 7)),
     ext('2.5.29.37', false, seq(oid(eku))),
     ...(san.length > 0 ? [ext('2.5.29.17', false, seq(san))] : []),
