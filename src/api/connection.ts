@@ -9,7 +9,7 @@ import { concat, EMPTY } from '../codec/bytes.js';
 import { TlsEngine } from '../engine/connection.js';
 import { defaultTrust, prepareClientConfig, prepareServerConfig, type PreparedClientConfig, type PreparedServerConfig } from '../engine/config.js';
 import type { SessionTicket } from '../engine/events.js';
-import { closedError, type TlsError } from '../errors.js';
+import { closedError, configError, type TlsError } from '../errors.js';
 import { pemToDer } from '../x509/pem.js';
 import { MAX_TICKETS_PER_SERVER } from '../limits.js';
 
@@ -303,9 +303,17 @@ export class TlsClient {
     this.config = prepareClientConfig(options);
   }
 
-  /** Start a connection; the ClientHello is queued in takeOutput(). `servername` overrides the option. */
+  /**
+   * Start a connection; the ClientHello is queued in takeOutput(). `servername` overrides the option. Fails closed:
+   * without a server name (here or in the options) it throws, unless `checkServerName: false` says that any
+   * certificate the trust anchors vouch for is acceptable ('' counts as no name).
+   */
   connect(servername?: string, session?: SessionTicket): TlsConnection {
-    const name = servername ?? this.#options.servername;
+    const given = servername ?? this.#options.servername;
+    const name = given === '' ? undefined : given;
+    if (name === undefined && this.#options.checkServerName !== false) {
+      throw configError('no server name to check the certificate against: pass servername, or checkServerName: false to accept any name');
+    }
     const key = name ?? '';
     const list = this.#sessions.get(key);
     const ticket = session ?? (this.resume ? list?.shift() : undefined);

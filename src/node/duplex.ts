@@ -33,6 +33,8 @@ import {
   type NodeServerOptions,
 } from './options.js';
 import { peerCertificateOf, type PeerCertificate } from './peer-certificate.js';
+import { authorizationCode, withNodeCode } from './error-codes.js';
+import { identityError } from './identity.js';
 import { MAX_PEEK_BYTES, peekServerName } from './sni.js';
 
 /** Readable high-water mark: unread plaintext above this pauses the transport. */
@@ -134,9 +136,12 @@ export class TlsDuplex extends Duplex {
   alpnProtocol: string | false | null = null;
   /** The SNI name (server: what the client sent; client: what we sent). */
   servername: string | false | null = null;
-  /** Whether the peer's certificate was verified against the trust anchors. */
+  /**
+   * node:tls: whether the peer's certificate verified against the trust anchors (and, client side, matched the
+   * host). Server side it is only computed when a certificate was requested; otherwise false with no error.
+   */
   authorized = false;
-  /** Why `authorized` is false, when it is. */
+  /** node:tls: why `authorized` is false, as OpenSSL names it ('DEPTH_ZERO_SELF_SIGNED_CERT', …); null otherwise. */
   authorizationError: string | null = null;
 
   readonly #transport: Transport;
@@ -389,12 +394,13 @@ export class TlsDuplex extends Duplex {
   }
 
   #connectClient(client: TlsClient, o: NodeClientOptions): TlsConnection {
-    const name = o.servername ?? o.host ?? 'localhost';
-    this.servername = name;
+    // node:tls: servername '' sends no SNI (the host is still what the certificate is checked against).
+    const sni = o.servername === '' ? undefined : (o.servername ?? o.host ?? 'localhost');
+    this.servername = sni ?? false;
     const s = o.session;
-    if (s === undefined) return client.connect(name);
-    const session: SessionTicket = s instanceof Uint8Array ? { serverName: name, data: s, expiresAt: Number.MAX_SAFE_INTEGER } : s;
-    return client.connect(name, session);
+    if (s === undefined) return client.connect(sni);
+    const session: SessionTicket = s instanceof Uint8Array ? { serverName: sni ?? '', data: s, expiresAt: Number.MAX_SAFE_INTEGER } : s;
+    return client.connect(sni, session);
   }
 
   #attach(conn: TlsConnection): void {
@@ -424,14 +430,30 @@ export class TlsDuplex extends Duplex {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.alpnProtocol = info.alpnProtocol ?? false;
     this.servername = info.serverName ?? (this.#side.kind === 'client' ? this.servername : false);
-    const o = this.#side.options;
-    if (this.#side.kind === 'client') {
-      // The engine fails the handshake on an unverified chain unless rejectUnauthorized is false.
-      this.authorized = o.rejectUnauthorized !== false;
-      this.authorizationError = this.authorized ? null : 'UNVERIFIED (rejectUnauthorized: false)';
+    const side = this.#side;
+    // The engine verified (enforcing, or reporting when rejectUnauthorized is false); node:tls names the result.
+    const chainOk = info.authorized === true;
+    const chainError = chainOk ? null : authorizationCode(info.authorizationError ?? '', info.peerCertificates);
+    if (side.kind === 'client') {
+      this.authorized = chainOk;
+      this.authorizationError = chainError;
+      if (chainOk && !info.resumed) {
+        // The host check the engine left to us (servername '' or a checkServerIdentity of the caller).
+        const idErr = identityError(side.options, info.peerCertificates);
+        if (idErr !== undefined) {
+          this.authorized = false;
+          this.authorizationError = idErr.code ?? idErr.message;
+          if (side.options.rejectUnauthorized !== false) {
+            this.destroy(idErr);
+            return;
+          }
+        }
+      }
     } else {
-      this.authorized = info.peerCertificates.length > 0;
-      this.authorizationError = this.authorized ? null : 'NO_PEER_CERTIFICATE';
+      const o = side.options;
+      const asked = o.clientAuth !== undefined ? o.clientAuth !== 'none' : o.requestCert === true;
+      this.authorized = asked && chainOk;
+      this.authorizationError = asked ? chainError : null;
     }
     this.emit('secure');
     if (this.#side.kind === 'client') this.emit('secureConnect');
@@ -636,7 +658,7 @@ export class TlsDuplex extends Duplex {
   }
 
   #fail(err: unknown): void {
-    const e = err instanceof Error ? err : new Error(String(err));
+    const e = withNodeCode(err instanceof Error ? err : new Error(String(err)));
     // The fatal alert (queued by the connection) goes out before the transport is closed.
     const out = this.#conn?.takeOutput();
     const t = this.#transport;

@@ -8,6 +8,7 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import { NamedGroup } from '../wire/registry.js';
 import type { Duplex } from 'node:stream';
 import type { TlsDuplex } from './duplex.js';
+import type { PeerCertificate } from './peer-certificate.js';
 
 /** PEM text, or a Buffer holding PEM text or DER. */
 export type PemOrDer = string | Uint8Array;
@@ -96,6 +97,11 @@ export interface NodeClientOptions extends NodeCommonOptions {
   readonly cert?: PemOrDer | readonly PemOrDer[];
   /** A session from an earlier 'session' event (the Buffer or the SessionTicket) to resume. */
   readonly session?: Uint8Array | SessionTicket;
+  /**
+   * node:tls: check the server's identity yourself, after its chain verified on a full handshake: return (or
+   * throw) an Error to refuse it, undefined to accept. Replaces our host-name check.
+   */
+  readonly checkServerIdentity?: (hostname: string, cert: PeerCertificate) => Error | undefined;
 }
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
@@ -258,6 +264,8 @@ export function toClientOptions(
   const out: { -readonly [K in keyof ClientOptions]: ClientOptions[K] } = { ...common(o, hooks.trace, hooks.keyLog) };
   const servername = o.servername ?? o.host ?? 'localhost';
   if (servername !== '') out.servername = servername;
+  // The adapter checks the host itself (node:tls order: chain first, then identity).
+  if (typeof o.checkServerIdentity === 'function' || o.servername === '') out.checkServerName = false;
   if (o.ca !== undefined) out.ca = chainOf(o.ca);
   if (o.rejectUnauthorized !== undefined) out.rejectUnauthorized = o.rejectUnauthorized;
   if (o.key !== undefined && o.cert !== undefined) out.clientCertificate = toCertifiedKey({ key: o.key, cert: o.cert });
