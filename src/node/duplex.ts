@@ -28,7 +28,7 @@ import { TlsError } from '../errors.js';
 import {
   toClientOptions,
   toServerOptions,
-  type Credentials,
+  type SniAnswer,
   type NodeClientOptions,
   type NodeServerOptions,
 } from './options.js';
@@ -62,7 +62,7 @@ export const routedHooks = {
 } as const;
 
 /** A TlsServer per credentials, for SNICallback answers (parsed once, then reused). */
-const sniServers = new WeakMap<Credentials, TlsServer>();
+const sniServers = new WeakMap<SniAnswer, TlsServer>();
 
 /** How a server-side duplex gets its connection. */
 interface ServerSide {
@@ -501,7 +501,7 @@ export class TlsDuplex extends Duplex {
     const side = this.#side;
     if (side.kind !== 'server') return;
     const name = seen.complete ? seen.serverName : null;
-    const go = (creds: Credentials | null | undefined): void => {
+    const go = (creds: SniAnswer | null | undefined): void => {
       if (this.destroyed) return;
       let server = this.#factory instanceof TlsServer ? this.#factory : undefined;
       if (creds !== undefined && creds !== null) {

@@ -26,7 +26,11 @@ export class HttpsServer extends Server {
   readonly http: HttpServer;
 
   /** `requestListener` is the http 'request' listener. ALPN defaults to ['http/1.1']. */
-  constructor(options: NodeServerOptions, requestListener?: RequestListener) {
+  constructor(options?: NodeServerOptions | RequestListener, requestListener?: RequestListener) {
+    if (typeof options === 'function') {
+      requestListener = options;
+      options = {};
+    }
     super({ ALPNProtocols: ['http/1.1'], ...options });
     const web = createHttpServer(requestListener);
     this.http = web;
@@ -35,7 +39,7 @@ export class HttpsServer extends Server {
 }
 
 /** An HTTPS server: node:http over our TLS. Call `.listen(port)` on the result. */
-export function createHttpsServer(options: NodeServerOptions, requestListener?: RequestListener): HttpsServer {
+export function createHttpsServer(options?: NodeServerOptions | RequestListener, requestListener?: RequestListener): HttpsServer {
   return new HttpsServer(options, requestListener);
 }
 

@@ -9,6 +9,7 @@ import { NamedGroup } from '../wire/registry.js';
 import type { Duplex } from 'node:stream';
 import type { TlsDuplex } from './duplex.js';
 import type { PeerCertificate } from './peer-certificate.js';
+import { credentialsOf, SecureContext, withSecureContext } from './secure-context.js';
 
 /** PEM text, or a Buffer holding PEM text or DER. */
 export type PemOrDer = string | Uint8Array;
@@ -48,7 +49,12 @@ export interface NodeCommonOptions {
    * on only when this is set; the TlsDuplex then also emits each event as 'trace'.
    */
   readonly trace?: (event: TraceEvent, socket: TlsDuplex) => void;
+  /** node:tls: a context from {@link createSecureContext}; its settings (key, cert, ca, ciphers…) are used. */
+  readonly secureContext?: SecureContext;
 }
+
+/** What an SNICallback may answer: credentials, or a secure context (node:tls). */
+export type SniAnswer = Credentials | SecureContext;
 
 /** Options of {@link createServer} and of a server-side {@link TlsDuplex}. */
 export interface NodeServerOptions extends NodeCommonOptions {
@@ -60,9 +66,9 @@ export interface NodeServerOptions extends NodeCommonOptions {
    * node:tls-style SNI hook: called with the client's server name before the handshake goes on; call back with
    * credentials for that name, or with `undefined`/`null` for the default ones. May answer asynchronously.
    */
-  readonly SNICallback?: (servername: string, cb: (err: Error | null, creds?: Credentials | null) => void) => void;
+  readonly SNICallback?: (servername: string, cb: (err: Error | null, creds?: SniAnswer | null) => void) => void;
   /** Credentials by server name (exact, or `*.example.com` for one label); the map form of SNICallback. */
-  readonly sniCredentials?: Readonly<Record<string, Credentials>>;
+  readonly sniCredentials?: Readonly<Record<string, SniAnswer>>;
   /** node:tls: ask the client for a certificate. With `rejectUnauthorized` (default true) one is required. */
   readonly requestCert?: boolean;
   /** Client authentication policy; overrides requestCert/rejectUnauthorized when given. */
@@ -203,18 +209,19 @@ export function sniKeyMatches(key: string, name: string): boolean {
  * credentials an async SNICallback chose. `sniCredentials` become further chains picked by name.
  */
 export function toServerOptions(
-  o: NodeServerOptions,
+  options: NodeServerOptions,
   hooks: EngineHooks,
-  defaultCreds?: Credentials,
+  defaultCreds?: SniAnswer,
 ): ServerOptions {
+  const o = withSecureContext(options);
   const certificates: CertifiedKeyInput[] = [];
-  if (defaultCreds !== undefined) certificates.push(toCertifiedKey(defaultCreds));
-  else if (o.key !== undefined && o.cert !== undefined) {
-    const keys: readonly PemOrDer[] = typeof o.key === 'string' || o.key instanceof Uint8Array ? [o.key] : o.key;
-    if (keys.length === 1 && keys[0] !== undefined) certificates.push(toCertifiedKey({ key: keys[0], cert: o.cert }));
+  const chosen = defaultCreds !== undefined ? credentialsOf(defaultCreds) : credentialsOf(o);
+  if (chosen !== undefined) {
+    const keys: readonly PemOrDer[] = typeof chosen.key === 'string' || chosen.key instanceof Uint8Array ? [chosen.key] : chosen.key;
+    if (keys.length === 1 && keys[0] !== undefined) certificates.push(toCertifiedKey({ key: keys[0], cert: chosen.cert }));
     else {
       // node:tls: parallel arrays of keys and certs, one chain per key type.
-      const certs: readonly PemOrDer[] = typeof o.cert === 'string' || o.cert instanceof Uint8Array ? [o.cert] : o.cert;
+      const certs: readonly PemOrDer[] = typeof chosen.cert === 'string' || chosen.cert instanceof Uint8Array ? [chosen.cert] : chosen.cert;
       keys.forEach((k, i) => {
         const c = certs[i];
         if (c !== undefined) certificates.push(toCertifiedKey({ key: k, cert: c }));
@@ -224,8 +231,11 @@ export function toServerOptions(
   const names = Object.keys(o.sniCredentials ?? {});
   const base = certificates.length;
   for (const n of names) {
-    const c = o.sniCredentials?.[n];
-    if (c !== undefined) certificates.push(toCertifiedKey(c));
+    const c = credentialsOf(o.sniCredentials?.[n]);
+    if (c !== undefined) {
+      const key = typeof c.key === 'string' || c.key instanceof Uint8Array ? c.key : c.key[0];
+      if (key !== undefined) certificates.push(toCertifiedKey({ key, cert: c.cert }));
+    }
   }
   const out: { -readonly [K in keyof ServerOptions]: ServerOptions[K] } = {
     ...common(o, hooks.trace, hooks.keyLog),
@@ -258,9 +268,10 @@ export function isIpLiteral(host: string): boolean {
 
 /** Client options for the idiomatic API. */
 export function toClientOptions(
-  o: NodeClientOptions,
+  options: NodeClientOptions,
   hooks: EngineHooks,
 ): ClientOptions {
+  const o = withSecureContext(options);
   const out: { -readonly [K in keyof ClientOptions]: ClientOptions[K] } = { ...common(o, hooks.trace, hooks.keyLog) };
   const servername = o.servername ?? o.host ?? 'localhost';
   if (servername !== '') out.servername = servername;
