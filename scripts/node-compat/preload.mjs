@@ -39,7 +39,14 @@ function substitute(target, name, impl) {
 
 substitute(tls, 'connect', (...args) => adapter.connect(...args));
 substitute(tls, 'createServer', (...args) => adapter.createServer(...args));
-substitute(tls, 'createSecureContext', (...args) => adapter.createSecureContext(...args));
+// Node's own context (so Node's TLSSocket, which we do not replace, still takes it), carrying its options for us:
+// the adapter reads a context's settings from `options` beside `context`.
+const nodeCreateSecureContext = tls.createSecureContext;
+substitute(tls, 'createSecureContext', (options = {}, ...rest) => {
+  const ctx = nodeCreateSecureContext(options, ...rest);
+  Object.defineProperty(ctx, 'options', { value: Object.freeze({ ...options }) });
+  return ctx;
+});
 substitute(https, 'createServer', (...args) => adapter.createHttpsServer(...args));
 
 // test/common: the system openssl instead of a bundled openssl-cli.

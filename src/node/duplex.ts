@@ -20,6 +20,7 @@
  *   callbacks (which may write) never re-enter the connection.
  */
 import { Duplex } from 'node:stream';
+import { X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { TlsClient, TlsServer, type TlsConnection } from '../index.js';
 import type { ConnectionInfo, TraceEvent } from '../api/types.js';
@@ -248,6 +249,27 @@ export class TlsDuplex extends Duplex {
   /** The peer's certificate as node:tls describes it, `{}` when none; `detailed` links `issuerCertificate`. */
   getPeerCertificate(detailed = false): PeerCertificate | Record<string, never> {
     return peerCertificateOf(this.#info?.peerCertificates ?? [], detailed);
+  }
+  /** node:tls: the peer's certificate as a node:crypto X509Certificate; undefined when none. */
+  getPeerX509Certificate(): X509Certificate | undefined {
+    const der = this.#info?.peerCertificates[0];
+    return der === undefined ? undefined : new X509Certificate(der);
+  }
+  /** node:tls: our own certificate (node:tls object shape), `{}` when we sent none; null before the handshake. */
+  getCertificate(): PeerCertificate | Record<string, never> | null {
+    if (this.#conn === undefined) return null;
+    return peerCertificateOf(this.#conn.engine.localCertificates.slice(0, 1), false);
+  }
+  /** node:tls: our own certificate as a node:crypto X509Certificate; undefined when we sent none. */
+  getX509Certificate(): X509Certificate | undefined {
+    const der = this.#conn?.engine.localCertificates[0];
+    return der === undefined ? undefined : new X509Certificate(der);
+  }
+  /** net.Socket: end, then destroy once everything was written. */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
   }
   /** The peer's chain as received, leaf first, DER. */
   getPeerCertificateChain(): readonly Uint8Array[] {

@@ -163,13 +163,34 @@ const GROUP_NAMES: Readonly<Record<string, number>> = {
   x25519mlkem768: NamedGroup.X25519MLKEM768,
 };
 
-/** node:tls `ecdhCurve` ('X25519:P-256') as IANA group values; throws a TypeError naming an unknown group. */
-export function parseGroups(list: string): number[] {
-  return list.split(':').map((name) => {
-    const v = GROUP_NAMES[name.trim().toLowerCase()];
-    if (v === undefined) throw new TypeError(`unknown group '${name}' in ecdhCurve (known: ${Object.keys(GROUP_NAMES).join(', ')})`);
-    return v;
-  });
+/**
+ * node:tls `ecdhCurve` ('X25519:P-256') as IANA group values; undefined for 'auto' (our default list). Names we do
+ * not implement (OpenSSL knows more curves) are left out, as long as one we know remains; otherwise a TypeError
+ * names them.
+ */
+export function parseGroups(list: string): number[] | undefined {
+  if (list.trim().toLowerCase() === 'auto') return undefined;
+  const names = list.split(':').map((n) => n.trim()).filter((n) => n !== '');
+  const known = names.map((n) => GROUP_NAMES[n.toLowerCase()]).filter((v): v is number => v !== undefined);
+  if (known.length === 0) {
+    throw Object.assign(new TypeError(`no usable group in ecdhCurve '${list}' (known: ${Object.keys(GROUP_NAMES).join(', ')})`), {
+      code: 'ERR_TLS_INVALID_CONFIG',
+    });
+  }
+  return known;
+}
+
+const VERSION_RANK: Readonly<Record<string, number>> = { TLSv1: 0, 'TLSv1.1': 1, 'TLSv1.2': 2, 'TLSv1.3': 3 };
+
+/**
+ * node:tls's version range on ours: a `minVersion` below TLS 1.2 is raised to TLS 1.2 (the range still has versions
+ * we speak); a `maxVersion` below TLS 1.2 leaves nothing, and is passed on for the engine to refuse.
+ */
+function versionRange(o: NodeCommonOptions): { min?: TlsVersionName; max?: TlsVersionName } {
+  const out: { min?: TlsVersionName; max?: TlsVersionName } = {};
+  if (o.minVersion !== undefined) out.min = (VERSION_RANK[o.minVersion] ?? 2) < 2 ? 'TLSv1.2' : o.minVersion;
+  if (o.maxVersion !== undefined) out.max = o.maxVersion;
+  return out;
 }
 
 function alpnOf(list: readonly (string | Uint8Array)[]): string[] {
@@ -179,10 +200,12 @@ function alpnOf(list: readonly (string | Uint8Array)[]): string[] {
 function common(o: NodeCommonOptions, routedTrace: (e: TraceEvent) => void, keyLog: (line: string) => void): CommonOptions {
   const out: { -readonly [K in keyof CommonOptions]: CommonOptions[K] } = { keyLog };
   if (o.provider !== undefined) out.provider = o.provider;
-  if (o.minVersion !== undefined) out.minVersion = o.minVersion;
-  if (o.maxVersion !== undefined) out.maxVersion = o.maxVersion;
+  const range = versionRange(o);
+  if (range.min !== undefined) out.minVersion = range.min;
+  if (range.max !== undefined) out.maxVersion = range.max;
   if (o.ciphers !== undefined) out.ciphers = o.ciphers;
-  if (o.ecdhCurve !== undefined) out.groups = parseGroups(o.ecdhCurve);
+  const groups = o.ecdhCurve !== undefined ? parseGroups(o.ecdhCurve) : undefined;
+  if (groups !== undefined) out.groups = groups;
   if (o.ALPNProtocols !== undefined) out.ALPNProtocols = alpnOf(o.ALPNProtocols);
   if (o.trace !== undefined) out.trace = routedTrace;
   return out;

@@ -28,16 +28,24 @@ export function createSecureContext(options: SecureContextOptions = {}): SecureC
   return new SecureContext(options);
 }
 
+/**
+ * Whether `x` is a secure context: ours, or any object carrying its options as `options` beside a `context` (so a
+ * caller may hand us node:tls's own context with the options it was made from attached).
+ */
+export function isSecureContext(x: unknown): x is { readonly options: SecureContextOptions; readonly context: unknown } {
+  return x instanceof SecureContext || (typeof x === 'object' && x !== null && 'context' in x && 'options' in x && typeof x.options === 'object');
+}
+
 /** The key and chain of a context, or of a `{ key, cert }` object (what SNICallback / addContext may give). */
 export function credentialsOf(x: unknown): { key: PemOrDer | readonly PemOrDer[]; cert: PemOrDer | readonly PemOrDer[] } | undefined {
-  const o = x instanceof SecureContext ? x.options : (x as SecureContextOptions | null | undefined);
+  const o = isSecureContext(x) ? x.options : (x as SecureContextOptions | null | undefined);
   if (o === null || o === undefined || o.key === undefined || o.cert === undefined) return undefined;
   return { key: o.key, cert: o.cert };
 }
 
 /** Options with a `secureContext` option's settings merged in (node:tls: the context's settings win). */
 export function withSecureContext<T extends { readonly secureContext?: SecureContext }>(o: T): T {
-  const ctx = o.secureContext;
-  if (ctx === undefined) return o;
+  const ctx: unknown = o.secureContext;
+  if (!isSecureContext(ctx)) return o;
   return { ...o, ...ctx.options };
 }
