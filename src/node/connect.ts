@@ -135,7 +135,7 @@ export function connect(...args: unknown[]): TlsDuplex {
   let transport = options.socket;
   if (transport === undefined) {
     const net: Record<string, unknown> = { allowHalfOpen: true };
-    if (options.path !== undefined) net.path = options.path;
+    if (typeof options.path === 'string' && options.path !== '') net.path = options.path;
     else {
       net.host = host;
       net.port = options.port ?? 443;

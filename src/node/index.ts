@@ -23,6 +23,10 @@ export type { ConnectOptions } from './connect.js';
 export { Agent, HttpsServer, createHttpsServer } from './https.js';
 /** Options for the HTTPS Agent. */
 export type { HttpsAgentOptions } from './https.js';
+/** HTTP/2 through node:http2. */
+export { Http2SecureServer, connectHttp2, createSecureHttp2Server } from './http2.js';
+/** HTTP/2 option and handler types. */
+export type { Http2RequestListener, Http2SecureServerOptions } from './http2.js';
 /** In-memory Duplex pairs. */
 export { duplexPair, PairEnd } from './pair.js';
 /** node:tls-style peer certificate objects. */
