@@ -5,7 +5,7 @@
  * then a clean close with close_notify). One line per
  * connection; runs until SIGINT/SIGTERM, then shuts down cleanly (close_notify on every open connection).
  */
-import { appendFileSync, openSync, closeSync } from 'node:fs';
+import { appendFileSync, openSync, closeSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TraceEvent } from '../api/types.js';
 import { getDefaultProvider } from '../crypto/node-provider.js';
@@ -36,6 +36,7 @@ export const SERVE_SPEC: Readonly<Record<string, OptionSpec>> = {
   keylog: { type: 'string' },
   trace: { type: 'boolean' },
   json: { type: 'boolean' },
+  'save-cert': { type: 'string' },
 };
 
 /** Open (create/append) a key-log file, or throw a UsageError; returns a line writer. */
@@ -93,6 +94,15 @@ export async function serve(argv: readonly string[]): Promise<number> {
     const ss = await makeSelfSigned();
     creds = { cert: ss.certPem, key: ss.keyPem };
     fingerprint = ss.fingerprint256;
+  }
+  const saveCert = str(a, 'save-cert');
+  if (saveCert !== undefined) {
+    if (certFile !== undefined) throw new UsageError('serve: --save-cert writes the throwaway certificate; with --cert you already have yours');
+    try {
+      writeFileSync(saveCert, creds.cert as string, { mode: 0o644 });
+    } catch (err) {
+      throw new UsageError(`serve: cannot write '${saveCert}': ${(err as { code?: string }).code ?? (err as Error).message}`);
+    }
   }
 
   const ids = new WeakMap<TlsDuplex, number>();
@@ -214,7 +224,13 @@ export async function serve(argv: readonly string[]): Promise<number> {
     alpn: alpn ?? null,
   });
   if (fingerprint !== undefined) {
-    p.line(`certificate: throwaway self-signed for localhost, SHA-256 ${fingerprint}`, { event: 'certificate', selfSigned: true, fingerprint256: fingerprint });
+    const saved = saveCert !== undefined ? ` (saved to ${saveCert}: use it as --ca)` : '';
+    p.line(`certificate: throwaway self-signed for localhost, SHA-256 ${fingerprint}${saved}`, {
+      event: 'certificate',
+      selfSigned: true,
+      fingerprint256: fingerprint,
+      savedTo: saveCert ?? null,
+    });
   }
 
   await stopped;
