@@ -37,8 +37,14 @@ const jsonAt = argv.indexOf('--json');
 const jsonOut = jsonAt >= 0 ? argv[jsonAt + 1] : undefined;
 const filters = argv.filter((a, i) => jsonAt < 0 || (i !== jsonAt && i !== jsonAt + 1));
 
-/** @type {Record<string, string>} */
+/** @type {{ tests: Record<string, string>, patterns: [string, string][] }} */
 const known = JSON.parse(readFileSync(join(here, 'known-differences.json'), 'utf8'));
+/** Why a failure is deliberate, or undefined. */
+function deliberate(name, reason) {
+  const byName = known.tests[name];
+  if (byName !== undefined) return byName;
+  return known.patterns.find(([re]) => new RegExp(re).test(reason))?.[1];
+}
 
 const parallel = join(testsDir, 'test', 'parallel');
 const files = readdirSync(parallel)
@@ -120,8 +126,9 @@ async function worker() {
     } else {
       const stock = await runOne(name, false);
       const reason = reasonOf(r.output, r.timedOut);
+      const why = deliberate(name, `${reason}\n${r.output.slice(0, 2000)}`);
       if (stock.status !== 0) results.push({ name, verdict: 'fails-on-stock-node', used: r.used, reason: reasonOf(stock.output, stock.timedOut) });
-      else if (known[name] !== undefined) results.push({ name, verdict: 'deliberate', used: r.used, reason: `${known[name]} (${reason})` });
+      else if (why !== undefined) results.push({ name, verdict: 'deliberate', used: r.used, reason: `${why} — ${reason}` });
       else results.push({ name, verdict: 'fail', used: r.used, reason });
     }
     process.stderr.write(`${results.length}/${files.length} ${name}: ${results[results.length - 1]?.verdict}\n`);

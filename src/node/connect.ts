@@ -132,6 +132,8 @@ export function connect(path: string, options?: ConnectOptions, secureConnectLis
 export function connect(...args: unknown[]): TlsDuplex {
   const { options, listener } = normalizeConnectArgs(args);
   const host = options.host ?? 'localhost';
+  // Configuration errors throw here, before any connection is opened.
+  const client = options.client ?? prepared.get({ ...options, host });
   let transport = options.socket;
   if (transport === undefined) {
     const net: Record<string, unknown> = { allowHalfOpen: true };
@@ -143,7 +145,6 @@ export function connect(...args: unknown[]): TlsDuplex {
     for (const k of ['localAddress', 'localPort', 'family', 'lookup'] as const) if (options[k] !== undefined) net[k] = options[k];
     transport = netConnect(net as unknown as NetConnectOpts);
   }
-  const client = options.client ?? prepared.get({ ...options, host });
   const socket = new TlsDuplex(transport, { ...options, host, isServer: false, client });
   transport.on('connect', () => socket.emit('connect'));
   if (options.timeout !== undefined) socket.setTimeout(options.timeout);

@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import type { TlsDuplex } from './duplex.js';
 import type { PeerCertificate } from './peer-certificate.js';
 import { credentialsOf, SecureContext, withSecureContext } from './secure-context.js';
+import { mapCipherString, mapSigalgs } from './cipher-string.js';
 
 /** PEM text, or a Buffer holding PEM text or DER. */
 export type PemOrDer = string | Uint8Array;
@@ -28,8 +29,13 @@ export interface NodeCommonOptions {
   readonly minVersion?: TlsVersionName;
   /** Highest version, 'TLSv1.2' or 'TLSv1.3'. */
   readonly maxVersion?: TlsVersionName;
-  /** Cipher suites, ':'-separated IANA names (TLS 1.3 names as in node:tls). */
+  /**
+   * node:tls `ciphers`: OpenSSL spelling for TLS 1.2 ('ECDHE-ECDSA-AES128-GCM-SHA256', 'HIGH:!aNULL'), RFC names for
+   * TLS 1.3; a string that selects none of our suites is a configuration error.
+   */
   readonly ciphers?: string;
+  /** node:tls `sigalgs`: signature schemes we offer/accept ('ecdsa_secp256r1_sha256:RSA-PSS+SHA256'). */
+  readonly sigalgs?: string;
   /** Key exchange groups, ':'-separated (node:tls `ecdhCurve`): 'X25519', 'P-256', 'P-384', 'X25519MLKEM768'. */
   readonly ecdhCurve?: string;
   /** ALPN protocols in preference order. */
@@ -203,7 +209,8 @@ function common(o: NodeCommonOptions, routedTrace: (e: TraceEvent) => void, keyL
   const range = versionRange(o);
   if (range.min !== undefined) out.minVersion = range.min;
   if (range.max !== undefined) out.maxVersion = range.max;
-  if (o.ciphers !== undefined) out.ciphers = o.ciphers;
+  if (o.ciphers !== undefined) out.ciphers = mapCipherString(o.ciphers);
+  if (o.sigalgs !== undefined) out.signatureSchemes = mapSigalgs(o.sigalgs);
   const groups = o.ecdhCurve !== undefined ? parseGroups(o.ecdhCurve) : undefined;
   if (groups !== undefined) out.groups = groups;
   if (o.ALPNProtocols !== undefined) out.ALPNProtocols = alpnOf(o.ALPNProtocols);
