@@ -401,3 +401,11 @@ export function getDefaultProvider(): NodeCryptoProvider {
   defaultProvider ??= new NodeCryptoProvider();
   return defaultProvider;
 }
+
+/**
+ * node:crypto's X509Certificate for DER bytes: only for node:tls-shaped accessors of the node adapter
+ * (getPeerX509Certificate, getPeerCertificate's key fields). Validation never uses it; that parser is ours.
+ */
+export function nodeX509Certificate(der: Uint8Array): nc.X509Certificate {
+  return new nc.X509Certificate(der);
+}

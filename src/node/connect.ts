@@ -6,7 +6,7 @@
  * Connections whose options are passed per call share one prepared client per configuration (by content: the same
  * PEMs give the same prepared trust anchors and keys), so they cost about what a shared TlsClient costs.
  */
-import { createHash } from 'node:crypto';
+import { getDefaultProvider } from '../crypto/node-provider.js';
 import { connect as netConnect, type LookupFunction, type NetConnectOpts } from 'node:net';
 import { TlsClient } from '../index.js';
 import { routedHooks, TlsDuplex } from './duplex.js';
@@ -40,17 +40,20 @@ class PreparedClients {
   /** The key of a configuration, or undefined when it holds functions/objects we cannot compare by content. */
   static keyOf(o: NodeClientOptions): string | undefined {
     if (o.provider !== undefined || o.trace !== undefined) return undefined;
-    const h = createHash('sha256');
+    const h = getDefaultProvider().createHash('sha256');
+    const text = (t: string): void => h.update(Buffer.from(t, 'utf8'));
     const add = (name: string, v: unknown): void => {
       if (v === undefined) return;
-      h.update(name).update('\0');
-      if (typeof v === 'string') h.update('s').update(v);
-      else if (v instanceof Uint8Array) h.update('b').update(v);
-      else if (Array.isArray(v)) {
-        h.update(`a${v.length}`);
+      text(`${name}\0`);
+      if (typeof v === 'string') text(`s${v.length}:${v}`);
+      else if (v instanceof Uint8Array) {
+        text(`b${v.length}:`);
+        h.update(v);
+      } else if (Array.isArray(v)) {
+        text(`a${v.length}`);
         v.forEach((x: unknown, i) => add(String(i), x));
-      } else h.update(typeof v).update(String(v));
-      h.update('\0');
+      } else text(`${typeof v}:${String(v)}`);
+      text('\0');
     };
     add('servername', o.servername === '' ? '' : (o.servername ?? o.host ?? 'localhost'));
     add('ca', o.ca);
@@ -63,7 +66,7 @@ class PreparedClients {
     add('ALPNProtocols', o.ALPNProtocols);
     add('rejectUnauthorized', o.rejectUnauthorized);
     add('ownIdentityCheck', typeof o.checkServerIdentity === 'function');
-    return h.digest('base64');
+    return Buffer.from(h.peek()).toString('base64');
   }
 
   get(o: NodeClientOptions): TlsClient {

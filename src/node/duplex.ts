@@ -20,7 +20,10 @@
  *   callbacks (which may write) never re-enter the connection.
  */
 import { Duplex } from 'node:stream';
-import { X509Certificate } from 'node:crypto';
+import { nodeX509Certificate } from '../crypto/node-provider.js';
+
+/** node:crypto's X509Certificate (what node:tls's getPeerX509Certificate returns). */
+type X509Certificate = ReturnType<typeof nodeX509Certificate>;
 import type { AddressInfo } from 'node:net';
 import { TlsClient, TlsServer, type TlsConnection } from '../index.js';
 import type { ConnectionInfo, TraceEvent } from '../api/types.js';
@@ -253,7 +256,7 @@ export class TlsDuplex extends Duplex {
   /** node:tls: the peer's certificate as a node:crypto X509Certificate; undefined when none. */
   getPeerX509Certificate(): X509Certificate | undefined {
     const der = this.#info?.peerCertificates[0];
-    return der === undefined ? undefined : new X509Certificate(der);
+    return der === undefined ? undefined : nodeX509Certificate(der);
   }
   /** node:tls: our own certificate (node:tls object shape), `{}` when we sent none; null before the handshake. */
   getCertificate(): PeerCertificate | Record<string, never> | null {
@@ -263,7 +266,7 @@ export class TlsDuplex extends Duplex {
   /** node:tls: our own certificate as a node:crypto X509Certificate; undefined when we sent none. */
   getX509Certificate(): X509Certificate | undefined {
     const der = this.#conn?.engine.localCertificates[0];
-    return der === undefined ? undefined : new X509Certificate(der);
+    return der === undefined ? undefined : nodeX509Certificate(der);
   }
   /** net.Socket: end, then destroy once everything was written. */
   destroySoon(): void {

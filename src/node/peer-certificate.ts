@@ -4,14 +4,14 @@
  */
 import { parseCertificate, type Certificate } from '../x509/certificate.js';
 import { getDefaultProvider } from '../crypto/node-provider.js';
-import { createPublicKey, X509Certificate } from 'node:crypto';
+import { nodeX509Certificate } from '../crypto/node-provider.js';
 
 const NIST_CURVES: Readonly<Record<string, string>> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
 
 /** node:tls's key fields (pubkey, modulus/exponent or curve) from the SubjectPublicKeyInfo; none for other keys. */
-function keyFields(spki: Uint8Array): Partial<Pick<PeerCertificate, 'pubkey' | 'modulus' | 'exponent' | 'asn1Curve' | 'nistCurve'>> {
+function keyFields(der: Uint8Array, spki: Uint8Array): Partial<Pick<PeerCertificate, 'pubkey' | 'modulus' | 'exponent' | 'asn1Curve' | 'nistCurve'>> {
   try {
-    const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    const key = nodeX509Certificate(der).publicKey;
     const jwk = key.export({ format: 'jwk' });
     if (key.asymmetricKeyType === 'rsa' && jwk.n !== undefined) {
       const e = key.asymmetricKeyDetails?.publicExponent ?? 65537n;
@@ -37,7 +37,7 @@ function keyFields(spki: Uint8Array): Partial<Pick<PeerCertificate, 'pubkey' | '
 function infoAccessOf(der: Uint8Array): Record<string, string[]> | undefined {
   let text: string | undefined;
   try {
-    text = new X509Certificate(der).infoAccess;
+    text = nodeX509Certificate(der).infoAccess;
   } catch {
     return undefined;
   }
@@ -162,7 +162,7 @@ export function describeCertificate(der: Uint8Array): PeerCertificate {
     bits: c.publicKeyBits,
     raw: Buffer.from(der),
     ca: c.extensions.basicConstraints?.cA === true,
-    ...keyFields(c.spki),
+    ...keyFields(der, c.spki),
   };
   const aia = infoAccessOf(der);
   if (aia !== undefined) out.infoAccess = aia;
