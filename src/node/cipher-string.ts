@@ -38,15 +38,19 @@ function keyword(word: string): readonly string[] | undefined {
 }
 
 /**
- * `ciphers` → our suites' IANA names joined by ':' (TLS 1.3 ones included only when the string names some, as
- * node:tls does: otherwise the engine keeps its TLS 1.3 defaults). Throws a TypeError (code
- * ERR_TLS_INVALID_CONFIG) when the string selects none of our suites; unknown words are ignored as OpenSSL does.
+ * `ciphers` → our suites' IANA names joined by ':'. As in node:tls, the string's TLS 1.3 names (if it has any) set
+ * the TLS 1.3 suites and the rest the TLS 1.2 ones; without TLS 1.3 names the TLS 1.3 defaults stay. Unknown words
+ * are ignored, as OpenSSL does. Throws a TypeError (code ERR_TLS_INVALID_CONFIG) when nothing usable remains: no
+ * TLS 1.2 suite of ours and TLS 1.3 either excluded by `tls13Allowed` or named only with suites we lack.
  */
-export function mapCipherString(text: string): string {
+export function mapCipherString(text: string, tls13Allowed = true): string {
   const order: string[] = [];
   const removed = new Set<string>();
-  for (const raw of text.split(/[:, ]+/).filter((t) => t !== '')) {
-    if (raw.startsWith('@')) continue; // @SECLEVEL=n, @STRENGTH
+  let namesTls13 = false;
+  for (const token of text.split(/[:, ]+/).filter((t) => t !== '')) {
+    const raw = token.replace(/@.*$/, ''); // @SECLEVEL=n, @STRENGTH
+    if (raw === '') continue;
+    if (/^TLS_/.test(raw) && !TLS12.includes(raw)) namesTls13 = true;
     const op = raw[0] === '!' || raw[0] === '-' || raw[0] === '+' ? raw[0] : '';
     const body = op === '' ? raw : raw.slice(1);
     // 'ECDHE+AESGCM': the intersection of its parts.
@@ -72,7 +76,9 @@ export function mapCipherString(text: string): string {
     } else for (const n of picked) if (!order.includes(n)) order.push(n);
   }
   const chosen = order.filter((n) => !removed.has(n));
-  if (chosen.length === 0) {
+  const usable13 = tls13Allowed && (!namesTls13 || chosen.some((n) => TLS13.includes(n)));
+  const usable12 = chosen.some((n) => TLS12.includes(n));
+  if (!usable13 && !usable12) {
     throw Object.assign(
       new TypeError(`ciphers '${text}' selects none of the suites we implement (${[...TLS13, ...Object.keys(OPENSSL_NAMES)].join(', ')})`),
       { code: 'ERR_TLS_INVALID_CONFIG' },

@@ -209,7 +209,7 @@ function common(o: NodeCommonOptions, routedTrace: (e: TraceEvent) => void, keyL
   const range = versionRange(o);
   if (range.min !== undefined) out.minVersion = range.min;
   if (range.max !== undefined) out.maxVersion = range.max;
-  if (o.ciphers !== undefined) out.ciphers = mapCipherString(o.ciphers);
+  if (o.ciphers !== undefined) out.ciphers = mapCipherString(o.ciphers, range.max === undefined || range.max === 'TLSv1.3');
   if (o.sigalgs !== undefined) out.signatureSchemes = mapSigalgs(o.sigalgs);
   const groups = o.ecdhCurve !== undefined ? parseGroups(o.ecdhCurve) : undefined;
   if (groups !== undefined) out.groups = groups;

@@ -9,12 +9,13 @@ import { TlsServer } from '../index.js';
 import { routedHooks, TlsDuplex } from './duplex.js';
 import { toServerOptions, type NodeServerOptions, type SniAnswer } from './options.js';
 import { withNodeCode } from './error-codes.js';
-import type { SecureContext, SecureContextOptions } from './secure-context.js';
+import { credentialsOf, withSecureContext, type SecureContext, type SecureContextOptions } from './secure-context.js';
 
 /** A TLS server (node:tls `tls.Server` events and the net.Server methods: listen, close, address). */
 export class Server extends NetServer {
   #options: NodeServerOptions;
-  #tls: TlsServer;
+  /** The shared TlsServer; undefined when there are no default credentials (SNICallback chooses, or none). */
+  #tls: TlsServer | undefined;
   readonly #connections = new Set<TlsDuplex>();
 
   /**
@@ -29,13 +30,23 @@ export class Server extends NetServer {
     }
     options ??= {};
     this.#options = options;
-    this.#tls = new TlsServer(toServerOptions(options, routedHooks));
+    this.#rebuild();
     if (secureConnectionListener !== undefined) this.on('secureConnection', secureConnectionListener);
   }
 
-  /** The shared TlsServer. */
-  get tlsServer(): TlsServer {
+  /** The shared TlsServer (undefined when there are no default credentials: an SNICallback chooses them). */
+  get tlsServer(): TlsServer | undefined {
     return this.#tls;
+  }
+
+  /**
+   * (Re)build the shared TlsServer. As node:tls, a server may have no key and certificate of its own: its
+   * SNICallback supplies them per connection, or, with none, every handshake fails (tlsClientError).
+   */
+  #rebuild(): void {
+    const o = this.#options;
+    const has = credentialsOf(withSecureContext(o)) !== undefined || Object.keys(o.sniCredentials ?? {}).length > 0;
+    this.#tls = has ? new TlsServer(toServerOptions(o, routedHooks)) : undefined;
   }
 
   /** Connections currently open (for a graceful shutdown). */
@@ -49,19 +60,21 @@ export class Server extends NetServer {
    */
   addContext(hostname: string, creds: SniAnswer): void {
     this.#options = { ...this.#options, sniCredentials: { ...(this.#options.sniCredentials ?? {}), [hostname]: creds } };
-    this.#tls = new TlsServer(toServerOptions(this.#options, routedHooks));
+    this.#rebuild();
   }
 
   /** node:tls: replace the server's key, chain and settings for new connections (open ones keep theirs). */
   setSecureContext(options: SecureContextOptions | SecureContext): void {
     const extra: NodeServerOptions = 'options' in options && 'context' in options ? { secureContext: options } : (options as SecureContextOptions);
     this.#options = { ...this.#options, ...extra };
-    this.#tls = new TlsServer(toServerOptions(this.#options, routedHooks));
+    this.#rebuild();
   }
 
   /** node:tls: the 48 bytes of ticket key material in use (fixed keys: those given as `ticketKeys`). */
   getTicketKeys(): Buffer {
-    const k = this.#tls.config.ticketKeys.current();
+    const tls = this.#tls;
+    if (tls === undefined) throw Object.assign(new Error('this server has no default credentials, so no ticket keys of its own'), { code: 'ERR_TLS_INVALID_STATE' });
+    const k = tls.config.ticketKeys.current();
     return Buffer.concat([k.id, k.key]);
   }
 
@@ -71,12 +84,21 @@ export class Server extends NetServer {
       throw Object.assign(new TypeError('Session ticket keys must be a 48-byte buffer'), { code: 'ERR_INVALID_ARG_VALUE' });
     }
     this.#options = { ...this.#options, ticketKeys: keys };
-    this.#tls = new TlsServer(toServerOptions(this.#options, routedHooks));
+    this.#rebuild();
   }
 
   /** Run TLS over a connection accepted elsewhere (any Duplex), with this server's options and events. */
   handle(transport: import('node:stream').Duplex): TlsDuplex {
-    const socket = new TlsDuplex(transport, { ...this.#options, isServer: true, server: this.#tls });
+    const tls = this.#tls;
+    const socket =
+      tls !== undefined
+        ? new TlsDuplex(transport, { ...this.#options, isServer: true, server: tls })
+        : new TlsDuplex(transport, {
+            ...this.#options,
+            isServer: true,
+            // No credentials of our own: the caller's SNICallback chooses, or nothing can be served.
+            SNICallback: this.#options.SNICallback ?? ((_name, cb) => cb(null, null)),
+          });
     this.#connections.add(socket);
     socket.once('close', () => this.#connections.delete(socket));
     const onError = (err: Error): void => {
