@@ -10,6 +10,8 @@ import type { AddressInfo, Server as NetServer } from 'node:net';
 import { connect, createServer, type TlsDuplex } from '../../src/node/index.js';
 import { makeSelfSigned } from '../../src/cli/selfsigned.js';
 import { getPki } from '../helpers/pki.js';
+import { TlsClient, TlsServer } from '../../src/index.js';
+import type { TlsError } from '../../src/errors.js';
 
 /** What one side of a connection reports. */
 interface Outcome {
@@ -235,4 +237,28 @@ test('checkServerIdentity: its error refuses the connection; its undefined accep
     },
   });
   assert.deepEqual(seen, { host: 'localhost', cn: 'localhost', raw: true });
+});
+
+// ---- the idiomatic API: no server name fails closed ------------------------------------------------------------
+
+test('TlsClient.connect() without a server name refuses to start, unless checkServerName: false says any name goes', async () => {
+  const pki = await getPki();
+  const client = new TlsClient({ ca: pki.ca.certPem });
+  assert.throws(() => client.connect(), (e: TlsError) => e.kind === 'InvalidConfig' && /no server name/.test(e.message));
+  assert.throws(() => client.connect(''), (e: TlsError) => e.kind === 'InvalidConfig', "'' is no name");
+  // With a name it checks it: a certificate for wrong.test is refused for localhost.
+  const server = new TlsServer({ certificates: [{ cert: pki.wrongHost.certPem, key: pki.wrongHost.keyPem }] });
+  const named = client.connect('localhost');
+  const s = server.accept();
+  s.receive(named.takeOutput());
+  assert.throws(() => named.receive(s.takeOutput()), (e: TlsError) => e.reason === 'BadCertificate.WrongName');
+  // The explicit opt-out: the chain is still verified, the name is not.
+  const anyName = new TlsClient({ ca: pki.ca.certPem, checkServerName: false });
+  const c = anyName.connect();
+  const s2 = server.accept();
+  s2.receive(c.takeOutput());
+  c.receive(s2.takeOutput());
+  s2.receive(c.takeOutput());
+  assert.equal(c.isHandshakeComplete, true);
+  assert.equal(c.info?.authorized, true);
 });
