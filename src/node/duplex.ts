@@ -39,6 +39,7 @@ import {
 import { peerCertificateOf, type PeerCertificate } from './peer-certificate.js';
 import { authorizationCode, withNodeCode } from './error-codes.js';
 import { identityError } from './identity.js';
+import { sessionAuthorizations, UNKNOWN_RESUMED_SESSION } from './session-authorization.js';
 import { MAX_PEEK_BYTES, peekServerName } from './sni.js';
 
 /** Readable high-water mark: unread plaintext above this pauses the transport. */
@@ -444,6 +445,7 @@ export class TlsDuplex extends Duplex {
     conn.on('session', (ticket: SessionTicket) =>
       this.#queue.push(() => {
         this.#session = ticket;
+        if (this.#side.kind === 'client') sessionAuthorizations.remember(ticket.data, { authorized: this.authorized, authorizationError: this.authorizationError });
         this.emit('session', Buffer.from(ticket.data));
       }),
     );
@@ -462,6 +464,24 @@ export class TlsDuplex extends Duplex {
     if (side.kind === 'client') {
       this.authorized = chainOk;
       this.authorizationError = chainError;
+      if (info.resumed) {
+        // node:tls reports what the session's full handshake found (see session-authorization.ts).
+        const s = side.options.session;
+        const prior = s === undefined ? undefined : sessionAuthorizations.lookup(s instanceof Uint8Array ? s : s.data);
+        if (prior !== undefined) {
+          this.authorized = prior.authorized;
+          this.authorizationError = prior.authorizationError;
+          if (!prior.authorized && side.options.rejectUnauthorized !== false) {
+            // A session made without verification does not become trusted by being resumed (node:tls refuses too).
+            const code = prior.authorizationError ?? UNKNOWN_RESUMED_SESSION;
+            this.destroy(Object.assign(new Error(`resumed session was not verified: ${code}`), { code }));
+            return;
+          }
+        } else if (side.options.rejectUnauthorized === false) {
+          this.authorized = false;
+          this.authorizationError = UNKNOWN_RESUMED_SESSION;
+        }
+      }
       if (chainOk && !info.resumed) {
         // The host check the engine left to us (servername '' or a checkServerIdentity of the caller).
         const idErr = identityError(side.options, info.peerCertificates);

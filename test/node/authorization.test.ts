@@ -262,3 +262,46 @@ test('TlsClient.connect() without a server name refuses to start, unless checkSe
   assert.equal(c.isHandshakeComplete, true);
   assert.equal(c.info?.authorized, true);
 });
+
+// ---- resumption keeps the full handshake's verdict ---------------------------------------------------------------
+
+test('a resumed session reports what its full handshake found; an unverified one is refused under rejectUnauthorized', async () => {
+  const self = await makeSelfSigned();
+  const server = nodeTls.createServer({ key: self.keyPem, cert: self.certPem }, (s) => {
+    s.on('error', () => undefined);
+    s.end('x');
+  });
+  server.on('tlsClientError', () => undefined);
+  const port = await listen(server);
+  const run = (opts: Record<string, unknown>): Promise<{ sock: TlsDuplex; session: Buffer | undefined; error?: Error & { code?: string } }> =>
+    new Promise((resolve) => {
+      const sock = connect({ host: '127.0.0.1', port, servername: 'localhost', ...opts });
+      let session: Buffer | undefined;
+      sock.on('session', (s: Buffer) => (session = s));
+      sock.on('error', (error: Error & { code?: string }) => resolve({ sock, session, error }));
+      sock.on('data', () => undefined);
+      sock.on('close', () => resolve({ sock, session }));
+    });
+  try {
+    // Unverified (self-signed, no ca), allowed by rejectUnauthorized: false.
+    const first = await run({ rejectUnauthorized: false });
+    assert.equal(first.sock.authorized, false);
+    assert.equal(first.sock.authorizationError, 'DEPTH_ZERO_SELF_SIGNED_CERT');
+    assert.ok(first.session !== undefined, 'the server sent a ticket');
+    const again = await run({ rejectUnauthorized: false, session: first.session });
+    assert.equal(again.sock.isSessionReused(), true);
+    assert.equal(again.sock.authorized, false, 'resumption does not launder an unverified session');
+    assert.equal(again.sock.authorizationError, 'DEPTH_ZERO_SELF_SIGNED_CERT');
+    // The same session offered by a client that requires verification: refused, as node:tls does.
+    const strict = await run({ session: first.session });
+    assert.equal(strict.error?.code, 'DEPTH_ZERO_SELF_SIGNED_CERT', String(strict.error));
+    // A verified full handshake, then its resumption: authorized both times.
+    const ok1 = await run({ ca: self.certPem });
+    assert.equal(ok1.sock.authorized, true);
+    const ok2 = await run({ ca: self.certPem, session: ok1.session });
+    assert.equal(ok2.sock.isSessionReused(), true);
+    assert.equal(ok2.sock.authorized, true);
+  } finally {
+    await close(server);
+  }
+});
