@@ -11,7 +11,7 @@ import { announcedLength, RECORD_HEADER_LENGTH } from '../record/deframer.js';
 import { prepareClientConfig, prepareServerConfig, type PreparedClientConfig, type PreparedServerConfig } from '../engine/config.js';
 import type { ConnectionObserver, ProcessResult, SessionTicket } from '../vocabulary/events.js';
 import type { Accepted } from '../engine/hello-stage.js';
-import { closedError, type TlsError } from '../errors.js';
+import { closedError, configError, type TlsError } from '../errors.js';
 import type { EngineDependencies } from '../engine/dependencies.js';
 import { STANDARD_DEPENDENCIES } from '../engine/standard.js';
 import { MAX_TICKETS_PER_SERVER } from '../limits.js';
@@ -346,10 +346,16 @@ export class TlsClient {
 
   /**
    * Start a connection; the ClientHello is queued in takeOutput(). `servername` overrides the option; `observer`
-   * receives this connection's trace and key log (else the options').
+   * receives this connection's trace and key log (else the options'). Fails closed: without a server name (here or
+   * in the options) it throws, unless `checkServerName: false` says that any certificate the trust anchors vouch for
+   * is acceptable ('' counts as no name).
    */
   connect(servername?: string, session?: SessionTicket, observer?: ConnectionObserver): TlsConnection {
-    const name = servername ?? this.#options.servername;
+    const given = servername ?? this.#options.servername;
+    const name = given === '' ? undefined : given;
+    if (name === undefined && this.#options.checkServerName !== false) {
+      throw configError('no server name to check the certificate against: pass servername, or checkServerName: false to accept any name');
+    }
     const key = name ?? '';
     const list = this.#sessions.get(key);
     const ticket = session ?? (this.resume ? list?.shift() : undefined);

@@ -10,7 +10,7 @@ import type { TlsDuplex } from '../node/duplex.js';
 import { alpnList, ecdhCurveOf, flag, groupList, hostPort, parseArgs, str, tlsVersion, UsageError, type OptionSpec } from './args.js';
 import { readCertificates, readCredentials, readCrls } from './creds.js';
 import { cliCredentials } from './pfx.js';
-import { kv, printChain, Printer, summary } from './output.js';
+import { kv, printChain, printChainPem, Printer, summary } from './output.js';
 import { keyLogWriter } from './serve.js';
 
 /** connect's options. */
@@ -29,7 +29,41 @@ export const CONNECT_SPEC: Readonly<Record<string, OptionSpec>> = {
   keylog: { type: 'string' },
   trace: { type: 'boolean' },
   json: { type: 'boolean' },
+  timeout: { type: 'string' },
+  showcerts: { type: 'boolean' },
 };
+
+/** Exit codes of `connect` (one per class of failure; usage and configuration mistakes exit 2 from main). */
+export const EXIT = { ok: 0, tls: 1, usage: 2, network: 3 } as const;
+
+/** Milliseconds `connect` waits for TCP and the handshake together, unless --timeout says otherwise. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+
+/** `--timeout 10s`, `--timeout 2500ms`, `--timeout 3` (seconds) → milliseconds. */
+export function timeoutMs(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(text);
+  if (m === null || Number(m[1]) <= 0) throw new UsageError(`connect: --timeout takes a positive duration (5, 5s, 2500ms), got '${text}'`);
+  return m[2] === 'ms' ? Math.round(Number(m[1])) : Math.round(Number(m[1]) * 1000);
+}
+
+/** Network errors by errno code: what to say. */
+function networkReason(code: string | undefined, host: string, port: number): string | undefined {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return `connection refused by ${host}:${port}`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `unknown host '${host}'`;
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `no route to ${host}`;
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return undefined; // the TLS layer reports these with context
+    default:
+      return code !== undefined && /^E[A-Z]+$/.test(code) && code !== 'ETIMEDOUT' ? `${code.toLowerCase()} (${host}:${port})` : undefined;
+  }
+}
 
 /** Run `connect`; resolves with the exit code. */
 export async function connectCommand(argv: readonly string[]): Promise<number> {
@@ -41,6 +75,7 @@ export async function connectCommand(argv: readonly string[]): Promise<number> {
   const keyFile = str(a, 'key');
   if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('connect: --cert and --key go together');
   const p = new Printer(process.stderr, flag(a, 'json'));
+  const limitMs = str(a, 'timeout') !== undefined ? timeoutMs(str(a, 'timeout') ?? '') : DEFAULT_CONNECT_TIMEOUT_MS;
   const options: { -readonly [K in keyof NodeClientOptions]: NodeClientOptions[K] } = { host, port };
   const servername = str(a, 'servername');
   if (servername !== undefined) options.servername = servername;
@@ -78,31 +113,51 @@ export async function connectCommand(argv: readonly string[]): Promise<number> {
     throw new UsageError(`connect: ${(err as Error).message}`);
   }
   if (writeKeyLog !== undefined) socket.on('keylog', writeKeyLog);
+  p.line(`connecting to ${host}:${port} ...`, { event: 'connecting', host, port, timeoutMs: limitMs });
   return await new Promise<number>((resolve) => {
     let secure = false;
+    let tcp = false;
+    socket.once('connect', () => (tcp = true));
+    const timer = setTimeout(() => {
+      const stage = tcp ? 'tls: handshake' : 'network: TCP connection';
+      p.line(`connect: ${stage} to ${host}:${port} timed out after ${limitMs} ms`, { event: 'error', class: tcp ? 'tls' : 'network', error: 'timeout', secure });
+      socket.destroy();
+      finish(tcp ? EXIT.tls : EXIT.network);
+    }, limitMs);
+    const finish = (code: number): void => {
+      clearTimeout(timer);
+      process.stdin.unpipe(socket);
+      process.stdin.pause();
+      resolve(code);
+    };
     socket.once('secureConnect', () => {
       secure = true;
+      clearTimeout(timer);
       const info = socket.info;
       if (info !== undefined) {
         const s = summary(info);
         p.line(`connected to ${host}:${port} ${kv(s)}`, { event: 'connected', host, port, ...s });
         printChain(p, info.peerCertificates);
+        if (flag(a, 'showcerts')) printChainPem(p, info.peerCertificates);
       }
       process.stdin.pipe(socket);
       socket.pipe(process.stdout);
     });
     socket.on('error', (err: Error & { code?: string }) => {
+      const net = tcp ? undefined : networkReason(err.code, host, port);
+      if (net !== undefined) {
+        p.line(`connect: network: ${net}`, { event: 'error', class: 'network', error: net, code: err.code ?? null, secure });
+        finish(EXIT.network);
+        return;
+      }
       const what = secure ? 'connection failed' : 'handshake failed';
-      const msg =
-        err.code === 'ECONNREFUSED' ? `connection refused by ${host}:${port}` : err.code === 'ENOTFOUND' ? `unknown host '${host}'` : err.message;
-      p.line(`connect: ${what}: ${msg}`, { event: 'error', error: msg, secure });
-      process.stdin.unpipe(socket);
-      process.stdin.pause();
-      resolve(1);
+      p.line(`connect: tls: ${what}: ${err.message}`, { event: 'error', class: 'tls', error: err.message, code: err.code ?? null, secure });
+      finish(EXIT.tls);
     });
     socket.on('end', () => {
       process.stdin.unpipe(socket);
       process.stdin.pause();
+      clearTimeout(timer);
       p.line('closed by peer (close_notify)', { event: 'closed' });
       if (process.stdout.writableLength === 0) resolve(0);
       else process.stdout.once('drain', () => resolve(0));

@@ -5,7 +5,8 @@
  */
 import type { ConnectionInfo, TraceEvent } from '../api/types.js';
 import { certificateNames } from '../node/peer-certificate.js';
-import { fingerprint256 } from './selfsigned.js';
+import { isIpLiteral } from '../node/options.js';
+import { fingerprint256, toPem } from './selfsigned.js';
 
 /** Where and how to print. */
 export class Printer {
@@ -78,7 +79,8 @@ export function summary(info: ConnectionInfo): Record<string, string | boolean |
     suite: info.cipherName,
     group: info.groupName ?? null,
     alpn: info.alpnProtocol,
-    sni: info.serverName,
+    // An IP literal is never sent as SNI (RFC 6066 §3): say what went on the wire.
+    sni: info.serverName !== null && isIpLiteral(info.serverName) ? null : info.serverName,
     peerCertificate: leaf === undefined ? null : certificateNames(leaf).subject,
     resumed: info.resumed,
     helloRetry: info.helloRetry,
@@ -103,5 +105,13 @@ export function printChain(p: Printer, chain: readonly Uint8Array[]): void {
       [`  certificate ${i}: subject: ${n.subject}`, `    issuer: ${n.issuer}`, `    valid: ${from} .. ${to}`, `    sha256: ${fp}`].join('\n'),
       { event: 'certificate', index: i, subject: n.subject, issuer: n.issuer, notBefore: from, notAfter: to, fingerprint256: fp },
     );
+  });
+}
+
+/** The chain as PEM blocks, leaf first (`connect --showcerts`, as openssl s_client -showcerts prints it). */
+export function printChainPem(p: Printer, chain: readonly Uint8Array[]): void {
+  chain.forEach((der, i) => {
+    const pem = toPem('CERTIFICATE', der);
+    p.line(`  certificate ${i} (PEM):\n${pem.trimEnd()}`, { event: 'certificate-pem', index: i, pem });
   });
 }

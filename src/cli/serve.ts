@@ -1,15 +1,18 @@
 /**
  * `sspi-tls serve`: a TLS server on our engine. `--mode echo` echoes each connection's bytes back; `--mode http`
- * answers every HTTP/1.0 or HTTP/1.1 request with 200 and a small HTML page (node:http over our TlsDuplex:
- * keep-alive honoured for HTTP/1.1, HTTP/1.0 gets its reply then a clean close with close_notify). One line per
+ * answers every request with 200 and a small HTML page: over HTTP/2 when the client's ALPN asks for h2 (node:http2
+ * over our TlsDuplex), else HTTP/1.1 or 1.0 (node:http: keep-alive honoured for HTTP/1.1, HTTP/1.0 gets its reply
+ * then a clean close with close_notify). One line per
  * connection; runs until SIGINT/SIGTERM, then shuts down cleanly (close_notify on every open connection).
  */
-import { appendFileSync, openSync, closeSync } from 'node:fs';
+import { appendFileSync, openSync, closeSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TraceEvent } from '../api/types.js';
 import { getDefaultProvider, NodeCryptoProvider } from '../crypto/node-provider.js';
 import { loadMlKem768Wasm } from '../crypto/mlkem-wasm.js';
 import { HttpsServer } from '../node/https.js';
+import { Http2SecureServer, type Http2RequestListener } from '../node/http2.js';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { Server } from '../node/server.js';
 import type { TlsDuplex } from '../node/duplex.js';
 import type { NodeServerOptions } from '../node/options.js';
@@ -38,6 +41,7 @@ export const SERVE_SPEC: Readonly<Record<string, OptionSpec>> = {
   keylog: { type: 'string' },
   trace: { type: 'boolean' },
   json: { type: 'boolean' },
+  'save-cert': { type: 'string' },
 };
 
 /** Open (create/append) a key-log file, or throw a UsageError; returns a line writer. */
@@ -51,8 +55,8 @@ export function keyLogWriter(file: string): (line: Buffer) => void {
 }
 
 /** The HTML page of --mode http. */
-export function page(socket: TlsDuplex, req: IncomingMessage, bodyBytes: number, bodySha256: string): string {
-  const i = socket.info;
+export function page(socket: TlsDuplex | undefined, req: IncomingMessage | Http2ServerRequest, bodyBytes: number, bodySha256: string): string {
+  const i = socket?.info;
   const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   return [
     '<!doctype html>',
@@ -75,11 +79,11 @@ export async function serve(argv: readonly string[]): Promise<number> {
   const certFile = str(a, 'cert');
   const keyFile = str(a, 'key');
   if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('serve: --cert and --key go together');
-  const alpn = str(a, 'alpn') !== undefined ? alpnList('serve', str(a, 'alpn') ?? '') : mode === 'http' ? ['http/1.1', 'http/1.0'] : undefined;
-  if (mode === 'http' && alpn !== undefined && !alpn.some((p) => p === 'http/1.1' || p === 'http/1.0')) {
-    throw new UsageError("serve: --mode http speaks HTTP/1.x: --alpn must include 'http/1.1'");
+  const alpn = str(a, 'alpn') !== undefined ? alpnList('serve', str(a, 'alpn') ?? '') : mode === 'http' ? ['h2', 'http/1.1', 'http/1.0'] : undefined;
+  if (mode === 'http' && alpn !== undefined && !alpn.some((p) => p === 'h2' || p === 'http/1.1' || p === 'http/1.0')) {
+    throw new UsageError("serve: --mode http speaks h2 and HTTP/1.x: --alpn must include 'h2' or 'http/1.1'");
   }
-  if (mode === 'http' && alpn?.includes('h2') === true) throw new UsageError("serve: --mode http does not speak h2: drop it from --alpn");
+  const h2 = mode === 'http' && alpn?.includes('h2') === true;
   const clientAuth = str(a, 'client-auth') ?? 'none';
   const caFile = str(a, 'ca');
   if (clientAuth !== 'none' && caFile === undefined) throw new UsageError(`serve: --client-auth ${clientAuth} needs --ca FILE`);
@@ -97,6 +101,15 @@ export async function serve(argv: readonly string[]): Promise<number> {
     const ss = await makeSelfSigned();
     creds = { cert: ss.certPem, key: ss.keyPem };
     fingerprint = ss.fingerprint256;
+  }
+  const saveCert = str(a, 'save-cert');
+  if (saveCert !== undefined) {
+    if (certFile !== undefined) throw new UsageError('serve: --save-cert writes the throwaway certificate; with --cert you already have yours');
+    try {
+      writeFileSync(saveCert, creds.cert as string, { mode: 0o644 });
+    } catch (err) {
+      throw new UsageError(`serve: cannot write '${saveCert}': ${(err as { code?: string }).code ?? (err as Error).message}`);
+    }
   }
 
   const ids = new WeakMap<TlsDuplex, number>();
@@ -126,7 +139,9 @@ export async function serve(argv: readonly string[]): Promise<number> {
   if (crlFile !== undefined) options.crl = readCrls('--crl', crlFile);
   if (flag(a, 'trace')) options.trace = (e: TraceEvent, s: TlsDuplex): void => p.trace(e, 'server', idOf(s));
 
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+  let server: Server;
+  const onRequest = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void => {
+    const tls = server instanceof Http2SecureServer ? server.tlsSocketOf(req) : (req.socket as unknown as TlsDuplex);
     const h = getDefaultProvider().createHash('sha256');
     let n = 0;
     req.on('data', (chunk: Buffer) => {
@@ -134,14 +149,14 @@ export async function serve(argv: readonly string[]): Promise<number> {
       n += chunk.length;
     });
     req.on('end', () => {
-      const body = page(req.socket as unknown as TlsDuplex, req, n, Buffer.from(h.peek()).toString('hex'));
+      const body = page(tls, req, n, Buffer.from(h.peek()).toString('hex'));
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body) });
       res.end(body);
     });
   };
-  let server: Server;
   try {
-    server = mode === 'http' ? new HttpsServer(options, onRequest) : new Server(options);
+    if (h2) server = new Http2SecureServer({ ...options, allowHTTP1: true }, onRequest as Http2RequestListener);
+    else server = mode === 'http' ? new HttpsServer(options, onRequest as (req: IncomingMessage, res: ServerResponse) => void) : new Server(options);
   } catch (err) {
     throw new UsageError(`serve: ${(err as Error).message}`);
   }
@@ -203,6 +218,7 @@ export async function serve(argv: readonly string[]): Promise<number> {
       process.off('SIGTERM', onTerm);
       p.line(`${signal}: shutting down (${server.tlsConnections.size} open connection(s))`, { event: 'shutdown', signal, open: server.tlsConnections.size });
       if (server instanceof HttpsServer) server.http.closeIdleConnections();
+      if (server instanceof Http2SecureServer) server.closeSessions();
       server.shutdown(3000, () => resolve());
     };
     const onInt = (): void => stop('SIGINT');
@@ -220,7 +236,13 @@ export async function serve(argv: readonly string[]): Promise<number> {
     alpn: alpn ?? null,
   });
   if (fingerprint !== undefined) {
-    p.line(`certificate: throwaway self-signed for localhost, SHA-256 ${fingerprint}`, { event: 'certificate', selfSigned: true, fingerprint256: fingerprint });
+    const saved = saveCert !== undefined ? ` (saved to ${saveCert}: use it as --ca)` : '';
+    p.line(`certificate: throwaway self-signed for localhost, SHA-256 ${fingerprint}${saved}`, {
+      event: 'certificate',
+      selfSigned: true,
+      fingerprint256: fingerprint,
+      savedTo: saveCert ?? null,
+    });
   }
 
   await stopped;

@@ -477,3 +477,11 @@ export class NodeCredentialCrypto implements CredentialCrypto {
 export function getDefaultCredentialCrypto(): CredentialCrypto {
   return new NodeCredentialCrypto();
 }
+
+/**
+ * node:crypto's X509Certificate for DER bytes: only for node:tls-shaped accessors of the node adapter
+ * (getPeerX509Certificate, getPeerCertificate's key fields). Validation never uses it; that parser is ours.
+ */
+export function nodeX509Certificate(der: Uint8Array): nc.X509Certificate {
+  return new nc.X509Certificate(der);
+}

@@ -20,6 +20,10 @@
  *   callbacks (which may write) never re-enter the connection.
  */
 import { Duplex } from 'node:stream';
+import { nodeX509Certificate } from '../crypto/node-provider.js';
+
+/** node:crypto's X509Certificate (what node:tls's getPeerX509Certificate returns). */
+type X509Certificate = ReturnType<typeof nodeX509Certificate>;
 import type { AddressInfo } from 'node:net';
 import { TlsClient, TlsServer, type TlsConnection } from '../index.js';
 import type { ConnectionInfo, TraceEvent } from '../api/types.js';
@@ -28,12 +32,15 @@ import { TlsError } from '../errors.js';
 import {
   toClientOptions,
   toServerOptions,
-  type Credentials,
+  type SniAnswer,
   type NodeClientOptions,
   type NodeServerOptions,
 } from './options.js';
 import { peerCertificateOf, type PeerCertificate } from './peer-certificate.js';
 import { HelloStage, type Accepted } from '../engine/hello-stage.js';
+import { authorizationCode, withNodeCode } from './error-codes.js';
+import { identityError } from './identity.js';
+import { sessionAuthorizations, UNKNOWN_RESUMED_SESSION } from './session-authorization.js';
 
 /** Readable high-water mark: unread plaintext above this pauses the transport. */
 export const READ_HIGH_WATER_MARK = 48 * 1024;
@@ -53,7 +60,7 @@ export const routedHooks = {
 } as const;
 
 /** A TlsServer per credentials, for SNICallback answers (parsed once, then reused). */
-const sniServers = new WeakMap<Credentials, TlsServer>();
+const sniServers = new WeakMap<SniAnswer, TlsServer>();
 
 /** How a server-side duplex gets its connection. */
 interface ServerSide {
@@ -127,9 +134,12 @@ export class TlsDuplex extends Duplex {
   alpnProtocol: string | false | null = null;
   /** The SNI name (server: what the client sent; client: what we sent). */
   servername: string | false | null = null;
-  /** Whether the peer's certificate was verified against the trust anchors. */
+  /**
+   * node:tls: whether the peer's certificate verified against the trust anchors (and, client side, matched the
+   * host). Server side it is only computed when a certificate was requested; otherwise false with no error.
+   */
   authorized = false;
-  /** Why `authorized` is false, when it is. */
+  /** node:tls: why `authorized` is false, as OpenSSL names it ('DEPTH_ZERO_SELF_SIGNED_CERT', …); null otherwise. */
   authorizationError: string | null = null;
 
   readonly #transport: Transport;
@@ -241,6 +251,27 @@ export class TlsDuplex extends Duplex {
   /** The peer's certificate as node:tls describes it, `{}` when none; `detailed` links `issuerCertificate`. */
   getPeerCertificate(detailed = false): PeerCertificate | Record<string, never> {
     return peerCertificateOf(this.#info?.peerCertificates ?? [], detailed);
+  }
+  /** node:tls: the peer's certificate as a node:crypto X509Certificate; undefined when none. */
+  getPeerX509Certificate(): X509Certificate | undefined {
+    const der = this.#info?.peerCertificates[0];
+    return der === undefined ? undefined : nodeX509Certificate(der);
+  }
+  /** node:tls: our own certificate (node:tls object shape), `{}` when we sent none; null before the handshake. */
+  getCertificate(): PeerCertificate | Record<string, never> | null {
+    if (this.#conn === undefined) return null;
+    return peerCertificateOf(this.#conn.engine.localCertificates.slice(0, 1), false);
+  }
+  /** node:tls: our own certificate as a node:crypto X509Certificate; undefined when we sent none. */
+  getX509Certificate(): X509Certificate | undefined {
+    const der = this.#conn?.engine.localCertificates[0];
+    return der === undefined ? undefined : nodeX509Certificate(der);
+  }
+  /** net.Socket: end, then destroy once everything was written. */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
   }
   /** The peer's chain as received, leaf first, DER. */
   getPeerCertificateChain(): readonly Uint8Array[] {
@@ -382,12 +413,13 @@ export class TlsDuplex extends Duplex {
   }
 
   #connectClient(client: TlsClient, o: NodeClientOptions): TlsConnection {
-    const name = o.servername ?? o.host ?? 'localhost';
-    this.servername = name;
+    // node:tls: servername '' sends no SNI (the host is still what the certificate is checked against).
+    const sni = o.servername === '' ? undefined : (o.servername ?? o.host ?? 'localhost');
+    this.servername = sni ?? false;
     const s = o.session;
-    if (s === undefined) return client.connect(name, undefined, this.#observer);
-    const session: SessionTicket = s instanceof Uint8Array ? { serverName: name, data: s, expiresAt: Number.MAX_SAFE_INTEGER } : s;
-    return client.connect(name, session, this.#observer);
+    if (s === undefined) return client.connect(sni, undefined, this.#observer);
+    const session: SessionTicket = s instanceof Uint8Array ? { serverName: sni ?? '', data: s, expiresAt: Number.MAX_SAFE_INTEGER } : s;
+    return client.connect(sni, session, this.#observer);
   }
 
   #attach(conn: TlsConnection): void {
@@ -406,6 +438,7 @@ export class TlsDuplex extends Duplex {
     conn.on('session', (ticket: SessionTicket) =>
       this.#queue.push(() => {
         this.#session = ticket;
+        if (this.#side.kind === 'client') sessionAuthorizations.remember(ticket.data, { authorized: this.authorized, authorizationError: this.authorizationError });
         this.emit('session', Buffer.from(ticket.data));
       }),
     );
@@ -417,14 +450,48 @@ export class TlsDuplex extends Duplex {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.alpnProtocol = info.alpnProtocol ?? false;
     this.servername = info.serverName ?? (this.#side.kind === 'client' ? this.servername : false);
-    const o = this.#side.options;
-    if (this.#side.kind === 'client') {
-      // The engine fails the handshake on an unverified chain unless rejectUnauthorized is false.
-      this.authorized = o.rejectUnauthorized !== false;
-      this.authorizationError = this.authorized ? null : 'UNVERIFIED (rejectUnauthorized: false)';
+    const side = this.#side;
+    // The engine verified (enforcing, or reporting when rejectUnauthorized is false); node:tls names the result.
+    const chainOk = info.authorized === true;
+    const chainError = chainOk ? null : authorizationCode(info.authorizationError ?? '', info.peerCertificates);
+    if (side.kind === 'client') {
+      this.authorized = chainOk;
+      this.authorizationError = chainError;
+      if (info.resumed) {
+        // node:tls reports what the session's full handshake found (see session-authorization.ts).
+        const s = side.options.session;
+        const prior = s === undefined ? undefined : sessionAuthorizations.lookup(s instanceof Uint8Array ? s : s.data);
+        if (prior !== undefined) {
+          this.authorized = prior.authorized;
+          this.authorizationError = prior.authorizationError;
+          if (!prior.authorized && side.options.rejectUnauthorized !== false) {
+            // A session made without verification does not become trusted by being resumed (node:tls refuses too).
+            const code = prior.authorizationError ?? UNKNOWN_RESUMED_SESSION;
+            this.destroy(Object.assign(new Error(`resumed session was not verified: ${code}`), { code }));
+            return;
+          }
+        } else if (side.options.rejectUnauthorized === false) {
+          this.authorized = false;
+          this.authorizationError = UNKNOWN_RESUMED_SESSION;
+        }
+      }
+      if (chainOk && !info.resumed) {
+        // The host check the engine left to us (servername '' or a checkServerIdentity of the caller).
+        const idErr = identityError(side.options, info.peerCertificates);
+        if (idErr !== undefined) {
+          this.authorized = false;
+          this.authorizationError = idErr.code ?? idErr.message;
+          if (side.options.rejectUnauthorized !== false) {
+            this.destroy(idErr);
+            return;
+          }
+        }
+      }
     } else {
-      this.authorized = info.peerCertificates.length > 0;
-      this.authorizationError = this.authorized ? null : 'NO_PEER_CERTIFICATE';
+      const o = side.options;
+      const asked = o.clientAuth !== undefined ? o.clientAuth !== 'none' : o.requestCert === true;
+      this.authorized = asked && chainOk;
+      this.authorizationError = asked ? chainError : null;
     }
     this.emit('secure');
     if (this.#side.kind === 'client') this.emit('secureConnect');
@@ -481,7 +548,7 @@ export class TlsDuplex extends Duplex {
     const side = this.#side;
     if (side.kind !== 'server') return;
     const name = hello.clientHello.serverName;
-    const go = (creds: Credentials | null | undefined): void => {
+    const go = (creds: SniAnswer | null | undefined): void => {
       if (this.destroyed) return;
       let server = this.#factory instanceof TlsServer ? this.#factory : undefined;
       if (creds !== undefined && creds !== null) {
@@ -639,7 +706,7 @@ export class TlsDuplex extends Duplex {
   }
 
   #fail(err: unknown): void {
-    const e = err instanceof Error ? err : new Error(String(err));
+    const e = withNodeCode(err instanceof Error ? err : new Error(String(err)));
     // The fatal alert (queued by the connection) goes out before the transport is closed.
     const out = this.#conn?.takeOutput();
     const t = this.#transport;

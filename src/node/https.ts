@@ -11,7 +11,7 @@
  * https.get('https://localhost:8443/', { agent: new Agent({ ca }) }, (res) => res.pipe(process.stdout));
  * ```
  */
-import { createServer as createHttpServer, type RequestListener, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type RequestListener, type Server as HttpServer, type ServerOptions as HttpServerOptions } from 'node:http';
 import { Agent as NodeHttpsAgent, type AgentOptions, type RequestOptions } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { TlsClient } from '../index.js';
@@ -26,16 +26,80 @@ export class HttpsServer extends Server {
   readonly http: HttpServer;
 
   /** `requestListener` is the http 'request' listener. ALPN defaults to ['http/1.1']. */
-  constructor(options: NodeServerOptions, requestListener?: RequestListener) {
+  constructor(options?: NodeServerOptions | RequestListener, requestListener?: RequestListener) {
+    if (typeof options === 'function') {
+      requestListener = options;
+      options = {};
+    }
     super({ ALPNProtocols: ['http/1.1'], ...options });
-    const web = createHttpServer(requestListener);
+    // node:http takes its own options (IncomingMessage, ServerResponse, timeouts, maxHeaderSize…) from the same
+    // object, as https.createServer does, and ignores the TLS ones.
+    const web = createHttpServer(options as HttpServerOptions);
     this.http = web;
+    if (requestListener !== undefined) this.on('request', requestListener);
+    for (const ev of ['request', 'checkContinue', 'checkExpectation', 'clientError', 'upgrade', 'connect', 'dropRequest']) {
+      web.on(ev, (...args: unknown[]) => {
+        // node:http answers checkContinue/clientError itself only when nobody listens: keep that.
+        if (!this.emit(ev, ...args) && ev === 'clientError') (args[1] as Duplex).destroy();
+      });
+    }
     this.on('secureConnection', (socket: TlsDuplex) => web.emit('connection', socket));
+  }
+
+  /** https.Server: stop accepting, and close idle keep-alive connections (as node:http's close does). */
+  override close(cb?: (err?: Error) => void): this {
+    super.close(cb);
+    this.http.closeIdleConnections();
+    return this;
+  }
+  /** https.Server: destroy every connection. */
+  closeAllConnections(): void {
+    this.http.closeAllConnections();
+  }
+  /** https.Server: close connections with no request in flight. */
+  closeIdleConnections(): void {
+    this.http.closeIdleConnections();
+  }
+  /** https.Server: socket inactivity timeout. */
+  setTimeout(ms?: number, cb?: () => void): this {
+    this.http.setTimeout(ms, cb);
+    return this;
+  }
+  /** https.Server timeouts and limits, forwarded to node:http. */
+  get timeout(): number {
+    return this.http.timeout;
+  }
+  set timeout(v: number) {
+    this.http.timeout = v;
+  }
+  get headersTimeout(): number {
+    return this.http.headersTimeout;
+  }
+  set headersTimeout(v: number) {
+    this.http.headersTimeout = v;
+  }
+  get requestTimeout(): number {
+    return this.http.requestTimeout;
+  }
+  set requestTimeout(v: number) {
+    this.http.requestTimeout = v;
+  }
+  get keepAliveTimeout(): number {
+    return this.http.keepAliveTimeout;
+  }
+  set keepAliveTimeout(v: number) {
+    this.http.keepAliveTimeout = v;
+  }
+  get maxHeadersCount(): number | null {
+    return this.http.maxHeadersCount;
+  }
+  set maxHeadersCount(v: number | null) {
+    this.http.maxHeadersCount = v;
   }
 }
 
 /** An HTTPS server: node:http over our TLS. Call `.listen(port)` on the result. */
-export function createHttpsServer(options: NodeServerOptions, requestListener?: RequestListener): HttpsServer {
+export function createHttpsServer(options?: NodeServerOptions | RequestListener, requestListener?: RequestListener): HttpsServer {
   return new HttpsServer(options, requestListener);
 }
 

@@ -9,14 +9,24 @@ export { TlsDuplex, READ_HIGH_WATER_MARK, routedHooks, isTlsError } from './dupl
 export type { TlsDuplexOptions, CipherNameAndProtocol, EphemeralKeyInfo } from './duplex.js';
 /** node:tls-style server. */
 export { Server, createServer } from './server.js';
-/** node:tls-style client connect. */
-export { connect } from './connect.js';
+/** node:tls-style client connect (with node:tls's overloads). */
+export { connect, normalizeConnectArgs } from './connect.js';
+/** node:tls-style secure contexts. */
+export { SecureContext, createSecureContext } from './secure-context.js';
+/** Secure context options. */
+export type { SecureContextOptions } from './secure-context.js';
+/** node:tls error codes for our errors. */
+export { nodeCodeOf, withNodeCode } from './error-codes.js';
 /** Options for `connect`. */
 export type { ConnectOptions } from './connect.js';
 /** HTTPS through node:http. */
 export { Agent, HttpsServer, createHttpsServer } from './https.js';
 /** Options for the HTTPS Agent. */
 export type { HttpsAgentOptions } from './https.js';
+/** HTTP/2 through node:http2. */
+export { Http2SecureServer, connectHttp2, createSecureHttp2Server } from './http2.js';
+/** HTTP/2 option and handler types. */
+export type { Http2RequestListener, Http2SecureServerOptions } from './http2.js';
 /** In-memory Duplex pairs. */
 export { duplexPair, PairEnd } from './pair.js';
 /** node:tls-style peer certificate objects. */
@@ -26,4 +36,4 @@ export type { PeerCertificate, DetailedPeerCertificate } from './peer-certificat
 /** node:tls options → engine options. */
 export { parseGroups, toClientOptions, toServerOptions } from './options.js';
 /** Node option types. */
-export type { Credentials, NodeClientOptions, NodeCommonOptions, NodeServerOptions, PemOrDer } from './options.js';
+export type { Credentials, NodeClientOptions, NodeCommonOptions, NodeServerOptions, PemOrDer, SniAnswer } from './options.js';

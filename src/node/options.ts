@@ -10,6 +10,8 @@ import { loadCredential } from '../credentials/index.js';
 import { pemToDer } from '../x509/pem.js';
 import { configError } from '../errors.js';
 import type { Duplex } from 'node:stream';
+import type { PeerCertificate } from './peer-certificate.js';
+import { mapCipherString, mapSigalgs } from './cipher-string.js';
 
 /** PEM text, or a Buffer holding PEM text or DER. */
 export type PemOrDer = string | Uint8Array;
@@ -41,8 +43,13 @@ export interface NodeCommonOptions {
   readonly minVersion?: TlsVersionName;
   /** Highest version, 'TLSv1.2' or 'TLSv1.3'. */
   readonly maxVersion?: TlsVersionName;
-  /** Cipher suites, ':'-separated IANA names (TLS 1.3 names as in node:tls). */
+  /**
+   * node:tls `ciphers`: OpenSSL spelling for TLS 1.2 ('ECDHE-ECDSA-AES128-GCM-SHA256', 'HIGH:!aNULL'), RFC names for
+   * TLS 1.3; a string that selects none of our suites is a configuration error.
+   */
   readonly ciphers?: string;
+  /** node:tls `sigalgs`: signature schemes we offer/accept ('ecdsa_secp256r1_sha256:RSA-PSS+SHA256'). */
+  readonly sigalgs?: string;
   /** Key exchange groups, ':'-separated (node:tls `ecdhCurve`): 'X25519', 'P-256', 'P-384', 'X25519MLKEM768'. */
   readonly ecdhCurve?: string;
   /** ALPN protocols in preference order. */
@@ -66,7 +73,12 @@ export interface NodeCommonOptions {
    * on duplex.ts).
    */
   trace?(event: TraceEvent, socket: Duplex): void;
+  /** node:tls: a context from {@link createSecureContext}; its settings (key, cert, ca, ciphers…) are used. */
+  readonly secureContext?: SecureContext;
 }
+
+/** What an SNICallback may answer: credentials, or a secure context (node:tls). */
+export type SniAnswer = Credentials | SecureContext;
 
 /** Options of {@link createServer} and of a server-side {@link TlsDuplex}. */
 export interface NodeServerOptions extends NodeCommonOptions {
@@ -78,9 +90,9 @@ export interface NodeServerOptions extends NodeCommonOptions {
    * node:tls-style SNI hook: called with the client's server name before the handshake goes on; call back with
    * credentials for that name, or with `undefined`/`null` for the default ones. May answer asynchronously.
    */
-  readonly SNICallback?: (servername: string, cb: (err: Error | null, creds?: Credentials | null) => void) => void;
+  readonly SNICallback?: (servername: string, cb: (err: Error | null, creds?: SniAnswer | null) => void) => void;
   /** Credentials by server name (exact, or `*.example.com` for one label); the map form of SNICallback. */
-  readonly sniCredentials?: Readonly<Record<string, Credentials>>;
+  readonly sniCredentials?: Readonly<Record<string, SniAnswer>>;
   /** node:tls: ask the client for a certificate. With `rejectUnauthorized` (default true) one is required. */
   readonly requestCert?: boolean;
   /** Client authentication policy; overrides requestCert/rejectUnauthorized when given. */
@@ -115,6 +127,11 @@ export interface NodeClientOptions extends NodeCommonOptions {
   readonly cert?: PemOrDer | readonly PemOrDer[];
   /** A session from an earlier 'session' event (the Buffer or the SessionTicket) to resume. */
   readonly session?: Uint8Array | SessionTicket;
+  /**
+   * node:tls: check the server's identity yourself, after its chain verified on a full handshake: return (or
+   * throw) an Error to refuse it, undefined to accept. Replaces our host-name check.
+   */
+  readonly checkServerIdentity?: (hostname: string, cert: PeerCertificate) => Error | undefined;
 }
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
@@ -205,13 +222,34 @@ const GROUP_NAMES: Readonly<Record<string, number>> = {
   x25519mlkem768: NamedGroup.X25519MLKEM768,
 };
 
-/** node:tls `ecdhCurve` ('X25519:P-256') as IANA group values; throws a TypeError naming an unknown group. */
-export function parseGroups(list: string): number[] {
-  return list.split(':').map((name) => {
-    const v = GROUP_NAMES[name.trim().toLowerCase()];
-    if (v === undefined) throw new TypeError(`unknown group '${name}' in ecdhCurve (known: ${Object.keys(GROUP_NAMES).join(', ')})`);
-    return v;
-  });
+/**
+ * node:tls `ecdhCurve` ('X25519:P-256') as IANA group values; undefined for 'auto' (our default list). Names we do
+ * not implement (OpenSSL knows more curves) are left out, as long as one we know remains; otherwise a TypeError
+ * names them.
+ */
+export function parseGroups(list: string): number[] | undefined {
+  if (list.trim().toLowerCase() === 'auto') return undefined;
+  const names = list.split(':').map((n) => n.trim()).filter((n) => n !== '');
+  const known = names.map((n) => GROUP_NAMES[n.toLowerCase()]).filter((v): v is number => v !== undefined);
+  if (known.length === 0) {
+    throw Object.assign(new TypeError(`no usable group in ecdhCurve '${list}' (known: ${Object.keys(GROUP_NAMES).join(', ')})`), {
+      code: 'ERR_TLS_INVALID_CONFIG',
+    });
+  }
+  return known;
+}
+
+const VERSION_RANK: Readonly<Record<string, number>> = { TLSv1: 0, 'TLSv1.1': 1, 'TLSv1.2': 2, 'TLSv1.3': 3 };
+
+/**
+ * node:tls's version range on ours: a `minVersion` below TLS 1.2 is raised to TLS 1.2 (the range still has versions
+ * we speak); a `maxVersion` below TLS 1.2 leaves nothing, and is passed on for the engine to refuse.
+ */
+function versionRange(o: NodeCommonOptions): { min?: TlsVersionName; max?: TlsVersionName } {
+  const out: { min?: TlsVersionName; max?: TlsVersionName } = {};
+  if (o.minVersion !== undefined) out.min = (VERSION_RANK[o.minVersion] ?? 2) < 2 ? 'TLSv1.2' : o.minVersion;
+  if (o.maxVersion !== undefined) out.max = o.maxVersion;
+  return out;
 }
 
 /** node:tls ALPNProtocols → ids as bytes: strings UTF-8 encoded, as node:tls encodes them; bytes kept as they are. */
@@ -222,10 +260,13 @@ function alpnOf(list: readonly (string | Uint8Array)[]): Uint8Array[] {
 function common(o: NodeCommonOptions, routedTrace: (e: TraceEvent) => void, keyLog: (line: string) => void): CommonOptions {
   const out: { -readonly [K in keyof CommonOptions]: CommonOptions[K] } = { keyLog };
   if (o.provider !== undefined) out.provider = o.provider;
-  if (o.minVersion !== undefined) out.minVersion = o.minVersion;
-  if (o.maxVersion !== undefined) out.maxVersion = o.maxVersion;
-  if (o.ciphers !== undefined) out.ciphers = o.ciphers;
-  if (o.ecdhCurve !== undefined) out.groups = parseGroups(o.ecdhCurve);
+  const range = versionRange(o);
+  if (range.min !== undefined) out.minVersion = range.min;
+  if (range.max !== undefined) out.maxVersion = range.max;
+  if (o.ciphers !== undefined) out.ciphers = mapCipherString(o.ciphers, range.max === undefined || range.max === 'TLSv1.3');
+  if (o.sigalgs !== undefined) out.signatureSchemes = mapSigalgs(o.sigalgs);
+  const groups = o.ecdhCurve !== undefined ? parseGroups(o.ecdhCurve) : undefined;
+  if (groups !== undefined) out.groups = groups;
   if (o.ALPNProtocols !== undefined) out.ALPNProtocols = alpnOf(o.ALPNProtocols);
   if (o.trace !== undefined) out.trace = routedTrace;
   return out;
@@ -256,18 +297,20 @@ export function sniKeyMatches(key: string, name: string): boolean {
  * credentials an async SNICallback chose. `sniCredentials` become further chains picked by name.
  */
 export function toServerOptions(
-  o: NodeServerOptions,
+  options: NodeServerOptions,
   hooks: EngineHooks,
-  defaultCreds?: Credentials,
+  defaultCreds?: SniAnswer,
 ): ServerOptions {
+  const o = withSecureContext(options);
   const certificates: CertifiedKeyInput[] = [];
-  if (defaultCreds !== undefined) certificates.push(toCertifiedKey(defaultCreds));
-  else if (o.key !== undefined && o.cert !== undefined) {
-    const keys: readonly (PemOrDer | KeyWithPassphrase)[] = typeof o.key === 'string' || o.key instanceof Uint8Array || !Array.isArray(o.key) ? [o.key as PemOrDer | KeyWithPassphrase] : o.key;
-    if (keys.length === 1 && keys[0] !== undefined) certificates.push(keyEntry(keys[0], o.cert, o.passphrase));
+  const chosen = defaultCreds !== undefined ? credentialsOf(defaultCreds) : credentialsOf(o);
+  if (chosen !== undefined) {
+    const k: PemOrDer | KeyWithPassphrase | readonly (PemOrDer | KeyWithPassphrase)[] = chosen.key;
+    const keys: readonly (PemOrDer | KeyWithPassphrase)[] = typeof k === 'string' || k instanceof Uint8Array || !Array.isArray(k) ? [k as PemOrDer | KeyWithPassphrase] : k;
+    if (keys.length === 1 && keys[0] !== undefined) certificates.push(keyEntry(keys[0], chosen.cert, o.passphrase));
     else {
       // node:tls: parallel arrays of keys and certs, one chain per key type.
-      const certs: readonly PemOrDer[] = typeof o.cert === 'string' || o.cert instanceof Uint8Array ? [o.cert] : o.cert;
+      const certs: readonly PemOrDer[] = typeof chosen.cert === 'string' || chosen.cert instanceof Uint8Array ? [chosen.cert] : chosen.cert;
       keys.forEach((k, i) => {
         const c = certs[i];
         if (c !== undefined) certificates.push(keyEntry(k, c, o.passphrase));
@@ -278,8 +321,12 @@ export function toServerOptions(
   const names = Object.keys(o.sniCredentials ?? {});
   const base = certificates.length;
   for (const n of names) {
-    const c = o.sniCredentials?.[n];
-    if (c !== undefined) certificates.push(toCertifiedKey(c));
+    const c = credentialsOf(o.sniCredentials?.[n]);
+    if (c !== undefined) {
+      const k = c.key;
+      const key = typeof k === 'string' || k instanceof Uint8Array || !Array.isArray(k) ? (k as PemOrDer | KeyWithPassphrase) : (k as readonly (PemOrDer | KeyWithPassphrase)[])[0];
+      if (key !== undefined) certificates.push(keyEntry(key, c.cert, o.passphrase));
+    }
   }
   const out: { -readonly [K in keyof ServerOptions]: ServerOptions[K] } = {
     ...common(o, hooks.trace, hooks.keyLog),
@@ -313,12 +360,15 @@ export function isIpLiteral(host: string): boolean {
 
 /** Client options for the idiomatic API. */
 export function toClientOptions(
-  o: NodeClientOptions,
+  options: NodeClientOptions,
   hooks: EngineHooks,
 ): ClientOptions {
+  const o = withSecureContext(options);
   const out: { -readonly [K in keyof ClientOptions]: ClientOptions[K] } = { ...common(o, hooks.trace, hooks.keyLog) };
   const servername = o.servername ?? o.host ?? 'localhost';
   if (servername !== '') out.servername = servername;
+  // The adapter checks the host itself (node:tls order: chain first, then identity).
+  if (typeof o.checkServerIdentity === 'function' || o.servername === '') out.checkServerName = false;
   if (o.ca !== undefined) out.ca = chainOf(o.ca);
   if (o.crl !== undefined) out.crl = crlsOf(o.crl);
   if (o.rejectUnauthorized !== undefined) out.rejectUnauthorized = o.rejectUnauthorized;
@@ -329,4 +379,56 @@ export function toClientOptions(
     if (fromPfx !== undefined) out.clientCertificate = fromPfx;
   }
   return out;
+}
+
+// ---- node:tls secure contexts -------------------------------------------------------------------------------
+/*
+ * node:tls's `createSecureContext(options)`: a credentials-and-settings bundle to pass as `secureContext`, to return
+ * from an `SNICallback`, or to give `addContext` / `setSecureContext`. Ours holds the options (immutable); what is
+ * expensive (parsing keys and chains) happens once per configuration when a server or client is built from it.
+ */
+
+/** What a secure context carries: node:tls's SecureContextOptions that we implement. */
+export type SecureContextOptions = Pick<
+  NodeServerOptions,
+  'key' | 'cert' | 'ca' | 'ciphers' | 'ecdhCurve' | 'minVersion' | 'maxVersion' | 'sessionTimeout' | 'ticketKeys'
+>;
+
+/** A node:tls-style secure context (see the module comment). */
+export class SecureContext {
+  /** The options it was created with (frozen copy). */
+  readonly options: Readonly<SecureContextOptions>;
+  /** node:tls exposes the native context here; ours is this object itself. */
+  readonly context: this;
+  constructor(options: SecureContextOptions = {}) {
+    this.options = Object.freeze({ ...options });
+    this.context = this;
+  }
+}
+
+/** node:tls `createSecureContext`. */
+export function createSecureContext(options: SecureContextOptions = {}): SecureContext {
+  return new SecureContext(options);
+}
+
+/**
+ * Whether `x` is a secure context: ours, or any object carrying its options as `options` beside a `context` (so a
+ * caller may hand us node:tls's own context with the options it was made from attached).
+ */
+export function isSecureContext(x: unknown): x is { readonly options: SecureContextOptions; readonly context: unknown } {
+  return x instanceof SecureContext || (typeof x === 'object' && x !== null && 'context' in x && 'options' in x && typeof x.options === 'object');
+}
+
+/** The key and chain of a context, or of a `{ key, cert }` object (what SNICallback / addContext may give). */
+export function credentialsOf(x: unknown): { key: NonNullable<SecureContextOptions['key']>; cert: PemOrDer | readonly PemOrDer[] } | undefined {
+  const o = isSecureContext(x) ? x.options : (x as SecureContextOptions | null | undefined);
+  if (o === null || o === undefined || o.key === undefined || o.cert === undefined) return undefined;
+  return { key: o.key, cert: o.cert };
+}
+
+/** Options with a `secureContext` option's settings merged in (node:tls: the context's settings win). */
+export function withSecureContext<T extends { readonly secureContext?: SecureContext }>(o: T): T {
+  const ctx: unknown = o.secureContext;
+  if (!isSecureContext(ctx)) return o;
+  return { ...o, ...ctx.options };
 }

@@ -4,6 +4,53 @@
  */
 import { parseCertificate, type Certificate } from '../x509/certificate.js';
 import { getDefaultProvider } from '../crypto/node-provider.js';
+import { nodeX509Certificate } from '../crypto/node-provider.js';
+
+const NIST_CURVES: Readonly<Record<string, string>> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
+
+/** node:tls's key fields (pubkey, modulus/exponent or curve) from the SubjectPublicKeyInfo; none for other keys. */
+function keyFields(der: Uint8Array, spki: Uint8Array): Partial<Pick<PeerCertificate, 'pubkey' | 'modulus' | 'exponent' | 'asn1Curve' | 'nistCurve'>> {
+  try {
+    const key = nodeX509Certificate(der).publicKey;
+    const jwk = key.export({ format: 'jwk' });
+    if (key.asymmetricKeyType === 'rsa' && jwk.n !== undefined) {
+      const e = key.asymmetricKeyDetails?.publicExponent ?? 65537n;
+      return { pubkey: Buffer.from(spki), modulus: Buffer.from(jwk.n, 'base64url').toString('hex').toUpperCase(), exponent: `0x${e.toString(16)}` };
+    }
+    if (key.asymmetricKeyType === 'ec' && jwk.x !== undefined && jwk.y !== undefined) {
+      const curve = key.asymmetricKeyDetails?.namedCurve ?? '';
+      const out: { pubkey: Buffer; asn1Curve: string; nistCurve?: string } = {
+        pubkey: Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x, 'base64url'), Buffer.from(jwk.y, 'base64url')]),
+        asn1Curve: curve,
+      };
+      const nist = NIST_CURVES[curve];
+      if (nist !== undefined) out.nistCurve = nist;
+      return out;
+    }
+  } catch {
+    // a key node:crypto does not know: no key fields, as node:tls gives none either
+  }
+  return {};
+}
+
+/** 'OCSP - URI:http://a\nCA Issuers - URI:http://b' → { 'OCSP - URI': ['http://a'], 'CA Issuers - URI': ['http://b'] }. */
+function infoAccessOf(der: Uint8Array): Record<string, string[]> | undefined {
+  let text: string | undefined;
+  try {
+    text = nodeX509Certificate(der).infoAccess;
+  } catch {
+    return undefined;
+  }
+  if (text === undefined) return undefined;
+  const out: Record<string, string[]> = {};
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const k = line.slice(0, colon);
+    (out[k] ??= []).push(line.slice(colon + 1));
+  }
+  return out;
+}
 
 /** A certificate as node:tls describes it (the subset of `tls.PeerCertificate` we can fill). */
 export interface PeerCertificate {
@@ -31,6 +78,19 @@ export interface PeerCertificate {
   readonly bits: number;
   /** The DER certificate. */
   readonly raw: Buffer;
+  /** Whether it is a CA certificate (basicConstraints cA). */
+  readonly ca: boolean;
+  /** The public key: SubjectPublicKeyInfo DER for RSA (what HPKP pins hash), the point for EC (as node:tls). */
+  readonly pubkey?: Buffer;
+  /** RSA: the modulus, upper-case hex. */
+  readonly modulus?: string;
+  /** RSA: the public exponent, '0x10001'. */
+  readonly exponent?: string;
+  /** EC: the curve's OpenSSL name ('prime256v1') and NIST name ('P-256'). */
+  readonly asn1Curve?: string;
+  readonly nistCurve?: string;
+  /** Authority Information Access: method → URIs, e.g. `{ 'OCSP - URI': ['http://…'] }`. */
+  readonly infoAccess?: Readonly<Record<string, readonly string[]>>;
   /** The next certificate up the chain as received (`detailed` only); the certificate itself when self-signed. */
   issuerCertificate?: DetailedPeerCertificate;
 }
@@ -101,7 +161,11 @@ export function describeCertificate(der: Uint8Array): PeerCertificate {
     serialNumber: c.serialNumber.toUpperCase(),
     bits: c.publicKeyBits,
     raw: Buffer.from(der),
+    ca: c.extensions.basicConstraints?.cA === true,
+    ...keyFields(der, c.spki),
   };
+  const aia = infoAccessOf(der);
+  if (aia !== undefined) out.infoAccess = aia;
   if (san !== undefined) out.subjectaltname = san;
   if (c.extensions.extKeyUsage !== undefined) out.ext_key_usage = c.extensions.extKeyUsage;
   return out;

@@ -7,25 +7,46 @@
 import { Server as NetServer, type Socket } from 'node:net';
 import { TlsServer } from '../index.js';
 import { routedHooks, TlsDuplex } from './duplex.js';
-import { toServerOptions, type Credentials, type NodeServerOptions } from './options.js';
+import { toServerOptions, type NodeServerOptions, type SniAnswer } from './options.js';
+import { withNodeCode } from './error-codes.js';
+import { credentialsOf, withSecureContext, type SecureContext, type SecureContextOptions } from './secure-context.js';
 
 /** A TLS server (node:tls `tls.Server` events and the net.Server methods: listen, close, address). */
 export class Server extends NetServer {
   #options: NodeServerOptions;
-  #tls: TlsServer;
+  /** The shared TlsServer; undefined when there are no default credentials (SNICallback chooses, or none). */
+  #tls: TlsServer | undefined;
   readonly #connections = new Set<TlsDuplex>();
 
-  /** Build the shared TlsServer from `options`; `secureConnectionListener` is added as a 'secureConnection' listener. */
-  constructor(options: NodeServerOptions, secureConnectionListener?: (socket: TlsDuplex) => void) {
+  /**
+   * Build the shared TlsServer from `options`; `secureConnectionListener` is added as a 'secureConnection' listener.
+   * As node:tls, `options` may be left out.
+   */
+  constructor(options?: NodeServerOptions | ((socket: TlsDuplex) => void), secureConnectionListener?: (socket: TlsDuplex) => void) {
     super({ allowHalfOpen: true }, (socket: Socket) => this.#onConnection(socket));
+    if (typeof options === 'function') {
+      secureConnectionListener = options;
+      options = {};
+    }
+    options ??= {};
     this.#options = options;
-    this.#tls = new TlsServer(toServerOptions(options, routedHooks));
+    this.#rebuild();
     if (secureConnectionListener !== undefined) this.on('secureConnection', secureConnectionListener);
   }
 
-  /** The shared TlsServer. */
-  get tlsServer(): TlsServer {
+  /** The shared TlsServer (undefined when there are no default credentials: an SNICallback chooses them). */
+  get tlsServer(): TlsServer | undefined {
     return this.#tls;
+  }
+
+  /**
+   * (Re)build the shared TlsServer. As node:tls, a server may have no key and certificate of its own: its
+   * SNICallback supplies them per connection, or, with none, every handshake fails (tlsClientError).
+   */
+  #rebuild(): void {
+    const o = this.#options;
+    const has = credentialsOf(withSecureContext(o)) !== undefined || Object.keys(o.sniCredentials ?? {}).length > 0;
+    this.#tls = has ? new TlsServer(toServerOptions(o, routedHooks)) : undefined;
   }
 
   /** Connections currently open (for a graceful shutdown). */
@@ -33,19 +54,55 @@ export class Server extends NetServer {
     return this.#connections;
   }
 
-  /** node:tls: add credentials for a server name (exact or `*.example.com`); rebuilds the shared TlsServer. */
-  addContext(hostname: string, creds: Credentials): void {
+  /**
+   * node:tls: add credentials (`{ key, cert }` or a secure context) for a server name (exact or `*.example.com`);
+   * rebuilds the shared TlsServer.
+   */
+  addContext(hostname: string, creds: SniAnswer): void {
     this.#options = { ...this.#options, sniCredentials: { ...(this.#options.sniCredentials ?? {}), [hostname]: creds } };
-    this.#tls = new TlsServer(toServerOptions(this.#options, routedHooks));
+    this.#rebuild();
+  }
+
+  /** node:tls: replace the server's key, chain and settings for new connections (open ones keep theirs). */
+  setSecureContext(options: SecureContextOptions | SecureContext): void {
+    const extra: NodeServerOptions = 'options' in options && 'context' in options ? { secureContext: options } : (options as SecureContextOptions);
+    this.#options = { ...this.#options, ...extra };
+    this.#rebuild();
+  }
+
+  /** node:tls: the 48 bytes of ticket key material in use (fixed keys: those given as `ticketKeys`). */
+  getTicketKeys(): Buffer {
+    const tls = this.#tls;
+    if (tls === undefined) throw Object.assign(new Error('this server has no default credentials, so no ticket keys of its own'), { code: 'ERR_TLS_INVALID_STATE' });
+    const k = tls.config.ticketKeys.current();
+    return Buffer.concat([k.id, k.key]);
+  }
+
+  /** node:tls: use these 48 bytes as ticket keys from now on (tickets under the old keys are no longer accepted). */
+  setTicketKeys(keys: Uint8Array): void {
+    if (!(keys instanceof Uint8Array) || keys.length !== 48) {
+      throw Object.assign(new TypeError('Session ticket keys must be a 48-byte buffer'), { code: 'ERR_INVALID_ARG_VALUE' });
+    }
+    this.#options = { ...this.#options, ticketKeys: keys };
+    this.#rebuild();
   }
 
   /** Run TLS over a connection accepted elsewhere (any Duplex), with this server's options and events. */
   handle(transport: import('node:stream').Duplex): TlsDuplex {
-    const socket = new TlsDuplex(transport, { ...this.#options, isServer: true, server: this.#tls });
+    const tls = this.#tls;
+    const socket =
+      tls !== undefined
+        ? new TlsDuplex(transport, { ...this.#options, isServer: true, server: tls })
+        : new TlsDuplex(transport, {
+            ...this.#options,
+            isServer: true,
+            // No credentials of our own: the caller's SNICallback chooses, or nothing can be served.
+            SNICallback: this.#options.SNICallback ?? ((_name, cb) => cb(null, null)),
+          });
     this.#connections.add(socket);
     socket.once('close', () => this.#connections.delete(socket));
     const onError = (err: Error): void => {
-      this.emit('tlsClientError', err, socket);
+      this.emit('tlsClientError', withNodeCode(err), socket);
     };
     socket.on('error', onError);
     socket.on('keylog', (line: Buffer) => this.emit('keylog', line, socket));
@@ -85,6 +142,6 @@ export class Server extends NetServer {
 }
 
 /** node:tls-style `createServer`: a {@link Server}; `listener` handles 'secureConnection'. */
-export function createServer(options: NodeServerOptions, listener?: (socket: TlsDuplex) => void): Server {
+export function createServer(options?: NodeServerOptions | ((socket: TlsDuplex) => void), listener?: (socket: TlsDuplex) => void): Server {
   return new Server(options, listener);
 }

@@ -269,7 +269,8 @@ export function startClient13(cx: ClientCx, tls12: boolean): ClientState13 {
   const raw = encodeClientHello(hooked);
   if (session !== undefined) patchBinder(cx, raw, session, undefined);
   cx.emit(raw, 'ClientHello', () => ({
-    server_name: cfg.serverName ?? '',
+    // What was sent: no server_name extension for an IP literal or when no name was given (RFC 6066 §3).
+    server_name: exts.some((e) => e.type === ExtensionType.server_name) ? (cfg.serverName ?? '') : '(none)',
     cipher_suites: cfg.suites.map((s) => s.name),
     key_shares: [...shares.keys()].map((g) => nameOf(NamedGroup, g)),
     alpn: (cfg.alpn ?? []).map(latin1),

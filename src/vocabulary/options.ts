@@ -105,7 +105,10 @@ export interface ClientOptions extends CommonOptions {
   readonly passphrase?: string;
   /** Stapled OCSP: 'ignore' (default; still requested and exposed), 'check' a staple if present, 'require' one. */
   readonly ocspStapling?: 'ignore' | 'check' | 'require';
-  /** Check the server name against the certificate (default true; SSPI's SCH_CRED_NO_SERVERNAME_CHECK). */
+  /**
+   * Check the server name against the certificate (default true; SSPI's SCH_CRED_NO_SERVERNAME_CHECK). With the
+   * default, TlsClient.connect() refuses to start without a server name (fail closed); false accepts any name.
+   */
   readonly checkServerName?: boolean;
   /**
    * When the server asks for a certificate `clientCertificate` cannot answer, pause (the 'certificateRequest' event)

@@ -14,7 +14,8 @@ import { startServe } from '../cli/run.js';
 test('headless Chromium loads a page from sspi-tls serve over TLS 1.3', { timeout: 120_000 }, async () => {
   const chromium = requirePeer('chromium', 'chromium');
   const profile = mkdtempSync(join(tmpdir(), 'sspi-tls-chromium-'));
-  const serve = await startServe(['--mode', 'http', '--tls', '1.3']);
+  // HTTP/1.1 on purpose (serve offers h2 first by default; test/cli/http2.test.ts covers that).
+  const serve = await startServe(['--mode', 'http', '--tls', '1.3', '--alpn', 'http/1.1']);
   try {
     const r = await runPeer(
       chromium,

@@ -16,6 +16,7 @@ import * as tls from 'node:tls';
 import { TlsClient, TlsServer, TlsError } from '../../src/index.js';
 import { writePfx } from '../../src/credentials/index.js';
 import { connect, createHttpsServer, createServer, type TlsDuplex } from '../../src/node/index.js';
+import type { NodeClientOptions } from '../../src/node/options.js';
 import { getPki, type Pki } from '../helpers/pki.js';
 import { annotate, curl, gnutlsClient, gnutlsServer, javaPeer, opensslClient, opensslServer, withPeer, type Peer } from '../helpers/peers.js';
 import { doHandshake } from '../helpers/pair.js';
@@ -78,7 +79,7 @@ test('node adapter server from pfx + passphrase: openssl s_client, gnutls-cli an
 
 function adapterClient(port: number, options: Record<string, unknown>, line: string, expect = line.trim()): Promise<string> {
   return new Promise((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.ca.certPem, ...options } as Parameters<typeof connect>[0]);
+    const s = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.ca.certPem, ...options } as NodeClientOptions);
     const t = setTimeout(() => {
       s.destroy();
       reject(new Error('adapter client timed out'));

@@ -1,0 +1,61 @@
+// Preload for Node's own tls/https tests (scripts/node-compat/run.mjs passes it with --import): puts sspi-tls's node
+// adapter (dist/src/node) in place of node:tls / node:https where the adapter provides the function, so a test
+// that calls tls.connect / tls.createServer / https.createServer (directly, or through https.request, whose Agent
+// calls tls.connect) runs our TLS. Everything else stays Node's own.
+//
+// It also points Node's test/common at the system openssl (common.opensslCli looks for an `openssl-cli` bundled
+// next to the node binary), and records in $NODE_COMPAT_MARK which adapter functions the test called, so the
+// runner counts only tests that exercised the adapter.
+import { appendFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import * as adapter from '../../dist/src/node/index.js';
+
+const require = createRequire(import.meta.url);
+const tls = require('node:tls');
+const https = require('node:https');
+
+/** @type {Set<string>} */
+const used = new Set();
+const mark = process.env['NODE_COMPAT_MARK'];
+if (mark !== undefined) {
+  process.on('exit', () => {
+    if (used.size > 0) appendFileSync(mark, [...used].join('\n') + '\n');
+  });
+}
+
+/**
+ * @param {Record<string, unknown>} target
+ * @param {string} name
+ * @param {(...args: unknown[]) => unknown} impl
+ */
+function substitute(target, name, impl) {
+  const label = `${target === tls ? 'tls' : 'https'}.${name}`;
+  target[name] = function (/** @type {unknown[]} */ ...args) {
+    used.add(label);
+    return impl(...args);
+  };
+}
+
+substitute(tls, 'connect', (...args) => adapter.connect(...args));
+substitute(tls, 'createServer', (...args) => adapter.createServer(...args));
+// Node's own context (so Node's TLSSocket, which we do not replace, still takes it), carrying its options for us:
+// the adapter reads a context's settings from `options` beside `context`.
+const nodeCreateSecureContext = tls.createSecureContext;
+substitute(tls, 'createSecureContext', (options = {}, ...rest) => {
+  const ctx = nodeCreateSecureContext(options, ...rest);
+  Object.defineProperty(ctx, 'options', { value: Object.freeze({ ...options }) });
+  return ctx;
+});
+substitute(https, 'createServer', (...args) => adapter.createHttpsServer(...args));
+
+// test/common: the system openssl instead of a bundled openssl-cli.
+const testsDir = process.env['NODE_TESTS_DIR'];
+if (testsDir !== undefined) {
+  const commonPath = join(testsDir, 'test', 'common', 'index.js');
+  if (existsSync(commonPath)) {
+    const common = createRequire(commonPath)(commonPath);
+    const openssl = process.env['NODE_COMPAT_OPENSSL'] ?? 'openssl';
+    Object.defineProperty(common, 'opensslCli', { get: () => openssl, configurable: true });
+  }
+}

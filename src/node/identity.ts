@@ -1,0 +1,52 @@
+/**
+ * node:tls's host check, for the cases the engine leaves to the adapter: a caller's `checkServerIdentity`
+ * (node:tls runs it after the chain verified, on a full handshake), and `servername: ''` (no SNI sent, the
+ * certificate still checked against `host`).
+ */
+import { parseCertificate } from '../x509/certificate.js';
+import { matchServerName } from '../x509/hostname.js';
+import type { NodeClientOptions } from './options.js';
+import { peerCertificateOf, type PeerCertificate } from './peer-certificate.js';
+
+/** An error as node:tls's checkServerIdentity makes it. */
+export type IdentityError = Error & { code?: string; reason?: string; host?: string; cert?: PeerCertificate };
+
+/** Whether the adapter (not the engine) checks the host for these options. */
+export function adapterChecksIdentity(o: NodeClientOptions): boolean {
+  return typeof o.checkServerIdentity === 'function' || o.servername === '';
+}
+
+/** The name node:tls checks: servername, else host, else 'localhost'. */
+export function identityName(o: NodeClientOptions): string {
+  return o.servername !== undefined && o.servername !== '' ? o.servername : (o.host ?? 'localhost');
+}
+
+/** Our own check, worded as node:tls's (code ERR_TLS_CERT_ALTNAME_INVALID). */
+function defaultCheck(host: string, chain: readonly Uint8Array[]): IdentityError | undefined {
+  const leaf = chain[0];
+  if (leaf !== undefined && matchServerName(parseCertificate(leaf), host)) return undefined;
+  const cert = peerCertificateOf(chain, false);
+  const reason = `Host: ${host}. is not in the cert's altnames: ${'subjectaltname' in cert ? (cert.subjectaltname ?? '') : ''}`;
+  const err: IdentityError = new Error(`Hostname/IP does not match certificate's altnames: ${reason}`);
+  err.code = 'ERR_TLS_CERT_ALTNAME_INVALID';
+  err.reason = reason;
+  err.host = host;
+  if ('raw' in cert) err.cert = cert as PeerCertificate;
+  return err;
+}
+
+/** The identity error for this handshake, or undefined when the host checks out (or the engine checked it). */
+export function identityError(o: NodeClientOptions, chain: readonly Uint8Array[]): IdentityError | undefined {
+  if (!adapterChecksIdentity(o)) return undefined;
+  const host = identityName(o);
+  const fn = o.checkServerIdentity;
+  if (typeof fn === 'function') {
+    const cert = peerCertificateOf(chain, true);
+    try {
+      return fn(host, cert as PeerCertificate) ?? undefined;
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
+  }
+  return defaultCheck(host, chain);
+}
