@@ -29,6 +29,12 @@ export interface ConnectOptions extends NodeClientOptions {
 
 type Listener = () => void;
 
+/**
+ * Options that belong to one connection, not to the prepared configuration: where to connect (host only through the
+ * server name it implies), the socket, the session to resume, and the callbacks node:net takes.
+ */
+const PER_CONNECTION: ReadonlySet<string> = new Set(['host', 'port', 'path', 'socket', 'session', 'timeout', 'family', 'hints', 'localAddress', 'localPort', 'lookup', 'signal', 'noDelay', 'keepAlive', 'keepAliveInitialDelay', 'allowHalfOpen', 'onread']);
+
 /** Prepared clients by configuration content (bounded: least recently used dropped first). */
 class PreparedClients {
   readonly #map = new Map<string, TlsClient>();
@@ -37,35 +43,41 @@ class PreparedClients {
     this.capacity = capacity;
   }
 
-  /** The key of a configuration, or undefined when it holds functions/objects we cannot compare by content. */
+  /**
+   * The key of a configuration, or undefined when it holds something we cannot compare by content. Fails closed: every
+   * option takes part in the key (an option added later cannot be silently shared between configurations) except
+   * the per-connection ones listed in PER_CONNECTION; a function, or an object that is not plain data, means no
+   * caching at all. `checkServerIdentity` is run by the adapter per connection: only whether one is given counts.
+   */
   static keyOf(o: NodeClientOptions): string | undefined {
-    if (o.provider !== undefined || o.trace !== undefined) return undefined;
     const h = getDefaultProvider().createHash('sha256');
     const text = (t: string): void => h.update(Buffer.from(t, 'utf8'));
-    const add = (name: string, v: unknown): void => {
-      if (v === undefined) return;
+    const add = (name: string, v: unknown, depth: number): boolean => {
+      if (v === undefined) return true;
       text(`${name}\0`);
       if (typeof v === 'string') text(`s${v.length}:${v}`);
       else if (v instanceof Uint8Array) {
         text(`b${v.length}:`);
         h.update(v);
-      } else if (Array.isArray(v)) {
+      } else if (typeof v === 'number' || typeof v === 'boolean' || v === null) text(`${typeof v}:${String(v)}`);
+      else if (Array.isArray(v)) {
         text(`a${v.length}`);
-        v.forEach((x: unknown, i) => add(String(i), x));
-      } else text(`${typeof v}:${String(v)}`);
+        if (depth > 4 || !v.every((x: unknown, i) => add(String(i), x, depth + 1))) return false;
+      } else if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype && depth <= 4) {
+        const entries = Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+        text(`o${entries.length}`);
+        if (!entries.every(([k, x]) => add(k, x, depth + 1))) return false;
+      } else return false;
       text('\0');
+      return true;
     };
-    add('servername', o.servername === '' ? '' : (o.servername ?? o.host ?? 'localhost'));
-    add('ca', o.ca);
-    add('key', o.key);
-    add('cert', o.cert);
-    add('ciphers', o.ciphers);
-    add('ecdhCurve', o.ecdhCurve);
-    add('minVersion', o.minVersion);
-    add('maxVersion', o.maxVersion);
-    add('ALPNProtocols', o.ALPNProtocols);
-    add('rejectUnauthorized', o.rejectUnauthorized);
-    add('ownIdentityCheck', typeof o.checkServerIdentity === 'function');
+    if (!add('servername', o.servername === '' ? '' : (o.servername ?? o.host ?? 'localhost'), 0)) return undefined;
+    add('ownIdentityCheck', typeof o.checkServerIdentity === 'function', 0);
+    const entries = Object.entries(o).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+    for (const [k, v] of entries) {
+      if (PER_CONNECTION.has(k) || k === 'servername' || k === 'checkServerIdentity') continue;
+      if (!add(k, v, 0)) return undefined;
+    }
     return Buffer.from(h.peek()).toString('base64');
   }
 

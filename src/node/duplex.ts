@@ -184,7 +184,7 @@ export class TlsDuplex extends Duplex {
     this.#factory =
       side.kind === 'client'
         ? (side.client ?? new TlsClient(toClientOptions(side.options, routedHooks)))
-        : (side.server ?? (side.options.SNICallback !== undefined && side.options.key === undefined ? undefined : new TlsServer(toServerOptions(side.options, routedHooks))));
+        : (side.server ?? (side.options.SNICallback !== undefined && side.options.key === undefined && side.options.pfx === undefined ? undefined : new TlsServer(toServerOptions(side.options, routedHooks))));
     const userTrace = options.trace;
     const keyLog = (line: string): void => {
       this.emit('keylog', Buffer.from(line + '\n', 'latin1'));

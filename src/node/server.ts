@@ -45,7 +45,7 @@ export class Server extends NetServer {
    */
   #rebuild(): void {
     const o = this.#options;
-    const has = credentialsOf(withSecureContext(o)) !== undefined || Object.keys(o.sniCredentials ?? {}).length > 0;
+    const has = credentialsOf(withSecureContext(o)) !== undefined || o.pfx !== undefined || Object.keys(o.sniCredentials ?? {}).length > 0;
     this.#tls = has ? new TlsServer(toServerOptions(o, routedHooks)) : undefined;
   }
 
