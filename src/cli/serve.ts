@@ -42,7 +42,17 @@ export const SERVE_SPEC: Readonly<Record<string, OptionSpec>> = {
   trace: { type: 'boolean' },
   json: { type: 'boolean' },
   'save-cert': { type: 'string' },
+  'idle-timeout': { type: 'string' },
+  'handshake-timeout': { type: 'string' },
 };
+
+/** A duration option in seconds ('30', '2.5', '0' for none); a UsageError otherwise. */
+function seconds(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value.replace(/s$/, ''));
+  if (!Number.isFinite(n) || n < 0 || value.trim() === '') throw new UsageError(`serve: --${name} must be a number of seconds (0: none), not '${value}'`);
+  return n;
+}
 
 /** Open (create/append) a key-log file, or throw a UsageError; returns a line writer. */
 export function keyLogWriter(file: string): (line: Buffer) => void {
@@ -135,6 +145,11 @@ export async function serve(argv: readonly string[]): Promise<number> {
     options.maxVersion = tlsVersion(version);
   }
   if (caFile !== undefined) options.ca = readCertificates('--ca', caFile);
+  // As node:tls: a handshake must finish within 120 s (handshakeTimeout); an established connection may idle forever
+  // unless --idle-timeout is given (server.timeout is 0 in Node).
+  const handshakeSeconds = seconds('handshake-timeout', str(a, 'handshake-timeout'), 120);
+  const idleSeconds = seconds('idle-timeout', str(a, 'idle-timeout'), 0);
+  options.handshakeTimeout = handshakeSeconds * 1000;
   const crlFile = str(a, 'crl');
   if (crlFile !== undefined) options.crl = readCrls('--crl', crlFile);
   if (flag(a, 'trace')) options.trace = (e: TraceEvent, s: TlsDuplex): void => p.trace(e, 'server', idOf(s));
@@ -191,6 +206,13 @@ export async function serve(argv: readonly string[]): Promise<number> {
       p.line(`conn=${id} peer=${peerOf(s)} error=${quote(err.message)}`, { event: 'error', conn: id, peer: peerOf(s), error: err.message });
     });
     s.on('close', () => p.line(`conn=${id} closed`, { event: 'close', conn: id }));
+    if (idleSeconds > 0) {
+      s.setTimeout(idleSeconds * 1000, () => {
+        p.line(`conn=${id} peer=${peerOf(s)} idle for ${idleSeconds} s: closing`, { event: 'idle-timeout', conn: id, peer: peerOf(s) });
+        s.end();
+        setTimeout(() => s.destroy(), 1000).unref();
+      });
+    }
     if (mode === 'echo') s.pipe(s);
   });
   server.on('tlsClientError', (err: Error, s: TlsDuplex) => {
