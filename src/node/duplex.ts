@@ -34,6 +34,7 @@ import {
 } from './options.js';
 import { peerCertificateOf, type PeerCertificate } from './peer-certificate.js';
 import { HelloStage, type Accepted } from '../engine/hello-stage.js';
+import type { PreparedServerConfig } from '../vocabulary/config.js';
 
 /** Readable high-water mark: unread plaintext above this pauses the transport. */
 export const READ_HIGH_WATER_MARK = 48 * 1024;
@@ -373,7 +374,7 @@ export class TlsDuplex extends Duplex {
       this.#call(() => {
         this.#attach(this.#connectClient(factory, side.options));
       });
-    } else if (side.kind === 'server' && side.options.SNICallback !== undefined) {
+    } else if (side.kind === 'server' && (side.options.SNICallback !== undefined || side.options.sessionResumer !== undefined)) {
       this.#helloStage = new HelloStage();
     } else if (factory instanceof TlsServer) {
       this.#call(() => this.#attach(factory.accept(this.#observer)));
@@ -496,12 +497,19 @@ export class TlsDuplex extends Duplex {
         return;
       }
       const s = server;
-      const started = this.#call(() => {
-        const conn = s.accept(this.#observer, hello);
-        this.#attach(conn);
-        if (conn.engine.failed !== undefined) throw conn.engine.failed;
-      });
-      if (started) this.#pump();
+      const resume = (config: PreparedServerConfig): void => {
+        if (this.destroyed) return;
+        const started = this.#call(() => {
+          const conn = s.accept(this.#observer, hello, config);
+          this.#attach(conn);
+          if (conn.engine.failed !== undefined) throw conn.engine.failed;
+        });
+        if (started) this.#pump();
+      };
+      // A shared session store is asked here, before the engine continues (it never throws; outages are misses).
+      const resumer = side.options.sessionResumer;
+      if (resumer === undefined) resume(s.config);
+      else void resumer.configFor(hello, s.config).then(resume, () => resume(s.config));
     };
     const cb = side.options.SNICallback;
     if (name === null || cb === undefined) {
