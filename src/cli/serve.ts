@@ -19,6 +19,7 @@ import { readCertificates, readCredentials, readCrls } from './creds.js';
 import { cliCredentials } from './pfx.js';
 import { kv, Printer, quote, summary } from './output.js';
 import { makeSelfSigned } from './selfsigned.js';
+import { isServeWorker, messageFromPrimary, runPrimary, SCALE_SPEC, scaleSetup, workerCount, type PrimaryMessage } from './scale.js';
 
 /** serve's options. */
 export const SERVE_SPEC: Readonly<Record<string, OptionSpec>> = {
@@ -38,6 +39,7 @@ export const SERVE_SPEC: Readonly<Record<string, OptionSpec>> = {
   keylog: { type: 'string' },
   trace: { type: 'boolean' },
   json: { type: 'boolean' },
+  ...SCALE_SPEC,
 };
 
 /** Open (create/append) a key-log file, or throw a UsageError; returns a line writer. */
@@ -85,6 +87,10 @@ export async function serve(argv: readonly string[]): Promise<number> {
   if (clientAuth !== 'none' && caFile === undefined) throw new UsageError(`serve: --client-auth ${clientAuth} needs --ca FILE`);
   const json = flag(a, 'json');
   const p = new Printer(process.stdout, json);
+  // --workers N: this process only supervises N workers, each running this command (src/cli/scale.ts).
+  const workers = workerCount(a);
+  if (workers > 1 && !isServeWorker()) return runPrimary(workers, a, getDefaultProvider(), p);
+  const fromPrimary: PrimaryMessage | undefined = isServeWorker() ? await messageFromPrimary() : undefined;
   const keylogFile = str(a, 'keylog') ?? process.env['SSLKEYLOGFILE'];
   const writeKeyLog = keylogFile !== undefined && keylogFile !== '' ? keyLogWriter(keylogFile) : undefined;
 
@@ -93,7 +99,10 @@ export async function serve(argv: readonly string[]): Promise<number> {
   const fromPfxOrPass = cliCredentials('serve', a);
   if (fromPfxOrPass !== undefined) creds = fromPfxOrPass;
   else if (certFile !== undefined && keyFile !== undefined) creds = readCredentials(certFile, keyFile);
-  else {
+  else if (fromPrimary?.selfSigned !== undefined) {
+    creds = { cert: fromPrimary.selfSigned.certPem, key: fromPrimary.selfSigned.keyPem };
+    fingerprint = fromPrimary.selfSigned.fingerprint256;
+  } else {
     const ss = await makeSelfSigned();
     creds = { cert: ss.certPem, key: ss.keyPem };
     fingerprint = ss.fingerprint256;
@@ -124,6 +133,11 @@ export async function serve(argv: readonly string[]): Promise<number> {
   if (caFile !== undefined) options.ca = readCertificates('--ca', caFile);
   const crlFile = str(a, 'crl');
   if (crlFile !== undefined) options.crl = readCrls('--crl', crlFile);
+  const scale = await scaleSetup(a, options.provider, p, fromPrimary);
+  if (scale.ticketKeySource !== undefined) options.ticketKeySource = scale.ticketKeySource;
+  if (scale.sessionResumer !== undefined) options.sessionResumer = scale.sessionResumer;
+  if (scale.singleUseTickets) options.singleUseTickets = true;
+  if (scale.sessionTimeout !== undefined) options.sessionTimeout = scale.sessionTimeout;
   if (flag(a, 'trace')) options.trace = (e: TraceEvent, s: TlsDuplex): void => p.trace(e, 'server', idOf(s));
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -224,6 +238,7 @@ export async function serve(argv: readonly string[]): Promise<number> {
   }
 
   await stopped;
+  await scale.close();
   p.line('stopped', { event: 'stopped' });
   return 0;
 }
