@@ -143,6 +143,7 @@ export function messageFromPrimary(): Promise<PrimaryMessage> {
       resolve(m);
     };
     process.on('message', onMessage);
+    process.send?.({ type: 'sspi-tls-worker-ready' });
   });
 }
 
@@ -161,7 +162,10 @@ export async function runPrimary(n: number, a: Parsed, provider: CryptoProvider,
   const fork = (): void => {
     const w = cluster.fork();
     live.add(w);
-    w.send(setup);
+    // The worker asks once its listener is in place (a message sent earlier could arrive before it and be lost).
+    w.on('message', (m: unknown) => {
+      if (typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'sspi-tls-worker-ready') w.send(setup);
+    });
     w.on('exit', (code, signal) => {
       live.delete(w);
       if (stopping) return;
