@@ -177,6 +177,7 @@ export async function serve(argv: readonly string[]): Promise<number> {
         sni: sm['sni'] ?? null,
         'client-cert': clientCert === undefined ? null : certificateNames(clientCert).subject,
         resumed: info.resumed,
+        ...(fromPrimary !== undefined ? { worker: process.pid } : {}),
       };
       p.line(kv(rec), { event: 'connection', ...rec });
     }
@@ -226,7 +227,7 @@ export async function serve(argv: readonly string[]): Promise<number> {
   });
   const addr = server.address();
   const actualPort = typeof addr === 'object' && addr !== null ? addr.port : listenPort;
-  p.line(`listening on ${host}:${actualPort} mode=${mode}${alpn !== undefined ? ` alpn=${alpn.join(',')}` : ''}`, {
+  p.line(`listening on ${host}:${actualPort} mode=${mode}${alpn !== undefined ? ` alpn=${alpn.join(',')}` : ''}${fromPrimary !== undefined ? ` worker=${process.pid}` : ''}`, {
     event: 'listening',
     host,
     port: actualPort,

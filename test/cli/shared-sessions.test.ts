@@ -175,3 +175,32 @@ test('Redis frozen, then stopped mid-test: handshakes continue (full), the outag
     assert.equal(logged(f.b), 1, f.b.stdout());
     assert.doesNotMatch(f.a.output() + f.b.output(), /handshake-failed|error=/);
   }));
+
+test('serve --workers 2: one listening port, a ticket from one worker is Reused on the others, SIGTERM stops them all', { timeout: 90_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sspi-tls-workers-'));
+  const peers: Peer[] = [];
+  try {
+    const s = await startServe(['--workers', '2'], { name: 'serve --workers 2' });
+    peers.push(s);
+    await s.waitUntil('two workers listening', () => (s.stdout().match(/listening on .* worker=\d+/g) ?? []).length === 2, 15_000);
+    const f: Fleet = { redis: s, redisPort: 0, a: s, b: s, dir, peers };
+    const sess = join(dir, 's13.pem');
+    assert.equal(await handshake(f, s.port, ['-tls1_3', '-sess_out', sess]), 'New');
+    const workers = new Set<string>();
+    for (let i = 0; i < 8 && workers.size < 2; i++) {
+      assert.equal(await handshake(f, s.port, ['-tls1_3', '-sess_in', sess]), 'Reused');
+      await s.waitUntil('the resumption logged', () => (s.stdout().match(/resumed=yes/g) ?? []).length === i + 1, 10_000);
+      for (const m of s.stdout().matchAll(/resumed=yes worker=(\d+)/g)) workers.add(m[1] as string);
+    }
+    assert.equal(workers.size, 2, `resumed on both workers: ${[...workers].join(',')}`);
+    s.proc.kill('SIGTERM');
+    const exit = await s.waitExit(15_000);
+    assert.equal(exit.code, 0, s.output());
+    assert.equal((s.stdout().match(/^stopped$/gm) ?? []).length, 3, 'the primary and both workers stopped');
+  } catch (e) {
+    throw annotate(e, peers);
+  } finally {
+    await Promise.all(peers.map((p) => p.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
