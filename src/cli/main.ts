@@ -15,6 +15,8 @@ export const USAGE = `usage:
   sspi-tls serve [--host 127.0.0.1] [--port 8443] [--cert FILE --key FILE] [--ca FILE] [--crl FILE]
                  [--client-auth none|optional|required] [--alpn h2,http/1.1] [--tls 1.2|1.3]
                  [--groups x25519mlkem768,x25519,p256,p384] [--mode echo|http] [--keylog FILE] [--trace] [--json]
+                 [--workers N|auto] [--ticket-secret-file FILE [--ticket-period S]] [--session-store redis://HOST:PORT]
+                 [--single-use-tickets] [--session-timeout S]
   sspi-tls connect HOST:PORT [--servername NAME] [--ca FILE] [--crl FILE] [--insecure] [--alpn LIST]
                  [--cert FILE --key FILE] [--tls 1.2|1.3] [--groups LIST] [--keylog FILE] [--trace] [--json]
   sspi-tls pfx --cert FILE --key FILE --out FILE --pass pass:TEXT|env:VAR|file:PATH [--name NAME] [--legacy] [--key-pass SPEC]

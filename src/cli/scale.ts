@@ -94,6 +94,7 @@ export async function scaleSetup(a: Parsed, provider: CryptoProvider, p: Printer
     }
     try {
       secret = parseTicketSecret(contents);
+      contents.fill(0);
     } catch (err) {
       throw new UsageError(`serve: --ticket-secret-file '${secretFile}': ${(err as Error).message}`);
     }
