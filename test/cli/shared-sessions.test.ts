@@ -204,3 +204,28 @@ test('serve --workers 2: one listening port, a ticket from one worker is Reused 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a Redis that never answers: serve starts, handshakes are full, the outage is logged once, SIGTERM still stops it', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sspi-tls-noredis-'));
+  const peers: Peer[] = [];
+  try {
+    const secretFile = join(dir, 'ticket.secret');
+    writeFileSync(secretFile, randomBytes(32).toString('hex'), { mode: 0o600 });
+    const deadPort = await freePort();
+    const s = await startServe(['--ticket-secret-file', secretFile, '--session-store', `redis://127.0.0.1:${deadPort}`]);
+    peers.push(s);
+    const f: Fleet = { redis: s, redisPort: deadPort, a: s, b: s, dir, peers };
+    const sess = join(dir, 's12.pem');
+    assert.equal(await handshake(f, s.port, ['-tls1_2', '-no_ticket', '-sess_out', sess]), 'New');
+    assert.equal(await handshake(f, s.port, ['-tls1_2', '-no_ticket', '-sess_in', sess]), 'New');
+    assert.equal((s.stdout().match(/session store: .* failed/g) ?? []).length, 1, s.stdout());
+    s.proc.kill('SIGTERM');
+    const exit = await s.waitExit(15_000);
+    assert.equal(exit.code, 0, s.output());
+  } catch (e) {
+    throw annotate(e, peers);
+  } finally {
+    await Promise.all(peers.map((p) => p.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
