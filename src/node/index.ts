@@ -27,8 +27,6 @@ export type { PeerCertificate, DetailedPeerCertificate } from './peer-certificat
 export { parseGroups, toClientOptions, toServerOptions } from './options.js';
 /** Node option types. */
 export type { Credentials, NodeClientOptions, NodeCommonOptions, NodeServerOptions, PemOrDer } from './options.js';
-/** Sessions across processes and machines: shared ticket keys, a session store (memory, Redis), the resumer. */
-export { RotatingTicketKeys, staticTicketKeys, parseTicketSecret, type TicketKey, type RotatingTicketKeysOptions } from '../session/ticket-keys.js';
-export { MemorySessionStore, type SessionStore, type MemorySessionStoreOptions } from '../session/store.js';
-export { RedisSessionStore, type RedisSessionStoreOptions } from '../session/redis-store.js';
-export { SessionResumer, type SessionResumerOptions } from '../session/resumer.js';
+/** Sessions across processes and machines (also the `sspi-tls/session` entry): ticket-key sources, stores, the resumer. */
+export { RotatingTicketKeys, staticTicketKeys, parseTicketSecret, MemorySessionStore, RedisSessionStore, SessionResumer } from '../session/index.js';
+export type { TicketKey, RotatingTicketKeysOptions, SessionStore, MemorySessionStoreOptions, RedisSessionStoreOptions, SessionResumerOptions } from '../session/index.js';
