@@ -104,12 +104,14 @@ async function redisKeys(port: number): Promise<Map<string, number>> {
   }
 }
 
-test('TLS 1.3: a ticket from server A is Reused on server B (shared ticket secret)', { timeout: 90_000 }, () =>
+test('TLS 1.3 and TLS 1.2 (RFC 5077) tickets from server A are Reused on server B (shared ticket secret)', { timeout: 90_000 }, () =>
   withFleet([], async (f) => {
-    const sess = join(f.dir, 's13.pem');
-    assert.equal(await handshake(f, f.a.port, ['-tls1_3', '-sess_out', sess]), 'New');
-    assert.equal(await handshake(f, f.b.port, ['-tls1_3', '-sess_in', sess]), 'Reused');
-    await f.b.waitFor(/version=TLSv1\.3 .*resumed=yes/, 10_000, 'stdout');
+    for (const version of ['-tls1_3', '-tls1_2']) {
+      const sess = join(f.dir, `s${version}.pem`);
+      assert.equal(await handshake(f, f.a.port, [version, '-sess_out', sess]), 'New');
+      assert.equal(await handshake(f, f.b.port, [version, '-sess_in', sess]), 'Reused');
+    }
+    await f.b.waitFor(/version=TLSv1\.3 .*resumed=yes[\s\S]*version=TLSv1\.2 .*resumed=yes/, 10_000, 'stdout');
   }));
 
 test('TLS 1.2 session ID (no ticket): saved on A, Reused on B through Redis; the key has the session lifetime as TTL', { timeout: 90_000 }, () =>
