@@ -138,6 +138,9 @@ export class SessionResumer {
       }
       for (const identity of identities) {
         const mark = hex(p.hash('sha256', identity));
+        // Only tickets we sealed cost a store call (and can be used up): garbage identities are not resumable
+        // anyway, and must not turn one ClientHello into many store calls.
+        if (openTicket(p, config.ticketKeys, identity) === undefined) continue;
         lookups.push(
           this.#bounded('take', () => this.store.take(TICKET_PREFIX + mark)).then((r) => {
             // Not held by the store (used, expired, never issued) or no answer: not resumable here.

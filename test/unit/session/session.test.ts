@@ -164,3 +164,29 @@ test('resumer: a failing store and a silent one cost full handshakes, logged onc
   assert.equal((await viaResumer(b, resumer, client)).resumed, true);
   assert.equal(log[1], 'session store: available again');
 });
+
+test('resumer: a single-use TLS 1.3 ticket is taken once across servers; identities we cannot open cost no store call', async () => {
+  const mem = new MemorySessionStore();
+  let takes = 0;
+  const counting: SessionStore = {
+    get: (k) => mem.get(k),
+    set: (k, v, t) => mem.set(k, v, t),
+    take: (k) => {
+      takes++;
+      return mem.take(k);
+    },
+  };
+  const o = await pairOptions({ singleUseTickets: true, ticketCount: 1 });
+  const server = (secret: Uint8Array): TlsServer => new TlsServer({ ...o.server, ticketKeySource: new RotatingTicketKeys(o.serverProvider, secret) });
+  const a = server(SECRET);
+  const b = server(SECRET);
+  const other = server(new Uint8Array(32).fill(3));
+  const client = new TlsClient(o.client);
+  const resumer = new SessionResumer(counting);
+  assert.equal((await viaResumer(a, resumer, client)).resumed, false);
+  assert.equal(mem.size, 1, 'the issued ticket was recorded');
+  assert.equal((await viaResumer(b, resumer, client)).resumed, true);
+  assert.equal(takes, 1);
+  assert.equal((await viaResumer(other, resumer, client)).resumed, false);
+  assert.equal(takes, 1, 'a ticket this server cannot open is not looked up');
+});
