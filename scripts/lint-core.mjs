@@ -31,6 +31,7 @@ const RANK = /** @type {const} */ ({
   engine: 6,
   api: 7,
   sspi: 7,
+  session: 7,
   node: 8,
   cli: 9,
 });

@@ -317,10 +317,11 @@ export class TlsServer {
   /**
    * A connection for a new peer; `observer` receives this connection's trace and key log (else the options').
    * With `accepted` (src/engine/hello-stage.ts), the ClientHello already received is answered at once: feed
-   * `accepted.rest` and what follows to `receive()`.
+   * `accepted.rest` and what follows to `receive()`. `config` replaces this server's configuration for this one
+   * connection (a session store's answers, src/session/resumer.ts).
    */
-  accept(observer?: ConnectionObserver, accepted?: Accepted): TlsConnection {
-    if (accepted !== undefined) return new TlsConnection(accepted.engine(this.config, this.#deps, observer), undefined, true);
+  accept(observer?: ConnectionObserver, accepted?: Accepted, config: PreparedServerConfig = this.config): TlsConnection {
+    if (accepted !== undefined) return new TlsConnection(accepted.engine(config, this.#deps, observer), undefined, true);
     return new TlsConnection(new TlsEngine(this.config, this.#deps, observer));
   }
   /** Rotate the session-ticket keys now (the previous key stays valid until the next rotation). */

@@ -20,12 +20,17 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
                  [--client-auth none|optional|required] [--alpn h2,http/1.1] [--tls 1.2|1.3]
                  [--groups x25519mlkem768,x25519,p256,p384] [--mode echo|http] [--keylog FILE] [--trace] [--json]
                  [--handshake-timeout 120] [--idle-timeout 0]
+                 [--workers N|auto] [--ticket-secret-file FILE [--ticket-period S]] [--session-store redis://HOST:PORT]
+                 [--single-use-tickets] [--session-timeout S]
   A TLS server on our engine. --mode echo sends each connection's bytes back; --mode http answers every request
   with a small page, over HTTP/2 when the client offers h2, else HTTP/1.1 or 1.0. Without --cert/--key or --pfx it
   makes a throwaway self-signed certificate for localhost; --save-cert FILE writes it, for 'connect --ca FILE'.
   --pass unlocks a --pfx file or an encrypted --key; --crl checks client certificates against CRLs.
   --handshake-timeout SECONDS drops a connection whose handshake is not done by then (default 120, as node:tls);
   --idle-timeout SECONDS closes an established connection idle that long (default 0: never, as node:tls).
+  --workers N (auto: one per CPU) runs N processes sharing the port and the ticket keys; --ticket-secret-file
+  derives rotating ticket keys from a secret several servers share; --session-store redis://… shares TLS 1.2
+  sessions and single-use tickets through Redis (docs/design/shared-sessions.md).
   Runs until SIGINT/SIGTERM, then closes every connection with close_notify.`,
   connect: `usage: sspi-tls connect HOST:PORT [--servername NAME] [--ca FILE] [--crl FILE] [--insecure] [--alpn LIST]
                  [--cert FILE --key FILE | --pfx FILE] [--pass SPEC] [--tls 1.2|1.3] [--groups LIST] [--timeout 5s]

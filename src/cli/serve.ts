@@ -22,6 +22,7 @@ import { readCertificates, readCredentials, readCrls } from './creds.js';
 import { cliCredentials } from './pfx.js';
 import { kv, Printer, quote, summary } from './output.js';
 import { makeSelfSigned } from './selfsigned.js';
+import { isServeWorker, messageFromPrimary, runPrimary, SCALE_SPEC, scaleSetup, workerCount, type PrimaryMessage } from './scale.js';
 
 /** serve's options. */
 export const SERVE_SPEC: Readonly<Record<string, OptionSpec>> = {
@@ -44,6 +45,7 @@ export const SERVE_SPEC: Readonly<Record<string, OptionSpec>> = {
   'save-cert': { type: 'string' },
   'idle-timeout': { type: 'string' },
   'handshake-timeout': { type: 'string' },
+  ...SCALE_SPEC,
 };
 
 /** A duration option in seconds ('30', '2.5', '0' for none); a UsageError otherwise. */
@@ -99,6 +101,10 @@ export async function serve(argv: readonly string[]): Promise<number> {
   if (clientAuth !== 'none' && caFile === undefined) throw new UsageError(`serve: --client-auth ${clientAuth} needs --ca FILE`);
   const json = flag(a, 'json');
   const p = new Printer(process.stdout, json);
+  // --workers N: this process only supervises N workers, each running this command (src/cli/scale.ts).
+  const workers = workerCount(a);
+  if (workers > 1 && !isServeWorker()) return runPrimary(workers, a, getDefaultProvider(), p);
+  const fromPrimary: PrimaryMessage | undefined = isServeWorker() ? await messageFromPrimary() : undefined;
   const keylogFile = str(a, 'keylog') ?? process.env['SSLKEYLOGFILE'];
   const writeKeyLog = keylogFile !== undefined && keylogFile !== '' ? keyLogWriter(keylogFile) : undefined;
 
@@ -107,7 +113,10 @@ export async function serve(argv: readonly string[]): Promise<number> {
   const fromPfxOrPass = cliCredentials('serve', a);
   if (fromPfxOrPass !== undefined) creds = fromPfxOrPass;
   else if (certFile !== undefined && keyFile !== undefined) creds = readCredentials(certFile, keyFile);
-  else {
+  else if (fromPrimary?.selfSigned !== undefined) {
+    creds = { cert: fromPrimary.selfSigned.certPem, key: fromPrimary.selfSigned.keyPem };
+    fingerprint = fromPrimary.selfSigned.fingerprint256;
+  } else {
     const ss = await makeSelfSigned();
     creds = { cert: ss.certPem, key: ss.keyPem };
     fingerprint = ss.fingerprint256;
@@ -152,6 +161,11 @@ export async function serve(argv: readonly string[]): Promise<number> {
   options.handshakeTimeout = handshakeSeconds * 1000;
   const crlFile = str(a, 'crl');
   if (crlFile !== undefined) options.crl = readCrls('--crl', crlFile);
+  const scale = await scaleSetup(a, options.provider, p, fromPrimary);
+  if (scale.ticketKeySource !== undefined) options.ticketKeySource = scale.ticketKeySource;
+  if (scale.sessionResumer !== undefined) options.sessionResumer = scale.sessionResumer;
+  if (scale.singleUseTickets) options.singleUseTickets = true;
+  if (scale.sessionTimeout !== undefined) options.sessionTimeout = scale.sessionTimeout;
   if (flag(a, 'trace')) options.trace = (e: TraceEvent, s: TlsDuplex): void => p.trace(e, 'server', idOf(s));
 
   let server: Server;
@@ -193,6 +207,7 @@ export async function serve(argv: readonly string[]): Promise<number> {
         sni: sm['sni'] ?? null,
         'client-cert': clientCert === undefined ? null : certificateNames(clientCert).subject,
         resumed: info.resumed,
+        ...(fromPrimary !== undefined ? { worker: process.pid } : {}),
       };
       p.line(kv(rec), { event: 'connection', ...rec });
     }
@@ -250,7 +265,7 @@ export async function serve(argv: readonly string[]): Promise<number> {
   });
   const addr = server.address();
   const actualPort = typeof addr === 'object' && addr !== null ? addr.port : listenPort;
-  p.line(`listening on ${host}:${actualPort} mode=${mode}${alpn !== undefined ? ` alpn=${alpn.join(',')}` : ''}`, {
+  p.line(`listening on ${host}:${actualPort} mode=${mode}${alpn !== undefined ? ` alpn=${alpn.join(',')}` : ''}${fromPrimary !== undefined ? ` worker=${process.pid}` : ''}`, {
     event: 'listening',
     host,
     port: actualPort,
@@ -268,6 +283,7 @@ export async function serve(argv: readonly string[]): Promise<number> {
   }
 
   await stopped;
+  await scale.close();
   p.line('stopped', { event: 'stopped' });
   return 0;
 }

@@ -280,7 +280,7 @@ export function prepareServerConfig(o: ServerOptions, deps: EngineDependencies =
     ticketCount: o.ticketCount ?? 2,
     allowPskKe: o.allowPskKe === true,
     ticketLifetime: Math.min(604800, Math.max(1, o.ticketLifetime ?? 7200)),
-    ticketKeys: new TicketKeys(common.provider, (o.ticketKeyRotation ?? 43200) * 1000, o.ticketKeys),
+    ticketKeys: o.ticketKeySource ?? new TicketKeys(common.provider, (o.ticketKeyRotation ?? 43200) * 1000, o.ticketKeys),
     usedTickets: o.singleUseTickets === true ? new Map() : undefined,
     cookieKey: common.provider.randomBytes(32),
     sessionCache12: new Map(),

@@ -41,6 +41,7 @@ import { HelloStage, type Accepted } from '../engine/hello-stage.js';
 import { authorizationCode, withNodeCode } from './error-codes.js';
 import { identityError } from './identity.js';
 import { sessionAuthorizations, UNKNOWN_RESUMED_SESSION } from './session-authorization.js';
+import type { PreparedServerConfig } from '../vocabulary/config.js';
 
 /** Readable high-water mark: unread plaintext above this pauses the transport. */
 export const READ_HIGH_WATER_MARK = 48 * 1024;
@@ -404,7 +405,7 @@ export class TlsDuplex extends Duplex {
       this.#call(() => {
         this.#attach(this.#connectClient(factory, side.options));
       });
-    } else if (side.kind === 'server' && side.options.SNICallback !== undefined) {
+    } else if (side.kind === 'server' && (side.options.SNICallback !== undefined || side.options.sessionResumer !== undefined)) {
       this.#helloStage = new HelloStage();
     } else if (factory instanceof TlsServer) {
       this.#call(() => this.#attach(factory.accept(this.#observer)));
@@ -563,12 +564,19 @@ export class TlsDuplex extends Duplex {
         return;
       }
       const s = server;
-      const started = this.#call(() => {
-        const conn = s.accept(this.#observer, hello);
-        this.#attach(conn);
-        if (conn.engine.failed !== undefined) throw conn.engine.failed;
-      });
-      if (started) this.#pump();
+      const resume = (config: PreparedServerConfig): void => {
+        if (this.destroyed) return;
+        const started = this.#call(() => {
+          const conn = s.accept(this.#observer, hello, config);
+          this.#attach(conn);
+          if (conn.engine.failed !== undefined) throw conn.engine.failed;
+        });
+        if (started) this.#pump();
+      };
+      // A shared session store is asked here, before the engine continues (it never throws; outages are misses).
+      const resumer = side.options.sessionResumer;
+      if (resumer === undefined) resume(s.config);
+      else void resumer.configFor(hello, s.config).then(resume, () => resume(s.config));
     };
     const cb = side.options.SNICallback;
     if (name === null || cb === undefined) {

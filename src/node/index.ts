@@ -37,3 +37,6 @@ export type { PeerCertificate, DetailedPeerCertificate } from './peer-certificat
 export { parseGroups, toClientOptions, toServerOptions } from './options.js';
 /** Node option types. */
 export type { Credentials, NodeClientOptions, NodeCommonOptions, NodeServerOptions, PemOrDer, SniAnswer } from './options.js';
+/** Sessions across processes and machines (also the `sspi-tls/session` entry): ticket-key sources, stores, the resumer. */
+export { RotatingTicketKeys, staticTicketKeys, parseTicketSecret, MemorySessionStore, RedisSessionStore, SessionResumer } from '../session/index.js';
+export type { TicketKey, RotatingTicketKeysOptions, SessionStore, MemorySessionStoreOptions, RedisSessionStoreOptions, SessionResumerOptions } from '../session/index.js';

@@ -5,6 +5,8 @@
 import type { CertifiedKeyInput, ClientOptions, CommonOptions, ServerOptions, TlsVersionName, TraceEvent } from '../api/types.js';
 import type { SessionTicket } from '../engine/events.js';
 import type { CryptoProvider } from '../crypto/provider.js';
+import type { SessionResumer } from '../session/resumer.js';
+import type { TicketKeyStore } from '../vocabulary/config.js';
 import { NamedGroup } from '../wire/registry.js';
 import { loadCredential } from '../credentials/index.js';
 import { pemToDer } from '../x509/pem.js';
@@ -109,6 +111,14 @@ export interface NodeServerOptions extends NodeCommonOptions {
   readonly singleUseTickets?: boolean;
   /** Allow psk_ke resumption (no key exchange) when the client offers it. */
   readonly allowPskKe?: boolean;
+  /** Ticket keys shared with other servers (src/session/ticket-keys.ts); overrides ticketKeys/ticketKeyRotation. */
+  readonly ticketKeySource?: TicketKeyStore;
+  /**
+   * A session store shared with other servers (TLS 1.2 session IDs, single-use TLS 1.3 tickets), looked up at the
+   * ClientHello before the handshake continues (src/session/resumer.ts). Share the ticket keys too: stored
+   * sessions are sealed under them.
+   */
+  readonly sessionResumer?: SessionResumer;
 }
 
 /** Options of {@link connect} and of a client-side {@link TlsDuplex}. */
@@ -350,6 +360,7 @@ export function toServerOptions(
   if (o.ticketKeyRotation !== undefined) out.ticketKeyRotation = o.ticketKeyRotation;
   if (o.singleUseTickets !== undefined) out.singleUseTickets = o.singleUseTickets;
   if (o.allowPskKe !== undefined) out.allowPskKe = o.allowPskKe;
+  if (o.ticketKeySource !== undefined) out.ticketKeySource = o.ticketKeySource;
   return out;
 }
 

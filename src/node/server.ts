@@ -1,7 +1,8 @@
 /**
  * `createServer(options, listener)`: a net.Server whose connections run our TLS engine, shaped like node:tls's
  * `tls.Server`: 'secureConnection' (TlsDuplex), 'tlsClientError' (err, TlsDuplex) for connections that fail before
- * the handshake completes, 'keylog' (line, TlsDuplex). One TlsServer (parsed credentials, ticket keys) is shared by
+ * the handshake completes, 'keylog' (line, TlsDuplex), and node:tls's 'newSession' / 'resumeSession' for an
+ * external TLS 1.2 session cache (src/node/session-events.ts). One TlsServer (parsed credentials, ticket keys) is shared by
  * all connections.
  */
 import { Server as NetServer, type Socket } from 'node:net';
@@ -10,6 +11,8 @@ import { routedHooks, TlsDuplex } from './duplex.js';
 import { toServerOptions, type NodeServerOptions, type SniAnswer } from './options.js';
 import { withNodeCode } from './error-codes.js';
 import { credentialsOf, withSecureContext, type SecureContext, type SecureContextOptions } from './secure-context.js';
+import { SessionResumer } from '../session/resumer.js';
+import { SessionEventStore } from './session-events.js';
 
 /** A TLS server (node:tls `tls.Server` events and the net.Server methods: listen, close, address). */
 export class Server extends NetServer {
@@ -17,6 +20,8 @@ export class Server extends NetServer {
   /** The shared TlsServer; undefined when there are no default credentials (SNICallback chooses, or none). */
   #tls: TlsServer | undefined;
   readonly #connections = new Set<TlsDuplex>();
+  /** node:tls 'newSession'/'resumeSession' listeners as a session store (made when first needed). */
+  #sessionEvents: SessionResumer | undefined;
 
   /**
    * Build the shared TlsServer from `options`; `secureConnectionListener` is added as a 'secureConnection' listener.
@@ -90,11 +95,13 @@ export class Server extends NetServer {
   /** Run TLS over a connection accepted elsewhere (any Duplex), with this server's options and events. */
   handle(transport: import('node:stream').Duplex): TlsDuplex {
     const tls = this.#tls;
+    const sessions = this.#sessionEventOptions();
     const socket =
       tls !== undefined
-        ? new TlsDuplex(transport, { ...this.#options, isServer: true, server: tls })
+        ? new TlsDuplex(transport, { ...this.#options, ...sessions, isServer: true, server: tls })
         : new TlsDuplex(transport, {
             ...this.#options,
+            ...sessions,
             isServer: true,
             // No credentials of our own: the caller's SNICallback chooses, or nothing can be served.
             SNICallback: this.#options.SNICallback ?? ((_name, cb) => cb(null, null)),
@@ -111,6 +118,14 @@ export class Server extends NetServer {
       this.emit('secureConnection', socket);
     });
     return socket;
+  }
+
+  /** With 'newSession'/'resumeSession' listeners and no sessionResumer option: the listeners are the store. */
+  #sessionEventOptions(): Pick<NodeServerOptions, 'sessionResumer'> {
+    if (this.#options.sessionResumer !== undefined) return {};
+    if (this.listenerCount('newSession') === 0 && this.listenerCount('resumeSession') === 0) return {};
+    this.#sessionEvents ??= new SessionResumer(new SessionEventStore(this), { timeoutMs: 5000, log: (line) => this.emit('sessionStoreWarning', line) });
+    return { sessionResumer: this.#sessionEvents };
   }
 
   #onConnection(socket: Socket): void {

@@ -597,6 +597,7 @@ export function sendTickets(cx: ServerCx, t: TrafficState, count: number): void 
       extendedMasterSecret: false,
     };
     const ticket = sealTicket(p, cx.config.ticketKeys, state);
+    cx.config.onTicketIssued?.(ticket, lifetime);
     cx.emit(encodeNewSessionTicket13({ ticketLifetime: lifetime, ticketAgeAdd: ageAdd, ticketNonce: nonce, ticket, extensions: [] }), 'NewSessionTicket', { lifetime });
   }
 }

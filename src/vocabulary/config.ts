@@ -12,22 +12,9 @@ import type { ChainVerifier } from '../x509/chain.js';
 import type { SessionTicket } from './events.js';
 import type { TraceEvent } from './options.js';
 import type { SessionState } from './session.js';
+import type { TicketKeyStore } from './ticket-keys.js';
 
-/** Session-ticket keys of a server: the current key and the ones still accepted (RFC 8446 §4.6.1, RFC 5077). */
-export interface TicketKeyStore {
-  readonly lifetimeMs: number;
-  /** The key to encrypt new tickets with. */
-  current(): { readonly id: Uint8Array; readonly key: Uint8Array };
-  /** The key with this id, if still known. */
-  find(id: Uint8Array): Uint8Array | undefined;
-  /** Rotate now: the current key becomes the previous one. */
-  rotate(): void;
-  /**
-   * Replace every key with a caller-managed list (16-byte id, 32-byte key), which never rotates: tickets are issued
-   * under the first and accepted under any (SSPI SECPKG_ATTR_SESSION_TICKET_KEYS).
-   */
-  replace(keys: readonly { readonly id: Uint8Array; readonly key: Uint8Array }[]): void;
-}
+export type { TicketKeyStore } from './ticket-keys.js';
 
 /** A certificate chain with its loaded private key. */
 export interface CertifiedKey {
@@ -73,6 +60,11 @@ export interface PreparedServerConfig extends PreparedCommon {
   readonly allowPskKe: boolean;
   readonly ticketLifetime: number;
   readonly ticketKeys: TicketKeyStore;
+  /**
+   * Called with each TLS 1.3 ticket issued (the sealed bytes and its lifetime): a shared session store records it
+   * so that a single use can be taken atomically on another server (src/session/prefetch.ts).
+   */
+  readonly onTicketIssued?: ((ticket: Uint8Array, lifetimeSeconds: number) => void) | undefined;
   /** Used tickets when `singleUseTickets` is on (ticket hash hex → expiry ms); bounded. */
   readonly usedTickets: Map<string, number> | undefined;
   /** Secret for HRR cookies. */

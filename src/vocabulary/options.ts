@@ -3,6 +3,7 @@
  * event. Option names follow node:tls where they mean the same thing. Shared vocabulary: types only.
  */
 import type { CryptoProvider } from '../crypto/provider.js';
+import type { TicketKeyStore } from './ticket-keys.js';
 
 /** A certificate chain and its private key. */
 export interface CertifiedKeyInput {
@@ -74,6 +75,12 @@ export interface ServerOptions extends CommonOptions {
    * rotate (see `ticketKeyRotation`).
    */
   readonly ticketKeys?: Uint8Array;
+  /**
+   * A ticket-key source shared by several servers (src/session/ticket-keys.ts: a static list as SSPI's
+   * SESSION_TICKET_KEYS, or a schedule derived from one shared secret and the clock). Takes precedence over
+   * `ticketKeys` and `ticketKeyRotation`.
+   */
+  readonly ticketKeySource?: TicketKeyStore;
   /** Ticket lifetime in seconds (default 7200, at most 604800, RFC 8446 §4.6.1). */
   readonly ticketLifetime?: number;
   /** How long a ticket key encrypts new tickets before it rotates, in seconds (default 43200); one previous key is kept. */

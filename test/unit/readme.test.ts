@@ -27,7 +27,7 @@ test('every TypeScript example in the README type-checks against the built packa
     const files = blocks.map((b, i) => {
       const f = join(dir, `example${i}.ts`);
       const src = b
-        .replace(/from 'sspi-tls\/(sspi|node|x509)'/g, (_m, sub: string) => `from '${join(dist, sub, 'index.js')}'`)
+        .replace(/from 'sspi-tls\/(sspi|node|x509|session)'/g, (_m, sub: string) => `from '${join(dist, sub, 'index.js')}'`)
         .replace(/from 'sspi-tls'/g, `from '${join(dist, 'index.js')}'`);
       writeFileSync(f, `${prelude}${src}\nexport {};\n`);
       return f;
