@@ -207,7 +207,9 @@ function checkLeaf(c: Certificate, ctx: Ctx, pinned: boolean): Failure | undefin
   if (!pinned && c.extensions.basicConstraints?.cA === true) {
     return { reason: 'WrongUsage', detail: `${who(c)}: a CA certificate (cA=TRUE) as a TLS server certificate (CA/B Forum 7.1.2.7.8)` };
   }
-  if (!pinned && !isSelfIssued(c) && c.extensions.authorityKey === undefined) return bad(c, 'no authorityKeyIdentifier (RFC 5280 §4.2.1.1)');
+  // A leaf without authorityKeyIdentifier is accepted (its keyIdentifier is used when present): RFC 5280 §6 does
+  // not require it, OpenSSL, Go, rustls-webpki and Windows accept such leaves, and ordinary private certificates
+  // (`openssl x509 -req` before OpenSSL 3, Node's own test fixtures) have none. Intermediates still need one.
   if (isCritical(c, ExtOid.extKeyUsage)) return bad(c, 'critical extKeyUsage in a TLS server certificate (CA/B Forum 7.1.2.7.10)');
   if (eku?.includes(EkuOid.any) === true) return { reason: 'WrongUsage', detail: `${who(c)}: anyExtendedKeyUsage in a TLS server certificate (CA/B Forum 7.1.2.7.10)` };
   if (!hasEmptySubject(c) && isCritical(c, ExtOid.subjectAltName)) return bad(c, 'critical subjectAltName with a non-empty subject (CA/B Forum 7.1.2.7.12)');
