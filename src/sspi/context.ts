@@ -14,7 +14,7 @@ import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import type { EngineEvent } from '../engine/events.js';
 import { asTlsError, type TlsError } from '../errors.js';
 import { canStartRecord, RECORD_HEADER_LENGTH } from '../record/deframer.js';
-import { AlertDescription } from '../wire/registry.js';
+import { AlertDescription, ProtocolVersion } from '../wire/registry.js';
 import { concat, equalPublic } from '../codec/bytes.js';
 import { allocations, baseType, buffersOf, clearOutput, findBuffer, inputBytes, outputSlot, putOutput, type OutputSlot } from './buffers.js';
 import { CertContext } from './cert-context.js';
@@ -487,8 +487,8 @@ function emitControl(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
  * Application data in between cannot be handed out through ASC: SEC_E_ILLEGAL_MESSAGE (.NET fails there too,
  * net_ssl_renegotiate_data).
  */
-function continuePostHandshakeAuth(ctx: SchannelContext, a: CallArgs, data: Uint8Array): SECURITY_STATUS {
-  const outs: Uint8Array[] = [];
+function continuePostHandshakeAuth(ctx: SchannelContext, a: CallArgs, data: Uint8Array, pending?: Uint8Array): SECURITY_STATUS {
+  const outs: Uint8Array[] = pending !== undefined && pending.length > 0 ? [pending] : [];
   let off = 0;
   let done = false;
   while (off < data.length && !done) {
@@ -511,9 +511,30 @@ function continuePostHandshakeAuth(ctx: SchannelContext, a: CallArgs, data: Uint
       clearToken(a);
       return C.SEC_E_ILLEGAL_MESSAGE;
     }
+    if (ctx.engine.awaitingClientCertificate) {
+      // Client, renegotiation: a CertificateRequest the credential has no certificate for is answered with an empty
+      // Certificate (SSPI.md §6.4 option b); the server decides.
+      try {
+        const sup = ctx.engine.supplyClientCertificate(null);
+        if (sup.output.length > 0) outs.push(sup.output);
+      } catch (e) {
+        return fail(ctx, a, asTlsError(e));
+      }
+    }
     for (const ev of r.events) {
       noteEvent(ctx, ev);
-      if (ev.type === 'PeerCertificateUpdated') {
+      if (ev.type === 'Renegotiated') {
+        // A TLS 1.2 renegotiation (RFC 5746) completed: the new handshake's info, and the client certificate it
+        // brought (server side), replace the old ones.
+        done = true;
+        ctx.info = ev.info;
+        if (ctx.side === 'server' && ev.info.peerCertificates.length > 0 && (ctx.cred.flags & C.SCH_CRED_NO_SYSTEM_MAPPER) === 0) {
+          ctx.token = mapCertificate(ctx.cred.mappers, CertContext.fromDer(ev.info.peerCertificates));
+        }
+      } else if (ev.type === 'WarningAlert' && ev.description === AlertDescription.no_renegotiation) {
+        // The client declined the HelloRequest (RFC 5746 §4.2): the connection goes on without a new handshake.
+        done = true;
+      } else if (ev.type === 'PeerCertificateUpdated') {
         done = true;
         if (ev.chain.length > 0) {
           if (ctx.info !== undefined) ctx.info = { ...ctx.info, peerCertificates: ev.chain.map((c) => c.slice()) };
@@ -559,22 +580,38 @@ function continueContext(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
       clearAlert(a);
       return C.SEC_I_INCOMPLETE_CREDENTIALS;
     }
+    if (ctx.engine.renegotiating) {
+      // TLS 1.2 renegotiation (client: the HelloRequest was answered with a ClientHello; either side: part of the
+      // new handshake came through DecryptMessage): ISC/ASC run it to its end, SEC_I_CONTINUE_NEEDED until then,
+      // the input being the records after the one DecryptMessage reported (as Windows/.NET pass them).
+      ctx.postHandshakeOutput = [];
+      ctx.state = 'Established';
+      ctx.postHandshakeAuthPending = true;
+      return continuePostHandshakeAuth(ctx, a, data, out);
+    }
     if (!putToken(a, out)) {
       tokenTooSmall(a);
       return C.SEC_E_INSUFFICIENT_MEMORY;
     }
     ctx.postHandshakeOutput = [];
     ctx.state = 'Established';
+    // A renegotiation whose last record came through DecryptMessage is complete now.
+    ctx.postHandshakeAuthPending = false;
     clearAlert(a);
     if (data.length > 0) markInput(a.inBufs, C.SECBUFFER_EXTRA, data.length);
     return C.SEC_E_OK;
   }
   if (ctx.state === 'Established' || ctx.state === 'Closing' || ctx.state === 'PeerClosed') {
     // §6.5: a server asking for a client certificate after the handshake (TLS 1.3 post-handshake auth).
-    if (a.side === 'server' && ctx.state === 'Established' && (a.req & C.ASC_REQ_MUTUAL_AUTH) !== 0 && data.length === 0) {
+    if (a.side === 'server' && ctx.state === 'Established' && (a.req & C.ASC_REQ_MUTUAL_AUTH) !== 0 && data.length === 0 && !ctx.postHandshakeAuthPending) {
       let rec: Uint8Array;
       try {
-        rec = ctx.engine.requestClientCertificate();
+        // TLS 1.2: a renegotiation with CertificateRequest (HelloRequest first, RFC 5746), as IIS and .NET's
+        // NegotiateClientCertificateAsync get from Schannel; TLS 1.3: post-handshake CertificateRequest.
+        const verifier = ctx.cred.cache.server?.verifier ?? null;
+        rec = ctx.engine.version === ProtocolVersion.TLS12
+          ? ctx.engine.requestRenegotiation({ clientAuth: 'optional', enforce: verifier !== null })
+          : ctx.engine.requestClientCertificate();
       } catch (e) {
         const err = asTlsError(e);
         return err.kind === 'Internal' || err.kind === 'Closed' ? C.SEC_E_UNSUPPORTED_FUNCTION : statusForError(err, 'server');
@@ -588,7 +625,7 @@ function continueContext(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
       return C.SEC_I_CONTINUE_NEEDED;
     }
     // The client's answer to that request, handed to ASC as TOKEN input (.NET's renegotiation loop).
-    if (a.side === 'server' && ctx.state === 'Established' && ctx.postHandshakeAuthPending && data.length > 0) return continuePostHandshakeAuth(ctx, a, data);
+    if (ctx.state === 'Established' && ctx.postHandshakeAuthPending && data.length > 0) return continuePostHandshakeAuth(ctx, a, data);
     // Nothing pending (§9 open question, recommendation): SEC_E_OK with an empty token; input goes back as EXTRA.
     if (!a.pInputGiven && ctx.state !== 'Established') return C.SEC_E_INCOMPLETE_MESSAGE;
     clearToken(a);
