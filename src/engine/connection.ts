@@ -149,8 +149,10 @@ export class TlsEngine {
       if (e.#traceTo !== undefined) e.#traceTo({ direction: 'sent', message: name, fields: (typeof fields === 'function' ? fields() : fields) ?? {} });
     }
     sendChangeCipherSpec(): void {
-      this.#e.#flushHandshake();
-      this.#e.#out.push(CCS_RECORD.slice());
+      const e = this.#e;
+      e.#flushHandshake();
+      // A TLS 1.2 renegotiation's ChangeCipherSpec is protected by the keys it replaces (RFC 5246 §6.2.3).
+      e.#out.push(e.#write.mode === 'tls12' ? e.#write.seal(ContentType.ChangeCipherSpec, CCS_RECORD.subarray(5)) : CCS_RECORD.slice());
     }
     installReadKeys13(suite: SuiteInfo, secret: Uint8Array): void {
       this.#e.#installRead13(suite, secret);
@@ -431,8 +433,9 @@ export class TlsEngine {
       return;
     }
     if (type === ContentType.ChangeCipherSpec) {
-      // TLS 1.2: the real ChangeCipherSpec.
-      if (body.length !== 1 || body[0] !== 1) throw misbehaved('InvalidChangeCipherSpec');
+      // TLS 1.2: the real ChangeCipherSpec; in a renegotiation it is protected by the current keys.
+      const ccs = this.#read.mode === 'tls12' ? this.#read.open(header, type, body).fragment : body;
+      if (ccs.length !== 1 || ccs[0] !== 1) throw misbehaved('InvalidChangeCipherSpec');
       if (!this.#joiner.isEmpty) throw misbehaved('KeyChangeNotOnRecordBoundary');
       const m = this.#m;
       if (m.proto !== 'tls12') throw misbehaved('IllegalChangeCipherSpec');

@@ -1,0 +1,170 @@
+/**
+ * TLS 1.2 secure renegotiation (RFC 5746) with real peers on 127.0.0.1: openssl s_server renegotiating (`R`: with
+ * a CertificateRequest) against our idiomatic client and our SSPI client example; our server renegotiating (with
+ * `renegotiate({ requestCert })`) against openssl s_client; a client-initiated renegotiation (s_client `R`) run
+ * when allowed; node:tls's `tlsSocket.renegotiate()` against our client.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import * as tls from 'node:tls';
+import { TlsClient, TlsServer, type ServerOptions } from '../../src/index.js';
+import type { ConnectionInfo } from '../../src/vocabulary/connection-info.js';
+import { getPki, type LeafFiles } from '../helpers/pki.js';
+import { annotate, opensslClient, opensslServer, projectRoot, spawnPeer, type Peer } from '../helpers/peers.js';
+import { connectPump, listenPump, type Pump, type PumpServer } from '../helpers/net.js';
+
+const pki = await getPki();
+const creds = (l: LeafFiles) => ({ cert: l.chainPem, key: l.keyPem });
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+const clientJs = join(projectRoot, 'dist', 'examples', 'sspi-client.js');
+/** s_server / s_client `-msg` lines for a handshake message received. */
+const received = (name: string): RegExp => new RegExp(`^<<< TLS 1\\.[23], Handshake \\[length [0-9a-f]+\\], ${name}$`, 'gm');
+const count = (text: string, re: RegExp): number => (text.match(re) ?? []).length;
+
+async function scope(fn: (s: { peers: Peer[]; servers: PumpServer[]; pumps: Pump[] }) => Promise<void>): Promise<void> {
+  const s = { peers: [] as Peer[], servers: [] as PumpServer[], pumps: [] as Pump[] };
+  try {
+    await fn(s);
+  } catch (e) {
+    throw annotate(e, s.peers);
+  } finally {
+    for (const p of s.peers) await p.stop();
+    for (const p of s.pumps) p.destroy();
+    for (const v of s.servers) await v.close();
+  }
+}
+
+/** Resolves with the info of the next `renegotiated` event of a pump's connection. */
+function renegotiated(pump: Pump): { done: () => ConnectionInfo | undefined } {
+  let info: ConnectionInfo | undefined;
+  pump.conn.on('renegotiated', (i) => {
+    info = i;
+  });
+  return { done: () => info };
+}
+
+test('our client ↔ openssl s_server -tls1_2, `R`: renegotiation with a CertificateRequest; our certificate reaches s_server', () =>
+  scope(async ({ peers, pumps }) => {
+    const srv = await opensslServer({ cert: pki.server.p256.chainPath, key: pki.server.p256.keyPath, args: ['-tls1_2', '-CAfile', pki.ca.certPath, '-msg'] });
+    peers.push(srv);
+    const client = new TlsClient({ ca: pki.ca.certPem, servername: 'localhost', clientCertificate: creds(pki.client) });
+    const pump = await connectPump(srv.port, client.connect(), { keepData: true });
+    pumps.push(pump);
+    const info = await pump.handshake();
+    assert.equal(info.version, 'TLSv1.2');
+    const r = renegotiated(pump);
+    await srv.waitFor(/CIPHER is/, undefined, 'stdout');
+    assert.equal(count(srv.stdout(), received('Certificate')), 0, 'no client certificate in the first handshake');
+    srv.write('R\n'); // s_server: SSL_VERIFY_PEER + renegotiate (HelloRequest)
+    await pump.until('renegotiated', () => r.done() !== undefined);
+    await srv.waitUntil('the second client Finished', () => count(srv.stdout(), received('Finished')) >= 2);
+    assert.equal(count(srv.stdout(), received('ClientHello')), 2);
+    assert.equal(count(srv.stdout(), received('Certificate')), 1, 'our certificate, in the renegotiation');
+    assert.equal(count(srv.stdout(), received('CertificateVerify')), 1);
+    // Data both ways under the new keys.
+    pump.write(enc('after renegotiation\n'));
+    await srv.waitFor(/after renegotiation/, undefined, 'stdout');
+    srv.write('from s_server\n');
+    await pump.text(/from s_server/);
+  }));
+
+test('SSPI client example ↔ openssl s_server -tls1_2, `R`: SEC_I_RENEGOTIATE, ISC completes the renegotiation with its certificate', () =>
+  scope(async ({ peers }) => {
+    const srv = await opensslServer({ cert: pki.server.p256.chainPath, key: pki.server.p256.keyPath, args: ['-tls1_2', '-CAfile', pki.ca.certPath, '-msg', '-naccept', '1'] });
+    peers.push(srv);
+    const c = await spawnPeer(process.execPath, [clientJs, `127.0.0.1:${srv.port}`, '--servername', 'localhost', '--ca', pki.ca.certPath, '--tls12', '--cert', pki.client.chainPath, '--key', pki.client.keyPath], {
+      stdin: 'hello-tls12\n',
+      name: 'sspi-client',
+    });
+    peers.push(c);
+    await c.waitFor(/handshake TLS_ECDHE_\w+ proto=0x00000303/, undefined, 'stderr');
+    await srv.waitFor(/hello-tls12/, undefined, 'stdout');
+    srv.write('R\n');
+    await c.waitFor(/SEC_I_RENEGOTIATE/, undefined, 'stderr');
+    await srv.waitUntil('the second client Finished', () => count(srv.stdout(), received('Finished')) >= 2);
+    assert.equal(count(srv.stdout(), received('Certificate')), 1, 'the SSPI client certificate, in the renegotiation');
+    srv.write('after-reneg\n');
+    await c.waitFor(/after-reneg/, undefined, 'stdout');
+    c.write('client-after\n');
+    await srv.waitFor(/client-after/, undefined, 'stdout');
+  }));
+
+function server12(extra: Partial<ServerOptions> = {}): TlsServer {
+  return new TlsServer({ certificates: [creds(pki.server.p256)], ca: pki.ca.certPem, maxVersion: 'TLSv1.2', ...extra });
+}
+
+test('our server ↔ openssl s_client -tls1_2: renegotiate({ requestCert: true }) gets s_client\'s certificate', () =>
+  scope(async ({ peers, servers }) => {
+    const server = server12();
+    const ps = await listenPump(() => server.accept(), { keepData: true });
+    servers.push(ps);
+    const cl = await opensslClient(ps.port, ['-tls1_2', '-CAfile', pki.ca.certPath, '-servername', 'localhost', '-verify_return_error', '-cert', pki.client.chainPath, '-key', pki.client.keyPath, '-msg']);
+    peers.push(cl);
+    const pump = await ps.next();
+    const first = await pump.handshake();
+    assert.equal(first.peerCertificates.length, 0);
+    const result = new Promise<Error | null>((resolve) => {
+      assert.equal(pump.conn.renegotiate({ requestCert: true, rejectUnauthorized: true }, resolve), true);
+    });
+    pump.flush();
+    assert.equal(await result, null);
+    assert.equal(pump.conn.engine.info?.peerCertificates.length, 2);
+    assert.equal(pump.conn.engine.info?.authorized, true);
+    assert.equal(count(cl.stdout(), received('HelloRequest')), 1);
+    assert.equal(count(cl.stdout(), received('CertificateRequest')), 1);
+    cl.write('after\n');
+    await pump.text(/after\n/);
+  }));
+
+test('our server with allowClientRenegotiation ↔ openssl s_client -tls1_2 `R`: the client-initiated renegotiation is run', () =>
+  scope(async ({ peers, servers }) => {
+    const server = server12({ allowClientRenegotiation: true });
+    const ps = await listenPump(() => server.accept(), { keepData: true });
+    servers.push(ps);
+    const cl = await opensslClient(ps.port, ['-tls1_2', '-CAfile', pki.ca.certPath, '-servername', 'localhost', '-verify_return_error', '-msg']);
+    peers.push(cl);
+    const pump = await ps.next();
+    await pump.handshake();
+    const r = renegotiated(pump);
+    cl.write('R\n');
+    await pump.until('renegotiated', () => r.done() !== undefined);
+    await cl.waitUntil('the second server Finished', () => count(cl.stdout(), received('Finished')) >= 2);
+    cl.write('after\n');
+    await pump.text(/after\n/);
+  }));
+
+test('node:tls server (TLS 1.2) tlsSocket.renegotiate({ requestCert }) ↔ our client: completes, node sees our certificate', () =>
+  scope(async ({ pumps }) => {
+    let resolveSock!: (s: tls.TLSSocket) => void;
+    const sockP = new Promise<tls.TLSSocket>((r) => (resolveSock = r));
+    const srv = tls.createServer({ cert: pki.server.p256.chainPem, key: pki.server.p256.keyPem, ca: pki.ca.certPem, maxVersion: 'TLSv1.2' }, resolveSock);
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    try {
+      const port = (srv.address() as { port: number }).port;
+      const client = new TlsClient({ ca: pki.ca.certPem, servername: 'localhost', clientCertificate: creds(pki.client) });
+      const pump = await connectPump(port, client.connect(), { keepData: true });
+      pumps.push(pump);
+      await pump.handshake();
+      const sock = await sockP;
+      assert.equal(sock.getProtocol(), 'TLSv1.2');
+      assert.equal(sock.getPeerCertificate().subject?.CN, undefined);
+      const r = renegotiated(pump);
+      const err = await new Promise<Error | null>((resolve) => {
+        const timer = setTimeout(() => resolve(new Error('renegotiate: no callback within 15 s')), 15_000);
+        sock.renegotiate({ requestCert: true, rejectUnauthorized: true }, (e) => {
+          clearTimeout(timer);
+          resolve(e);
+        });
+      });
+      assert.equal(err, null);
+      assert.equal(sock.getPeerCertificate().subject?.CN, 'test client');
+      assert.equal(sock.authorized, true);
+      await pump.until('renegotiated', () => r.done() !== undefined);
+      sock.write('node after\n');
+      await pump.text(/node after/);
+      sock.destroy();
+    } finally {
+      await new Promise<void>((r) => srv.close(() => r()));
+    }
+  }));
