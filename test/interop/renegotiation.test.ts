@@ -13,6 +13,7 @@ import type { ConnectionInfo } from '../../src/vocabulary/connection-info.js';
 import { getPki, type LeafFiles } from '../helpers/pki.js';
 import { annotate, opensslClient, opensslServer, projectRoot, spawnPeer, type Peer } from '../helpers/peers.js';
 import { connectPump, listenPump, type Pump, type PumpServer } from '../helpers/net.js';
+import { createServer, type TlsDuplex } from '../../src/node/index.js';
 
 const pki = await getPki();
 const creds = (l: LeafFiles) => ({ cert: l.chainPem, key: l.keyPem });
@@ -168,3 +169,40 @@ test('node:tls server (TLS 1.2) tlsSocket.renegotiate({ requestCert }) ↔ our c
       await new Promise<void>((r) => srv.close(() => r()));
     }
   }));
+
+test('node adapter server (TLS 1.2) socket.renegotiate({ requestCert }) ↔ node:tls client: callback(null), getPeerCertificate() shows the client', async () => {
+  let resolveSock!: (s: TlsDuplex) => void;
+  const sockP = new Promise<TlsDuplex>((r) => (resolveSock = r));
+  const srv = createServer({ cert: pki.server.p256.chainPem, key: pki.server.p256.keyPem, ca: pki.ca.certPem, maxVersion: 'TLSv1.2' }, resolveSock);
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  const c = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.ca.certPem, cert: pki.client.chainPem, key: pki.client.keyPem });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      c.once('secureConnect', resolve);
+      c.once('error', reject);
+    });
+    assert.equal(c.getProtocol(), 'TLSv1.2');
+    const sock = await sockP;
+    sock.on('error', () => {}); // the client's destroy() at the end has no close_notify
+    assert.equal(sock.getPeerCertificate().subject?.['CN'], undefined);
+    const err = await new Promise<Error | null>((resolve) => {
+      const timer = setTimeout(() => resolve(new Error('renegotiate: no callback within 15 s')), 15_000);
+      assert.equal(
+        sock.renegotiate({ requestCert: true, rejectUnauthorized: true }, (e) => {
+          clearTimeout(timer);
+          resolve(e);
+        }),
+        true,
+      );
+    });
+    assert.equal(err, null);
+    assert.equal(sock.getPeerCertificate().subject?.['CN'], 'test client');
+    const got = new Promise<string>((resolve) => c.once('data', (d: Buffer) => resolve(d.toString())));
+    sock.write('after renegotiation');
+    assert.equal(await got, 'after renegotiation');
+  } finally {
+    c.destroy();
+    await new Promise<void>((r) => srv.close(() => r()));
+  }
+});
