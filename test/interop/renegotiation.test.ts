@@ -11,7 +11,7 @@ import * as tls from 'node:tls';
 import { TlsClient, TlsServer, type ServerOptions } from '../../src/index.js';
 import type { ConnectionInfo } from '../../src/vocabulary/connection-info.js';
 import { getPki, type LeafFiles } from '../helpers/pki.js';
-import { annotate, opensslClient, opensslServer, projectRoot, spawnPeer, type Peer } from '../helpers/peers.js';
+import { annotate, gnutlsServer, opensslClient, opensslServer, projectRoot, spawnPeer, type Peer } from '../helpers/peers.js';
 import { connectPump, listenPump, type Pump, type PumpServer } from '../helpers/net.js';
 import { createServer, type TlsDuplex } from '../../src/node/index.js';
 
@@ -206,3 +206,15 @@ test('node adapter server (TLS 1.2) socket.renegotiate({ requestCert }) ↔ node
     await new Promise<void>((r) => srv.close(() => r()));
   }
 });
+
+test('our client refuses an insecure peer: gnutls-serv with %DISABLE_SAFE_RENEGOTIATION (no renegotiation_info) → handshake_failure', () =>
+  scope(async ({ peers, pumps }) => {
+    const srv = await gnutlsServer({ cert: pki.server.p256.chainPath, key: pki.server.p256.keyPath, args: ['--priority', 'NORMAL:-VERS-ALL:+VERS-TLS1.2:%DISABLE_SAFE_RENEGOTIATION'] });
+    peers.push(srv);
+    const client = new TlsClient({ ca: pki.ca.certPem, servername: 'localhost' });
+    const pump = await connectPump(srv.port, client.connect());
+    pumps.push(pump);
+    await assert.rejects(pump.handshake(), (e: unknown) => /RenegotiationInfoInvalid/.test(String((e as { cause?: unknown }).cause ?? e)));
+    // gnutls-serv reports the fatal alert we sent.
+    await srv.waitFor(/handshake_failure|Handshake failure|Error in handshake|alert/i, undefined, 'both');
+  }));

@@ -11,6 +11,7 @@ import type { EngineEvent } from '../../../src/vocabulary/events.js';
 import type { ClientOptions, ServerOptions } from '../../../src/vocabulary/options.js';
 import { AlertDescription, CipherSuite, ContentType, ExtensionType } from '../../../src/wire/registry.js';
 import { encodeClientHello } from '../../../src/wire/client-hello.js';
+import { encodeServerHello } from '../../../src/wire/server-hello.js';
 import { NodeCryptoProvider } from '../../../src/crypto/node-provider.js';
 import { suiteById } from '../../../src/crypto/suites.js';
 import { DirectionState } from '../../../src/record/protection.js';
@@ -232,5 +233,56 @@ test('RFC 5746 §3.7: a renegotiation ClientHello with the wrong, empty or missi
   ];
   for (const cs of cases) {
     assert.throws(() => injectedHello({ allow: true, ...cs }), (e: { reason?: string; alert?: string }) => e.reason === 'PeerMisbehaved.RenegotiationInfoInvalid' && e.alert === 'handshake_failure');
+  }
+});
+
+/** Records of `bytes` as [type, body length]. */
+function records(bytes: Uint8Array): [number, number][] {
+  const out: [number, number][] = [];
+  for (let at = 0; at + 5 <= bytes.length; ) {
+    const len = ((bytes[at + 3] as number) << 8) | (bytes[at + 4] as number);
+    out.push([bytes[at] as number, len]);
+    at += 5 + len;
+  }
+  return out;
+}
+
+test('RFC 5246 §6.2.3: a renegotiation\'s ChangeCipherSpec records are protected by the keys they replace (AES-GCM: 8 + 1 + 16 bytes)', () => {
+  const { c, s } = pair({ ciphers: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256' });
+  const ch = c.e.process(s.e.requestRenegotiation({ clientAuth: 'none', enforce: false })).output;
+  const flight = c.e.process(s.e.process(ch).output).output;
+  assert.deepEqual(records(flight).filter(([t]) => t === ContentType.ChangeCipherSpec), [[ContentType.ChangeCipherSpec, 25]]);
+  const fin = s.e.process(flight).output;
+  assert.deepEqual(records(fin).filter(([t]) => t === ContentType.ChangeCipherSpec), [[ContentType.ChangeCipherSpec, 25]]);
+  c.e.process(fin);
+  assert.ok(!c.e.renegotiating && !s.e.renegotiating);
+});
+
+test('RFC 5746 §3.5: the client refuses a renegotiation ServerHello whose renegotiation_info is not both verify_data values', () => {
+  for (const bad of ['empty', 'client only', 'flipped'] as const) {
+    const lines: string[] = [];
+    const { c, s, randoms } = pair({ ciphers: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', keyLog: (l) => lines.push(l) });
+    const cvd = c.e.tlsUnique as Uint8Array; // the client's Finished of the full handshake
+    c.e.process(s.e.requestRenegotiation({ clientAuth: 'none', enforce: false })); // server record seq 1
+    const [, , ms] = (lines[0] ?? '').split(' ');
+    const suite = suiteById(CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)!;
+    const kb = keyBlock(provider, suite, new Uint8Array(Buffer.from(ms ?? '', 'hex')), randoms.client, randoms.server);
+    const w = new DirectionState();
+    w.install12(provider, suite, kb.serverWriteKey, kb.serverWriteIv);
+    w.seq = 2;
+    // The server's verify_data is not known here: a correct-length value that cannot be right stands in for it.
+    const ri = bad === 'empty' ? new Uint8Array([0]) : bad === 'client only' ? new Uint8Array([cvd.length, ...cvd]) : new Uint8Array([cvd.length * 2, ...cvd, ...cvd]);
+    const sh = encodeServerHello({
+      legacyVersion: 0x0303,
+      random: new Uint8Array(32).fill(9),
+      legacySessionIdEcho: new Uint8Array(0),
+      cipherSuite: CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+      legacyCompressionMethod: 0,
+      extensions: [
+        { type: ExtensionType.renegotiation_info, data: ri },
+        { type: ExtensionType.extended_master_secret, data: new Uint8Array(0) },
+      ],
+    });
+    assert.throws(() => c.e.process(w.seal(ContentType.Handshake, sh)), (e: { reason?: string; alert?: string }) => e.reason === 'PeerMisbehaved.RenegotiationInfoInvalid' && e.alert === 'handshake_failure', bad);
   }
 });
