@@ -1,7 +1,8 @@
 /**
  * The TLS 1.2 client (RFC 5246 §7.3), entered from the TLS 1.3 client's ServerHello handling when the server did
  * not select TLS 1.3. ECDHE + AEAD suites only; extended master secret and secure renegotiation are required of the
- * server; resumption by session id or ticket (RFC 5077); client certificates; no renegotiation.
+ * server; resumption by session id or ticket (RFC 5077); client certificates; secure renegotiation when the server
+ * sends HelloRequest (RFC 5746, a full handshake under the current keys, at most `maxRenegotiations`).
  */
 import { expect, unexpectedMessage } from '../handshake/expect.js';
 import { equalPublic, includesBytes, latin1 } from '../codec/bytes.js';

@@ -1,7 +1,7 @@
 /**
  * The TLS 1.2 server (RFC 5246 §7.3) for ECDHE + AEAD suites only, with extended master secret required
- * (RFC 7627), secure renegotiation signalling but no renegotiation (RFC 5746), resumption by session id and by
- * ticket (RFC 5077), client certificates, ALPN, SNI and OCSP stapling (RFC 6066 §8).
+ * (RFC 7627), secure renegotiation (RFC 5746: started with HelloRequest, client-initiated only when allowed),
+ * resumption by session id and by ticket (RFC 5077), client certificates, ALPN, SNI and OCSP stapling (RFC 6066 §8).
  *
  *   full:        ClientHello → ServerHello, Certificate, [CertificateStatus], ServerKeyExchange,
  *                [CertificateRequest], ServerHelloDone → [Certificate], ClientKeyExchange, [CertificateVerify],
