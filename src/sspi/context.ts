@@ -114,6 +114,14 @@ export function noteEvent(ctx: SchannelContext, ev: EngineEvent): void {
     ctx.certRequested = true;
     ctx.certAvailable = ev.hasCertificate;
     ctx.issuers = ev.certificateAuthorities.map((n) => n.slice());
+  } else if (ev.type === 'Renegotiated') {
+    // A TLS 1.2 renegotiation (RFC 5746) completed, through ISC/ASC or DecryptMessage: the new handshake's info,
+    // and the client certificate it brought (server side), replace the old ones.
+    ctx.info = ev.info;
+    ctx.postHandshakeAuthPending = false;
+    if (ctx.side === 'server' && ev.info.peerCertificates.length > 0 && (ctx.cred.flags & C.SCH_CRED_NO_SYSTEM_MAPPER) === 0) {
+      ctx.token = mapCertificate(ctx.cred.mappers, CertContext.fromDer(ev.info.peerCertificates));
+    }
   }
 }
 
@@ -524,13 +532,7 @@ function continuePostHandshakeAuth(ctx: SchannelContext, a: CallArgs, data: Uint
     for (const ev of r.events) {
       noteEvent(ctx, ev);
       if (ev.type === 'Renegotiated') {
-        // A TLS 1.2 renegotiation (RFC 5746) completed: the new handshake's info, and the client certificate it
-        // brought (server side), replace the old ones.
-        done = true;
-        ctx.info = ev.info;
-        if (ctx.side === 'server' && ev.info.peerCertificates.length > 0 && (ctx.cred.flags & C.SCH_CRED_NO_SYSTEM_MAPPER) === 0) {
-          ctx.token = mapCertificate(ctx.cred.mappers, CertContext.fromDer(ev.info.peerCertificates));
-        }
+        done = true; // noteEvent took the new handshake's info
       } else if (ev.type === 'WarningAlert' && ev.description === AlertDescription.no_renegotiation) {
         // The client declined the HelloRequest (RFC 5746 §4.2): the connection goes on without a new handshake.
         done = true;

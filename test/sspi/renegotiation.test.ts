@@ -164,3 +164,47 @@ test('SSPI renegotiation: a client without a certificate answers with an empty C
   assert.equal(remoteCert(p.s).st, S.SEC_E_NO_CREDENTIALS);
   assert.equal(decrypt(p.s, encrypt(p.c, 'still')).text, 'still');
 });
+
+test('SSPI renegotiation records through DecryptMessage: SEC_I_RENEGOTIATE, then ISC/ASC with the rest; the new certificate is reported either way', () => {
+  const p = established(true);
+  let o = tokenOut();
+  assert.equal(S.AcceptSecurityContext(p.sCred, p.s, tokenIn(new Uint8Array(0)), ASC_REQ | S.ASC_REQ_MUTUAL_AUTH, 0, null, o, new S.ULONG(), null), S.SEC_I_CONTINUE_NEEDED);
+  assert.equal(decrypt(p.c, tokenOf(o)).st, S.SEC_I_RENEGOTIATE);
+  o = tokenOut();
+  assert.equal(S.InitializeSecurityContext(p.cCred, p.c, 'localhost', ISC_REQ, 0, 0, tokenIn(new Uint8Array(0)), 0, null, o, new S.ULONG(), null), S.SEC_I_CONTINUE_NEEDED);
+  // The ClientHello reaches the server through DecryptMessage.
+  const d1 = decrypt(p.s, tokenOf(o));
+  assert.equal(d1.st, S.SEC_I_RENEGOTIATE);
+  o = tokenOut();
+  assert.equal(S.AcceptSecurityContext(p.sCred, p.s, tokenIn(d1.extra), ASC_REQ | S.ASC_REQ_MUTUAL_AUTH, 0, null, o, new S.ULONG(), null), S.SEC_I_CONTINUE_NEEDED);
+  const serverFlight = tokenOf(o);
+  assert.ok(serverFlight.length > 0, 'the server flight, handed out by the ASC after SEC_I_RENEGOTIATE');
+  o = tokenOut();
+  assert.equal(S.InitializeSecurityContext(p.cCred, p.c, 'localhost', ISC_REQ, 0, 0, tokenIn(serverFlight), 0, null, o, new S.ULONG(), null), S.SEC_I_CONTINUE_NEEDED);
+  // The client's flight (Certificate…CertificateVerify, CCS, Finished): the first record through DecryptMessage,
+  // the rest given to ASC as its EXTRA.
+  const d2 = decrypt(p.s, tokenOf(o));
+  assert.equal(d2.st, S.SEC_I_RENEGOTIATE);
+  assert.ok(d2.extra.length > 0);
+  o = tokenOut();
+  assert.equal(S.AcceptSecurityContext(p.sCred, p.s, tokenIn(d2.extra), ASC_REQ | S.ASC_REQ_MUTUAL_AUTH, 0, null, o, new S.ULONG(), null), S.SEC_E_OK);
+  assert.match(remoteCert(p.s).subject ?? '', /test client/);
+  // The server's CCS + Finished through the client's DecryptMessage: the CCS record gives DATA 0 and SEC_E_OK, the
+  // Finished SEC_I_RENEGOTIATE, and the ISC after it SEC_E_OK with nothing to send.
+  let rest = tokenOf(o);
+  const statuses: number[] = [];
+  while (rest.length > 0) {
+    const d = decrypt(p.c, rest);
+    statuses.push(d.st);
+    rest = d.extra;
+    if (d.st === S.SEC_I_RENEGOTIATE) {
+      const o2 = tokenOut();
+      assert.equal(S.InitializeSecurityContext(p.cCred, p.c, 'localhost', ISC_REQ, 0, 0, tokenIn(rest), 0, null, o2, new S.ULONG(), null), S.SEC_E_OK);
+      assert.equal(tokenOf(o2).length, 0);
+      rest = new Uint8Array(0);
+    }
+  }
+  assert.deepEqual(statuses, [S.SEC_E_OK, S.SEC_I_RENEGOTIATE]);
+  assert.equal(decrypt(p.s, encrypt(p.c, 'after')).text, 'after');
+  assert.equal(decrypt(p.c, encrypt(p.s, 'back')).text, 'back');
+});

@@ -181,7 +181,7 @@ test('the client limit: past maxRenegotiations a HelloRequest gets no_renegotiat
 });
 
 /** A client-initiated renegotiation ClientHello (our client never starts one), sealed under the client's keys. */
-function injectedHello(opts: { allow: boolean; ri?: (verifyData: Uint8Array) => Uint8Array; scsv?: boolean }): { c: Side; s: Side; output: Uint8Array } {
+function injectedHello(opts: { allow: boolean; ri?: (verifyData: Uint8Array) => Uint8Array | undefined; scsv?: boolean }): { c: Side; s: Side; output: Uint8Array } {
   const lines: string[] = [];
   const { c, s, randoms } = pair({ allowClientRenegotiation: opts.allow, ciphers: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', keyLog: (l) => lines.push(l) });
   const [, , ms] = (lines[0] ?? '').split(' ');
@@ -194,7 +194,7 @@ function injectedHello(opts: { allow: boolean; ri?: (verifyData: Uint8Array) => 
   const verifyData = c.e.tlsUnique as Uint8Array;
   const ri = opts.ri !== undefined ? opts.ri(verifyData) : new Uint8Array([verifyData.length, ...verifyData]);
   const exts = [
-    { type: ExtensionType.renegotiation_info, data: ri },
+    ...(ri !== undefined ? [{ type: ExtensionType.renegotiation_info, data: ri }] : []),
     { type: ExtensionType.extended_master_secret, data: new Uint8Array(0) },
     { type: ExtensionType.supported_groups, data: new Uint8Array([0, 2, 0, 0x17]) },
     { type: ExtensionType.signature_algorithms, data: new Uint8Array([0, 2, 4, 3]) },
@@ -226,7 +226,9 @@ test('allowClientRenegotiation: a client-initiated renegotiation with the right 
 });
 
 test('RFC 5746 §3.7: a renegotiation ClientHello with the wrong, empty or missing renegotiation_info, or the SCSV, is handshake_failure', () => {
-  const cases: { ri?: (v: Uint8Array) => Uint8Array; scsv?: boolean }[] = [
+  const cases: { ri?: (v: Uint8Array) => Uint8Array | undefined; scsv?: boolean }[] = [
+    { ri: () => undefined },
+    { ri: () => undefined, scsv: true },
     { ri: (v) => new Uint8Array([v.length, ...v.map((b, i) => (i === 0 ? b ^ 1 : b))]) },
     { ri: () => new Uint8Array([0]) },
     { scsv: true },
