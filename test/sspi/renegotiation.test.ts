@@ -26,6 +26,8 @@ function creds(clientCert: boolean): { c: S.CredHandle; s: S.CredHandle } {
   ss.cCreds = 1;
   ss.paCred = [S.CertContext.fromPem(pki.server.p256.chainPem, pki.server.p256.keyPem)];
   ss.hRootStore = S.CertStore.fromPem(pki.ca.certPem);
+  ss.cMappers = 1;
+  ss.aphMappers = [S.mapBySubject()];
   const tp = new S.TLS_PARAMETERS();
   tp.grbitDisabledProtocols = (S.SP_PROT_TLS1_X & ~S.SP_PROT_TLS1_2) >>> 0;
   ss.cTlsParameters = 1;
@@ -128,7 +130,12 @@ test('ASC_REQ_MUTUAL_AUTH on an established TLS 1.2 context renegotiates (HelloR
   assert.equal(S.InitializeSecurityContext(p.cCred, p.c, 'localhost', ISC_REQ, 0, 0, tokenIn(serverFlight), 0, null, o, new S.ULONG(), null), S.SEC_I_CONTINUE_NEEDED);
   const clientFlight = tokenOf(o);
   o = tokenOut();
-  assert.equal(S.AcceptSecurityContext(p.sCred, p.s, tokenIn(clientFlight), ASC_REQ | S.ASC_REQ_MUTUAL_AUTH, 0, null, o, new S.ULONG(), null), S.SEC_E_OK);
+  const attrs = new S.ULONG();
+  assert.equal(S.AcceptSecurityContext(p.sCred, p.s, tokenIn(clientFlight), ASC_REQ | S.ASC_REQ_MUTUAL_AUTH, 0, null, o, attrs, null), S.SEC_E_OK);
+  assert.ok((attrs.value & S.ASC_RET_MUTUAL_AUTH) !== 0, 'ASC_RET_MUTUAL_AUTH: the client certificate was mapped');
+  const tok = new S.Ref<S.AccessToken | null>(null);
+  assert.equal(S.QuerySecurityContextToken(p.s, tok), S.SEC_E_OK);
+  assert.match(tok.value?.userName ?? '', /test client/);
   const serverFinished = tokenOf(o);
   o = tokenOut();
   assert.equal(S.InitializeSecurityContext(p.cCred, p.c, 'localhost', ISC_REQ, 0, 0, tokenIn(serverFinished), 0, null, o, new S.ULONG(), null), S.SEC_E_OK);
