@@ -8,6 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
+import { createServer as createNetServer, type Socket } from 'node:net';
+import * as S from '../../src/sspi/index.js';
 import { TlsClient, TlsServer, type ServerOptions } from '../../src/index.js';
 import type { ConnectionInfo } from '../../src/vocabulary/connection-info.js';
 import { getPki, type LeafFiles } from '../helpers/pki.js';
@@ -217,4 +219,119 @@ test('our client refuses an insecure peer: gnutls-serv with %DISABLE_SAFE_RENEGO
     await assert.rejects(pump.handshake(), (e: unknown) => /RenegotiationInfoInvalid/.test(String((e as { cause?: unknown }).cause ?? e)));
     // gnutls-serv reports the fatal alert we sent.
     await srv.waitFor(/handshake_failure|Handshake failure|Error in handshake|alert/i, undefined, 'both');
+  }));
+
+/** An SSPI server loop over one accepted socket (ASC as IIS drives it), for the ASC renegotiation against a real client. */
+class SspiServerSocket {
+  #pending = new Uint8Array(0);
+  #wake: (() => void) | undefined;
+  readonly socket: Socket;
+  readonly ctx = new S.CtxtHandle();
+  readonly cred: S.CredHandle;
+  constructor(socket: Socket, cred: S.CredHandle) {
+    this.socket = socket;
+    this.cred = cred;
+    socket.on('data', (d: Buffer) => {
+      const n = new Uint8Array(this.#pending.length + d.length);
+      n.set(this.#pending);
+      n.set(d, this.#pending.length);
+      this.#pending = n;
+      this.#wake?.();
+    });
+  }
+  async #more(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('SSPI server: no bytes from the client within 15 s')), 15_000);
+      this.#wake = () => {
+        clearTimeout(timer);
+        this.#wake = undefined;
+        resolve();
+      };
+    });
+  }
+  /** One ASC call on what has arrived; sends the token and keeps the EXTRA. */
+  #asc(req: number, first: boolean): number {
+    const inBuf = new S.SecBufferDesc([new S.SecBuffer(this.#pending.length, S.SECBUFFER_TOKEN, this.#pending), new S.SecBuffer(0, S.SECBUFFER_EMPTY, null)]);
+    const out = new S.SecBufferDesc([new S.SecBuffer(0, S.SECBUFFER_TOKEN, null), new S.SecBuffer(0, S.SECBUFFER_ALERT, null), new S.SecBuffer(0, S.SECBUFFER_EMPTY, null)]);
+    const st = S.AcceptSecurityContext(this.cred, first ? null : this.ctx, inBuf, req, 0, first ? this.ctx : null, out, new S.ULONG(), null);
+    if (st === S.SEC_E_INCOMPLETE_MESSAGE) return st;
+    const tok = out.pBuffers[0] as S.SecBuffer;
+    if (tok.cbBuffer > 0 && tok.pvBuffer !== null) this.socket.write(tok.pvBuffer.subarray(0, tok.cbBuffer));
+    const x = inBuf.pBuffers[1] as S.SecBuffer;
+    this.#pending = x.BufferType === S.SECBUFFER_EXTRA ? this.#pending.slice(this.#pending.length - x.cbBuffer) : new Uint8Array(0);
+    return st;
+  }
+  /** ASC until SEC_E_OK: the first handshake (`first`) or a renegotiation under way. */
+  async accept(req: number, first: boolean): Promise<void> {
+    let initial = first;
+    for (;;) {
+      if (this.#pending.length === 0) await this.#more();
+      const st = this.#asc(req, initial);
+      if (st === S.SEC_E_OK) return;
+      if (st === S.SEC_I_CONTINUE_NEEDED) initial = false;
+      else if (st === S.SEC_E_INCOMPLETE_MESSAGE) await this.#more();
+      else throw new Error(`AcceptSecurityContext: 0x${(st >>> 0).toString(16)}`);
+    }
+  }
+  /** ASC with ASC_REQ_MUTUAL_AUTH and no input on the established context: HelloRequest. */
+  requestRenegotiation(req: number): number {
+    return this.#asc(req | S.ASC_REQ_MUTUAL_AUTH, false);
+  }
+  send(text: string): void {
+    const sizes = new S.SecPkgContext_StreamSizes();
+    assert.equal(S.QueryContextAttributes(this.ctx, S.SECPKG_ATTR_STREAM_SIZES, sizes), S.SEC_E_OK);
+    const data = enc(text);
+    const buf = new Uint8Array(sizes.cbHeader + data.length + sizes.cbTrailer);
+    buf.set(data, sizes.cbHeader);
+    const msg = new S.SecBufferDesc([
+      new S.SecBuffer(sizes.cbHeader, S.SECBUFFER_STREAM_HEADER, buf.subarray(0, sizes.cbHeader)),
+      new S.SecBuffer(data.length, S.SECBUFFER_DATA, buf.subarray(sizes.cbHeader, sizes.cbHeader + data.length)),
+      new S.SecBuffer(sizes.cbTrailer, S.SECBUFFER_STREAM_TRAILER, buf.subarray(sizes.cbHeader + data.length)),
+      new S.SecBuffer(0, S.SECBUFFER_EMPTY, null),
+    ]);
+    assert.equal(S.EncryptMessage(this.ctx, 0, msg, 0), S.SEC_E_OK);
+    const [h, d, t] = msg.pBuffers as [S.SecBuffer, S.SecBuffer, S.SecBuffer];
+    this.socket.write(buf.subarray(0, h.cbBuffer + d.cbBuffer + t.cbBuffer));
+  }
+}
+
+test('SSPI server (AcceptSecurityContext with ASC_REQ_MUTUAL_AUTH, the IIS pattern) ↔ openssl s_client -tls1_2: renegotiation brings its certificate', () =>
+  scope(async ({ peers }) => {
+    const sch = new S.SCH_CREDENTIALS();
+    sch.cCreds = 1;
+    sch.paCred = [S.CertContext.fromPem(pki.server.p256.chainPem, pki.server.p256.keyPem)];
+    sch.hRootStore = S.CertStore.fromPem(pki.ca.certPem);
+    const tp = new S.TLS_PARAMETERS();
+    tp.grbitDisabledProtocols = (S.SP_PROT_TLS1_X & ~S.SP_PROT_TLS1_2) >>> 0;
+    sch.cTlsParameters = 1;
+    sch.pTlsParameters = [tp];
+    const cred = new S.CredHandle();
+    assert.equal(S.AcquireCredentialsHandle(null, S.UNISP_NAME, S.SECPKG_CRED_INBOUND, null, sch, null, null, cred, null), S.SEC_E_OK);
+    const listener = createNetServer();
+    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+    const accepted = new Promise<Socket>((r) => listener.once('connection', r));
+    const sockets: Socket[] = [];
+    listener.on('connection', (sock: Socket) => sockets.push(sock));
+    try {
+      const port = (listener.address() as { port: number }).port;
+      const cl = await opensslClient(port, ['-tls1_2', '-CAfile', pki.ca.certPath, '-servername', 'localhost', '-verify_return_error', '-cert', pki.client.chainPath, '-key', pki.client.keyPath, '-msg']);
+      peers.push(cl);
+      const server = new SspiServerSocket(await accepted, cred);
+      const req = S.ASC_REQ_SEQUENCE_DETECT | S.ASC_REQ_REPLAY_DETECT | S.ASC_REQ_CONFIDENTIALITY | S.ASC_REQ_STREAM | S.ASC_REQ_ALLOCATE_MEMORY;
+      await server.accept(req, true);
+      const remote = new S.Ref<S.CertContext | null>(null);
+      assert.equal(S.QueryContextAttributes(server.ctx, S.SECPKG_ATTR_REMOTE_CERT_CONTEXT, remote), S.SEC_E_NO_CREDENTIALS);
+      await cl.waitFor(/Verify return code: 0/, undefined, 'stdout');
+      assert.equal(server.requestRenegotiation(req), S.SEC_I_CONTINUE_NEEDED);
+      await server.accept(req | S.ASC_REQ_MUTUAL_AUTH, false);
+      assert.equal(S.QueryContextAttributes(server.ctx, S.SECPKG_ATTR_REMOTE_CERT_CONTEXT, remote), S.SEC_E_OK);
+      assert.match(remote.value?.subject ?? '', /test client/);
+      assert.equal(count(cl.stdout(), received('HelloRequest')), 1);
+      assert.equal(count(cl.stdout(), received('CertificateRequest')), 1);
+      server.send('after renegotiation\n');
+      await cl.waitFor(/after renegotiation/, undefined, 'stdout');
+    } finally {
+      for (const sock of sockets) sock.destroy();
+      await new Promise<void>((r) => listener.close(() => r()));
+    }
   }));
