@@ -335,3 +335,43 @@ test('SSPI server (AcceptSecurityContext with ASC_REQ_MUTUAL_AUTH, the IIS patte
       await new Promise<void>((r) => listener.close(() => r()));
     }
   }));
+
+test('node:tls client tlsSocket.renegotiate() ↔ our server: refused with no_renegotiation by default, run with allowClientRenegotiation', () =>
+  scope(async ({ servers }) => {
+    for (const allow of [false, true]) {
+      const server = server12({ allowClientRenegotiation: allow });
+      const ps = await listenPump(() => server.accept(), { keepData: true });
+      servers.push(ps);
+      const s = tls.connect({ port: ps.port, host: '127.0.0.1', servername: 'localhost', ca: pki.ca.certPem, maxVersion: 'TLSv1.2' });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          s.once('secureConnect', resolve);
+          s.once('error', reject);
+        });
+        const pump = await ps.next();
+        await pump.handshake();
+        const r = renegotiated(pump);
+        const err = await new Promise<Error | null>((resolve) => {
+          const timer = setTimeout(() => resolve(new Error('renegotiate: no callback within 15 s')), 15_000);
+          s.once('error', (e) => resolve(e));
+          s.renegotiate({}, (e) => {
+            clearTimeout(timer);
+            resolve(e);
+          });
+        });
+        if (allow) {
+          assert.equal(err, null);
+          await pump.until('renegotiated', () => r.done() !== undefined);
+          s.write('after\n');
+          await pump.text(/after\n/);
+        } else {
+          // OpenSSL (under node:tls) treats our no_renegotiation warning as fatal for its own renegotiation.
+          assert.match(String(err), /renegotiation/i);
+          assert.equal(r.done(), undefined);
+          assert.equal(pump.conn.engine.failed, undefined, 'our side did not fail');
+        }
+      } finally {
+        s.destroy();
+      }
+    }
+  }));
