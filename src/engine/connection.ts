@@ -128,6 +128,8 @@ export class TlsEngine {
   /** Output queued (not yet taken) holds protected records / protected records have left. */
   #outProtected = false;
   #sentProtected = false;
+  /** Server: whether the client chain of the last requested renegotiation was enforced (overrides the config's). */
+  #enforceOverride: boolean | undefined;
 
   /**
    * The HandshakeContext a state machine drives this engine through. Its methods live on one shared prototype (a
@@ -583,7 +585,7 @@ export class TlsEngine {
     const chain = info.peerCertificates;
     let authorized = false;
     let authorizationError: string | undefined;
-    const enforced = cfg.verifier !== null;
+    const enforced = this.#enforceOverride ?? cfg.verifier !== null;
     const verifier = cfg.reportVerifier;
     if (chain.length === 0) {
       authorizationError = 'no peer certificate';
@@ -778,6 +780,7 @@ export class TlsEngine {
       throw internalError('client certificates are requested but no `ca` was given to verify them');
     }
     this.#m = { proto: 'tls12', s: m.s.requestRenegotiation(request, this.#cx) };
+    if (request.clientAuth !== 'none') this.#enforceOverride = request.enforce;
     return this.#takeOut();
   }
 

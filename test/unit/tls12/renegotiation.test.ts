@@ -288,3 +288,15 @@ test('RFC 5746 §3.5: the client refuses a renegotiation ServerHello whose reneg
     assert.throws(() => c.e.process(w.seal(ContentType.Handshake, sh)), (e: { reason?: string; alert?: string }) => e.reason === 'PeerMisbehaved.RenegotiationInfoInvalid' && e.alert === 'handshake_failure', bad);
   }
 });
+
+test('renegotiate with requestCert and rejectUnauthorized false: an untrusted client certificate completes with authorized false; with true it fails', () => {
+  const lax = pair({}, { clientCertificate: creds(pki.untrustedClient) });
+  pump(lax.c, lax.s, lax.s.e.requestRenegotiation({ clientAuth: 'optional', enforce: false }), true);
+  const done = lax.s.events.find((x) => x.type === 'Renegotiated');
+  assert.ok(done !== undefined && done.type === 'Renegotiated');
+  assert.equal(done.info.peerCertificates.length >= 1, true);
+  assert.equal(done.info.authorized, false);
+  assert.match(done.info.authorizationError ?? '', /./);
+  const strict = pair({}, { clientCertificate: creds(pki.untrustedClient) });
+  assert.throws(() => pump(strict.c, strict.s, strict.s.e.requestRenegotiation({ clientAuth: 'required', enforce: true }), true), (e: { alert?: string }) => e.alert === 'unknown_ca' || e.alert === 'bad_certificate');
+});
