@@ -489,6 +489,28 @@ function emitControl(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
 }
 
 /**
+ * Client, renegotiation: a CertificateRequest this credential cannot answer is handled as in the first handshake
+ * (§6.4): SEC_I_INCOMPLETE_CREDENTIALS with the reply held, the retry answers with its credential's certificate or
+ * none; with ISC_REQ_USE_SUPPLIED_CREDS the (empty) Certificate goes now, appended to `outs`.
+ */
+function answerCertificateRequest(ctx: SchannelContext, a: CallArgs, consumed: Uint8Array, outs: Uint8Array[]): SECURITY_STATUS | undefined {
+  if (ctx.side !== 'client' || !ctx.engine.awaitingClientCertificate) return undefined;
+  if (incompleteCredentials(ctx, a)) {
+    ctx.held = { consumed: consumed.slice(), output: concat(...outs), status: C.SEC_I_CONTINUE_NEEDED, announce: undefined };
+    clearToken(a);
+    clearAlert(a);
+    return C.SEC_I_INCOMPLETE_CREDENTIALS;
+  }
+  try {
+    const sup = supplyCertificate(ctx, undefined);
+    if (sup.output.length > 0) outs.push(sup.output);
+  } catch (e) {
+    return fail(ctx, a, asTlsError(e));
+  }
+  return undefined;
+}
+
+/**
  * Server, after ASC sent a TLS 1.3 post-handshake CertificateRequest: the client's Certificate, CertificateVerify and
  * Finished records given to ASC as TOKEN input (as .NET's renegotiation loop does) are processed one record at a time:
  * SEC_I_CONTINUE_NEEDED until the Finished, then SEC_E_OK with REMOTE_CERT_CONTEXT updated and the rest as EXTRA.
@@ -508,7 +530,8 @@ function continuePostHandshakeAuth(ctx: SchannelContext, a: CallArgs, data: Uint
     }
     if (r.output.length > 0) outs.push(r.output);
     if (r.consumed === 0) {
-      if (off === 0) {
+      // Nothing whole yet: INCOMPLETE, unless there is output to hand out first (a renegotiation's ClientHello).
+      if (off === 0 && outs.length === 0) {
         markInput(a.inBufs, C.SECBUFFER_MISSING, r.missing ?? 1);
         return C.SEC_E_INCOMPLETE_MESSAGE;
       }
@@ -518,16 +541,6 @@ function continuePostHandshakeAuth(ctx: SchannelContext, a: CallArgs, data: Uint
     if (r.plaintext.some((p) => p.length > 0)) {
       clearToken(a);
       return C.SEC_E_ILLEGAL_MESSAGE;
-    }
-    if (ctx.engine.awaitingClientCertificate) {
-      // Client, renegotiation: a CertificateRequest the credential has no certificate for is answered with an empty
-      // Certificate (SSPI.md §6.4 option b); the server decides.
-      try {
-        const sup = ctx.engine.supplyClientCertificate(null);
-        if (sup.output.length > 0) outs.push(sup.output);
-      } catch (e) {
-        return fail(ctx, a, asTlsError(e));
-      }
     }
     for (const ev of r.events) {
       noteEvent(ctx, ev);
@@ -548,7 +561,12 @@ function continuePostHandshakeAuth(ctx: SchannelContext, a: CallArgs, data: Uint
         return C.SEC_I_CONTEXT_EXPIRED;
       }
     }
+    const paused = answerCertificateRequest(ctx, a, data.subarray(0, off), outs);
+    if (paused !== undefined) return paused;
   }
+  // A CertificateRequest that arrived through DecryptMessage before this call.
+  const paused = answerCertificateRequest(ctx, a, data.subarray(0, off), outs);
+  if (paused !== undefined) return paused;
   if (!putToken(a, concat(...outs))) {
     tokenTooSmall(a);
     return C.SEC_E_INSUFFICIENT_MEMORY;
@@ -574,14 +592,6 @@ function continueContext(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
   if (ctx.state === 'PostHandshakePending') {
     // The message was handled when DecryptMessage saw it; hand out any reply and return the input as EXTRA.
     const out = concat(...ctx.postHandshakeOutput);
-    if (incompleteCredentials(ctx, a)) {
-      // A TLS 1.3 post-handshake CertificateRequest we cannot answer with a certificate (§6.5): report it first.
-      ctx.postHandshakeOutput = [];
-      ctx.held = { consumed: new Uint8Array(0), output: out, status: C.SEC_E_OK, announce: undefined };
-      clearToken(a);
-      clearAlert(a);
-      return C.SEC_I_INCOMPLETE_CREDENTIALS;
-    }
     if (ctx.engine.renegotiating) {
       // TLS 1.2 renegotiation (client: the HelloRequest was answered with a ClientHello; either side: part of the
       // new handshake came through DecryptMessage): ISC/ASC run it to its end, SEC_I_CONTINUE_NEEDED until then,
@@ -590,6 +600,14 @@ function continueContext(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
       ctx.state = 'Established';
       ctx.postHandshakeAuthPending = true;
       return continuePostHandshakeAuth(ctx, a, data, out);
+    }
+    if (incompleteCredentials(ctx, a)) {
+      // A TLS 1.3 post-handshake CertificateRequest we cannot answer with a certificate (§6.5): report it first.
+      ctx.postHandshakeOutput = [];
+      ctx.held = { consumed: new Uint8Array(0), output: out, status: C.SEC_E_OK, announce: undefined };
+      clearToken(a);
+      clearAlert(a);
+      return C.SEC_I_INCOMPLETE_CREDENTIALS;
     }
     if (!putToken(a, out)) {
       tokenTooSmall(a);

@@ -215,3 +215,36 @@ test('SSPI renegotiation records through DecryptMessage: SEC_I_RENEGOTIATE, then
   assert.equal(decrypt(p.s, encrypt(p.c, 'after')).text, 'after');
   assert.equal(decrypt(p.c, encrypt(p.s, 'back')).text, 'back');
 });
+
+test('SSPI renegotiation, client credential without a certificate: SEC_I_INCOMPLETE_CREDENTIALS, the retry with a credential that has one answers with it (§6.4 option a)', () => {
+  const p = established(false);
+  let o = tokenOut();
+  assert.equal(S.AcceptSecurityContext(p.sCred, p.s, tokenIn(new Uint8Array(0)), ASC_REQ | S.ASC_REQ_MUTUAL_AUTH, 0, null, o, new S.ULONG(), null), S.SEC_I_CONTINUE_NEEDED);
+  assert.equal(decrypt(p.c, tokenOf(o)).st, S.SEC_I_RENEGOTIATE);
+  o = tokenOut();
+  assert.equal(S.InitializeSecurityContext(p.cCred, p.c, 'localhost', ISC_REQ, 0, 0, tokenIn(new Uint8Array(0)), 0, null, o, new S.ULONG(), null), S.SEC_I_CONTINUE_NEEDED);
+  o = ((hello: Uint8Array) => {
+    const o2 = tokenOut();
+    assert.equal(S.AcceptSecurityContext(p.sCred, p.s, tokenIn(hello), ASC_REQ | S.ASC_REQ_MUTUAL_AUTH, 0, null, o2, new S.ULONG(), null), S.SEC_I_CONTINUE_NEEDED);
+    return o2;
+  })(tokenOf(o));
+  const flight = tokenOf(o);
+  o = tokenOut();
+  assert.equal(S.InitializeSecurityContext(p.cCred, p.c, 'localhost', ISC_REQ, 0, 0, tokenIn(flight), 0, null, o, new S.ULONG(), null), S.SEC_I_INCOMPLETE_CREDENTIALS);
+  assert.equal(tokenOf(o).length, 0);
+  const il = new S.SecPkgContext_IssuerListInfoEx();
+  assert.equal(S.QueryContextAttributes(p.c, S.SECPKG_ATTR_ISSUER_LIST_EX, il), S.SEC_E_OK);
+  assert.ok((il.cIssuers ?? il.aIssuers?.length ?? 0) >= 1, 'the CA names of the CertificateRequest');
+  // A credential with a certificate, passed on the retry with the same input.
+  const withCert = creds(true).c;
+  o = tokenOut();
+  assert.equal(S.InitializeSecurityContext(withCert, p.c, 'localhost', ISC_REQ, 0, 0, tokenIn(flight), 0, null, o, new S.ULONG(), null), S.SEC_I_CONTINUE_NEEDED);
+  const clientFlight = tokenOf(o);
+  o = tokenOut();
+  assert.equal(S.AcceptSecurityContext(p.sCred, p.s, tokenIn(clientFlight), ASC_REQ | S.ASC_REQ_MUTUAL_AUTH, 0, null, o, new S.ULONG(), null), S.SEC_E_OK);
+  const fin = tokenOf(o);
+  o = tokenOut();
+  assert.equal(S.InitializeSecurityContext(p.cCred, p.c, 'localhost', ISC_REQ, 0, 0, tokenIn(fin), 0, null, o, new S.ULONG(), null), S.SEC_E_OK);
+  assert.match(remoteCert(p.s).subject ?? '', /test client/);
+  assert.equal(decrypt(p.s, encrypt(p.c, 'with cert')).text, 'with cert');
+});
