@@ -1,6 +1,7 @@
 /** What the TLS 1.2 client and server share: context types, the handshake log, the traffic state, key install. */
 import { expect } from '../handshake/expect.js';
 import { hex } from '../codec/bytes.js';
+import { encode } from '../codec/writer.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
@@ -181,16 +182,9 @@ export interface Handlers12<S extends { readonly kind: string }, Cx> {
 
 /** RFC 5746 §3.2: renegotiation_info's body, the vector `renegotiated_connection<0..255>`. */
 export function renegotiationInfo(...verifyData: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const v of verifyData) n += v.length;
-  const out = new Uint8Array(1 + n);
-  out[0] = n;
-  let at = 1;
-  for (const v of verifyData) {
-    out.set(v, at);
-    at += v.length;
-  }
-  return out;
+  return encode((w) => w.vec8((w) => {
+    for (const v of verifyData) w.bytes(v);
+  }));
 }
 
 /**
