@@ -141,6 +141,8 @@ export const LimitExceeded = {
   TooManyKeyUpdates: 'unexpected_message',
   TooManyPostHandshakeMessages: 'unexpected_message',
   TooManyChangeCipherSpecs: 'unexpected_message',
+  /** Renegotiations past the connection's `maxRenegotiations` (we only refuse to start one; the peer's is refused with a warning). */
+  TooManyRenegotiations: 'no_renegotiation',
   BufferedBytes: 'internal_error',
   SequenceExhausted: 'internal_error',
 } as const satisfies Record<string, AlertName>;

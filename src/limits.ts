@@ -55,3 +55,9 @@ export const MAX_USED_TICKETS = 100_000;
 export const MAX_EARLY_DATA_SKIPPED = 65536;
 /** What a skipped early-data record costs beyond its length: its header and the work of looking at it. */
 export const SKIPPED_RECORD_CHARGE = 64;
+
+/**
+ * Default TLS 1.2 renegotiations per connection (RFC 5746; `maxRenegotiations`). Each is a full handshake the peer
+ * can make us run: a small number serves the client-certificate-on-demand pattern (IIS, .NET) and bounds the work.
+ */
+export const DEFAULT_RENEGOTIATIONS = 3;

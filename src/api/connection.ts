@@ -12,6 +12,7 @@ import { prepareClientConfig, prepareServerConfig, type PreparedClientConfig, ty
 import type { ConnectionObserver, ProcessResult, SessionTicket } from '../vocabulary/events.js';
 import type { Accepted } from '../engine/hello-stage.js';
 import { closedError, configError, type TlsError } from '../errors.js';
+import { AlertDescription } from '../wire/registry.js';
 import type { EngineDependencies } from '../engine/dependencies.js';
 import { STANDARD_DEPENDENCIES } from '../engine/standard.js';
 import { MAX_TICKETS_PER_SERVER } from '../limits.js';
@@ -37,6 +38,8 @@ export interface TlsConnectionEvents {
    * certificate, the handshake waits for `supplyClientCertificate()`.
    */
   certificateRequest: (certificateAuthorities: readonly Uint8Array[], willWait: boolean) => void;
+  /** A TLS 1.2 renegotiation (RFC 5746) completed; `info` is the new handshake's (e.g. with the client's chain). */
+  renegotiated: (info: ConnectionInfo) => void;
   /** A warning alert arrived. */
   warning: (description: number) => void;
   /** The connection failed (also thrown from the call that failed). */
@@ -51,6 +54,8 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
   #pendingWrites: Uint8Array[] = [];
   #closeRequested = false;
   readonly #onTicket: ((t: SessionTicket) => void) | undefined;
+  /** Callbacks of `renegotiate()` waiting for the renegotiation's end. */
+  #renegotiating: ((err: Error | null) => void)[] = [];
 
   /** @internal Use TlsServer.accept() / TlsClient.connect(). */
   constructor(engine: TlsEngine, onTicket?: (t: SessionTicket) => void, accepted = false) {
@@ -187,6 +192,7 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
       const err = e as TlsError;
       const alert = this.engine.takeAlert();
       if (alert !== null) this.#out.push(alert);
+      this.#renegotiationDone(err);
       this.emit('error', err);
       throw err;
     }
@@ -218,7 +224,13 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
         case 'PeerCertificateUpdated':
           this.emit('peerCertificate', e.chain);
           break;
+        case 'Renegotiated':
+          this.emit('renegotiated', e.info);
+          this.#renegotiationDone(null);
+          break;
         case 'WarningAlert':
+          // RFC 5746 §4.2: the client declined our HelloRequest; the connection goes on under the old keys.
+          if (e.description === AlertDescription.no_renegotiation) this.#renegotiationDone(closedError('the peer refused to renegotiate (no_renegotiation)'));
           this.emit('warning', e.description);
           break;
         default:
@@ -282,6 +294,32 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
   /** Server, TLS 1.3: ask for a client certificate after the handshake. */
   requestClientCertificate(): void {
     this.#push(this.engine.requestClientCertificate());
+  }
+
+  /**
+   * Server, TLS 1.2: renegotiate (RFC 5746, secure form only) as node:tls's `tlsSocket.renegotiate()` does, e.g. to
+   * ask for a client certificate only now (`requestCert`; `rejectUnauthorized`, default true, verifies it against
+   * the server's `ca`). `callback` runs when the new handshake completes (null) or fails or is refused (an error).
+   * Returns false, with the callback given the error, when no renegotiation can start (TLS 1.3, a client, the
+   * `maxRenegotiations` limit).
+   */
+  renegotiate(options: { readonly requestCert?: boolean; readonly rejectUnauthorized?: boolean }, callback?: (err: Error | null) => void): boolean {
+    const requestCert = options.requestCert === true;
+    const enforce = options.rejectUnauthorized !== false;
+    try {
+      this.#push(this.engine.requestRenegotiation({ clientAuth: requestCert ? (enforce ? 'required' : 'optional') : 'none', enforce: requestCert && enforce }));
+    } catch (e) {
+      if (callback !== undefined) queueMicrotask(() => callback(e instanceof Error ? e : new Error(String(e))));
+      return false;
+    }
+    if (callback !== undefined) this.#renegotiating.push(callback);
+    return true;
+  }
+
+  #renegotiationDone(err: Error | null): void {
+    const waiting = this.#renegotiating;
+    this.#renegotiating = [];
+    for (const cb of waiting) cb(err);
   }
 
   /** Keying material exporter, node:tls argument order. */

@@ -3,6 +3,7 @@
  * private keys loaded as KeyObjects, trust anchors parsed into a verifier, suites and groups resolved. The engine
  * never parses PEM or X.509 on the per-handshake path for its own credentials.
  */
+import { DEFAULT_RENEGOTIATIONS } from '../limits.js';
 import { equalPublic, latin1, utf8 } from '../codec/bytes.js';
 import type { ClientOptions, CertifiedKeyInput, CommonOptions, ServerOptions } from '../vocabulary/options.js';
 import type { CryptoProvider, SigningKey } from '../crypto/provider.js';
@@ -219,7 +220,14 @@ function prepareCommon(o: CommonOptions, deps: EngineDependencies): PreparedComm
     recordSizeLimit: o.recordSizeLimit,
     keyLog: o.keyLog,
     trace: o.trace,
+    maxRenegotiations: renegotiationLimit(o.maxRenegotiations),
   };
+}
+
+function renegotiationLimit(n: number | undefined): number {
+  if (n === undefined) return DEFAULT_RENEGOTIATIONS;
+  if (!Number.isInteger(n) || n < 0) throw configError('maxRenegotiations must be a non-negative integer');
+  return n;
 }
 
 /** CRLs from PEM text (`X509 CRL` blocks) or DER; none found in non-empty text is a configuration error. */
@@ -284,6 +292,7 @@ export function prepareServerConfig(o: ServerOptions, deps: EngineDependencies =
     usedTickets: o.singleUseTickets === true ? new Map() : undefined,
     cookieKey: common.provider.randomBytes(32),
     sessionCache12: new Map(),
+    allowClientRenegotiation: o.allowClientRenegotiation === true,
   };
 }
 

@@ -23,7 +23,7 @@ import {
   type TlsError,
 } from '../errors.js';
 import type { HandshakeContext, TraceFieldsArg } from '../handshake/context.js';
-import type { Tls12Machine } from '../handshake/machine.js';
+import type { RenegotiationRequest, Tls12Machine } from '../handshake/machine.js';
 import {
   MAX_CCS,
   MAX_CIPHERTEXT_12,
@@ -84,7 +84,7 @@ export type MachineState =
   | { readonly proto: 's13'; readonly s: ServerState13 }
   | { readonly proto: 'tls12'; readonly s: Tls12Machine };
 
-export type { Tls12Machine } from '../handshake/machine.js';
+export type { RenegotiationRequest, Tls12Machine } from '../handshake/machine.js';
 
 const CCS_RECORD = new Uint8Array([ContentType.ChangeCipherSpec, 3, 3, 0, 1, 1]);
 
@@ -128,6 +128,8 @@ export class TlsEngine {
   /** Output queued (not yet taken) holds protected records / protected records have left. */
   #outProtected = false;
   #sentProtected = false;
+  /** Server: whether the client chain of the last requested renegotiation was enforced (overrides the config's). */
+  #enforceOverride: boolean | undefined;
 
   /**
    * The HandshakeContext a state machine drives this engine through. Its methods live on one shared prototype (a
@@ -149,8 +151,10 @@ export class TlsEngine {
       if (e.#traceTo !== undefined) e.#traceTo({ direction: 'sent', message: name, fields: (typeof fields === 'function' ? fields() : fields) ?? {} });
     }
     sendChangeCipherSpec(): void {
-      this.#e.#flushHandshake();
-      this.#e.#out.push(CCS_RECORD.slice());
+      const e = this.#e;
+      e.#flushHandshake();
+      // A TLS 1.2 renegotiation's ChangeCipherSpec is protected by the keys it replaces (RFC 5246 §6.2.3).
+      e.#out.push(e.#write.mode === 'tls12' ? e.#write.seal(ContentType.ChangeCipherSpec, CCS_RECORD.subarray(5)) : CCS_RECORD.slice());
     }
     installReadKeys13(suite: SuiteInfo, secret: Uint8Array): void {
       this.#e.#installRead13(suite, secret);
@@ -312,7 +316,8 @@ export class TlsEngine {
   get isEstablished(): boolean {
     const m = this.#m;
     if (this.#failed !== undefined || m.proto === 'start') return false;
-    return m.proto === 'tls12' ? m.s.isTraffic : m.s.kind === 'Traffic';
+    // A TLS 1.2 renegotiation runs under the previous keys: application data goes on (RFC 5246 §7.4.1.1).
+    return m.proto === 'tls12' ? m.s.isTraffic || m.s.renegotiating : m.s.kind === 'Traffic';
   }
 
   get isHandshaking(): boolean {
@@ -430,8 +435,9 @@ export class TlsEngine {
       return;
     }
     if (type === ContentType.ChangeCipherSpec) {
-      // TLS 1.2: the real ChangeCipherSpec.
-      if (body.length !== 1 || body[0] !== 1) throw misbehaved('InvalidChangeCipherSpec');
+      // TLS 1.2: the real ChangeCipherSpec; in a renegotiation it is protected by the current keys.
+      const ccs = this.#read.mode === 'tls12' ? this.#read.open(header, type, body).fragment : body;
+      if (ccs.length !== 1 || ccs[0] !== 1) throw misbehaved('InvalidChangeCipherSpec');
       if (!this.#joiner.isEmpty) throw misbehaved('KeyChangeNotOnRecordBoundary');
       const m = this.#m;
       if (m.proto !== 'tls12') throw misbehaved('IllegalChangeCipherSpec');
@@ -548,11 +554,14 @@ export class TlsEngine {
         break;
     }
     if (wasEstablished) this.#events.push({ type: 'PostHandshake', message: String(msg.type) });
-    this.#afterTransition(wasEstablished);
+    this.#afterTransition(wasEstablished, m.proto === 'tls12' && m.s.renegotiating);
   }
 
-  /** After a state change: report the handshake's completion, or refresh `info` after a post-handshake message. */
-  #afterTransition(wasEstablished: boolean): void {
+  /**
+   * After a state change: report the handshake's completion, or refresh `info` after a post-handshake message
+   * (`wasRenegotiating`: a TLS 1.2 renegotiation was running, and `Renegotiated` is reported when it completes).
+   */
+  #afterTransition(wasEstablished: boolean, wasRenegotiating = false): void {
     if (!wasEstablished && this.isEstablished) {
       const info = this.#authorize(this.#trafficInfo());
       this.#info = info;
@@ -560,6 +569,8 @@ export class TlsEngine {
     } else if (wasEstablished) {
       const info = this.#authorize(this.#trafficInfo());
       if (info !== undefined) this.#info = info;
+      const m = this.#m;
+      if (wasRenegotiating && info !== undefined && m.proto === 'tls12' && m.s.isTraffic) this.#events.push({ type: 'Renegotiated', info });
     }
   }
 
@@ -574,7 +585,7 @@ export class TlsEngine {
     const chain = info.peerCertificates;
     let authorized = false;
     let authorizationError: string | undefined;
-    const enforced = cfg.verifier !== null;
+    const enforced = this.#enforceOverride ?? cfg.verifier !== null;
     const verifier = cfg.reportVerifier;
     if (chain.length === 0) {
       authorizationError = 'no peer certificate';
@@ -755,6 +766,30 @@ export class TlsEngine {
     return this.#takeOut();
   }
 
+  /**
+   * Server, TLS 1.2: start a secure renegotiation (RFC 5746): queue HelloRequest and return it; the client's new
+   * ClientHello then runs a full handshake under the current keys, with client authentication as `request` says
+   * (the IIS/.NET pattern: a client certificate asked for only now). `Renegotiated` reports its end. Throws,
+   * without failing the connection, past `maxRenegotiations`.
+   */
+  requestRenegotiation(request: RenegotiationRequest): Uint8Array {
+    this.#checkWritable();
+    const m = this.#m;
+    if (this.side !== 'server' || m.proto !== 'tls12' || !m.s.isTraffic) throw internalError('renegotiation needs a TLS 1.2 server in traffic');
+    if (request.clientAuth !== 'none' && request.enforce && (this.#config as PreparedServerConfig).reportVerifier === null) {
+      throw internalError('client certificates are requested but no `ca` was given to verify them');
+    }
+    this.#m = { proto: 'tls12', s: m.s.requestRenegotiation(request, this.#cx) };
+    if (request.clientAuth !== 'none') this.#enforceOverride = request.enforce;
+    return this.#takeOut();
+  }
+
+  /** Whether a TLS 1.2 renegotiation handshake is running. */
+  get renegotiating(): boolean {
+    const m = this.#m;
+    return this.#failed === undefined && m.proto === 'tls12' && m.s.renegotiating;
+  }
+
   /** Client: the server asked for a certificate and the engine waits for `supplyClientCertificate()`. */
   get awaitingClientCertificate(): boolean {
     const m = this.#m;
@@ -774,9 +809,11 @@ export class TlsEngine {
       const ck = certificate === null ? null : loadCertifiedKey(certificate, this.#p);
       if (!this.#joiner.isEmpty) throw misbehaved('KeyChangeNotOnRecordBoundary');
       const m = this.#m;
+      // In a TLS 1.2 renegotiation the connection stays established (only `info` is refreshed at its end).
+      const renegotiating = m.proto === 'tls12' && m.s.renegotiating;
       if (m.proto === 'c13' && m.s.kind === 'AwaitClientCertificate') this.#m = { proto: 'c13', s: supplyClientCertificate13(m.s, this.#cx as ClientCx, ck) };
       else if (m.proto === 'tls12') this.#m = { proto: 'tls12', s: m.s.supplyClientCertificate(ck, this.#cx) };
-      this.#afterTransition(false);
+      this.#afterTransition(renegotiating, renegotiating);
     } catch (e) {
       throw this.#fail(e, true);
     }

@@ -8,10 +8,21 @@ import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import type { HandshakeMessage } from '../wire/handshake.js';
 import type { HandshakeContext } from './context.js';
 
+/** What a server asks for when it starts a renegotiation (RFC 5746): client authentication in the new handshake. */
+export interface RenegotiationRequest {
+  readonly clientAuth: 'none' | 'optional' | 'required';
+  /** Verify the client's chain against the configuration's trust anchors (node:tls `rejectUnauthorized`). */
+  readonly enforce: boolean;
+}
+
 /** The contract the TLS 1.2 state machines implement (src/tls12). */
 export interface Tls12Machine {
   readonly stateName: string;
   readonly isTraffic: boolean;
+  /** A renegotiation handshake runs under the previous handshake's keys (application data still flows). */
+  readonly renegotiating: boolean;
+  /** Server in Traffic: send HelloRequest (RFC 5246 §7.4.1.1) and accept the client's ClientHello that follows. */
+  requestRenegotiation(request: RenegotiationRequest, cx: HandshakeContext): Tls12Machine;
   readonly info: ConnectionInfo | undefined;
   handle(m: HandshakeMessage, cx: HandshakeContext): Tls12Machine;
   /** A change_cipher_spec record arrived. */

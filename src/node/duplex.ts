@@ -301,6 +301,27 @@ export class TlsDuplex extends Duplex {
     this.#call(() => this.#conn?.updateKeys(requestPeer));
   }
 
+  /**
+   * node:tls `renegotiate()`: server, TLS 1.2 (RFC 5746, secure form only), e.g. `{ requestCert: true }` to ask
+   * for a client certificate now; `callback(err)` once the new handshake completes or fails. False when none
+   * can start (TLS 1.3, a client, the `maxRenegotiations` limit), the callback then getting the error.
+   */
+  renegotiate(options: { readonly rejectUnauthorized?: boolean; readonly requestCert?: boolean }, callback?: (err: Error | null) => void): boolean {
+    const conn = this.#conn;
+    const done = (err: Error | null): void => {
+      if (callback !== undefined) process.nextTick(callback, err);
+    };
+    if (conn === undefined || this.#info === undefined) {
+      done(errnoError('TLS handshake not complete', 'ERR_TLS_INVALID_STATE'));
+      return false;
+    }
+    let started = false;
+    this.#call(() => {
+      started = conn.renegotiate(options, done);
+    });
+    return started;
+  }
+
   // ---- net.Socket-like methods, forwarded to the transport when it has them ---------------------------------------
 
   /** Forwarded to the transport (net.Socket). */
@@ -444,6 +465,8 @@ export class TlsDuplex extends Duplex {
       }),
     );
     conn.on('keyUpdate', (requested: boolean) => this.#queue.push(() => this.emit('keyUpdate', requested)));
+    // TLS 1.2 renegotiation (either side): getPeerCertificate() and friends report the new handshake.
+    conn.on('renegotiated', (info: ConnectionInfo) => this.#queue.push(() => (this.#info = info)));
   }
 
   #onSecure(info: ConnectionInfo): void {

@@ -14,7 +14,7 @@ import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import type { EngineEvent } from '../engine/events.js';
 import { asTlsError, type TlsError } from '../errors.js';
 import { canStartRecord, RECORD_HEADER_LENGTH } from '../record/deframer.js';
-import { AlertDescription } from '../wire/registry.js';
+import { AlertDescription, ProtocolVersion } from '../wire/registry.js';
 import { concat, equalPublic } from '../codec/bytes.js';
 import { allocations, baseType, buffersOf, clearOutput, findBuffer, inputBytes, outputSlot, putOutput, type OutputSlot } from './buffers.js';
 import { CertContext } from './cert-context.js';
@@ -114,6 +114,14 @@ export function noteEvent(ctx: SchannelContext, ev: EngineEvent): void {
     ctx.certRequested = true;
     ctx.certAvailable = ev.hasCertificate;
     ctx.issuers = ev.certificateAuthorities.map((n) => n.slice());
+  } else if (ev.type === 'Renegotiated') {
+    // A TLS 1.2 renegotiation (RFC 5746) completed, through ISC/ASC or DecryptMessage: the new handshake's info,
+    // and the client certificate it brought (server side), replace the old ones.
+    ctx.info = ev.info;
+    ctx.postHandshakeAuthPending = false;
+    if (ctx.side === 'server' && ev.info.peerCertificates.length > 0 && (ctx.cred.flags & C.SCH_CRED_NO_SYSTEM_MAPPER) === 0) {
+      ctx.token = mapCertificate(ctx.cred.mappers, CertContext.fromDer(ev.info.peerCertificates));
+    }
   }
 }
 
@@ -481,14 +489,36 @@ function emitControl(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
 }
 
 /**
+ * Client, renegotiation: a CertificateRequest this credential cannot answer is handled as in the first handshake
+ * (§6.4): SEC_I_INCOMPLETE_CREDENTIALS with the reply held, the retry answers with its credential's certificate or
+ * none; with ISC_REQ_USE_SUPPLIED_CREDS the (empty) Certificate goes now, appended to `outs`.
+ */
+function answerCertificateRequest(ctx: SchannelContext, a: CallArgs, consumed: Uint8Array, outs: Uint8Array[]): SECURITY_STATUS | undefined {
+  if (ctx.side !== 'client' || !ctx.engine.awaitingClientCertificate) return undefined;
+  if (incompleteCredentials(ctx, a)) {
+    ctx.held = { consumed: consumed.slice(), output: concat(...outs), status: C.SEC_I_CONTINUE_NEEDED, announce: undefined };
+    clearToken(a);
+    clearAlert(a);
+    return C.SEC_I_INCOMPLETE_CREDENTIALS;
+  }
+  try {
+    const sup = supplyCertificate(ctx, undefined);
+    if (sup.output.length > 0) outs.push(sup.output);
+  } catch (e) {
+    return fail(ctx, a, asTlsError(e));
+  }
+  return undefined;
+}
+
+/**
  * Server, after ASC sent a TLS 1.3 post-handshake CertificateRequest: the client's Certificate, CertificateVerify and
  * Finished records given to ASC as TOKEN input (as .NET's renegotiation loop does) are processed one record at a time:
  * SEC_I_CONTINUE_NEEDED until the Finished, then SEC_E_OK with REMOTE_CERT_CONTEXT updated and the rest as EXTRA.
  * Application data in between cannot be handed out through ASC: SEC_E_ILLEGAL_MESSAGE (.NET fails there too,
  * net_ssl_renegotiate_data).
  */
-function continuePostHandshakeAuth(ctx: SchannelContext, a: CallArgs, data: Uint8Array): SECURITY_STATUS {
-  const outs: Uint8Array[] = [];
+function continuePostHandshakeAuth(ctx: SchannelContext, a: CallArgs, data: Uint8Array, pending?: Uint8Array): SECURITY_STATUS {
+  const outs: Uint8Array[] = pending !== undefined && pending.length > 0 ? [pending] : [];
   let off = 0;
   let done = false;
   while (off < data.length && !done) {
@@ -500,7 +530,8 @@ function continuePostHandshakeAuth(ctx: SchannelContext, a: CallArgs, data: Uint
     }
     if (r.output.length > 0) outs.push(r.output);
     if (r.consumed === 0) {
-      if (off === 0) {
+      // Nothing whole yet: INCOMPLETE, unless there is output to hand out first (a renegotiation's ClientHello).
+      if (off === 0 && outs.length === 0) {
         markInput(a.inBufs, C.SECBUFFER_MISSING, r.missing ?? 1);
         return C.SEC_E_INCOMPLETE_MESSAGE;
       }
@@ -513,7 +544,12 @@ function continuePostHandshakeAuth(ctx: SchannelContext, a: CallArgs, data: Uint
     }
     for (const ev of r.events) {
       noteEvent(ctx, ev);
-      if (ev.type === 'PeerCertificateUpdated') {
+      if (ev.type === 'Renegotiated') {
+        done = true; // noteEvent took the new handshake's info
+      } else if (ev.type === 'WarningAlert' && ev.description === AlertDescription.no_renegotiation) {
+        // The client declined the HelloRequest (RFC 5746 §4.2): the connection goes on without a new handshake.
+        done = true;
+      } else if (ev.type === 'PeerCertificateUpdated') {
         done = true;
         if (ev.chain.length > 0) {
           if (ctx.info !== undefined) ctx.info = { ...ctx.info, peerCertificates: ev.chain.map((c) => c.slice()) };
@@ -525,7 +561,12 @@ function continuePostHandshakeAuth(ctx: SchannelContext, a: CallArgs, data: Uint
         return C.SEC_I_CONTEXT_EXPIRED;
       }
     }
+    const paused = answerCertificateRequest(ctx, a, data.subarray(0, off), outs);
+    if (paused !== undefined) return paused;
   }
+  // A CertificateRequest that arrived through DecryptMessage before this call.
+  const paused = answerCertificateRequest(ctx, a, data.subarray(0, off), outs);
+  if (paused !== undefined) return paused;
   if (!putToken(a, concat(...outs))) {
     tokenTooSmall(a);
     return C.SEC_E_INSUFFICIENT_MEMORY;
@@ -551,6 +592,15 @@ function continueContext(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
   if (ctx.state === 'PostHandshakePending') {
     // The message was handled when DecryptMessage saw it; hand out any reply and return the input as EXTRA.
     const out = concat(...ctx.postHandshakeOutput);
+    if (ctx.engine.renegotiating) {
+      // TLS 1.2 renegotiation (client: the HelloRequest was answered with a ClientHello; either side: part of the
+      // new handshake came through DecryptMessage): ISC/ASC run it to its end, SEC_I_CONTINUE_NEEDED until then,
+      // the input being the records after the one DecryptMessage reported (as Windows/.NET pass them).
+      ctx.postHandshakeOutput = [];
+      ctx.state = 'Established';
+      ctx.postHandshakeAuthPending = true;
+      return continuePostHandshakeAuth(ctx, a, data, out);
+    }
     if (incompleteCredentials(ctx, a)) {
       // A TLS 1.3 post-handshake CertificateRequest we cannot answer with a certificate (§6.5): report it first.
       ctx.postHandshakeOutput = [];
@@ -565,16 +615,23 @@ function continueContext(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
     }
     ctx.postHandshakeOutput = [];
     ctx.state = 'Established';
+    // A renegotiation whose last record came through DecryptMessage is complete now.
+    ctx.postHandshakeAuthPending = false;
     clearAlert(a);
     if (data.length > 0) markInput(a.inBufs, C.SECBUFFER_EXTRA, data.length);
     return C.SEC_E_OK;
   }
   if (ctx.state === 'Established' || ctx.state === 'Closing' || ctx.state === 'PeerClosed') {
     // §6.5: a server asking for a client certificate after the handshake (TLS 1.3 post-handshake auth).
-    if (a.side === 'server' && ctx.state === 'Established' && (a.req & C.ASC_REQ_MUTUAL_AUTH) !== 0 && data.length === 0) {
+    if (a.side === 'server' && ctx.state === 'Established' && (a.req & C.ASC_REQ_MUTUAL_AUTH) !== 0 && data.length === 0 && !ctx.postHandshakeAuthPending) {
       let rec: Uint8Array;
       try {
-        rec = ctx.engine.requestClientCertificate();
+        // TLS 1.2: a renegotiation with CertificateRequest (HelloRequest first, RFC 5746), as IIS and .NET's
+        // NegotiateClientCertificateAsync get from Schannel; TLS 1.3: post-handshake CertificateRequest.
+        const verifier = ctx.cred.cache.server?.verifier ?? null;
+        rec = ctx.engine.version === ProtocolVersion.TLS12
+          ? ctx.engine.requestRenegotiation({ clientAuth: 'optional', enforce: verifier !== null })
+          : ctx.engine.requestClientCertificate();
       } catch (e) {
         const err = asTlsError(e);
         return err.kind === 'Internal' || err.kind === 'Closed' ? C.SEC_E_UNSUPPORTED_FUNCTION : statusForError(err, 'server');
@@ -588,7 +645,7 @@ function continueContext(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
       return C.SEC_I_CONTINUE_NEEDED;
     }
     // The client's answer to that request, handed to ASC as TOKEN input (.NET's renegotiation loop).
-    if (a.side === 'server' && ctx.state === 'Established' && ctx.postHandshakeAuthPending && data.length > 0) return continuePostHandshakeAuth(ctx, a, data);
+    if (ctx.state === 'Established' && ctx.postHandshakeAuthPending && data.length > 0) return continuePostHandshakeAuth(ctx, a, data);
     // Nothing pending (§9 open question, recommendation): SEC_E_OK with an empty token; input goes back as EXTRA.
     if (!a.pInputGiven && ctx.state !== 'Established') return C.SEC_E_INCOMPLETE_MESSAGE;
     clearToken(a);

@@ -5,7 +5,7 @@
 import type { CertifiedKeyInput, ClientOptions, ServerOptions } from '../vocabulary/options.js';
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import type { PreparedClientConfig, PreparedServerConfig } from '../engine/config.js';
-import { createClientEngine, createServerEngine } from '../engine/connection.js';
+import { createClientEngine, createServerEngine, type RenegotiationRequest } from '../engine/connection.js';
 import { STANDARD_DEPENDENCIES } from '../engine/standard.js';
 import type { TlsError } from '../errors.js';
 import type { EngineEvent, ProcessResult } from '../engine/events.js';
@@ -31,6 +31,12 @@ export interface SspiEngine {
   close(): Uint8Array;
   sendAlert(description: number, fatal: boolean): Uint8Array;
   requestClientCertificate(): Uint8Array;
+  /** Server, TLS 1.2: HelloRequest and a new handshake asking for a client certificate (RFC 5746). */
+  requestRenegotiation(request: RenegotiationRequest): Uint8Array;
+  /** A TLS 1.2 renegotiation is running. */
+  readonly renegotiating: boolean;
+  /** The negotiated version (0x0304 / 0x0303), once known. */
+  readonly version: number | undefined;
   exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Uint8Array;
   readonly isEstablished: boolean;
   readonly failed: TlsError | undefined;

@@ -1,14 +1,15 @@
 /**
  * The TLS 1.2 client (RFC 5246 §7.3), entered from the TLS 1.3 client's ServerHello handling when the server did
  * not select TLS 1.3. ECDHE + AEAD suites only; extended master secret and secure renegotiation are required of the
- * server; resumption by session id or ticket (RFC 5077); client certificates; no renegotiation.
+ * server; resumption by session id or ticket (RFC 5077); client certificates; secure renegotiation when the server
+ * sends HelloRequest (RFC 5746, a full handshake under the current keys, at most `maxRenegotiations`).
  */
 import { expect, unexpectedMessage } from '../handshake/expect.js';
 import { equalPublic, includesBytes, latin1 } from '../codec/bytes.js';
 import type { SuiteInfo } from '../crypto/suites.js';
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import type { CertifiedKey } from '../vocabulary/config.js';
-import { decodeError, misbehaved, unexpected } from '../errors.js';
+import { decodeError, incompatible, misbehaved, unexpected } from '../errors.js';
 import {
   chainFromResumption,
   signatureFromPsk,
@@ -21,10 +22,12 @@ import {
 } from '../handshake/verify.js';
 import { encodeClientSession, type ClientSession, type SessionState } from '../handshake/tickets.js';
 import { encodeCertificateVerify } from '../wire/certificate.js';
-import { decodeAlpn, decodeRecordSizeLimit, findExtension } from '../wire/extensions.js';
+import { decodeAlpn, decodeRecordSizeLimit, encodeAlpn, encodeServerName, encodeU16List, findExtension, type RawExtension } from '../wire/extensions.js';
+import { encodeClientHello } from '../wire/client-hello.js';
+import { encode, type Writer } from '../codec/writer.js';
 import type { HandshakeMessage } from '../wire/handshake.js';
 import { ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme, nameOf } from '../wire/registry.js';
-import type { ServerHello } from '../wire/server-hello.js';
+import { decodeServerHello, type ServerHello } from '../wire/server-hello.js';
 import {
   HandshakeLog,
   Machine12,
@@ -32,6 +35,7 @@ import {
   installKeys,
   keyFamily,
   refuseRenegotiation,
+  renegotiationInfo,
   type ClientCx12,
   type Handlers12,
   type Traffic12,
@@ -86,6 +90,8 @@ interface ClientHs {
   readonly offered: ClientSession | undefined;
   /** The client certificate chain we sent, if any. */
   readonly localChain?: readonly Uint8Array[];
+  /** A renegotiation: the traffic of the handshake it replaces. */
+  readonly prev?: Traffic12 | undefined;
 }
 
 interface Authenticated {
@@ -114,6 +120,8 @@ interface Keyed extends Authenticated {
 
 /** TLS 1.2 client handshake states, discriminated by `kind`. */
 export type ClientState12 =
+  /** Renegotiation (RFC 5746 §3.5): our ClientHello is sent under the current keys. */
+  | { readonly kind: 'ExpectServerHello'; readonly prev: Traffic12; readonly offer: Omit<Selected12, 'serverHello' | 'raw'> }
   | ({ readonly kind: 'ExpectCertificate' } & { readonly hs: ClientHs })
   | ({ readonly kind: 'ExpectCertificateStatus' } & Authenticated)
   | ({ readonly kind: 'ExpectServerKeyExchange' } & Authenticated)
@@ -144,6 +152,45 @@ function mustBeEmpty(data: Uint8Array, name: string): void {
 
 /** The engine's hook: the ServerHello selected TLS 1.2. */
 export function startClient12(sel: Selected12, cx: ClientCx12): Machine12<ClientState12, ClientCx12> {
+  return new Machine12<ClientState12, ClientCx12>(serverHello12(sel, cx, undefined), clientHandlers);
+}
+
+/**
+ * Renegotiation (RFC 5746 §3.5): a TLS 1.2-only ClientHello for a full handshake (no session offered), carrying
+ * renegotiation_info with our previous client_verify_data and no SCSV.
+ */
+function renegotiationHello(prev: Traffic12, cx: ClientCx12): ClientState12 {
+  const cfg = cx.config;
+  const p = cx.provider;
+  const exts: RawExtension[] = [];
+  const add = (type: number, body: (w: Writer) => void): void => {
+    exts.push({ type, data: encode(body) });
+  };
+  const sni = cfg.serverName;
+  if (sni !== undefined && !/^[\d.]+$/.test(sni) && !sni.includes(':')) add(ExtensionType.server_name, encodeServerName(sni));
+  exts.push({ type: ExtensionType.extended_master_secret, data: new Uint8Array(0) });
+  exts.push({ type: ExtensionType.renegotiation_info, data: renegotiationInfo(prev.clientVerifyData) });
+  exts.push({ type: ExtensionType.ec_point_formats, data: new Uint8Array([1, 0]) });
+  add(ExtensionType.supported_groups, encodeU16List(cfg.groups.filter((g) => ECDHE_GROUPS.includes(g))));
+  add(ExtensionType.signature_algorithms, encodeU16List(cfg.signatureSchemes));
+  if (cfg.alpn !== undefined) add(ExtensionType.application_layer_protocol_negotiation, encodeAlpn(cfg.alpn));
+  const suites = cfg.suites.filter((x) => x.version === 'TLSv1.2').map((x) => x.id);
+  const random = p.randomBytes(32);
+  const raw = encodeClientHello({
+    legacyVersion: TLS12,
+    random,
+    legacySessionId: new Uint8Array(0),
+    cipherSuites: suites,
+    legacyCompressionMethods: new Uint8Array(1),
+    extensions: exts,
+  });
+  cx.emit(raw, 'ClientHello', { version: 'TLSv1.2', renegotiation: true });
+  const types = new Set<number>();
+  for (const e of exts) types.add(e.type);
+  return { kind: 'ExpectServerHello', prev, offer: { clientHello: raw, clientRandom: random, offeredSuites: suites, offeredExtensions: types } };
+}
+
+function serverHello12(sel: Selected12, cx: ClientCx12, prev: Traffic12 | undefined): ClientState12 {
   const cfg = cx.config;
   const sh = sel.serverHello;
   // RFC 5246 §7.4.1.3: the suite must be one we offered (and a TLS 1.2 one); compression must be null.
@@ -155,9 +202,11 @@ export function startClient12(sel: Selected12, cx: ClientCx12): Machine12<Client
     if (!SH12_ALLOWED.has(e.type)) throw misbehaved('ExtensionNotAllowedHere', { detail: `extension ${e.type} in a TLS 1.2 ServerHello` });
   }
   const get = (t: number): Uint8Array | undefined => findExtension(sh.extensions, t);
-  // RFC 5746 §3.4: the server must answer with an empty renegotiation_info (we require secure renegotiation).
+  // RFC 5746 §3.4: the server must answer with an empty renegotiation_info (we require secure renegotiation);
+  // §3.5: in a renegotiation, with our client_verify_data ‖ its server_verify_data of the handshake replaced.
   const ri = get(ExtensionType.renegotiation_info);
-  if (ri === undefined || ri.length !== 1 || ri[0] !== 0) throw misbehaved('RenegotiationInfoInvalid');
+  const expectedRi = prev === undefined ? new Uint8Array([0]) : renegotiationInfo(prev.clientVerifyData, prev.serverVerifyData);
+  if (ri === undefined || ri.length !== expectedRi.length || !cx.provider.equalSecret(ri, expectedRi)) throw misbehaved('RenegotiationInfoInvalid');
   // RFC 7627 §5.3 (our policy): the server must use the extended master secret.
   const ems = get(ExtensionType.extended_master_secret);
   if (ems === undefined) throw misbehaved('ExtendedMasterSecretMissing');
@@ -206,6 +255,7 @@ export function startClient12(sel: Selected12, cx: ClientCx12): Machine12<Client
     expectTicket: st !== undefined,
     expectStatus: sr !== undefined,
     offered,
+    prev,
     info: {
       version: 'TLSv1.2',
       cipherSuite: suite.id,
@@ -235,9 +285,9 @@ export function startClient12(sel: Selected12, cx: ClientCx12): Machine12<Client
       ticket: undefined,
       ticketLifetime: 0,
     };
-    return new Machine12<ClientState12, ClientCx12>({ kind: hs.expectTicket ? 'ExpectNewSessionTicket' : 'ExpectChangeCipherSpec', ...keyed }, clientHandlers);
+    return { kind: hs.expectTicket ? 'ExpectNewSessionTicket' : 'ExpectChangeCipherSpec', ...keyed };
   }
-  return new Machine12<ClientState12, ClientCx12>({ kind: 'ExpectCertificate', hs }, clientHandlers);
+  return { kind: 'ExpectCertificate', hs };
 }
 
 /** Scheme family for the suite's authentication (the scheme was already checked to fit the leaf's key). */
@@ -340,6 +390,14 @@ function storeSession(cx: ClientCx12, s: Keyed): void {
 
 const clientHandlers: Handlers12<ClientState12, ClientCx12> = {
   message: {
+    ExpectServerHello(s, m, cx) {
+      expect(m, HandshakeType.ServerHello);
+      const sh = decodeServerHello(m.body);
+      // RFC 5246 §7.4.1.3 / RFC 5746: a renegotiation keeps the connection's version.
+      if (sh.legacyVersion !== TLS12) throw incompatible('NoCommonVersion', { alert: 'protocol_version' });
+      return serverHello12({ ...s.offer, serverHello: sh, raw: m.raw }, cx, s.prev);
+    },
+
     ExpectCertificate(s, m, cx) {
       expect(m, HandshakeType.Certificate);
       const chain = decodeCertificate12(m.body);
@@ -452,10 +510,12 @@ const clientHandlers: Handlers12<ClientState12, ClientCx12> = {
       const fin = verifyEqualSecret(p, expected, decodeFinished12(m.body));
       cx.traceReceived('Finished', {});
       hs.log.add(m.raw);
+      let clientVerifyData = s.ownFinished;
       if (s.resumed) {
         cx.sendChangeCipherSpec();
         installKeys(cx, hs.suite, s.master, hs.clientRandom, hs.serverRandom, 'write', 'client');
-        const ours = encodeFinished12(verifyData(p, hs.suite, s.master, true, hs.log.hash(p, hs.suite)));
+        clientVerifyData = verifyData(p, hs.suite, s.master, true, hs.log.hash(p, hs.suite));
+        const ours = encodeFinished12(clientVerifyData);
         cx.emit(ours, 'Finished');
         hs.log.add(ours);
       }
@@ -472,11 +532,21 @@ const clientHandlers: Handlers12<ClientState12, ClientCx12> = {
         // RFC 5929 §3.1: full handshake → our (client) Finished; abbreviated → the server's, just verified.
         tlsUnique: (s.resumed ? expected : s.ownFinished ?? expected).slice(),
         localChain: hs.localChain ?? [],
+        clientVerifyData: (clientVerifyData ?? expected).slice(),
+        serverVerifyData: expected.slice(),
+        renegotiations: hs.prev === undefined ? 0 : hs.prev.renegotiations + 1,
       };
       return { kind: 'Traffic', traffic };
     },
 
     Traffic(s, m, cx) {
+      // RFC 5746 §4.2: we renegotiate (securely: the first handshake required renegotiation_info) up to the limit,
+      // and refuse the rest with a no_renegotiation warning.
+      if (m.type === HandshakeType.HelloRequest && s.traffic.renegotiations < cx.config.maxRenegotiations) {
+        decodeEmpty(m.body, 'HelloRequest');
+        cx.traceReceived('HelloRequest', { renegotiation: 'accepted' });
+        return renegotiationHello(s.traffic, cx);
+      }
       refuseRenegotiation(m, cx, 'client');
       return s;
     },
@@ -488,6 +558,7 @@ const clientHandlers: Handlers12<ClientState12, ClientCx12> = {
     },
   },
   ignoreHelloRequest: true,
+  previous: (s) => (s.kind === 'Traffic' ? undefined : s.kind === 'ExpectServerHello' ? s.prev : s.hs.prev),
   supply(s, certificate, cx) {
     if (s.kind !== 'AwaitClientCertificate') throw unexpected('supplyClientCertificate', ['AwaitClientCertificate']);
     return serverHelloDone(s, s.done, cx, s.certRequest, certificate);

@@ -1,11 +1,12 @@
 /** What the TLS 1.2 client and server share: context types, the handshake log, the traffic state, key install. */
 import { expect } from '../handshake/expect.js';
 import { hex } from '../codec/bytes.js';
+import { encode } from '../codec/writer.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import type { CertifiedKey, PreparedClientConfig, PreparedServerConfig } from '../vocabulary/config.js';
-import type { Tls12Machine } from '../handshake/machine.js';
+import type { RenegotiationRequest, Tls12Machine } from '../handshake/machine.js';
 import { internalError, misbehaved } from '../errors.js';
 import type { HandshakeContext } from '../handshake/context.js';
 import type { CertVerified, FinishedVerified, SignatureVerified } from '../handshake/verify.js';
@@ -90,6 +91,11 @@ export interface Traffic12 {
   readonly tlsUnique: Uint8Array;
   /** Our own chain sent in this handshake (server: the chosen certificate; client: the one sent; [] if none). */
   readonly localChain: readonly Uint8Array[];
+  /** RFC 5746 §3.1: this handshake's client and server Finished verify_data, for the next renegotiation_info. */
+  readonly clientVerifyData: Uint8Array;
+  readonly serverVerifyData: Uint8Array;
+  /** Renegotiations completed on this connection before this handshake's traffic (0 after the first handshake). */
+  readonly renegotiations: number;
 }
 
 /**
@@ -109,17 +115,27 @@ export class Machine12<S extends { readonly kind: string }, Cx extends Tls12Cont
   get isTraffic(): boolean {
     return this.state.kind === 'Traffic';
   }
+  /** The traffic state application data runs on: this one's, or during a renegotiation the previous handshake's. */
+  get #current(): Traffic12 | undefined {
+    if (this.state.kind === 'Traffic') return (this.state as { traffic?: Traffic12 }).traffic;
+    return this.#handlers.previous?.(this.state);
+  }
+  get renegotiating(): boolean {
+    return this.state.kind !== 'Traffic' && this.#handlers.previous?.(this.state) !== undefined;
+  }
   get info(): ConnectionInfo | undefined {
-    const t = (this.state as { traffic?: Traffic12 }).traffic;
-    return this.state.kind === 'Traffic' ? t?.info : undefined;
+    return this.#current?.info;
   }
   get tlsUnique(): Uint8Array | undefined {
-    const t = (this.state as { traffic?: Traffic12 }).traffic;
-    return this.state.kind === 'Traffic' ? t?.tlsUnique.slice() : undefined;
+    return this.#current?.tlsUnique.slice();
   }
   get localChain(): readonly Uint8Array[] {
-    const t = (this.state as { traffic?: Traffic12 }).traffic;
-    return this.state.kind === 'Traffic' ? t?.localChain ?? [] : [];
+    return this.#current?.localChain ?? [];
+  }
+  requestRenegotiation(request: RenegotiationRequest, cx: HandshakeContext): Tls12Machine {
+    const h = this.#handlers.requestRenegotiation;
+    if (h === undefined || this.state.kind !== 'Traffic') throw internalError('renegotiation needs a TLS 1.2 server in traffic');
+    return new Machine12(h(this.state, request, cx as Cx), this.#handlers);
   }
   handle(m: HandshakeMessage, cx: HandshakeContext): Tls12Machine {
     if (this.#handlers.ignoreHelloRequest === true && m.type === HandshakeType.HelloRequest && this.state.kind !== 'Traffic') {
@@ -144,7 +160,7 @@ export class Machine12<S extends { readonly kind: string }, Cx extends Tls12Cont
     return new Machine12(h(this.state, certificate, cx as Cx), this.#handlers);
   }
   exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Uint8Array {
-    const t = (this.state as { traffic?: Traffic12 }).traffic;
+    const t = this.#current;
     if (t === undefined) throw misbehaved('ApplicationDataBeforeHandshake');
     return exportKeyingMaterial12(t.provider, t.suite, t.masterSecret, t.clientRandom, t.serverRandom, label, context, length);
   }
@@ -158,11 +174,23 @@ export interface Handlers12<S extends { readonly kind: string }, Cx> {
   readonly ignoreHelloRequest?: boolean;
   /** Client: answer a deferred CertificateRequest (state 'AwaitClientCertificate') with a certificate or none. */
   readonly supply?: (s: S, certificate: CertifiedKey | null, cx: Cx) => S;
+  /** The previous handshake's traffic while a renegotiation runs (undefined: a first handshake, or Traffic). */
+  readonly previous?: (s: S) => Traffic12 | undefined;
+  /** Server in Traffic: send HelloRequest. */
+  readonly requestRenegotiation?: (s: S, request: RenegotiationRequest, cx: Cx) => S;
+}
+
+/** RFC 5746 §3.2: renegotiation_info's body, the vector `renegotiated_connection<0..255>`. */
+export function renegotiationInfo(...verifyData: readonly Uint8Array[]): Uint8Array {
+  return encode((w) => w.vec8((w) => {
+    for (const v of verifyData) w.bytes(v);
+  }));
 }
 
 /**
- * After the handshake: we never renegotiate (RFC 5746 §4.2/§4.4 permit refusing). The server answers a ClientHello,
- * the client a HelloRequest, with a no_renegotiation warning, and the connection goes on.
+ * A renegotiation we do not run (RFC 5746 §4.2/§4.4 permit refusing: over the limit, or a client-initiated one the
+ * server does not allow): the server answers the ClientHello, the client the HelloRequest, with a no_renegotiation
+ * warning, and the connection goes on.
  */
 export function refuseRenegotiation(m: HandshakeMessage, cx: Tls12Context, side: 'client' | 'server'): void {
   const expected = side === 'server' ? HandshakeType.ClientHello : HandshakeType.HelloRequest;

@@ -1,7 +1,7 @@
 /**
  * The TLS 1.2 server (RFC 5246 §7.3) for ECDHE + AEAD suites only, with extended master secret required
- * (RFC 7627), secure renegotiation signalling but no renegotiation (RFC 5746), resumption by session id and by
- * ticket (RFC 5077), client certificates, ALPN, SNI and OCSP stapling (RFC 6066 §8).
+ * (RFC 7627), secure renegotiation (RFC 5746: started with HelloRequest, client-initiated only when allowed),
+ * resumption by session id and by ticket (RFC 5077), client certificates, ALPN, SNI and OCSP stapling (RFC 6066 §8).
  *
  *   full:        ClientHello → ServerHello, Certificate, [CertificateStatus], ServerKeyExchange,
  *                [CertificateRequest], ServerHelloDone → [Certificate], ClientKeyExchange, [CertificateVerify],
@@ -11,11 +11,14 @@
 import { expect, unexpectedMessage } from '../handshake/expect.js';
 import { includesBytes, latin1 } from '../codec/bytes.js';
 import { encode } from '../codec/writer.js';
-import type { KeyExchangeClient } from '../crypto/provider.js';
+import type { CryptoProvider, KeyExchangeClient } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import type { CertifiedKey } from '../vocabulary/config.js';
-import { incompatible, misbehaved } from '../errors.js';
+import type { RenegotiationRequest } from '../handshake/machine.js';
+import { decodeClientHello } from '../wire/client-hello.js';
+import type { ChainVerifier } from '../x509/chain.js';
+import { incompatible, internalError, limitExceeded, misbehaved } from '../errors.js';
 import { chooseAlpn, chooseGroup, nameMatches } from '../handshake/negotiate.js';
 import {
   chainFromResumption,
@@ -41,6 +44,7 @@ import {
   installKeys,
   keyFamily,
   refuseRenegotiation,
+  renegotiationInfo,
   type Handlers12,
   type ServerCx12,
   type Traffic12,
@@ -81,6 +85,11 @@ interface ServerHs {
   readonly requestedSchemes: readonly number[];
   /** The certificate chain we sent ([] when resuming). */
   readonly localChain: readonly Uint8Array[];
+  /** Client authentication in this handshake: the configuration's, or what a renegotiation request asked for. */
+  readonly clientAuth: 'none' | 'optional' | 'required';
+  readonly verifier: ChainVerifier | null;
+  /** A renegotiation: the traffic of the handshake it replaces (keys, verify_data, count). */
+  readonly prev?: Traffic12 | undefined;
 }
 
 interface Keyed {
@@ -99,7 +108,8 @@ export type ServerState12 =
   | ({ readonly kind: 'ExpectCertificateVerify' } & Keyed)
   | ({ readonly kind: 'ExpectChangeCipherSpec'; readonly sigVerified: SignatureVerified; readonly resumed: boolean } & Keyed)
   | ({ readonly kind: 'ExpectFinished'; readonly sigVerified: SignatureVerified; readonly resumed: boolean } & Keyed)
-  | { readonly kind: 'Traffic'; readonly traffic: Traffic12 };
+  /** `requested`: we sent HelloRequest and accept the client's ClientHello with these client-auth rules. */
+  | { readonly kind: 'Traffic'; readonly traffic: Traffic12; readonly requested?: RenegotiationRequest };
 
 /** What we read from the ClientHello. */
 interface Offer12 {
@@ -115,7 +125,11 @@ interface Offer12 {
   readonly ticket: Uint8Array | undefined;
 }
 
-function readOffer(hello: ClientHello): Offer12 {
+/**
+ * `renegotiating`: the client_verify_data of the handshake being renegotiated (RFC 5746 §3.7); undefined for an
+ * initial handshake.
+ */
+function readOffer(hello: ClientHello, p: CryptoProvider, renegotiating?: Uint8Array): Offer12 {
   const get = (t: number): Uint8Array | undefined => findExtension(hello.extensions, t);
   // RFC 8446 §4.2.1: a client that sends supported_versions is negotiated by it, not by legacy_version.
   const sv = get(ExtensionType.supported_versions);
@@ -126,10 +140,17 @@ function readOffer(hello: ClientHello): Offer12 {
   const ems = get(ExtensionType.extended_master_secret);
   if (ems === undefined) throw misbehaved('ExtendedMasterSecretMissing');
   if (ems.length !== 0) throw misbehaved('ExtendedMasterSecretMissing', { alert: 'decode_error', detail: 'non-empty extended_master_secret' });
-  // RFC 5746 §3.6: on an initial handshake renegotiated_connection must be empty.
   const ri = get(ExtensionType.renegotiation_info);
-  if (ri !== undefined && (ri.length !== 1 || ri[0] !== 0)) throw misbehaved('RenegotiationInfoInvalid');
   const scsv = hello.cipherSuites.includes(CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+  if (renegotiating === undefined) {
+    // RFC 5746 §3.6: on an initial handshake renegotiated_connection must be empty.
+    if (ri !== undefined && (ri.length !== 1 || ri[0] !== 0)) throw misbehaved('RenegotiationInfoInvalid');
+  } else {
+    // RFC 5746 §3.7: the SCSV in a renegotiation, or renegotiation_info missing or not our client_verify_data, is
+    // handshake_failure (only the secure form is run).
+    const expected = renegotiationInfo(renegotiating);
+    if (scsv || ri === undefined || ri.length !== expected.length || !p.equalSecret(ri, expected)) throw misbehaved('RenegotiationInfoInvalid');
+  }
   // RFC 8422 §5.1.2: ec_point_formats, if sent, must contain uncompressed (0).
   const pf = get(ExtensionType.ec_point_formats);
   if (pf !== undefined) {
@@ -221,10 +242,12 @@ function chooseSuiteAndCertificate(cx: ServerCx12, offer: Offer12): { suite: Sui
 }
 
 /** The TLS 1.2 ServerHello: renegotiation_info (RFC 5746 §3.6, when offered) and extended_master_secret, then `extra`. */
-function serverHello12(offer: Offer12, random: Uint8Array, sessionId: Uint8Array, suite: number, extra: readonly RawExtension[]): Uint8Array {
+function serverHello12(offer: Offer12, random: Uint8Array, sessionId: Uint8Array, suite: number, extra: readonly RawExtension[], prev?: Traffic12): Uint8Array {
   const exts: RawExtension[] = [];
-  // RFC 5746 §3.6: answer the SCSV or the empty extension with an empty renegotiation_info.
-  if (offer.secureRenegotiation) exts.push({ type: ExtensionType.renegotiation_info, data: new Uint8Array([0]) });
+  // RFC 5746 §3.6: answer the SCSV or the empty extension with an empty renegotiation_info; §3.7: in a
+  // renegotiation, with client_verify_data ‖ server_verify_data of the handshake being replaced.
+  if (prev !== undefined) exts.push({ type: ExtensionType.renegotiation_info, data: renegotiationInfo(prev.clientVerifyData, prev.serverVerifyData) });
+  else if (offer.secureRenegotiation) exts.push({ type: ExtensionType.renegotiation_info, data: new Uint8Array([0]) });
   exts.push({ type: ExtensionType.extended_master_secret, data: new Uint8Array(0) });
   return encodeServerHello({
     legacyVersion: TLS12,
@@ -236,18 +259,29 @@ function serverHello12(offer: Offer12, random: Uint8Array, sessionId: Uint8Array
   });
 }
 
-function serverRandom(cx: ServerCx12): Uint8Array {
+function serverRandom(cx: ServerCx12, renegotiating = false): Uint8Array {
   const r = cx.provider.randomBytes(32);
-  // RFC 8446 §4.1.3: a TLS 1.3-capable server negotiating TLS 1.2 says so in the last 8 bytes of its random.
-  if (cx.config.maxVersion >= ProtocolVersion.TLS13) r.set(DOWNGRADE_TLS12, 24);
+  // RFC 8446 §4.1.3: a TLS 1.3-capable server negotiating TLS 1.2 says so in the last 8 bytes of its random (not in
+  // a renegotiation: the version was settled by the first handshake, and the client offers only TLS 1.2 now).
+  if (cx.config.maxVersion >= ProtocolVersion.TLS13 && !renegotiating) r.set(DOWNGRADE_TLS12, 24);
   return r;
 }
 
 /** The engine's hook: a ClientHello that does not get TLS 1.3. */
 export function startServer12(hello: ClientHello, m: HandshakeMessage, cx: ServerCx12): Machine12<ServerState12, ServerCx12> {
+  return new Machine12(serverHello(hello, m, cx, undefined), serverHandlers);
+}
+
+/** A renegotiation (RFC 5746 §3.7): a full handshake under the current keys, never a resumption. */
+interface Renegotiation {
+  readonly prev: Traffic12;
+  readonly request: RenegotiationRequest;
+}
+
+function serverHello(hello: ClientHello, m: HandshakeMessage, cx: ServerCx12, reneg: Renegotiation | undefined): ServerState12 {
   const cfg = cx.config;
   const p = cx.provider;
-  const offer = readOffer(hello);
+  const offer = readOffer(hello, p, reneg?.prev.clientVerifyData);
   cx.traceReceived('ClientHello', {
     version: 'TLSv1.2',
     server_name: offer.serverName ?? '',
@@ -257,16 +291,16 @@ export function startServer12(hello: ClientHello, m: HandshakeMessage, cx: Serve
   });
   const log = new HandshakeLog();
   log.add(m.raw);
-  const resumed = findSession(cx, offer);
-  if (resumed !== undefined) return new Machine12(resume(cx, offer, log, resumed.state), serverHandlers);
+  const resumed = reneg === undefined ? findSession(cx, offer) : undefined;
+  if (resumed !== undefined) return resume(cx, offer, log, resumed.state);
 
   const { suite, cert, scheme, matched } = chooseSuiteAndCertificate(cx, offer);
   const group = chooseGroup(cfg.groups.filter((g) => ECDHE_GROUPS.includes(g)), offer.groups ?? ECDHE_GROUPS);
   if (group === undefined) throw incompatible('NoCommonGroup');
   const alpn = chooseAlpn(cfg.alpn, offer.alpn);
-  const random = serverRandom(cx);
+  const random = serverRandom(cx, reneg !== undefined);
   const sessionId = p.randomBytes(32);
-  const sendTicket = offer.ticket !== undefined && cfg.ticketCount > 0;
+  const sendTicket = offer.ticket !== undefined && cfg.ticketCount > 0 && reneg === undefined;
   const ocsp = offer.statusRequest ? cert.ocspResponse : undefined;
   const extra: RawExtension[] = [];
   if (offer.pointFormats) extra.push({ type: ExtensionType.ec_point_formats, data: new Uint8Array([1, 0]) });
@@ -274,7 +308,7 @@ export function startServer12(hello: ClientHello, m: HandshakeMessage, cx: Serve
   if (alpn !== null) extra.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encode(encodeAlpn([alpn])) });
   if (matched && offer.serverName !== undefined) extra.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
   if (ocsp !== undefined) extra.push({ type: ExtensionType.status_request, data: new Uint8Array(0) });
-  const sh = serverHello12(offer, random, sessionId, suite.id, extra);
+  const sh = serverHello12(offer, random, sessionId, suite.id, extra, reneg?.prev);
   const emit = (raw: Uint8Array, name: string, fields?: Readonly<Record<string, string | number | boolean | readonly string[]>>): void => {
     cx.emit(raw, name, fields);
     log.add(raw);
@@ -294,7 +328,9 @@ export function startServer12(hello: ClientHello, m: HandshakeMessage, cx: Serve
     group: nameOf(NamedGroup, group),
     algorithm: nameOf(SignatureScheme, scheme),
   });
-  const wantClientCert = cfg.clientAuth !== 'none';
+  const clientAuth = reneg !== undefined ? reneg.request.clientAuth : cfg.clientAuth;
+  const verifier = reneg !== undefined ? (reneg.request.enforce ? cfg.reportVerifier : null) : cfg.verifier;
+  const wantClientCert = clientAuth !== 'none';
   const requestedSchemes = cfg.signatureSchemes.filter((s) => s !== SignatureScheme.ed448);
   if (wantClientCert) {
     emit(encodeCertificateRequest12({
@@ -313,6 +349,9 @@ export function startServer12(hello: ClientHello, m: HandshakeMessage, cx: Serve
     sendTicket,
     requestedSchemes,
     localChain: cert.chain,
+    clientAuth,
+    verifier,
+    prev: reneg?.prev,
     info: {
       version: 'TLSv1.2',
       cipherSuite: suite.id,
@@ -327,9 +366,8 @@ export function startServer12(hello: ClientHello, m: HandshakeMessage, cx: Serve
       helloRetry: false,
     },
   };
-  if (wantClientCert) return new Machine12<ServerState12, ServerCx12>({ kind: 'ExpectCertificate', hs, kx }, serverHandlers);
-  const none = noClientCertificate();
-  return new Machine12<ServerState12, ServerCx12>({ kind: 'ExpectClientKeyExchange', hs, kx, chain: [], certVerified: none }, serverHandlers);
+  if (wantClientCert) return { kind: 'ExpectCertificate', hs, kx };
+  return { kind: 'ExpectClientKeyExchange', hs, kx, chain: [], certVerified: noClientCertificate() };
 }
 
 /** Abbreviated handshake (RFC 5246 §7.3; RFC 5077 §3.1): ServerHello echoing the session id, CCS, Finished. */
@@ -365,6 +403,8 @@ function resume(cx: ServerCx12, offer: Offer12, log: HandshakeLog, state: Sessio
     sendTicket: false,
     requestedSchemes: [],
     localChain: [],
+    clientAuth: cfg.clientAuth,
+    verifier: cfg.verifier,
     info: {
       version: 'TLSv1.2',
       cipherSuite: suite.id,
@@ -415,10 +455,10 @@ const serverHandlers: Handlers12<ServerState12, ServerCx12> = {
       if (chain.length === 0) {
         // RFC 5246 §7.4.6: without a certificate the server may go on or answer handshake_failure (there is no
         // certificate_required alert before TLS 1.3).
-        if (cx.config.clientAuth === 'required') throw incompatible('ClientCertificateRequired', { alert: 'handshake_failure' });
+        if (s.hs.clientAuth === 'required') throw incompatible('ClientCertificateRequired', { alert: 'handshake_failure' });
         return { kind: 'ExpectClientKeyExchange', hs: s.hs, kx: s.kx, chain: [], certVerified: noClientCertificate() };
       }
-      const certVerified = verifyPeerChain(chain, { verifier: cx.config.verifier, time: cx.provider.now(), usage: 'clientAuth' });
+      const certVerified = verifyPeerChain(chain, { verifier: s.hs.verifier, time: cx.provider.now(), usage: 'clientAuth' });
       return { kind: 'ExpectClientKeyExchange', hs: s.hs, kx: s.kx, chain, certVerified };
     },
 
@@ -462,6 +502,7 @@ const serverHandlers: Handlers12<ServerState12, ServerCx12> = {
       const fin = verifyEqualSecret(p, expected, decodeFinished12(m.body));
       cx.traceReceived('Finished', {});
       hs.log.add(m.raw);
+      let serverVerifyData = s.ownFinished;
       if (!s.resumed) {
         const { kind: _k, sigVerified: _s, resumed: _r, ...keyed } = s;
         const state = remember(cx, keyed);
@@ -473,7 +514,8 @@ const serverHandlers: Handlers12<ServerState12, ServerCx12> = {
         }
         cx.sendChangeCipherSpec();
         installKeys(cx, hs.suite, s.master, hs.clientRandom, hs.serverRandom, 'write', 'server');
-        const ours = encodeFinished12(verifyData(p, hs.suite, s.master, false, hs.log.hash(p, hs.suite)));
+        serverVerifyData = verifyData(p, hs.suite, s.master, false, hs.log.hash(p, hs.suite));
+        const ours = encodeFinished12(serverVerifyData);
         cx.emit(ours, 'Finished');
         hs.log.add(ours);
       }
@@ -489,13 +531,23 @@ const serverHandlers: Handlers12<ServerState12, ServerCx12> = {
         // RFC 5929 §3.1: full handshake → the client's Finished (just verified); abbreviated → ours.
         tlsUnique: (s.resumed ? s.ownFinished ?? expected : expected).slice(),
         localChain: hs.localChain,
+        clientVerifyData: expected.slice(),
+        serverVerifyData: (serverVerifyData ?? expected).slice(),
+        renegotiations: hs.prev === undefined ? 0 : hs.prev.renegotiations + 1,
       };
       return { kind: 'Traffic', traffic };
     },
 
     Traffic(s, m, cx) {
-      refuseRenegotiation(m, cx, 'server');
-      return s;
+      const cfg = cx.config;
+      // RFC 5746 §4.4: a client-initiated renegotiation is refused unless allowed (as OpenSSL does); every
+      // renegotiation counts against the connection's limit.
+      const request = s.requested ?? (cfg.allowClientRenegotiation ? { clientAuth: cfg.clientAuth, enforce: cfg.verifier !== null } : undefined);
+      if (m.type !== HandshakeType.ClientHello || request === undefined || s.traffic.renegotiations >= cfg.maxRenegotiations) {
+        refuseRenegotiation(m, cx, 'server');
+        return s;
+      }
+      return serverHello(decodeClientHello(m.body), m, cx, { prev: s.traffic, request });
     },
   },
   ccs: {
@@ -503,6 +555,14 @@ const serverHandlers: Handlers12<ServerState12, ServerCx12> = {
       installKeys(cx, s.hs.suite, s.master, s.hs.clientRandom, s.hs.serverRandom, 'read', 'server');
       return { ...s, kind: 'ExpectFinished' };
     },
+  },
+  previous: (s) => (s.kind === 'Traffic' ? undefined : s.hs.prev),
+  requestRenegotiation(s, request, cx) {
+    if (s.kind !== 'Traffic') throw internalError('renegotiation needs the connection in traffic');
+    if (s.traffic.renegotiations >= cx.config.maxRenegotiations) throw limitExceeded('TooManyRenegotiations');
+    // RFC 5246 §7.4.1.1: HelloRequest is empty and not part of any handshake's transcript.
+    cx.emit(new Uint8Array([HandshakeType.HelloRequest, 0, 0, 0]), 'HelloRequest', { client_auth: request.clientAuth });
+    return { kind: 'Traffic', traffic: s.traffic, requested: request };
   },
 };
 

@@ -42,6 +42,8 @@ export interface PreparedCommon {
   readonly recordSizeLimit: number | undefined;
   readonly keyLog: ((line: string) => void) | undefined;
   readonly trace: ((e: TraceEvent) => void) | undefined;
+  /** TLS 1.2 renegotiations per connection (server: started, client: accepted); 0 refuses. */
+  readonly maxRenegotiations: number;
 }
 
 /** Server options prepared once: certificates, client-auth policy and verifiers, ticket keys, cookie key and session caches. */
@@ -78,6 +80,8 @@ export interface PreparedServerConfig extends PreparedCommon {
   readonly hrrCookieHook?: ((clientHello1: Uint8Array) => Uint8Array) | undefined;
   /** TLS 1.2 session-id cache (hex id → session), bounded and least-recently-used first (src/tls12/server.ts). */
   readonly sessionCache12: Map<string, SessionState>;
+  /** Run client-initiated TLS 1.2 renegotiations (default: refuse with no_renegotiation). */
+  readonly allowClientRenegotiation: boolean;
 }
 
 /** Client options prepared once: server name, verifiers, OCSP policy, client certificate, key-share groups, session to offer. */

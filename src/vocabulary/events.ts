@@ -43,6 +43,8 @@ export type EngineEvent =
       readonly signatureSchemes: readonly number[];
       readonly hasCertificate: boolean;
     }
+  /** A TLS 1.2 renegotiation (RFC 5746) completed: the new keys are in use; `info` is the new handshake's. */
+  | { readonly type: 'Renegotiated'; readonly info: ConnectionInfo }
   /** Post-handshake client authentication finished on the server side. */
   | { readonly type: 'PeerCertificateUpdated'; readonly chain: readonly Uint8Array[] };
 

@@ -47,6 +47,11 @@ export interface CommonOptions {
   readonly keyLog?: (line: string) => void;
   /** Receives a trace of every handshake message sent and received (no secrets). */
   readonly trace?: (event: TraceEvent) => void;
+  /**
+   * TLS 1.2 secure renegotiations (RFC 5746) run per connection, server: started, client: accepted (default 3; 0
+   * refuses every one with a no_renegotiation warning).
+   */
+  readonly maxRenegotiations?: number;
 }
 
 /** Server options. */
@@ -92,6 +97,11 @@ export interface ServerOptions extends CommonOptions {
   readonly allowPskKe?: boolean;
   /** Accept each ticket once (anti-replay, bounded memory of used tickets). Default false. */
   readonly singleUseTickets?: boolean;
+  /**
+   * Run a TLS 1.2 renegotiation the client starts (a ClientHello in traffic) instead of refusing it with a
+   * no_renegotiation warning, as OpenSSL does by default. Default false.
+   */
+  readonly allowClientRenegotiation?: boolean;
 }
 
 /** Client options. */

@@ -1,6 +1,6 @@
 /**
  * TLS 1.2 in memory, our client ↔ our server: every suite × group, resumption by session id and by ticket,
- * client certificates, refusals checked on the wire, renegotiation refused with the connection surviving.
+ * client certificates, refusals checked on the wire, renegotiation refused with the connection surviving (renegotiation itself: renegotiation.test.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -247,10 +247,10 @@ test('refuses an ECDSA certificate on a curve the client does not list (RFC 8422
 });
 
 /** Complete a TLS 1.2 handshake on raw engines; returns both plus the master secret from the key log. */
-function enginePair(): { c: TlsEngine; s: TlsEngine; master: Uint8Array; clientRandom: Uint8Array; serverRandom: Uint8Array } {
+function enginePair(clientOptions: { maxRenegotiations?: number } = {}): { c: TlsEngine; s: TlsEngine; master: Uint8Array; clientRandom: Uint8Array; serverRandom: Uint8Array } {
   const lines: string[] = [];
   const s = createServerEngine({ certificates: [creds(pki.server.p256)], ciphers: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', keyLog: (l) => lines.push(l) });
-  const c = createClientEngine({ ca: pki.ca.certPem, maxVersion: 'TLSv1.2', servername: 'localhost' });
+  const c = createClientEngine({ ca: pki.ca.certPem, maxVersion: 'TLSv1.2', servername: 'localhost', ...clientOptions });
   let toServer = c.start();
   const ch = toServer.slice();
   let serverRandom: Uint8Array | undefined;
@@ -291,8 +291,8 @@ test('a renegotiating ClientHello gets a no_renegotiation warning and the connec
   assert.equal(new TextDecoder().decode(fwd.plaintext[0]), 'me too');
 });
 
-test('a HelloRequest to the client gets a no_renegotiation warning and the connection survives', () => {
-  const e = enginePair();
+test('a HelloRequest to a client with maxRenegotiations 0 gets a no_renegotiation warning and the connection survives', () => {
+  const e = enginePair({ maxRenegotiations: 0 });
   const inject = sealer(e, false, 1);
   const r = e.c.process(inject.seal(ContentType.Handshake, new Uint8Array([HandshakeType.HelloRequest, 0, 0, 0])));
   assert.equal(e.c.failed, undefined);
