@@ -283,3 +283,35 @@ export function rawFloodFloor(p: OursPair, kind: 'empty' | 'keyupdate', budgetMs
   }
   return ns / records;
 }
+
+/**
+ * The node:crypto floor for one small TLS 1.3 record: seal (createCipheriv with a KeyObject, setAAD, update of
+ * content ‖ type, final, getAuthTag) into a fresh record, then open it (createDecipheriv, setAAD, setAuthTag,
+ * update, final). What any record layer on node:crypto pays per record, before any JavaScript of its own.
+ */
+export function rawSmall(size: number): () => void {
+  const key = nc.createSecretKey(nc.randomBytes(16));
+  const iv = nc.randomBytes(12);
+  const inner = Buffer.concat([nc.randomBytes(size), Buffer.from([23])]);
+  const len = inner.length + 16;
+  const header = Buffer.from([23, 3, 3, len >> 8, len & 0xff]);
+  const nonce = Buffer.alloc(12);
+  let seq = 0;
+  return () => {
+    iv.copy(nonce);
+    nonce[11] = (nonce[11] as number) ^ (seq++ & 0xff);
+    const c = nc.createCipheriv('aes-128-gcm', key, nonce, { authTagLength: 16 });
+    c.setAAD(header);
+    const rec = Buffer.allocUnsafe(5 + len);
+    header.copy(rec, 0);
+    c.update(inner).copy(rec, 5);
+    c.final();
+    c.getAuthTag().copy(rec, 5 + inner.length);
+    const d = nc.createDecipheriv('aes-128-gcm', key, nonce, { authTagLength: 16 });
+    d.setAAD(rec.subarray(0, 5));
+    d.setAuthTag(rec.subarray(5 + inner.length));
+    const p = d.update(rec.subarray(5, 5 + inner.length));
+    d.final();
+    if (p.length !== size + 1) throw new Error('small (floor): wrong length');
+  };
+}
