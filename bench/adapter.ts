@@ -54,7 +54,7 @@ export async function adapterPair(cert: BenchCert, shared?: Shared): Promise<voi
 }
 
 export interface LemonModule {
-  TLSSocket: new (t: Duplex, o: Record<string, unknown>) => Duplex;
+  TLSSocket: new (t: Duplex | null, o: Record<string, unknown>) => Duplex & { setSocket(d: Duplex): void };
 }
 
 export async function loadLemon(): Promise<LemonModule | string> {
@@ -72,8 +72,12 @@ export async function loadLemon(): Promise<LemonModule | string> {
 export async function lemonPair(mod: LemonModule, cert: BenchCert): Promise<void> {
   const [a, b] = memPair();
   const server = new mod.TLSSocket(a, { isServer: true, key: cert.key, cert: cert.cert, minVersion: 'TLSv1.3' }) as Socketish;
-  const client = new mod.TLSSocket(b, { isServer: false, servername: 'localhost', ca: cert.ca, minVersion: 'TLSv1.3' }) as Socketish;
-  await waitPair(server, client, 0);
+  // As lemon-tls's own connect() does: the socket first, the transport attached once it is there.
+  const c = new mod.TLSSocket(null, { isServer: false, servername: 'localhost', ca: cert.ca, minVersion: 'TLSv1.3' });
+  const client = c as Socketish;
+  const done = waitPair(server, client, 0);
+  c.setSocket(b);
+  await done;
   server.destroy();
   client.destroy();
 }

@@ -7,7 +7,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as nc from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CipherSuite, NamedGroup, NodeCryptoProvider, TlsServer } from '../src/index.js';
@@ -332,7 +332,7 @@ async function benchAdapter(): Promise<void> {
       await withTimeout(lemonPair(lemon, cert), 5000);
       cs.push({ name: 'lemon', run: async (b) => ({ pairNs: (await timeAsync(b, () => withTimeout(lemonPair(lemon, cert), 5000))).nsPerOp }) });
     } catch (e) {
-      lemonError = `lemon-tls installed but a pair failed: ${(e as Error).message.slice(0, 120)}`;
+      lemonError = `lemon-tls ${lemonVersion()} installed, but a pair over the memory Duplex pair failed: ${(e as Error).message.slice(0, 120)}; seen on 2026-12-07 with ECDSA and RSA certificates: the server's flight stops after ServerHello, CCS and one 32-byte record`;
     }
   }
   const d = await runRounds(cs, ROUNDS, BUDGET, log);
@@ -356,6 +356,14 @@ async function benchAdapter(): Promise<void> {
       digits: 1,
       note: `sspi-tls shared ÷ lemon-tls pairs/s ${ratio(perSec(pn('shared')), perSec(pn('lemon'))).median.toFixed(1)}× (competitor row, no target)`,
     });
+}
+
+function lemonVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(here, '..', '..', 'node_modules', 'lemon-tls', 'package.json'), 'utf8')) as { version?: string }).version ?? '';
+  } catch {
+    return '';
+  }
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
