@@ -14,7 +14,6 @@ import * as nc from 'node:crypto';
 import { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import type { TlsConnection } from '../src/index.js';
-import type { BenchCert } from './certs.js';
 import type { OursPair } from './ours.js';
 import { memPair, type NodeContexts } from './node-tls.js';
 
@@ -237,7 +236,6 @@ export async function nodeSmall(ctx: NodeContexts, size: number, budgetMs: numbe
   return ns / records;
 }
 
-export type { BenchCert };
 
 /**
  * The node:crypto floor for receiving a flood: per record only the calls any receiver on node:crypto must make
