@@ -2,12 +2,12 @@
  * `npm run bench` (`--quick` for a short run): the benchmarks of issue 7. Prints a markdown table and writes
  * bench/results.json. See docs/performance.md for what is measured and how.
  *
- * Options: --quick, --only=handshake,resumed,tls12,hybrid,bulk,memory,sspi (comma list), --rounds=N, --budget=MS.
+ * Options: --quick, --only=handshake,resumed,tls12,hybrid,small,flood,adapter,bulk,memory,sspi (comma list), --rounds=N, --budget=MS.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as nc from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CipherSuite, NamedGroup, NodeCryptoProvider, TlsServer } from '../src/index.js';
@@ -21,6 +21,8 @@ import { ratio, runRounds, summarize, timeAsync, timeSync, type Contender, type 
 import { renderTable, type Results, type Row } from './table.js';
 import { loadForge, forgeHandshake } from './forge.js';
 import { loadSspi, sspiBulk, sspiHandshake } from './sspi.js';
+import { nodeFlood, nodeSmall, oursFlood, oursSmall, rawFloodFloor, rawSmall, FLOOD_RUN } from './small.js';
+import { adapterPair, lemonPair, loadLemon, sharedFor } from './adapter.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -248,6 +250,135 @@ async function benchTls12(cert: BenchCert): Promise<void> {
   }
 }
 
+/** Issue 18 item 2: small application records, ours vs Node's tls, time per record (same rounds). */
+async function benchSmall(): Promise<void> {
+  const sec = "Small application records, client → server, TLS_AES_128_GCM_SHA256, in memory: time per record";
+  log('small records');
+  const cert = makeCerts().ecdsa;
+  const ctx = nodeContexts(cert);
+  const sizes = [1, 16, 100] as const;
+  const cs: Contender[] = [];
+  for (const n of sizes) {
+    const step = oursSmall(makePair(cert), n);
+    cs.push({ name: `ours${n}`, run: (b) => ({ ns: timeSync(b, step).nsPerOp }) });
+    cs.push({ name: `node${n}`, run: async (b) => ({ ns: await nodeSmall(ctx, n, b) }) });
+    const raw = rawSmall(n);
+    cs.push({ name: `floor${n}`, run: (b) => ({ ns: timeSync(b, raw).nsPerOp }) });
+  }
+  const d = await runRounds(cs, ROUNDS, BUDGET, log);
+  for (const n of sizes) {
+    const r = ratio(get(d, `ours${n}`, 'ns'), get(d, `node${n}`, 'ns'));
+    row(sec, `${n}-byte records: sspi-tls µs per record (write → takeOutput → receive)`, S(get(d, `ours${n}`, 'ns').map((x) => x / 1e3)), ' µs', {
+      digits: 2,
+      note: `Node's tls ${S(get(d, `node${n}`, 'ns')).median / 1e3 < 10 ? (S(get(d, `node${n}`, 'ns')).median / 1e3).toFixed(2) : (S(get(d, `node${n}`, 'ns')).median / 1e3).toFixed(1)} µs per record (one write per record, each after the previous write's callback)`,
+    });
+    row(sec, `${n}-byte records: sspi-tls time per record ÷ Node's tls`, r, '×', { digits: 2, target: '≤ 1× (issue 18: at most Node\'s)', met: target(r, '<=', 1) });
+    const f = ratio(get(d, `ours${n}`, 'ns'), get(d, `floor${n}`, 'ns'));
+    row(sec, `${n}-byte records: sspi-tls ÷ node:crypto floor (bare createCipheriv + createDecipheriv per record)`, f, '×', {
+      digits: 2,
+      note: `floor ${(S(get(d, `floor${n}`, 'ns')).median / 1e3).toFixed(2)} µs per record; floor ÷ Node's tls ${ratio(get(d, `floor${n}`, 'ns'), get(d, `node${n}`, 'ns')).median.toFixed(2)}×`,
+    });
+  }
+}
+
+/** Issue 18 item 2: zero-length record and KeyUpdate floods received by ours and by Node's tls (same bytes). */
+async function benchFlood(): Promise<void> {
+  const sec = `Floods received by the server (units of ${FLOOD_RUN} records then one 1-byte record), TLS 1.3, in memory: time per record`;
+  log('floods');
+  const cert = makeCerts().ecdsa;
+  const ctx = nodeContexts(cert);
+  const pair = makePair(cert);
+  const cs: Contender[] = [];
+  for (const kind of ['empty', 'keyupdate'] as const) {
+    cs.push({ name: `ours-${kind}`, run: (b) => ({ ns: oursFlood(pair, kind, b) }) });
+    cs.push({ name: `node-${kind}`, run: async (b) => ({ ns: await nodeFlood(ctx, pair, kind, b) }) });
+    cs.push({ name: `floor-${kind}`, run: (b) => ({ ns: rawFloodFloor(pair, kind, b) }) });
+  }
+  const d = await runRounds(cs, ROUNDS, BUDGET, log);
+  for (const [kind, label] of [['empty', 'zero-length application records'], ['keyupdate', 'KeyUpdates (update_not_requested)']] as const) {
+    const r = ratio(get(d, `ours-${kind}`, 'ns'), get(d, `node-${kind}`, 'ns'));
+    row(sec, `${label}: sspi-tls µs per record`, S(get(d, `ours-${kind}`, 'ns').map((x) => x / 1e3)), ' µs', {
+      digits: 2,
+      note: `Node's tls ${(S(get(d, `node-${kind}`, 'ns')).median / 1e3).toFixed(2)} µs per record (TLSSocket server, the same flood pushed into its transport)`,
+    });
+    row(sec, `${label}: sspi-tls time per record ÷ Node's tls`, r, '×', { digits: 2, target: '≤ 1× (issue 18: at most Node\'s)', met: target(r, '<=', 1) });
+    const f = ratio(get(d, `ours-${kind}`, 'ns'), get(d, `floor-${kind}`, 'ns'));
+    row(sec, `${label}: sspi-tls ÷ node:crypto floor (the same records opened with bare node:crypto calls)`, f, '×', {
+      digits: 2,
+      note: `floor ${(S(get(d, `floor-${kind}`, 'ns')).median / 1e3).toFixed(2)} µs per record; floor ÷ Node's tls ${ratio(get(d, `floor-${kind}`, 'ns'), get(d, `node-${kind}`, 'ns')).median.toFixed(2)}× (above 1: Node's target out of reach on node:crypto)`,
+    });
+  }
+}
+
+/** Issue 18 items 3 and 6: the adapter per connection vs shared vs Node's tls, and lemon-tls. */
+async function benchAdapter(): Promise<void> {
+  const sec = 'Adapter handshakes (TLS 1.3, ECDSA P-256, x25519, memory Duplex pair): pairs/s';
+  log('adapter');
+  const cert = makeCerts().ecdsa;
+  const ctx = nodeContexts(cert);
+  const shared = sharedFor(cert);
+  const lemon = await loadLemon();
+  let lemonError: string | undefined = typeof lemon === 'string' ? lemon : undefined;
+  const cs: Contender[] = [
+    { name: 'perConn', run: async (b) => ({ pairNs: (await timeAsync(b, () => adapterPair(cert))).nsPerOp }) },
+    { name: 'shared', run: async (b) => ({ pairNs: (await timeAsync(b, () => adapterPair(cert, shared))).nsPerOp }) },
+    {
+      name: 'node',
+      run: async (b) => ({ pairNs: (await timeAsync(b, async () => destroyNode(await nodeHandshake(ctx, 2)))).nsPerOp }),
+    },
+  ];
+  if (typeof lemon !== 'string') {
+    try {
+      await withTimeout(lemonPair(lemon, cert), 5000);
+      cs.push({ name: 'lemon', run: async (b) => ({ pairNs: (await timeAsync(b, () => withTimeout(lemonPair(lemon, cert), 5000))).nsPerOp }) });
+    } catch (e) {
+      lemonError = `lemon-tls ${lemonVersion()} installed, but a pair over the memory Duplex pair failed: ${(e as Error).message.slice(0, 120)}; seen on 2026-12-07 with ECDSA and RSA certificates: the server's flight stops after ServerHello, CCS and one 32-byte record`;
+    }
+  }
+  const d = await runRounds(cs, ROUNDS, BUDGET, log);
+  const pn = (c: string): number[] => get(d, c, 'pairNs');
+  const perShared = ratio(pn('perConn'), pn('shared'));
+  row(sec, 'TlsDuplex, options per connection (key/cert, ca prepared each time)', S(perSec(pn('perConn'))), '/s', {
+    note: `time ÷ shared ${perShared.median.toFixed(2)}× (target ≤ 1.1×: within 10% of shared)`,
+    met: target(perShared, '<=', 1.1),
+    target: '≤ 1.1× shared',
+  });
+  const sharedNode = ratio(perSec(pn('shared')), perSec(pn('node')));
+  row(sec, 'TlsDuplex, shared TlsServer / TlsClient', S(perSec(pn('shared'))), '/s', {
+    note: `÷ Node's tls pairs/s ${sharedNode.median.toFixed(2)}× (target ≥ 2×)`,
+    met: target(sharedNode, '>=', 2),
+    target: "≥ 2× Node's",
+  });
+  row(sec, "Node's tls, shared SecureContexts", S(perSec(pn('node'))), '/s');
+  if (lemonError !== undefined || pn('lemon').length === 0) row(sec, 'lemon-tls TLSSocket pairs/s', null, '', { note: `n/a (${lemonError ?? 'no data'})` });
+  else
+    row(sec, 'lemon-tls TLSSocket pairs/s (options per connection, tickets not awaited)', S(perSec(pn('lemon'))), '/s', {
+      digits: 1,
+      note: `sspi-tls shared ÷ lemon-tls pairs/s ${ratio(perSec(pn('shared')), perSec(pn('lemon'))).median.toFixed(1)}× (competitor row, no target)`,
+    });
+}
+
+function lemonVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(here, '..', '..', 'node_modules', 'lemon-tls', 'package.json'), 'utf8')) as { version?: string }).version ?? '';
+  } catch {
+    return '';
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no handshake in ${ms} ms`)), ms);
+    p.then((v) => {
+      clearTimeout(t);
+      resolve(v);
+    }, (e: unknown) => {
+      clearTimeout(t);
+      reject(e as Error);
+    });
+  });
+}
+
 async function benchBulk(): Promise<void> {
   const cert = makeCerts().ecdsa;
   const sspi = await loadSspi();
@@ -435,6 +566,9 @@ async function main(): Promise<void> {
   void nc;
   if (want('handshake') || want('resumed') || want('tls12') || want('hybrid')) await benchHandshakes();
   if (want('sspi')) await benchSspiHandshake();
+  if (want('small')) await benchSmall();
+  if (want('flood')) await benchFlood();
+  if (want('adapter')) await benchAdapter();
   if (want('bulk')) await benchBulk();
   if (want('memory')) benchMemory();
   const results: Results = { meta, rows, floorOps };

@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from './args.js';
 
 /** The sections run.js announces, in order (for the bar's denominator). */
-const SECTIONS = ['handshake ecdsa', 'resumed', 'handshake rsa', 'hybrid', 'tls12', 'bulk aes-128-gcm', 'bulk chacha20-poly1305', 'sspi handshake', 'memory'];
-const ONLY_NAMES = ['handshake', 'resumed', 'tls12', 'hybrid', 'sspi', 'bulk', 'memory'];
+const SECTIONS = ['handshake ecdsa', 'resumed', 'handshake rsa', 'hybrid', 'tls12', 'bulk aes-128-gcm', 'bulk chacha20-poly1305', 'sspi handshake', 'small records', 'floods', 'adapter', 'memory'];
+const ONLY_NAMES = ['handshake', 'resumed', 'tls12', 'hybrid', 'sspi', 'small', 'flood', 'adapter', 'bulk', 'memory'];
 
 /** The bar: `[######......] 4/9 bulk aes-128-gcm, round 3/7`. */
 export function progressLine(done: number, total: number, label: string, width = 24): string {
