@@ -323,8 +323,7 @@ function handleHrr(s: Extract<ClientState13, { kind: 'ExpectServerHello' }>, m: 
   const cfg = cx.config;
   // RFC 8446 §4.1.4: a second HelloRetryRequest is unexpected_message.
   if (s.hrr !== undefined) throw misbehaved('HrrSecondTime');
-  checkServerHelloCommon(s.offer, sh, true);
-  const suite = suiteById(sh.cipherSuite) as SuiteInfo;
+  const suite = checkServerHelloCommon(s.offer, sh, true);
   const ksData = findExtension(sh.extensions, ExtensionType.key_share);
   const cookieData = findExtension(sh.extensions, ExtensionType.cookie);
   const cookie = cookieData !== undefined ? decodeCookie(cookieData) : undefined;
@@ -373,8 +372,8 @@ function handleHrr(s: Extract<ClientState13, { kind: 'ExpectServerHello' }>, m: 
   return { kind: 'ExpectServerHello', offer, transcript, hrr: { suite, group: group ?? -1 } };
 }
 
-/** Checks shared by ServerHello and HelloRetryRequest. */
-function checkServerHelloCommon(offer: Offer, sh: ServerHello, hrr: boolean): void {
+/** Checks shared by ServerHello and HelloRetryRequest; returns the suite the server selected. */
+function checkServerHelloCommon(offer: Offer, sh: ServerHello, hrr: boolean): SuiteInfo {
   // RFC 8446 §4.1.3.
   if (sh.legacyVersion !== ProtocolVersion.TLS12) throw misbehaved('Tls13LegacyVersionNot12');
   if (!equalPublic(sh.legacySessionIdEcho, offer.sessionId)) throw misbehaved('SessionIdNotEchoed');
@@ -384,6 +383,7 @@ function checkServerHelloCommon(offer: Offer, sh: ServerHello, hrr: boolean): vo
   checkAllowed(sh.extensions, hrr ? 'HRR' : 'SH', offer.extensions);
   const sv = findExtension(sh.extensions, ExtensionType.supported_versions);
   if (sv === undefined || decodeServerVersion(sv) !== TLS13) throw misbehaved('SelectedUnofferedVersion');
+  return suite;
 }
 
 const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
@@ -407,8 +407,7 @@ const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
       }
       throw incompatible('NoCommonVersion', { detail: `server chose version 0x${sh.legacyVersion.toString(16)}` });
     }
-    checkServerHelloCommon(s.offer, sh, false);
-    const suite = suiteById(sh.cipherSuite) as SuiteInfo;
+    const suite = checkServerHelloCommon(s.offer, sh, false);
     // RFC 8446 §4.1.4: the ServerHello after an HRR must keep the HRR's suite.
     if (s.hrr !== undefined && s.hrr.suite.id !== suite.id) throw misbehaved('HrrCipherSuiteChanged');
     let resumed: ClientSession | undefined;

@@ -91,7 +91,15 @@ interface Negotiated {
 /** TLS 1.3 server handshake states, discriminated by `kind`. */
 export type ServerState13 =
   | { readonly kind: 'ExpectClientHello' }
-  | { readonly kind: 'ExpectSecondClientHello'; readonly first: ClientOffer; readonly neg: Negotiated; readonly transcript: Transcript; readonly cookie: Uint8Array }
+  | {
+      readonly kind: 'ExpectSecondClientHello';
+      readonly first: ClientOffer;
+      readonly neg: Negotiated;
+      /** The group the HelloRetryRequest selected (an HRR always selects one). */
+      readonly group: number;
+      readonly transcript: Transcript;
+      readonly cookie: Uint8Array;
+    }
   | { readonly kind: 'ExpectCertificate'; readonly hs: ServerHs }
   | { readonly kind: 'ExpectCertificateVerify'; readonly hs: ServerHs; readonly chain: readonly Uint8Array[]; readonly certVerified: CertVerified }
   | {
@@ -258,7 +266,7 @@ export function serverHandleClientHello13(cx: ServerCx, hello: ClientHello, m: H
     if (hello.legacySessionId.length > 0) cx.sendChangeCipherSpec();
     // RFC 8446 §4.2.10: after an HRR, the client's 0-RTT records (protected, type application_data) are skipped.
     if (offer.earlyData) cx.setSkipEarlyData(true);
-    return { kind: 'ExpectSecondClientHello', first: offer, neg: { suite, group, helloRetry: true }, transcript, cookie };
+    return { kind: 'ExpectSecondClientHello', first: offer, neg: { suite, group, helloRetry: true }, group, transcript, cookie };
   }
   return continueHandshake(cx, offer, { suite, group, helloRetry: false }, new TranscriptBuffer().toTranscript(cx.provider, suite.hash), share);
 }
@@ -586,8 +594,8 @@ const handlers: { readonly [K in ServerState13['kind']]: Handler<K> } = {
     if (offer.earlyData) throw misbehaved('SecondClientHelloChangedParameters', { detail: 'early_data after HelloRetryRequest' });
     if (offer.cookie === undefined || !cx.provider.equalSecret(offer.cookie, s.cookie)) throw misbehaved('InvalidCookie');
     // RFC 8446 §4.2.8: exactly one KeyShareEntry, for the group the HRR selected.
-    if (offer.shares.length !== 1 || offer.shares[0]?.group !== s.neg.group) throw misbehaved('SecondClientHelloWrongKeyShare');
-    const group = s.neg.group as number; // an HRR always selects a group
+    const group = s.group;
+    if (offer.shares.length !== 1 || offer.shares[0]?.group !== group) throw misbehaved('SecondClientHelloWrongKeyShare');
     if (!offer.groups.includes(group)) throw misbehaved('SecondClientHelloChangedParameters', { detail: 'supported_groups' });
     cx.traceReceived('ClientHello', { retry: true, key_shares: [nameOf(NamedGroup, group)] });
     return continueHandshake(cx, offer, s.neg, s.transcript, offer.shares[0]);
