@@ -22,14 +22,12 @@ import {
 } from '../handshake/verify.js';
 import {
   checkAllowed,
-  decodeAlpn,
   decodeClientKeyShares,
   decodeClientVersions,
   decodeCookie,
   decodeOfferedPsks,
   decodePskModes,
   decodeRecordSizeLimit,
-  decodeServerName,
   decodeU16List,
   encodeAlpn,
   encodeCertificateAuthorities,
@@ -39,7 +37,7 @@ import {
   type OfferedPsks,
   type RawExtension,
 } from '../wire/extensions.js';
-import { decodeClientHello, type ClientHello } from '../wire/client-hello.js';
+import { decodeClientHello, decodeClientHelloBasics, type ClientHello } from '../wire/client-hello.js';
 import { encodeServerHello, HRR_RANDOM } from '../wire/server-hello.js';
 import {
   decodeCertificate13,
@@ -136,16 +134,13 @@ const SELECTED_VERSION_13 = encode((w) => w.u16(TLS13));
 export function readClientOffer(hello: ClientHello, raw: Uint8Array): ClientOffer {
   checkAllowed(hello.extensions, 'CH');
   const get = (t: number): Uint8Array | undefined => findExtension(hello.extensions, t);
-  const sn = get(ExtensionType.server_name);
-  const groupsData = get(ExtensionType.supported_groups);
+  const basics = decodeClientHelloBasics(hello);
   const sharesData = get(ExtensionType.key_share);
-  const sigData = get(ExtensionType.signature_algorithms);
-  const alpnData = get(ExtensionType.application_layer_protocol_negotiation);
   const modesData = get(ExtensionType.psk_key_exchange_modes);
   const pskData = get(ExtensionType.pre_shared_key);
   const cookieData = get(ExtensionType.cookie);
   const rslData = get(ExtensionType.record_size_limit);
-  const groups = groupsData !== undefined ? decodeU16List(groupsData, 'supported_groups') : [];
+  const groups = basics.groups ?? [];
   // RFC 8446 §4.2.8: every KeyShareEntry must be for a group in supported_groups (checked while decoding).
   const shares = sharesData !== undefined ? decodeClientKeyShares(sharesData, groups) : [];
   const psks = pskData !== undefined ? decodeOfferedPsks(pskData) : undefined;
@@ -155,11 +150,11 @@ export function readClientOffer(hello: ClientHello, raw: Uint8Array): ClientOffe
   return {
     hello,
     raw,
-    serverName: sn !== undefined ? decodeServerName(sn) : undefined,
+    serverName: basics.serverName,
     groups,
     shares,
-    signatureSchemes: sigData !== undefined ? decodeU16List(sigData, 'signature_algorithms') : [],
-    alpn: alpnData !== undefined ? decodeAlpn(alpnData) : undefined,
+    signatureSchemes: basics.signatureSchemes ?? [],
+    alpn: basics.alpn,
     pskModes,
     psks,
     cookie: cookieData !== undefined ? decodeCookie(cookieData) : undefined,
