@@ -386,10 +386,68 @@ function checkServerHelloCommon(offer: Offer, sh: ServerHello, hrr: boolean): Su
   return suite;
 }
 
+/** A ServerHello without supported_versions: TLS 1.2, when we offered it (RFC 8446 §4.1.3: downgrade sentinel checked). */
+function selectTls12(s: Extract<ClientState13, { kind: 'ExpectServerHello' }>, m: HandshakeMessage, sh: ServerHello, cx: ClientCx): Tls12Selected {
+  if (sh.legacyVersion === ProtocolVersion.TLS12 && s.offer.tls12 && s.hrr === undefined) {
+    const tail = sh.random.subarray(24);
+    if (cx.config.maxVersion >= TLS13 && (equalPublic(tail, DOWNGRADE_TLS12) || equalPublic(tail, DOWNGRADE_TLS11))) throw misbehaved('DowngradeDetected');
+    return new Tls12Selected(sh, m.raw, s.offer.clientHello, s.offer.random, s.offer.suites, s.offer.extensions, s.offer.session12, s.offer.sessionId);
+  }
+  throw incompatible('NoCommonVersion', { detail: `server chose version 0x${sh.legacyVersion.toString(16)}` });
+}
+
+/** The session the server resumes (pre_shared_key, RFC 8446 §4.2.11): only ours, index 0, with the same hash. */
+function selectedSession(offer: Offer, sh: ServerHello, suite: SuiteInfo): ClientSession | undefined {
+  const pskData = findExtension(sh.extensions, ExtensionType.pre_shared_key);
+  if (pskData === undefined) return undefined;
+  const idx = decodeSelectedPsk(pskData);
+  const sess = offer.session;
+  if (sess === undefined || idx !== 0) throw misbehaved('SelectedInvalidPsk');
+  if (suiteById(sess.state.suite)?.hash !== suite.hash) throw misbehaved('SelectedInvalidPsk');
+  return sess;
+}
+
+/**
+ * The server's key_share (RFC 8446 §4.2.8): a group we sent a share for (the HRR's, after one), completed into the
+ * shared secret. Always required: we offer psk_dhe_ke only, never psk_ke.
+ */
+function completeKeyExchange(s: Extract<ClientState13, { kind: 'ExpectServerHello' }>, sh: ServerHello): { group: number; shared: Uint8Array } {
+  const ksData = findExtension(sh.extensions, ExtensionType.key_share);
+  if (ksData === undefined) throw misbehaved('MissingKeyShare');
+  const ks = decodeServerKeyShare(ksData);
+  const kx = s.offer.shares.get(ks.group);
+  if (kx === undefined) throw misbehaved('SelectedUnofferedGroup');
+  if (s.hrr !== undefined && s.hrr.group !== -1 && s.hrr.group !== ks.group) throw misbehaved('SelectedUnofferedGroup');
+  return { group: ks.group, shared: kx.complete(ks.keyExchange) };
+}
+
+/** Derive and install the handshake traffic keys (RFC 8446 §7.1), with the compatibility-mode CCS between them. */
+function installClientHandshakeKeys(
+  s: Extract<ClientState13, { kind: 'ExpectServerHello' }>,
+  cx: ClientCx,
+  suite: SuiteInfo,
+  transcript: Transcript,
+  resumed: ClientSession | undefined,
+  group: number,
+  shared: Uint8Array,
+): Hs {
+  const early = new EarlySecret(cx.provider, suite, resumed?.state.secret ?? null);
+  const hsSecret = early.handshakeSecret(shared);
+  const th = transcript.current();
+  const clientHs = hsSecret.clientHandshakeTrafficSecret(th);
+  const serverHs = hsSecret.serverHandshakeTrafficSecret(th);
+  cx.keyLog('CLIENT_HANDSHAKE_TRAFFIC_SECRET', s.offer.random, clientHs);
+  cx.keyLog('SERVER_HANDSHAKE_TRAFFIC_SECRET', s.offer.random, serverHs);
+  cx.installReadKeys13(suite, serverHs);
+  // RFC 8446 D.4: CCS before the client's encrypted flight (not again after an HRR, where it preceded ClientHello2).
+  if (s.hrr === undefined && s.offer.sessionId.length > 0) cx.sendChangeCipherSpec();
+  cx.installWriteKeys13(suite, clientHs);
+  return { suite, transcript, handshakeSecret: hsSecret, clientHsSecret: clientHs, serverHsSecret: serverHs, group, helloRetry: s.hrr !== undefined, resumed };
+}
+
 const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
   ExpectServerHello(s, m, cx) {
     expect(m, HandshakeType.ServerHello);
-    const cfg = cx.config;
     const sh = decodeServerHello(m.body);
     if (isHelloRetryRequest(sh)) {
       const sv = findExtension(sh.extensions, ExtensionType.supported_versions);
@@ -397,69 +455,22 @@ const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
       return handleHrr(s, m, sh, cx);
     }
     const svData = findExtension(sh.extensions, ExtensionType.supported_versions);
-    if (svData === undefined) {
-      // A server without supported_versions negotiates TLS 1.2 or lower.
-      if (sh.legacyVersion === ProtocolVersion.TLS12 && s.offer.tls12 && s.hrr === undefined) {
-        // RFC 8446 §4.1.3: a TLS 1.3-capable client checks the downgrade sentinel.
-        const tail = sh.random.subarray(24);
-        if (cfg.maxVersion >= TLS13 && (equalPublic(tail, DOWNGRADE_TLS12) || equalPublic(tail, DOWNGRADE_TLS11))) throw misbehaved('DowngradeDetected');
-        return new Tls12Selected(sh, m.raw, s.offer.clientHello, s.offer.random, s.offer.suites, s.offer.extensions, s.offer.session12, s.offer.sessionId);
-      }
-      throw incompatible('NoCommonVersion', { detail: `server chose version 0x${sh.legacyVersion.toString(16)}` });
-    }
+    if (svData === undefined) return selectTls12(s, m, sh, cx);
     const suite = checkServerHelloCommon(s.offer, sh, false);
     // RFC 8446 §4.1.4: the ServerHello after an HRR must keep the HRR's suite.
     if (s.hrr !== undefined && s.hrr.suite.id !== suite.id) throw misbehaved('HrrCipherSuiteChanged');
-    let resumed: ClientSession | undefined;
-    const pskData = findExtension(sh.extensions, ExtensionType.pre_shared_key);
-    if (pskData !== undefined) {
-      const idx = decodeSelectedPsk(pskData);
-      const sess = s.offer.session;
-      if (sess === undefined || idx !== 0) throw misbehaved('SelectedInvalidPsk');
-      if (suiteById(sess.state.suite)?.hash !== suite.hash) throw misbehaved('SelectedInvalidPsk');
-      resumed = sess;
-    }
-    const ksData = findExtension(sh.extensions, ExtensionType.key_share);
-    let shared: Uint8Array | null = null;
-    let group: number | undefined;
-    if (ksData !== undefined) {
-      const ks = decodeServerKeyShare(ksData);
-      const kx = s.offer.shares.get(ks.group);
-      if (kx === undefined) throw misbehaved('SelectedUnofferedGroup');
-      if (s.hrr !== undefined && s.hrr.group !== -1 && s.hrr.group !== ks.group) throw misbehaved('SelectedUnofferedGroup');
-      group = ks.group;
-      shared = kx.complete(ks.keyExchange);
-    } else if (resumed === undefined) {
-      throw misbehaved('MissingKeyShare');
-    } else {
-      // psk_ke was not offered (we only offer psk_dhe_ke): a missing key_share is an error.
-      throw misbehaved('MissingKeyShare');
-    }
+    const resumed = selectedSession(s.offer, sh, suite);
+    const { group, shared } = completeKeyExchange(s, sh);
     cx.traceReceived('ServerHello', () => ({
       version: 'TLSv1.3',
       cipher_suite: suite.name,
-      group: group !== undefined ? nameOf(NamedGroup, group) : '',
+      group: nameOf(NamedGroup, group),
       psk: resumed !== undefined,
     }));
     const transcript = s.transcript instanceof Transcript ? s.transcript : s.transcript.toTranscript(cx.provider, suite.hash);
     transcript.add(m.raw);
-    const early = new EarlySecret(cx.provider, suite, resumed?.state.secret ?? null);
-    const hsSecret = early.handshakeSecret(shared);
-    const th = transcript.current();
-    const clientHs = hsSecret.clientHandshakeTrafficSecret(th);
-    const serverHs = hsSecret.serverHandshakeTrafficSecret(th);
-    cx.keyLog('CLIENT_HANDSHAKE_TRAFFIC_SECRET', s.offer.random, clientHs);
-    cx.keyLog('SERVER_HANDSHAKE_TRAFFIC_SECRET', s.offer.random, serverHs);
-    cx.installReadKeys13(suite, serverHs);
-    // RFC 8446 D.4: CCS before the client's encrypted flight (not again after an HRR, where it preceded ClientHello2).
-    if (s.hrr === undefined && s.offer.sessionId.length > 0) cx.sendChangeCipherSpec();
-    cx.installWriteKeys13(suite, clientHs);
-    return {
-      kind: 'ExpectEncryptedExtensions',
-      offer: s.offer,
-      resumed,
-      hs: { suite, transcript, handshakeSecret: hsSecret, clientHsSecret: clientHs, serverHsSecret: serverHs, group, helloRetry: s.hrr !== undefined, resumed },
-    };
+    const hs = installClientHandshakeKeys(s, cx, suite, transcript, resumed, group, shared);
+    return { kind: 'ExpectEncryptedExtensions', offer: s.offer, resumed, hs };
   },
 
   ExpectEncryptedExtensions(s, m, cx) {
