@@ -9,7 +9,7 @@ import type { KeyExchangeClient } from '../crypto/provider.js';
 import { suiteById, type SuiteInfo } from '../crypto/suites.js';
 import type { CertifiedKey, PreparedClientConfig } from '../vocabulary/config.js';
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
-import { decodeError, incompatible, misbehaved } from '../errors.js';
+import { decodeError, incompatible, internalError, misbehaved } from '../errors.js';
 import type { HandshakeContext } from '../handshake/context.js';
 import { TranscriptBuffer, Transcript } from '../handshake/transcript.js';
 import {
@@ -182,7 +182,8 @@ function clientExtensions(
   }
   if (cookie !== undefined) add(ExtensionType.cookie, (w) => w.vec16((w) => w.bytes(cookie)));
   if (cfg.alpn !== undefined) add(ExtensionType.application_layer_protocol_negotiation, encodeAlpn(cfg.alpn));
-  if (cfg.recordSizeLimit !== undefined) add(ExtensionType.record_size_limit, (w) => w.u16(cfg.recordSizeLimit as number));
+  const recordSizeLimit = cfg.recordSizeLimit;
+  if (recordSizeLimit !== undefined) add(ExtensionType.record_size_limit, (w) => w.u16(recordSizeLimit));
   if (cfg.clientCertificate !== undefined) addConstant(ExtensionType.post_handshake_auth, EMPTY);
   addConstant(ExtensionType.status_request, STATUS_REQUEST_OCSP);
   return exts;
@@ -207,9 +208,16 @@ function pskExtension(session: ClientSession, now: number, hashLen: number): Raw
   };
 }
 
+/** The suite of a stored session (usableSession kept only sessions of a configured suite; anything else fails closed). */
+function sessionSuite(session: ClientSession): SuiteInfo {
+  const suite = suiteById(session.state.suite);
+  if (suite === undefined) throw internalError(`session of unknown suite 0x${session.state.suite.toString(16)}`);
+  return suite;
+}
+
 /** Compute and patch the PSK binder into an encoded ClientHello (RFC 8446 §4.2.11.2). */
 function patchBinder(cx: ClientCx, ch: Uint8Array, session: ClientSession, prefix: Transcript | undefined): void {
-  const suite = suiteById(session.state.suite) as SuiteInfo;
+  const suite = sessionSuite(session);
   const binderLen = suite.hashLen;
   const bindersLen = 2 + 1 + binderLen;
   const truncated = ch.subarray(0, ch.length - bindersLen);
@@ -256,7 +264,7 @@ export function startClient13(cx: ClientCx, tls12: boolean): ClientState13 {
   const suites = cfg.suites.map((s) => s.id);
   if (tls12) suites.push(CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
   const exts = clientExtensions(cfg, [...shares.values()], undefined, tls12, ticket12);
-  if (session !== undefined) exts.push(pskExtension(session, now, (suiteById(session.state.suite) as SuiteInfo).hashLen));
+  if (session !== undefined) exts.push(pskExtension(session, now, sessionSuite(session).hashLen));
   const ch: ClientHello = {
     legacyVersion: ProtocolVersion.TLS12,
     random,
