@@ -79,9 +79,9 @@ export interface StreamSizes {
 /** The state machine behind the engine: TLS 1.3 client/server, or TLS 1.2 ones (tls12/ provides them). */
 export type MachineState =
   /** A client before `start()`: no ClientHello yet. */
-  | { readonly proto: 'start' }
-  | { readonly proto: 'c13'; readonly s: ClientState13 }
-  | { readonly proto: 's13'; readonly s: ServerState13 }
+  | { readonly proto: 'start'; readonly cx: ClientCx }
+  | { readonly proto: 'c13'; readonly s: ClientState13; readonly cx: ClientCx }
+  | { readonly proto: 's13'; readonly s: ServerState13; readonly cx: ServerCx }
   | { readonly proto: 'tls12'; readonly s: Tls12Machine };
 
 export type { RenegotiationRequest, Tls12Machine } from '../handshake/machine.js';
@@ -122,7 +122,8 @@ export class TlsEngine {
   #postHandshake = 0;
   #started = false;
   #version: number | undefined;
-  readonly #cx: ClientCx | ServerCx;
+  /** The context the TLS 1.2 machines and KeyUpdate use; the TLS 1.3 states carry it typed for their side. */
+  readonly #cx: HandshakeContext;
   #clientRandom: Uint8Array | undefined;
   #peerOcsp: Uint8Array | undefined;
   /** Output queued (not yet taken) holds protected records / protected records have left. */
@@ -136,14 +137,14 @@ export class TlsEngine {
    * class inside this class body can reach the engine's private fields), so a connection costs one small object
    * instead of a dozen closures.
    */
-  static readonly #Context = class EngineContext implements HandshakeContext {
+  static readonly #Context = class EngineContext<C extends PreparedClientConfig | PreparedServerConfig> implements HandshakeContext {
     readonly #e: TlsEngine;
     readonly provider: CryptoProvider;
-    readonly config: PreparedClientConfig | PreparedServerConfig;
-    constructor(e: TlsEngine) {
+    readonly config: C;
+    constructor(e: TlsEngine, config: C) {
       this.#e = e;
       this.provider = e.#p;
-      this.config = e.#config;
+      this.config = config;
     }
     emit(raw: Uint8Array, name: string, fields?: TraceFieldsArg): void {
       const e = this.#e;
@@ -220,8 +221,15 @@ export class TlsEngine {
     this.#tls12 = deps.tls12;
     this.#p = config.provider;
     this.side = config.kind;
-    this.#cx = new TlsEngine.#Context(this) as ClientCx | ServerCx;
-    this.#m = config.kind === 'client' ? { proto: 'start' } : { proto: 's13', s: { kind: 'ExpectClientHello' } };
+    if (config.kind === 'client') {
+      const cx = new TlsEngine.#Context(this, config);
+      this.#cx = cx;
+      this.#m = { proto: 'start', cx };
+    } else {
+      const cx = new TlsEngine.#Context(this, config);
+      this.#cx = cx;
+      this.#m = { proto: 's13', s: { kind: 'ExpectClientHello' }, cx };
+    }
   }
 
   #installRead13(suite: SuiteInfo, secret: Uint8Array): void {
@@ -347,15 +355,16 @@ export class TlsEngine {
   /** Client: the first flight. Server: nothing (empty). Call once, before `process`. */
   start(): Uint8Array {
     if (this.#started) throw internalError('start() called twice');
-    if (this.side === 'server') {
+    const m = this.#m;
+    if (m.proto !== 'start') {
       this.#started = true;
       return new Uint8Array(0);
     }
     try {
-      const cx = this.#cx as ClientCx;
+      const cx = m.cx;
       const s = startClient13(cx, this.#tls12 !== undefined && cx.config.minVersion <= ProtocolVersion.TLS12);
       if (s.kind === 'ExpectServerHello') this.#clientRandom = s.offer.random;
-      this.#m = { proto: 'c13', s };
+      this.#m = { proto: 'c13', s, cx };
       this.#flushHandshake();
       this.#started = true;
       return this.#takeOut();
@@ -516,15 +525,15 @@ export class TlsEngine {
       case 'start':
         throw internalError('a handshake message before start()');
       case 'c13': {
-        const next = clientHandle13(m.s, msg, this.#cx as ClientCx);
+        const next = clientHandle13(m.s, msg, m.cx);
         if (next instanceof Tls12Selected) {
           const hooks = this.#tls12?.client;
           if (hooks === undefined) throw incompatible('NoCommonVersion');
           this.#version = ProtocolVersion.TLS12;
-          this.#m = { proto: 'tls12', s: hooks(next, this.#cx as ClientCx) };
+          this.#m = { proto: 'tls12', s: hooks(next, m.cx) };
         } else {
           if (next.kind === 'ExpectEncryptedExtensions') this.#version = ProtocolVersion.TLS13;
-          this.#m = { proto: 'c13', s: next };
+          this.#m = { proto: 'c13', s: next, cx: m.cx };
         }
         break;
       }
@@ -532,20 +541,20 @@ export class TlsEngine {
         if (m.s.kind === 'ExpectClientHello') {
           if (msg.type !== HandshakeType.ClientHello) throw misbehaved('InvalidContentType', { alert: 'unexpected_message', detail: 'expected ClientHello' });
           const hello = decoded ?? decodeClientHello(msg.body);
-          const cfg = this.#config as PreparedServerConfig;
+          const cfg = m.cx.config;
           if (cfg.maxVersion >= ProtocolVersion.TLS13 && offersTls13(hello)) {
             this.#version = ProtocolVersion.TLS13;
-            this.#m = { proto: 's13', s: serverHandleClientHello13(this.#cx as ServerCx, hello, msg) };
+            this.#m = { proto: 's13', s: serverHandleClientHello13(m.cx, hello, msg), cx: m.cx };
           } else {
             const hooks = this.#tls12?.server;
             if (hooks === undefined || cfg.minVersion > ProtocolVersion.TLS12 || hello.legacyVersion < ProtocolVersion.TLS12) {
               throw incompatible(hello.legacyVersion < ProtocolVersion.TLS12 ? 'ObsoleteVersion' : 'NoCommonVersion');
             }
             this.#version = ProtocolVersion.TLS12;
-            this.#m = { proto: 'tls12', s: hooks(hello, msg, this.#cx as ServerCx) };
+            this.#m = { proto: 'tls12', s: hooks(hello, msg, m.cx) };
           }
         } else {
-          this.#m = { proto: 's13', s: serverHandle13(m.s, msg, this.#cx as ServerCx) };
+          this.#m = { proto: 's13', s: serverHandle13(m.s, msg, m.cx), cx: m.cx };
         }
         break;
       }
@@ -654,8 +663,8 @@ export class TlsEngine {
 
   #setTraffic(t: TrafficState): void {
     const m = this.#m;
-    if (m.proto === 'c13') this.#m = { proto: 'c13', s: { kind: 'Traffic', traffic: t } };
-    else if (m.proto === 's13') this.#m = { proto: 's13', s: { kind: 'Traffic', traffic: t } };
+    if (m.proto === 'c13') this.#m = { proto: 'c13', s: { kind: 'Traffic', traffic: t }, cx: m.cx };
+    else if (m.proto === 's13') this.#m = { proto: 's13', s: { kind: 'Traffic', traffic: t }, cx: m.cx };
   }
 
   #checkWritable(): void {
@@ -761,8 +770,9 @@ export class TlsEngine {
   /** Server, TLS 1.3: request a client certificate after the handshake (RFC 8446 §4.6.2). */
   requestClientCertificate(): Uint8Array {
     this.#checkWritable();
-    if (this.side !== 'server' || this.#version !== ProtocolVersion.TLS13) throw internalError('post-handshake auth needs a TLS 1.3 server');
-    this.#setTraffic(requestClientCertificate(this.#cx as ServerCx, this.#traffic()));
+    const m = this.#m;
+    if (m.proto !== 's13' || m.s.kind !== 'Traffic') throw internalError('post-handshake auth needs a TLS 1.3 server');
+    this.#m = { proto: 's13', s: { kind: 'Traffic', traffic: requestClientCertificate(m.cx, m.s.traffic) }, cx: m.cx };
     return this.#takeOut();
   }
 
@@ -811,7 +821,7 @@ export class TlsEngine {
       const m = this.#m;
       // In a TLS 1.2 renegotiation the connection stays established (only `info` is refreshed at its end).
       const renegotiating = m.proto === 'tls12' && m.s.renegotiating;
-      if (m.proto === 'c13' && m.s.kind === 'AwaitClientCertificate') this.#m = { proto: 'c13', s: supplyClientCertificate13(m.s, this.#cx as ClientCx, ck) };
+      if (m.proto === 'c13' && m.s.kind === 'AwaitClientCertificate') this.#m = { proto: 'c13', s: supplyClientCertificate13(m.s, m.cx, ck), cx: m.cx };
       else if (m.proto === 'tls12') this.#m = { proto: 'tls12', s: m.s.supplyClientCertificate(ck, this.#cx) };
       this.#afterTransition(renegotiating, renegotiating);
     } catch (e) {

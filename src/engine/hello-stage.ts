@@ -15,8 +15,8 @@ import { MAX_HANDSHAKE_MESSAGE, MAX_PLAINTEXT } from '../limits.js';
 import { announcedLength, checkRecordHeader, nextRecord, RECORD_HEADER_LENGTH } from '../record/deframer.js';
 import type { PreparedServerConfig } from '../vocabulary/config.js';
 import type { ConnectionObserver } from '../vocabulary/events.js';
-import { decodeClientHello, type ClientHello } from '../wire/client-hello.js';
-import { decodeAlpn, decodeClientVersions, decodeServerName, decodeU16List, findExtension } from '../wire/extensions.js';
+import { decodeClientHello, decodeClientHelloBasics, type ClientHello } from '../wire/client-hello.js';
+import { decodeClientVersions, findExtension } from '../wire/extensions.js';
 import type { HandshakeMessage } from '../wire/handshake.js';
 import { AlertLevel, ContentType, ExtensionType, HandshakeType } from '../wire/registry.js';
 import { TlsEngine } from './connection.js';
@@ -183,19 +183,15 @@ export class HelloStage {
 }
 
 function summarize(hello: ClientHello): ClientHelloSummary {
-  const ext = (t: number): Uint8Array | undefined => findExtension(hello.extensions, t);
-  const sni = ext(ExtensionType.server_name);
-  const alpn = ext(ExtensionType.application_layer_protocol_negotiation);
-  const versions = ext(ExtensionType.supported_versions);
-  const groups = ext(ExtensionType.supported_groups);
-  const schemes = ext(ExtensionType.signature_algorithms);
+  const basics = decodeClientHelloBasics(hello);
+  const versions = findExtension(hello.extensions, ExtensionType.supported_versions);
   return {
-    serverName: sni !== undefined ? (decodeServerName(sni) ?? null) : null,
-    alpn: alpn !== undefined ? decodeAlpn(alpn) : [],
+    serverName: basics.serverName ?? null,
+    alpn: basics.alpn ?? [],
     versions: versions !== undefined ? decodeClientVersions(versions) : [hello.legacyVersion],
     cipherSuites: hello.cipherSuites,
-    groups: groups !== undefined ? decodeU16List(groups, 'supported_groups') : [],
-    signatureSchemes: schemes !== undefined ? decodeU16List(schemes, 'signature_algorithms') : [],
+    groups: basics.groups ?? [],
+    signatureSchemes: basics.signatureSchemes ?? [],
     hello,
   };
 }

@@ -5,8 +5,9 @@
  */
 import { prepareClientConfig, prepareServerConfig, type PreparedClientConfig, type PreparedServerConfig } from '../engine/config.js';
 import type { SessionTicket } from '../engine/events.js';
+import { configError } from '../errors.js';
 import { STANDARD_DEPENDENCIES } from '../engine/standard.js';
-import type { ClientOptions, ServerOptions } from '../vocabulary/options.js';
+import type { CertifiedKeyInput, ClientOptions, CommonOptions, ServerOptions } from '../vocabulary/options.js';
 import { getDefaultProvider } from '../crypto/node-provider.js';
 import { hkdfExpand, hkdfExtract } from '../tls13/key-schedule.js';
 import { SUITES } from '../crypto/suites.js';
@@ -574,11 +575,11 @@ function acquire(
   // Prepare the engine configurations once (this also validates key/cert pairs and suites); every context shares them.
   try {
     if ((dir & C.SECPKG_CRED_INBOUND) !== 0 && certs.length > 0) {
-      const prepared = prepareServerConfig(serverOptionsFor(cred, {}), STANDARD_DEPENDENCIES);
+      const prepared = prepareServerConfig(serverOptionsFor(cred), STANDARD_DEPENDENCIES);
       // No reconnects: no TLS 1.3 or 1.2 tickets (ticketCount 0) and no TLS 1.2 session-ID cache either.
       cred.cache.server = cred.reconnects ? prepared : { ...prepared, sessionCache12: new NoSessionCache() };
     }
-    if ((dir & C.SECPKG_CRED_OUTBOUND) !== 0) cred.cache.client = prepareClientConfig(clientOptionsFor(cred, {}), STANDARD_DEPENDENCIES);
+    if ((dir & C.SECPKG_CRED_OUTBOUND) !== 0) cred.cache.client = prepareClientConfig(clientOptionsFor(cred), STANDARD_DEPENDENCIES);
   } catch {
     return C.SEC_E_UNKNOWN_CREDENTIALS;
   }
@@ -589,19 +590,31 @@ function acquire(
   return C.SEC_E_OK;
 }
 
-/** Per-context additions to the credential's options (only used to build the credential's own config). */
-export interface ContextExtras {
-  readonly ALPNProtocols?: readonly string[];
-  readonly servername?: string;
+/**
+ * A credential certificate as the engine takes it. Acquiring the credential refused a certificate without its key
+ * ('no-key': SEC_E_NO_CREDENTIALS), so a missing key here is a configuration error, never silently passed on.
+ */
+function certifiedKeyOf(c: CertContext): CertifiedKeyInput {
+  const key = c.privateKey;
+  if (key === undefined) throw configError('a credential certificate has no private key');
+  return { cert: [...c.chain], key };
 }
 
-function common(cred: Credential, x: ContextExtras): Record<string, unknown> {
-  const o: Record<string, unknown> = { minVersion: cred.common.minVersion, maxVersion: cred.common.maxVersion };
-  if (cred.common.cipherSuites !== undefined) o['cipherSuites'] = cred.common.cipherSuites;
-  if (cred.common.groups !== undefined) o['groups'] = cred.common.groups;
-  if (cred.common.signatureSchemes !== undefined) o['signatureSchemes'] = cred.common.signatureSchemes;
-  if (x.ALPNProtocols !== undefined && x.ALPNProtocols.length > 0) o['ALPNProtocols'] = x.ALPNProtocols;
-  return o;
+/** The options both sides take from the credential: versions, and the suites, groups and schemes it restricts. */
+function commonOptionsOf(cred: Credential): CommonOptions {
+  const k = cred.common;
+  return {
+    minVersion: k.minVersion,
+    maxVersion: k.maxVersion,
+    ...(k.cipherSuites !== undefined ? { cipherSuites: k.cipherSuites } : {}),
+    ...(k.groups !== undefined ? { groups: k.groups } : {}),
+    ...(k.signatureSchemes !== undefined ? { signatureSchemes: k.signatureSchemes } : {}),
+  };
+}
+
+/** hRootStore's certificates, when it holds any. */
+function trustedIssuers(cred: Credential): readonly Uint8Array[] | undefined {
+  return cred.rootStore !== null && cred.rootStore.certificates.length > 0 ? cred.rootStore.certificates : undefined;
 }
 
 const REVOCATION_FLAGS = C.SCH_CRED_REVOCATION_CHECK_END_CERT | C.SCH_CRED_REVOCATION_CHECK_CHAIN | C.SCH_CRED_REVOCATION_CHECK_CHAIN_EXCLUDE_ROOT;
@@ -610,48 +623,51 @@ const REVOCATION_FLAGS = C.SCH_CRED_REVOCATION_CHECK_END_CERT | C.SCH_CRED_REVOC
  * ServerOptions of this credential. `hRootStore` is always the `ca` (trust anchors and certificate_authorities for
  * client certificates, also for a post-handshake request); whether a certificate is asked for is per context.
  */
-export function serverOptionsFor(cred: Credential, x: ContextExtras): ServerOptions {
-  const o: Record<string, unknown> = common(cred, x);
-  o['certificates'] = cred.certificates.map((c) => ({ cert: [...c.chain], key: c.privateKey as string | Uint8Array }));
-  // Without hRootStore client certificates are accepted unvalidated and only mapped (decisions: §9.12).
-  if (cred.rootStore !== null && cred.rootStore.certificates.length > 0) o['ca'] = cred.rootStore.certificates;
-  else o['rejectUnauthorized'] = false;
-  // SCH_CRED_REVOCATION_CHECK_*: client chains are checked against the CRLs of hRootStore.
-  if ((cred.flags & REVOCATION_FLAGS) !== 0 && cred.rootStore !== null && cred.rootStore.crls.length > 0) o['crl'] = cred.rootStore.crls;
-  o['ticketCount'] = cred.reconnects ? 2 : 0;
-  o['ticketLifetime'] = Math.max(1, Math.min(604800, Math.floor(cred.lifespanMs / 1000)));
-  return o as unknown as ServerOptions;
+export function serverOptionsFor(cred: Credential): ServerOptions {
+  const ca = trustedIssuers(cred);
+  const crls = cred.rootStore?.crls ?? [];
+  return {
+    ...commonOptionsOf(cred),
+    certificates: cred.certificates.map(certifiedKeyOf),
+    // Without hRootStore client certificates are accepted unvalidated and only mapped (decisions: §9.12).
+    ...(ca !== undefined ? { ca } : { rejectUnauthorized: false }),
+    // SCH_CRED_REVOCATION_CHECK_*: client chains are checked against the CRLs of hRootStore.
+    ...((cred.flags & REVOCATION_FLAGS) !== 0 && crls.length > 0 ? { crl: crls } : {}),
+    ticketCount: cred.reconnects ? 2 : 0,
+    ticketLifetime: Math.max(1, Math.min(604800, Math.floor(cred.lifespanMs / 1000))),
+  };
 }
 
 /**
  * ClientOptions of this credential: `hRootStore` (else Node's roots) validates the server; SCH_CRED_NO_SERVERNAME_CHECK
  * keeps chain validation but skips the name; SCH_CRED_MANUAL_CRED_VALIDATION does not enforce (result still computed
- * for SECPKG_ATTR_CERT_CHECK_RESULT).
+ * for SECPKG_ATTR_CERT_CHECK_RESULT). The server name is the context's (added per context).
  */
-export function clientOptionsFor(cred: Credential, x: ContextExtras): ClientOptions {
-  const o: Record<string, unknown> = common(cred, x);
-  if (x.servername !== undefined && x.servername !== '') o['servername'] = x.servername;
-  if (cred.rootStore !== null && cred.rootStore.certificates.length > 0) o['ca'] = cred.rootStore.certificates;
-  if ((cred.flags & (C.SCH_CRED_MANUAL_CRED_VALIDATION | C.SCH_CRED_DEFERRED_CRED_VALIDATION)) !== 0) o['rejectUnauthorized'] = false;
-  if ((cred.flags & C.SCH_CRED_NO_SERVERNAME_CHECK) !== 0) o['checkServerName'] = false;
-  // Revocation, offline sources only: the CRLs of hRootStore and the server's stapled OCSP response. With a
-  // REVOCATION_CHECK_* flag both are checked (revoked → CRYPT_E_REVOKED); a staple is required unless the store
-  // holds CRLs (the revocation source then) or an IGNORE_* flag accepts "status unknown".
+export function clientOptionsFor(cred: Credential): ClientOptions {
+  const ca = trustedIssuers(cred);
   // Manual validation means manual: no trust, name or revocation check, even with REVOCATION_CHECK_* set (curl sets
   // both); the application checks the chain itself from SECPKG_ATTR_REMOTE_CERT_CONTEXT.
   const manual = (cred.flags & (C.SCH_CRED_MANUAL_CRED_VALIDATION | C.SCH_CRED_DEFERRED_CRED_VALIDATION)) !== 0;
-  if ((cred.flags & REVOCATION_FLAGS) !== 0 && !manual) {
-    const crls = cred.rootStore?.crls ?? [];
-    if (crls.length > 0) o['crl'] = crls;
-    const lenient = crls.length > 0 || (cred.flags & (C.SCH_CRED_IGNORE_NO_REVOCATION_CHECK | C.SCH_CRED_IGNORE_REVOCATION_OFFLINE)) !== 0;
-    o['ocspStapling'] = lenient ? 'check' : 'require';
-  }
+  // Revocation, offline sources only: the CRLs of hRootStore and the server's stapled OCSP response. With a
+  // REVOCATION_CHECK_* flag both are checked (revoked → CRYPT_E_REVOKED); a staple is required unless the store
+  // holds CRLs (the revocation source then) or an IGNORE_* flag accepts "status unknown".
+  const revocation = (cred.flags & REVOCATION_FLAGS) !== 0 && !manual;
+  const crls = cred.rootStore?.crls ?? [];
+  const lenient = crls.length > 0 || (cred.flags & (C.SCH_CRED_IGNORE_NO_REVOCATION_CHECK | C.SCH_CRED_IGNORE_REVOCATION_OFFLINE)) !== 0;
+  const ocspStapling: 'check' | 'require' = lenient ? 'check' : 'require';
   const cc = cred.certificates[0];
-  if (cc !== undefined) o['clientCertificate'] = { cert: [...cc.chain], key: cc.privateKey as string | Uint8Array };
-  // §6.4: a CertificateRequest we cannot answer pauses the handshake (SEC_I_INCOMPLETE_CREDENTIALS) so the caller
-  // can call again with a credential that has a certificate.
-  o['deferClientCertificate'] = true;
-  return o as unknown as ClientOptions;
+  return {
+    ...commonOptionsOf(cred),
+    ...(ca !== undefined ? { ca } : {}),
+    ...(manual ? { rejectUnauthorized: false } : {}),
+    ...((cred.flags & C.SCH_CRED_NO_SERVERNAME_CHECK) !== 0 ? { checkServerName: false } : {}),
+    ...(revocation && crls.length > 0 ? { crl: crls } : {}),
+    ...(revocation ? { ocspStapling } : {}),
+    ...(cc !== undefined ? { clientCertificate: certifiedKeyOf(cc) } : {}),
+    // §6.4: a CertificateRequest we cannot answer pauses the handshake (SEC_I_INCOMPLETE_CREDENTIALS) so the caller
+    // can call again with a credential that has a certificate.
+    deferClientCertificate: true,
+  };
 }
 
 /**
@@ -848,7 +864,7 @@ function setClientCertPolicy(cred: Credential, policy: SecPkgCred_ClientCertPoli
     // prepared configuration is rebuilt, keeping the ticket keys and the TLS 1.2 session cache.
     const updated: Credential = { ...cred, rootStore: policy.hSslCtlStore };
     const old = cred.cache.server;
-    const next = prepareServerConfig(serverOptionsFor(updated, {}));
+    const next = prepareServerConfig(serverOptionsFor(updated));
     (cred as { rootStore: CertStore | null }).rootStore = policy.hSslCtlStore;
     cred.cache.server = { ...next, ticketKeys: old.ticketKeys, sessionCache12: old.sessionCache12 };
   }

@@ -9,7 +9,7 @@ import type { KeyExchangeClient } from '../crypto/provider.js';
 import { suiteById, type SuiteInfo } from '../crypto/suites.js';
 import type { CertifiedKey, PreparedClientConfig } from '../vocabulary/config.js';
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
-import { decodeError, incompatible, misbehaved } from '../errors.js';
+import { decodeError, incompatible, internalError, misbehaved } from '../errors.js';
 import type { HandshakeContext } from '../handshake/context.js';
 import { TranscriptBuffer, Transcript } from '../handshake/transcript.js';
 import {
@@ -182,7 +182,8 @@ function clientExtensions(
   }
   if (cookie !== undefined) add(ExtensionType.cookie, (w) => w.vec16((w) => w.bytes(cookie)));
   if (cfg.alpn !== undefined) add(ExtensionType.application_layer_protocol_negotiation, encodeAlpn(cfg.alpn));
-  if (cfg.recordSizeLimit !== undefined) add(ExtensionType.record_size_limit, (w) => w.u16(cfg.recordSizeLimit as number));
+  const recordSizeLimit = cfg.recordSizeLimit;
+  if (recordSizeLimit !== undefined) add(ExtensionType.record_size_limit, (w) => w.u16(recordSizeLimit));
   if (cfg.clientCertificate !== undefined) addConstant(ExtensionType.post_handshake_auth, EMPTY);
   addConstant(ExtensionType.status_request, STATUS_REQUEST_OCSP);
   return exts;
@@ -207,9 +208,16 @@ function pskExtension(session: ClientSession, now: number, hashLen: number): Raw
   };
 }
 
+/** The suite of a stored session (usableSession kept only sessions of a configured suite; anything else fails closed). */
+function sessionSuite(session: ClientSession): SuiteInfo {
+  const suite = suiteById(session.state.suite);
+  if (suite === undefined) throw internalError(`session of unknown suite 0x${session.state.suite.toString(16)}`);
+  return suite;
+}
+
 /** Compute and patch the PSK binder into an encoded ClientHello (RFC 8446 §4.2.11.2). */
 function patchBinder(cx: ClientCx, ch: Uint8Array, session: ClientSession, prefix: Transcript | undefined): void {
-  const suite = suiteById(session.state.suite) as SuiteInfo;
+  const suite = sessionSuite(session);
   const binderLen = suite.hashLen;
   const bindersLen = 2 + 1 + binderLen;
   const truncated = ch.subarray(0, ch.length - bindersLen);
@@ -256,7 +264,7 @@ export function startClient13(cx: ClientCx, tls12: boolean): ClientState13 {
   const suites = cfg.suites.map((s) => s.id);
   if (tls12) suites.push(CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
   const exts = clientExtensions(cfg, [...shares.values()], undefined, tls12, ticket12);
-  if (session !== undefined) exts.push(pskExtension(session, now, (suiteById(session.state.suite) as SuiteInfo).hashLen));
+  if (session !== undefined) exts.push(pskExtension(session, now, sessionSuite(session).hashLen));
   const ch: ClientHello = {
     legacyVersion: ProtocolVersion.TLS12,
     random,
@@ -323,8 +331,7 @@ function handleHrr(s: Extract<ClientState13, { kind: 'ExpectServerHello' }>, m: 
   const cfg = cx.config;
   // RFC 8446 §4.1.4: a second HelloRetryRequest is unexpected_message.
   if (s.hrr !== undefined) throw misbehaved('HrrSecondTime');
-  checkServerHelloCommon(s.offer, sh, true);
-  const suite = suiteById(sh.cipherSuite) as SuiteInfo;
+  const suite = checkServerHelloCommon(s.offer, sh, true);
   const ksData = findExtension(sh.extensions, ExtensionType.key_share);
   const cookieData = findExtension(sh.extensions, ExtensionType.cookie);
   const cookie = cookieData !== undefined ? decodeCookie(cookieData) : undefined;
@@ -373,8 +380,8 @@ function handleHrr(s: Extract<ClientState13, { kind: 'ExpectServerHello' }>, m: 
   return { kind: 'ExpectServerHello', offer, transcript, hrr: { suite, group: group ?? -1 } };
 }
 
-/** Checks shared by ServerHello and HelloRetryRequest. */
-function checkServerHelloCommon(offer: Offer, sh: ServerHello, hrr: boolean): void {
+/** Checks shared by ServerHello and HelloRetryRequest; returns the suite the server selected. */
+function checkServerHelloCommon(offer: Offer, sh: ServerHello, hrr: boolean): SuiteInfo {
   // RFC 8446 §4.1.3.
   if (sh.legacyVersion !== ProtocolVersion.TLS12) throw misbehaved('Tls13LegacyVersionNot12');
   if (!equalPublic(sh.legacySessionIdEcho, offer.sessionId)) throw misbehaved('SessionIdNotEchoed');
@@ -384,12 +391,71 @@ function checkServerHelloCommon(offer: Offer, sh: ServerHello, hrr: boolean): vo
   checkAllowed(sh.extensions, hrr ? 'HRR' : 'SH', offer.extensions);
   const sv = findExtension(sh.extensions, ExtensionType.supported_versions);
   if (sv === undefined || decodeServerVersion(sv) !== TLS13) throw misbehaved('SelectedUnofferedVersion');
+  return suite;
+}
+
+/** A ServerHello without supported_versions: TLS 1.2, when we offered it (RFC 8446 §4.1.3: downgrade sentinel checked). */
+function selectTls12(s: Extract<ClientState13, { kind: 'ExpectServerHello' }>, m: HandshakeMessage, sh: ServerHello, cx: ClientCx): Tls12Selected {
+  if (sh.legacyVersion === ProtocolVersion.TLS12 && s.offer.tls12 && s.hrr === undefined) {
+    const tail = sh.random.subarray(24);
+    if (cx.config.maxVersion >= TLS13 && (equalPublic(tail, DOWNGRADE_TLS12) || equalPublic(tail, DOWNGRADE_TLS11))) throw misbehaved('DowngradeDetected');
+    return new Tls12Selected(sh, m.raw, s.offer.clientHello, s.offer.random, s.offer.suites, s.offer.extensions, s.offer.session12, s.offer.sessionId);
+  }
+  throw incompatible('NoCommonVersion', { detail: `server chose version 0x${sh.legacyVersion.toString(16)}` });
+}
+
+/** The session the server resumes (pre_shared_key, RFC 8446 §4.2.11): only ours, index 0, with the same hash. */
+function selectedSession(offer: Offer, sh: ServerHello, suite: SuiteInfo): ClientSession | undefined {
+  const pskData = findExtension(sh.extensions, ExtensionType.pre_shared_key);
+  if (pskData === undefined) return undefined;
+  const idx = decodeSelectedPsk(pskData);
+  const sess = offer.session;
+  if (sess === undefined || idx !== 0) throw misbehaved('SelectedInvalidPsk');
+  if (suiteById(sess.state.suite)?.hash !== suite.hash) throw misbehaved('SelectedInvalidPsk');
+  return sess;
+}
+
+/**
+ * The server's key_share (RFC 8446 §4.2.8): a group we sent a share for (the HRR's, after one), completed into the
+ * shared secret. Always required: we offer psk_dhe_ke only, never psk_ke.
+ */
+function completeKeyExchange(s: Extract<ClientState13, { kind: 'ExpectServerHello' }>, sh: ServerHello): { group: number; shared: Uint8Array } {
+  const ksData = findExtension(sh.extensions, ExtensionType.key_share);
+  if (ksData === undefined) throw misbehaved('MissingKeyShare');
+  const ks = decodeServerKeyShare(ksData);
+  const kx = s.offer.shares.get(ks.group);
+  if (kx === undefined) throw misbehaved('SelectedUnofferedGroup');
+  if (s.hrr !== undefined && s.hrr.group !== -1 && s.hrr.group !== ks.group) throw misbehaved('SelectedUnofferedGroup');
+  return { group: ks.group, shared: kx.complete(ks.keyExchange) };
+}
+
+/** Derive and install the handshake traffic keys (RFC 8446 §7.1), with the compatibility-mode CCS between them. */
+function installClientHandshakeKeys(
+  s: Extract<ClientState13, { kind: 'ExpectServerHello' }>,
+  cx: ClientCx,
+  suite: SuiteInfo,
+  transcript: Transcript,
+  resumed: ClientSession | undefined,
+  group: number,
+  shared: Uint8Array,
+): Hs {
+  const early = new EarlySecret(cx.provider, suite, resumed?.state.secret ?? null);
+  const hsSecret = early.handshakeSecret(shared);
+  const th = transcript.current();
+  const clientHs = hsSecret.clientHandshakeTrafficSecret(th);
+  const serverHs = hsSecret.serverHandshakeTrafficSecret(th);
+  cx.keyLog('CLIENT_HANDSHAKE_TRAFFIC_SECRET', s.offer.random, clientHs);
+  cx.keyLog('SERVER_HANDSHAKE_TRAFFIC_SECRET', s.offer.random, serverHs);
+  cx.installReadKeys13(suite, serverHs);
+  // RFC 8446 D.4: CCS before the client's encrypted flight (not again after an HRR, where it preceded ClientHello2).
+  if (s.hrr === undefined && s.offer.sessionId.length > 0) cx.sendChangeCipherSpec();
+  cx.installWriteKeys13(suite, clientHs);
+  return { suite, transcript, handshakeSecret: hsSecret, clientHsSecret: clientHs, serverHsSecret: serverHs, group, helloRetry: s.hrr !== undefined, resumed };
 }
 
 const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
   ExpectServerHello(s, m, cx) {
     expect(m, HandshakeType.ServerHello);
-    const cfg = cx.config;
     const sh = decodeServerHello(m.body);
     if (isHelloRetryRequest(sh)) {
       const sv = findExtension(sh.extensions, ExtensionType.supported_versions);
@@ -397,70 +463,22 @@ const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
       return handleHrr(s, m, sh, cx);
     }
     const svData = findExtension(sh.extensions, ExtensionType.supported_versions);
-    if (svData === undefined) {
-      // A server without supported_versions negotiates TLS 1.2 or lower.
-      if (sh.legacyVersion === ProtocolVersion.TLS12 && s.offer.tls12 && s.hrr === undefined) {
-        // RFC 8446 §4.1.3: a TLS 1.3-capable client checks the downgrade sentinel.
-        const tail = sh.random.subarray(24);
-        if (cfg.maxVersion >= TLS13 && (equalPublic(tail, DOWNGRADE_TLS12) || equalPublic(tail, DOWNGRADE_TLS11))) throw misbehaved('DowngradeDetected');
-        return new Tls12Selected(sh, m.raw, s.offer.clientHello, s.offer.random, s.offer.suites, s.offer.extensions, s.offer.session12, s.offer.sessionId);
-      }
-      throw incompatible('NoCommonVersion', { detail: `server chose version 0x${sh.legacyVersion.toString(16)}` });
-    }
-    checkServerHelloCommon(s.offer, sh, false);
-    const suite = suiteById(sh.cipherSuite) as SuiteInfo;
+    if (svData === undefined) return selectTls12(s, m, sh, cx);
+    const suite = checkServerHelloCommon(s.offer, sh, false);
     // RFC 8446 §4.1.4: the ServerHello after an HRR must keep the HRR's suite.
     if (s.hrr !== undefined && s.hrr.suite.id !== suite.id) throw misbehaved('HrrCipherSuiteChanged');
-    let resumed: ClientSession | undefined;
-    const pskData = findExtension(sh.extensions, ExtensionType.pre_shared_key);
-    if (pskData !== undefined) {
-      const idx = decodeSelectedPsk(pskData);
-      const sess = s.offer.session;
-      if (sess === undefined || idx !== 0) throw misbehaved('SelectedInvalidPsk');
-      if (suiteById(sess.state.suite)?.hash !== suite.hash) throw misbehaved('SelectedInvalidPsk');
-      resumed = sess;
-    }
-    const ksData = findExtension(sh.extensions, ExtensionType.key_share);
-    let shared: Uint8Array | null = null;
-    let group: number | undefined;
-    if (ksData !== undefined) {
-      const ks = decodeServerKeyShare(ksData);
-      const kx = s.offer.shares.get(ks.group);
-      if (kx === undefined) throw misbehaved('SelectedUnofferedGroup');
-      if (s.hrr !== undefined && s.hrr.group !== -1 && s.hrr.group !== ks.group) throw misbehaved('SelectedUnofferedGroup');
-      group = ks.group;
-      shared = kx.complete(ks.keyExchange);
-    } else if (resumed === undefined) {
-      throw misbehaved('MissingKeyShare');
-    } else {
-      // psk_ke was not offered (we only offer psk_dhe_ke): a missing key_share is an error.
-      throw misbehaved('MissingKeyShare');
-    }
+    const resumed = selectedSession(s.offer, sh, suite);
+    const { group, shared } = completeKeyExchange(s, sh);
     cx.traceReceived('ServerHello', () => ({
       version: 'TLSv1.3',
       cipher_suite: suite.name,
-      group: group !== undefined ? nameOf(NamedGroup, group) : '',
+      group: nameOf(NamedGroup, group),
       psk: resumed !== undefined,
     }));
     const transcript = s.transcript instanceof Transcript ? s.transcript : s.transcript.toTranscript(cx.provider, suite.hash);
     transcript.add(m.raw);
-    const early = new EarlySecret(cx.provider, suite, resumed?.state.secret ?? null);
-    const hsSecret = early.handshakeSecret(shared);
-    const th = transcript.current();
-    const clientHs = hsSecret.clientHandshakeTrafficSecret(th);
-    const serverHs = hsSecret.serverHandshakeTrafficSecret(th);
-    cx.keyLog('CLIENT_HANDSHAKE_TRAFFIC_SECRET', s.offer.random, clientHs);
-    cx.keyLog('SERVER_HANDSHAKE_TRAFFIC_SECRET', s.offer.random, serverHs);
-    cx.installReadKeys13(suite, serverHs);
-    // RFC 8446 D.4: CCS before the client's encrypted flight (not again after an HRR, where it preceded ClientHello2).
-    if (s.hrr === undefined && s.offer.sessionId.length > 0) cx.sendChangeCipherSpec();
-    cx.installWriteKeys13(suite, clientHs);
-    return {
-      kind: 'ExpectEncryptedExtensions',
-      offer: s.offer,
-      resumed,
-      hs: { suite, transcript, handshakeSecret: hsSecret, clientHsSecret: clientHs, serverHsSecret: serverHs, group, helloRetry: s.hrr !== undefined, resumed },
-    };
+    const hs = installClientHandshakeKeys(s, cx, suite, transcript, resumed, group, shared);
+    return { kind: 'ExpectEncryptedExtensions', offer: s.offer, resumed, hs };
   },
 
   ExpectEncryptedExtensions(s, m, cx) {

@@ -22,14 +22,12 @@ import {
 } from '../handshake/verify.js';
 import {
   checkAllowed,
-  decodeAlpn,
   decodeClientKeyShares,
   decodeClientVersions,
   decodeCookie,
   decodeOfferedPsks,
   decodePskModes,
   decodeRecordSizeLimit,
-  decodeServerName,
   decodeU16List,
   encodeAlpn,
   encodeCertificateAuthorities,
@@ -39,7 +37,7 @@ import {
   type OfferedPsks,
   type RawExtension,
 } from '../wire/extensions.js';
-import { decodeClientHello, type ClientHello } from '../wire/client-hello.js';
+import { decodeClientHello, decodeClientHelloBasics, type ClientHello } from '../wire/client-hello.js';
 import { encodeServerHello, HRR_RANDOM } from '../wire/server-hello.js';
 import {
   decodeCertificate13,
@@ -56,6 +54,7 @@ import { openTicket, sealTicket, type SessionState } from '../handshake/tickets.
 import { keyUpdate } from './client.js';
 import type { TrafficState } from './traffic.js';
 import { MAX_USED_TICKETS } from '../limits.js';
+import type { KeyExchangeServerResult } from '../crypto/provider.js';
 
 /** The server's handshake context: the engine context plus the prepared server configuration. */
 export interface ServerCx extends HandshakeContext {
@@ -90,7 +89,15 @@ interface Negotiated {
 /** TLS 1.3 server handshake states, discriminated by `kind`. */
 export type ServerState13 =
   | { readonly kind: 'ExpectClientHello' }
-  | { readonly kind: 'ExpectSecondClientHello'; readonly first: ClientOffer; readonly neg: Negotiated; readonly transcript: Transcript; readonly cookie: Uint8Array }
+  | {
+      readonly kind: 'ExpectSecondClientHello';
+      readonly first: ClientOffer;
+      readonly neg: Negotiated;
+      /** The group the HelloRetryRequest selected (an HRR always selects one). */
+      readonly group: number;
+      readonly transcript: Transcript;
+      readonly cookie: Uint8Array;
+    }
   | { readonly kind: 'ExpectCertificate'; readonly hs: ServerHs }
   | { readonly kind: 'ExpectCertificateVerify'; readonly hs: ServerHs; readonly chain: readonly Uint8Array[]; readonly certVerified: CertVerified }
   | {
@@ -127,16 +134,13 @@ const SELECTED_VERSION_13 = encode((w) => w.u16(TLS13));
 export function readClientOffer(hello: ClientHello, raw: Uint8Array): ClientOffer {
   checkAllowed(hello.extensions, 'CH');
   const get = (t: number): Uint8Array | undefined => findExtension(hello.extensions, t);
-  const sn = get(ExtensionType.server_name);
-  const groupsData = get(ExtensionType.supported_groups);
+  const basics = decodeClientHelloBasics(hello);
   const sharesData = get(ExtensionType.key_share);
-  const sigData = get(ExtensionType.signature_algorithms);
-  const alpnData = get(ExtensionType.application_layer_protocol_negotiation);
   const modesData = get(ExtensionType.psk_key_exchange_modes);
   const pskData = get(ExtensionType.pre_shared_key);
   const cookieData = get(ExtensionType.cookie);
   const rslData = get(ExtensionType.record_size_limit);
-  const groups = groupsData !== undefined ? decodeU16List(groupsData, 'supported_groups') : [];
+  const groups = basics.groups ?? [];
   // RFC 8446 §4.2.8: every KeyShareEntry must be for a group in supported_groups (checked while decoding).
   const shares = sharesData !== undefined ? decodeClientKeyShares(sharesData, groups) : [];
   const psks = pskData !== undefined ? decodeOfferedPsks(pskData) : undefined;
@@ -146,11 +150,11 @@ export function readClientOffer(hello: ClientHello, raw: Uint8Array): ClientOffe
   return {
     hello,
     raw,
-    serverName: sn !== undefined ? decodeServerName(sn) : undefined,
+    serverName: basics.serverName,
     groups,
     shares,
-    signatureSchemes: sigData !== undefined ? decodeU16List(sigData, 'signature_algorithms') : [],
-    alpn: alpnData !== undefined ? decodeAlpn(alpnData) : undefined,
+    signatureSchemes: basics.signatureSchemes ?? [],
+    alpn: basics.alpn,
     pskModes,
     psks,
     cookie: cookieData !== undefined ? decodeCookie(cookieData) : undefined,
@@ -257,7 +261,7 @@ export function serverHandleClientHello13(cx: ServerCx, hello: ClientHello, m: H
     if (hello.legacySessionId.length > 0) cx.sendChangeCipherSpec();
     // RFC 8446 §4.2.10: after an HRR, the client's 0-RTT records (protected, type application_data) are skipped.
     if (offer.earlyData) cx.setSkipEarlyData(true);
-    return { kind: 'ExpectSecondClientHello', first: offer, neg: { suite, group, helloRetry: true }, transcript, cookie };
+    return { kind: 'ExpectSecondClientHello', first: offer, neg: { suite, group, helloRetry: true }, group, transcript, cookie };
   }
   return continueHandshake(cx, offer, { suite, group, helloRetry: false }, new TranscriptBuffer().toTranscript(cx.provider, suite.hash), share);
 }
@@ -313,29 +317,47 @@ function acceptPsk(cx: ServerCx, offer: ClientOffer, suite: SuiteInfo, transcrip
   return undefined;
 }
 
-function continueHandshake(
-  cx: ServerCx,
-  offer: ClientOffer,
-  neg: Negotiated,
-  transcript: Transcript,
-  share: KeyShareEntry | undefined,
-  pskKe?: AcceptedPsk,
-): ServerState13 {
+/** What the server decided from the offer before it sends anything: the PSK, the ALPN id and the certificate. */
+interface FlightPlan {
+  readonly offer: ClientOffer;
+  readonly neg: Negotiated;
+  readonly psk: AcceptedPsk | undefined;
+  readonly alpn: Uint8Array | null;
+  readonly chosen: { readonly cert: CertifiedKey; readonly scheme: number; readonly matchedName: boolean } | undefined;
+  readonly wantClientCert: boolean;
+}
+
+/** The handshake secrets installed after the ServerHello. */
+interface HandshakeKeys {
+  readonly hsSecret: HandshakeSecret;
+  readonly clientHs: Uint8Array;
+  readonly serverHs: Uint8Array;
+}
+
+/** Choose the resumption, the ALPN id and the certificate (RFC 8446 §4.2.3, §4.2.11; RFC 7301). */
+function planFlight(cx: ServerCx, offer: ClientOffer, neg: Negotiated, transcript: Transcript, pskKe: AcceptedPsk | undefined): FlightPlan {
   const cfg = cx.config;
-  const p = cx.provider;
-  const { suite, group } = neg;
   const hello = offer.hello;
-  const psk = pskKe ?? acceptPsk(cx, offer, suite, transcript);
+  const psk = pskKe ?? acceptPsk(cx, offer, neg.suite, transcript);
   // RFC 8446 §4.2.3: without a PSK, signature_algorithms is required.
   if (psk === undefined && findExtension(hello.extensions, ExtensionType.signature_algorithms) === undefined) throw misbehaved('MissingSignatureAlgorithms');
   const alpn = psk?.state.alpn !== undefined && psk.state.alpn !== null && offer.alpn !== undefined && includesBytes(offer.alpn, psk.state.alpn) ? psk.state.alpn : chooseAlpn(cfg.alpn, offer.alpn);
-  let chosen: { cert: CertifiedKey; scheme: number; matchedName: boolean } | undefined;
+  let chosen: FlightPlan['chosen'];
   if (psk === undefined) {
     // RFC 8446 §4.2.3: signature_algorithms_cert (else signature_algorithms) constrains the chain's signatures.
     const sac = findExtension(hello.extensions, ExtensionType.signature_algorithms_cert);
     const certSchemes = sac !== undefined ? decodeU16List(sac, 'signature_algorithms_cert') : offer.signatureSchemes;
     chosen = chooseCertificate(cfg.certificates, offer.serverName, offer.signatureSchemes, cfg.sniCallback, false, certSchemes);
   }
+  return { offer, neg, psk, alpn, chosen, wantClientCert: psk === undefined && cfg.clientAuth !== 'none' };
+}
+
+/** ServerHello (RFC 8446 §4.1.3), then the compatibility-mode CCS (Appendix D.4); returns our key exchange. */
+function emitServerHello(cx: ServerCx, plan: FlightPlan, transcript: Transcript, share: KeyShareEntry | undefined): KeyExchangeServerResult | undefined {
+  const p = cx.provider;
+  const { offer, neg, psk } = plan;
+  const { suite, group } = neg;
+  const hello = offer.hello;
   const kx = group !== undefined && share !== undefined ? p.keyExchangeServer(group, share.keyExchange) : undefined;
   transcript.add(offer.raw);
   const serverRandom = p.randomBytes(32);
@@ -358,19 +380,32 @@ function continueHandshake(
   transcript.add(sh);
   // RFC 8446 D.4: CCS right after our first flight message when the client uses compatibility mode (once).
   if (!neg.helloRetry && hello.legacySessionId.length > 0) cx.sendChangeCipherSpec();
-  const early = new EarlySecret(p, suite, psk?.state.secret ?? null);
+  return kx;
+}
+
+/** Derive and install the handshake traffic keys (RFC 8446 §7.1); the record limits the offer asked for. */
+function installHandshakeKeys(cx: ServerCx, plan: FlightPlan, transcript: Transcript, kx: KeyExchangeServerResult | undefined): HandshakeKeys {
+  const { offer, neg, psk } = plan;
+  const suite = neg.suite;
+  const early = new EarlySecret(cx.provider, suite, psk?.state.secret ?? null);
   const hsSecret: HandshakeSecret = early.handshakeSecret(kx?.sharedSecret ?? null);
   const th = transcript.current();
   const clientHs = hsSecret.clientHandshakeTrafficSecret(th);
   const serverHs = hsSecret.serverHandshakeTrafficSecret(th);
-  const clientRandom = hello.random;
+  const clientRandom = offer.hello.random;
   cx.keyLog('CLIENT_HANDSHAKE_TRAFFIC_SECRET', clientRandom, clientHs);
   cx.keyLog('SERVER_HANDSHAKE_TRAFFIC_SECRET', clientRandom, serverHs);
   cx.installWriteKeys13(suite, serverHs);
   cx.installReadKeys13(suite, clientHs);
   if (offer.earlyData) cx.setSkipEarlyData(true);
   if (offer.recordSizeLimit !== undefined) cx.setPeerRecordSizeLimit(Math.min(offer.recordSizeLimit, 16385) - 1);
+  return { hsSecret, clientHs, serverHs };
+}
 
+/** EncryptedExtensions (RFC 8446 §4.3.1): ALPN, the server_name acknowledgement, record_size_limit. */
+function emitEncryptedExtensions(cx: ServerCx, plan: FlightPlan, transcript: Transcript): void {
+  const cfg = cx.config;
+  const { offer, alpn, chosen } = plan;
   const ee: RawExtension[] = [];
   if (alpn !== null) ee.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encode(encodeAlpn([alpn])) });
   if (chosen?.matchedName === true) ee.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
@@ -381,39 +416,59 @@ function continueHandshake(
   const eeMsg = encodeEncryptedExtensions(cfg.encryptedExtensionsHook?.(ee) ?? ee);
   cx.emit(eeMsg, 'EncryptedExtensions', { alpn: alpn === null ? '' : latin1(alpn), server_name_ack: chosen?.matchedName === true });
   transcript.add(eeMsg);
+}
 
-  const wantClientCert = psk === undefined && cfg.clientAuth !== 'none';
-  if (wantClientCert) {
-    const crExts: RawExtension[] = [{ type: ExtensionType.signature_algorithms, data: encode(encodeU16List(cfg.signatureSchemes.filter((s) => (s & 0xff) !== 0x01))) }];
-    if (cfg.caNames.length > 0) crExts.push({ type: ExtensionType.certificate_authorities, data: encode(encodeCertificateAuthorities(cfg.caNames)) });
-    const cr = encodeCertificateRequest13({ certificateRequestContext: new Uint8Array(0), extensions: crExts });
-    cx.emit(cr, 'CertificateRequest', { certificate_authorities: cfg.caNames.length });
-    transcript.add(cr);
-  }
-  if (chosen !== undefined) {
-    const { cert, scheme } = chosen;
-    const ocsp = offer.statusRequest ? cert.ocspResponse : undefined;
-    const certMsg = encodeCertificate13({
-      certificateRequestContext: new Uint8Array(0),
-      certificateList: cert.chain.map((d, i) => ({
-        certData: d,
-        extensions: i === 0 && ocsp !== undefined
-          ? [{ type: ExtensionType.status_request, data: encode((w) => w.u8(1).vec24((w) => w.bytes(ocsp))) }]
-          : [],
-      })),
-    });
-    cx.emit(certMsg, 'Certificate', { certificates: cert.chain.length, ocsp: ocsp !== undefined });
-    transcript.add(certMsg);
-    const sig = cert.key.sign(scheme, certificateVerifyContent(true, transcript.current()));
-    const cv = encodeCertificateVerify({ algorithm: scheme, signature: sig });
-    cx.emit(cv, 'CertificateVerify', () => ({ algorithm: nameOf(SignatureScheme, scheme) }));
-    transcript.add(cv);
-  }
-  const fin = encodeFinished(finishedVerifyData(p, suite, serverHs, transcript.current()));
+/** CertificateRequest (RFC 8446 §4.3.2): the schemes we verify (no RSA PKCS#1 v1.5) and our CA names. */
+function emitCertificateRequest(cx: ServerCx, transcript: Transcript): void {
+  const cfg = cx.config;
+  const crExts: RawExtension[] = [{ type: ExtensionType.signature_algorithms, data: encode(encodeU16List(cfg.signatureSchemes.filter((s) => (s & 0xff) !== 0x01))) }];
+  if (cfg.caNames.length > 0) crExts.push({ type: ExtensionType.certificate_authorities, data: encode(encodeCertificateAuthorities(cfg.caNames)) });
+  const cr = encodeCertificateRequest13({ certificateRequestContext: new Uint8Array(0), extensions: crExts });
+  cx.emit(cr, 'CertificateRequest', { certificate_authorities: cfg.caNames.length });
+  transcript.add(cr);
+}
+
+/** Certificate (RFC 8446 §4.4.2), with the OCSP response on the leaf when the client asked for one (§4.4.2.1). */
+function emitCertificate(cx: ServerCx, offer: ClientOffer, cert: CertifiedKey, transcript: Transcript): void {
+  const ocsp = offer.statusRequest ? cert.ocspResponse : undefined;
+  const certMsg = encodeCertificate13({
+    certificateRequestContext: new Uint8Array(0),
+    certificateList: cert.chain.map((d, i) => ({
+      certData: d,
+      extensions: i === 0 && ocsp !== undefined
+        ? [{ type: ExtensionType.status_request, data: encode((w) => w.u8(1).vec24((w) => w.bytes(ocsp))) }]
+        : [],
+    })),
+  });
+  cx.emit(certMsg, 'Certificate', { certificates: cert.chain.length, ocsp: ocsp !== undefined });
+  transcript.add(certMsg);
+}
+
+/** CertificateVerify (RFC 8446 §4.4.3): our signature over the transcript so far. */
+function emitCertificateVerify(cx: ServerCx, cert: CertifiedKey, scheme: number, transcript: Transcript): void {
+  const sig = cert.key.sign(scheme, certificateVerifyContent(true, transcript.current()));
+  const cv = encodeCertificateVerify({ algorithm: scheme, signature: sig });
+  cx.emit(cv, 'CertificateVerify', () => ({ algorithm: nameOf(SignatureScheme, scheme) }));
+  transcript.add(cv);
+}
+
+/** Finished (RFC 8446 §4.4.4) under the server handshake traffic secret. */
+function emitFinished(cx: ServerCx, suite: SuiteInfo, serverHs: Uint8Array, transcript: Transcript): void {
+  const fin = encodeFinished(finishedVerifyData(cx.provider, suite, serverHs, transcript.current()));
   cx.emit(fin, 'Finished');
   transcript.add(fin);
+}
+
+/**
+ * Derive the application traffic and exporter secrets (RFC 8446 §7.1), install our write key (the client's read
+ * key waits for its Finished) and return what the rest of the handshake needs.
+ */
+function installApplicationKeys(cx: ServerCx, plan: FlightPlan, transcript: Transcript, keys: HandshakeKeys): ServerHs {
+  const { offer, neg, psk, alpn, chosen } = plan;
+  const { suite, group } = neg;
+  const clientRandom = offer.hello.random;
   const thSf = transcript.current();
-  const master = hsSecret.masterSecret();
+  const master = keys.hsSecret.masterSecret();
   const clientAp = master.clientApplicationTrafficSecret(thSf);
   const serverAp = master.serverApplicationTrafficSecret(thSf);
   const exporter = master.exporterMasterSecret(thSf);
@@ -421,12 +476,12 @@ function continueHandshake(
   cx.keyLog('SERVER_TRAFFIC_SECRET_0', clientRandom, serverAp);
   cx.keyLog('EXPORTER_SECRET', clientRandom, exporter);
   cx.installWriteKeys13(suite, serverAp);
-  const hs: ServerHs = {
+  return {
     offer,
     suite,
     transcript,
     master,
-    clientHsSecret: clientHs,
+    clientHsSecret: keys.clientHs,
     clientAp,
     serverAp,
     exporter,
@@ -446,12 +501,42 @@ function continueHandshake(
     resumedChain: psk?.state.peerChain,
     localChain: chosen?.cert.chain ?? [],
   };
+}
+
+/** The state after our flight: the client's Certificate when we asked for one, else its Finished. */
+function awaitClientFlight(plan: FlightPlan, hs: ServerHs): ServerState13 {
+  const psk = plan.psk;
   if (psk !== undefined) {
     return { kind: 'ExpectFinished', hs, chain: psk.state.peerChain, certVerified: chainFromResumption(), sigVerified: signatureFromPsk() };
   }
-  if (wantClientCert) return { kind: 'ExpectCertificate', hs };
+  if (plan.wantClientCert) return { kind: 'ExpectCertificate', hs };
   const none = noClientCertificate();
   return { kind: 'ExpectFinished', hs, chain: [], certVerified: none, sigVerified: none };
+}
+
+/**
+ * The server's flight after a ClientHello it accepts (RFC 8446 §2, Figure 1), as named steps in wire order:
+ * ServerHello, [CCS], EncryptedExtensions, [CertificateRequest], [Certificate, CertificateVerify], Finished.
+ */
+function continueHandshake(
+  cx: ServerCx,
+  offer: ClientOffer,
+  neg: Negotiated,
+  transcript: Transcript,
+  share: KeyShareEntry | undefined,
+  pskKe?: AcceptedPsk,
+): ServerState13 {
+  const plan = planFlight(cx, offer, neg, transcript, pskKe);
+  const kx = emitServerHello(cx, plan, transcript, share);
+  const keys = installHandshakeKeys(cx, plan, transcript, kx);
+  emitEncryptedExtensions(cx, plan, transcript);
+  if (plan.wantClientCert) emitCertificateRequest(cx, transcript);
+  if (plan.chosen !== undefined) {
+    emitCertificate(cx, offer, plan.chosen.cert, transcript);
+    emitCertificateVerify(cx, plan.chosen.cert, plan.chosen.scheme, transcript);
+  }
+  emitFinished(cx, neg.suite, keys.serverHs, transcript);
+  return awaitClientFlight(plan, installApplicationKeys(cx, plan, transcript, keys));
 }
 
 /** The connection info with the client's chain: an explicit literal (faster here than a spread). */
@@ -504,8 +589,8 @@ const handlers: { readonly [K in ServerState13['kind']]: Handler<K> } = {
     if (offer.earlyData) throw misbehaved('SecondClientHelloChangedParameters', { detail: 'early_data after HelloRetryRequest' });
     if (offer.cookie === undefined || !cx.provider.equalSecret(offer.cookie, s.cookie)) throw misbehaved('InvalidCookie');
     // RFC 8446 §4.2.8: exactly one KeyShareEntry, for the group the HRR selected.
-    if (offer.shares.length !== 1 || offer.shares[0]?.group !== s.neg.group) throw misbehaved('SecondClientHelloWrongKeyShare');
-    const group = s.neg.group as number; // an HRR always selects a group
+    const group = s.group;
+    if (offer.shares.length !== 1 || offer.shares[0]?.group !== group) throw misbehaved('SecondClientHelloWrongKeyShare');
     if (!offer.groups.includes(group)) throw misbehaved('SecondClientHelloChangedParameters', { detail: 'supported_groups' });
     cx.traceReceived('ClientHello', { retry: true, key_shares: [nameOf(NamedGroup, group)] });
     return continueHandshake(cx, offer, s.neg, s.transcript, offer.shares[0]);

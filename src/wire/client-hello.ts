@@ -2,7 +2,7 @@
 import { Reader } from '../codec/reader.js';
 import { misbehaved } from '../errors.js';
 import { frameHandshake } from './handshake.js';
-import { readExtensions, writeExtensions, type RawExtension } from './extensions.js';
+import { decodeAlpn, decodeServerName, decodeU16List, findExtension, readExtensions, writeExtensions, type RawExtension } from './extensions.js';
 import { ExtensionType, HandshakeType } from './registry.js';
 
 /** ClientHello fields (RFC 8446 §4.1.2); extensions stay raw. */
@@ -42,4 +42,28 @@ export function encodeClientHello(ch: ClientHello): Uint8Array {
     w.vec8((w) => w.bytes(ch.legacyCompressionMethods));
     writeExtensions(w, ch.extensions);
   });
+}
+
+/** What every server reads of a ClientHello before it decides anything; undefined: the extension was absent. */
+export interface ClientHelloBasics {
+  /** server_name's host_name (lower case); undefined when absent or empty. */
+  readonly serverName: string | undefined;
+  readonly groups: readonly number[] | undefined;
+  readonly signatureSchemes: readonly number[] | undefined;
+  /** ALPN ids offered, bytes as on the wire. */
+  readonly alpn: readonly Uint8Array[] | undefined;
+}
+
+/** Decode server_name, supported_groups, signature_algorithms and ALPN of a ClientHello (each strictly). */
+export function decodeClientHelloBasics(hello: ClientHello): ClientHelloBasics {
+  const sn = findExtension(hello.extensions, ExtensionType.server_name);
+  const groups = findExtension(hello.extensions, ExtensionType.supported_groups);
+  const schemes = findExtension(hello.extensions, ExtensionType.signature_algorithms);
+  const alpn = findExtension(hello.extensions, ExtensionType.application_layer_protocol_negotiation);
+  return {
+    serverName: sn !== undefined ? decodeServerName(sn) : undefined,
+    groups: groups !== undefined ? decodeU16List(groups, 'supported_groups') : undefined,
+    signatureSchemes: schemes !== undefined ? decodeU16List(schemes, 'signature_algorithms') : undefined,
+    alpn: alpn !== undefined ? decodeAlpn(alpn) : undefined,
+  };
 }
