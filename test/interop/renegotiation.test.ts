@@ -114,6 +114,8 @@ test('our server ↔ openssl s_client -tls1_2: renegotiate({ requestCert: true }
     assert.equal(await result, null);
     assert.equal(pump.conn.engine.info?.peerCertificates.length, 2);
     assert.equal(pump.conn.engine.info?.authorized, true);
+    // s_client's -msg lines reach us through a pipe: wait (bounded) for them before counting.
+    await cl.waitUntil('s_client printed the CertificateRequest', () => count(cl.stdout(), received('CertificateRequest')) >= 1);
     assert.equal(count(cl.stdout(), received('HelloRequest')), 1);
     assert.equal(count(cl.stdout(), received('CertificateRequest')), 1);
     cl.write('after\n');
@@ -326,6 +328,7 @@ test('SSPI server (AcceptSecurityContext with ASC_REQ_MUTUAL_AUTH, the IIS patte
       await server.accept(req | S.ASC_REQ_MUTUAL_AUTH, false);
       assert.equal(S.QueryContextAttributes(server.ctx, S.SECPKG_ATTR_REMOTE_CERT_CONTEXT, remote), S.SEC_E_OK);
       assert.match(remote.value?.subject ?? '', /test client/);
+      await cl.waitUntil('s_client printed the CertificateRequest', () => count(cl.stdout(), received('CertificateRequest')) >= 1);
       assert.equal(count(cl.stdout(), received('HelloRequest')), 1);
       assert.equal(count(cl.stdout(), received('CertificateRequest')), 1);
       server.send('after renegotiation\n');
