@@ -152,6 +152,8 @@ export class TlsDuplex extends Duplex {
   #session: SessionTicket | undefined;
   /** Received bytes not yet given to the engine (at most one transport chunk, or the SNI peek buffer). */
   #pendingIn: Uint8Array | null = null;
+  /** Transport chunks that arrived before #start (null once started). */
+  #early: Buffer[] | null = [];
   /** Server with an SNICallback: the ClientHello being received, before the callback chooses the credentials. */
   #helloStage: HelloStage | null = null;
   #readBlocked = false;
@@ -214,6 +216,12 @@ export class TlsDuplex extends Duplex {
       }, timeout);
       this.#timer.unref?.();
     }
+    // Listen at once: a caller that unshifts bytes already read (StartTLS) and resumes the transport in the same
+    // turn must not lose them. Chunks that arrive before #start are kept and fed to it in order.
+    transport.on('data', (chunk: Buffer) => {
+      if (this.#early !== null) this.#early.push(chunk);
+      else this.#onData(chunk);
+    });
     process.nextTick(() => this.#start());
   }
 
@@ -431,7 +439,9 @@ export class TlsDuplex extends Duplex {
     } else if (factory instanceof TlsServer) {
       this.#call(() => this.#attach(factory.accept(this.#observer)));
     }
-    this.#transport.on('data', (chunk: Buffer) => this.#onData(chunk));
+    const early = this.#early ?? [];
+    this.#early = null;
+    for (const chunk of early) this.#onData(chunk);
   }
 
   #connectClient(client: TlsClient, o: NodeClientOptions): TlsConnection {

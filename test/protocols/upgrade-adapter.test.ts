@@ -2,7 +2,7 @@
  * Starting TLS on bytes already read: a plaintext command and the ClientHello arrive in one chunk (a client that
  * does not wait, or a transport that coalesces). With the idiomatic API the rest simply goes to `receive()`; with
  * the Node adapter the Node idiom works: pause the transport, `unshift()` the rest, wrap it in a TlsDuplex, resume
- * (on a later turn).
+ * (in the same turn: the adapter listens from its construction).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -61,9 +61,9 @@ test('StartTLS-style upgrade with the ClientHello in the same chunk as the comma
         const tls = new TlsDuplex(serverEnd, { isServer: true, cert: pki.server.p256.chainPem, key: pki.server.p256.keyPem });
         tls.on('data', (d: Buffer) => tls.write(Buffer.concat([Buffer.from('echo:'), d])));
         tls.once('secure', () => resolve(tls));
-        // Resume on a later turn, not inside this 'data' handler: Readable's flow loop would emit the unshifted
-        // chunk at once, before the TlsDuplex has attached its transport listener (it does on the next tick).
-        setImmediate(() => serverEnd.resume());
+        // Resume at once, inside this 'data' handler: Readable's flow loop emits the unshifted chunk right away,
+        // and the TlsDuplex must already be listening (it keeps chunks that arrive before it starts).
+        serverEnd.resume();
       });
     });
     clientEnd.write(Buffer.concat([COMMAND, c.takeOutput()]));
