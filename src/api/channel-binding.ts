@@ -4,7 +4,7 @@
  */
 import type { CryptoProvider, HashAlg } from '../crypto/provider.js';
 import { configError } from '../errors.js';
-import { SignatureScheme } from '../wire/registry.js';
+import { signatureSchemeHash } from '../wire/registry.js';
 import { parseCertificate } from '../x509/certificate.js';
 
 /** Channel binding types a TlsConnection can give. */
@@ -17,26 +17,10 @@ const WEAK_HASH_SIGNATURE_OIDS: ReadonlySet<string> = new Set([
   '1.2.840.10045.4.1', // ecdsa-with-SHA1
 ]);
 
+/** The scheme's hash for RFC 5929: none for EdDSA, unknown schemes or SHA-1 (weak OIDs are mapped before). */
 function hashOfScheme(scheme: number | undefined): HashAlg | undefined {
-  switch (scheme) {
-    case SignatureScheme.rsa_pkcs1_sha256:
-    case SignatureScheme.ecdsa_secp256r1_sha256:
-    case SignatureScheme.rsa_pss_rsae_sha256:
-    case SignatureScheme.rsa_pss_pss_sha256:
-      return 'sha256';
-    case SignatureScheme.rsa_pkcs1_sha384:
-    case SignatureScheme.ecdsa_secp384r1_sha384:
-    case SignatureScheme.rsa_pss_rsae_sha384:
-    case SignatureScheme.rsa_pss_pss_sha384:
-      return 'sha384';
-    case SignatureScheme.rsa_pkcs1_sha512:
-    case SignatureScheme.ecdsa_secp521r1_sha512:
-    case SignatureScheme.rsa_pss_rsae_sha512:
-    case SignatureScheme.rsa_pss_pss_sha512:
-      return 'sha512';
-    default:
-      return undefined;
-  }
+  const h = signatureSchemeHash(scheme);
+  return h === null || h === undefined || h === 'sha1' ? undefined : h;
 }
 
 /**

@@ -21,7 +21,7 @@ import type {
   VerifyingKey,
 } from './provider.js';
 import { configError } from '../errors.js';
-import { NamedGroup, SignatureScheme } from '../wire/registry.js';
+import { NamedGroup, signatureSchemeHash } from '../wire/registry.js';
 import { hybridClient, hybridServer, type Kem } from './hybrid.js';
 import { mlKem768 } from './mlkem.js';
 import type { CredentialCrypto, CredentialHash, PrivateKeyDer } from './credential-crypto.js';
@@ -154,24 +154,6 @@ function ecdhDerive(ecdh: nc.ECDH, peer: Uint8Array, len: number): Uint8Array {
   }
 }
 
-const HASH_OF_SCHEME: Record<number, string | null> = {
-  [SignatureScheme.rsa_pkcs1_sha256]: 'sha256',
-  [SignatureScheme.rsa_pkcs1_sha384]: 'sha384',
-  [SignatureScheme.rsa_pkcs1_sha512]: 'sha512',
-  [SignatureScheme.rsa_pkcs1_sha1]: 'sha1',
-  [SignatureScheme.ecdsa_sha1]: 'sha1',
-  [SignatureScheme.ecdsa_secp256r1_sha256]: 'sha256',
-  [SignatureScheme.ecdsa_secp384r1_sha384]: 'sha384',
-  [SignatureScheme.ecdsa_secp521r1_sha512]: 'sha512',
-  [SignatureScheme.rsa_pss_rsae_sha256]: 'sha256',
-  [SignatureScheme.rsa_pss_rsae_sha384]: 'sha384',
-  [SignatureScheme.rsa_pss_rsae_sha512]: 'sha512',
-  [SignatureScheme.rsa_pss_pss_sha256]: 'sha256',
-  [SignatureScheme.rsa_pss_pss_sha384]: 'sha384',
-  [SignatureScheme.rsa_pss_pss_sha512]: 'sha512',
-  [SignatureScheme.ed25519]: null,
-  [SignatureScheme.ed448]: null,
-};
 
 function isPss(scheme: number): boolean {
   return scheme >= 0x0804 && scheme <= 0x0806 || scheme >= 0x0809 && scheme <= 0x080b;
@@ -223,7 +205,7 @@ class NodeSigningKey implements SigningKey {
     this.spki = u8(nc.createPublicKey(key).export({ format: 'der', type: 'spki' }));
   }
   sign(scheme: number, data: Uint8Array): Uint8Array {
-    const h = HASH_OF_SCHEME[scheme];
+    const h = signatureSchemeHash(scheme);
     if (h === undefined) throw configError(`cannot sign with scheme ${scheme}`);
     return u8(nc.sign(h, data, signOpts(this.#key, scheme)));
   }
@@ -240,7 +222,7 @@ class NodeVerifyingKey implements VerifyingKey {
     this.bits = a.bits;
   }
   verify(scheme: number, data: Uint8Array, signature: Uint8Array): boolean {
-    const h = HASH_OF_SCHEME[scheme];
+    const h = signatureSchemeHash(scheme);
     if (h === undefined) return false;
     try {
       return nc.verify(h, data, signOpts(this.#key, scheme) as nc.VerifyKeyObjectInput, signature);

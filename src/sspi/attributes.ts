@@ -5,7 +5,7 @@
  */
 import { getDefaultProvider } from '../crypto/node-provider.js';
 import { suiteById } from '../crypto/suites.js';
-import { NamedGroup, SignatureScheme } from '../wire/registry.js';
+import { NamedGroup, SignatureScheme, signatureSchemeHash } from '../wire/registry.js';
 import { allocations } from './buffers.js';
 import { CertContext } from './cert-context.js';
 import * as C from './constants.js';
@@ -342,22 +342,10 @@ function serverCertKey(ctx: SchannelContext): { name: string; alg: number } {
  * OpenSSL's X509_digest_sig does.
  */
 export function endPointHash(leaf: Uint8Array): 'sha256' | 'sha384' | 'sha512' {
-  const cert = CertContext.fromDer([leaf]).pCertInfo;
-  switch (cert?.signatureAlgorithm) {
-    case SignatureScheme.rsa_pkcs1_sha384:
-    case SignatureScheme.ecdsa_secp384r1_sha384:
-    case SignatureScheme.rsa_pss_rsae_sha384:
-    case SignatureScheme.rsa_pss_pss_sha384:
-      return 'sha384';
-    case SignatureScheme.rsa_pkcs1_sha512:
-    case SignatureScheme.ecdsa_secp521r1_sha512:
-    case SignatureScheme.rsa_pss_rsae_sha512:
-    case SignatureScheme.rsa_pss_pss_sha512:
-    case SignatureScheme.ed25519:
-      return 'sha512';
-    default:
-      return 'sha256';
-  }
+  const scheme = CertContext.fromDer([leaf]).pCertInfo?.signatureAlgorithm;
+  const h = signatureSchemeHash(scheme);
+  if (h === 'sha384' || h === 'sha512') return h;
+  return scheme === SignatureScheme.ed25519 ? 'sha512' : 'sha256';
 }
 
 const HASH_ENUM: Readonly<Record<string, number>> = { sha1: 2, sha256: 4, sha384: 5, sha512: 6 };

@@ -144,6 +144,31 @@ export const SignatureScheme = {
 /** The values of {@link SignatureScheme}. */
 export type SignatureScheme = (typeof SignatureScheme)[keyof typeof SignatureScheme];
 
+/** The hash function of each signature scheme: null for the EdDSA schemes, which hash inside the algorithm. */
+const SCHEME_HASH: ReadonlyMap<number, 'sha1' | 'sha256' | 'sha384' | 'sha512' | null> = new Map([
+  [SignatureScheme.rsa_pkcs1_sha1, 'sha1'],
+  [SignatureScheme.ecdsa_sha1, 'sha1'],
+  [SignatureScheme.rsa_pkcs1_sha256, 'sha256'],
+  [SignatureScheme.ecdsa_secp256r1_sha256, 'sha256'],
+  [SignatureScheme.rsa_pss_rsae_sha256, 'sha256'],
+  [SignatureScheme.rsa_pss_pss_sha256, 'sha256'],
+  [SignatureScheme.rsa_pkcs1_sha384, 'sha384'],
+  [SignatureScheme.ecdsa_secp384r1_sha384, 'sha384'],
+  [SignatureScheme.rsa_pss_rsae_sha384, 'sha384'],
+  [SignatureScheme.rsa_pss_pss_sha384, 'sha384'],
+  [SignatureScheme.rsa_pkcs1_sha512, 'sha512'],
+  [SignatureScheme.ecdsa_secp521r1_sha512, 'sha512'],
+  [SignatureScheme.rsa_pss_rsae_sha512, 'sha512'],
+  [SignatureScheme.rsa_pss_pss_sha512, 'sha512'],
+  [SignatureScheme.ed25519, null],
+  [SignatureScheme.ed448, null],
+]);
+
+/** The hash of a signature scheme; null for EdDSA (no separate hash); undefined for a scheme we do not know. */
+export function signatureSchemeHash(scheme: number | undefined): 'sha1' | 'sha256' | 'sha384' | 'sha512' | null | undefined {
+  return scheme === undefined ? undefined : SCHEME_HASH.get(scheme);
+}
+
 /** Cipher suites we implement (TLS 1.3: RFC 8446 B.4; TLS 1.2: RFC 5289, 7905). */
 export const CipherSuite = {
   TLS_AES_128_GCM_SHA256: 0x1301,
