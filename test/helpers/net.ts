@@ -9,6 +9,7 @@ import { createServer, connect, type Socket, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConnectionInfo, TlsConnection } from '../../src/index.js';
+import { annotate, type Peer } from './peers.js';
 
 /** The connection type the pump drives (the idiomatic API's TlsConnection). */
 export type PumpConnection = TlsConnection;
@@ -338,4 +339,21 @@ export function connectPump(
       resolve(pump);
     });
   });
+}
+
+/**
+ * Run one interop test with its peers, pump servers and pumps: all stopped in `finally`, and the peers' last output
+ * attached to a failure.
+ */
+export async function scope(fn: (s: { peers: Peer[]; servers: PumpServer[]; pumps: Pump[] }) => Promise<void>): Promise<void> {
+  const s = { peers: [] as Peer[], servers: [] as PumpServer[], pumps: [] as Pump[] };
+  try {
+    await fn(s);
+  } catch (e) {
+    throw annotate(e, s.peers);
+  } finally {
+    for (const p of s.peers) await p.stop();
+    for (const p of s.pumps) p.destroy();
+    for (const v of s.servers) await v.close();
+  }
 }

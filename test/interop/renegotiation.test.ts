@@ -13,8 +13,8 @@ import * as S from '../../src/sspi/index.js';
 import { TlsClient, TlsServer, type ServerOptions } from '../../src/index.js';
 import type { ConnectionInfo } from '../../src/vocabulary/connection-info.js';
 import { getPki, type LeafFiles } from '../helpers/pki.js';
-import { annotate, gnutlsServer, opensslClient, opensslServer, projectRoot, spawnPeer, type Peer } from '../helpers/peers.js';
-import { connectPump, listenPump, type Pump, type PumpServer } from '../helpers/net.js';
+import { gnutlsServer, opensslClient, opensslServer, projectRoot, spawnPeer } from '../helpers/peers.js';
+import { connectPump, listenPump, scope, type Pump } from '../helpers/net.js';
 import { createServer, type TlsDuplex } from '../../src/node/index.js';
 
 const pki = await getPki();
@@ -24,19 +24,6 @@ const clientJs = join(projectRoot, 'dist', 'examples', 'sspi-client.js');
 /** s_server / s_client `-msg` lines for a handshake message received. */
 const received = (name: string): RegExp => new RegExp(`^<<< TLS 1\\.[23], Handshake \\[length [0-9a-f]+\\], ${name}$`, 'gm');
 const count = (text: string, re: RegExp): number => (text.match(re) ?? []).length;
-
-async function scope(fn: (s: { peers: Peer[]; servers: PumpServer[]; pumps: Pump[] }) => Promise<void>): Promise<void> {
-  const s = { peers: [] as Peer[], servers: [] as PumpServer[], pumps: [] as Pump[] };
-  try {
-    await fn(s);
-  } catch (e) {
-    throw annotate(e, s.peers);
-  } finally {
-    for (const p of s.peers) await p.stop();
-    for (const p of s.pumps) p.destroy();
-    for (const v of s.servers) await v.close();
-  }
-}
 
 /** Resolves with the info of the next `renegotiated` event of a pump's connection. */
 function renegotiated(pump: Pump): { done: () => ConnectionInfo | undefined } {

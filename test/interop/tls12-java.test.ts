@@ -10,8 +10,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TlsClient, TlsServer, type ClientOptions } from '../../src/index.js';
 import { getPki, type LeafFiles } from '../helpers/pki.js';
-import { annotate, javaPeer, requirePeer, type Peer } from '../helpers/peers.js';
-import { connectPump, listenPump, pattern, sha256Hex, type Pump, type PumpServer } from '../helpers/net.js';
+import { javaPeer, requirePeer } from '../helpers/peers.js';
+import { connectPump, listenPump, scope, pattern, sha256Hex } from '../helpers/net.js';
 
 const MiB = 1 << 20;
 const JAVA_WAIT_MS = 30_000;
@@ -26,20 +26,6 @@ const SUITES = [
   ['TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', 'p256'],
   ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'rsa2048'],
 ] as const;
-
-/** Peers, servers and pumps of one test: stopped in `finally`, their output attached to a failure. */
-async function scope(fn: (s: { peers: Peer[]; servers: PumpServer[]; pumps: Pump[] }) => Promise<void>): Promise<void> {
-  const s = { peers: [] as Peer[], servers: [] as PumpServer[], pumps: [] as Pump[] };
-  try {
-    await fn(s);
-  } catch (e) {
-    throw annotate(e, s.peers);
-  } finally {
-    for (const p of s.peers) await p.stop();
-    for (const p of s.pumps) p.destroy();
-    for (const v of s.servers) await v.close();
-  }
-}
 
 test('interop: java is installed', () => {
   requirePeer('java', 'openjdk-17-jdk-headless');

@@ -10,28 +10,14 @@ import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { TlsClient, TlsServer, type ServerOptions } from '../../src/index.js';
 import { getPki, type LeafFiles } from '../helpers/pki.js';
-import { annotate, curl, gnutlsClient, gnutlsServer, opensslClient, opensslServer, requirePeer, type Peer } from '../helpers/peers.js';
-import { connectPump, listenPump, pattern, sha256Hex, type Pump, type PumpServer } from '../helpers/net.js';
+import { curl, gnutlsClient, gnutlsServer, opensslClient, opensslServer, requirePeer } from '../helpers/peers.js';
+import { connectPump, listenPump, scope, pattern, sha256Hex } from '../helpers/net.js';
 
 const MiB = 1 << 20;
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const latin1 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 const pki = await getPki();
 const creds = (l: LeafFiles) => ({ cert: l.chainPem, key: l.keyPem });
-
-/** Peers, servers and pumps of one test: stopped in `finally`, their output attached to a failure. */
-async function scope(fn: (s: { peers: Peer[]; servers: PumpServer[]; pumps: Pump[] }) => Promise<void>): Promise<void> {
-  const s = { peers: [] as Peer[], servers: [] as PumpServer[], pumps: [] as Pump[] };
-  try {
-    await fn(s);
-  } catch (e) {
-    throw annotate(e, s.peers);
-  } finally {
-    for (const p of s.peers) await p.stop();
-    for (const p of s.pumps) p.destroy();
-    for (const v of s.servers) await v.close();
-  }
-}
 
 function server12(extra: Partial<ServerOptions> = {}): TlsServer {
   return new TlsServer({ certificates: [creds(pki.server.p256), creds(pki.server.rsa2048)], ALPNProtocols: ['h2', 'http/1.1'], ...extra });
