@@ -375,7 +375,7 @@ function bindings(prefix: string, data: Uint8Array): Uint8Array {
 }
 
 function needEstablished(ctx: SchannelContext): boolean {
-  return ctx.info !== undefined && ctx.state !== 'Handshaking';
+  return ctx.info !== undefined;
 }
 
 /** QueryContextAttributes (§5.8). Deleted/invalid context → SEC_E_INVALID_HANDLE; unknown attribute → SEC_E_UNSUPPORTED_FUNCTION. */
@@ -506,9 +506,11 @@ function query(ctx: SchannelContext, attr: number, pBuffer: object): SECURITY_ST
       if (!est) return C.SEC_E_INVALID_HANDLE;
       Object.assign(pBuffer, validationResult(ctx));
       return C.SEC_E_OK;
-    case C.SECPKG_ATTR_ISSUER_LIST_EX:
-      Object.assign(pBuffer, { aIssuers: allocations.mark(ctx.issuers.map((i) => i.slice())), cIssuers: ctx.issuers.length });
+    case C.SECPKG_ATTR_ISSUER_LIST_EX: {
+      const issuers = ctx.role.side === 'client' ? ctx.role.issuers : [];
+      Object.assign(pBuffer, { aIssuers: allocations.mark(issuers.map((i) => i.slice())), cIssuers: issuers.length });
       return C.SEC_E_OK;
+    }
     case C.SECPKG_ATTR_KEYING_MATERIAL: {
       if (!est || ctx.keyingInfo === undefined) return C.SEC_E_INVALID_HANDLE;
       const k = ctx.keyingInfo;
@@ -600,7 +602,7 @@ export function QuerySecurityContextToken(phContext: CtxtHandle | null, phToken:
   try {
     const ctx = lookupContext(phContext);
     if (ctx === undefined) return C.SEC_E_INVALID_HANDLE;
-    if (ctx.state === 'Handshaking' || ctx.token === undefined) return C.SEC_E_NO_IMPERSONATION;
+    if (ctx.phase.kind === 'Handshaking' || ctx.token === undefined) return C.SEC_E_NO_IMPERSONATION;
     if (phToken === null || phToken === undefined) return C.SEC_E_INTERNAL_ERROR;
     phToken.value = ctx.token;
     return C.SEC_E_OK;
@@ -617,7 +619,7 @@ export function ImpersonateSecurityContext(phContext: CtxtHandle | null): SECURI
   try {
     const ctx = lookupContext(phContext);
     if (ctx === undefined) return C.SEC_E_INVALID_HANDLE;
-    if (ctx.state === 'Handshaking' || ctx.token === undefined) return C.SEC_E_NO_IMPERSONATION;
+    if (ctx.phase.kind === 'Handshaking' || ctx.token === undefined) return C.SEC_E_NO_IMPERSONATION;
     enterImpersonation(ctx.token);
     return C.SEC_E_OK;
   } catch {

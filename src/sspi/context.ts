@@ -27,69 +27,113 @@ import { mapCertificate, type AccessToken } from './identity.js';
 import { statusForError } from './status.js';
 import { fileTimeFromMs, TIMESTAMP_MAX, type CredHandle, type CtxtHandle, type PULONG, type SecBuffer, type SecBufferDesc, type TimeStamp } from './types.js';
 
-/** Context states (SSPI.md §10). */
-export type ContextState = 'Handshaking' | 'Established' | 'PostHandshakePending' | 'Closing' | 'PeerClosed' | 'Failed';
-
 /** A result held back for the next call. */
-interface Held {
+export interface Held {
   /** Input bytes the engine already consumed for it (skipped when the caller sends them again). */
   readonly consumed: Uint8Array;
   readonly output: Uint8Array;
   readonly status: SECURITY_STATUS;
-  /** Status to return before delivering (SEC_I_INCOMPLETE_CREDENTIALS), once. */
-  announce: SECURITY_STATUS | undefined;
+}
+
+/**
+ * The phase of a context (SSPI.md §10), each with exactly the fields valid in it: nothing is held back once the
+ * context is closing or failed, connection info exists from the end of the handshake on, and post-handshake output
+ * waits only while DecryptMessage's SEC_I_RENEGOTIATE is unanswered.
+ */
+export type ContextPhase =
+  /** The handshake runs; `held`: a result held back (output too small, SEC_I_INCOMPLETE_CREDENTIALS). */
+  | { readonly kind: 'Handshaking'; readonly held: Held | null }
+  /**
+   * Records flow. `exchange`: a post-handshake exchange run through ISC/ASC (the server's CertificateRequest, a TLS
+   * 1.2 renegotiation) waits for the peer's answer.
+   */
+  | { readonly kind: 'Established'; readonly info: ConnectionInfo; readonly held: Held | null; readonly exchange: boolean }
+  /** DecryptMessage returned SEC_I_RENEGOTIATE: the next ISC/ASC hands out `output` (the replies it produced). */
+  | {
+      readonly kind: 'PostHandshakePending';
+      readonly info: ConnectionInfo;
+      readonly output: readonly Uint8Array[];
+      readonly held: Held | null;
+      readonly exchange: boolean;
+    }
+  /** We sent close_notify (info undefined when that happened before the handshake completed). */
+  | { readonly kind: 'Closing'; readonly info: ConnectionInfo | undefined }
+  /** The peer sent close_notify. */
+  | { readonly kind: 'PeerClosed'; readonly info: ConnectionInfo | undefined }
+  /** A fatal error, a fatal alert sent, or DeleteSecurityContext. */
+  | { readonly kind: 'Failed'; readonly info: ConnectionInfo | undefined };
+
+/** The phases that can hold a result back. */
+type HoldingPhase = Extract<ContextPhase, { readonly held: Held | null }>;
+
+/** What only a client context has. */
+export interface ClientRole {
+  readonly side: 'client';
+  /** ISC target name. */
+  readonly targetName: string | null;
+  /** The server chain is not enforced (SCH_CRED_MANUAL_CRED_VALIDATION / ISC_REQ_MANUAL_CRED_VALIDATION). */
+  readonly manual: boolean;
+  /** This context's session goes into the credential's cache (ApplyControlToken SCHANNEL_SESSION). */
+  reconnects: boolean;
+  /** A CertificateRequest not yet reported through ISC, and whether the engine answers it with a certificate. */
+  certificateRequest: { readonly hasCertificate: boolean } | undefined;
+  /** Issuer DNs from the last CertificateRequest (DER), for SECPKG_ATTR_ISSUER_LIST_EX. */
+  issuers: readonly Uint8Array[];
+}
+
+/** What only a server context has. */
+export interface ServerRole {
+  readonly side: 'server';
+  /** The mapped client identity. */
+  token: AccessToken | undefined;
+}
+
+/** A control token queued by ApplyControlToken. */
+interface ControlAlert {
+  readonly level: number;
+  readonly description: number;
 }
 
 /** A security context (what a CtxtHandle names). */
 export class SchannelContext {
   /** Handle id. */
   id = 0;
-  /** State (SSPI.md §10). */
-  state: ContextState = 'Handshaking';
+  /** Phase (SSPI.md §10). */
+  phase: ContextPhase = { kind: 'Handshaking', held: null };
   /** Control token queued by ApplyControlToken. */
-  control: { level: number; description: number } | null = null;
-  /** Result held back (too-small output, incomplete credentials). */
-  held: Held | null = null;
-  /** Output of post-handshake messages handled in DecryptMessage, to hand out from the next ISC/ASC. */
-  postHandshakeOutput: Uint8Array[] = [];
-  /** Client: the server sent a CertificateRequest not yet answered through ISC (cleared once reported). */
-  certRequested = false;
-  /** Client: whether the engine answers that request with a certificate. */
-  certAvailable = false;
-  /** Client: issuer DNs from the last CertificateRequest (DER), for SECPKG_ATTR_ISSUER_LIST_EX. */
-  issuers: Uint8Array[] = [];
-  /** Client: the server chain is not enforced (SCH_CRED_MANUAL_CRED_VALIDATION / ISC_REQ_MANUAL_CRED_VALIDATION). */
-  manual = false;
-  /** The mapped client identity (server). */
-  token: AccessToken | undefined;
+  control: ControlAlert | null = null;
   /** Parameters set with SECPKG_ATTR_KEYING_MATERIAL_INFO. */
   keyingInfo: { label: string; context: Uint8Array | null; length: number } | undefined;
-  /** Negotiated parameters once established. */
-  info: ConnectionInfo | undefined;
-  /** ALPN list given by the caller. */
-  alpn: Uint8Array[] | undefined;
   /** Attribute flags of the last ISC/ASC. */
   attrs = 0;
-  /** Server: a post-handshake CertificateRequest was sent and the client's Finished has not been seen yet. */
-  postHandshakeAuthPending = false;
-  /** Client: this context's session goes into the credential's cache (ApplyControlToken SCHANNEL_SESSION). */
-  reconnects = true;
 
-  /** Side. */
-  readonly side: 'client' | 'server';
+  /** Side and what belongs to it. */
+  readonly role: ClientRole | ServerRole;
   /** The credential it was made from. */
   readonly cred: Credential;
   /** The engine. */
   readonly engine: SspiEngine;
-  /** ISC target name. */
-  readonly targetName: string | null;
 
   /** A context over `engine`. */
-  constructor(side: 'client' | 'server', cred: Credential, engine: SspiEngine, targetName: string | null) {
-    this.side = side;
+  constructor(role: ClientRole | ServerRole, cred: Credential, engine: SspiEngine) {
+    this.role = role;
     this.cred = cred;
     this.engine = engine;
-    this.targetName = targetName;
+  }
+
+  /** Side. */
+  get side(): 'client' | 'server' {
+    return this.role.side;
+  }
+
+  /** Negotiated parameters once the handshake completed. */
+  get info(): ConnectionInfo | undefined {
+    return this.phase.kind === 'Handshaking' ? undefined : this.phase.info;
+  }
+
+  /** The mapped client identity (server contexts). */
+  get token(): AccessToken | undefined {
+    return this.role.side === 'server' ? this.role.token : undefined;
   }
 
   /** The peer's chain (DER, leaf first) once known. */
@@ -98,9 +142,69 @@ export class SchannelContext {
   }
 }
 
+/** Replace the connection info (a renegotiation's, or a post-handshake certificate); no-op while handshaking. */
+export function replaceInfo(ctx: SchannelContext, info: (old: ConnectionInfo | undefined) => ConnectionInfo | undefined): void {
+  const p = ctx.phase;
+  if (p.kind === 'Handshaking') return;
+  const next = info(p.info);
+  if (next === undefined) return;
+  ctx.phase = { ...p, info: next };
+}
+
+/** The post-handshake exchange run through ISC/ASC is over (or started: `pending`). */
+export function setExchange(ctx: SchannelContext, pending: boolean): void {
+  const p = ctx.phase;
+  if (p.kind === 'Established' || p.kind === 'PostHandshakePending') ctx.phase = { ...p, exchange: pending };
+}
+
+/** Map a client chain to an identity (server contexts, unless SCH_CRED_NO_SYSTEM_MAPPER). */
+export function mapPeer(ctx: SchannelContext, chain: readonly Uint8Array[]): void {
+  if (ctx.role.side === 'server' && chain.length > 0 && (ctx.cred.flags & C.SCH_CRED_NO_SYSTEM_MAPPER) === 0) {
+    ctx.role.token = mapCertificate(ctx.cred.mappers, CertContext.fromDer(chain));
+  }
+}
+
+/** The context fails (a fatal error or alert, or deletion): nothing held, nothing pending. */
+export function toFailed(ctx: SchannelContext): void {
+  ctx.phase = { kind: 'Failed', info: ctx.info };
+}
+
+/** The peer closed. */
+export function toPeerClosed(ctx: SchannelContext): void {
+  ctx.phase = { kind: 'PeerClosed', info: ctx.info };
+}
+
+/** Hold a result back for the next call (phases that can hold one). */
+function hold(ctx: SchannelContext, held: Held | null): void {
+  const p = ctx.phase;
+  if (isHolding(p)) ctx.phase = { ...p, held };
+}
+
+/**
+ * DecryptMessage saw a post-handshake message (SEC_I_RENEGOTIATE): the next ISC/ASC hands out `output` (the replies,
+ * possibly none). The engine is in traffic here, so the connection info is known.
+ */
+export function toPostHandshakePending(ctx: SchannelContext, output: Uint8Array): void {
+  const p = ctx.phase;
+  const info = ctx.info ?? ctx.engine.info;
+  if (info === undefined) throw new Error('post-handshake message before the handshake completed');
+  ctx.phase = {
+    kind: 'PostHandshakePending',
+    info,
+    output: output.length > 0 ? [output] : [],
+    held: isHolding(p) ? p.held : null,
+    exchange: p.kind === 'Established' || p.kind === 'PostHandshakePending' ? p.exchange : false,
+  };
+}
+
+function isHolding(p: ContextPhase): p is HoldingPhase {
+  return p.kind === 'Handshaking' || p.kind === 'Established' || p.kind === 'PostHandshakePending';
+}
+
 /** The context named by a handle. */
 export function lookupContext(h: CtxtHandle | null | undefined): SchannelContext | undefined {
-  return lookupHandle(h, HandleKind.Context) as SchannelContext | undefined;
+  const ctx = lookupHandle(h, HandleKind.Context);
+  return ctx instanceof SchannelContext ? ctx : undefined;
 }
 
 /**
@@ -108,20 +212,18 @@ export function lookupContext(h: CtxtHandle | null | undefined): SchannelContext
  * credential's session cache (per target name, as Schannel's), a CertificateRequest is remembered for §6.4.
  */
 export function noteEvent(ctx: SchannelContext, ev: EngineEvent): void {
-  if (ev.type === 'NewTicket' && ctx.side === 'client' && ctx.reconnects) {
-    storeSession(ctx.cred, ctx.targetName, ctx.manual, ev.ticket);
-  } else if (ev.type === 'CertificateRequested' && ctx.side === 'client') {
-    ctx.certRequested = true;
-    ctx.certAvailable = ev.hasCertificate;
-    ctx.issuers = ev.certificateAuthorities.map((n) => n.slice());
+  const role = ctx.role;
+  if (ev.type === 'NewTicket' && role.side === 'client' && role.reconnects) {
+    storeSession(ctx.cred, role.targetName, role.manual, ev.ticket);
+  } else if (ev.type === 'CertificateRequested' && role.side === 'client') {
+    role.certificateRequest = { hasCertificate: ev.hasCertificate };
+    role.issuers = ev.certificateAuthorities.map((n) => n.slice());
   } else if (ev.type === 'Renegotiated') {
     // A TLS 1.2 renegotiation (RFC 5746) completed, through ISC/ASC or DecryptMessage: the new handshake's info,
     // and the client certificate it brought (server side), replace the old ones.
-    ctx.info = ev.info;
-    ctx.postHandshakeAuthPending = false;
-    if (ctx.side === 'server' && ev.info.peerCertificates.length > 0 && (ctx.cred.flags & C.SCH_CRED_NO_SYSTEM_MAPPER) === 0) {
-      ctx.token = mapCertificate(ctx.cred.mappers, CertContext.fromDer(ev.info.peerCertificates));
-    }
+    replaceInfo(ctx, () => ev.info);
+    setExchange(ctx, false);
+    mapPeer(ctx, ev.info.peerCertificates);
   }
 }
 
@@ -204,6 +306,8 @@ interface EngineRun {
   established: boolean;
   error: TlsError | undefined;
   postHandshake: boolean;
+  /** The connection info of the HandshakeComplete event, when one came. */
+  info: ConnectionInfo | undefined;
 }
 
 /** Feed whole records one at a time until the handshake completes, input runs out, or a record is incomplete. */
@@ -213,12 +317,13 @@ function runHandshake(ctx: SchannelContext, data: Uint8Array): EngineRun {
   let missing: number | undefined;
   let established = false;
   let postHandshake = false;
+  let info: ConnectionInfo | undefined;
   while (off < data.length) {
     let r;
     try {
       r = ctx.engine.process(data.subarray(off), { maxRecords: 1 });
     } catch (e) {
-      return { consumed: off, missing: undefined, output: concat(...outs), established, error: asTlsError(e), postHandshake };
+      return { consumed: off, missing: undefined, output: concat(...outs), established, error: asTlsError(e), postHandshake, info };
     }
     if (r.output.length > 0) outs.push(r.output);
     off += r.consumed;
@@ -226,7 +331,7 @@ function runHandshake(ctx: SchannelContext, data: Uint8Array): EngineRun {
       noteEvent(ctx, ev);
       if (ev.type === 'HandshakeComplete') {
         established = true;
-        ctx.info = ev.info;
+        info = ev.info;
       } else if (ev.type === 'PostHandshake' || ev.type === 'NewTicket' || ev.type === 'KeyUpdated') {
         postHandshake = true;
       }
@@ -237,7 +342,7 @@ function runHandshake(ctx: SchannelContext, data: Uint8Array): EngineRun {
     }
     if (established) break;
   }
-  return { consumed: off, missing, output: concat(...outs), established, error: undefined, postHandshake };
+  return { consumed: off, missing, output: concat(...outs), established, error: undefined, postHandshake, info };
 }
 
 /** Fill the first EMPTY input buffer with `type`/`size` (MISSING on INCOMPLETE, EXTRA on success). */
@@ -323,7 +428,7 @@ function fail(ctx: SchannelContext, a: CallArgs, err: TlsError): SECURITY_STATUS
   } catch {
     alert = null;
   }
-  ctx.state = 'Failed';
+  toFailed(ctx);
   clearToken(a);
   clearAlert(a);
   if (a.extendedError && alert !== null && alert.length > 0) {
@@ -340,48 +445,47 @@ function peerExpiry(ctx: SchannelContext): bigint {
   return c.notAfter !== undefined ? fileTimeFromMs(c.notAfter) : TIMESTAMP_MAX;
 }
 
-/** Record an established handshake: state, client-certificate mapping. */
-function onEstablished(ctx: SchannelContext): void {
-  ctx.state = 'Established';
-  ctx.info = ctx.info ?? ctx.engine.info;
-  if (ctx.side === 'server' && ctx.peerChain.length > 0 && (ctx.cred.flags & C.SCH_CRED_NO_SYSTEM_MAPPER) === 0) {
-    ctx.token = mapCertificate(ctx.cred.mappers, CertContext.fromDer(ctx.peerChain));
-  }
+/** Record an established handshake (`info` from its HandshakeComplete event): phase, client-certificate mapping. */
+function onEstablished(ctx: SchannelContext, info: ConnectionInfo | undefined): void {
+  const known = info ?? ctx.engine.info;
+  if (known === undefined) throw new Error('handshake complete without connection info');
+  ctx.phase = { kind: 'Established', info: known, held: null, exchange: false };
+  mapPeer(ctx, ctx.peerChain);
 }
 
 /**
  * Answer the CertificateRequest the engine waits on (§6.4) with the certificate of `cred` (the credential of this
  * call, else the context's), or with none. Returns the output and whether the handshake is now established.
  */
-function supplyCertificate(ctx: SchannelContext, cred: Credential | undefined): { output: Uint8Array; established: boolean } {
+function supplyCertificate(ctx: SchannelContext, cred: Credential | undefined): { output: Uint8Array; established: boolean; info: ConnectionInfo | undefined } {
   const cc = (cred ?? ctx.cred).certificates[0];
   const r = ctx.engine.supplyClientCertificate(cc === undefined ? null : { cert: [...cc.chain], key: cc.privateKey as string | Uint8Array });
   let established = false;
+  let info: ConnectionInfo | undefined;
   for (const ev of r.events) {
     noteEvent(ctx, ev);
     if (ev.type === 'HandshakeComplete') {
       established = true;
-      ctx.info = ev.info;
+      info = ev.info;
     }
   }
-  return { output: r.output, established };
+  return { output: r.output, established, info };
 }
 
 /** Deliver a held result (too-small output or incomplete credentials), skipping re-sent consumed bytes. */
-function deliverHeld(ctx: SchannelContext, a: CallArgs, data: Uint8Array): SECURITY_STATUS {
-  let held = ctx.held as Held;
+function deliverHeld(ctx: SchannelContext, a: CallArgs, data: Uint8Array, first: Held): SECURITY_STATUS {
+  let held = first;
   if (ctx.side === 'client' && ctx.engine.awaitingClientCertificate) {
     // The retry after SEC_I_INCOMPLETE_CREDENTIALS: answer now, with this call's credential if it has a certificate.
-    let sup: { output: Uint8Array; established: boolean };
+    let sup: ReturnType<typeof supplyCertificate>;
     try {
       sup = supplyCertificate(ctx, a.callCred);
     } catch (e) {
-      ctx.held = null;
       return fail(ctx, a, asTlsError(e));
     }
-    if (sup.established) onEstablished(ctx);
+    if (sup.established) onEstablished(ctx, sup.info);
     held = { ...held, output: concat(held.output, sup.output), status: sup.established ? C.SEC_E_OK : C.SEC_I_CONTINUE_NEEDED };
-    ctx.held = held;
+    hold(ctx, held);
   }
   let rest = data;
   if (data.length >= held.consumed.length && equalPublic(data.subarray(0, held.consumed.length), held.consumed)) {
@@ -391,8 +495,9 @@ function deliverHeld(ctx: SchannelContext, a: CallArgs, data: Uint8Array): SECUR
     clearToken(a);
     return C.SEC_E_INSUFFICIENT_MEMORY;
   }
-  ctx.held = null;
-  if (ctx.state === 'PostHandshakePending') ctx.state = 'Established';
+  const p = ctx.phase;
+  if (p.kind === 'PostHandshakePending') ctx.phase = { kind: 'Established', info: p.info, held: null, exchange: p.exchange };
+  else hold(ctx, null);
   clearAlert(a);
   if (rest.length > 0) markInput(a.inBufs, C.SECBUFFER_EXTRA, rest.length);
   return held.status;
@@ -403,13 +508,15 @@ function deliverHeld(ctx: SchannelContext, a: CallArgs, data: Uint8Array): SECUR
  * on this call → SEC_I_INCOMPLETE_CREDENTIALS (once per request; the retry sends the empty Certificate).
  */
 function incompleteCredentials(ctx: SchannelContext, a: CallArgs): boolean {
-  if (a.side !== 'client' || !ctx.certRequested) return false;
-  ctx.certRequested = false;
-  return !ctx.certAvailable && (a.req & C.ISC_REQ_USE_SUPPLIED_CREDS) === 0;
+  const role = ctx.role;
+  if (role.side !== 'client' || role.certificateRequest === undefined) return false;
+  const request = role.certificateRequest;
+  role.certificateRequest = undefined;
+  return !request.hasCertificate && (a.req & C.ISC_REQ_USE_SUPPLIED_CREDS) === 0;
 }
 
 /** The handshake step proper, for a context that exists. Returns the status; writes outputs. */
-function step(ctx: SchannelContext, a: CallArgs, data: Uint8Array, first: boolean): SECURITY_STATUS {
+function step(ctx: SchannelContext, a: CallArgs, data: Uint8Array): SECURITY_STATUS {
   // Record framing pre-checks (§5.4 step 5): not TLS at all → INVALID_TOKEN; short header → MISSING.
   if (!canStartRecord(data, 0)) {
     clearToken(a);
@@ -425,12 +532,11 @@ function step(ctx: SchannelContext, a: CallArgs, data: Uint8Array, first: boolea
     markInput(a.inBufs, C.SECBUFFER_MISSING, run.missing ?? 1);
     return C.SEC_E_INCOMPLETE_MESSAGE;
   }
-  void first;
   let status: SECURITY_STATUS = C.SEC_I_CONTINUE_NEEDED;
   if (ctx.side === 'client' && ctx.engine.awaitingClientCertificate) {
     // §6.4: the server asked for a certificate this credential cannot give.
     if (incompleteCredentials(ctx, a)) {
-      ctx.held = { consumed: data.slice(0, run.consumed), output: run.output, status, announce: undefined };
+      hold(ctx, { consumed: data.slice(0, run.consumed), output: run.output, status });
       clearToken(a);
       clearAlert(a);
       return C.SEC_I_INCOMPLETE_CREDENTIALS;
@@ -440,23 +546,24 @@ function step(ctx: SchannelContext, a: CallArgs, data: Uint8Array, first: boolea
       const sup = supplyCertificate(ctx, undefined);
       run.output = concat(run.output, sup.output);
       run.established = run.established || sup.established;
+      run.info = run.info ?? sup.info;
     } catch (e) {
       return fail(ctx, a, asTlsError(e));
     }
   }
   if (run.established) {
-    onEstablished(ctx);
+    onEstablished(ctx, run.info);
     status = C.SEC_E_OK;
   }
   // Client: the server asked for a certificate we do not have (§6.4): the reply is held until the caller calls again.
   if ((run.output.length > 0 || run.established) && incompleteCredentials(ctx, a)) {
-    ctx.held = { consumed: data.slice(0, run.consumed), output: run.output, status, announce: undefined };
+    hold(ctx, { consumed: data.slice(0, run.consumed), output: run.output, status });
     clearToken(a);
     clearAlert(a);
     return C.SEC_I_INCOMPLETE_CREDENTIALS;
   }
   if (!putToken(a, run.output)) {
-    ctx.held = { consumed: data.slice(0, run.consumed), output: run.output, status, announce: undefined };
+    hold(ctx, { consumed: data.slice(0, run.consumed), output: run.output, status });
     tokenTooSmall(a);
     return C.SEC_E_INSUFFICIENT_MEMORY;
   }
@@ -467,7 +574,8 @@ function step(ctx: SchannelContext, a: CallArgs, data: Uint8Array, first: boolea
 
 /** A pending control token: emit its alert record (§5.10, §6.6); input is ignored. */
 function emitControl(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
-  const c = ctx.control as { level: number; description: number };
+  const c = ctx.control;
+  if (c === null) return C.SEC_E_OK;
   ctx.control = null;
   let rec: Uint8Array;
   try {
@@ -483,8 +591,8 @@ function emitControl(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
     return C.SEC_E_INSUFFICIENT_MEMORY;
   }
   clearAlert(a);
-  if (c.level === C.TLS1_ALERT_FATAL) ctx.state = 'Failed';
-  else if (c.description === AlertDescription.close_notify && ctx.state !== 'Failed') ctx.state = 'Closing';
+  if (c.level === C.TLS1_ALERT_FATAL) toFailed(ctx);
+  else if (c.description === AlertDescription.close_notify && ctx.phase.kind !== 'Failed') ctx.phase = { kind: 'Closing', info: ctx.info };
   return C.SEC_E_OK;
 }
 
@@ -496,7 +604,7 @@ function emitControl(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
 function answerCertificateRequest(ctx: SchannelContext, a: CallArgs, consumed: Uint8Array, outs: Uint8Array[]): SECURITY_STATUS | undefined {
   if (ctx.side !== 'client' || !ctx.engine.awaitingClientCertificate) return undefined;
   if (incompleteCredentials(ctx, a)) {
-    ctx.held = { consumed: consumed.slice(), output: concat(...outs), status: C.SEC_I_CONTINUE_NEEDED, announce: undefined };
+    hold(ctx, { consumed: consumed.slice(), output: concat(...outs), status: C.SEC_I_CONTINUE_NEEDED });
     clearToken(a);
     clearAlert(a);
     return C.SEC_I_INCOMPLETE_CREDENTIALS;
@@ -552,11 +660,12 @@ function continuePostHandshakeAuth(ctx: SchannelContext, a: CallArgs, data: Uint
       } else if (ev.type === 'PeerCertificateUpdated') {
         done = true;
         if (ev.chain.length > 0) {
-          if (ctx.info !== undefined) ctx.info = { ...ctx.info, peerCertificates: ev.chain.map((c) => c.slice()) };
-          if ((ctx.cred.flags & C.SCH_CRED_NO_SYSTEM_MAPPER) === 0) ctx.token = mapCertificate(ctx.cred.mappers, CertContext.fromDer(ev.chain));
+          const chain = ev.chain.map((c) => c.slice());
+          replaceInfo(ctx, (old) => (old !== undefined ? { ...old, peerCertificates: chain } : undefined));
+          mapPeer(ctx, ev.chain);
         }
       } else if (ev.type === 'PeerClosed') {
-        ctx.state = 'PeerClosed';
+        toPeerClosed(ctx);
         clearToken(a);
         return C.SEC_I_CONTEXT_EXPIRED;
       }
@@ -574,7 +683,7 @@ function continuePostHandshakeAuth(ctx: SchannelContext, a: CallArgs, data: Uint
   clearAlert(a);
   if (off < data.length) markInput(a.inBufs, C.SECBUFFER_EXTRA, data.length - off);
   if (!done) return C.SEC_I_CONTINUE_NEEDED;
-  ctx.postHandshakeAuthPending = false;
+  setExchange(ctx, false);
   return C.SEC_E_OK;
 }
 
@@ -588,78 +697,95 @@ function continueContext(ctx: SchannelContext, a: CallArgs): SECURITY_STATUS {
     if (d === undefined) return C.SEC_E_INVALID_TOKEN;
     data = d;
   }
-  if (ctx.held !== null) return deliverHeld(ctx, a, data);
-  if (ctx.state === 'PostHandshakePending') {
-    // The message was handled when DecryptMessage saw it; hand out any reply and return the input as EXTRA.
-    const out = concat(...ctx.postHandshakeOutput);
-    if (ctx.engine.renegotiating) {
-      // TLS 1.2 renegotiation (client: the HelloRequest was answered with a ClientHello; either side: part of the
-      // new handshake came through DecryptMessage): ISC/ASC run it to its end, SEC_I_CONTINUE_NEEDED until then,
-      // the input being the records after the one DecryptMessage reported (as Windows/.NET pass them).
-      ctx.postHandshakeOutput = [];
-      ctx.state = 'Established';
-      ctx.postHandshakeAuthPending = true;
-      return continuePostHandshakeAuth(ctx, a, data, out);
-    }
-    if (incompleteCredentials(ctx, a)) {
-      // A TLS 1.3 post-handshake CertificateRequest we cannot answer with a certificate (§6.5): report it first.
-      ctx.postHandshakeOutput = [];
-      ctx.held = { consumed: new Uint8Array(0), output: out, status: C.SEC_E_OK, announce: undefined };
+  const p = ctx.phase;
+  if (isHolding(p) && p.held !== null) return deliverHeld(ctx, a, data, p.held);
+  switch (p.kind) {
+    case 'PostHandshakePending':
+      return deliverPostHandshake(ctx, p, a, data);
+    case 'Established':
+    case 'Closing':
+    case 'PeerClosed':
+      return afterHandshake(ctx, p, a, data);
+    case 'Failed':
       clearToken(a);
-      clearAlert(a);
-      return C.SEC_I_INCOMPLETE_CREDENTIALS;
+      return C.SEC_E_CONTEXT_EXPIRED;
+    case 'Handshaking':
+      if (!a.pInputGiven || tokenIn === undefined) return C.SEC_E_INCOMPLETE_MESSAGE;
+      return step(ctx, a, data);
+  }
+}
+
+/** The message was handled when DecryptMessage saw it; hand out any reply and return the input as EXTRA. */
+function deliverPostHandshake(
+  ctx: SchannelContext,
+  p: Extract<ContextPhase, { kind: 'PostHandshakePending' }>,
+  a: CallArgs,
+  data: Uint8Array,
+): SECURITY_STATUS {
+  const out = concat(...p.output);
+  if (ctx.engine.renegotiating) {
+    // TLS 1.2 renegotiation (client: the HelloRequest was answered with a ClientHello; either side: part of the
+    // new handshake came through DecryptMessage): ISC/ASC run it to its end, SEC_I_CONTINUE_NEEDED until then,
+    // the input being the records after the one DecryptMessage reported (as Windows/.NET pass them).
+    ctx.phase = { kind: 'Established', info: p.info, held: null, exchange: true };
+    return continuePostHandshakeAuth(ctx, a, data, out);
+  }
+  if (incompleteCredentials(ctx, a)) {
+    // A TLS 1.3 post-handshake CertificateRequest we cannot answer with a certificate (§6.5): report it first.
+    ctx.phase = { ...p, output: [], held: { consumed: new Uint8Array(0), output: out, status: C.SEC_E_OK } };
+    clearToken(a);
+    clearAlert(a);
+    return C.SEC_I_INCOMPLETE_CREDENTIALS;
+  }
+  if (!putToken(a, out)) {
+    tokenTooSmall(a);
+    return C.SEC_E_INSUFFICIENT_MEMORY;
+  }
+  // A renegotiation whose last record came through DecryptMessage is complete now.
+  ctx.phase = { kind: 'Established', info: p.info, held: null, exchange: false };
+  clearAlert(a);
+  if (data.length > 0) markInput(a.inBufs, C.SECBUFFER_EXTRA, data.length);
+  return C.SEC_E_OK;
+}
+
+/** ISC/ASC on an established or closed context. */
+function afterHandshake(
+  ctx: SchannelContext,
+  p: Extract<ContextPhase, { kind: 'Established' | 'Closing' | 'PeerClosed' }>,
+  a: CallArgs,
+  data: Uint8Array,
+): SECURITY_STATUS {
+  const exchange = p.kind === 'Established' && p.exchange;
+  // §6.5: a server asking for a client certificate after the handshake (TLS 1.3 post-handshake auth).
+  if (a.side === 'server' && p.kind === 'Established' && (a.req & C.ASC_REQ_MUTUAL_AUTH) !== 0 && data.length === 0 && !exchange) {
+    let rec: Uint8Array;
+    try {
+      // TLS 1.2: a renegotiation with CertificateRequest (HelloRequest first, RFC 5746), as IIS and .NET's
+      // NegotiateClientCertificateAsync get from Schannel; TLS 1.3: post-handshake CertificateRequest.
+      const verifier = ctx.cred.cache.server?.verifier ?? null;
+      rec = ctx.engine.version === ProtocolVersion.TLS12
+        ? ctx.engine.requestRenegotiation({ clientAuth: 'optional', enforce: verifier !== null })
+        : ctx.engine.requestClientCertificate();
+    } catch (e) {
+      const err = asTlsError(e);
+      return err.kind === 'Internal' || err.kind === 'Closed' ? C.SEC_E_UNSUPPORTED_FUNCTION : statusForError(err, 'server');
     }
-    if (!putToken(a, out)) {
+    if (!putToken(a, rec)) {
       tokenTooSmall(a);
       return C.SEC_E_INSUFFICIENT_MEMORY;
     }
-    ctx.postHandshakeOutput = [];
-    ctx.state = 'Established';
-    // A renegotiation whose last record came through DecryptMessage is complete now.
-    ctx.postHandshakeAuthPending = false;
     clearAlert(a);
-    if (data.length > 0) markInput(a.inBufs, C.SECBUFFER_EXTRA, data.length);
-    return C.SEC_E_OK;
+    setExchange(ctx, true);
+    return C.SEC_I_CONTINUE_NEEDED;
   }
-  if (ctx.state === 'Established' || ctx.state === 'Closing' || ctx.state === 'PeerClosed') {
-    // §6.5: a server asking for a client certificate after the handshake (TLS 1.3 post-handshake auth).
-    if (a.side === 'server' && ctx.state === 'Established' && (a.req & C.ASC_REQ_MUTUAL_AUTH) !== 0 && data.length === 0 && !ctx.postHandshakeAuthPending) {
-      let rec: Uint8Array;
-      try {
-        // TLS 1.2: a renegotiation with CertificateRequest (HelloRequest first, RFC 5746), as IIS and .NET's
-        // NegotiateClientCertificateAsync get from Schannel; TLS 1.3: post-handshake CertificateRequest.
-        const verifier = ctx.cred.cache.server?.verifier ?? null;
-        rec = ctx.engine.version === ProtocolVersion.TLS12
-          ? ctx.engine.requestRenegotiation({ clientAuth: 'optional', enforce: verifier !== null })
-          : ctx.engine.requestClientCertificate();
-      } catch (e) {
-        const err = asTlsError(e);
-        return err.kind === 'Internal' || err.kind === 'Closed' ? C.SEC_E_UNSUPPORTED_FUNCTION : statusForError(err, 'server');
-      }
-      if (!putToken(a, rec)) {
-        tokenTooSmall(a);
-        return C.SEC_E_INSUFFICIENT_MEMORY;
-      }
-      clearAlert(a);
-      ctx.postHandshakeAuthPending = true;
-      return C.SEC_I_CONTINUE_NEEDED;
-    }
-    // The client's answer to that request, handed to ASC as TOKEN input (.NET's renegotiation loop).
-    if (ctx.state === 'Established' && ctx.postHandshakeAuthPending && data.length > 0) return continuePostHandshakeAuth(ctx, a, data);
-    // Nothing pending (§9 open question, recommendation): SEC_E_OK with an empty token; input goes back as EXTRA.
-    if (!a.pInputGiven && ctx.state !== 'Established') return C.SEC_E_INCOMPLETE_MESSAGE;
-    clearToken(a);
-    clearAlert(a);
-    if (data.length > 0) markInput(a.inBufs, C.SECBUFFER_EXTRA, data.length);
-    return C.SEC_E_OK;
-  }
-  if (ctx.state === 'Failed') {
-    clearToken(a);
-    return C.SEC_E_CONTEXT_EXPIRED;
-  }
-  // Handshaking.
-  if (!a.pInputGiven || tokenIn === undefined) return C.SEC_E_INCOMPLETE_MESSAGE;
-  return step(ctx, a, data, false);
+  // The client's answer to that request, handed to ASC as TOKEN input (.NET's renegotiation loop).
+  if (exchange && data.length > 0) return continuePostHandshakeAuth(ctx, a, data);
+  // Nothing pending (§9 open question, recommendation): SEC_E_OK with an empty token; input goes back as EXTRA.
+  if (!a.pInputGiven && p.kind !== 'Established') return C.SEC_E_INCOMPLETE_MESSAGE;
+  clearToken(a);
+  clearAlert(a);
+  if (data.length > 0) markInput(a.inBufs, C.SECBUFFER_EXTRA, data.length);
+  return C.SEC_E_OK;
 }
 
 /**
@@ -724,7 +850,7 @@ function resolveHandles(
   phCredential: CredHandle | null,
   side: 'client' | 'server',
   use: number,
-): SECURITY_STATUS | { ctx: SchannelContext | undefined; cred: Credential | undefined } {
+): SECURITY_STATUS | { ctx: SchannelContext; cred: undefined } | { ctx: undefined; cred: Credential } {
   if (phContext !== null && phContext !== undefined) {
     const ctx = lookupContext(phContext);
     if (ctx === undefined || ctx.side !== side) return C.SEC_E_INVALID_HANDLE;
@@ -789,7 +915,7 @@ function initialize(
   };
 
   if (ctx === undefined) {
-    const c = cred as Credential;
+    const c = cred;
     const alpn = alpnFromInput(inBufs);
     if (alpn === 'bad') return C.SEC_E_INVALID_TOKEN;
     let engine: SspiEngine;
@@ -799,9 +925,7 @@ function initialize(
     } catch (e) {
       return statusForError(asTlsError(e), 'client');
     }
-    const nc = new SchannelContext('client', c, engine, pszTargetName);
-    nc.alpn = alpn;
-    nc.manual = manual;
+    const nc = new SchannelContext({ side: 'client', targetName: pszTargetName, manual, reconnects: true, certificateRequest: undefined, issuers: [] }, c, engine);
     let hello: Uint8Array;
     try {
       hello = engine.start();
@@ -878,7 +1002,7 @@ function accept(
   const a: CallArgs = { ...base, inBufs, pInputGiven: pInput !== null && pInput !== undefined, ...out };
 
   if (ctx === undefined) {
-    const c = cred as Credential;
+    const c = cred;
     if ((c.use & C.SECPKG_CRED_INBOUND) === 0 || c.certificates.length === 0) return C.SEC_E_NO_CREDENTIALS;
     const tokenIn = inBufs !== undefined ? findBuffer(inBufs, C.SECBUFFER_TOKEN) : undefined;
     if (tokenIn === undefined) return C.SEC_E_INCOMPLETE_MESSAGE;
@@ -892,14 +1016,12 @@ function accept(
     } catch (e) {
       return statusForError(asTlsError(e), 'server');
     }
-    const nc = new SchannelContext('server', c, engine, null);
-    nc.alpn = alpn;
-    const status = step(nc, a, data, true);
+    const nc = new SchannelContext({ side: 'server', token: undefined }, c, engine);
+    const status = step(nc, a, data);
     nc.attrs = attrFlags(a, status === C.SEC_E_OK && nc.token !== undefined);
     if (pfContextAttr) pfContextAttr.value = nc.attrs;
     if (status !== C.SEC_E_OK && status !== C.SEC_I_CONTINUE_NEEDED) {
       // INCOMPLETE on the first call creates no context (SSPI.md §5.5 recommendation), nor does a failure.
-      if (nc.held !== null) nc.held = null;
       return status;
     }
     if (phNewContext === null || phNewContext === undefined) return C.SEC_E_INVALID_HANDLE;
@@ -909,7 +1031,7 @@ function accept(
   }
 
   const status = continueContext(ctx, a);
-  ctx.attrs = attrFlags(a, status === C.SEC_E_OK && ctx.token !== undefined && ctx.state !== 'Failed');
+  ctx.attrs = attrFlags(a, status === C.SEC_E_OK && ctx.token !== undefined && ctx.phase.kind !== 'Failed');
   if (pfContextAttr) pfContextAttr.value = ctx.attrs;
   if (status === C.SEC_E_OK || status === C.SEC_I_CONTINUE_NEEDED) {
     if (phNewContext !== null && phNewContext !== undefined) writeHandle(phNewContext, HandleKind.Context, ctx.id);
@@ -929,7 +1051,7 @@ export function DeleteSecurityContext(phContext: CtxtHandle | null): SECURITY_ST
     const ctx = lookupContext(phContext);
     if (ctx === undefined || phContext === null) return wasIssued(phContext, HandleKind.Context) ? C.SEC_E_OK : C.SEC_E_INVALID_HANDLE;
     releaseHandle(phContext.dwLower);
-    ctx.state = 'Failed';
+    toFailed(ctx);
     return C.SEC_E_OK;
   } catch {
     return C.SEC_E_INTERNAL_ERROR;
@@ -975,9 +1097,10 @@ export function ApplyControlToken(phContext: CtxtHandle | null, pInput: SecBuffe
         if (flags !== C.SSL_SESSION_ENABLE_RECONNECTS && flags !== C.SSL_SESSION_DISABLE_RECONNECTS) return C.SEC_E_INVALID_TOKEN;
         // Server contexts: the engine's ticket and session-ID policy is fixed when the context starts; use
         // SCH_CRED_DISABLE_RECONNECTS on the credential (decisions: "Resumption switched off").
-        if (ctx.side === 'server') return C.SEC_E_UNSUPPORTED_FUNCTION;
-        ctx.reconnects = flags === C.SSL_SESSION_ENABLE_RECONNECTS;
-        if (!ctx.reconnects) forgetSessions(ctx.cred, ctx.targetName);
+        const role = ctx.role;
+        if (role.side === 'server') return C.SEC_E_UNSUPPORTED_FUNCTION;
+        role.reconnects = flags === C.SSL_SESSION_ENABLE_RECONNECTS;
+        if (!role.reconnects) forgetSessions(ctx.cred, role.targetName);
         return C.SEC_E_OK;
       }
       case C.SCHANNEL_RENEGOTIATE:

@@ -6,17 +6,15 @@
 import { asTlsError } from '../errors.js';
 import { nextRecord } from '../record/deframer.js';
 import { baseType, buffersOf, inputBytes } from './buffers.js';
-import { CertContext } from './cert-context.js';
 import * as C from './constants.js';
 import type { SECURITY_STATUS } from './constants.js';
-import { lookupContext, noteEvent, type SchannelContext } from './context.js';
-import { mapCertificate } from './identity.js';
+import { lookupContext, mapPeer, noteEvent, replaceInfo, setExchange, toFailed, toPeerClosed, toPostHandshakePending, type SchannelContext } from './context.js';
 import { statusForError } from './status.js';
 import type { CtxtHandle, PULONG, SecBuffer, SecBufferDesc } from './types.js';
 
 /** State gate shared by both functions (§10 table). */
 function gate(ctx: SchannelContext, encrypt: boolean): SECURITY_STATUS | undefined {
-  switch (ctx.state) {
+  switch (ctx.phase.kind) {
     case 'Handshaking':
       return ctx.engine.isEstablished ? undefined : C.SEC_E_INVALID_HANDLE;
     case 'Established':
@@ -67,7 +65,7 @@ export function EncryptMessage(phContext: CtxtHandle | null, fQOP: number, pMess
       if (qop === C.SECQOP_WRAP_OOB_DATA) {
         if (plain.length !== 2) return C.SEC_E_INVALID_TOKEN;
         const rec = ctx.engine.sendAlert(plain[1] as number, plain[0] === C.TLS1_ALERT_FATAL);
-        if (plain[0] === C.TLS1_ALERT_FATAL) ctx.state = 'Failed';
+        if (plain[0] === C.TLS1_ALERT_FATAL) toFailed(ctx);
         const h = Math.min(sizes.header, rec.length);
         head = rec.subarray(0, h);
         body = rec.subarray(h, h + plain.length);
@@ -126,7 +124,7 @@ export function DecryptMessage(phContext: CtxtHandle | null, pMessage: SecBuffer
     try {
       r = ctx.engine.process(bytes, { maxRecords: 1 });
     } catch (e) {
-      ctx.state = 'Failed';
+      toFailed(ctx);
       return statusForError(asTlsError(e), ctx.side);
     }
     if (r.consumed === 0) {
@@ -159,23 +157,21 @@ export function DecryptMessage(phContext: CtxtHandle | null, pMessage: SecBuffer
     for (const ev of r.events) {
       noteEvent(ctx, ev);
       if (ev.type === 'PeerClosed') {
-        ctx.state = 'PeerClosed';
+        toPeerClosed(ctx);
         status = C.SEC_I_CONTEXT_EXPIRED;
       } else if (ev.type === 'PostHandshake' || ev.type === 'NewTicket' || ev.type === 'KeyUpdated' || ev.type === 'CertificateRequested') {
         if (status === C.SEC_E_OK) status = C.SEC_I_RENEGOTIATE;
       } else if (ev.type === 'PeerCertificateUpdated') {
-        if (ctx.side === 'server' && ev.chain.length > 0) ctx.token = mapCertificate(ctx.cred.mappers, CertContext.fromDer(ev.chain));
-        ctx.postHandshakeAuthPending = false;
+        mapPeer(ctx, ev.chain);
+        setExchange(ctx, false);
         // REMOTE_CERT_CONTEXT after post-handshake authentication reports the certificate just received.
-        if (ctx.info !== undefined) ctx.info = { ...ctx.info, peerCertificates: ev.chain.map((c) => c.slice()) };
+        const chain = ev.chain.map((c) => c.slice());
+        replaceInfo(ctx, (old) => (old !== undefined ? { ...old, peerCertificates: chain } : undefined));
         if (status === C.SEC_E_OK) status = C.SEC_I_RENEGOTIATE;
       }
     }
-    if (r.output.length > 0) {
-      ctx.postHandshakeOutput.push(r.output);
-      if (status === C.SEC_E_OK) status = C.SEC_I_RENEGOTIATE;
-    }
-    if (status === C.SEC_I_RENEGOTIATE) ctx.state = 'PostHandshakePending';
+    if (r.output.length > 0 && status === C.SEC_E_OK) status = C.SEC_I_RENEGOTIATE;
+    if (status === C.SEC_I_RENEGOTIATE) toPostHandshakePending(ctx, r.output);
     return status;
   } catch {
     return C.SEC_E_INTERNAL_ERROR;
