@@ -84,12 +84,29 @@ export class HelloStage {
     try {
       return this.#push(input);
     } catch (e) {
-      const err = asTlsError(e);
-      this.#failed = err;
-      this.#alert = new Uint8Array([ContentType.Alert, 3, 3, 0, 2, AlertLevel.Fatal, err.alertCode]);
-      err.alertSent = true;
-      throw err;
+      throw this.#fail(e);
     }
+  }
+
+  /**
+   * For a caller that feeds whole records only (SSPI): check the complete header of the incomplete record at `at`
+   * without taking any bytes, so a bad one is refused before its body arrives. Fails the stage as `push` does.
+   */
+  checkHeader(input: Uint8Array, at: number): void {
+    if (this.#failed !== undefined) throw this.#failed;
+    try {
+      checkHelloRecordHeader(input, at);
+    } catch (e) {
+      throw this.#fail(e);
+    }
+  }
+
+  #fail(e: unknown): TlsError {
+    const err = asTlsError(e);
+    this.#failed = err;
+    this.#alert = new Uint8Array([ContentType.Alert, 3, 3, 0, 2, AlertLevel.Fatal, err.alertCode]);
+    err.alertSent = true;
+    return err;
   }
 
   /** The plaintext fatal alert to send after a failure (once), or null. */
@@ -122,21 +139,15 @@ export class HelloStage {
   /** Bytes the carried record still needs (0 when complete). */
   #carryNeed(): number {
     const f = nextRecord(this.#carry.subarray(0, this.#carryLen), 0);
-    if (!f.complete && this.#carryLen >= RECORD_HEADER_LENGTH) this.#checkHeader(this.#carry, 0);
+    if (!f.complete && this.#carryLen >= RECORD_HEADER_LENGTH) checkHelloRecordHeader(this.#carry, 0);
     return f.complete ? 0 : f.missing;
-  }
-
-  #checkHeader(b: Uint8Array, at: number): void {
-    const type = b[at] as number;
-    checkRecordHeader(type, b[at + 1] as number, announcedLength(b, at) ?? 0, MAX_PLAINTEXT);
-    if (type !== ContentType.Handshake) throw unexpected(`record type ${type}`, ['Handshake']);
   }
 
   /** Take every complete record of `data`; `after` follows `data` on the wire (for `rest`). */
   #records(data: Uint8Array, after: Uint8Array): Accepted | undefined {
     let at = 0;
     for (;;) {
-      if (data.length - at >= RECORD_HEADER_LENGTH) this.#checkHeader(data, at);
+      if (data.length - at >= RECORD_HEADER_LENGTH) checkHelloRecordHeader(data, at);
       const f = nextRecord(data, at);
       if (!f.complete) {
         const left = data.length - at;
@@ -180,6 +191,13 @@ export class HelloStage {
     const hello = decodeClientHello(message.body);
     return { message, summary: summarize(hello) };
   }
+}
+
+/** The complete record header at `at`, before the ClientHello: a handshake record of an allowed version and length. */
+function checkHelloRecordHeader(b: Uint8Array, at: number): void {
+  const type = b[at] as number;
+  checkRecordHeader(type, b[at + 1] as number, announcedLength(b, at) ?? 0, MAX_PLAINTEXT);
+  if (type !== ContentType.Handshake) throw unexpected(`record type ${type}`, ['Handshake']);
 }
 
 function summarize(hello: ClientHello): ClientHelloSummary {

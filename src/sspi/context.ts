@@ -1010,12 +1010,10 @@ function accept(
     if (data === undefined) return C.SEC_E_INVALID_TOKEN;
     const alpn = alpnFromInput(inBufs);
     if (alpn === 'bad') return C.SEC_E_INVALID_TOKEN;
-    let engine: SspiEngine;
-    try {
-      engine = newServerEngine(serverConfigFor(c, (req & C.ASC_REQ_MUTUAL_AUTH) !== 0, alpn));
-    } catch (e) {
-      return statusForError(asTlsError(e), 'server');
-    }
+    // The context's own settings (ALPN list, ASC_REQ_MUTUAL_AUTH) are applied where the engine's configuration is
+    // chosen: at the Accepted point, once the ClientHello has been decoded (src/engine/hello-stage.ts).
+    const settings = { mutual: (req & C.ASC_REQ_MUTUAL_AUTH) !== 0, alpn };
+    const engine = newServerEngine(() => serverConfigFor(c, settings));
     const nc = new SchannelContext({ side: 'server', token: undefined }, c, engine);
     const status = step(nc, a, data);
     nc.attrs = attrFlags(a, status === C.SEC_E_OK && nc.token !== undefined);

@@ -670,12 +670,22 @@ export function clientOptionsFor(cred: Credential): ClientOptions {
   };
 }
 
+/** What a server context sets for itself on its first AcceptSecurityContext call. */
+export interface ServerContextSettings {
+  /** ASC_REQ_MUTUAL_AUTH: ask for a client certificate. */
+  readonly mutual: boolean;
+  /** The SECBUFFER_APPLICATION_PROTOCOLS list, if one was given. */
+  readonly alpn: readonly Uint8Array[] | undefined;
+}
+
 /**
- * The prepared server configuration for one context: the credential's, with the context's ALPN list and whether a
- * client certificate is asked for (ASC_REQ_MUTUAL_AUTH). Nothing is parsed or imported again; ticket keys, the TLS 1.2
- * session cache and the cookie key stay the credential's, so contexts resume each other's sessions.
+ * The prepared server configuration for one context, chosen at the Accepted point: the credential's, with the
+ * context's ALPN list and whether a client certificate is asked for (ASC_REQ_MUTUAL_AUTH). Nothing is parsed or
+ * imported again; ticket keys, the TLS 1.2 session cache and the cookie key stay the credential's, so contexts resume
+ * each other's sessions.
  */
-export function serverConfigFor(cred: Credential, mutual: boolean, alpn: readonly Uint8Array[] | undefined): PreparedServerConfig {
+export function serverConfigFor(cred: Credential, settings: ServerContextSettings): PreparedServerConfig {
+  const { mutual, alpn } = settings;
   const base = cred.cache.server;
   if (base === undefined) throw new Error('credential has no server configuration');
   if (!mutual && alpn === undefined) return base;
