@@ -41,7 +41,7 @@ import { trafficKeys, exportKeyingMaterial13 } from '../tls13/key-schedule.js';
 import { clientHandle13, sendKeyUpdate, startClient13, supplyClientCertificate13, Tls12Selected, type ClientCx, type ClientState13 } from '../tls13/client.js';
 import { offersTls13, requestClientCertificate, serverHandle13, serverHandleClientHello13, type ServerCx, type ServerState13 } from '../tls13/server.js';
 import type { TrafficState } from '../tls13/traffic.js';
-import { decodeClientHello, type ClientHello } from '../wire/client-hello.js';
+import { decodeClientHelloWithBasics, type DecodedClientHello } from '../wire/client-hello.js';
 import type { HandshakeMessage } from '../wire/handshake.js';
 import { AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion } from '../wire/registry.js';
 import { loadCertifiedKey, prepareClientConfig, prepareServerConfig } from './config.js';
@@ -54,7 +54,7 @@ import { STANDARD_DEPENDENCIES } from './standard.js';
 /** A ClientHello handed over from the hello stage: the message (for the transcript) and its one decoding. */
 export interface AcceptedHello {
   readonly message: HandshakeMessage;
-  readonly hello: ClientHello;
+  readonly decoded: DecodedClientHello;
 }
 
 /** Options of one `process()` call. */
@@ -388,7 +388,7 @@ export class TlsEngine {
       const accepted = this.#accepted;
       if (accepted !== undefined) {
         this.#accepted = undefined;
-        this.#handshakeMessage(accepted.message, accepted.hello);
+        this.#handshakeMessage(accepted.message, accepted.decoded);
       }
       while (offset < input.length && records < maxRecords) {
         if (this.#peerClosed) {
@@ -514,7 +514,7 @@ export class TlsEngine {
   }
 
   /** `decoded`: the ClientHello already decoded at the Accepted point (server, first message only). */
-  #handshakeMessage(msg: HandshakeMessage, decoded?: ClientHello): void {
+  #handshakeMessage(msg: HandshakeMessage, decoded?: DecodedClientHello): void {
     const wasEstablished = this.isEstablished;
     if (wasEstablished) this.#postHandshake++;
     // KeyUpdates are limited per run without progress; any other handshake message is progress (src/record/idle-runs.ts).
@@ -540,18 +540,19 @@ export class TlsEngine {
       case 's13': {
         if (m.s.kind === 'ExpectClientHello') {
           if (msg.type !== HandshakeType.ClientHello) throw misbehaved('InvalidContentType', { alert: 'unexpected_message', detail: 'expected ClientHello' });
-          const hello = decoded ?? decodeClientHello(msg.body);
+          const ch = decoded ?? decodeClientHelloWithBasics(msg.body);
+          const hello = ch.hello;
           const cfg = m.cx.config;
           if (cfg.maxVersion >= ProtocolVersion.TLS13 && offersTls13(hello)) {
             this.#version = ProtocolVersion.TLS13;
-            this.#m = { proto: 's13', s: serverHandleClientHello13(m.cx, hello, msg), cx: m.cx };
+            this.#m = { proto: 's13', s: serverHandleClientHello13(m.cx, ch, msg), cx: m.cx };
           } else {
             const hooks = this.#tls12?.server;
             if (hooks === undefined || cfg.minVersion > ProtocolVersion.TLS12 || hello.legacyVersion < ProtocolVersion.TLS12) {
               throw incompatible(hello.legacyVersion < ProtocolVersion.TLS12 ? 'ObsoleteVersion' : 'NoCommonVersion');
             }
             this.#version = ProtocolVersion.TLS12;
-            this.#m = { proto: 'tls12', s: hooks(hello, msg, m.cx) };
+            this.#m = { proto: 'tls12', s: hooks(ch, msg, m.cx) };
           }
         } else {
           this.#m = { proto: 's13', s: serverHandle13(m.s, msg, m.cx), cx: m.cx };

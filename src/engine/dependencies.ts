@@ -4,7 +4,7 @@
  * in (the front ends pass src/engine/standard.ts's); no module fills them in by being imported.
  */
 import type { HandshakeMessage } from '../wire/handshake.js';
-import type { ClientHello } from '../wire/client-hello.js';
+import type { DecodedClientHello } from '../wire/client-hello.js';
 import type { ClientCx, Tls12Selected } from '../tls13/client.js';
 import type { ServerCx } from '../tls13/server.js';
 import type { TrustStore } from '../x509/trust-store.js';
@@ -13,7 +13,7 @@ import type { Tls12Machine } from '../handshake/machine.js';
 /** The TLS 1.2 machine factories, called when TLS 1.2 is negotiated. */
 export interface Tls12Machines {
   readonly client: (selected: Tls12Selected, cx: ClientCx) => Tls12Machine;
-  readonly server: (hello: ClientHello, m: HandshakeMessage, cx: ServerCx) => Tls12Machine;
+  readonly server: (hello: DecodedClientHello, m: HandshakeMessage, cx: ServerCx) => Tls12Machine;
 }
 
 /** An engine's dependencies. */

@@ -15,7 +15,7 @@ import { MAX_HANDSHAKE_MESSAGE, MAX_PLAINTEXT } from '../limits.js';
 import { announcedLength, checkRecordHeader, nextRecord, RECORD_HEADER_LENGTH } from '../record/deframer.js';
 import type { PreparedServerConfig } from '../vocabulary/config.js';
 import type { ConnectionObserver } from '../vocabulary/events.js';
-import { decodeClientHello, decodeClientHelloBasics, type ClientHello } from '../wire/client-hello.js';
+import { decodeClientHelloWithBasics, type ClientHello, type DecodedClientHello } from '../wire/client-hello.js';
 import { decodeClientVersions, findExtension } from '../wire/extensions.js';
 import type { HandshakeMessage } from '../wire/handshake.js';
 import { AlertLevel, ContentType, ExtensionType, HandshakeType } from '../wire/registry.js';
@@ -44,11 +44,13 @@ export class Accepted {
   /** Bytes received after the ClientHello's last record, for the engine's first `process()` call. */
   readonly rest: Uint8Array;
   readonly #message: HandshakeMessage;
+  readonly #decoded: DecodedClientHello;
 
   /** @internal Made by HelloStage. */
-  constructor(message: HandshakeMessage, clientHello: ClientHelloSummary, rest: Uint8Array) {
+  constructor(message: HandshakeMessage, decoded: DecodedClientHello, rest: Uint8Array) {
     this.#message = message;
-    this.clientHello = clientHello;
+    this.#decoded = decoded;
+    this.clientHello = summarize(decoded);
     this.rest = rest;
   }
 
@@ -57,7 +59,7 @@ export class Accepted {
    * call (pass `rest`, possibly empty) handles the ClientHello already decoded here and returns the server's flight.
    */
   engine(config: PreparedServerConfig, deps: EngineDependencies = STANDARD_DEPENDENCIES, observer?: ConnectionObserver): TlsEngine {
-    return new TlsEngine(config, deps, observer, { message: this.#message, hello: this.clientHello.hello });
+    return new TlsEngine(config, deps, observer, { message: this.#message, decoded: this.#decoded });
   }
 }
 
@@ -168,13 +170,13 @@ export class HelloStage {
       if (accepted !== undefined) {
         const restOfData = data.subarray(at);
         const rest = after.length === 0 ? restOfData.slice() : concat2(restOfData, after);
-        return new Accepted(accepted.message, accepted.summary, rest);
+        return new Accepted(accepted.message, accepted.decoded, rest);
       }
     }
   }
 
   /** The ClientHello, once its handshake bytes are complete. */
-  #hello(): { message: HandshakeMessage; summary: ClientHelloSummary } | undefined {
+  #hello(): { message: HandshakeMessage; decoded: DecodedClientHello } | undefined {
     const b = this.#hs;
     if (this.#hsLen < 4) return undefined;
     if (b[0] !== HandshakeType.ClientHello) throw unexpected(`handshake type ${b[0] as number}`, ['ClientHello']);
@@ -188,8 +190,7 @@ export class HelloStage {
     this.#hsLen = 0;
     this.#done = true;
     const message: HandshakeMessage = { type: HandshakeType.ClientHello, body: raw.subarray(4), raw };
-    const hello = decodeClientHello(message.body);
-    return { message, summary: summarize(hello) };
+    return { message, decoded: decodeClientHelloWithBasics(message.body) };
   }
 }
 
@@ -200,8 +201,7 @@ function checkHelloRecordHeader(b: Uint8Array, at: number): void {
   if (type !== ContentType.Handshake) throw unexpected(`record type ${type}`, ['Handshake']);
 }
 
-function summarize(hello: ClientHello): ClientHelloSummary {
-  const basics = decodeClientHelloBasics(hello);
+function summarize({ hello, basics }: DecodedClientHello): ClientHelloSummary {
   const versions = findExtension(hello.extensions, ExtensionType.supported_versions);
   return {
     serverName: basics.serverName ?? null,

@@ -16,7 +16,7 @@ import type { SuiteInfo } from '../crypto/suites.js';
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import type { CertifiedKey } from '../vocabulary/config.js';
 import type { RenegotiationRequest } from '../handshake/machine.js';
-import { decodeClientHello } from '../wire/client-hello.js';
+import { decodeClientHelloWithBasics, type ClientHello, type DecodedClientHello } from '../wire/client-hello.js';
 import type { ChainVerifier } from '../x509/chain.js';
 import { incompatible, internalError, limitExceeded, misbehaved } from '../errors.js';
 import { chooseAlpn, chooseGroup, nameMatches } from '../handshake/negotiate.js';
@@ -32,8 +32,7 @@ import {
 } from '../handshake/verify.js';
 import { openTicket, sealTicket, type SessionState } from '../handshake/tickets.js';
 import { decodeCertificateVerify } from '../wire/certificate.js';
-import type { ClientHello } from '../wire/client-hello.js';
-import { decodeAlpn, decodeClientVersions, decodeServerName, decodeU16List, encodeAlpn, findExtension, type RawExtension } from '../wire/extensions.js';
+import { decodeClientVersions, encodeAlpn, findExtension, type RawExtension } from '../wire/extensions.js';
 import type { HandshakeMessage } from '../wire/handshake.js';
 import { CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme, nameOf } from '../wire/registry.js';
 import { DOWNGRADE_TLS12, encodeServerHello } from '../wire/server-hello.js';
@@ -129,7 +128,7 @@ interface Offer12 {
  * `renegotiating`: the client_verify_data of the handshake being renegotiated (RFC 5746 §3.7); undefined for an
  * initial handshake.
  */
-function readOffer(hello: ClientHello, p: CryptoProvider, renegotiating?: Uint8Array): Offer12 {
+function readOffer({ hello, basics }: DecodedClientHello, p: CryptoProvider, renegotiating?: Uint8Array): Offer12 {
   const get = (t: number): Uint8Array | undefined => findExtension(hello.extensions, t);
   // RFC 8446 §4.2.1: a client that sends supported_versions is negotiated by it, not by legacy_version.
   const sv = get(ExtensionType.supported_versions);
@@ -158,17 +157,13 @@ function readOffer(hello: ClientHello, p: CryptoProvider, renegotiating?: Uint8A
     if (formats === undefined || formats.length === 0) throw misbehaved('InvalidPointFormat', { alert: 'decode_error' });
     if (!formats.includes(0)) throw misbehaved('InvalidPointFormat');
   }
-  const sn = get(ExtensionType.server_name);
-  const groups = get(ExtensionType.supported_groups);
-  const sig = get(ExtensionType.signature_algorithms);
-  const alpn = get(ExtensionType.application_layer_protocol_negotiation);
   const status = get(ExtensionType.status_request);
   return {
     hello,
-    serverName: sn !== undefined ? decodeServerName(sn) : undefined,
-    groups: groups !== undefined ? decodeU16List(groups, 'supported_groups') : undefined,
-    schemes: sig !== undefined ? decodeU16List(sig, 'signature_algorithms') : [],
-    alpn: alpn !== undefined ? decodeAlpn(alpn) : undefined,
+    serverName: basics.serverName,
+    groups: basics.groups,
+    schemes: basics.signatureSchemes ?? [],
+    alpn: basics.alpn,
     statusRequest: status !== undefined && status[0] === 1,
     secureRenegotiation: ri !== undefined || scsv,
     pointFormats: pf !== undefined,
@@ -268,7 +263,7 @@ function serverRandom(cx: ServerCx12, renegotiating = false): Uint8Array {
 }
 
 /** The engine's hook: a ClientHello that does not get TLS 1.3. */
-export function startServer12(hello: ClientHello, m: HandshakeMessage, cx: ServerCx12): Machine12<ServerState12, ServerCx12> {
+export function startServer12(hello: DecodedClientHello, m: HandshakeMessage, cx: ServerCx12): Machine12<ServerState12, ServerCx12> {
   return new Machine12(serverHello(hello, m, cx, undefined), serverHandlers);
 }
 
@@ -278,10 +273,11 @@ interface Renegotiation {
   readonly request: RenegotiationRequest;
 }
 
-function serverHello(hello: ClientHello, m: HandshakeMessage, cx: ServerCx12, reneg: Renegotiation | undefined): ServerState12 {
+function serverHello(decoded: DecodedClientHello, m: HandshakeMessage, cx: ServerCx12, reneg: Renegotiation | undefined): ServerState12 {
   const cfg = cx.config;
   const p = cx.provider;
-  const offer = readOffer(hello, p, reneg?.prev.clientVerifyData);
+  const hello = decoded.hello;
+  const offer = readOffer(decoded, p, reneg?.prev.clientVerifyData);
   cx.traceReceived('ClientHello', {
     version: 'TLSv1.2',
     server_name: offer.serverName ?? '',
@@ -547,7 +543,7 @@ const serverHandlers: Handlers12<ServerState12, ServerCx12> = {
         refuseRenegotiation(m, cx, 'server');
         return s;
       }
-      return serverHello(decodeClientHello(m.body), m, cx, { prev: s.traffic, request });
+      return serverHello(decodeClientHelloWithBasics(m.body), m, cx, { prev: s.traffic, request });
     },
   },
   ccs: {

@@ -37,7 +37,7 @@ import {
   type OfferedPsks,
   type RawExtension,
 } from '../wire/extensions.js';
-import { decodeClientHello, decodeClientHelloBasics, type ClientHello } from '../wire/client-hello.js';
+import { decodeClientHelloWithBasics, type ClientHello, type DecodedClientHello } from '../wire/client-hello.js';
 import { encodeServerHello, HRR_RANDOM } from '../wire/server-hello.js';
 import {
   decodeCertificate13,
@@ -131,10 +131,9 @@ const TLS13 = ProtocolVersion.TLS13;
 const SELECTED_VERSION_13 = encode((w) => w.u16(TLS13));
 
 /** Parse what a TLS 1.3 server needs from a ClientHello (strict: every known extension decoded). */
-export function readClientOffer(hello: ClientHello, raw: Uint8Array): ClientOffer {
+export function readClientOffer({ hello, basics }: DecodedClientHello, raw: Uint8Array): ClientOffer {
   checkAllowed(hello.extensions, 'CH');
   const get = (t: number): Uint8Array | undefined => findExtension(hello.extensions, t);
-  const basics = decodeClientHelloBasics(hello);
   const sharesData = get(ExtensionType.key_share);
   const modesData = get(ExtensionType.psk_key_exchange_modes);
   const pskData = get(ExtensionType.pre_shared_key);
@@ -205,10 +204,11 @@ function hrrCookie(cx: ServerCx, ch1Hash: Uint8Array): Uint8Array {
 }
 
 /** Server, first ClientHello already decoded and found to offer TLS 1.3. */
-export function serverHandleClientHello13(cx: ServerCx, hello: ClientHello, m: HandshakeMessage): ServerState13 {
+export function serverHandleClientHello13(cx: ServerCx, decoded: DecodedClientHello, m: HandshakeMessage): ServerState13 {
   const cfg = cx.config;
+  const hello = decoded.hello;
   checkLegacyVersion(hello);
-  const offer = readClientOffer(hello, m.raw);
+  const offer = readClientOffer(decoded, m.raw);
   // RFC 8446 §4.1.2: legacy_compression_methods must be exactly [0] for TLS 1.3.
   if (hello.legacyCompressionMethods.length !== 1 || hello.legacyCompressionMethods[0] !== 0) throw misbehaved('LegacyCompressionNotNull');
   const suite = chooseSuite(cfg.suites, hello.cipherSuites, 'TLSv1.3');
@@ -562,16 +562,17 @@ type Handler<K extends ServerState13['kind']> = (s: Extract<ServerState13, { kin
 const handlers: { readonly [K in ServerState13['kind']]: Handler<K> } = {
   ExpectClientHello(_s, m, cx) {
     expect(m, HandshakeType.ClientHello);
-    return serverHandleClientHello13(cx, decodeClientHello(m.body), m);
+    return serverHandleClientHello13(cx, decodeClientHelloWithBasics(m.body), m);
   },
 
   ExpectSecondClientHello(s, m, cx) {
     expect(m, HandshakeType.ClientHello);
     // The early data skipped after the HelloRetryRequest ends with the second ClientHello (RFC 8446 §4.2.10).
     cx.setSkipEarlyData(false);
-    const hello = decodeClientHello(m.body);
+    const decoded = decodeClientHelloWithBasics(m.body);
+    const hello = decoded.hello;
     checkLegacyVersion(hello);
-    const offer = readClientOffer(hello, m.raw);
+    const offer = readClientOffer(decoded, m.raw);
     const first = s.first.hello;
     // RFC 8446 §4.1.2: the second ClientHello must match the first except for key_share, cookie, early_data, pre_shared_key, padding.
     if (!offersTls13(hello)) throw misbehaved('SecondClientHelloChangedParameters', { detail: 'supported_versions' });

@@ -54,6 +54,18 @@ export interface ClientHelloBasics {
   readonly alpn: readonly Uint8Array[] | undefined;
 }
 
+/** A ClientHello decoded once: its fields and its basics, as both versions' servers and the hello stage read them. */
+export interface DecodedClientHello {
+  readonly hello: ClientHello;
+  readonly basics: ClientHelloBasics;
+}
+
+/** Decode a ClientHello body and its basics (the one decoder for TLS 1.3, TLS 1.2 and the hello stage). */
+export function decodeClientHelloWithBasics(body: Uint8Array): DecodedClientHello {
+  const hello = decodeClientHello(body);
+  return { hello, basics: decodeClientHelloBasics(hello) };
+}
+
 /** Decode server_name, supported_groups, signature_algorithms and ALPN of a ClientHello (each strictly). */
 export function decodeClientHelloBasics(hello: ClientHello): ClientHelloBasics {
   const sn = findExtension(hello.extensions, ExtensionType.server_name);
