@@ -450,7 +450,7 @@ export class TlsEngine {
       if (!this.#joiner.isEmpty) throw misbehaved('KeyChangeNotOnRecordBoundary');
       const m = this.#m;
       if (m.proto !== 'tls12') throw misbehaved('IllegalChangeCipherSpec');
-      this.#m = { proto: 'tls12', s: m.s.changeCipherSpec(this.#cx) };
+      this.#m = { proto: 'tls12', s: m.s.changeCipherSpec() };
       return;
     }
     let plain;
@@ -560,7 +560,7 @@ export class TlsEngine {
         break;
       }
       case 'tls12':
-        this.#m = { proto: 'tls12', s: m.s.handle(msg, this.#cx) };
+        this.#m = { proto: 'tls12', s: m.s.handle(msg) };
         break;
     }
     if (wasEstablished) this.#events.push({ type: 'PostHandshake', message: String(msg.type) });
@@ -790,7 +790,7 @@ export class TlsEngine {
     if (request.clientAuth !== 'none' && request.enforce && (this.#config as PreparedServerConfig).reportVerifier === null) {
       throw internalError('client certificates are requested but no `ca` was given to verify them');
     }
-    this.#m = { proto: 'tls12', s: m.s.requestRenegotiation(request, this.#cx) };
+    this.#m = { proto: 'tls12', s: m.s.requestRenegotiation(request) };
     if (request.clientAuth !== 'none') this.#enforceOverride = request.enforce;
     return this.#takeOut();
   }
@@ -823,7 +823,7 @@ export class TlsEngine {
       // In a TLS 1.2 renegotiation the connection stays established (only `info` is refreshed at its end).
       const renegotiating = m.proto === 'tls12' && m.s.renegotiating;
       if (m.proto === 'c13' && m.s.kind === 'AwaitClientCertificate') this.#m = { proto: 'c13', s: supplyClientCertificate13(m.s, m.cx, ck), cx: m.cx };
-      else if (m.proto === 'tls12') this.#m = { proto: 'tls12', s: m.s.supplyClientCertificate(ck, this.#cx) };
+      else if (m.proto === 'tls12') this.#m = { proto: 'tls12', s: m.s.supplyClientCertificate(ck) };
       this.#afterTransition(renegotiating, renegotiating);
     } catch (e) {
       throw this.#fail(e, true);

@@ -6,7 +6,6 @@
 import type { CertifiedKey } from '../vocabulary/config.js';
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import type { HandshakeMessage } from '../wire/handshake.js';
-import type { HandshakeContext } from './context.js';
 
 /** What a server asks for when it starts a renegotiation (RFC 5746): client authentication in the new handshake. */
 export interface RenegotiationRequest {
@@ -22,11 +21,11 @@ export interface Tls12Machine {
   /** A renegotiation handshake runs under the previous handshake's keys (application data still flows). */
   readonly renegotiating: boolean;
   /** Server in Traffic: send HelloRequest (RFC 5246 §7.4.1.1) and accept the client's ClientHello that follows. */
-  requestRenegotiation(request: RenegotiationRequest, cx: HandshakeContext): Tls12Machine;
+  requestRenegotiation(request: RenegotiationRequest): Tls12Machine;
   readonly info: ConnectionInfo | undefined;
-  handle(m: HandshakeMessage, cx: HandshakeContext): Tls12Machine;
+  handle(m: HandshakeMessage): Tls12Machine;
   /** A change_cipher_spec record arrived. */
-  changeCipherSpec(cx: HandshakeContext): Tls12Machine;
+  changeCipherSpec(): Tls12Machine;
   exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Uint8Array;
   /** RFC 5929 §3.1 tls-unique (first Finished verify_data) once in Traffic, else undefined. */
   readonly tlsUnique: Uint8Array | undefined;
@@ -34,5 +33,5 @@ export interface Tls12Machine {
   readonly localChain: readonly Uint8Array[];
   /** Client: a CertificateRequest is waiting for `supplyClientCertificate` (deferred client authentication). */
   readonly awaitingClientCertificate: boolean;
-  supplyClientCertificate(certificate: CertifiedKey | null, cx: HandshakeContext): Tls12Machine;
+  supplyClientCertificate(certificate: CertifiedKey | null): Tls12Machine;
 }

@@ -152,7 +152,7 @@ function mustBeEmpty(data: Uint8Array, name: string): void {
 
 /** The engine's hook: the ServerHello selected TLS 1.2. */
 export function startClient12(sel: Selected12, cx: ClientCx12): Machine12<ClientState12, ClientCx12> {
-  return new Machine12<ClientState12, ClientCx12>(serverHello12(sel, cx, undefined), clientHandlers);
+  return new Machine12<ClientState12, ClientCx12>(serverHello12(sel, cx, undefined), clientHandlers, cx);
 }
 
 /**
@@ -558,6 +558,7 @@ const clientHandlers: Handlers12<ClientState12, ClientCx12> = {
     },
   },
   ignoreHelloRequest: true,
+  traffic: (s) => (s.kind === 'Traffic' ? s.traffic : undefined),
   previous: (s) => (s.kind === 'Traffic' ? undefined : s.kind === 'ExpectServerHello' ? s.prev : s.hs.prev),
   supply(s, certificate, cx) {
     if (s.kind !== 'AwaitClientCertificate') throw unexpected('supplyClientCertificate', ['AwaitClientCertificate']);

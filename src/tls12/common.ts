@@ -1,4 +1,5 @@
 /** What the TLS 1.2 client and server share: context types, the handshake log, the traffic state, key install. */
+import { dispatch, dispatchIfHandled, type HandlerTable, type PartialHandlerTable } from '../handshake/dispatch.js';
 import { expect } from '../handshake/expect.js';
 import { hex } from '../codec/bytes.js';
 import { encode } from '../codec/writer.js';
@@ -105,9 +106,15 @@ export interface Traffic12 {
 export class Machine12<S extends { readonly kind: string }, Cx extends Tls12Context> implements Tls12Machine {
   readonly state: S;
   readonly #handlers: Handlers12<S, Cx>;
-  constructor(state: S, handlers: Handlers12<S, Cx>) {
+  /** The engine's context for this connection, typed for this side (the engine's one context object). */
+  readonly #cx: Cx;
+  constructor(state: S, handlers: Handlers12<S, Cx>, cx: Cx) {
     this.state = state;
     this.#handlers = handlers;
+    this.#cx = cx;
+  }
+  #next(state: S): Machine12<S, Cx> {
+    return new Machine12(state, this.#handlers, this.#cx);
   }
   get stateName(): string {
     return this.state.kind;
@@ -117,8 +124,7 @@ export class Machine12<S extends { readonly kind: string }, Cx extends Tls12Cont
   }
   /** The traffic state application data runs on: this one's, or during a renegotiation the previous handshake's. */
   get #current(): Traffic12 | undefined {
-    if (this.state.kind === 'Traffic') return (this.state as { traffic?: Traffic12 }).traffic;
-    return this.#handlers.previous?.(this.state);
+    return this.#handlers.traffic(this.state) ?? this.#handlers.previous?.(this.state);
   }
   get renegotiating(): boolean {
     return this.state.kind !== 'Traffic' && this.#handlers.previous?.(this.state) !== undefined;
@@ -132,32 +138,31 @@ export class Machine12<S extends { readonly kind: string }, Cx extends Tls12Cont
   get localChain(): readonly Uint8Array[] {
     return this.#current?.localChain ?? [];
   }
-  requestRenegotiation(request: RenegotiationRequest, cx: HandshakeContext): Tls12Machine {
+  requestRenegotiation(request: RenegotiationRequest): Tls12Machine {
     const h = this.#handlers.requestRenegotiation;
     if (h === undefined || this.state.kind !== 'Traffic') throw internalError('renegotiation needs a TLS 1.2 server in traffic');
-    return new Machine12(h(this.state, request, cx as Cx), this.#handlers);
+    return this.#next(h(this.state, request, this.#cx));
   }
-  handle(m: HandshakeMessage, cx: HandshakeContext): Tls12Machine {
+  handle(m: HandshakeMessage): Tls12Machine {
     if (this.#handlers.ignoreHelloRequest === true && m.type === HandshakeType.HelloRequest && this.state.kind !== 'Traffic') {
       decodeEmpty(m.body, 'HelloRequest');
       return this;
     }
-    const h = this.#handlers.message[this.state.kind as S['kind']] as (s: S, m: HandshakeMessage, cx: Cx) => S;
-    return new Machine12(h(this.state, m, cx as Cx), this.#handlers);
+    return this.#next(dispatch(this.#handlers.message, this.state, m, this.#cx));
   }
-  changeCipherSpec(cx: HandshakeContext): Tls12Machine {
-    const h = this.#handlers.ccs[this.state.kind as S['kind']] as ((s: S, cx: Cx) => S) | undefined;
+  changeCipherSpec(): Tls12Machine {
+    const next = dispatchIfHandled(this.#handlers.ccs, this.state, this.#cx);
     // RFC 5246 §7.1: a ChangeCipherSpec anywhere else is unexpected_message.
-    if (h === undefined) throw misbehaved('IllegalChangeCipherSpec', { detail: `in state ${this.state.kind}` });
-    return new Machine12(h(this.state, cx as Cx), this.#handlers);
+    if (next === undefined) throw misbehaved('IllegalChangeCipherSpec', { detail: `in state ${this.state.kind}` });
+    return this.#next(next);
   }
   get awaitingClientCertificate(): boolean {
     return this.state.kind === 'AwaitClientCertificate';
   }
-  supplyClientCertificate(certificate: CertifiedKey | null, cx: HandshakeContext): Tls12Machine {
+  supplyClientCertificate(certificate: CertifiedKey | null): Tls12Machine {
     const h = this.#handlers.supply;
     if (h === undefined || this.state.kind !== 'AwaitClientCertificate') throw internalError('no CertificateRequest is waiting');
-    return new Machine12(h(this.state, certificate, cx as Cx), this.#handlers);
+    return this.#next(h(this.state, certificate, this.#cx));
   }
   exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Uint8Array {
     const t = this.#current;
@@ -168,12 +173,14 @@ export class Machine12<S extends { readonly kind: string }, Cx extends Tls12Cont
 
 /** One handler per state for handshake messages; CCS handlers only where a ChangeCipherSpec is expected. */
 export interface Handlers12<S extends { readonly kind: string }, Cx> {
-  readonly message: { readonly [K in S['kind']]: (s: Extract<S, { kind: K }>, m: HandshakeMessage, cx: Cx) => S };
-  readonly ccs: { readonly [K in S['kind']]?: (s: Extract<S, { kind: K }>, cx: Cx) => S };
+  readonly message: HandlerTable<S, [HandshakeMessage, Cx], S>;
+  readonly ccs: PartialHandlerTable<S, [Cx], S>;
   /** Client: RFC 5246 §7.4.1.1 says a HelloRequest during the handshake is ignored. */
   readonly ignoreHelloRequest?: boolean;
   /** Client: answer a deferred CertificateRequest (state 'AwaitClientCertificate') with a certificate or none. */
   readonly supply?: (s: S, certificate: CertifiedKey | null, cx: Cx) => S;
+  /** The Traffic state's traffic (undefined in every other state). */
+  readonly traffic: (s: S) => Traffic12 | undefined;
   /** The previous handshake's traffic while a renegotiation runs (undefined: a first handshake, or Traffic). */
   readonly previous?: (s: S) => Traffic12 | undefined;
   /** Server in Traffic: send HelloRequest. */

@@ -264,7 +264,7 @@ function serverRandom(cx: ServerCx12, renegotiating = false): Uint8Array {
 
 /** The engine's hook: a ClientHello that does not get TLS 1.3. */
 export function startServer12(hello: DecodedClientHello, m: HandshakeMessage, cx: ServerCx12): Machine12<ServerState12, ServerCx12> {
-  return new Machine12(serverHello(hello, m, cx, undefined), serverHandlers);
+  return new Machine12(serverHello(hello, m, cx, undefined), serverHandlers, cx);
 }
 
 /** A renegotiation (RFC 5746 §3.7): a full handshake under the current keys, never a resumption. */
@@ -552,6 +552,7 @@ const serverHandlers: Handlers12<ServerState12, ServerCx12> = {
       return { ...s, kind: 'ExpectFinished' };
     },
   },
+  traffic: (s) => (s.kind === 'Traffic' ? s.traffic : undefined),
   previous: (s) => (s.kind === 'Traffic' ? undefined : s.hs.prev),
   requestRenegotiation(s, request, cx) {
     if (s.kind !== 'Traffic') throw internalError('renegotiation needs the connection in traffic');

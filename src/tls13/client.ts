@@ -2,6 +2,7 @@
  * The TLS 1.3 client (RFC 8446 §2, §4): a discriminated union of states and one handler per state.
  * Handlers never mutate the state they are given; the engine swaps in the returned one.
  */
+import { dispatch, type HandlerTable } from '../handshake/dispatch.js';
 import { expect, unexpectedMessage } from '../handshake/expect.js';
 import { EMPTY, equalPublic, includesBytes, latin1 } from '../codec/bytes.js';
 import { Writer, encode } from '../codec/writer.js';
@@ -325,8 +326,6 @@ export class Tls12Selected {
   }
 }
 
-type Handler<K extends ClientState13['kind']> = (s: Extract<ClientState13, { kind: K }>, m: HandshakeMessage, cx: ClientCx) => ClientState13 | Tls12Selected;
-
 function handleHrr(s: Extract<ClientState13, { kind: 'ExpectServerHello' }>, m: HandshakeMessage, sh: ServerHello, cx: ClientCx): ClientState13 {
   const cfg = cx.config;
   // RFC 8446 §4.1.4: a second HelloRetryRequest is unexpected_message.
@@ -453,7 +452,7 @@ function installClientHandshakeKeys(
   return { suite, transcript, handshakeSecret: hsSecret, clientHsSecret: clientHs, serverHsSecret: serverHs, group, helloRetry: s.hrr !== undefined, resumed };
 }
 
-const handlers: { readonly [K in ClientState13['kind']]: Handler<K> } = {
+const handlers: HandlerTable<ClientState13, [HandshakeMessage, ClientCx], ClientState13 | Tls12Selected> = {
   ExpectServerHello(s, m, cx) {
     expect(m, HandshakeType.ServerHello);
     const sh = decodeServerHello(m.body);
@@ -817,9 +816,8 @@ export function supplyClientCertificate13(s: Extract<ClientState13, { kind: 'Awa
   return finishHandshake(s.s, s.finished, cx, certificate);
 }
 
-/** Dispatch a handshake message to the client's current state (the one cast of DESIGN C.5). */
+/** Dispatch a handshake message to the client's current state. */
 export function clientHandle13(s: ClientState13, m: HandshakeMessage, cx: ClientCx): ClientState13 | Tls12Selected {
-  const h = handlers[s.kind] as (s: ClientState13, m: HandshakeMessage, cx: ClientCx) => ClientState13 | Tls12Selected;
-  return h(s, m, cx);
+  return dispatch(handlers, s, m, cx);
 }
 

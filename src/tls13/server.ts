@@ -1,4 +1,5 @@
 /** The TLS 1.3 server (RFC 8446 §2, §4): states and one handler per state. */
+import { dispatch, type HandlerTable } from '../handshake/dispatch.js';
 import { expect, unexpectedMessage } from '../handshake/expect.js';
 import { equalPublic, hex, includesBytes, latin1 } from '../codec/bytes.js';
 import { encode } from '../codec/writer.js';
@@ -557,9 +558,7 @@ function withPeerChain(i: HsInfo, peerCertificates: readonly Uint8Array[]): Conn
   };
 }
 
-type Handler<K extends ServerState13['kind']> = (s: Extract<ServerState13, { kind: K }>, m: HandshakeMessage, cx: ServerCx) => ServerState13;
-
-const handlers: { readonly [K in ServerState13['kind']]: Handler<K> } = {
+const handlers: HandlerTable<ServerState13, [HandshakeMessage, ServerCx], ServerState13> = {
   ExpectClientHello(_s, m, cx) {
     expect(m, HandshakeType.ClientHello);
     return serverHandleClientHello13(cx, decodeClientHelloWithBasics(m.body), m);
@@ -750,7 +749,6 @@ export function requestClientCertificate(cx: ServerCx, t: TrafficState): Traffic
 
 /** Dispatch a handshake message to the server's current state. */
 export function serverHandle13(s: ServerState13, m: HandshakeMessage, cx: ServerCx): ServerState13 {
-  const h = handlers[s.kind] as (s: ServerState13, m: HandshakeMessage, cx: ServerCx) => ServerState13;
-  return h(s, m, cx);
+  return dispatch(handlers, s, m, cx);
 }
 
