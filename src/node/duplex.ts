@@ -60,8 +60,23 @@ export const routedHooks = {
   keyLog: (_line: string): void => undefined,
 } as const;
 
-/** A TlsServer per credentials, for SNICallback answers (parsed once, then reused). */
-const sniServers = new WeakMap<SniAnswer, TlsServer>();
+/**
+ * The TlsServers built for SNICallback answers, one per answer (parsed once, then reused). Owned by whoever owns the
+ * options they are built with: a node Server (a new set whenever its options change), or a standalone TlsDuplex.
+ */
+export class SniServers {
+  readonly #servers = new WeakMap<SniAnswer, TlsServer>();
+
+  /** The server for `creds`, built by `build` the first time. */
+  serverFor(creds: SniAnswer, build: () => TlsServer): TlsServer {
+    let server = this.#servers.get(creds);
+    if (server === undefined) {
+      server = build();
+      this.#servers.set(creds, server);
+    }
+    return server;
+  }
+}
 
 /** How a server-side duplex gets its connection. */
 interface ServerSide {
@@ -69,6 +84,8 @@ interface ServerSide {
   readonly options: NodeServerOptions;
   /** The shared server for the default credentials (built from `options` when absent). */
   readonly server?: TlsServer;
+  /** The servers for SNICallback answers (this duplex's own when absent). */
+  readonly sniServers: SniServers;
 }
 /** How a client-side duplex gets its connection. */
 interface ClientSide {
@@ -80,7 +97,13 @@ interface ClientSide {
 
 /** Options of the {@link TlsDuplex} constructor. */
 export type TlsDuplexOptions =
-  | ({ readonly isServer: true; /** A TlsServer to share across connections. */ readonly server?: TlsServer } & NodeServerOptions)
+  | ({
+      readonly isServer: true;
+      /** A TlsServer to share across connections. */
+      readonly server?: TlsServer;
+      /** The servers built for SNICallback answers, shared by the connections of one server's options. */
+      readonly sniServers?: SniServers;
+    } & NodeServerOptions)
   | ({ readonly isServer?: false; /** A TlsClient to share (session cache). */ readonly client?: TlsClient } & NodeClientOptions);
 
 /** node:tls `getCipher()` result. */
@@ -176,8 +199,9 @@ export class TlsDuplex extends Duplex {
     super({ allowHalfOpen, readableHighWaterMark: READ_HIGH_WATER_MARK, decodeStrings: true });
     this.#transport = transport as Transport;
     if (options.isServer === true) {
-      const { isServer: _s, server, ...rest } = options;
-      this.#side = server === undefined ? { kind: 'server', options: rest } : { kind: 'server', options: rest, server };
+      const { isServer: _s, server, sniServers, ...rest } = options;
+      const sni = sniServers ?? new SniServers();
+      this.#side = server === undefined ? { kind: 'server', options: rest, sniServers: sni } : { kind: 'server', options: rest, server, sniServers: sni };
     } else {
       const { isServer: _c, client, ...rest } = options;
       this.#side = client === undefined ? { kind: 'client', options: rest } : { kind: 'client', options: rest, client };
@@ -585,13 +609,7 @@ export class TlsDuplex extends Duplex {
     const go = (creds: SniAnswer | null | undefined): void => {
       if (this.destroyed) return;
       let server = this.#factory instanceof TlsServer ? this.#factory : undefined;
-      if (creds !== undefined && creds !== null) {
-        server = sniServers.get(creds);
-        if (server === undefined) {
-          server = new TlsServer(toServerOptions(side.options, routedHooks, creds));
-          sniServers.set(creds, server);
-        }
-      }
+      if (creds !== undefined && creds !== null) server = side.sniServers.serverFor(creds, () => new TlsServer(toServerOptions(side.options, routedHooks, creds)));
       if (server === undefined) {
         this.destroy(errnoError(`no credentials for server name '${name ?? ''}' and no default key/cert`, 'ERR_TLS_SNI_NO_CREDENTIALS'));
         return;

@@ -7,7 +7,7 @@
  */
 import { Server as NetServer, type Socket } from 'node:net';
 import { TlsServer } from '../index.js';
-import { routedHooks, TlsDuplex } from './duplex.js';
+import { routedHooks, SniServers, TlsDuplex } from './duplex.js';
 import { toServerOptions, type NodeServerOptions, type SniAnswer } from './options.js';
 import { withNodeCode } from './error-codes.js';
 import { credentialsOf, withSecureContext, type SecureContext, type SecureContextOptions } from './secure-context.js';
@@ -19,6 +19,8 @@ export class Server extends NetServer {
   #options: NodeServerOptions;
   /** The shared TlsServer; undefined when there are no default credentials (SNICallback chooses, or none). */
   #tls: TlsServer | undefined;
+  /** The servers built for SNICallback answers under the current options. */
+  #sniServers = new SniServers();
   readonly #connections = new Set<TlsDuplex>();
   /** node:tls 'newSession'/'resumeSession' listeners as a session store (made when first needed). */
   #sessionEvents: SessionResumer | undefined;
@@ -52,6 +54,8 @@ export class Server extends NetServer {
     const o = this.#options;
     const has = credentialsOf(withSecureContext(o)) !== undefined || o.pfx !== undefined || Object.keys(o.sniCredentials ?? {}).length > 0;
     this.#tls = has ? new TlsServer(toServerOptions(o, routedHooks)) : undefined;
+    // SNICallback answers are built with these options: a new set for new options.
+    this.#sniServers = new SniServers();
   }
 
   /** Connections currently open (for a graceful shutdown). */
@@ -98,11 +102,12 @@ export class Server extends NetServer {
     const sessions = this.#sessionEventOptions();
     const socket =
       tls !== undefined
-        ? new TlsDuplex(transport, { ...this.#options, ...sessions, isServer: true, server: tls })
+        ? new TlsDuplex(transport, { ...this.#options, ...sessions, isServer: true, server: tls, sniServers: this.#sniServers })
         : new TlsDuplex(transport, {
             ...this.#options,
             ...sessions,
             isServer: true,
+            sniServers: this.#sniServers,
             // No credentials of our own: the caller's SNICallback chooses, or nothing can be served.
             SNICallback: this.#options.SNICallback ?? ((_name, cb) => cb(null, null)),
           });
