@@ -15,6 +15,9 @@
 //  - `new TlsError` only in src/errors.ts; the `Buffer` identifier only in src/node/, src/cli/ and
 //    src/crypto/node-provider.ts; no `any` type annotations, `as any` or `<any>` anywhere in src/.
 //  - no import cycles, counting `import type` edges too.
+//  - no module-level mutable state (issue 13): no top-level `let`/`var`, no top-level WeakMap/WeakSet, a top-level
+//    Map/Set only typed ReadonlyMap/ReadonlySet, no top-level empty or mutable-typed array, no top-level instance of a
+//    class (it may hold state); the few that stay are in MODULE_STATE_ALLOWED, each with its reason.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative, sep, posix } from 'node:path';
@@ -40,6 +43,53 @@ const LEAF_DIRS = new Set(['crypto', 'x509', 'credentials']);
 const LEAF_FILES = new Set(['src/errors.ts', 'src/limits.ts', 'src/system-trust.ts', 'src/wire/registry.ts']);
 /** The one module that reads what the runtime supplies as trust anchors (node:tls rootCertificates, NODE_EXTRA_CA_CERTS). */
 const SYSTEM_TRUST = 'src/system-trust.ts';
+/**
+ * Module-level state that stays, by `file name`, with why. Anything else is refused: state belongs to objects that
+ * are passed in or owned by instances.
+ */
+const MODULE_STATE_ALLOWED = new Map([
+  ['src/codec/writer.ts pool', 'scratch buffers reused between encodes: nothing observable survives a call'],
+  ['src/record/protection.ts sharedScratch', 'one scratch buffer for sealing: nothing observable survives a call'],
+  ['src/sspi/handles.ts nextId', 'SSPI handles are process-wide by the API: a handle value names one object in the whole process'],
+  ['src/sspi/handles.ts table', 'SSPI handles are process-wide by the API: a handle value names one object in the whole process'],
+  ['src/sspi/identity.ts impersonation', 'ImpersonateSecurityContext holds per execution context (AsyncLocalStorage), as the API requires'],
+  ['src/x509/certificate.ts cache', 'memo: parsed certificates by DER, a hit confirmed byte for byte; bounded'],
+  ['src/tls13/key-schedule.ts emptyContextInputs', 'memo of a pure function of the label'],
+  ['src/tls13/key-schedule.ts emptyHashes', 'memo of a pure function, per provider (weak)'],
+  ['src/tls13/key-schedule.ts noPsk', 'memo of a pure function, per provider (weak)'],
+  ['src/wire/registry.ts names', 'memo: the reverse of each constant IANA table (weak)'],
+  ['src/handshake/tickets.ts ticketAeads', 'memo: the AEAD object of a ticket key (weak, keyed by the key bytes)'],
+  ['src/crypto/node-provider.ts defaultProvider', 'the process default provider (system randomness and clock) for callers that pass none; immutable settings, its caches are memos'],
+  ['src/node/session-authorization.ts sessionAuthorizations', "node:tls keeps a session's verify result inside the session; ours is looked up by the session's bytes, which the application may hand to any later connect()"],
+  ['src/node/connect.ts prepared', 'connect(): prepared clients reused across calls with equal options (owned by the adapter work, issue 16)'],
+]);
+/** Classes whose instances hold no state worth the name. */
+const STATELESS_CLASSES = new Set(['TextEncoder', 'TextDecoder', 'Uint8Array', 'Uint16Array', 'Uint32Array', 'DataView']);
+
+/**
+ * Module-level mutable state on one comment- and string-stripped line at column 0: the name and why, or undefined.
+ * @param {string} l
+ * @returns {{ name: string, why: string } | undefined}
+ */
+export function moduleState(l) {
+  const v = /^(?:export\s+)?(?:let|var)\s+([\w$]+)/.exec(l);
+  if (v !== null) return { name: v[1] ?? '', why: 'a module-level `let`' };
+  const c = /^(?:export\s+)?const\s+([\w$]+)\s*(?::\s*([^=]+?))?\s*=\s*(.*)$/.exec(l);
+  if (c === null) return undefined;
+  const name = c[1] ?? '';
+  const type = (c[2] ?? '').trim();
+  const init = (c[3] ?? '').trim();
+  const ctor = /^new\s+([\w$]+)/.exec(init)?.[1];
+  if (ctor === 'WeakMap' || ctor === 'WeakSet') return { name, why: `a module-level ${ctor}` };
+  if (ctor === 'Map' || ctor === 'Set') {
+    return type.startsWith('Readonly') ? undefined : { name, why: `a module-level ${ctor} (type it Readonly${ctor} if it is a constant table)` };
+  }
+  if (ctor !== undefined && !STATELESS_CLASSES.has(ctor)) return { name, why: `a module-level ${ctor} instance` };
+  if (/^\[\s*\]/.test(init)) return { name, why: 'a module-level empty array' };
+  if (/\[\]\s*$/.test(type) && !type.startsWith('readonly')) return { name, why: 'a module-level mutable array' };
+  return undefined;
+}
+
 const BUILTINS = new Set(builtinModules.filter((m) => !m.startsWith('_')).map((m) => m.replace(/^node:/, '')));
 
 /**
@@ -276,6 +326,10 @@ export function lintSources(sources, options = {}) {
       }
       if (/:\s*any\b(?![\w$])/.test(l) || /\bas\s+any\b(?![\w$])/.test(l) || /[<,]\s*any\s*[>,\[]/.test(l)) {
         report(line, 'no `any` in src/ (use unknown and narrow)');
+      }
+      const st = moduleState(l);
+      if (st !== undefined && !MODULE_STATE_ALLOWED.has(`${file} ${st.name}`)) {
+        report(line, `no module-level mutable state: ${st.why} '${st.name}' (pass it in or let an instance own it; see MODULE_STATE_ALLOWED)`);
       }
     });
   }

@@ -232,12 +232,6 @@ class NodeVerifyingKey implements VerifyingKey {
   }
 }
 
-/** ML-KEM-768 (from @noble/post-quantum, crypto/mlkem.ts); replaceable for tests. */
-let mlkem768: Kem | undefined = mlKem768;
-/** Replace (or, with undefined, remove) the ML-KEM-768 implementation behind X25519MLKEM768. */
-export function setMlKem768(kem: Kem | undefined): void {
-  mlkem768 = kem;
-}
 
 /** What a Kem that draws its own randomness is given instead of a seed. */
 const NO_SEED = new Uint8Array(0);
@@ -290,7 +284,7 @@ export class NodeCryptoProvider implements CryptoProvider {
 
   /** The ML-KEM-768 in use (the option, else the module's default); undefined when the hybrid group is off. */
   get #kem(): Kem | undefined {
-    return this.#mlkem === null ? undefined : (this.#mlkem ?? mlkem768);
+    return this.#mlkem === null ? undefined : (this.#mlkem ?? mlKem768);
   }
 
   get supportedGroups(): readonly number[] {

@@ -36,7 +36,7 @@ export const SUITES: readonly SuiteInfo[] = [
   { id: S.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, name: 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256', version: 'TLSv1.2', aead: 'chacha20-poly1305', hash: 'sha256', hashLen: 32, keyLen: 32, ivLen: 12, explicitNonceLen: 0, auth: 'rsa', strength: 256 },
 ];
 
-const BY_ID = new Map(SUITES.map((s) => [s.id, s]));
+const BY_ID: ReadonlyMap<number, SuiteInfo> = new Map(SUITES.map((s) => [s.id, s]));
 
 /** The suite for an id, or undefined if we do not implement it. */
 export function suiteById(id: number): SuiteInfo | undefined {

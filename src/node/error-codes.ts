@@ -99,7 +99,7 @@ export function verifyMessage(code: string): string {
 }
 
 /** The alerts SSLv3 defined (OpenSSL names them SSLV3_ALERT_*); TLS 1.3's own are TLSV13_ALERT_*, the rest TLSV1_. */
-const SSLV3_ALERTS = new Set([
+const SSLV3_ALERTS: ReadonlySet<string> = new Set([
   'close_notify', 'unexpected_message', 'bad_record_mac', 'decompression_failure', 'handshake_failure', 'no_certificate',
   'bad_certificate', 'unsupported_certificate', 'certificate_revoked', 'certificate_expired', 'certificate_unknown',
   'illegal_parameter',

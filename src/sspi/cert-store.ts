@@ -121,8 +121,8 @@ const LOCATIONS: Readonly<Record<number, string>> = {
   [T.CERT_SYSTEM_STORE_LOCAL_MACHINE_ENTERPRISE]: 'LocalMachineEnterprise',
 };
 
-const CERT_EXTS = new Set(['.cer', '.crt', '.der', '.pem']);
-const PFX_EXTS = new Set(['.pfx', '.p12']);
+const CERT_EXTS: ReadonlySet<string> = new Set(['.cer', '.crt', '.der', '.pem']);
+const PFX_EXTS: ReadonlySet<string> = new Set(['.pfx', '.p12']);
 
 function hex(b: Uint8Array): string {
   let s = '';

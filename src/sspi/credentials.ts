@@ -343,7 +343,7 @@ const ALG_CLASS_DATA_ENCRYPT = 0x6000;
 const ALG_CLASS_HASH = 0x8000;
 const ALG_CLASS_KEY_EXCHANGE = 0xa000;
 /** Hash-class ALG_IDs that name TLS internals (PRF, master-secret hashes), not a suite's digest: they restrict nothing. */
-const INTERNAL_HASHES = new Set([0x8007, 0x8008, 0x800a, 0x800b]);
+const INTERNAL_HASHES: ReadonlySet<number> = new Set([0x8007, 0x8008, 0x800a, 0x800b]);
 
 /**
  * SCHANNEL_CRED.palgSupportedAlgs (decisions: "palgSupportedAlgs"): each ALG_ID class the list names (cipher, digest,

@@ -446,7 +446,7 @@ function hashOfAlgId(t: Tlv): 'sha256' | 'sha384' | 'sha512' | undefined {
   return HASH_OIDS[o];
 }
 
-const UNDERSTOOD = new Set<string>([
+const UNDERSTOOD: ReadonlySet<string> = new Set<string>([
   ExtOid.subjectKeyIdentifier,
   ExtOid.keyUsage,
   ExtOid.subjectAltName,

@@ -2,7 +2,7 @@
 import { configError } from '../errors.js';
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const B64_INDEX = new Map<string, number>([...B64].map((c, i) => [c, i]));
+const B64_INDEX: ReadonlyMap<string, number> = new Map<string, number>([...B64].map((c, i) => [c, i]));
 
 function base64Decode(s: string, label: string): Uint8Array {
   const clean = s.replace(/[\s]+/g, '');

@@ -118,9 +118,9 @@ test('new TlsError, Buffer and any are caught in code but not in comments or str
   const v = check(
     'src/engine/connection.ts',
     [
-      'const e = new TlsError("x");',
+      '  const e = new TlsError("x");',
       'const b = Buffer.from([1]);',
-      'let a: any = 1;',
+      '  let a: any = 1;',
       'const c = a as any;',
       '// new TlsError, Buffer, : any in a comment',
       "const s = 'new TlsError Buffer as any';",
@@ -134,6 +134,35 @@ test('new TlsError, Buffer and any are caught in code but not in comments or str
   );
   assert.deepEqual(check('src/errors.ts', 'throw new TlsError(kind);\n'), []);
   assert.deepEqual(check('src/node/duplex.ts', 'const b = Buffer.from(x);\n'), []);
+});
+
+test('module-level mutable state is refused unless allow-listed with a reason; constant tables typed readonly pass', () => {
+  const v = check(
+    'src/engine/connection.ts',
+    [
+      'let counter = 0;',
+      'const cache = new Map<string, number>();',
+      'const seen = new WeakMap<object, number>();',
+      'export const registry = new Registry(16);',
+      'const queue: number[] = [];',
+      'const TABLE: ReadonlyMap<number, string> = new Map([[1, "a"]]);',
+      'const NAMES: ReadonlySet<string> = new Set(["a"]);',
+      'const EMPTY = new Uint8Array(0);',
+      'const LIST: readonly number[] = [1, 2];',
+      'function f(): void {',
+      '  let local = 1;',
+      '  const m = new Map();',
+      '}',
+      '// let inComment = 1;',
+    ].join('\n'),
+  );
+  assert.deepEqual(
+    v.map((x) => x.replace(/:.*$/, '')),
+    ['1', '2', '3', '4', '5'],
+  );
+  assert.ok(v.every((x) => x.includes('no module-level mutable state')));
+  // An allow-listed one (with its reason in scripts/lint-core.mjs) passes.
+  assert.deepEqual(check('src/sspi/handles.ts', 'let nextId = 1;\nconst table = new Map<number, object>();\n'), []);
 });
 
 test('reports cycles made by type imports too', () => {
