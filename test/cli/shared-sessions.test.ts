@@ -15,7 +15,8 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
-import { annotate, freePort, opensslClient, requirePeer, spawnPeer, type Peer } from '../helpers/peers.js';
+import { annotate, freePort, type Peer } from '../helpers/peers.js';
+import { redisKeys, sClientHandshake, startRedis } from './fleet.js';
 import { startServe, type Serve } from './run.js';
 
 interface Fleet {
@@ -25,27 +26,6 @@ interface Fleet {
   readonly b: Serve;
   readonly dir: string;
   readonly peers: Peer[];
-}
-
-async function startRedis(): Promise<{ redis: Peer; port: number }> {
-  const bin = requirePeer('redis-server', 'redis-server');
-  let last: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    try {
-      const redis = await spawnPeer(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-        name: 'redis-server',
-        readyPattern: /Ready to accept connections/,
-        failPattern: /Address already in use|Could not create server/,
-        stream: 'stdout',
-        timeoutMs: 15_000,
-      });
-      return { redis, port };
-    } catch (e) {
-      last = e;
-    }
-  }
-  throw last;
 }
 
 /** Redis, and two servers sharing it and one ticket secret; always torn down. */
@@ -75,33 +55,9 @@ async function withFleet(extra: readonly string[], fn: (f: Fleet) => Promise<voi
   }
 }
 
-/**
- * One s_client connection: handshake, one echoed line (so a TLS 1.3 NewSessionTicket, sent before the echo, has
- * been read and saved), then quit. Returns 'New' or 'Reused'.
- */
-async function handshake(f: Fleet, port: number, args: readonly string[]): Promise<'New' | 'Reused'> {
-  const c = await opensslClient(port, ['-servername', 'localhost', ...args]);
-  f.peers.push(c);
-  const m = await c.waitFor(/^(New|Reused), TLSv1\.[23], Cipher is/m, 15_000, 'stdout');
-  const line = `ping ${randomBytes(4).toString('hex')}`;
-  c.write(line + '\n');
-  await c.waitFor(new RegExp(line), 15_000, 'stdout');
-  c.write('Q\n');
-  await c.waitExit(15_000);
-  return m[1] as 'New' | 'Reused';
-}
-
-async function redisKeys(port: number): Promise<Map<string, number>> {
-  const client = createClient({ url: `redis://127.0.0.1:${port}` });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    const out = new Map<string, number>();
-    for (const k of await client.keys('sspi-tls:*')) out.set(k, await client.ttl(k));
-    return out;
-  } finally {
-    await client.close();
-  }
+/** One s_client connection through the fleet (its client stopped with the fleet): 'New' or 'Reused'. */
+function handshake(f: Fleet, port: number, args: readonly string[]): Promise<'New' | 'Reused'> {
+  return sClientHandshake(f.peers, port, args);
 }
 
 test('TLS 1.3 and TLS 1.2 (RFC 5077) tickets from server A are Reused on server B (shared ticket secret)', { timeout: 90_000 }, () =>
