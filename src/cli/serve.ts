@@ -6,11 +6,10 @@
  * connection; runs until SIGINT/SIGTERM, then shuts down cleanly (close_notify on every open connection).
  */
 import { appendFileSync, openSync, closeSync, writeFileSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { TraceEvent } from '../api/types.js';
 import { getDefaultProvider, NodeCryptoProvider } from '../crypto/node-provider.js';
 import { loadMlKem768Wasm } from '../crypto/mlkem-wasm.js';
-import { HttpsServer } from '../node/https.js';
 import { Http2SecureServer, type Http2RequestListener } from '../node/http2.js';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { Server } from '../node/server.js';
@@ -22,6 +21,7 @@ import { readCertificates, readCredentials, readCrls } from './creds.js';
 import { cliCredentials } from './pfx.js';
 import { kv, Printer, quote, summary } from './output.js';
 import { makeSelfSigned } from './selfsigned.js';
+import { LfTolerantSocket } from './http-line-endings.js';
 import { isServeWorker, messageFromPrimary, runPrimary, SCALE_SPEC, scaleSetup, workerCount, type PrimaryMessage } from './scale.js';
 
 /** serve's options. */
@@ -169,8 +169,17 @@ export async function serve(argv: readonly string[]): Promise<number> {
   if (flag(a, 'trace')) options.trace = (e: TraceEvent, s: TlsDuplex): void => p.trace(e, 'server', idOf(s));
 
   let server: Server;
+  // HTTP/1.x goes to one node:http server through LfTolerantSocket (bare-LF request lines accepted, RFC 9112 §2.2);
+  // HTTP/2 goes to node:http2 inside Http2SecureServer.
+  const http1 = mode === 'http' ? createHttpServer() : undefined;
+  const tlsOfHttp1 = new WeakMap<object, TlsDuplex>();
+  const toHttp1 = (s: TlsDuplex): void => {
+    const socket = new LfTolerantSocket(s);
+    tlsOfHttp1.set(socket, s);
+    http1?.emit('connection', socket);
+  };
   const onRequest = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void => {
-    const tls = server instanceof Http2SecureServer ? server.tlsSocketOf(req) : (req.socket as unknown as TlsDuplex);
+    const tls = 'stream' in req && server instanceof Http2SecureServer ? server.tlsSocketOf(req) : tlsOfHttp1.get(req.socket);
     const h = getDefaultProvider().createHash('sha256');
     let n = 0;
     req.on('data', (chunk: Buffer) => {
@@ -183,9 +192,16 @@ export async function serve(argv: readonly string[]): Promise<number> {
       res.end(body);
     });
   };
+  http1?.on('request', onRequest);
   try {
-    if (h2) server = new Http2SecureServer({ ...options, allowHTTP1: true }, onRequest as Http2RequestListener);
-    else server = mode === 'http' ? new HttpsServer(options, onRequest as (req: IncomingMessage, res: ServerResponse) => void) : new Server(options);
+    if (h2) {
+      // ALPN (options.ALPNProtocols) offers h2 and HTTP/1.x; a connection that did not pick h2 is HTTP/1.x.
+      server = new Http2SecureServer(options, onRequest as Http2RequestListener);
+      server.on('unknownProtocol', toHttp1);
+    } else {
+      server = new Server(options);
+      if (mode === 'http') server.on('secureConnection', toHttp1);
+    }
   } catch (err) {
     throw new UsageError(`serve: ${(err as Error).message}`);
   }
@@ -254,7 +270,7 @@ export async function serve(argv: readonly string[]): Promise<number> {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
       p.line(`${signal}: shutting down (${server.tlsConnections.size} open connection(s))`, { event: 'shutdown', signal, open: server.tlsConnections.size });
-      if (server instanceof HttpsServer) server.http.closeIdleConnections();
+      http1?.closeIdleConnections();
       if (server instanceof Http2SecureServer) server.closeSessions();
       server.shutdown(3000, () => resolve());
     };
