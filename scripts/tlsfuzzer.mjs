@@ -6,8 +6,8 @@
 //
 //   --profile=rsa,ecdsa,tls12      profiles to run (default: all three)
 //   --target=sspi,sspi-echo,openssl servers to run (default: all three). `sspi` is `serve --mode http` (node:http:
-//                                  it answers CRLF requests; the LF-only "GET / HTTP/1.0\n\n" many TLS 1.2 scripts
-//                                  send gets 400), `sspi-echo` is `serve --mode echo` (answers anything, as
+//                                  it answers HTTP/1.x requests, also the LF-only "GET / HTTP/1.0\n\n" many TLS
+//                                  1.2 scripts send), `sspi-echo` is `serve --mode echo` (answers anything, as
 //                                  `s_server -www` does)
 //   --only=SUBSTR[,SUBSTR]         only scripts whose name contains one of these
 //   --timeout=SECONDS              per script (default 300)
