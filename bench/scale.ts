@@ -214,7 +214,7 @@ export async function scaleBench(o: ScaleOptions): Promise<ScaleResult> {
     await measure(two, 2, 'full', warm);
     const rounds: { one: ScaleMeasurement; two: ScaleMeasurement }[] = [];
     for (let r = 0; r < o.rounds; r++) {
-      log(`scale round ${r + 1}/${o.rounds}`);
+      log(`  round ${r + 1}/${o.rounds}`);
       if (r % 2 === 0) {
         const a = await measure(one, 1, 'full', o);
         const b = await measure(two, 2, 'full', o);
@@ -250,12 +250,19 @@ export function scaleRows(r: ScaleResult): Row[] {
   ];
   const ratio = S(r.rounds.map((x) => x.two.perSecond / x.one.perSecond));
   rows.push({ section: sec, metric: '2 workers ÷ 1 worker (per round)', value: ratio, unit: '×', digits: 2, target: '≥ 1.8×', met: ratio.n === 0 ? undefined : ratio.median >= 1.8 });
-  rows.push({ section: sec, metric: 'server cores used, 1 worker', value: S(one.map((m) => m.serverCores)), unit: 'cores', digits: 2 });
-  rows.push({ section: sec, metric: 'server cores used, 2 workers (primary + workers)', value: S(two.map((m) => m.serverCores)), unit: 'cores', digits: 2 });
-  rows.push({ section: sec, metric: 's_time clients cores, 2 workers', value: S(two.map((m) => m.clientCores)), unit: 'cores', digits: 2 });
-  rows.push({ section: sec, metric: 'other processes on the machine, 2 workers', value: S(two.map((m) => m.otherCores)), unit: 'cores', digits: 2 });
-  rows.push({ section: sec, metric: 'server CPU per full handshake, 1 worker', value: S(one.map((m) => m.serverMsPerHandshake)), unit: 'ms', digits: 2 });
-  rows.push({ section: sec, metric: 'server CPU per full handshake, 2 workers', value: S(two.map((m) => m.serverMsPerHandshake)), unit: 'ms', digits: 2 });
+  rows.push({ section: sec, metric: 'server cores used, 1 worker', value: S(one.map((m) => m.serverCores)), unit: ' cores', digits: 2 });
+  rows.push({ section: sec, metric: 'server cores used, 2 workers (primary + workers)', value: S(two.map((m) => m.serverCores)), unit: ' cores', digits: 2 });
+  rows.push({ section: sec, metric: 's_time clients cores, 2 workers', value: S(two.map((m) => m.clientCores)), unit: ' cores', digits: 2 });
+  rows.push({ section: sec, metric: 'other processes on the machine, 2 workers', value: S(two.map((m) => m.otherCores)), unit: ' cores', digits: 2 });
+  rows.push({ section: sec, metric: 'server CPU per full handshake, 1 worker', value: S(one.map((m) => m.serverMsPerHandshake)), unit: ' ms', digits: 2 });
+  rows.push({ section: sec, metric: 'server CPU per full handshake, 2 workers', value: S(two.map((m) => m.serverMsPerHandshake)), unit: ' ms', digits: 2 });
+  // What the CPU costs allow on this machine if nothing else ran on it: per round, with S1/S2 the server's CPU per
+  // handshake with 1/2 workers and C the clients', two cores give at most 2000/(S2 + C) handshakes/s with the
+  // clients on them (2000/S2 with the clients elsewhere) against 1000/S1 for one worker.
+  const clientMs = (m: ScaleMeasurement): number => (m.clientCores * m.wallSeconds * 1000) / m.handshakes;
+  rows.push({ section: sec, metric: 'client CPU per full handshake (s_time), 2 workers', value: S(two.map(clientMs)), unit: ' ms', digits: 2 });
+  rows.push({ section: sec, metric: 'CPU-bound ceiling of 2 ÷ 1 on 2 otherwise idle cores, clients on them: 2·S1 ÷ (S2 + C)', value: S(r.rounds.map((x) => (2 * x.one.serverMsPerHandshake) / (x.two.serverMsPerHandshake + clientMs(x.two)))), unit: '×', digits: 2 });
+  rows.push({ section: sec, metric: 'CPU-bound ceiling of 2 ÷ 1, clients on another machine: 2·S1 ÷ S2', value: S(r.rounds.map((x) => (2 * x.one.serverMsPerHandshake) / x.two.serverMsPerHandshake)), unit: '×', digits: 2 });
   if (r.resumed !== undefined) {
     rows.push({ section: sec, metric: 'resumed TLS 1.2 handshakes/s across 2 workers (s_time -reuse, shared ticket keys)', value: S([r.resumed.perSecond]), unit: '/s' });
   }
@@ -294,5 +301,5 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   if (!['rsa8192', 'rsa4096', 'rsa3072', 'rsa2048', 'ecdsa'].includes(key)) throw new Error('--key: rsa8192, rsa4096, rsa3072, rsa2048 or ecdsa');
   const result = await scaleBench({ seconds: Number(values.seconds), clients: Number(values.clients), rounds: Number(values.rounds), key, sched: values.sched === 'none' ? 'none' : 'rr', log: (l) => process.stderr.write(l + '\n') });
   console.log(scaleDetail(result));
-  for (const row of scaleRows(result)) console.log(`| ${row.metric} | ${row.value === null ? 'n/a' : f(row.value.median, row.digits ?? 0)} ${row.unit} |`);
+  for (const row of scaleRows(result)) console.log(`| ${row.metric} | ${row.value === null ? 'n/a' : f(row.value.median, row.digits ?? 0)} ${row.unit.trim()} |`);
 }
