@@ -17,6 +17,7 @@
  * other load falls on both.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { createServer as createNetServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +54,7 @@ export interface ScaleMeasurement {
   readonly primaryCores: number;
   readonly clientCores: number;
   readonly machineCores: number;
+  /** (clientCores: the s_time processes' CPU less their start-up, see sTimeStartupCpu.) */
   /** machineCores − serverCores − clientCores: other processes on the machine during the measurement. */
   readonly otherCores: number;
   /** Server CPU milliseconds per handshake. */
@@ -64,6 +66,8 @@ export interface ScaleResult {
   readonly resumed: ScaleMeasurement | undefined;
   readonly options: ScaleOptions;
   readonly cores: number;
+  /** CPU seconds of one s_time's start (subtracted from the clients' CPU). */
+  readonly sTimeStartupCpu: number;
 }
 
 const CLI = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'src', 'cli', 'main.js');
@@ -157,7 +161,7 @@ function startServe(workers: number, creds: { cert: string; key: string }, sched
  * `clients` parallel s_time runs of `seconds`, each in a shell that prints its children's CPU time (`times`), with
  * the server's and the machine's CPU read around them.
  */
-async function measure(serve: RunningServe, workers: number, mode: 'full' | 'resumed', o: ScaleOptions): Promise<ScaleMeasurement> {
+async function measure(serve: RunningServe, workers: number, mode: 'full' | 'resumed', o: ScaleOptions & { startupCpu: number }): Promise<ScaleMeasurement> {
   const sTimeArgs = mode === 'full' ? '-new -tls1_3' : '-reuse -tls1_2';
   const script = `openssl s_time -connect 127.0.0.1:${serve.port} -time ${o.seconds} ${sTimeArgs}; times`;
   const server0 = serve.pids.reduce((a, pid) => a + processCpu(pid), 0);
@@ -177,7 +181,7 @@ async function measure(serve: RunningServe, workers: number, mode: 'full' | 'res
     handshakes += Number(m[1]);
     // `times`: the shell's own user/sys, then its children's (s_time) user/sys, as 0m1.234s.
     const t = [...out.matchAll(/(\d+)m([\d.]+)s/g)].map((x) => Number(x[1]) * 60 + Number(x[2]));
-    clientCpu += t.reduce((a, b) => a + b, 0);
+    clientCpu += Math.max(0, t.reduce((a, b) => a + b, 0) - o.startupCpu);
   }
   const serverCores = (server1 - server0) / wall;
   const clientCores = clientCpu / wall;
@@ -197,6 +201,29 @@ async function measure(serve: RunningServe, workers: number, mode: 'full' | 'res
   };
 }
 
+/**
+ * CPU seconds an s_time process spends before its first connection (loading OpenSSL's configuration and
+ * providers, making its context): run against a closed port, so it stops right after. Subtracted from the clients'
+ * CPU so the per-handshake figure is the handshakes' own.
+ */
+async function sTimeStartupCpu(): Promise<number> {
+  const closed = await new Promise<number>((resolve, reject) => {
+    const srv = createNetServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 1));
+    });
+  });
+  const samples: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const out = await run('/bin/sh', ['-c', `openssl s_time -connect 127.0.0.1:${closed} -new -time 1; times`], 30_000);
+    const t = [...out.matchAll(/(\d+)m([\d.]+)s/g)].map((x) => Number(x[1]) * 60 + Number(x[2]));
+    samples.push(t.reduce((x, y) => x + y, 0));
+  }
+  return summarize(samples).median;
+}
+
 /** Run the scale bench: both servers started once, rounds alternating which goes first. */
 export async function scaleBench(o: ScaleOptions): Promise<ScaleResult> {
   const log = o.log ?? ((): void => {});
@@ -204,29 +231,31 @@ export async function scaleBench(o: ScaleOptions): Promise<ScaleResult> {
   const started: RunningServe[] = [];
   try {
     const creds = makeCredentials(dir, o.key);
+    const startupCpu = await sTimeStartupCpu();
+    const opts: ScaleOptions & { startupCpu: number } = { ...o, startupCpu };
     const one = await startServe(1, creds, o.sched);
     started.push(one);
     const two = await startServe(2, creds, o.sched);
     started.push(two);
     // Warm-up (JIT, the primary's accept path), not counted.
-    const warm: ScaleOptions = { ...o, seconds: 1 };
+    const warm = { ...opts, seconds: 1 };
     await measure(one, 1, 'full', warm);
     await measure(two, 2, 'full', warm);
     const rounds: { one: ScaleMeasurement; two: ScaleMeasurement }[] = [];
     for (let r = 0; r < o.rounds; r++) {
       log(`  round ${r + 1}/${o.rounds}`);
       if (r % 2 === 0) {
-        const a = await measure(one, 1, 'full', o);
-        const b = await measure(two, 2, 'full', o);
+        const a = await measure(one, 1, 'full', opts);
+        const b = await measure(two, 2, 'full', opts);
         rounds.push({ one: a, two: b });
       } else {
-        const b = await measure(two, 2, 'full', o);
-        const a = await measure(one, 1, 'full', o);
+        const b = await measure(two, 2, 'full', opts);
+        const a = await measure(one, 1, 'full', opts);
         rounds.push({ one: a, two: b });
       }
     }
-    const resumed = await measure(two, 2, 'resumed', o);
-    return { rounds, resumed, options: o, cores: machineCores() };
+    const resumed = await measure(two, 2, 'resumed', opts);
+    return { rounds, resumed, options: o, cores: machineCores(), sTimeStartupCpu: startupCpu };
   } finally {
     await Promise.all(started.map((s) => s.stop()));
     rmSync(dir, { recursive: true, force: true });
@@ -283,7 +312,7 @@ export function scaleDetail(r: ScaleResult): string {
   });
   if (r.resumed !== undefined) lines.push(line('-', r.resumed));
   const ratios = r.rounds.map((x) => (x.two.perSecond / x.one.perSecond).toFixed(2));
-  lines.push('', `2 workers ÷ 1 worker per round: ${ratios.join(', ')}`);
+  lines.push('', `2 workers ÷ 1 worker per round: ${ratios.join(', ')}; s_time start-up ${f(r.sTimeStartupCpu * 1000, 0)} ms CPU each (not counted)`);
   return lines.join('\n');
 }
 

@@ -61,6 +61,8 @@ if (cluster.isPrimary) {
     s.on('error', () => {});
     s.pipe(s);
   });
+  // Listen once Redis is connected (bounded: without it, handshakes are full until it comes).
+  if (store !== undefined && !(await store.connected(2000))) console.error(`worker ${process.pid}: Redis not connected yet; full handshakes until it is`);
   server.listen(port, '127.0.0.1');
   process.on('SIGTERM', () => {
     server.close();

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from './args.js';
 
 /** The sections run.js announces, in order (for the bar's denominator). */
-const SECTIONS = ['handshake ecdsa', 'resumed', 'handshake rsa', 'hybrid', 'tls12', 'bulk aes-128-gcm', 'bulk chacha20-poly1305', 'sspi handshake', 'small records', 'floods', 'adapter', 'memory', 'scale'];
+const SECTIONS = ['handshake ecdsa', 'resumed', 'handshake rsa', 'hybrid', 'tls12', 'bulk aes-128-gcm', 'bulk chacha20-poly1305', 'sspi handshake', 'small records', 'floods', 'adapter', 'memory'];
 const ONLY_NAMES = ['handshake', 'resumed', 'tls12', 'hybrid', 'sspi', 'small', 'flood', 'adapter', 'bulk', 'memory', 'scale'];
 
 /** The bar: `[######......] 4/9 bulk aes-128-gcm, round 3/7`. */
