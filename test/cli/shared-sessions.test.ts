@@ -12,12 +12,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
-import { annotate, freePort, type Peer } from '../helpers/peers.js';
+import { annotate, freePort, spawnPeer, type Peer } from '../helpers/peers.js';
 import { redisKeys, sClientHandshake, startRedis } from './fleet.js';
-import { startServe, type Serve } from './run.js';
+import { CLI, startServe, type Serve } from './run.js';
 
 interface Fleet {
   readonly redis: Peer;
@@ -185,5 +185,28 @@ test('a Redis that never answers: serve starts, handshakes are full, the outage 
   } finally {
     await Promise.all(peers.map((p) => p.stop()));
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('serve without --workers runs one worker per CPU (availableParallelism), one throwaway certificate for all', { timeout: 60_000 }, async () => {
+  const peers: Peer[] = [];
+  try {
+    const n = availableParallelism();
+    const s = await spawnPeer(process.execPath, [CLI, 'serve', '--port', '0'], { name: 'serve (default workers)', readyPattern: /listening on [^\s]+:(\d+)/, stream: 'stdout', timeoutMs: 20_000 });
+    peers.push(s);
+    if (n === 1) {
+      assert.doesNotMatch(s.stdout(), /primary|worker=/);
+    } else {
+      await s.waitUntil(`${n} workers listening`, () => (s.stdout().match(/listening on .* worker=\d+/g) ?? []).length === n, 20_000);
+      assert.match(s.stdout(), new RegExp(`^primary \\d+: starting ${n} worker\\(s\\)$`, 'm'));
+      const prints = new Set([...s.stdout().matchAll(/SHA-256 ([0-9A-F:]+)/g)].map((m) => m[1]));
+      assert.equal(prints.size, 1, 'every worker serves the same certificate');
+    }
+    s.proc.kill('SIGTERM');
+    assert.equal((await s.waitExit(15_000)).code, 0, s.output());
+  } catch (e) {
+    throw annotate(e, peers);
+  } finally {
+    await Promise.all(peers.map((p) => p.stop()));
   }
 });
