@@ -550,10 +550,13 @@ function benchMemory(): void {
 /** Issue 19: serve --workers 1 vs 2, full handshakes/s and CPU shares (bench/scale.ts; method in docs/performance.md). */
 async function benchScale(): Promise<void> {
   log('scale');
-  const key = (argVal('scale-key') ?? 'rsa4096') as ScaleKey;
+  const keys = (argVal('scale-key') ?? (quick ? 'rsa4096' : 'rsa4096,rsa8192')).split(',') as ScaleKey[];
   const rounds = argVal('rounds') !== undefined ? ROUNDS : quick ? 1 : 3;
-  const result = await scaleBench({ seconds: quick ? 2 : 5, clients: 4, rounds, key, sched: 'rr', log });
-  rows.push(...scaleRows(result));
+  for (const key of keys) {
+    log(`  ${key} server key`);
+    const result = await scaleBench({ seconds: quick ? 2 : 5, clients: 4, rounds, key, sched: 'rr', log });
+    rows.push(...scaleRows(result));
+  }
 }
 
 async function main(): Promise<void> {

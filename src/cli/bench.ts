@@ -27,7 +27,7 @@ export async function benchCommand(args: readonly string[]): Promise<number> {
     if (m[1] === 'only') {
       for (const n of (m[2] ?? '').split(',')) if (!ONLY_NAMES.includes(n)) throw new UsageError(`bench: --only takes ${ONLY_NAMES.join(',')}`);
     } else if (m[1] === 'scale-key') {
-      if (!['rsa8192', 'rsa4096', 'rsa3072', 'rsa2048', 'ecdsa'].includes(m[2] ?? '')) throw new UsageError('bench: --scale-key takes rsa8192, rsa4096, rsa3072, rsa2048 or ecdsa');
+      for (const k of (m[2] ?? '').split(',')) if (!['rsa8192', 'rsa4096', 'rsa3072', 'rsa2048', 'ecdsa'].includes(k)) throw new UsageError('bench: --scale-key takes a list of rsa8192, rsa4096, rsa3072, rsa2048, ecdsa');
     } else if (m[1] !== 'out' && !/^\d+$/.test(m[2] ?? '')) {
       throw new UsageError(`bench: --${m[1]} takes a whole number`);
     }
