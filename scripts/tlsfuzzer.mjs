@@ -141,7 +141,8 @@ function serverCommand(target, profile, port, dir) {
   const key = join(dir, `${profile.cert}.key`);
   if (target === 'sspi' || target === 'sspi-echo') {
     const mode = target === 'sspi' ? 'http' : 'echo';
-    const a = [cli, 'serve', '--host', '127.0.0.1', '--port', String(port), '--cert', cert, '--key', key, '--mode', mode, '--groups', 'x25519,p256,p384'];
+    // One process, as s_server: the published counts were taken that way.
+    const a = [cli, 'serve', '--workers', '1', '--host', '127.0.0.1', '--port', String(port), '--cert', cert, '--key', key, '--mode', mode, '--groups', 'x25519,p256,p384'];
     if (profile.tls12Only) a.push('--tls', '1.2');
     return [process.execPath, a];
   }
