@@ -100,6 +100,17 @@ function listenOn(server: NetServer, listenPort: number, host: string): Promise<
   });
 }
 
+/** The throwaway certificate's line. */
+function printCertificate(p: Printer, fingerprint: string, saveCert: string | undefined): void {
+  const saved = saveCert !== undefined ? ` (saved to ${saveCert}: use it as --ca)` : '';
+  p.line(`certificate: throwaway self-signed for localhost, SHA-256 ${fingerprint}${saved}`, {
+    event: 'certificate',
+    selfSigned: true,
+    fingerprint256: fingerprint,
+    savedTo: saveCert ?? null,
+  });
+}
+
 /** Run `serve`; resolves when the server has shut down after a signal. */
 export async function serve(argv: readonly string[]): Promise<number> {
   const a = parseArgs('serve', argv, SERVE_SPEC, 0);
@@ -233,6 +244,7 @@ export async function serve(argv: readonly string[]): Promise<number> {
     const probe = createNetServer();
     await listenOn(probe, listenPort, host);
     await new Promise<void>((resolve) => probe.close(() => resolve()));
+    if (fingerprint !== undefined) printCertificate(p, fingerprint, saveCert);
     return runPrimary(workers, a, getDefaultProvider(), p, selfSigned);
   }
   if (writeKeyLog !== undefined) server.on('keylog', (line: Buffer) => writeKeyLog(line));
@@ -306,15 +318,8 @@ export async function serve(argv: readonly string[]): Promise<number> {
     mode,
     alpn: alpn ?? null,
   });
-  if (fingerprint !== undefined) {
-    const saved = saveCert !== undefined ? ` (saved to ${saveCert}: use it as --ca)` : '';
-    p.line(`certificate: throwaway self-signed for localhost, SHA-256 ${fingerprint}${saved}`, {
-      event: 'certificate',
-      selfSigned: true,
-      fingerprint256: fingerprint,
-      savedTo: saveCert ?? null,
-    });
-  }
+  // With --workers, the primary has said it once for all.
+  if (fingerprint !== undefined && fromPrimary === undefined) printCertificate(p, fingerprint, saveCert);
 
   await stopped;
   await scale.close();
