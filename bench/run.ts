@@ -2,7 +2,8 @@
  * `npm run bench` (`--quick` for a short run): the benchmarks of issue 7. Prints a markdown table and writes
  * bench/results.json. See docs/performance.md for what is measured and how.
  *
- * Options: --quick, --only=handshake,resumed,tls12,hybrid,small,flood,adapter,bulk,memory,sspi (comma list), --rounds=N, --budget=MS.
+ * Options: --quick, --only=handshake,resumed,tls12,hybrid,small,flood,adapter,bulk,memory,sspi,scale (comma list), --rounds=N, --budget=MS.
+ * `scale` (serve --workers 1 vs 2 under openssl s_time, bench/scale.ts) runs only when named in --only.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as nc from 'node:crypto';
@@ -23,6 +24,7 @@ import { loadForge, forgeHandshake } from './forge.js';
 import { loadSspi, sspiBulk, sspiHandshake } from './sspi.js';
 import { nodeFlood, nodeSmall, oursFlood, oursSmall, rawFloodFloor, rawSmall, FLOOD_RUN } from './small.js';
 import { adapterPair, lemonPair, loadLemon, sharedFor } from './adapter.js';
+import { scaleBench, scaleRows, type ScaleKey } from './scale.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -545,6 +547,18 @@ function benchMemory(): void {
   }
 }
 
+/** Issue 19: serve --workers 1 vs 2, full handshakes/s and CPU shares (bench/scale.ts; method in docs/performance.md). */
+async function benchScale(): Promise<void> {
+  log('scale');
+  const keys = (argVal('scale-key') ?? (quick ? 'rsa4096' : 'rsa4096,rsa8192')).split(',') as ScaleKey[];
+  const rounds = argVal('rounds') !== undefined ? ROUNDS : quick ? 1 : 3;
+  for (const key of keys) {
+    log(`  ${key} server key`);
+    const result = await scaleBench({ seconds: quick ? 2 : 5, clients: 4, rounds, key, sched: 'rr', log });
+    rows.push(...scaleRows(result));
+  }
+}
+
 async function main(): Promise<void> {
   const t0 = Date.now();
   const meta = {
@@ -571,6 +585,7 @@ async function main(): Promise<void> {
   if (want('adapter')) await benchAdapter();
   if (want('bulk')) await benchBulk();
   if (want('memory')) benchMemory();
+  if (only?.includes('scale') === true) await benchScale();
   const results: Results = { meta, rows, floorOps };
   const file = argVal('out') ?? join(here, '..', '..', 'bench', 'results.json');
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');

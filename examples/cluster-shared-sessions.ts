@@ -8,8 +8,9 @@
  *   node dist/examples/cluster-shared-sessions.js --cert server.pem --key server.key --secret ticket.secret [--port 8443] [--workers 2]
  *   REDIS_URL=redis://127.0.0.1:6379 node dist/examples/cluster-shared-sessions.js …
  *
- * Prints `READY <port>` from the primary once every worker listens, one `worker <pid> <version> resumed=<yes|no>`
- * line per connection, and stops on SIGINT/SIGTERM.
+ * Prints `READY <port>` from the primary once every worker listens (with REDIS_URL, each worker first waits up to
+ * 2 s for Redis), one `worker <pid> <version> resumed=<yes|no>` line per connection, and stops on SIGINT/SIGTERM.
+ * test/cli/cluster-example.test.ts runs it: two instances, one Redis, sessions resumed across both.
  */
 import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
@@ -61,6 +62,8 @@ if (cluster.isPrimary) {
     s.on('error', () => {});
     s.pipe(s);
   });
+  // Listen once Redis is connected (bounded: without it, handshakes are full until it comes).
+  if (store !== undefined && !(await store.connected(2000))) console.error(`worker ${process.pid}: Redis not connected yet; full handshakes until it is`);
   server.listen(port, '127.0.0.1');
   process.on('SIGTERM', () => {
     server.close();

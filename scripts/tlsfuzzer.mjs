@@ -6,8 +6,8 @@
 //
 //   --profile=rsa,ecdsa,tls12      profiles to run (default: all three)
 //   --target=sspi,sspi-echo,openssl servers to run (default: all three). `sspi` is `serve --mode http` (node:http:
-//                                  it answers CRLF requests; the LF-only "GET / HTTP/1.0\n\n" many TLS 1.2 scripts
-//                                  send gets 400), `sspi-echo` is `serve --mode echo` (answers anything, as
+//                                  it answers HTTP/1.x requests, also the LF-only "GET / HTTP/1.0\n\n" many TLS
+//                                  1.2 scripts send), `sspi-echo` is `serve --mode echo` (answers anything, as
 //                                  `s_server -www` does)
 //   --only=SUBSTR[,SUBSTR]         only scripts whose name contains one of these
 //   --timeout=SECONDS              per script (default 300)
@@ -141,7 +141,8 @@ function serverCommand(target, profile, port, dir) {
   const key = join(dir, `${profile.cert}.key`);
   if (target === 'sspi' || target === 'sspi-echo') {
     const mode = target === 'sspi' ? 'http' : 'echo';
-    const a = [cli, 'serve', '--host', '127.0.0.1', '--port', String(port), '--cert', cert, '--key', key, '--mode', mode, '--groups', 'x25519,p256,p384'];
+    // One process, as s_server: the published counts were taken that way.
+    const a = [cli, 'serve', '--workers', '1', '--host', '127.0.0.1', '--port', String(port), '--cert', cert, '--key', key, '--mode', mode, '--groups', 'x25519,p256,p384'];
     if (profile.tls12Only) a.push('--tls', '1.2');
     return [process.execPath, a];
   }

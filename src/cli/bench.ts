@@ -10,7 +10,7 @@ import { UsageError } from './args.js';
 
 /** The sections run.js announces, in order (for the bar's denominator). */
 const SECTIONS = ['handshake ecdsa', 'resumed', 'handshake rsa', 'hybrid', 'tls12', 'bulk aes-128-gcm', 'bulk chacha20-poly1305', 'sspi handshake', 'small records', 'floods', 'adapter', 'memory'];
-const ONLY_NAMES = ['handshake', 'resumed', 'tls12', 'hybrid', 'sspi', 'small', 'flood', 'adapter', 'bulk', 'memory'];
+const ONLY_NAMES = ['handshake', 'resumed', 'tls12', 'hybrid', 'sspi', 'small', 'flood', 'adapter', 'bulk', 'memory', 'scale'];
 
 /** The bar: `[######......] 4/9 bulk aes-128-gcm, round 3/7`. */
 export function progressLine(done: number, total: number, label: string, width = 24): string {
@@ -22,10 +22,12 @@ export function progressLine(done: number, total: number, label: string, width =
 export async function benchCommand(args: readonly string[]): Promise<number> {
   for (const a of args) {
     if (a === '--quick') continue;
-    const m = /^--(only|rounds|budget|out)=(.+)$/.exec(a);
+    const m = /^--(only|rounds|budget|out|scale-key)=(.+)$/.exec(a);
     if (m === null) throw new UsageError(`bench: unknown argument '${a}' (--quick, --only=LIST, --rounds=N, --budget=MS, --out=FILE)`);
     if (m[1] === 'only') {
       for (const n of (m[2] ?? '').split(',')) if (!ONLY_NAMES.includes(n)) throw new UsageError(`bench: --only takes ${ONLY_NAMES.join(',')}`);
+    } else if (m[1] === 'scale-key') {
+      for (const k of (m[2] ?? '').split(',')) if (!['rsa8192', 'rsa4096', 'rsa3072', 'rsa2048', 'ecdsa'].includes(k)) throw new UsageError('bench: --scale-key takes a list of rsa8192, rsa4096, rsa3072, rsa2048, ecdsa');
     } else if (m[1] !== 'out' && !/^\d+$/.test(m[2] ?? '')) {
       throw new UsageError(`bench: --${m[1]} takes a whole number`);
     }

@@ -28,7 +28,8 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
   --pass unlocks a --pfx file or an encrypted --key; --crl checks client certificates against CRLs.
   --handshake-timeout SECONDS drops a connection whose handshake is not done by then (default 120, as node:tls);
   --idle-timeout SECONDS closes an established connection idle that long (default 0: never, as node:tls).
-  --workers N (auto: one per CPU) runs N processes sharing the port and the ticket keys; --ticket-secret-file
+  --workers N|auto runs N processes sharing the port and the ticket keys (default auto: one per CPU; --workers 1
+  keeps one process, so its log, --trace and --keylog come from one place, in order); --ticket-secret-file
   derives rotating ticket keys from a secret several servers share; --session-store redis://… shares TLS 1.2
   sessions and single-use tickets through Redis (docs/design/shared-sessions.md).
   Runs until SIGINT/SIGTERM, then closes every connection with close_notify.`,

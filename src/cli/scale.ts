@@ -19,7 +19,7 @@ import { parseTicketSecret, RotatingTicketKeys } from '../session/ticket-keys.js
 import type { TicketKeyStore } from '../vocabulary/config.js';
 import { str, flag, UsageError, type OptionSpec, type Parsed } from './args.js';
 import type { Printer } from './output.js';
-import { makeSelfSigned, type SelfSigned } from './selfsigned.js';
+import type { SelfSigned } from './selfsigned.js';
 
 /** serve's scale-out options (merged into SERVE_SPEC). */
 export const SCALE_SPEC: Readonly<Record<string, OptionSpec>> = {
@@ -38,20 +38,22 @@ export const SCALE_SPEC: Readonly<Record<string, OptionSpec>> = {
 export interface PrimaryMessage {
   readonly type: 'sspi-tls-worker-setup';
   readonly secret?: string;
-  readonly selfSigned?: Pick<SelfSigned, 'certPem' | 'keyPem' | 'fingerprint256'>;
+  readonly selfSigned?: SelfSignedStrings;
 }
 
 function isPrimaryMessage(m: unknown): m is PrimaryMessage {
   return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'sspi-tls-worker-setup';
 }
 
+/** Bound on the wait for the session store's connection at start. */
+const STORE_WAIT_MS = 2000;
+
 /** Bound on a worker's wait for its setup message. */
 const SECRET_WAIT_MS = 10_000;
 
-/** `--workers`: a count, or 'auto' (the number of CPUs); 1 when absent. */
+/** `--workers`: a count, or 'auto' (the number of CPUs, the default). */
 export function workerCount(a: Parsed): number {
-  const w = str(a, 'workers');
-  if (w === undefined) return 1;
+  const w = str(a, 'workers') ?? 'auto';
   if (w === 'auto') return availableParallelism();
   const n = Number(w);
   if (!/^\d+$/.test(w) || n < 1 || n > 256) throw new UsageError(`serve: --workers takes a count from 1 to 256 or 'auto', not '${w}'`);
@@ -79,8 +81,11 @@ export interface ScaleSetup {
   close(): Promise<void>;
 }
 
-/** Read the scale-out options; `fromPrimary`: a worker's setup message. */
-export async function scaleSetup(a: Parsed, provider: CryptoProvider, p: Printer, fromPrimary?: PrimaryMessage): Promise<ScaleSetup> {
+/**
+ * Read the scale-out options; `fromPrimary`: a worker's setup message. `connect: false` (the primary of --workers,
+ * which only checks the options) makes no session-store client.
+ */
+export async function scaleSetup(a: Parsed, provider: CryptoProvider, p: Printer, fromPrimary?: PrimaryMessage, opts: { readonly connect: boolean } = { connect: true }): Promise<ScaleSetup> {
   const period = positiveSeconds(a, 'ticket-period');
   const sessionTimeout = positiveSeconds(a, 'session-timeout');
   const secretFile = str(a, 'ticket-secret-file');
@@ -110,9 +115,11 @@ export async function scaleSetup(a: Parsed, provider: CryptoProvider, p: Printer
     if (!/^rediss?:\/\//.test(url)) throw new UsageError(`serve: --session-store takes redis://HOST:PORT, not '${url}'`);
     if (ticketKeySource === undefined) throw new UsageError('serve: --session-store needs --ticket-secret-file (stored sessions are sealed under the shared ticket keys)');
     // Connection errors reach the resumer through failed calls, which it logs once per outage.
-    store = new RedisSessionStore({ url });
+    if (opts.connect) store = new RedisSessionStore({ url });
   }
   const log = (line: string): void => p.line(line, { event: 'session-store', message: line });
+  // Start with the store connected if it comes up soon; without it, handshakes are full until it does.
+  if (store !== undefined && !(await store.connected(STORE_WAIT_MS))) log(`session store: not connected within ${STORE_WAIT_MS} ms; full handshakes until it is`);
   return {
     ticketKeySource,
     sessionResumer: store === undefined ? undefined : new SessionResumer(store, { log }),
@@ -125,10 +132,7 @@ export async function scaleSetup(a: Parsed, provider: CryptoProvider, p: Printer
 }
 
 /** Self-signed credentials as strings (the IPC channel carries JSON). */
-async function selfSignedStrings(): Promise<Pick<SelfSigned, 'certPem' | 'keyPem' | 'fingerprint256'>> {
-  const ss = await makeSelfSigned();
-  return { certPem: ss.certPem, keyPem: ss.keyPem, fingerprint256: ss.fingerprint256 };
-}
+export type SelfSignedStrings = Pick<SelfSigned, 'certPem' | 'keyPem' | 'fingerprint256'>;
 
 /** A worker: the primary's setup message (bounded wait). */
 export function messageFromPrimary(): Promise<PrimaryMessage> {
@@ -150,14 +154,17 @@ export function messageFromPrimary(): Promise<PrimaryMessage> {
 
 /**
  * The primary of `serve --workers N`: fork the workers (each runs `serve` with the same arguments), give them the
- * ticket secret, replace a worker that dies, and on SIGINT/SIGTERM pass the signal on and wait for them.
+ * ticket secret and the throwaway certificate (`selfSigned`, when there is no --cert/--pfx), replace a worker that
+ * dies, and on SIGINT/SIGTERM pass the signal on and wait for them. Resolves with the exit code: 0, or 2 when the
+ * workers fail at start (e.g. the port is taken: each worker has said why on stderr).
  */
-export async function runPrimary(n: number, a: Parsed, provider: CryptoProvider, p: Printer): Promise<number> {
+export async function runPrimary(n: number, a: Parsed, provider: CryptoProvider, p: Printer, selfSigned?: SelfSignedStrings): Promise<number> {
   const setup: PrimaryMessage = {
     type: 'sspi-tls-worker-setup',
     ...(str(a, 'ticket-secret-file') === undefined ? { secret: hex(provider.randomBytes(32)) } : {}),
-    ...(str(a, 'cert') === undefined && str(a, 'pfx') === undefined ? { selfSigned: await selfSignedStrings() } : {}),
+    ...(selfSigned !== undefined ? { selfSigned } : {}),
   };
+  let exitCode = 0;
   let stopping = false;
   const live = new Set<Worker>();
   const fork = (): void => {
@@ -170,13 +177,14 @@ export async function runPrimary(n: number, a: Parsed, provider: CryptoProvider,
     w.on('exit', (code, signal) => {
       live.delete(w);
       if (stopping) return;
-      p.line(`worker ${w.process.pid ?? '?'} exited (${signal ?? code}); starting another`, { event: 'worker-exit', pid: w.process.pid ?? null, code, signal });
-      // A worker that exits at once with a usage error would otherwise be restarted forever.
+      // A worker that exits with a usage error (the port is taken, say) would otherwise be restarted forever.
       if (code === 2) {
-        p.line('workers fail at start: stopping', { event: 'worker-start-failed' });
+        exitCode = 2;
+        p.line(`worker ${w.process.pid ?? '?'} failed at start: stopping`, { event: 'worker-start-failed', pid: w.process.pid ?? null });
         stop('SIGTERM');
         return;
       }
+      p.line(`worker ${w.process.pid ?? '?'} exited (${signal ?? code}); starting another`, { event: 'worker-exit', pid: w.process.pid ?? null, code, signal });
       fork();
     });
   };
@@ -212,5 +220,5 @@ export async function runPrimary(n: number, a: Parsed, provider: CryptoProvider,
   for (let i = 0; i < n; i++) fork();
   await stopped;
   p.line('stopped', { event: 'stopped' });
-  return 0;
+  return exitCode;
 }

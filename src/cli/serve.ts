@@ -6,11 +6,11 @@
  * connection; runs until SIGINT/SIGTERM, then shuts down cleanly (close_notify on every open connection).
  */
 import { appendFileSync, openSync, closeSync, writeFileSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { TraceEvent } from '../api/types.js';
 import { getDefaultProvider, NodeCryptoProvider } from '../crypto/node-provider.js';
 import { loadMlKem768Wasm } from '../crypto/mlkem-wasm.js';
-import { HttpsServer } from '../node/https.js';
 import { Http2SecureServer, type Http2RequestListener } from '../node/http2.js';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { Server } from '../node/server.js';
@@ -22,7 +22,8 @@ import { readCertificates, readCredentials, readCrls } from './creds.js';
 import { cliCredentials } from './pfx.js';
 import { kv, Printer, quote, summary } from './output.js';
 import { makeSelfSigned } from './selfsigned.js';
-import { isServeWorker, messageFromPrimary, runPrimary, SCALE_SPEC, scaleSetup, workerCount, type PrimaryMessage } from './scale.js';
+import { LfTolerantSocket } from './http-line-endings.js';
+import { isServeWorker, messageFromPrimary, runPrimary, SCALE_SPEC, scaleSetup, workerCount, type PrimaryMessage, type SelfSignedStrings } from './scale.js';
 
 /** serve's options. */
 export const SERVE_SPEC: Readonly<Record<string, OptionSpec>> = {
@@ -82,6 +83,34 @@ export function page(socket: TlsDuplex | undefined, req: IncomingMessage | Http2
   ].join('\n');
 }
 
+/** Listen, with the address errors as one-line usage errors. */
+function listenOn(server: NetServer, listenPort: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      if (err.code === 'EADDRINUSE') reject(new UsageError(`serve: port ${listenPort} on ${host} is already in use`));
+      else if (err.code === 'EACCES') reject(new UsageError(`serve: not allowed to listen on ${host}:${listenPort}`));
+      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new UsageError(`serve: cannot listen on '${host}': no such local address`));
+      else reject(err);
+    };
+    server.once('error', onError);
+    server.listen(listenPort, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/** The throwaway certificate's line. */
+function printCertificate(p: Printer, fingerprint: string, saveCert: string | undefined): void {
+  const saved = saveCert !== undefined ? ` (saved to ${saveCert}: use it as --ca)` : '';
+  p.line(`certificate: throwaway self-signed for localhost, SHA-256 ${fingerprint}${saved}`, {
+    event: 'certificate',
+    selfSigned: true,
+    fingerprint256: fingerprint,
+    savedTo: saveCert ?? null,
+  });
+}
+
 /** Run `serve`; resolves when the server has shut down after a signal. */
 export async function serve(argv: readonly string[]): Promise<number> {
   const a = parseArgs('serve', argv, SERVE_SPEC, 0);
@@ -101,15 +130,17 @@ export async function serve(argv: readonly string[]): Promise<number> {
   if (clientAuth !== 'none' && caFile === undefined) throw new UsageError(`serve: --client-auth ${clientAuth} needs --ca FILE`);
   const json = flag(a, 'json');
   const p = new Printer(process.stdout, json);
-  // --workers N: this process only supervises N workers, each running this command (src/cli/scale.ts).
+  // --workers N (default: one per CPU): this process only supervises N workers, each running this command
+  // (src/cli/scale.ts). It first builds the whole configuration itself, so a usage error shows once, before any fork.
   const workers = workerCount(a);
-  if (workers > 1 && !isServeWorker()) return runPrimary(workers, a, getDefaultProvider(), p);
+  const primary = workers > 1 && !isServeWorker();
   const fromPrimary: PrimaryMessage | undefined = isServeWorker() ? await messageFromPrimary() : undefined;
   const keylogFile = str(a, 'keylog') ?? process.env['SSLKEYLOGFILE'];
   const writeKeyLog = keylogFile !== undefined && keylogFile !== '' ? keyLogWriter(keylogFile) : undefined;
 
   let creds: { cert: string | Uint8Array[]; key: string | Uint8Array };
   let fingerprint: string | undefined;
+  let selfSigned: SelfSignedStrings | undefined;
   const fromPfxOrPass = cliCredentials('serve', a);
   if (fromPfxOrPass !== undefined) creds = fromPfxOrPass;
   else if (certFile !== undefined && keyFile !== undefined) creds = readCredentials(certFile, keyFile);
@@ -120,9 +151,11 @@ export async function serve(argv: readonly string[]): Promise<number> {
     const ss = await makeSelfSigned();
     creds = { cert: ss.certPem, key: ss.keyPem };
     fingerprint = ss.fingerprint256;
+    selfSigned = { certPem: ss.certPem, keyPem: ss.keyPem, fingerprint256: ss.fingerprint256 };
   }
   const saveCert = str(a, 'save-cert');
-  if (saveCert !== undefined) {
+  // Workers have the primary's certificate, which the primary has saved.
+  if (saveCert !== undefined && fromPrimary === undefined) {
     if (certFile !== undefined) throw new UsageError('serve: --save-cert writes the throwaway certificate; with --cert you already have yours');
     try {
       writeFileSync(saveCert, creds.cert as string, { mode: 0o644 });
@@ -161,7 +194,7 @@ export async function serve(argv: readonly string[]): Promise<number> {
   options.handshakeTimeout = handshakeSeconds * 1000;
   const crlFile = str(a, 'crl');
   if (crlFile !== undefined) options.crl = readCrls('--crl', crlFile);
-  const scale = await scaleSetup(a, options.provider, p, fromPrimary);
+  const scale = await scaleSetup(a, options.provider, p, fromPrimary, { connect: !primary });
   if (scale.ticketKeySource !== undefined) options.ticketKeySource = scale.ticketKeySource;
   if (scale.sessionResumer !== undefined) options.sessionResumer = scale.sessionResumer;
   if (scale.singleUseTickets) options.singleUseTickets = true;
@@ -169,8 +202,17 @@ export async function serve(argv: readonly string[]): Promise<number> {
   if (flag(a, 'trace')) options.trace = (e: TraceEvent, s: TlsDuplex): void => p.trace(e, 'server', idOf(s));
 
   let server: Server;
+  // HTTP/1.x goes to one node:http server through LfTolerantSocket (bare-LF request lines accepted, RFC 9112 §2.2);
+  // HTTP/2 goes to node:http2 inside Http2SecureServer.
+  const http1 = mode === 'http' ? createHttpServer() : undefined;
+  const tlsOfHttp1 = new WeakMap<object, TlsDuplex>();
+  const toHttp1 = (s: TlsDuplex): void => {
+    const socket = new LfTolerantSocket(s);
+    tlsOfHttp1.set(socket, s);
+    http1?.emit('connection', socket);
+  };
   const onRequest = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void => {
-    const tls = server instanceof Http2SecureServer ? server.tlsSocketOf(req) : (req.socket as unknown as TlsDuplex);
+    const tls = 'stream' in req && server instanceof Http2SecureServer ? server.tlsSocketOf(req) : tlsOfHttp1.get(req.socket);
     const h = getDefaultProvider().createHash('sha256');
     let n = 0;
     req.on('data', (chunk: Buffer) => {
@@ -183,11 +225,27 @@ export async function serve(argv: readonly string[]): Promise<number> {
       res.end(body);
     });
   };
+  http1?.on('request', onRequest);
   try {
-    if (h2) server = new Http2SecureServer({ ...options, allowHTTP1: true }, onRequest as Http2RequestListener);
-    else server = mode === 'http' ? new HttpsServer(options, onRequest as (req: IncomingMessage, res: ServerResponse) => void) : new Server(options);
+    if (h2) {
+      // ALPN (options.ALPNProtocols) offers h2 and HTTP/1.x; a connection that did not pick h2 is HTTP/1.x.
+      server = new Http2SecureServer(options, onRequest as Http2RequestListener);
+      server.on('unknownProtocol', toHttp1);
+    } else {
+      server = new Server(options);
+      if (mode === 'http') server.on('secureConnection', toHttp1);
+    }
   } catch (err) {
     throw new UsageError(`serve: ${(err as Error).message}`);
+  }
+  if (primary) {
+    await scale.close();
+    // The address is checked here, once, rather than by every worker.
+    const probe = createNetServer();
+    await listenOn(probe, listenPort, host);
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    if (fingerprint !== undefined) printCertificate(p, fingerprint, saveCert);
+    return runPrimary(workers, a, getDefaultProvider(), p, selfSigned);
   }
   if (writeKeyLog !== undefined) server.on('keylog', (line: Buffer) => writeKeyLog(line));
   const peerOf = (s: TlsDuplex): string => `${s.remoteAddress ?? '?'}:${s.remotePort ?? '?'}`;
@@ -235,26 +293,14 @@ export async function serve(argv: readonly string[]): Promise<number> {
     p.line(`conn=${id} peer=${peerOf(s)} handshake-failed=${quote(err.message)}`, { event: 'handshake-failed', conn: id, peer: peerOf(s), error: err.message });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException): void => {
-      if (err.code === 'EADDRINUSE') reject(new UsageError(`serve: port ${listenPort} on ${host} is already in use`));
-      else if (err.code === 'EACCES') reject(new UsageError(`serve: not allowed to listen on ${host}:${listenPort}`));
-      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new UsageError(`serve: cannot listen on '${host}': no such local address`));
-      else reject(err);
-    };
-    server.once('error', onError);
-    server.listen(listenPort, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
+  await listenOn(server, listenPort, host);
   // Signal handlers go in before the listening line: a supervisor may signal as soon as it reads it.
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
       p.line(`${signal}: shutting down (${server.tlsConnections.size} open connection(s))`, { event: 'shutdown', signal, open: server.tlsConnections.size });
-      if (server instanceof HttpsServer) server.http.closeIdleConnections();
+      http1?.closeIdleConnections();
       if (server instanceof Http2SecureServer) server.closeSessions();
       server.shutdown(3000, () => resolve());
     };
@@ -272,15 +318,8 @@ export async function serve(argv: readonly string[]): Promise<number> {
     mode,
     alpn: alpn ?? null,
   });
-  if (fingerprint !== undefined) {
-    const saved = saveCert !== undefined ? ` (saved to ${saveCert}: use it as --ca)` : '';
-    p.line(`certificate: throwaway self-signed for localhost, SHA-256 ${fingerprint}${saved}`, {
-      event: 'certificate',
-      selfSigned: true,
-      fingerprint256: fingerprint,
-      savedTo: saveCert ?? null,
-    });
-  }
+  // With --workers, the primary has said it once for all.
+  if (fingerprint !== undefined && fromPrimary === undefined) printCertificate(p, fingerprint, saveCert);
 
   await stopped;
   await scale.close();

@@ -75,6 +75,27 @@ export class RedisSessionStore implements SessionStore {
     return c;
   }
 
+  /**
+   * Resolves true once the client is connected and ready, false if it is not within `timeoutMs` (or the store is
+   * closed). For a server that would rather start listening with its store up; it never needs to wait.
+   */
+  async connected(timeoutMs: number): Promise<boolean> {
+    await this.#started;
+    const c = this.#client;
+    if (c === undefined || this.#closed) return false;
+    if (c.isReady) return true;
+    return new Promise<boolean>((resolve) => {
+      const done = (ok: boolean): void => {
+        clearTimeout(timer);
+        c.off('ready', onReady);
+        resolve(ok);
+      };
+      const onReady = (): void => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      c.on('ready', onReady);
+    });
+  }
+
   /** Whether the client is connected and ready now. */
   get ready(): boolean {
     return this.#client?.isReady === true;

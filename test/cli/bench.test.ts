@@ -31,6 +31,20 @@ test('sspi-tls bench --only=bulk: every bulk path moves the right bytes and the 
   }
 });
 
+test('sspi-tls bench --only=scale: serve --workers 1 and 2 under s_time, with the CPU shares and the resumed row', () => {
+  // No figure is asserted (the machine is shared); the rows must be there and carry numbers.
+  const out = join(mkdtempSync(join(tmpdir(), 'sspi-tls-bench-')), 'r.json');
+  const r = spawnSync(process.execPath, [cli, 'bench', '--quick', '--only=scale', '--scale-key=rsa2048', `--out=${out}`], { encoding: 'utf8', timeout: 170_000 });
+  assert.equal(r.status, 0, r.stderr);
+  for (const row of ['full TLS 1.3 handshakes/s, serve --workers 1', 'full TLS 1.3 handshakes/s, serve --workers 2', 'server cores used, 2 workers', 'other processes on the machine']) {
+    assert.match(r.stdout, new RegExp(`\\| ${row}[^|]* \\| [\\d.,]+`), row);
+  }
+  assert.match(r.stdout, /\| 2 workers ÷ 1 worker \(per round\) \| [\d.]+× /);
+  assert.match(r.stdout, /\| resumed TLS 1\.2 handshakes\/s across 2 workers[^|]* \| [1-9][\d,]*\/s/);
+  const results = JSON.parse(readFileSync(out, 'utf8')) as { rows: { section: string }[] };
+  assert.ok(results.rows.some((x) => x.section.startsWith('scale (rsa2048 server key')));
+});
+
 test('sspi-tls bench with a bad argument: one line, exit 2', () => {
   const r = spawnSync(process.execPath, [cli, 'bench', '--only=nope'], { encoding: 'utf8', timeout: 30_000 });
   assert.equal(r.status, 2);

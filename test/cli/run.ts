@@ -10,9 +10,13 @@ export interface Serve extends Peer {
   readonly port: number;
 }
 
-/** Start `sspi-tls serve --port 0 …` and wait for its listening line. */
+/**
+ * Start `sspi-tls serve --port 0 …` and wait for its listening line. One process (`--workers 1`) unless `args`
+ * name --workers: the tests read one process's connection log.
+ */
 export async function startServe(args: readonly string[], opts: SpawnOptions = {}): Promise<Serve> {
-  const p = await spawnPeer(process.execPath, [CLI, 'serve', '--port', '0', ...args], {
+  const workers = args.includes('--workers') ? [] : ['--workers', '1'];
+  const p = await spawnPeer(process.execPath, [CLI, 'serve', '--port', '0', ...workers, ...args], {
     name: 'sspi-tls serve',
     readyPattern: /listening on [^\s]+:(\d+)|"event":"listening".*?"port":(\d+)/,
     stream: 'stdout',

@@ -12,11 +12,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
-import { annotate, freePort, opensslClient, requirePeer, spawnPeer, type Peer } from '../helpers/peers.js';
-import { startServe, type Serve } from './run.js';
+import { annotate, freePort, spawnPeer, type Peer } from '../helpers/peers.js';
+import { redisKeys, sClientHandshake, startRedis } from './fleet.js';
+import { CLI, startServe, type Serve } from './run.js';
 
 interface Fleet {
   readonly redis: Peer;
@@ -25,27 +26,6 @@ interface Fleet {
   readonly b: Serve;
   readonly dir: string;
   readonly peers: Peer[];
-}
-
-async function startRedis(): Promise<{ redis: Peer; port: number }> {
-  const bin = requirePeer('redis-server', 'redis-server');
-  let last: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    try {
-      const redis = await spawnPeer(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-        name: 'redis-server',
-        readyPattern: /Ready to accept connections/,
-        failPattern: /Address already in use|Could not create server/,
-        stream: 'stdout',
-        timeoutMs: 15_000,
-      });
-      return { redis, port };
-    } catch (e) {
-      last = e;
-    }
-  }
-  throw last;
 }
 
 /** Redis, and two servers sharing it and one ticket secret; always torn down. */
@@ -75,33 +55,9 @@ async function withFleet(extra: readonly string[], fn: (f: Fleet) => Promise<voi
   }
 }
 
-/**
- * One s_client connection: handshake, one echoed line (so a TLS 1.3 NewSessionTicket, sent before the echo, has
- * been read and saved), then quit. Returns 'New' or 'Reused'.
- */
-async function handshake(f: Fleet, port: number, args: readonly string[]): Promise<'New' | 'Reused'> {
-  const c = await opensslClient(port, ['-servername', 'localhost', ...args]);
-  f.peers.push(c);
-  const m = await c.waitFor(/^(New|Reused), TLSv1\.[23], Cipher is/m, 15_000, 'stdout');
-  const line = `ping ${randomBytes(4).toString('hex')}`;
-  c.write(line + '\n');
-  await c.waitFor(new RegExp(line), 15_000, 'stdout');
-  c.write('Q\n');
-  await c.waitExit(15_000);
-  return m[1] as 'New' | 'Reused';
-}
-
-async function redisKeys(port: number): Promise<Map<string, number>> {
-  const client = createClient({ url: `redis://127.0.0.1:${port}` });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    const out = new Map<string, number>();
-    for (const k of await client.keys('sspi-tls:*')) out.set(k, await client.ttl(k));
-    return out;
-  } finally {
-    await client.close();
-  }
+/** One s_client connection through the fleet (its client stopped with the fleet): 'New' or 'Reused'. */
+function handshake(f: Fleet, port: number, args: readonly string[]): Promise<'New' | 'Reused'> {
+  return sClientHandshake(f.peers, port, args);
 }
 
 test('TLS 1.3 and TLS 1.2 (RFC 5077) tickets from server A are Reused on server B (shared ticket secret)', { timeout: 90_000 }, () =>
@@ -229,5 +185,28 @@ test('a Redis that never answers: serve starts, handshakes are full, the outage 
   } finally {
     await Promise.all(peers.map((p) => p.stop()));
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('serve without --workers runs one worker per CPU (availableParallelism), one throwaway certificate for all', { timeout: 60_000 }, async () => {
+  const peers: Peer[] = [];
+  try {
+    const n = availableParallelism();
+    const s = await spawnPeer(process.execPath, [CLI, 'serve', '--port', '0'], { name: 'serve (default workers)', readyPattern: /listening on [^\s]+:(\d+)/, stream: 'stdout', timeoutMs: 20_000 });
+    peers.push(s);
+    if (n === 1) {
+      assert.doesNotMatch(s.stdout(), /primary|worker=/);
+    } else {
+      await s.waitUntil(`${n} workers listening`, () => (s.stdout().match(/listening on .* worker=\d+/g) ?? []).length === n, 20_000);
+      assert.match(s.stdout(), new RegExp(`^primary \\d+: starting ${n} worker\\(s\\)$`, 'm'));
+      const prints = new Set([...s.stdout().matchAll(/SHA-256 ([0-9A-F:]+)/g)].map((m) => m[1]));
+      assert.equal(prints.size, 1, 'every worker serves the same certificate');
+    }
+    s.proc.kill('SIGTERM');
+    assert.equal((await s.waitExit(15_000)).code, 0, s.output());
+  } catch (e) {
+    throw annotate(e, peers);
+  } finally {
+    await Promise.all(peers.map((p) => p.stop()));
   }
 });
