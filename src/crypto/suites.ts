@@ -19,7 +19,15 @@ export interface SuiteInfo {
   readonly auth?: 'ecdsa' | 'rsa';
   /** Bits of security, for SSPI CIPHER_INFO / CONNECTION_INFO. */
   readonly strength: number;
+  /**
+   * TLS 1.3 suites only: the HKDF-Expand-Label prefix, "tls13 " when absent (RFC 8446 §7.1); DTLS 1.3 runs the same
+   * key schedule with "dtls13" (RFC 9147 §5.9), carried by a copy of the suite (src/dtls/v13/suite.ts).
+   */
+  readonly labelPrefix?: LabelPrefix;
 }
+
+/** The HKDF-Expand-Label prefixes: TLS 1.3's and DTLS 1.3's (both six bytes). */
+export type LabelPrefix = 'tls13 ' | 'dtls13';
 
 const S = CipherSuite;
 
