@@ -26,6 +26,23 @@ export interface SuiteInfo {
   readonly labelPrefix?: LabelPrefix;
 }
 
+const dtls13Copies = new Map<number, SuiteInfo>();
+
+/**
+ * The DTLS 1.3 copy of a TLS 1.3 suite: the same suite with the key schedule's labels prefixed "dtls13" (RFC 9147
+ * §5.9). One object per suite, so identity comparisons between copies hold.
+ */
+export function dtls13Suite(suite: SuiteInfo): SuiteInfo {
+  if (suite.version !== 'TLSv1.3') throw new RangeError(`${suite.name} is not a TLS 1.3 suite`);
+  if (suite.labelPrefix === 'dtls13') return suite;
+  let c = dtls13Copies.get(suite.id);
+  if (c === undefined) {
+    c = { ...suite, labelPrefix: 'dtls13' };
+    dtls13Copies.set(suite.id, c);
+  }
+  return c;
+}
+
 /** The HKDF-Expand-Label prefixes: TLS 1.3's and DTLS 1.3's (both six bytes). */
 export type LabelPrefix = 'tls13 ' | 'dtls13';
 
