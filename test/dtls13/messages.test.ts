@@ -147,7 +147,7 @@ test('HRR cookie: opens for the same address and keys only, within its lifetime,
   let now = 1_700_000_000_000;
   const clock = Object.assign(Object.create(p) as NodeCryptoProvider, { now: () => now });
   const keys = [new Uint8Array(32).fill(1)];
-  const state = { suite: 0x1301, group: 0x11ec, ch1Hash: new Uint8Array(32).fill(9) };
+  const state = { suite: 0x1301, group: 0x11ec, keyShareInHrr: true, ch1Hash: new Uint8Array(32).fill(9) };
   const addr = utf8('127.0.0.1:5000');
   const cookie = makeCookie(clock, keys, addr, state);
   assert.deepEqual(openCookie(clock, keys, addr, cookie), state);

@@ -2,7 +2,8 @@
  * The stateless HelloRetryRequest cookie of a DTLS 1.3 server (RFC 9147 §5.1): everything the server needs to go on
  * from a second ClientHello, with no state kept after the first, authenticated and bound to the client's address.
  *
- *   cookie = version(1) ‖ issued(u32, seconds) ‖ cipher_suite(u16) ‖ selected_group(u16) ‖ ch1_hash<1..255>
+ *   cookie = version(1) ‖ issued(u32, seconds) ‖ cipher_suite(u16) ‖ selected_group(u16) ‖ key_share_in_hrr(u8)
+ *            ‖ ch1_hash<1..255>
  *            ‖ HMAC-SHA256(key, address<0..255> ‖ everything before)
  *
  * The transcript continues from message_hash(Hash(ClientHello1)) and the HelloRetryRequest, which the server
@@ -23,6 +24,8 @@ export const COOKIE_LIFETIME_MS = 60_000;
 export interface CookieState {
   readonly suite: number;
   readonly group: number;
+  /** Whether the HelloRetryRequest carried key_share (it asked for a new share) or the cookie only. */
+  readonly keyShareInHrr: boolean;
   /** Transcript-Hash(ClientHello1) under the suite's hash. */
   readonly ch1Hash: Uint8Array;
 }
@@ -36,7 +39,7 @@ export function makeCookie(p: CryptoProvider, keys: readonly Uint8Array[], addre
   const key = keys[0];
   if (key === undefined) throw internalError('no cookie key');
   const fields = encode((w) => {
-    w.u8(COOKIE_VERSION).u32(Math.floor(p.now() / 1000) >>> 0).u16(state.suite).u16(state.group);
+    w.u8(COOKIE_VERSION).u32(Math.floor(p.now() / 1000) >>> 0).u16(state.suite).u16(state.group).u8(state.keyShareInHrr ? 1 : 0);
     w.vec8((w) => w.bytes(state.ch1Hash));
   });
   const out = new Uint8Array(fields.length + MAC_LENGTH);
@@ -66,9 +69,11 @@ export function openCookie(
   const issuedMs = r.u32('issued') * 1000;
   const suite = r.u16('cipher_suite');
   const group = r.u16('selected_group');
+  const flag = r.u8('key_share_in_hrr');
+  if (flag > 1) return null;
   const ch1Hash = r.vec8('ch1_hash', { min: 1 }).rest().slice();
   r.expectEnd();
   const age = p.now() - issuedMs;
   if (age < -1000 || age > lifetimeMs) return null;
-  return { suite, group, ch1Hash };
+  return { suite, group, keyShareInHrr: flag === 1, ch1Hash };
 }

@@ -45,7 +45,12 @@ export interface SealOptions {
   readonly omitLength?: boolean;
   /** Zero bytes of padding in the DTLSInnerPlaintext. */
   readonly padding?: number;
+  /** Seal under this (held) epoch instead of the current one: retransmissions keep their epoch (§4.2.1). */
+  readonly epoch?: number;
 }
+
+/** Most sending epochs whose keys are kept for retransmissions. */
+export const MAX_SEND_EPOCHS = 4;
 
 interface EpochKeys {
   readonly epoch: number;
@@ -80,7 +85,8 @@ interface ReceiveEpoch extends EpochKeys {
 
 export class Dtls13RecordLayer {
   readonly #p: CryptoProvider;
-  #send: EpochKeys | null = null;
+  /** Keys of the sending epochs held (epoch 0 has none: plaintext). */
+  readonly #send = new Map<number, EpochKeys>();
   #sendEpoch = 0;
   /** Next sequence number per sending epoch (retransmissions use their original epoch: §4.2.1). */
   readonly #sendSeq = new Map<number, number>();
@@ -104,10 +110,15 @@ export class Dtls13RecordLayer {
 
   /** Start sending under `epoch` with keys from `secret` (a traffic secret, `suite` a DTLS 1.3 copy). */
   installSend(suite: SuiteInfo, epoch: number, secret: Uint8Array): void {
-    if (epoch <= this.#sendEpoch && this.#send !== null) throw internalError(`sending epoch ${epoch} after ${this.#sendEpoch}`);
-    this.#send = deriveEpoch(this.#p, suite, epoch, secret);
+    if (epoch <= this.#sendEpoch) throw internalError(`sending epoch ${epoch} after ${this.#sendEpoch}`);
+    this.#send.set(epoch, deriveEpoch(this.#p, suite, epoch, secret));
     this.#sendEpoch = epoch;
-    if (!this.#sendSeq.has(epoch)) this.#sendSeq.set(epoch, 0);
+    this.#sendSeq.set(epoch, 0);
+    for (const e of [...this.#send.keys()]) {
+      if (this.#send.size <= MAX_SEND_EPOCHS) break;
+      this.#send.delete(e);
+      this.#sendSeq.delete(e);
+    }
   }
 
   /** Accept records of `epoch`; the oldest held epoch is forgotten beyond MAX_RECEIVE_EPOCHS. */
@@ -118,6 +129,14 @@ export class Dtls13RecordLayer {
     if (this.#receive.length > MAX_RECEIVE_EPOCHS) this.#receive.shift();
   }
 
+  /**
+   * Continue epoch 0 at `seq`: a stateless server's connection starts where its HelloRetryRequest's record number
+   * was taken from (the ClientHello's), so the client's replay window accepts the ServerHello.
+   */
+  continuePlaintextAt(seq: number): void {
+    this.#sendSeq.set(0, Math.max(this.#sendSeq.get(0) ?? 0, seq));
+  }
+
   /** Forget receive epochs before `epoch` (and plaintext records, when `epoch` > 0). */
   dropReceiveBefore(epoch: number): void {
     while ((this.#receive[0]?.epoch ?? Infinity) < epoch) this.#receive.shift();
@@ -126,12 +145,28 @@ export class Dtls13RecordLayer {
 
   /** Seal one record under the current sending epoch: DTLSPlaintext in epoch 0, else DTLSCiphertext. */
   seal(type: number, content: Uint8Array, options: SealOptions = {}): Uint8Array {
-    const epoch = this.#sendEpoch;
+    return this.sealNumbered(type, content, options).record;
+  }
+
+  /** `seal`, also telling the record number used (what the peer's ACK names). */
+  sealNumbered(type: number, content: Uint8Array, options: SealOptions = {}): { record: Uint8Array; epoch: number; seq: number } {
+    const epoch = options.epoch ?? this.#sendEpoch;
     const seq = this.#sendSeq.get(epoch) ?? 0;
     if (seq > MAX_SEQUENCE) throw limitExceeded('SequenceExhausted');
+    const k = this.#send.get(epoch);
+    if (k === undefined && epoch !== 0) throw internalError(`no keys for sending epoch ${epoch}`);
     this.#sendSeq.set(epoch, seq + 1);
-    const k = this.#send;
-    if (k === null) {
+    return { record: this.#sealIn(k, epoch, seq, type, content, options), epoch, seq };
+  }
+
+  /** Bytes a sealed record adds to its content in the current epoch (header, type byte, tag), with a 16-bit sequence number and a length. */
+  get overhead(): number {
+    const k = this.#send.get(this.#sendEpoch);
+    return k === undefined ? 13 : 5 + 1 + k.aead.tagLen;
+  }
+
+  #sealIn(k: EpochKeys | undefined, epoch: number, seq: number, type: number, content: Uint8Array, options: SealOptions): Uint8Array {
+    if (k === undefined) {
       if (content.length > MAX_PLAINTEXT_FRAGMENT) throw internalError('plaintext record over 2^14 bytes');
       const h = encodePlaintextHeader(type, epoch, seq, content.length);
       const out = new Uint8Array(h.length + content.length);
