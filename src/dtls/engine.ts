@@ -531,7 +531,11 @@ export class DtlsEngine {
         }
         continue;
       }
-      // A HelloVerifyRequest has no length limit of its own; every other message has the TLS one.
+      // A server that answered a HelloVerifyRequest without keeping state (here or in a front end's gate) takes
+      // the ClientHello at the message_seq the client gives it (RFC 6347 §4.2.2: 1 after the cookie exchange).
+      if (this.#m.proto === 'server-hello' && f.msgType === HandshakeType.ClientHello && this.#reasm.isEmpty && f.messageSeq !== this.#reasm.nextSeq) {
+        this.#reasm.expect(f.messageSeq);
+      }
       if (this.#reasm.push(f) === 'dropped') this.stats.fragmentsDropped++;
     }
     for (let m = this.#reasm.take(); m !== undefined; m = this.#reasm.take()) {

@@ -7,3 +7,4 @@ export { ReplayWindow, REPLAY_WINDOW } from './replay-window.js';
 export { Reassembler, decodeFragments, encodeFragment, encodeMessage, fragmentMessage, DTLS_HANDSHAKE_HEADER, type HandshakeFragment, type DtlsHandshakeMessage } from './handshake.js';
 export { RetransmitTimer, MAX_TIMEOUT_MS } from './retransmit.js';
 export { DTLS12, DTLS10, DTLS_RECORD_HEADER, splitDatagram, encodeRecordHeader, type DtlsRecord } from './record.js';
+export { helloGate, type GateVerdict } from './gate.js';
