@@ -617,6 +617,9 @@ export class DtlsEngine {
     if (machines === undefined || cx.config.minVersion > ProtocolVersion.TLS12) throw incompatible('NoCommonVersion');
     // RFC 6347 §4.2.2: our first message_seq follows the client's (1 after a HelloVerifyRequest, else 0).
     this.#sendSeq = m.messageSeq;
+    // RFC 6347 §4.2.1: the HelloVerifyRequest went out with the first ClientHello's record sequence number, which
+    // the client's replay window has seen; continue from this ClientHello's (as OpenSSL's DTLSv1_listen does).
+    this.#rl.advanceWriteSeq(0, r.seq);
     this.#m = { proto: 'tls12', s: machines.server(ch.hello, { type: m.msgType, body: m.body, raw }, cx) };
   }
 

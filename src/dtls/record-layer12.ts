@@ -116,6 +116,12 @@ export class DtlsRecordLayer12 implements DatagramRecordLayer {
     return pr.aead.sealRecord(nonceFor(pr, es), aad(es, type, this.version, fragment.length), prefix, fragment);
   }
 
+  /** Write the next record of `epoch` with a sequence number of at least `seq`. */
+  advanceWriteSeq(epoch: number, seq: number): void {
+    const w = this.#write.get(epoch);
+    if (w !== undefined && seq > w.seq) w.seq = seq;
+  }
+
   receive(datagram: Uint8Array, drops: DropCounts): ReceivedRecord[] {
     const out: ReceivedRecord[] = [];
     const records = splitDatagram(datagram);
