@@ -289,7 +289,7 @@ function serverHello(hello: ClientHello, m: HandshakeMessage, cx: ServerCx12, re
     alpn: (offer.alpn ?? []).map(latin1),
     session_ticket: offer.ticket !== undefined,
   });
-  const log = new HandshakeLog();
+  const log = new HandshakeLog(cx.transcriptForm);
   log.add(m.raw);
   const resumed = reneg === undefined ? findSession(cx, offer) : undefined;
   if (resumed !== undefined) return resume(cx, offer, log, resumed.state);

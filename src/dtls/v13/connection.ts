@@ -312,7 +312,7 @@ export class Dtls13Connection {
     const t = this.#timer;
     if (this.#failed !== undefined || t === undefined || this.#clock() < t.deadline) return;
     if (t.count >= this.#maxRetransmissions) {
-      this.#fail(limitExceeded('RetransmissionsExhausted', { detail: `no answer after ${t.count} retransmissions` }), false);
+      this.#fail(limitExceeded('HandshakeTimeout', { detail: `no answer after ${t.count} retransmissions` }), false);
       return;
     }
     t.count++;
