@@ -13,6 +13,11 @@ export class ReplayWindow {
   #lo = 0;
   #hi = 0;
 
+  /** One plus the highest sequence number accepted (0 before the first): what DTLS 1.3 reconstructs against. */
+  get expected(): number {
+    return this.#top + 1;
+  }
+
   /** Whether a record with `seq` may be new (checked before decrypting; `accept` only after it authenticated). */
   mayBeNew(seq: number): boolean {
     if (seq > this.#top) return true;

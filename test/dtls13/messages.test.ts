@@ -8,7 +8,7 @@ import { fromHex, hex, utf8 } from '../../src/codec/bytes.js';
 import { NodeCryptoProvider } from '../../src/crypto/node-provider.js';
 import { suiteByName } from '../../src/crypto/suites.js';
 import { AckList, decodeAck, encodeAck, SentFlight } from '../../src/dtls/v13/ack.js';
-import { decodeHandshakeFragments, fragmentMessage, fromTlsForm, transcriptForm } from '../../src/dtls/v13/handshake-message.js';
+import { fromTlsForm, transcriptForm } from '../../src/dtls/v13/handshake-message.js';
 import { makeCookie, openCookie } from '../../src/dtls/v13/hrr-cookie.js';
 import { KeyUpdateState, MAX_SEND_EPOCH } from '../../src/dtls/v13/key-update.js';
 import { dtls13Suite } from '../../src/dtls/v13/suite.js';
@@ -121,26 +121,11 @@ test('SentFlight: an empty message (e.g. EndOfEarlyData-like bodies) is outstand
   assert.equal(f.complete, true);
 });
 
-test('DTLSHandshake: fragments carry message_seq/offset/length; the transcript form drops them (§5.2)', () => {
+test('transcript rule (§5.2): the TLS 1.3 form, without message_seq and the fragment fields', () => {
   const body = new Uint8Array(10).map((_, i) => i);
-  const frags = fragmentMessage(11, 4, body, 4);
-  assert.equal(frags.length, 3);
-  assert.equal(hex(frags[1] as Uint8Array), '0b00000a000400000400000404050607');
-  const decoded = decodeHandshakeFragments(new Uint8Array(frags.flatMap((f) => [...f])));
-  assert.deepEqual(
-    decoded.map((d) => [d.msgType, d.length, d.messageSeq, d.offset, hex(d.fragment)]),
-    [
-      [11, 10, 4, 0, '00010203'],
-      [11, 10, 4, 4, '04050607'],
-      [11, 10, 4, 8, '0809'],
-    ],
-  );
   assert.equal(hex(transcriptForm(11, body)), '0b00000a00010203040506070809');
   assert.deepEqual(fromTlsForm(transcriptForm(11, body)), { msgType: 11, body });
-  assert.equal(fragmentMessage(20, 0, new Uint8Array(0), 100).length, 1);
-  // A fragment reaching past the message length, and a truncated header, are decode_error.
-  assert.throws(() => decodeHandshakeFragments(fromHex('0b000004000000000300000200aabb')), TlsError);
-  assert.throws(() => decodeHandshakeFragments(fromHex('0b0000040000')), TlsError);
+  assert.throws(() => fromTlsForm(fromHex('0b000005000102')), TlsError);
 });
 
 test('HRR cookie: opens for the same address and keys only, within its lifetime, untampered', () => {

@@ -11,7 +11,6 @@ import { epochForBits, epochKind } from '../../src/dtls/v13/epochs.js';
 import { encodePlaintextHeader, encodeUnifiedHeader, splitDatagram } from '../../src/dtls/v13/header.js';
 import { xorRecordNumber } from '../../src/dtls/v13/record-number.js';
 import { Dtls13RecordLayer } from '../../src/dtls/v13/record-layer.js';
-import { ReplayWindow } from '../../src/dtls/v13/replay-window.js';
 import { reconstructSequence } from '../../src/dtls/v13/sequence.js';
 import { dtls13Suite } from '../../src/dtls/v13/suite.js';
 import { TlsError } from '../../src/errors.js';
@@ -110,27 +109,6 @@ test('xorRecordNumber: XORs the leading mask bytes into the sequence number; und
   assert.equal(hex(header), '2c12340020');
   assert.equal(xorRecordNumber(p, { alg: 'aes-128-gcm', key }, header, 1, 2, encrypted.subarray(0, 15)), false);
   assert.equal(hex(header), '2c12340020');
-});
-
-test('replay window: fresh once, too old beyond the window, sliding', () => {
-  const w = new ReplayWindow(64);
-  assert.equal(w.expected, 0);
-  assert.ok(w.isFresh(0));
-  w.accept(0);
-  assert.equal(w.isFresh(0), false);
-  w.accept(100);
-  assert.equal(w.expected, 101);
-  assert.ok(w.isFresh(99));
-  assert.ok(w.isFresh(37));
-  assert.equal(w.isFresh(36), false, 'behind the 64-record window');
-  w.accept(99);
-  assert.equal(w.isFresh(99), false);
-  assert.ok(w.isFresh(98));
-  // A jump past the whole window clears it.
-  w.accept(1000);
-  assert.ok(w.isFresh(999));
-  assert.equal(w.isFresh(936), false);
-  assert.ok(w.isFresh(937));
 });
 
 test('epochs: kinds and the held epoch named by two bits', () => {

@@ -24,10 +24,11 @@ import type { EngineEvent } from '../../vocabulary/events.js';
 import { AlertDescription, AlertLevel, ContentType, HandshakeType } from '../../wire/registry.js';
 import { AckList, decodeAck, encodeAck, SentFlight, type RecordNumber, type SentFragment } from './ack.js';
 import { Epoch } from './epochs.js';
-import { decodeHandshakeFragments, DTLS_HANDSHAKE_HEADER, encodeHandshakeFragment, fromTlsForm, transcriptForm } from './handshake-message.js';
+import { decodeFragments, DTLS_HANDSHAKE_HEADER, encodeFragment, Reassembler } from '../handshake.js';
+import { RetransmitTimer } from '../retransmit.js';
+import { fromTlsForm, transcriptForm } from './handshake-message.js';
 import { ACK_CONTENT_TYPE } from './header.js';
 import { KeyUpdateState } from './key-update.js';
-import { HandshakeReassembler } from './reassembly.js';
 import { Dtls13RecordLayer, type OpenedRecord } from './record-layer.js';
 
 /** Options of a DTLS 1.3 connection. */
@@ -36,8 +37,6 @@ export interface Dtls13Options {
   readonly mtu?: number;
   /** First retransmission timeout in ms (RFC 9147 §5.8.2: 1000). */
   readonly initialTimeoutMs?: number;
-  /** Largest retransmission timeout in ms (§5.8.2: at least 60 s). */
-  readonly maxTimeoutMs?: number;
   /** Retransmissions of one flight before the connection fails (RetransmissionsExhausted). */
   readonly maxRetransmissions?: number;
   /** The clock for timers, ms; default the provider's `now`. */
@@ -66,12 +65,6 @@ interface OutgoingFlight {
   readonly keyUpdate: boolean;
 }
 
-interface Timer {
-  deadline: number;
-  interval: number;
-  count: number;
-}
-
 type Machine =
   | { readonly side: 'client'; s: ClientState13; readonly cx: ClientCx }
   | { readonly side: 'server'; s: ServerState13; readonly cx: ServerCx };
@@ -90,12 +83,10 @@ export class Dtls13Connection {
   readonly side: 'client' | 'server';
   readonly #p: CryptoProvider;
   readonly #mtu: number;
-  readonly #initialTimeout: number;
-  readonly #maxTimeout: number;
-  readonly #maxRetransmissions: number;
   readonly #clock: () => number;
   readonly #rl: Dtls13RecordLayer;
-  readonly #reassembler = new HandshakeReassembler();
+  readonly #reassembler = new Reassembler();
+  readonly #timer: RetransmitTimer;
   readonly #acks = new AckList();
   #m!: Machine;
   #sendSeq = 0;
@@ -104,7 +95,6 @@ export class Dtls13Connection {
   /** Messages emitted by the machine since the last flight was sent. */
   #emitted: FlightMessage[] = [];
   #flight: OutgoingFlight | undefined;
-  #timer: Timer | undefined;
   /** Post-handshake: our KeyUpdate's next sending secret, installed when the KeyUpdate is acknowledged (§8). */
   #pendingWrite: { suite: SuiteInfo; secret: Uint8Array } | undefined;
   readonly #keyUpdate = new KeyUpdateState(Epoch.application);
@@ -122,9 +112,7 @@ export class Dtls13Connection {
     this.side = config.kind;
     this.#p = config.provider;
     this.#mtu = Math.max(MIN_MTU, options.mtu ?? 1200);
-    this.#initialTimeout = options.initialTimeoutMs ?? 1000;
-    this.#maxTimeout = options.maxTimeoutMs ?? 60_000;
-    this.#maxRetransmissions = options.maxRetransmissions ?? 10;
+    this.#timer = new RetransmitTimer(options.initialTimeoutMs ?? 1000, options.maxRetransmissions ?? 10);
     this.#clock = options.clock ?? (() => this.#p.now());
     this.#rl = rl ?? new Dtls13RecordLayer(this.#p);
   }
@@ -150,7 +138,7 @@ export class Dtls13Connection {
       const st = start(cx);
       c.#rl.continuePlaintextAt(st.clientHelloRecord.seq);
       // The stateless HelloRetryRequest was message 0: our next message is the second ClientHello's number.
-      c.#reassembler.startAt(st.clientHelloSeq + 1);
+      c.#reassembler.expect(st.clientHelloSeq + 1);
       c.#renumber(st.clientHelloSeq);
       c.#m.s = st.state;
     });
@@ -299,26 +287,24 @@ export class Dtls13Connection {
     this.#closed = true;
     this.#out.push(this.#rl.seal(ContentType.Alert, alertFragment(AlertLevel.Warning, AlertDescription.close_notify)));
     this.#flight = undefined;
-    this.#timer = undefined;
+    this.#timer.stop();
   }
 
   /** When `handleTimeout` should next run (ms on the connection's clock), or null. */
   nextTimeout(): number | null {
-    return this.#failed === undefined && this.#timer !== undefined ? this.#timer.deadline : null;
+    return this.#failed === undefined ? this.#timer.deadline : null;
   }
 
   /** The retransmission timer fired: resend what is unacknowledged of the current flight, with a doubled timer. */
   handleTimeout(): void {
     const t = this.#timer;
-    if (this.#failed !== undefined || t === undefined || this.#clock() < t.deadline) return;
-    if (t.count >= this.#maxRetransmissions) {
-      this.#fail(limitExceeded('HandshakeTimeout', { detail: `no answer after ${t.count} retransmissions` }), false);
+    const now = this.#clock();
+    if (this.#failed !== undefined || !t.expired(now)) return;
+    if (!t.backOff(now)) {
+      this.#fail(limitExceeded('HandshakeTimeout', { detail: `no answer after ${t.retransmissions} retransmissions` }), false);
       return;
     }
-    t.count++;
-    t.interval = Math.min(this.#maxTimeout, t.interval * 2);
     this.#retransmit();
-    t.deadline = this.#clock() + t.interval;
   }
 
   /** One datagram from the peer. Invalid records are dropped (§4.5.2); protocol errors fail the connection. */
@@ -327,7 +313,8 @@ export class Dtls13Connection {
     this.#run(() => {
       const opened = this.#rl.open(datagram);
       for (const r of opened.records) this.#record(r);
-      if (this.#reassembler.hasGap) this.#ackDue = true;
+      // Fragments wait for what is missing before them: a disruption worth an ACK (§7.1).
+      if (!this.#reassembler.isEmpty) this.#ackDue = true;
     });
   }
 
@@ -346,7 +333,7 @@ export class Dtls13Connection {
   #fail(err: TlsError, sendAlert: boolean): void {
     if (this.#failed !== undefined) return;
     this.#failed = err;
-    this.#timer = undefined;
+    this.#timer.stop();
     this.#flight = undefined;
     if (sendAlert && err.kind !== 'AlertReceived' && err.kind !== 'Closed') {
       try {
@@ -389,16 +376,17 @@ export class Dtls13Connection {
   #handshakeRecord(r: OpenedRecord): void {
     let processed = false;
     let old = false;
-    for (const f of decodeHandshakeFragments(r.content)) {
-      const fate = this.#reassembler.add(f);
-      if (fate === 'buffered') processed = true;
+    // A record that does not frame is dropped, as one that fails deprotection would be (§4.5.2).
+    for (const f of decodeFragments(r.content) ?? []) {
+      const fate = this.#reassembler.push(f);
+      if (fate === 'kept') processed = true;
       if (fate === 'old') old = true;
     }
     const established = this.#m.s.kind === 'Traffic';
     // §7: acknowledge records whose handshake content was processed or buffered; after the handshake, also those
     // whose messages were already received (a retransmission means our ACK was lost).
     if (processed || (old && established)) this.#acks.add({ epoch: r.epoch, seq: r.seq });
-    for (const msg of this.#reassembler.take()) this.#message(msg.msgType, msg.body);
+    for (let msg = this.#reassembler.take(); msg !== undefined; msg = this.#reassembler.take()) this.#message(msg.msgType, msg.body);
     if (old) this.#peerRetransmitted();
   }
 
@@ -473,7 +461,7 @@ export class Dtls13Connection {
 
   #stopFlight(): void {
     this.#flight = undefined;
-    this.#timer = undefined;
+    this.#timer.stop();
   }
 
   /** Send what the last step produced: a new flight (which supersedes the previous one), or an ACK. */
@@ -493,7 +481,7 @@ export class Dtls13Connection {
       this.#transmit(messages.map((msg) => ({ messageSeq: msg.messageSeq, offset: 0, length: msg.body.length })), this.#ackDue && traffic);
       this.#acks.clear();
       this.#ackDue = false;
-      this.#timer = { deadline: this.#clock() + this.#initialTimeout, interval: this.#initialTimeout, count: 0 };
+      this.#timer.start(this.#clock());
       return;
     }
     if (this.#ackDue) {
@@ -534,7 +522,7 @@ export class Dtls13Connection {
       const end = piece.offset + piece.length;
       do {
         const n = Math.min(room, end - at);
-        const content = encodeHandshakeFragment(msg.msgType, msg.messageSeq, msg.body, at, n);
+        const content = encodeFragment(msg.msgType, msg.body.length, msg.messageSeq, at, msg.body.subarray(at, at + n));
         const sealed = this.#rl.sealNumbered(ContentType.Handshake, content, { epoch: msg.epoch });
         f.sent.recordSent({ epoch: sealed.epoch, seq: sealed.seq }, [{ messageSeq: msg.messageSeq, offset: at, length: n }]);
         push(sealed.record);

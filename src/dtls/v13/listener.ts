@@ -15,10 +15,10 @@ import { decodeClientHello } from '../../wire/client-hello.js';
 import { decodeClientVersions, decodeCookie, findExtension } from '../../wire/extensions.js';
 import { AlertLevel, ContentType, ExtensionType, HandshakeType } from '../../wire/registry.js';
 import { Dtls13Connection, type Dtls13Options } from './connection.js';
-import { decodeHandshakeFragments, encodeHandshakeFragment, fromTlsForm, transcriptForm } from './handshake-message.js';
+import { decodeFragments, encodeFragment, Reassembler, type HandshakeFragment } from '../handshake.js';
+import { fromTlsForm, transcriptForm } from './handshake-message.js';
 import { encodePlaintextHeader, splitDatagram } from './header.js';
 import { COOKIE_LIFETIME_MS, makeCookie, openCookie } from './hrr-cookie.js';
-import { HandshakeReassembler } from './reassembly.js';
 
 /** Options of a listener. */
 export interface Dtls13ListenerOptions extends Dtls13Options {
@@ -46,7 +46,7 @@ export class Dtls13Listener {
   readonly #config: PreparedServerConfig;
   readonly #options: Dtls13ListenerOptions;
   readonly #keys: readonly Uint8Array[];
-  readonly #partial = new Map<string, HandshakeReassembler>();
+  readonly #partial = new Map<string, Reassembler>();
 
   constructor(config: PreparedServerConfig, options: Dtls13ListenerOptions = {}) {
     this.#config = config;
@@ -60,17 +60,11 @@ export class Dtls13Listener {
     for (const r of records) {
       // Only a plaintext handshake record of epoch 0 can start a connection; anything else is dropped.
       if (r.kind !== 'plaintext' || r.type !== ContentType.Handshake || r.epoch !== 0) continue;
-      let fragments;
-      try {
-        fragments = decodeHandshakeFragments(r.fragment);
-      } catch {
-        continue;
-      }
-      for (const f of fragments) {
+      for (const f of decodeFragments(r.fragment) ?? []) {
         if (f.msgType !== HandshakeType.ClientHello || f.messageSeq > 1 || f.length > MAX_STATELESS_HELLO) continue;
         let body: Uint8Array | undefined;
-        if (f.offset === 0 && f.fragment.length === f.length) {
-          body = f.fragment;
+        if (f.fragmentOffset === 0 && f.body.length === f.length) {
+          body = f.body;
         } else {
           body = this.#reassemble(address, f);
         }
@@ -81,19 +75,18 @@ export class Dtls13Listener {
     return { reply: [] };
   }
 
-  #reassemble(address: string, f: Parameters<HandshakeReassembler['add']>[0]): Uint8Array | undefined {
+  #reassemble(address: string, f: HandshakeFragment): Uint8Array | undefined {
     let ra = this.#partial.get(address);
     if (ra === undefined) {
       if (this.#partial.size >= MAX_PARTIAL_HELLOS) {
         const oldest = this.#partial.keys().next().value;
         if (oldest !== undefined) this.#partial.delete(oldest);
       }
-      ra = new HandshakeReassembler(2, MAX_STATELESS_HELLO);
-      ra.startAt(f.messageSeq);
+      ra = new Reassembler(f.messageSeq);
       this.#partial.set(address, ra);
     }
-    ra.add(f);
-    const done = ra.take()[0];
+    ra.push(f, MAX_STATELESS_HELLO);
+    const done = ra.take();
     if (done === undefined) return undefined;
     this.#partial.delete(address);
     return done.body;
@@ -158,7 +151,7 @@ export class Dtls13Listener {
     if (emitted.length !== 1 || hrr === undefined) throw misbehaved('InvalidCookie', { detail: 'no HelloRetryRequest' });
     const { msgType, body } = fromTlsForm(hrr);
     // message_seq 0: the server's first message; the record number is the ClientHello's (so it is never replayed).
-    const content = encodeHandshakeFragment(msgType, 0, body, 0, body.length);
+    const content = encodeFragment(msgType, body.length, 0, 0, body);
     return new Uint8Array([...encodePlaintextHeader(ContentType.Handshake, 0, recordSeq, content.length), ...content]);
   }
 }

@@ -14,7 +14,7 @@ import { recordNumberKey, trafficKeys } from '../../tls13/key-schedule.js';
 import { epochForBits } from './epochs.js';
 import { type CiphertextRecord, encodePlaintextHeader, encodeUnifiedHeader, MAX_PLAINTEXT_FRAGMENT, splitDatagram } from './header.js';
 import { xorRecordNumber, SAMPLE_LENGTH } from './record-number.js';
-import { ReplayWindow } from './replay-window.js';
+import { ReplayWindow } from '../replay-window.js';
 import { MAX_SEQUENCE, reconstructSequence } from './sequence.js';
 
 /** Most receive epochs held at once: four consecutive epochs are told apart by their two low bits. */
@@ -195,7 +195,7 @@ export class Dtls13RecordLayer {
     for (const r of split.records) {
       if (r.kind === 'plaintext') {
         // A DTLSPlaintext record is only read while epoch 0 is: a plaintext alert or ACK later is an attacker's.
-        if (!this.#plaintextAccepted || r.epoch !== 0 || !this.#plainWindow.isFresh(r.seq)) {
+        if (!this.#plaintextAccepted || r.epoch !== 0 || !this.#plainWindow.mayBeNew(r.seq)) {
           dropped++;
           continue;
         }
@@ -218,7 +218,7 @@ export class Dtls13RecordLayer {
     if (!xorRecordNumber(this.#p, { alg: k.alg, key: k.snKey }, header, r.seqOffset, r.seqLength, r.encrypted)) return null;
     const low = r.seqLength === 2 ? ((header[r.seqOffset] as number) << 8) | (header[r.seqOffset + 1] as number) : (header[r.seqOffset] as number);
     const seq = reconstructSequence(k.window.expected, low, r.seqLength === 2 ? 16 : 8);
-    if (!k.window.isFresh(seq)) return null;
+    if (!k.window.mayBeNew(seq)) return null;
     const inner = k.aead.open(nonceFor(k.iv, seq), header, r.encrypted);
     if (inner === null) return null;
     k.window.accept(seq);
