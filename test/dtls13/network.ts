@@ -142,3 +142,76 @@ export class Network {
     this.run(() => this.client.isEstablished && this.server?.isEstablished === true && this.client.nextTimeout() === null && this.server.nextTimeout() === null);
   }
 }
+
+/**
+ * Move `bytes` each way over the connections with a small selective-repeat protocol on top (DTLS does not
+ * retransmit application data): chunks carry a 4-byte index, every chunk received is acknowledged, unacknowledged
+ * chunks are sent again when the clock jumps. Returns what each side received, in order.
+ */
+export function transfer(net: Network, clientToServer: Uint8Array, serverToClient: Uint8Array, chunk = 1000, window = 32): { atServer: Uint8Array; atClient: Uint8Array } {
+  const server = net.server;
+  if (server === undefined) throw new Error('no server connection');
+  const ends = [
+    { conn: net.client, out: clientToServer, got: new Map<number, Uint8Array>() },
+    { conn: server, out: serverToClient, got: new Map<number, Uint8Array>() },
+  ];
+  const state = ends.map((e) => ({ total: Math.ceil(e.out.length / chunk), acked: new Set<number>(), next: 0, sentAt: new Map<number, number>() }));
+  const send = (i: number, idx: number): void => {
+    const e = ends[i];
+    if (e === undefined) return;
+    const body = e.out.subarray(idx * chunk, Math.min(e.out.length, (idx + 1) * chunk));
+    const msg = new Uint8Array(5 + body.length);
+    msg[0] = 0;
+    new DataView(msg.buffer).setUint32(1, idx);
+    msg.set(body, 5);
+    e.conn.send(msg);
+    state[i]?.sentAt.set(idx, net.now);
+  };
+  const done = (): boolean => state.every((s, i) => s.acked.size === s.total && (ends[1 - i]?.got.size ?? 0) === (state[1 - i]?.total ?? 0));
+  for (let round = 0; round < 100_000 && !done(); round++) {
+    if (net.client.failed !== undefined || server.failed !== undefined) throw net.client.failed ?? server.failed;
+    for (let i = 0; i < 2; i++) {
+      const s = state[i];
+      if (s === undefined) continue;
+      // Keep `window` chunks outstanding; resend those unacknowledged for a while.
+      const outstanding = [...s.sentAt.keys()].filter((k) => !s.acked.has(k));
+      for (const k of outstanding) if (net.now - (s.sentAt.get(k) ?? 0) >= 200) send(i, k);
+      for (let n = outstanding.length; s.next < s.total && n < window; n++) send(i, s.next++);
+    }
+    net.collect();
+    net.deliver();
+    for (let i = 0; i < 2; i++) {
+      const e = ends[i];
+      const s = state[i];
+      if (e === undefined || s === undefined) continue;
+      for (const d of e.conn.takeApplicationData()) {
+        const idx = new DataView(d.buffer, d.byteOffset).getUint32(1);
+        if (d[0] === 0) {
+          e.got.set(idx, d.subarray(5));
+          const ack = new Uint8Array(5);
+          ack[0] = 1;
+          new DataView(ack.buffer).setUint32(1, idx);
+          e.conn.send(ack);
+        } else {
+          s.acked.add(idx);
+        }
+      }
+    }
+    net.collect();
+    net.now += 50;
+    net.client.handleTimeout();
+    server.handleTimeout();
+  }
+  if (!done()) throw new Error('transfer did not finish');
+  const join = (m: Map<number, Uint8Array>, total: number): Uint8Array => {
+    const parts = Array.from({ length: total }, (_, k) => m.get(k) ?? new Uint8Array(0));
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  };
+  return { atServer: join(ends[1]?.got ?? new Map(), state[0]?.total ?? 0), atClient: join(ends[0]?.got ?? new Map(), state[1]?.total ?? 0) };
+}

@@ -77,6 +77,11 @@ export class Dtls13Listener {
 
   #reassemble(address: string, f: HandshakeFragment): Uint8Array | undefined {
     let ra = this.#partial.get(address);
+    // A second ClientHello replaces what is left of a first one (a duplicate of its fragment, say).
+    if (ra !== undefined && ra.nextSeq < f.messageSeq) {
+      this.#partial.delete(address);
+      ra = undefined;
+    }
     if (ra === undefined) {
       if (this.#partial.size >= MAX_PARTIAL_HELLOS) {
         const oldest = this.#partial.keys().next().value;
