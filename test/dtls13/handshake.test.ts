@@ -130,3 +130,14 @@ test('close_notify: the peer sees it; sending after close fails', () => {
   assert.ok(net.server?.peerClosed);
   assert.throws(() => net.client.send(new Uint8Array(1)));
 });
+
+test('after the handshake a plaintext alert is dropped (an attacker could send one), an encrypted one is read', () => {
+  const net = new Network();
+  net.handshake();
+  const server = net.server;
+  assert.ok(server?.isEstablished);
+  // A fatal handshake_failure alert in a DTLSPlaintext record, epoch 0.
+  server.receive(new Uint8Array([21, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 99, 0, 2, 2, 40]));
+  assert.equal(server.failed, undefined);
+  assert.ok(server.isEstablished);
+});

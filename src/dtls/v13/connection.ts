@@ -430,6 +430,9 @@ export class Dtls13Connection {
   #established(s: ClientState13 | ServerState13): void {
     if (s.kind !== 'Traffic') return;
     this.#info = s.traffic.info;
+    // From now on a DTLSPlaintext record (an alert, an ACK) can only be an attacker's: dropped. The handshake epoch
+    // stays readable for the peer's retransmitted final flight.
+    this.#rl.dropReceiveBefore(Epoch.handshake);
     // The server acknowledges the client's final flight (§7.1: it is not implicitly acknowledged).
     if (this.side === 'server') this.#ackDue = true;
     for (const r of this.#earlyApp) this.#appData.push(r.content);

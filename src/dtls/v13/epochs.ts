@@ -26,12 +26,6 @@ export function epochKind(epoch: number): EpochKind {
   return 'application';
 }
 
-/** The application traffic secret generation of an application epoch: 0 for epoch 3, N after N KeyUpdates. */
-export function keyUpdateGeneration(epoch: number): number {
-  if (epoch < Epoch.application) throw new RangeError(`epoch ${epoch} is not an application epoch`);
-  return epoch - Epoch.application;
-}
-
 /**
  * The held epoch a DTLSCiphertext's epoch bits name: the newest of `held` whose low two bits match (§4.2.2: the
  * current epoch when the bits match it, else the most recent past one). `held` lists ciphertext epochs; with at most
