@@ -137,6 +137,14 @@ export class Network {
     }
   }
 
+  /** After a failure: let the other side run its timers out (delivering as it goes); bounded. */
+  drain(maxSteps = 10_000): void {
+    for (let i = 0; i < maxSteps; i++) {
+      if (this.deliver() > 0) continue;
+      if (!this.tick()) return;
+    }
+  }
+
   /** Run the handshake to the end (both established, nothing left to retransmit) or failure. */
   handshake(): void {
     this.run(() => this.client.isEstablished && this.server?.isEstablished === true && this.client.nextTimeout() === null && this.server.nextTimeout() === null);

@@ -31,6 +31,13 @@ test('any impairment and MTU: the handshake completes (then data and a KeyUpdate
       if (failure !== undefined) {
         assert.ok(failure instanceof TlsError, String(failure));
         assert.equal(failure.reason, 'LimitExceeded.HandshakeTimeout', failure.message);
+        // The other side ends too: established, or its own clean timeout; never waiting forever with no timer.
+        net.drain();
+        for (const c of [net.client, net.server]) {
+          if (c === undefined) continue;
+          assert.ok(c.isEstablished || c.failed?.reason === 'LimitExceeded.HandshakeTimeout', `${c.side}: ${c.stateName} ${c.failed?.message ?? ''}`);
+          assert.equal(c.nextTimeout(), null);
+        }
         timedOut++;
         return;
       }

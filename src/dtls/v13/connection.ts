@@ -103,6 +103,8 @@ export class Dtls13Connection {
   #earlyApp: OpenedRecord[] = [];
   #events: EngineEvent[] = [];
   #ackDue = false;
+  /** A new message of the peer arrived since our current flight was sent (it is answering that flight). */
+  #peerSinceFlight = false;
   #failed: TlsError | undefined;
   #peerClosed = false;
   #closed = false;
@@ -397,7 +399,9 @@ export class Dtls13Connection {
       this.#ackDue = this.#acks.size > 0;
       return;
     }
-    if (f !== undefined && !f.sent.complete) this.#retransmit();
+    // Only a repeat of the flight ours answered means ours was lost: once the peer's next flight has begun, its
+    // repeats are its own retransmissions (answering them would make both sides echo each other).
+    if (f !== undefined && !f.sent.complete && !this.#peerSinceFlight) this.#retransmit();
   }
 
   #message(msgType: number, body: Uint8Array): void {
@@ -405,8 +409,7 @@ export class Dtls13Connection {
     const raw = transcriptForm(msgType, body);
     const hm = { type: msgType, body, raw };
     const wasTraffic = m.s.kind === 'Traffic';
-    // A new message from the peer during the handshake answers our flight: it is implicitly acknowledged (§7.1).
-    if (!wasTraffic && this.#flight !== undefined && !this.#flight.explicitAck) this.#stopFlight();
+    this.#peerSinceFlight = true;
     if (wasTraffic) {
       this.#ackDue = true;
       if (msgType === HandshakeType.KeyUpdate) hm.body = this.#keyUpdateAnswerable(body);
@@ -418,7 +421,13 @@ export class Dtls13Connection {
     } else {
       m.s = serverHandle13(m.s, { ...hm, raw }, m.cx);
     }
-    if (!wasTraffic && m.s.kind === 'Traffic') this.#established(m.s);
+    if (!wasTraffic && m.s.kind === 'Traffic') {
+      // The peer's whole flight arrived: our previous handshake flight is implicitly acknowledged (§7.1). Until
+      // then its timer runs (§5.8.1: WAITING ends with the next flight), so a peer flight lost in part is asked
+      // for again by resending ours.
+      if (this.#flight !== undefined && !this.#flight.explicitAck) this.#stopFlight();
+      this.#established(m.s);
+    }
   }
 
   /** §8: a peer's update_requested is not answered while our own KeyUpdate waits for its ACK. */
@@ -484,6 +493,7 @@ export class Dtls13Connection {
       this.#transmit(messages.map((msg) => ({ messageSeq: msg.messageSeq, offset: 0, length: msg.body.length })), this.#ackDue && traffic);
       this.#acks.clear();
       this.#ackDue = false;
+      this.#peerSinceFlight = false;
       this.#timer.start(this.#clock());
       return;
     }
