@@ -193,13 +193,15 @@ test('gnutls-cli --udp → our server: every shared suite and group', () =>
 const HANDSHAKE_IMPAIRMENT = { loss: 0.2, duplicate: 0.2, reorder: 0.2 };
 const BULK_IMPAIRMENT = { ...NO_IMPAIRMENT, duplicate: 0.2 };
 const MiB = 1 << 20;
+/** Our side's first retransmission timeout in the impaired runs (the peers keep their 1 s): keeps the tests short. */
+const FAST_TIMER_MS = 250;
 
 test('impaired: our client ↔ openssl s_server through 20% loss/reorder/duplication, 1 MiB each way by hash', () =>
   scope(async ({ peers }) => {
     const srv = await opensslDtlsServer(pki.server.p256);
     peers.push(srv);
     const proxy = await UdpProxy.start({ host: '127.0.0.1', port: srv.port }, HANDSHAKE_IMPAIRMENT, 61);
-    const c = connectDtls({ host: '127.0.0.1', port: proxy.port, servername: 'localhost', ca: pki.ca.certPem });
+    const c = connectDtls({ host: '127.0.0.1', port: proxy.port, servername: 'localhost', ca: pki.ca.certPem, initialTimeoutMs: FAST_TIMER_MS });
     try {
       await connected(c, 120_000);
       const impaired = { ...proxy.stats };
@@ -226,7 +228,7 @@ test('impaired: openssl s_client ↔ our server through 20% loss/reorder/duplica
     let proxy: UdpProxy | undefined;
     try {
       const accepted = new Promise<DtlsSocket>((resolve) => {
-        server = createDtlsServer({ key: pki.server.p256.keyPem, cert: pki.server.p256.chainPem }, resolve);
+        server = createDtlsServer({ key: pki.server.p256.keyPem, cert: pki.server.p256.chainPem, initialTimeoutMs: FAST_TIMER_MS }, resolve);
       });
       const port = await listen(server as unknown as DtlsServer);
       proxy = await UdpProxy.start({ host: '127.0.0.1', port }, HANDSHAKE_IMPAIRMENT, 62);
@@ -256,7 +258,7 @@ test('impaired: our client ↔ gnutls-serv --udp --echo through 20% loss/reorder
     const srv = await gnutlsServer({ cert: pki.server.p256.chainPath, key: pki.server.p256.keyPath, args: ['--udp', '--echo'] });
     peers.push(srv);
     const proxy = await UdpProxy.start({ host: '127.0.0.1', port: srv.port }, HANDSHAKE_IMPAIRMENT, 63);
-    const c = connectDtls({ host: '127.0.0.1', port: proxy.port, servername: 'localhost', ca: pki.ca.certPem });
+    const c = connectDtls({ host: '127.0.0.1', port: proxy.port, servername: 'localhost', ca: pki.ca.certPem, initialTimeoutMs: FAST_TIMER_MS });
     try {
       await connected(c, 120_000);
       const impaired = { ...proxy.stats };
@@ -280,7 +282,7 @@ test('impaired: gnutls-cli --udp ↔ our server through 20% loss/reorder/duplica
     let proxy: UdpProxy | undefined;
     try {
       const accepted = new Promise<DtlsSocket>((resolve) => {
-        server = createDtlsServer({ key: pki.server.p256.keyPem, cert: pki.server.p256.chainPem }, resolve);
+        server = createDtlsServer({ key: pki.server.p256.keyPem, cert: pki.server.p256.chainPem, initialTimeoutMs: FAST_TIMER_MS }, resolve);
       });
       const port = await listen(server as unknown as DtlsServer);
       proxy = await UdpProxy.start({ host: '127.0.0.1', port }, HANDSHAKE_IMPAIRMENT, 64);
