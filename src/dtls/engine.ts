@@ -121,6 +121,8 @@ export class DtlsEngine {
   #peerClosed = false;
   #closed = false;
   #retransmittedThisCall = false;
+  /** The peer's message_seq our current flight answers (-1: none); a repeat of it means our flight was lost. */
+  #answers = -1;
   /** Datagrams and records dropped, by reason (RFC 6347 §4.1.2.7: silently). */
   readonly drops: DropCounts = { malformed: 0, badMac: 0, replayed: 0, future: 0 };
   /** Handshake fragments dropped (out of window, inconsistent) and retransmissions sent (for tests and traces). */
@@ -391,6 +393,7 @@ export class DtlsEngine {
   #result(now: number, fromPeer = true): DtlsResult {
     const datagrams: Uint8Array[] = [];
     if (this.#fresh.length > 0) {
+      this.#answers = this.#reasm.nextSeq - 1;
       datagrams.push(...this.#pack(this.#fresh));
       this.#fresh = [];
       this.stats.flightsSent++;
@@ -524,7 +527,9 @@ export class DtlsEngine {
       if (old || r.epoch < this.#handshakeEpoch || this.isEstablished) {
         // A retransmission: the peer did not get our answer to its last flight. Send it again (RFC 6347 §4.2.4),
         // once per datagram, on the last message of that flight.
-        if (old && f.messageSeq === this.#reasm.nextSeq - 1 && this.#flight.length > 0 && this.#flightAnswered && !this.#retransmittedThisCall) {
+        // Only the flight our last flight answered counts: a repeat of the peer's later flight (its final one,
+        // sent again because it saw our flight twice) must not be answered, or the two sides echo each other.
+        if (old && f.messageSeq === this.#answers && this.#reasm.nextSeq - 1 === this.#answers && this.#flight.length > 0 && !this.#retransmittedThisCall) {
           this.#retransmittedThisCall = true;
           this.stats.retransmissions++;
           this.#extra.push(...this.#pack(this.#flight));
@@ -546,8 +551,10 @@ export class DtlsEngine {
 
   #message(m: DtlsHandshakeMessage, r: ReceivedRecord): void {
     // The peer answered: our flight is complete (kept until the next one starts, for the retransmissions above).
+    // The timer keeps running until our next flight goes out (or the handshake completes): the rest of the peer's
+    // flight may be lost (say a NewSessionTicket arrives and its ChangeCipherSpec and Finished do not), and only
+    // our retransmission makes the peer send it again.
     this.#flightAnswered = true;
-    this.#timer.stop();
     const raw = encodeMessage(m.msgType, m.messageSeq, m.body);
     const wasEstablished = this.isEstablished;
     const st = this.#m;

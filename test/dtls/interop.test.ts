@@ -5,6 +5,8 @@
  *  - through the UDP impairment proxy: 20% loss, reordering and duplication during the handshake, then 1 MiB each
  *    way compared by hash with 20% duplication (DTLS does not retransmit application data: loss or reordering of
  *    bulk data would corrupt the peers' byte streams, so only duplication, which the replay window removes, stays on).
+ * GnuTLS's tools refuse a write larger than their DTLS MTU (EMSGSIZE), so gnutls-cli reading 4 KiB of stdin at a
+ * time runs with --mtu 5000, and gnutls-serv echoing our 1400-byte datagrams with --mtu 1500.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -61,10 +63,15 @@ async function udpListening(port: number, ms = 10_000): Promise<void> {
   throw new Error(`nothing bound to UDP port ${port} after ${ms} ms`);
 }
 
-/** `openssl s_server -dtls1_2 -brief` on a free port: received data on stdout, stdin is sent as is. */
+/**
+ * `openssl s_server -dtls1_2 -brief -nbio` on a free port. `-nbio`: with a blocking socket, a datagram without
+ * application data (a repeated handshake record, a duplicate) leaves s_server (and s_client) blocked in SSL_read, deaf
+ * to its stdin, until the next record arrives.
+ */
+/* received data on stdout, stdin is sent as is. */
 async function opensslDtlsServer(leaf: LeafFiles, extra: readonly string[] = []): Promise<Peer & { port: number }> {
   const port = await freePort();
-  const p = await spawnPeer(requirePeer('openssl', 'openssl'), ['s_server', '-dtls1_2', '-accept', `127.0.0.1:${port}`, '-cert', leaf.certPath, '-key', leaf.keyPath, '-cert_chain', leaf.chainPath, '-brief', ...extra], { name: 'openssl s_server' });
+  const p = await spawnPeer(requirePeer('openssl', 'openssl'), ['s_server', '-dtls1_2', '-accept', `127.0.0.1:${port}`, '-cert', leaf.certPath, '-key', leaf.keyPath, '-cert_chain', leaf.chainPath, '-brief', '-nbio', ...extra], { name: 'openssl s_server' });
   await udpListening(port);
   return { ...p, port };
 }
@@ -126,7 +133,7 @@ test('openssl s_client -dtls1_2 → our server: every shared suite and group', (
             });
           });
           const port = await listen(server as unknown as DtlsServer);
-          const cl = await opensslClient(port, ['-dtls1_2', '-CAfile', pki.ca.certPath, '-servername', 'localhost', '-verify_return_error', '-quiet', '-nocommands'], { stdin: `ping ${group.openssl}\n` });
+          const cl = await opensslClient(port, ['-dtls1_2', '-CAfile', pki.ca.certPath, '-servername', 'localhost', '-verify_return_error', '-quiet', '-nocommands', '-nbio'], { stdin: `ping ${group.openssl}\n` });
           peers.push(cl);
           assert.equal(await within(15_000, 'data from s_client', got), `ping ${group.openssl}\n`);
           await cl.waitFor(new RegExp(`pong ${suite.openssl}`), 10_000, 'stdout');
@@ -193,13 +200,15 @@ test('gnutls-cli --udp → our server: every shared suite and group', () =>
 const HANDSHAKE_IMPAIRMENT = { loss: 0.2, duplicate: 0.2, reorder: 0.2 };
 const BULK_IMPAIRMENT = { ...NO_IMPAIRMENT, duplicate: 0.2 };
 const MiB = 1 << 20;
+/** Our side's first retransmission timeout in the impaired runs (the peers keep their 1 s): keeps the tests short. */
+const FAST_TIMER_MS = 250;
 
 test('impaired: our client ↔ openssl s_server through 20% loss/reorder/duplication, 1 MiB each way by hash', () =>
   scope(async ({ peers }) => {
     const srv = await opensslDtlsServer(pki.server.p256);
     peers.push(srv);
     const proxy = await UdpProxy.start({ host: '127.0.0.1', port: srv.port }, HANDSHAKE_IMPAIRMENT, 61);
-    const c = connectDtls({ host: '127.0.0.1', port: proxy.port, servername: 'localhost', ca: pki.ca.certPem });
+    const c = connectDtls({ host: '127.0.0.1', port: proxy.port, servername: 'localhost', ca: pki.ca.certPem, initialTimeoutMs: FAST_TIMER_MS });
     try {
       await connected(c, 120_000);
       const impaired = { ...proxy.stats };
@@ -226,11 +235,11 @@ test('impaired: openssl s_client ↔ our server through 20% loss/reorder/duplica
     let proxy: UdpProxy | undefined;
     try {
       const accepted = new Promise<DtlsSocket>((resolve) => {
-        server = createDtlsServer({ key: pki.server.p256.keyPem, cert: pki.server.p256.chainPem }, resolve);
+        server = createDtlsServer({ key: pki.server.p256.keyPem, cert: pki.server.p256.chainPem, initialTimeoutMs: FAST_TIMER_MS }, resolve);
       });
       const port = await listen(server as unknown as DtlsServer);
       proxy = await UdpProxy.start({ host: '127.0.0.1', port }, HANDSHAKE_IMPAIRMENT, 62);
-      const cl = await opensslClient(proxy.port, ['-dtls1_2', '-CAfile', pki.ca.certPath, '-servername', 'localhost', '-verify_return_error', '-quiet', '-nocommands']);
+      const cl = await opensslClient(proxy.port, ['-dtls1_2', '-CAfile', pki.ca.certPath, '-servername', 'localhost', '-verify_return_error', '-quiet', '-nocommands', '-nbio']);
       peers.push(cl);
       const s = await within(120_000, 'the impaired handshake', accepted);
       const impaired = { ...proxy.stats };
@@ -253,10 +262,10 @@ test('impaired: openssl s_client ↔ our server through 20% loss/reorder/duplica
 
 test('impaired: our client ↔ gnutls-serv --udp --echo through 20% loss/reorder/duplication, 1 MiB each way by hash', () =>
   scope(async ({ peers }) => {
-    const srv = await gnutlsServer({ cert: pki.server.p256.chainPath, key: pki.server.p256.keyPath, args: ['--udp', '--echo'] });
+    const srv = await gnutlsServer({ cert: pki.server.p256.chainPath, key: pki.server.p256.keyPath, args: ['--udp', '--echo', '--mtu', '1500'] });
     peers.push(srv);
     const proxy = await UdpProxy.start({ host: '127.0.0.1', port: srv.port }, HANDSHAKE_IMPAIRMENT, 63);
-    const c = connectDtls({ host: '127.0.0.1', port: proxy.port, servername: 'localhost', ca: pki.ca.certPem });
+    const c = connectDtls({ host: '127.0.0.1', port: proxy.port, servername: 'localhost', ca: pki.ca.certPem, initialTimeoutMs: FAST_TIMER_MS });
     try {
       await connected(c, 120_000);
       const impaired = { ...proxy.stats };
@@ -264,7 +273,8 @@ test('impaired: our client ↔ gnutls-serv --udp --echo through 20% loss/reorder
       const up = pattern(MiB, 7);
       // gnutls-serv --echo sends back each record it receives: 1 MiB up and the same 1 MiB down.
       const gotDown = collect(c, MiB);
-      await sendPaced(c, up);
+      // Paced as for gnutls-cli: gnutls-serv drains its socket slowly.
+      await sendPaced(c, up, 2800, 10);
       assert.equal(sha256Hex(await within(60_000, '1 MiB echoed by gnutls-serv', gotDown)), sha256Hex(up));
       assert.ok(impaired.dropped + impaired.reordered + impaired.duplicated > 0, JSON.stringify(impaired));
       assert.ok(c.engine.drops.replayed > 0, 'duplicates were dropped by the replay window');
@@ -280,11 +290,11 @@ test('impaired: gnutls-cli --udp ↔ our server through 20% loss/reorder/duplica
     let proxy: UdpProxy | undefined;
     try {
       const accepted = new Promise<DtlsSocket>((resolve) => {
-        server = createDtlsServer({ key: pki.server.p256.keyPem, cert: pki.server.p256.chainPem }, resolve);
+        server = createDtlsServer({ key: pki.server.p256.keyPem, cert: pki.server.p256.chainPem, initialTimeoutMs: FAST_TIMER_MS }, resolve);
       });
       const port = await listen(server as unknown as DtlsServer);
       proxy = await UdpProxy.start({ host: '127.0.0.1', port }, HANDSHAKE_IMPAIRMENT, 64);
-      const cl = await gnutlsClient(proxy.port, ['--udp', '--x509cafile', pki.ca.certPath, '--sni-hostname', 'localhost', '--verify-hostname', 'localhost']);
+      const cl = await gnutlsClient(proxy.port, ['--udp', '--mtu', '5000', '--x509cafile', pki.ca.certPath, '--sni-hostname', 'localhost', '--verify-hostname', 'localhost']);
       peers.push(cl);
       const s = await within(120_000, 'the impaired handshake', accepted);
       await cl.waitFor(/Handshake was completed/, 30_000, 'both');
@@ -296,7 +306,9 @@ test('impaired: gnutls-cli --udp ↔ our server through 20% loss/reorder/duplica
       cl.write(up);
       assert.equal(sha256Hex(await within(60_000, '1 MiB from gnutls-cli', gotUp)), sha256Hex(up));
       const before = cl.stdout().length;
-      await sendPaced(s, down);
+      // gnutls-cli drains its socket slowly (about 300 datagrams a second here); faster, the kernel drops what
+      // overflows its receive buffer, and DTLS does not resend application data.
+      await sendPaced(s, down, 2800, 10);
       await cl.waitUntil('1 MiB at gnutls-cli', () => cl.stdout().length - before >= MiB, 60_000);
       assert.equal(sha256Hex(Buffer.from(cl.stdout().slice(before, before + MiB), 'latin1')), sha256Hex(down));
       assert.ok(impaired.dropped + impaired.reordered + impaired.duplicated > 0, JSON.stringify(impaired));
