@@ -104,3 +104,43 @@ test('random datagrams and mutated records are dropped, never thrown', () => {
     { numRuns: 500 },
   );
 });
+
+test('hostile datagrams: the listener and both connections never throw; what fails is a TlsError; valid traffic goes on', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ to: fc.constantFrom('client', 'server', 'listener'), at: fc.nat(), xor: fc.integer({ min: 1, max: 255 }), junk: fc.uint8Array({ maxLength: 64 }), mode: fc.constantFrom('flip', 'junk', 'truncate') }), { maxLength: 8 }),
+      fc.integer({ min: 1, max: 2 ** 30 }),
+      (attacks, seed) => {
+        // Record every datagram of a clean handshake, then replay mutated copies of them at the endpoints.
+        const seen: Uint8Array[] = [];
+        const net = new Network({ seed, drop: (_i, _from, d) => (seen.push(d.slice()), false) });
+        net.handshake();
+        const server = net.server;
+        assert.ok(net.client.isEstablished && server?.isEstablished);
+        for (const a of attacks) {
+          const base = seen[a.at % seen.length] ?? new Uint8Array(0);
+          let d: Uint8Array;
+          if (a.mode === 'junk') d = a.junk;
+          else if (a.mode === 'truncate') d = base.subarray(0, a.at % (base.length + 1));
+          else {
+            d = base.slice();
+            if (d.length > 0) d[a.at % d.length] = (d[a.at % d.length] as number) ^ a.xor;
+          }
+          if (a.to === 'listener') {
+            const r = net.listener.accept(d, '198.51.100.1:9');
+            if (r.error !== undefined) assert.ok(r.error instanceof TlsError);
+          } else {
+            (a.to === 'client' ? net.client : server).receive(d);
+          }
+        }
+        // Mutations of authenticated records are dropped: nothing failed, and data still flows.
+        for (const c of [net.client, server]) assert.equal(c.failed, undefined, c.failed?.message);
+        net.client.send(new Uint8Array([42]));
+        net.collect();
+        net.deliver();
+        assert.deepEqual(server.takeApplicationData().map((x) => [...x]), [[42]]);
+      },
+    ),
+    { numRuns: 40, seed: 7 },
+  );
+});
