@@ -141,3 +141,13 @@ test('after the handshake a plaintext alert is dropped (an attacker could send o
   assert.equal(server.failed, undefined);
   assert.ok(server.isEstablished);
 });
+
+test('without loss no timer fires and nothing is resent, whatever the MTU (records after a ServerHello in one datagram open with its keys)', () => {
+  for (const mtu of [256, 500, 1200, 1500]) {
+    const net = new Network({}, { dtls: { mtu } });
+    const start = net.now;
+    net.handshake();
+    assert.ok(net.client.isEstablished && net.server?.isEstablished, `mtu ${mtu}`);
+    assert.equal(net.now, start, `mtu ${mtu}: the handshake needed a retransmission timer`);
+  }
+});

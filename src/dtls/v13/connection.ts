@@ -313,10 +313,11 @@ export class Dtls13Connection {
   receive(datagram: Uint8Array): void {
     if (this.#failed !== undefined) return;
     this.#run(() => {
-      const opened = this.#rl.open(datagram);
-      for (const r of opened.records) this.#record(r);
-      // Fragments wait for what is missing before them: a disruption worth an ACK (§7.1).
-      if (!this.#reassembler.isEmpty) this.#ackDue = true;
+      // One record at a time: a record's keys may come from the one before it in the same datagram.
+      for (const r of this.#rl.records(datagram)) {
+        if (r !== null) this.#record(r);
+        if (this.#failed !== undefined) return;
+      }
     });
   }
 
@@ -378,10 +379,12 @@ export class Dtls13Connection {
   #handshakeRecord(r: OpenedRecord): void {
     let processed = false;
     let old = false;
+    let ahead = false;
     // A record that does not frame is dropped, as one that fails deprotection would be (§4.5.2).
     for (const f of decodeFragments(r.content) ?? []) {
       const fate = this.#reassembler.push(f);
       if (fate === 'kept') processed = true;
+      if (fate === 'kept' && f.messageSeq > this.#reassembler.nextSeq) ahead = true;
       if (fate === 'old') old = true;
     }
     const established = this.#m.s.kind === 'Traffic';
@@ -389,6 +392,9 @@ export class Dtls13Connection {
     // whose messages were already received (a retransmission means our ACK was lost).
     if (processed || (old && established)) this.#acks.add({ epoch: r.epoch, seq: r.seq });
     for (let msg = this.#reassembler.take(); msg !== undefined; msg = this.#reassembler.take()) this.#message(msg.msgType, msg.body);
+    // A later message arrived while an earlier one is missing: a disruption worth an ACK (§7.1), so the peer resends
+    // only what is missing. (A message still arriving in order is not: its next fragments are likely on the way.)
+    if (ahead && !this.#reassembler.isEmpty) this.#ackDue = true;
     if (old) this.#peerRetransmitted();
   }
 

@@ -189,25 +189,36 @@ export class Dtls13RecordLayer {
 
   /** Every record of a datagram that is valid, fresh and deprotects. */
   open(datagram: Uint8Array): OpenedDatagram {
-    const split = splitDatagram(datagram);
     const records: OpenedRecord[] = [];
-    let dropped = split.dropped === null ? 0 : 1;
+    let dropped = 0;
+    for (const r of this.records(datagram)) {
+      if (r === null) dropped++;
+      else records.push(r);
+    }
+    return { records, dropped };
+  }
+
+  /**
+   * The records of a datagram one at a time, each opened only when asked for (null: dropped), so that the caller
+   * can act on one (a ServerHello installs the handshake keys) before the next (EncryptedExtensions, in the same
+   * datagram) is opened. A datagram's unparsable tail counts as one drop.
+   */
+  *records(datagram: Uint8Array): Generator<OpenedRecord | null> {
+    const split = splitDatagram(datagram);
     for (const r of split.records) {
       if (r.kind === 'plaintext') {
         // A DTLSPlaintext record is only read while epoch 0 is: a plaintext alert or ACK later is an attacker's.
         if (!this.#plaintextAccepted || r.epoch !== 0 || !this.#plainWindow.mayBeNew(r.seq)) {
-          dropped++;
+          yield null;
           continue;
         }
         this.#plainWindow.accept(r.seq);
-        records.push({ epoch: 0, seq: r.seq, type: r.type, content: r.fragment.slice() });
+        yield { epoch: 0, seq: r.seq, type: r.type, content: r.fragment.slice() };
         continue;
       }
-      const opened = this.#openCiphertext(r);
-      if (opened === null) dropped++;
-      else records.push(opened);
+      yield this.#openCiphertext(r);
     }
-    return { records, dropped };
+    if (split.dropped !== null) yield null;
   }
 
   #openCiphertext(r: CiphertextRecord): OpenedRecord | null {
