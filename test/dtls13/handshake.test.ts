@@ -149,5 +149,6 @@ test('without loss no timer fires and nothing is resent, whatever the MTU (recor
     net.handshake();
     assert.ok(net.client.isEstablished && net.server?.isEstablished, `mtu ${mtu}`);
     assert.equal(net.now, start, `mtu ${mtu}: the handshake needed a retransmission timer`);
+    assert.deepEqual([net.client.retransmissions, net.server?.retransmissions], [0, 0], `mtu ${mtu}: something was sent twice`);
   }
 });

@@ -105,6 +105,7 @@ export class Dtls13Connection {
   #ackDue = false;
   /** A new message of the peer arrived since our current flight was sent (it is answering that flight). */
   #peerSinceFlight = false;
+  #retransmissions = 0;
   #failed: TlsError | undefined;
   #peerClosed = false;
   #closed = false;
@@ -231,6 +232,11 @@ export class Dtls13Connection {
   /** The connection's info once established. */
   get info(): ConnectionInfo | undefined {
     return this.#info;
+  }
+
+  /** Times a flight (or the unacknowledged part of one) was sent again: by the timer, an ACK or a peer's repeat. */
+  get retransmissions(): number {
+    return this.#retransmissions;
   }
 
   /** The current sending and newest receiving epochs. */
@@ -512,6 +518,7 @@ export class Dtls13Connection {
   #retransmit(): void {
     const f = this.#flight;
     if (f === undefined) return;
+    this.#retransmissions++;
     this.#transmit(f.sent.unacknowledged(), false);
   }
 
