@@ -61,8 +61,8 @@ export interface DtlsResult {
   readonly events: EngineEvent[];
 }
 
-/** Smallest MTU accepted: a record header, a handshake header and a byte, with an AEAD's overhead. */
-export const MIN_MTU = 256;
+/** Smallest MTU accepted (Schannel's lower bound for SECPKG_ATTR_DTLS_MTU; room for headers, AEAD overhead and data). */
+export const MIN_MTU = 200;
 /** Largest MTU (a UDP payload over IPv4 cannot be larger). */
 export const MAX_MTU = 65507;
 

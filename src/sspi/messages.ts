@@ -8,6 +8,7 @@ import { nextRecord } from '../record/deframer.js';
 import { baseType, buffersOf, inputBytes } from './buffers.js';
 import { CertContext } from './cert-context.js';
 import * as C from './constants.js';
+import { dtlsDecrypt, dtlsEncrypt, lookupDtlsContext } from './dtls.js';
 import type { SECURITY_STATUS } from './constants.js';
 import { lookupContext, noteEvent, type SchannelContext } from './context.js';
 import { mapCertificate } from './identity.js';
@@ -38,6 +39,8 @@ function gate(ctx: SchannelContext, encrypt: boolean): SECURITY_STATUS | undefin
 export function EncryptMessage(phContext: CtxtHandle | null, fQOP: number, pMessage: SecBufferDesc | null, MessageSeqNo: number): SECURITY_STATUS {
   void MessageSeqNo;
   try {
+    const dtls = lookupDtlsContext(phContext);
+    if (dtls !== undefined) return dtlsEncrypt(dtls, pMessage);
     const ctx = lookupContext(phContext);
     if (ctx === undefined) return C.SEC_E_INVALID_HANDLE;
     const bufs = buffersOf(pMessage);
@@ -101,6 +104,8 @@ export function EncryptMessage(phContext: CtxtHandle | null, fQOP: number, pMess
 export function DecryptMessage(phContext: CtxtHandle | null, pMessage: SecBufferDesc | null, MessageSeqNo: number, pfQOP: PULONG | null): SECURITY_STATUS {
   void MessageSeqNo;
   try {
+    const dtls = lookupDtlsContext(phContext);
+    if (dtls !== undefined) return dtlsDecrypt(dtls, pMessage, pfQOP);
     const ctx = lookupContext(phContext);
     if (ctx === undefined) return C.SEC_E_INVALID_HANDLE;
     const bufs = buffersOf(pMessage);

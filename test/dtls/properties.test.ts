@@ -128,3 +128,56 @@ test('records replayed after the handshake are dropped and counted', async () =>
   assert.equal(p.server.failed, undefined);
   assert.equal(p.server.process(e).plaintext.length, 1);
 });
+
+test('mutated datagrams (bit flips, truncation, garbage, spliced headers) are dropped or alerted, never a crash', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 30 }), fc.double({ min: 0.05, max: 0.6, noNaN: true }), async (seed, rate) => {
+      const dtls = { mtu: 300, initialTimeoutMs: 50, maxRetransmissions: 6 };
+      const p = await dtlsPair({}, {}, { client: dtls, server: dtls }, 'mutate');
+      let s = seed;
+      const rand = (): number => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      const mutate = (d: Uint8Array): Uint8Array => {
+        if (rand() >= rate) return d;
+        const m = d.slice();
+        switch (Math.floor(rand() * 4)) {
+          case 0:
+          {
+            const i = Math.floor(rand() * m.length);
+            m[i] = (m[i] as number) ^ (1 << Math.floor(rand() * 8));
+            return m;
+          }
+          case 1:
+            return m.subarray(0, Math.floor(rand() * m.length));
+          case 2:
+            return m.map(() => Math.floor(rand() * 256));
+          default:
+            // A header field (epoch, sequence number, length or a handshake length) set to something else.
+            m[3 + Math.floor(rand() * 22) % m.length] = Math.floor(rand() * 256);
+            return m;
+        }
+      };
+      let now = 1_000;
+      const toServer = p.client.start(now).datagrams.map(mutate);
+      const toClient: Uint8Array[] = [];
+      try {
+        for (let step = 0; step < 400 && !(p.client.isEstablished && p.server.isEstablished); step++) {
+          const a = toServer.shift();
+          if (a !== undefined) toClient.push(...p.server.process(a, now).datagrams.map(mutate));
+          const b = toClient.shift();
+          if (b !== undefined) toServer.push(...p.client.process(b, now).datagrams.map(mutate));
+          if (a === undefined && b === undefined) {
+            const t = [p.client.nextTimeout(), p.server.nextTimeout()].filter((x): x is number => x !== null);
+            if (t.length === 0) break;
+            now = Math.min(...t);
+            toServer.push(...p.client.handleTimeout(now).datagrams.map(mutate));
+            toClient.push(...p.server.handleTimeout(now).datagrams.map(mutate));
+          }
+        }
+      } catch (e) {
+        // A fatal error is a TlsError with its alert (a mutated but authenticated-looking message, or a timeout).
+        assert.ok(e instanceof TlsError, String(e));
+      }
+    }),
+    { numRuns: 60, seed: 99 },
+  );
+});
