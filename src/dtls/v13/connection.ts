@@ -111,13 +111,13 @@ export class Dtls13Connection {
   #closed = false;
   #info: ConnectionInfo | undefined;
 
-  private constructor(config: PreparedClientConfig | PreparedServerConfig, options: Dtls13Options, rl?: Dtls13RecordLayer) {
+  private constructor(config: PreparedClientConfig | PreparedServerConfig, options: Dtls13Options) {
     this.side = config.kind;
     this.#p = config.provider;
     this.#mtu = Math.max(MIN_MTU, options.mtu ?? 1200);
     this.#timer = new RetransmitTimer(options.initialTimeoutMs ?? 1000, options.maxRetransmissions ?? 10);
     this.#clock = options.clock ?? (() => this.#p.now());
-    this.#rl = rl ?? new Dtls13RecordLayer(this.#p);
+    this.#rl = new Dtls13RecordLayer(this.#p);
   }
 
   /** A client: its ClientHello is ready in `takeDatagrams()`. */
