@@ -55,6 +55,10 @@ export class CountingProvider implements CryptoProvider {
     this.#n(`hash ${alg}`, { op: 'hash', alg, len: data.length });
     return this.inner.hash(alg, data);
   }
+  recordNumberMask(alg: Parameters<Prov['recordNumberMask']>[0], key: Uint8Array, sample: Uint8Array): Uint8Array {
+    this.#n(`recordNumberMask ${alg}`);
+    return this.inner.recordNumberMask(alg, key, sample);
+  }
   createHash(alg: Parameters<Prov['createHash']>[0]): RunningHash {
     const id = ++this.#ids;
     this.#n(`createHash ${alg}`, { op: 'createHash', alg, obj: id });

@@ -32,6 +32,8 @@ const RANK = /** @type {const} */ ({
   tls12: 5,
   tls13: 5,
   engine: 6,
+  // DTLS sits on the engine (configuration, dependencies) and under the front ends.
+  dtls: 6.5,
   api: 7,
   sspi: 7,
   session: 7,

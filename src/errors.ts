@@ -145,6 +145,8 @@ export const LimitExceeded = {
   TooManyRenegotiations: 'no_renegotiation',
   BufferedBytes: 'internal_error',
   SequenceExhausted: 'internal_error',
+  /** DTLS: a flight went unanswered through every retransmission (RFC 6347 §4.2.4); no alert is sent. */
+  HandshakeTimeout: 'internal_error',
 } as const satisfies Record<string, AlertName>;
 /** The reasons in {@link LimitExceeded}. */
 export type LimitExceededReason = keyof typeof LimitExceeded;

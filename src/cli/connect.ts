@@ -9,6 +9,7 @@ import type { NodeClientOptions } from '../node/options.js';
 import type { TlsDuplex } from '../node/duplex.js';
 import { alpnList, ecdhCurveOf, flag, groupList, hostPort, parseArgs, str, tlsVersion, UsageError, type OptionSpec } from './args.js';
 import { readCertificates, readCredentials, readCrls } from './creds.js';
+import { connectDtlsCommand, mtuOption } from './dtls.js';
 import { cliCredentials } from './pfx.js';
 import { kv, printChain, printChainPem, Printer, summary } from './output.js';
 import { keyLogWriter } from './serve.js';
@@ -31,6 +32,8 @@ export const CONNECT_SPEC: Readonly<Record<string, OptionSpec>> = {
   json: { type: 'boolean' },
   timeout: { type: 'string' },
   showcerts: { type: 'boolean' },
+  dtls: { type: 'boolean' },
+  mtu: { type: 'string' },
 };
 
 /** Exit codes of `connect` (one per class of failure; usage and configuration mistakes exit 2 from main). */
@@ -106,6 +109,12 @@ export async function connectCommand(argv: readonly string[]): Promise<number> {
   const keylogFile = str(a, 'keylog') ?? process.env['SSLKEYLOGFILE'];
   const writeKeyLog = keylogFile !== undefined && keylogFile !== '' ? keyLogWriter(keylogFile) : undefined;
 
+  if (flag(a, 'dtls')) {
+    if (version === '1.3') throw new UsageError('connect: --dtls speaks DTLS 1.2 (--tls 1.3 does not apply)');
+    const mtu = mtuOption('connect', str(a, 'mtu'));
+    return connectDtlsCommand({ ...options, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ...(mtu !== undefined ? { mtu } : {}) }, host, port, limitMs, p);
+  }
+  if (str(a, 'mtu') !== undefined) throw new UsageError('connect: --mtu goes with --dtls');
   let socket: TlsDuplex;
   try {
     socket = tlsConnect(options);

@@ -21,7 +21,7 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
                  [--groups x25519mlkem768,x25519,p256,p384] [--mode echo|http] [--keylog FILE] [--trace] [--json]
                  [--handshake-timeout 120] [--idle-timeout 0]
                  [--workers N|auto] [--ticket-secret-file FILE [--ticket-period S]] [--session-store redis://HOST:PORT]
-                 [--single-use-tickets] [--session-timeout S]
+                 [--single-use-tickets] [--session-timeout S] [--dtls [--mtu BYTES]]
   A TLS server on our engine. --mode echo sends each connection's bytes back; --mode http answers every request
   with a small page, over HTTP/2 when the client offers h2, else HTTP/1.1 or 1.0. Without --cert/--key or --pfx it
   makes a throwaway self-signed certificate for localhost; --save-cert FILE writes it, for 'connect --ca FILE'.
@@ -32,14 +32,16 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
   keeps one process, so its log, --trace and --keylog come from one place, in order); --ticket-secret-file
   derives rotating ticket keys from a secret several servers share; --session-store redis://… shares TLS 1.2
   sessions and single-use tickets through Redis (docs/design/shared-sessions.md).
+  --dtls serves DTLS 1.2 over UDP instead (echo only; --mtu sets the path MTU, default 1400).
   Runs until SIGINT/SIGTERM, then closes every connection with close_notify.`,
   connect: `usage: sspi-tls connect HOST:PORT [--servername NAME] [--ca FILE] [--crl FILE] [--insecure] [--alpn LIST]
                  [--cert FILE --key FILE | --pfx FILE] [--pass SPEC] [--tls 1.2|1.3] [--groups LIST] [--timeout 5s]
-                 [--showcerts] [--keylog FILE] [--trace] [--json]
+                 [--showcerts] [--keylog FILE] [--trace] [--json] [--dtls [--mtu BYTES]]
   Handshake with our client, print what was negotiated and the server's chain (--showcerts: as PEM too) on
   stderr, then copy stdin to the connection and the connection to stdout. --timeout bounds TCP and the
   handshake together (default 5s). Exit 0 after the server's close_notify; 1 TLS failure (handshake refused,
-  certificate rejected); 2 usage or configuration; 3 network (refused, unknown host, TCP timeout).`,
+  certificate rejected); 2 usage or configuration; 3 network (refused, unknown host, TCP timeout).
+  --dtls connects over UDP with DTLS 1.2 (stdin's reads go out as datagrams; exit 0 after stdin ends).`,
   pfx: `usage: sspi-tls pfx --cert FILE --key FILE --out FILE --pass pass:TEXT|env:VAR|file:PATH [--name NAME] [--legacy] [--key-pass SPEC]
        sspi-tls pfx --info FILE [--pass SPEC] [--json]
   Make a PKCS#12/PFX file from a chain and key (AES-256 PBES2 with a SHA-256 MAC; --legacy: 3DES with SHA-1, for

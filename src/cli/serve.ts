@@ -23,6 +23,7 @@ import { cliCredentials } from './pfx.js';
 import { kv, Printer, quote, summary } from './output.js';
 import { makeSelfSigned } from './selfsigned.js';
 import { LfTolerantSocket } from './http-line-endings.js';
+import { mtuOption, serveDtls } from './dtls.js';
 import { isServeWorker, messageFromPrimary, runPrimary, SCALE_SPEC, scaleSetup, workerCount, type PrimaryMessage, type SelfSignedStrings } from './scale.js';
 
 /** serve's options. */
@@ -46,6 +47,8 @@ export const SERVE_SPEC: Readonly<Record<string, OptionSpec>> = {
   'save-cert': { type: 'string' },
   'idle-timeout': { type: 'string' },
   'handshake-timeout': { type: 'string' },
+  dtls: { type: 'boolean' },
+  mtu: { type: 'string' },
   ...SCALE_SPEC,
 };
 
@@ -201,6 +204,14 @@ export async function serve(argv: readonly string[]): Promise<number> {
   if (scale.sessionTimeout !== undefined) options.sessionTimeout = scale.sessionTimeout;
   if (flag(a, 'trace')) options.trace = (e: TraceEvent, s: TlsDuplex): void => p.trace(e, 'server', idOf(s));
 
+  if (flag(a, 'dtls')) {
+    // DTLS 1.2 over UDP: echo only (HTTP over datagrams is not a thing), no TLS 1.3 (DTLS 1.3 is another branch).
+    if (mode !== 'echo') throw new UsageError('serve: --dtls serves --mode echo only');
+    if (version === '1.3') throw new UsageError('serve: --dtls speaks DTLS 1.2 (--tls 1.3 does not apply)');
+    const mtu = mtuOption('serve', str(a, 'mtu'));
+    return serveDtls({ ...options, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ...(mtu !== undefined ? { mtu } : {}) }, host, listenPort, p);
+  }
+  if (str(a, 'mtu') !== undefined) throw new UsageError('serve: --mtu goes with --dtls');
   let server: Server;
   // HTTP/1.x goes to one node:http server through LfTolerantSocket (bare-LF request lines accepted, RFC 9112 §2.2);
   // HTTP/2 goes to node:http2 inside Http2SecureServer.

@@ -20,7 +20,7 @@ import type {
   SigningKey,
   VerifyingKey,
 } from './provider.js';
-import { configError } from '../errors.js';
+import { configError, internalError } from '../errors.js';
 import { NamedGroup, signatureSchemeHash } from '../wire/registry.js';
 import { hybridClient, hybridServer, type Kem } from './hybrid.js';
 import { mlKem768 } from './mlkem.js';
@@ -270,6 +270,9 @@ export interface NodeProviderOptions {
 }
 
 /** The CryptoProvider on node:crypto. */
+/** Sixteen zero bytes: the ChaCha20 input whose ciphertext is the keystream block (the record number mask). */
+const ZERO_BLOCK = new Uint8Array(16);
+
 export class NodeCryptoProvider implements CryptoProvider {
   readonly #random: (n: number) => Uint8Array;
   readonly #now: () => number;
@@ -311,6 +314,16 @@ export class NodeCryptoProvider implements CryptoProvider {
   }
   aead(alg: AeadAlg, key: Uint8Array): Aead {
     return new NodeAead(alg, key);
+  }
+  recordNumberMask(alg: AeadAlg, key: Uint8Array, sample: Uint8Array): Uint8Array {
+    if (sample.length !== 16) throw internalError('record number mask: the sample is 16 bytes');
+    if (alg === 'chacha20-poly1305') {
+      // node's chacha20 IV is the RFC 8439 block input: 32-bit little-endian counter ‖ 96-bit nonce, as sampled.
+      return u8(nc.createCipheriv('chacha20', key, sample).update(ZERO_BLOCK));
+    }
+    const c = nc.createCipheriv(alg === 'aes-128-gcm' ? 'aes-128-ecb' : 'aes-256-ecb', key, null);
+    c.setAutoPadding(false);
+    return u8(c.update(sample));
   }
 
   keyExchangeClient(group: number): KeyExchangeClient | undefined {

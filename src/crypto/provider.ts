@@ -89,6 +89,12 @@ export interface CryptoProvider {
   createHash(alg: HashAlg): RunningHash;
   hmac(alg: HashAlg, key: Uint8Array, data: Uint8Array): Uint8Array;
   aead(alg: AeadAlg, key: Uint8Array): Aead;
+  /**
+   * DTLS 1.3 record number encryption (RFC 9147 §4.2.3): the 16-byte mask for a record whose ciphertext starts with
+   * `sample` (16 bytes), under the sender's sn_key: AES-ECB(key, sample) for the AES AEADs, the ChaCha20 block with
+   * counter sample[0..3] (little-endian) and nonce sample[4..15] for ChaCha20-Poly1305.
+   */
+  recordNumberMask(alg: AeadAlg, key: Uint8Array, sample: Uint8Array): Uint8Array;
   /** Groups this provider can do, in its preference order. */
   readonly supportedGroups: readonly number[];
   /** Start a key exchange as the client; undefined for a group we cannot do. */

@@ -19,7 +19,27 @@ export interface SuiteInfo {
   readonly auth?: 'ecdsa' | 'rsa';
   /** Bits of security, for SSPI CIPHER_INFO / CONNECTION_INFO. */
   readonly strength: number;
+  /**
+   * TLS 1.3 suites only: the HKDF-Expand-Label prefix, "tls13 " when absent (RFC 8446 §7.1); DTLS 1.3 runs the same
+   * key schedule with "dtls13" (RFC 9147 §5.9), carried by a copy of the suite (src/dtls/v13/suite.ts).
+   */
+  readonly labelPrefix?: LabelPrefix;
 }
+
+/**
+ * The DTLS 1.3 copy of a TLS 1.3 suite: the same suite with the key schedule's labels prefixed "dtls13" (RFC 9147
+ * §5.9). One object per suite, so identity comparisons between copies hold.
+ */
+export function dtls13Suite(suite: SuiteInfo): SuiteInfo {
+  if (suite.version !== 'TLSv1.3') throw new RangeError(`${suite.name} is not a TLS 1.3 suite`);
+  if (suite.labelPrefix === 'dtls13') return suite;
+  const c = DTLS13_COPIES.get(suite.id);
+  if (c === undefined) throw new RangeError(`${suite.name} is not in the suite table`);
+  return c;
+}
+
+/** The HKDF-Expand-Label prefixes: TLS 1.3's and DTLS 1.3's (both six bytes). */
+export type LabelPrefix = 'tls13 ' | 'dtls13';
 
 const S = CipherSuite;
 
@@ -37,6 +57,11 @@ export const SUITES: readonly SuiteInfo[] = [
 ];
 
 const BY_ID: ReadonlyMap<number, SuiteInfo> = new Map(SUITES.map((s) => [s.id, s]));
+
+/** The DTLS 1.3 copies, made once from the table (a constant: identity comparisons between copies hold). */
+const DTLS13_COPIES: ReadonlyMap<number, SuiteInfo> = new Map(
+  SUITES.filter((s) => s.version === 'TLSv1.3').map((s) => [s.id, { ...s, labelPrefix: 'dtls13' as const }]),
+);
 
 /** The suite for an id, or undefined if we do not implement it. */
 export function suiteById(id: number): SuiteInfo | undefined {

@@ -14,6 +14,12 @@ export type TraceFieldsArg = TraceFields | (() => TraceFields);
 /** The side effects a handshake state machine may cause: output, key installs, events, key log and trace. */
 export interface HandshakeContext {
   readonly provider: CryptoProvider;
+  /**
+   * Set by a DTLS 1.3 connection (src/dtls/v13): the TLS 1.3 machines then speak RFC 9147's variant (DTLS version
+   * numbers, the ClientHello's legacy_cookie, "dtls13" key schedule labels, no middlebox compatibility, no TLS 1.2
+   * fallback). Absent: TLS.
+   */
+  readonly datagram?: boolean;
   /** Queue a handshake message (raw, framed) under the current write protection. */
   emit(raw: Uint8Array, name: string, fields?: TraceFieldsArg): void;
   /** Queue a plaintext change_cipher_spec record (middlebox compatibility, RFC 8446 D.4). */

@@ -40,3 +40,6 @@ export type { Credentials, NodeClientOptions, NodeCommonOptions, NodeServerOptio
 /** Sessions across processes and machines (also the `sspi-tls/session` entry): ticket-key sources, stores, the resumer. */
 export { RotatingTicketKeys, staticTicketKeys, parseTicketSecret, MemorySessionStore, RedisSessionStore, SessionResumer } from '../session/index.js';
 export type { TicketKey, RotatingTicketKeysOptions, SessionStore, MemorySessionStoreOptions, RedisSessionStoreOptions, SessionResumerOptions } from '../session/index.js';
+/** DTLS 1.2 over node:dgram: a server demultiplexing peers by address, and a connected client. */
+export { createDtlsServer, connectDtls, DtlsServer, DtlsSocket } from './dtls.js';
+export type { DtlsServerOptions, DtlsConnectOptions, DtlsSocketOptions } from './dtls.js';

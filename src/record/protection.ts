@@ -286,7 +286,7 @@ export class DirectionState {
  * padding) may not exceed 2^14 + 1 bytes, checked before the padding is stripped (record_overflow); all-zero is
  * unexpected_message.
  */
-function innerPlaintext(inner: Uint8Array): PlainRecord {
+export function innerPlaintext(inner: Uint8Array): PlainRecord {
   if (inner.length > MAX_INNER_PLAINTEXT) throw limitExceeded('RecordOverflow', { detail: `TLSInnerPlaintext of ${inner.length} bytes` });
   let i = inner.length - 1;
   while (i >= 0 && inner[i] === 0) i--;

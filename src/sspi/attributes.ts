@@ -9,6 +9,7 @@ import { NamedGroup, SignatureScheme, signatureSchemeHash } from '../wire/regist
 import { allocations } from './buffers.js';
 import { CertContext } from './cert-context.js';
 import * as C from './constants.js';
+import { dtlsQuery, dtlsSet, lookupDtlsContext } from './dtls.js';
 import type { SECURITY_STATUS } from './constants.js';
 import { lookupContext, type SchannelContext } from './context.js';
 import { enterImpersonation, type AccessToken } from './identity.js';
@@ -381,6 +382,8 @@ function needEstablished(ctx: SchannelContext): boolean {
 /** QueryContextAttributes (§5.8). Deleted/invalid context → SEC_E_INVALID_HANDLE; unknown attribute → SEC_E_UNSUPPORTED_FUNCTION. */
 export function QueryContextAttributes(phContext: CtxtHandle | null, ulAttribute: number, pBuffer: object | null): SECURITY_STATUS {
   try {
+    const dtls = lookupDtlsContext(phContext);
+    if (dtls !== undefined) return pBuffer === null || typeof pBuffer !== 'object' ? C.SEC_E_INTERNAL_ERROR : dtlsQuery(dtls, ulAttribute >>> 0, pBuffer);
     const ctx = lookupContext(phContext);
     if (ctx === undefined) return C.SEC_E_INVALID_HANDLE;
     if (pBuffer === null || pBuffer === undefined || typeof pBuffer !== 'object') return C.SEC_E_INTERNAL_ERROR;
@@ -574,6 +577,8 @@ function query(ctx: SchannelContext, attr: number, pBuffer: object): SECURITY_ST
 export function SetContextAttributes(phContext: CtxtHandle | null, ulAttribute: number, pBuffer: object | null, cbBuffer: number): SECURITY_STATUS {
   void cbBuffer;
   try {
+    const dtls = lookupDtlsContext(phContext);
+    if (dtls !== undefined) return dtlsSet(dtls, ulAttribute >>> 0, pBuffer);
     const ctx = lookupContext(phContext);
     if (ctx === undefined) return C.SEC_E_INVALID_HANDLE;
     if (ulAttribute !== C.SECPKG_ATTR_KEYING_MATERIAL_INFO) return C.SEC_E_UNSUPPORTED_FUNCTION;

@@ -19,6 +19,7 @@ import { concat, equalPublic } from '../codec/bytes.js';
 import { allocations, baseType, buffersOf, clearOutput, findBuffer, inputBytes, outputSlot, putOutput, type OutputSlot } from './buffers.js';
 import { CertContext } from './cert-context.js';
 import * as C from './constants.js';
+import { deleteDtlsContext, dtlsHandshakeCall, lookupDtlsContext } from './dtls.js';
 import type { SECURITY_STATUS } from './constants.js';
 import { clientConfigFor, forgetSessions, lookupCredential, serverConfigFor, storeSession, type Credential } from './credentials.js';
 import { newClientEngine, newServerEngine, type SspiEngine } from './engine-port.js';
@@ -894,9 +895,18 @@ function initialize(
   pfContextAttr: PULONG | null,
   ptsExpiry: TimeStamp | null,
 ): SECURITY_STATUS {
+  const dtls = phContext !== null && phContext !== undefined ? lookupDtlsContext(phContext) : undefined;
+  if (dtls !== undefined) {
+    if (dtls.side !== 'client') return C.SEC_E_INVALID_HANDLE;
+    return dtlsHandshakeCall({ side: 'client', cred: undefined, ctx: dtls, targetName: pszTargetName, req, pInput, phNewContext, pOutput, pfContextAttr, ptsExpiry });
+  }
   const handles = resolveHandles(phContext, phCredential, 'client', C.SECPKG_CRED_OUTBOUND);
   if (typeof handles === 'number') return handles;
   const { ctx, cred } = handles;
+  // A DTLS credential's contexts run the datagram engine (src/sspi/dtls.ts).
+  if (ctx === undefined && cred?.datagram === true) {
+    return dtlsHandshakeCall({ side: 'client', cred, ctx: undefined, targetName: pszTargetName, req, pInput, phNewContext, pOutput, pfContextAttr, ptsExpiry });
+  }
   if ((req & (C.ISC_REQ_DELEGATE | C.ISC_REQ_PROMPT_FOR_CREDS | C.ISC_REQ_DATAGRAM)) !== 0) return C.SEC_E_UNSUPPORTED_FUNCTION;
   const allocate = (req & C.ISC_REQ_ALLOCATE_MEMORY) !== 0;
   const base = { side: 'client' as const, req, allocate, extendedError: (req & C.ISC_REQ_EXTENDED_ERROR) !== 0 };
@@ -990,9 +1000,17 @@ function accept(
   pfContextAttr: PULONG | null,
   ptsTimeStamp: TimeStamp | null,
 ): SECURITY_STATUS {
+  const dtls = phContext !== null && phContext !== undefined ? lookupDtlsContext(phContext) : undefined;
+  if (dtls !== undefined) {
+    if (dtls.side !== 'server') return C.SEC_E_INVALID_HANDLE;
+    return dtlsHandshakeCall({ side: 'server', cred: undefined, ctx: dtls, targetName: null, req, pInput, phNewContext, pOutput, pfContextAttr, ptsExpiry: ptsTimeStamp });
+  }
   const handles = resolveHandles(phContext, phCredential, 'server', 0);
   if (typeof handles === 'number') return handles;
   const { ctx, cred } = handles;
+  if (ctx === undefined && cred?.datagram === true) {
+    return dtlsHandshakeCall({ side: 'server', cred, ctx: undefined, targetName: null, req, pInput, phNewContext, pOutput, pfContextAttr, ptsExpiry: ptsTimeStamp });
+  }
   if ((req & (C.ASC_REQ_DELEGATE | C.ASC_REQ_PROMPT_FOR_CREDS | C.ASC_REQ_DATAGRAM)) !== 0) return C.SEC_E_UNSUPPORTED_FUNCTION;
   const allocate = (req & C.ASC_REQ_ALLOCATE_MEMORY) !== 0;
   const base = { side: 'server' as const, req, allocate, extendedError: (req & C.ASC_REQ_EXTENDED_ERROR) !== 0 };
@@ -1046,6 +1064,8 @@ function accept(
  */
 export function DeleteSecurityContext(phContext: CtxtHandle | null): SECURITY_STATUS {
   try {
+    const dtls = lookupDtlsContext(phContext);
+    if (dtls !== undefined) return deleteDtlsContext(dtls);
     const ctx = lookupContext(phContext);
     if (ctx === undefined || phContext === null) return wasIssued(phContext, HandleKind.Context) ? C.SEC_E_OK : C.SEC_E_INVALID_HANDLE;
     releaseHandle(phContext.dwLower);

@@ -3,6 +3,7 @@
  * credential structures SCHANNEL_CRED, SCH_CREDENTIALS, TLS_PARAMETERS and CRYPTO_SETTINGS (§4.1, §4.2).
  * A credential is turned into engine options once, here; every context made from it inherits them.
  */
+import { prepareDtlsClientConfig, prepareDtlsServerConfig } from '../dtls/config.js';
 import { prepareClientConfig, prepareServerConfig, type PreparedClientConfig, type PreparedServerConfig } from '../engine/config.js';
 import type { SessionTicket } from '../engine/events.js';
 import { configError } from '../errors.js';
@@ -196,6 +197,8 @@ export interface Credential {
   readonly mappers: readonly HMAPPER[];
   /** Effective SP_PROT_* bits (direction-filtered). */
   readonly protocols: number;
+  /** A DTLS credential (SP_PROT_DTLS1_2_*): its contexts run the datagram engine (src/sspi/dtls.ts). */
+  readonly datagram?: boolean;
   readonly minStrength: number;
   readonly maxStrength: number;
   readonly supportedAlgs: readonly number[];
@@ -527,13 +530,20 @@ function acquire(
   } else {
     protocols = ((C.SP_PROT_TLS1_X & ~disabled) & dirMask) >>> 0;
   }
+  // DTLS: SP_PROT_DTLS1_2_* (or SCH_USE_DTLS_ONLY with the default protocols); DTLS 1.0 is not supported.
+  const datagram = hasBits(requested, C.SP_PROT_DTLS1_X) || (requested === 0 && (flags & C.SCH_USE_DTLS_ONLY) !== 0);
+  if (datagram) {
+    protocols = ((requested !== 0 ? requested : C.SP_PROT_DTLS1_X) & dirMask & C.SP_PROT_DTLS1_2) >>> 0;
+    if (STANDARD_DEPENDENCIES.tls12 === undefined) protocols = 0;
+  } else {
+    if (protocols === 0) return C.SEC_E_ALGORITHM_MISMATCH;
+    if ((flags & C.SCH_USE_DTLS_ONLY) !== 0) return C.SEC_E_ALGORITHM_MISMATCH;
+    protocols = (protocols & supportedProtocolBits()) >>> 0;
+    if (legacy) protocols = (protocols & ~TLS13_BITS) >>> 0;
+  }
   if (protocols === 0) return C.SEC_E_ALGORITHM_MISMATCH;
-  if ((flags & C.SCH_USE_DTLS_ONLY) !== 0) return C.SEC_E_ALGORITHM_MISMATCH;
-  protocols = (protocols & supportedProtocolBits()) >>> 0;
-  if (legacy) protocols = (protocols & ~TLS13_BITS) >>> 0;
-  if (protocols === 0) return C.SEC_E_ALGORITHM_MISMATCH;
-  const has12 = hasBits(protocols, TLS12_BITS);
-  const has13 = hasBits(protocols, TLS13_BITS);
+  const has12 = datagram || hasBits(protocols, TLS12_BITS);
+  const has13 = !datagram && hasBits(protocols, TLS13_BITS);
   if ((flags & C.SCH_USE_STRONG_CRYPTO) !== 0) {
     filter.schemes.delete(SignatureScheme.rsa_pkcs1_sha1);
     filter.schemes.delete(SignatureScheme.ecdsa_sha1);
@@ -562,6 +572,7 @@ function acquire(
     rootStore,
     mappers,
     protocols,
+    datagram,
     minStrength: minStrength !== 0 ? minStrength : 128,
     maxStrength: maxStrength !== 0 ? maxStrength : 256,
     supportedAlgs: algs,
@@ -575,11 +586,11 @@ function acquire(
   // Prepare the engine configurations once (this also validates key/cert pairs and suites); every context shares them.
   try {
     if ((dir & C.SECPKG_CRED_INBOUND) !== 0 && certs.length > 0) {
-      const prepared = prepareServerConfig(serverOptionsFor(cred), STANDARD_DEPENDENCIES);
+      const prepared = (datagram ? prepareDtlsServerConfig : prepareServerConfig)(serverOptionsFor(cred), STANDARD_DEPENDENCIES);
       // No reconnects: no TLS 1.3 or 1.2 tickets (ticketCount 0) and no TLS 1.2 session-ID cache either.
       cred.cache.server = cred.reconnects ? prepared : { ...prepared, sessionCache12: new NoSessionCache() };
     }
-    if ((dir & C.SECPKG_CRED_OUTBOUND) !== 0) cred.cache.client = prepareClientConfig(clientOptionsFor(cred), STANDARD_DEPENDENCIES);
+    if ((dir & C.SECPKG_CRED_OUTBOUND) !== 0) cred.cache.client = (datagram ? prepareDtlsClientConfig : prepareClientConfig)(clientOptionsFor(cred), STANDARD_DEPENDENCIES);
   } catch {
     return C.SEC_E_UNKNOWN_CREDENTIALS;
   }

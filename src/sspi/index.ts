@@ -48,6 +48,8 @@ export {
   QuerySecurityPackageInfoA,
 } from './packages.js';
 export * from './attributes.js';
+/** DTLS (datagram) contexts: the path MTU structure. */
+export { SEC_DTLS_MTU, DEFAULT_DTLS_MTU } from './dtls.js';
 export {
   AccessToken,
   type HMAPPER,

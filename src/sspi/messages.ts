@@ -7,6 +7,7 @@ import { asTlsError } from '../errors.js';
 import { nextRecord } from '../record/deframer.js';
 import { baseType, buffersOf, inputBytes } from './buffers.js';
 import * as C from './constants.js';
+import { dtlsDecrypt, dtlsEncrypt, lookupDtlsContext } from './dtls.js';
 import type { SECURITY_STATUS } from './constants.js';
 import { lookupContext, mapPeer, noteEvent, replaceInfo, setExchange, toFailed, toPeerClosed, toPostHandshakePending, type SchannelContext } from './context.js';
 import { statusForError } from './status.js';
@@ -36,6 +37,8 @@ function gate(ctx: SchannelContext, encrypt: boolean): SECURITY_STATUS | undefin
 export function EncryptMessage(phContext: CtxtHandle | null, fQOP: number, pMessage: SecBufferDesc | null, MessageSeqNo: number): SECURITY_STATUS {
   void MessageSeqNo;
   try {
+    const dtls = lookupDtlsContext(phContext);
+    if (dtls !== undefined) return dtlsEncrypt(dtls, pMessage);
     const ctx = lookupContext(phContext);
     if (ctx === undefined) return C.SEC_E_INVALID_HANDLE;
     const bufs = buffersOf(pMessage);
@@ -99,6 +102,8 @@ export function EncryptMessage(phContext: CtxtHandle | null, fQOP: number, pMess
 export function DecryptMessage(phContext: CtxtHandle | null, pMessage: SecBufferDesc | null, MessageSeqNo: number, pfQOP: PULONG | null): SECURITY_STATUS {
   void MessageSeqNo;
   try {
+    const dtls = lookupDtlsContext(phContext);
+    if (dtls !== undefined) return dtlsDecrypt(dtls, pMessage, pfQOP);
     const ctx = lookupContext(phContext);
     if (ctx === undefined) return C.SEC_E_INVALID_HANDLE;
     const bufs = buffersOf(pMessage);

@@ -239,7 +239,7 @@ function serverHello12(sel: Selected12, cx: ClientCx12, prev: Traffic12 | undefi
     if (limit > 16384) throw misbehaved('InvalidRecordSizeLimit');
     cx.setPeerRecordSizeLimit(limit);
   }
-  const log = new HandshakeLog();
+  const log = new HandshakeLog(cx.transcriptForm);
   log.add(sel.clientHello);
   log.add(sel.raw);
   const offered = sel.session12;

@@ -20,6 +20,11 @@ import { exportKeyingMaterial12, keyBlock } from './prf.js';
 export interface Tls12Context extends HandshakeContext {
   /** Queue a warning alert under the current write protection (RFC 5746 §4: no_renegotiation). */
   readonly sendWarningAlert?: (description: number) => void;
+  /**
+   * DTLS (src/dtls): the form a message takes in the transcript, given the TLS form a machine built or read
+   * (RFC 6347 §4.2.6: with the DTLS handshake header). Absent for TLS: the message as it is.
+   */
+  readonly transcriptForm?: (raw: Uint8Array) => Uint8Array;
 }
 /** The TLS 1.2 server's context: the engine context plus the prepared server configuration. */
 export interface ServerCx12 extends Tls12Context {
@@ -44,7 +49,13 @@ export function keyFamily(algorithm: string): 'ecdsa' | 'rsa' | undefined {
 export class HandshakeLog {
   readonly #messages: Uint8Array[] = [];
   #length = 0;
-  add(raw: Uint8Array): void {
+  readonly #form: ((raw: Uint8Array) => Uint8Array) | undefined;
+  /** `form`: the context's transcriptForm (DTLS), applied to each message added. */
+  constructor(form?: (raw: Uint8Array) => Uint8Array) {
+    this.#form = form;
+  }
+  add(message: Uint8Array): void {
+    const raw = this.#form !== undefined ? this.#form(message) : message;
     this.#messages.push(raw);
     this.#length += raw.length;
   }

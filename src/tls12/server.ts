@@ -285,7 +285,7 @@ function serverHello(decoded: DecodedClientHello, m: HandshakeMessage, cx: Serve
     alpn: (offer.alpn ?? []).map(latin1),
     session_ticket: offer.ticket !== undefined,
   });
-  const log = new HandshakeLog();
+  const log = new HandshakeLog(cx.transcriptForm);
   log.add(m.raw);
   const resumed = reneg === undefined ? findSession(cx, offer) : undefined;
   if (resumed !== undefined) return resume(cx, offer, log, resumed.state);

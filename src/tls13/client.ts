@@ -66,6 +66,7 @@ import {
 } from './key-schedule.js';
 import { encodeClientSession, decodeClientSession, type ClientSession } from '../handshake/tickets.js';
 import type { TrafficState } from './traffic.js';
+import { DTLS13, scheduleSuite, versionsOf } from './datagram.js';
 
 /** What the client offered in its first ClientHello (kept for checking the server's answers). */
 interface Offer {
@@ -148,6 +149,7 @@ const RENEGOTIATION_INFO_EMPTY = encode((w) => w.u8(0));
 const EC_POINT_FORMATS_UNCOMPRESSED = encode((w) => w.vec8((w) => w.u8(0)));
 const VERSIONS_13 = encode((w) => w.vec8((w) => w.u16(TLS13)));
 const VERSIONS_13_12 = encode((w) => w.vec8((w) => w.u16(TLS13).u16(ProtocolVersion.TLS12)));
+const VERSIONS_DTLS13 = encode((w) => w.vec8((w) => w.u16(DTLS13)));
 const PSK_DHE_KE_ONLY = encode((w) => w.vec8((w) => w.u8(1)));
 const STATUS_REQUEST_OCSP = encode((w) => w.u8(1).u16(0).u16(0));
 
@@ -158,6 +160,7 @@ function clientExtensions(
   cookie: Uint8Array | undefined,
   tls12: boolean,
   ticket12: Uint8Array = EMPTY,
+  datagram = false,
 ): RawExtension[] {
   const exts: RawExtension[] = [];
   const add = (type: number, body: (w: Writer) => void): void => {
@@ -177,7 +180,7 @@ function clientExtensions(
   add(ExtensionType.supported_groups, encodeU16List(cfg.groups));
   add(ExtensionType.signature_algorithms, encodeU16List(cfg.signatureSchemes));
   if (cfg.maxVersion >= TLS13) {
-    addConstant(ExtensionType.supported_versions, tls12 ? VERSIONS_13_12 : VERSIONS_13);
+    addConstant(ExtensionType.supported_versions, datagram ? VERSIONS_DTLS13 : tls12 ? VERSIONS_13_12 : VERSIONS_13);
     add(ExtensionType.key_share, encodeClientKeyShares(shares.map((s) => ({ group: s.group, keyExchange: s.publicKey }))));
     addConstant(ExtensionType.psk_key_exchange_modes, PSK_DHE_KE_ONLY);
   }
@@ -242,8 +245,9 @@ export function startClient13(cx: ClientCx, tls12: boolean): ClientState13 {
   const cfg = cx.config;
   const p = cx.provider;
   const random = p.randomBytes(32);
-  // RFC 8446 D.4: middlebox compatibility mode: a non-empty legacy_session_id.
-  let sessionId = p.randomBytes(32);
+  const datagram = cx.datagram === true;
+  // RFC 8446 D.4: middlebox compatibility mode: a non-empty legacy_session_id. Not in DTLS 1.3 (RFC 9147 §5.3: empty).
+  let sessionId = datagram ? new Uint8Array(0) : p.randomBytes(32);
   const shares = new Map<number, KeyExchangeClient>();
   if (cfg.maxVersion >= TLS13) {
     for (const g of cfg.keyShareGroups) {
@@ -252,7 +256,8 @@ export function startClient13(cx: ClientCx, tls12: boolean): ClientState13 {
     }
   }
   const now = p.now();
-  const stored = usableSession(cfg, now, tls12);
+  // DTLS 1.3 resumes nothing yet: a stored session is a TLS one.
+  const stored = datagram ? undefined : usableSession(cfg, now, tls12);
   const session = cfg.maxVersion >= TLS13 && stored?.state.version === TLS13 ? stored : undefined;
   // A TLS 1.2 session: its `ticket` field is u8 session_id length ‖ session_id ‖ RFC 5077 ticket (src/tls12/common.ts).
   const session12 = stored?.state.version === ProtocolVersion.TLS12 ? stored : undefined;
@@ -264,12 +269,13 @@ export function startClient13(cx: ClientCx, tls12: boolean): ClientState13 {
   }
   const suites = cfg.suites.map((s) => s.id);
   if (tls12) suites.push(CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
-  const exts = clientExtensions(cfg, [...shares.values()], undefined, tls12, ticket12);
+  const exts = clientExtensions(cfg, [...shares.values()], undefined, tls12, ticket12, datagram);
   if (session !== undefined) exts.push(pskExtension(session, now, sessionSuite(session).hashLen));
   const ch: ClientHello = {
-    legacyVersion: ProtocolVersion.TLS12,
+    legacyVersion: versionsOf(cx).legacy,
     random,
     legacySessionId: sessionId,
+    ...(datagram ? { legacyCookie: new Uint8Array(0) } : {}),
     cipherSuites: suites.filter((id) => id !== CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV || tls12),
     legacyCompressionMethods: new Uint8Array(1), // [null]
     extensions: exts,
@@ -330,7 +336,7 @@ function handleHrr(s: Extract<ClientState13, { kind: 'ExpectServerHello' }>, m: 
   const cfg = cx.config;
   // RFC 8446 §4.1.4: a second HelloRetryRequest is unexpected_message.
   if (s.hrr !== undefined) throw misbehaved('HrrSecondTime');
-  const suite = checkServerHelloCommon(s.offer, sh, true);
+  const suite = checkServerHelloCommon(s.offer, sh, true, cx);
   const ksData = findExtension(sh.extensions, ExtensionType.key_share);
   const cookieData = findExtension(sh.extensions, ExtensionType.cookie);
   const cookie = cookieData !== undefined ? decodeCookie(cookieData) : undefined;
@@ -359,7 +365,7 @@ function handleHrr(s: Extract<ClientState13, { kind: 'ExpectServerHello' }>, m: 
   if (session !== undefined && suiteById(session.state.suite)?.hash !== suite.hash) session = undefined;
   // RFC 8446 §4.1.2: ClientHello2 is ClientHello1 with key_share replaced, early_data removed, the cookie added and
   // pre_shared_key updated; every other extension keeps its bytes and its place (servers check it).
-  const old = decodeClientHello(s.offer.clientHello.subarray(4));
+  const old = decodeClientHello(s.offer.clientHello.subarray(4), cx.datagram === true);
   const keyShare: RawExtension = { type: ExtensionType.key_share, data: encode(encodeClientKeyShares([...shares.values()].map((k) => ({ group: k.group, keyExchange: k.publicKey })))) };
   const exts: RawExtension[] = [];
   for (const e of old.extensions) {
@@ -380,17 +386,18 @@ function handleHrr(s: Extract<ClientState13, { kind: 'ExpectServerHello' }>, m: 
 }
 
 /** Checks shared by ServerHello and HelloRetryRequest; returns the suite the server selected. */
-function checkServerHelloCommon(offer: Offer, sh: ServerHello, hrr: boolean): SuiteInfo {
-  // RFC 8446 §4.1.3.
-  if (sh.legacyVersion !== ProtocolVersion.TLS12) throw misbehaved('Tls13LegacyVersionNot12');
+function checkServerHelloCommon(offer: Offer, sh: ServerHello, hrr: boolean, cx: ClientCx): SuiteInfo {
+  const v = versionsOf(cx);
+  // RFC 8446 §4.1.3 (RFC 9147 §5.4: DTLS 1.2's number in DTLS 1.3).
+  if (sh.legacyVersion !== v.legacy) throw misbehaved('Tls13LegacyVersionNot12');
   if (!equalPublic(sh.legacySessionIdEcho, offer.sessionId)) throw misbehaved('SessionIdNotEchoed');
   if (sh.legacyCompressionMethod !== 0) throw misbehaved('LegacyCompressionNotNull');
   const suite = suiteById(sh.cipherSuite);
   if (suite === undefined || suite.version !== 'TLSv1.3' || !offer.suites.includes(sh.cipherSuite)) throw misbehaved('SelectedUnofferedCipherSuite');
   checkAllowed(sh.extensions, hrr ? 'HRR' : 'SH', offer.extensions);
   const sv = findExtension(sh.extensions, ExtensionType.supported_versions);
-  if (sv === undefined || decodeServerVersion(sv) !== TLS13) throw misbehaved('SelectedUnofferedVersion');
-  return suite;
+  if (sv === undefined || decodeServerVersion(sv) !== v.v13) throw misbehaved('SelectedUnofferedVersion');
+  return scheduleSuite(cx, suite);
 }
 
 /** A ServerHello without supported_versions: TLS 1.2, when we offered it (RFC 8446 §4.1.3: downgrade sentinel checked). */
@@ -463,7 +470,7 @@ const handlers: HandlerTable<ClientState13, [HandshakeMessage, ClientCx], Client
     }
     const svData = findExtension(sh.extensions, ExtensionType.supported_versions);
     if (svData === undefined) return selectTls12(s, m, sh, cx);
-    const suite = checkServerHelloCommon(s.offer, sh, false);
+    const suite = checkServerHelloCommon(s.offer, sh, false, cx);
     // RFC 8446 §4.1.4: the ServerHello after an HRR must keep the HRR's suite.
     if (s.hrr !== undefined && s.hrr.suite.id !== suite.id) throw misbehaved('HrrCipherSuiteChanged');
     const resumed = selectedSession(s.offer, sh, suite);

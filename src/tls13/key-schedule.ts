@@ -26,7 +26,7 @@
  */
 import { EMPTY, utf8 } from '../codec/bytes.js';
 import type { CryptoProvider, HashAlg } from '../crypto/provider.js';
-import type { SuiteInfo } from '../crypto/suites.js';
+import type { LabelPrefix, SuiteInfo } from '../crypto/suites.js';
 import { internalError } from '../errors.js';
 
 /** Every label of RFC 8446 §7 in one table. */
@@ -46,11 +46,19 @@ export const Label = {
   key: 'key',
   iv: 'iv',
   trafficUpdate: 'traffic upd',
+  /** DTLS 1.3 record number encryption key (RFC 9147 §4.2.3). */
+  sequenceNumber: 'sn',
   resumption: 'resumption',
   exporter: 'exporter',
 } as const;
 
-const LABEL_PREFIX = [0x74, 0x6c, 0x73, 0x31, 0x33, 0x20]; // "tls13 "
+/** The label prefix of a suite: "tls13 " unless it is a DTLS 1.3 copy (RFC 9147 §5.9: "dtls13"). */
+function prefixOf(suite: Pick<SuiteInfo, 'labelPrefix'>): LabelPrefix {
+  return suite.labelPrefix ?? 'tls13 ';
+}
+
+/** The suite fields the key schedule reads. */
+export type ScheduleSuite = Pick<SuiteInfo, 'hash' | 'hashLen' | 'labelPrefix'>;
 
 /** HKDF-Extract(salt, IKM) = HMAC-Hash(salt, IKM) (RFC 5869 §2.2). */
 export function hkdfExtract(p: CryptoProvider, hash: HashAlg, salt: Uint8Array, ikm: Uint8Array): Uint8Array {
@@ -87,14 +95,14 @@ export function hkdfExpand(p: CryptoProvider, hash: HashAlg, prk: Uint8Array, in
  * HkdfLabel (RFC 8446 §7.1), plus `counter` (HKDF-Expand's first block counter) when not null. The label is at
  * most 255 - 6 bytes and the context at most 255 bytes: one-byte lengths, so a longer value is our bug.
  */
-function hkdfLabel(label: string, context: Uint8Array, length: number, counter: number | null): Uint8Array {
+function hkdfLabel(prefix: LabelPrefix, label: string, context: Uint8Array, length: number, counter: number | null): Uint8Array {
   const labelLen = 6 + label.length;
   if (labelLen > 255 || context.length > 255) throw internalError('HKDF label or context too long');
   const info = new Uint8Array(2 + 1 + labelLen + 1 + context.length + (counter === null ? 0 : 1));
   info[0] = length >>> 8;
   info[1] = length & 0xff;
   info[2] = labelLen;
-  info.set(LABEL_PREFIX, 3);
+  for (let i = 0; i < 6; i++) info[3 + i] = prefix.charCodeAt(i);
   for (let i = 0; i < label.length; i++) info[9 + i] = label.charCodeAt(i);
   info[3 + labelLen] = context.length;
   info.set(context, 4 + labelLen);
@@ -102,29 +110,31 @@ function hkdfLabel(label: string, context: Uint8Array, length: number, counter: 
   return info;
 }
 
-/** HkdfLabel ‖ 0x01 for an empty context ("key", "iv", "finished", …), by label and length: constants. */
+/** HkdfLabel ‖ 0x01 for an empty context ("key", "iv", "finished", …), by prefix, label and length: constants. */
 const emptyContextInputs = new Map<string, Uint8Array[]>();
-function emptyContextInput(label: string, length: number): Uint8Array {
-  let byLength = emptyContextInputs.get(label);
+function emptyContextInput(prefix: LabelPrefix, label: string, length: number): Uint8Array {
+  const k = prefix + label;
+  let byLength = emptyContextInputs.get(k);
   if (byLength === undefined) {
     byLength = [];
-    emptyContextInputs.set(label, byLength);
+    emptyContextInputs.set(k, byLength);
   }
-  return (byLength[length] ??= hkdfLabel(label, EMPTY, length, 1));
+  return (byLength[length] ??= hkdfLabel(prefix, label, EMPTY, length, 1));
 }
 
 /** HKDF-Expand-Label(Secret, Label, Context, Length) (RFC 8446 §7.1). */
 export function hkdfExpandLabel(
   p: CryptoProvider,
-  suite: Pick<SuiteInfo, 'hash' | 'hashLen'>,
+  suite: ScheduleSuite,
   secret: Uint8Array,
   label: string,
   context: Uint8Array,
   length: number,
 ): Uint8Array {
-  if (length > suite.hashLen) return hkdfExpand(p, suite.hash, secret, hkdfLabel(label, context, length, null), length, suite.hashLen);
+  const prefix = prefixOf(suite);
+  if (length > suite.hashLen) return hkdfExpand(p, suite.hash, secret, hkdfLabel(prefix, label, context, length, null), length, suite.hashLen);
   // One block (every TLS 1.3 secret, key and IV): T(1) = HMAC(Secret, HkdfLabel ‖ 0x01), truncated.
-  const input = context.length === 0 ? emptyContextInput(label, length) : hkdfLabel(label, context, length, 1);
+  const input = context.length === 0 ? emptyContextInput(prefix, label, length) : hkdfLabel(prefix, label, context, length, 1);
   const t = p.hmac(suite.hash, secret, input);
   return length === t.length ? t : t.subarray(0, length);
 }
@@ -146,6 +156,11 @@ export function trafficKeys(p: CryptoProvider, suite: SuiteInfo, secret: Uint8Ar
     key: hkdfExpandLabel(p, suite, secret, Label.key, EMPTY, suite.keyLen),
     iv: hkdfExpandLabel(p, suite, secret, Label.iv, EMPTY, suite.ivLen),
   };
+}
+
+/** DTLS 1.3: [sender]_sn_key = HKDF-Expand-Label(Secret, "sn", "", key_length) (RFC 9147 §4.2.3). */
+export function recordNumberKey(p: CryptoProvider, suite: SuiteInfo, secret: Uint8Array): Uint8Array {
+  return hkdfExpandLabel(p, suite, secret, Label.sequenceNumber, EMPTY, suite.keyLen);
 }
 
 /** application_traffic_secret_N+1 (RFC 8446 §7.2). */
@@ -183,12 +198,13 @@ function noPskSecrets(p: CryptoProvider, suite: SuiteInfo): { early: Uint8Array;
     m = new Map();
     noPsk.set(p, m);
   }
-  let c = m.get(suite.hash);
+  const k = suite.hash + prefixOf(suite);
+  let c = m.get(k);
   if (c === undefined) {
     const zeros = new Uint8Array(suite.hashLen);
     const early = hkdfExtract(p, suite.hash, zeros, zeros);
     c = { early, derived: deriveSecret(p, suite, early, Label.derived, emptyHash(p, suite.hash)) };
-    m.set(suite.hash, c);
+    m.set(k, c);
   }
   return c;
 }
@@ -300,7 +316,8 @@ function deriveSecretBytes(p: CryptoProvider, suite: SuiteInfo, secret: Uint8Arr
   info[0] = suite.hashLen >>> 8;
   info[1] = suite.hashLen & 0xff;
   info[2] = labelLen;
-  info.set(LABEL_PREFIX, 3);
+  const prefix = prefixOf(suite);
+  for (let i = 0; i < 6; i++) info[3 + i] = prefix.charCodeAt(i);
   info.set(label, 9);
   info[3 + labelLen] = context.length;
   info.set(context, 4 + labelLen);

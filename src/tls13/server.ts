@@ -39,6 +39,7 @@ import {
   type RawExtension,
 } from '../wire/extensions.js';
 import { decodeClientHelloWithBasics, type ClientHello, type DecodedClientHello } from '../wire/client-hello.js';
+import { scheduleSuite, versionsOf, type Versions } from './datagram.js';
 import { encodeServerHello, HRR_RANDOM } from '../wire/server-hello.js';
 import {
   decodeCertificate13,
@@ -60,6 +61,21 @@ import type { KeyExchangeServerResult } from '../crypto/provider.js';
 /** The server's handshake context: the engine context plus the prepared server configuration. */
 export interface ServerCx extends HandshakeContext {
   readonly config: PreparedServerConfig;
+  /**
+   * DTLS 1.3 (RFC 9147 §5.1): a stateless server's cookie for a first ClientHello. When set, every first ClientHello
+   * is answered with a HelloRetryRequest carrying this cookie (with a key_share only when the client's shares do not
+   * fit), and the caller forgets the connection; the second ClientHello enters through `serverHandleCookieHello13`.
+   */
+  readonly statelessCookie?: (suite: SuiteInfo, group: number, keyShareInHrr: boolean, ch1Hash: Uint8Array) => Uint8Array;
+}
+
+/** What a DTLS 1.3 stateless cookie restored (src/dtls/v13/hrr-cookie.ts). */
+export interface CookieHelloState {
+  readonly suite: SuiteInfo;
+  readonly group: number;
+  readonly keyShareInHrr: boolean;
+  readonly ch1Hash: Uint8Array;
+  readonly cookie: Uint8Array;
 }
 
 /** The client's hello, parsed once. */
@@ -98,6 +114,8 @@ export type ServerState13 =
       readonly group: number;
       readonly transcript: Transcript;
       readonly cookie: Uint8Array;
+      /** False when the HelloRetryRequest asked for the cookie only (DTLS 1.3 stateless): the client's shares stay. */
+      readonly keyShareInHrr?: boolean;
     }
   | { readonly kind: 'ExpectCertificate'; readonly hs: ServerHs }
   | { readonly kind: 'ExpectCertificateVerify'; readonly hs: ServerHs; readonly chain: readonly Uint8Array[]; readonly certVerified: CertVerified }
@@ -184,10 +202,19 @@ function sameUnchangeableExtensions(first: readonly RawExtension[], second: read
   return true;
 }
 
-/** Does this ClientHello offer TLS 1.3? */
-export function offersTls13(hello: ClientHello): boolean {
+/** Does this ClientHello offer TLS 1.3 (DTLS 1.3 when `version` is DTLS's)? */
+export function offersTls13(hello: ClientHello, version: number = TLS13): boolean {
   const sv = findExtension(hello.extensions, ExtensionType.supported_versions);
-  return sv !== undefined && decodeClientVersions(sv).includes(TLS13);
+  return sv !== undefined && decodeClientVersions(sv).includes(version);
+}
+
+/** The HelloRetryRequest (RFC 8446 §4.1.4): key_share when a group is selected, the cookie, supported_versions. */
+function encodeHrr(v: Versions, sessionIdEcho: Uint8Array, suite: SuiteInfo, group: number | undefined, cookie: Uint8Array): Uint8Array {
+  const exts: RawExtension[] = [];
+  if (group !== undefined) exts.push({ type: ExtensionType.key_share, data: encode((w) => w.u16(group)) });
+  exts.push({ type: ExtensionType.cookie, data: encode((w) => w.vec16((w) => w.bytes(cookie))) });
+  exts.push({ type: ExtensionType.supported_versions, data: encode((w) => w.u16(v.v13)) });
+  return encodeServerHello({ legacyVersion: v.legacy, random: HRR_RANDOM, legacySessionIdEcho: sessionIdEcho, cipherSuite: suite.id, legacyCompressionMethod: 0, extensions: exts });
 }
 
 /**
@@ -212,8 +239,11 @@ export function serverHandleClientHello13(cx: ServerCx, decoded: DecodedClientHe
   const offer = readClientOffer(decoded, m.raw);
   // RFC 8446 §4.1.2: legacy_compression_methods must be exactly [0] for TLS 1.3.
   if (hello.legacyCompressionMethods.length !== 1 || hello.legacyCompressionMethods[0] !== 0) throw misbehaved('LegacyCompressionNotNull');
-  const suite = chooseSuite(cfg.suites, hello.cipherSuites, 'TLSv1.3');
-  if (suite === undefined) throw incompatible('NoCommonCipherSuite');
+  // RFC 9147 §5.3: a DTLS 1.3 ClientHello's legacy_cookie is empty.
+  if (cx.datagram === true && (hello.legacyCookie?.length ?? 0) !== 0) throw misbehaved('InvalidCookie', { detail: 'non-empty legacy_cookie' });
+  const chosen = chooseSuite(cfg.suites, hello.cipherSuites, 'TLSv1.3');
+  if (chosen === undefined) throw incompatible('NoCommonCipherSuite');
+  const suite = scheduleSuite(cx, chosen);
   if (offer.cookie !== undefined) throw misbehaved('InvalidCookie', { detail: 'cookie in a first ClientHello' });
   if (cfg.allowPskKe && offer.psks !== undefined && offer.pskModes.includes(PSK_KE)) {
     // psk_ke when configured (RFC 8446 §4.2.9): resumption without a key exchange, no forward secrecy.
@@ -240,26 +270,27 @@ export function serverHandleClientHello13(cx: ServerCx, decoded: DecodedClientHe
     psk: offer.psks !== undefined,
   }));
   const share = kx?.share === true ? offer.shares.find((s) => s.group === group) : undefined;
+  const stateless = cx.statelessCookie;
+  if (stateless !== undefined) {
+    // DTLS 1.3 (RFC 9147 §5.1): a HelloRetryRequest with a stateless cookie before anything else; nothing is kept.
+    const keyShareInHrr = share === undefined;
+    const cookie = stateless(suite, group, keyShareInHrr, cx.provider.hash(suite.hash, m.raw));
+    cx.emit(encodeHrr(versionsOf(cx), hello.legacySessionId, suite, keyShareInHrr ? group : undefined, cookie), 'HelloRetryRequest', {
+      cipher_suite: suite.name,
+      selected_group: keyShareInHrr ? nameOf(NamedGroup, group) : '',
+      stateless: true,
+    });
+    return { kind: 'ExpectClientHello' };
+  }
   if (share === undefined) {
     // RFC 8446 §4.1.4: no usable share, or one for a weaker group than a hybrid one the client supports
     // (handshake/negotiate.ts chooseKeyExchange): HelloRetryRequest with a cookie.
     const transcript = TranscriptBuffer.hrrRollup(cx.provider, suite.hash, suite.hashLen, m.raw);
     const cookie = cfg.hrrCookieHook?.(m.raw) ?? hrrCookie(cx, cx.provider.hash(suite.hash, m.raw));
-    const hrr = encodeServerHello({
-      legacyVersion: ProtocolVersion.TLS12,
-      random: HRR_RANDOM,
-      legacySessionIdEcho: hello.legacySessionId,
-      cipherSuite: suite.id,
-      legacyCompressionMethod: 0,
-      extensions: [
-        { type: ExtensionType.key_share, data: encode((w) => w.u16(group)) },
-        { type: ExtensionType.cookie, data: encode((w) => w.vec16((w) => w.bytes(cookie))) },
-        { type: ExtensionType.supported_versions, data: SELECTED_VERSION_13 },
-      ],
-    });
+    const hrr = encodeHrr(versionsOf(cx), hello.legacySessionId, suite, group, cookie);
     cx.emit(hrr, 'HelloRetryRequest', { cipher_suite: suite.name, selected_group: nameOf(NamedGroup, group) });
     transcript.add(hrr);
-    if (hello.legacySessionId.length > 0) cx.sendChangeCipherSpec();
+    if (hello.legacySessionId.length > 0 && cx.datagram !== true) cx.sendChangeCipherSpec();
     // RFC 8446 §4.2.10: after an HRR, the client's 0-RTT records (protected, type application_data) are skipped.
     if (offer.earlyData) cx.setSkipEarlyData(true);
     return { kind: 'ExpectSecondClientHello', first: offer, neg: { suite, group, helloRetry: true }, group, transcript, cookie };
@@ -367,10 +398,11 @@ function emitServerHello(cx: ServerCx, plan: FlightPlan, transcript: Transcript,
   if (kx !== undefined && group !== undefined) {
     shExts.push({ type: ExtensionType.key_share, data: encode((w) => w.u16(group).vec16((w) => w.bytes(kx.publicKey))) });
   }
-  shExts.push({ type: ExtensionType.supported_versions, data: SELECTED_VERSION_13 });
+  const v = versionsOf(cx);
+  shExts.push({ type: ExtensionType.supported_versions, data: v.v13 === TLS13 ? SELECTED_VERSION_13 : encode((w) => w.u16(v.v13)) });
   if (psk !== undefined) shExts.push({ type: ExtensionType.pre_shared_key, data: encode((w) => w.u16(psk.index)) });
   const sh = encodeServerHello({
-    legacyVersion: ProtocolVersion.TLS12,
+    legacyVersion: v.legacy,
     random: serverRandom,
     legacySessionIdEcho: hello.legacySessionId,
     cipherSuite: suite.id,
@@ -380,7 +412,7 @@ function emitServerHello(cx: ServerCx, plan: FlightPlan, transcript: Transcript,
   cx.emit(sh, 'ServerHello', () => ({ version: 'TLSv1.3', cipher_suite: suite.name, group: group !== undefined ? nameOf(NamedGroup, group) : 'none (psk_ke)', psk: psk !== undefined }));
   transcript.add(sh);
   // RFC 8446 D.4: CCS right after our first flight message when the client uses compatibility mode (once).
-  if (!neg.helloRetry && hello.legacySessionId.length > 0) cx.sendChangeCipherSpec();
+  if (!neg.helloRetry && hello.legacySessionId.length > 0 && cx.datagram !== true) cx.sendChangeCipherSpec();
   return kx;
 }
 
@@ -561,20 +593,20 @@ function withPeerChain(i: HsInfo, peerCertificates: readonly Uint8Array[]): Conn
 const handlers: HandlerTable<ServerState13, [HandshakeMessage, ServerCx], ServerState13> = {
   ExpectClientHello(_s, m, cx) {
     expect(m, HandshakeType.ClientHello);
-    return serverHandleClientHello13(cx, decodeClientHelloWithBasics(m.body), m);
+    return serverHandleClientHello13(cx, decodeClientHelloWithBasics(m.body, cx.datagram === true), m);
   },
 
   ExpectSecondClientHello(s, m, cx) {
     expect(m, HandshakeType.ClientHello);
     // The early data skipped after the HelloRetryRequest ends with the second ClientHello (RFC 8446 §4.2.10).
     cx.setSkipEarlyData(false);
-    const decoded = decodeClientHelloWithBasics(m.body);
+    const decoded = decodeClientHelloWithBasics(m.body, cx.datagram === true);
     const hello = decoded.hello;
     checkLegacyVersion(hello);
     const offer = readClientOffer(decoded, m.raw);
     const first = s.first.hello;
     // RFC 8446 §4.1.2: the second ClientHello must match the first except for key_share, cookie, early_data, pre_shared_key, padding.
-    if (!offersTls13(hello)) throw misbehaved('SecondClientHelloChangedParameters', { detail: 'supported_versions' });
+    if (!offersTls13(hello, versionsOf(cx).v13)) throw misbehaved('SecondClientHelloChangedParameters', { detail: 'supported_versions' });
     if (!equalPublic(hello.random, first.random) || !equalPublic(hello.legacySessionId, first.legacySessionId)) {
       throw misbehaved('SecondClientHelloChangedParameters', { detail: 'random or legacy_session_id' });
     }
@@ -589,11 +621,13 @@ const handlers: HandlerTable<ServerState13, [HandshakeMessage, ServerCx], Server
     if (offer.earlyData) throw misbehaved('SecondClientHelloChangedParameters', { detail: 'early_data after HelloRetryRequest' });
     if (offer.cookie === undefined || !cx.provider.equalSecret(offer.cookie, s.cookie)) throw misbehaved('InvalidCookie');
     // RFC 8446 §4.2.8: exactly one KeyShareEntry, for the group the HRR selected.
+    // After a cookie-only HelloRetryRequest (DTLS 1.3 stateless) the client keeps its shares: one is for the group.
     const group = s.group;
-    if (offer.shares.length !== 1 || offer.shares[0]?.group !== group) throw misbehaved('SecondClientHelloWrongKeyShare');
+    const share = s.keyShareInHrr === false ? offer.shares.find((x) => x.group === group) : offer.shares.length === 1 ? offer.shares[0] : undefined;
+    if (share?.group !== group) throw misbehaved('SecondClientHelloWrongKeyShare');
     if (!offer.groups.includes(group)) throw misbehaved('SecondClientHelloChangedParameters', { detail: 'supported_groups' });
     cx.traceReceived('ClientHello', { retry: true, key_shares: [nameOf(NamedGroup, group)] });
-    return continueHandshake(cx, offer, s.neg, s.transcript, offer.shares[0]);
+    return continueHandshake(cx, offer, s.neg, s.transcript, share);
   },
 
   ExpectCertificate(s, m, cx) {
@@ -748,6 +782,30 @@ export function requestClientCertificate(cx: ServerCx, t: TrafficState): Traffic
 }
 
 /** Dispatch a handshake message to the server's current state. */
+/**
+ * DTLS 1.3, stateless server (RFC 9147 §5.1): a second ClientHello whose cookie the caller opened and verified. The
+ * transcript is rebuilt from the cookie (message_hash of ClientHello1, then the HelloRetryRequest, re-encoded as it
+ * was sent) and the hello is checked as a second ClientHello against itself: the first is gone, and the cookie's
+ * MAC binds its hash, the suite and the group.
+ */
+export function serverHandleCookieHello13(cx: ServerCx, m: HandshakeMessage, state: CookieHelloState): ServerState13 {
+  expect(m, HandshakeType.ClientHello);
+  const decoded = decodeClientHelloWithBasics(m.body, cx.datagram === true);
+  const hello = decoded.hello;
+  const offer = readClientOffer(decoded, m.raw);
+  const suite = scheduleSuite(cx, state.suite);
+  if (!hello.cipherSuites.includes(suite.id) || !cx.config.suites.some((x) => x.id === suite.id)) throw misbehaved('InvalidCookie', { detail: 'suite' });
+  const transcript = new TranscriptBuffer().toTranscript(cx.provider, suite.hash);
+  const synthetic = new Uint8Array(4 + suite.hashLen);
+  synthetic[0] = HandshakeType.MessageHash;
+  synthetic[3] = suite.hashLen;
+  synthetic.set(state.ch1Hash, 4);
+  transcript.add(synthetic);
+  transcript.add(encodeHrr(versionsOf(cx), hello.legacySessionId, suite, state.keyShareInHrr ? state.group : undefined, state.cookie));
+  const first = { ...offer, cookie: undefined };
+  return handlers.ExpectSecondClientHello({ kind: 'ExpectSecondClientHello', first, neg: { suite, group: state.group, helloRetry: true }, group: state.group, transcript, cookie: state.cookie, keyShareInHrr: state.keyShareInHrr }, m, cx);
+}
+
 export function serverHandle13(s: ServerState13, m: HandshakeMessage, cx: ServerCx): ServerState13 {
   return dispatch(handlers, s, m, cx);
 }

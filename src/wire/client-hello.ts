@@ -10,17 +10,20 @@ export interface ClientHello {
   readonly legacyVersion: number;
   readonly random: Uint8Array;
   readonly legacySessionId: Uint8Array;
+  /** DTLS only (RFC 6347 §4.2.1, RFC 9147 §5.3): the cookie field after legacy_session_id; absent in TLS. */
+  readonly legacyCookie?: Uint8Array;
   readonly cipherSuites: readonly number[];
   readonly legacyCompressionMethods: Uint8Array;
   readonly extensions: readonly RawExtension[];
 }
 
-/** Decode a ClientHello body. */
-export function decodeClientHello(body: Uint8Array): ClientHello {
+/** Decode a ClientHello body; `datagram`: the DTLS form, with its cookie field. */
+export function decodeClientHello(body: Uint8Array, datagram = false): ClientHello {
   const r = new Reader(body, 'ClientHello');
   const legacyVersion = r.u16('legacy_version');
   const random = r.bytes(32, 'random');
   const legacySessionId = r.vec8('legacy_session_id', { max: 32 }).rest();
+  const legacyCookie = datagram ? r.vec8('legacy_cookie').rest() : undefined;
   const cs = r.vec16('cipher_suites', { min: 2 });
   if (cs.remaining % 2 !== 0) cs.bytes(cs.remaining + 1, 'cipher_suites'); // odd length: decode_error
   const cipherSuites = cs.list((e) => e.u16('cipher_suite'));
@@ -30,14 +33,17 @@ export function decodeClientHello(body: Uint8Array): ClientHello {
   // RFC 8446 §4.2.11: pre_shared_key MUST be the last extension.
   const pskAt = extensions.findIndex((e) => e.type === ExtensionType.pre_shared_key);
   if (pskAt >= 0 && pskAt !== extensions.length - 1) throw misbehaved('PskNotLastExtension');
-  return { legacyVersion, random, legacySessionId, cipherSuites, legacyCompressionMethods, extensions };
+  const hello = { legacyVersion, random, legacySessionId, cipherSuites, legacyCompressionMethods, extensions };
+  return legacyCookie === undefined ? hello : { ...hello, legacyCookie };
 }
 
-/** Encode a full ClientHello handshake message. */
+/** Encode a full ClientHello handshake message (the DTLS form when `legacyCookie` is set). */
 export function encodeClientHello(ch: ClientHello): Uint8Array {
   return frameHandshake(HandshakeType.ClientHello, (w) => {
     w.u16(ch.legacyVersion).bytes(ch.random);
     w.vec8((w) => w.bytes(ch.legacySessionId));
+    const cookie = ch.legacyCookie;
+    if (cookie !== undefined) w.vec8((w) => w.bytes(cookie));
     w.vec16((w) => { for (const s of ch.cipherSuites) w.u16(s); });
     w.vec8((w) => w.bytes(ch.legacyCompressionMethods));
     writeExtensions(w, ch.extensions);
@@ -61,8 +67,8 @@ export interface DecodedClientHello {
 }
 
 /** Decode a ClientHello body and its basics (the one decoder for TLS 1.3, TLS 1.2 and the hello stage). */
-export function decodeClientHelloWithBasics(body: Uint8Array): DecodedClientHello {
-  const hello = decodeClientHello(body);
+export function decodeClientHelloWithBasics(body: Uint8Array, datagram = false): DecodedClientHello {
+  const hello = decodeClientHello(body, datagram);
   return { hello, basics: decodeClientHelloBasics(hello) };
 }
 
