@@ -7,7 +7,6 @@ import { DEFAULT_RENEGOTIATIONS } from '../limits.js';
 import { equalPublic, latin1, utf8 } from '../codec/bytes.js';
 import type { ClientOptions, CertifiedKeyInput, CommonOptions, ServerOptions } from '../vocabulary/options.js';
 import type { CryptoProvider, SigningKey } from '../crypto/provider.js';
-import { getDefaultProvider } from '../crypto/node-provider.js';
 import { SUITES, suiteByName, type SuiteInfo } from '../crypto/suites.js';
 import { configError } from '../errors.js';
 import { isEncryptedKey, loadCredential } from '../credentials/index.js';
@@ -173,7 +172,7 @@ function versionOf(name: string | undefined, dflt: number): number {
 
 function prepareCommon(o: CommonOptions, deps: EngineDependencies): PreparedCommon {
   const tls12 = deps.tls12 !== undefined;
-  const provider = o.provider ?? getDefaultProvider();
+  const provider = o.provider ?? deps.provider;
   const maxVersion = versionOf(o.maxVersion, ProtocolVersion.TLS13);
   const minVersion = versionOf(o.minVersion, tls12 ? ProtocolVersion.TLS12 : ProtocolVersion.TLS13);
   if (minVersion > maxVersion) throw configError('minVersion is above maxVersion');

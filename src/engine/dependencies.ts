@@ -7,6 +7,7 @@ import type { HandshakeMessage } from '../wire/handshake.js';
 import type { DecodedClientHello } from '../wire/client-hello.js';
 import type { ClientCx, Tls12Selected } from '../tls13/client.js';
 import type { ServerCx } from '../tls13/server.js';
+import type { CryptoProvider } from '../crypto/provider.js';
 import type { TrustStore } from '../x509/trust-store.js';
 import type { Tls12Machine } from '../handshake/machine.js';
 
@@ -22,4 +23,6 @@ export interface EngineDependencies {
   readonly tls12: Tls12Machines | undefined;
   /** Default trust anchors (and the verifiers built from them) for configurations without `ca`. */
   readonly trust: TrustStore;
+  /** The crypto provider of configurations that name none (`provider` option). */
+  readonly provider: CryptoProvider;
 }

@@ -1,7 +1,7 @@
 /**
  * InitializeSecurityContext / AcceptSecurityContext / DeleteSecurityContext / ApplyControlToken /
- * CompleteAuthToken (SSPI.md §5.4, §5.5, §5.10–§5.13, §6). The handshake runs on the engine one record at a time,
- * so byte accounting is exact: records after the one that completed the handshake are reported as SECBUFFER_EXTRA
+ * CompleteAuthToken (SSPI.md §5.4, §5.5, §5.10–§5.13, §6). The engine takes whole records and stops after the one
+ * that completes the handshake (`stopAfterHandshake`), so byte accounting is exact: records after it are SECBUFFER_EXTRA
  * (they belong to DecryptMessage), and an incomplete first record is SEC_E_INCOMPLETE_MESSAGE with nothing changed.
  *
  * One and only one of the following happens in an ISC/ASC call:
@@ -11,11 +11,11 @@
  *  - input records are run through the engine.
  */
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
-import type { EngineEvent } from '../engine/events.js';
+import type { EngineEvent, ProcessResult } from '../engine/events.js';
 import { asTlsError, type TlsError } from '../errors.js';
 import { canStartRecord, RECORD_HEADER_LENGTH } from '../record/deframer.js';
 import { AlertDescription, ProtocolVersion } from '../wire/registry.js';
-import { concat, equalPublic } from '../codec/bytes.js';
+import { concat, EMPTY, equalPublic } from '../codec/bytes.js';
 import { allocations, baseType, buffersOf, clearOutput, findBuffer, inputBytes, outputSlot, putOutput, type OutputSlot } from './buffers.js';
 import { CertContext } from './cert-context.js';
 import * as C from './constants.js';
@@ -311,39 +311,30 @@ interface EngineRun {
   info: ConnectionInfo | undefined;
 }
 
-/** Feed whole records one at a time until the handshake completes, input runs out, or a record is incomplete. */
+/**
+ * Run whole records through the engine until the handshake completes (the engine's `stopAfterHandshake`: what
+ * follows belongs to DecryptMessage), input runs out, or a record is incomplete.
+ */
 function runHandshake(ctx: SchannelContext, data: Uint8Array): EngineRun {
-  const outs: Uint8Array[] = [];
-  let off = 0;
-  let missing: number | undefined;
+  let r: ProcessResult;
+  try {
+    r = ctx.engine.process(data, { stopAfterHandshake: true });
+  } catch (e) {
+    return { consumed: 0, missing: undefined, output: EMPTY, established: false, error: asTlsError(e), postHandshake: false, info: undefined };
+  }
   let established = false;
   let postHandshake = false;
   let info: ConnectionInfo | undefined;
-  while (off < data.length) {
-    let r;
-    try {
-      r = ctx.engine.process(data.subarray(off), { maxRecords: 1 });
-    } catch (e) {
-      return { consumed: off, missing: undefined, output: concat(...outs), established, error: asTlsError(e), postHandshake, info };
+  for (const ev of r.events) {
+    noteEvent(ctx, ev);
+    if (ev.type === 'HandshakeComplete') {
+      established = true;
+      info = ev.info;
+    } else if (ev.type === 'PostHandshake' || ev.type === 'NewTicket' || ev.type === 'KeyUpdated') {
+      postHandshake = true;
     }
-    if (r.output.length > 0) outs.push(r.output);
-    off += r.consumed;
-    for (const ev of r.events) {
-      noteEvent(ctx, ev);
-      if (ev.type === 'HandshakeComplete') {
-        established = true;
-        info = ev.info;
-      } else if (ev.type === 'PostHandshake' || ev.type === 'NewTicket' || ev.type === 'KeyUpdated') {
-        postHandshake = true;
-      }
-    }
-    if (r.consumed === 0) {
-      missing = r.missing;
-      break;
-    }
-    if (established) break;
   }
-  return { consumed: off, missing, output: concat(...outs), established, error: undefined, postHandshake, info };
+  return { consumed: r.consumed, missing: r.missing, output: r.output, established, error: undefined, postHandshake, info };
 }
 
 /** Fill the first EMPTY input buffer with `type`/`size` (MISSING on INCOMPLETE, EXTRA on success). */

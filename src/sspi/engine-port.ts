@@ -7,7 +7,7 @@
 import type { CertifiedKeyInput, ClientOptions } from '../vocabulary/options.js';
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import type { PreparedClientConfig, PreparedServerConfig } from '../engine/config.js';
-import { createClientEngine, type RenegotiationRequest, type TlsEngine } from '../engine/connection.js';
+import { createClientEngine, type ProcessOptions, type RenegotiationRequest, type TlsEngine } from '../engine/connection.js';
 import { HelloStage, type ClientHelloSummary } from '../engine/hello-stage.js';
 import { STANDARD_DEPENDENCIES } from '../engine/standard.js';
 import { EMPTY } from '../codec/bytes.js';
@@ -29,7 +29,7 @@ export interface EngineStreamSizes {
 /** What sspi/ needs from an engine. */
 export interface SspiEngine {
   start(): Uint8Array;
-  process(input: Uint8Array, opts?: { maxRecords?: number }): ProcessResult;
+  process(input: Uint8Array, opts?: ProcessOptions): ProcessResult;
   takeAlert(): Uint8Array | null;
   /** One record as header / body (same length as the plaintext) / trailer, the cipher's output uncopied. */
   sealRecordParts(plaintext: Uint8Array): RecordParts;
@@ -88,12 +88,12 @@ class AcceptingServerEngine implements SspiEngine {
     throw internalError('a server engine does not start');
   }
 
-  process(input: Uint8Array, opts?: { maxRecords?: number }): ProcessResult {
+  process(input: Uint8Array, opts: ProcessOptions = {}): ProcessResult {
     const engine = this.#engine;
     if (engine !== undefined) return engine.process(input, opts);
     if (this.#failed !== undefined) throw this.#failed;
     try {
-      return this.#hello(input, opts?.maxRecords ?? Number.MAX_SAFE_INTEGER);
+      return this.#hello(input, opts);
     } catch (e) {
       this.#failed = asTlsError(e);
       throw this.#failed;
@@ -101,7 +101,8 @@ class AcceptingServerEngine implements SspiEngine {
   }
 
   /** Feed whole records to the hello stage; at the Accepted point, choose the configuration and go on in the engine. */
-  #hello(input: Uint8Array, maxRecords: number): ProcessResult {
+  #hello(input: Uint8Array, opts: ProcessOptions): ProcessResult {
+    const maxRecords = opts.maxRecords ?? Number.MAX_SAFE_INTEGER;
     const stage = this.#stage;
     if (stage === undefined) throw internalError('hello stage gone');
     let at = 0;
@@ -121,7 +122,7 @@ class AcceptingServerEngine implements SspiEngine {
         const engine = accepted.engine(this.#choose(accepted.clientHello), STANDARD_DEPENDENCIES);
         this.#engine = engine;
         // The first call handles the ClientHello decoded at the Accepted point, then the records after it.
-        const r = engine.process(input.subarray(at), { maxRecords: maxRecords - records });
+        const r = engine.process(input.subarray(at), { ...opts, maxRecords: maxRecords - records });
         return { ...r, consumed: at + r.consumed };
       }
     }
