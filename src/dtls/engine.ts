@@ -523,6 +523,12 @@ export class DtlsEngine {
       return;
     }
     for (const f of fragments) {
+      // A server before a ClientHello with a valid cookie keeps no state (here or in a front end's gate): it takes a
+      // ClientHello at whatever message_seq the client gives it (RFC 6347 §4.2.2: 1 after the cookie exchange, 0
+      // again when the client repeats its first ClientHello because our HelloVerifyRequest was lost).
+      if (this.#m.proto === 'server-hello' && f.msgType === HandshakeType.ClientHello && this.#reasm.isEmpty && f.messageSeq !== this.#reasm.nextSeq) {
+        this.#reasm.expect(f.messageSeq);
+      }
       const old = f.messageSeq < this.#reasm.nextSeq;
       if (old || r.epoch < this.#handshakeEpoch || this.isEstablished) {
         // A retransmission: the peer did not get our answer to its last flight. Send it again (RFC 6347 §4.2.4),
@@ -535,11 +541,6 @@ export class DtlsEngine {
           this.#extra.push(...this.#pack(this.#flight));
         }
         continue;
-      }
-      // A server that answered a HelloVerifyRequest without keeping state (here or in a front end's gate) takes
-      // the ClientHello at the message_seq the client gives it (RFC 6347 §4.2.2: 1 after the cookie exchange).
-      if (this.#m.proto === 'server-hello' && f.msgType === HandshakeType.ClientHello && this.#reasm.isEmpty && f.messageSeq !== this.#reasm.nextSeq) {
-        this.#reasm.expect(f.messageSeq);
       }
       if (this.#reasm.push(f) === 'dropped') this.stats.fragmentsDropped++;
     }
