@@ -27,6 +27,8 @@ import type { HandshakeMessage } from '../wire/handshake.js';
 import { AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion } from '../wire/registry.js';
 import { decodeFragments, encodeMessage, fragmentMessage, Reassembler, type DtlsHandshakeMessage } from './handshake.js';
 import { CookieSecret, decodeDtlsClientHello, decodeHelloVerifyRequest, dtlsClientHelloFromTls, encodeHelloVerifyRequest, HELLO_VERIFY_REQUEST, tlsVersionOf, withVersion } from './hello.js';
+import type { DatagramEngine, DtlsResult } from './datagram-engine.js';
+export type { DtlsResult } from './datagram-engine.js';
 import type { DropCounts, ReceivedRecord } from './record-layer.js';
 import { DtlsRecordLayer12 } from './record-layer12.js';
 import { DTLS12, DTLS_RECORD_HEADER } from './record.js';
@@ -52,14 +54,6 @@ export interface DtlsOptions {
   readonly peer?: Uint8Array;
 }
 
-/** What one call returns. Arrays are fresh. */
-export interface DtlsResult {
-  /** Datagrams to send, in order, each at most the MTU. */
-  readonly datagrams: Uint8Array[];
-  /** Application data received, one entry per record. */
-  readonly plaintext: Uint8Array[];
-  readonly events: EngineEvent[];
-}
 
 /** Smallest MTU accepted (Schannel's lower bound for SECPKG_ATTR_DTLS_MTU; room for headers, AEAD overhead and data). */
 export const MIN_MTU = 200;
@@ -80,7 +74,7 @@ type State =
 const CCS_BODY = new Uint8Array([1]);
 
 /** The DTLS 1.2 engine for one connection. */
-export class DtlsEngine {
+export class DtlsEngine implements DatagramEngine {
   readonly side: 'client' | 'server';
   readonly #config: PreparedClientConfig | PreparedServerConfig;
   readonly #p: CryptoProvider;

@@ -12,7 +12,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
-import { CookieSecret, DtlsEngine, helloGate, prepareDtlsClientConfig, prepareDtlsServerConfig, type DtlsOptions, type DtlsResult } from '../dtls/index.js';
+import { CookieSecret, DtlsEngine, helloGate, prepareDtlsClientConfig, prepareDtlsServerConfig, type DatagramEngine, type DtlsOptions, type DtlsResult } from '../dtls/index.js';
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import type { PreparedServerConfig } from '../vocabulary/config.js';
 import { toClientOptions, toServerOptions, type EngineHooks, type NodeClientOptions, type NodeServerOptions } from './options.js';
@@ -44,7 +44,7 @@ const NO_HOOKS: EngineHooks = { trace: () => undefined, keyLog: () => undefined 
 export class DtlsSocket extends EventEmitter {
   readonly remoteAddress: string;
   readonly remotePort: number;
-  readonly #engine: DtlsEngine;
+  readonly #engine: DatagramEngine;
   readonly #send: (d: Uint8Array) => void;
   readonly #onClose: () => void;
   #timer: NodeJS.Timeout | undefined;
@@ -52,7 +52,7 @@ export class DtlsSocket extends EventEmitter {
   #lastActivity = Date.now();
 
   /** @internal built by createDtlsServer / connectDtls */
-  constructor(engine: DtlsEngine, remote: { address: string; port: number }, send: (d: Uint8Array) => void, onClose: () => void) {
+  constructor(engine: DatagramEngine, remote: { address: string; port: number }, send: (d: Uint8Array) => void, onClose: () => void) {
     super();
     this.#engine = engine;
     this.remoteAddress = remote.address;
@@ -72,7 +72,7 @@ export class DtlsSocket extends EventEmitter {
   }
 
   /** The engine (for its drop counters and MTU). */
-  get engine(): DtlsEngine {
+  get engine(): DatagramEngine {
     return this.#engine;
   }
 
