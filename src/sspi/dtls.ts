@@ -16,6 +16,7 @@
  *    without input to take the datagrams.
  */
 import { DtlsEngine, MAX_MTU, type DtlsResult } from '../dtls/engine.js';
+import type { DatagramEngine } from '../dtls/datagram-engine.js';
 import { asTlsError, type TlsError } from '../errors.js';
 import { baseType, buffersOf, clearOutput, findBuffer, inputBytes, outputSlot, putOutput, type OutputSlot } from './buffers.js';
 import * as C from './constants.js';
@@ -46,8 +47,8 @@ export class DtlsSecurityContext {
   pending: Uint8Array[] = [];
   readonly side: 'client' | 'server';
   readonly cred: Credential;
-  readonly engine: DtlsEngine;
-  constructor(side: 'client' | 'server', cred: Credential, engine: DtlsEngine) {
+  readonly engine: DatagramEngine;
+  constructor(side: 'client' | 'server', cred: Credential, engine: DatagramEngine) {
     this.side = side;
     this.cred = cred;
     this.engine = engine;
@@ -226,7 +227,7 @@ function fail(ctx: DtlsSecurityContext, out: Outputs, err: TlsError, extendedErr
 export function dtlsEncrypt(ctx: DtlsSecurityContext, pMessage: SecBufferDesc | null): SECURITY_STATUS {
   const bufs = buffersOf(pMessage);
   if (bufs === undefined) return C.SEC_E_INVALID_TOKEN;
-  if (ctx.state !== 'Established') return ctx.state === 'Handshaking' ? C.SEC_E_CONTEXT_EXPIRED : C.SEC_E_CONTEXT_EXPIRED;
+  if (ctx.state !== 'Established') return C.SEC_E_CONTEXT_EXPIRED;
   const writable = bufs.filter((b) => (b.BufferType & C.SECBUFFER_READONLY) === 0);
   const datas = writable.filter((b) => baseType(b) === C.SECBUFFER_DATA);
   if (datas.length !== 1) return C.SEC_E_INVALID_TOKEN;
