@@ -16,7 +16,7 @@ import { getPki, type LeafFiles } from '../helpers/pki.js';
 import { freePort, gnutlsClient, gnutlsServer, opensslClient, requirePeer, spawnPeer, type Peer } from '../helpers/peers.js';
 import { pattern, scope, sha256Hex } from '../helpers/net.js';
 import { NO_IMPAIRMENT, UdpProxy } from '../helpers/udp-proxy.js';
-import { collect, sendPaced, udpListening, within } from './io.js';
+import { collect, received, sendWindowed, udpListening, within } from './io.js';
 
 const pki = await getPki();
 
@@ -202,10 +202,13 @@ test('impaired: our client ↔ openssl s_server through 20% loss/reorder/duplica
       const up = pattern(MiB, 3);
       const down = pattern(MiB, 4);
       const gotDown = collect(c, MiB);
-      await sendPaced(c, up);
+      const downSeen = received(c);
+      // Each sender keeps at most 32 KiB ahead of what its receiver has delivered: DTLS does not resend application
+      // data, and a receiver slowed by a loaded machine would lose what overflows its socket buffer.
+      await sendWindowed(c, up, () => srv.stdout().length);
       await srv.waitUntil('1 MiB at s_server', () => srv.stdout().length >= MiB, 60_000);
       assert.equal(sha256Hex(Buffer.from(srv.stdout().slice(0, MiB), 'latin1')), sha256Hex(up));
-      srv.write(down);
+      await sendWindowed(srv, down, downSeen);
       assert.equal(sha256Hex(await within(60_000, '1 MiB from s_server', gotDown)), sha256Hex(down));
       assert.ok(impaired.dropped + impaired.reordered + impaired.duplicated > 0, JSON.stringify(impaired));
       assert.ok(c.engine.drops.replayed > 0, 'duplicates were dropped by the replay window');
@@ -233,9 +236,9 @@ test('impaired: openssl s_client ↔ our server through 20% loss/reorder/duplica
       const up = pattern(MiB, 5);
       const down = pattern(MiB, 6);
       const gotUp = collect(s, MiB);
-      cl.write(up);
+      await sendWindowed(cl, up, received(s));
       assert.equal(sha256Hex(await within(60_000, '1 MiB from s_client', gotUp)), sha256Hex(up));
-      await sendPaced(s, down);
+      await sendWindowed(s, down, () => cl.stdout().length);
       await cl.waitUntil('1 MiB at s_client', () => cl.stdout().length >= MiB, 60_000);
       assert.equal(sha256Hex(Buffer.from(cl.stdout().slice(0, MiB), 'latin1')), sha256Hex(down));
       assert.ok(impaired.dropped + impaired.reordered + impaired.duplicated > 0, JSON.stringify(impaired));
@@ -259,8 +262,8 @@ test('impaired: our client ↔ gnutls-serv --udp --echo through 20% loss/reorder
       const up = pattern(MiB, 7);
       // gnutls-serv --echo sends back each record it receives: 1 MiB up and the same 1 MiB down.
       const gotDown = collect(c, MiB);
-      // Paced as for gnutls-cli: gnutls-serv drains its socket slowly.
-      await sendPaced(c, up, 2800, 10);
+      // Windowed by what came back: gnutls-serv drains its socket slowly, and DTLS does not resend application data.
+      await sendWindowed(c, up, received(c));
       assert.equal(sha256Hex(await within(60_000, '1 MiB echoed by gnutls-serv', gotDown)), sha256Hex(up));
       assert.ok(impaired.dropped + impaired.reordered + impaired.duplicated > 0, JSON.stringify(impaired));
       assert.ok(c.engine.drops.replayed > 0, 'duplicates were dropped by the replay window');
@@ -289,12 +292,13 @@ test('impaired: gnutls-cli --udp ↔ our server through 20% loss/reorder/duplica
       const up = pattern(MiB, 8);
       const down = pattern(MiB, 9);
       const gotUp = collect(s, MiB);
-      cl.write(up);
+      await sendWindowed(cl, up, received(s));
       assert.equal(sha256Hex(await within(60_000, '1 MiB from gnutls-cli', gotUp)), sha256Hex(up));
       const before = cl.stdout().length;
-      // gnutls-cli drains its socket slowly (about 300 datagrams a second here); faster, the kernel drops what
-      // overflows its receive buffer, and DTLS does not resend application data.
-      await sendPaced(s, down, 2800, 10);
+      // gnutls-cli drains its socket slowly (about 300 datagrams a second here, fewer on a loaded machine); faster,
+      // the kernel drops what overflows its receive buffer, and DTLS does not resend application data: so the
+      // sender keeps at most 32 KiB ahead of what gnutls-cli has written to its stdout.
+      await sendWindowed(s, down, () => cl.stdout().length - before);
       await cl.waitUntil('1 MiB at gnutls-cli', () => cl.stdout().length - before >= MiB, 60_000);
       assert.equal(sha256Hex(Buffer.from(cl.stdout().slice(before, before + MiB), 'latin1')), sha256Hex(down));
       assert.ok(impaired.dropped + impaired.reordered + impaired.duplicated > 0, JSON.stringify(impaired));

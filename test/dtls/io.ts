@@ -1,4 +1,4 @@
-/** Small I/O helpers for DTLS tests: bounded waits, paced sends, collecting bytes. */
+/** Small I/O helpers for DTLS tests: bounded waits, windowed sends, collecting bytes. */
 import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -15,17 +15,27 @@ export async function within<T>(ms: number, what: string, p: Promise<T>): Promis
   }
 }
 
-/** Anything that sends datagrams of application data. */
-export interface Writable {
-  write(data: Uint8Array): boolean;
+/**
+ * Send `data` in `chunk`s, keeping at most `window` bytes sent and not yet seen by the receiver (`delivered()`).
+ * DTLS does not resend application data: a receiver slower than the sender (a loaded machine, a peer tool that
+ * drains its socket slowly) would lose what overflows its socket buffer. Bounded by `timeoutMs`.
+ */
+export async function sendWindowed(w: { write(b: Uint8Array): unknown }, data: Uint8Array, delivered: () => number, window = 32768, chunk = 2800, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let off = 0; off < data.length; off += chunk) {
+    while (off - delivered() + chunk > window) {
+      if (Date.now() > deadline) throw new Error(`sendWindowed: the receiver saw ${delivered()} of ${off} bytes sent within ${timeoutMs} ms`);
+      await delay(2);
+    }
+    w.write(data.subarray(off, Math.min(data.length, off + chunk)));
+  }
 }
 
-/** Send `data` in `chunk`-byte writes with a short pause between (UDP has no flow control). */
-export async function sendPaced(w: Writable, data: Uint8Array, chunk = 16384, pauseMs = 2): Promise<void> {
-  for (let off = 0; off < data.length; off += chunk) {
-    if (!w.write(data.subarray(off, Math.min(data.length, off + chunk)))) throw new Error('write refused');
-    await delay(pauseMs);
-  }
+/** How many bytes of 'data' events `e` has emitted from now on. */
+export function received(e: { on(ev: 'data', f: (b: Buffer) => void): unknown }): () => number {
+  let n = 0;
+  e.on('data', (b: Buffer) => (n += b.length));
+  return () => n;
 }
 
 /** Resolve with the first `n` bytes of 'data' events. */
