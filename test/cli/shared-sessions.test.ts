@@ -177,6 +177,8 @@ test('a Redis that never answers: serve starts, handshakes are full, the outage 
     assert.equal(await handshake(f, s.port, ['-tls1_2', '-no_ticket', '-sess_out', sess]), 'New');
     assert.equal(await handshake(f, s.port, ['-tls1_2', '-no_ticket', '-sess_in', sess]), 'New');
     assert.equal((s.stdout().match(/session store: .* failed/g) ?? []).length, 1, s.stdout());
+    // It listened after a bounded wait for the store, and said so.
+    assert.match(s.stdout(), /session store: not connected within \d+ ms; full handshakes until it is/);
     s.proc.kill('SIGTERM');
     const exit = await s.waitExit(15_000);
     assert.equal(exit.code, 0, s.output());
