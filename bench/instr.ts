@@ -27,6 +27,7 @@ const ALL = [
   'small-ours-100', 'small-floor-100', 'small-node-100',
   'flood-ours-empty', 'flood-floor-empty', 'flood-node-empty',
   'flood-ours-keyupdate', 'flood-floor-keyupdate', 'flood-node-keyupdate',
+  'msg-engine-16384', 'msg-sspi-16384', 'msg-engine-100', 'msg-sspi-100',
 ];
 const only = argVal('only')?.split(',') ?? ALL;
 /**
@@ -77,5 +78,10 @@ for (const [label, key] of [['1-byte records', 'small-%-1'], ['100-byte records'
   const nd = perOp.get(key.replace('%', 'node'));
   if (o === undefined && f === undefined && nd === undefined) continue;
   process.stdout.write(`| ${label} | ${fmt(o)} | ${fmt(f)} | ${fmt(nd)} | ${ratio(o, nd)} | ${ratio(o, f)} | ${ratio(f, nd)} |\n`);
+}
+for (const size of [16384, 100]) {
+  const e = perOp.get(`msg-engine-${size}`);
+  const sp = perOp.get(`msg-sspi-${size}`);
+  if (e !== undefined && sp !== undefined) process.stdout.write(`\n${size}-byte records, SSPI EncryptMessage + DecryptMessage ÷ engine sealRecordParts + process: ${fmt(sp)} ÷ ${fmt(e)} instructions = ${((sp / e - 1) * 100).toFixed(1)} % over the engine\n`);
 }
 if (perOp.has('crypto-open')) process.stdout.write(`\ncreateDecipheriv + setAAD + setAuthTag + update + final alone: ${fmt(perOp.get('crypto-open'))} instructions per record\n`);

@@ -15,9 +15,14 @@
  *   flood-ours-<kind>    our TlsConnection server receiving a flood (kind: empty | keyupdate), per record
  *   flood-floor-<kind>   bare node:crypto calls opening the same flood
  *   flood-node-<kind>    Node's TLSSocket server receiving the same flood
+ *   msg-engine-<bytes>   engine sealRecordParts into a send buffer + process one record (the SSPI row's reference)
+ *   msg-sspi-<bytes>     SSPI EncryptMessage + DecryptMessage of the same record in place
  *   crypto-open          only a createDecipheriv + setAAD + setAuthTag + update + final per record (1-byte record)
  */
+import { CipherSuite } from '../src/index.js';
+import { oursEngine } from './bulk.js';
 import { makeCerts } from './certs.js';
+import { loadSspi, sspiBulk } from './sspi.js';
 import { makePair } from './ours.js';
 import { nodeContexts } from './node-tls.js';
 import { FLOOD_RECORDS, floodOpsFloor, floodOpsNode, floodOpsOurs, nodeSmallOps, oursSmall, rawOpenOnly, rawSmall } from './small.js';
@@ -35,6 +40,21 @@ async function main(): Promise<void> {
   const m = /^(small|flood)-(ours|floor|node)-(\w+)$/.exec(workload);
   if (workload === 'crypto-open') {
     const op = rawOpenOnly();
+    for (let i = 0; i < WARM + n; i++) op();
+    return;
+  }
+  const msg = /^msg-(engine|sspi)-(\d+)$/.exec(workload);
+  if (msg !== null) {
+    const size = Number(msg[2]);
+    const certs = makeCerts();
+    let op: (() => number) | undefined;
+    if (msg[1] === 'engine') op = oursEngine(makePair(certs.ecdsa, { suite: CipherSuite.TLS_AES_128_GCM_SHA256 }), size);
+    else {
+      const S = await loadSspi();
+      if (S === undefined) throw new Error('src/sspi not available');
+      op = sspiBulk(S, certs.ecdsa, 'aes-128-gcm', size);
+    }
+    if (op === undefined) throw new Error(`${workload}: not available`);
     for (let i = 0; i < WARM + n; i++) op();
     return;
   }
