@@ -564,7 +564,8 @@ export class TlsEngine {
         break;
     }
     if (wasEstablished) this.#events.push({ type: 'PostHandshake', message: String(msg.type) });
-    this.#afterTransition(wasEstablished, m.proto === 'tls12' && m.s.renegotiating);
+    // A KeyUpdate changes no connection info: nothing to refresh (it is the message a flood repeats).
+    if (msg.type !== HandshakeType.KeyUpdate) this.#afterTransition(wasEstablished, m.proto === 'tls12' && m.s.renegotiating);
   }
 
   /**
