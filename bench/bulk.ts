@@ -57,12 +57,12 @@ export function oursApi(p: OursPair): { step: () => number; conns: { c: TlsConne
  * The engine alone, caller-owned buffers as in SSPI: `sealRecordParts` placed into one reused send buffer, then
  * `process(…, { maxRecords: 1 })` on it.
  */
-export function oursEngine(p: OursPair): () => number {
+export function oursEngine(p: OursPair, size = RECORD): () => number {
   const { c, s } = handshake(p);
   const ce = c.engine;
   const se = s.engine;
-  const chunk = nc.randomBytes(RECORD);
-  const wire = new Uint8Array(RECORD + 5 + 64);
+  const chunk = nc.randomBytes(size);
+  const wire = new Uint8Array(size + 5 + 64);
   return () => {
     const { header, body, trailer } = ce.sealRecordParts(chunk);
     wire.set(header, 0);
@@ -70,8 +70,8 @@ export function oursEngine(p: OursPair): () => number {
     wire.set(trailer, header.length + body.length);
     const r = se.process(wire.subarray(0, header.length + body.length + trailer.length), { maxRecords: 1 });
     const n = r.plaintext.reduce((a, b) => a + b.length, 0);
-    if (n !== RECORD) throw new Error(`engine bulk: got ${n}`);
-    return RECORD;
+    if (n !== size) throw new Error(`engine bulk: got ${n}`);
+    return size;
   };
 }
 

@@ -249,37 +249,137 @@ export function rawFloodFloor(p: OursPair, kind: 'empty' | 'keyupdate', budgetMs
     const { secret: s0 } = oursKnownPair(p);
     const flood = sealFlood(s0, kind);
     const t0 = process.hrtime.bigint();
-    let secret = s0;
-    let key = nc.createSecretKey(expandLabel(secret, 'key', 16));
-    let iv = expandLabel(secret, 'iv', 12);
-    let seq = 0;
-    let got = 0;
-    const nonce = Buffer.alloc(12);
-    for (let at = 0; at < flood.length; ) {
-      const len = ((flood[at + 3] as number) << 8) | (flood[at + 4] as number);
-      const header = flood.subarray(at, at + 5);
-      const body = flood.subarray(at + 5, at + 5 + len);
-      at += 5 + len;
-      iv.copy(nonce);
-      for (let i = 0; i < 8; i++) nonce[11 - i] = (nonce[11 - i] as number) ^ Math.floor(seq / 2 ** (8 * i)) & 0xff;
-      seq++;
-      const d = nc.createDecipheriv('aes-128-gcm', key, nonce, { authTagLength: 16 });
-      d.setAAD(header);
-      d.setAuthTag(body.subarray(len - 16));
-      const inner = d.update(body.subarray(0, len - 16));
-      d.final();
-      if (inner[inner.length - 1] === 22) {
-        secret = expandLabel(secret, 'traffic upd', 32);
-        key = nc.createSecretKey(expandLabel(secret, 'key', 16));
-        iv = expandLabel(secret, 'iv', 12);
-        seq = 0;
-      } else got += inner.length - 1;
-    }
+    const got = openFloodRaw(s0, flood);
     ns += Number(process.hrtime.bigint() - t0);
     if (got !== FLOOD_UNITS) throw new Error(`flood (floor): got ${got}`);
     records += FLOOD_RECORDS;
   }
   return ns / records;
+}
+
+/** Open a flood sealed under `s0` with bare node:crypto calls; the application bytes it carried. */
+function openFloodRaw(s0: Buffer, flood: Buffer): number {
+  let secret = s0;
+  let key = nc.createSecretKey(expandLabel(secret, 'key', 16));
+  let iv = expandLabel(secret, 'iv', 12);
+  let seq = 0;
+  let got = 0;
+  const nonce = Buffer.alloc(12);
+  for (let at = 0; at < flood.length; ) {
+    const len = ((flood[at + 3] as number) << 8) | (flood[at + 4] as number);
+    const header = flood.subarray(at, at + 5);
+    const body = flood.subarray(at + 5, at + 5 + len);
+    at += 5 + len;
+    iv.copy(nonce);
+    for (let i = 0; i < 8; i++) nonce[11 - i] = (nonce[11 - i] as number) ^ Math.floor(seq / 2 ** (8 * i)) & 0xff;
+    seq++;
+    const d = nc.createDecipheriv('aes-128-gcm', key, nonce, { authTagLength: 16 });
+    d.setAAD(header);
+    d.setAuthTag(body.subarray(len - 16));
+    const inner = d.update(body.subarray(0, len - 16));
+    d.final();
+    if (inner[inner.length - 1] === 22) {
+      secret = expandLabel(secret, 'traffic upd', 32);
+      key = nc.createSecretKey(expandLabel(secret, 'key', 16));
+      iv = expandLabel(secret, 'iv', 12);
+      seq = 0;
+    } else got += inner.length - 1;
+  }
+  return got;
+}
+
+/*
+ * Count-based variants for instruction counts (bench/record-loop.ts): `warm` floods or records first, then `n`;
+ * floods are prepared (connection + sealed bytes) `warm + ready` at a time before any is received, so two runs
+ * with the same `ready` prepare the same work.
+ */
+
+/** Ours receiving `warm + n` of `warm + ready` prepared floods. */
+export function floodOpsOurs(p: OursPair, kind: 'empty' | 'keyupdate', warm: number, n: number, ready: number): void {
+  const floods = Array.from({ length: warm + ready }, () => {
+    const { s, secret } = oursKnownPair(p);
+    return { s, flood: sealFlood(secret, kind) };
+  });
+  for (const { s, flood } of floods.slice(0, warm + n)) {
+    let got = 0;
+    s.on('data', (d) => {
+      got += d.length;
+    });
+    s.receive(flood);
+    if (got !== FLOOD_UNITS) throw new Error(`flood (ours): got ${got} bytes`);
+  }
+}
+
+/** The node:crypto floor opening `warm + n` of `warm + ready` prepared floods. */
+export function floodOpsFloor(p: OursPair, kind: 'empty' | 'keyupdate', warm: number, n: number, ready: number): void {
+  const floods = Array.from({ length: warm + ready }, () => {
+    const { secret } = oursKnownPair(p);
+    return { secret, flood: sealFlood(secret, kind) };
+  });
+  for (const { secret, flood } of floods.slice(0, warm + n)) {
+    const got = openFloodRaw(secret, flood);
+    if (got !== FLOOD_UNITS) throw new Error(`flood (floor): got ${got}`);
+  }
+}
+
+/** Node's TLSSocket server receiving `warm + n` of `warm + ready` prepared floods. */
+export async function floodOpsNode(ctx: NodeContexts, p: OursPair, kind: 'empty' | 'keyupdate', warm: number, n: number, ready: number): Promise<void> {
+  const floods: { server: tls.TLSSocket; feed: Feed; flood: Buffer }[] = [];
+  for (let i = 0; i < warm + ready; i++) {
+    const { server, feed, secret } = await nodeKnownServer(ctx, p);
+    floods.push({ server, feed, flood: sealFlood(secret, kind) });
+  }
+  for (const { server, feed, flood } of floods.slice(0, warm + n)) {
+    let got = 0;
+    await new Promise<void>((resolve, reject) => {
+      server.on('data', (d: Buffer) => {
+        got += d.length;
+        if (got === FLOOD_UNITS) resolve();
+      });
+      server.once('error', reject);
+      feed.push(flood);
+    });
+  }
+  for (const f of floods) f.server.destroy();
+}
+
+/** Node's tls: `warm + n` small records, one write each (each after the previous write's callback). */
+export async function nodeSmallOps(ctx: NodeContexts, size: number, warm: number, n: number): Promise<void> {
+  const [a, b] = memPair();
+  const server = new tls.TLSSocket(a, { isServer: true, secureContext: ctx.server });
+  const client = tls.connect({ socket: b, secureContext: ctx.client, servername: 'localhost' });
+  await Promise.all([new Promise((r) => server.once('secure', r)), new Promise((r) => client.once('secureConnect', r))]);
+  const chunk = nc.randomBytes(size);
+  const total = (warm + n) * size;
+  let got = 0;
+  const arrived = new Promise<void>((r) => {
+    server.on('data', (d: Buffer) => {
+      got += d.length;
+      if (got === total) r();
+    });
+  });
+  for (let i = 0; i < warm + n; i++) await new Promise<void>((r, j) => client.write(chunk, (e) => (e ? j(e) : r())));
+  await arrived;
+  server.destroy();
+  client.destroy();
+}
+
+/** Only the calls that open one 1-byte TLS 1.3 record on node:crypto (createDecipheriv … final), per call. */
+export function rawOpenOnly(): () => void {
+  const key = nc.createSecretKey(nc.randomBytes(16));
+  const nonce = nc.randomBytes(12);
+  const header = Buffer.from([23, 3, 3, 0, 18]);
+  const c = nc.createCipheriv('aes-128-gcm', key, nonce, { authTagLength: 16 });
+  c.setAAD(header);
+  const body = Buffer.concat([c.update(Buffer.from([0x61, 23])), c.final()]);
+  const tag = c.getAuthTag();
+  return () => {
+    const d = nc.createDecipheriv('aes-128-gcm', key, nonce, { authTagLength: 16 });
+    d.setAAD(header);
+    d.setAuthTag(tag);
+    d.update(body);
+    d.final();
+  };
 }
 
 /**

@@ -143,14 +143,14 @@ export function sspiHandshake(S: Sspi, cert: BenchCert): (() => void) | undefine
 }
 
 /** EncryptMessage (client) + DecryptMessage (server) of one 16 KiB record, in place. */
-export function sspiBulk(S: Sspi, cert: BenchCert, alg: 'aes-128-gcm' | 'chacha20-poly1305'): (() => number) | undefined {
+export function sspiBulk(S: Sspi, cert: BenchCert, alg: 'aes-128-gcm' | 'chacha20-poly1305', size = 16384): (() => number) | undefined {
   try {
     const disable = alg === 'aes-128-gcm' ? [{ alg: 'CHACHA20_POLY1305' }, { alg: 'AES', min: 128, max: 128 }] : [{ alg: 'AES' }];
     const c = creds(S, cert, disable);
     const { cCtx, sCtx } = sspiPair(S, c);
     const sizes = new S.SecPkgContext_StreamSizes();
     if (S.QueryContextAttributes(cCtx, S.SECPKG_ATTR_STREAM_SIZES, sizes) !== S.SEC_E_OK) throw new Error('STREAM_SIZES');
-    const n = Math.min(16384, sizes.cbMaximumMessage);
+    const n = Math.min(size, sizes.cbMaximumMessage);
     const h = sizes.cbHeader as number;
     const t = sizes.cbTrailer as number;
     const buf = new Uint8Array(h + n + t);

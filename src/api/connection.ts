@@ -182,12 +182,12 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
       while (input.length > 0) {
         const r = this.engine.process(input);
         this.#apply(r);
-        if (r.consumed === input.length) return new Uint8Array(0);
+        if (r.consumed === input.length) return EMPTY;
         if (r.missing !== undefined || r.consumed === 0) return input.subarray(r.consumed);
         input = input.subarray(r.consumed);
-        if (this.engine.peerClosed) return new Uint8Array(0);
+        if (this.engine.peerClosed) return EMPTY;
       }
-      return new Uint8Array(0);
+      return EMPTY;
     } catch (e) {
       const err = e as TlsError;
       const alert = this.engine.takeAlert();

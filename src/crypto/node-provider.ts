@@ -51,16 +51,24 @@ class NodeRunningHash implements RunningHash {
   }
 }
 
+/**
+ * Options of every cipher object: a 16-byte tag. One constant object (node:crypto only reads it), not one per record.
+ * `setAAD` gets no options: `plaintextLength` matters only for CCM, which no TLS suite here uses.
+ */
+const TAG16: nc.CipherGCMOptions = Object.freeze({ authTagLength: 16 });
+
 class NodeAead implements Aead {
   readonly tagLen = 16;
-  readonly #alg: AeadAlg;
+  readonly #alg: nc.CipherGCMTypes;
   readonly #key: nc.KeyObject;
   constructor(alg: AeadAlg, key: Uint8Array) {
-    this.#alg = alg;
+    this.#alg = alg as nc.CipherGCMTypes;
     this.#key = nc.createSecretKey(key);
   }
-  #cipher(nonce: Uint8Array): nc.CipherGCM {
-    return nc.createCipheriv(this.#alg as nc.CipherGCMTypes, this.#key, nonce, { authTagLength: 16 });
+  #cipher(nonce: Uint8Array, aad: Uint8Array): nc.CipherGCM {
+    const c = nc.createCipheriv(this.#alg, this.#key, nonce, TAG16);
+    c.setAAD(aad);
+    return c;
   }
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
     const out = new Uint8Array(plaintext.length + 16);
@@ -68,9 +76,8 @@ class NodeAead implements Aead {
     return out;
   }
   sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): number {
-    const c = this.#cipher(nonce);
+    const c = this.#cipher(nonce, aad);
     const n = plaintext.length;
-    c.setAAD(aad, { plaintextLength: n });
     const body = c.update(plaintext);
     out.set(body, offset);
     const fin = c.final();
@@ -79,16 +86,14 @@ class NodeAead implements Aead {
     return n + 16;
   }
   sealParts(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): SealedParts {
-    const c = this.#cipher(nonce);
-    c.setAAD(aad, { plaintextLength: plaintext.length });
+    const c = this.#cipher(nonce, aad);
     const body = c.update(plaintext);
     const fin = c.final(); // empty for GCM and ChaCha20-Poly1305 (stream modes)
     const ciphertext = fin.length === 0 ? u8(body) : u8(Buffer.concat([body, fin]));
     return { ciphertext, tag: u8(c.getAuthTag()) };
   }
   sealRecord(nonce: Uint8Array, aad: Uint8Array, prefix: Uint8Array, plaintext: Uint8Array): Uint8Array {
-    const c = this.#cipher(nonce);
-    c.setAAD(aad, { plaintextLength: plaintext.length });
+    const c = this.#cipher(nonce, aad);
     // Every byte of `out` is written below, so it need not be zero-filled (measured ~0.7 µs per 16 KiB record).
     const out = Buffer.allocUnsafeSlow(prefix.length + plaintext.length + 16);
     out.set(prefix, 0);
@@ -104,8 +109,8 @@ class NodeAead implements Aead {
   open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null {
     if (sealed.length < 16) return null;
     const n = sealed.length - 16;
-    const d = nc.createDecipheriv(this.#alg as nc.CipherGCMTypes, this.#key, nonce, { authTagLength: 16 });
-    d.setAAD(aad, { plaintextLength: n });
+    const d = nc.createDecipheriv(this.#alg, this.#key, nonce, TAG16);
+    d.setAAD(aad);
     d.setAuthTag(sealed.subarray(n));
     const body = d.update(sealed.subarray(0, n));
     try {

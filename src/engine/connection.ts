@@ -36,7 +36,7 @@ import { EarlyDataSkipper } from '../record/early-data.js';
 import { IdleRuns } from '../record/idle-runs.js';
 import { HandshakeJoiner } from '../record/handshake-joiner.js';
 import { alertFragment, readAlert } from './alerts.js';
-import { announcedLength, checkRecordHeader, nextRecord, RECORD_HEADER_LENGTH } from '../record/deframer.js';
+import { announcedLength, checkRecordHeader, recordEnd, RECORD_HEADER_LENGTH } from '../record/deframer.js';
 import { trafficKeys, exportKeyingMaterial13 } from '../tls13/key-schedule.js';
 import { clientHandle13, sendKeyUpdate, startClient13, supplyClientCertificate13, Tls12Selected, type ClientCx, type ClientState13 } from '../tls13/client.js';
 import { offersTls13, requestClientCertificate, serverHandle13, serverHandleClientHello13, type ServerCx, type ServerState13 } from '../tls13/server.js';
@@ -85,6 +85,9 @@ export type MachineState =
   | { readonly proto: 'tls12'; readonly s: Tls12Machine };
 
 export type { RenegotiationRequest, Tls12Machine } from '../handshake/machine.js';
+
+/** `process()` without options (one frozen object, not one per call). */
+const NO_OPTIONS: ProcessOptions = Object.freeze({});
 
 const CCS_RECORD = new Uint8Array([ContentType.ChangeCipherSpec, 3, 3, 0, 1, 1]);
 
@@ -374,7 +377,7 @@ export class TlsEngine {
   }
 
   /** Feed received bytes. See the class comment for the contract. */
-  process(input: Uint8Array, opts: ProcessOptions = {}): ProcessResult {
+  process(input: Uint8Array, opts: ProcessOptions = NO_OPTIONS): ProcessResult {
     if (this.#failed !== undefined) throw this.#failed;
     if (!this.#started) {
       if (this.side === 'client') throw internalError('process() before start()');
@@ -399,15 +402,15 @@ export class TlsEngine {
         // A header is checked as soon as it is complete, before its body has arrived.
         const len = announcedLength(input, offset);
         if (len !== undefined) checkRecordHeader(input[offset] as number, input[offset + 1] as number, len, this.#readLimit(input[offset] as number));
-        const f = nextRecord(input, offset);
-        if (!f.complete) {
-          missing = f.missing;
+        const end = recordEnd(input, offset);
+        if (end < 0) {
+          missing = -end;
           break;
         }
         const wasHandshaking = this.isHandshaking;
         const postBefore = this.#postHandshake;
-        this.#record(f.type, input.subarray(offset, offset + RECORD_HEADER_LENGTH), input.subarray(offset + RECORD_HEADER_LENGTH, f.end));
-        offset = f.end;
+        this.#record(input[offset] as number, input.subarray(offset, offset + RECORD_HEADER_LENGTH), input.subarray(offset + RECORD_HEADER_LENGTH, end));
+        offset = end;
         records++;
         if (opts.stopAfterHandshake === true && wasHandshaking && this.isEstablished) break;
         if (opts.stopAfterPostHandshake === true && this.#postHandshake !== postBefore) break;
@@ -415,13 +418,11 @@ export class TlsEngine {
     } catch (e) {
       throw this.#fail(e, true);
     }
-    const result: ProcessResult = {
-      consumed: offset,
-      ...(missing !== undefined ? { missing } : {}),
-      output: this.#takeOut(),
-      plaintext: this.#plaintext,
-      events: this.#events,
-    };
+    const output = this.#takeOut();
+    const result: ProcessResult =
+      missing !== undefined
+        ? { consumed: offset, missing, output, plaintext: this.#plaintext, events: this.#events }
+        : { consumed: offset, output, plaintext: this.#plaintext, events: this.#events };
     this.#plaintext = [];
     this.#events = [];
     return result;
@@ -564,7 +565,8 @@ export class TlsEngine {
         break;
     }
     if (wasEstablished) this.#events.push({ type: 'PostHandshake', message: String(msg.type) });
-    this.#afterTransition(wasEstablished, m.proto === 'tls12' && m.s.renegotiating);
+    // A KeyUpdate changes no connection info: nothing to refresh (it is the message a flood repeats).
+    if (msg.type !== HandshakeType.KeyUpdate) this.#afterTransition(wasEstablished, m.proto === 'tls12' && m.s.renegotiating);
   }
 
   /**

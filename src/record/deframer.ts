@@ -32,6 +32,17 @@ export function nextRecord(input: Uint8Array, offset: number): Frame {
   return { complete: true, type: input[offset] as number, major: input[offset + 1] as number, length, end: offset + RECORD_HEADER_LENGTH + length };
 }
 
+/**
+ * `nextRecord` without the Frame object, for the per-record loop: the offset just after the complete record at
+ * `offset`, or minus the bytes still missing (never 0: a record has at least its 5-byte header).
+ */
+export function recordEnd(input: Uint8Array, offset: number): number {
+  const have = input.length - offset;
+  if (have < RECORD_HEADER_LENGTH) return have - RECORD_HEADER_LENGTH;
+  const end = RECORD_HEADER_LENGTH + (((input[offset + 3] as number) << 8) | (input[offset + 4] as number));
+  return have < end ? have - end : offset + end;
+}
+
 /** The body length a complete header at `offset` announces, or undefined while fewer than 5 bytes are there. */
 export function announcedLength(input: Uint8Array, offset: number): number | undefined {
   if (input.length - offset < RECORD_HEADER_LENGTH) return undefined;

@@ -77,6 +77,12 @@ export class DirectionState {
   /** Scratch nonce and TLS 1.2 additional data, reused per record (node:crypto copies what it is given). */
   readonly #nonce = new Uint8Array(12);
   readonly #aad12 = new Uint8Array(13);
+  /** Record prefix scratch: the 5-byte header (TLS 1.3, ChaCha 1.2), or header ‖ 8-byte explicit nonce (GCM 1.2). */
+  readonly #prefix13 = new Uint8Array(5);
+  #prefix12: Uint8Array | undefined;
+  /** The prefix and additional data of the record being sealed (set by #protect, one of the buffers above). */
+  #prefix: Uint8Array = this.#prefix13;
+  #aad: Uint8Array = this.#prefix13;
   get #scratch(): Uint8Array {
     sharedScratch ??= new Uint8Array(INNER_SCRATCH);
     return sharedScratch;
@@ -130,9 +136,10 @@ export class DirectionState {
       out.set(plaintext, offset + 5);
       return 5 + plaintext.length;
     }
-    const p = this.#protect(type, plaintext, padding);
-    out.set(p.prefix, offset);
-    return p.prefix.length + aead.sealInto(this.#nonce, p.aad, p.inner, out, offset + p.prefix.length);
+    const inner = this.#protect(type, plaintext, padding);
+    const prefix = this.#prefix;
+    out.set(prefix, offset);
+    return prefix.length + aead.sealInto(this.#nonce, this.#aad, inner, out, offset + prefix.length);
   }
 
   /**
@@ -146,8 +153,8 @@ export class DirectionState {
       this.sealInto(type, plaintext, out, 0);
       return out;
     }
-    const p = this.#protect(type, plaintext, padding);
-    return aead.sealRecord(this.#nonce, p.aad, p.prefix, p.inner);
+    const inner = this.#protect(type, plaintext, padding);
+    return aead.sealRecord(this.#nonce, this.#aad, this.#prefix, inner);
   }
 
   /**
@@ -162,39 +169,43 @@ export class DirectionState {
       writeHeader(header, 0, type, plaintext.length);
       return { header, body: plaintext.slice(), trailer: new Uint8Array(0) };
     }
-    const p = this.#protect(type, plaintext, 0);
-    const { ciphertext, tag } = aead.sealParts(this.#nonce, p.aad, p.inner);
+    const inner = this.#protect(type, plaintext, 0);
+    const header = this.#prefix.slice();
+    const { ciphertext, tag } = aead.sealParts(this.#nonce, this.#aad, inner);
     const n = plaintext.length;
-    if (this.mode === 'tls12') return { header: p.prefix, body: ciphertext, trailer: tag };
+    if (this.mode === 'tls12') return { header, body: ciphertext, trailer: tag };
     const trailer = new Uint8Array(ciphertext.length - n + tag.length);
     trailer.set(ciphertext.subarray(n), 0);
     trailer.set(tag, ciphertext.length - n);
-    return { header: p.prefix, body: ciphertext.subarray(0, n), trailer };
+    return { header, body: ciphertext.subarray(0, n), trailer };
   }
 
   /**
    * Everything but the cipher call: next sequence number into the nonce, the record prefix (header, + TLS 1.2
-   * explicit nonce), the additional data and what to encrypt (TLS 1.3: the inner plaintext in the shared scratch
-   * buffer, valid until the next seal).
+   * explicit nonce) into `#prefix`, the additional data into `#aad` (TLS 1.3: the prefix itself), and returns what
+   * to encrypt (TLS 1.3: the inner plaintext in the shared scratch buffer, valid until the next seal). The three
+   * per-direction buffers are consumed (copied by node:crypto or into the record) before a seal returns.
    */
-  #protect(type: number, plaintext: Uint8Array, padding: number): { prefix: Uint8Array; aad: Uint8Array; inner: Uint8Array } {
+  #protect(type: number, plaintext: Uint8Array, padding: number): Uint8Array {
     const nonce = this.#nonce;
     if (this.mode === 'tls13') {
       const innerLen = plaintext.length + 1 + padding;
-      const prefix = new Uint8Array(5);
+      const prefix = this.#prefix13;
       writeHeader(prefix, 0, ContentType.ApplicationData, innerLen + 16);
+      this.#prefix = prefix;
+      this.#aad = prefix;
       xorSeqInto(nonce, this.#iv, this.#nextSeq());
       const inner = innerLen <= INNER_SCRATCH ? this.#scratch.subarray(0, innerLen) : new Uint8Array(innerLen);
       inner.set(plaintext, 0);
       inner[plaintext.length] = type;
       if (padding > 0) inner.fill(0, plaintext.length + 1);
-      return { prefix, aad: prefix, inner };
+      return inner;
     }
     // TLS 1.2 AEAD: additional_data = seq_num + type + version + length (RFC 5246 §6.2.3.3).
     const suite = this.#suite as SuiteInfo;
     const seq = this.#nextSeq();
     const explicit = suite.explicitNonceLen;
-    const prefix = new Uint8Array(5 + explicit);
+    const prefix = explicit > 0 ? (this.#prefix12 ??= new Uint8Array(5 + explicit)) : this.#prefix13;
     writeHeader(prefix, 0, type, explicit + plaintext.length + 16);
     if (explicit > 0) {
       nonce.set(this.#iv, 0);
@@ -210,7 +221,9 @@ export class DirectionState {
     aad[10] = 3;
     aad[11] = plaintext.length >>> 8;
     aad[12] = plaintext.length & 0xff;
-    return { prefix, aad, inner: plaintext };
+    this.#prefix = prefix;
+    this.#aad = aad;
+    return plaintext;
   }
 
   /**

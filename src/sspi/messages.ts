@@ -4,7 +4,7 @@
  * (views into the caller's buffer), or the DATA slot into SECBUFFER_MISSING with SEC_E_INCOMPLETE_MESSAGE.
  */
 import { asTlsError } from '../errors.js';
-import { nextRecord } from '../record/deframer.js';
+import { recordEnd } from '../record/deframer.js';
 import { baseType, buffersOf, inputBytes } from './buffers.js';
 import * as C from './constants.js';
 import { dtlsDecrypt, dtlsEncrypt, lookupDtlsContext } from './dtls.js';
@@ -12,6 +12,9 @@ import type { SECURITY_STATUS } from './constants.js';
 import { lookupContext, mapPeer, noteEvent, replaceInfo, setExchange, toFailed, toPeerClosed, toPostHandshakePending, type SchannelContext } from './context.js';
 import { statusForError } from './status.js';
 import type { CtxtHandle, PULONG, SecBuffer, SecBufferDesc } from './types.js';
+
+/** DecryptMessage processes one record per call. */
+const ONE_RECORD = Object.freeze({ maxRecords: 1 });
 
 /** State gate shared by both functions (§10 table). */
 function gate(ctx: SchannelContext, encrypt: boolean): SECURITY_STATUS | undefined {
@@ -47,12 +50,21 @@ export function EncryptMessage(phContext: CtxtHandle | null, fQOP: number, pMess
     if (g !== undefined) return g;
     const qop = fQOP >>> 0;
     if (qop !== 0 && qop !== C.SECQOP_WRAP_OOB_DATA) return C.SEC_E_QOP_NOT_SUPPORTED;
-    const writable = bufs.filter((b) => (b.BufferType & C.SECBUFFER_READONLY) === 0);
-    const datas = writable.filter((b) => baseType(b) === C.SECBUFFER_DATA);
-    if (datas.length !== 1) return C.SEC_E_INVALID_TOKEN;
-    const data = datas[0] as SecBuffer;
-    const header = writable.find((b) => baseType(b) === C.SECBUFFER_STREAM_HEADER);
-    const trailer = writable.find((b) => baseType(b) === C.SECBUFFER_STREAM_TRAILER);
+    // One pass over the writable buffers: exactly one DATA, the first STREAM_HEADER and STREAM_TRAILER.
+    let data: SecBuffer | undefined;
+    let dataCount = 0;
+    let header: SecBuffer | undefined;
+    let trailer: SecBuffer | undefined;
+    for (const b of bufs) {
+      if ((b.BufferType & C.SECBUFFER_READONLY) !== 0) continue;
+      const t = baseType(b);
+      if (t === C.SECBUFFER_DATA) {
+        data ??= b;
+        dataCount++;
+      } else if (t === C.SECBUFFER_STREAM_HEADER) header ??= b;
+      else if (t === C.SECBUFFER_STREAM_TRAILER) trailer ??= b;
+    }
+    if (dataCount !== 1 || data === undefined) return C.SEC_E_INVALID_TOKEN;
     const plain = inputBytes(data);
     if (plain === undefined) return C.SEC_E_INVALID_TOKEN;
     const sizes = ctx.engine.streamSizes();
@@ -108,26 +120,39 @@ export function DecryptMessage(phContext: CtxtHandle | null, pMessage: SecBuffer
     if (ctx === undefined) return C.SEC_E_INVALID_HANDLE;
     const bufs = buffersOf(pMessage);
     if (bufs === undefined || bufs.length < 4) return C.SEC_E_INVALID_TOKEN;
-    const datas = bufs.filter((b) => baseType(b) === C.SECBUFFER_DATA);
-    const empties = bufs.filter((b) => baseType(b) === C.SECBUFFER_EMPTY);
-    if (datas.length !== 1 || empties.length < 3) return C.SEC_E_INVALID_TOKEN;
+    // One pass: exactly one DATA buffer, and the first three EMPTY ones (rewritten below).
+    let slot: SecBuffer | undefined;
+    let dataCount = 0;
+    let d: SecBuffer | undefined;
+    let t: SecBuffer | undefined;
+    let x: SecBuffer | undefined;
+    for (const b of bufs) {
+      const type = baseType(b);
+      if (type === C.SECBUFFER_DATA) {
+        slot ??= b;
+        dataCount++;
+      } else if (type === C.SECBUFFER_EMPTY) {
+        if (d === undefined) d = b;
+        else if (t === undefined) t = b;
+        else x ??= b;
+      }
+    }
+    if (dataCount !== 1 || slot === undefined || d === undefined || t === undefined || x === undefined) return C.SEC_E_INVALID_TOKEN;
     const g = gate(ctx, false);
     if (g !== undefined) return g;
     if (pfQOP) pfQOP.value = 0;
-    const slot = datas[0] as SecBuffer;
     const bytes = inputBytes(slot);
     if (bytes === undefined) return C.SEC_E_INVALID_TOKEN;
-    const frame = nextRecord(bytes, 0);
-    if (!frame.complete) {
+    const recLen = recordEnd(bytes, 0);
+    if (recLen < 0) {
       slot.BufferType = C.SECBUFFER_MISSING;
-      slot.cbBuffer = frame.missing;
+      slot.cbBuffer = -recLen;
       return C.SEC_E_INCOMPLETE_MESSAGE;
     }
-    const recLen = frame.end;
     const hdr = Math.min(recLen, ctx.engine.streamSizes().header);
     let r;
     try {
-      r = ctx.engine.process(bytes, { maxRecords: 1 });
+      r = ctx.engine.process(bytes, ONE_RECORD);
     } catch (e) {
       toFailed(ctx);
       return statusForError(asTlsError(e), ctx.side);
@@ -143,7 +168,6 @@ export function DecryptMessage(phContext: CtxtHandle | null, pMessage: SecBuffer
       bytes.set(part, hdr + ptLen);
       ptLen += part.length;
     }
-    const [d, t, x] = empties as [SecBuffer, SecBuffer, SecBuffer];
     slot.BufferType = C.SECBUFFER_STREAM_HEADER;
     slot.cbBuffer = hdr;
     slot.pvBuffer = bytes.subarray(0, hdr);

@@ -1,0 +1,86 @@
+/**
+ * One fixed workload per process, for instruction counts under callgrind (bench/instr.ts runs it):
+ *
+ *   node dist/bench/record-loop.js <workload> <n> [<prepared>]
+ *
+ * Every workload prepares the same things whatever `n` is (certificates, connections, floods), warms up, then does
+ * `n` operations. Running it at n and 2n under callgrind and subtracting gives the instructions of n steady-state
+ * operations, without start-up, set-up or JIT warm-up: on a loaded machine these counts repeat to a fraction of a
+ * percent where wall-clock time varies 2–10×.
+ *
+ * Workloads (an operation is one record received, except `small-*`: one record written and received):
+ *   small-ours-<bytes>   idiomatic API, client write → takeOutput → server receive ('data')
+ *   small-floor-<bytes>  bare node:crypto seal + open of the same record (bench/small.ts rawSmall)
+ *   small-node-<bytes>   Node's tls pair over memory, one write per record
+ *   flood-ours-<kind>    our TlsConnection server receiving a flood (kind: empty | keyupdate), per record
+ *   flood-floor-<kind>   bare node:crypto calls opening the same flood
+ *   flood-node-<kind>    Node's TLSSocket server receiving the same flood
+ *   msg-engine-<bytes>   engine sealRecordParts into a send buffer + process one record (the SSPI row's reference)
+ *   msg-sspi-<bytes>     SSPI EncryptMessage + DecryptMessage of the same record in place
+ *   crypto-open          only a createDecipheriv + setAAD + setAuthTag + update + final per record (1-byte record)
+ */
+import { CipherSuite } from '../src/index.js';
+import { oursEngine } from './bulk.js';
+import { makeCerts } from './certs.js';
+import { loadSspi, sspiBulk } from './sspi.js';
+import { makePair } from './ours.js';
+import { nodeContexts } from './node-tls.js';
+import { FLOOD_RECORDS, floodOpsFloor, floodOpsNode, floodOpsOurs, nodeSmallOps, oursSmall, rawOpenOnly, rawSmall } from './small.js';
+
+const [workload = '', nArg = '0', preparedArg] = process.argv.slice(2);
+const n = Number(nArg);
+/** Floods prepared (connections + sealed bytes), the same in both runs of a pair whatever `n` is. */
+const prepared = Number(preparedArg ?? nArg);
+/** Warm-up operations before the counted ones: V8's JIT settles after a few thousand records. */
+const WARM = 4000;
+/** Warm-up floods (of FLOOD_RECORDS records each). */
+const WARM_FLOODS = 8;
+
+async function main(): Promise<void> {
+  const m = /^(small|flood)-(ours|floor|node)-(\w+)$/.exec(workload);
+  if (workload === 'crypto-open') {
+    const op = rawOpenOnly();
+    for (let i = 0; i < WARM + n; i++) op();
+    return;
+  }
+  const msg = /^msg-(engine|sspi)-(\d+)$/.exec(workload);
+  if (msg !== null) {
+    const size = Number(msg[2]);
+    const certs = makeCerts();
+    let op: (() => number) | undefined;
+    if (msg[1] === 'engine') op = oursEngine(makePair(certs.ecdsa, { suite: CipherSuite.TLS_AES_128_GCM_SHA256 }), size);
+    else {
+      const S = await loadSspi();
+      if (S === undefined) throw new Error('src/sspi not available');
+      op = sspiBulk(S, certs.ecdsa, 'aes-128-gcm', size);
+    }
+    if (op === undefined) throw new Error(`${workload}: not available`);
+    for (let i = 0; i < WARM + n; i++) op();
+    return;
+  }
+  if (m === null) throw new Error(`unknown workload ${workload}`);
+  const [, what, who, arg] = m as unknown as [string, string, string, string];
+  const certs = makeCerts();
+  const pair = makePair(certs.ecdsa);
+  const ctx = nodeContexts(certs.ecdsa);
+  if (what === 'small') {
+    const size = Number(arg);
+    if (who === 'node') {
+      await nodeSmallOps(ctx, size, WARM, n);
+      return;
+    }
+    const op = who === 'ours' ? oursSmall(pair, size) : rawSmall(size);
+    for (let i = 0; i < WARM + n; i++) op();
+    return;
+  }
+  if (arg !== 'empty' && arg !== 'keyupdate') throw new Error(`flood kind ${arg}`);
+  // Whole floods: n records rounded up to floods, received from `prepared` ones made in advance.
+  const floods = Math.ceil(n / FLOOD_RECORDS);
+  const ready = Math.max(floods, Math.ceil(prepared / FLOOD_RECORDS));
+  const warm = WARM_FLOODS;
+  if (who === 'ours') floodOpsOurs(pair, arg, warm, floods, ready);
+  else if (who === 'floor') floodOpsFloor(pair, arg, warm, floods, ready);
+  else await floodOpsNode(ctx, pair, arg, warm, floods, ready);
+}
+
+await main();
