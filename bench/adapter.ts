@@ -7,7 +7,9 @@
  */
 import type { Duplex } from 'node:stream';
 import { TlsClient, TlsServer } from '../src/index.js';
-import { TlsDuplex, duplexPair, routedHooks, toClientOptions, toServerOptions } from '../src/node/index.js';
+import { TlsDuplex, duplexPair } from '../src/node/index.js';
+import { toClientOptions, toServerOptions } from '../src/node/options.js';
+import { routedHooks } from '../src/node/routed-hooks.js';
 import type { BenchCert } from './certs.js';
 import { memPair } from './node-tls.js';
 

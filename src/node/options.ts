@@ -14,6 +14,7 @@ import { configError } from '../errors.js';
 import type { Duplex } from 'node:stream';
 import type { PeerCertificate } from './peer-certificate.js';
 import { mapCipherString, mapSigalgs } from './cipher-string.js';
+import type { PreparedConfigs } from './prepared-configs.js';
 
 /** PEM text, or a Buffer holding PEM text or DER. */
 export type PemOrDer = string | Uint8Array;
@@ -77,6 +78,11 @@ export interface NodeCommonOptions {
   trace?(event: TraceEvent, socket: Duplex): void;
   /** node:tls: a context from {@link createSecureContext}; its settings (key, cert, ca, ciphers…) are used. */
   readonly secureContext?: SecureContext;
+  /**
+   * Share what is prepared from these options (parsed keys, chains, trust anchors) with other connections given the
+   * same content, through this (src/node/prepared-configs.ts). The adapter's entry points pass their own.
+   */
+  readonly preparedConfigs?: PreparedConfigs;
 }
 
 /** What an SNICallback may answer: credentials, or a secure context (node:tls). */
@@ -95,6 +101,17 @@ export interface NodeServerOptions extends NodeCommonOptions {
   readonly SNICallback?: (servername: string, cb: (err: Error | null, creds?: SniAnswer | null) => void) => void;
   /** Credentials by server name (exact, or `*.example.com` for one label); the map form of SNICallback. */
   readonly sniCredentials?: Readonly<Record<string, SniAnswer>>;
+  /**
+   * node:tls `ALPNCallback({ servername, protocols })`: choose the protocol from those the client offered (called
+   * only when it offered some); undefined refuses the connection with no_application_protocol, a name it did not
+   * offer fails it (ERR_TLS_ALPN_CALLBACK_INVALID_RESULT). Not with `ALPNProtocols`.
+   */
+  readonly ALPNCallback?: (hello: { readonly servername: string | undefined; readonly protocols: readonly string[] }) => string | undefined;
+  /**
+   * node:tls `honorCipherOrder`: choose the suite by the server's order. Ours always does (our order, then the
+   * client's offer: RFC 8446 leaves it to the server); `false` is accepted and changes nothing.
+   */
+  readonly honorCipherOrder?: boolean;
   /** node:tls: ask the client for a certificate. With `rejectUnauthorized` (default true) one is required. */
   readonly requestCert?: boolean;
   /** Client authentication policy; overrides requestCert/rejectUnauthorized when given. */
@@ -351,7 +368,7 @@ export function toServerOptions(
   }
   if (o.clientAuth !== undefined) out.clientAuth = o.clientAuth;
   else if (o.requestCert === true) out.clientAuth = o.rejectUnauthorized === false ? 'optional' : 'required';
-  if (o.ca !== undefined) out.ca = chainOf(o.ca);
+  if (given(o.ca)) out.ca = chainOf(o.ca);
   if (o.crl !== undefined) out.crl = crlsOf(o.crl);
   if (o.requestCert === true && o.rejectUnauthorized === false) out.rejectUnauthorized = false;
   if (o.ticketCount !== undefined) out.ticketCount = o.ticketCount;
@@ -380,7 +397,7 @@ export function toClientOptions(
   if (servername !== '') out.servername = servername;
   // The adapter checks the host itself (node:tls order: chain first, then identity).
   if (typeof o.checkServerIdentity === 'function' || o.servername === '') out.checkServerName = false;
-  if (o.ca !== undefined) out.ca = chainOf(o.ca);
+  if (given(o.ca)) out.ca = chainOf(o.ca);
   if (o.crl !== undefined) out.crl = crlsOf(o.crl);
   if (o.rejectUnauthorized !== undefined) out.rejectUnauthorized = o.rejectUnauthorized;
   const clientKey = Array.isArray(o.key) ? (o.key as readonly (PemOrDer | KeyWithPassphrase)[])[0] : (o.key as PemOrDer | KeyWithPassphrase | undefined);
@@ -430,10 +447,15 @@ export function isSecureContext(x: unknown): x is { readonly options: SecureCont
   return x instanceof SecureContext || (typeof x === 'object' && x !== null && 'context' in x && 'options' in x && typeof x.options === 'object');
 }
 
+/** node:tls takes a key or chain only when truthy (`key: false`, `cert: ''` mean none); an empty list is none too. */
+function given<T>(v: T | undefined | null | false | '' | 0): v is T {
+  return Boolean(v) && !(Array.isArray(v) && v.length === 0);
+}
+
 /** The key and chain of a context, or of a `{ key, cert }` object (what SNICallback / addContext may give). */
 export function credentialsOf(x: unknown): { key: NonNullable<SecureContextOptions['key']>; cert: PemOrDer | readonly PemOrDer[] } | undefined {
   const o = isSecureContext(x) ? x.options : (x as SecureContextOptions | null | undefined);
-  if (o === null || o === undefined || o.key === undefined || o.cert === undefined) return undefined;
+  if (o === null || o === undefined || !given(o.key) || !given(o.cert)) return undefined;
   return { key: o.key, cert: o.cert };
 }
 
