@@ -41,6 +41,8 @@ import { identityError } from './identity.js';
 import { UNKNOWN_RESUMED_SESSION } from './session-authorization.js';
 import { PreparedConfigs } from './prepared-configs.js';
 import { validateInt32, validateString } from './validate.js';
+import { credentialsOf, isSecureContext } from './options.js';
+import { AlertDescription, AlertLevel, ContentType } from '../wire/registry.js';
 import type { PreparedServerConfig } from '../vocabulary/config.js';
 
 /** Readable high-water mark: unread plaintext above this pauses the transport. */
@@ -659,12 +661,30 @@ export class TlsDuplex extends Duplex {
     const side = this.#side;
     if (side.kind !== 'server') return;
     const name = hello.clientHello.serverName;
+    // node:tls: the name the client asked for is known from here on, even if the handshake then fails.
+    this.servername = name ?? false;
     const go = (creds: SniAnswer | null | undefined): void => {
       if (this.destroyed) return;
       let server = this.#factory instanceof TlsServer ? this.#factory : undefined;
-      if (creds !== undefined && creds !== null) server = this.#configs.sniServer(creds, side.options);
+      if (creds !== undefined && creds !== null) {
+        if (!isSecureContext(creds) && credentialsOf(creds) === undefined) {
+          // node:tls: an answer that is neither a secure context nor usable credentials ends the connection as is.
+          this.destroy(Object.assign(new TypeError('Invalid SNI context'), { code: 'ERR_TLS_INVALID_CONTEXT' }));
+          return;
+        }
+        if (credentialsOf(creds) === undefined) {
+          this.#refuseHello(errnoError(`the secure context chosen for server name '${name ?? ''}' has no key and certificate`, 'ERR_TLS_SNI_NO_CREDENTIALS'));
+          return;
+        }
+        try {
+          server = this.#configs.sniServer(creds, side.options);
+        } catch (err) {
+          this.#refuseHello(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
+      }
       if (server === undefined) {
-        this.destroy(errnoError(`no credentials for server name '${name ?? ''}' and no default key/cert`, 'ERR_TLS_SNI_NO_CREDENTIALS'));
+        this.#refuseHello(errnoError(`no credentials for server name '${name ?? ''}' and no default key/cert`, 'ERR_TLS_SNI_NO_CREDENTIALS'));
         return;
       }
       const s = server;
@@ -732,6 +752,13 @@ export class TlsDuplex extends Duplex {
     } catch (err) {
       this.destroy(err instanceof Error ? err : new Error(String(err)));
     }
+  }
+
+  /** Server, at the hello stage: nothing to answer with. A fatal handshake_failure alert, then the error. */
+  #refuseHello(err: Error): void {
+    const t = this.#transport;
+    if (!t.destroyed && !t.writableEnded) t.end(new Uint8Array([ContentType.Alert, 3, 3, 0, 2, AlertLevel.Fatal, AlertDescription.handshake_failure]));
+    this.destroy(err);
   }
 
   #pump(): void {

@@ -131,10 +131,20 @@ export function nodeCodeOf(err: TlsError, chain?: readonly Uint8Array[]): string
   return `ERR_SSL_${err.reason.slice(err.reason.indexOf('.') + 1).replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
 }
 
-/** Give a TlsError node:tls's `code` (kept: kind, reason, alert, message). Returns the same object. */
-export function withNodeCode<E extends Error>(err: E, chain?: readonly Uint8Array[]): E & { code?: string } {
+/**
+ * Give a TlsError node:tls's `code` (kept: kind, reason, alert). A certificate that did not verify also gets
+ * node:tls's message (OpenSSL's sentence, 'unable to verify the first certificate'), which code written for
+ * node:tls compares against; our own message moves to `detail`. Returns the same object.
+ */
+export function withNodeCode<E extends Error>(err: E, chain?: readonly Uint8Array[]): E & { code?: string; detail?: string } {
   if (err instanceof TlsError && (err as { code?: unknown }).code === undefined) {
-    Object.defineProperty(err, 'code', { value: nodeCodeOf(err, chain), enumerable: true, configurable: true, writable: true });
+    const code = nodeCodeOf(err, chain);
+    Object.defineProperty(err, 'code', { value: code, enumerable: true, configurable: true, writable: true });
+    const sentence = err.kind === 'BadCertificate' ? MESSAGES[code] : undefined;
+    if (sentence !== undefined) {
+      Object.defineProperty(err, 'detail', { value: err.message, enumerable: true, configurable: true, writable: true });
+      Object.defineProperty(err, 'message', { value: sentence, enumerable: false, configurable: true, writable: true });
+    }
   }
   return err;
 }

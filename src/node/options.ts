@@ -12,6 +12,7 @@ import { loadCredential } from '../credentials/index.js';
 import { pemToDer } from '../x509/pem.js';
 import { configError } from '../errors.js';
 import type { Duplex } from 'node:stream';
+import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import type { PeerCertificate } from './peer-certificate.js';
 import { mapCipherString, mapSigalgs } from './cipher-string.js';
 import type { PreparedConfigs } from './prepared-configs.js';
@@ -219,6 +220,33 @@ function keyEntry(k: PemOrDer | KeyWithPassphrase, cert: PemOrDer | readonly Pem
   return p === undefined ? base : { ...base, passphrase: p };
 }
 
+/** SPKI DER of a key or certificate input, or undefined when node:crypto cannot read it. */
+function spkiOf(read: () => KeyObject): string | undefined {
+  try {
+    return read().export({ type: 'spki', format: 'der' }).toString('base64');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * node:tls pairs parallel `key` and `cert` lists by key (OpenSSL keeps one chain per key type, whatever the order):
+ * for each key, the index of the chain whose leaf carries its public key (undefined: keep the same index).
+ */
+function pairByPublicKey(keys: readonly (PemOrDer | KeyWithPassphrase)[], certs: readonly PemOrDer[], passphrase: string | undefined): (number | undefined)[] {
+  const certKeys = certs.map((c) => spkiOf(() => new X509Certificate(typeof c === 'string' ? c : Buffer.from(c)).publicKey));
+  return keys.map((k) => {
+    const plain = typeof k === 'string' || k instanceof Uint8Array;
+    const pem = plain ? k : k.pem;
+    const pass = plain ? passphrase : (k.passphrase ?? passphrase);
+    const input = typeof pem === 'string' ? pem : Buffer.from(pem);
+    const der = typeof pem !== 'string' && !isPemBytes(pem);
+    const spki = spkiOf(() => createPublicKey(createPrivateKey(der ? { key: Buffer.from(pem), format: 'der', type: 'pkcs8', ...(pass !== undefined ? { passphrase: pass } : {}) } : { key: input, ...(pass !== undefined ? { passphrase: pass } : {}) })));
+    const at = spki === undefined ? -1 : certKeys.indexOf(spki);
+    return at >= 0 ? at : undefined;
+  });
+}
+
 /** node:tls `pfx` (one or several) as CertifiedKeyInputs, each decrypted with its own or the common passphrase. */
 function pfxEntries(pfx: PfxInput | readonly PfxInput[] | undefined, passphrase: string | undefined): CertifiedKeyInput[] {
   if (pfx === undefined) return [];
@@ -290,8 +318,8 @@ function common(o: NodeCommonOptions, routedTrace: (e: TraceEvent) => void, keyL
   const range = versionRange(o);
   if (range.min !== undefined) out.minVersion = range.min;
   if (range.max !== undefined) out.maxVersion = range.max;
-  if (o.ciphers !== undefined) out.ciphers = mapCipherString(o.ciphers, range.max === undefined || range.max === 'TLSv1.3');
-  if (o.sigalgs !== undefined) out.signatureSchemes = mapSigalgs(o.sigalgs);
+  if (o.ciphers !== undefined && o.ciphers !== null) out.ciphers = mapCipherString(o.ciphers, range.max === undefined || range.max === 'TLSv1.3');
+  if (o.sigalgs !== undefined && o.sigalgs !== null) out.signatureSchemes = mapSigalgs(o.sigalgs);
   const groups = o.ecdhCurve !== undefined ? parseGroups(o.ecdhCurve) : undefined;
   if (groups !== undefined) out.groups = groups;
   if (o.ALPNProtocols !== undefined) out.ALPNProtocols = alpnOf(o.ALPNProtocols);
@@ -338,8 +366,9 @@ export function toServerOptions(
     else {
       // node:tls: parallel arrays of keys and certs, one chain per key type.
       const certs: readonly PemOrDer[] = typeof chosen.cert === 'string' || chosen.cert instanceof Uint8Array ? [chosen.cert] : chosen.cert;
+      const paired = pairByPublicKey(keys, certs, o.passphrase);
       keys.forEach((k, i) => {
-        const c = certs[i];
+        const c = certs[paired[i] ?? i];
         if (c !== undefined) certificates.push(keyEntry(k, c, o.passphrase));
       });
     }
@@ -459,9 +488,13 @@ export function credentialsOf(x: unknown): { key: NonNullable<SecureContextOptio
   return { key: o.key, cert: o.cert };
 }
 
-/** Options with a `secureContext` option's settings merged in (node:tls: the context's settings win). */
+/**
+ * Options with a `secureContext` option's settings merged in (node:tls: the context's settings win). Options set to
+ * null are left out: node:tls treats `crl: null`, `ciphers: null`, `pfx: null`… as not given.
+ */
 export function withSecureContext<T extends { readonly secureContext?: SecureContext }>(o: T): T {
   const ctx: unknown = o.secureContext;
-  if (!isSecureContext(ctx)) return o;
-  return { ...o, ...ctx.options };
+  const merged: Record<string, unknown> = isSecureContext(ctx) ? { ...o, ...ctx.options } : { ...o };
+  for (const k of Object.keys(merged)) if (merged[k] === null) delete merged[k];
+  return merged as T;
 }
