@@ -146,10 +146,11 @@ export function validateServerOptions(options: unknown): void {
   }
   // The server copies only truthy values into the context it makes (setSecureContext's `if (options.x)`).
   const truthy: Record<string, unknown> = {};
-  for (const k of ['pfx', 'key', 'passphrase', 'cert', 'ca', 'minVersion', 'maxVersion', 'crl', 'sigalgs', 'ciphers', 'sessionTimeout', 'ticketKeys']) {
+  for (const k of ['pfx', 'key', 'passphrase', 'cert', 'ca', 'minVersion', 'maxVersion', 'crl', 'ciphers', 'sessionTimeout', 'ticketKeys']) {
     if (o[k]) truthy[k] = o[k];
   }
-  if (o['ecdhCurve'] !== undefined) truthy['ecdhCurve'] = o['ecdhCurve'];
+  // These two are copied as they are.
+  for (const k of ['ecdhCurve', 'sigalgs']) if (o[k] !== undefined) truthy[k] = o[k];
   validateContextOptions(truthy);
   const handshakeTimeout = o['handshakeTimeout'] || 120_000;
   if (typeof handshakeTimeout !== 'number') throw invalidArgType('options.handshakeTimeout', 'number', o['handshakeTimeout']);
