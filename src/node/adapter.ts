@@ -10,7 +10,7 @@ import type { RequestListener } from 'node:http';
 import { connect as connectOnce, normalizeConnectArgs } from './connect.js';
 import { TlsDuplex, type TlsDuplexOptions } from './duplex.js';
 import { HttpsServer } from './https.js';
-import type { NodeServerOptions } from './options.js';
+import type { ServerOptions as NodeServerOptions } from './server.js';
 import { PreparedConfigs } from './prepared-configs.js';
 import { Server } from './server.js';
 import { validateConnectOptions, validateServerOptions } from './validate.js';

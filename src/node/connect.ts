@@ -26,6 +26,8 @@ export interface ConnectOptions extends NodeClientOptions {
   readonly lookup?: LookupFunction;
   /** Milliseconds of inactivity before 'timeout' (node:tls / net.Socket `timeout`). */
   readonly timeout?: number;
+  /** Share prepared clients (by configuration content) through this; without it each call prepares its own. */
+  readonly preparedConfigs?: PreparedConfigs;
 }
 
 type Listener = () => void;
@@ -81,6 +83,12 @@ export function connect(...args: unknown[]): TlsDuplex {
     transport = netConnect(net as unknown as NetConnectOpts);
   }
   const socket = new TlsDuplex(transport, { ...options, host, isServer: false, client });
+  // node:tls: a connection lost before the handshake completed names where it was going (as the caller gave it).
+  socket.prependListener('error', (err: Error & { code?: string }) => {
+    if (err.code === 'ECONNRESET' && socket.info === undefined) {
+      Object.assign(err, { path: options.path, host: options.host, port: options.port, localAddress: options.localAddress });
+    }
+  });
   transport.on('connect', () => socket.emit('connect'));
   if (options.timeout !== undefined) socket.setTimeout(options.timeout);
   if (listener !== undefined) socket.once('secureConnect', listener);

@@ -38,6 +38,7 @@ export type { TlsDuplexOptions, CipherNameAndProtocol, EphemeralKeyInfo, TlsDupl
 export { isTlsError } from './duplex.js';
 /** node:tls-style server. */
 export { Server } from './server.js';
+export type { ServerOptions } from './server.js';
 /** node:tls-style secure contexts. */
 export { SecureContext, createSecureContext } from './secure-context.js';
 export type { SecureContextOptions } from './secure-context.js';

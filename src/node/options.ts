@@ -12,10 +12,9 @@ import { loadCredential } from '../credentials/index.js';
 import { pemToDer } from '../x509/pem.js';
 import { configError } from '../errors.js';
 import type { Duplex } from 'node:stream';
-import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { publicKeyInfoOf } from '../crypto/node-provider.js';
 import type { PeerCertificate } from './peer-certificate.js';
 import { mapCipherString, mapSigalgs } from './cipher-string.js';
-import type { PreparedConfigs } from './prepared-configs.js';
 
 /** PEM text, or a Buffer holding PEM text or DER. */
 export type PemOrDer = string | Uint8Array;
@@ -79,11 +78,6 @@ export interface NodeCommonOptions {
   trace?(event: TraceEvent, socket: Duplex): void;
   /** node:tls: a context from {@link createSecureContext}; its settings (key, cert, ca, ciphers…) are used. */
   readonly secureContext?: SecureContext;
-  /**
-   * Share what is prepared from these options (parsed keys, chains, trust anchors) with other connections given the
-   * same content, through this (src/node/prepared-configs.ts). The adapter's entry points pass their own.
-   */
-  readonly preparedConfigs?: PreparedConfigs;
 }
 
 /** What an SNICallback may answer: credentials, or a secure context (node:tls). */
@@ -220,28 +214,18 @@ function keyEntry(k: PemOrDer | KeyWithPassphrase, cert: PemOrDer | readonly Pem
   return p === undefined ? base : { ...base, passphrase: p };
 }
 
-/** SPKI DER of a key or certificate input, or undefined when node:crypto cannot read it. */
-function spkiOf(read: () => KeyObject): string | undefined {
-  try {
-    return read().export({ type: 'spki', format: 'der' }).toString('base64');
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * node:tls pairs parallel `key` and `cert` lists by key (OpenSSL keeps one chain per key type, whatever the order):
  * for each key, the index of the chain whose leaf carries its public key (undefined: keep the same index).
  */
 function pairByPublicKey(keys: readonly (PemOrDer | KeyWithPassphrase)[], certs: readonly PemOrDer[], passphrase: string | undefined): (number | undefined)[] {
-  const certKeys = certs.map((c) => spkiOf(() => new X509Certificate(typeof c === 'string' ? c : Buffer.from(c)).publicKey));
+  const certKeys = certs.map((c) => publicKeyInfoOf({ certificate: c }));
   return keys.map((k) => {
     const plain = typeof k === 'string' || k instanceof Uint8Array;
     const pem = plain ? k : k.pem;
     const pass = plain ? passphrase : (k.passphrase ?? passphrase);
-    const input = typeof pem === 'string' ? pem : Buffer.from(pem);
     const der = typeof pem !== 'string' && !isPemBytes(pem);
-    const spki = spkiOf(() => createPublicKey(createPrivateKey(der ? { key: Buffer.from(pem), format: 'der', type: 'pkcs8', ...(pass !== undefined ? { passphrase: pass } : {}) } : { key: input, ...(pass !== undefined ? { passphrase: pass } : {}) })));
+    const spki = publicKeyInfoOf(pass === undefined ? { privateKey: pem, der } : { privateKey: pem, der, passphrase: pass });
     const at = spki === undefined ? -1 : certKeys.indexOf(spki);
     return at >= 0 ? at : undefined;
   });

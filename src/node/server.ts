@@ -13,10 +13,17 @@ import { withNodeCode } from './error-codes.js';
 import { credentialsOf, withSecureContext, type SecureContext, type SecureContextOptions } from './secure-context.js';
 import { SessionResumer } from '../session/resumer.js';
 import { SessionEventStore } from './session-events.js';
+import type { PreparedConfigs } from './prepared-configs.js';
+
+/** Options of {@link Server}: node:tls server options, and where its connections share prepared configurations. */
+export interface ServerOptions extends NodeServerOptions {
+  /** SNI answers' prepared servers and session records are shared through this (the adapter passes its own). */
+  readonly preparedConfigs?: PreparedConfigs;
+}
 
 /** A TLS server (node:tls `tls.Server` events and the net.Server methods: listen, close, address). */
 export class Server extends NetServer {
-  #options: NodeServerOptions;
+  #options: ServerOptions;
   /** The shared TlsServer; undefined when there are no default credentials (SNICallback chooses, or none). */
   #tls: TlsServer | undefined;
   readonly #connections = new Set<TlsDuplex>();
@@ -27,7 +34,7 @@ export class Server extends NetServer {
    * Build the shared TlsServer from `options`; `secureConnectionListener` is added as a 'secureConnection' listener.
    * As node:tls, `options` may be left out.
    */
-  constructor(options?: NodeServerOptions | ((socket: TlsDuplex) => void), secureConnectionListener?: (socket: TlsDuplex) => void) {
+  constructor(options?: ServerOptions | ((socket: TlsDuplex) => void), secureConnectionListener?: (socket: TlsDuplex) => void) {
     super({ allowHalfOpen: true }, (socket: Socket) => this.#onConnection(socket));
     if (typeof options === 'function') {
       secureConnectionListener = options;
