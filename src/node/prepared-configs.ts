@@ -165,7 +165,11 @@ export class PreparedConfigs {
     let byKey = this.#sniServers.get(creds);
     const hit = key === undefined ? undefined : byKey?.get(key);
     if (hit !== undefined) return hit;
-    const server = new TlsServer(toServerOptions(o, routedHooks, creds));
+    // node:tls: the answer's own settings (ca, ciphers… of its secure context) replace the server's.
+    const own: Record<string, unknown> = isSecureContext(creds) ? { ...creds.options } : { ...creds };
+    delete own['key'];
+    delete own['cert'];
+    const server = new TlsServer(toServerOptions({ ...o, ...own }, routedHooks, creds));
     if (key !== undefined) {
       if (byKey === undefined) {
         byKey = new Lru(8);

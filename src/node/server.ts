@@ -8,7 +8,7 @@
 import { Server as NetServer, type Socket } from 'node:net';
 import { TlsServer } from '../index.js';
 import { routedHooks, TlsDuplex } from './duplex.js';
-import { toServerOptions, type NodeServerOptions, type SniAnswer } from './options.js';
+import { sniKeyMatches, toServerOptions, type NodeServerOptions, type SniAnswer } from './options.js';
 import { withNodeCode } from './error-codes.js';
 import { credentialsOf, withSecureContext, type SecureContext, type SecureContextOptions } from './secure-context.js';
 import { SessionResumer } from '../session/resumer.js';
@@ -71,8 +71,24 @@ export class Server extends NetServer {
    * rebuilds the shared TlsServer.
    */
   addContext(hostname: string, creds: SniAnswer): void {
-    this.#options = { ...this.#options, sniCredentials: { ...(this.#options.sniCredentials ?? {}), [hostname]: creds } };
-    this.#rebuild();
+    // node:tls: a context added here is the whole configuration for that name (its own ca, ciphers…), chosen at the
+    // ClientHello like an SNICallback answer; the last one added for a name wins.
+    this.#contexts = [[hostname, creds], ...this.#contexts.filter(([n]) => n !== hostname)];
+  }
+
+  /** Contexts added by addContext, newest first. */
+  #contexts: [string, SniAnswer][] = [];
+
+  /** The SNICallback of a connection: the caller's, else one over the addContext contexts (node:tls's default). */
+  #sniCallback(): NodeServerOptions['SNICallback'] {
+    const own = this.#options.SNICallback;
+    if (own !== undefined || this.#contexts.length === 0) return own;
+    const contexts = this.#contexts;
+    return (name, cb) => {
+      const exact = contexts.find(([n]) => n.toLowerCase() === name.toLowerCase());
+      const hit = exact ?? contexts.find(([n]) => sniKeyMatches(n, name));
+      cb(null, hit?.[1] ?? null);
+    };
   }
 
   /** node:tls: replace the server's key, chain and settings for new connections (open ones keep theirs). */
@@ -103,15 +119,16 @@ export class Server extends NetServer {
   handle(transport: import('node:stream').Duplex): TlsDuplex {
     const tls = this.#tls;
     const sessions = this.#sessionEventOptions();
+    const sni = this.#sniCallback();
     const socket =
       tls !== undefined
-        ? new TlsDuplex(transport, { ...this.#options, ...sessions, isServer: true, server: tls })
+        ? new TlsDuplex(transport, { ...this.#options, ...sessions, ...(sni !== undefined ? { SNICallback: sni } : {}), isServer: true, server: tls })
         : new TlsDuplex(transport, {
             ...this.#options,
             ...sessions,
             isServer: true,
             // No credentials of our own: the caller's SNICallback chooses, or nothing can be served.
-            SNICallback: this.#options.SNICallback ?? ((_name, cb) => cb(null, null)),
+            SNICallback: sni ?? ((_name, cb) => cb(null, null)),
           });
     this.#connections.add(socket);
     socket.once('close', () => this.#connections.delete(socket));
