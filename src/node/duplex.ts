@@ -218,13 +218,16 @@ export class TlsDuplex extends Duplex {
   readonly #configs: PreparedConfigs;
   /** Client: the server name set by setServername() before the handshake started. */
   #servernameOverride: string | undefined;
+  #bytesWritten = 0;
   /** Largest plaintext per record we send (setMaxSendFragment; the engine also keeps the peer's limit). */
   #maxSendFragment = 16384;
 
   /** Wrap `transport`; see the class comment. */
   constructor(transport: Duplex, options: TlsDuplexOptions = {}) {
     const allowHalfOpen = options.allowHalfOpen ?? false;
-    super({ allowHalfOpen, readableHighWaterMark: READ_HIGH_WATER_MARK, decodeStrings: true });
+    // node:tls / net.Socket `highWaterMark` sets both sides; by default unread plaintext pauses the transport at 48 KiB.
+    const hwm = options.highWaterMark;
+    super({ allowHalfOpen, readableHighWaterMark: hwm ?? READ_HIGH_WATER_MARK, ...(hwm !== undefined ? { writableHighWaterMark: hwm } : {}), decodeStrings: true });
     this.#transport = transport as Transport;
     // Nothing shared: a private, empty set (holding only what this connection prepares).
     const configs = options.preparedConfigs ?? new PreparedConfigs(0, 0);
@@ -329,6 +332,14 @@ export class TlsDuplex extends Duplex {
   getX509Certificate(): X509Certificate | undefined {
     const der = this.#conn?.engine.localCertificates[0];
     return der === undefined ? undefined : nodeX509Certificate(der);
+  }
+  /** net.Socket `bytesWritten`: plaintext bytes handed to the TLS connection so far. */
+  get bytesWritten(): number {
+    return this.#bytesWritten;
+  }
+  /** net.Socket `bufferSize` (deprecated there): plaintext bytes written and not yet taken by the connection. */
+  get bufferSize(): number {
+    return this.writableLength;
   }
   /** net.Socket: end, then destroy once everything was written. */
   destroySoon(): void {
@@ -822,12 +833,15 @@ export class TlsDuplex extends Duplex {
         const conn = this.#conn;
         if (conn === undefined) return;
         const ok = this.#call(() => conn.write(part));
+        this.#bytesWritten += part.length;
         if (!ok && !this.destroyed) {
           this.#drainWaiter = step;
           return;
         }
       }
-      if (!this.destroyed) cb();
+      // Called back on a later tick, as node:tls's handle does: Writable (Node 20.x) computes write()'s return after a
+      // synchronous _write, so a synchronous callback would tell a caller writing 1 MiB that there is room for more.
+      if (!this.destroyed) process.nextTick(cb);
     };
     step();
   }

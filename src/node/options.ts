@@ -67,6 +67,8 @@ export interface NodeCommonOptions {
   readonly provider?: CryptoProvider;
   /** Milliseconds the handshake may take before the connection fails (default 120000, as node:tls; 0: none). */
   readonly handshakeTimeout?: number;
+  /** net.Socket / node:tls `highWaterMark` of the plaintext stream, both directions (default: reading 48 KiB, writing 16 KiB). */
+  readonly highWaterMark?: number;
   /** Keep the writable side open after the peer's close_notify (default false, as net.Socket). */
   readonly allowHalfOpen?: boolean;
   /**
