@@ -40,7 +40,7 @@ import { authorizationCode, withNodeCode } from './error-codes.js';
 import { identityError } from './identity.js';
 import { UNKNOWN_RESUMED_SESSION } from './session-authorization.js';
 import { PreparedConfigs } from './prepared-configs.js';
-import { validateInt32, validateString } from './validate.js';
+import { invalidArgType, validateInt32, validateString } from './validate.js';
 import { credentialsOf, isSecureContext } from './options.js';
 import { AlertDescription, AlertLevel, ContentType } from '../wire/registry.js';
 import type { PreparedServerConfig } from '../vocabulary/config.js';
@@ -380,6 +380,9 @@ export class TlsDuplex extends Duplex {
    * can start (TLS 1.3, a client, the `maxRenegotiations` limit), the callback then getting the error.
    */
   renegotiate(options: { readonly rejectUnauthorized?: boolean; readonly requestCert?: boolean }, callback?: (err: Error | null) => void): boolean {
+    // node:tls's argument checks (validateObject, validateFunction).
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) throw invalidArgType('options', 'Object', options);
+    if (callback !== undefined && typeof callback !== 'function') throw invalidArgType('callback', 'Function', callback);
     const conn = this.#conn;
     const done = (err: Error | null): void => {
       if (callback !== undefined) process.nextTick(callback, err);

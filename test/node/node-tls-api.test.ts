@@ -235,3 +235,54 @@ test('typed event overloads: listeners get the argument types of TlsDuplexEvents
   client.destroy();
   server.destroy();
 });
+
+test('addContext: the context chosen for the name brings its own ca (client certificates verified against it), as node:tls', async () => {
+  const pki = await getPki();
+  const adapter = new NodeTlsAdapter();
+  const results: [string | false | null, boolean][] = [];
+  const server = adapter.createServer({ key: pki.server.p256.keyPem, cert: pki.server.p256.chainPem, requestCert: true, rejectUnauthorized: false }, (s) => {
+    results.push([s.servername, s.authorized]);
+    s.on('error', () => undefined);
+    s.end();
+  });
+  server.addContext('ctx.example', createSecureContext({ key: pki.server.p256.keyPem, cert: pki.server.p256.chainPem, ca: pki.ca.certPem }));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as { port: number }).port;
+  try {
+    for (const servername of ['ctx.example', 'other.example']) {
+      const c = adapter.connect({ port, host: '127.0.0.1', servername, rejectUnauthorized: false, key: pki.client.keyPem, cert: pki.client.chainPem });
+      c.on('error', () => undefined);
+      c.resume();
+      await bounded(once(c, 'close'), 10_000, 'close');
+    }
+  } finally {
+    server.close();
+  }
+  assert.deepEqual(results, [['ctx.example', true], ['other.example', false]], 'only the context with the ca verifies the client');
+});
+
+test('write() of a large chunk reports backpressure at once; bytesWritten / bufferSize; a peer that does not speak TLS', async () => {
+  const pki = await getPki();
+  const adapter = new NodeTlsAdapter();
+  const { server, client } = await serverAndClient(adapter, { key: pki.server.p256.keyPem, cert: pki.server.p256.chainPem }, { ca: pki.ca.certPem, servername: 'localhost', highWaterMark: 1000 });
+  await bounded(Promise.all([once(server, 'secure'), once(client, 'secureConnect')]), 10_000, 'handshake');
+  assert.equal(client.readableHighWaterMark, 1000);
+  assert.equal(client.writableHighWaterMark, 1000);
+  server.resume();
+  assert.equal(client.write(Buffer.alloc(1 << 20)), false, 'node:tls: false for 1 MiB');
+  assert.equal(client.bufferSize, 1 << 20);
+  await bounded(once(client, 'drain'), 10_000, 'drain');
+  assert.equal(client.bytesWritten, 1 << 20);
+  assert.throws(() => client.renegotiate(undefined as never), { code: 'ERR_INVALID_ARG_TYPE' });
+  assert.throws(() => client.renegotiate({}, null as never), { code: 'ERR_INVALID_ARG_TYPE' });
+  client.destroy();
+  server.destroy();
+
+  const [a, b] = duplexPair();
+  const tls = new adapter.TLSSocket(a, { isServer: true, key: pki.server.p256.keyPem, cert: pki.server.p256.chainPem });
+  b.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  const [err] = (await bounded(once(tls, 'error'), 10_000, 'error')) as [Error & { code?: string }];
+  assert.equal(err.code, 'ERR_SSL_WRONG_VERSION_NUMBER');
+  assert.match(err.message, /SSL routines:[^:]*:wrong version number/);
+});
