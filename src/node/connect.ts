@@ -82,13 +82,8 @@ export function connect(...args: unknown[]): TlsDuplex {
     for (const k of ['localAddress', 'localPort', 'family', 'lookup'] as const) if (options[k] !== undefined) net[k] = options[k];
     transport = netConnect(net as unknown as NetConnectOpts);
   }
-  const socket = new TlsDuplex(transport, { ...options, host, isServer: false, client });
-  // node:tls: a connection lost before the handshake completed names where it was going (as the caller gave it).
-  socket.prependListener('error', (err: Error & { code?: string }) => {
-    if (err.code === 'ECONNRESET' && socket.info === undefined) {
-      Object.assign(err, { path: options.path, host: options.host, port: options.port, localAddress: options.localAddress });
-    }
-  });
+  const connectTarget = { path: options.path, host: options.host, port: options.port, localAddress: options.localAddress };
+  const socket = new TlsDuplex(transport, { ...options, host, isServer: false, client, connectTarget });
   transport.on('connect', () => socket.emit('connect'));
   if (options.timeout !== undefined) socket.setTimeout(options.timeout);
   if (listener !== undefined) socket.once('secureConnect', listener);

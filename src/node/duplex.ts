@@ -79,6 +79,8 @@ export type TlsDuplexOptions = (
    * entry object passes its own; without one, this connection prepares its options itself and shares nothing.
    */
   readonly preparedConfigs?: PreparedConfigs;
+  /** Client: where `connect()` was asked to go, as the caller gave it (node:tls names it in a pre-handshake ECONNRESET). */
+  readonly connectTarget?: { readonly path?: string | undefined; readonly host?: string | undefined; readonly port?: number | undefined; readonly localAddress?: string | undefined };
 };
 
 /** node:tls `getCipher()` result. */
@@ -219,6 +221,7 @@ export class TlsDuplex extends Duplex {
   /** Client: the server name set by setServername() before the handshake started. */
   #servernameOverride: string | undefined;
   #bytesWritten = 0;
+  readonly #connectTarget: TlsDuplexOptions['connectTarget'];
   /** Largest plaintext per record we send (setMaxSendFragment; the engine also keeps the peer's limit). */
   #maxSendFragment = 16384;
 
@@ -231,12 +234,13 @@ export class TlsDuplex extends Duplex {
     this.#transport = transport as Transport;
     // Nothing shared: a private, empty set (holding only what this connection prepares).
     const configs = options.preparedConfigs ?? new PreparedConfigs(0, 0);
+    this.#connectTarget = options.connectTarget;
     this.#configs = configs;
     if (options.isServer === true) {
-      const { isServer: _s, server, preparedConfigs: _p, ...rest } = options;
+      const { isServer: _s, server, preparedConfigs: _p, connectTarget: _t, ...rest } = options;
       this.#side = server === undefined ? { kind: 'server', options: rest } : { kind: 'server', options: rest, server };
     } else {
-      const { isServer: _c, client, preparedConfigs: _p, ...rest } = options;
+      const { isServer: _c, client, preparedConfigs: _p, connectTarget: _t, ...rest } = options;
       this.#side = client === undefined ? { kind: 'client', options: rest } : { kind: 'client', options: rest, client };
     }
     // Configuration errors throw here, synchronously (bad key, unknown suite, min above max…).
@@ -886,7 +890,9 @@ export class TlsDuplex extends Duplex {
       return;
     }
     if (this.#info === undefined) {
-      this.destroy(errnoError('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET'));
+      const err = errnoError('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET');
+      if (this.#connectTarget !== undefined) Object.assign(err, this.#connectTarget);
+      this.destroy(err);
     } else if (this.#closeSent) {
       this.#peerClosed = true;
       this.push(null);

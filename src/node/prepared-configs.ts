@@ -22,7 +22,7 @@ import { SessionAuthorizations } from './session-authorization.js';
 const CLIENT_PER_CONNECTION: ReadonlySet<string> = new Set([
   'host', 'port', 'path', 'socket', 'session', 'timeout', 'family', 'hints', 'localAddress', 'localPort', 'lookup', 'signal',
   'noDelay', 'keepAlive', 'keepAliveInitialDelay', 'allowHalfOpen', 'onread', 'handshakeTimeout', 'client', 'isServer',
-  'preparedConfigs', 'servername', 'checkServerIdentity', 'highWaterMark', 'autoSelectFamily', 'autoSelectFamilyAttemptTimeout',
+  'preparedConfigs', 'connectTarget', 'servername', 'checkServerIdentity', 'highWaterMark', 'autoSelectFamily', 'autoSelectFamilyAttemptTimeout',
 ]);
 /** Server options a connection reads for itself (not part of the prepared server). */
 const SERVER_PER_CONNECTION: ReadonlySet<string> = new Set(['isServer', 'server', 'preparedConfigs', 'allowHalfOpen', 'handshakeTimeout', 'highWaterMark']);
