@@ -519,6 +519,8 @@ export class TlsDuplex extends Duplex {
       this.#closePending = false;
       this.#peerClosed = true;
       this.push(null);
+      // As node:tls (stream_base_commons): a read(0) lets an unread, empty stream emit 'end' (and so end its own side).
+      if (this.readableLength === 0) this.read(0);
     }
   }
 
@@ -896,6 +898,8 @@ export class TlsDuplex extends Duplex {
     } else if (this.#closeSent) {
       this.#peerClosed = true;
       this.push(null);
+      // As node:tls (stream_base_commons): a read(0) lets an unread, empty stream emit 'end' (and so end its own side).
+      if (this.readableLength === 0) this.read(0);
     } else {
       this.destroy(errnoError('TLS peer closed the connection without close_notify (possible truncation attack)', 'ECONNRESET'));
     }
