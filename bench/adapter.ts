@@ -7,7 +7,9 @@
  */
 import type { Duplex } from 'node:stream';
 import { TlsClient, TlsServer } from '../src/index.js';
-import { TlsDuplex, duplexPair, routedHooks, toClientOptions, toServerOptions } from '../src/node/index.js';
+import { TlsDuplex, duplexPair } from '../src/node/index.js';
+import { toClientOptions, toServerOptions } from '../src/node/options.js';
+import { routedHooks } from '../src/node/routed-hooks.js';
 import type { BenchCert } from './certs.js';
 import { memPair } from './node-tls.js';
 
@@ -37,10 +39,11 @@ const clientOpts = (cert: BenchCert) => ({ ca: cert.ca, servername: 'localhost',
 
 /** One TlsServer and one TlsClient built from the same options the per-connection row passes. */
 export function sharedFor(cert: BenchCert): Shared {
-  return {
-    server: new TlsServer(toServerOptions(serverOpts(cert), routedHooks)),
-    client: new TlsClient(toClientOptions(clientOpts(cert), routedHooks)),
-  };
+  const client = new TlsClient(toClientOptions(clientOpts(cert), routedHooks));
+  // Full handshakes on both rows: a TlsClient resumes its own tickets by default, which the per-connection row
+  // (node:tls semantics: only the `session` passed is resumed) never does.
+  client.resume = false;
+  return { server: new TlsServer(toServerOptions(serverOpts(cert), routedHooks)), client };
 }
 
 /** One adapter pair; `shared` gives the TlsServer / TlsClient to reuse, else each side prepares its options. */

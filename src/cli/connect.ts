@@ -152,7 +152,7 @@ export async function connectCommand(argv: readonly string[]): Promise<number> {
       process.stdin.pipe(socket);
       socket.pipe(process.stdout);
     });
-    socket.on('error', (err: Error & { code?: string }) => {
+    socket.on('error', (err: Error & { code?: string; detail?: string }) => {
       const net = tcp ? undefined : networkReason(err.code, host, port);
       if (net !== undefined) {
         p.line(`connect: network: ${net}`, { event: 'error', class: 'network', error: net, code: err.code ?? null, secure });
@@ -160,7 +160,9 @@ export async function connectCommand(argv: readonly string[]): Promise<number> {
         return;
       }
       const what = secure ? 'connection failed' : 'handshake failed';
-      p.line(`connect: tls: ${what}: ${err.message}`, { event: 'error', class: 'tls', error: err.message, code: err.code ?? null, secure });
+      // The adapter gives a certificate error node:tls's sentence, ours in `detail`: print both.
+      const message = err.detail !== undefined ? `${err.message}: ${err.detail}` : err.message;
+      p.line(`connect: tls: ${what}: ${message}`, { event: 'error', class: 'tls', error: message, code: err.code ?? null, secure });
       finish(EXIT.tls);
     });
     socket.on('end', () => {

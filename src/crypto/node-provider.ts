@@ -479,3 +479,25 @@ export function getDefaultCredentialCrypto(): CredentialCrypto {
 export function nodeX509Certificate(der: Uint8Array): nc.X509Certificate {
   return new nc.X509Certificate(der);
 }
+
+/**
+ * The SubjectPublicKeyInfo (DER, base64) of a certificate (PEM or DER) or of a private key (PEM, or PKCS#8 DER;
+ * encrypted with `passphrase`), for matching keys to certificates; undefined when node:crypto cannot read it.
+ */
+export function publicKeyInfoOf(input: { readonly certificate: string | Uint8Array } | { readonly privateKey: string | Uint8Array; readonly der: boolean; readonly passphrase?: string }): string | undefined {
+  try {
+    const key =
+      'certificate' in input
+        ? new nc.X509Certificate(typeof input.certificate === 'string' ? input.certificate : Buffer.from(input.certificate)).publicKey
+        : nc.createPublicKey(
+            nc.createPrivateKey({
+              key: typeof input.privateKey === 'string' ? input.privateKey : Buffer.from(input.privateKey),
+              ...(input.der ? { format: 'der' as const, type: 'pkcs8' as const } : {}),
+              ...(input.passphrase !== undefined ? { passphrase: input.passphrase } : {}),
+            }),
+          );
+    return key.export({ type: 'spki', format: 'der' }).toString('base64');
+  } catch {
+    return undefined;
+  }
+}

@@ -4,6 +4,7 @@
  * suites by their RFC names ('TLS_AES_128_GCM_SHA256'). We implement a few suites of each; this maps the string
  * to them, in its order, and fails with a configuration error — never silently — when it leaves none of ours.
  */
+import { getCiphers } from 'node:tls';
 import { SUITES } from '../crypto/suites.js';
 import { SignatureScheme } from '../wire/registry.js';
 
@@ -47,6 +48,9 @@ export function mapCipherString(text: string, tls13Allowed = true): string {
   const order: string[] = [];
   const removed = new Set<string>();
   let namesTls13 = false;
+  const opensslNames = new Set(getCiphers());
+  const positives: string[] = [];
+  let unknownPositives = 0;
   for (const token of text.split(/[:, ]+/).filter((t) => t !== '')) {
     const raw = token.replace(/@.*$/, ''); // @SECLEVEL=n, @STRENGTH
     if (raw === '') continue;
@@ -64,6 +68,10 @@ export function mapCipherString(text: string, tls13Allowed = true): string {
       }
       picked = picked === undefined ? [...one] : picked.filter((n) => one.includes(n));
     }
+    if (op === '') {
+      positives.push(body);
+      if (picked === undefined && (!opensslNames.has(body.toLowerCase()) || body !== body.toUpperCase())) unknownPositives++;
+    }
     if (picked === undefined) continue;
     if (op === '!') for (const n of picked) removed.add(n);
     else if (op === '-') for (const n of picked) order.splice(order.indexOf(n) >>> 0, order.includes(n) ? 1 : 0);
@@ -75,12 +83,17 @@ export function mapCipherString(text: string, tls13Allowed = true): string {
       }
     } else for (const n of picked) if (!order.includes(n)) order.push(n);
   }
+  // OpenSSL fails with "no cipher match" when no word of the string names anything it knows (its names are
+  // case-sensitive); node:tls.getCiphers() lists the names of Node's OpenSSL, in lower case.
+  if (!namesTls13 && positives.length > 0 && unknownPositives === positives.length) {
+    throw Object.assign(new TypeError(`no cipher match: ciphers '${text}' names no cipher suite`), { code: 'ERR_TLS_INVALID_CONFIG' });
+  }
   const chosen = order.filter((n) => !removed.has(n));
   const usable13 = tls13Allowed && (!namesTls13 || chosen.some((n) => TLS13.includes(n)));
   const usable12 = chosen.some((n) => TLS12.includes(n));
   if (!usable13 && !usable12) {
     throw Object.assign(
-      new TypeError(`ciphers '${text}' selects none of the suites we implement (${[...TLS13, ...Object.keys(OPENSSL_NAMES)].join(', ')})`),
+      new TypeError(`no cipher match: ciphers '${text}' selects none of the suites we implement (${[...TLS13, ...Object.keys(OPENSSL_NAMES)].join(', ')})`),
       { code: 'ERR_TLS_INVALID_CONFIG' },
     );
   }

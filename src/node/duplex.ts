@@ -30,8 +30,6 @@ import type { ConnectionInfo, TraceEvent } from '../api/types.js';
 import type { ConnectionObserver, SessionTicket } from '../engine/events.js';
 import { TlsError } from '../errors.js';
 import {
-  toClientOptions,
-  toServerOptions,
   type SniAnswer,
   type NodeClientOptions,
   type NodeServerOptions,
@@ -40,7 +38,11 @@ import { peerCertificateOf, type PeerCertificate } from './peer-certificate.js';
 import { HelloStage, type Accepted } from '../engine/hello-stage.js';
 import { authorizationCode, withNodeCode } from './error-codes.js';
 import { identityError } from './identity.js';
-import { sessionAuthorizations, UNKNOWN_RESUMED_SESSION } from './session-authorization.js';
+import { UNKNOWN_RESUMED_SESSION } from './session-authorization.js';
+import { PreparedConfigs } from './prepared-configs.js';
+import { invalidArgType, validateInt32, validateString } from './validate.js';
+import { credentialsOf, isSecureContext } from './options.js';
+import { AlertDescription, AlertLevel, ContentType } from '../wire/registry.js';
 import type { PreparedServerConfig } from '../vocabulary/config.js';
 
 /** Readable high-water mark: unread plaintext above this pauses the transport. */
@@ -50,33 +52,7 @@ const FEED_SLICE = 5 + 16384 + 256;
 /** Plaintext sealed per step before checking the transport's backpressure. */
 const WRITE_SLICE = 64 * 1024;
 
-/**
- * The configuration-level trace / key-log hooks of the TlsServer and TlsClient a duplex builds or shares: none do
- * anything. Each TlsDuplex gives its own connection an observer (TlsServer.accept / TlsClient.connect), so one
- * TlsServer (parsed credentials, ticket keys) serves many duplexes while each gets its own 'trace' and 'keylog'.
- */
-export const routedHooks = {
-  trace: (_e: TraceEvent): void => undefined,
-  keyLog: (_line: string): void => undefined,
-} as const;
-
-/**
- * The TlsServers built for SNICallback answers, one per answer (parsed once, then reused). Owned by whoever owns the
- * options they are built with: a node Server (a new set whenever its options change), or a standalone TlsDuplex.
- */
-export class SniServers {
-  readonly #servers = new WeakMap<SniAnswer, TlsServer>();
-
-  /** The server for `creds`, built by `build` the first time. */
-  serverFor(creds: SniAnswer, build: () => TlsServer): TlsServer {
-    let server = this.#servers.get(creds);
-    if (server === undefined) {
-      server = build();
-      this.#servers.set(creds, server);
-    }
-    return server;
-  }
-}
+export { routedHooks } from './routed-hooks.js';
 
 /** How a server-side duplex gets its connection. */
 interface ServerSide {
@@ -84,8 +60,6 @@ interface ServerSide {
   readonly options: NodeServerOptions;
   /** The shared server for the default credentials (built from `options` when absent). */
   readonly server?: TlsServer;
-  /** The servers for SNICallback answers (this duplex's own when absent). */
-  readonly sniServers: SniServers;
 }
 /** How a client-side duplex gets its connection. */
 interface ClientSide {
@@ -96,15 +70,18 @@ interface ClientSide {
 }
 
 /** Options of the {@link TlsDuplex} constructor. */
-export type TlsDuplexOptions =
-  | ({
-      readonly isServer: true;
-      /** A TlsServer to share across connections. */
-      readonly server?: TlsServer;
-      /** The servers built for SNICallback answers, shared by the connections of one server's options. */
-      readonly sniServers?: SniServers;
-    } & NodeServerOptions)
-  | ({ readonly isServer?: false; /** A TlsClient to share (session cache). */ readonly client?: TlsClient } & NodeClientOptions);
+export type TlsDuplexOptions = (
+  | ({ readonly isServer: true; /** A TlsServer to share across connections. */ readonly server?: TlsServer } & NodeServerOptions)
+  | ({ readonly isServer?: false; /** A TlsClient to share (session cache). */ readonly client?: TlsClient } & NodeClientOptions)
+) & {
+  /**
+   * Where configurations prepared from the same options are shared (src/node/prepared-configs.ts). The adapter's
+   * entry object passes its own; without one, this connection prepares its options itself and shares nothing.
+   */
+  readonly preparedConfigs?: PreparedConfigs;
+  /** Client: where `connect()` was asked to go, as the caller gave it (node:tls names it in a pre-handshake ECONNRESET). */
+  readonly connectTarget?: { readonly path?: string | undefined; readonly host?: string | undefined; readonly port?: number | undefined; readonly localAddress?: string | undefined };
+};
 
 /** node:tls `getCipher()` result. */
 export interface CipherNameAndProtocol {
@@ -140,6 +117,53 @@ type Transport = Duplex & {
   localPort?: number;
   connecting?: boolean;
 };
+
+/** The events of a {@link TlsDuplex} and their arguments (node:tls's TLSSocket events, and ours). */
+export interface TlsDuplexEvents {
+  /** Client: the handshake completed. */
+  secureConnect: [];
+  /** Either side: the handshake completed. */
+  secure: [];
+  /** A key-log line (NSS format, with '\n'). */
+  keylog: [line: Buffer];
+  /** Client: a session to pass back as `session`. */
+  session: [session: Buffer];
+  /** Client with `requestOCSP`: the server's stapled OCSP response, or null when it sent none. */
+  OCSPResponse: [response: Buffer | null];
+  /** A handshake message sent or received (with the `trace` option). */
+  trace: [event: TraceEvent];
+  /** TLS 1.3 KeyUpdate received (whether the peer asked us to update too). */
+  keyUpdate: [requested: boolean];
+  /** The transport connected (client over TCP). */
+  connect: [];
+  data: [chunk: Buffer];
+  end: [];
+  finish: [];
+  drain: [];
+  timeout: [];
+  close: [hadError: boolean];
+  error: [err: Error & { code?: string }];
+}
+
+/** Typed overloads of the EventEmitter methods for {@link TlsDuplexEvents} (any other name stays untyped). */
+export interface TlsDuplex {
+  on<E extends keyof TlsDuplexEvents>(event: E, listener: (...args: TlsDuplexEvents[E]) => void): this;
+  on(event: string | symbol, listener: (...args: never[]) => void): this;
+  once<E extends keyof TlsDuplexEvents>(event: E, listener: (...args: TlsDuplexEvents[E]) => void): this;
+  once(event: string | symbol, listener: (...args: never[]) => void): this;
+  addListener<E extends keyof TlsDuplexEvents>(event: E, listener: (...args: TlsDuplexEvents[E]) => void): this;
+  addListener(event: string | symbol, listener: (...args: never[]) => void): this;
+  prependListener<E extends keyof TlsDuplexEvents>(event: E, listener: (...args: TlsDuplexEvents[E]) => void): this;
+  prependListener(event: string | symbol, listener: (...args: never[]) => void): this;
+  prependOnceListener<E extends keyof TlsDuplexEvents>(event: E, listener: (...args: TlsDuplexEvents[E]) => void): this;
+  prependOnceListener(event: string | symbol, listener: (...args: never[]) => void): this;
+  off<E extends keyof TlsDuplexEvents>(event: E, listener: (...args: TlsDuplexEvents[E]) => void): this;
+  off(event: string | symbol, listener: (...args: never[]) => void): this;
+  removeListener<E extends keyof TlsDuplexEvents>(event: E, listener: (...args: TlsDuplexEvents[E]) => void): this;
+  removeListener(event: string | symbol, listener: (...args: never[]) => void): this;
+  emit<E extends keyof TlsDuplexEvents>(event: E, ...args: TlsDuplexEvents[E]): boolean;
+  emit(event: string | symbol, ...args: unknown[]): boolean;
+}
 
 /**
  * A TLS connection as a Duplex over another Duplex. Server side: `new TlsDuplex(socket, { isServer: true, key, cert })`;
@@ -192,26 +216,39 @@ export class TlsDuplex extends Duplex {
   #queue: (() => void)[] = [];
   /** This duplex's trace and key-log receivers, given to its connection. */
   readonly #observer: ConnectionObserver;
+  /** Prepared configurations shared with other connections, and the session authorizations they remember. */
+  readonly #configs: PreparedConfigs;
+  /** Client: the server name set by setServername() before the handshake started. */
+  #servernameOverride: string | undefined;
+  #bytesWritten = 0;
+  readonly #connectTarget: TlsDuplexOptions['connectTarget'];
+  /** Largest plaintext per record we send (setMaxSendFragment; the engine also keeps the peer's limit). */
+  #maxSendFragment = 16384;
 
   /** Wrap `transport`; see the class comment. */
   constructor(transport: Duplex, options: TlsDuplexOptions = {}) {
     const allowHalfOpen = options.allowHalfOpen ?? false;
-    super({ allowHalfOpen, readableHighWaterMark: READ_HIGH_WATER_MARK, decodeStrings: true });
+    // node:tls / net.Socket `highWaterMark` sets both sides; by default unread plaintext pauses the transport at 48 KiB.
+    const hwm = options.highWaterMark;
+    super({ allowHalfOpen, readableHighWaterMark: hwm ?? READ_HIGH_WATER_MARK, ...(hwm !== undefined ? { writableHighWaterMark: hwm } : {}), decodeStrings: true });
     this.#transport = transport as Transport;
+    // Nothing shared: a private, empty set (holding only what this connection prepares).
+    const configs = options.preparedConfigs ?? new PreparedConfigs(0, 0);
+    this.#connectTarget = options.connectTarget;
+    this.#configs = configs;
     if (options.isServer === true) {
-      const { isServer: _s, server, sniServers, ...rest } = options;
-      const sni = sniServers ?? new SniServers();
-      this.#side = server === undefined ? { kind: 'server', options: rest, sniServers: sni } : { kind: 'server', options: rest, server, sniServers: sni };
+      const { isServer: _s, server, preparedConfigs: _p, connectTarget: _t, ...rest } = options;
+      this.#side = server === undefined ? { kind: 'server', options: rest } : { kind: 'server', options: rest, server };
     } else {
-      const { isServer: _c, client, ...rest } = options;
+      const { isServer: _c, client, preparedConfigs: _p, connectTarget: _t, ...rest } = options;
       this.#side = client === undefined ? { kind: 'client', options: rest } : { kind: 'client', options: rest, client };
     }
     // Configuration errors throw here, synchronously (bad key, unknown suite, min above max…).
     const side = this.#side;
     this.#factory =
       side.kind === 'client'
-        ? (side.client ?? new TlsClient(toClientOptions(side.options, routedHooks)))
-        : (side.server ?? (side.options.SNICallback !== undefined && side.options.key === undefined && side.options.pfx === undefined ? undefined : new TlsServer(toServerOptions(side.options, routedHooks))));
+        ? (side.client ?? configs.client(side.options))
+        : (side.server ?? (side.options.SNICallback !== undefined && side.options.key === undefined && side.options.pfx === undefined ? undefined : configs.server(side.options)));
     const userTrace = options.trace;
     const keyLog = (line: string): void => {
       this.emit('keylog', Buffer.from(line + '\n', 'latin1'));
@@ -300,6 +337,14 @@ export class TlsDuplex extends Duplex {
     const der = this.#conn?.engine.localCertificates[0];
     return der === undefined ? undefined : nodeX509Certificate(der);
   }
+  /** net.Socket `bytesWritten`: plaintext bytes handed to the TLS connection so far. */
+  get bytesWritten(): number {
+    return this.#bytesWritten;
+  }
+  /** net.Socket `bufferSize` (deprecated there): plaintext bytes written and not yet taken by the connection. */
+  get bufferSize(): number {
+    return this.writableLength;
+  }
   /** net.Socket: end, then destroy once everything was written. */
   destroySoon(): void {
     if (this.writable) this.end();
@@ -339,6 +384,9 @@ export class TlsDuplex extends Duplex {
    * can start (TLS 1.3, a client, the `maxRenegotiations` limit), the callback then getting the error.
    */
   renegotiate(options: { readonly rejectUnauthorized?: boolean; readonly requestCert?: boolean }, callback?: (err: Error | null) => void): boolean {
+    // node:tls's argument checks (validateObject, validateFunction).
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) throw invalidArgType('options', 'Object', options);
+    if (callback !== undefined && typeof callback !== 'function') throw invalidArgType('callback', 'Function', callback);
     const conn = this.#conn;
     const done = (err: Error | null): void => {
       if (callback !== undefined) process.nextTick(callback, err);
@@ -352,6 +400,30 @@ export class TlsDuplex extends Duplex {
       started = conn.renegotiate(options, done);
     });
     return started;
+  }
+
+  /**
+   * node:tls `setServername(name)` (client, before the handshake starts: the ClientHello goes out on the next tick
+   * after construction). The name is both sent as SNI and checked against the certificate.
+   */
+  setServername(name: string): void {
+    validateString(name, 'name');
+    if (this.#side.kind === 'server') {
+      throw Object.assign(new Error('Cannot issue SNI from a TLS server-side socket'), { code: 'ERR_TLS_SNI_FROM_SERVER' });
+    }
+    if (this.#conn !== undefined) throw errnoError('setServername() after the ClientHello was sent', 'ERR_TLS_INVALID_STATE');
+    this.#servernameOverride = name;
+  }
+
+  /**
+   * node:tls `setMaxSendFragment(size)`: send records of at most `size` plaintext bytes (512..16384); false (and no
+   * change) outside that range.
+   */
+  setMaxSendFragment(size: number): boolean {
+    validateInt32(size, 'size');
+    if (size < 512 || size > 16384) return false;
+    this.#maxSendFragment = size;
+    return true;
   }
 
   // ---- net.Socket-like methods, forwarded to the transport when it has them ---------------------------------------
@@ -447,6 +519,8 @@ export class TlsDuplex extends Duplex {
       this.#closePending = false;
       this.#peerClosed = true;
       this.push(null);
+      // As node:tls (stream_base_commons): a read(0) lets an unread, empty stream emit 'end' (and so end its own side).
+      if (this.readableLength === 0) this.read(0);
     }
   }
 
@@ -458,7 +532,7 @@ export class TlsDuplex extends Duplex {
       this.#call(() => {
         this.#attach(this.#connectClient(factory, side.options));
       });
-    } else if (side.kind === 'server' && (side.options.SNICallback !== undefined || side.options.sessionResumer !== undefined)) {
+    } else if (side.kind === 'server' && (side.options.SNICallback !== undefined || side.options.sessionResumer !== undefined || side.options.ALPNCallback !== undefined)) {
       this.#helloStage = new HelloStage();
     } else if (factory instanceof TlsServer) {
       this.#call(() => this.#attach(factory.accept(this.#observer)));
@@ -470,7 +544,8 @@ export class TlsDuplex extends Duplex {
 
   #connectClient(client: TlsClient, o: NodeClientOptions): TlsConnection {
     // node:tls: servername '' sends no SNI (the host is still what the certificate is checked against).
-    const sni = o.servername === '' ? undefined : (o.servername ?? o.host ?? 'localhost');
+    const wanted = this.#servernameOverride ?? o.servername;
+    const sni = wanted === '' ? undefined : (wanted ?? o.host ?? 'localhost');
     this.servername = sni ?? false;
     const s = o.session;
     if (s === undefined) return client.connect(sni, undefined, this.#observer);
@@ -494,7 +569,7 @@ export class TlsDuplex extends Duplex {
     conn.on('session', (ticket: SessionTicket) =>
       this.#queue.push(() => {
         this.#session = ticket;
-        if (this.#side.kind === 'client') sessionAuthorizations.remember(ticket.data, { authorized: this.authorized, authorizationError: this.authorizationError });
+        if (this.#side.kind === 'client') this.#configs.sessionAuthorizations.remember(ticket.data, { authorized: this.authorized, authorizationError: this.authorizationError });
         this.emit('session', Buffer.from(ticket.data));
       }),
     );
@@ -518,7 +593,7 @@ export class TlsDuplex extends Duplex {
       if (info.resumed) {
         // node:tls reports what the session's full handshake found (see session-authorization.ts).
         const s = side.options.session;
-        const prior = s === undefined ? undefined : sessionAuthorizations.lookup(s instanceof Uint8Array ? s : s.data);
+        const prior = s === undefined ? undefined : this.#configs.sessionAuthorizations.lookup(s instanceof Uint8Array ? s : s.data);
         if (prior !== undefined) {
           this.authorized = prior.authorized;
           this.authorizationError = prior.authorizationError;
@@ -606,12 +681,30 @@ export class TlsDuplex extends Duplex {
     const side = this.#side;
     if (side.kind !== 'server') return;
     const name = hello.clientHello.serverName;
+    // node:tls: the name the client asked for is known from here on, even if the handshake then fails.
+    this.servername = name ?? false;
     const go = (creds: SniAnswer | null | undefined): void => {
       if (this.destroyed) return;
       let server = this.#factory instanceof TlsServer ? this.#factory : undefined;
-      if (creds !== undefined && creds !== null) server = side.sniServers.serverFor(creds, () => new TlsServer(toServerOptions(side.options, routedHooks, creds)));
+      if (creds !== undefined && creds !== null) {
+        if (!isSecureContext(creds) && credentialsOf(creds) === undefined) {
+          // node:tls: an answer that is neither a secure context nor usable credentials ends the connection as is.
+          this.destroy(Object.assign(new TypeError('Invalid SNI context'), { code: 'ERR_TLS_INVALID_CONTEXT' }));
+          return;
+        }
+        if (credentialsOf(creds) === undefined) {
+          this.#refuseHello(errnoError(`the secure context chosen for server name '${name ?? ''}' has no key and certificate`, 'ERR_TLS_SNI_NO_CREDENTIALS'));
+          return;
+        }
+        try {
+          server = this.#configs.sniServer(creds, side.options);
+        } catch (err) {
+          this.#refuseHello(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
+      }
       if (server === undefined) {
-        this.destroy(errnoError(`no credentials for server name '${name ?? ''}' and no default key/cert`, 'ERR_TLS_SNI_NO_CREDENTIALS'));
+        this.#refuseHello(errnoError(`no credentials for server name '${name ?? ''}' and no default key/cert`, 'ERR_TLS_SNI_NO_CREDENTIALS'));
         return;
       }
       const s = server;
@@ -624,10 +717,44 @@ export class TlsDuplex extends Duplex {
         });
         if (started) this.#pump();
       };
+      // node:tls ALPNCallback: the program picks one of the client's protocols (or none: no_application_protocol).
+      const alpnCallback = side.options.ALPNCallback;
+      const offered = hello.clientHello.alpn;
+      const choose = (config: PreparedServerConfig): void => {
+        if (alpnCallback === undefined || offered.length === 0) {
+          resume(config);
+          return;
+        }
+        const protocols = offered.map((p) => Buffer.from(p).toString('utf8'));
+        let chosen: string | undefined;
+        try {
+          chosen = alpnCallback({ servername: name ?? undefined, protocols });
+        } catch (err) {
+          this.destroy(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
+        if (chosen === undefined) {
+          // An id no client can offer (ids are 1..255 bytes): the engine finds no overlap and sends
+          // no_application_protocol (RFC 7301 §3.2), as node:tls does when the callback returns undefined.
+          resume({ ...config, alpn: [new Uint8Array(0)] });
+          return;
+        }
+        const at = protocols.indexOf(chosen);
+        const id = offered[at];
+        if (id === undefined) {
+          this.destroy(
+            Object.assign(new TypeError(`ALPN callback returned a value (${String(chosen)}) that did not match any of the client's offered protocols (${protocols.join(', ')})`), {
+              code: 'ERR_TLS_ALPN_CALLBACK_INVALID_RESULT',
+            }),
+          );
+          return;
+        }
+        resume({ ...config, alpn: [id] });
+      };
       // A shared session store is asked here, before the engine continues (it never throws; outages are misses).
       const resumer = side.options.sessionResumer;
-      if (resumer === undefined) resume(s.config);
-      else void resumer.configFor(hello, s.config).then(resume, () => resume(s.config));
+      if (resumer === undefined) choose(s.config);
+      else void resumer.configFor(hello, s.config).then(choose, () => choose(s.config));
     };
     const cb = side.options.SNICallback;
     if (name === null || cb === undefined) {
@@ -645,6 +772,13 @@ export class TlsDuplex extends Duplex {
     } catch (err) {
       this.destroy(err instanceof Error ? err : new Error(String(err)));
     }
+  }
+
+  /** Server, at the hello stage: nothing to answer with. A fatal handshake_failure alert, then the error. */
+  #refuseHello(err: Error): void {
+    const t = this.#transport;
+    if (!t.destroyed && !t.writableEnded) t.end(new Uint8Array([ContentType.Alert, 3, 3, 0, 2, AlertLevel.Fatal, AlertDescription.handshake_failure]));
+    this.destroy(err);
   }
 
   #pump(): void {
@@ -703,17 +837,20 @@ export class TlsDuplex extends Duplex {
     const step = (): void => {
       while (off < chunk.length) {
         if (this.destroyed) return;
-        const part = chunk.subarray(off, off + WRITE_SLICE);
+        const part = chunk.subarray(off, off + (this.#maxSendFragment < 16384 ? this.#maxSendFragment : WRITE_SLICE));
         off += part.length;
         const conn = this.#conn;
         if (conn === undefined) return;
         const ok = this.#call(() => conn.write(part));
+        this.#bytesWritten += part.length;
         if (!ok && !this.destroyed) {
           this.#drainWaiter = step;
           return;
         }
       }
-      if (!this.destroyed) cb();
+      // Called back on a later tick, as node:tls's handle does: Writable (Node 20.x) computes write()'s return after a
+      // synchronous _write, so a synchronous callback would tell a caller writing 1 MiB that there is room for more.
+      if (!this.destroyed) process.nextTick(cb);
     };
     step();
   }
@@ -755,10 +892,14 @@ export class TlsDuplex extends Duplex {
       return;
     }
     if (this.#info === undefined) {
-      this.destroy(errnoError('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET'));
+      const err = errnoError('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET');
+      if (this.#connectTarget !== undefined) Object.assign(err, this.#connectTarget);
+      this.destroy(err);
     } else if (this.#closeSent) {
       this.#peerClosed = true;
       this.push(null);
+      // As node:tls (stream_base_commons): a read(0) lets an unread, empty stream emit 'end' (and so end its own side).
+      if (this.readableLength === 0) this.read(0);
     } else {
       this.destroy(errnoError('TLS peer closed the connection without close_notify (possible truncation attack)', 'ECONNRESET'));
     }

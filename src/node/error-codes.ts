@@ -128,13 +128,29 @@ export function nodeCodeOf(err: TlsError, chain?: readonly Uint8Array[]): string
   if (err.kind === 'BadRecordMac') return 'ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC';
   if (err.kind === 'LimitExceeded' && err.reason.endsWith('RecordOverflow')) return 'ERR_SSL_RECORD_OVERFLOW';
   if (err.kind === 'InvalidMessage' && err.reason.includes('Record')) return 'ERR_SSL_WRONG_VERSION_NUMBER';
+  // A first record that is not TLS at all (an HTTP request or reply): OpenSSL reports its version field.
+  if (err.reason.endsWith('InvalidContentType') && /record type \d+/.test(err.message)) return 'ERR_SSL_WRONG_VERSION_NUMBER';
   return `ERR_SSL_${err.reason.slice(err.reason.indexOf('.') + 1).replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
 }
 
-/** Give a TlsError node:tls's `code` (kept: kind, reason, alert, message). Returns the same object. */
-export function withNodeCode<E extends Error>(err: E, chain?: readonly Uint8Array[]): E & { code?: string } {
+/**
+ * Give a TlsError node:tls's `code` (kept: kind, reason, alert). A certificate that did not verify also gets
+ * node:tls's message (OpenSSL's sentence, 'unable to verify the first certificate'), which code written for
+ * node:tls compares against; our own message moves to `detail`. Returns the same object.
+ */
+export function withNodeCode<E extends Error>(err: E, chain?: readonly Uint8Array[]): E & { code?: string; detail?: string } {
   if (err instanceof TlsError && (err as { code?: unknown }).code === undefined) {
-    Object.defineProperty(err, 'code', { value: nodeCodeOf(err, chain), enumerable: true, configurable: true, writable: true });
+    const code = nodeCodeOf(err, chain);
+    Object.defineProperty(err, 'code', { value: code, enumerable: true, configurable: true, writable: true });
+    if (code === 'ERR_SSL_WRONG_VERSION_NUMBER') {
+      // The phrase node:tls users look for ("SSL routines::wrong version number"), after our own message.
+      Object.defineProperty(err, 'message', { value: `${err.message} (the peer does not speak TLS: SSL routines::wrong version number)`, enumerable: false, configurable: true, writable: true });
+    }
+    const sentence = err.kind === 'BadCertificate' ? MESSAGES[code] : undefined;
+    if (sentence !== undefined) {
+      Object.defineProperty(err, 'detail', { value: err.message, enumerable: true, configurable: true, writable: true });
+      Object.defineProperty(err, 'message', { value: sentence, enumerable: false, configurable: true, writable: true });
+    }
   }
   return err;
 }

@@ -18,7 +18,7 @@ import { TlsClient } from '../index.js';
 import { connect } from './connect.js';
 import { routedHooks, type TlsDuplex } from './duplex.js';
 import { toClientOptions, type NodeClientOptions, type NodeServerOptions } from './options.js';
-import { Server } from './server.js';
+import { Server, type ServerOptions } from './server.js';
 
 /** A TLS server whose secure connections are served by a node:http server. */
 export class HttpsServer extends Server {
@@ -26,7 +26,7 @@ export class HttpsServer extends Server {
   readonly http: HttpServer;
 
   /** `requestListener` is the http 'request' listener. ALPN defaults to ['http/1.1']. */
-  constructor(options?: NodeServerOptions | RequestListener, requestListener?: RequestListener) {
+  constructor(options?: ServerOptions | RequestListener, requestListener?: RequestListener) {
     if (typeof options === 'function') {
       requestListener = options;
       options = {};

@@ -12,6 +12,7 @@ import { loadCredential } from '../credentials/index.js';
 import { pemToDer } from '../x509/pem.js';
 import { configError } from '../errors.js';
 import type { Duplex } from 'node:stream';
+import { publicKeyInfoOf } from '../crypto/node-provider.js';
 import type { PeerCertificate } from './peer-certificate.js';
 import { mapCipherString, mapSigalgs } from './cipher-string.js';
 
@@ -66,6 +67,8 @@ export interface NodeCommonOptions {
   readonly provider?: CryptoProvider;
   /** Milliseconds the handshake may take before the connection fails (default 120000, as node:tls; 0: none). */
   readonly handshakeTimeout?: number;
+  /** net.Socket / node:tls `highWaterMark` of the plaintext stream, both directions (default: reading 48 KiB, writing 16 KiB). */
+  readonly highWaterMark?: number;
   /** Keep the writable side open after the peer's close_notify (default false, as net.Socket). */
   readonly allowHalfOpen?: boolean;
   /**
@@ -95,6 +98,17 @@ export interface NodeServerOptions extends NodeCommonOptions {
   readonly SNICallback?: (servername: string, cb: (err: Error | null, creds?: SniAnswer | null) => void) => void;
   /** Credentials by server name (exact, or `*.example.com` for one label); the map form of SNICallback. */
   readonly sniCredentials?: Readonly<Record<string, SniAnswer>>;
+  /**
+   * node:tls `ALPNCallback({ servername, protocols })`: choose the protocol from those the client offered (called
+   * only when it offered some); undefined refuses the connection with no_application_protocol, a name it did not
+   * offer fails it (ERR_TLS_ALPN_CALLBACK_INVALID_RESULT). Not with `ALPNProtocols`.
+   */
+  readonly ALPNCallback?: (hello: { readonly servername: string | undefined; readonly protocols: readonly string[] }) => string | undefined;
+  /**
+   * node:tls `honorCipherOrder`: choose the suite by the server's order. Ours always does (our order, then the
+   * client's offer: RFC 8446 leaves it to the server); `false` is accepted and changes nothing.
+   */
+  readonly honorCipherOrder?: boolean;
   /** node:tls: ask the client for a certificate. With `rejectUnauthorized` (default true) one is required. */
   readonly requestCert?: boolean;
   /** Client authentication policy; overrides requestCert/rejectUnauthorized when given. */
@@ -202,6 +216,23 @@ function keyEntry(k: PemOrDer | KeyWithPassphrase, cert: PemOrDer | readonly Pem
   return p === undefined ? base : { ...base, passphrase: p };
 }
 
+/**
+ * node:tls pairs parallel `key` and `cert` lists by key (OpenSSL keeps one chain per key type, whatever the order):
+ * for each key, the index of the chain whose leaf carries its public key (undefined: keep the same index).
+ */
+function pairByPublicKey(keys: readonly (PemOrDer | KeyWithPassphrase)[], certs: readonly PemOrDer[], passphrase: string | undefined): (number | undefined)[] {
+  const certKeys = certs.map((c) => publicKeyInfoOf({ certificate: c }));
+  return keys.map((k) => {
+    const plain = typeof k === 'string' || k instanceof Uint8Array;
+    const pem = plain ? k : k.pem;
+    const pass = plain ? passphrase : (k.passphrase ?? passphrase);
+    const der = typeof pem !== 'string' && !isPemBytes(pem);
+    const spki = publicKeyInfoOf(pass === undefined ? { privateKey: pem, der } : { privateKey: pem, der, passphrase: pass });
+    const at = spki === undefined ? -1 : certKeys.indexOf(spki);
+    return at >= 0 ? at : undefined;
+  });
+}
+
 /** node:tls `pfx` (one or several) as CertifiedKeyInputs, each decrypted with its own or the common passphrase. */
 function pfxEntries(pfx: PfxInput | readonly PfxInput[] | undefined, passphrase: string | undefined): CertifiedKeyInput[] {
   if (pfx === undefined) return [];
@@ -273,8 +304,8 @@ function common(o: NodeCommonOptions, routedTrace: (e: TraceEvent) => void, keyL
   const range = versionRange(o);
   if (range.min !== undefined) out.minVersion = range.min;
   if (range.max !== undefined) out.maxVersion = range.max;
-  if (o.ciphers !== undefined) out.ciphers = mapCipherString(o.ciphers, range.max === undefined || range.max === 'TLSv1.3');
-  if (o.sigalgs !== undefined) out.signatureSchemes = mapSigalgs(o.sigalgs);
+  if (o.ciphers !== undefined && o.ciphers !== null) out.ciphers = mapCipherString(o.ciphers, range.max === undefined || range.max === 'TLSv1.3');
+  if (o.sigalgs !== undefined && o.sigalgs !== null) out.signatureSchemes = mapSigalgs(o.sigalgs);
   const groups = o.ecdhCurve !== undefined ? parseGroups(o.ecdhCurve) : undefined;
   if (groups !== undefined) out.groups = groups;
   if (o.ALPNProtocols !== undefined) out.ALPNProtocols = alpnOf(o.ALPNProtocols);
@@ -321,8 +352,9 @@ export function toServerOptions(
     else {
       // node:tls: parallel arrays of keys and certs, one chain per key type.
       const certs: readonly PemOrDer[] = typeof chosen.cert === 'string' || chosen.cert instanceof Uint8Array ? [chosen.cert] : chosen.cert;
+      const paired = pairByPublicKey(keys, certs, o.passphrase);
       keys.forEach((k, i) => {
-        const c = certs[i];
+        const c = certs[paired[i] ?? i];
         if (c !== undefined) certificates.push(keyEntry(k, c, o.passphrase));
       });
     }
@@ -351,7 +383,7 @@ export function toServerOptions(
   }
   if (o.clientAuth !== undefined) out.clientAuth = o.clientAuth;
   else if (o.requestCert === true) out.clientAuth = o.rejectUnauthorized === false ? 'optional' : 'required';
-  if (o.ca !== undefined) out.ca = chainOf(o.ca);
+  if (given(o.ca)) out.ca = chainOf(o.ca);
   if (o.crl !== undefined) out.crl = crlsOf(o.crl);
   if (o.requestCert === true && o.rejectUnauthorized === false) out.rejectUnauthorized = false;
   if (o.ticketCount !== undefined) out.ticketCount = o.ticketCount;
@@ -380,7 +412,7 @@ export function toClientOptions(
   if (servername !== '') out.servername = servername;
   // The adapter checks the host itself (node:tls order: chain first, then identity).
   if (typeof o.checkServerIdentity === 'function' || o.servername === '') out.checkServerName = false;
-  if (o.ca !== undefined) out.ca = chainOf(o.ca);
+  if (given(o.ca)) out.ca = chainOf(o.ca);
   if (o.crl !== undefined) out.crl = crlsOf(o.crl);
   if (o.rejectUnauthorized !== undefined) out.rejectUnauthorized = o.rejectUnauthorized;
   const clientKey = Array.isArray(o.key) ? (o.key as readonly (PemOrDer | KeyWithPassphrase)[])[0] : (o.key as PemOrDer | KeyWithPassphrase | undefined);
@@ -430,16 +462,25 @@ export function isSecureContext(x: unknown): x is { readonly options: SecureCont
   return x instanceof SecureContext || (typeof x === 'object' && x !== null && 'context' in x && 'options' in x && typeof x.options === 'object');
 }
 
+/** node:tls takes a key or chain only when truthy (`key: false`, `cert: ''` mean none); an empty list is none too. */
+function given<T>(v: T | undefined | null | false | '' | 0): v is T {
+  return Boolean(v) && !(Array.isArray(v) && v.length === 0);
+}
+
 /** The key and chain of a context, or of a `{ key, cert }` object (what SNICallback / addContext may give). */
 export function credentialsOf(x: unknown): { key: NonNullable<SecureContextOptions['key']>; cert: PemOrDer | readonly PemOrDer[] } | undefined {
   const o = isSecureContext(x) ? x.options : (x as SecureContextOptions | null | undefined);
-  if (o === null || o === undefined || o.key === undefined || o.cert === undefined) return undefined;
+  if (o === null || o === undefined || !given(o.key) || !given(o.cert)) return undefined;
   return { key: o.key, cert: o.cert };
 }
 
-/** Options with a `secureContext` option's settings merged in (node:tls: the context's settings win). */
+/**
+ * Options with a `secureContext` option's settings merged in (node:tls: the context's settings win). Options set to
+ * null are left out: node:tls treats `crl: null`, `ciphers: null`, `pfx: null`… as not given.
+ */
 export function withSecureContext<T extends { readonly secureContext?: SecureContext }>(o: T): T {
   const ctx: unknown = o.secureContext;
-  if (!isSecureContext(ctx)) return o;
-  return { ...o, ...ctx.options };
+  const merged: Record<string, unknown> = isSecureContext(ctx) ? { ...o, ...ctx.options } : { ...o };
+  for (const k of Object.keys(merged)) if (merged[k] === null) delete merged[k];
+  return merged as T;
 }

@@ -7,20 +7,25 @@
  */
 import { Server as NetServer, type Socket } from 'node:net';
 import { TlsServer } from '../index.js';
-import { routedHooks, SniServers, TlsDuplex } from './duplex.js';
-import { toServerOptions, type NodeServerOptions, type SniAnswer } from './options.js';
+import { routedHooks, TlsDuplex } from './duplex.js';
+import { sniKeyMatches, toServerOptions, type NodeServerOptions, type SniAnswer } from './options.js';
 import { withNodeCode } from './error-codes.js';
 import { credentialsOf, withSecureContext, type SecureContext, type SecureContextOptions } from './secure-context.js';
 import { SessionResumer } from '../session/resumer.js';
 import { SessionEventStore } from './session-events.js';
+import type { PreparedConfigs } from './prepared-configs.js';
+
+/** Options of {@link Server}: node:tls server options, and where its connections share prepared configurations. */
+export interface ServerOptions extends NodeServerOptions {
+  /** SNI answers' prepared servers and session records are shared through this (the adapter passes its own). */
+  readonly preparedConfigs?: PreparedConfigs;
+}
 
 /** A TLS server (node:tls `tls.Server` events and the net.Server methods: listen, close, address). */
 export class Server extends NetServer {
-  #options: NodeServerOptions;
+  #options: ServerOptions;
   /** The shared TlsServer; undefined when there are no default credentials (SNICallback chooses, or none). */
   #tls: TlsServer | undefined;
-  /** The servers built for SNICallback answers under the current options. */
-  #sniServers = new SniServers();
   readonly #connections = new Set<TlsDuplex>();
   /** node:tls 'newSession'/'resumeSession' listeners as a session store (made when first needed). */
   #sessionEvents: SessionResumer | undefined;
@@ -29,7 +34,7 @@ export class Server extends NetServer {
    * Build the shared TlsServer from `options`; `secureConnectionListener` is added as a 'secureConnection' listener.
    * As node:tls, `options` may be left out.
    */
-  constructor(options?: NodeServerOptions | ((socket: TlsDuplex) => void), secureConnectionListener?: (socket: TlsDuplex) => void) {
+  constructor(options?: ServerOptions | ((socket: TlsDuplex) => void), secureConnectionListener?: (socket: TlsDuplex) => void) {
     super({ allowHalfOpen: true }, (socket: Socket) => this.#onConnection(socket));
     if (typeof options === 'function') {
       secureConnectionListener = options;
@@ -54,8 +59,6 @@ export class Server extends NetServer {
     const o = this.#options;
     const has = credentialsOf(withSecureContext(o)) !== undefined || o.pfx !== undefined || Object.keys(o.sniCredentials ?? {}).length > 0;
     this.#tls = has ? new TlsServer(toServerOptions(o, routedHooks)) : undefined;
-    // SNICallback answers are built with these options: a new set for new options.
-    this.#sniServers = new SniServers();
   }
 
   /** Connections currently open (for a graceful shutdown). */
@@ -68,8 +71,24 @@ export class Server extends NetServer {
    * rebuilds the shared TlsServer.
    */
   addContext(hostname: string, creds: SniAnswer): void {
-    this.#options = { ...this.#options, sniCredentials: { ...(this.#options.sniCredentials ?? {}), [hostname]: creds } };
-    this.#rebuild();
+    // node:tls: a context added here is the whole configuration for that name (its own ca, ciphers…), chosen at the
+    // ClientHello like an SNICallback answer; the last one added for a name wins.
+    this.#contexts = [[hostname, creds], ...this.#contexts.filter(([n]) => n !== hostname)];
+  }
+
+  /** Contexts added by addContext, newest first. */
+  #contexts: [string, SniAnswer][] = [];
+
+  /** The SNICallback of a connection: the caller's, else one over the addContext contexts (node:tls's default). */
+  #sniCallback(): NodeServerOptions['SNICallback'] {
+    const own = this.#options.SNICallback;
+    if (own !== undefined || this.#contexts.length === 0) return own;
+    const contexts = this.#contexts;
+    return (name, cb) => {
+      const exact = contexts.find(([n]) => n.toLowerCase() === name.toLowerCase());
+      const hit = exact ?? contexts.find(([n]) => sniKeyMatches(n, name));
+      cb(null, hit?.[1] ?? null);
+    };
   }
 
   /** node:tls: replace the server's key, chain and settings for new connections (open ones keep theirs). */
@@ -100,16 +119,16 @@ export class Server extends NetServer {
   handle(transport: import('node:stream').Duplex): TlsDuplex {
     const tls = this.#tls;
     const sessions = this.#sessionEventOptions();
+    const sni = this.#sniCallback();
     const socket =
       tls !== undefined
-        ? new TlsDuplex(transport, { ...this.#options, ...sessions, isServer: true, server: tls, sniServers: this.#sniServers })
+        ? new TlsDuplex(transport, { ...this.#options, ...sessions, ...(sni !== undefined ? { SNICallback: sni } : {}), isServer: true, server: tls })
         : new TlsDuplex(transport, {
             ...this.#options,
             ...sessions,
             isServer: true,
-            sniServers: this.#sniServers,
             // No credentials of our own: the caller's SNICallback chooses, or nothing can be served.
-            SNICallback: this.#options.SNICallback ?? ((_name, cb) => cb(null, null)),
+            SNICallback: sni ?? ((_name, cb) => cb(null, null)),
           });
     this.#connections.add(socket);
     socket.once('close', () => this.#connections.delete(socket));

@@ -39,5 +39,3 @@ export class SessionAuthorizations {
   }
 }
 
-/** The process's record (bounded; holds only hashes of sessions and two fields each). */
-export const sessionAuthorizations = new SessionAuthorizations(4096);

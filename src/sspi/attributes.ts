@@ -5,7 +5,7 @@
  */
 import { getDefaultProvider } from '../crypto/node-provider.js';
 import { suiteById } from '../crypto/suites.js';
-import { NamedGroup, SignatureScheme, signatureSchemeHash } from '../wire/registry.js';
+import { NamedGroup, SignatureScheme, endPointHashOf } from '../wire/registry.js';
 import { allocations } from './buffers.js';
 import { CertContext } from './cert-context.js';
 import * as C from './constants.js';
@@ -338,15 +338,13 @@ function serverCertKey(ctx: SchannelContext): { name: string; alg: number } {
 }
 
 /**
- * RFC 5929 §4.1 tls-server-end-point hash: the hash of the certificate's signature algorithm when it is SHA-384 or
- * SHA-512; MD5, SHA-1, SHA-256 and anything unknown → SHA-256. Ed25519 (PureEdDSA, no separate hash) → SHA-512, as
- * OpenSSL's X509_digest_sig does.
+ * RFC 5929 §4.1 tls-server-end-point hash, by the idiomatic API's rule (endPointHashOf, src/wire/registry.ts):
+ * the signature's hash, SHA-256 for MD5/SHA-1, SHA-512 for Ed25519; undefined (no binding: Ed448, unknown) otherwise.
  */
-export function endPointHash(leaf: Uint8Array): 'sha256' | 'sha384' | 'sha512' {
-  const scheme = CertContext.fromDer([leaf]).pCertInfo?.signatureAlgorithm;
-  const h = signatureSchemeHash(scheme);
-  if (h === 'sha384' || h === 'sha512') return h;
-  return scheme === SignatureScheme.ed25519 ? 'sha512' : 'sha256';
+export function endPointHash(leaf: Uint8Array): 'sha256' | 'sha384' | 'sha512' | undefined {
+  const info = CertContext.fromDer([leaf]).pCertInfo;
+  const h = endPointHashOf(info?.signatureAlgorithmOid ?? '', info?.signatureAlgorithm);
+  return h === 'sha256' || h === 'sha384' || h === 'sha512' ? h : undefined;
 }
 
 const HASH_ENUM: Readonly<Record<string, number>> = { sha1: 2, sha256: 4, sha384: 5, sha512: 6 };
@@ -539,7 +537,10 @@ function query(ctx: SchannelContext, attr: number, pBuffer: object): SECURITY_ST
       if (!est) return C.SEC_E_INVALID_HANDLE;
       const leaf = serverLeaf(ctx);
       if (leaf === undefined) return C.SEC_E_NO_CREDENTIALS;
-      const b = bindings('tls-server-end-point:', getDefaultProvider().hash(endPointHash(leaf), leaf));
+      const hash = endPointHash(leaf);
+      // RFC 5929 leaves the binding undefined for this signature algorithm (see endPointHash).
+      if (hash === undefined) return C.SEC_E_UNSUPPORTED_FUNCTION;
+      const b = bindings('tls-server-end-point:', getDefaultProvider().hash(hash, leaf));
       Object.assign(pBuffer, { BindingsLength: b.length, Bindings: allocations.mark(b) });
       return C.SEC_E_OK;
     }

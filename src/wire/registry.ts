@@ -169,6 +169,27 @@ export function signatureSchemeHash(scheme: number | undefined): 'sha1' | 'sha25
   return scheme === undefined ? undefined : SCHEME_HASH.get(scheme);
 }
 
+/** Signature algorithm OIDs whose hash RFC 5929 §4.1 replaces by SHA-256 (MD5 and SHA-1 signatures). */
+const WEAK_HASH_SIGNATURE_OIDS: ReadonlySet<string> = new Set([
+  '1.2.840.113549.1.1.4', // md5WithRSAEncryption
+  '1.2.840.113549.1.1.5', // sha1WithRSAEncryption
+  '1.2.840.10045.4.1', // ecdsa-with-SHA1
+]);
+
+/**
+ * The hash of tls-server-end-point (RFC 5929 §4.1) for a certificate signed with `signatureAlgorithmOid` /
+ * `scheme`: SHA-256 for MD5 and SHA-1 signatures, the signature's own hash otherwise. EdDSA signs without a separate
+ * hash, which RFC 5929 leaves undefined; for Ed25519 we use SHA-512, as OpenSSL 3 (X509_digest_sig) and GnuTLS (the
+ * hash it pairs with Ed25519) do, so the binding equals an OpenSSL or GnuTLS peer's. Ed448 (SHAKE256 in OpenSSL)
+ * and unknown schemes: undefined (no binding). One rule for the idiomatic API and SSPI.
+ */
+export function endPointHashOf(signatureAlgorithmOid: string, scheme: number | undefined): 'sha256' | 'sha384' | 'sha512' | undefined {
+  if (WEAK_HASH_SIGNATURE_OIDS.has(signatureAlgorithmOid)) return 'sha256';
+  if (scheme === SignatureScheme.ed25519) return 'sha512';
+  const h = signatureSchemeHash(scheme);
+  return h === null || h === undefined || h === 'sha1' ? undefined : h;
+}
+
 /** Cipher suites we implement (TLS 1.3: RFC 8446 B.4; TLS 1.2: RFC 5289, 7905). */
 export const CipherSuite = {
   TLS_AES_128_GCM_SHA256: 0x1301,

@@ -16,5 +16,6 @@ const done = (r: object): void => {
   server.destroy();
 };
 server.on('error', () => undefined);
-client.on('error', (e: Error) => done({ ok: false, error: e.message }));
+// node:tls's message ('unable to get local issuer certificate'), ours in `detail`.
+client.on('error', (e: Error & { detail?: string }) => done({ ok: false, error: `${e.message} (${e.detail ?? ''})` }));
 client.on('secureConnect', () => done({ ok: true, version: client.getProtocol(), authorized: client.authorized }));

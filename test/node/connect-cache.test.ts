@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { connect, createServer, type TlsDuplex } from '../../src/node/index.js';
+import { connect, createServer, duplexPair, NodeTlsAdapter, PreparedConfigs, type TlsDuplex } from '../../src/node/index.js';
 import type { NodeClientOptions } from '../../src/node/options.js';
 import { getPki } from '../helpers/pki.js';
 
@@ -77,4 +77,47 @@ test('connect() cache: key objects with passphrases are compared by content (a w
       'the wrong passphrase is a configuration error, not the cached client of the right one',
     );
   });
+});
+
+test('PreparedConfigs: the same server or client options give the same prepared object; any difference gives another', async () => {
+  const pki = await getPki();
+  const configs = new PreparedConfigs(4);
+  const serverOpts = { key: pki.server.p256.keyPem, cert: pki.server.p256.chainPem };
+  const a = configs.server(serverOpts);
+  assert.equal(configs.server({ ...serverOpts }), a, 'same content, another object: shared');
+  assert.equal(configs.server({ ...serverOpts, key: Buffer.from(pki.server.p256.keyPem) }) === a, false, 'a Buffer is not the same input as a string');
+  assert.notEqual(configs.server({ ...serverOpts, sessionTimeout: 60 }), a, 'another option: another server');
+  assert.notEqual(configs.server({ ...serverOpts, ca: pki.ca.certPem }), a);
+  // Not comparable by content: never cached (a function, a class instance).
+  const traced = { ...serverOpts, trace: () => undefined };
+  assert.notEqual(configs.server(traced), configs.server(traced));
+  const clientOpts = { ca: pki.ca.certPem, servername: 'localhost' };
+  const c = configs.client(clientOpts);
+  assert.equal(configs.client({ ...clientOpts, host: '127.0.0.1', port: 1 }), c, 'where to connect is not part of the configuration');
+  assert.notEqual(configs.client({ ...clientOpts, servername: 'other' }), c, 'the server name is');
+  assert.notEqual(configs.client({ ...clientOpts, rejectUnauthorized: false }), c);
+  assert.deepEqual(configs.size, { clients: 3, servers: 4 });
+  // Bounded: the least recently used goes first.
+  for (let i = 0; i < 6; i++) configs.server({ ...serverOpts, sessionTimeout: 100 + i });
+  assert.equal(configs.size.servers, 4);
+});
+
+test('TlsDuplex per connection with the same key/cert shares one prepared server (and so its ticket keys) through the adapter', async () => {
+  const pki = await getPki();
+  const adapter = new NodeTlsAdapter();
+  const handshake = async (): Promise<TlsDuplex> => {
+    const [a, b] = duplexPair();
+    const server = new adapter.TLSSocket(a, { isServer: true, key: pki.server.p256.keyPem, cert: pki.server.p256.chainPem });
+    const client = new adapter.TLSSocket(b, { ca: pki.ca.certPem, servername: 'localhost' });
+    await Promise.all([once(server, 'secure'), once(client, 'secureConnect')]);
+    client.destroy();
+    server.destroy();
+    return server;
+  };
+  await handshake();
+  await handshake();
+  assert.deepEqual(adapter.preparedConfigs.size, { clients: 1, servers: 1 });
+  // A TlsDuplex made without an adapter shares nothing.
+  const other = new NodeTlsAdapter();
+  assert.deepEqual(other.preparedConfigs.size, { clients: 0, servers: 0 });
 });

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { TlsClient, TlsError, TlsServer, tlsServerEndPoint, getDefaultProvider, type TlsConnection } from '../../src/index.js';
+import { endPointHash } from '../../src/sspi/attributes.js';
 import { getPki } from '../helpers/pki.js';
 import { requirePeer } from '../helpers/peers.js';
 
@@ -34,7 +35,7 @@ for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
   });
 }
 
-test('tlsServerEndPoint: SHA-384 for an ecdsa-with-SHA384 signature, refused for Ed25519 (RFC 5929 leaves it undefined)', async () => {
+test('tlsServerEndPoint: SHA-384 for an ecdsa-with-SHA384 signature, SHA-512 for Ed25519 (as OpenSSL 3 and GnuTLS), none for Ed448; SSPI agrees', async () => {
   const { generateKeyPairSync, X509Certificate } = await import('node:crypto');
   const { execFileSync } = await import('node:child_process');
   const { mkdtempSync, writeFileSync, readFileSync, rmSync } = await import('node:fs');
@@ -52,7 +53,13 @@ test('tlsServerEndPoint: SHA-384 for an ecdsa-with-SHA384 signature, refused for
     assert.equal(new X509Certificate(p384).subject, 'CN=p384');
     assert.equal(Buffer.from(tlsServerEndPoint(getDefaultProvider(), p384)).toString('hex'), createHash('sha384').update(p384).digest('hex'));
     const ed = make('ed', generateKeyPairSync('ed25519').privateKey, []);
-    assert.throws(() => tlsServerEndPoint(getDefaultProvider(), ed), /RFC 5929/);
+    assert.equal(Buffer.from(tlsServerEndPoint(getDefaultProvider(), ed)).toString('hex'), createHash('sha512').update(ed).digest('hex'));
+    const ed448 = make('ed448', generateKeyPairSync('ed448').privateKey, []);
+    assert.throws(() => tlsServerEndPoint(getDefaultProvider(), ed448), /RFC 5929/);
+    // The SSPI layer (SECPKG_ATTR_ENDPOINT_BINDINGS) takes the same hash, and none for Ed448.
+    assert.equal(endPointHash(ed), 'sha512');
+    assert.equal(endPointHash(p384), 'sha384');
+    assert.equal(endPointHash(ed448), undefined);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
