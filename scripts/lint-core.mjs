@@ -62,7 +62,6 @@ const MODULE_STATE_ALLOWED = new Map([
   ['src/wire/registry.ts names', 'memo: the reverse of each constant IANA table (weak)'],
   ['src/handshake/tickets.ts ticketAeads', 'memo: the AEAD object of a ticket key (weak, keyed by the key bytes)'],
   ['src/crypto/node-provider.ts defaultProvider', 'the process default provider (system randomness and clock) for callers that pass none; immutable settings, its caches are memos'],
-  ['src/node/session-authorization.ts sessionAuthorizations', "node:tls keeps a session's verify result inside the session; ours is looked up by the session's bytes, which the application may hand to any later connect()"],
   ['src/node/connect.ts prepared', 'connect(): prepared clients reused across calls with equal options (owned by the adapter work, issue 16)'],
 ]);
 /** Classes whose instances hold no state worth the name. */

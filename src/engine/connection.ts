@@ -546,7 +546,10 @@ export class TlsEngine {
     const verifier = cfg.reportVerifier;
     if (chain.length === 0) {
       authorizationError = 'no peer certificate';
-    } else if (info.resumed || enforced) {
+    } else if (enforced || (info.resumed && cfg.kind === 'server')) {
+      // Enforced: the machine verified the chain, a resumed server chain included (resumedServerChain). A server's
+      // resumed client chain comes from a ticket its own keys sealed. A client's resumed session under
+      // `rejectUnauthorized: false` is reported as its chain verifies now, like a full handshake's.
       authorized = true;
     } else if (verifier !== null) {
       const name = cfg.kind === 'client' && cfg.checkServerName ? cfg.serverName : undefined;
