@@ -16,14 +16,13 @@ import {
   alertName,
   asTlsError,
   closedError,
-  incompatible,
   internalError,
   limitExceeded,
   misbehaved,
   type TlsError,
 } from '../errors.js';
 import type { HandshakeContext, TraceFieldsArg } from '../handshake/context.js';
-import type { RenegotiationRequest, Tls12Machine } from '../handshake/machine.js';
+import type { HandshakeMachine, RenegotiationRequest } from '../handshake/machine.js';
 import {
   MAX_CCS,
   MAX_CIPHERTEXT_12,
@@ -37,11 +36,9 @@ import { IdleRuns } from '../record/idle-runs.js';
 import { HandshakeJoiner } from '../record/handshake-joiner.js';
 import { alertFragment, readAlert } from './alerts.js';
 import { announcedLength, checkRecordHeader, recordEnd, RECORD_HEADER_LENGTH } from '../record/deframer.js';
-import { trafficKeys, exportKeyingMaterial13 } from '../tls13/key-schedule.js';
-import { clientHandle13, sendKeyUpdate, startClient13, supplyClientCertificate13, Tls12Selected, type ClientCx, type ClientState13 } from '../tls13/client.js';
-import { offersTls13, requestClientCertificate, serverHandle13, serverHandleClientHello13, type ServerCx, type ServerState13 } from '../tls13/server.js';
-import type { TrafficState } from '../tls13/traffic.js';
-import { decodeClientHelloWithBasics, type DecodedClientHello } from '../wire/client-hello.js';
+import { trafficKeys } from '../tls13/key-schedule.js';
+import type { ClientCx } from '../tls13/client.js';
+import { ClientMachine13, ServerMachine13, type AcceptedClientHello } from '../tls13/machine.js';
 import type { HandshakeMessage } from '../wire/handshake.js';
 import { AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion } from '../wire/registry.js';
 import { loadCertifiedKey, prepareClientConfig, prepareServerConfig } from './config.js';
@@ -52,10 +49,7 @@ import type { EngineDependencies, Tls12Machines } from './dependencies.js';
 import { STANDARD_DEPENDENCIES } from './standard.js';
 
 /** A ClientHello handed over from the hello stage: the message (for the transcript) and its one decoding. */
-export interface AcceptedHello {
-  readonly message: HandshakeMessage;
-  readonly decoded: DecodedClientHello;
-}
+export type AcceptedHello = AcceptedClientHello;
 
 /** Options of one `process()` call. */
 export interface ProcessOptions {
@@ -76,15 +70,7 @@ export interface StreamSizes {
   readonly blockSize: number;
 }
 
-/** The state machine behind the engine: TLS 1.3 client/server, or TLS 1.2 ones (tls12/ provides them). */
-export type MachineState =
-  /** A client before `start()`: no ClientHello yet. */
-  | { readonly proto: 'start'; readonly cx: ClientCx }
-  | { readonly proto: 'c13'; readonly s: ClientState13; readonly cx: ClientCx }
-  | { readonly proto: 's13'; readonly s: ServerState13; readonly cx: ServerCx }
-  | { readonly proto: 'tls12'; readonly s: Tls12Machine };
-
-export type { RenegotiationRequest, Tls12Machine } from '../handshake/machine.js';
+export type { HandshakeMachine, RenegotiationRequest, Tls12Machine } from '../handshake/machine.js';
 
 /** `process()` without options (one frozen object, not one per call). */
 const NO_OPTIONS: ProcessOptions = Object.freeze({});
@@ -103,7 +89,12 @@ export class TlsEngine {
   readonly #keyLogTo: ((line: string) => void) | undefined;
   /** Server: a ClientHello decoded at the Accepted point (hello-stage.ts), handled by the first `process()`. */
   #accepted: AcceptedHello | undefined;
-  #m: MachineState;
+  /**
+   * The state machine (any version, handshake/machine.ts); undefined for a client before `start()`, which builds it
+   * from `#clientCx`.
+   */
+  #machine: HandshakeMachine | undefined;
+  readonly #clientCx: ClientCx | undefined;
   readonly #read = new DirectionState();
   readonly #write = new DirectionState();
   readonly #joiner = new HandshakeJoiner();
@@ -124,9 +115,6 @@ export class TlsEngine {
   #ccsCount = 0;
   #postHandshake = 0;
   #started = false;
-  #version: number | undefined;
-  /** The context the TLS 1.2 machines and KeyUpdate use; the TLS 1.3 states carry it typed for their side. */
-  readonly #cx: HandshakeContext;
   #clientRandom: Uint8Array | undefined;
   #peerOcsp: Uint8Array | undefined;
   /** Output queued (not yet taken) holds protected records / protected records have left. */
@@ -226,13 +214,18 @@ export class TlsEngine {
     this.side = config.kind;
     if (config.kind === 'client') {
       const cx = new TlsEngine.#Context(this, config);
-      this.#cx = cx;
-      this.#m = { proto: 'start', cx };
+      this.#clientCx = cx;
+      this.#machine = undefined;
     } else {
       const cx = new TlsEngine.#Context(this, config);
-      this.#cx = cx;
-      this.#m = { proto: 's13', s: { kind: 'ExpectClientHello' }, cx };
+      this.#clientCx = undefined;
+      this.#machine = new ServerMachine13({ kind: 'ExpectClientHello' }, cx, this.#tls12?.server, this.#accepted);
     }
+  }
+
+  /** The negotiated protocol version, as the machine knows it. */
+  get #version(): number | undefined {
+    return this.#machine?.version;
   }
 
   #installRead13(suite: SuiteInfo, secret: Uint8Array): void {
@@ -318,17 +311,15 @@ export class TlsEngine {
   get stateName(): string {
     if (this.#failed !== undefined) return 'Failed';
     if (this.#closed && this.#peerClosed) return 'Closed';
-    const m = this.#m;
-    if (m.proto === 'start') return 'Start';
-    return m.proto === 'tls12' ? m.s.stateName : m.s.kind;
+    return this.#machine?.stateName ?? 'Start';
   }
 
   /** Whether application data can flow. */
   get isEstablished(): boolean {
-    const m = this.#m;
-    if (this.#failed !== undefined || m.proto === 'start') return false;
+    const m = this.#machine;
+    if (this.#failed !== undefined || m === undefined) return false;
     // A TLS 1.2 renegotiation runs under the previous keys: application data goes on (RFC 5246 §7.4.1.1).
-    return m.proto === 'tls12' ? m.s.isTraffic || m.s.renegotiating : m.s.kind === 'Traffic';
+    return m.isTraffic || m.renegotiating;
   }
 
   get isHandshaking(): boolean {
@@ -358,16 +349,15 @@ export class TlsEngine {
   /** Client: the first flight. Server: nothing (empty). Call once, before `process`. */
   start(): Uint8Array {
     if (this.#started) throw internalError('start() called twice');
-    const m = this.#m;
-    if (m.proto !== 'start') {
+    const cx = this.#clientCx;
+    if (cx === undefined) {
       this.#started = true;
       return new Uint8Array(0);
     }
     try {
-      const cx = m.cx;
-      const s = startClient13(cx, this.#tls12 !== undefined && cx.config.minVersion <= ProtocolVersion.TLS12);
-      if (s.kind === 'ExpectServerHello') this.#clientRandom = s.offer.random;
-      this.#m = { proto: 'c13', s, cx };
+      const m = ClientMachine13.start(cx, this.#tls12?.client);
+      this.#clientRandom = m.clientRandom;
+      this.#machine = m;
       this.#flushHandshake();
       this.#started = true;
       return this.#takeOut();
@@ -391,7 +381,7 @@ export class TlsEngine {
       const accepted = this.#accepted;
       if (accepted !== undefined) {
         this.#accepted = undefined;
-        this.#handshakeMessage(accepted.message, accepted.decoded);
+        this.#handshakeMessage(accepted.message);
       }
       while (offset < input.length && records < maxRecords) {
         if (this.#peerClosed) {
@@ -439,19 +429,8 @@ export class TlsEngine {
   }
 
   #record(type: number, header: Uint8Array, body: Uint8Array): void {
-    const tls13 = this.#version === ProtocolVersion.TLS13 || this.#version === undefined;
-    if (type === ContentType.ChangeCipherSpec && (tls13 || this.#m.proto !== 'tls12')) {
-      this.#ccs13(body);
-      return;
-    }
     if (type === ContentType.ChangeCipherSpec) {
-      // TLS 1.2: the real ChangeCipherSpec; in a renegotiation it is protected by the current keys.
-      const ccs = this.#read.mode === 'tls12' ? this.#read.open(header, type, body).fragment : body;
-      if (ccs.length !== 1 || ccs[0] !== 1) throw misbehaved('InvalidChangeCipherSpec');
-      if (!this.#joiner.isEmpty) throw misbehaved('KeyChangeNotOnRecordBoundary');
-      const m = this.#m;
-      if (m.proto !== 'tls12') throw misbehaved('IllegalChangeCipherSpec');
-      this.#m = { proto: 'tls12', s: m.s.changeCipherSpec() };
+      this.#changeCipherSpec(header, body);
       return;
     }
     let plain;
@@ -491,10 +470,20 @@ export class TlsEngine {
     }
   }
 
-  #ccs13(body: Uint8Array): void {
+  #changeCipherSpec(header: Uint8Array, body: Uint8Array): void {
+    const m = this.#machine;
+    if (m === undefined) throw internalError('a record before start()');
+    const role = m.changeCipherSpecRole;
+    if (role === 'keyChange') {
+      // TLS 1.2: the real ChangeCipherSpec; in a renegotiation it is protected by the current keys.
+      const ccs = this.#read.mode === 'tls12' ? this.#read.open(header, ContentType.ChangeCipherSpec, body).fragment : body;
+      if (ccs.length !== 1 || ccs[0] !== 1) throw misbehaved('InvalidChangeCipherSpec');
+      if (!this.#joiner.isEmpty) throw misbehaved('KeyChangeNotOnRecordBoundary');
+      this.#machine = m.changeCipherSpec();
+      return;
+    }
     // RFC 8446 §5 / D.4: a single-byte 0x01 CCS is ignored during the handshake, after the first ClientHello.
-    const afterFirstHello = this.side === 'client' || this.#m.proto !== 's13' || this.#m.s.kind !== 'ExpectClientHello';
-    if (!this.isHandshaking || !afterFirstHello) throw misbehaved('IllegalChangeCipherSpec');
+    if (role === 'unexpected') throw misbehaved('IllegalChangeCipherSpec');
     if (body.length !== 1 || body[0] !== 1) throw misbehaved('InvalidChangeCipherSpec');
     if (++this.#ccsCount > MAX_CCS) throw limitExceeded('TooManyChangeCipherSpecs');
   }
@@ -514,59 +503,18 @@ export class TlsEngine {
     if (this.#readEpoch !== epoch && !this.#joiner.isEmpty) throw misbehaved('KeyChangeNotOnRecordBoundary');
   }
 
-  /** `decoded`: the ClientHello already decoded at the Accepted point (server, first message only). */
-  #handshakeMessage(msg: HandshakeMessage, decoded?: DecodedClientHello): void {
+  #handshakeMessage(msg: HandshakeMessage): void {
     const wasEstablished = this.isEstablished;
     if (wasEstablished) this.#postHandshake++;
     // KeyUpdates are limited per run without progress; any other handshake message is progress (src/record/idle-runs.ts).
     if (msg.type === HandshakeType.KeyUpdate) this.#idle.keyUpdate();
     else this.#idle.progress();
-    const m = this.#m;
-    switch (m.proto) {
-      case 'start':
-        throw internalError('a handshake message before start()');
-      case 'c13': {
-        const next = clientHandle13(m.s, msg, m.cx);
-        if (next instanceof Tls12Selected) {
-          const hooks = this.#tls12?.client;
-          if (hooks === undefined) throw incompatible('NoCommonVersion');
-          this.#version = ProtocolVersion.TLS12;
-          this.#m = { proto: 'tls12', s: hooks(next, m.cx) };
-        } else {
-          if (next.kind === 'ExpectEncryptedExtensions') this.#version = ProtocolVersion.TLS13;
-          this.#m = { proto: 'c13', s: next, cx: m.cx };
-        }
-        break;
-      }
-      case 's13': {
-        if (m.s.kind === 'ExpectClientHello') {
-          if (msg.type !== HandshakeType.ClientHello) throw misbehaved('InvalidContentType', { alert: 'unexpected_message', detail: 'expected ClientHello' });
-          const ch = decoded ?? decodeClientHelloWithBasics(msg.body);
-          const hello = ch.hello;
-          const cfg = m.cx.config;
-          if (cfg.maxVersion >= ProtocolVersion.TLS13 && offersTls13(hello)) {
-            this.#version = ProtocolVersion.TLS13;
-            this.#m = { proto: 's13', s: serverHandleClientHello13(m.cx, ch, msg), cx: m.cx };
-          } else {
-            const hooks = this.#tls12?.server;
-            if (hooks === undefined || cfg.minVersion > ProtocolVersion.TLS12 || hello.legacyVersion < ProtocolVersion.TLS12) {
-              throw incompatible(hello.legacyVersion < ProtocolVersion.TLS12 ? 'ObsoleteVersion' : 'NoCommonVersion');
-            }
-            this.#version = ProtocolVersion.TLS12;
-            this.#m = { proto: 'tls12', s: hooks(ch, msg, m.cx) };
-          }
-        } else {
-          this.#m = { proto: 's13', s: serverHandle13(m.s, msg, m.cx), cx: m.cx };
-        }
-        break;
-      }
-      case 'tls12':
-        this.#m = { proto: 'tls12', s: m.s.handle(msg) };
-        break;
-    }
+    const m = this.#machine;
+    if (m === undefined) throw internalError('a handshake message before start()');
+    this.#machine = m.handle(msg);
     if (wasEstablished) this.#events.push({ type: 'PostHandshake', message: String(msg.type) });
     // A KeyUpdate changes no connection info: nothing to refresh (it is the message a flood repeats).
-    if (msg.type !== HandshakeType.KeyUpdate) this.#afterTransition(wasEstablished, m.proto === 'tls12' && m.s.renegotiating);
+    if (msg.type !== HandshakeType.KeyUpdate) this.#afterTransition(wasEstablished, m.renegotiating);
   }
 
   /**
@@ -581,8 +529,7 @@ export class TlsEngine {
     } else if (wasEstablished) {
       const info = this.#authorize(this.#trafficInfo());
       if (info !== undefined) this.#info = info;
-      const m = this.#m;
-      if (wasRenegotiating && info !== undefined && m.proto === 'tls12' && m.s.isTraffic) this.#events.push({ type: 'Renegotiated', info });
+      if (wasRenegotiating && info !== undefined && this.#machine?.isTraffic === true) this.#events.push({ type: 'Renegotiated', info });
     }
   }
 
@@ -601,7 +548,10 @@ export class TlsEngine {
     const verifier = cfg.reportVerifier;
     if (chain.length === 0) {
       authorizationError = 'no peer certificate';
-    } else if (info.resumed || enforced) {
+    } else if (enforced || (info.resumed && cfg.kind === 'server')) {
+      // Enforced: the machine verified the chain, a resumed server chain included (resumedServerChain). A server's
+      // resumed client chain comes from a ticket its own keys sealed. A client's resumed session under
+      // `rejectUnauthorized: false` is reported as its chain verifies now, like a full handshake's.
       authorized = true;
     } else if (verifier !== null) {
       const name = cfg.kind === 'client' && cfg.checkServerName ? cfg.serverName : undefined;
@@ -639,10 +589,7 @@ export class TlsEngine {
   }
 
   #trafficInfo(): ConnectionInfo | undefined {
-    const m = this.#m;
-    if (m.proto === 'start') return undefined;
-    if (m.proto === 'tls12') return m.s.info;
-    return m.s.kind === 'Traffic' ? m.s.traffic.info : undefined;
+    return this.#machine?.info;
   }
 
   #alertRecord(fragment: Uint8Array): void {
@@ -655,19 +602,6 @@ export class TlsEngine {
     }
     this.#idle.warningAlert();
     this.#events.push({ type: 'WarningAlert', description: alert.description });
-  }
-
-  #traffic(): TrafficState {
-    const m = this.#m;
-    if (m.proto === 'c13' && m.s.kind === 'Traffic') return m.s.traffic;
-    if (m.proto === 's13' && m.s.kind === 'Traffic') return m.s.traffic;
-    throw internalError('not a TLS 1.3 connection in traffic');
-  }
-
-  #setTraffic(t: TrafficState): void {
-    const m = this.#m;
-    if (m.proto === 'c13') this.#m = { proto: 'c13', s: { kind: 'Traffic', traffic: t }, cx: m.cx };
-    else if (m.proto === 's13') this.#m = { proto: 's13', s: { kind: 'Traffic', traffic: t }, cx: m.cx };
   }
 
   #checkWritable(): void {
@@ -765,17 +699,18 @@ export class TlsEngine {
 
   /** @internal Queue a KeyUpdate without taking the output. */
   updateKeysInto(requestPeer: boolean): void {
-    if (this.#version !== ProtocolVersion.TLS13) throw internalError('KeyUpdate needs TLS 1.3');
-    this.#setTraffic(sendKeyUpdate(this.#traffic(), this.#cx, this.side, requestPeer));
+    const m = this.#machine;
+    if (m === undefined) throw internalError('KeyUpdate needs TLS 1.3');
+    this.#machine = m.updateKeys(requestPeer);
     this.#flushHandshake();
   }
 
   /** Server, TLS 1.3: request a client certificate after the handshake (RFC 8446 §4.6.2). */
   requestClientCertificate(): Uint8Array {
     this.#checkWritable();
-    const m = this.#m;
-    if (m.proto !== 's13' || m.s.kind !== 'Traffic') throw internalError('post-handshake auth needs a TLS 1.3 server');
-    this.#m = { proto: 's13', s: { kind: 'Traffic', traffic: requestClientCertificate(m.cx, m.s.traffic) }, cx: m.cx };
+    const m = this.#machine;
+    if (m === undefined) throw internalError('post-handshake auth needs a TLS 1.3 server');
+    this.#machine = m.requestClientCertificate();
     return this.#takeOut();
   }
 
@@ -787,27 +722,24 @@ export class TlsEngine {
    */
   requestRenegotiation(request: RenegotiationRequest): Uint8Array {
     this.#checkWritable();
-    const m = this.#m;
-    if (this.side !== 'server' || m.proto !== 'tls12' || !m.s.isTraffic) throw internalError('renegotiation needs a TLS 1.2 server in traffic');
-    if (request.clientAuth !== 'none' && request.enforce && (this.#config as PreparedServerConfig).reportVerifier === null) {
+    const m = this.#machine;
+    if (this.#config.kind !== 'server' || m === undefined || !m.canRenegotiate) throw internalError('renegotiation needs a TLS 1.2 server in traffic');
+    if (request.clientAuth !== 'none' && request.enforce && this.#config.reportVerifier === null) {
       throw internalError('client certificates are requested but no `ca` was given to verify them');
     }
-    this.#m = { proto: 'tls12', s: m.s.requestRenegotiation(request) };
+    this.#machine = m.requestRenegotiation(request);
     if (request.clientAuth !== 'none') this.#enforceOverride = request.enforce;
     return this.#takeOut();
   }
 
   /** Whether a TLS 1.2 renegotiation handshake is running. */
   get renegotiating(): boolean {
-    const m = this.#m;
-    return this.#failed === undefined && m.proto === 'tls12' && m.s.renegotiating;
+    return this.#failed === undefined && this.#machine?.renegotiating === true;
   }
 
   /** Client: the server asked for a certificate and the engine waits for `supplyClientCertificate()`. */
   get awaitingClientCertificate(): boolean {
-    const m = this.#m;
-    if (m.proto === 'c13') return m.s.kind === 'AwaitClientCertificate';
-    return m.proto === 'tls12' && m.s.awaitingClientCertificate;
+    return this.#machine?.awaitingClientCertificate === true;
   }
 
   /**
@@ -821,11 +753,11 @@ export class TlsEngine {
     try {
       const ck = certificate === null ? null : loadCertifiedKey(certificate, this.#p);
       if (!this.#joiner.isEmpty) throw misbehaved('KeyChangeNotOnRecordBoundary');
-      const m = this.#m;
+      const m = this.#machine;
+      if (m === undefined) throw internalError('no CertificateRequest is waiting for a certificate');
       // In a TLS 1.2 renegotiation the connection stays established (only `info` is refreshed at its end).
-      const renegotiating = m.proto === 'tls12' && m.s.renegotiating;
-      if (m.proto === 'c13' && m.s.kind === 'AwaitClientCertificate') this.#m = { proto: 'c13', s: supplyClientCertificate13(m.s, m.cx, ck), cx: m.cx };
-      else if (m.proto === 'tls12') this.#m = { proto: 'tls12', s: m.s.supplyClientCertificate(ck) };
+      const renegotiating = m.renegotiating;
+      this.#machine = m.supplyClientCertificate(ck);
       this.#afterTransition(renegotiating, renegotiating);
     } catch (e) {
       throw this.#fail(e, true);
@@ -838,10 +770,9 @@ export class TlsEngine {
   /** TLS exporter (RFC 8446 §7.5 / RFC 5705). */
   exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Uint8Array {
     if (!this.isEstablished) throw internalError('the handshake is not complete');
-    const m = this.#m;
-    if (m.proto === 'tls12') return m.s.exportKeyingMaterial(label, context, length);
-    const t = this.#traffic();
-    return exportKeyingMaterial13(this.#p, t.suite, t.exporterSecret, label, context, length);
+    const m = this.#machine;
+    if (m === undefined) throw internalError('the handshake is not complete');
+    return m.exportKeyingMaterial(label, context, length);
   }
 
   /** The client random (for key logs). */
@@ -851,17 +782,12 @@ export class TlsEngine {
 
   /** RFC 5929 tls-unique channel binding (TLS 1.2 only; RFC 9266: undefined for TLS 1.3), a copy. */
   get tlsUnique(): Uint8Array | undefined {
-    const m = this.#m;
-    return m.proto === 'tls12' ? m.s.tlsUnique : undefined;
+    return this.#machine?.tlsUnique;
   }
 
   /** Our own certificate chain used in this connection (server: the chosen chain; client: the one sent). */
   get localCertificates(): readonly Uint8Array[] {
-    const m = this.#m;
-    if (m.proto === 'start') return [];
-    if (m.proto === 'tls12') return m.s.localChain;
-    if (m.s.kind === 'Traffic') return m.s.traffic.localChain;
-    return [];
+    return this.#machine?.localChain ?? [];
   }
 }
 

@@ -3,18 +3,14 @@
  * engine's own) and the trust store used when a configuration names no `ca`. Whoever builds an engine passes them
  * in (the front ends pass src/engine/standard.ts's); no module fills them in by being imported.
  */
-import type { HandshakeMessage } from '../wire/handshake.js';
-import type { DecodedClientHello } from '../wire/client-hello.js';
-import type { ClientCx, Tls12Selected } from '../tls13/client.js';
-import type { ServerCx } from '../tls13/server.js';
+import type { Tls12ClientFactory, Tls12ServerFactory } from '../tls13/machine.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { TrustStore } from '../x509/trust-store.js';
-import type { Tls12Machine } from '../handshake/machine.js';
 
 /** The TLS 1.2 machine factories, called when TLS 1.2 is negotiated. */
 export interface Tls12Machines {
-  readonly client: (selected: Tls12Selected, cx: ClientCx) => Tls12Machine;
-  readonly server: (hello: DecodedClientHello, m: HandshakeMessage, cx: ServerCx) => Tls12Machine;
+  readonly client: Tls12ClientFactory;
+  readonly server: Tls12ServerFactory;
 }
 
 /** An engine's dependencies. */

@@ -83,9 +83,19 @@ export function checkStapledOcsp(chain: readonly Uint8Array[], staple: Uint8Arra
   throw misbehaved('InvalidCertificateStatus', { detail: `${res.reason}: ${res.detail}` });
 }
 
-/** Trust anchored by a resumed session's original authentication. */
+/** Server: a client chain from a session this server's ticket keys sealed, trusted as its first handshake found it. */
 export function chainFromResumption(): CertVerified {
   return CERT;
+}
+
+/**
+ * Client: the server chain a resumed session carries, verified again under this connection's policy (anchors, name,
+ * time). Nothing in a session's bytes proves the policy its first handshake ran under (it may have been made with
+ * `rejectUnauthorized: false`, other anchors or another name, and the application may hand it to any later
+ * connection), so its verdict is never carried over: it resumes only if its chain verifies now.
+ */
+export function resumedServerChain(chain: readonly Uint8Array[], c: ChainCheck): CertVerified {
+  return verifyPeerChain(chain, c);
 }
 
 /** Authentication by a PSK whose binder was verified. */

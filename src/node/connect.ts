@@ -70,7 +70,7 @@ export function connect(...args: unknown[]): TlsDuplex {
   const { options, listener } = normalizeConnectArgs(args);
   const host = options.host ?? 'localhost';
   // Configuration errors throw here, before any connection is opened.
-  const client = options.client ?? (options.preparedConfigs ?? new PreparedConfigs(0, 0)).client({ ...options, host });
+  const client = options.client ?? (options.preparedConfigs ?? new PreparedConfigs(0)).client({ ...options, host });
   let transport = options.socket;
   if (transport === undefined) {
     const net: Record<string, unknown> = { allowHalfOpen: true };

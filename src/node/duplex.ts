@@ -38,7 +38,6 @@ import { peerCertificateOf, type PeerCertificate } from './peer-certificate.js';
 import { HelloStage, type Accepted } from '../engine/hello-stage.js';
 import { authorizationCode, withNodeCode } from './error-codes.js';
 import { identityError } from './identity.js';
-import { UNKNOWN_RESUMED_SESSION } from './session-authorization.js';
 import { PreparedConfigs } from './prepared-configs.js';
 import { invalidArgType, validateInt32, validateString } from './validate.js';
 import { credentialsOf, isSecureContext } from './options.js';
@@ -233,7 +232,7 @@ export class TlsDuplex extends Duplex {
     super({ allowHalfOpen, readableHighWaterMark: hwm ?? READ_HIGH_WATER_MARK, ...(hwm !== undefined ? { writableHighWaterMark: hwm } : {}), decodeStrings: true });
     this.#transport = transport as Transport;
     // Nothing shared: a private, empty set (holding only what this connection prepares).
-    const configs = options.preparedConfigs ?? new PreparedConfigs(0, 0);
+    const configs = options.preparedConfigs ?? new PreparedConfigs(0);
     this.#connectTarget = options.connectTarget;
     this.#configs = configs;
     if (options.isServer === true) {
@@ -569,7 +568,7 @@ export class TlsDuplex extends Duplex {
     conn.on('session', (ticket: SessionTicket) =>
       this.#queue.push(() => {
         this.#session = ticket;
-        if (this.#side.kind === 'client') this.#configs.sessionAuthorizations.remember(ticket.data, { authorized: this.authorized, authorizationError: this.authorizationError });
+
         this.emit('session', Buffer.from(ticket.data));
       }),
     );
@@ -590,26 +589,12 @@ export class TlsDuplex extends Duplex {
     if (side.kind === 'client') {
       this.authorized = chainOk;
       this.authorizationError = chainError;
-      if (info.resumed) {
-        // node:tls reports what the session's full handshake found (see session-authorization.ts).
-        const s = side.options.session;
-        const prior = s === undefined ? undefined : this.#configs.sessionAuthorizations.lookup(s instanceof Uint8Array ? s : s.data);
-        if (prior !== undefined) {
-          this.authorized = prior.authorized;
-          this.authorizationError = prior.authorizationError;
-          if (!prior.authorized && side.options.rejectUnauthorized !== false) {
-            // A session made without verification does not become trusted by being resumed (node:tls refuses too).
-            const code = prior.authorizationError ?? UNKNOWN_RESUMED_SESSION;
-            this.destroy(Object.assign(new Error(`resumed session was not verified: ${code}`), { code }));
-            return;
-          }
-        } else if (side.options.rejectUnauthorized === false) {
-          this.authorized = false;
-          this.authorizationError = UNKNOWN_RESUMED_SESSION;
-        }
-      }
-      if (chainOk && !info.resumed) {
-        // The host check the engine left to us (servername '' or a checkServerIdentity of the caller).
+      // A resumption is authorized only if the session's server chain verifies under this connection's policy: the
+      // engine verifies it again (handshake/verify.ts resumedServerChain), refusing it when `rejectUnauthorized` is
+      // on and reporting it otherwise, so no session carries a verdict from the connection that made it.
+      if (chainOk) {
+        // The host check the engine left to us (servername '' or a checkServerIdentity of the caller), on a
+        // resumption too (node:tls skips it there and trusts its session cache; ours trusts no session's history).
         const idErr = identityError(side.options, info.peerCertificates);
         if (idErr !== undefined) {
           this.authorized = false;

@@ -16,7 +16,6 @@ import { getDefaultProvider } from '../crypto/node-provider.js';
 import { TlsClient, TlsServer } from '../index.js';
 import { routedHooks } from './routed-hooks.js';
 import { isSecureContext, toClientOptions, toServerOptions, type NodeClientOptions, type NodeServerOptions, type SniAnswer } from './options.js';
-import { SessionAuthorizations } from './session-authorization.js';
 
 /** Client options a connection reads for itself (not part of the prepared client). */
 const CLIENT_PER_CONNECTION: ReadonlySet<string> = new Set([
@@ -102,14 +101,11 @@ export class PreparedConfigs {
    * then by the content of the server's other settings.
    */
   readonly #sniServers = new WeakMap<object, Lru<TlsServer>>();
-  /** What each session handed to a client was authorized as (see session-authorization.ts). */
-  readonly sessionAuthorizations: SessionAuthorizations;
 
   /** At most `capacity` clients and `capacity` servers are kept. */
-  constructor(capacity = 64, sessionCapacity = 4096) {
+  constructor(capacity = 64) {
     this.#clients = new Lru(capacity);
     this.#servers = new Lru(capacity);
-    this.sessionAuthorizations = new SessionAuthorizations(sessionCapacity);
   }
 
   /** Prepared clients and servers currently held. */

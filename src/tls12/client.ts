@@ -11,7 +11,7 @@ import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import type { CertifiedKey } from '../vocabulary/config.js';
 import { decodeError, incompatible, misbehaved, unexpected } from '../errors.js';
 import {
-  chainFromResumption,
+  resumedServerChain,
   signatureFromPsk,
   verifyEqualSecret,
   verifyPeerChain,
@@ -278,7 +278,8 @@ function serverHello12(sel: Selected12, cx: ClientCx12, prev: Traffic12 | undefi
     const keyed: Keyed = {
       hs,
       chain: state.peerChain,
-      certVerified: chainFromResumption(),
+      // The session's verdict is not carried over: its chain must verify under this connection's policy.
+      certVerified: resumedServerChain(state.peerChain, { verifier: cx.config.verifier, time: cx.provider.now(), serverName: cx.config.checkServerName ? cx.config.serverName : undefined, usage: 'serverAuth' }),
       sigVerified: signatureFromPsk(),
       master: state.secret,
       resumed: true,

@@ -7,12 +7,12 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import type { CertifiedKey, PreparedClientConfig, PreparedServerConfig } from '../vocabulary/config.js';
-import type { RenegotiationRequest, Tls12Machine } from '../handshake/machine.js';
+import type { ChangeCipherSpecRole, HandshakeMachine, RenegotiationRequest } from '../handshake/machine.js';
 import { internalError, misbehaved } from '../errors.js';
 import type { HandshakeContext } from '../handshake/context.js';
 import type { CertVerified, FinishedVerified, SignatureVerified } from '../handshake/verify.js';
 import type { HandshakeMessage } from '../wire/handshake.js';
-import { AlertDescription, HandshakeType, nameOf } from '../wire/registry.js';
+import { AlertDescription, HandshakeType, nameOf, ProtocolVersion } from '../wire/registry.js';
 import { decodeEmpty } from './messages.js';
 import { exportKeyingMaterial12, keyBlock } from './prf.js';
 
@@ -112,9 +112,9 @@ export interface Traffic12 {
 
 /**
  * A TLS 1.2 state machine: a discriminated union of readonly states (`S`) and a handler table, behind the engine's
- * Tls12Machine interface. `handle` never mutates the state: it returns a new machine.
+ * HandshakeMachine interface. `handle` never mutates the state: it returns a new machine.
  */
-export class Machine12<S extends { readonly kind: string }, Cx extends Tls12Context> implements Tls12Machine {
+export class Machine12<S extends { readonly kind: string }, Cx extends Tls12Context> implements HandshakeMachine {
   readonly state: S;
   readonly #handlers: Handlers12<S, Cx>;
   /** The engine's context for this connection, typed for this side (the engine's one context object). */
@@ -127,8 +127,24 @@ export class Machine12<S extends { readonly kind: string }, Cx extends Tls12Cont
   #next(state: S): Machine12<S, Cx> {
     return new Machine12(state, this.#handlers, this.#cx);
   }
+  get version(): number {
+    return ProtocolVersion.TLS12;
+  }
   get stateName(): string {
     return this.state.kind;
+  }
+  get changeCipherSpecRole(): ChangeCipherSpecRole {
+    // Whether one is expected here is the handler table's to say (changeCipherSpec).
+    return 'keyChange';
+  }
+  get canRenegotiate(): boolean {
+    return this.#handlers.requestRenegotiation !== undefined && this.state.kind === 'Traffic';
+  }
+  requestClientCertificate(): HandshakeMachine {
+    throw internalError('post-handshake auth needs a TLS 1.3 server');
+  }
+  updateKeys(): HandshakeMachine {
+    throw internalError('KeyUpdate needs TLS 1.3');
   }
   get isTraffic(): boolean {
     return this.state.kind === 'Traffic';
@@ -149,19 +165,19 @@ export class Machine12<S extends { readonly kind: string }, Cx extends Tls12Cont
   get localChain(): readonly Uint8Array[] {
     return this.#current?.localChain ?? [];
   }
-  requestRenegotiation(request: RenegotiationRequest): Tls12Machine {
+  requestRenegotiation(request: RenegotiationRequest): HandshakeMachine {
     const h = this.#handlers.requestRenegotiation;
     if (h === undefined || this.state.kind !== 'Traffic') throw internalError('renegotiation needs a TLS 1.2 server in traffic');
     return this.#next(h(this.state, request, this.#cx));
   }
-  handle(m: HandshakeMessage): Tls12Machine {
+  handle(m: HandshakeMessage): HandshakeMachine {
     if (this.#handlers.ignoreHelloRequest === true && m.type === HandshakeType.HelloRequest && this.state.kind !== 'Traffic') {
       decodeEmpty(m.body, 'HelloRequest');
       return this;
     }
     return this.#next(dispatch(this.#handlers.message, this.state, m, this.#cx));
   }
-  changeCipherSpec(): Tls12Machine {
+  changeCipherSpec(): HandshakeMachine {
     const next = dispatchIfHandled(this.#handlers.ccs, this.state, this.#cx);
     // RFC 5246 §7.1: a ChangeCipherSpec anywhere else is unexpected_message.
     if (next === undefined) throw misbehaved('IllegalChangeCipherSpec', { detail: `in state ${this.state.kind}` });
@@ -170,7 +186,7 @@ export class Machine12<S extends { readonly kind: string }, Cx extends Tls12Cont
   get awaitingClientCertificate(): boolean {
     return this.state.kind === 'AwaitClientCertificate';
   }
-  supplyClientCertificate(certificate: CertifiedKey | null): Tls12Machine {
+  supplyClientCertificate(certificate: CertifiedKey | null): HandshakeMachine {
     const h = this.#handlers.supply;
     if (h === undefined || this.state.kind !== 'AwaitClientCertificate') throw internalError('no CertificateRequest is waiting');
     return this.#next(h(this.state, certificate, this.#cx));

@@ -14,7 +14,7 @@ import { decodeError, incompatible, internalError, misbehaved } from '../errors.
 import type { HandshakeContext } from '../handshake/context.js';
 import { TranscriptBuffer, Transcript } from '../handshake/transcript.js';
 import {
-  chainFromResumption,
+  resumedServerChain,
   signatureFromPsk,
   verifyCertificateVerify13,
   verifyFinished,
@@ -23,6 +23,7 @@ import {
   checkStapledOcsp,
   decodeCertificateStatus,
   type CertVerified,
+  type ChainCheck,
   type SignatureVerified,
 } from '../handshake/verify.js';
 import {
@@ -521,7 +522,7 @@ const handlers: HandlerTable<ClientState13, [HandshakeMessage, ClientCx], Client
         ee,
         certRequest: undefined,
         chain: s.resumed.state.peerChain,
-        certVerified: chainFromResumption(),
+        certVerified: resumedServerChain(s.resumed.state.peerChain, serverChainCheck(cx)),
         sigVerified: signatureFromPsk(),
         scheme: undefined,
       };
@@ -667,12 +668,7 @@ function receiveServerCertificate(
   if (c.certificateList.length === 0) throw misbehaved('EmptyCertificateFromServer');
   for (const e of c.certificateList) checkAllowed(e.extensions, 'CT');
   const chain = c.certificateList.map((e) => e.certData);
-  const check = {
-    verifier: cx.config.verifier,
-    time: cx.provider.now(),
-    serverName: cx.config.checkServerName ? cx.config.serverName : undefined,
-    usage: 'serverAuth' as const,
-  };
+  const check = serverChainCheck(cx);
   const certVerified = verifyPeerChain(chain, check);
   // RFC 8446 §4.4.2.1: the OCSP staple rides in the leaf's CertificateEntry.
   const statusExt = findExtension(c.certificateList[0]?.extensions ?? [], ExtensionType.status_request);
@@ -821,6 +817,16 @@ export function sendKeyUpdate(t: TrafficState, cx: HandshakeContext, side: 'clie
 /** Answer a deferred CertificateRequest with `certificate` (null: an empty Certificate) and finish the handshake. */
 export function supplyClientCertificate13(s: Extract<ClientState13, { kind: 'AwaitClientCertificate' }>, cx: ClientCx, certificate: CertifiedKey | null): ClientState13 {
   return finishHandshake(s.s, s.finished, cx, certificate);
+}
+
+/** How this connection verifies the server's chain: its verifier (null: unverified), now, its server name. */
+function serverChainCheck(cx: ClientCx): ChainCheck {
+  return {
+    verifier: cx.config.verifier,
+    time: cx.provider.now(),
+    serverName: cx.config.checkServerName ? cx.config.serverName : undefined,
+    usage: 'serverAuth',
+  };
 }
 
 /** Dispatch a handshake message to the client's current state. */

@@ -301,6 +301,12 @@ test('a resumed session reports what its full handshake found; an unverified one
     const ok2 = await run({ ca: self.certPem, session: ok1.session });
     assert.equal(ok2.sock.isSessionReused(), true);
     assert.equal(ok2.sock.authorized, true);
+    // That verified session, offered by a client with other trust anchors: its chain does not verify for this
+    // client, so it is refused (a verdict remembered with the session would have let it through).
+    const pki = await getPki();
+    const otherAnchors = await run({ ca: pki.ca.certPem, session: ok1.session });
+    assert.equal(otherAnchors.error?.code, 'DEPTH_ZERO_SELF_SIGNED_CERT', String(otherAnchors.error));
+    assert.notEqual(otherAnchors.sock.authorized, true);
   } finally {
     await close(server);
   }
