@@ -31,7 +31,7 @@ function isEncryptedPkcs8Der(der: Uint8Array): boolean {
 export function unlockPrivateKey(key: string | Uint8Array, passphrase: string | undefined, crypto: CredentialCrypto = getDefaultCredentialCrypto()): Uint8Array {
   if (typeof key === 'string') {
     const enc = pemToDer(key, 'ENCRYPTED PRIVATE KEY')[0];
-    if (enc !== undefined) return normalise(crypto, withDecodeErrors('EncryptedPrivateKeyInfo', () => decryptPrivateKeyInfo(crypto, enc, requirePassphrase(passphrase))));
+    if (enc !== undefined) return normaliseDecrypted(crypto, withDecodeErrors('EncryptedPrivateKeyInfo', () => decryptPrivateKeyInfo(crypto, enc, requirePassphrase(passphrase))));
     const dek = /DEK-Info:\s*([A-Za-z0-9-]+)/.exec(key)?.[1];
     const pass = dek !== undefined ? requirePassphrase(passphrase) : undefined;
     try {
@@ -40,7 +40,7 @@ export function unlockPrivateKey(key: string | Uint8Array, passphrase: string | 
       throw traditionalError(e, dek);
     }
   }
-  if (isEncryptedPkcs8Der(key)) return normalise(crypto, withDecodeErrors('EncryptedPrivateKeyInfo', () => decryptPrivateKeyInfo(crypto, key, requirePassphrase(passphrase))));
+  if (isEncryptedPkcs8Der(key)) return normaliseDecrypted(crypto, withDecodeErrors('EncryptedPrivateKeyInfo', () => decryptPrivateKeyInfo(crypto, key, requirePassphrase(passphrase))));
   return normalise(crypto, key);
 }
 
@@ -54,6 +54,18 @@ function normalise(crypto: CredentialCrypto, pkcs8: Uint8Array): Uint8Array {
     return crypto.privateKey(pkcs8).pkcs8;
   } catch (e) {
     throw credentialError('BadEncoding', `not a usable PKCS#8 private key (${(e as Error).message})`, e);
+  }
+}
+
+/**
+ * A decrypted EncryptedPrivateKeyInfo that is not a key: a wrong password whose garbage happened to end in valid
+ * CBC padding (about 1 time in 256), as OpenSSL reports it too.
+ */
+function normaliseDecrypted(crypto: CredentialCrypto, pkcs8: Uint8Array): Uint8Array {
+  try {
+    return crypto.privateKey(pkcs8).pkcs8;
+  } catch (e) {
+    throw credentialError('BadPassword', 'wrong password (the decrypted data is not a private key)', e);
   }
 }
 

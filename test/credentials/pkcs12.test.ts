@@ -313,6 +313,22 @@ test('encrypted private keys: PKCS#8 PBES2/AES, PBES2/scrypt, PKCS#12 3DES, trad
     assert.equal(codeOf(() => unlockPrivateKey(pem, 'wrong')), 'BadPassword', `${file} wrong passphrase`);
     assert.equal(codeOf(() => unlockPrivateKey(pem, undefined)), 'BadPassword', `${file} no passphrase`);
   }
+  // A wrong password whose garbage ends in valid CBC padding (about 1 in 256) is still 'BadPassword', not a
+  // 'BadEncoding' key: try wrong passwords (one PBKDF2 iteration, so this is quick) until several have hit that case.
+  openssl(['pkcs8', '-topk8', '-v2', 'aes-128-cbc', '-iter', '1', '-in', leaf.keyPath, '-passout', 'pass:right', '-out', path('pkcs8-iter1.pem')]);
+  const iter1 = new TextDecoder().decode(bytes('pkcs8-iter1.pem'));
+  let paddedGarbage = 0;
+  for (let i = 0; i < 20_000 && paddedGarbage < 3; i++) {
+    try {
+      unlockPrivateKey(iter1, `wrong-${i}`);
+      assert.fail(`wrong-${i} unlocked the key`);
+    } catch (e) {
+      assert.ok(e instanceof CredentialError, String(e));
+      assert.equal(e.code, 'BadPassword', `wrong-${i}: ${e.message}`);
+      if (/not a private key/.test(e.message)) paddedGarbage++;
+    }
+  }
+  assert.equal(paddedGarbage, 3, 'wrong passwords whose decryption passed the padding check were seen');
   // DER EncryptedPrivateKeyInfo.
   openssl(['pkcs8', '-topk8', '-v2', 'aes-256-cbc', '-in', leaf.keyPath, '-outform', 'DER', '-passout', 'pass:der-pass', '-out', path('pkcs8.der')]);
   assert.equal(toHex(crypto.privateKey(unlockPrivateKey(bytes('pkcs8.der'), 'der-pass')).spki), spkiOf(leaf.certDer));
