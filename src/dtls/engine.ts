@@ -28,6 +28,8 @@ import { decodeClientHelloBasics } from '../wire/client-hello.js';
 import { AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion } from '../wire/registry.js';
 import { decodeFragments, encodeMessage, fragmentMessage, Reassembler, type DtlsHandshakeMessage } from './handshake.js';
 import { CookieSecret, decodeDtlsClientHello, decodeHelloVerifyRequest, dtlsClientHelloFromTls, encodeHelloVerifyRequest, HELLO_VERIFY_REQUEST, tlsVersionOf, withVersion } from './hello.js';
+import type { DatagramEngine, DtlsResult } from './datagram-engine.js';
+export type { DtlsResult } from './datagram-engine.js';
 import type { DropCounts, ReceivedRecord } from './record-layer.js';
 import { DtlsRecordLayer12 } from './record-layer12.js';
 import { DTLS12, DTLS_RECORD_HEADER } from './record.js';
@@ -53,14 +55,6 @@ export interface DtlsOptions {
   readonly peer?: Uint8Array;
 }
 
-/** What one call returns. Arrays are fresh. */
-export interface DtlsResult {
-  /** Datagrams to send, in order, each at most the MTU. */
-  readonly datagrams: Uint8Array[];
-  /** Application data received, one entry per record. */
-  readonly plaintext: Uint8Array[];
-  readonly events: EngineEvent[];
-}
 
 /** Smallest MTU accepted (Schannel's lower bound for SECPKG_ATTR_DTLS_MTU; room for headers, AEAD overhead and data). */
 export const MIN_MTU = 200;
@@ -81,7 +75,7 @@ type State =
 const CCS_BODY = new Uint8Array([1]);
 
 /** The DTLS 1.2 engine for one connection. */
-export class DtlsEngine {
+export class DtlsEngine implements DatagramEngine {
   readonly side: 'client' | 'server';
   readonly #config: PreparedClientConfig | PreparedServerConfig;
   readonly #p: CryptoProvider;
@@ -516,6 +510,12 @@ export class DtlsEngine {
       return;
     }
     for (const f of fragments) {
+      // A server before a ClientHello with a valid cookie keeps no state (here or in a front end's gate): it takes a
+      // ClientHello at whatever message_seq the client gives it (RFC 6347 §4.2.2: 1 after the cookie exchange, 0
+      // again when the client repeats its first ClientHello because our HelloVerifyRequest was lost).
+      if (this.#m.proto === 'server-hello' && f.msgType === HandshakeType.ClientHello && this.#reasm.isEmpty && f.messageSeq !== this.#reasm.nextSeq) {
+        this.#reasm.expect(f.messageSeq);
+      }
       const old = f.messageSeq < this.#reasm.nextSeq;
       if (old || r.epoch < this.#handshakeEpoch || this.isEstablished) {
         // A retransmission: the peer did not get our answer to its last flight. Send it again (RFC 6347 §4.2.4),
@@ -528,11 +528,6 @@ export class DtlsEngine {
           this.#extra.push(...this.#pack(this.#flight));
         }
         continue;
-      }
-      // A server that answered a HelloVerifyRequest without keeping state (here or in a front end's gate) takes
-      // the ClientHello at the message_seq the client gives it (RFC 6347 §4.2.2: 1 after the cookie exchange).
-      if (this.#m.proto === 'server-hello' && f.msgType === HandshakeType.ClientHello && this.#reasm.isEmpty && f.messageSeq !== this.#reasm.nextSeq) {
-        this.#reasm.expect(f.messageSeq);
       }
       if (this.#reasm.push(f) === 'dropped') this.stats.fragmentsDropped++;
     }

@@ -1,5 +1,6 @@
 /** DTLS 1.2 (RFC 6347) in the sans-IO engine: the engine, its configuration and the pieces a version plugs into. */
 export { DtlsEngine, MIN_MTU, MAX_MTU, type DtlsOptions, type DtlsResult } from './engine.js';
+export type { DatagramEngine } from './datagram-engine.js';
 export { prepareDtlsClientConfig, prepareDtlsServerConfig } from './config.js';
 export { CookieSecret } from './hello.js';
 export type { DatagramRecordLayer, DropCounts, EpochKeys, ReceivedRecord } from './record-layer.js';

@@ -12,7 +12,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
-import { CookieSecret, DtlsEngine, helloGate, prepareDtlsClientConfig, prepareDtlsServerConfig, type DtlsOptions, type DtlsResult } from '../dtls/index.js';
+import { CookieSecret, DtlsEngine, helloGate, prepareDtlsClientConfig, prepareDtlsServerConfig, type DatagramEngine, type DtlsOptions, type DtlsResult } from '../dtls/index.js';
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import type { PreparedServerConfig } from '../vocabulary/config.js';
 import { toClientOptions, toServerOptions, type EngineHooks, type NodeClientOptions, type NodeServerOptions } from './options.js';
@@ -36,7 +36,10 @@ export interface DtlsServerOptions extends NodeServerOptions, DtlsSocketOptions 
   readonly type?: 'udp4' | 'udp6';
 }
 
-export interface DtlsConnectOptions extends NodeClientOptions, DtlsSocketOptions {}
+export interface DtlsConnectOptions extends NodeClientOptions, DtlsSocketOptions {
+  /** Bind the client's UDP socket to this local port (default: any). */
+  readonly localPort?: number;
+}
 
 const NO_HOOKS: EngineHooks = { trace: () => undefined, keyLog: () => undefined };
 
@@ -44,15 +47,17 @@ const NO_HOOKS: EngineHooks = { trace: () => undefined, keyLog: () => undefined 
 export class DtlsSocket extends EventEmitter {
   readonly remoteAddress: string;
   readonly remotePort: number;
-  readonly #engine: DtlsEngine;
+  readonly #engine: DatagramEngine;
   readonly #send: (d: Uint8Array) => void;
   readonly #onClose: () => void;
   #timer: NodeJS.Timeout | undefined;
   #ended = false;
+  /** @internal server: the random of the ClientHello that created this association (restart detection). */
+  _helloRandom: Uint8Array | undefined;
   #lastActivity = Date.now();
 
   /** @internal built by createDtlsServer / connectDtls */
-  constructor(engine: DtlsEngine, remote: { address: string; port: number }, send: (d: Uint8Array) => void, onClose: () => void) {
+  constructor(engine: DatagramEngine, remote: { address: string; port: number }, send: (d: Uint8Array) => void, onClose: () => void) {
     super();
     this.#engine = engine;
     this.remoteAddress = remote.address;
@@ -72,7 +77,7 @@ export class DtlsSocket extends EventEmitter {
   }
 
   /** The engine (for its drop counters and MTU). */
-  get engine(): DtlsEngine {
+  get engine(): DatagramEngine {
     return this.#engine;
   }
 
@@ -238,11 +243,24 @@ export class DtlsServer extends EventEmitter {
   #message(msg: Buffer, rinfo: RemoteInfo): void {
     const key = `${rinfo.address}|${rinfo.port}`;
     const known = this.#peers.get(key);
-    if (known !== undefined) {
-      known._receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
-      return;
-    }
     const peer = Buffer.from(key);
+    if (known !== undefined) {
+      // RFC 6347 §4.2.8: a ClientHello in epoch 0 on an established association is a client that lost its state
+      // (restarted from the same port). With a valid cookie it replaces the old association; until then the old
+      // one goes on (the datagram may be a stray retransmission).
+      // A late copy of the ClientHello that made this association (same random) is not a restart.
+      const restart = known.encrypted && !sameBytes(helloRandom(msg), known._helloRandom) ? helloGate(this.#cookies, peer, msg) : undefined;
+      if (restart !== undefined && restart.kind !== 'drop') {
+        if (restart.kind === 'verify') {
+          this.#socket.send(restart.reply, rinfo.port, rinfo.address);
+          return;
+        }
+        known.destroy();
+      } else {
+        known._receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
+        return;
+      }
+    }
     const verdict = helloGate(this.#cookies, peer, msg);
     if (verdict.kind === 'drop') return;
     if (verdict.kind === 'verify') {
@@ -259,7 +277,10 @@ export class DtlsServer extends EventEmitter {
       ...(o.maxRetransmissions !== undefined ? { maxRetransmissions: o.maxRetransmissions } : {}),
     };
     const engine = new DtlsEngine(this.#config, dtls);
-    const socket = new DtlsSocket(engine, rinfo, (d) => this.#socket.send(d, rinfo.port, rinfo.address), () => this.#peers.delete(key));
+    const socket = new DtlsSocket(engine, rinfo, (d) => this.#socket.send(d, rinfo.port, rinfo.address), () => {
+      if (this.#peers.get(key) === socket) this.#peers.delete(key);
+    });
+    socket._helloRandom = helloRandom(msg);
     this.#peers.set(key, socket);
     socket.once('secureConnect', () => this.emit('secureConnection', socket));
     socket.on('error', (e: Error) => {
@@ -267,6 +288,17 @@ export class DtlsServer extends EventEmitter {
     });
     socket._receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
   }
+}
+
+/** The client random of a datagram that starts with an unfragmented DTLS ClientHello record (else undefined). */
+function helloRandom(d: Uint8Array): Uint8Array | undefined {
+  // record header (13) + handshake header (12) + client_version (2), then 32 bytes of random.
+  if (d.length < 13 + 12 + 2 + 32 || d[0] !== 22 || d[13] !== 1) return undefined;
+  return d.subarray(27, 59);
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  return a !== undefined && b !== undefined && Buffer.compare(a, b) === 0;
 }
 
 /** A DTLS 1.2 server (node:tls createServer's shape, over UDP). */
@@ -289,6 +321,8 @@ export function connectDtls(options: DtlsConnectOptions, cb?: () => void): DtlsS
   if (cb !== undefined) socket.once('secureConnect', cb);
   udp.on('message', (msg) => socket._receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength)));
   udp.on('error', (e) => socket.destroy(e));
-  udp.connect(port, host, () => socket._start());
+  const start = (): void => udp.connect(port, host, () => socket._start());
+  if (options.localPort !== undefined) udp.bind(options.localPort, start);
+  else start();
   return socket;
 }

@@ -137,7 +137,7 @@ export const ISC_REQ_USE_SUPPLIED_CREDS = 0x00000080;
 export const ISC_REQ_ALLOCATE_MEMORY = 0x00000100;
 /** Ignored. */
 export const ISC_REQ_USE_DCE_STYLE = 0x00000200;
-/** DTLS (not supported by this port). */
+/** DTLS: datagram mode (DTLS 1.2 credentials, src/sspi/dtls.ts). */
 export const ISC_REQ_DATAGRAM = 0x00000400;
 /** Accepted; no effect. */
 export const ISC_REQ_CONNECTION = 0x00000800;
@@ -262,7 +262,7 @@ export const ASC_REQ_PROMPT_FOR_CREDS = 0x00000040;
 export const ASC_REQ_ALLOCATE_MEMORY = 0x00000100;
 /** Ignored. */
 export const ASC_REQ_USE_DCE_STYLE = 0x00000200;
-/** DTLS (not supported by this port). */
+/** DTLS: datagram mode (DTLS 1.2 credentials, src/sspi/dtls.ts). */
 export const ASC_REQ_DATAGRAM = 0x00000400;
 /** Accepted. */
 export const ASC_REQ_CONNECTION = 0x00000800;

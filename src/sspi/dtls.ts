@@ -16,6 +16,7 @@
  *    without input to take the datagrams.
  */
 import { DtlsEngine, MAX_MTU, type DtlsResult } from '../dtls/engine.js';
+import type { DatagramEngine } from '../dtls/datagram-engine.js';
 import { asTlsError, type TlsError } from '../errors.js';
 import { baseType, buffersOf, clearOutput, findBuffer, inputBytes, outputSlot, putOutput, type OutputSlot } from './buffers.js';
 import * as C from './constants.js';
@@ -46,8 +47,8 @@ export class DtlsSecurityContext {
   pending: Uint8Array[] = [];
   readonly side: 'client' | 'server';
   readonly cred: Credential;
-  readonly engine: DtlsEngine;
-  constructor(side: 'client' | 'server', cred: Credential, engine: DtlsEngine) {
+  readonly engine: DatagramEngine;
+  constructor(side: 'client' | 'server', cred: Credential, engine: DatagramEngine) {
     this.side = side;
     this.cred = cred;
     this.engine = engine;

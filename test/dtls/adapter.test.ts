@@ -45,3 +45,35 @@ test('adapter: client and server through 20% loss, reordering and duplication; 1
     await new Promise<void>((r) => (server !== undefined ? server.close(r) : r()));
   }
 });
+
+test('adapter: a client restarting from the same port replaces its old association after the cookie round trip', async () => {
+  const pki = await getPki();
+  const leaf = pki.server.p256;
+  let server: DtlsServer | undefined;
+  const clients: DtlsSocket[] = [];
+  try {
+    const accepted: DtlsSocket[] = [];
+    server = createDtlsServer({ key: leaf.keyPem, cert: leaf.chainPem }, (s) => accepted.push(s));
+    await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
+    const port = server.address().port;
+    const first = connectDtls({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.ca.certPem });
+    clients.push(first);
+    await within(10_000, 'first handshake', new Promise<void>((res, rej) => { first.once('secureConnect', res); first.once('error', rej); }));
+    assert.equal(server.connections, 1);
+    // Same local port, new state: the old socket is closed without close_notify, a new one binds the port.
+    // The first client's port, as the server saw it.
+    const used = accepted[0]?.remotePort ?? 0;
+    first.destroy();
+    const second = connectDtls({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.ca.certPem, localPort: used });
+    clients.push(second);
+    await within(10_000, 'second handshake from the same port', new Promise<void>((res, rej) => { second.once('secureConnect', res); second.once('error', rej); }));
+    assert.equal(accepted.length, 2);
+    assert.equal(server.connections, 1, 'the old association was replaced');
+    const echoed = collect(accepted[1] as DtlsSocket, 5);
+    second.write('again');
+    assert.equal(Buffer.from(await within(5_000, 'data on the new association', echoed)).toString(), 'again');
+  } finally {
+    for (const c of clients) c.destroy();
+    await new Promise<void>((r) => (server !== undefined ? server.close(r) : r()));
+  }
+});

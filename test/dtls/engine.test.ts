@@ -90,3 +90,25 @@ test('the retransmission timer keeps running while the peer\'s flight is only pa
   const resent = p.client.handleTimeout(deadline).datagrams;
   assert.ok(resent.length > 0, 'the ClientHello goes again');
 });
+
+test('a lost HelloVerifyRequest: the repeated first ClientHello gets another one', async () => {
+  const p = await dtlsPair();
+  const ch1 = p.client.start(1).datagrams;
+  const lost = ch1.flatMap((d) => p.server.process(d, 1).datagrams);
+  assert.equal(lost.length, 1);
+  const deadline = p.client.nextTimeout() as number;
+  const again = p.client.handleTimeout(deadline).datagrams;
+  const hvr = again.flatMap((d) => p.server.process(d, deadline).datagrams);
+  assert.equal(hvr.length, 1, 'HelloVerifyRequest again');
+  const ch2 = hvr.flatMap((d) => p.client.process(d, deadline + 1).datagrams);
+  assert.ok(ch2.flatMap((d) => p.server.process(d, deadline + 2).datagrams).length > 0, 'the server flight');
+});
+
+test('20% loss, reordering and duplication: every one of 100 seeded handshakes completes (default timers, virtual clock)', async () => {
+  const times: number[] = [];
+  for (let seed = 1; seed <= 100; seed++) {
+    const p = await dtlsPair({}, {}, { client: { mtu: 1200 }, server: { mtu: 1200 } }, 'loss20');
+    times.push(runHandshake(p, new Link({ loss: 0.2, duplicate: 0.2, reorder: 0.2 }, seed)));
+  }
+  assert.equal(times.length, 100);
+});

@@ -9,16 +9,14 @@
  * time runs with --mtu 5000, and gnutls-serv echoing our 1400-byte datagrams with --mtu 1500.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import { connectDtls, createDtlsServer, type DtlsServer, type DtlsSocket } from '../../src/node/dtls.js';
 import { CipherSuite, NamedGroup } from '../../src/wire/registry.js';
 import { getPki, type LeafFiles } from '../helpers/pki.js';
 import { freePort, gnutlsClient, gnutlsServer, opensslClient, requirePeer, spawnPeer, type Peer } from '../helpers/peers.js';
 import { pattern, scope, sha256Hex } from '../helpers/net.js';
 import { NO_IMPAIRMENT, UdpProxy } from '../helpers/udp-proxy.js';
-import { collect, sendPaced, within } from './io.js';
+import { collect, sendPaced, udpListening, within } from './io.js';
 
 const pki = await getPki();
 
@@ -49,18 +47,6 @@ const GROUPS: readonly { id: number; openssl: string; gnutls: string }[] = [
  */
 function clientCurves(suite: Suite, group: string): string {
   return suite.leaf === pki.server.p256 && group !== 'P-256' ? `${group}:P-256` : group;
-}
-
-/** Wait (bounded) until a UDP socket is bound to 127.0.0.1 or 0.0.0.0 at `port` (openssl -brief prints no ACCEPT line). */
-async function udpListening(port: number, ms = 10_000): Promise<void> {
-  const hex = port.toString(16).toUpperCase().padStart(4, '0');
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    const table = readFileSync('/proc/net/udp', 'utf8');
-    if (table.split('\n').some((l) => new RegExp(`^\\s*\\d+: [0-9A-F]{8}:${hex} `).test(l))) return;
-    await delay(20);
-  }
-  throw new Error(`nothing bound to UDP port ${port} after ${ms} ms`);
 }
 
 /**

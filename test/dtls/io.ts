@@ -1,4 +1,5 @@
 /** Small I/O helpers for DTLS tests: bounded waits, paced sends, collecting bytes. */
+import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 
 /** `p`, or a rejection naming `what` after `ms`. */
@@ -40,3 +41,16 @@ export function collect(e: { on(ev: 'data', f: (b: Buffer) => void): unknown }, 
     });
   });
 }
+
+/** Wait (bounded) until a UDP socket is bound to 127.0.0.1 or 0.0.0.0 at `port` (openssl -brief prints no ACCEPT line). */
+export async function udpListening(port: number, ms = 10_000): Promise<void> {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const table = readFileSync('/proc/net/udp', 'utf8');
+    if (table.split('\n').some((l) => new RegExp(`^\\s*\\d+: [0-9A-F]{8}:${hex} `).test(l))) return;
+    await delay(20);
+  }
+  throw new Error(`nothing bound to UDP port ${port} after ${ms} ms`);
+}
+
