@@ -277,7 +277,8 @@ export class DtlsServer extends EventEmitter {
       // A late copy of the ClientHello that made this association (same random) is not a restart.
       const fresh = known.encrypted && !sameBytes(helloRandom(msg), known._helloRandom);
       if (fresh && known.engine instanceof Dtls13Engine) {
-        if (classifyHello(msg) === 'dtls13' && this.#accept13(msg, rinfo, key, known)) return;
+        const kind = classifyHello(msg);
+        if ((kind === 'dtls13' || kind === 'fragment') && this.#accept13(msg, rinfo, key, known)) return;
         known._receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
         return;
       }

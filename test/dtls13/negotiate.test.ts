@@ -104,6 +104,45 @@ test('adapter: minVersion / maxVersion pin one version on either side', async ()
   }
 });
 
+test('adapter: a DTLS 1.3 client restarting from the same port replaces its old association after the cookie round trip', async () => {
+  let server: DtlsServer | undefined;
+  const clients: DtlsSocket[] = [];
+  try {
+    const accepted: DtlsSocket[] = [];
+    let onAccept = (): void => undefined;
+    server = createDtlsServer({ key: leaf.keyPem, cert: leaf.chainPem }, (s) => {
+      accepted.push(s);
+      onAccept();
+    });
+    const acceptedCount = (n: number): Promise<void> => new Promise<void>((res) => {
+      onAccept = () => {
+        if (accepted.length >= n) res();
+      };
+      onAccept();
+    });
+    await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
+    const port = server.address().port;
+    const first = connectDtls({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.ca.certPem });
+    clients.push(first);
+    await connected(first);
+    await within(10_000, 'first accept', acceptedCount(1));
+    assert.equal(accepted[0]?.getProtocol(), 'DTLSv1.3');
+    const used = accepted[0]?.remotePort ?? 0;
+    first.destroy();
+    const second = connectDtls({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.ca.certPem, localPort: used });
+    clients.push(second);
+    await connected(second);
+    await within(10_000, 'second accept', acceptedCount(2));
+    assert.equal(server.connections, 1, 'the old association was replaced');
+    const echoed = collect(accepted[1] as DtlsSocket, 5);
+    second.write('again');
+    assert.equal(Buffer.from(await within(5_000, 'data on the new association', echoed)).toString(), 'again');
+  } finally {
+    for (const c of clients) c.destroy();
+    await closeServer(server);
+  }
+});
+
 test('our client (DTLS 1.3 and 1.2) → openssl s_server -dtls1_2 falls back to DTLS 1.2', () =>
   scope(async ({ peers }) => {
     const port = await freePort();
