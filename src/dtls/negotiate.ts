@@ -18,6 +18,7 @@
  */
 import { ContentType, HandshakeType, AlertLevel, AlertDescription, CipherSuite, ExtensionType } from '../wire/registry.js';
 import { decodeClientHello } from '../wire/client-hello.js';
+import { decodeServerHello } from '../wire/server-hello.js';
 import { decodeClientVersions, findExtension } from '../wire/extensions.js';
 import { DTLS13 } from '../tls13/datagram.js';
 import { prepareClientConfig, prepareServerConfig } from '../engine/config.js';
@@ -120,21 +121,13 @@ export function isDtls12Answer(datagram: Uint8Array): boolean {
   return false;
 }
 
-/** ServerHello: version, random, session_id, cipher_suite, compression, extensions: is supported_versions among them? */
+/** Whether a whole ServerHello carries supported_versions (a body that does not decode counts as a DTLS 1.3 one: no fallback). */
 function hasSupportedVersions(body: Uint8Array): boolean {
-  let off = 2 + 32;
-  if (off >= body.length) return false;
-  off += 1 + (body[off] as number) + 2 + 1;
-  if (off + 2 > body.length) return false;
-  const end = Math.min(body.length, off + 2 + (((body[off] as number) << 8) | (body[off + 1] as number)));
-  off += 2;
-  while (off + 4 <= end) {
-    const type = ((body[off] as number) << 8) | (body[off + 1] as number);
-    const len = ((body[off + 2] as number) << 8) | (body[off + 3] as number);
-    if (type === ExtensionType.supported_versions) return true;
-    off += 4 + len;
+  try {
+    return findExtension(decodeServerHello(body).extensions, ExtensionType.supported_versions) !== undefined;
+  } catch {
+    return true;
   }
-  return false;
 }
 
 /** Datagram settings of a client. */

@@ -246,3 +246,22 @@ test('sspi-tls connect --dtls ↔ sspi-tls serve --dtls negotiate DTLS 1.3; --tl
     assert.match(d.stderr(), /version=DTLSv1\.2/);
     assert.match(d.stdout(), /^ping over dtls 1\.2\n$/);
   }));
+
+test('classifyHello and isDtls12Answer: any bytes, any mutation of a real ClientHello, never throw', async () => {
+  const fc = (await import('fast-check')).default;
+  const client = new NegotiatingDtlsClient({ servername: 'localhost', ca: [pki.ca.certDer], maxVersion: 'TLSv1.2' });
+  const hello = client.start().datagrams[0] as Uint8Array;
+  assert.equal(classifyHello(hello), 'dtls12');
+  assert.equal(isDtls12Answer(hello), false);
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 400 }), fc.nat(), fc.nat({ max: 255 }), (junk, at, value) => {
+      const mutated = hello.slice();
+      mutated[at % mutated.length] = value;
+      for (const d of [junk, mutated, mutated.subarray(0, at % mutated.length)]) {
+        assert.ok(['dtls13', 'dtls12', 'dtls12-fallback', 'fragment', 'other'].includes(classifyHello(d)));
+        assert.equal(typeof isDtls12Answer(d), 'boolean');
+      }
+    }),
+    { numRuns: 2000 },
+  );
+});
