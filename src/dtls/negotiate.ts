@@ -26,7 +26,7 @@ import { internalError, type TlsError } from '../errors.js';
 import type { PreparedClientConfig, PreparedServerConfig } from '../vocabulary/config.js';
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import type { ClientOptions, ServerOptions } from '../vocabulary/options.js';
-import { prepareDtlsClientConfig, prepareDtlsServerConfig } from './config.js';
+import { prepareDtlsClientConfig } from './config.js';
 import type { DatagramEngine, DtlsResult } from './datagram-engine.js';
 import { DtlsEngine, type DtlsOptions } from './engine.js';
 import { decodeFragments } from './handshake.js';
@@ -284,4 +284,3 @@ export function dtlsVersionOf(engine: DatagramEngine): DtlsVersionName {
   return engine instanceof Dtls13Engine ? 'DTLSv1.3' : 'DTLSv1.2';
 }
 
-export { prepareDtlsServerConfig };
