@@ -91,6 +91,20 @@ test('adapter: minVersion / maxVersion pin one version on either side', async ()
     for (const c of clients) c.destroy();
     await closeServer(server);
   }
+  // Our default client against our server pinned to DTLS 1.2: the HelloVerifyRequest makes it fall back, and a server
+  // without 1.3 takes the FALLBACK_SCSV ClientHello.
+  let only12: DtlsServer | undefined;
+  try {
+    only12 = createDtlsServer({ key: leaf.keyPem, cert: leaf.chainPem, maxVersion: 'TLSv1.2' });
+    await new Promise<void>((r) => only12?.listen(0, '127.0.0.1', r));
+    const c = connectDtls({ host: '127.0.0.1', port: only12.address().port, servername: 'localhost', ca: pki.ca.certPem });
+    clients.push(c);
+    await connected(c);
+    assert.equal(c.getProtocol(), 'DTLSv1.2');
+  } finally {
+    for (const c of clients) c.destroy();
+    await closeServer(only12);
+  }
   // A DTLS 1.3-only server refuses a DTLS 1.2-only client with protocol_version.
   let only13: DtlsServer | undefined;
   try {
