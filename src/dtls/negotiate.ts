@@ -111,14 +111,18 @@ export const INAPPROPRIATE_FALLBACK = AlertDescription.inappropriate_fallback;
  * supported_versions (RFC 9147 §5.3: a DTLS 1.3 server always sends it and never a HelloVerifyRequest).
  */
 export function isDtls12Answer(datagram: Uint8Array): boolean {
+  return dtls12Answer(datagram) !== undefined;
+}
+
+function dtls12Answer(datagram: Uint8Array): 'hello-verify' | 'server-hello' | undefined {
   for (const r of splitDatagram(datagram)) {
     if (r.type !== ContentType.Handshake || r.epoch !== 0) continue;
     for (const f of decodeFragments(r.body) ?? []) {
-      if (f.msgType === HELLO_VERIFY_REQUEST) return true;
-      if (f.msgType === HandshakeType.ServerHello && f.fragmentOffset === 0 && f.body.length === f.length) return !hasSupportedVersions(f.body);
+      if (f.msgType === HELLO_VERIFY_REQUEST) return 'hello-verify';
+      if (f.msgType === HandshakeType.ServerHello && f.fragmentOffset === 0 && f.body.length === f.length) return hasSupportedVersions(f.body) ? undefined : 'server-hello';
     }
   }
-  return false;
+  return undefined;
 }
 
 /** Whether a whole ServerHello carries supported_versions (a body that does not decode counts as a DTLS 1.3 one: no fallback). */
@@ -149,6 +153,8 @@ export class NegotiatingDtlsClient implements DatagramEngine {
   /** DTLS 1.3 was offered and the server has not answered yet: a DTLS 1.2 answer may still switch versions. */
   #mayFallBack: boolean;
   #version: DtlsVersionName;
+  /** Epoch-0 records sent by the DTLS 1.3 attempt. */
+  #records13 = 0;
 
   constructor(options: ClientOptions, dtls: NegotiatingClientOptions = {}) {
     const versions = dtlsVersions(options);
@@ -210,12 +216,15 @@ export class NegotiatingDtlsClient implements DatagramEngine {
   }
 
   start(now?: number): DtlsResult {
-    return this.#engine.start(now);
+    return this.#counted(this.#engine.start(now));
   }
 
   process(datagram: Uint8Array, now?: number): DtlsResult {
-    if (this.#mayFallBack && isDtls12Answer(datagram)) return this.#fallBack(now);
-    const r = this.#engine.process(datagram, now);
+    if (this.#mayFallBack) {
+      const answer = dtls12Answer(datagram);
+      if (answer !== undefined) return this.#fallBack(answer === 'hello-verify' ? datagram : undefined, now);
+    }
+    const r = this.#counted(this.#engine.process(datagram, now));
     // The server answered in DTLS 1.3 (a HelloRetryRequest makes a second ClientHello; a ServerHello moves the state).
     if (this.#mayFallBack && (r.datagrams.length > 0 || this.#engine.stateName !== 'ExpectServerHello')) this.#mayFallBack = false;
     return r;
@@ -226,7 +235,13 @@ export class NegotiatingDtlsClient implements DatagramEngine {
   }
 
   handleTimeout(now?: number): DtlsResult {
-    return this.#engine.handleTimeout(now);
+    return this.#counted(this.#engine.handleTimeout(now));
+  }
+
+  /** While DTLS 1.3 may still give way, count its epoch-0 records (DTLS 1.2 continues their sequence numbers). */
+  #counted(r: DtlsResult): DtlsResult {
+    if (this.#mayFallBack) for (const d of r.datagrams) this.#records13 += splitDatagram(d).length;
+    return r;
   }
 
   retransmit(now?: number): Uint8Array[] {
@@ -249,8 +264,13 @@ export class NegotiatingDtlsClient implements DatagramEngine {
     return this.#engine.exportKeyingMaterial(label, context, length);
   }
 
-  /** Start over in DTLS 1.2 with TLS_FALLBACK_SCSV (RFC 7507) in the ClientHello. */
-  #fallBack(now?: number): DtlsResult {
+  /**
+   * Start over in DTLS 1.2 with TLS_FALLBACK_SCSV (RFC 7507) in the ClientHello. A HelloVerifyRequest is answered at
+   * once with the new ClientHello and its cookie (servers that bind the cookie to the address alone, as OpenSSL's
+   * s_server and GnuTLS do, take it; others send another HelloVerifyRequest): a server that waits for the cookie
+   * would otherwise ignore a ClientHello without one until our timer resends it.
+   */
+  #fallBack(helloVerify: Uint8Array | undefined, now?: number): DtlsResult {
     this.#mayFallBack = false;
     const c = this.#config12 as PreparedClientConfig;
     const hook = c.clientHelloHook;
@@ -261,9 +281,14 @@ export class NegotiatingDtlsClient implements DatagramEngine {
         return h.cipherSuites.includes(CipherSuite.TLS_FALLBACK_SCSV) ? h : { ...h, cipherSuites: [...h.cipherSuites, CipherSuite.TLS_FALLBACK_SCSV] };
       },
     };
-    this.#engine = new DtlsEngine(config, engineOptions(this.#options));
+    // The server's epoch-0 replay window has seen the DTLS 1.3 ClientHello's records (OpenSSL drops a repeat).
+    this.#engine = new DtlsEngine(config, { ...engineOptions(this.#options), firstRecordSeq: this.#records13 });
     this.#version = 'DTLSv1.2';
-    return this.#engine.start(now);
+    const first = this.#engine.start(now);
+    if (helloVerify === undefined) return first;
+    const answered = this.#engine.process(helloVerify, now);
+    // The HelloVerifyRequest made the ClientHello with its cookie; else (it did not fit) send the plain one.
+    return answered.datagrams.length > 0 ? answered : first;
   }
 }
 
