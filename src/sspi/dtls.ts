@@ -227,7 +227,7 @@ function fail(ctx: DtlsSecurityContext, out: Outputs, err: TlsError, extendedErr
 export function dtlsEncrypt(ctx: DtlsSecurityContext, pMessage: SecBufferDesc | null): SECURITY_STATUS {
   const bufs = buffersOf(pMessage);
   if (bufs === undefined) return C.SEC_E_INVALID_TOKEN;
-  if (ctx.state !== 'Established') return ctx.state === 'Handshaking' ? C.SEC_E_CONTEXT_EXPIRED : C.SEC_E_CONTEXT_EXPIRED;
+  if (ctx.state !== 'Established') return C.SEC_E_CONTEXT_EXPIRED;
   const writable = bufs.filter((b) => (b.BufferType & C.SECBUFFER_READONLY) === 0);
   const datas = writable.filter((b) => baseType(b) === C.SECBUFFER_DATA);
   if (datas.length !== 1) return C.SEC_E_INVALID_TOKEN;
