@@ -110,9 +110,9 @@ export async function connectCommand(argv: readonly string[]): Promise<number> {
   const writeKeyLog = keylogFile !== undefined && keylogFile !== '' ? keyLogWriter(keylogFile) : undefined;
 
   if (flag(a, 'dtls')) {
-    if (version === '1.3') throw new UsageError('connect: --dtls speaks DTLS 1.2 (--tls 1.3 does not apply)');
+    // DTLS 1.3 with fallback to 1.2, or the one --tls names.
     const mtu = mtuOption('connect', str(a, 'mtu'));
-    return connectDtlsCommand({ ...options, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ...(mtu !== undefined ? { mtu } : {}) }, host, port, limitMs, p);
+    return connectDtlsCommand({ ...options, ...(mtu !== undefined ? { mtu } : {}) }, host, port, limitMs, p);
   }
   if (str(a, 'mtu') !== undefined) throw new UsageError('connect: --mtu goes with --dtls');
   let socket: TlsDuplex;

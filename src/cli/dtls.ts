@@ -1,9 +1,10 @@
 /**
- * `sspi-tls serve --dtls` and `sspi-tls connect --dtls`: DTLS 1.2 over UDP (src/node/dtls.ts). serve echoes each
+ * `sspi-tls serve --dtls` and `sspi-tls connect --dtls`: DTLS 1.3 and 1.2 over UDP (src/node/dtls.ts). serve echoes each
  * datagram's data back to its sender; connect sends stdin (each read as records of at most the path MTU) and prints
  * what arrives. DTLS does not retransmit application data: over a lossy path, what UDP loses is lost.
  */
 import { connectDtls, createDtlsServer, type DtlsConnectOptions, type DtlsServerOptions, type DtlsSocket } from '../node/dtls.js';
+import { dtlsVersions } from '../dtls/negotiate.js';
 import { UsageError } from './args.js';
 import { kv, quote, summary, type Printer } from './output.js';
 
@@ -31,7 +32,7 @@ export async function serveDtls(options: DtlsServerOptions, host: string, port: 
     const info = sock.info;
     if (info !== undefined) {
       const sm = summary(info);
-      const rec = { conn: id, peer, version: 'DTLSv1.2', suite: sm['suite'] ?? null, group: sm['group'] ?? null, sni: sm['sni'] ?? null };
+      const rec = { conn: id, peer, version: sock.getProtocol(), suite: sm['suite'] ?? null, group: sm['group'] ?? null, sni: sm['sni'] ?? null };
       p.line(kv(rec), { event: 'connection', ...rec });
     }
     sock.on('data', (d: Buffer) => sock.write(d));
@@ -68,7 +69,7 @@ export async function serveDtls(options: DtlsServerOptions, host: string, port: 
     process.on('SIGTERM', onTerm);
   });
   const actual = s.address().port;
-  p.line(`listening on ${host}:${actual} udp mode=echo protocol=DTLSv1.2`, { event: 'listening', host, port: actual, mode: 'echo', transport: 'udp' });
+  p.line(`listening on ${host}:${actual} udp mode=echo protocol=${s.protocols.join(',')}`, { event: 'listening', host, port: actual, mode: 'echo', transport: 'udp' });
   await stopped;
   p.line('stopped', { event: 'stopped' });
   return 0;
@@ -82,7 +83,7 @@ export function connectDtlsCommand(options: DtlsConnectOptions, host: string, po
   } catch (err) {
     throw new UsageError(`connect: ${(err as Error).message}`);
   }
-  p.line(`connecting to ${host}:${port} over UDP (DTLS 1.2) ...`, { event: 'connecting', host, port, timeoutMs: limitMs, transport: 'udp' });
+  p.line(`connecting to ${host}:${port} over UDP (${describeVersions(options)}) ...`, { event: 'connecting', host, port, timeoutMs: limitMs, transport: 'udp' });
   return new Promise<number>((resolve) => {
     let secure = false;
     let done = false;
@@ -103,7 +104,7 @@ export function connectDtlsCommand(options: DtlsConnectOptions, host: string, po
       clearTimeout(timer);
       const info = socket.info;
       if (info !== undefined) {
-        const s = { ...summary(info), version: 'DTLSv1.2' };
+        const s = { ...summary(info), version: socket.getProtocol() ?? '' };
         p.line(`connected to ${host}:${port} ${kv(s)}`, { event: 'connected', host, port, ...s });
       }
       process.stdin.on('data', (d: Buffer) => socket.write(d));
@@ -133,4 +134,10 @@ export function connectDtlsCommand(options: DtlsConnectOptions, host: string, po
       }
     });
   });
+}
+
+/** "DTLS 1.3, falling back to 1.2" / "DTLS 1.2" / "DTLS 1.3", from the options' version range. */
+function describeVersions(o: DtlsConnectOptions): string {
+  const v = dtlsVersions(o);
+  return v.v13 && v.v12 ? 'DTLS 1.3, falling back to 1.2' : v.v13 ? 'DTLS 1.3' : 'DTLS 1.2';
 }

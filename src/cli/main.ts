@@ -32,7 +32,8 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
   keeps one process, so its log, --trace and --keylog come from one place, in order); --ticket-secret-file
   derives rotating ticket keys from a secret several servers share; --session-store redis://… shares TLS 1.2
   sessions and single-use tickets through Redis (docs/design/shared-sessions.md).
-  --dtls serves DTLS 1.2 over UDP instead (echo only; --mtu sets the path MTU, default 1400).
+  --dtls serves DTLS over UDP instead (echo only; DTLS 1.3 and 1.2, --tls 1.2|1.3 pins one; --mtu sets the
+  path MTU, default 1400).
   Runs until SIGINT/SIGTERM, then closes every connection with close_notify.`,
   connect: `usage: sspi-tls connect HOST:PORT [--servername NAME] [--ca FILE] [--crl FILE] [--insecure] [--alpn LIST]
                  [--cert FILE --key FILE | --pfx FILE] [--pass SPEC] [--tls 1.2|1.3] [--groups LIST] [--timeout 5s]
@@ -41,7 +42,8 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
   stderr, then copy stdin to the connection and the connection to stdout. --timeout bounds TCP and the
   handshake together (default 5s). Exit 0 after the server's close_notify; 1 TLS failure (handshake refused,
   certificate rejected); 2 usage or configuration; 3 network (refused, unknown host, TCP timeout).
-  --dtls connects over UDP with DTLS 1.2 (stdin's reads go out as datagrams; exit 0 after stdin ends).`,
+  --dtls connects over UDP with DTLS 1.3, falling back to 1.2 against a DTLS 1.2 server (--tls 1.2|1.3 pins one;
+  stdin's reads go out as datagrams; exit 0 after stdin ends).`,
   pfx: `usage: sspi-tls pfx --cert FILE --key FILE --out FILE --pass pass:TEXT|env:VAR|file:PATH [--name NAME] [--legacy] [--key-pass SPEC]
        sspi-tls pfx --info FILE [--pass SPEC] [--json]
   Make a PKCS#12/PFX file from a chain and key (AES-256 PBES2 with a SHA-256 MAC; --legacy: 3DES with SHA-1, for

@@ -205,11 +205,10 @@ export async function serve(argv: readonly string[]): Promise<number> {
   if (flag(a, 'trace')) options.trace = (e: TraceEvent, s: TlsDuplex): void => p.trace(e, 'server', idOf(s));
 
   if (flag(a, 'dtls')) {
-    // DTLS 1.2 over UDP: echo only (HTTP over datagrams is not a thing), no TLS 1.3 (DTLS 1.3 is another branch).
+    // DTLS over UDP: echo only (HTTP over datagrams is not a thing); DTLS 1.3 and 1.2, or the one --tls names.
     if (mode !== 'echo') throw new UsageError('serve: --dtls serves --mode echo only');
-    if (version === '1.3') throw new UsageError('serve: --dtls speaks DTLS 1.2 (--tls 1.3 does not apply)');
     const mtu = mtuOption('serve', str(a, 'mtu'));
-    return serveDtls({ ...options, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ...(mtu !== undefined ? { mtu } : {}) }, host, listenPort, p);
+    return serveDtls({ ...options, ...(mtu !== undefined ? { mtu } : {}) }, host, listenPort, p);
   }
   if (str(a, 'mtu') !== undefined) throw new UsageError('serve: --mtu goes with --dtls');
   let server: Server;

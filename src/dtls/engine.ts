@@ -53,6 +53,8 @@ export interface DtlsOptions {
   readonly cookies?: boolean | CookieSecret;
   /** Server: bytes naming the client's transport address, bound into the cookie. */
   readonly peer?: Uint8Array;
+  /** Client: the first epoch-0 record sequence number (after a DTLS 1.3 attempt's records: the server's replay window saw those). */
+  readonly firstRecordSeq?: number;
 }
 
 
@@ -134,6 +136,7 @@ export class DtlsEngine implements DatagramEngine {
     this.#mtu = checkMtu(options.mtu ?? 1400);
     this.#timer = new RetransmitTimer(options.initialTimeoutMs ?? 1000, options.maxRetransmissions ?? 10);
     this.#peer = options.peer ?? new Uint8Array(0);
+    if (options.firstRecordSeq !== undefined) this.#rl.advanceWriteSeq(0, options.firstRecordSeq);
     const cookies = options.cookies ?? true;
     this.#cookies = config.kind === 'server' && cookies !== false ? (cookies === true ? new CookieSecret(this.#p) : cookies) : undefined;
     const cx = new DtlsContext(this, config);

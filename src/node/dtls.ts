@@ -1,6 +1,7 @@
 /**
- * DTLS 1.2 over node:dgram. `createDtlsServer` listens on one UDP socket and keeps one DtlsEngine per peer address
- * (a bounded table; a new address is let in only after the stateless cookie round trip, src/dtls/gate.ts);
+ * DTLS over node:dgram. `createDtlsServer` listens on one UDP socket and keeps one engine per peer address
+ * (a bounded table; a new address is let in only after the stateless cookie round trip, src/dtls/gate.ts for DTLS 1.2,
+ * src/dtls/v13/listener.ts for DTLS 1.3; the version is chosen by src/dtls/negotiate.ts);
  * `connectDtls` is a client on a connected UDP socket. A DtlsSocket is an EventEmitter with datagram semantics:
  * each `write` is sent as records of at most the path MTU, each received record is one 'data' event. DTLS does
  * not retransmit application data: what UDP loses is lost, as with openssl s_client -dtls.
@@ -12,7 +13,11 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
-import { CookieSecret, DtlsEngine, helloGate, prepareDtlsClientConfig, prepareDtlsServerConfig, type DatagramEngine, type DtlsOptions, type DtlsResult } from '../dtls/index.js';
+import { CookieSecret, DtlsEngine, helloGate, prepareDtlsServerConfig, type DatagramEngine, type DtlsOptions, type DtlsResult } from '../dtls/index.js';
+import { classifyHello, dtlsVersionOf, dtlsVersions, helloAlert, INAPPROPRIATE_FALLBACK, NegotiatingDtlsClient, prepareDtls13ServerConfig, type DtlsVersionName, type DtlsVersions } from '../dtls/negotiate.js';
+import { Dtls13Engine } from '../dtls/v13/engine13.js';
+import { Dtls13Listener } from '../dtls/v13/listener.js';
+import { AlertDescription } from '../wire/registry.js';
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import type { PreparedServerConfig } from '../vocabulary/config.js';
 import { toClientOptions, toServerOptions, type EngineHooks, type NodeClientOptions, type NodeServerOptions } from './options.js';
@@ -82,13 +87,13 @@ export class DtlsSocket extends EventEmitter {
   }
 
   /** node:tls-style names. */
-  getProtocol(): string | null {
-    return this.#engine.isEstablished ? 'DTLSv1.2' : null;
+  getProtocol(): DtlsVersionName | null {
+    return this.#engine.isEstablished ? dtlsVersionOf(this.#engine) : null;
   }
 
   getCipher(): { name: string; standardName: string; version: string } | undefined {
     const i = this.#engine.info;
-    return i === undefined ? undefined : { name: i.cipherName, standardName: i.cipherName, version: 'DTLSv1.2' };
+    return i === undefined ? undefined : { name: i.cipherName, standardName: i.cipherName, version: dtlsVersionOf(this.#engine) };
   }
 
   /** Milliseconds since this association last received a datagram. */
@@ -189,6 +194,11 @@ export class DtlsServer extends EventEmitter {
   readonly #config: PreparedServerConfig;
   readonly #options: DtlsServerOptions;
   readonly #cookies: CookieSecret;
+  readonly #versions: DtlsVersions;
+  /** DTLS 1.3: the stateless HelloRetryRequest front (src/dtls/v13/listener.ts); undefined when 1.3 is off. */
+  readonly #listener13: Dtls13Listener | undefined;
+  #mtu13 = 1400;
+  #config13: PreparedServerConfig | undefined;
   readonly #peers = new Map<string, DtlsSocket>();
   readonly #max: number;
   readonly #idleMs: number;
@@ -197,7 +207,18 @@ export class DtlsServer extends EventEmitter {
   constructor(options: DtlsServerOptions, listener?: (s: DtlsSocket) => void) {
     super();
     this.#options = options;
-    this.#config = prepareDtlsServerConfig(toServerOptions(options, NO_HOOKS));
+    const tlsOptions = toServerOptions(options, NO_HOOKS);
+    this.#versions = dtlsVersions(tlsOptions);
+    this.#config = prepareDtlsServerConfig(tlsOptions);
+    if (this.#versions.v13) {
+      this.#mtu13 = options.mtu ?? 1400;
+      this.#config13 = prepareDtls13ServerConfig(tlsOptions);
+      this.#listener13 = new Dtls13Listener(this.#config13, {
+        mtu: this.#mtu13,
+        ...(options.initialTimeoutMs !== undefined ? { initialTimeoutMs: options.initialTimeoutMs } : {}),
+        ...(options.maxRetransmissions !== undefined ? { maxRetransmissions: options.maxRetransmissions } : {}),
+      });
+    }
     this.#cookies = new CookieSecret(this.#config.provider);
     this.#max = options.maxConnections ?? 1024;
     this.#idleMs = options.idleTimeoutMs ?? 300_000;
@@ -220,6 +241,11 @@ export class DtlsServer extends EventEmitter {
 
   address(): { address: string; family: string; port: number } {
     return this.#socket.address();
+  }
+
+  /** The DTLS versions served, newest first. */
+  get protocols(): DtlsVersionName[] {
+    return [...(this.#versions.v13 ? ['DTLSv1.3' as const] : []), ...(this.#versions.v12 ? ['DTLSv1.2' as const] : [])];
   }
 
   /** Associations open now. */
@@ -249,7 +275,14 @@ export class DtlsServer extends EventEmitter {
       // (restarted from the same port). With a valid cookie it replaces the old association; until then the old
       // one goes on (the datagram may be a stray retransmission).
       // A late copy of the ClientHello that made this association (same random) is not a restart.
-      const restart = known.encrypted && !sameBytes(helloRandom(msg), known._helloRandom) ? helloGate(this.#cookies, peer, msg) : undefined;
+      const fresh = known.encrypted && !sameBytes(helloRandom(msg), known._helloRandom);
+      if (fresh && known.engine instanceof Dtls13Engine) {
+        const kind = classifyHello(msg);
+        if ((kind === 'dtls13' || kind === 'fragment') && this.#accept13(msg, rinfo, key, known)) return;
+        known._receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
+        return;
+      }
+      const restart = fresh ? helloGate(this.#cookies, peer, msg) : undefined;
       if (restart !== undefined && restart.kind !== 'drop') {
         if (restart.kind === 'verify') {
           this.#socket.send(restart.reply, rinfo.port, rinfo.address);
@@ -258,6 +291,21 @@ export class DtlsServer extends EventEmitter {
         known.destroy();
       } else {
         known._receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
+        return;
+      }
+    }
+    // Version dispatch (src/dtls/negotiate.ts): a ClientHello offering DTLS 1.3 goes to the 1.3 listener, any other
+    // to the DTLS 1.2 gate; each keeps no state until its cookie returns.
+    const hello = classifyHello(msg);
+    if (this.#listener13 !== undefined && (hello === 'dtls13' || hello === 'fragment')) {
+      this.#accept13(msg, rinfo, key, undefined);
+      return;
+    }
+    if (hello === 'dtls12' || hello === 'dtls12-fallback') {
+      // RFC 7507: a client that can do DTLS 1.3 fell back to 1.2 while we speak 1.3: someone pushed it down.
+      const refuse = !this.#versions.v12 ? AlertDescription.protocol_version : hello === 'dtls12-fallback' && this.#versions.v13 ? INAPPROPRIATE_FALLBACK : undefined;
+      if (refuse !== undefined) {
+        this.#socket.send(helloAlert(msg, refuse), rinfo.port, rinfo.address);
         return;
       }
     }
@@ -276,17 +324,41 @@ export class DtlsServer extends EventEmitter {
       ...(o.initialTimeoutMs !== undefined ? { initialTimeoutMs: o.initialTimeoutMs } : {}),
       ...(o.maxRetransmissions !== undefined ? { maxRetransmissions: o.maxRetransmissions } : {}),
     };
-    const engine = new DtlsEngine(this.#config, dtls);
+    const socket = this.#track(new DtlsEngine(this.#config, dtls), rinfo, key, msg);
+    socket._receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
+  }
+
+  /** A new association in the table. */
+  #track(engine: DatagramEngine, rinfo: RemoteInfo, key: string, hello: Buffer): DtlsSocket {
     const socket = new DtlsSocket(engine, rinfo, (d) => this.#socket.send(d, rinfo.port, rinfo.address), () => {
       if (this.#peers.get(key) === socket) this.#peers.delete(key);
     });
-    socket._helloRandom = helloRandom(msg);
+    socket._helloRandom = helloRandom(hello);
     this.#peers.set(key, socket);
     socket.once('secureConnect', () => this.emit('secureConnection', socket));
     socket.on('error', (e: Error) => {
       if (!socket.encrypted) this.emit('tlsClientError', e, rinfo);
     });
-    socket._receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
+    return socket;
+  }
+
+  /**
+   * A DTLS 1.3 ClientHello from a peer without an association (or restarting one, `replaces`): the listener answers
+   * statelessly; a valid cookie makes the association. Returns whether it did.
+   */
+  #accept13(msg: Buffer, rinfo: RemoteInfo, key: string, replaces: DtlsSocket | undefined): boolean {
+    const listener = this.#listener13;
+    if (listener === undefined) return false;
+    const r = listener.accept(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), `${rinfo.address}:${rinfo.port}`);
+    for (const d of r.reply) this.#socket.send(d, rinfo.port, rinfo.address);
+    if (r.connection === undefined) {
+      if (r.error !== undefined) this.emit('tlsClientError', r.error, rinfo);
+      return false;
+    }
+    if (replaces !== undefined) replaces.destroy();
+    if (this.#peers.size >= this.#max) return false;
+    this.#track(new Dtls13Engine(r.connection, this.#mtu13, this.#config13 as PreparedServerConfig), rinfo, key, msg)._start();
+    return true;
   }
 }
 
@@ -301,17 +373,16 @@ function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolea
   return a !== undefined && b !== undefined && Buffer.compare(a, b) === 0;
 }
 
-/** A DTLS 1.2 server (node:tls createServer's shape, over UDP). */
+/** A DTLS server (node:tls createServer's shape, over UDP): DTLS 1.3 and 1.2 unless minVersion/maxVersion narrow it. */
 export function createDtlsServer(options: DtlsServerOptions, listener?: (s: DtlsSocket) => void): DtlsServer {
   return new DtlsServer(options, listener);
 }
 
-/** A DTLS 1.2 client on a connected UDP socket; `cb` runs on 'secureConnect'. */
+/** A DTLS client on a connected UDP socket: DTLS 1.3, falling back to 1.2 (minVersion/maxVersion narrow it); `cb` runs on 'secureConnect'. */
 export function connectDtls(options: DtlsConnectOptions, cb?: () => void): DtlsSocket {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
-  const config = prepareDtlsClientConfig(toClientOptions({ ...options, host }, NO_HOOKS));
-  const engine = new DtlsEngine(config, {
+  const engine = new NegotiatingDtlsClient(toClientOptions({ ...options, host }, NO_HOOKS), {
     ...(options.mtu !== undefined ? { mtu: options.mtu } : {}),
     ...(options.initialTimeoutMs !== undefined ? { initialTimeoutMs: options.initialTimeoutMs } : {}),
     ...(options.maxRetransmissions !== undefined ? { maxRetransmissions: options.maxRetransmissions } : {}),

@@ -23,7 +23,7 @@ test('adapter: client and server through 20% loss, reordering and duplication; 1
     await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
     const port = server?.address().port ?? 0;
     proxy = await UdpProxy.start({ host: '127.0.0.1', port }, { loss: 0.2, duplicate: 0.2, reorder: 0.2 }, 20);
-    const c = connectDtls({ host: '127.0.0.1', port: proxy.port, servername: 'localhost', ca: pki.ca.certPem, initialTimeoutMs: 100, mtu: 1200 });
+    const c = connectDtls({ host: '127.0.0.1', port: proxy.port, servername: 'localhost', ca: pki.ca.certPem, initialTimeoutMs: 100, mtu: 1200, maxVersion: 'TLSv1.2' });
     client = c;
     await within(60_000, 'client handshake', new Promise<void>((res, rej) => { c.once('secureConnect', res); c.once('error', rej); }));
     const s = await within(30_000, 'server accept', accepted);
@@ -58,7 +58,7 @@ test('adapter: a client restarting from the same port replaces its old associati
     server = createDtlsServer({ key: leaf.keyPem, cert: leaf.chainPem }, (s) => accepted.push(s));
     await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
     const port = server.address().port;
-    const first = connectDtls({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.ca.certPem });
+    const first = connectDtls({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.ca.certPem, maxVersion: 'TLSv1.2' });
     clients.push(first);
     await within(10_000, 'first handshake', new Promise<void>((res, rej) => { first.once('secureConnect', res); first.once('error', rej); }));
     assert.equal(server.connections, 1);
@@ -66,7 +66,7 @@ test('adapter: a client restarting from the same port replaces its old associati
     // The first client's port, as the server saw it.
     const used = accepted[0]?.remotePort ?? 0;
     first.destroy();
-    const second = connectDtls({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.ca.certPem, localPort: used });
+    const second = connectDtls({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.ca.certPem, localPort: used, maxVersion: 'TLSv1.2' });
     clients.push(second);
     await within(10_000, 'second handshake from the same port', new Promise<void>((res, rej) => { second.once('secureConnect', res); second.once('error', rej); }));
     assert.equal(accepted.length, 2);

@@ -16,7 +16,7 @@ test('sspi-tls connect --dtls ↔ sspi-tls serve --dtls: handshake, the echo of 
   scope(async ({ peers }) => {
     const srv = await startServe(['--dtls', '--cert', leaf.chainPath, '--key', leaf.keyPath, '--mtu', '1200']);
     peers.push(srv);
-    const c = await cli(['connect', '--dtls', `127.0.0.1:${srv.port}`, '--servername', 'localhost', '--ca', pki.ca.certPath], { stdin: 'ping over dtls\n', closeStdin: true });
+    const c = await cli(['connect', '--dtls', '--tls', '1.2', `127.0.0.1:${srv.port}`, '--servername', 'localhost', '--ca', pki.ca.certPath], { stdin: 'ping over dtls\n', closeStdin: true });
     peers.push(c);
     const exit = await c.waitExit(20_000);
     assert.equal(exit.code, 0, c.output());
