@@ -17,6 +17,7 @@ import type { HandshakeContext, TraceFieldsArg } from '../handshake/context.js';
 import type { Tls12Machine } from '../handshake/machine.js';
 import type { EngineDependencies } from '../engine/dependencies.js';
 import { STANDARD_DEPENDENCIES } from '../engine/standard.js';
+import { authorizationOf } from '../engine/authorize.js';
 import { clientHandle13, startClient13, Tls12Selected, type ClientCx, type ClientState13 } from '../tls13/client.js';
 import type { ServerCx } from '../tls13/server.js';
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
@@ -627,22 +628,7 @@ export class DtlsEngine implements DatagramEngine {
     const info = m.proto === 'tls12' ? m.s.info : undefined;
     if (info === undefined) return undefined;
     const cfg = this.#config;
-    const chain = info.peerCertificates;
-    let authorized = false;
-    let authorizationError: string | undefined;
-    if (chain.length === 0) authorizationError = 'no peer certificate';
-    else if (info.resumed || cfg.verifier !== null) authorized = true;
-    else if (cfg.reportVerifier !== null) {
-      const name = cfg.kind === 'client' && cfg.checkServerName ? cfg.serverName : undefined;
-      const isIp = name !== undefined && (/^[\d.]+$/.test(name) || name.includes(':'));
-      const res = cfg.reportVerifier.verify(chain, {
-        time: this.#p.now(),
-        usage: cfg.kind === 'client' ? 'serverAuth' : 'clientAuth',
-        ...(name !== undefined ? (isIp ? { ipAddress: name } : { serverName: name }) : {}),
-      });
-      authorized = res.ok;
-      if (!res.ok) authorizationError = `${res.reason}: ${res.detail}`;
-    } else authorizationError = 'no trust anchors configured';
+    const { authorized, authorizationError } = authorizationOf(info, cfg, cfg.verifier !== null, this.#p.now());
     return { ...info, authorized, authorizationError };
   }
 }

@@ -43,6 +43,7 @@ import type { HandshakeMessage } from '../wire/handshake.js';
 import { AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion } from '../wire/registry.js';
 import { loadCertifiedKey, prepareClientConfig, prepareServerConfig } from './config.js';
 import type { PreparedClientConfig, PreparedServerConfig } from '../vocabulary/config.js';
+import { authorizationOf } from './authorize.js';
 import type { ConnectionObserver, EngineEvent, ProcessResult } from '../vocabulary/events.js';
 import type { CertifiedKeyInput, ClientOptions, ServerOptions, TraceEvent } from '../vocabulary/options.js';
 import type { EngineDependencies, Tls12Machines } from './dependencies.js';
@@ -541,31 +542,7 @@ export class TlsEngine {
   #authorize(info: ConnectionInfo | undefined): ConnectionInfo | undefined {
     if (info === undefined) return undefined;
     const cfg = this.#config;
-    const chain = info.peerCertificates;
-    let authorized = false;
-    let authorizationError: string | undefined;
-    const enforced = this.#enforceOverride ?? cfg.verifier !== null;
-    const verifier = cfg.reportVerifier;
-    if (chain.length === 0) {
-      authorizationError = 'no peer certificate';
-    } else if (enforced || (info.resumed && cfg.kind === 'server')) {
-      // Enforced: the machine verified the chain, a resumed server chain included (resumedServerChain). A server's
-      // resumed client chain comes from a ticket its own keys sealed. A client's resumed session under
-      // `rejectUnauthorized: false` is reported as its chain verifies now, like a full handshake's.
-      authorized = true;
-    } else if (verifier !== null) {
-      const name = cfg.kind === 'client' && cfg.checkServerName ? cfg.serverName : undefined;
-      const isIp = name !== undefined && (/^[\d.]+$/.test(name) || name.includes(':'));
-      const res = verifier.verify(chain, {
-        time: this.#p.now(),
-        usage: cfg.kind === 'client' ? 'serverAuth' : 'clientAuth',
-        ...(name !== undefined ? (isIp ? { ipAddress: name } : { serverName: name }) : {}),
-      });
-      authorized = res.ok;
-      if (!res.ok) authorizationError = `${res.reason}: ${res.detail}`;
-    } else {
-      authorizationError = 'no trust anchors configured';
-    }
+    const { authorized, authorizationError } = authorizationOf(info, cfg, this.#enforceOverride ?? cfg.verifier !== null, this.#p.now());
     // Listed field by field: an object spread here was our largest single item in the handshake profile.
     const out: { -readonly [K in keyof ConnectionInfo]: ConnectionInfo[K] } = {
       version: info.version,

@@ -15,7 +15,7 @@ import type { SuiteInfo } from '../../crypto/suites.js';
 import { alertFragment, readAlert } from '../../engine/alerts.js';
 import { asTlsError, closedError, internalError, limitExceeded, misbehaved, type TlsError } from '../../errors.js';
 import type { TraceFieldsArg } from '../../handshake/context.js';
-import { hex as hexOf } from '../../codec/bytes.js';
+import { concat, hex as hexOf } from '../../codec/bytes.js';
 import { clientHandle13, sendKeyUpdate, startClient13, type ClientCx, type ClientState13 } from '../../tls13/client.js';
 import { serverHandle13, type ServerCx, type ServerState13 } from '../../tls13/server.js';
 import type { PreparedClientConfig, PreparedServerConfig } from '../../vocabulary/config.js';
@@ -531,7 +531,7 @@ export class Dtls13Connection {
     let size = 0;
     const push = (record: Uint8Array): void => {
       if (size + record.length > this.#mtu && datagram.length > 0) {
-        this.#out.push(concatAll(datagram));
+        this.#out.push(datagram.length === 1 ? (datagram[0] as Uint8Array) : concat(...datagram));
         datagram = [];
         size = 0;
       }
@@ -555,20 +555,7 @@ export class Dtls13Connection {
         at += n;
       } while (at < end);
     }
-    if (datagram.length > 0) this.#out.push(concatAll(datagram));
+    if (datagram.length > 0) this.#out.push(datagram.length === 1 ? (datagram[0] as Uint8Array) : concat(...datagram));
   }
-}
-
-function concatAll(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 

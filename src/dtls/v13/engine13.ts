@@ -9,6 +9,7 @@ import type { ConnectionInfo } from '../../vocabulary/connection-info.js';
 import type { DatagramEngine, DtlsResult } from '../datagram-engine.js';
 import type { DropCounts } from '../record-layer.js';
 import { Dtls13Connection } from './connection.js';
+import { authorizationOf } from '../../engine/authorize.js';
 
 export class Dtls13Engine implements DatagramEngine {
   readonly #c: Dtls13Connection;
@@ -132,21 +133,6 @@ export class Dtls13Engine implements DatagramEngine {
 
 /** authorized: the chain was checked by the handshake's verifier, or by the report-only verifier and passed. */
 function authorize(info: ConnectionInfo, cfg: PreparedClientConfig | PreparedServerConfig): ConnectionInfo {
-  const chain = info.peerCertificates;
-  let authorized = false;
-  let authorizationError: string | undefined;
-  if (chain.length === 0) authorizationError = 'no peer certificate';
-  else if (info.resumed || cfg.verifier !== null) authorized = true;
-  else if (cfg.reportVerifier !== null) {
-    const name = cfg.kind === 'client' && cfg.checkServerName ? cfg.serverName : undefined;
-    const isIp = name !== undefined && (/^[\d.]+$/.test(name) || name.includes(':'));
-    const res = cfg.reportVerifier.verify(chain, {
-      time: cfg.provider.now(),
-      usage: cfg.kind === 'client' ? 'serverAuth' : 'clientAuth',
-      ...(name !== undefined ? (isIp ? { ipAddress: name } : { serverName: name }) : {}),
-    });
-    authorized = res.ok;
-    if (!res.ok) authorizationError = `${res.reason}: ${res.detail}`;
-  } else authorizationError = 'no trust anchors configured';
+  const { authorized, authorizationError } = authorizationOf(info, cfg, cfg.verifier !== null, cfg.provider.now());
   return { ...info, authorized, ...(authorizationError !== undefined ? { authorizationError } : {}) };
 }
