@@ -2,7 +2,7 @@
  * SecBuffer helpers shared by the SSPI functions: type lookup that ignores attribute bits (SSPI.md §1.3), input
  * views, and output writing under the ALLOCATE_MEMORY rule (§6.8). Output buffers are rewritten on every call.
  */
-import { SECBUFFER_ATTRMASK, SECBUFFER_EMPTY } from './constants.js';
+import { SEC_E_INSUFFICIENT_MEMORY, SEC_E_INVALID_TOKEN, SECBUFFER_ALERT, SECBUFFER_ATTRMASK, SECBUFFER_EMPTY, SECBUFFER_TOKEN, type SECURITY_STATUS } from './constants.js';
 import { SecBuffer, SecBufferDesc } from './types.js';
 
 /** BufferType without the attribute bits. */
@@ -96,4 +96,37 @@ export const allocations = {
 /** An EMPTY buffer (helper for building descriptors). */
 export function emptyBuffer(): SecBuffer {
   return new SecBuffer(0, SECBUFFER_EMPTY, null);
+}
+
+/** The output descriptor of an ISC/ASC call: its buffers, the TOKEN (else first EMPTY) slot and the ALERT slot. */
+export interface CheckedOutput {
+  readonly outBufs: SecBuffer[];
+  readonly token: OutputSlot;
+  readonly alert: OutputSlot | undefined;
+}
+
+/**
+ * Validate the output descriptor (§5.4 "Output buffers"; rules and evidence in sspi-decisions.md "Output buffers"):
+ * the status to fail with, or the TOKEN (else first EMPTY) and ALERT slots.
+ */
+export function checkOutput(pOutput: SecBufferDesc | null, allocate: boolean): SECURITY_STATUS | CheckedOutput {
+  const outBufs = buffersOf(pOutput);
+  if (outBufs === undefined || outBufs.length === 0) return SEC_E_INVALID_TOKEN;
+  if (!allocate) {
+    // Wine test_context_output_buffer_size: a zero-size TOKEN or ALERT without ALLOCATE_MEMORY.
+    for (const b of outBufs) {
+      const t = baseType(b);
+      if ((t === SECBUFFER_TOKEN || t === SECBUFFER_ALERT) && (b.cbBuffer >>> 0) === 0) return SEC_E_INSUFFICIENT_MEMORY;
+    }
+  }
+  const tokenBuf = findBuffer(outBufs, SECBUFFER_TOKEN);
+  let token: OutputSlot;
+  if (tokenBuf !== undefined) token = outputSlot(tokenBuf, allocate);
+  else {
+    const empty = findBuffer(outBufs, SECBUFFER_EMPTY);
+    if (empty === undefined) return SEC_E_INVALID_TOKEN;
+    token = outputSlot(empty, allocate, SECBUFFER_TOKEN);
+  }
+  const alertBuf = findBuffer(outBufs, SECBUFFER_ALERT);
+  return { outBufs, token, alert: alertBuf !== undefined ? outputSlot(alertBuf, allocate) : undefined };
 }

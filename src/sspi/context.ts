@@ -16,7 +16,7 @@ import { asTlsError, type TlsError } from '../errors.js';
 import { canStartRecord, RECORD_HEADER_LENGTH } from '../record/deframer.js';
 import { AlertDescription, ProtocolVersion } from '../wire/registry.js';
 import { concat, EMPTY, equalPublic } from '../codec/bytes.js';
-import { allocations, baseType, buffersOf, clearOutput, findBuffer, inputBytes, outputSlot, putOutput, type OutputSlot } from './buffers.js';
+import { allocations, baseType, buffersOf, checkOutput, clearOutput, findBuffer, inputBytes, putOutput, type OutputSlot } from './buffers.js';
 import { CertContext } from './cert-context.js';
 import * as C from './constants.js';
 import { deleteDtlsContext, dtlsHandshakeCall, lookupDtlsContext } from './dtls.js';
@@ -365,32 +365,6 @@ function attrFlags(a: Pick<CallArgs, 'side' | 'req' | 'allocate'>, mutualMapped:
   if ((a.req & C.ASC_REQ_INTEGRITY) !== 0) f |= C.ASC_RET_INTEGRITY;
   if (mutualMapped) f |= C.ASC_RET_MUTUAL_AUTH;
   return f >>> 0;
-}
-
-/**
- * Validate the output descriptor (§5.4 "Output buffers"; rules and evidence in sspi-decisions.md "Output buffers"):
- * the status to fail with, or the TOKEN (else first EMPTY) and ALERT slots.
- */
-function checkOutput(pOutput: SecBufferDesc | null, allocate: boolean): SECURITY_STATUS | { outBufs: SecBuffer[]; token: OutputSlot; alert: OutputSlot | undefined } {
-  const outBufs = buffersOf(pOutput);
-  if (outBufs === undefined || outBufs.length === 0) return C.SEC_E_INVALID_TOKEN;
-  if (!allocate) {
-    // Wine test_context_output_buffer_size: a zero-size TOKEN or ALERT without ALLOCATE_MEMORY.
-    for (const b of outBufs) {
-      const t = baseType(b);
-      if ((t === C.SECBUFFER_TOKEN || t === C.SECBUFFER_ALERT) && (b.cbBuffer >>> 0) === 0) return C.SEC_E_INSUFFICIENT_MEMORY;
-    }
-  }
-  const tokenBuf = findBuffer(outBufs, C.SECBUFFER_TOKEN);
-  let token: OutputSlot;
-  if (tokenBuf !== undefined) token = outputSlot(tokenBuf, allocate);
-  else {
-    const empty = findBuffer(outBufs, C.SECBUFFER_EMPTY);
-    if (empty === undefined) return C.SEC_E_INVALID_TOKEN;
-    token = outputSlot(empty, allocate, C.SECBUFFER_TOKEN);
-  }
-  const alertBuf = findBuffer(outBufs, C.SECBUFFER_ALERT);
-  return { outBufs, token, alert: alertBuf !== undefined ? outputSlot(alertBuf, allocate) : undefined };
 }
 
 function clearToken(a: CallArgs): void {

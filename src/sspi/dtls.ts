@@ -18,7 +18,7 @@
 import { DtlsEngine, MAX_MTU, type DtlsResult } from '../dtls/engine.js';
 import type { DatagramEngine } from '../dtls/datagram-engine.js';
 import { asTlsError, type TlsError } from '../errors.js';
-import { baseType, buffersOf, clearOutput, findBuffer, inputBytes, outputSlot, putOutput, type OutputSlot } from './buffers.js';
+import { baseType, buffersOf, checkOutput, clearOutput, findBuffer, inputBytes, putOutput, type CheckedOutput } from './buffers.js';
 import * as C from './constants.js';
 import type { SECURITY_STATUS } from './constants.js';
 import { clientConfigFor, serverConfigFor, type Credential } from './credentials.js';
@@ -66,32 +66,7 @@ export function deleteDtlsContext(ctx: DtlsSecurityContext): SECURITY_STATUS {
   return C.SEC_E_OK;
 }
 
-interface Outputs {
-  readonly token: OutputSlot;
-  readonly alert: OutputSlot | undefined;
-}
-
-/** The output descriptor as the TLS path checks it (Wine: a zero-size TOKEN or ALERT without ALLOCATE_MEMORY). */
-function checkOutput(pOutput: SecBufferDesc | null, allocate: boolean): SECURITY_STATUS | Outputs {
-  const outBufs = buffersOf(pOutput);
-  if (outBufs === undefined || outBufs.length === 0) return C.SEC_E_INVALID_TOKEN;
-  if (!allocate) {
-    for (const b of outBufs) {
-      const t = baseType(b);
-      if ((t === C.SECBUFFER_TOKEN || t === C.SECBUFFER_ALERT) && (b.cbBuffer >>> 0) === 0) return C.SEC_E_INSUFFICIENT_MEMORY;
-    }
-  }
-  const tokenBuf = findBuffer(outBufs, C.SECBUFFER_TOKEN);
-  let token: OutputSlot;
-  if (tokenBuf !== undefined) token = outputSlot(tokenBuf, allocate);
-  else {
-    const empty = findBuffer(outBufs, C.SECBUFFER_EMPTY);
-    if (empty === undefined) return C.SEC_E_INVALID_TOKEN;
-    token = outputSlot(empty, allocate, C.SECBUFFER_TOKEN);
-  }
-  const alertBuf = findBuffer(outBufs, C.SECBUFFER_ALERT);
-  return { token, alert: alertBuf !== undefined ? outputSlot(alertBuf, allocate) : undefined };
-}
+type Outputs = CheckedOutput;
 
 /** The MTU of a SECBUFFER_DTLS_MTU input buffer (a little-endian WORD), undefined when absent, 'bad' when malformed. */
 function mtuFromInput(inBufs: readonly SecBuffer[] | undefined): number | undefined | 'bad' {
