@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { annotate, freePort, projectRoot, spawnPeer } from '../helpers/peers.js';
@@ -46,7 +46,14 @@ async function runUntil(file: string, cwd: string, patterns: readonly RegExp[]):
 test('npm pack → a fresh project runs the README samples as ESM and as CommonJS', { timeout: 240_000 }, async () => {
   const work = mkdtempSync(join(tmpdir(), 'sspi-tls-pack-'));
   try {
-    const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: projectRoot, encoding: 'utf8', timeout: 180_000 })) as {
+    // Packed from a staged copy of the sources: prepack's build writes dist/src, and doing that in the checkout would
+    // rewrite modules under the test files running beside this one (seen: a half-written dist/src/tls12 module).
+    const stage = join(work, 'stage');
+    mkdirSync(stage);
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'tsconfig.json', 'tsconfig.build.json']) copyFileSync(join(projectRoot, f), join(stage, f));
+    cpSync(join(projectRoot, 'src'), join(stage, 'src'), { recursive: true });
+    symlinkSync(join(projectRoot, 'node_modules'), join(stage, 'node_modules'), 'dir');
+    const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: stage, encoding: 'utf8', timeout: 180_000 })) as {
       filename: string;
       files: { path: string }[];
     }[];
