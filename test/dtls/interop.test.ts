@@ -104,21 +104,30 @@ test('our client → openssl s_server -dtls1_2: every shared suite and group', (
     }
   }));
 
+/** Our server for one suite and group: resolves `got` with the first data it receives, and answers "pong SUITE". */
+function pingServer(suite: (typeof SUITES)[number], group: (typeof GROUPS)[number]): { server: DtlsServer; got: Promise<string> } {
+  let server: DtlsServer | undefined;
+  const got = new Promise<string>((resolve) => {
+    server = createDtlsServer({ key: suite.leaf.keyPem, cert: suite.leaf.chainPem, ciphers: suite.openssl, ecdhCurve: group.openssl }, (s) => {
+      s.on('data', (d: Buffer) => {
+        resolve(d.toString());
+        s.write(`pong ${suite.openssl}\n`);
+      });
+    });
+  });
+  return { server: server as unknown as DtlsServer, got };
+}
+
 test('openssl s_client -dtls1_2 → our server: every shared suite and group', () =>
   scope(async ({ peers }) => {
     for (const suite of SUITES) {
       for (const group of GROUPS) {
         let server: DtlsServer | undefined;
         try {
-          const got = new Promise<string>((resolve) => {
-            server = createDtlsServer({ key: suite.leaf.keyPem, cert: suite.leaf.chainPem, ciphers: suite.openssl, ecdhCurve: group.openssl }, (s) => {
-              s.on('data', (d: Buffer) => {
-                resolve(d.toString());
-                s.write(`pong ${suite.openssl}\n`);
-              });
-            });
-          });
-          const port = await listen(server as unknown as DtlsServer);
+          const ping = pingServer(suite, group);
+          server = ping.server;
+          const got = ping.got;
+          const port = await listen(server);
           const cl = await opensslClient(port, ['-dtls1_2', '-CAfile', pki.ca.certPath, '-servername', 'localhost', '-verify_return_error', '-quiet', '-nocommands', '-nbio'], { stdin: `ping ${group.openssl}\n` });
           peers.push(cl);
           assert.equal(await within(15_000, 'data from s_client', got), `ping ${group.openssl}\n`);
@@ -161,15 +170,10 @@ test('gnutls-cli --udp → our server: every shared suite and group', () =>
       for (const group of GROUPS) {
         let server: DtlsServer | undefined;
         try {
-          const got = new Promise<string>((resolve) => {
-            server = createDtlsServer({ key: suite.leaf.keyPem, cert: suite.leaf.chainPem, ciphers: suite.openssl, ecdhCurve: group.openssl }, (s) => {
-              s.on('data', (d: Buffer) => {
-                resolve(d.toString());
-                s.write(`pong ${suite.openssl}\n`);
-              });
-            });
-          });
-          const port = await listen(server as unknown as DtlsServer);
+          const ping = pingServer(suite, group);
+          server = ping.server;
+          const got = ping.got;
+          const port = await listen(server);
           const cl = await gnutlsClient(port, ['--udp', '--x509cafile', pki.ca.certPath, '--sni-hostname', 'localhost', '--verify-hostname', 'localhost'], { stdin: `ping ${group.gnutls}\n` });
           peers.push(cl);
           assert.equal(await within(15_000, 'data from gnutls-cli', got), `ping ${group.gnutls}\n`);
