@@ -250,9 +250,9 @@ export function closedError(detail = 'connection is closed'): TlsError {
   return new TlsError('Closed', 'Closed', 'close_notify', `tls: ${detail}`);
 }
 
-/** A configuration the caller supplied is not usable. */
-export function configError(detail: string): TlsError {
-  return new TlsError('InvalidConfig', 'InvalidConfig', 'internal_error', `tls: invalid configuration: ${detail}`);
+/** A configuration the caller supplied is not usable (`cause`: the underlying error, e.g. a CredentialError). */
+export function configError(detail: string, cause?: unknown): TlsError {
+  return new TlsError('InvalidConfig', 'InvalidConfig', 'internal_error', `tls: invalid configuration: ${detail}`, cause);
 }
 
 /** Wrap anything thrown inside the engine that is not a TlsError (a bug) as internal_error. */

@@ -75,7 +75,7 @@ export function loadCredential(src: CredentialSource): LoadedCredential {
 /** A CredentialError as the engine's TlsError (InvalidConfig); anything else unchanged. */
 export function asConfigError(e: unknown): unknown {
   if (e instanceof CredentialError) {
-    const t: TlsError = configError(`${e.message} [${e.code}]`);
+    const t: TlsError = configError(`${e.message} [${e.code}]`, e);
     return t;
   }
   return e;

@@ -18,6 +18,11 @@ const OPENSSL_NAMES: Readonly<Record<string, string>> = {
   'ECDHE-RSA-CHACHA20-POLY1305': 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256',
 };
 
+/** OpenSSL's name for one of our suites (node:tls `getCipher().name`); TLS 1.3 suites keep their RFC names there. */
+export function opensslCipherName(iana: string): string {
+  return Object.keys(OPENSSL_NAMES).find((k) => OPENSSL_NAMES[k] === iana) ?? iana;
+}
+
 const TLS12 = SUITES.filter((s) => s.version === 'TLSv1.2').map((s) => s.name);
 const TLS13 = SUITES.filter((s) => s.version === 'TLSv1.3').map((s) => s.name);
 

@@ -37,6 +37,7 @@ import {
 import { peerCertificateOf, type PeerCertificate } from './peer-certificate.js';
 import { HelloStage, type Accepted } from '../engine/hello-stage.js';
 import { authorizationCode, withNodeCode } from './error-codes.js';
+import { opensslCipherName } from './cipher-string.js';
 import { identityError } from './identity.js';
 import { PreparedConfigs } from './prepared-configs.js';
 import { invalidArgType, validateInt32, validateString } from './validate.js';
@@ -310,7 +311,7 @@ export class TlsDuplex extends Duplex {
   /** The negotiated cipher suite (node:tls shape); undefined before the handshake. */
   getCipher(): CipherNameAndProtocol | undefined {
     const i = this.#info;
-    return i === undefined ? undefined : { name: i.cipherName, standardName: i.cipherName, version: i.version };
+    return i === undefined ? undefined : { name: opensslCipherName(i.cipherName), standardName: i.cipherName, version: i.version };
   }
   /** The key exchange group (node:tls shape). */
   getEphemeralKeyInfo(): EphemeralKeyInfo {

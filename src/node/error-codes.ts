@@ -4,6 +4,7 @@
  * 'ERR_TLS_CERT_ALTNAME_INVALID', and a TLS alert with 'ERR_SSL_…'. Our errors keep kind/reason/alert; this module
  * gives them the name code written for node:tls compares against.
  */
+import { CredentialError } from '../credentials/errors.js';
 import { TlsError } from '../errors.js';
 import { isSelfIssued, parseCertificate } from '../x509/certificate.js';
 
@@ -147,10 +148,46 @@ export function withNodeCode<E extends Error>(err: E, chain?: readonly Uint8Arra
       Object.defineProperty(err, 'message', { value: `${err.message} (the peer does not speak TLS: SSL routines::wrong version number)`, enumerable: false, configurable: true, writable: true });
     }
     const sentence = err.kind === 'BadCertificate' ? MESSAGES[code] : undefined;
-    if (sentence !== undefined) {
-      Object.defineProperty(err, 'detail', { value: err.message, enumerable: true, configurable: true, writable: true });
-      Object.defineProperty(err, 'message', { value: sentence, enumerable: false, configurable: true, writable: true });
-    }
+    if (sentence !== undefined) asNodeMessage(err, sentence);
   }
   return err;
+}
+
+/**
+ * Give `err` node:tls's message (and its name, 'Error': node:tls's errors are plain Errors, and code written for it
+ * compares `String(err)`); our own message moves to `detail`. The object stays a TlsError (kind, reason, alert).
+ */
+function asNodeMessage(err: TlsError, message: string): void {
+  Object.defineProperty(err, 'detail', { value: err.message, enumerable: true, configurable: true, writable: true });
+  Object.defineProperty(err, 'message', { value: message, enumerable: false, configurable: true, writable: true });
+  Object.defineProperty(err, 'name', { value: 'Error', enumerable: false, configurable: true, writable: true });
+}
+
+/** node:tls's error (OpenSSL's message, Node's code) for a key or PFX that could not be loaded, by our reason. */
+const CREDENTIAL_ERRORS: Readonly<Record<'key' | 'pfx', Partial<Record<string, { message: string; code?: string; library?: string }>>>> = {
+  // OpenSSL 3's provider reports a wrong or missing passphrase of an encrypted key this way.
+  key: { BadPassword: { message: 'error:1C800064:Provider routines::bad decrypt', code: 'ERR_OSSL_BAD_DECRYPT', library: 'Provider routines' } },
+  pfx: {
+    // PKCS12_parse: the MAC does not verify under the password (no code: Node throws ERR_reason_error_string).
+    BadPassword: { message: 'mac verify failure' },
+    NoKey: { message: 'Unable to load private key from PFX data', code: 'ERR_CRYPTO_OPERATION_FAILED' },
+  },
+};
+
+/**
+ * A credential that could not be loaded (a TlsError InvalidConfig whose cause is our CredentialError) with the
+ * message and code node:tls gives the same failure ('bad decrypt' for an encrypted key's wrong or missing
+ * passphrase, 'mac verify failure' for a PFX's). Anything else is returned unchanged.
+ */
+export function withNodeCredentialError(e: unknown, source: 'key' | 'pfx'): unknown {
+  if (!(e instanceof TlsError) || !(e.cause instanceof CredentialError)) return e;
+  const node = CREDENTIAL_ERRORS[source][e.cause.code];
+  if (node === undefined) return e;
+  asNodeMessage(e, node.message);
+  // node:tls's `reason` ('bad decrypt') is not set: ours ('InvalidConfig') stays, with `cause` naming the credential's.
+  for (const k of ['code', 'library'] as const) {
+    const v = node[k];
+    if (v !== undefined) Object.defineProperty(e, k, { value: v, enumerable: true, configurable: true, writable: true });
+  }
+  return e;
 }

@@ -8,13 +8,14 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import type { SessionResumer } from '../session/resumer.js';
 import type { TicketKeyStore } from '../vocabulary/config.js';
 import { NamedGroup } from '../wire/registry.js';
-import { loadCredential } from '../credentials/index.js';
+import { asConfigError, isEncryptedKey, loadCredential, unlockPrivateKey } from '../credentials/index.js';
 import { pemToDer } from '../x509/pem.js';
 import { configError } from '../errors.js';
 import type { Duplex } from 'node:stream';
 import { publicKeyInfoOf } from '../crypto/node-provider.js';
 import type { PeerCertificate } from './peer-certificate.js';
 import { mapCipherString, mapSigalgs } from './cipher-string.js';
+import { withNodeCredentialError } from './error-codes.js';
 
 /** PEM text, or a Buffer holding PEM text or DER. */
 export type PemOrDer = string | Uint8Array;
@@ -183,6 +184,19 @@ function chainOf(input: PemOrDer | readonly PemOrDer[]): string | readonly Uint8
   return pem !== '' ? pem : ders;
 }
 
+/**
+ * node:tls `ca` as `chainOf` gives it, leaving out PEM inputs without a CERTIFICATE block: OpenSSL reads certificates
+ * from `ca` and skips the rest (a key given as `ca` adds nothing; it is not an error). Nothing left: no anchors.
+ */
+function caOf(input: PemOrDer | readonly PemOrDer[]): string | readonly Uint8Array[] {
+  const items: readonly PemOrDer[] = typeof input === 'string' || input instanceof Uint8Array ? [input] : input;
+  const certs = items.filter((it) => {
+    if (typeof it !== 'string' && !isPemBytes(it)) return true;
+    return (typeof it === 'string' ? it : Buffer.from(it).toString('latin1')).includes('-----BEGIN CERTIFICATE-----');
+  });
+  return certs.length === 0 ? [] : chainOf(certs);
+}
+
 /** node:tls `crl` as a DER list: PEM text or bytes may hold several `X509 CRL` blocks. */
 function crlsOf(input: PemOrDer | readonly PemOrDer[]): readonly Uint8Array[] {
   const items: readonly PemOrDer[] = typeof input === 'string' || input instanceof Uint8Array ? [input] : input;
@@ -208,11 +222,21 @@ export function toCertifiedKey(creds: Credentials): CertifiedKeyInput {
   return { cert: chainOf(creds.cert), key: keyOf(creds.key) };
 }
 
-/** A `key` entry and its chain as a CertifiedKeyInput, the passphrase kept for the engine's key loader. */
+/**
+ * A `key` entry and its chain as a CertifiedKeyInput. An encrypted key is decrypted here, so a wrong or missing
+ * passphrase fails with node:tls's error ('bad decrypt', ERR_OSSL_BAD_DECRYPT; our TlsError underneath).
+ */
 function keyEntry(k: PemOrDer | KeyWithPassphrase, cert: PemOrDer | readonly PemOrDer[], passphrase: string | undefined): CertifiedKeyInput {
   const plain = typeof k === 'string' || k instanceof Uint8Array;
   const base = toCertifiedKey({ key: plain ? k : k.pem, cert });
   const p = plain ? passphrase : (k.passphrase ?? passphrase);
+  if (isEncryptedKey(base.key)) {
+    try {
+      return { ...base, key: unlockPrivateKey(base.key, p) };
+    } catch (e) {
+      throw withNodeCredentialError(asConfigError(e), 'key');
+    }
+  }
   return p === undefined ? base : { ...base, passphrase: p };
 }
 
@@ -240,8 +264,12 @@ function pfxEntries(pfx: PfxInput | readonly PfxInput[] | undefined, passphrase:
   return list.map((e) => {
     const one = typeof e === 'string' || e instanceof Uint8Array ? { buf: e, passphrase } : { buf: e.buf, passphrase: e.passphrase ?? passphrase };
     const bytes = typeof one.buf === 'string' ? new Uint8Array(Buffer.from(one.buf, 'latin1')) : one.buf;
-    const c = loadCredential({ pfx: bytes, passphrase: one.passphrase });
-    return { cert: c.cert, key: c.key };
+    try {
+      const c = loadCredential({ pfx: bytes, passphrase: one.passphrase });
+      return { cert: c.cert, key: c.key };
+    } catch (e) {
+      throw withNodeCredentialError(e, 'pfx');
+    }
   });
 }
 
@@ -383,7 +411,7 @@ export function toServerOptions(
   }
   if (o.clientAuth !== undefined) out.clientAuth = o.clientAuth;
   else if (o.requestCert === true) out.clientAuth = o.rejectUnauthorized === false ? 'optional' : 'required';
-  if (given(o.ca)) out.ca = chainOf(o.ca);
+  if (given(o.ca)) out.ca = caOf(o.ca);
   if (o.crl !== undefined) out.crl = crlsOf(o.crl);
   if (o.requestCert === true && o.rejectUnauthorized === false) out.rejectUnauthorized = false;
   if (o.ticketCount !== undefined) out.ticketCount = o.ticketCount;
@@ -412,7 +440,7 @@ export function toClientOptions(
   if (servername !== '') out.servername = servername;
   // The adapter checks the host itself (node:tls order: chain first, then identity).
   if (typeof o.checkServerIdentity === 'function' || o.servername === '') out.checkServerName = false;
-  if (given(o.ca)) out.ca = chainOf(o.ca);
+  if (given(o.ca)) out.ca = caOf(o.ca);
   if (o.crl !== undefined) out.crl = crlsOf(o.crl);
   if (o.rejectUnauthorized !== undefined) out.rejectUnauthorized = o.rejectUnauthorized;
   const clientKey = Array.isArray(o.key) ? (o.key as readonly (PemOrDer | KeyWithPassphrase)[])[0] : (o.key as PemOrDer | KeyWithPassphrase | undefined);
