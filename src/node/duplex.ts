@@ -34,7 +34,7 @@ import {
   type NodeClientOptions,
   type NodeServerOptions,
 } from './options.js';
-import { peerCertificateOf, type PeerCertificate } from './peer-certificate.js';
+import { peerCertificateOf, peerX509Of, type PeerCertificate } from './peer-certificate.js';
 import { HelloStage, type Accepted } from '../engine/hello-stage.js';
 import { authorizationCode, withNodeCode } from './error-codes.js';
 import { opensslCipherName } from './cipher-string.js';
@@ -320,12 +320,11 @@ export class TlsDuplex extends Duplex {
   }
   /** The peer's certificate as node:tls describes it, `{}` when none; `detailed` links `issuerCertificate`. */
   getPeerCertificate(detailed = false): PeerCertificate | Record<string, never> {
-    return peerCertificateOf(this.#info?.peerCertificates ?? [], detailed);
+    return peerCertificateOf(this.#info?.peerCertificates ?? [], detailed, detailed ? (this.#factory?.config.reportVerifier?.trustAnchors ?? []) : []);
   }
   /** node:tls: the peer's certificate as a node:crypto X509Certificate; undefined when none. */
   getPeerX509Certificate(): X509Certificate | undefined {
-    const der = this.#info?.peerCertificates[0];
-    return der === undefined ? undefined : nodeX509Certificate(der);
+    return peerX509Of(this.#info?.peerCertificates ?? []);
   }
   /** node:tls: our own certificate (node:tls object shape), `{}` when we sent none; null before the handshake. */
   getCertificate(): PeerCertificate | Record<string, never> | null {

@@ -143,6 +143,8 @@ export function withNodeCode<E extends Error>(err: E, chain?: readonly Uint8Arra
   if (err instanceof TlsError && (err as { code?: unknown }).code === undefined) {
     const code = nodeCodeOf(err, chain);
     Object.defineProperty(err, 'code', { value: code, enumerable: true, configurable: true, writable: true });
+    // OpenSSL's library name for its SSL errors (node:tls sets `library` beside `code`).
+    if (code.startsWith('ERR_SSL_')) Object.defineProperty(err, 'library', { value: 'SSL routines', enumerable: true, configurable: true, writable: true });
     if (code === 'ERR_SSL_WRONG_VERSION_NUMBER') {
       // The phrase node:tls users look for ("SSL routines::wrong version number"), after our own message.
       Object.defineProperty(err, 'message', { value: `${err.message} (the peer does not speak TLS: SSL routines::wrong version number)`, enumerable: false, configurable: true, writable: true });

@@ -10,6 +10,9 @@ import type { TicketKeyStore } from '../vocabulary/config.js';
 import { NamedGroup } from '../wire/registry.js';
 import { asConfigError, isEncryptedKey, loadCredential, unlockPrivateKey } from '../credentials/index.js';
 import { pemToDer } from '../x509/pem.js';
+import { isSelfIssued, parseCertificate, type Certificate } from '../x509/certificate.js';
+import { equalPublic } from '../codec/bytes.js';
+import { systemTrustAnchors } from '../system-trust.js';
 import { configError } from '../errors.js';
 import type { Duplex } from 'node:stream';
 import { publicKeyInfoOf } from '../crypto/node-provider.js';
@@ -273,6 +276,66 @@ function pfxEntries(pfx: PfxInput | readonly PfxInput[] | undefined, passphrase:
   });
 }
 
+/** A chain or `ca` as given to the engine (PEM text or DER list) as a DER list. */
+function dersOf(x: string | readonly Uint8Array[]): Uint8Array[] {
+  return typeof x === 'string' ? pemToDer(x) : [...x];
+}
+
+/** At most this many issuers are added to a lone certificate (a bound on work; real chains are far shorter). */
+const MAX_AUTO_CHAIN = 8;
+
+/**
+ * OpenSSL's automatic chain: a certificate given alone (no intermediates after it) is sent with the issuers it
+ * finds for it in the context's trust store (`ca`, a PFX's CA certificates), up to a self-issued one, which is sent
+ * too. node:tls servers given `cert: leaf, ca: [intermediate, root]` send the whole chain this way.
+ */
+function withIssuers(entry: CertifiedKeyInput, pool: readonly Uint8Array[]): CertifiedKeyInput {
+  if (pool.length === 0) return entry;
+  const chain = dersOf(entry.cert);
+  const [leafDer] = chain;
+  if (chain.length !== 1 || leafDer === undefined) return entry;
+  const certs = pool.map((d) => {
+    try {
+      return parseCertificate(d);
+    } catch {
+      return undefined; // OpenSSL would not have loaded it either
+    }
+  }).filter((c): c is Certificate => c !== undefined);
+  let cur: Certificate;
+  try {
+    cur = parseCertificate(leafDer);
+  } catch {
+    return entry; // the engine reports it
+  }
+  for (let i = 0; i < MAX_AUTO_CHAIN && !isSelfIssued(cur); i++) {
+    const issuerName = cur.issuer.der;
+    const next = certs.find((c) => equalPublic(c.subject.der, issuerName) && !chain.some((d) => equalPublic(d, c.der)));
+    if (next === undefined) break;
+    chain.push(next.der);
+    cur = next;
+  }
+  return chain.length === 1 ? entry : { ...entry, cert: chain };
+}
+
+/**
+ * The trust anchors of a configuration as node:tls builds its store: `ca` (else the default roots), plus the CA
+ * certificates of its PFX files, which OpenSSL adds to the store it verifies the peer with (and auto-chains from).
+ * Undefined: the engine's default anchors. `withRoots` false (a server): without `ca`, the PFX's CA certificates
+ * alone, the ones node:tls names in its CertificateRequest (it never offers the default roots there); client
+ * certificates are then verified against those only, narrower than node:tls's roots-and-PFX store.
+ */
+function trustOf(ca: PemOrDer | readonly PemOrDer[] | undefined, pfx: readonly CertifiedKeyInput[], withRoots: boolean): string | readonly Uint8Array[] | undefined {
+  const own = given(ca) ? caOf(ca) : undefined;
+  const extras = pfx.flatMap((e) => dersOf(e.cert).slice(1));
+  if (extras.length === 0) return own;
+  return [...(own !== undefined ? dersOf(own) : withRoots ? systemTrustAnchors() : []), ...extras];
+}
+
+/** Where a lone certificate's issuers are looked for: `ca` and the PFX's CA certificates (not the default roots). */
+function chainPool(ca: PemOrDer | readonly PemOrDer[] | undefined, pfx: readonly CertifiedKeyInput[]): Uint8Array[] {
+  return [...(given(ca) ? dersOf(caOf(ca)) : []), ...pfx.flatMap((e) => dersOf(e.cert).slice(1))];
+}
+
 /** Count the PEM blocks of a text (for error messages). */
 export function pemBlockCount(text: string): number {
   return [...text.matchAll(PEM_BLOCK)].length;
@@ -387,7 +450,9 @@ export function toServerOptions(
       });
     }
   }
-  if (defaultCreds === undefined) certificates.push(...pfxEntries(o.pfx, o.passphrase));
+  const fromPfx = defaultCreds === undefined ? pfxEntries(o.pfx, o.passphrase) : [];
+  certificates.push(...fromPfx);
+  const trust = trustOf(o.ca, fromPfx, false);
   const names = Object.keys(o.sniCredentials ?? {});
   const base = certificates.length;
   for (const n of names) {
@@ -400,7 +465,7 @@ export function toServerOptions(
   }
   const out: { -readonly [K in keyof ServerOptions]: ServerOptions[K] } = {
     ...common(o, hooks.trace, hooks.keyLog),
-    certificates,
+    certificates: certificates.map((c) => withIssuers(c, chainPool(o.ca, fromPfx))),
   };
   if (names.length > 0) {
     out.SNICallback = (serverName: string): number | undefined => {
@@ -411,7 +476,7 @@ export function toServerOptions(
   }
   if (o.clientAuth !== undefined) out.clientAuth = o.clientAuth;
   else if (o.requestCert === true) out.clientAuth = o.rejectUnauthorized === false ? 'optional' : 'required';
-  if (given(o.ca)) out.ca = caOf(o.ca);
+  if (trust !== undefined) out.ca = trust;
   if (o.crl !== undefined) out.crl = crlsOf(o.crl);
   if (o.requestCert === true && o.rejectUnauthorized === false) out.rejectUnauthorized = false;
   if (o.ticketCount !== undefined) out.ticketCount = o.ticketCount;
@@ -440,15 +505,14 @@ export function toClientOptions(
   if (servername !== '') out.servername = servername;
   // The adapter checks the host itself (node:tls order: chain first, then identity).
   if (typeof o.checkServerIdentity === 'function' || o.servername === '') out.checkServerName = false;
-  if (given(o.ca)) out.ca = caOf(o.ca);
+  const fromPfx = pfxEntries(o.pfx, o.passphrase);
+  const trust = trustOf(o.ca, fromPfx, true);
+  if (trust !== undefined) out.ca = trust;
   if (o.crl !== undefined) out.crl = crlsOf(o.crl);
   if (o.rejectUnauthorized !== undefined) out.rejectUnauthorized = o.rejectUnauthorized;
   const clientKey = Array.isArray(o.key) ? (o.key as readonly (PemOrDer | KeyWithPassphrase)[])[0] : (o.key as PemOrDer | KeyWithPassphrase | undefined);
-  if (clientKey !== undefined && o.cert !== undefined) out.clientCertificate = keyEntry(clientKey, o.cert, o.passphrase);
-  else {
-    const fromPfx = pfxEntries(o.pfx, o.passphrase)[0];
-    if (fromPfx !== undefined) out.clientCertificate = fromPfx;
-  }
+  if (clientKey !== undefined && o.cert !== undefined) out.clientCertificate = withIssuers(keyEntry(clientKey, o.cert, o.passphrase), chainPool(o.ca, fromPfx));
+  else if (fromPfx[0] !== undefined) out.clientCertificate = fromPfx[0];
   return out;
 }
 

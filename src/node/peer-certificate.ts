@@ -2,9 +2,14 @@
  * node:tls's `getPeerCertificate()` object, built from our own X.509 parser (src/x509/), so that code written for
  * node:tls reads the same fields: subject, issuer, subjectaltname, valid_from, valid_to, fingerprint256, raw, …
  */
-import { parseCertificate, type Certificate } from '../x509/certificate.js';
+import type { X509Certificate } from 'node:crypto';
+import { equalPublic } from '../codec/bytes.js';
+import { isSelfIssued, parseCertificate, type Certificate } from '../x509/certificate.js';
 import { getDefaultProvider } from '../crypto/node-provider.js';
 import { nodeX509Certificate } from '../crypto/node-provider.js';
+
+/** At most this many issuers are linked (a bound on work; real chains are far shorter). */
+const MAX_ISSUER_LINKS = 16;
 
 const NIST_CURVES: Readonly<Record<string, string>> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
 
@@ -54,10 +59,10 @@ function infoAccessOf(der: Uint8Array): Record<string, string[]> | undefined {
 
 /** A certificate as node:tls describes it (the subset of `tls.PeerCertificate` we can fill). */
 export interface PeerCertificate {
-  /** Subject attributes, e.g. `{ CN: 'localhost', O: 'Example' }`. */
-  readonly subject: Readonly<Record<string, string>>;
-  /** Issuer attributes. */
-  readonly issuer: Readonly<Record<string, string>>;
+  /** Subject attributes, e.g. `{ CN: 'localhost', O: 'Example' }`; an attribute present twice: an array of its values. */
+  readonly subject: Readonly<Record<string, string | string[]>>;
+  /** Issuer attributes (as `subject`). */
+  readonly issuer: Readonly<Record<string, string | string[]>>;
   /** `'DNS:localhost, IP Address:127.0.0.1'`, as node:tls prints it. */
   readonly subjectaltname?: string;
   /** Start of validity, `'Nov 24 19:41:35 2026 GMT'`. */
@@ -91,7 +96,7 @@ export interface PeerCertificate {
   readonly nistCurve?: string;
   /** Authority Information Access: method → URIs, e.g. `{ 'OCSP - URI': ['http://…'] }`. */
   readonly infoAccess?: Readonly<Record<string, readonly string[]>>;
-  /** The next certificate up the chain as received (`detailed` only); the certificate itself when self-signed. */
+  /** Its issuer (`detailed` only): received or from the trust store; itself when self-issued; none when not found. */
   issuerCertificate?: DetailedPeerCertificate;
 }
 
@@ -113,15 +118,38 @@ function colonHex(b: Uint8Array): string {
   return Buffer.from(b).toString('hex').toUpperCase().match(/../g)?.join(':') ?? '';
 }
 
-/** 'CN=foo, O=bar' → { CN: 'foo', O: 'bar' } (later duplicates are joined with '\n' as node:tls does). */
-function nameObject(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of text.split(/,\s*(?=[A-Za-z0-9.]+=)/)) {
-    const eq = part.indexOf('=');
+/**
+ * Our display text of a Name (RFC 4514: most specific RDN first, `\\`-escaped) → node:tls's object: attributes in
+ * the certificate's order, null prototype, and an attribute given more than once as an array of its values in that
+ * order (`OU: ['Test TLS Certificate', 'Engineering']`), as Node 20 reports it.
+ */
+function nameObject(text: string): Record<string, string | string[]> {
+  const rdns: string[][] = [[]];
+  let cur = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (c === '\\' && i + 1 < text.length) {
+      cur += c + (text[i + 1] as string);
+      i++;
+    } else if (c === '+') {
+      rdns[rdns.length - 1]?.push(cur);
+      cur = '';
+    } else if (c === ',') {
+      rdns[rdns.length - 1]?.push(cur);
+      rdns.push([]);
+      cur = '';
+      if (text[i + 1] === ' ') i++;
+    } else cur += c;
+  }
+  rdns[rdns.length - 1]?.push(cur);
+  const out: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  for (const atv of rdns.reverse().flat()) {
+    const eq = atv.indexOf('=');
     if (eq <= 0) continue;
-    const k = part.slice(0, eq).trim();
-    const v = part.slice(eq + 1).trim();
-    out[k] = out[k] === undefined ? v : `${out[k]}\n${v}`;
+    const k = atv.slice(0, eq).trim();
+    const v = atv.slice(eq + 1).replace(/\\(.)/g, '$1');
+    const had = out[k];
+    out[k] = had === undefined ? v : Array.isArray(had) ? [...had, v] : [had, v];
   }
   return out;
 }
@@ -177,21 +205,68 @@ export function certificateNames(der: Uint8Array): { subject: string; issuer: st
   return { subject: c.subject.text, issuer: c.issuer.text, notBefore: c.notBefore, notAfter: c.notAfter };
 }
 
+/** The parsed certificate, or undefined when our parser refuses it (it is then linked to nothing). */
+function parsed(der: Uint8Array): Certificate | undefined {
+  try {
+    return parseCertificate(der, getDefaultProvider());
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The issuer chain node:tls reports for a received chain (leaf first): each certificate is followed by its issuer
+ * (the certificate whose subject is its issuer name) among the other received certificates, in any order, then,
+ * when the last one is not self-issued, from `anchors` (the trust store the connection verifies with), as OpenSSL's
+ * issuer lookup does. `selfIssuedEnd`: the last one is self-issued (node:tls links it to itself); otherwise its
+ * issuer was found nowhere (node:tls leaves `issuerCertificate` undefined).
+ */
+export function issuerChain(chain: readonly Uint8Array[], anchors: readonly Certificate[] = []): { ders: Uint8Array[]; selfIssuedEnd: boolean } {
+  const [leafDer, ...rest] = chain;
+  if (leafDer === undefined) return { ders: [], selfIssuedEnd: false };
+  const ders = [leafDer];
+  let cur = parsed(leafDer);
+  const pool = rest.map((d) => ({ der: d, cert: parsed(d) }));
+  for (let i = 0; i < MAX_ISSUER_LINKS && cur !== undefined && !isSelfIssued(cur); i++) {
+    const issuerName = cur.issuer.der;
+    const at = pool.findIndex((p) => p.cert !== undefined && equalPublic(p.cert.subject.der, issuerName));
+    let next: Certificate | undefined;
+    if (at >= 0) next = pool.splice(at, 1)[0]?.cert;
+    else next = anchors.find((a) => equalPublic(a.subject.der, issuerName) && !ders.some((d) => equalPublic(d, a.der)));
+    if (next === undefined) break;
+    ders.push(next.der);
+    cur = next;
+  }
+  return { ders, selfIssuedEnd: cur !== undefined && isSelfIssued(cur) };
+}
+
 /**
  * `getPeerCertificate(detailed)` over a received chain (leaf first). `{}` when there is none, as node:tls returns.
- * With `detailed`, `issuerCertificate` links up the chain and the last one points at itself.
+ * With `detailed`, `issuerCertificate` links the chain {@link issuerChain} finds (the trust anchor included); a
+ * self-issued last certificate points at itself, one whose issuer was found nowhere has none.
  */
-export function peerCertificateOf(chain: readonly Uint8Array[], detailed: boolean): PeerCertificate | Record<string, never> {
+export function peerCertificateOf(chain: readonly Uint8Array[], detailed: boolean, anchors: readonly Certificate[] = []): PeerCertificate | Record<string, never> {
   const [leafDer] = chain;
   if (leafDer === undefined) return {};
   const leaf = describeCertificate(leafDer);
   if (!detailed) return leaf;
+  const { ders, selfIssuedEnd } = issuerChain(chain, anchors);
   let cur = leaf;
-  for (const der of chain.slice(1)) {
+  for (const der of ders.slice(1)) {
     const next = describeCertificate(der);
     cur.issuerCertificate = next as DetailedPeerCertificate;
     cur = next;
   }
-  cur.issuerCertificate = cur as DetailedPeerCertificate;
+  if (selfIssuedEnd) cur.issuerCertificate = cur as DetailedPeerCertificate;
   return leaf;
+}
+
+/**
+ * `getPeerX509Certificate()`: the leaf as a node:crypto X509Certificate whose `issuerCertificate` is the next
+ * certificate the peer sent, and so on up the received chain (the last has none), as node:tls links it.
+ */
+export function peerX509Of(chain: readonly Uint8Array[]): X509Certificate | undefined {
+  const xs = chain.map((d) => nodeX509Certificate(d));
+  for (let i = 0; i + 1 < xs.length; i++) Object.defineProperty(xs[i], 'issuerCertificate', { value: xs[i + 1], enumerable: false, configurable: true });
+  return xs[0];
 }
