@@ -678,7 +678,9 @@ export class TlsDuplex extends Duplex {
           return;
         }
         if (credentialsOf(creds) === undefined) {
-          this.#refuseHello(errnoError(`the secure context chosen for server name '${name ?? ''}' has no key and certificate`, 'ERR_TLS_SNI_NO_CREDENTIALS'));
+          // node:tls: OpenSSL's SSL_use_certificate(NULL) error, 'passed a null parameter'.
+          const e = errnoError(`the secure context chosen for server name '${name ?? ''}' has no key and certificate (SSL routines::passed a null parameter)`, 'ERR_SSL_PASSED_A_NULL_PARAMETER');
+          this.#refuseHello(Object.assign(e, { library: 'SSL routines' }));
           return;
         }
         try {

@@ -24,6 +24,8 @@ import { Server, type ServerOptions } from './server.js';
 export class HttpsServer extends Server {
   /** The node:http server handling requests (its 'request' event, timeouts, keep-alive). */
   readonly http: HttpServer;
+  /** The ALPN protocols offered, in wire form (node:tls.Server `ALPNProtocols`). */
+  readonly ALPNProtocols: Buffer;
 
   /** `requestListener` is the http 'request' listener. ALPN defaults to ['http/1.1']. */
   constructor(options?: ServerOptions | RequestListener, requestListener?: RequestListener) {
@@ -31,7 +33,13 @@ export class HttpsServer extends Server {
       requestListener = options;
       options = {};
     }
-    super({ ALPNProtocols: ['http/1.1'], ...options });
+    const withAlpn: ServerOptions = { ALPNProtocols: ['http/1.1'], ...options };
+    super(withAlpn);
+    // node:tls.Server keeps its ALPN list in wire form (tls.convertALPNProtocols): length-prefixed names.
+    this.ALPNProtocols = Buffer.concat((withAlpn.ALPNProtocols ?? []).map((p) => {
+      const name = typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p);
+      return Buffer.concat([Buffer.from([name.length]), name]);
+    }));
     // node:http takes its own options (IncomingMessage, ServerResponse, timeouts, maxHeaderSize…) from the same
     // object, as https.createServer does, and ignores the TLS ones.
     const web = createHttpServer(options as HttpServerOptions);

@@ -169,10 +169,15 @@ test('SNICallback answers: an object that is no context fails with "Invalid SNI 
   bad.client.destroy();
 
   const empty = await serverAndClient(adapter, { SNICallback: (_n: string, cb: (e: null, c: object) => void) => cb(null, createSecureContext()) }, { ca: pki.ca.certPem, servername: 'a.example' });
+  const serverErr = once(empty.server, 'error');
   empty.server.on('error', () => undefined);
   const [e2] = (await bounded(once(empty.client, 'error'), 10_000, 'client error')) as [Error & { code?: string }];
   empty.client.on('error', () => undefined);
   assert.equal(e2.code, 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE');
+  // The server side: node:tls's OpenSSL error for a context without a certificate.
+  const [e3] = (await bounded(serverErr, 10_000, 'server error')) as [Error & { code?: string }];
+  assert.equal(e3.code, 'ERR_SSL_PASSED_A_NULL_PARAMETER');
+  assert.match(e3.message, /passed a null parameter/);
 });
 
 test('a certificate that does not verify: node:tls\'s code and message (ours in err.detail); NODE_TLS_REJECT_UNAUTHORIZED=0 as node:tls', async () => {
