@@ -366,8 +366,9 @@ export class TlsDuplex extends Duplex {
     return this.#bytesWritten;
   }
   /** net.Socket `bufferSize` (deprecated there): plaintext bytes written and not yet taken by the connection. */
-  get bufferSize(): number {
-    return this.writableLength;
+  get bufferSize(): number | undefined {
+    // net.Socket: undefined once the socket is gone.
+    return this.destroyed ? undefined : this.writableLength;
   }
   /** net.Socket: end, then destroy once everything was written. */
   destroySoon(): void {
@@ -462,8 +463,14 @@ export class TlsDuplex extends Duplex {
     this.#transport.setKeepAlive?.(enable, initialDelay);
     return this;
   }
+  /** net.Socket `timeout`: the inactivity timeout last set (undefined when none was). */
+  get timeout(): number | undefined {
+    return this.#timeoutMs;
+  }
+  #timeoutMs: number | undefined;
   /** Forwarded to the transport; its 'timeout' is re-emitted here. */
   setTimeout(ms: number, cb?: () => void): this {
+    this.#timeoutMs = ms;
     this.#transport.setTimeout?.(ms);
     if (cb !== undefined) {
       if (ms === 0) this.off('timeout', cb);
@@ -844,6 +851,15 @@ export class TlsDuplex extends Duplex {
     this.#send(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength), cb);
   }
 
+  /**
+   * Several buffered writes at once (a corked socket: node:http's header, chunk framing and body) are sealed as one
+   * plaintext, as node:tls's TLSWrap does: one record where they fit, not one per piece.
+   */
+  override _writev(chunks: { chunk: Buffer; encoding: BufferEncoding }[], cb: (err?: Error | null) => void): void {
+    const joined = chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk));
+    this._write(joined, 'latin1', cb);
+  }
+
   #drainWaiter: (() => void) | null = null;
   #onDrain(): void {
     const w = this.#drainWaiter;
@@ -930,6 +946,9 @@ export class TlsDuplex extends Duplex {
 
   #fail(err: unknown): void {
     const e = withNodeCode(err instanceof Error ? err : new Error(String(err)));
+    // node:tls's errors are plain Errors ('Error: unable to verify the first certificate' as a string); ours stays a
+    // TlsError (instanceof, kind, reason, alert) under that name.
+    if (e instanceof TlsError) Object.defineProperty(e, 'name', { value: 'Error', enumerable: false, configurable: true, writable: true });
     // The fatal alert (queued by the connection) goes out before the transport is closed.
     const out = this.#conn?.takeOutput();
     const t = this.#transport;
@@ -988,9 +1007,10 @@ export class TlsDuplex extends Duplex {
     }
     // Callbacks held for the handshake learn that it will not come.
     const gone = err ?? errnoError('TLS connection destroyed before the handshake completed', 'ERR_STREAM_DESTROYED');
-    wcb?.(gone);
     fcb?.(gone);
     cb(err);
+    // As node:tls: a write still waiting for the handshake is canceled, its callback told after the 'error'.
+    if (wcb !== undefined) process.nextTick(wcb, Object.assign(errnoError('write ECANCELED', 'ECANCELED'), { syscall: 'write' }));
     // net.Socket's 'close' (hadError), after the stream's own 'error' (queued by cb) and once the transport is gone.
     const hadError = err !== null;
     const emitClose = (): void => {

@@ -99,7 +99,7 @@ export class HttpsServer extends Server {
     HttpServer.prototype.closeIdleConnections.call(this as unknown as HttpServer);
   }
   /** https.Server: socket inactivity timeout; `cb` listens to 'timeout'. */
-  setTimeout(ms?: number, cb?: () => void): this {
+  setTimeout(ms?: number, cb?: (socket: Duplex) => void): this {
     this.timeout = ms ?? 0;
     if (cb !== undefined) this.on('timeout', cb);
     return this;
