@@ -10,6 +10,7 @@ import { appendFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as adapter from '../../dist/src/node/index.js';
+import { TlsDuplex } from '../../dist/src/node/duplex.js';
 
 const require = createRequire(import.meta.url);
 const tls = require('node:tls');
@@ -47,6 +48,23 @@ substitute(tls, 'createSecureContext', (options = {}, ...rest) => {
   return ctx;
 });
 substitute(https, 'createServer', (...args) => adapter.createHttpsServer(...args));
+
+// `instanceof tls.TLSSocket` / `tls.Server` / `https.Server` hold for the adapter's socket and servers, which stand in
+// for them (Node's own classes are still what `new tls.TLSSocket(...)` builds).
+/**
+ * @param {Function} nodeClass
+ * @param {Function} ours
+ */
+function alsoInstance(nodeClass, ours) {
+  const own = Function.prototype[Symbol.hasInstance];
+  Object.defineProperty(nodeClass, Symbol.hasInstance, {
+    value: (/** @type {unknown} */ x) => own.call(nodeClass, x) || own.call(ours, x),
+    configurable: true,
+  });
+}
+alsoInstance(tls.TLSSocket, TlsDuplex);
+alsoInstance(tls.Server, adapter.Server);
+alsoInstance(https.Server, adapter.HttpsServer);
 
 // test/common: the system openssl instead of a bundled openssl-cli.
 const testsDir = process.env['NODE_TESTS_DIR'];

@@ -75,7 +75,7 @@ function runOne(name, withAdapter) {
   const work = mkdtempSync(join(tmpdir(), 'node-compat-'));
   const markFile = join(work, 'used');
   const args = [...flagsOf(file)];
-  if (withAdapter) args.push('--import', pathToFileURL(join(here, 'preload.mjs')).href);
+  args.push('--import', pathToFileURL(join(here, withAdapter ? 'preload.mjs' : 'stock-preload.mjs')).href);
   args.push(file);
   const env = { ...process.env, NODE_TESTS_DIR: testsDir, NODE_COMPAT_MARK: markFile, NODE_TEST_DIR: work, NODE_SKIP_FLAG_CHECK: '1' };
   return new Promise((resolve) => {

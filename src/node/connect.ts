@@ -8,6 +8,7 @@
  * adapter's entry object passes its own), so they cost about what a shared TlsClient costs.
  */
 import { connect as netConnect, type LookupFunction, type NetConnectOpts } from 'node:net';
+import { addAbortSignal } from 'node:stream';
 import type { TlsClient } from '../index.js';
 import { TlsDuplex } from './duplex.js';
 import type { NodeClientOptions } from './options.js';
@@ -24,6 +25,15 @@ export interface ConnectOptions extends NodeClientOptions {
   readonly localPort?: number;
   readonly family?: number;
   readonly lookup?: LookupFunction;
+  /** net.connect options passed through (address lookup hints, Happy Eyeballs, TCP settings). */
+  readonly hints?: number;
+  readonly autoSelectFamily?: boolean;
+  readonly autoSelectFamilyAttemptTimeout?: number;
+  readonly noDelay?: boolean;
+  readonly keepAlive?: boolean;
+  readonly keepAliveInitialDelay?: number;
+  /** node:tls / net.Socket: aborting destroys the socket with an AbortError. */
+  readonly signal?: AbortSignal;
   /** Milliseconds of inactivity before 'timeout' (node:tls / net.Socket `timeout`). */
   readonly timeout?: number;
   /** Share prepared clients (by configuration content) through this; without it each call prepares its own. */
@@ -79,13 +89,16 @@ export function connect(...args: unknown[]): TlsDuplex {
       net.host = host;
       net.port = options.port ?? 443;
     }
-    for (const k of ['localAddress', 'localPort', 'family', 'lookup'] as const) if (options[k] !== undefined) net[k] = options[k];
+    const passed = ['localAddress', 'localPort', 'family', 'lookup', 'hints', 'autoSelectFamily', 'autoSelectFamilyAttemptTimeout', 'noDelay', 'keepAlive', 'keepAliveInitialDelay'] as const;
+    for (const k of passed) if (options[k] !== undefined) net[k] = options[k];
     transport = netConnect(net as unknown as NetConnectOpts);
   }
   const connectTarget = { path: options.path, host: options.host, port: options.port, localAddress: options.localAddress };
   const socket = new TlsDuplex(transport, { ...options, host, isServer: false, client, connectTarget });
   transport.on('connect', () => socket.emit('connect'));
   if (options.timeout !== undefined) socket.setTimeout(options.timeout);
+  // As net.Socket: an aborted signal destroys the socket (at once when it is already aborted) with an AbortError.
+  if (options.signal !== undefined) addAbortSignal(options.signal, socket);
   if (listener !== undefined) socket.once('secureConnect', listener);
   return socket;
 }

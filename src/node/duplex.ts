@@ -103,6 +103,11 @@ function errnoError(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
 }
 
+/** node:tls's error for a peer that closed the connection before the handshake completed (server side). */
+function socketHangUp(): Error {
+  return errnoError('socket hang up', 'ECONNRESET');
+}
+
 type Transport = Duplex & {
   setNoDelay?: (noDelay?: boolean) => unknown;
   setKeepAlive?: (enable?: boolean, initialDelay?: number) => unknown;
@@ -214,6 +219,10 @@ export class TlsDuplex extends Duplex {
   #finalBeforeSecure: ((err?: Error | null) => void) | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #queue: (() => void)[] = [];
+  /** The first 3 bytes the peer sent (content type, record version): whether it speaks TLS at all. */
+  #firstHeader: number[] = [];
+  /** True while #runQueue runs the queue (see there). */
+  #runningQueue = false;
   /** This duplex's trace and key-log receivers, given to its connection. */
   readonly #observer: ConnectionObserver;
   /** Prepared configurations shared with other connections, and the session authorizations they remember. */
@@ -230,7 +239,14 @@ export class TlsDuplex extends Duplex {
     const allowHalfOpen = options.allowHalfOpen ?? false;
     // node:tls / net.Socket `highWaterMark` sets both sides; by default unread plaintext pauses the transport at 48 KiB.
     const hwm = options.highWaterMark;
-    super({ allowHalfOpen, readableHighWaterMark: hwm ?? READ_HIGH_WATER_MARK, ...(hwm !== undefined ? { writableHighWaterMark: hwm } : {}), decodeStrings: true });
+    // 'close' is ours to emit (as net.Socket does), with node:tls's `hadError` argument (see _destroy).
+    super({
+      allowHalfOpen,
+      emitClose: false,
+      readableHighWaterMark: hwm ?? READ_HIGH_WATER_MARK,
+      ...(hwm !== undefined ? { writableHighWaterMark: hwm } : {}),
+      decodeStrings: true,
+    });
     this.#transport = transport as Transport;
     // Nothing shared: a private, empty set (holding only what this connection prepares).
     const configs = options.preparedConfigs ?? new PreparedConfigs(0);
@@ -263,7 +279,11 @@ export class TlsDuplex extends Duplex {
               this.emit('trace', e);
             },
           };
-    transport.on('error', (err: Error) => this.destroy(err));
+    transport.on('error', (err: Error & { code?: string }) => {
+      // node:tls server: a client that resets before the handshake completed is 'socket hang up' (ECONNRESET).
+      if (this.#side.kind === 'server' && this.#info === undefined && err.code === 'ECONNRESET') this.destroy(socketHangUp());
+      else this.destroy(err);
+    });
     transport.on('end', () => this.#onTransportEnd());
     transport.on('close', () => {
       if (!this.#transportEnded) this.#onTransportEnd();
@@ -273,7 +293,8 @@ export class TlsDuplex extends Duplex {
     const timeout = options.handshakeTimeout ?? 120_000;
     if (timeout > 0) {
       this.#timer = setTimeout(() => {
-        this.destroy(errnoError(`TLS handshake timed out after ${timeout} ms`, 'ETIMEDOUT'));
+        // node:tls's error for `handshakeTimeout`.
+        this.destroy(errnoError('TLS handshake timeout', 'ERR_TLS_HANDSHAKE_TIMEOUT'));
       }, timeout);
       this.#timer.unref?.();
     }
@@ -302,6 +323,10 @@ export class TlsDuplex extends Duplex {
   }
   /** True once the handshake completed. */
   get secure(): boolean {
+    return this.#info !== undefined;
+  }
+  /** node:tls's name for {@link secure} (read by node:https users and tests: `conn._secureEstablished`). */
+  get _secureEstablished(): boolean {
     return this.#info !== undefined;
   }
   /** 'TLSv1.3' / 'TLSv1.2', or null before the handshake (node:tls). */
@@ -341,8 +366,9 @@ export class TlsDuplex extends Duplex {
     return this.#bytesWritten;
   }
   /** net.Socket `bufferSize` (deprecated there): plaintext bytes written and not yet taken by the connection. */
-  get bufferSize(): number {
-    return this.writableLength;
+  get bufferSize(): number | undefined {
+    // net.Socket: undefined once the socket is gone.
+    return this.destroyed ? undefined : this.writableLength;
   }
   /** net.Socket: end, then destroy once everything was written. */
   destroySoon(): void {
@@ -437,8 +463,14 @@ export class TlsDuplex extends Duplex {
     this.#transport.setKeepAlive?.(enable, initialDelay);
     return this;
   }
+  /** net.Socket `timeout`: the inactivity timeout last set (undefined when none was). */
+  get timeout(): number | undefined {
+    return this.#timeoutMs;
+  }
+  #timeoutMs: number | undefined;
   /** Forwarded to the transport; its 'timeout' is re-emitted here. */
   setTimeout(ms: number, cb?: () => void): this {
+    this.#timeoutMs = ms;
     this.#transport.setTimeout?.(ms);
     if (cb !== undefined) {
       if (ms === 0) this.off('timeout', cb);
@@ -510,9 +542,18 @@ export class TlsDuplex extends Duplex {
   }
 
   #runQueue(): void {
-    while (this.#queue.length > 0 && !this.destroyed) {
-      const next = this.#queue.shift();
-      next?.();
+    // Never re-entered: a 'data' listener that writes (node:http answering inside its parser) must not receive the
+    // next chunk before its own handler returns, or a parser sees its input interleaved (node:tls delivers each
+    // read from the event loop, never from inside a write). The outer run takes what the inner call queued.
+    if (this.#runningQueue) return;
+    this.#runningQueue = true;
+    try {
+      while (this.#queue.length > 0 && !this.destroyed) {
+        const next = this.#queue.shift();
+        next?.();
+      }
+    } finally {
+      this.#runningQueue = false;
     }
     if (this.#closePending && !this.destroyed) {
       this.#closePending = false;
@@ -626,6 +667,7 @@ export class TlsDuplex extends Duplex {
   #onData(chunk: Buffer): void {
     if (this.destroyed) return;
     const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.#firstHeader.length < 3) this.#firstHeader = [...this.#firstHeader, ...bytes.subarray(0, 3 - this.#firstHeader.length)];
     if (this.#helloStage !== null) {
       this.#hello(this.#helloStage, bytes);
       return;
@@ -653,7 +695,7 @@ export class TlsDuplex extends Duplex {
       this.#helloStage = null;
       const alert = stage.takeAlert();
       const t = this.#transport;
-      if (alert !== null && !t.destroyed && !t.writableEnded) t.end(alert);
+      if (alert !== null && this.#peerSpeaksTls() && !t.destroyed && !t.writableEnded) t.end(alert);
       this.destroy(err instanceof Error ? err : new Error(String(err)));
       return;
     }
@@ -811,6 +853,15 @@ export class TlsDuplex extends Duplex {
     this.#send(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength), cb);
   }
 
+  /**
+   * Several buffered writes at once (a corked socket: node:http's header, chunk framing and body) are sealed as one
+   * plaintext, as node:tls's TLSWrap does: one record where they fit, not one per piece.
+   */
+  override _writev(chunks: { chunk: Buffer; encoding: BufferEncoding }[], cb: (err?: Error | null) => void): void {
+    const joined = chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk));
+    this._write(joined, 'latin1', cb);
+  }
+
   #drainWaiter: (() => void) | null = null;
   #onDrain(): void {
     const w = this.#drainWaiter;
@@ -878,7 +929,10 @@ export class TlsDuplex extends Duplex {
       if (!this.destroyed && this.writableFinished) this.destroy();
       return;
     }
-    if (this.#info === undefined) {
+    if (this.#info === undefined && this.#side.kind === 'server') {
+      // node:tls names a client that left before the handshake completed so.
+      this.destroy(socketHangUp());
+    } else if (this.#info === undefined) {
       const err = errnoError('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET');
       if (this.#connectTarget !== undefined) Object.assign(err, this.#connectTarget);
       this.destroy(err);
@@ -894,13 +948,28 @@ export class TlsDuplex extends Duplex {
 
   #fail(err: unknown): void {
     const e = withNodeCode(err instanceof Error ? err : new Error(String(err)));
+    // node:tls's errors are plain Errors ('Error: unable to verify the first certificate' as a string); ours stays a
+    // TlsError (instanceof, kind, reason, alert) under that name.
+    if (e instanceof TlsError) Object.defineProperty(e, 'name', { value: 'Error', enumerable: false, configurable: true, writable: true });
     // The fatal alert (queued by the connection) goes out before the transport is closed.
     const out = this.#conn?.takeOutput();
     const t = this.#transport;
-    if (out !== undefined && out.length > 0 && !t.destroyed && !t.writableEnded) {
+    if (out !== undefined && out.length > 0 && this.#peerSpeaksTls() && !t.destroyed && !t.writableEnded) {
       t.end(out);
     }
     this.destroy(e);
+  }
+
+  /**
+   * False when the peer's first record header is not TLS at all (a content type outside 20..24, or a major version
+   * other than 3: an HTTP request, junk): as OpenSSL, no alert is sent to it (it would not read one); the
+   * connection is closed, and a peer still sending gets a reset.
+   */
+  #peerSpeaksTls(): boolean {
+    if (this.#info !== undefined) return true;
+    const [type, major] = this.#firstHeader;
+    if (type !== undefined && (type < ContentType.ChangeCipherSpec || type > 24)) return false;
+    return major === undefined || major === 3;
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
@@ -911,6 +980,19 @@ export class TlsDuplex extends Duplex {
     const fcb = this.#finalBeforeSecure;
     this.#finalBeforeSecure = null;
     const t = this.#transport;
+    if (err === null && this.#info !== undefined && !this.#closeSent && this.writableLength === 0 && !t.destroyed && !t.writableEnded) {
+      // A clean destroy() with every written byte already sealed: say so with close_notify (as Go's Close does), so
+      // the peer reads a clean end rather than a truncation. With plaintext still unsent there is none: the peer
+      // must not take a cut-off stream for a complete one.
+      this.#closeSent = true;
+      try {
+        this.#conn?.close();
+      } catch {
+        // already closed or failed: nothing more to send
+      }
+      const out = this.#conn?.takeOutput();
+      if (out !== undefined && out.length > 0) t.write(out);
+    }
     if (!t.destroyed) {
       if (err === null && !t.writableFinished) {
         // A clean close: let pending bytes (our close_notify) reach the peer first.
@@ -927,9 +1009,17 @@ export class TlsDuplex extends Duplex {
     }
     // Callbacks held for the handshake learn that it will not come.
     const gone = err ?? errnoError('TLS connection destroyed before the handshake completed', 'ERR_STREAM_DESTROYED');
-    wcb?.(gone);
     fcb?.(gone);
     cb(err);
+    // As node:tls: a write still waiting for the handshake is canceled, its callback told after the 'error'.
+    if (wcb !== undefined) process.nextTick(wcb, Object.assign(errnoError('write ECANCELED', 'ECANCELED'), { syscall: 'write' }));
+    // net.Socket's 'close' (hadError), after the stream's own 'error' (queued by cb) and once the transport is gone.
+    const hadError = err !== null;
+    const emitClose = (): void => {
+      this.emit('close', hadError);
+    };
+    if (t.destroyed && t.closed !== false) process.nextTick(emitClose);
+    else t.once('close', emitClose);
   }
 }
 

@@ -11,7 +11,8 @@
  * https.get('https://localhost:8443/', { agent: new Agent({ ca }) }, (res) => res.pipe(process.stdout));
  * ```
  */
-import { createServer as createHttpServer, type RequestListener, type Server as HttpServer, type ServerOptions as HttpServerOptions } from 'node:http';
+import { Server as HttpServer, type RequestListener } from 'node:http';
+import { createRequire } from 'node:module';
 import { Agent as NodeHttpsAgent, type AgentOptions, type RequestOptions } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { TlsClient } from '../index.js';
@@ -20,20 +21,47 @@ import { routedHooks, type TlsDuplex } from './duplex.js';
 import { toClientOptions, type NodeClientOptions, type NodeServerOptions } from './options.js';
 import { Server, type ServerOptions } from './server.js';
 
-/** A TLS server whose secure connections are served by a node:http server. */
+/**
+ * node:http's own server machinery, which node:https applies to its tls.Server: the HTTP options, the per-connection
+ * listener, and the connection tracking behind closeIdleConnections / headersTimeout / requestTimeout. These are
+ * node:_http_server's exports (Node 18.?+; present in every Node 20 and 22).
+ */
+interface HttpServerMachinery {
+  readonly storeHTTPOptions: (this: object, options: object) => void;
+  readonly setupConnectionsTracking: (this: object) => void;
+  readonly httpServerPreClose: (server: object) => void;
+  readonly _connectionListener: (this: object, socket: Duplex) => void;
+}
+const machinery = createRequire(import.meta.url)('_http_server') as HttpServerMachinery;
+
+/**
+ * https.Server on our TLS: as node:https does with its tls.Server, this TLS server is itself the HTTP server —
+ * node:http's connection listener runs on each secure connection with this object as its server, so its 'request',
+ * 'timeout', 'clientError', 'upgrade'… events, timeouts (`timeout`, `headersTimeout`, `requestTimeout`,
+ * `keepAliveTimeout`) and connection tracking (`closeIdleConnections`, `closeAllConnections`) are node:http's own.
+ */
 export class HttpsServer extends Server {
-  /** The node:http server handling requests (its 'request' event, timeouts, keep-alive). */
-  readonly http: HttpServer;
+  /** node:http options (stored by node:http from the constructor's options). */
+  declare timeout: number;
+  declare headersTimeout: number;
+  declare requestTimeout: number;
+  declare keepAliveTimeout: number;
+  declare maxHeadersCount: number | null;
+  declare maxRequestsPerSocket: number | null;
+  /** node:http: whether a request's socket may stay half-open. */
+  declare httpAllowHalfOpen: boolean;
   /** The ALPN protocols offered, in wire form (node:tls.Server `ALPNProtocols`). */
   readonly ALPNProtocols: Buffer;
 
-  /** `requestListener` is the http 'request' listener. ALPN defaults to ['http/1.1']. */
+  /** `requestListener` is the http 'request' listener. ALPN defaults to ['http/1.1'] (unless ALPNCallback is given). */
   constructor(options?: ServerOptions | RequestListener, requestListener?: RequestListener) {
     if (typeof options === 'function') {
       requestListener = options;
       options = {};
     }
-    const withAlpn: ServerOptions = { ALPNProtocols: ['http/1.1'], ...options };
+    options ??= {};
+    const alpnDefault = options.ALPNProtocols === undefined && options.ALPNCallback === undefined ? { ALPNProtocols: ['http/1.1'] } : {};
+    const withAlpn: ServerOptions = { ...alpnDefault, ...options };
     super(withAlpn);
     // node:tls.Server keeps its ALPN list in wire form (tls.convertALPNProtocols): length-prefixed names.
     this.ALPNProtocols = Buffer.concat((withAlpn.ALPNProtocols ?? []).map((p) => {
@@ -42,67 +70,47 @@ export class HttpsServer extends Server {
     }));
     // node:http takes its own options (IncomingMessage, ServerResponse, timeouts, maxHeaderSize…) from the same
     // object, as https.createServer does, and ignores the TLS ones.
-    const web = createHttpServer(options as HttpServerOptions);
-    this.http = web;
+    machinery.storeHTTPOptions.call(this, options);
+    this.httpAllowHalfOpen = false;
     if (requestListener !== undefined) this.on('request', requestListener);
-    for (const ev of ['request', 'checkContinue', 'checkExpectation', 'clientError', 'upgrade', 'connect', 'dropRequest']) {
-      web.on(ev, (...args: unknown[]) => {
-        // node:http answers checkContinue/clientError itself only when nobody listens: keep that.
-        if (!this.emit(ev, ...args) && ev === 'clientError') (args[1] as Duplex).destroy();
-      });
-    }
-    this.on('secureConnection', (socket: TlsDuplex) => web.emit('connection', socket));
+    // node:https: a connection that fails before the handshake is a 'clientError' when someone listens.
+    this.on('tlsClientError', (err: Error, conn: TlsDuplex) => {
+      if (!this.emit('clientError', err, conn)) conn.destroy(err);
+    });
+    this.timeout = 0;
+    this.maxHeadersCount = null;
+    this.on('listening', machinery.setupConnectionsTracking);
+    this.on('secureConnection', (socket: TlsDuplex) => machinery._connectionListener.call(this, socket));
+  }
+
+  /** Itself: the node:http server handling requests (kept for callers of the earlier separate-server design). */
+  get http(): this {
+    return this;
   }
 
   /** https.Server: stop accepting, and close idle keep-alive connections (as node:http's close does). */
   override close(cb?: (err?: Error) => void): this {
+    machinery.httpServerPreClose(this);
     super.close(cb);
-    this.http.closeIdleConnections();
     return this;
+  }
+  /** https.Server: `close()` as a promise (`await using`). */
+  override async [Symbol.asyncDispose](): Promise<void> {
+    await new Promise<void>((resolve, reject) => this.close((err) => (err === undefined ? resolve() : reject(err))));
   }
   /** https.Server: destroy every connection. */
   closeAllConnections(): void {
-    this.http.closeAllConnections();
+    HttpServer.prototype.closeAllConnections.call(this as unknown as HttpServer);
   }
   /** https.Server: close connections with no request in flight. */
   closeIdleConnections(): void {
-    this.http.closeIdleConnections();
+    HttpServer.prototype.closeIdleConnections.call(this as unknown as HttpServer);
   }
-  /** https.Server: socket inactivity timeout. */
-  setTimeout(ms?: number, cb?: () => void): this {
-    this.http.setTimeout(ms, cb);
+  /** https.Server: socket inactivity timeout; `cb` listens to 'timeout'. */
+  setTimeout(ms?: number, cb?: (socket: Duplex) => void): this {
+    this.timeout = ms ?? 0;
+    if (cb !== undefined) this.on('timeout', cb);
     return this;
-  }
-  /** https.Server timeouts and limits, forwarded to node:http. */
-  get timeout(): number {
-    return this.http.timeout;
-  }
-  set timeout(v: number) {
-    this.http.timeout = v;
-  }
-  get headersTimeout(): number {
-    return this.http.headersTimeout;
-  }
-  set headersTimeout(v: number) {
-    this.http.headersTimeout = v;
-  }
-  get requestTimeout(): number {
-    return this.http.requestTimeout;
-  }
-  set requestTimeout(v: number) {
-    this.http.requestTimeout = v;
-  }
-  get keepAliveTimeout(): number {
-    return this.http.keepAliveTimeout;
-  }
-  set keepAliveTimeout(v: number) {
-    this.http.keepAliveTimeout = v;
-  }
-  get maxHeadersCount(): number | null {
-    return this.http.maxHeadersCount;
-  }
-  set maxHeadersCount(v: number | null) {
-    this.http.maxHeadersCount = v;
   }
 }
 

@@ -152,6 +152,15 @@ export class Server extends NetServer {
     return { sessionResumer: this.#sessionEvents };
   }
 
+  /** node:tls: a rejected async 'secureConnection' listener (captureRejections) destroys that socket with the error. */
+  [Symbol.for('nodejs.rejection')](err: Error, event: string | symbol, ...args: unknown[]): void {
+    if (event === 'secureConnection' && args[0] instanceof TlsDuplex) {
+      args[0].destroy(err);
+      return;
+    }
+    (NetServer.prototype as unknown as Record<symbol, (...a: unknown[]) => void>)[Symbol.for('nodejs.rejection')]?.call(this, err, event, ...args);
+  }
+
   #onConnection(socket: Socket): void {
     this.handle(socket);
   }
