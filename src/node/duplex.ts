@@ -39,6 +39,7 @@ import { HelloStage, type Accepted } from '../engine/hello-stage.js';
 import { authorizationCode, withNodeCode } from './error-codes.js';
 import { identityError } from './identity.js';
 import { PreparedConfigs } from './prepared-configs.js';
+import { rawTicketOf } from './tls-ticket.js';
 import { invalidArgType, validateInt32, validateString } from './validate.js';
 import { credentialsOf, isSecureContext } from './options.js';
 import { AlertDescription, AlertLevel, ContentType } from '../wire/registry.js';
@@ -361,6 +362,26 @@ export class TlsDuplex extends Duplex {
   /** Client: the last session ticket received, as a Buffer to pass back as `session` (node:tls). */
   getSession(): Buffer | undefined {
     return this.#session === undefined ? undefined : Buffer.from(this.#session.data);
+  }
+  /**
+   * node:tls `getTLSTicket()` (client): the raw ticket of this connection's session, the last one the server sent,
+   * or on a resumption that brought none the one presented; undefined when there is none.
+   */
+  getTLSTicket(): Buffer | undefined {
+    if (this.#session !== undefined) return rawTicketOf(this.#session.data);
+    const offered = this.#side.kind === 'client' && this.isSessionReused() ? this.#side.options.session : undefined;
+    if (offered === undefined) return undefined;
+    return rawTicketOf(offered instanceof Uint8Array ? offered : offered.data);
+  }
+  /** node:tls: the verify_data of the last Finished message this side sent; undefined before one was. */
+  getFinished(): Buffer | undefined {
+    const v = this.#conn?.engine.finished;
+    return v === undefined ? undefined : Buffer.from(v);
+  }
+  /** node:tls: the verify_data of the last Finished message the peer sent; undefined before one arrived. */
+  getPeerFinished(): Buffer | undefined {
+    const v = this.#conn?.engine.peerFinished;
+    return v === undefined ? undefined : Buffer.from(v);
   }
   /** Client: the last session ticket as the engine describes it. */
   getSessionTicket(): SessionTicket | undefined {

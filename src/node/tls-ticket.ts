@@ -1,0 +1,19 @@
+/**
+ * node:tls `getTLSTicket()`: the ticket bytes a client received from the server, as the server sealed them, taken
+ * out of our stored session (src/handshake/tickets.ts). A TLS 1.2 session stores session_id ‖ RFC 5077 ticket
+ * (src/tls12/common.ts encodeSessionRef); a TLS 1.3 one the NewSessionTicket's `ticket` (RFC 8446 §4.6.1).
+ */
+import { decodeClientSession } from '../handshake/tickets.js';
+import { ProtocolVersion } from '../wire/registry.js';
+
+/** The raw ticket inside a stored client session; undefined when there is none (a TLS 1.2 session ID only). */
+export function rawTicketOf(session: Uint8Array): Buffer | undefined {
+  const s = decodeClientSession(session);
+  if (s === undefined) return undefined;
+  let ticket = s.ticket;
+  if (s.state.version === ProtocolVersion.TLS12) {
+    const idLen = ticket[0] ?? 0;
+    ticket = ticket.subarray(1 + idLen);
+  }
+  return ticket.length === 0 ? undefined : Buffer.from(ticket);
+}
