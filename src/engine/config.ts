@@ -285,6 +285,7 @@ export function prepareServerConfig(o: ServerOptions, deps: EngineDependencies =
     reportVerifier,
     caNames,
     ticketCount: o.ticketCount ?? 2,
+    resumptionTicketCount: o.resumptionTicketCount ?? o.ticketCount ?? 2,
     allowPskKe: o.allowPskKe === true,
     ticketLifetime: Math.min(604800, Math.max(1, o.ticketLifetime ?? 7200)),
     ticketKeys: o.ticketKeySource ?? new TicketKeys(common.provider, (o.ticketKeyRotation ?? 43200) * 1000, o.ticketKeys),

@@ -39,7 +39,7 @@ import { HelloStage, type Accepted } from '../engine/hello-stage.js';
 import { authorizationCode, withNodeCode } from './error-codes.js';
 import { identityError } from './identity.js';
 import { PreparedConfigs } from './prepared-configs.js';
-import { rawTicketOf } from './tls-ticket.js';
+import { isSameSession12, rawTicketOf } from './tls-ticket.js';
 import { invalidArgType, validateInt32, validateString } from './validate.js';
 import { credentialsOf, isSecureContext } from './options.js';
 import { AlertDescription, AlertLevel, ContentType } from '../wire/registry.js';
@@ -370,7 +370,7 @@ export class TlsDuplex extends Duplex {
   getTLSTicket(): Buffer | undefined {
     if (this.#session !== undefined) return rawTicketOf(this.#session.data);
     const offered = this.#side.kind === 'client' && this.isSessionReused() ? this.#side.options.session : undefined;
-    if (offered === undefined) return undefined;
+    if (offered === undefined || offered === null) return undefined;
     return rawTicketOf(offered instanceof Uint8Array ? offered : offered.data);
   }
   /** node:tls: the verify_data of the last Finished message this side sent; undefined before one was. */
@@ -589,7 +589,9 @@ export class TlsDuplex extends Duplex {
     conn.on('session', (ticket: SessionTicket) =>
       this.#queue.push(() => {
         this.#session = ticket;
-
+        // node:tls emits 'session' for a new session only, not for the one a TLS 1.2 resumption kept.
+        const offered = this.#side.kind === 'client' ? this.#side.options.session : undefined;
+        if (offered !== undefined && offered !== null && isSameSession12(ticket.data, offered instanceof Uint8Array ? offered : offered.data)) return;
         this.emit('session', Buffer.from(ticket.data));
       }),
     );

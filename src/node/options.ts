@@ -391,6 +391,8 @@ export function toServerOptions(
   if (o.ticketKeys !== undefined) out.ticketKeys = o.ticketKeys;
   if (o.ticketKeyRotation !== undefined) out.ticketKeyRotation = o.ticketKeyRotation;
   if (o.singleUseTickets !== undefined) out.singleUseTickets = o.singleUseTickets;
+  // node:tls (OpenSSL): no new TLS 1.3 ticket after a resumption; the client resumes again with the one it has.
+  if (o.singleUseTickets !== true) out.resumptionTicketCount = 0;
   if (o.allowPskKe !== undefined) out.allowPskKe = o.allowPskKe;
   if (o.ticketKeySource !== undefined) out.ticketKeySource = o.ticketKeySource;
   return out;

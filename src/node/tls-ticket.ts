@@ -6,6 +6,17 @@
 import { decodeClientSession } from '../handshake/tickets.js';
 import { ProtocolVersion } from '../wire/registry.js';
 
+/**
+ * Whether `stored` is the session `offered` kept as it was: a TLS 1.2 resumption without a new ticket, which the
+ * engine stores again for its own cache (src/tls12/client.ts storeSession). node:tls reports no new session then.
+ */
+export function isSameSession12(stored: Uint8Array, offered: Uint8Array): boolean {
+  const a = decodeClientSession(stored);
+  const b = decodeClientSession(offered);
+  if (a === undefined || b === undefined || a.state.version !== ProtocolVersion.TLS12) return false;
+  return Buffer.from(a.ticket).equals(b.ticket) && Buffer.from(a.state.secret).equals(b.state.secret);
+}
+
 /** The raw ticket inside a stored client session; undefined when there is none (a TLS 1.2 session ID only). */
 export function rawTicketOf(session: Uint8Array): Buffer | undefined {
   const s = decodeClientSession(session);

@@ -59,6 +59,8 @@ export interface PreparedServerConfig extends PreparedCommon {
   /** Subject DNs of the trust anchors, for certificate_authorities. */
   readonly caNames: readonly Uint8Array[];
   readonly ticketCount: number;
+  /** NewSessionTickets after a resumed TLS 1.3 handshake. */
+  readonly resumptionTicketCount: number;
   readonly allowPskKe: boolean;
   readonly ticketLifetime: number;
   readonly ticketKeys: TicketKeyStore;

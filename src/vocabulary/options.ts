@@ -75,6 +75,11 @@ export interface ServerOptions extends CommonOptions {
   /** Number of NewSessionTickets to send after a TLS 1.3 handshake (default 2; 0 disables resumption). */
   readonly ticketCount?: number;
   /**
+   * NewSessionTickets to send after a resumed TLS 1.3 handshake (default: `ticketCount`). 0 is what OpenSSL does
+   * (node:tls): the client keeps the ticket it resumed with, unless tickets are single-use.
+   */
+  readonly resumptionTicketCount?: number;
+  /**
    * Fixed ticket key material (node:tls `ticketKeys`): 48 bytes, the first 16 name the key, the next 32 are the
    * AES-256-GCM key. Servers sharing it accept each other's tickets; it does not rotate. Default: random keys that
    * rotate (see `ticketKeyRotation`).
