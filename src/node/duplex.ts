@@ -39,7 +39,7 @@ import { HelloStage, type Accepted } from '../engine/hello-stage.js';
 import { authorizationCode, withNodeCode } from './error-codes.js';
 import { identityError } from './identity.js';
 import { PreparedConfigs } from './prepared-configs.js';
-import { isSameSession12, rawTicketOf } from './tls-ticket.js';
+import { isSameSession12, rawTicketOf, unresumableSession } from './tls-ticket.js';
 import { invalidArgType, validateInt32, validateString } from './validate.js';
 import { credentialsOf, isSecureContext } from './options.js';
 import { AlertDescription, AlertLevel, ContentType } from '../wire/registry.js';
@@ -197,6 +197,8 @@ export class TlsDuplex extends Duplex {
   #conn: TlsConnection | undefined;
   #info: ConnectionInfo | undefined;
   #session: SessionTicket | undefined;
+  /** Client: a session received within the handshake, reported after 'secureConnect' (node:tls). */
+  #sessionBeforeSecure: Buffer | undefined;
   /** Received bytes not yet given to the engine (at most one transport chunk, or the SNI peek buffer). */
   #pendingIn: Uint8Array | null = null;
   /** Transport chunks that arrived before #start (null once started). */
@@ -361,7 +363,11 @@ export class TlsDuplex extends Duplex {
   }
   /** Client: the last session ticket received, as a Buffer to pass back as `session` (node:tls). */
   getSession(): Buffer | undefined {
-    return this.#session === undefined ? undefined : Buffer.from(this.#session.data);
+    if (this.#session !== undefined) return Buffer.from(this.#session.data);
+    // TLS 1.3 before any ticket: node:tls returns a session that cannot be resumed; so do we.
+    const info = this.#info;
+    if (info === undefined || this.#side.kind !== 'client' || info.version !== 'TLSv1.3') return undefined;
+    return unresumableSession(info, Date.now());
   }
   /**
    * node:tls `getTLSTicket()` (client): the raw ticket of this connection's session, the last one the server sent,
@@ -592,7 +598,9 @@ export class TlsDuplex extends Duplex {
         // node:tls emits 'session' for a new session only, not for the one a TLS 1.2 resumption kept.
         const offered = this.#side.kind === 'client' ? this.#side.options.session : undefined;
         if (offered !== undefined && offered !== null && isSameSession12(ticket.data, offered instanceof Uint8Array ? offered : offered.data)) return;
-        this.emit('session', Buffer.from(ticket.data));
+        // node:tls: a session that arrives within the handshake (TLS 1.2) is reported after 'secureConnect'.
+        if (this.#info === undefined) this.#sessionBeforeSecure = Buffer.from(ticket.data);
+        else this.emit('session', Buffer.from(ticket.data));
       }),
     );
     conn.on('keyUpdate', (requested: boolean) => this.#queue.push(() => this.emit('keyUpdate', requested)));
@@ -636,6 +644,9 @@ export class TlsDuplex extends Duplex {
     }
     this.emit('secure');
     if (this.#side.kind === 'client') this.emit('secureConnect');
+    const session = this.#sessionBeforeSecure;
+    this.#sessionBeforeSecure = undefined;
+    if (session !== undefined && !this.destroyed) this.emit('session', session);
     const w = this.#writeBeforeSecure;
     this.#writeBeforeSecure = null;
     if (w !== null) this.#send(w.chunk, w.cb);

@@ -115,6 +115,19 @@ export class Server extends NetServer {
     this.#rebuild();
   }
 
+  /**
+   * node:cluster calls these (lib/internal/cluster/child.js): a worker's server hands the primary its data when it
+   * listens, and every worker listening on the same handle gets the first worker's. node:tls shares its ticket keys
+   * this way, so a session made with one worker resumes with another; so do we.
+   */
+  _getServerData(): { ticketKeys?: string } {
+    return this.#tls === undefined ? {} : { ticketKeys: this.getTicketKeys().toString('hex') };
+  }
+  _setServerData(data: { ticketKeys?: string } | null | undefined): void {
+    const hex = data?.ticketKeys;
+    if (typeof hex === 'string' && this.#tls !== undefined) this.setTicketKeys(Buffer.from(hex, 'hex'));
+  }
+
   /** Run TLS over a connection accepted elsewhere (any Duplex), with this server's options and events. */
   handle(transport: import('node:stream').Duplex): TlsDuplex {
     const tls = this.#tls;

@@ -3,8 +3,32 @@
  * out of our stored session (src/handshake/tickets.ts). A TLS 1.2 session stores session_id ‖ RFC 5077 ticket
  * (src/tls12/common.ts encodeSessionRef); a TLS 1.3 one the NewSessionTicket's `ticket` (RFC 8446 §4.6.1).
  */
-import { decodeClientSession } from '../handshake/tickets.js';
+import { EMPTY } from '../codec/bytes.js';
+import { decodeClientSession, encodeClientSession } from '../handshake/tickets.js';
+import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import { ProtocolVersion } from '../wire/registry.js';
+
+/**
+ * node:tls `getSession()` on a TLS 1.3 connection before the server's first NewSessionTicket: a session that
+ * describes the connection (version, suite, ALPN, name, the server's chain) but holds no ticket and no secret, so
+ * passing it back as `session` resumes nothing (our client's decoding refuses a session without a ticket, and the
+ * handshake is a full one), as OpenSSL's pre-ticket session cannot be resumed either.
+ */
+export function unresumableSession(info: ConnectionInfo, now: number): Buffer {
+  const state = {
+    version: ProtocolVersion.TLS13,
+    suite: info.cipherSuite,
+    secret: EMPTY,
+    issuedAt: now,
+    lifetimeSeconds: 0,
+    ageAdd: 0,
+    alpn: info.alpn,
+    serverName: info.serverName ?? '',
+    peerChain: info.peerCertificates,
+    extendedMasterSecret: false,
+  };
+  return Buffer.from(encodeClientSession({ state, ticket: EMPTY, receivedAt: now }));
+}
 
 /**
  * Whether `stored` is the session `offered` kept as it was: a TLS 1.2 resumption without a new ticket, which the
