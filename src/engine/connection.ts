@@ -778,6 +778,11 @@ export class TlsEngine {
     return this.#peerFinished?.slice();
   }
 
+  /** Client: the OCSP response the server stapled in this handshake, once received; undefined when none (yet). */
+  get peerOcspResponse(): Uint8Array | undefined {
+    return this.#peerOcsp;
+  }
+
   /** Our own certificate chain used in this connection (server: the chosen chain; client: the one sent). */
   get localCertificates(): readonly Uint8Array[] {
     return this.#machine?.localChain ?? [];

@@ -39,6 +39,7 @@ import { HelloStage, type Accepted } from '../engine/hello-stage.js';
 import { authorizationCode, withNodeCode } from './error-codes.js';
 import { identityError } from './identity.js';
 import { PreparedConfigs } from './prepared-configs.js';
+import { certificateIndexFor, issuerOf, offersStatusRequest, withStaple, type OcspRequestHook } from './ocsp-events.js';
 import { isSameSession12, rawTicketOf, unresumableSession } from './tls-ticket.js';
 import { invalidArgType, validateInt32, validateString } from './validate.js';
 import { credentialsOf, isSecureContext } from './options.js';
@@ -81,6 +82,8 @@ export type TlsDuplexOptions = (
   readonly preparedConfigs?: PreparedConfigs;
   /** Client: where `connect()` was asked to go, as the caller gave it (node:tls names it in a pre-handshake ECONNRESET). */
   readonly connectTarget?: { readonly path?: string | undefined; readonly host?: string | undefined; readonly port?: number | undefined; readonly localAddress?: string | undefined };
+  /** Server: node:tls 'OCSPRequest' (src/node/ocsp-events.ts); the Server passes one while it has listeners. */
+  readonly onOCSPRequest?: OcspRequestHook;
 };
 
 /** node:tls `getCipher()` result. */
@@ -197,6 +200,10 @@ export class TlsDuplex extends Duplex {
   #conn: TlsConnection | undefined;
   #info: ConnectionInfo | undefined;
   #session: SessionTicket | undefined;
+  /** Server: the 'OCSPRequest' hook. */
+  readonly #ocspRequest: OcspRequestHook | undefined;
+  /** Client with `requestOCSP`: 'OCSPResponse' is still to be emitted for this handshake. */
+  #ocspWanted = false;
   /** Client: a session received within the handshake, reported after 'secureConnect' (node:tls). */
   #sessionBeforeSecure: Buffer | undefined;
   /** Received bytes not yet given to the engine (at most one transport chunk, or the SNI peek buffer). */
@@ -239,10 +246,12 @@ export class TlsDuplex extends Duplex {
     this.#connectTarget = options.connectTarget;
     this.#configs = configs;
     if (options.isServer === true) {
-      const { isServer: _s, server, preparedConfigs: _p, connectTarget: _t, ...rest } = options;
+      const { isServer: _s, server, preparedConfigs: _p, connectTarget: _t, onOCSPRequest, ...rest } = options;
+      this.#ocspRequest = onOCSPRequest;
       this.#side = server === undefined ? { kind: 'server', options: rest } : { kind: 'server', options: rest, server };
     } else {
-      const { isServer: _c, client, preparedConfigs: _p, connectTarget: _t, ...rest } = options;
+      const { isServer: _c, client, preparedConfigs: _p, connectTarget: _t, onOCSPRequest: _o, ...rest } = options;
+      this.#ocspWanted = rest.requestOCSP === true;
       this.#side = client === undefined ? { kind: 'client', options: rest } : { kind: 'client', options: rest, client };
     }
     // Configuration errors throw here, synchronously (bad key, unknown suite, min above max…).
@@ -523,9 +532,25 @@ export class TlsDuplex extends Duplex {
       this.#fail(err);
       return false;
     }
+    if (this.#ocspWanted && !this.#ocspResponseEvent()) return false;
     ok = this.#flushOutput();
     this.#runQueue();
     return ok;
+  }
+
+  /**
+   * Client with `requestOCSP`: once the server's certificate flight was processed (our Finished is queued, not yet
+   * sent), 'OCSPResponse' with the staple or null, as node:tls emits it within the handshake; a listener that
+   * destroys the socket keeps our Finished from leaving. Not on a resumption (no certificate). False: destroyed.
+   */
+  #ocspResponseEvent(): boolean {
+    const engine = this.#conn?.engine;
+    if (engine === undefined || engine.finished === undefined) return true;
+    this.#ocspWanted = false;
+    if (engine.info?.resumed === true) return true;
+    const staple = engine.peerOcspResponse;
+    this.emit('OCSPResponse', staple === undefined ? null : Buffer.from(staple));
+    return !this.destroyed;
   }
 
   #flushOutput(): boolean {
@@ -558,7 +583,7 @@ export class TlsDuplex extends Duplex {
       this.#call(() => {
         this.#attach(this.#connectClient(factory, side.options));
       });
-    } else if (side.kind === 'server' && (side.options.SNICallback !== undefined || side.options.sessionResumer !== undefined || side.options.ALPNCallback !== undefined)) {
+    } else if (side.kind === 'server' && (side.options.SNICallback !== undefined || side.options.sessionResumer !== undefined || side.options.ALPNCallback !== undefined || this.#ocspRequest !== undefined)) {
       this.#helloStage = new HelloStage();
     } else if (factory instanceof TlsServer) {
       this.#call(() => this.#attach(factory.accept(this.#observer)));
@@ -727,7 +752,7 @@ export class TlsDuplex extends Duplex {
         return;
       }
       const s = server;
-      const resume = (config: PreparedServerConfig): void => {
+      const proceed = (config: PreparedServerConfig): void => {
         if (this.destroyed) return;
         const started = this.#call(() => {
           const conn = s.accept(this.#observer, hello, config);
@@ -736,6 +761,7 @@ export class TlsDuplex extends Duplex {
         });
         if (started) this.#pump();
       };
+      const resume = (config: PreparedServerConfig): void => this.#askOcsp(hello, config, proceed);
       // node:tls ALPNCallback: the program picks one of the client's protocols (or none: no_application_protocol).
       const alpnCallback = side.options.ALPNCallback;
       const offered = hello.clientHello.alpn;
@@ -787,6 +813,32 @@ export class TlsDuplex extends Duplex {
         answered = true;
         if (err !== null) this.destroy(err);
         else go(creds);
+      });
+    } catch (err) {
+      this.destroy(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /**
+   * Server with 'OCSPRequest' listeners and a ClientHello asking for certificate status: ask for the response to
+   * staple (certificate and issuer DER), then continue with it; no listener or no status_request: continue as is.
+   */
+  #askOcsp(hello: Accepted, config: PreparedServerConfig, next: (config: PreparedServerConfig) => void): void {
+    const ask = this.#ocspRequest;
+    if (ask === undefined || !offersStatusRequest(hello.clientHello.hello) || config.certificates.length === 0) {
+      next(config);
+      return;
+    }
+    const index = certificateIndexFor(config, hello.clientHello.serverName);
+    const chain = config.certificates[index]?.chain ?? [];
+    const ca = this.#side.kind === 'server' ? this.#side.options.ca : undefined;
+    let answered = false;
+    try {
+      ask(Buffer.from(chain[0] ?? new Uint8Array(0)), issuerOf(chain, ca), (err, response) => {
+        if (answered || this.destroyed) return;
+        answered = true;
+        if (err !== null && err !== undefined) this.destroy(err);
+        else next(withStaple(config, index, response ?? null));
       });
     } catch (err) {
       this.destroy(err instanceof Error ? err : new Error(String(err)));

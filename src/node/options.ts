@@ -149,6 +149,8 @@ export interface NodeClientOptions extends NodeCommonOptions {
   readonly key?: PemOrDer | KeyWithPassphrase | readonly (PemOrDer | KeyWithPassphrase)[];
   /** Client certificate chain (with `key`). */
   readonly cert?: PemOrDer | readonly PemOrDer[];
+  /** node:tls: ask for a stapled OCSP response (status_request); the socket emits 'OCSPResponse' (response or null). */
+  readonly requestOCSP?: boolean;
   /** A session from an earlier 'session' event (the Buffer or the SessionTicket) to resume. */
   readonly session?: Uint8Array | SessionTicket;
   /**
@@ -417,6 +419,8 @@ export function toClientOptions(
   if (given(o.ca)) out.ca = chainOf(o.ca);
   if (o.crl !== undefined) out.crl = crlsOf(o.crl);
   if (o.rejectUnauthorized !== undefined) out.rejectUnauthorized = o.rejectUnauthorized;
+  // node:tls sends status_request only with requestOCSP.
+  if (o.requestOCSP !== true) out.requestOcsp = false;
   const clientKey = Array.isArray(o.key) ? (o.key as readonly (PemOrDer | KeyWithPassphrase)[])[0] : (o.key as PemOrDer | KeyWithPassphrase | undefined);
   if (clientKey !== undefined && o.cert !== undefined) out.clientCertificate = keyEntry(clientKey, o.cert, o.passphrase);
   else {

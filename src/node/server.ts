@@ -13,6 +13,7 @@ import { withNodeCode } from './error-codes.js';
 import { credentialsOf, withSecureContext, type SecureContext, type SecureContextOptions } from './secure-context.js';
 import { SessionResumer } from '../session/resumer.js';
 import { SessionEventStore } from './session-events.js';
+import type { OcspRequestHook } from './ocsp-events.js';
 import type { PreparedConfigs } from './prepared-configs.js';
 
 /** Options of {@link Server}: node:tls server options, and where its connections share prepared configurations. */
@@ -133,12 +134,14 @@ export class Server extends NetServer {
     const tls = this.#tls;
     const sessions = this.#sessionEventOptions();
     const sni = this.#sniCallback();
+    const ocsp = this.#ocspRequestOption();
     const socket =
       tls !== undefined
-        ? new TlsDuplex(transport, { ...this.#options, ...sessions, ...(sni !== undefined ? { SNICallback: sni } : {}), isServer: true, server: tls })
+        ? new TlsDuplex(transport, { ...this.#options, ...sessions, ...ocsp, ...(sni !== undefined ? { SNICallback: sni } : {}), isServer: true, server: tls })
         : new TlsDuplex(transport, {
             ...this.#options,
             ...sessions,
+            ...ocsp,
             isServer: true,
             // No credentials of our own: the caller's SNICallback chooses, or nothing can be served.
             SNICallback: sni ?? ((_name, cb) => cb(null, null)),
@@ -155,6 +158,12 @@ export class Server extends NetServer {
       this.emit('secureConnection', socket);
     });
     return socket;
+  }
+
+  /** node:tls 'OCSPRequest' (certificate, issuer, callback): asked per connection while the server has listeners. */
+  #ocspRequestOption(): { onOCSPRequest?: OcspRequestHook } {
+    if (this.listenerCount('OCSPRequest') === 0) return {};
+    return { onOCSPRequest: (certificate, issuer, callback) => this.emit('OCSPRequest', certificate, issuer, callback) };
   }
 
   /** With 'newSession'/'resumeSession' listeners and no sessionResumer option: the listeners are the store. */

@@ -95,6 +95,8 @@ export interface PreparedClientConfig extends PreparedCommon {
   /** Verifier used to report (not enforce) the result when `rejectUnauthorized` is false. */
   readonly reportVerifier: ChainVerifier;
   readonly ocspPolicy: 'ignore' | 'check' | 'require';
+  /** Whether the ClientHello carries status_request. */
+  readonly requestOcsp: boolean;
   readonly checkServerName: boolean;
   readonly clientCertificate: CertifiedKey | undefined;
   readonly keyShareGroups: readonly number[];

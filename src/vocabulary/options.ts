@@ -128,6 +128,11 @@ export interface ClientOptions extends CommonOptions {
   /** Stapled OCSP: 'ignore' (default; still requested and exposed), 'check' a staple if present, 'require' one. */
   readonly ocspStapling?: 'ignore' | 'check' | 'require';
   /**
+   * Send status_request (RFC 6066 §8) to ask for a stapled OCSP response (default true). node:tls sends it only
+   * with `requestOCSP`; false with `ocspStapling: 'require'` is a configuration error.
+   */
+  readonly requestOcsp?: boolean;
+  /**
    * Check the server name against the certificate (default true; SSPI's SCH_CRED_NO_SERVERNAME_CHECK). With the
    * default, TlsClient.connect() refuses to start without a server name (fail closed); false accepts any name.
    */
