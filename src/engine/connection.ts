@@ -701,11 +701,13 @@ export class TlsEngine {
    * ClientHello then runs a full handshake under the current keys, with client authentication as `request` says
    * (the IIS/.NET pattern: a client certificate asked for only now). `Renegotiated` reports its end. Throws,
    * without failing the connection, past `maxRenegotiations`.
+   * Client, TLS 1.2: start one (RFC 5746 §3.5): queue a ClientHello with renegotiation_info; `request` asks nothing.
    */
   requestRenegotiation(request: RenegotiationRequest): Uint8Array {
     this.#checkWritable();
     const m = this.#machine;
-    if (this.#config.kind !== 'server' || m === undefined || !m.canRenegotiate) throw internalError('renegotiation needs a TLS 1.2 server in traffic');
+    if (m === undefined || !m.canRenegotiate) throw internalError('renegotiation needs a TLS 1.2 connection in traffic');
+    if (this.#config.kind === 'client' && request.clientAuth !== 'none') throw internalError('a client does not request client certificates');
     if (request.clientAuth !== 'none' && request.enforce && this.#config.reportVerifier === null) {
       throw internalError('client certificates are requested but no `ca` was given to verify them');
     }

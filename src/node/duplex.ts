@@ -40,6 +40,8 @@ import { authorizationCode, withNodeCode } from './error-codes.js';
 import { identityError } from './identity.js';
 import { PreparedConfigs } from './prepared-configs.js';
 import { certificateIndexFor, issuerOf, offersStatusRequest, withStaple, type OcspRequestHook } from './ocsp-events.js';
+import { RenegotiationGuard } from './renegotiation.js';
+import { withNodeDefaults } from './node-defaults.js';
 import { isSameSession12, rawTicketOf, unresumableSession } from './tls-ticket.js';
 import { invalidArgType, validateInt32, validateString } from './validate.js';
 import { credentialsOf, isSecureContext } from './options.js';
@@ -200,6 +202,12 @@ export class TlsDuplex extends Duplex {
   #conn: TlsConnection | undefined;
   #info: ConnectionInfo | undefined;
   #session: SessionTicket | undefined;
+  /** node:tls's renegotiation limit and disableRenegotiation() (src/node/renegotiation.ts). */
+  readonly #renegotiation: RenegotiationGuard;
+  /** TLS 1.2 in traffic: watch for renegotiation starts. */
+  #watchRenegotiation = false;
+  /** The running renegotiation was counted (or is ours, on a client). */
+  #renegotiationSeen = false;
   /** Server: the 'OCSPRequest' hook. */
   readonly #ocspRequest: OcspRequestHook | undefined;
   /** Client with `requestOCSP`: 'OCSPResponse' is still to be emitted for this handshake. */
@@ -239,20 +247,24 @@ export class TlsDuplex extends Duplex {
     const allowHalfOpen = options.allowHalfOpen ?? false;
     // node:tls / net.Socket `highWaterMark` sets both sides; by default unread plaintext pauses the transport at 48 KiB.
     const hwm = options.highWaterMark;
-    super({ allowHalfOpen, readableHighWaterMark: hwm ?? READ_HIGH_WATER_MARK, ...(hwm !== undefined ? { writableHighWaterMark: hwm } : {}), decodeStrings: true });
+    // 'close' is emitted by _destroy, with net.Socket's hadError argument.
+    super({ allowHalfOpen, emitClose: false, readableHighWaterMark: hwm ?? READ_HIGH_WATER_MARK, ...(hwm !== undefined ? { writableHighWaterMark: hwm } : {}), decodeStrings: true });
     this.#transport = transport as Transport;
     // Nothing shared: a private, empty set (holding only what this connection prepares).
     const configs = options.preparedConfigs ?? new PreparedConfigs(0);
     this.#connectTarget = options.connectTarget;
     this.#configs = configs;
+    this.#renegotiation = new RenegotiationGuard(options.isServer === true, Date.now());
     if (options.isServer === true) {
       const { isServer: _s, server, preparedConfigs: _p, connectTarget: _t, onOCSPRequest, ...rest } = options;
       this.#ocspRequest = onOCSPRequest;
-      this.#side = server === undefined ? { kind: 'server', options: rest } : { kind: 'server', options: rest, server };
+      const o = withNodeDefaults(rest);
+      this.#side = server === undefined ? { kind: 'server', options: o } : { kind: 'server', options: o, server };
     } else {
       const { isServer: _c, client, preparedConfigs: _p, connectTarget: _t, onOCSPRequest: _o, ...rest } = options;
       this.#ocspWanted = rest.requestOCSP === true;
-      this.#side = client === undefined ? { kind: 'client', options: rest } : { kind: 'client', options: rest, client };
+      const o = withNodeDefaults(rest);
+      this.#side = client === undefined ? { kind: 'client', options: o } : { kind: 'client', options: o, client };
     }
     // Configuration errors throw here, synchronously (bad key, unknown suite, min above max…).
     const side = this.#side;
@@ -431,10 +443,17 @@ export class TlsDuplex extends Duplex {
       return false;
     }
     let started = false;
+    // A client's own renegotiation is not counted against node:tls's limit (a server's is, as node:tls counts it).
+    if (this.#side.kind === 'client') this.#renegotiationSeen = true;
     this.#call(() => {
       started = conn.renegotiate(options, done);
     });
     return started;
+  }
+
+  /** node:tls `disableRenegotiation()`: a TLS 1.2 renegotiation the peer starts from now on ends the connection with ERR_TLS_RENEGOTIATION_DISABLED. */
+  disableRenegotiation(): void {
+    this.#renegotiation.disable();
   }
 
   /**
@@ -533,6 +552,7 @@ export class TlsDuplex extends Duplex {
       return false;
     }
     if (this.#ocspWanted && !this.#ocspResponseEvent()) return false;
+    if (this.#watchRenegotiation && !this.#checkRenegotiation()) return false;
     ok = this.#flushOutput();
     this.#runQueue();
     return ok;
@@ -552,6 +572,44 @@ export class TlsDuplex extends Duplex {
     this.emit('OCSPResponse', staple === undefined ? null : Buffer.from(staple));
     return !this.destroyed;
   }
+
+  /**
+   * TLS 1.2: a renegotiation started (the engine accepted the peer's ClientHello / HelloRequest): count it as
+   * node:tls does; over the limit or after disableRenegotiation(), end the connection (its answer so far and a
+   * close_notify, then the error). False: destroyed.
+   */
+  #checkRenegotiation(): boolean {
+    const conn = this.#conn;
+    if (conn === undefined || !conn.engine.renegotiating) {
+      this.#renegotiationSeen = false;
+      return true;
+    }
+    if (this.#renegotiationSeen) return true;
+    this.#renegotiationSeen = true;
+    const err = this.#renegotiation.started(Date.now());
+    if (err === undefined) return true;
+    try {
+      conn.close();
+    } catch {
+      // already closing or failed: nothing more to send
+    }
+    const out = conn.takeOutput();
+    const t = this.#transport;
+    if (!t.destroyed && !t.writableEnded) {
+      t.end(out);
+      // A graceful close: the peer's last flight (already on its way) must not meet a reset, so the transport reads
+      // on, discarding, until the peer closes too (bounded), and _destroy leaves it alone.
+      this.#lingering = true;
+      const guard = setTimeout(() => t.destroy(), 5000);
+      guard.unref?.();
+      t.once('close', () => clearTimeout(guard));
+      t.once('end', () => t.destroy());
+    }
+    this.destroy(err);
+    return false;
+  }
+  /** The transport closes on its own (a graceful close after a refused renegotiation). */
+  #lingering = false;
 
   #flushOutput(): boolean {
     const conn = this.#conn;
@@ -630,11 +688,13 @@ export class TlsDuplex extends Duplex {
     );
     conn.on('keyUpdate', (requested: boolean) => this.#queue.push(() => this.emit('keyUpdate', requested)));
     // TLS 1.2 renegotiation (either side): getPeerCertificate() and friends report the new handshake.
-    conn.on('renegotiated', (info: ConnectionInfo) => this.#queue.push(() => (this.#info = info)));
+    // node:tls: each completed handshake emits 'secure' (a client's also 'secureConnect'), authorization redone.
+    conn.on('renegotiated', (info: ConnectionInfo) => this.#queue.push(() => this.#onSecure(info)));
   }
 
   #onSecure(info: ConnectionInfo): void {
     this.#info = info;
+    this.#watchRenegotiation = info.version === 'TLSv1.2';
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.alpnProtocol = info.alpnProtocol ?? false;
     this.servername = info.serverName ?? (this.#side.kind === 'client' ? this.servername : false);
@@ -995,7 +1055,7 @@ export class TlsDuplex extends Duplex {
     const fcb = this.#finalBeforeSecure;
     this.#finalBeforeSecure = null;
     const t = this.#transport;
-    if (!t.destroyed) {
+    if (!t.destroyed && !this.#lingering) {
       if (err === null && !t.writableFinished) {
         // A clean close: let pending bytes (our close_notify) reach the peer first.
         if (!t.writableEnded) t.end();
@@ -1014,6 +1074,8 @@ export class TlsDuplex extends Duplex {
     wcb?.(gone);
     fcb?.(gone);
     cb(err);
+    // After the stream's own 'error' (queued by cb), as net.Socket: 'close' (hadError).
+    process.nextTick(() => this.emit('close', err !== null));
   }
 }
 

@@ -14,7 +14,8 @@ import { configError } from '../errors.js';
 import type { Duplex } from 'node:stream';
 import { publicKeyInfoOf } from '../crypto/node-provider.js';
 import type { PeerCertificate } from './peer-certificate.js';
-import { mapCipherString, mapSigalgs } from './cipher-string.js';
+import { mapCipherString, mapSigalgs } from './cipher-string.js';import { NODE_SERVER_RENEGOTIATIONS } from './renegotiation.js';
+
 
 /** PEM text, or a Buffer holding PEM text or DER. */
 export type PemOrDer = string | Uint8Array;
@@ -395,6 +396,9 @@ export function toServerOptions(
   if (o.singleUseTickets !== undefined) out.singleUseTickets = o.singleUseTickets;
   // node:tls (OpenSSL): no new TLS 1.3 ticket after a resumption; the client resumes again with the one it has.
   if (o.singleUseTickets !== true) out.resumptionTicketCount = 0;
+  // node:tls (OpenSSL) runs TLS 1.2 renegotiations a client starts; the socket limits their rate (src/node/renegotiation.ts).
+  out.allowClientRenegotiation = true;
+  out.maxRenegotiations = NODE_SERVER_RENEGOTIATIONS;
   if (o.allowPskKe !== undefined) out.allowPskKe = o.allowPskKe;
   if (o.ticketKeySource !== undefined) out.ticketKeySource = o.ticketKeySource;
   return out;

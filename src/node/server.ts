@@ -14,6 +14,7 @@ import { credentialsOf, withSecureContext, type SecureContext, type SecureContex
 import { SessionResumer } from '../session/resumer.js';
 import { SessionEventStore } from './session-events.js';
 import type { OcspRequestHook } from './ocsp-events.js';
+import { withNodeDefaults } from './node-defaults.js';
 import type { PreparedConfigs } from './prepared-configs.js';
 
 /** Options of {@link Server}: node:tls server options, and where its connections share prepared configurations. */
@@ -42,7 +43,8 @@ export class Server extends NetServer {
       options = {};
     }
     options ??= {};
-    this.#options = options;
+    // node:tls's tls.DEFAULT_MIN_VERSION / DEFAULT_MAX_VERSION where the options give no range.
+    this.#options = withNodeDefaults(options);
     this.#rebuild();
     if (secureConnectionListener !== undefined) this.on('secureConnection', secureConnectionListener);
   }
