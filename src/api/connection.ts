@@ -304,7 +304,8 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
    * `maxRenegotiations` limit).
    */
   renegotiate(options: { readonly requestCert?: boolean; readonly rejectUnauthorized?: boolean }, callback?: (err: Error | null) => void): boolean {
-    const requestCert = options.requestCert === true;
+    // A client's renegotiation asks for nothing: the server decides about certificates.
+    const requestCert = options.requestCert === true && this.engine.side === 'server';
     const enforce = options.rejectUnauthorized !== false;
     try {
       this.#push(this.engine.requestRenegotiation({ clientAuth: requestCert ? (enforce ? 'required' : 'optional') : 'none', enforce: requestCert && enforce }));

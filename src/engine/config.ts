@@ -285,6 +285,7 @@ export function prepareServerConfig(o: ServerOptions, deps: EngineDependencies =
     reportVerifier,
     caNames,
     ticketCount: o.ticketCount ?? 2,
+    resumptionTicketCount: o.resumptionTicketCount ?? o.ticketCount ?? 2,
     allowPskKe: o.allowPskKe === true,
     ticketLifetime: Math.min(604800, Math.max(1, o.ticketLifetime ?? 7200)),
     ticketKeys: o.ticketKeySource ?? new TicketKeys(common.provider, (o.ticketKeyRotation ?? 43200) * 1000, o.ticketKeys),
@@ -308,6 +309,7 @@ export function prepareClientConfig(o: ClientOptions, deps: EngineDependencies =
     verifier,
     reportVerifier,
     ocspPolicy: o.ocspStapling ?? 'ignore',
+    requestOcsp: requestOcspOf(o),
     checkServerName: o.checkServerName !== false,
     clientCertificate:
       o.clientCertificate !== undefined
@@ -326,4 +328,11 @@ function defaultKeyShares(groups: readonly number[]): number[] {
   const first = groups[0];
   if (first === NamedGroup.X25519MLKEM768 && groups.includes(NamedGroup.x25519)) return [first, NamedGroup.x25519];
   return first === undefined ? [] : [first];
+}
+
+/** Whether a client asks for OCSP stapling: unless told not to; never refusing a staple it requires. */
+function requestOcspOf(o: ClientOptions): boolean {
+  if (o.requestOcsp !== false) return true;
+  if (o.ocspStapling === 'require') throw configError("ocspStapling 'require' needs requestOcsp (a staple is only sent when asked for)");
+  return false;
 }

@@ -118,6 +118,9 @@ export class TlsEngine {
   #started = false;
   #clientRandom: Uint8Array | undefined;
   #peerOcsp: Uint8Array | undefined;
+  /** The verify_data of the last Finished we sent / received (node:tls getFinished / getPeerFinished). */
+  #ownFinished: Uint8Array | undefined;
+  #peerFinished: Uint8Array | undefined;
   /** Output queued (not yet taken) holds protected records / protected records have left. */
   #outProtected = false;
   #sentProtected = false;
@@ -141,6 +144,7 @@ export class TlsEngine {
     emit(raw: Uint8Array, name: string, fields?: TraceFieldsArg): void {
       const e = this.#e;
       e.#pendingHs.push(raw);
+      if (raw[0] === HandshakeType.Finished) e.#ownFinished = raw.subarray(4);
       if (e.#traceTo !== undefined) e.#traceTo({ direction: 'sent', message: name, fields: (typeof fields === 'function' ? fields() : fields) ?? {} });
     }
     sendChangeCipherSpec(): void {
@@ -513,6 +517,7 @@ export class TlsEngine {
     const m = this.#machine;
     if (m === undefined) throw internalError('a handshake message before start()');
     this.#machine = m.handle(msg);
+    if (msg.type === HandshakeType.Finished) this.#peerFinished = msg.body;
     if (wasEstablished) this.#events.push({ type: 'PostHandshake', message: String(msg.type) });
     // A KeyUpdate changes no connection info: nothing to refresh (it is the message a flood repeats).
     if (msg.type !== HandshakeType.KeyUpdate) this.#afterTransition(wasEstablished, m.renegotiating);
@@ -696,11 +701,13 @@ export class TlsEngine {
    * ClientHello then runs a full handshake under the current keys, with client authentication as `request` says
    * (the IIS/.NET pattern: a client certificate asked for only now). `Renegotiated` reports its end. Throws,
    * without failing the connection, past `maxRenegotiations`.
+   * Client, TLS 1.2: start one (RFC 5746 §3.5): queue a ClientHello with renegotiation_info; `request` asks nothing.
    */
   requestRenegotiation(request: RenegotiationRequest): Uint8Array {
     this.#checkWritable();
     const m = this.#machine;
-    if (this.#config.kind !== 'server' || m === undefined || !m.canRenegotiate) throw internalError('renegotiation needs a TLS 1.2 server in traffic');
+    if (m === undefined || !m.canRenegotiate) throw internalError('renegotiation needs a TLS 1.2 connection in traffic');
+    if (this.#config.kind === 'client' && request.clientAuth !== 'none') throw internalError('a client does not request client certificates');
     if (request.clientAuth !== 'none' && request.enforce && this.#config.reportVerifier === null) {
       throw internalError('client certificates are requested but no `ca` was given to verify them');
     }
@@ -760,6 +767,22 @@ export class TlsEngine {
   /** RFC 5929 tls-unique channel binding (TLS 1.2 only; RFC 9266: undefined for TLS 1.3), a copy. */
   get tlsUnique(): Uint8Array | undefined {
     return this.#machine?.tlsUnique;
+  }
+
+  /**
+   * The verify_data of the last Finished message this side sent / received (RFC 8446 §4.4.4, RFC 5246 §7.4.9), a
+   * copy; undefined before one was. node:tls's getFinished() / getPeerFinished().
+   */
+  get finished(): Uint8Array | undefined {
+    return this.#ownFinished?.slice();
+  }
+  get peerFinished(): Uint8Array | undefined {
+    return this.#peerFinished?.slice();
+  }
+
+  /** Client: the OCSP response the server stapled in this handshake, once received; undefined when none (yet). */
+  get peerOcspResponse(): Uint8Array | undefined {
+    return this.#peerOcsp;
   }
 
   /** Our own certificate chain used in this connection (server: the chosen chain; client: the one sent). */

@@ -40,6 +40,10 @@ import { authorizationCode, withNodeCode } from './error-codes.js';
 import { opensslCipherName } from './cipher-string.js';
 import { identityError } from './identity.js';
 import { PreparedConfigs } from './prepared-configs.js';
+import { certificateIndexFor, issuerOf, offersStatusRequest, withStaple, type OcspRequestHook } from './ocsp-events.js';
+import { RenegotiationGuard } from './renegotiation.js';
+import { withNodeDefaults } from './node-defaults.js';
+import { isSameSession12, rawTicketOf, unresumableSession } from './tls-ticket.js';
 import { invalidArgType, validateInt32, validateString } from './validate.js';
 import { credentialsOf, isSecureContext } from './options.js';
 import { AlertDescription, AlertLevel, ContentType } from '../wire/registry.js';
@@ -81,6 +85,8 @@ export type TlsDuplexOptions = (
   readonly preparedConfigs?: PreparedConfigs;
   /** Client: where `connect()` was asked to go, as the caller gave it (node:tls names it in a pre-handshake ECONNRESET). */
   readonly connectTarget?: { readonly path?: string | undefined; readonly host?: string | undefined; readonly port?: number | undefined; readonly localAddress?: string | undefined };
+  /** Server: node:tls 'OCSPRequest' (src/node/ocsp-events.ts); the Server passes one while it has listeners. */
+  readonly onOCSPRequest?: OcspRequestHook;
 };
 
 /** node:tls `getCipher()` result. */
@@ -202,6 +208,18 @@ export class TlsDuplex extends Duplex {
   #conn: TlsConnection | undefined;
   #info: ConnectionInfo | undefined;
   #session: SessionTicket | undefined;
+  /** node:tls's renegotiation limit and disableRenegotiation() (src/node/renegotiation.ts). */
+  readonly #renegotiation: RenegotiationGuard;
+  /** TLS 1.2 in traffic: watch for renegotiation starts. */
+  #watchRenegotiation = false;
+  /** The running renegotiation was counted (or is ours, on a client). */
+  #renegotiationSeen = false;
+  /** Server: the 'OCSPRequest' hook. */
+  readonly #ocspRequest: OcspRequestHook | undefined;
+  /** Client with `requestOCSP`: 'OCSPResponse' is still to be emitted for this handshake. */
+  #ocspWanted = false;
+  /** Client: a session received within the handshake, reported after 'secureConnect' (node:tls). */
+  #sessionBeforeSecure: Buffer | undefined;
   /** Received bytes not yet given to the engine (at most one transport chunk, or the SNI peek buffer). */
   #pendingIn: Uint8Array | null = null;
   /** Transport chunks that arrived before #start (null once started). */
@@ -252,12 +270,17 @@ export class TlsDuplex extends Duplex {
     const configs = options.preparedConfigs ?? new PreparedConfigs(0);
     this.#connectTarget = options.connectTarget;
     this.#configs = configs;
+    this.#renegotiation = new RenegotiationGuard(options.isServer === true, Date.now());
     if (options.isServer === true) {
-      const { isServer: _s, server, preparedConfigs: _p, connectTarget: _t, ...rest } = options;
-      this.#side = server === undefined ? { kind: 'server', options: rest } : { kind: 'server', options: rest, server };
+      const { isServer: _s, server, preparedConfigs: _p, connectTarget: _t, onOCSPRequest, ...rest } = options;
+      this.#ocspRequest = onOCSPRequest;
+      const o = withNodeDefaults(rest);
+      this.#side = server === undefined ? { kind: 'server', options: o } : { kind: 'server', options: o, server };
     } else {
-      const { isServer: _c, client, preparedConfigs: _p, connectTarget: _t, ...rest } = options;
-      this.#side = client === undefined ? { kind: 'client', options: rest } : { kind: 'client', options: rest, client };
+      const { isServer: _c, client, preparedConfigs: _p, connectTarget: _t, onOCSPRequest: _o, ...rest } = options;
+      this.#ocspWanted = rest.requestOCSP === true;
+      const o = withNodeDefaults(rest);
+      this.#side = client === undefined ? { kind: 'client', options: o } : { kind: 'client', options: o, client };
     }
     // Configuration errors throw here, synchronously (bad key, unknown suite, min above max…).
     const side = this.#side;
@@ -386,7 +409,31 @@ export class TlsDuplex extends Duplex {
   }
   /** Client: the last session ticket received, as a Buffer to pass back as `session` (node:tls). */
   getSession(): Buffer | undefined {
-    return this.#session === undefined ? undefined : Buffer.from(this.#session.data);
+    if (this.#session !== undefined) return Buffer.from(this.#session.data);
+    // TLS 1.3 before any ticket: node:tls returns a session that cannot be resumed; so do we.
+    const info = this.#info;
+    if (info === undefined || this.#side.kind !== 'client' || info.version !== 'TLSv1.3') return undefined;
+    return unresumableSession(info, Date.now());
+  }
+  /**
+   * node:tls `getTLSTicket()` (client): the raw ticket of this connection's session, the last one the server sent,
+   * or on a resumption that brought none the one presented; undefined when there is none.
+   */
+  getTLSTicket(): Buffer | undefined {
+    if (this.#session !== undefined) return rawTicketOf(this.#session.data);
+    const offered = this.#side.kind === 'client' && this.isSessionReused() ? this.#side.options.session : undefined;
+    if (offered === undefined || offered === null) return undefined;
+    return rawTicketOf(offered instanceof Uint8Array ? offered : offered.data);
+  }
+  /** node:tls: the verify_data of the last Finished message this side sent; undefined before one was. */
+  getFinished(): Buffer | undefined {
+    const v = this.#conn?.engine.finished;
+    return v === undefined ? undefined : Buffer.from(v);
+  }
+  /** node:tls: the verify_data of the last Finished message the peer sent; undefined before one arrived. */
+  getPeerFinished(): Buffer | undefined {
+    const v = this.#conn?.engine.peerFinished;
+    return v === undefined ? undefined : Buffer.from(v);
   }
   /** Client: the last session ticket as the engine describes it. */
   getSessionTicket(): SessionTicket | undefined {
@@ -421,10 +468,17 @@ export class TlsDuplex extends Duplex {
       return false;
     }
     let started = false;
+    // A client's own renegotiation is not counted against node:tls's limit (a server's is, as node:tls counts it).
+    if (this.#side.kind === 'client') this.#renegotiationSeen = true;
     this.#call(() => {
       started = conn.renegotiate(options, done);
     });
     return started;
+  }
+
+  /** node:tls `disableRenegotiation()`: a TLS 1.2 renegotiation the peer starts from now on ends the connection with ERR_TLS_RENEGOTIATION_DISABLED. */
+  disableRenegotiation(): void {
+    this.#renegotiation.disable();
   }
 
   /**
@@ -528,10 +582,65 @@ export class TlsDuplex extends Duplex {
       this.#fail(err);
       return false;
     }
+    if (this.#ocspWanted && !this.#ocspResponseEvent()) return false;
+    if (this.#watchRenegotiation && !this.#checkRenegotiation()) return false;
     ok = this.#flushOutput();
     this.#runQueue();
     return ok;
   }
+
+  /**
+   * Client with `requestOCSP`: once the server's certificate flight was processed (our Finished is queued, not yet
+   * sent), 'OCSPResponse' with the staple or null, as node:tls emits it within the handshake; a listener that
+   * destroys the socket keeps our Finished from leaving. Not on a resumption (no certificate). False: destroyed.
+   */
+  #ocspResponseEvent(): boolean {
+    const engine = this.#conn?.engine;
+    if (engine === undefined || engine.finished === undefined) return true;
+    this.#ocspWanted = false;
+    if (engine.info?.resumed === true) return true;
+    const staple = engine.peerOcspResponse;
+    this.emit('OCSPResponse', staple === undefined ? null : Buffer.from(staple));
+    return !this.destroyed;
+  }
+
+  /**
+   * TLS 1.2: a renegotiation started (the engine accepted the peer's ClientHello / HelloRequest): count it as
+   * node:tls does; over the limit or after disableRenegotiation(), end the connection (its answer so far and a
+   * close_notify, then the error). False: destroyed.
+   */
+  #checkRenegotiation(): boolean {
+    const conn = this.#conn;
+    if (conn === undefined || !conn.engine.renegotiating) {
+      this.#renegotiationSeen = false;
+      return true;
+    }
+    if (this.#renegotiationSeen) return true;
+    this.#renegotiationSeen = true;
+    const err = this.#renegotiation.started(Date.now());
+    if (err === undefined) return true;
+    try {
+      conn.close();
+    } catch {
+      // already closing or failed: nothing more to send
+    }
+    const out = conn.takeOutput();
+    const t = this.#transport;
+    if (!t.destroyed && !t.writableEnded) {
+      t.end(out);
+      // A graceful close: the peer's last flight (already on its way) must not meet a reset, so the transport reads
+      // on, discarding, until the peer closes too (bounded), and _destroy leaves it alone.
+      this.#lingering = true;
+      const guard = setTimeout(() => t.destroy(), 5000);
+      guard.unref?.();
+      t.once('close', () => clearTimeout(guard));
+      t.once('end', () => t.destroy());
+    }
+    this.destroy(err);
+    return false;
+  }
+  /** The transport closes on its own (a graceful close after a refused renegotiation). */
+  #lingering = false;
 
   #flushOutput(): boolean {
     const conn = this.#conn;
@@ -572,7 +681,7 @@ export class TlsDuplex extends Duplex {
       this.#call(() => {
         this.#attach(this.#connectClient(factory, side.options));
       });
-    } else if (side.kind === 'server' && (side.options.SNICallback !== undefined || side.options.sessionResumer !== undefined || side.options.ALPNCallback !== undefined)) {
+    } else if (side.kind === 'server' && (side.options.SNICallback !== undefined || side.options.sessionResumer !== undefined || side.options.ALPNCallback !== undefined || this.#ocspRequest !== undefined)) {
       this.#helloStage = new HelloStage();
     } else if (factory instanceof TlsServer) {
       this.#call(() => this.#attach(factory.accept(this.#observer)));
@@ -609,17 +718,23 @@ export class TlsDuplex extends Duplex {
     conn.on('session', (ticket: SessionTicket) =>
       this.#queue.push(() => {
         this.#session = ticket;
-
-        this.emit('session', Buffer.from(ticket.data));
+        // node:tls emits 'session' for a new session only, not for the one a TLS 1.2 resumption kept.
+        const offered = this.#side.kind === 'client' ? this.#side.options.session : undefined;
+        if (offered !== undefined && offered !== null && isSameSession12(ticket.data, offered instanceof Uint8Array ? offered : offered.data)) return;
+        // node:tls: a session that arrives within the handshake (TLS 1.2) is reported after 'secureConnect'.
+        if (this.#info === undefined) this.#sessionBeforeSecure = Buffer.from(ticket.data);
+        else this.emit('session', Buffer.from(ticket.data));
       }),
     );
     conn.on('keyUpdate', (requested: boolean) => this.#queue.push(() => this.emit('keyUpdate', requested)));
     // TLS 1.2 renegotiation (either side): getPeerCertificate() and friends report the new handshake.
-    conn.on('renegotiated', (info: ConnectionInfo) => this.#queue.push(() => (this.#info = info)));
+    // node:tls: each completed handshake emits 'secure' (a client's also 'secureConnect'), authorization redone.
+    conn.on('renegotiated', (info: ConnectionInfo) => this.#queue.push(() => this.#onSecure(info)));
   }
 
   #onSecure(info: ConnectionInfo): void {
     this.#info = info;
+    this.#watchRenegotiation = info.version === 'TLSv1.2';
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.alpnProtocol = info.alpnProtocol ?? false;
     this.servername = info.serverName ?? (this.#side.kind === 'client' ? this.servername : false);
@@ -654,6 +769,9 @@ export class TlsDuplex extends Duplex {
     }
     this.emit('secure');
     if (this.#side.kind === 'client') this.emit('secureConnect');
+    const session = this.#sessionBeforeSecure;
+    this.#sessionBeforeSecure = undefined;
+    if (session !== undefined && !this.destroyed) this.emit('session', session);
     const w = this.#writeBeforeSecure;
     this.#writeBeforeSecure = null;
     if (w !== null) this.#send(w.chunk, w.cb);
@@ -737,7 +855,7 @@ export class TlsDuplex extends Duplex {
         return;
       }
       const s = server;
-      const resume = (config: PreparedServerConfig): void => {
+      const proceed = (config: PreparedServerConfig): void => {
         if (this.destroyed) return;
         const started = this.#call(() => {
           const conn = s.accept(this.#observer, hello, config);
@@ -746,6 +864,7 @@ export class TlsDuplex extends Duplex {
         });
         if (started) this.#pump();
       };
+      const resume = (config: PreparedServerConfig): void => this.#askOcsp(hello, config, proceed);
       // node:tls ALPNCallback: the program picks one of the client's protocols (or none: no_application_protocol).
       const alpnCallback = side.options.ALPNCallback;
       const offered = hello.clientHello.alpn;
@@ -797,6 +916,32 @@ export class TlsDuplex extends Duplex {
         answered = true;
         if (err !== null) this.destroy(err);
         else go(creds);
+      });
+    } catch (err) {
+      this.destroy(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /**
+   * Server with 'OCSPRequest' listeners and a ClientHello asking for certificate status: ask for the response to
+   * staple (certificate and issuer DER), then continue with it; no listener or no status_request: continue as is.
+   */
+  #askOcsp(hello: Accepted, config: PreparedServerConfig, next: (config: PreparedServerConfig) => void): void {
+    const ask = this.#ocspRequest;
+    if (ask === undefined || !offersStatusRequest(hello.clientHello.hello) || config.certificates.length === 0) {
+      next(config);
+      return;
+    }
+    const index = certificateIndexFor(config, hello.clientHello.serverName);
+    const chain = config.certificates[index]?.chain ?? [];
+    const ca = this.#side.kind === 'server' ? this.#side.options.ca : undefined;
+    let answered = false;
+    try {
+      ask(Buffer.from(chain[0] ?? new Uint8Array(0)), issuerOf(chain, ca), (err, response) => {
+        if (answered || this.destroyed) return;
+        answered = true;
+        if (err !== null && err !== undefined) this.destroy(err);
+        else next(withStaple(config, index, response ?? null));
       });
     } catch (err) {
       this.destroy(err instanceof Error ? err : new Error(String(err)));
@@ -993,7 +1138,7 @@ export class TlsDuplex extends Duplex {
       const out = this.#conn?.takeOutput();
       if (out !== undefined && out.length > 0) t.write(out);
     }
-    if (!t.destroyed) {
+    if (!t.destroyed && !this.#lingering) {
       if (err === null && !t.writableFinished) {
         // A clean close: let pending bytes (our close_notify) reach the peer first.
         if (!t.writableEnded) t.end();
@@ -1013,12 +1158,13 @@ export class TlsDuplex extends Duplex {
     cb(err);
     // As node:tls: a write still waiting for the handshake is canceled, its callback told after the 'error'.
     if (wcb !== undefined) process.nextTick(wcb, Object.assign(errnoError('write ECANCELED', 'ECANCELED'), { syscall: 'write' }));
-    // net.Socket's 'close' (hadError), after the stream's own 'error' (queued by cb) and once the transport is gone.
+    // net.Socket's 'close' (hadError), after the stream's own 'error' (queued by cb) and once the transport is gone
+    // (a lingering transport, reading out a refused renegotiation's last flight, closes on its own later).
     const hadError = err !== null;
     const emitClose = (): void => {
       this.emit('close', hadError);
     };
-    if (t.destroyed && t.closed !== false) process.nextTick(emitClose);
+    if (this.#lingering || (t.destroyed && t.closed !== false)) process.nextTick(emitClose);
     else t.once('close', emitClose);
   }
 }

@@ -19,6 +19,7 @@ import { publicKeyInfoOf } from '../crypto/node-provider.js';
 import type { PeerCertificate } from './peer-certificate.js';
 import { mapCipherString, mapSigalgs } from './cipher-string.js';
 import { withNodeCredentialError } from './error-codes.js';
+import { NODE_SERVER_RENEGOTIATIONS } from './renegotiation.js';
 
 /** PEM text, or a Buffer holding PEM text or DER. */
 export type PemOrDer = string | Uint8Array;
@@ -153,6 +154,8 @@ export interface NodeClientOptions extends NodeCommonOptions {
   readonly key?: PemOrDer | KeyWithPassphrase | readonly (PemOrDer | KeyWithPassphrase)[];
   /** Client certificate chain (with `key`). */
   readonly cert?: PemOrDer | readonly PemOrDer[];
+  /** node:tls: ask for a stapled OCSP response (status_request); the socket emits 'OCSPResponse' (response or null). */
+  readonly requestOCSP?: boolean;
   /** A session from an earlier 'session' event (the Buffer or the SessionTicket) to resume. */
   readonly session?: Uint8Array | SessionTicket;
   /**
@@ -484,6 +487,11 @@ export function toServerOptions(
   if (o.ticketKeys !== undefined) out.ticketKeys = o.ticketKeys;
   if (o.ticketKeyRotation !== undefined) out.ticketKeyRotation = o.ticketKeyRotation;
   if (o.singleUseTickets !== undefined) out.singleUseTickets = o.singleUseTickets;
+  // node:tls (OpenSSL): no new TLS 1.3 ticket after a resumption; the client resumes again with the one it has.
+  if (o.singleUseTickets !== true) out.resumptionTicketCount = 0;
+  // node:tls (OpenSSL) runs TLS 1.2 renegotiations a client starts; the socket limits their rate (src/node/renegotiation.ts).
+  out.allowClientRenegotiation = true;
+  out.maxRenegotiations = NODE_SERVER_RENEGOTIATIONS;
   if (o.allowPskKe !== undefined) out.allowPskKe = o.allowPskKe;
   if (o.ticketKeySource !== undefined) out.ticketKeySource = o.ticketKeySource;
   return out;
@@ -510,6 +518,8 @@ export function toClientOptions(
   if (trust !== undefined) out.ca = trust;
   if (o.crl !== undefined) out.crl = crlsOf(o.crl);
   if (o.rejectUnauthorized !== undefined) out.rejectUnauthorized = o.rejectUnauthorized;
+  // node:tls sends status_request only with requestOCSP.
+  if (o.requestOCSP !== true) out.requestOcsp = false;
   const clientKey = Array.isArray(o.key) ? (o.key as readonly (PemOrDer | KeyWithPassphrase)[])[0] : (o.key as PemOrDer | KeyWithPassphrase | undefined);
   if (clientKey !== undefined && o.cert !== undefined) out.clientCertificate = withIssuers(keyEntry(clientKey, o.cert, o.passphrase), chainPool(o.ca, fromPfx));
   else if (fromPfx[0] !== undefined) out.clientCertificate = fromPfx[0];

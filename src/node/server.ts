@@ -13,6 +13,8 @@ import { withNodeCode } from './error-codes.js';
 import { credentialsOf, withSecureContext, type SecureContext, type SecureContextOptions } from './secure-context.js';
 import { SessionResumer } from '../session/resumer.js';
 import { SessionEventStore } from './session-events.js';
+import type { OcspRequestHook } from './ocsp-events.js';
+import { withNodeDefaults } from './node-defaults.js';
 import type { PreparedConfigs } from './prepared-configs.js';
 
 /** Options of {@link Server}: node:tls server options, and where its connections share prepared configurations. */
@@ -41,7 +43,8 @@ export class Server extends NetServer {
       options = {};
     }
     options ??= {};
-    this.#options = options;
+    // node:tls's tls.DEFAULT_MIN_VERSION / DEFAULT_MAX_VERSION where the options give no range.
+    this.#options = withNodeDefaults(options);
     this.#rebuild();
     if (secureConnectionListener !== undefined) this.on('secureConnection', secureConnectionListener);
   }
@@ -115,17 +118,32 @@ export class Server extends NetServer {
     this.#rebuild();
   }
 
+  /**
+   * node:cluster calls these (lib/internal/cluster/child.js): a worker's server hands the primary its data when it
+   * listens, and every worker listening on the same handle gets the first worker's. node:tls shares its ticket keys
+   * this way, so a session made with one worker resumes with another; so do we.
+   */
+  _getServerData(): { ticketKeys?: string } {
+    return this.#tls === undefined ? {} : { ticketKeys: this.getTicketKeys().toString('hex') };
+  }
+  _setServerData(data: { ticketKeys?: string } | null | undefined): void {
+    const hex = data?.ticketKeys;
+    if (typeof hex === 'string' && this.#tls !== undefined) this.setTicketKeys(Buffer.from(hex, 'hex'));
+  }
+
   /** Run TLS over a connection accepted elsewhere (any Duplex), with this server's options and events. */
   handle(transport: import('node:stream').Duplex): TlsDuplex {
     const tls = this.#tls;
     const sessions = this.#sessionEventOptions();
     const sni = this.#sniCallback();
+    const ocsp = this.#ocspRequestOption();
     const socket =
       tls !== undefined
-        ? new TlsDuplex(transport, { ...this.#options, ...sessions, ...(sni !== undefined ? { SNICallback: sni } : {}), isServer: true, server: tls })
+        ? new TlsDuplex(transport, { ...this.#options, ...sessions, ...ocsp, ...(sni !== undefined ? { SNICallback: sni } : {}), isServer: true, server: tls })
         : new TlsDuplex(transport, {
             ...this.#options,
             ...sessions,
+            ...ocsp,
             isServer: true,
             // No credentials of our own: the caller's SNICallback chooses, or nothing can be served.
             SNICallback: sni ?? ((_name, cb) => cb(null, null)),
@@ -142,6 +160,12 @@ export class Server extends NetServer {
       this.emit('secureConnection', socket);
     });
     return socket;
+  }
+
+  /** node:tls 'OCSPRequest' (certificate, issuer, callback): asked per connection while the server has listeners. */
+  #ocspRequestOption(): { onOCSPRequest?: OcspRequestHook } {
+    if (this.listenerCount('OCSPRequest') === 0) return {};
+    return { onOCSPRequest: (certificate, issuer, callback) => this.emit('OCSPRequest', certificate, issuer, callback) };
   }
 
   /** With 'newSession'/'resumeSession' listeners and no sessionResumer option: the listeners are the store. */

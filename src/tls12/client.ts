@@ -9,7 +9,7 @@ import { equalPublic, includesBytes, latin1 } from '../codec/bytes.js';
 import type { SuiteInfo } from '../crypto/suites.js';
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import type { CertifiedKey } from '../vocabulary/config.js';
-import { decodeError, incompatible, misbehaved, unexpected } from '../errors.js';
+import { decodeError, incompatible, internalError, misbehaved, unexpected } from '../errors.js';
 import {
   resumedServerChain,
   signatureFromPsk,
@@ -561,6 +561,13 @@ const clientHandlers: Handlers12<ClientState12, ClientCx12> = {
   ignoreHelloRequest: true,
   traffic: (s) => (s.kind === 'Traffic' ? s.traffic : undefined),
   previous: (s) => (s.kind === 'Traffic' ? undefined : s.kind === 'ExpectServerHello' ? s.prev : s.hs.prev),
+  // A renegotiation we start (node:tls `renegotiate()` on a client): the ClientHello a HelloRequest would have
+  // asked for, with renegotiation_info (RFC 5746 §3.5). Ours to start, so not counted against the limit on the
+  // server's requests (maxRenegotiations).
+  requestRenegotiation(s, _request, cx) {
+    if (s.kind !== 'Traffic') throw internalError('renegotiation needs the connection in traffic');
+    return renegotiationHello(s.traffic, cx);
+  },
   supply(s, certificate, cx) {
     if (s.kind !== 'AwaitClientCertificate') throw unexpected('supplyClientCertificate', ['AwaitClientCertificate']);
     return serverHelloDone(s, s.done, cx, s.certRequest, certificate);

@@ -190,7 +190,7 @@ function clientExtensions(
   const recordSizeLimit = cfg.recordSizeLimit;
   if (recordSizeLimit !== undefined) add(ExtensionType.record_size_limit, (w) => w.u16(recordSizeLimit));
   if (cfg.clientCertificate !== undefined) addConstant(ExtensionType.post_handshake_auth, EMPTY);
-  addConstant(ExtensionType.status_request, STATUS_REQUEST_OCSP);
+  if (cfg.requestOcsp) addConstant(ExtensionType.status_request, STATUS_REQUEST_OCSP);
   return exts;
 }
 

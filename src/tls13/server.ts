@@ -685,7 +685,7 @@ const handlers: HandlerTable<ServerState13, [HandshakeMessage, ServerCx], Server
       pendingClientAuth: undefined,
       postHandshakeAuth: hs.offer.postHandshakeAuth,
     };
-    sendTickets(cx, traffic, cx.config.ticketCount);
+    sendTickets(cx, traffic, info.resumed ? cx.config.resumptionTicketCount : cx.config.ticketCount);
     return { kind: 'Traffic', traffic };
   },
 

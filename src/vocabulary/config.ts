@@ -59,6 +59,8 @@ export interface PreparedServerConfig extends PreparedCommon {
   /** Subject DNs of the trust anchors, for certificate_authorities. */
   readonly caNames: readonly Uint8Array[];
   readonly ticketCount: number;
+  /** NewSessionTickets after a resumed TLS 1.3 handshake. */
+  readonly resumptionTicketCount: number;
   readonly allowPskKe: boolean;
   readonly ticketLifetime: number;
   readonly ticketKeys: TicketKeyStore;
@@ -93,6 +95,8 @@ export interface PreparedClientConfig extends PreparedCommon {
   /** Verifier used to report (not enforce) the result when `rejectUnauthorized` is false. */
   readonly reportVerifier: ChainVerifier;
   readonly ocspPolicy: 'ignore' | 'check' | 'require';
+  /** Whether the ClientHello carries status_request. */
+  readonly requestOcsp: boolean;
   readonly checkServerName: boolean;
   readonly clientCertificate: CertifiedKey | undefined;
   readonly keyShareGroups: readonly number[];

@@ -75,6 +75,11 @@ export interface ServerOptions extends CommonOptions {
   /** Number of NewSessionTickets to send after a TLS 1.3 handshake (default 2; 0 disables resumption). */
   readonly ticketCount?: number;
   /**
+   * NewSessionTickets to send after a resumed TLS 1.3 handshake (default: `ticketCount`). 0 is what OpenSSL does
+   * (node:tls): the client keeps the ticket it resumed with, unless tickets are single-use.
+   */
+  readonly resumptionTicketCount?: number;
+  /**
    * Fixed ticket key material (node:tls `ticketKeys`): 48 bytes, the first 16 name the key, the next 32 are the
    * AES-256-GCM key. Servers sharing it accept each other's tickets; it does not rotate. Default: random keys that
    * rotate (see `ticketKeyRotation`).
@@ -122,6 +127,11 @@ export interface ClientOptions extends CommonOptions {
   readonly passphrase?: string;
   /** Stapled OCSP: 'ignore' (default; still requested and exposed), 'check' a staple if present, 'require' one. */
   readonly ocspStapling?: 'ignore' | 'check' | 'require';
+  /**
+   * Send status_request (RFC 6066 §8) to ask for a stapled OCSP response (default true). node:tls sends it only
+   * with `requestOCSP`; false with `ocspStapling: 'require'` is a configuration error.
+   */
+  readonly requestOcsp?: boolean;
   /**
    * Check the server name against the certificate (default true; SSPI's SCH_CRED_NO_SERVERNAME_CHECK). With the
    * default, TlsClient.connect() refuses to start without a server name (fail closed); false accepts any name.
