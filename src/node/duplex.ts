@@ -216,7 +216,7 @@ export class TlsDuplex extends Duplex {
   /** This duplex's trace and key-log receivers, given to its connection. */
   readonly #observer: ConnectionObserver;
   /** Prepared configurations shared with other connections, and the session authorizations they remember. */
-  readonly #configs: PreparedConfigs;
+  #configs: PreparedConfigs | undefined;
   /** Client: the server name set by setServername() before the handshake started. */
   #servernameOverride: string | undefined;
   #bytesWritten = 0;
@@ -231,10 +231,10 @@ export class TlsDuplex extends Duplex {
     const hwm = options.highWaterMark;
     super({ allowHalfOpen, readableHighWaterMark: hwm ?? READ_HIGH_WATER_MARK, ...(hwm !== undefined ? { writableHighWaterMark: hwm } : {}), decodeStrings: true });
     this.#transport = transport as Transport;
-    // Nothing shared: a private, empty set (holding only what this connection prepares).
-    const configs = options.preparedConfigs ?? new PreparedConfigs(0);
+    // Nothing given: a private, empty set, made only when this connection prepares something itself.
+    let configs = options.preparedConfigs;
+    const own = (): PreparedConfigs => (configs ??= new PreparedConfigs(0));
     this.#connectTarget = options.connectTarget;
-    this.#configs = configs;
     if (options.isServer === true) {
       const { isServer: _s, server, preparedConfigs: _p, connectTarget: _t, ...rest } = options;
       this.#side = server === undefined ? { kind: 'server', options: rest } : { kind: 'server', options: rest, server };
@@ -246,11 +246,13 @@ export class TlsDuplex extends Duplex {
     const side = this.#side;
     this.#factory =
       side.kind === 'client'
-        ? (side.client ?? configs.client(side.options))
-        : (side.server ?? (side.options.SNICallback !== undefined && side.options.key === undefined && side.options.pfx === undefined ? undefined : configs.server(side.options)));
+        ? (side.client ?? own().client(side.options))
+        : (side.server ?? (side.options.SNICallback !== undefined && side.options.key === undefined && side.options.pfx === undefined ? undefined : own().server(side.options)));
+    this.#configs = configs;
     const userTrace = options.trace;
     const keyLog = (line: string): void => {
-      this.emit('keylog', Buffer.from(line + '\n', 'latin1'));
+      // node:tls emits 'keylog' only to listeners: no Buffer for a line nobody reads.
+      if (this.listenerCount('keylog') > 0) this.emit('keylog', Buffer.from(line + '\n', 'latin1'));
     };
     this.#observer =
       userTrace === undefined
@@ -682,7 +684,7 @@ export class TlsDuplex extends Duplex {
           return;
         }
         try {
-          server = this.#configs.sniServer(creds, side.options);
+          server = (this.#configs ??= new PreparedConfigs(0)).sniServer(creds, side.options);
         } catch (err) {
           this.#refuseHello(err instanceof Error ? err : new Error(String(err)));
           return;
@@ -924,9 +926,11 @@ export class TlsDuplex extends Duplex {
       } else t.destroy();
     }
     // Callbacks held for the handshake learn that it will not come.
-    const gone = err ?? errnoError('TLS connection destroyed before the handshake completed', 'ERR_STREAM_DESTROYED');
-    wcb?.(gone);
-    fcb?.(gone);
+    if (wcb !== undefined || fcb !== null) {
+      const gone = err ?? errnoError('TLS connection destroyed before the handshake completed', 'ERR_STREAM_DESTROYED');
+      wcb?.(gone);
+      fcb?.(gone);
+    }
     cb(err);
   }
 }
