@@ -12,6 +12,7 @@ import { toClientOptions, toServerOptions } from '../src/node/options.js';
 import { routedHooks } from '../src/node/routed-hooks.js';
 import type { BenchCert } from './certs.js';
 import { memPair } from './node-tls.js';
+import { handshake } from './ours.js';
 
 type Socketish = Duplex & { once(e: string, f: (...a: unknown[]) => void): unknown; on(e: string, f: (...a: unknown[]) => void): unknown };
 
@@ -46,9 +47,13 @@ export function sharedFor(cert: BenchCert): Shared {
   return { server: new TlsServer(toServerOptions(serverOpts(cert), routedHooks)), client };
 }
 
-/** One adapter pair; `shared` gives the TlsServer / TlsClient to reuse, else each side prepares its options. */
-export async function adapterPair(cert: BenchCert, shared?: Shared): Promise<void> {
-  const [a, b] = duplexPair();
+/**
+ * One adapter pair; `shared` gives the TlsServer / TlsClient to reuse, else each side prepares its options. Over
+ * the same memory Duplex pair as Node's tls row (bench/node-tls.ts memPair), so both stacks pay the same transport;
+ * `transport: 'duplexPair'` runs it over src/node/pair.ts's backpressured pair instead.
+ */
+export async function adapterPair(cert: BenchCert, shared?: Shared, transport: 'memPair' | 'duplexPair' = 'memPair'): Promise<void> {
+  const [a, b] = transport === 'memPair' ? memPair() : duplexPair();
   const server = new TlsDuplex(a, shared ? { isServer: true, ...serverOpts(cert), server: shared.server } : { isServer: true, ...serverOpts(cert) }) as Socketish;
   const client = new TlsDuplex(b, shared ? { ...clientOpts(cert), client: shared.client } : clientOpts(cert)) as Socketish;
   await waitPair(server, client, 2);
@@ -56,8 +61,14 @@ export async function adapterPair(cert: BenchCert, shared?: Shared): Promise<voi
   client.destroy();
 }
 
+/** The same handshake through the idiomatic API (the shared TlsServer / TlsClient, no streams), tickets included. */
+export function apiPair(shared: Shared): void {
+  handshake(shared);
+}
+
 export interface LemonModule {
   TLSSocket: new (t: Duplex | null, o: Record<string, unknown>) => Duplex & { setSocket(d: Duplex): void };
+  createSecureContext: (o: Record<string, unknown>) => unknown;
 }
 
 export async function loadLemon(): Promise<LemonModule | string> {
@@ -65,22 +76,40 @@ export async function loadLemon(): Promise<LemonModule | string> {
     const spec = 'lemon-tls';
     const m = (await import(spec)) as Partial<LemonModule> & { default?: Partial<LemonModule> };
     const T = m.TLSSocket ?? m.default?.TLSSocket;
-    return typeof T === 'function' ? { TLSSocket: T } : 'lemon-tls has no TLSSocket export';
+    const C = m.createSecureContext ?? m.default?.createSecureContext;
+    return typeof T === 'function' && typeof C === 'function' ? { TLSSocket: T, createSecureContext: C } : 'lemon-tls has no TLSSocket / createSecureContext export';
   } catch (e) {
     return `lemon-tls not installed (${(e as Error).message.slice(0, 80)})`;
   }
 }
 
-/** One lemon-tls pair (TLS 1.3, options per connection as its README shows); tickets are not awaited. */
-export async function lemonPair(mod: LemonModule, cert: BenchCert): Promise<void> {
+/** lemon-tls's server credentials, prepared once (as its own `createServer` does: one context for every socket). */
+export function lemonContext(mod: LemonModule, cert: BenchCert): unknown {
+  return mod.createSecureContext({ key: cert.key, cert: cert.cert });
+}
+
+/**
+ * One lemon-tls pair (TLS 1.3) over the same memory Duplex pair. As its own `createServer` does, the server socket
+ * gets its credentials through `SNICallback` from one shared context: a bare `TLSSocket` given `key` / `cert`
+ * directly (0.7.0) stops after EncryptedExtensions and never sends its Certificate. lemon-tls's server socket emits
+ * 'secureConnect' (not node:tls's 'secure'), and its server sends one ticket (ours and Node's send two); the client
+ * gets its options per connection (lemon-tls has no client context). Done at both 'secureConnect's and the ticket.
+ */
+export async function lemonPair(mod: LemonModule, cert: BenchCert, ctx: unknown): Promise<void> {
   const [a, b] = memPair();
-  const server = new mod.TLSSocket(a, { isServer: true, key: cert.key, cert: cert.cert, minVersion: 'TLSv1.3' }) as Socketish;
-  // As lemon-tls's own connect() does: the socket first, the transport attached once it is there.
-  const c = new mod.TLSSocket(null, { isServer: false, servername: 'localhost', ca: cert.ca, minVersion: 'TLSv1.3' });
-  const client = c as Socketish;
-  const done = waitPair(server, client, 0);
-  c.setSocket(b);
-  await done;
+  const server = new mod.TLSSocket(a, { isServer: true, SNICallback: (_n: string, cb: (e: null, c: unknown) => void) => cb(null, ctx), minVersion: 'TLSv1.3' }) as Socketish;
+  const client = new mod.TLSSocket(b, { isServer: false, servername: 'localhost', ca: cert.ca, minVersion: 'TLSv1.3' }) as Socketish;
+  await new Promise<void>((resolve, reject) => {
+    let pending = 3;
+    const done = (): void => {
+      if (--pending === 0) resolve();
+    };
+    server.once('secureConnect', done);
+    client.once('secureConnect', done);
+    client.once('session', done);
+    server.on('error', (e) => reject(e as Error));
+    client.on('error', (e) => reject(e as Error));
+  });
   server.destroy();
   client.destroy();
 }

@@ -19,6 +19,8 @@ const argVal = (k: string): string | undefined => args.find((a) => a.startsWith(
 const N = Number(argVal('n') ?? 2000);
 /** Records per flood run: floods are received whole, and Node's tls costs so little per record that fewer would drown in the noise of the rest. */
 const FLOOD_N = Number(argVal('flood-n') ?? 8 * N);
+/** Handshakes per *-pair run (a pair costs ~10^7 instructions, so a few hundred repeat to well under 1 %). */
+const PAIR_N = Number(argVal('pair-n') ?? 100);
 const here = dirname(fileURLToPath(import.meta.url));
 
 const ALL = [
@@ -28,6 +30,7 @@ const ALL = [
   'flood-ours-empty', 'flood-floor-empty', 'flood-node-empty',
   'flood-ours-keyupdate', 'flood-floor-keyupdate', 'flood-node-keyupdate',
   'msg-engine-16384', 'msg-sspi-16384', 'msg-engine-100', 'msg-sspi-100',
+  'adapter-pair', 'api-pair', 'node-pair',
 ];
 const only = argVal('only')?.split(',') ?? ALL;
 /**
@@ -55,13 +58,13 @@ const perOp = new Map<string, number>();
 for (const w of only) {
   // Floods are received whole (FLOOD_RECORDS records each); n and 2n are rounded up to floods by the loop, so
   // divide by the records actually received.
-  const n = w.startsWith('flood-') ? FLOOD_N : N;
+  const n = w.startsWith('flood-') ? FLOOD_N : w.endsWith('-pair') ? PAIR_N : N;
   const a = instructions(w, n, 2 * n);
   const b = instructions(w, 2 * n, 2 * n);
   const records = w.startsWith('flood-') ? floodRecords(2 * n) - floodRecords(n) : n;
   const v = (b - a) / records;
   perOp.set(w, v);
-  process.stderr.write(`${w}: ${Math.round(v)} instructions per record\n`);
+  process.stderr.write(`${w}: ${Math.round(v)} instructions per ${w.endsWith('-pair') ? 'pair' : 'record'}\n`);
 }
 
 function floodRecords(n: number): number {
@@ -71,7 +74,9 @@ function floodRecords(n: number): number {
 
 const fmt = (x: number | undefined): string => (x === undefined ? '–' : Math.round(x).toLocaleString('en-US'));
 const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? '–' : `${(a / b).toFixed(2)}×`);
-process.stdout.write(`| workload (instructions per record, n=${N}, floods ${FLOOD_N}) | ours | node:crypto floor | Node's tls | ours ÷ Node's | ours ÷ floor | floor ÷ Node's |\n|---|---|---|---|---|---|---|\n`);
+if (only.some((w) => w.startsWith('small-') || w.startsWith('flood-'))) {
+  process.stdout.write(`| workload (instructions per record, n=${N}, floods ${FLOOD_N}) | ours | node:crypto floor | Node's tls | ours ÷ Node's | ours ÷ floor | floor ÷ Node's |\n|---|---|---|---|---|---|---|\n`);
+}
 for (const [label, key] of [['1-byte records', 'small-%-1'], ['100-byte records', 'small-%-100'], ['zero-length flood', 'flood-%-empty'], ['KeyUpdate flood', 'flood-%-keyupdate']] as const) {
   const o = perOp.get(key.replace('%', 'ours'));
   const f = perOp.get(key.replace('%', 'floor'));
@@ -83,5 +88,14 @@ for (const size of [16384, 100]) {
   const e = perOp.get(`msg-engine-${size}`);
   const sp = perOp.get(`msg-sspi-${size}`);
   if (e !== undefined && sp !== undefined) process.stdout.write(`\n${size}-byte records, SSPI EncryptMessage + DecryptMessage ÷ engine sealRecordParts + process: ${fmt(sp)} ÷ ${fmt(e)} instructions = ${((sp / e - 1) * 100).toFixed(1)} % over the engine\n`);
+}
+{
+  const ad = perOp.get('adapter-pair');
+  const api = perOp.get('api-pair');
+  const nd = perOp.get('node-pair');
+  if (ad !== undefined || api !== undefined || nd !== undefined) {
+    process.stdout.write(`\n| instructions per pair (TLS 1.3 handshake + 2 tickets, n=${PAIR_N}) | TlsDuplex pair (shared) | idiomatic API pair | Node's tls pair | adapter ÷ API | adapter ÷ Node's | Node's ÷ adapter |\n|---|---|---|---|---|---|---|\n`);
+    process.stdout.write(`| memory Duplex pair, ECDSA P-256, x25519 | ${fmt(ad)} | ${fmt(api)} | ${fmt(nd)} | ${ratio(ad, api)} | ${ratio(ad, nd)} | ${ratio(nd, ad)} |\n`);
+  }
 }
 if (perOp.has('crypto-open')) process.stdout.write(`\ncreateDecipheriv + setAAD + setAuthTag + update + final alone: ${fmt(perOp.get('crypto-open'))} instructions per record\n`);

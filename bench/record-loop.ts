@@ -18,6 +18,10 @@
  *   msg-engine-<bytes>   engine sealRecordParts into a send buffer + process one record (the SSPI row's reference)
  *   msg-sspi-<bytes>     SSPI EncryptMessage + DecryptMessage of the same record in place
  *   crypto-open          only a createDecipheriv + setAAD + setAuthTag + update + final per record (1-byte record)
+ *   adapter-pair         one TlsDuplex pair over a memory Duplex pair, shared TlsServer / TlsClient (bench/adapter.ts)
+ *   api-pair             the same handshake (same TlsServer / TlsClient) through the idiomatic API, no streams
+ *   node-pair            one Node's tls pair over the same memory Duplex pair, shared SecureContexts
+ * (an operation of the *-pair workloads is one full TLS 1.3 handshake with its two tickets, after PAIR_WARM ones)
  */
 import { CipherSuite } from '../src/index.js';
 import { oursEngine } from './bulk.js';
@@ -25,6 +29,8 @@ import { makeCerts } from './certs.js';
 import { loadSspi, sspiBulk } from './sspi.js';
 import { makePair } from './ours.js';
 import { nodeContexts } from './node-tls.js';
+import { adapterPair, apiPair, sharedFor } from './adapter.js';
+import { destroyNode, nodeHandshake } from './node-tls.js';
 import { FLOOD_RECORDS, floodOpsFloor, floodOpsNode, floodOpsOurs, nodeSmallOps, oursSmall, rawOpenOnly, rawSmall } from './small.js';
 
 const [workload = '', nArg = '0', preparedArg] = process.argv.slice(2);
@@ -35,12 +41,23 @@ const prepared = Number(preparedArg ?? nArg);
 const WARM = 4000;
 /** Warm-up floods (of FLOOD_RECORDS records each). */
 const WARM_FLOODS = 8;
+/** Warm-up handshakes of the *-pair workloads. */
+const PAIR_WARM = 100;
 
 async function main(): Promise<void> {
   const m = /^(small|flood)-(ours|floor|node)-(\w+)$/.exec(workload);
   if (workload === 'crypto-open') {
     const op = rawOpenOnly();
     for (let i = 0; i < WARM + n; i++) op();
+    return;
+  }
+  const pairOf = /^(adapter|api|node)-pair$/.exec(workload);
+  if (pairOf !== null) {
+    const cert = makeCerts().ecdsa;
+    const shared = sharedFor(cert);
+    const ctx = nodeContexts(cert);
+    const op = pairOf[1] === 'adapter' ? () => adapterPair(cert, shared) : pairOf[1] === 'api' ? async () => apiPair(shared) : async () => destroyNode(await nodeHandshake(ctx, 2));
+    for (let i = 0; i < PAIR_WARM + n; i++) await op();
     return;
   }
   const msg = /^msg-(engine|sspi)-(\d+)$/.exec(workload);

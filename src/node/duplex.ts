@@ -244,7 +244,7 @@ export class TlsDuplex extends Duplex {
   /** This duplex's trace and key-log receivers, given to its connection. */
   readonly #observer: ConnectionObserver;
   /** Prepared configurations shared with other connections, and the session authorizations they remember. */
-  readonly #configs: PreparedConfigs;
+  #configs: PreparedConfigs | undefined;
   /** Client: the server name set by setServername() before the handshake started. */
   #servernameOverride: string | undefined;
   #bytesWritten = 0;
@@ -266,10 +266,10 @@ export class TlsDuplex extends Duplex {
       decodeStrings: true,
     });
     this.#transport = transport as Transport;
-    // Nothing shared: a private, empty set (holding only what this connection prepares).
-    const configs = options.preparedConfigs ?? new PreparedConfigs(0);
+    // Nothing given: a private, empty set, made only when this connection prepares something itself.
+    let configs = options.preparedConfigs;
+    const own = (): PreparedConfigs => (configs ??= new PreparedConfigs(0));
     this.#connectTarget = options.connectTarget;
-    this.#configs = configs;
     this.#renegotiation = new RenegotiationGuard(options.isServer === true, Date.now());
     if (options.isServer === true) {
       const { isServer: _s, server, preparedConfigs: _p, connectTarget: _t, onOCSPRequest, ...rest } = options;
@@ -286,11 +286,13 @@ export class TlsDuplex extends Duplex {
     const side = this.#side;
     this.#factory =
       side.kind === 'client'
-        ? (side.client ?? configs.client(side.options))
-        : (side.server ?? (side.options.SNICallback !== undefined && side.options.key === undefined && side.options.pfx === undefined ? undefined : configs.server(side.options)));
+        ? (side.client ?? own().client(side.options))
+        : (side.server ?? (side.options.SNICallback !== undefined && side.options.key === undefined && side.options.pfx === undefined ? undefined : own().server(side.options)));
+    this.#configs = configs;
     const userTrace = options.trace;
     const keyLog = (line: string): void => {
-      this.emit('keylog', Buffer.from(line + '\n', 'latin1'));
+      // node:tls emits 'keylog' only to listeners: no Buffer for a line nobody reads.
+      if (this.listenerCount('keylog') > 0) this.emit('keylog', Buffer.from(line + '\n', 'latin1'));
     };
     this.#observer =
       userTrace === undefined
@@ -844,7 +846,7 @@ export class TlsDuplex extends Duplex {
           return;
         }
         try {
-          server = this.#configs.sniServer(creds, side.options);
+          server = (this.#configs ??= new PreparedConfigs(0)).sniServer(creds, side.options);
         } catch (err) {
           this.#refuseHello(err instanceof Error ? err : new Error(String(err)));
           return;
@@ -1153,8 +1155,7 @@ export class TlsDuplex extends Duplex {
       } else t.destroy();
     }
     // Callbacks held for the handshake learn that it will not come.
-    const gone = err ?? errnoError('TLS connection destroyed before the handshake completed', 'ERR_STREAM_DESTROYED');
-    fcb?.(gone);
+    if (fcb !== null) fcb(err ?? errnoError('TLS connection destroyed before the handshake completed', 'ERR_STREAM_DESTROYED'));
     cb(err);
     // As node:tls: a write still waiting for the handshake is canceled, its callback told after the 'error'.
     if (wcb !== undefined) process.nextTick(wcb, Object.assign(errnoError('write ECANCELED', 'ECANCELED'), { syscall: 'write' }));
