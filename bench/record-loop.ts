@@ -18,6 +18,8 @@
  *   msg-engine-<bytes>   engine sealRecordParts into a send buffer + process one record (the SSPI row's reference)
  *   msg-sspi-<bytes>     SSPI EncryptMessage + DecryptMessage of the same record in place
  *   crypto-open          only a createDecipheriv + setAAD + setAuthTag + update + final per record (1-byte record)
+ *   hs-<what>-<kind>     one full TLS 1.3 handshake or its crypto floor (bench/handshake-loop.ts; an operation is one
+ *                        handshake)
  */
 import { CipherSuite } from '../src/index.js';
 import { oursEngine } from './bulk.js';
@@ -25,6 +27,7 @@ import { makeCerts } from './certs.js';
 import { loadSspi, sspiBulk } from './sspi.js';
 import { makePair } from './ours.js';
 import { nodeContexts } from './node-tls.js';
+import { handshakeOp } from './handshake-loop.js';
 import { FLOOD_RECORDS, floodOpsFloor, floodOpsNode, floodOpsOurs, nodeSmallOps, oursSmall, rawOpenOnly, rawSmall } from './small.js';
 
 const [workload = '', nArg = '0', preparedArg] = process.argv.slice(2);
@@ -35,12 +38,20 @@ const prepared = Number(preparedArg ?? nArg);
 const WARM = 4000;
 /** Warm-up floods (of FLOOD_RECORDS records each). */
 const WARM_FLOODS = 8;
+/** Warm-up handshakes before the counted ones. */
+const HS_WARM = 300;
 
 async function main(): Promise<void> {
   const m = /^(small|flood)-(ours|floor|node)-(\w+)$/.exec(workload);
   if (workload === 'crypto-open') {
     const op = rawOpenOnly();
     for (let i = 0; i < WARM + n; i++) op();
+    return;
+  }
+  const hs = /^hs-(pair|floor|server|sfloor)-(ecdsa|rsa)$/.exec(workload);
+  if (hs !== null) {
+    const op = handshakeOp(hs[1] as string, hs[2] as 'ecdsa' | 'rsa');
+    for (let i = 0; i < HS_WARM + n; i++) op();
     return;
   }
   const msg = /^msg-(engine|sspi)-(\d+)$/.exec(workload);
