@@ -10,8 +10,8 @@
  * kind: ecdsa (P-256) | rsa (2048, rsa_pss_rsae_sha256). x25519, AES-128-GCM, 2 tickets, as in `npm run bench`.
  *
  * The server-only loop needs a server whose flight is the same every time, so that one recorded client flight
- * finishes every handshake: its provider draws its random bytes from node:crypto as usual (same cost) but hands
- * out fixed bytes, and its signing key signs every time (same cost) but returns the first signature it made for
+ * finishes every handshake: its provider draws its random bytes from node:crypto as usual (same cost, same 4 KiB
+ * pool) but hands out fixed bytes, and its signing key signs every time (same cost) but returns the first signature it made for
  * the same input (ECDSA and PSS signatures are randomised; the first one is valid for the same transcript). Both
  * only make the server's cost a little higher (a wrapper call per random draw and per signature).
  *
@@ -29,11 +29,19 @@ import { handshake, makePair } from './ours.js';
 /** A provider whose server flight repeats: fixed random bytes (still drawn), the first signature per input. */
 class RepeatableProvider extends NodeCryptoProvider {
   constructor() {
+    // Drawn as the provider's own pool draws them (crypto/node-provider.ts pooledRandom), then overwritten.
+    const pool = new Uint8Array(4096);
+    let at = pool.length;
     super({
       randomBytes: (n) => {
-        const b = nc.randomBytes(n);
-        b.fill(0x5a);
-        return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+        if (at + n > pool.length) {
+          nc.randomFillSync(pool);
+          at = 0;
+        }
+        const out = pool.slice(at, at + n);
+        pool.fill(0, at, at + n);
+        at += n;
+        return out.fill(0x5a);
       },
     });
   }
