@@ -91,11 +91,26 @@ export function prepareReplay(ops: readonly RecordedOp[], cert: BenchCert): () =
     return k;
   };
   let xPriv: nc.KeyObject | undefined;
+  // Randomness as the provider draws it (crypto/node-provider.ts pooledRandom): small requests are cut from a 4 KiB
+  // pool refilled by one randomFillSync, not one OpenSSL call each.
+  const pool = new Uint8Array(4096);
+  let poolAt = pool.length;
+  const random = (n: number): Uint8Array => {
+    if (n > 256) return nc.randomBytes(n);
+    if (poolAt + n > pool.length) {
+      nc.randomFillSync(pool);
+      poolAt = 0;
+    }
+    const out = pool.slice(poolAt, poolAt + n);
+    pool.fill(0, poolAt, poolAt + n);
+    poolAt += n;
+    return out;
+  };
   for (const op of ops) {
     const len = op.len ?? 0;
     switch (op.op) {
       case 'randomBytes':
-        steps.push(() => nc.randomBytes(len));
+        steps.push(() => random(len));
         break;
       case 'hash': {
         const d = buf(len);
@@ -181,7 +196,8 @@ export function prepareReplay(ops: readonly RecordedOp[], cert: BenchCert): () =
       }
       case 'kx.keygen':
         steps.push(() => {
-          const d = nc.randomBytes(32).toString('base64url');
+          const r = random(32);
+          const d = Buffer.from(r.buffer, r.byteOffset, r.byteLength).toString('base64url');
           xPriv = nc.createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d, x: DUMMY_X }, format: 'jwk' });
           void nc.createPublicKey(xPriv).export({ format: 'jwk' }).x;
         });

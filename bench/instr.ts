@@ -9,10 +9,11 @@
  * process included (V8, node:crypto, OpenSSL, GC). Needs valgrind; about 10–30 s per run.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeCerts } from './certs.js';
 
 const args = process.argv.slice(2);
 const argVal = (k: string): string | undefined => args.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3);
@@ -23,6 +24,9 @@ const FLOOD_N = Number(argVal('flood-n') ?? 8 * N);
 const PAIR_N = Number(argVal('pair-n') ?? 100);
 const here = dirname(fileURLToPath(import.meta.url));
 
+/** Handshake workloads (bench/handshake-loop.ts): instructions per handshake, HS_N and 2·HS_N of them. */
+const HS = ['hs-pair-ecdsa', 'hs-floor-ecdsa', 'hs-server-ecdsa', 'hs-sfloor-ecdsa', 'hs-pair-rsa', 'hs-floor-rsa', 'hs-server-rsa', 'hs-sfloor-rsa'];
+const HS_N = Number(argVal('hs-n') ?? 100);
 const ALL = [
   'crypto-open',
   'small-ours-1', 'small-floor-1', 'small-node-1',
@@ -31,6 +35,7 @@ const ALL = [
   'flood-ours-keyupdate', 'flood-floor-keyupdate', 'flood-node-keyupdate',
   'msg-engine-16384', 'msg-sspi-16384', 'msg-engine-100', 'msg-sspi-100',
   'adapter-pair', 'api-pair', 'node-pair',
+  ...HS,
 ];
 const only = argVal('only')?.split(',') ?? ALL;
 /**
@@ -39,13 +44,26 @@ const only = argVal('only')?.split(',') ?? ALL;
  */
 const NODE_FLAGS = (argVal('node-flags') ?? '--single-threaded,--predictable-gc-schedule').split(',').filter((f) => f !== '');
 
+/** One set of certificates for every handshake run (the n and 2n runs must sign with the same keys). */
+let hsCerts: string | undefined;
+function certsFile(): string {
+  if (hsCerts === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'sspi-tls-instr-certs-'));
+    hsCerts = join(dir, 'certs.json');
+    writeFileSync(hsCerts, JSON.stringify(makeCerts()));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return hsCerts;
+}
+
 function instructions(workload: string, n: number, prepared: number): number {
   const dir = mkdtempSync(join(tmpdir(), 'sspi-tls-instr-'));
   try {
+    const env = workload.startsWith('hs-') ? { ...process.env, SSPI_TLS_BENCH_CERTS: certsFile() } : process.env;
     const r = spawnSync('valgrind', [
       '--tool=callgrind', '--smc-check=all-non-file', `--callgrind-out-file=${join(dir, 'out')}`,
       process.execPath, ...NODE_FLAGS, join(here, 'record-loop.js'), workload, String(n), String(prepared),
-    ], { encoding: 'utf8' });
+    ], { encoding: 'utf8', env });
     const m = /Collected : (\d+)/.exec(r.stderr);
     if (r.status !== 0 || m === null) throw new Error(`${workload}: valgrind failed\n${r.stderr.slice(-2000)}`);
     return Number(m[1]);
@@ -58,13 +76,13 @@ const perOp = new Map<string, number>();
 for (const w of only) {
   // Floods are received whole (FLOOD_RECORDS records each); n and 2n are rounded up to floods by the loop, so
   // divide by the records actually received.
-  const n = w.startsWith('flood-') ? FLOOD_N : w.endsWith('-pair') ? PAIR_N : N;
+  const n = w.startsWith('flood-') ? FLOOD_N : w.startsWith('hs-') ? HS_N : w.endsWith('-pair') ? PAIR_N : N;
   const a = instructions(w, n, 2 * n);
   const b = instructions(w, 2 * n, 2 * n);
   const records = w.startsWith('flood-') ? floodRecords(2 * n) - floodRecords(n) : n;
   const v = (b - a) / records;
   perOp.set(w, v);
-  process.stderr.write(`${w}: ${Math.round(v)} instructions per ${w.endsWith('-pair') ? 'pair' : 'record'}\n`);
+  process.stderr.write(`${w}: ${Math.round(v)} instructions per ${w.startsWith('hs-') ? 'handshake' : w.endsWith('-pair') ? 'pair' : 'record'}\n`);
 }
 
 function floodRecords(n: number): number {
@@ -99,3 +117,15 @@ for (const size of [16384, 100]) {
   }
 }
 if (perOp.has('crypto-open')) process.stdout.write(`\ncreateDecipheriv + setAAD + setAuthTag + update + final alone: ${fmt(perOp.get('crypto-open'))} instructions per record\n`);
+if (HS.some((w) => perOp.has(w))) {
+  process.stdout.write(`\n| TLS 1.3 full handshake (instructions per handshake, n=${HS_N}) | ours | node:crypto floor | ours ÷ floor |\n|---|---|---|---|\n`);
+  for (const kind of ['ecdsa', 'rsa']) {
+    const label = kind === 'ecdsa' ? 'ECDSA P-256' : 'RSA-2048';
+    for (const [side, o, f] of [['pair', 'pair', 'floor'], ['server', 'server', 'sfloor']] as const) {
+      const a = perOp.get(`hs-${o}-${kind}`);
+      const b = perOp.get(`hs-${f}-${kind}`);
+      if (a === undefined && b === undefined) continue;
+      process.stdout.write(`| ${label}, ${side} | ${fmt(a)} | ${fmt(b)} | ${ratio(a, b)} |\n`);
+    }
+  }
+}

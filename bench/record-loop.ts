@@ -22,6 +22,8 @@
  *   api-pair             the same handshake (same TlsServer / TlsClient) through the idiomatic API, no streams
  *   node-pair            one Node's tls pair over the same memory Duplex pair, shared SecureContexts
  * (an operation of the *-pair workloads is one full TLS 1.3 handshake with its two tickets, after PAIR_WARM ones)
+ *   hs-<what>-<kind>     one full TLS 1.3 handshake or its crypto floor (bench/handshake-loop.ts; an operation is one
+ *                        handshake)
  */
 import { CipherSuite } from '../src/index.js';
 import { oursEngine } from './bulk.js';
@@ -31,6 +33,7 @@ import { makePair } from './ours.js';
 import { nodeContexts } from './node-tls.js';
 import { adapterPair, apiPair, sharedFor } from './adapter.js';
 import { destroyNode, nodeHandshake } from './node-tls.js';
+import { handshakeOp } from './handshake-loop.js';
 import { FLOOD_RECORDS, floodOpsFloor, floodOpsNode, floodOpsOurs, nodeSmallOps, oursSmall, rawOpenOnly, rawSmall } from './small.js';
 
 const [workload = '', nArg = '0', preparedArg] = process.argv.slice(2);
@@ -43,6 +46,8 @@ const WARM = 4000;
 const WARM_FLOODS = 8;
 /** Warm-up handshakes of the *-pair workloads. */
 const PAIR_WARM = 100;
+/** Warm-up handshakes before the counted ones (hs-* workloads). */
+const HS_WARM = 300;
 
 async function main(): Promise<void> {
   const m = /^(small|flood)-(ours|floor|node)-(\w+)$/.exec(workload);
@@ -58,6 +63,12 @@ async function main(): Promise<void> {
     const ctx = nodeContexts(cert);
     const op = pairOf[1] === 'adapter' ? () => adapterPair(cert, shared) : pairOf[1] === 'api' ? async () => apiPair(shared) : async () => destroyNode(await nodeHandshake(ctx, 2));
     for (let i = 0; i < PAIR_WARM + n; i++) await op();
+    return;
+  }
+  const hs = /^hs-(pair|floor|server|sfloor)-(ecdsa|rsa)$/.exec(workload);
+  if (hs !== null) {
+    const op = handshakeOp(hs[1] as string, hs[2] as 'ecdsa' | 'rsa');
+    for (let i = 0; i < HS_WARM + n; i++) op();
     return;
   }
   const msg = /^msg-(engine|sspi)-(\d+)$/.exec(workload);

@@ -62,13 +62,41 @@ export function fromHex(s: string): Uint8Array {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/**
+ * Up to this many characters, ASCII is converted in JavaScript: host names, ALPN ids and labels are short and
+ * ASCII, and a TextEncoder/TextDecoder call costs more than the loop.
+ */
+const SHORT_ASCII = 64;
+
 /** UTF-8 encode. */
 export function utf8(s: string): Uint8Array {
+  const n = s.length;
+  if (n <= SHORT_ASCII) {
+    const out = new Uint8Array(n);
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      out[i] = c;
+    }
+    if (i === n) return out;
+  }
   return encoder.encode(s);
 }
 
 /** ASCII/UTF-8 decode (for names and ALPN ids). */
 export function fromUtf8(b: Uint8Array): string {
+  const n = b.length;
+  if (n <= SHORT_ASCII) {
+    let s = '';
+    let i = 0;
+    for (; i < n; i++) {
+      const c = b[i] as number;
+      if (c >= 0x80) break;
+      s += String.fromCharCode(c);
+    }
+    if (i === n) return s;
+  }
   return decoder.decode(b);
 }
 

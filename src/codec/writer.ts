@@ -38,6 +38,21 @@ export class Writer {
     }
   }
 
+  /**
+   * Run `body` on a writer over a pooled scratch buffer and hand `use` a view of what it wrote, valid only during
+   * the call (no copy); the scratch is wiped afterwards. For bytes consumed at once, e.g. a ticket's state sealed.
+   */
+  static encodeAndUse<T>(body: (w: Writer) => void, use: (bytes: Uint8Array) => T): T {
+    const w = new Writer(0);
+    w.#buf = pool.pop() ?? new Uint8Array(SCRATCH_BYTES);
+    try {
+      body(w);
+      return use(w.view());
+    } finally {
+      w.#release();
+    }
+  }
+
   /** Wipe what was written (it may be secret, e.g. a ticket's state) and return the buffer to the pool. */
   #release(): void {
     const b = this.#buf;

@@ -66,14 +66,19 @@ function ticketAead(p: CryptoProvider, key: Uint8Array): Aead {
 /** Server: seal session state into a ticket. */
 export function sealTicket(p: CryptoProvider, keys: TicketKeyStore, s: SessionState): Uint8Array {
   const { id, key } = keys.current();
-  const plain = encode((w) => writeState(w, s));
   const nonce = p.randomBytes(12);
   const aead = ticketAead(p, key);
-  const out = new Uint8Array(16 + 12 + plain.length + aead.tagLen);
-  out.set(id, 0);
-  out.set(nonce, 16);
-  aead.sealInto(nonce, id, plain, out, 28);
-  return out;
+  // The state (it holds the resumption secret) is sealed straight from the writer's scratch, which is then wiped.
+  return Writer.encodeAndUse(
+    (w) => writeState(w, s),
+    (plain) => {
+      const out = new Uint8Array(16 + 12 + plain.length + aead.tagLen);
+      out.set(id, 0);
+      out.set(nonce, 16);
+      aead.sealInto(nonce, id, plain, out, 28);
+      return out;
+    },
+  );
 }
 
 /** Server: open a ticket; undefined when it is not ours, from a forgotten key, or damaged (then: full handshake). */

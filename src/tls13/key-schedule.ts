@@ -110,14 +110,17 @@ function hkdfLabel(prefix: LabelPrefix, label: string, context: Uint8Array, leng
   return info;
 }
 
-/** HkdfLabel ‖ 0x01 for an empty context ("key", "iv", "finished", …), by prefix, label and length: constants. */
-const emptyContextInputs = new Map<string, Uint8Array[]>();
+/**
+ * HkdfLabel ‖ 0x01 for an empty context ("key", "iv", "finished", …), by prefix, label and length: constants. Keyed
+ * by prefix, then label (no string built per lookup).
+ */
+const emptyContextInputs: Readonly<Record<LabelPrefix, Map<string, Uint8Array[]>>> = { 'tls13 ': new Map(), dtls13: new Map() };
 function emptyContextInput(prefix: LabelPrefix, label: string, length: number): Uint8Array {
-  const k = prefix + label;
-  let byLength = emptyContextInputs.get(k);
+  const byLabel = emptyContextInputs[prefix];
+  let byLength = byLabel.get(label);
   if (byLength === undefined) {
     byLength = [];
-    emptyContextInputs.set(k, byLength);
+    byLabel.set(label, byLength);
   }
   return (byLength[length] ??= hkdfLabel(prefix, label, EMPTY, length, 1));
 }

@@ -89,6 +89,7 @@ interface Ctx {
   readonly anchors: readonly Certificate[];
   readonly pool: readonly Certificate[];
   readonly sigCache: SigCache | undefined;
+  readonly leafCache: LeafCache | undefined;
   budget: number;
   steps: number;
   readonly nameBudget: ComparisonBudget;
@@ -142,6 +143,13 @@ function hasEmptySubject(c: Certificate): boolean {
   return c.subject.der.length <= 2; // an empty SEQUENCE
 }
 
+/** Validity at `ctx.time`, both ends inclusive. */
+function checkValidity(c: Certificate, ctx: Ctx): Failure | undefined {
+  if (ctx.time < c.notBefore) return { reason: 'NotYetValid', detail: `${who(c)}: not valid before ${new Date(c.notBefore).toISOString()}` };
+  if (ctx.time > c.notAfter) return { reason: 'Expired', detail: `${who(c)}: expired ${new Date(c.notAfter).toISOString()}` };
+  return undefined;
+}
+
 /**
  * Validity at `time` (both ends inclusive), critical extensions, syntax, key: every certificate, anchors included.
  * `pinned`: a leaf that is itself a trust anchor (see checkProfile).
@@ -150,8 +158,8 @@ function checkBasics(c: Certificate, ctx: Ctx, pinned = false): Failure | undefi
   const crit = c.extensions.unhandledCritical;
   if (crit.length > 0) return { reason: 'UnsupportedCriticalExtension', detail: `${who(c)}: critical extension ${crit.join(', ')} is not processed` };
   if (c.extensions.malformed.length > 0) return bad(c, c.extensions.malformed.join('; '));
-  if (ctx.time < c.notBefore) return { reason: 'NotYetValid', detail: `${who(c)}: not valid before ${new Date(c.notBefore).toISOString()}` };
-  if (ctx.time > c.notAfter) return { reason: 'Expired', detail: `${who(c)}: expired ${new Date(c.notAfter).toISOString()}` };
+  const t = checkValidity(c, ctx);
+  if (t !== undefined) return t;
   const k = checkKey(c, ctx.minRsaBits, who(c));
   if (k !== undefined) return k;
   if ((c.publicKeyAlgorithm === 'rsa' || c.publicKeyAlgorithm === 'rsa-pss') && c.publicKeyBits % 8 !== 0) {
@@ -216,6 +224,48 @@ function checkLeaf(c: Certificate, ctx: Ctx, pinned: boolean): Failure | undefin
   const malformed = c.extensions.subjectAltName?.dnsNames.find((d) => !isValidPresentedDnsName(d));
   if (malformed !== undefined) return bad(c, `malformed dNSName '${malformed}' (RFC 5280 §4.2.1.6)`);
   return undefined;
+}
+
+/**
+ * Leaves that passed {@link checkLeaf}, with the usage and pinning they passed for (`serverAuth`, `clientAuth`,
+ * `serverAuth pinned`, …). Everything checkLeaf looks at but the time is the frozen certificate (parseCertificate
+ * returns one object per DER while cached) and the verifier's fixed settings, so a repeat needs only the validity
+ * check. Weak, like SigCache: no bound needed.
+ */
+type LeafCache = WeakMap<Certificate, Set<string>>;
+
+/** Most names remembered per leaf by {@link matchServerNameCached}. */
+const MAX_NAMES_PER_LEAF = 16;
+
+/**
+ * matchServerName, remembering the names a leaf matched (in `cache` under the key '=' + name, beside the usages of
+ * LeafCache): a pure function of the frozen certificate and the name. Only matches are kept, at most
+ * MAX_NAMES_PER_LEAF per leaf.
+ */
+function matchServerNameCached(leaf: Certificate, name: string, cache: LeafCache | undefined): boolean {
+  const seen = cache?.get(leaf);
+  const key = `=${name}`;
+  if (seen?.has(key) === true) return true;
+  if (!matchServerName(leaf, name)) return false;
+  if (cache !== undefined) {
+    if (seen === undefined) cache.set(leaf, new Set([key]));
+    else if (seen.size < MAX_NAMES_PER_LEAF) seen.add(key);
+  }
+  return true;
+}
+
+function checkLeafCached(c: Certificate, ctx: Ctx, pinned: boolean): Failure | undefined {
+  const cache = ctx.leafCache;
+  if (cache === undefined) return checkLeaf(c, ctx, pinned);
+  const key = pinned ? `${ctx.usage} pinned` : ctx.usage;
+  const passed = cache.get(c);
+  if (passed?.has(key) === true) return checkValidity(c, ctx);
+  const f = checkLeaf(c, ctx, pinned);
+  if (f === undefined) {
+    if (passed !== undefined) passed.add(key);
+    else cache.set(c, new Set([key]));
+  }
+  return f;
 }
 
 /** Issuer-independent checks of a presented intermediate below which `path` has been built. */
@@ -394,6 +444,7 @@ function run(
   sigCache: SigCache | undefined,
   crls: readonly Crl[],
   crlCache: CrlSigCache | undefined,
+  leafCache?: LeafCache,
 ): ChainResult {
   if (1 + intermediatesIn.length > MAX_PRESENTED_CERTIFICATES) {
     return { ok: false, reason: 'PathTooLong', detail: `${1 + intermediatesIn.length} certificates presented; at most ${MAX_PRESENTED_CERTIFICATES} are considered` };
@@ -425,6 +476,7 @@ function run(
     anchors,
     pool,
     sigCache,
+    leafCache,
     budget: MAX_SIGNATURE_CHECKS,
     steps: MAX_PATH_BUILDING_STEPS,
     nameBudget: { remaining: MAX_NAME_CONSTRAINT_COMPARISONS },
@@ -433,7 +485,7 @@ function run(
   // A leaf that is itself a configured anchor (a pinned certificate, e.g. self-signed) is trusted as is: a path of
   // one, with the leaf checks only (so a pinned `openssl req -x509` certificate, cA=TRUE, serves).
   const pinned = anchors.some((a) => sameKeyAndName(a, leaf));
-  const leafFailure = checkLeaf(leaf, ctx, pinned);
+  const leafFailure = checkLeafCached(leaf, ctx, pinned);
   if (leafFailure !== undefined) return fail(leafFailure);
 
   const path = pinned ? [leaf] : extend([leaf], ctx);
@@ -447,7 +499,7 @@ function run(
   if (revoked !== undefined) return fail(revoked);
 
   if (opts.serverName !== undefined) {
-    if (!matchServerName(leaf, opts.serverName)) {
+    if (!matchServerNameCached(leaf, opts.serverName, leafCache)) {
       const isIp = parseIpAddress(opts.serverName) !== undefined;
       return { ok: false, reason: 'WrongName', detail: `${who(leaf)} is not valid for ${isIp ? 'IP address' : 'name'} ${opts.serverName}` };
     }
@@ -516,6 +568,7 @@ export function checkTrustAnchor(anchor: Uint8Array | Certificate, opts: { reado
     anchors: [],
     pool: [],
     sigCache: undefined,
+    leafCache: undefined,
     budget: 0,
     steps: 0,
     nameBudget: { remaining: 0 },
@@ -551,6 +604,7 @@ export class ChainVerifier {
   readonly #sigCache: SigCache = new WeakMap();
   readonly #crls: readonly Crl[];
   readonly #crlCache: CrlSigCache = new WeakMap();
+  readonly #leafCache: LeafCache = new WeakMap();
 
   /** Parse the trust anchors; throws `InvalidConfig` if one cannot be parsed. */
   constructor(opts: ChainVerifierOptions) {
@@ -575,6 +629,6 @@ export class ChainVerifier {
   verify(chainDers: readonly Uint8Array[], opts: VerifyOptions): ChainResult {
     const [leaf, ...rest] = chainDers;
     if (leaf === undefined) return { ok: false, reason: 'BadEncoding', detail: 'empty certificate chain' };
-    return run(leaf, rest, this.#anchors, opts, this.#provider, this.#maxIntermediates, this.#minRsaBits, this.#sigCache, this.#crls, this.#crlCache);
+    return run(leaf, rest, this.#anchors, opts, this.#provider, this.#maxIntermediates, this.#minRsaBits, this.#sigCache, this.#crls, this.#crlCache, this.#leafCache);
   }
 }
