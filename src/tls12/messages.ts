@@ -91,7 +91,8 @@ export interface CertificateRequest12 {
 
 /**
  * Decode a TLS 1.2 CertificateRequest (RFC 5246 §7.4.4); rejects empty type or algorithm lists, an odd-length
- * algorithm list, empty DNs and more than 256 authorities (decode_error).
+ * algorithm list and empty DNs (decode_error). The authorities list is bounded by its 16-bit length only: a server
+ * listing its whole trust store (hundreds of names) is within the RFC, and the work is linear in those bytes.
  */
 export function decodeCertificateRequest12(body: Uint8Array): CertificateRequest12 {
   const r = new Reader(body, 'CertificateRequest');
@@ -99,7 +100,7 @@ export function decodeCertificateRequest12(body: Uint8Array): CertificateRequest
   const sa = r.vec16('supported_signature_algorithms', { min: 2 });
   if (sa.remaining % 2 !== 0) throw decodeError('CertificateRequest.supported_signature_algorithms', 'odd length');
   const supportedSignatureAlgorithms = sa.list((e) => e.u16('algorithm'));
-  const certificateAuthorities = r.vec16('certificate_authorities').list((e) => e.vec16('DistinguishedName', { min: 1 }).rest().slice(), 256);
+  const certificateAuthorities = r.vec16('certificate_authorities').list((e) => e.vec16('DistinguishedName', { min: 1 }).rest().slice());
   r.expectEnd();
   return { certificateTypes, supportedSignatureAlgorithms, certificateAuthorities };
 }

@@ -258,12 +258,15 @@ export function decodeSelectedPsk(data: Uint8Array): number {
   return v;
 }
 
-/** certificate_authorities (RFC 8446 §4.2.4): DistinguishedName list. */
+/**
+ * certificate_authorities (RFC 8446 §4.2.4): DistinguishedName list, bounded by its 16-bit length only (a server
+ * listing its whole trust store sends hundreds of names; the work is linear in the bytes).
+ */
 export function decodeCertificateAuthorities(data: Uint8Array): Uint8Array[] {
   const r = sub(data, 'certificate_authorities');
   const v = r.vec16('authorities', { min: 3 });
   r.expectEnd();
-  return v.list((e) => e.vec16('DistinguishedName', { min: 1 }).rest(), 256);
+  return v.list((e) => e.vec16('DistinguishedName', { min: 1 }).rest());
 }
 
 /** certificate_authorities body (RFC 8446 §4.2.4) from DER distinguished names. */

@@ -357,3 +357,31 @@ test('our client ↔ Node tls.createServer({maxVersion: "TLSv1.2"}): 1 MiB each 
       await new Promise<void>((r) => node.close(() => r()));
     }
   }));
+
+test('our client ↔ Node tls server whose CertificateRequest lists 289 authorities (its trust store): accepted in TLS 1.2 and 1.3', () =>
+  scope(async ({ pumps }) => {
+    // RFC 5246 §7.4.4 / RFC 8446 §4.2.4 bound the list by its 16-bit length only; a server with requestCert and
+    // a large `ca` (here Node's bundled roots twice, then our CA) names them all, as OpenSSL does.
+    const ca = [...tls.rootCertificates, ...tls.rootCertificates, pki.ca.certPem];
+    for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+      const sockets: tls.TLSSocket[] = [];
+      const node = tls.createServer({ cert: pki.server.p256.chainPem, key: pki.server.p256.keyPem, minVersion: version, maxVersion: version, requestCert: true, ca }, (s) => sockets.push(s));
+      await new Promise<void>((r) => node.listen(0, '127.0.0.1', () => r()));
+      try {
+        const port = (node.address() as { port: number }).port;
+        const client = new TlsClient({ ca: pki.ca.certPem, minVersion: version, maxVersion: version, servername: 'localhost', clientCertificate: creds(pki.client) });
+        const conn = client.connect();
+        const names: number[] = [];
+        conn.on('certificateRequest', (authorities: readonly Uint8Array[]) => names.push(authorities.length));
+        const pump = await connectPump(port, conn, {});
+        pumps.push(pump);
+        await pump.handshake();
+        assert.ok((names[0] ?? 0) > 256, `the server listed ${names[0]} authorities`);
+        for (let i = 0; i < 100 && sockets.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+        assert.equal(sockets[0]?.authorized, true, `${version}: Node verified our client certificate`);
+      } finally {
+        for (const s of sockets) s.destroy();
+        await new Promise<void>((r) => node.close(() => r()));
+      }
+    }
+  }));
