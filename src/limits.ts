@@ -32,10 +32,8 @@ export const MAX_KEY_UPDATES = 32;
 export const MAX_CCS = 2;
 /** Bytes of an incomplete handshake message buffered across records. */
 export const MAX_BUFFERED_HANDSHAKE = MAX_HANDSHAKE_MESSAGE + 4;
-/** PSK identities accepted in one ClientHello. */
+/** PSK identities a server tries in one ClientHello (more are decoded and ignored: RFC 8446 §4.2.11 lets it choose). */
 export const MAX_PSK_IDENTITIES = 16;
-/** ALPN protocols accepted in one ClientHello. */
-export const MAX_ALPN_PROTOCOLS = 32;
 /** Records sealed under one key before we KeyUpdate (TLS 1.3) — below AES-GCM's 2^24.5 limit (RFC 8446 §5.5). */
 export const SEQ_SOFT_LIMIT = 2 ** 24;
 /**

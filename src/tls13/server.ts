@@ -55,7 +55,7 @@ import { EarlySecret, finishedVerifyData, ticketPsk, type HandshakeSecret, type 
 import { openTicket, sealTicket, type SessionState } from '../handshake/tickets.js';
 import { keyUpdate } from './client.js';
 import type { TrafficState } from './traffic.js';
-import { MAX_USED_TICKETS } from '../limits.js';
+import { MAX_PSK_IDENTITIES, MAX_USED_TICKETS } from '../limits.js';
 import type { KeyExchangeServerResult } from '../crypto/provider.js';
 
 /** The server's handshake context: the engine context plus the prepared server configuration. */
@@ -316,7 +316,10 @@ function acceptPsk(cx: ServerCx, offer: ClientOffer, suite: SuiteInfo, transcrip
   if (psks === undefined || !offer.pskModes.includes(mode) || cx.config.ticketCount === 0) return undefined;
   const p = cx.provider;
   const now = p.now();
-  for (let i = 0; i < psks.identities.length; i++) {
+  // RFC 8446 §4.2.11 lets the server pick any identity: only the first MAX_PSK_IDENTITIES are tried (each may
+  // cost a ticket decryption), so a ClientHello full of identities buys no more work than 16 (Go tries 5).
+  const tried = Math.min(psks.identities.length, MAX_PSK_IDENTITIES);
+  for (let i = 0; i < tried; i++) {
     const id = psks.identities[i];
     if (id === undefined) continue;
     const state = openTicket(p, cx.config.ticketKeys, id.identity);

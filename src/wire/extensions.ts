@@ -6,7 +6,7 @@ import { Reader } from '../codec/reader.js';
 import type { Writer } from '../codec/writer.js';
 import { fromUtf8, utf8 } from '../codec/bytes.js';
 import { decodeError, limitExceeded, misbehaved } from '../errors.js';
-import { MAX_ALPN_PROTOCOLS, MAX_EXTENSIONS, MAX_PSK_IDENTITIES } from '../limits.js';
+import { MAX_EXTENSIONS } from '../limits.js';
 import { ExtensionType, NamedGroup } from './registry.js';
 
 /** One extension as received. */
@@ -106,12 +106,15 @@ export function encodeU16List(values: readonly number[]): (w: Writer) => void {
   return (w) => w.vec16((w) => { for (const v of values) w.u16(v); });
 }
 
-/** ALPN protocol_name_list (RFC 7301 §3.1): non-empty names, non-empty list. */
+/**
+ * ALPN protocol_name_list (RFC 7301 §3.1): non-empty names, non-empty list, as many as its 16-bit length holds
+ * (the work, a copy per name and a match against our few, is linear in those bytes).
+ */
 export function decodeAlpn(data: Uint8Array): Uint8Array[] {
   const r = sub(data, 'application_layer_protocol_negotiation');
   const v = r.vec16('protocol_name_list', { min: 2 });
   r.expectEnd();
-  return v.list((e) => e.vec8('protocol_name', { min: 1 }).rest().slice(), MAX_ALPN_PROTOCOLS);
+  return v.list((e) => e.vec8('protocol_name', { min: 1 }).rest().slice());
 }
 
 /** ALPN protocol_name_list body (RFC 7301 §3.1). */
@@ -232,7 +235,8 @@ export interface OfferedPsks {
 
 /**
  * ClientHello pre_shared_key (RFC 8446 §4.2.11); a binder count that differs from the identity count is
- * illegal_parameter, other malformations decode_error.
+ * illegal_parameter, other malformations decode_error. Every identity the 16-bit lengths hold is decoded (the
+ * server tries only the first MAX_PSK_IDENTITIES: that is what bounds its work, not a refusal).
  */
 export function decodeOfferedPsks(data: Uint8Array): OfferedPsks {
   const r = sub(data, 'pre_shared_key');
@@ -240,10 +244,10 @@ export function decodeOfferedPsks(data: Uint8Array): OfferedPsks {
   const identities = ids.list((e) => ({
     identity: e.vec16('identity', { min: 1 }).rest(),
     obfuscatedTicketAge: e.u32('obfuscated_ticket_age'),
-  }), MAX_PSK_IDENTITIES);
+  }));
   const before = r.remaining;
   const bs = r.vec16('binders', { min: 33 });
-  const binders = bs.list((e) => e.vec8('binder', { min: 32 }).rest(), MAX_PSK_IDENTITIES);
+  const binders = bs.list((e) => e.vec8('binder', { min: 32 }).rest());
   r.expectEnd();
   // RFC 8446 §4.2.11: one binder per identity.
   if (binders.length !== identities.length) throw misbehaved('PskBinderInvalid', { alert: 'illegal_parameter', detail: 'binder count' });

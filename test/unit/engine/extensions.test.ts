@@ -378,3 +378,24 @@ describe('early_data against openssl s_client -early_data (interop)', () => {
     }
   });
 });
+
+describe('lists bounded by their lengths only (RFC 7301 §3.1, RFC 8446 §4.2.11)', () => {
+  test('a ClientHello offering 40 ALPN protocols negotiates the one the server has (no count limit)', async () => {
+    const names = [...Array.from({ length: 39 }, (_, i) => `proto-${i}`), 'http/1.1'];
+    const p = await makePair({ ALPNProtocols: ['http/1.1'] }, { ALPNProtocols: names });
+    doHandshake(p);
+    assert.equal(p.server.info?.alpnProtocol, 'http/1.1');
+    assert.equal(p.client.info?.alpnProtocol, 'http/1.1');
+  });
+
+  test('pre_shared_key with 40 identities and 40 binders decodes whole (the server tries only the first 16)', async () => {
+    const { decodeOfferedPsks } = await import('../../../src/wire/extensions.js');
+    const id = (i: number): Uint8Array => concatBytes(vec16(new Uint8Array([i, i, i])), new Uint8Array([0, 0, 0, i]));
+    const ids = Array.from({ length: 40 }, (_, i) => id(i));
+    const binders = Array.from({ length: 40 }, () => vec8(new Uint8Array(32).fill(7)));
+    const psks = decodeOfferedPsks(concatBytes(vec16(...ids), vec16(...binders)));
+    assert.equal(psks.identities.length, 40);
+    assert.equal(psks.binders.length, 40);
+    assert.deepEqual([...(psks.identities[39]?.identity ?? [])], [39, 39, 39]);
+  });
+});
