@@ -456,6 +456,7 @@ export function toServerOptions(
   const fromPfx = defaultCreds === undefined ? pfxEntries(o.pfx, o.passphrase) : [];
   certificates.push(...fromPfx);
   const trust = trustOf(o.ca, fromPfx, false);
+  const pool = chainPool(o.ca, fromPfx);
   const names = Object.keys(o.sniCredentials ?? {});
   const base = certificates.length;
   for (const n of names) {
@@ -468,7 +469,7 @@ export function toServerOptions(
   }
   const out: { -readonly [K in keyof ServerOptions]: ServerOptions[K] } = {
     ...common(o, hooks.trace, hooks.keyLog),
-    certificates: certificates.map((c) => withIssuers(c, chainPool(o.ca, fromPfx))),
+    certificates: certificates.map((c) => withIssuers(c, pool)),
   };
   if (names.length > 0) {
     out.SNICallback = (serverName: string): number | undefined => {

@@ -2,11 +2,13 @@
  * node:tls's `getPeerCertificate()` object, built from our own X.509 parser (src/x509/), so that code written for
  * node:tls reads the same fields: subject, issuer, subjectaltname, valid_from, valid_to, fingerprint256, raw, …
  */
-import type { X509Certificate } from 'node:crypto';
 import { equalPublic } from '../codec/bytes.js';
 import { isSelfIssued, parseCertificate, type Certificate } from '../x509/certificate.js';
 import { getDefaultProvider } from '../crypto/node-provider.js';
 import { nodeX509Certificate } from '../crypto/node-provider.js';
+
+/** node:crypto's X509Certificate (what getPeerX509Certificate returns). */
+type X509Certificate = ReturnType<typeof nodeX509Certificate>;
 
 /** At most this many issuers are linked (a bound on work; real chains are far shorter). */
 const MAX_ISSUER_LINKS = 16;
