@@ -91,6 +91,9 @@ for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
     const port = (server.address() as AddressInfo).port;
     try {
       const first = connect({ port, host: '127.0.0.1', servername: 'localhost', ca });
+      const order: string[] = [];
+      first.on('secureConnect', () => order.push('secureConnect'));
+      first.on('session', () => order.push('session'));
       first.resume();
       // In the 'session' listener, getTLSTicket() is that session's ticket (TLS 1.3 servers send several).
       const [session, ticket] = await bounded(
@@ -100,6 +103,7 @@ for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
       );
       assert.ok(ticket !== undefined && ticket.length > 16);
       assert.deepEqual(ticket.subarray(0, 16), keyName);
+      assert.equal(order[0], 'secureConnect', "node:tls reports the session after 'secureConnect' (TLS 1.2: it came within the handshake)");
       first.destroy();
       const second = connect({ port, host: '127.0.0.1', servername: 'localhost', ca, session });
       second.resume();
@@ -130,3 +134,32 @@ for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
     }
   });
 }
+
+test('TLS 1.3 resumption with our server: node:tls resumes, gets no new ticket (as from OpenSSL), and reports the ticket it presented', async () => {
+  const server = createServer({ key, cert }, (s) => s.end('x'));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  try {
+    const first = nodeTls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca });
+    first.resume();
+    const [session, ticket] = await bounded(
+      new Promise<[Buffer, Buffer | undefined]>((resolve) => first.once('session', (s: Buffer) => resolve([s, first.getTLSTicket()]))),
+      10_000,
+      'session',
+    );
+    await bounded(once(first, 'close'), 10_000, 'first close');
+    const second = nodeTls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca, session });
+    let sessions = 0;
+    second.on('session', () => sessions++);
+    second.resume();
+    await bounded(once(second, 'secureConnect'), 10_000, 'secureConnect');
+    assert.equal(second.getProtocol(), 'TLSv1.3');
+    assert.equal(second.isSessionReused(), true);
+    assert.deepEqual(second.getTLSTicket(), ticket);
+    await bounded(once(second, 'close'), 10_000, 'second close');
+    assert.equal(sessions, 0, 'no NewSessionTicket after the resumption');
+  } finally {
+    server.close();
+  }
+});
