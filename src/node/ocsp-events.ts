@@ -5,7 +5,7 @@
  * CertificateEntry's status_request extension in TLS 1.3 (RFC 8446 §4.4.2.1). Client: 'OCSPResponse' (the staple,
  * or null) with `requestOCSP`, once the server's certificate flight was processed and before our Finished leaves.
  */
-import { X509Certificate } from 'node:crypto';
+import { nodeX509Certificate } from '../crypto/node-provider.js';
 import type { PreparedServerConfig } from '../vocabulary/config.js';
 import type { ClientHello } from '../wire/client-hello.js';
 import { ExtensionType } from '../wire/registry.js';
@@ -40,10 +40,10 @@ function certificatesOf(ca: PemOrDer | readonly PemOrDer[] | undefined): Uint8Ar
 export function issuerOf(chain: readonly Uint8Array[], ca: PemOrDer | readonly PemOrDer[] | undefined): Buffer | null {
   const leafDer = chain[0];
   if (leafDer === undefined) return null;
-  const leaf = new X509Certificate(leafDer);
+  const leaf = nodeX509Certificate(leafDer);
   for (const der of [...chain.slice(1), ...certificatesOf(ca)]) {
     try {
-      const candidate = new X509Certificate(der);
+      const candidate = nodeX509Certificate(der);
       if (leaf.checkIssued(candidate) && leaf.verify(candidate.publicKey)) return Buffer.from(der);
     } catch {
       // not a certificate we can read: not the issuer
