@@ -78,9 +78,21 @@ export type TlsDuplexOptions = (
    * entry object passes its own; without one, this connection prepares its options itself and shares nothing.
    */
   readonly preparedConfigs?: PreparedConfigs;
+  /**
+   * net.Socket / node:tls `onread`: plaintext is copied into `buffer` (or into the buffer each call of `buffer()`
+   * returns: one at the start, then one after each callback) and handed to `callback(nread, buffer)` instead of
+   * 'data'; a callback returning false stops reading until `resume()`.
+   */
+  readonly onread?: OnReadOptions;
   /** Client: where `connect()` was asked to go, as the caller gave it (node:tls names it in a pre-handshake ECONNRESET). */
   readonly connectTarget?: { readonly path?: string | undefined; readonly host?: string | undefined; readonly port?: number | undefined; readonly localAddress?: string | undefined };
 };
+
+/** The `onread` option (net.Socket's). */
+export interface OnReadOptions {
+  readonly buffer: Uint8Array | (() => Uint8Array);
+  readonly callback: (nread: number, buffer: Uint8Array) => boolean | void;
+}
 
 /** node:tls `getCipher()` result. */
 export interface CipherNameAndProtocol {
@@ -218,6 +230,11 @@ export class TlsDuplex extends Duplex {
   #finalBeforeSecure: ((err?: Error | null) => void) | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #queue: (() => void)[] = [];
+  /** The `onread` option in use: the current buffer, and plaintext not yet copied into one. */
+  readonly #onread: { readonly gen: (() => Uint8Array) | null; buf: Uint8Array; readonly callback: OnReadOptions['callback'] } | undefined;
+  #onreadHeld: Uint8Array[] = [];
+  /** The `onread` callback returned false: nothing more until resume(). */
+  #onreadStopped = false;
   /** The first 3 bytes the peer sent (content type, record version): whether it speaks TLS at all. */
   #firstHeader: number[] = [];
   /** True while #runQueue runs the queue (see there). */
@@ -250,12 +267,17 @@ export class TlsDuplex extends Duplex {
     // Nothing shared: a private, empty set (holding only what this connection prepares).
     const configs = options.preparedConfigs ?? new PreparedConfigs(0);
     this.#connectTarget = options.connectTarget;
+    const onread = options.onread;
+    if (onread !== undefined) {
+      const gen = typeof onread.buffer === 'function' ? onread.buffer : null;
+      this.#onread = { gen, buf: gen !== null ? gen() : (onread.buffer as Uint8Array), callback: onread.callback };
+    }
     this.#configs = configs;
     if (options.isServer === true) {
-      const { isServer: _s, server, preparedConfigs: _p, connectTarget: _t, ...rest } = options;
+      const { isServer: _s, server, preparedConfigs: _p, connectTarget: _t, onread: _r, ...rest } = options;
       this.#side = server === undefined ? { kind: 'server', options: rest } : { kind: 'server', options: rest, server };
     } else {
-      const { isServer: _c, client, preparedConfigs: _p, connectTarget: _t, ...rest } = options;
+      const { isServer: _c, client, preparedConfigs: _p, connectTarget: _t, onread: _r, ...rest } = options;
       this.#side = client === undefined ? { kind: 'client', options: rest } : { kind: 'client', options: rest, client };
     }
     // Configuration errors throw here, synchronously (bad key, unknown suite, min above max…).
@@ -555,7 +577,7 @@ export class TlsDuplex extends Duplex {
     } finally {
       this.#runningQueue = false;
     }
-    if (this.#closePending && !this.destroyed) {
+    if (this.#closePending && !this.destroyed && this.#onreadHeld.length === 0) {
       this.#closePending = false;
       this.#peerClosed = true;
       this.push(null);
@@ -598,7 +620,10 @@ export class TlsDuplex extends Duplex {
     conn.on('handshake', (info: ConnectionInfo) => this.#queue.push(() => this.#onSecure(info)));
     conn.on('data', (bytes: Uint8Array) =>
       this.#queue.push(() => {
-        if (!this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) this.#readBlocked = true;
+        if (this.#onread !== undefined) {
+          this.#onreadHeld.push(bytes);
+          this.#deliverOnRead();
+        } else if (!this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) this.#readBlocked = true;
       }),
     );
     // The connection reports PeerClosed before the plaintext that came with it in one receive(): end the
@@ -837,8 +862,47 @@ export class TlsDuplex extends Duplex {
     if (this.#transportEnded && this.#pendingIn === null) this.#onTransportGone();
   }
 
+  /** `onread`: copy held plaintext into the caller's buffers, one callback per buffer, until it says stop. */
+  #deliverOnRead(): void {
+    const r = this.#onread;
+    if (r === undefined) return;
+    while (this.#onreadHeld.length > 0 && !this.#onreadStopped && !this.destroyed) {
+      const head = this.#onreadHeld[0]!;
+      const n = Math.min(head.length, r.buf.length);
+      if (n === 0 && head.length > 0) throw invalidArgType('onread.buffer', 'a non-empty Uint8Array', r.buf);
+      r.buf.set(head.subarray(0, n));
+      if (n === head.length) this.#onreadHeld.shift();
+      else this.#onreadHeld[0] = head.subarray(n);
+      const more = r.callback.call(this, n, r.buf) !== false;
+      if (r.gen !== null) {
+        const next = r.gen();
+        if (next instanceof Uint8Array) r.buf = next;
+      }
+      if (!more) {
+        this.#onreadStopped = true;
+        this.#readBlocked = true;
+      }
+    }
+  }
+
+  /** Readable's resume(); with `onread`, also reading again after a callback returned false. */
+  override resume(): this {
+    super.resume();
+    if (this.#onread !== undefined && this.#onreadStopped) {
+      this.#onreadStopped = false;
+      this.#deliverOnRead();
+      if (!this.#onreadStopped) {
+        this.#readBlocked = false;
+        this.#runQueue();
+        if (this.#conn !== undefined && !this.#pumping) this.#pump();
+      }
+    }
+    return this;
+  }
+
   /** Readable: the reader wants more; feed what we hold, then let the transport flow again. */
   override _read(): void {
+    if (this.#onreadStopped) return;
     this.#readBlocked = false;
     if (this.#conn !== undefined && !this.#pumping) this.#pump();
   }

@@ -273,3 +273,47 @@ test("https.Server: setTimeout's 'timeout' gets the idle socket; close() ends id
     server.closeAllConnections();
   }
 });
+
+test("onread: plaintext into the caller's buffers, no 'data'; a callback returning false waits for resume()", async () => {
+  const c = await pki();
+  const message = Buffer.from('hello world, in small buffers');
+  const server = createServer({ key: c.keyPem, cert: c.certPem }, (s: TlsDuplex) => s.end(message));
+  const port = await listening(server);
+  try {
+    const pool = [Buffer.alloc(4), Buffer.alloc(4)];
+    let at = -1;
+    let asked = 0;
+    const got: Buffer[] = [];
+    let stopped = false;
+    const sock = connect({
+      host: '127.0.0.1',
+      port,
+      ca: c.certPem,
+      servername: 'localhost',
+      onread: {
+        buffer: () => {
+          asked++;
+          at = (at + 1) % pool.length;
+          return pool[at]!;
+        },
+        callback: (n, buf) => {
+          assert.equal(buf, pool[at], 'the buffer handed out last');
+          got.push(Buffer.from(buf.subarray(0, n)));
+          if (!stopped) {
+            stopped = true;
+            setImmediate(() => sock.resume());
+            return false;
+          }
+          return true;
+        },
+      },
+    });
+    sock.on('data', () => assert.fail("no 'data' with onread"));
+    await bounded(new Promise<void>((resolve) => sock.on('end', () => resolve())), 10_000, 'end');
+    assert.deepEqual(Buffer.concat(got), message);
+    assert.equal(got.length, Math.ceil(message.length / 4));
+    assert.equal(asked, got.length + 1, 'one buffer at the start, then one after each callback (as net.Socket)');
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
