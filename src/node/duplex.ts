@@ -303,6 +303,8 @@ export class TlsDuplex extends Duplex {
     transport.on('error', (err: Error & { code?: string }) => {
       // node:tls server: a client that resets before the handshake completed is 'socket hang up' (ECONNRESET).
       if (this.#side.kind === 'server' && this.#info === undefined && err.code === 'ECONNRESET') this.destroy(socketHangUp());
+      // Both close_notify were exchanged: a peer that shut TCP before our reply arrived ended the session cleanly.
+      else if (this.#peerClosed && this.#closeSent && (err.code === 'EPIPE' || err.code === 'ECONNRESET')) this.destroy();
       else this.destroy(err);
     });
     transport.on('end', () => this.#onTransportEnd());
