@@ -67,6 +67,10 @@ export class Server extends NetServer {
     if (secureConnectionListener !== undefined) this.on('secureConnection', secureConnectionListener);
   }
 
+  /** net.Server: whether accepted TLS sockets stay open for writing after the peer's end (the `allowHalfOpen` option). */
+  declare allowHalfOpen: boolean;
+  /** net.Server: whether accepted TLS sockets are handed over paused (the `pauseOnConnect` option). */
+  declare pauseOnConnect: boolean;
   /** node:tls: the server's ALPN protocols in wire format (undefined when none were given). */
   ALPNProtocols: Buffer | undefined;
 

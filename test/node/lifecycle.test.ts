@@ -317,3 +317,40 @@ test("onread: plaintext into the caller's buffers, no 'data'; a callback returni
     await new Promise<void>((r) => server.close(() => r()));
   }
 });
+
+test('tls.Server options of net.Server: allowHalfOpen and pauseOnConnect (the handshake runs, the TLS socket is handed over paused); ALPNProtocols in wire format', async () => {
+  const c = await pki();
+  const server = createServer({ key: c.keyPem, cert: c.certPem, allowHalfOpen: true, pauseOnConnect: true, ALPNProtocols: ['h2', 'http/1.1'] });
+  assert.equal(server.allowHalfOpen, true);
+  assert.equal(server.pauseOnConnect, true);
+  assert.deepEqual(server.ALPNProtocols, Buffer.from('\x02h2\x08http/1.1', 'latin1'));
+  const port = await listening(server);
+  try {
+    const secured = new Promise<TlsDuplex>((resolve) => server.once('secureConnection', resolve));
+    const sock = connect({ host: '127.0.0.1', port, ca: c.certPem, servername: 'localhost', ALPNProtocols: ['http/1.1'] });
+    sock.on('error', () => undefined);
+    const s = await bounded(secured, 10_000, 'secureConnection');
+    assert.equal(s.isPaused(), true, 'handed over paused');
+    assert.equal(s.allowHalfOpen, true);
+    assert.equal(s.alpnProtocol, 'http/1.1');
+    // Paused: nothing is read until resumed; then the client's bytes arrive.
+    sock.write('after resume');
+    const got = new Promise<string>((resolve) => s.once('data', (d: Buffer) => resolve(d.toString())));
+    s.resume();
+    assert.equal(await bounded(got, 10_000, 'data after resume'), 'after resume');
+    sock.destroy();
+    s.destroy();
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
+
+test('https.Server: await server[Symbol.asyncDispose]() closes it', async () => {
+  const c = await pki();
+  const server = createHttpsServer({ key: c.keyPem, cert: c.certPem });
+  await listening(server);
+  const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+  await bounded(server[Symbol.asyncDispose](), 10_000, 'asyncDispose');
+  await bounded(closed, 10_000, "'close'");
+  assert.equal(server.listening, false);
+});
