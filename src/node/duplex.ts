@@ -1079,9 +1079,16 @@ export class TlsDuplex extends Duplex {
     if (wcb !== undefined) process.nextTick(wcb, Object.assign(errnoError('write ECANCELED', 'ECANCELED'), { syscall: 'write' }));
     // net.Socket's 'close' (hadError), after the stream's own 'error' (queued by cb) and once the transport is gone.
     const hadError = err !== null;
+    let emitted = false;
     const emitClose = (): void => {
+      if (emitted) return;
+      emitted = true;
+      clearTimeout(fallback);
       this.emit('close', hadError);
     };
+    // Bounded: a transport that never emits 'close' (emitClose: false) is destroyed by the guards above within 5 s.
+    const fallback = setTimeout(emitClose, 6000);
+    fallback.unref?.();
     if (t.destroyed && t.closed !== false) process.nextTick(emitClose);
     else t.once('close', emitClose);
   }
