@@ -927,6 +927,8 @@ export class TlsDuplex extends Duplex {
   }
 
   #drainWaiter: (() => void) | null = null;
+  /** Written bytes already sealed and sent whose write callback waits for the next tick (still in writableLength). */
+  #sealedAwaitingCallback = 0;
   #onDrain(): void {
     const w = this.#drainWaiter;
     this.#drainWaiter = null;
@@ -952,7 +954,13 @@ export class TlsDuplex extends Duplex {
       }
       // Called back on a later tick, as node:tls's handle does: Writable (Node 20.x) computes write()'s return after a
       // synchronous _write, so a synchronous callback would tell a caller writing 1 MiB that there is room for more.
-      if (!this.destroyed) process.nextTick(cb);
+      if (!this.destroyed) {
+        this.#sealedAwaitingCallback += chunk.length;
+        process.nextTick(() => {
+          this.#sealedAwaitingCallback -= chunk.length;
+          cb();
+        });
+      }
     };
     step();
   }
@@ -1044,7 +1052,7 @@ export class TlsDuplex extends Duplex {
     const fcb = this.#finalBeforeSecure;
     this.#finalBeforeSecure = null;
     const t = this.#transport;
-    if (err === null && this.#info !== undefined && !this.#closeSent && this.writableLength === 0 && !t.destroyed && !t.writableEnded) {
+    if (err === null && this.#info !== undefined && !this.#closeSent && this.writableLength <= this.#sealedAwaitingCallback && !t.destroyed && !t.writableEnded) {
       // A clean destroy() with every written byte already sealed: say so with close_notify (as Go's Close does), so
       // the peer reads a clean end rather than a truncation. With plaintext still unsent there is none: the peer
       // must not take a cut-off stream for a complete one.

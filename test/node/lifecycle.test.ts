@@ -354,3 +354,29 @@ test('https.Server: await server[Symbol.asyncDispose]() closes it', async () => 
   await bounded(closed, 10_000, "'close'");
   assert.equal(server.listening, false);
 });
+
+test("write() then destroy() in the same tick: the written bytes were sealed, so close_notify follows them and the peer reads them, then 'end'", async () => {
+  const c = await pki();
+  const server = createServer({ key: c.keyPem, cert: c.certPem }, (s: TlsDuplex) => {
+    s.write('bye');
+    s.destroy();
+  });
+  const port = await listening(server);
+  try {
+    const sock = connect({ host: '127.0.0.1', port, ca: c.certPem, servername: 'localhost' });
+    let got = '';
+    const outcome = await bounded(
+      new Promise<string>((resolve) => {
+        sock.on('error', (e: Error & { code?: string }) => resolve(`error ${e.code ?? e.message}`));
+        sock.on('data', (d: Buffer) => (got += d.toString()));
+        sock.on('end', () => resolve('end'));
+      }),
+      10_000,
+      'end',
+    );
+    assert.equal(outcome, 'end');
+    assert.equal(got, 'bye');
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
