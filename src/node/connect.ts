@@ -10,7 +10,7 @@
 import { connect as netConnect, type LookupFunction, type NetConnectOpts } from 'node:net';
 import { addAbortSignal } from 'node:stream';
 import type { TlsClient } from '../index.js';
-import { TlsDuplex } from './duplex.js';
+import { TlsDuplex, type OnReadOptions } from './duplex.js';
 import type { NodeClientOptions } from './options.js';
 import { PreparedConfigs } from './prepared-configs.js';
 
@@ -32,6 +32,8 @@ export interface ConnectOptions extends NodeClientOptions {
   readonly noDelay?: boolean;
   readonly keepAlive?: boolean;
   readonly keepAliveInitialDelay?: number;
+  /** net.Socket / node:tls: plaintext into the caller's buffer through a callback instead of 'data'. */
+  readonly onread?: OnReadOptions;
   /** node:tls / net.Socket: aborting destroys the socket with an AbortError. */
   readonly signal?: AbortSignal;
   /** Milliseconds of inactivity before 'timeout' (node:tls / net.Socket `timeout`). */

@@ -83,11 +83,23 @@ export type TlsDuplexOptions = (
    * entry object passes its own; without one, this connection prepares its options itself and shares nothing.
    */
   readonly preparedConfigs?: PreparedConfigs;
+  /**
+   * net.Socket / node:tls `onread`: plaintext is copied into `buffer` (or into the buffer each call of `buffer()`
+   * returns: one at the start, then one after each callback) and handed to `callback(nread, buffer)` instead of
+   * 'data'; a callback returning false stops reading until `resume()`.
+   */
+  readonly onread?: OnReadOptions;
   /** Client: where `connect()` was asked to go, as the caller gave it (node:tls names it in a pre-handshake ECONNRESET). */
   readonly connectTarget?: { readonly path?: string | undefined; readonly host?: string | undefined; readonly port?: number | undefined; readonly localAddress?: string | undefined };
   /** Server: node:tls 'OCSPRequest' (src/node/ocsp-events.ts); the Server passes one while it has listeners. */
   readonly onOCSPRequest?: OcspRequestHook;
 };
+
+/** The `onread` option (net.Socket's). */
+export interface OnReadOptions {
+  readonly buffer: Uint8Array | (() => Uint8Array);
+  readonly callback: (nread: number, buffer: Uint8Array) => boolean | void;
+}
 
 /** node:tls `getCipher()` result. */
 export interface CipherNameAndProtocol {
@@ -237,6 +249,11 @@ export class TlsDuplex extends Duplex {
   #finalBeforeSecure: ((err?: Error | null) => void) | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #queue: (() => void)[] = [];
+  /** The `onread` option in use: the current buffer, and plaintext not yet copied into one. */
+  readonly #onread: { readonly gen: (() => Uint8Array) | null; buf: Uint8Array; readonly callback: OnReadOptions['callback'] } | undefined;
+  #onreadHeld: Uint8Array[] = [];
+  /** The `onread` callback returned false: nothing more until resume(). */
+  #onreadStopped = false;
   /** The first 3 bytes the peer sent (content type, record version): whether it speaks TLS at all. */
   #firstHeader: number[] = [];
   /** True while #runQueue runs the queue (see there). */
@@ -271,13 +288,18 @@ export class TlsDuplex extends Duplex {
     const own = (): PreparedConfigs => (configs ??= new PreparedConfigs(0));
     this.#connectTarget = options.connectTarget;
     this.#renegotiation = new RenegotiationGuard(options.isServer === true, Date.now());
+    const onread = options.onread;
+    if (onread !== undefined) {
+      const gen = typeof onread.buffer === 'function' ? onread.buffer : null;
+      this.#onread = { gen, buf: gen !== null ? gen() : (onread.buffer as Uint8Array), callback: onread.callback };
+    }
     if (options.isServer === true) {
-      const { isServer: _s, server, preparedConfigs: _p, connectTarget: _t, onOCSPRequest, ...rest } = options;
+      const { isServer: _s, server, preparedConfigs: _p, connectTarget: _t, onOCSPRequest, onread: _r, ...rest } = options;
       this.#ocspRequest = onOCSPRequest;
       const o = withNodeDefaults(rest);
       this.#side = server === undefined ? { kind: 'server', options: o } : { kind: 'server', options: o, server };
     } else {
-      const { isServer: _c, client, preparedConfigs: _p, connectTarget: _t, onOCSPRequest: _o, ...rest } = options;
+      const { isServer: _c, client, preparedConfigs: _p, connectTarget: _t, onOCSPRequest: _o, onread: _r, ...rest } = options;
       this.#ocspWanted = rest.requestOCSP === true;
       const o = withNodeDefaults(rest);
       this.#side = client === undefined ? { kind: 'client', options: o } : { kind: 'client', options: o, client };
@@ -307,6 +329,8 @@ export class TlsDuplex extends Duplex {
     transport.on('error', (err: Error & { code?: string }) => {
       // node:tls server: a client that resets before the handshake completed is 'socket hang up' (ECONNRESET).
       if (this.#side.kind === 'server' && this.#info === undefined && err.code === 'ECONNRESET') this.destroy(socketHangUp());
+      // Both close_notify were exchanged: a peer that shut TCP before our reply arrived ended the session cleanly.
+      else if (this.#peerClosed && this.#closeSent && (err.code === 'EPIPE' || err.code === 'ECONNRESET')) this.destroy();
       else this.destroy(err);
     });
     transport.on('end', () => this.#onTransportEnd());
@@ -666,7 +690,7 @@ export class TlsDuplex extends Duplex {
     } finally {
       this.#runningQueue = false;
     }
-    if (this.#closePending && !this.destroyed) {
+    if (this.#closePending && !this.destroyed && this.#onreadHeld.length === 0) {
       this.#closePending = false;
       this.#peerClosed = true;
       this.push(null);
@@ -709,7 +733,10 @@ export class TlsDuplex extends Duplex {
     conn.on('handshake', (info: ConnectionInfo) => this.#queue.push(() => this.#onSecure(info)));
     conn.on('data', (bytes: Uint8Array) =>
       this.#queue.push(() => {
-        if (!this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) this.#readBlocked = true;
+        if (this.#onread !== undefined) {
+          this.#onreadHeld.push(bytes);
+          this.#deliverOnRead();
+        } else if (!this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) this.#readBlocked = true;
       }),
     );
     // The connection reports PeerClosed before the plaintext that came with it in one receive(): end the
@@ -986,8 +1013,47 @@ export class TlsDuplex extends Duplex {
     if (this.#transportEnded && this.#pendingIn === null) this.#onTransportGone();
   }
 
+  /** `onread`: copy held plaintext into the caller's buffers, one callback per buffer, until it says stop. */
+  #deliverOnRead(): void {
+    const r = this.#onread;
+    if (r === undefined) return;
+    while (this.#onreadHeld.length > 0 && !this.#onreadStopped && !this.destroyed) {
+      const head = this.#onreadHeld[0]!;
+      const n = Math.min(head.length, r.buf.length);
+      if (n === 0 && head.length > 0) throw invalidArgType('onread.buffer', 'a non-empty Uint8Array', r.buf);
+      r.buf.set(head.subarray(0, n));
+      if (n === head.length) this.#onreadHeld.shift();
+      else this.#onreadHeld[0] = head.subarray(n);
+      const more = r.callback.call(this, n, r.buf) !== false;
+      if (r.gen !== null) {
+        const next = r.gen();
+        if (next instanceof Uint8Array) r.buf = next;
+      }
+      if (!more) {
+        this.#onreadStopped = true;
+        this.#readBlocked = true;
+      }
+    }
+  }
+
+  /** Readable's resume(); with `onread`, also reading again after a callback returned false. */
+  override resume(): this {
+    super.resume();
+    if (this.#onread !== undefined && this.#onreadStopped) {
+      this.#onreadStopped = false;
+      this.#deliverOnRead();
+      if (!this.#onreadStopped) {
+        this.#readBlocked = false;
+        this.#runQueue();
+        if (this.#conn !== undefined && !this.#pumping) this.#pump();
+      }
+    }
+    return this;
+  }
+
   /** Readable: the reader wants more; feed what we hold, then let the transport flow again. */
   override _read(): void {
+    if (this.#onreadStopped) return;
     this.#readBlocked = false;
     if (this.#conn !== undefined && !this.#pumping) this.#pump();
   }
@@ -1010,6 +1076,8 @@ export class TlsDuplex extends Duplex {
   }
 
   #drainWaiter: (() => void) | null = null;
+  /** Written bytes already sealed and sent whose write callback waits for the next tick (still in writableLength). */
+  #sealedAwaitingCallback = 0;
   #onDrain(): void {
     const w = this.#drainWaiter;
     this.#drainWaiter = null;
@@ -1035,7 +1103,13 @@ export class TlsDuplex extends Duplex {
       }
       // Called back on a later tick, as node:tls's handle does: Writable (Node 20.x) computes write()'s return after a
       // synchronous _write, so a synchronous callback would tell a caller writing 1 MiB that there is room for more.
-      if (!this.destroyed) process.nextTick(cb);
+      if (!this.destroyed) {
+        this.#sealedAwaitingCallback += chunk.length;
+        process.nextTick(() => {
+          this.#sealedAwaitingCallback -= chunk.length;
+          cb();
+        });
+      }
     };
     step();
   }
@@ -1127,7 +1201,7 @@ export class TlsDuplex extends Duplex {
     const fcb = this.#finalBeforeSecure;
     this.#finalBeforeSecure = null;
     const t = this.#transport;
-    if (err === null && this.#info !== undefined && !this.#closeSent && this.writableLength === 0 && !t.destroyed && !t.writableEnded) {
+    if (err === null && this.#info !== undefined && !this.#closeSent && this.writableLength <= this.#sealedAwaitingCallback && !t.destroyed && !t.writableEnded) {
       // A clean destroy() with every written byte already sealed: say so with close_notify (as Go's Close does), so
       // the peer reads a clean end rather than a truncation. With plaintext still unsent there is none: the peer
       // must not take a cut-off stream for a complete one.
@@ -1162,11 +1236,21 @@ export class TlsDuplex extends Duplex {
     // net.Socket's 'close' (hadError), after the stream's own 'error' (queued by cb) and once the transport is gone
     // (a lingering transport, reading out a refused renegotiation's last flight, closes on its own later).
     const hadError = err !== null;
+    let emitted = false;
+    let fallback: ReturnType<typeof setTimeout> | undefined;
     const emitClose = (): void => {
+      if (emitted) return;
+      emitted = true;
+      clearTimeout(fallback);
       this.emit('close', hadError);
     };
     if (this.#lingering || (t.destroyed && t.closed !== false)) process.nextTick(emitClose);
-    else t.once('close', emitClose);
+    else {
+      // Bounded: a transport that never emits 'close' (emitClose: false) is destroyed by the guards above within 5 s.
+      fallback = setTimeout(emitClose, 6000);
+      fallback.unref?.();
+      t.once('close', emitClose);
+    }
   }
 }
 

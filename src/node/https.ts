@@ -6,7 +6,10 @@
  * const web = http.createServer((req, res) => res.end('hello'));
  * createServer({ key, cert, ALPNProtocols: ['http/1.1'] }, (tls) => web.emit('connection', tls)).listen(8443);
  * ```
- * ({@link createHttpsServer} is exactly that.) Client — an https.Agent whose connections are ours:
+ * works with any http.Server. {@link createHttpsServer} goes further, as node:https does: the TLS server is itself
+ * the HTTP server (node:http's connection listener runs with it as its server), so `server.setTimeout`,
+ * 'timeout', `closeIdleConnections`, `headersTimeout`… are https.Server's. Client — an https.Agent whose connections
+ * are ours:
  * ```ts
  * https.get('https://localhost:8443/', { agent: new Agent({ ca }) }, (res) => res.pipe(process.stdout));
  * ```

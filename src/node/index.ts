@@ -34,7 +34,7 @@ export { NodeTlsAdapter } from './adapter.js';
 export type { ConnectFunction, CreateServerFunction, CreateHttpsServerFunction } from './adapter.js';
 export { PreparedConfigs } from './prepared-configs.js';
 /** TlsDuplex option and info types; whether an error is a TLS protocol error. */
-export type { TlsDuplexOptions, CipherNameAndProtocol, EphemeralKeyInfo, TlsDuplexEvents } from './duplex.js';
+export type { TlsDuplexOptions, CipherNameAndProtocol, EphemeralKeyInfo, TlsDuplexEvents, OnReadOptions } from './duplex.js';
 export { isTlsError } from './duplex.js';
 /** node:tls-style server. */
 export { Server } from './server.js';

@@ -21,6 +21,26 @@ import type { PreparedConfigs } from './prepared-configs.js';
 export interface ServerOptions extends NodeServerOptions {
   /** SNI answers' prepared servers and session records are shared through this (the adapter passes its own). */
   readonly preparedConfigs?: PreparedConfigs;
+  /** net.Server: accepted connections start paused (the handshake still runs; the TLS socket is handed over paused). */
+  readonly pauseOnConnect?: boolean;
+}
+
+/** The net.Server options a TLS server's own options carry (node:tls passes them to net.Server). */
+function netServerOptions(options: ServerOptions | ((socket: TlsDuplex) => void) | undefined): { allowHalfOpen: boolean; pauseOnConnect: boolean } {
+  const o = typeof options === 'object' ? options : {};
+  return { allowHalfOpen: o.allowHalfOpen ?? false, pauseOnConnect: o.pauseOnConnect ?? false };
+}
+
+/** node:tls `server.ALPNProtocols`: the protocols in wire format (each length-prefixed), as convertALPNProtocols makes them. */
+function alpnWire(protocols: NodeServerOptions['ALPNProtocols']): Buffer | undefined {
+  if (protocols === undefined) return undefined;
+  if (protocols instanceof Uint8Array) return Buffer.from(protocols);
+  const parts: Buffer[] = [];
+  for (const p of protocols as readonly (string | Uint8Array)[]) {
+    const b = typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p);
+    parts.push(Buffer.from([b.length]), b);
+  }
+  return Buffer.concat(parts);
 }
 
 /** A TLS server (node:tls `tls.Server` events and the net.Server methods: listen, close, address). */
@@ -37,7 +57,7 @@ export class Server extends NetServer {
    * As node:tls, `options` may be left out.
    */
   constructor(options?: ServerOptions | ((socket: TlsDuplex) => void), secureConnectionListener?: (socket: TlsDuplex) => void) {
-    super({ allowHalfOpen: true }, (socket: Socket) => this.#onConnection(socket));
+    super(netServerOptions(options), (socket: Socket) => this.#onConnection(socket));
     if (typeof options === 'function') {
       secureConnectionListener = options;
       options = {};
@@ -46,8 +66,16 @@ export class Server extends NetServer {
     // node:tls's tls.DEFAULT_MIN_VERSION / DEFAULT_MAX_VERSION where the options give no range.
     this.#options = withNodeDefaults(options);
     this.#rebuild();
+    this.ALPNProtocols = alpnWire(options.ALPNProtocols);
     if (secureConnectionListener !== undefined) this.on('secureConnection', secureConnectionListener);
   }
+
+  /** net.Server: whether accepted TLS sockets stay open for writing after the peer's end (the `allowHalfOpen` option). */
+  declare allowHalfOpen: boolean;
+  /** net.Server: whether accepted TLS sockets are handed over paused (the `pauseOnConnect` option). */
+  declare pauseOnConnect: boolean;
+  /** node:tls: the server's ALPN protocols in wire format (undefined when none were given). */
+  ALPNProtocols: Buffer | undefined;
 
   /** The shared TlsServer (undefined when there are no default credentials: an SNICallback chooses them). */
   get tlsServer(): TlsServer | undefined {
@@ -99,6 +127,7 @@ export class Server extends NetServer {
     const extra: NodeServerOptions = 'options' in options && 'context' in options ? { secureContext: options } : (options as SecureContextOptions);
     this.#options = { ...this.#options, ...extra };
     this.#rebuild();
+    if (extra.ALPNProtocols !== undefined) this.ALPNProtocols = alpnWire(extra.ALPNProtocols);
   }
 
   /** node:tls: the 48 bytes of ticket key material in use (fixed keys: those given as `ticketKeys`). */
@@ -186,7 +215,12 @@ export class Server extends NetServer {
   }
 
   #onConnection(socket: Socket): void {
-    this.handle(socket);
+    // The TCP side stays half-open whatever the TLS socket's allowHalfOpen: close_notify may follow the peer's FIN.
+    socket.allowHalfOpen = true;
+    const tls = this.handle(socket);
+    // pauseOnConnect pauses the TLS socket, not the handshake: the TCP socket (created paused) is read.
+    if (socket.readableFlowing === false) socket.resume();
+    if (this.#options.pauseOnConnect === true) tls.pause();
   }
 
   /**

@@ -273,3 +273,110 @@ test("https.Server: setTimeout's 'timeout' gets the idle socket; close() ends id
     server.closeAllConnections();
   }
 });
+
+test("onread: plaintext into the caller's buffers, no 'data'; a callback returning false waits for resume()", async () => {
+  const c = await pki();
+  const message = Buffer.from('hello world, in small buffers');
+  const server = createServer({ key: c.keyPem, cert: c.certPem }, (s: TlsDuplex) => s.end(message));
+  const port = await listening(server);
+  try {
+    const pool = [Buffer.alloc(4), Buffer.alloc(4)];
+    let at = -1;
+    let asked = 0;
+    const got: Buffer[] = [];
+    let stopped = false;
+    const sock = connect({
+      host: '127.0.0.1',
+      port,
+      ca: c.certPem,
+      servername: 'localhost',
+      onread: {
+        buffer: () => {
+          asked++;
+          at = (at + 1) % pool.length;
+          return pool[at]!;
+        },
+        callback: (n, buf) => {
+          assert.equal(buf, pool[at], 'the buffer handed out last');
+          got.push(Buffer.from(buf.subarray(0, n)));
+          if (!stopped) {
+            stopped = true;
+            setImmediate(() => sock.resume());
+            return false;
+          }
+          return true;
+        },
+      },
+    });
+    sock.on('data', () => assert.fail("no 'data' with onread"));
+    await bounded(new Promise<void>((resolve) => sock.on('end', () => resolve())), 10_000, 'end');
+    assert.deepEqual(Buffer.concat(got), message);
+    assert.equal(got.length, Math.ceil(message.length / 4));
+    assert.equal(asked, got.length + 1, 'one buffer at the start, then one after each callback (as net.Socket)');
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
+
+test('tls.Server options of net.Server: allowHalfOpen and pauseOnConnect (the handshake runs, the TLS socket is handed over paused); ALPNProtocols in wire format', async () => {
+  const c = await pki();
+  const server = createServer({ key: c.keyPem, cert: c.certPem, allowHalfOpen: true, pauseOnConnect: true, ALPNProtocols: ['h2', 'http/1.1'] });
+  assert.equal(server.allowHalfOpen, true);
+  assert.equal(server.pauseOnConnect, true);
+  assert.deepEqual(server.ALPNProtocols, Buffer.from('\x02h2\x08http/1.1', 'latin1'));
+  const port = await listening(server);
+  try {
+    const secured = new Promise<TlsDuplex>((resolve) => server.once('secureConnection', resolve));
+    const sock = connect({ host: '127.0.0.1', port, ca: c.certPem, servername: 'localhost', ALPNProtocols: ['http/1.1'] });
+    sock.on('error', () => undefined);
+    const s = await bounded(secured, 10_000, 'secureConnection');
+    assert.equal(s.isPaused(), true, 'handed over paused');
+    assert.equal(s.allowHalfOpen, true);
+    assert.equal(s.alpnProtocol, 'http/1.1');
+    // Paused: nothing is read until resumed; then the client's bytes arrive.
+    sock.write('after resume');
+    const got = new Promise<string>((resolve) => s.once('data', (d: Buffer) => resolve(d.toString())));
+    s.resume();
+    assert.equal(await bounded(got, 10_000, 'data after resume'), 'after resume');
+    sock.destroy();
+    s.destroy();
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
+
+test('https.Server: await server[Symbol.asyncDispose]() closes it', async () => {
+  const c = await pki();
+  const server = createHttpsServer({ key: c.keyPem, cert: c.certPem });
+  await listening(server);
+  const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+  await bounded(server[Symbol.asyncDispose](), 10_000, 'asyncDispose');
+  await bounded(closed, 10_000, "'close'");
+  assert.equal(server.listening, false);
+});
+
+test("write() then destroy() in the same tick: the written bytes were sealed, so close_notify follows them and the peer reads them, then 'end'", async () => {
+  const c = await pki();
+  const server = createServer({ key: c.keyPem, cert: c.certPem }, (s: TlsDuplex) => {
+    s.write('bye');
+    s.destroy();
+  });
+  const port = await listening(server);
+  try {
+    const sock = connect({ host: '127.0.0.1', port, ca: c.certPem, servername: 'localhost' });
+    let got = '';
+    const outcome = await bounded(
+      new Promise<string>((resolve) => {
+        sock.on('error', (e: Error & { code?: string }) => resolve(`error ${e.code ?? e.message}`));
+        sock.on('data', (d: Buffer) => (got += d.toString()));
+        sock.on('end', () => resolve('end'));
+      }),
+      10_000,
+      'end',
+    );
+    assert.equal(outcome, 'end');
+    assert.equal(got, 'bye');
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
