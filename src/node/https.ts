@@ -53,8 +53,6 @@ export class HttpsServer extends Server {
   declare maxRequestsPerSocket: number | null;
   /** node:http: whether a request's socket may stay half-open. */
   declare httpAllowHalfOpen: boolean;
-  /** The ALPN protocols offered, in wire form (node:tls.Server `ALPNProtocols`). */
-  readonly ALPNProtocols: Buffer;
 
   /** `requestListener` is the http 'request' listener. ALPN defaults to ['http/1.1'] (unless ALPNCallback is given). */
   constructor(options?: ServerOptions | RequestListener, requestListener?: RequestListener) {
@@ -64,13 +62,8 @@ export class HttpsServer extends Server {
     }
     options ??= {};
     const alpnDefault = options.ALPNProtocols === undefined && options.ALPNCallback === undefined ? { ALPNProtocols: ['http/1.1'] } : {};
-    const withAlpn: ServerOptions = { ...alpnDefault, ...options };
-    super(withAlpn);
-    // node:tls.Server keeps its ALPN list in wire form (tls.convertALPNProtocols): length-prefixed names.
-    this.ALPNProtocols = Buffer.concat((withAlpn.ALPNProtocols ?? []).map((p) => {
-      const name = typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p);
-      return Buffer.concat([Buffer.from([name.length]), name]);
-    }));
+    // tls.Server keeps the ALPN list in wire form (`ALPNProtocols`), as node:tls does.
+    super({ ...alpnDefault, ...options });
     // node:http takes its own options (IncomingMessage, ServerResponse, timeouts, maxHeaderSize…) from the same
     // object, as https.createServer does, and ignores the TLS ones.
     machinery.storeHTTPOptions.call(this, options);
