@@ -12,6 +12,7 @@ import { addAbortSignal } from 'node:stream';
 import type { TlsClient } from '../index.js';
 import { TlsDuplex, type OnReadOptions } from './duplex.js';
 import type { NodeClientOptions } from './options.js';
+import { withNodeDefaults } from './node-defaults.js';
 import { PreparedConfigs } from './prepared-configs.js';
 
 /** Options of {@link connect}: node:tls client options, plus a TlsClient to share (its ticket cache). */
@@ -81,8 +82,9 @@ export function connect(path: string, options?: ConnectOptions, secureConnectLis
 export function connect(...args: unknown[]): TlsDuplex {
   const { options, listener } = normalizeConnectArgs(args);
   const host = options.host ?? 'localhost';
-  // Configuration errors throw here, before any connection is opened.
-  const client = options.client ?? (options.preparedConfigs ?? new PreparedConfigs(0)).client({ ...options, host });
+  // Configuration errors throw here, before any connection is opened. node:tls's process defaults
+  // (tls.DEFAULT_MIN_VERSION / DEFAULT_MAX_VERSION) and a version-pinning secureProtocol apply as TlsDuplex applies them.
+  const client = options.client ?? (options.preparedConfigs ?? new PreparedConfigs(0)).client(withNodeDefaults({ ...options, host }));
   let transport = options.socket;
   if (transport === undefined) {
     const net: Record<string, unknown> = { allowHalfOpen: true };

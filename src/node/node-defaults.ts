@@ -6,8 +6,21 @@
 import nodeTls from 'node:tls';
 import type { TlsVersionName } from '../vocabulary/options.js';
 
-/** `options` with node:tls's current default version range where it gives none. */
-export function withNodeDefaults<T extends { readonly minVersion?: TlsVersionName | undefined; readonly maxVersion?: TlsVersionName | undefined }>(options: T): T {
+/** The one version an OpenSSL method name pins (`TLSv1_2_method`, `TLSv1_2_client_method`…); undefined for the any-version methods. */
+function methodVersion(method: string): TlsVersionName | undefined {
+  const m = /^(TLSv1|TLSv1_1|TLSv1_2)_(?:client_|server_)?method$/.exec(method);
+  if (m === null) return undefined;
+  // TLS 1.0 / 1.1 pass through as node:tls names them, for the configuration to refuse (we speak neither).
+  return (m[1] === 'TLSv1' ? 'TLSv1' : m[1] === 'TLSv1_1' ? 'TLSv1.1' : 'TLSv1.2') as TlsVersionName;
+}
+
+/**
+ * `options` with node:tls's current default version range where it gives none; a `secureProtocol` naming one
+ * version (validate.ts has refused it beside minVersion / maxVersion) pins the range to it, as OpenSSL's method does.
+ */
+export function withNodeDefaults<T extends { readonly minVersion?: TlsVersionName | undefined; readonly maxVersion?: TlsVersionName | undefined; readonly secureProtocol?: string | undefined }>(options: T): T {
+  const pinned = typeof options.secureProtocol === 'string' ? methodVersion(options.secureProtocol) : undefined;
+  if (pinned !== undefined && options.minVersion === undefined && options.maxVersion === undefined) return { ...options, minVersion: pinned, maxVersion: pinned };
   const min = options.minVersion ?? (nodeTls.DEFAULT_MIN_VERSION as TlsVersionName);
   const max = options.maxVersion ?? (nodeTls.DEFAULT_MAX_VERSION as TlsVersionName);
   if (min === options.minVersion && max === options.maxVersion) return options;

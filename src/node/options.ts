@@ -52,6 +52,11 @@ export interface NodeCommonOptions {
   /** Highest version, 'TLSv1.2' or 'TLSv1.3'. */
   readonly maxVersion?: TlsVersionName;
   /**
+   * node:tls `secureProtocol`, an OpenSSL method name: 'TLSv1_2_method' (and its _client/_server forms) pins TLS 1.2,
+   * 'TLS_method' / 'SSLv23_method' leave the range as it is; not together with minVersion / maxVersion.
+   */
+  readonly secureProtocol?: string;
+  /**
    * node:tls `ciphers`: OpenSSL spelling for TLS 1.2 ('ECDHE-ECDSA-AES128-GCM-SHA256', 'HIGH:!aNULL'), RFC names for
    * TLS 1.3; a string that selects none of our suites is a configuration error.
    */

@@ -90,10 +90,29 @@ function validateVersion(v: unknown, which: 'minimum' | 'maximum'): void {
   }
 }
 
+/**
+ * node:tls `secureProtocol` (an OpenSSL method name): a string, never beside minVersion / maxVersion
+ * (ERR_TLS_PROTOCOL_VERSION_CONFLICT), SSLv2/SSLv3 methods refused, an unknown name ERR_TLS_INVALID_PROTOCOL_METHOD.
+ * The version range it stands for is applied by node-defaults.ts.
+ */
+function validateSecureProtocol(o: Record<string, unknown>): void {
+  const method = o['secureProtocol'];
+  if (method === undefined || method === null || method === '') return;
+  validateString(method, 'options.secureProtocol');
+  for (const k of ['minVersion', 'maxVersion'] as const) {
+    const v = o[k];
+    if (v !== undefined && v !== null) throw coded(new TypeError(`TLS protocol version ${JSON.stringify(v)} conflicts with secureProtocol ${JSON.stringify(method)}`), 'ERR_TLS_PROTOCOL_VERSION_CONFLICT');
+  }
+  const m = /^(SSLv2|SSLv3|SSLv23|TLS|TLSv1|TLSv1_1|TLSv1_2)_(?:client_|server_)?method$/.exec(method as string);
+  if (m === null) throw coded(new TypeError(`Unknown method: ${method as string}`), 'ERR_TLS_INVALID_PROTOCOL_METHOD');
+  if (m[1] === 'SSLv2' || m[1] === 'SSLv3') throw coded(new Error(`${m[1]} methods disabled`), 'ERR_TLS_INVALID_PROTOCOL_METHOD');
+}
+
 /** What node:tls's createSecureContext checks (configSecureContext), for options as the caller gave them. */
 function validateContextOptions(o: Record<string, unknown>, name = 'options'): void {
   validateVersion(o['minVersion'], 'minimum');
   validateVersion(o['maxVersion'], 'maximum');
+  validateSecureProtocol(o);
   const list = (v: unknown): readonly unknown[] => (Array.isArray(v) ? v : [v]);
   if (o['ca']) for (const v of list(o['ca'])) validateKeyOrCert(`${name}.ca`, v);
   if (o['cert']) for (const v of list(o['cert'])) validateKeyOrCert(`${name}.cert`, v);

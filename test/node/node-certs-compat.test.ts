@@ -284,3 +284,26 @@ test('a subject with an attribute twice: an array of its values in certificate o
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("secureProtocol as node:tls: 'TLSv1_2_method' pins TLS 1.2 against node:tls's server; conflicts and unknown methods throw node:tls's errors", async () => {
+  const pki = await getPki();
+  const peer = await nodeServer({ key: pki.server.p256.keyPem, cert: pki.server.p256.chainPem });
+  try {
+    for (const [method, version] of [['TLSv1_2_method', 'TLSv1.2'], ['TLSv1_2_client_method', 'TLSv1.2'], ['TLS_method', 'TLSv1.3'], ['SSLv23_method', 'TLSv1.3']] as const) {
+      const sock = connect({ port: peer.port, host: '127.0.0.1', servername: 'localhost', ca: pki.ca.certPem, secureProtocol: method });
+      try {
+        await bounded(once(sock, 'secureConnect'), 10_000, `${method} handshake`);
+        assert.equal(sock.getProtocol(), version, method);
+      } finally {
+        sock.destroy();
+      }
+    }
+  } finally {
+    await peer.close();
+  }
+  for (const options of [{ secureProtocol: 'TLSv1_2_method', minVersion: 'TLSv1.2' }, { secureProtocol: 'blargh' }, { secureProtocol: 'SSLv3_method' }] as const) {
+    const theirs = nodeThrows(() => nodeTls.createSecureContext(options as nodeTls.SecureContextOptions));
+    const ours = nodeThrows(() => connect({ port: 1, host: '127.0.0.1', ...options } as never));
+    assert.deepEqual(ours, theirs, JSON.stringify(options));
+  }
+});
