@@ -38,8 +38,8 @@ const prepared = Number(preparedArg ?? nArg);
 const WARM = 4000;
 /** Warm-up floods (of FLOOD_RECORDS records each). */
 const WARM_FLOODS = 8;
-/** Warm-up handshakes before the counted ones. */
-const HS_WARM = 300;
+/** Warm-up handshakes before the counted ones (with bench/instr.ts's interrupt budget, JIT compilation is over by then). */
+const HS_WARM = 1200;
 
 async function main(): Promise<void> {
   const m = /^(small|flood)-(ours|floor|node)-(\w+)$/.exec(workload);
