@@ -64,6 +64,33 @@ function certsFile(): string {
   return hsCerts;
 }
 
+/**
+ * `--split`: also count, per run, the instructions spent in V8's compilers and in its garbage collector (self cost of
+ * the native functions by name, from callgrind_annotate), and report per operation what is left without them. JIT
+ * compilation and GC land in a given n-operation window unevenly (a tier-up or a major GC more or less), which at
+ * n = 100 handshakes moves the total by several %; the rest repeats much more closely.
+ */
+const SPLIT = args.includes('--split');
+const COMPILE = /v8::internal::(compiler::|maglev::|baseline::|interpreter::|Parser|Scanner|Compiler|Bytecode|AstNode|Zone)|v8::internal::wasm::/;
+const GC = /v8::internal::(Heap::|MarkCompact|Scavenge|Sweeper|GlobalHandles|ConcurrentMarking|IncrementalMarking|ArrayBufferSweeper|Evacuat|Marking|MemoryAllocator|PagedSpace|NewSpace|SemiSpace|LargeObjectSpace|MemoryChunk|RememberedSet|SlotSet|TypedSlot|MinorMC|Young|Full|Mark|WeakObjects|EphemeronHashTable::)/;
+interface Split { total: number; compile: number; gc: number }
+const splits = new Map<string, Split>();
+
+function splitOf(file: string, total: number): Split {
+  const r = spawnSync('callgrind_annotate', ['--threshold=100', file], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  let compile = 0;
+  let gc = 0;
+  for (const line of r.stdout.split('\n')) {
+    const m = /^\s*([\d,]+) \([^)]*\)\s+(.*)$/.exec(line);
+    if (m === null || line.includes('PROGRAM TOTALS')) continue;
+    const v = Number((m[1] as string).replace(/,/g, ''));
+    const name = m[2] as string;
+    if (COMPILE.test(name)) compile += v;
+    else if (GC.test(name)) gc += v;
+  }
+  return { total, compile, gc };
+}
+
 function instructions(workload: string, n: number, prepared: number): number {
   const dir = mkdtempSync(join(tmpdir(), 'sspi-tls-instr-'));
   try {
@@ -74,7 +101,9 @@ function instructions(workload: string, n: number, prepared: number): number {
     ], { encoding: 'utf8', env });
     const m = /Collected : (\d+)/.exec(r.stderr);
     if (r.status !== 0 || m === null) throw new Error(`${workload}: valgrind failed\n${r.stderr.slice(-2000)}`);
-    return Number(m[1]);
+    const total = Number(m[1]);
+    if (SPLIT) splits.set(`${workload}:${n}`, splitOf(join(dir, 'out'), total));
+    return total;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -91,6 +120,14 @@ for (const w of only) {
   const v = (b - a) / records;
   perOp.set(w, v);
   process.stderr.write(`${w}: ${Math.round(v)} instructions per ${w.startsWith('hs-') ? 'handshake' : 'record'}\n`);
+  const sa = splits.get(`${w}:${n}`);
+  const sb = splits.get(`${w}:${2 * n}`);
+  if (sa !== undefined && sb !== undefined) {
+    const c = (sb.compile - sa.compile) / records;
+    const g = (sb.gc - sa.gc) / records;
+    perOp.set(`${w}:rest`, v - c - g);
+    process.stderr.write(`${w}: of which JIT compilation ${Math.round(c)}, GC ${Math.round(g)}, the rest ${Math.round(v - c - g)}\n`);
+  }
 }
 
 function floodRecords(n: number): number {
@@ -123,6 +160,9 @@ if (HS.some((w) => perOp.has(w))) {
       const b = perOp.get(`hs-${f}-${kind}`);
       if (a === undefined && b === undefined) continue;
       process.stdout.write(`| ${label}, ${side} | ${fmt(a)} | ${fmt(b)} | ${ratio(a, b)} |\n`);
+      const ar = perOp.get(`hs-${o}-${kind}:rest`);
+      const br = perOp.get(`hs-${f}-${kind}:rest`);
+      if (ar !== undefined || br !== undefined) process.stdout.write(`| ${label}, ${side}, without JIT compilation and GC | ${fmt(ar)} | ${fmt(br)} | ${ratio(ar, br)} |\n`);
     }
   }
 }
