@@ -7,6 +7,9 @@
  * Each workload of bench/record-loop.ts runs twice under `valgrind --tool=callgrind` (n and 2n operations, the
  * same preparation in both); (Ir(2n) − Ir(n)) / n is the instructions of one steady-state operation, all of the
  * process included (V8, node:crypto, OpenSSL, GC). Needs valgrind; about 10–30 s per run.
+ *
+ * The hs-* workloads (bench/handshake-loop.ts) count one full TLS 1.3 handshake and its crypto floor instead
+ * (`--only=hs-pair-ecdsa,hs-floor-ecdsa,…`, `--hs-n=100`); they share one set of certificates across runs.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,6 +47,14 @@ const only = argVal('only')?.split(',') ?? ALL;
  */
 const NODE_FLAGS = (argVal('node-flags') ?? '--single-threaded,--predictable-gc-schedule').split(',').filter((f) => f !== '');
 
+/**
+ * Handshake workloads: functions called once per handshake reach TurboFan only after a few thousand handshakes at
+ * V8's default budget, so a short warm-up counts their compilation (measured: 0.6M of a server handshake's 3.3M
+ * instructions 500 handshakes in). A smaller interrupt budget tiers them up within the warm-up (--trace-opt: no
+ * compilation after ~1,000 handshakes); the steady-state code is the same.
+ */
+const HS_NODE_FLAGS = (argVal('hs-node-flags') ?? '--interrupt-budget=8192').split(',').filter((f) => f !== '');
+
 /** One set of certificates for every handshake run (the n and 2n runs must sign with the same keys). */
 let hsCerts: string | undefined;
 function certsFile(): string {
@@ -56,17 +67,46 @@ function certsFile(): string {
   return hsCerts;
 }
 
+/**
+ * `--split`: also count, per run, the instructions spent in V8's compilers and in its garbage collector (self cost of
+ * the native functions by name, from callgrind_annotate), and report per operation what is left without them. JIT
+ * compilation and GC land in a given n-operation window unevenly (a tier-up or a major GC more or less), which at
+ * n = 100 handshakes moves the total by several %; the rest repeats much more closely.
+ */
+const SPLIT = args.includes('--split');
+const COMPILE = /v8::internal::(compiler::|maglev::|baseline::|interpreter::|Parser|Scanner|Compiler|Bytecode|AstNode|Zone)|v8::internal::wasm::/;
+const GC = /v8::internal::(Heap::|MarkCompact|Scavenge|Sweeper|GlobalHandles|ConcurrentMarking|IncrementalMarking|ArrayBufferSweeper|Evacuat|Marking|MemoryAllocator|PagedSpace|NewSpace|SemiSpace|LargeObjectSpace|MemoryChunk|RememberedSet|SlotSet|TypedSlot|MinorMC|Young|Full|Mark|WeakObjects|EphemeronHashTable::)/;
+interface Split { total: number; compile: number; gc: number }
+const splits = new Map<string, Split>();
+
+function splitOf(file: string, total: number): Split {
+  const r = spawnSync('callgrind_annotate', ['--threshold=100', file], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  let compile = 0;
+  let gc = 0;
+  for (const line of r.stdout.split('\n')) {
+    const m = /^\s*([\d,]+) \([^)]*\)\s+(.*)$/.exec(line);
+    if (m === null || line.includes('PROGRAM TOTALS')) continue;
+    const v = Number((m[1] as string).replace(/,/g, ''));
+    const name = m[2] as string;
+    if (COMPILE.test(name)) compile += v;
+    else if (GC.test(name)) gc += v;
+  }
+  return { total, compile, gc };
+}
+
 function instructions(workload: string, n: number, prepared: number): number {
   const dir = mkdtempSync(join(tmpdir(), 'sspi-tls-instr-'));
   try {
     const env = workload.startsWith('hs-') ? { ...process.env, SSPI_TLS_BENCH_CERTS: certsFile() } : process.env;
     const r = spawnSync('valgrind', [
       '--tool=callgrind', '--smc-check=all-non-file', `--callgrind-out-file=${join(dir, 'out')}`,
-      process.execPath, ...NODE_FLAGS, join(here, 'record-loop.js'), workload, String(n), String(prepared),
+      process.execPath, ...NODE_FLAGS, ...(workload.startsWith('hs-') ? HS_NODE_FLAGS : []), join(here, 'record-loop.js'), workload, String(n), String(prepared),
     ], { encoding: 'utf8', env });
     const m = /Collected : (\d+)/.exec(r.stderr);
     if (r.status !== 0 || m === null) throw new Error(`${workload}: valgrind failed\n${r.stderr.slice(-2000)}`);
-    return Number(m[1]);
+    const total = Number(m[1]);
+    if (SPLIT) splits.set(`${workload}:${n}`, splitOf(join(dir, 'out'), total));
+    return total;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -83,6 +123,14 @@ for (const w of only) {
   const v = (b - a) / records;
   perOp.set(w, v);
   process.stderr.write(`${w}: ${Math.round(v)} instructions per ${w.startsWith('hs-') ? 'handshake' : w.endsWith('-pair') ? 'pair' : 'record'}\n`);
+  const sa = splits.get(`${w}:${n}`);
+  const sb = splits.get(`${w}:${2 * n}`);
+  if (sa !== undefined && sb !== undefined) {
+    const c = (sb.compile - sa.compile) / records;
+    const g = (sb.gc - sa.gc) / records;
+    perOp.set(`${w}:rest`, v - c - g);
+    process.stderr.write(`${w}: of which JIT compilation ${Math.round(c)}, GC ${Math.round(g)}, the rest ${Math.round(v - c - g)}\n`);
+  }
 }
 
 function floodRecords(n: number): number {
@@ -126,6 +174,9 @@ if (HS.some((w) => perOp.has(w))) {
       const b = perOp.get(`hs-${f}-${kind}`);
       if (a === undefined && b === undefined) continue;
       process.stdout.write(`| ${label}, ${side} | ${fmt(a)} | ${fmt(b)} | ${ratio(a, b)} |\n`);
+      const ar = perOp.get(`hs-${o}-${kind}:rest`);
+      const br = perOp.get(`hs-${f}-${kind}:rest`);
+      if (ar !== undefined || br !== undefined) process.stdout.write(`| ${label}, ${side}, without JIT compilation and GC | ${fmt(ar)} | ${fmt(br)} | ${ratio(ar, br)} |\n`);
     }
   }
 }

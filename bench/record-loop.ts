@@ -46,8 +46,8 @@ const WARM = 4000;
 const WARM_FLOODS = 8;
 /** Warm-up handshakes of the *-pair workloads. */
 const PAIR_WARM = 100;
-/** Warm-up handshakes before the counted ones (hs-* workloads). */
-const HS_WARM = 300;
+/** Warm-up handshakes before the counted ones (with bench/instr.ts's interrupt budget, JIT compilation is over by then). */
+const HS_WARM = 1200;
 
 async function main(): Promise<void> {
   const m = /^(small|flood)-(ours|floor|node)-(\w+)$/.exec(workload);

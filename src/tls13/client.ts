@@ -10,6 +10,7 @@ import type { KeyExchangeClient } from '../crypto/provider.js';
 import { suiteById, type SuiteInfo } from '../crypto/suites.js';
 import type { CertifiedKey, PreparedClientConfig } from '../vocabulary/config.js';
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
+import type { SessionTicket } from '../vocabulary/events.js';
 import { decodeError, incompatible, internalError, misbehaved } from '../errors.js';
 import type { HandshakeContext } from '../handshake/context.js';
 import { TranscriptBuffer, Transcript } from '../handshake/transcript.js';
@@ -761,7 +762,17 @@ function clientPostHandshake(s: Extract<ClientState13, { kind: 'Traffic' }>, m: 
         ticket: nst.ticket,
         receivedAt: now,
       };
-      cx.event({ type: 'NewTicket', ticket: { serverName: t.info.serverName ?? '', data: encodeClientSession(session), expiresAt: now + nst.ticketLifetime * 1000 } });
+      // The serialised session is made when first read (a stored ticket is mostly never offered): an own getter, so
+      // spreads and structured clones of the ticket still carry it.
+      let data: Uint8Array | undefined;
+      const ticket: SessionTicket = {
+        serverName: t.info.serverName ?? '',
+        get data(): Uint8Array {
+          return (data ??= encodeClientSession(session));
+        },
+        expiresAt: now + nst.ticketLifetime * 1000,
+      };
+      cx.event({ type: 'NewTicket', ticket });
       return s;
     }
     case HandshakeType.KeyUpdate:
