@@ -1218,14 +1218,10 @@ export class TlsDuplex extends Duplex {
       if (err === null && !t.writableFinished) {
         // A clean close: let pending bytes (our close_notify) reach the peer first.
         if (!t.writableEnded) t.end();
-        t.once('finish', () => t.destroy());
-        const guard = setTimeout(() => t.destroy(), 5000);
-        guard.unref?.();
+        destroyWhenFlushed(t, 5000);
       } else if (t.writableEnded && !t.writableFinished) {
         // An alert is on its way out: destroy once flushed (bounded).
-        t.once('finish', () => t.destroy());
-        const guard = setTimeout(() => t.destroy(), 1000);
-        guard.unref?.();
+        destroyWhenFlushed(t, 1000);
       } else t.destroy();
     }
     // Callbacks held for the handshake learn that it will not come.
@@ -1252,6 +1248,22 @@ export class TlsDuplex extends Duplex {
       t.once('close', emitClose);
     }
   }
+}
+
+/**
+ * Destroy `t` once its writable side has flushed ('finish'), or after `ms` at the latest. The guard timer is
+ * cleared as soon as the transport finishes or closes: a pending timer holds the transport and, through its
+ * listeners, the whole connection, which a server closing connections by the thousand would keep alive (and
+ * promote to the old generation) for `ms` each.
+ */
+function destroyWhenFlushed(t: Duplex, ms: number): void {
+  const guard = setTimeout(() => t.destroy(), ms);
+  guard.unref?.();
+  t.once('finish', () => {
+    clearTimeout(guard);
+    t.destroy();
+  });
+  t.once('close', () => clearTimeout(guard));
 }
 
 /** True when `err` is a TLS protocol error (as opposed to a transport error). */
