@@ -248,8 +248,10 @@ export function startClient13(cx: ClientCx, tls12: boolean): ClientState13 {
   const p = cx.provider;
   const random = p.randomBytes(32);
   const datagram = cx.datagram === true;
-  // RFC 8446 D.4: middlebox compatibility mode: a non-empty legacy_session_id. Not in DTLS 1.3 (RFC 9147 §5.3: empty).
-  let sessionId = datagram ? new Uint8Array(0) : p.randomBytes(32);
+  // RFC 8446 D.4: middlebox compatibility mode: a non-empty legacy_session_id. Not in DTLS 1.3 (RFC 9147 §5.3: empty),
+  // and not from a client capped at TLS 1.2, whose session_id means "resume this session" (RFC 5246 §7.4.1.2: a
+  // server looks it up, and node:tls emits 'resumeSession' for it); such a client sends one only to resume (below).
+  let sessionId = datagram || cfg.maxVersion < TLS13 ? new Uint8Array(0) : p.randomBytes(32);
   const shares = new Map<number, KeyExchangeClient>();
   if (cfg.maxVersion >= TLS13) {
     for (const g of cfg.keyShareGroups) {
@@ -266,8 +268,10 @@ export function startClient13(cx: ClientCx, tls12: boolean): ClientState13 {
   let ticket12: Uint8Array | undefined;
   if (session12 !== undefined) {
     const idLen = session12.ticket[0] ?? 0;
-    if (idLen > 0) sessionId = session12.ticket.slice(1, 1 + idLen);
     ticket12 = session12.ticket.slice(1 + idLen);
+    if (idLen > 0) sessionId = session12.ticket.slice(1, 1 + idLen);
+    // A ticket without a session ID: a fresh one, which the server echoes when it accepts the ticket (RFC 5077 §3.4).
+    else if (sessionId.length === 0 && ticket12.length > 0) sessionId = p.randomBytes(32);
   }
   const suites = cfg.suites.map((s) => s.id);
   if (tls12) suites.push(CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
