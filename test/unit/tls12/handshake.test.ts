@@ -310,3 +310,14 @@ test('a tampered Finished is refused with decrypt_error or bad_record_mac', () =
   flight[flight.length - 1]! ^= 1;
   assert.throws(() => s.process(flight), (err: { alert?: string }) => err.alert === 'bad_record_mac');
 });
+
+test('a client capped at TLS 1.2 sends an empty session_id on a first connection (a non-empty one asks a TLS 1.2 server to resume it); a TLS 1.3-capable client keeps the 32-byte compatibility one', () => {
+  // Record header (5) + handshake header (4) + client_version (2) + random (32), then the session_id length.
+  const sessionIdLength = (maxVersion: 'TLSv1.2' | 'TLSv1.3'): number => {
+    const hello = new TlsClient({ ca: pki.ca.certPem, servername: 'localhost', maxVersion }).connect().takeOutput();
+    assert.equal(hello[5], 1, 'a ClientHello');
+    return hello[43] as number;
+  };
+  assert.equal(sessionIdLength('TLSv1.2'), 0);
+  assert.equal(sessionIdLength('TLSv1.3'), 32);
+});
