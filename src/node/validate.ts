@@ -165,7 +165,7 @@ export function validateServerOptions(options: unknown): void {
   }
   // The server copies only truthy values into the context it makes (setSecureContext's `if (options.x)`).
   const truthy: Record<string, unknown> = {};
-  for (const k of ['pfx', 'key', 'passphrase', 'cert', 'ca', 'minVersion', 'maxVersion', 'crl', 'ciphers', 'sessionTimeout', 'ticketKeys']) {
+  for (const k of ['pfx', 'key', 'passphrase', 'cert', 'ca', 'minVersion', 'maxVersion', 'secureProtocol', 'crl', 'ciphers', 'sessionTimeout', 'ticketKeys']) {
     if (o[k]) truthy[k] = o[k];
   }
   // These two are copied as they are.
