@@ -2,7 +2,7 @@
  * Instructions per record under callgrind: the repeatable measure for small records and floods on a loaded
  * machine (wall-clock there varies 2–10× between runs; instruction counts repeat to well under 1 %).
  *
- *   npm run build && node dist/bench/instr.js [--n=2000] [--only=small-ours-1,flood-node-empty,…]
+ *   npm run build && node dist/bench/instr.js [--n=2000] [--hs-n=200] [--only=small-ours-1,flood-node-empty,hs-api,…]
  *
  * Each workload of bench/record-loop.ts runs twice under `valgrind --tool=callgrind` (n and 2n operations, the
  * same preparation in both); (Ir(2n) − Ir(n)) / n is the instructions of one steady-state operation, all of the
@@ -19,6 +19,8 @@ const argVal = (k: string): string | undefined => args.find((a) => a.startsWith(
 const N = Number(argVal('n') ?? 2000);
 /** Records per flood run: floods are received whole, and Node's tls costs so little per record that fewer would drown in the noise of the rest. */
 const FLOOD_N = Number(argVal('flood-n') ?? 8 * N);
+/** Handshake pairs per run (each is ~100× a record's instructions). */
+const HS_N = Number(argVal('hs-n') ?? 200);
 const here = dirname(fileURLToPath(import.meta.url));
 
 const ALL = [
@@ -28,6 +30,7 @@ const ALL = [
   'flood-ours-empty', 'flood-floor-empty', 'flood-node-empty',
   'flood-ours-keyupdate', 'flood-floor-keyupdate', 'flood-node-keyupdate',
   'msg-engine-16384', 'msg-sspi-16384', 'msg-engine-100', 'msg-sspi-100',
+  'hs-engine', 'hs-api', 'hs-sspi',
 ];
 const only = argVal('only')?.split(',') ?? ALL;
 /**
@@ -55,13 +58,13 @@ const perOp = new Map<string, number>();
 for (const w of only) {
   // Floods are received whole (FLOOD_RECORDS records each); n and 2n are rounded up to floods by the loop, so
   // divide by the records actually received.
-  const n = w.startsWith('flood-') ? FLOOD_N : N;
+  const n = w.startsWith('flood-') ? FLOOD_N : w.startsWith('hs-') ? HS_N : N;
   const a = instructions(w, n, 2 * n);
   const b = instructions(w, 2 * n, 2 * n);
   const records = w.startsWith('flood-') ? floodRecords(2 * n) - floodRecords(n) : n;
   const v = (b - a) / records;
   perOp.set(w, v);
-  process.stderr.write(`${w}: ${Math.round(v)} instructions per record\n`);
+  process.stderr.write(`${w}: ${Math.round(v)} instructions per ${w.startsWith('hs-') ? 'handshake pair' : 'record'}\n`);
 }
 
 function floodRecords(n: number): number {
@@ -83,5 +86,14 @@ for (const size of [16384, 100]) {
   const e = perOp.get(`msg-engine-${size}`);
   const sp = perOp.get(`msg-sspi-${size}`);
   if (e !== undefined && sp !== undefined) process.stdout.write(`\n${size}-byte records, SSPI EncryptMessage + DecryptMessage ÷ engine sealRecordParts + process: ${fmt(sp)} ÷ ${fmt(e)} instructions = ${((sp / e - 1) * 100).toFixed(1)} % over the engine\n`);
+}
+{
+  const api = perOp.get('hs-api');
+  const sspi = perOp.get('hs-sspi');
+  const eng = perOp.get('hs-engine');
+  if (api !== undefined || sspi !== undefined || eng !== undefined) {
+    process.stdout.write(`\n| full TLS 1.3 handshake pair (instructions, n=${HS_N}) | engine | idiomatic API | SSPI ISC/ASC | SSPI ÷ API | API ÷ engine | SSPI ÷ engine |\n|---|---|---|---|---|---|---|\n`);
+    process.stdout.write(`| ECDSA P-256, x25519 | ${fmt(eng)} | ${fmt(api)} | ${fmt(sspi)} | ${ratio(sspi, api)} | ${ratio(api, eng)} | ${ratio(sspi, eng)} |\n`);
+  }
 }
 if (perOp.has('crypto-open')) process.stdout.write(`\ncreateDecipheriv + setAAD + setAuthTag + update + final alone: ${fmt(perOp.get('crypto-open'))} instructions per record\n`);

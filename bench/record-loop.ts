@@ -18,12 +18,17 @@
  *   msg-engine-<bytes>   engine sealRecordParts into a send buffer + process one record (the SSPI row's reference)
  *   msg-sspi-<bytes>     SSPI EncryptMessage + DecryptMessage of the same record in place
  *   crypto-open          only a createDecipheriv + setAAD + setAuthTag + update + final per record (1-byte record)
+ *   hs-api               one full TLS 1.3 handshake pair through the idiomatic API (bench/ours.ts handshake), per pair
+ *   hs-sspi              the same pair through the InitializeSecurityContext / AcceptSecurityContext loops (bench/sspi.ts)
+ *   hs-engine            the same pair on bare engines (start / process), the floor under both
  */
 import { CipherSuite } from '../src/index.js';
 import { oursEngine } from './bulk.js';
 import { makeCerts } from './certs.js';
-import { loadSspi, sspiBulk } from './sspi.js';
-import { makePair } from './ours.js';
+import { loadSspi, sspiBulk, sspiHandshake } from './sspi.js';
+import { handshake, makePair, type OursPair } from './ours.js';
+import { createClientEngine, TlsEngine } from '../src/engine/connection.js';
+import { STANDARD_DEPENDENCIES } from '../src/engine/standard.js';
 import { nodeContexts } from './node-tls.js';
 import { FLOOD_RECORDS, floodOpsFloor, floodOpsNode, floodOpsOurs, nodeSmallOps, oursSmall, rawOpenOnly, rawSmall } from './small.js';
 
@@ -35,12 +40,51 @@ const prepared = Number(preparedArg ?? nArg);
 const WARM = 4000;
 /** Warm-up floods (of FLOOD_RECORDS records each). */
 const WARM_FLOODS = 8;
+/** Warm-up handshakes (each is ~40 records' worth of JIT-visible work). */
+const WARM_HANDSHAKES = 300;
+
+/**
+ * A full handshake pair on bare engines (`start` / `process`, no API or SSPI layer): the client also takes the
+ * server's tickets, as the idiomatic API's client does.
+ */
+function enginePair(p: OursPair): () => void {
+  const clientConfig = { ...p.client.config, serverName: 'localhost' };
+  return () => {
+    const c = createClientEngine(clientConfig, STANDARD_DEPENDENCIES);
+    const s = new TlsEngine(p.server.config, STANDARD_DEPENDENCIES);
+    let toServer = c.start();
+    for (let i = 0; i < 8 && toServer.length > 0; i++) {
+      const toClient = s.process(toServer).output;
+      toServer = toClient.length > 0 ? c.process(toClient).output : new Uint8Array(0);
+    }
+    if (!c.isEstablished || !s.isEstablished) throw new Error('engine handshake did not complete');
+  };
+}
 
 async function main(): Promise<void> {
   const m = /^(small|flood)-(ours|floor|node)-(\w+)$/.exec(workload);
   if (workload === 'crypto-open') {
     const op = rawOpenOnly();
     for (let i = 0; i < WARM + n; i++) op();
+    return;
+  }
+  const hs = /^hs-(api|sspi|engine)$/.exec(workload);
+  if (hs !== null) {
+    // The same certificate and configuration in all three: ECDSA P-256, x25519, two tickets, no resumption.
+    const cert = makeCerts().ecdsa;
+    let op: (() => void) | undefined;
+    if (hs[1] === 'api') {
+      const pair = makePair(cert);
+      op = () => void handshake(pair);
+    } else if (hs[1] === 'engine') {
+      op = enginePair(makePair(cert));
+    } else {
+      const S = await loadSspi();
+      if (S === undefined) throw new Error('src/sspi not available');
+      op = sspiHandshake(S, cert);
+    }
+    if (op === undefined) throw new Error(`${workload}: not available`);
+    for (let i = 0; i < WARM_HANDSHAKES + n; i++) op();
     return;
   }
   const msg = /^msg-(engine|sspi)-(\d+)$/.exec(workload);
