@@ -30,7 +30,7 @@ const ALL = [
   'flood-ours-empty', 'flood-floor-empty', 'flood-node-empty',
   'flood-ours-keyupdate', 'flood-floor-keyupdate', 'flood-node-keyupdate',
   'msg-engine-16384', 'msg-sspi-16384', 'msg-engine-100', 'msg-sspi-100',
-  'hs-engine', 'hs-api', 'hs-sspi',
+  'hs-engine', 'hs-stage', 'hs-api', 'hs-sspi',
 ];
 const only = argVal('only')?.split(',') ?? ALL;
 /**
@@ -91,6 +91,8 @@ for (const size of [16384, 100]) {
   const api = perOp.get('hs-api');
   const sspi = perOp.get('hs-sspi');
   const eng = perOp.get('hs-engine');
+  const stage = perOp.get('hs-stage');
+  if (stage !== undefined) process.stdout.write(`\nSSPI's engine path without the SSPI functions (hs-stage): ${fmt(stage)} instructions; SSPI functions and descriptors on top: ${fmt(sspi !== undefined ? sspi - stage : undefined)}\n`);
   if (api !== undefined || sspi !== undefined || eng !== undefined) {
     process.stdout.write(`\n| full TLS 1.3 handshake pair (instructions, n=${HS_N}) | engine | idiomatic API | SSPI ISC/ASC | SSPI ÷ API | API ÷ engine | SSPI ÷ engine |\n|---|---|---|---|---|---|---|\n`);
     process.stdout.write(`| ECDSA P-256, x25519 | ${fmt(eng)} | ${fmt(api)} | ${fmt(sspi)} | ${ratio(sspi, api)} | ${ratio(api, eng)} | ${ratio(sspi, eng)} |\n`);

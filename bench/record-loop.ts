@@ -21,6 +21,9 @@
  *   hs-api               one full TLS 1.3 handshake pair through the idiomatic API (bench/ours.ts handshake), per pair
  *   hs-sspi              the same pair through the InitializeSecurityContext / AcceptSecurityContext loops (bench/sspi.ts)
  *   hs-engine            the same pair on bare engines (start / process), the floor under both
+ *   hs-stage             the engines SSPI drives (src/sspi/engine-port.ts: the server from its hello stage, records run
+ *                        with stopAfterHandshake, the client does not take the tickets, as ISC returns SEC_E_OK at
+ *                        its Finished), with hs-api's configurations: hs-sspi minus the SSPI functions
  */
 import { CipherSuite } from '../src/index.js';
 import { oursEngine } from './bulk.js';
@@ -29,6 +32,7 @@ import { loadSspi, sspiBulk, sspiHandshake } from './sspi.js';
 import { handshake, makePair, type OursPair } from './ours.js';
 import { createClientEngine, TlsEngine } from '../src/engine/connection.js';
 import { STANDARD_DEPENDENCIES } from '../src/engine/standard.js';
+import { newClientEngine, newServerEngine } from '../src/sspi/engine-port.js';
 import { nodeContexts } from './node-tls.js';
 import { FLOOD_RECORDS, floodOpsFloor, floodOpsNode, floodOpsOurs, nodeSmallOps, oursSmall, rawOpenOnly, rawSmall } from './small.js';
 
@@ -61,6 +65,19 @@ function enginePair(p: OursPair): () => void {
   };
 }
 
+/** hs-sspi's engine work without the SSPI functions: ClientHello → server flight → client Finished → tickets (not taken). */
+function stagePair(p: OursPair): () => void {
+  const clientConfig = { ...p.client.config, serverName: 'localhost' };
+  const opts = { stopAfterHandshake: true };
+  return () => {
+    const c = newClientEngine(clientConfig);
+    const s = newServerEngine(() => p.server.config);
+    const flight = s.process(c.start(), opts).output;
+    s.process(c.process(flight, opts).output, opts);
+    if (!c.isEstablished || !s.isEstablished) throw new Error('stage handshake did not complete');
+  };
+}
+
 async function main(): Promise<void> {
   const m = /^(small|flood)-(ours|floor|node)-(\w+)$/.exec(workload);
   if (workload === 'crypto-open') {
@@ -68,7 +85,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < WARM + n; i++) op();
     return;
   }
-  const hs = /^hs-(api|sspi|engine)$/.exec(workload);
+  const hs = /^hs-(api|sspi|engine|stage)$/.exec(workload);
   if (hs !== null) {
     // The same certificate and configuration in all three: ECDSA P-256, x25519, two tickets, no resumption.
     const cert = makeCerts().ecdsa;
@@ -78,6 +95,8 @@ async function main(): Promise<void> {
       op = () => void handshake(pair);
     } else if (hs[1] === 'engine') {
       op = enginePair(makePair(cert));
+    } else if (hs[1] === 'stage') {
+      op = stagePair(makePair(cert));
     } else {
       const S = await loadSspi();
       if (S === undefined) throw new Error('src/sspi not available');
