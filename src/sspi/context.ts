@@ -884,11 +884,17 @@ function initialize(
   const { out, inBufs } = checked;
   // A continuation may pass another credential (the retry after SEC_I_INCOMPLETE_CREDENTIALS, §6.4).
   const callCred = ctx !== undefined && phCredential !== null ? lookupCredential(phCredential) : undefined;
+  // One literal with every field, in CallArgs order (no spreads): the same object shape on every call.
   const a: CallArgs = {
-    ...base,
+    side: 'client',
+    req,
+    allocate,
+    extendedError: base.extendedError,
     inBufs,
     pInputGiven: pInput !== null && pInput !== undefined,
-    ...out,
+    outBufs: out.outBufs,
+    token: out.token,
+    alert: out.alert,
     callCred: callCred !== undefined && (callCred.use & C.SECPKG_CRED_OUTBOUND) !== 0 ? callCred : undefined,
   };
 
@@ -985,7 +991,18 @@ function accept(
   const checked = checkBuffers(pOutput, pInput, allocate);
   if (typeof checked === 'number') return checked;
   const { out, inBufs } = checked;
-  const a: CallArgs = { ...base, inBufs, pInputGiven: pInput !== null && pInput !== undefined, ...out };
+  const a: CallArgs = {
+    side: 'server',
+    req,
+    allocate,
+    extendedError: base.extendedError,
+    inBufs,
+    pInputGiven: pInput !== null && pInput !== undefined,
+    outBufs: out.outBufs,
+    token: out.token,
+    alert: out.alert,
+    callCred: undefined,
+  };
 
   if (ctx === undefined) {
     const c = cred;
