@@ -2,7 +2,7 @@
  * Instructions per record under callgrind: the repeatable measure for small records and floods on a loaded
  * machine (wall-clock there varies 2–10× between runs; instruction counts repeat to well under 1 %).
  *
- *   npm run build && node dist/bench/instr.js [--n=2000] [--only=small-ours-1,flood-node-empty,…]
+ *   npm run build && node dist/bench/instr.js [--n=2000] [--hs-n=200] [--only=small-ours-1,flood-node-empty,hs-api,…]
  *
  * Each workload of bench/record-loop.ts runs twice under `valgrind --tool=callgrind` (n and 2n operations, the
  * same preparation in both); (Ir(2n) − Ir(n)) / n is the instructions of one steady-state operation, all of the
@@ -39,6 +39,7 @@ const ALL = [
   'msg-engine-16384', 'msg-sspi-16384', 'msg-engine-100', 'msg-sspi-100',
   'adapter-pair', 'api-pair', 'node-pair',
   ...HS,
+  'hs-engine', 'hs-stage', 'hs-api', 'hs-sspi',
 ];
 const only = argVal('only')?.split(',') ?? ALL;
 /**
@@ -162,6 +163,17 @@ for (const size of [16384, 100]) {
   if (ad !== undefined || api !== undefined || nd !== undefined) {
     process.stdout.write(`\n| instructions per pair (TLS 1.3 handshake + 2 tickets, n=${PAIR_N}) | TlsDuplex pair (shared) | idiomatic API pair | Node's tls pair | adapter ÷ API | adapter ÷ Node's | Node's ÷ adapter |\n|---|---|---|---|---|---|---|\n`);
     process.stdout.write(`| memory Duplex pair, ECDSA P-256, x25519 | ${fmt(ad)} | ${fmt(api)} | ${fmt(nd)} | ${ratio(ad, api)} | ${ratio(ad, nd)} | ${ratio(nd, ad)} |\n`);
+  }
+}
+{
+  const api = perOp.get('hs-api');
+  const sspi = perOp.get('hs-sspi');
+  const eng = perOp.get('hs-engine');
+  const stage = perOp.get('hs-stage');
+  if (stage !== undefined) process.stdout.write(`\nSSPI's engine path without the SSPI functions (hs-stage): ${fmt(stage)} instructions; SSPI functions and descriptors on top: ${fmt(sspi !== undefined ? sspi - stage : undefined)}\n`);
+  if (api !== undefined || sspi !== undefined || eng !== undefined) {
+    process.stdout.write(`\n| full TLS 1.3 handshake pair (instructions, n=${HS_N}) | engine | idiomatic API | SSPI ISC/ASC | SSPI ÷ API | API ÷ engine | SSPI ÷ engine |\n|---|---|---|---|---|---|---|\n`);
+    process.stdout.write(`| ECDSA P-256, x25519 | ${fmt(eng)} | ${fmt(api)} | ${fmt(sspi)} | ${ratio(sspi, api)} | ${ratio(api, eng)} | ${ratio(sspi, eng)} |\n`);
   }
 }
 if (perOp.has('crypto-open')) process.stdout.write(`\ncreateDecipheriv + setAAD + setAuthTag + update + final alone: ${fmt(perOp.get('crypto-open'))} instructions per record\n`);

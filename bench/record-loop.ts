@@ -24,12 +24,21 @@
  * (an operation of the *-pair workloads is one full TLS 1.3 handshake with its two tickets, after PAIR_WARM ones)
  *   hs-<what>-<kind>     one full TLS 1.3 handshake or its crypto floor (bench/handshake-loop.ts; an operation is one
  *                        handshake)
+ *   hs-api               one full TLS 1.3 handshake pair through the idiomatic API (bench/ours.ts handshake), per pair
+ *   hs-sspi              the same pair through the InitializeSecurityContext / AcceptSecurityContext loops (bench/sspi.ts)
+ *   hs-engine            the same pair on bare engines (start / process), the floor under both
+ *   hs-stage             the engines SSPI drives (src/sspi/engine-port.ts: the server from its hello stage, records run
+ *                        with stopAfterHandshake, the client does not take the tickets, as ISC returns SEC_E_OK at
+ *                        its Finished), with hs-api's configurations: hs-sspi minus the SSPI functions
  */
 import { CipherSuite } from '../src/index.js';
 import { oursEngine } from './bulk.js';
 import { makeCerts } from './certs.js';
-import { loadSspi, sspiBulk } from './sspi.js';
-import { makePair } from './ours.js';
+import { loadSspi, sspiBulk, sspiHandshake } from './sspi.js';
+import { handshake, makePair, type OursPair } from './ours.js';
+import { createClientEngine, TlsEngine } from '../src/engine/connection.js';
+import { STANDARD_DEPENDENCIES } from '../src/engine/standard.js';
+import { newClientEngine, newServerEngine } from '../src/sspi/engine-port.js';
 import { nodeContexts } from './node-tls.js';
 import { adapterPair, apiPair, sharedFor } from './adapter.js';
 import { destroyNode, nodeHandshake } from './node-tls.js';
@@ -48,6 +57,39 @@ const WARM_FLOODS = 8;
 const PAIR_WARM = 400;
 /** Warm-up handshakes before the counted ones (with bench/instr.ts's interrupt budget, JIT compilation is over by then). */
 const HS_WARM = 1200;
+/** Warm-up handshakes (each is ~40 records' worth of JIT-visible work). */
+const WARM_HANDSHAKES = 300;
+
+/**
+ * A full handshake pair on bare engines (`start` / `process`, no API or SSPI layer): the client also takes the
+ * server's tickets, as the idiomatic API's client does.
+ */
+function enginePair(p: OursPair): () => void {
+  const clientConfig = { ...p.client.config, serverName: 'localhost' };
+  return () => {
+    const c = createClientEngine(clientConfig, STANDARD_DEPENDENCIES);
+    const s = new TlsEngine(p.server.config, STANDARD_DEPENDENCIES);
+    let toServer = c.start();
+    for (let i = 0; i < 8 && toServer.length > 0; i++) {
+      const toClient = s.process(toServer).output;
+      toServer = toClient.length > 0 ? c.process(toClient).output : new Uint8Array(0);
+    }
+    if (!c.isEstablished || !s.isEstablished) throw new Error('engine handshake did not complete');
+  };
+}
+
+/** hs-sspi's engine work without the SSPI functions: ClientHello → server flight → client Finished → tickets (not taken). */
+function stagePair(p: OursPair): () => void {
+  const clientConfig = { ...p.client.config, serverName: 'localhost' };
+  const opts = { stopAfterHandshake: true };
+  return () => {
+    const c = newClientEngine(clientConfig);
+    const s = newServerEngine(() => p.server.config);
+    const flight = s.process(c.start(), opts).output;
+    s.process(c.process(flight, opts).output, opts);
+    if (!c.isEstablished || !s.isEstablished) throw new Error('stage handshake did not complete');
+  };
+}
 
 async function main(): Promise<void> {
   const m = /^(small|flood)-(ours|floor|node)-(\w+)$/.exec(workload);
@@ -69,6 +111,27 @@ async function main(): Promise<void> {
   if (hs !== null) {
     const op = handshakeOp(hs[1] as string, hs[2] as 'ecdsa' | 'rsa');
     for (let i = 0; i < HS_WARM + n; i++) op();
+    return;
+  }
+  const hsPath = /^hs-(api|sspi|engine|stage)$/.exec(workload);
+  if (hsPath !== null) {
+    // The same certificate and configuration in all three: ECDSA P-256, x25519, two tickets, no resumption.
+    const cert = makeCerts().ecdsa;
+    let op: (() => void) | undefined;
+    if (hsPath[1] === 'api') {
+      const pair = makePair(cert);
+      op = () => void handshake(pair);
+    } else if (hsPath[1] === 'engine') {
+      op = enginePair(makePair(cert));
+    } else if (hsPath[1] === 'stage') {
+      op = stagePair(makePair(cert));
+    } else {
+      const S = await loadSspi();
+      if (S === undefined) throw new Error('src/sspi not available');
+      op = sspiHandshake(S, cert);
+    }
+    if (op === undefined) throw new Error(`${workload}: not available`);
+    for (let i = 0; i < WARM_HANDSHAKES + n; i++) op();
     return;
   }
   const msg = /^msg-(engine|sspi)-(\d+)$/.exec(workload);

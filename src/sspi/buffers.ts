@@ -49,9 +49,13 @@ export function outputSlot(b: SecBuffer, allocate: boolean, retype?: number): Ou
   return { buffer: b, allocate: allocate || !(b.pvBuffer instanceof Uint8Array), retype };
 }
 
-/** Write `bytes` into a slot (retyping an EMPTY buffer); false (buffer untouched) when the caller's memory is too small. */
-export function putOutput(slot: OutputSlot, bytes: Uint8Array): boolean {
-  if (!writeOutput(slot.buffer, bytes, slot.allocate)) return false;
+/**
+ * Write `bytes` into a slot (retyping an EMPTY buffer); false (buffer untouched) when the caller's memory is too small.
+ * `owned`: `bytes` were made for this call and nothing else refers to them (an engine's output: TlsConnection.takeOutput
+ * hands the same arrays to its callers uncopied), so a package allocation can be `bytes` itself rather than a copy.
+ */
+export function putOutput(slot: OutputSlot, bytes: Uint8Array, owned = false): boolean {
+  if (!writeOutput(slot.buffer, bytes, slot.allocate, owned)) return false;
   if (slot.retype !== undefined) slot.buffer.BufferType = slot.retype;
   return true;
 }
@@ -68,12 +72,12 @@ export function capacity(b: SecBuffer): number {
 }
 
 /**
- * Put `bytes` into an output buffer: a fresh package allocation with ALLOCATE_MEMORY, else a copy into the caller's
- * memory. Returns false (buffer untouched) when the caller's buffer is too small.
+ * Put `bytes` into an output buffer: a package allocation with ALLOCATE_MEMORY (`bytes` themselves when `owned`, else a
+ * copy), else a copy into the caller's memory. Returns false (buffer untouched) when the caller's buffer is too small.
  */
-export function writeOutput(b: SecBuffer, bytes: Uint8Array, allocate: boolean): boolean {
+export function writeOutput(b: SecBuffer, bytes: Uint8Array, allocate: boolean, owned = false): boolean {
   if (allocate) {
-    b.pvBuffer = bytes.length > 0 ? allocations.mark(bytes.slice()) : null;
+    b.pvBuffer = bytes.length === 0 ? null : owned ? bytes : bytes.slice();
     b.cbBuffer = bytes.length;
     return true;
   }
@@ -83,12 +87,14 @@ export function writeOutput(b: SecBuffer, bytes: Uint8Array, allocate: boolean):
   return true;
 }
 
-/** Package allocations handed to callers (ALLOCATE_MEMORY outputs, attribute members), released by FreeContextBuffer. */
+/**
+ * Package allocations handed to callers (ALLOCATE_MEMORY outputs, attribute members). They are ordinary garbage-collected
+ * objects: FreeContextBuffer has nothing to release and accepts any pointer (SEC_E_OK, as Windows returns for the
+ * pointers it handed out), so no registry of them is kept. `mark` names the places that hand one out.
+ */
 export const allocations = {
-  live: new WeakSet<object>(),
-  /** Record `x` as a package allocation and return it. */
+  /** `x`, handed to the caller as a package allocation. */
   mark<T extends object>(x: T): T {
-    this.live.add(x);
     return x;
   },
 };

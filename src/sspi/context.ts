@@ -16,7 +16,7 @@ import { asTlsError, type TlsError } from '../errors.js';
 import { canStartRecord, RECORD_HEADER_LENGTH } from '../record/deframer.js';
 import { AlertDescription, ProtocolVersion } from '../wire/registry.js';
 import { concat, EMPTY, equalPublic } from '../codec/bytes.js';
-import { allocations, baseType, buffersOf, checkOutput, clearOutput, findBuffer, inputBytes, putOutput, type OutputSlot } from './buffers.js';
+import { baseType, buffersOf, checkOutput, clearOutput, findBuffer, inputBytes, putOutput, type OutputSlot } from './buffers.js';
 import { CertContext } from './cert-context.js';
 import * as C from './constants.js';
 import { deleteDtlsContext, dtlsHandshakeCall, lookupDtlsContext } from './dtls.js';
@@ -375,9 +375,12 @@ function clearAlert(a: CallArgs): void {
   if (a.alert !== undefined) clearOutput(a.alert);
 }
 
-/** The token into its slot; false (nothing written) when the caller's buffer is too small. */
+/**
+ * The token into its slot; false (nothing written) when the caller's buffer is too small. Every token here is the
+ * engine's output or an array made for this call, handed out once: a package allocation takes it uncopied.
+ */
 function putToken(a: CallArgs, bytes: Uint8Array): boolean {
-  return putOutput(a.token, bytes);
+  return putOutput(a.token, bytes, true);
 }
 
 /** Output too small: report size 0 (SEC_E_INSUFFICIENT_MEMORY). */
@@ -398,7 +401,7 @@ function fail(ctx: SchannelContext, a: CallArgs, err: TlsError): SECURITY_STATUS
   clearToken(a);
   clearAlert(a);
   if (a.extendedError && alert !== null && alert.length > 0) {
-    if (a.alert === undefined || !putOutput(a.alert, alert)) putToken(a, alert);
+    if (a.alert === undefined || !putOutput(a.alert, alert, true)) putToken(a, alert);
   }
   return status;
 }
@@ -881,11 +884,17 @@ function initialize(
   const { out, inBufs } = checked;
   // A continuation may pass another credential (the retry after SEC_I_INCOMPLETE_CREDENTIALS, §6.4).
   const callCred = ctx !== undefined && phCredential !== null ? lookupCredential(phCredential) : undefined;
+  // One literal with every field, in CallArgs order (no spreads): the same object shape on every call.
   const a: CallArgs = {
-    ...base,
+    side: 'client',
+    req,
+    allocate,
+    extendedError: base.extendedError,
     inBufs,
     pInputGiven: pInput !== null && pInput !== undefined,
-    ...out,
+    outBufs: out.outBufs,
+    token: out.token,
+    alert: out.alert,
     callCred: callCred !== undefined && (callCred.use & C.SECPKG_CRED_OUTBOUND) !== 0 ? callCred : undefined,
   };
 
@@ -982,7 +991,18 @@ function accept(
   const checked = checkBuffers(pOutput, pInput, allocate);
   if (typeof checked === 'number') return checked;
   const { out, inBufs } = checked;
-  const a: CallArgs = { ...base, inBufs, pInputGiven: pInput !== null && pInput !== undefined, ...out };
+  const a: CallArgs = {
+    side: 'server',
+    req,
+    allocate,
+    extendedError: base.extendedError,
+    inBufs,
+    pInputGiven: pInput !== null && pInput !== undefined,
+    outBufs: out.outBufs,
+    token: out.token,
+    alert: out.alert,
+    callCred: undefined,
+  };
 
   if (ctx === undefined) {
     const c = cred;
@@ -1104,8 +1124,11 @@ export function CompleteAuthToken(phContext: CtxtHandle | null, pToken: SecBuffe
   return lookupContext(phContext) === undefined ? C.SEC_E_INVALID_HANDLE : C.SEC_E_OK;
 }
 
-/** FreeContextBuffer (§5.12): releases a package allocation; null is harmless. Always SEC_E_OK. */
+/**
+ * FreeContextBuffer (§5.12): releases a package allocation; null is harmless. Always SEC_E_OK: allocations are garbage
+ * collected once the caller drops them, so there is nothing to release here.
+ */
 export function FreeContextBuffer(pvContextBuffer: object | null): SECURITY_STATUS {
-  if (pvContextBuffer !== null && pvContextBuffer !== undefined) allocations.live.delete(pvContextBuffer);
+  void pvContextBuffer;
   return C.SEC_E_OK;
 }
