@@ -15,7 +15,7 @@ if (file === undefined) {
 /** @type {{ node: string, results: { name: string, verdict: string, reason?: string, known?: boolean }[] }} */
 const run = JSON.parse(readFileSync(file, 'utf8'));
 const count = (v) => run.results.filter((r) => r.verdict === v).length;
-const exercised = run.results.filter((r) => !['not-exercised', 'skipped'].includes(r.verdict));
+const exercised = run.results.filter((r) => ['pass', 'fail', 'deliberate'].includes(r.verdict));
 const cell = (s) => s.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
 /** The reason a verdict carries, without the test's own error text after ' — '. */
 const why = (r) => {
@@ -27,7 +27,7 @@ const why = (r) => {
 const out = [];
 out.push(`| | ${run.node} |`, '|---|---|');
 out.push(`| test files | ${run.results.length} |`);
-out.push(`| exercise the adapter | ${exercised.length} |`);
+out.push(`| exercise the adapter (and pass on stock Node) | ${exercised.length} |`);
 out.push(`| pass | **${count('pass')}** |`);
 out.push(`| deliberate differences | ${count('deliberate')} |`);
 const fails = run.results.filter((r) => r.verdict === 'fail');
