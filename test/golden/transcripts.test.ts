@@ -158,8 +158,8 @@ const SCENARIOS: Record<string, { readonly make: () => Flight[]; readonly golden
       return f;
     },
     golden: {
-      lines: ['c>s 184', 's>c 558', 'c>s 93', 's>c 199', 'c>s 33', 's>c 33', 'c>s 31', 's>c 31'],
-      digest: 'febed6dfec12c6414f9fc13ad197786057200e375863469eb982e7771bd6934a',
+      lines: ['c>s 152', 's>c 558', 'c>s 93', 's>c 199', 'c>s 33', 's>c 33', 'c>s 31', 's>c 31'],
+      digest: '4444234a2ba108fa366669f0fdab12ef72dfbb337aea4464513e10381981e677',
     },
   },
 };
