@@ -176,6 +176,11 @@ export class TlsError extends Error {
   readonly alertCode: number;
   /** Whether we put a fatal alert on the wire for it (set by the engine). */
   alertSent = false;
+  /**
+   * For a `BadCertificate` failure: the certificate chain that was judged, leaf first, DER (so a caller can say
+   * which certificate and why, as node:tls's `err.cert` does). Undefined for every other failure.
+   */
+  peerChain: readonly Uint8Array[] | undefined = undefined;
 
   /** @internal Use the factories of this module. */
   constructor(kind: TlsErrorKind, reason: string, alert: AlertName, message: string, cause?: unknown) {

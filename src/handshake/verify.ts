@@ -43,7 +43,11 @@ export function verifyPeerChain(chain: readonly Uint8Array[], c: ChainCheck): Ce
     ...(name !== undefined && !isIp ? { serverName: name } : {}),
     ...(name !== undefined && isIp ? { ipAddress: name } : {}),
   });
-  if (!res.ok) throw badCertificate(res.reason as BadCertificateReason, { detail: res.detail });
+  if (!res.ok) {
+    const err = badCertificate(res.reason as BadCertificateReason, { detail: res.detail });
+    err.peerChain = chain;
+    throw err;
+  }
   return CERT;
 }
 

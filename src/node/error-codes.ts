@@ -7,6 +7,7 @@
 import { CredentialError } from '../credentials/errors.js';
 import { TlsError } from '../errors.js';
 import { isSelfIssued, parseCertificate } from '../x509/certificate.js';
+import { altnameError, onlyCnNamesHost } from './altname.js';
 
 /** Our BadCertificate reasons → OpenSSL's verify error names (the ones that do not depend on the chain's shape). */
 const FIXED_CODES: Readonly<Record<string, string>> = {
@@ -141,7 +142,9 @@ export function nodeCodeOf(err: TlsError, chain?: readonly Uint8Array[]): string
  */
 export function withNodeCode<E extends Error>(err: E, chain?: readonly Uint8Array[]): E & { code?: string; detail?: string } {
   if (err instanceof TlsError && (err as { code?: unknown }).code === undefined) {
-    const code = nodeCodeOf(err, chain);
+    // The chain the verifier judged travels on the error when the handshake failed on it.
+    const judged = chain ?? err.peerChain;
+    const code = nodeCodeOf(err, judged);
     Object.defineProperty(err, 'code', { value: code, enumerable: true, configurable: true, writable: true });
     // OpenSSL's library name for its SSL errors (node:tls sets `library` beside `code`).
     if (code.startsWith('ERR_SSL_')) Object.defineProperty(err, 'library', { value: 'SSL routines', enumerable: true, configurable: true, writable: true });
@@ -151,6 +154,17 @@ export function withNodeCode<E extends Error>(err: E, chain?: readonly Uint8Arra
     }
     const sentence = err.kind === 'BadCertificate' ? MESSAGES[code] : undefined;
     if (sentence !== undefined) asNodeMessage(err, sentence);
+    const wrongName = code === 'ERR_TLS_CERT_ALTNAME_INVALID' && judged !== undefined && judged.length > 0 ? /is not valid for (?:name|IP address) (\S+)$/.exec(err.message) : null;
+    if (wrongName !== null && wrongName[1] !== undefined && onlyCnNamesHost(wrongName[1], judged as readonly Uint8Array[])) {
+      // node:tls would have taken the CN; our message says why we do not (and keeps the certificate's name).
+      Object.defineProperty(err, 'message', { value: `${err.message} (the name is only in the subject CN, which is not used: RFC 9525 §6.3)`, enumerable: false, configurable: true, writable: true });
+    } else if (wrongName !== null && wrongName[1] !== undefined) {
+      // node:tls's checkServerIdentity sentence ('Host: x. is not cert's CN: y'), with its `host` and `cert`.
+      const named = altnameError(wrongName[1], judged as readonly Uint8Array[]);
+      asNodeMessage(err, named.message);
+      Object.defineProperty(err, 'host', { value: named.host, enumerable: true, configurable: true, writable: true });
+      if (named.cert !== undefined) Object.defineProperty(err, 'cert', { value: named.cert, enumerable: false, configurable: true, writable: true });
+    }
   }
   return err;
 }

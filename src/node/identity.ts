@@ -6,10 +6,10 @@
 import { parseCertificate } from '../x509/certificate.js';
 import { matchServerName } from '../x509/hostname.js';
 import type { NodeClientOptions } from './options.js';
+import { altnameError, onlyCnNamesHost, type IdentityError } from './altname.js';
 import { peerCertificateOf, type PeerCertificate } from './peer-certificate.js';
 
-/** An error as node:tls's checkServerIdentity makes it. */
-export type IdentityError = Error & { code?: string; reason?: string; host?: string; cert?: PeerCertificate };
+export type { IdentityError } from './altname.js';
 
 /** Whether the adapter (not the engine) checks the host for these options. */
 export function adapterChecksIdentity(o: NodeClientOptions): boolean {
@@ -21,17 +21,13 @@ export function identityName(o: NodeClientOptions): string {
   return o.servername !== undefined && o.servername !== '' ? o.servername : (o.host ?? 'localhost');
 }
 
-/** Our own check, worded as node:tls's (code ERR_TLS_CERT_ALTNAME_INVALID). */
+/** Our own check (no CN fallback), worded as node:tls's (code ERR_TLS_CERT_ALTNAME_INVALID). */
 function defaultCheck(host: string, chain: readonly Uint8Array[]): IdentityError | undefined {
   const leaf = chain[0];
   if (leaf !== undefined && matchServerName(parseCertificate(leaf), host)) return undefined;
-  const cert = peerCertificateOf(chain, false);
-  const reason = `Host: ${host}. is not in the cert's altnames: ${'subjectaltname' in cert ? (cert.subjectaltname ?? '') : ''}`;
-  const err: IdentityError = new Error(`Hostname/IP does not match certificate's altnames: ${reason}`);
-  err.code = 'ERR_TLS_CERT_ALTNAME_INVALID';
-  err.reason = reason;
-  err.host = host;
-  if ('raw' in cert) err.cert = cert as PeerCertificate;
+  const err = altnameError(host, chain);
+  // node:tls would have taken the CN: say why we do not, rather than its 'is not cert's CN' sentence.
+  if (onlyCnNamesHost(host, chain)) err.message = `Hostname/IP does not match certificate's altnames: Host: ${host}. is only in the cert's CN, which is not used (RFC 9525 §6.3)`;
   return err;
 }
 

@@ -307,3 +307,26 @@ test("secureProtocol as node:tls: 'TLSv1_2_method' pins TLS 1.2 against node:tls
     assert.deepEqual(ours, theirs, JSON.stringify(options));
   }
 });
+
+test("a host name the certificate does not carry: node:tls's checkServerIdentity message, code and host (the judged chain travels on the TlsError)", async () => {
+  const pki = await getPki();
+  const peer = await nodeServer({ key: pki.server.p256.keyPem, cert: pki.server.p256.chainPem });
+  const failure = (sock: { once(ev: 'error', l: (e: Error) => void): unknown; once(ev: 'secureConnect', l: () => void): unknown; destroy(): void }): Promise<Error & { code?: string; host?: string }> =>
+    bounded(new Promise<Error & { code?: string; host?: string }>((resolve, reject) => {
+      sock.once('error', resolve);
+      sock.once('secureConnect', () => reject(new Error('connected')));
+    }), 10_000, 'the name check').finally(() => sock.destroy());
+  try {
+    for (const servername of ['wrong.example', '127.0.0.2']) {
+      const theirs = await failure(nodeTls.connect({ port: peer.port, host: '127.0.0.1', servername, ca: pki.ca.certPem }));
+      const ours = await failure(connect({ port: peer.port, host: '127.0.0.1', servername, ca: pki.ca.certPem }));
+      assert.equal(ours.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
+      assert.equal(ours.code, theirs.code);
+      assert.equal(ours.message, theirs.message, servername);
+      assert.equal(ours.host, theirs.host);
+      assert.ok(ours instanceof TlsError && ours.peerChain !== undefined && ours.peerChain.length > 0, 'the judged chain is on the error');
+    }
+  } finally {
+    await peer.close();
+  }
+});
