@@ -41,8 +41,11 @@ const grouped = (rows) => {
 };
 out.push('', '### Deliberate differences', '', '| tests | why |', '|---|---|');
 for (const [reason, names] of grouped(run.results.filter((r) => r.verdict === 'deliberate'))) out.push(`| ${names.length}: ${names.join(', ')} | ${cell(reason)} |`);
-out.push('', '### Explained failures (`open`)', '', '| tests | why |', '|---|---|');
-for (const [reason, names] of grouped(fails.filter((r) => r.known === true))) out.push(`| ${names.length}: ${names.join(', ')} | ${cell(reason)} |`);
+out.push('', '### Explained failures (`open`)', '');
+const explained = grouped(fails.filter((r) => r.known === true));
+if (explained.length === 0) out.push('None.');
+else out.push('| tests | why |', '|---|---|');
+for (const [reason, names] of explained) out.push(`| ${names.length}: ${names.join(', ')} | ${cell(reason)} |`);
 const unexplained = fails.filter((r) => r.known !== true);
 out.push('', '### Other failures', '');
 if (unexplained.length === 0) out.push('None.');
