@@ -31,6 +31,15 @@ export interface PumpOptions {
 
 export const DEFAULT_WAIT_MS = 15_000;
 
+/** `p`, or a rejection naming `what` once `ms` have passed (the timer is cleared either way). */
+export function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
 /** The deterministic payload byte[i] = i % 251 (the same as test/interop/Peer.java). */
 export function pattern(length: number, offset = 0): Uint8Array {
   const out = new Uint8Array(length);

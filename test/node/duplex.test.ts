@@ -7,19 +7,12 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { TlsDuplex, duplexPair } from '../../src/node/index.js';
 import { makeSelfSigned, type SelfSigned } from '../../src/cli/selfsigned.js';
+import { bounded } from '../helpers/net.js';
 
 let creds: SelfSigned | undefined;
 async function pki(): Promise<SelfSigned> {
   creds ??= await makeSelfSigned();
   return creds;
-}
-
-function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
 async function pair(opts: { serverHalfOpen?: boolean; clientHalfOpen?: boolean } = {}): Promise<{ client: TlsDuplex; server: TlsDuplex }> {

@@ -12,19 +12,12 @@ import type { AddressInfo } from 'node:net';
 import * as nodeTls from 'node:tls';
 import { connect, createServer, type TlsDuplex } from '../../src/node/index.js';
 import { getPki } from '../helpers/pki.js';
+import { bounded } from '../helpers/net.js';
 
 const pki = await getPki();
 const key = pki.server.p256.keyPem;
 const cert = pki.server.p256.chainPem;
 const ca = pki.ca.certPem;
-
-function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
 
 interface Side {
   getFinished(): Buffer | undefined;

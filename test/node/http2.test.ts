@@ -11,15 +11,12 @@ import { get as httpsGet, type RequestOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { connect, connectHttp2, createSecureHttp2Server, type Http2SecureServer, type TlsDuplex } from '../../src/node/index.js';
 import { makeSelfSigned, type SelfSigned } from '../../src/cli/selfsigned.js';
+import { bounded as boundedBy } from '../helpers/net.js';
 
 const WAIT_MS = 10_000;
 
 function bounded<T>(p: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), WAIT_MS);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+  return boundedBy(p, WAIT_MS, what);
 }
 
 /** GET / on a session: status, body. */

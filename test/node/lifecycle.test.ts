@@ -13,19 +13,12 @@ import { connect as netConnect, createServer as netCreateServer, type AddressInf
 import { Duplex } from 'node:stream';
 import { connect, createHttpsServer, createServer, duplexPair, TlsDuplex } from '../../src/node/index.js';
 import { makeSelfSigned, type SelfSigned } from '../../src/cli/selfsigned.js';
+import { bounded } from '../helpers/net.js';
 
 let creds: SelfSigned | undefined;
 async function pki(): Promise<SelfSigned> {
   creds ??= await makeSelfSigned();
   return creds;
-}
-
-function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
 function listening(server: { listen: (port: number, host: string, cb: () => void) => unknown; address: () => unknown }): Promise<number> {

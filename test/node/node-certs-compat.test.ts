@@ -19,14 +19,7 @@ import { TlsError } from '../../src/errors.js';
 import { CredentialError } from '../../src/credentials/index.js';
 import { getPki, PKI_PASSWORD } from '../helpers/pki.js';
 import { requirePeer } from '../helpers/peers.js';
-
-function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
+import { bounded } from '../helpers/net.js';
 
 /** What node:tls throws for `fn` (its message and code), to compare ours with. */
 function nodeThrows(fn: () => unknown): { message: string; code: string | undefined } {
@@ -143,14 +136,15 @@ test("a PFX with a wrong password or without a key: node:tls's messages ('mac ve
   }
 });
 
-test('a `ca` that holds no certificate (a key given as ca) adds nothing, as node:tls: the server starts, and trusts nobody', async () => {
+/**
+ * How node:tls's server and then ours judge the PKI's client certificate under the same server `options`: each
+ * answers "authorized authorizationError" to a node:tls client presenting it.
+ */
+async function clientVerdicts(options: Record<string, unknown>): Promise<string[]> {
   const pki = await getPki();
-  const options = { key: pki.server.p256.keyPem, cert: pki.server.p256.certPem, ca: pki.server.p256.keyPem, requestCert: true, rejectUnauthorized: false };
-  assert.doesNotThrow(() => nodeTls.createSecureContext(options));
   const verdicts: string[] = [];
   for (const start of [nodeServer, ourServer]) {
     const s = await start(options as never, (sock: { authorized: boolean; authorizationError: unknown; end(t: string): void }) => {
-      // No anchor: the client's certificate does not verify, as with node:tls's empty store.
       sock.end(`${String(sock.authorized)} ${String(sock.authorizationError ?? null)}`);
     });
     try {
@@ -164,6 +158,15 @@ test('a `ca` that holds no certificate (a key given as ca) adds nothing, as node
       await s.close();
     }
   }
+  return verdicts;
+}
+
+test('a `ca` that holds no certificate (a key given as ca) adds nothing, as node:tls: the server starts, and trusts nobody', async () => {
+  const pki = await getPki();
+  const options = { key: pki.server.p256.keyPem, cert: pki.server.p256.certPem, ca: pki.server.p256.keyPem, requestCert: true, rejectUnauthorized: false };
+  assert.doesNotThrow(() => nodeTls.createSecureContext(options));
+  // No anchor: the client's certificate does not verify, as with node:tls's empty store.
+  const verdicts = await clientVerdicts(options);
   assert.match(verdicts[0] ?? '', /^false [A-Z_]+$/);
   assert.deepEqual(verdicts[1], verdicts[0]);
 });
@@ -235,22 +238,7 @@ test("getPeerCertificate(true) links issuers through the received chain and the 
 test("a PFX's CA certificates join the trust store (node:tls): a server given only the PFX verifies a client of that CA", async () => {
   const pki = await getPki();
   const options = { pfx: readFileSync(pki.server.p256.p12Path), passphrase: PKI_PASSWORD, requestCert: true, rejectUnauthorized: false };
-  const verdicts: string[] = [];
-  for (const start of [nodeServer, ourServer]) {
-    const s = await start(options as never, (sock: { authorized: boolean; authorizationError: unknown; end(t: string): void }) => {
-      sock.end(`${String(sock.authorized)} ${String(sock.authorizationError ?? null)}`);
-    });
-    try {
-      const c = nodeTls.connect({ host: '127.0.0.1', port: s.port, servername: 'localhost', ca: pki.ca.certPem, key: pki.client.keyPem, cert: pki.client.certPem });
-      let text = '';
-      c.on('data', (d: Buffer) => (text += d.toString()));
-      await bounded(once(c, 'end'), 10_000, 'reply');
-      verdicts.push(text);
-      c.destroy();
-    } finally {
-      await s.close();
-    }
-  }
+  const verdicts = await clientVerdicts(options);
   assert.deepEqual(verdicts, ['true null', 'true null']);
 });
 

@@ -10,14 +10,7 @@ import * as nodeTls from 'node:tls';
 import { NodeTlsAdapter, createSecureContext, duplexPair, type TlsDuplex } from '../../src/node/index.js';
 import type { NodeServerOptions } from '../../src/node/options.js';
 import { getPki } from '../helpers/pki.js';
-
-function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
+import { bounded } from '../helpers/net.js';
 
 /** The error node:tls itself throws for `fn`, to compare ours with. */
 function nodeError(fn: () => unknown): { code: string | undefined; message: string; name: string } {

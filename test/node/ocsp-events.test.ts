@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { connect, createServer, type TlsDuplex } from '../../src/node/index.js';
 import { annotate, opensslClient, opensslServer, type Peer } from '../helpers/peers.js';
 import { TestPki, caExt, serverExt } from '../helpers/x509-pki.js';
+import { bounded } from '../helpers/net.js';
 
 const pki = new TestPki();
 const root = pki.issue({ name: 'ocsp-ev-root', subject: '/CN=OCSP Events Root', ext: caExt() });
@@ -23,14 +24,6 @@ const goodPath = join(pki.dir, 'good.ocsp');
 writeFileSync(goodPath, good);
 const leafKey = pki.openssl(['pkey', '-in', leaf.keyPath]);
 test.after(() => pki.cleanup());
-
-function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
 
 for (const version of ['-tls1_3', '-tls1_2'] as const) {
   test(`our server's OCSPRequest staples what the listener answers: openssl s_client -status ${version} reads it`, { timeout: 60_000 }, async () => {

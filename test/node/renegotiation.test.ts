@@ -15,6 +15,7 @@ import nodeTls from 'node:tls';
 import { connect, createServer, type TlsDuplex } from '../../src/node/index.js';
 import { annotate, opensslServer, type Peer } from '../helpers/peers.js';
 import { getPki } from '../helpers/pki.js';
+import { bounded } from '../helpers/net.js';
 
 const pki = await getPki();
 const key = pki.server.p256.keyPem;
@@ -25,14 +26,6 @@ const received = (name: string): RegExp => new RegExp(`^<<< TLS 1\\.[23], Handsh
 const count = (text: string, re: RegExp): number => (text.match(re) ?? []).length;
 /** OpenSSL 3 refuses client-initiated renegotiation unless told (SSL_OP_ALLOW_CLIENT_RENEGOTIATION). */
 const clientRenegotiation = /^OpenSSL 1\./.test(execFileSync('openssl', ['version'], { encoding: 'utf8' })) ? [] : ['-client_renegotiation'];
-
-function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
 
 test('renegotiate() on our client ↔ openssl s_server -tls1_2: a second full handshake, then data under the new keys', { timeout: 60_000 }, async () => {
   const peers: Peer[] = [];
