@@ -300,6 +300,33 @@ interface CallArgs {
   readonly callCred?: Credential | undefined;
 }
 
+/**
+ * One call's arguments, as one literal with every field in CallArgs order (no spreads): the same object shape on
+ * every call, and nothing that outlives a scavenge.
+ */
+function callArgs(
+  side: 'client' | 'server',
+  req: number,
+  allocate: boolean,
+  extendedError: boolean,
+  checked: Exclude<ReturnType<typeof checkBuffers>, number>,
+  pInput: SecBufferDesc | null | undefined,
+  callCred: Credential | undefined,
+): CallArgs {
+  return {
+    side,
+    req,
+    allocate,
+    extendedError,
+    inBufs: checked.inBufs,
+    pInputGiven: pInput !== null && pInput !== undefined,
+    outBufs: checked.out.outBufs,
+    token: checked.out.token,
+    alert: checked.out.alert,
+    callCred,
+  };
+}
+
 interface EngineRun {
   consumed: number;
   missing: number | undefined;
@@ -881,22 +908,10 @@ function initialize(
   if (pfContextAttr) pfContextAttr.value = attrFlags(base, false) & ~(C.ISC_RET_STREAM | C.ISC_RET_EXTENDED_ERROR | C.ISC_RET_ALLOCATED_MEMORY | C.ISC_RET_USED_SUPPLIED_CREDS);
   const checked = checkBuffers(pOutput, pInput, allocate, ctx === undefined);
   if (typeof checked === 'number') return checked;
-  const { out, inBufs } = checked;
+  const { inBufs } = checked;
   // A continuation may pass another credential (the retry after SEC_I_INCOMPLETE_CREDENTIALS, §6.4).
   const callCred = ctx !== undefined && phCredential !== null ? lookupCredential(phCredential) : undefined;
-  // One literal with every field, in CallArgs order (no spreads): the same object shape on every call.
-  const a: CallArgs = {
-    side: 'client',
-    req,
-    allocate,
-    extendedError: base.extendedError,
-    inBufs,
-    pInputGiven: pInput !== null && pInput !== undefined,
-    outBufs: out.outBufs,
-    token: out.token,
-    alert: out.alert,
-    callCred: callCred !== undefined && (callCred.use & C.SECPKG_CRED_OUTBOUND) !== 0 ? callCred : undefined,
-  };
+  const a = callArgs('client', req, allocate, base.extendedError, checked, pInput, callCred !== undefined && (callCred.use & C.SECPKG_CRED_OUTBOUND) !== 0 ? callCred : undefined);
 
   if (ctx === undefined) {
     const c = cred;
@@ -987,22 +1002,10 @@ function accept(
   }
   if ((req & (C.ASC_REQ_DELEGATE | C.ASC_REQ_PROMPT_FOR_CREDS | C.ASC_REQ_DATAGRAM)) !== 0) return C.SEC_E_UNSUPPORTED_FUNCTION;
   const allocate = (req & C.ASC_REQ_ALLOCATE_MEMORY) !== 0;
-  const base = { side: 'server' as const, req, allocate, extendedError: (req & C.ASC_REQ_EXTENDED_ERROR) !== 0 };
   const checked = checkBuffers(pOutput, pInput, allocate);
   if (typeof checked === 'number') return checked;
-  const { out, inBufs } = checked;
-  const a: CallArgs = {
-    side: 'server',
-    req,
-    allocate,
-    extendedError: base.extendedError,
-    inBufs,
-    pInputGiven: pInput !== null && pInput !== undefined,
-    outBufs: out.outBufs,
-    token: out.token,
-    alert: out.alert,
-    callCred: undefined,
-  };
+  const { inBufs } = checked;
+  const a = callArgs('server', req, allocate, (req & C.ASC_REQ_EXTENDED_ERROR) !== 0, checked, pInput, undefined);
 
   if (ctx === undefined) {
     const c = cred;
