@@ -23,6 +23,7 @@
  */
 import * as nc from 'node:crypto';
 import type { BenchCert } from './certs.js';
+import { pooledRandom } from '../src/crypto/node-provider.js';
 import { CountingProvider, type OpCounts, type RecordedOp } from './counting-provider.js';
 import { handshake, makePair, type PairOptions } from './ours.js';
 
@@ -93,19 +94,7 @@ export function prepareReplay(ops: readonly RecordedOp[], cert: BenchCert): () =
   let xPriv: nc.KeyObject | undefined;
   // Randomness as the provider draws it (crypto/node-provider.ts pooledRandom): small requests are cut from a 4 KiB
   // pool refilled by one randomFillSync, not one OpenSSL call each.
-  const pool = new Uint8Array(4096);
-  let poolAt = pool.length;
-  const random = (n: number): Uint8Array => {
-    if (n > 256) return nc.randomBytes(n);
-    if (poolAt + n > pool.length) {
-      nc.randomFillSync(pool);
-      poolAt = 0;
-    }
-    const out = pool.slice(poolAt, poolAt + n);
-    pool.fill(0, poolAt, poolAt + n);
-    poolAt += n;
-    return out;
-  };
+  const random = pooledRandom();
   for (const op of ops) {
     const len = op.len ?? 0;
     switch (op.op) {

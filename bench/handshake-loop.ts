@@ -18,9 +18,9 @@
  * Certificates: from the JSON file named by SSPI_TLS_BENCH_CERTS when set (bench/instr.ts makes them once, so the
  * runs at n and 2n use the same keys), else made fresh.
  */
-import * as nc from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { NodeCryptoProvider } from '../src/index.js';
+import { pooledRandom } from '../src/crypto/node-provider.js';
 import type { SigningKey } from '../src/crypto/provider.js';
 import { makeCerts, type BenchCert, type KeyKind } from './certs.js';
 import { prepareReplay, recordHandshake } from './crypto-floor.js';
@@ -30,20 +30,8 @@ import { handshake, makePair } from './ours.js';
 class RepeatableProvider extends NodeCryptoProvider {
   constructor() {
     // Drawn as the provider's own pool draws them (crypto/node-provider.ts pooledRandom), then overwritten.
-    const pool = new Uint8Array(4096);
-    let at = pool.length;
-    super({
-      randomBytes: (n) => {
-        if (at + n > pool.length) {
-          nc.randomFillSync(pool);
-          at = 0;
-        }
-        const out = pool.slice(at, at + n);
-        pool.fill(0, at, at + n);
-        at += n;
-        return out.fill(0x5a);
-      },
-    });
+    const draw = pooledRandom();
+    super({ randomBytes: (n) => draw(n).fill(0x5a) });
   }
   override loadSigningKey(key: string | Uint8Array): SigningKey {
     const k = super.loadSigningKey(key);

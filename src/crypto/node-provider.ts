@@ -245,7 +245,7 @@ const NO_SEED = new Uint8Array(0);
  * System randomness drawn from a 4 KiB pool refilled by randomFillSync: one OpenSSL call per ~100 small requests
  * instead of one each (≈ 4 µs a call). Every request gets fresh bytes (copied out, never reused).
  */
-function pooledRandom(): (n: number) => Uint8Array {
+export function pooledRandom(): (n: number) => Uint8Array {
   const pool = new Uint8Array(4096);
   let at = pool.length;
   return (n) => {
