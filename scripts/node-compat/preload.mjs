@@ -6,11 +6,11 @@
 // It also points Node's test/common at the system openssl (common.opensslCli looks for an `openssl-cli` bundled
 // next to the node binary), and records in $NODE_COMPAT_MARK which adapter functions the test called, so the
 // runner counts only tests that exercised the adapter.
-import { appendFileSync, existsSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import * as adapter from '../../dist/src/node/index.js';
 import { TlsDuplex } from '../../dist/src/node/duplex.js';
+import { useSystemOpenssl } from './system-openssl.mjs';
 
 const require = createRequire(import.meta.url);
 const tls = require('node:tls');
@@ -67,12 +67,4 @@ alsoInstance(tls.Server, adapter.Server);
 alsoInstance(https.Server, adapter.HttpsServer);
 
 // test/common: the system openssl instead of a bundled openssl-cli.
-const testsDir = process.env['NODE_TESTS_DIR'];
-if (testsDir !== undefined) {
-  const commonPath = join(testsDir, 'test', 'common', 'index.js');
-  if (existsSync(commonPath)) {
-    const common = createRequire(commonPath)(commonPath);
-    const openssl = process.env['NODE_COMPAT_OPENSSL'] ?? 'openssl';
-    Object.defineProperty(common, 'opensslCli', { get: () => openssl, configurable: true });
-  }
-}
+useSystemOpenssl();
