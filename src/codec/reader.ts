@@ -18,14 +18,33 @@ export class Reader {
   readonly #buf: Uint8Array;
   #pos: number;
   readonly #end: number;
-  /** Field path prefix used in error messages, e.g. `ClientHello`. */
-  readonly path: string;
+  /**
+   * The path is built only when an error names it: a sub-reader keeps its parent's path and its field (no string
+   * concatenation per vector read).
+   */
+  #base: string | Reader;
+  #field: string | undefined;
 
   constructor(buf: Uint8Array, path: string, start = 0, end = buf.length) {
     this.#buf = buf;
     this.#pos = start;
     this.#end = end;
-    this.path = path;
+    this.#base = path;
+    this.#field = undefined;
+  }
+
+  /** A sub-reader of `parent` for its vector `field`, over [start, end). */
+  static #sub(parent: Reader, field: string, start: number, end: number): Reader {
+    const r = new Reader(parent.#buf, '', start, end);
+    r.#base = parent;
+    r.#field = field;
+    return r;
+  }
+
+  /** Field path used in error messages, e.g. `ClientHello.extensions`. */
+  get path(): string {
+    const b = this.#base;
+    return typeof b === 'string' ? b : `${b.path}.${this.#field ?? ''}`;
   }
 
   /** Bytes left to read. */
@@ -87,7 +106,8 @@ export class Reader {
     this.#pos += n;
   }
 
-  #vec(lenBytes: 1 | 2 | 3, field: string, bounds?: VecBounds, alert?: AlertName): Reader {
+  /** Read a vector's length prefix and check it against `bounds` and what is left. */
+  #vecLength(lenBytes: 1 | 2 | 3, field: string, bounds: VecBounds | undefined, alert: AlertName | undefined): number {
     const len = lenBytes === 1 ? this.u8(field) : lenBytes === 2 ? this.u16(field) : this.u24(field);
     if (bounds?.min !== undefined && len < bounds.min) {
       throw decodeError(`${this.path}.${field}`, `length ${len} below minimum ${bounds.min}`, alert);
@@ -96,7 +116,12 @@ export class Reader {
       throw decodeError(`${this.path}.${field}`, `length ${len} above maximum ${bounds.max}`, alert);
     }
     this.#need(len, field);
-    const sub = new Reader(this.#buf, `${this.path}.${field}`, this.#pos, this.#pos + len);
+    return len;
+  }
+
+  #vec(lenBytes: 1 | 2 | 3, field: string, bounds?: VecBounds, alert?: AlertName): Reader {
+    const len = this.#vecLength(lenBytes, field, bounds, alert);
+    const sub = Reader.#sub(this, field, this.#pos, this.#pos + len);
     this.#pos += len;
     return sub;
   }
@@ -112,6 +137,29 @@ export class Reader {
   /** A vector with a 3-byte length prefix, as a confined sub-reader. */
   vec24(field: string, bounds?: VecBounds, alert?: AlertName): Reader {
     return this.#vec(3, field, bounds, alert);
+  }
+
+  /**
+   * A vector's bytes as a zero-copy view, the vector read whole: `vecN(field, bounds).rest()` without the
+   * sub-reader.
+   */
+  #vecBytes(lenBytes: 1 | 2 | 3, field: string, bounds?: VecBounds, alert?: AlertName): Uint8Array {
+    const len = this.#vecLength(lenBytes, field, bounds, alert);
+    const v = this.#buf.subarray(this.#pos, this.#pos + len);
+    this.#pos += len;
+    return v;
+  }
+  /** The bytes of a vector with a 1-byte length prefix (a view). */
+  vec8Bytes(field: string, bounds?: VecBounds, alert?: AlertName): Uint8Array {
+    return this.#vecBytes(1, field, bounds, alert);
+  }
+  /** The bytes of a vector with a 2-byte length prefix (a view). */
+  vec16Bytes(field: string, bounds?: VecBounds, alert?: AlertName): Uint8Array {
+    return this.#vecBytes(2, field, bounds, alert);
+  }
+  /** The bytes of a vector with a 3-byte length prefix (a view). */
+  vec24Bytes(field: string, bounds?: VecBounds, alert?: AlertName): Uint8Array {
+    return this.#vecBytes(3, field, bounds, alert);
   }
 
   /** Everything left, as a view; the reader is then used up. */

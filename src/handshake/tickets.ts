@@ -28,15 +28,15 @@ function readState(r: Reader): SessionState {
   if (r.u8('format') !== 1) throw new RangeError('unknown session format');
   const version = r.u16('version');
   const suite = r.u16('suite');
-  const secret = r.vec8('secret').rest().slice();
+  const secret = r.vec8Bytes('secret').slice();
   const hi = r.u32('issued_hi');
   const lo = r.u32('issued_lo');
   const lifetimeSeconds = r.u32('lifetime');
   const ageAdd = r.u32('age_add');
-  const alpnBytes = r.vec8('alpn').rest();
+  const alpnBytes = r.vec8Bytes('alpn');
   const hasAlpn = r.u8('has_alpn') === 1;
-  const serverName = fromUtf8(r.vec16('server_name').rest());
-  const peerChain = r.vec24('peer_chain').list((e) => e.vec24('cert').rest().slice(), 10);
+  const serverName = fromUtf8(r.vec16Bytes('server_name'));
+  const peerChain = r.vec24('peer_chain').list((e) => e.vec24Bytes('cert').slice(), 10);
   const extendedMasterSecret = r.u8('ems') === 1;
   return {
     version,
@@ -119,7 +119,7 @@ export function decodeClientSession(data: Uint8Array): ClientSession | undefined
   try {
     const r = new Reader(data, 'session');
     const state = readState(r);
-    const ticket = r.vec16('ticket', { min: 1 }).rest().slice();
+    const ticket = r.vec16Bytes('ticket', { min: 1 }).slice();
     const hi = r.u32('received_hi');
     const lo = r.u32('received_lo');
     r.expectEnd();

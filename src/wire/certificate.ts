@@ -24,11 +24,11 @@ export interface Certificate13 {
  */
 export function decodeCertificate13(body: Uint8Array): Certificate13 {
   const r = new Reader(body, 'Certificate');
-  const certificateRequestContext = r.vec8('certificate_request_context').rest().slice();
+  const certificateRequestContext = r.vec8Bytes('certificate_request_context').slice();
   const list = r.vec24('certificate_list');
   r.expectEnd();
   const certificateList = list.list((e) => ({
-    certData: e.vec24('cert_data', { min: 1 }).rest().slice(),
+    certData: e.vec24Bytes('cert_data', { min: 1 }).slice(),
     extensions: readExtensions(e),
   }), Number.MAX_SAFE_INTEGER);
   if (certificateList.length > MAX_CHAIN_LENGTH) throw limitExceeded('ChainTooLong');
@@ -57,7 +57,7 @@ export interface CertificateRequest13 {
 /** Decode a TLS 1.3 CertificateRequest (RFC 8446 §4.3.2); extensions are checked by the caller. */
 export function decodeCertificateRequest13(body: Uint8Array): CertificateRequest13 {
   const r = new Reader(body, 'CertificateRequest');
-  const certificateRequestContext = r.vec8('certificate_request_context').rest().slice();
+  const certificateRequestContext = r.vec8Bytes('certificate_request_context').slice();
   const extensions = readExtensions(r);
   r.expectEnd();
   return { certificateRequestContext, extensions };
@@ -81,7 +81,7 @@ export interface CertificateVerify {
 export function decodeCertificateVerify(body: Uint8Array): CertificateVerify {
   const r = new Reader(body, 'CertificateVerify');
   const algorithm = r.u16('algorithm');
-  const signature = r.vec16('signature', { min: 1 }).rest().slice();
+  const signature = r.vec16Bytes('signature', { min: 1 }).slice();
   r.expectEnd();
   return { algorithm, signature };
 }

@@ -22,12 +22,12 @@ export function decodeClientHello(body: Uint8Array, datagram = false): ClientHel
   const r = new Reader(body, 'ClientHello');
   const legacyVersion = r.u16('legacy_version');
   const random = r.bytes(32, 'random');
-  const legacySessionId = r.vec8('legacy_session_id', { max: 32 }).rest();
-  const legacyCookie = datagram ? r.vec8('legacy_cookie').rest() : undefined;
+  const legacySessionId = r.vec8Bytes('legacy_session_id', { max: 32 });
+  const legacyCookie = datagram ? r.vec8Bytes('legacy_cookie') : undefined;
   const cs = r.vec16('cipher_suites', { min: 2 });
   if (cs.remaining % 2 !== 0) cs.bytes(cs.remaining + 1, 'cipher_suites'); // odd length: decode_error
   const cipherSuites = cs.list((e) => e.u16('cipher_suite'));
-  const legacyCompressionMethods = r.vec8('legacy_compression_methods', { min: 1 }).rest();
+  const legacyCompressionMethods = r.vec8Bytes('legacy_compression_methods', { min: 1 });
   const extensions = r.remaining > 0 ? readExtensions(r, true) : [];
   r.expectEnd();
   // RFC 8446 §4.2.11: pre_shared_key MUST be the last extension.

@@ -34,7 +34,7 @@ export function readExtensions(r: Reader, skipSurplusUnknown = false): RawExtens
   let unknown = 0;
   while (v.remaining > 0) {
     const type = v.u16('extension_type');
-    const data = v.vec16('extension_data').rest();
+    const data = v.vec16Bytes('extension_data');
     if (seen.has(type)) throw misbehaved('DuplicateExtension', { detail: `extension ${type}` });
     seen.add(type);
     const known = KNOWN_EXTENSIONS.has(type);
@@ -74,7 +74,7 @@ export function decodeServerName(data: Uint8Array): string | undefined {
   let host: string | undefined;
   while (list.remaining > 0) {
     const nameType = list.u8('name_type');
-    const name = list.vec16('host_name', { min: 1 }).rest();
+    const name = list.vec16Bytes('host_name', { min: 1 });
     if (nameType !== 0) continue;
     // RFC 6066 §3: at most one name of a type; a literal IP address is not permitted; no trailing dot.
     if (host !== undefined) throw misbehaved('InvalidServerName', { detail: 'two host names' });
@@ -114,7 +114,7 @@ export function decodeAlpn(data: Uint8Array): Uint8Array[] {
   const r = sub(data, 'application_layer_protocol_negotiation');
   const v = r.vec16('protocol_name_list', { min: 2 });
   r.expectEnd();
-  return v.list((e) => e.vec8('protocol_name', { min: 1 }).rest().slice());
+  return v.list((e) => e.vec8Bytes('protocol_name', { min: 1 }).slice());
 }
 
 /** ALPN protocol_name_list body (RFC 7301 §3.1). */
@@ -162,7 +162,7 @@ export function decodeClientKeyShares(data: Uint8Array, supportedGroups: readonl
   const out: KeyShareEntry[] = [];
   while (v.remaining > 0) {
     const group = v.u16('group');
-    const keyExchange = v.vec16('key_exchange', { min: 1 }).rest();
+    const keyExchange = v.vec16Bytes('key_exchange', { min: 1 });
     // RFC 8446 §4.2.8: clients MUST NOT offer multiple KeyShareEntry values for the same group, and each must be
     // for a group in supported_groups.
     if (seen.has(group)) throw misbehaved('DuplicateKeyShare');
@@ -182,7 +182,7 @@ export function encodeClientKeyShares(shares: readonly KeyShareEntry[]): (w: Wri
 export function decodeServerKeyShare(data: Uint8Array): KeyShareEntry {
   const r = sub(data, 'key_share');
   const group = r.u16('group');
-  const keyExchange = r.vec16('key_exchange', { min: 1 }).rest();
+  const keyExchange = r.vec16Bytes('key_exchange', { min: 1 });
   r.expectEnd();
   return { group, keyExchange };
 }
@@ -198,7 +198,7 @@ export function decodeHrrKeyShare(data: Uint8Array): number {
 /** cookie (RFC 8446 §4.2.2): a non-empty opaque value. */
 export function decodeCookie(data: Uint8Array): Uint8Array {
   const r = sub(data, 'cookie');
-  const c = r.vec16('cookie', { min: 1 }).rest();
+  const c = r.vec16Bytes('cookie', { min: 1 });
   r.expectEnd();
   return c;
 }
@@ -242,12 +242,12 @@ export function decodeOfferedPsks(data: Uint8Array): OfferedPsks {
   const r = sub(data, 'pre_shared_key');
   const ids = r.vec16('identities', { min: 7 });
   const identities = ids.list((e) => ({
-    identity: e.vec16('identity', { min: 1 }).rest(),
+    identity: e.vec16Bytes('identity', { min: 1 }),
     obfuscatedTicketAge: e.u32('obfuscated_ticket_age'),
   }));
   const before = r.remaining;
   const bs = r.vec16('binders', { min: 33 });
-  const binders = bs.list((e) => e.vec8('binder', { min: 32 }).rest());
+  const binders = bs.list((e) => e.vec8Bytes('binder', { min: 32 }));
   r.expectEnd();
   // RFC 8446 §4.2.11: one binder per identity.
   if (binders.length !== identities.length) throw misbehaved('PskBinderInvalid', { alert: 'illegal_parameter', detail: 'binder count' });
@@ -270,7 +270,7 @@ export function decodeCertificateAuthorities(data: Uint8Array): Uint8Array[] {
   const r = sub(data, 'certificate_authorities');
   const v = r.vec16('authorities', { min: 3 });
   r.expectEnd();
-  return v.list((e) => e.vec16('DistinguishedName', { min: 1 }).rest());
+  return v.list((e) => e.vec16Bytes('DistinguishedName', { min: 1 }));
 }
 
 /** certificate_authorities body (RFC 8446 §4.2.4) from DER distinguished names. */

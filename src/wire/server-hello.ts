@@ -32,7 +32,7 @@ export function decodeServerHello(body: Uint8Array): ServerHello {
   const r = new Reader(body, 'ServerHello');
   const legacyVersion = r.u16('legacy_version');
   const random = r.bytes(32, 'random');
-  const legacySessionIdEcho = r.vec8('legacy_session_id_echo', { max: 32 }).rest();
+  const legacySessionIdEcho = r.vec8Bytes('legacy_session_id_echo', { max: 32 });
   const cipherSuite = r.u16('cipher_suite');
   const legacyCompressionMethod = r.u8('legacy_compression_method');
   const extensions = r.remaining > 0 ? readExtensions(r) : [];

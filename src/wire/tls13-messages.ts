@@ -37,8 +37,8 @@ export function decodeNewSessionTicket13(body: Uint8Array): NewSessionTicket13 {
   const r = new Reader(body, 'NewSessionTicket');
   const ticketLifetime = r.u32('ticket_lifetime');
   const ticketAgeAdd = r.u32('ticket_age_add');
-  const ticketNonce = r.vec8('ticket_nonce').rest().slice();
-  const ticket = r.vec16('ticket', { min: 1 }).rest().slice();
+  const ticketNonce = r.vec8Bytes('ticket_nonce').slice();
+  const ticket = r.vec16Bytes('ticket', { min: 1 }).slice();
   const extensions = readExtensions(r);
   r.expectEnd();
   // RFC 8446 §4.6.1: servers MUST NOT use any value greater than 604800 seconds (7 days).
