@@ -4,6 +4,7 @@
  */
 import type { Aead, CryptoProvider } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
+import { EMPTY } from '../codec/bytes.js';
 import { badRecordMac, limitExceeded, misbehaved } from '../errors.js';
 import { SEQ_HARD_LIMIT } from '../limits.js';
 import { ContentType } from '../wire/registry.js';
@@ -73,16 +74,19 @@ export class DirectionState {
   mode: 'none' | 'tls13' | 'tls12' = 'none';
   seq = 0;
   #aead: Aead | undefined;
-  #iv: Uint8Array = new Uint8Array(0);
-  /** Scratch nonce and TLS 1.2 additional data, reused per record (node:crypto copies what it is given). */
-  readonly #nonce = new Uint8Array(12);
-  readonly #aad12 = new Uint8Array(13);
-  /** Record prefix scratch: the 5-byte header (TLS 1.3, ChaCha 1.2), or header ‖ 8-byte explicit nonce (GCM 1.2). */
-  readonly #prefix13 = new Uint8Array(5);
+  #iv: Uint8Array = EMPTY;
+  /**
+   * Scratch nonce, record prefix (the 5-byte header for TLS 1.3 and ChaCha 1.2, header ‖ 8-byte explicit nonce for
+   * GCM 1.2) and TLS 1.2 additional data, reused per record (node:crypto copies what it is given). Made when keys
+   * are first installed: a direction that never gets keys (and the alert-only one of a failure) allocates none.
+   */
+  #nonce: Uint8Array = EMPTY;
+  #prefix13: Uint8Array = EMPTY;
+  #aad12: Uint8Array | undefined;
   #prefix12: Uint8Array | undefined;
   /** The prefix and additional data of the record being sealed (set by #protect, one of the buffers above). */
-  #prefix: Uint8Array = this.#prefix13;
-  #aad: Uint8Array = this.#prefix13;
+  #prefix: Uint8Array = EMPTY;
+  #aad: Uint8Array = EMPTY;
   get #scratch(): Uint8Array {
     sharedScratch ??= new Uint8Array(INNER_SCRATCH);
     return sharedScratch;
@@ -91,6 +95,7 @@ export class DirectionState {
 
   /** Install TLS 1.3 keys (resets the sequence number). */
   install13(p: CryptoProvider, suite: SuiteInfo, key: Uint8Array, iv: Uint8Array): void {
+    this.#buffers();
     this.mode = 'tls13';
     this.#aead = p.aead(suite.aead, key);
     this.#iv = iv;
@@ -100,11 +105,19 @@ export class DirectionState {
 
   /** Install TLS 1.2 keys (implicit IV / salt). */
   install12(p: CryptoProvider, suite: SuiteInfo, key: Uint8Array, iv: Uint8Array): void {
+    this.#buffers();
     this.mode = 'tls12';
     this.#aead = p.aead(suite.aead, key);
     this.#iv = iv;
     this.#suite = suite;
     this.seq = 0;
+  }
+
+  /** The per-record scratch buffers, made at the first key installation. */
+  #buffers(): void {
+    if (this.#nonce.length !== 0) return;
+    this.#nonce = new Uint8Array(12);
+    this.#prefix13 = new Uint8Array(5);
   }
 
   get suite(): SuiteInfo | undefined {
@@ -214,7 +227,7 @@ export class DirectionState {
     } else {
       xorSeqInto(nonce, this.#iv, seq);
     }
-    const aad = this.#aad12;
+    const aad = (this.#aad12 ??= new Uint8Array(13));
     writeSeq(aad, 0, seq);
     aad[8] = type;
     aad[9] = 3;
@@ -281,7 +294,7 @@ export class DirectionState {
       xorSeqInto(nonce, this.#iv, seq);
     }
     const plainLen = body.length - explicit - 16;
-    const aad = this.#aad12;
+    const aad = (this.#aad12 ??= new Uint8Array(13));
     writeSeq(aad, 0, seq);
     aad[8] = type;
     aad[9] = header[1] as number;
