@@ -249,18 +249,19 @@ export class TlsEngine {
   #flushHandshake(): void {
     const pending = this.#pendingHs;
     if (pending.length === 0) return;
-    const all = pending.length === 1 ? (pending[0] as Uint8Array) : concat(...pending);
-    this.#pendingHs = [];
+    let total = 0;
+    for (let i = 0; i < pending.length; i++) total += (pending[i] as Uint8Array).length;
     const max = this.#write.mode === 'none' ? MAX_PLAINTEXT : this.#peerRecordLimit;
-    for (let off = 0; off < all.length; off += max) {
-      const frag = all.subarray(off, Math.min(all.length, off + max));
-      const rec = this.#write.seal(ContentType.Handshake, frag);
+    // The messages are copied straight into each record's plaintext (never joined first).
+    for (let off = 0; off < total; off += max) {
+      const rec = this.#write.sealGathered(ContentType.Handshake, pending, off, Math.min(total - off, max));
       // RFC 8446 §5.1: legacy_record_version 0x0301 is allowed for the initial ClientHello.
       // (only that one: the ClientHello after a HelloRetryRequest uses 0x0303, RFC 8446 §5.1).
       if (this.#write.mode === 'none' && this.side === 'client' && !this.#started) rec[2] = 1;
       if (this.#write.mode !== 'none') this.#outProtected = true;
       this.#out.push(rec);
     }
+    pending.length = 0;
   }
 
   #takeOut(): Uint8Array {
