@@ -139,6 +139,34 @@ export class Writer {
     return this.#vec(3, body, max);
   }
 
+  /**
+   * A vector of `b`'s bytes with a 1/2/3-byte length prefix: `vecN((w) => w.bytes(b))` without the closure. A
+   * length over the prefix (or `max`) is our bug: internal_error, as for `vecN`.
+   */
+  #vecBytes(lenBytes: 1 | 2 | 3, b: Uint8Array, max?: number): this {
+    const n = b.length;
+    const limit = max ?? (lenBytes === 1 ? 0xff : lenBytes === 2 ? 0xffff : 0xffffff);
+    if (n > limit) throw internalError(`vector of ${n} bytes exceeds its ${lenBytes}-byte length prefix or maximum ${limit}`);
+    this.#reserve(lenBytes + n);
+    const buf = this.#buf;
+    let at = this.#len;
+    if (lenBytes === 3) buf[at++] = (n >>> 16) & 0xff;
+    if (lenBytes >= 2) buf[at++] = (n >>> 8) & 0xff;
+    buf[at++] = n & 0xff;
+    buf.set(b, at);
+    this.#len = at + n;
+    return this;
+  }
+  vec8Bytes(b: Uint8Array, max?: number): this {
+    return this.#vecBytes(1, b, max);
+  }
+  vec16Bytes(b: Uint8Array, max?: number): this {
+    return this.#vecBytes(2, b, max);
+  }
+  vec24Bytes(b: Uint8Array, max?: number): this {
+    return this.#vecBytes(3, b, max);
+  }
+
   /** A copy of what was written. */
   finish(): Uint8Array {
     return this.#buf.slice(0, this.#len);

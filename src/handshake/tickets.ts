@@ -14,13 +14,13 @@ export type { SessionState } from '../vocabulary/session.js';
 
 function writeState(w: Writer, s: SessionState): void {
   w.u8(1).u16(s.version).u16(s.suite);
-  w.vec8((w) => w.bytes(s.secret));
+  w.vec8Bytes(s.secret);
   w.u32(Math.floor(s.issuedAt / 0x100000000)).u32(s.issuedAt >>> 0);
   w.u32(s.lifetimeSeconds).u32(s.ageAdd);
-  w.vec8((w) => w.bytes(s.alpn ?? EMPTY));
+  w.vec8Bytes(s.alpn ?? EMPTY);
   w.u8(s.alpn === null ? 0 : 1);
-  w.vec16((w) => w.bytes(utf8(s.serverName)));
-  w.vec24((w) => { for (const c of s.peerChain) w.vec24((w) => w.bytes(c)); });
+  w.vec16Bytes(utf8(s.serverName));
+  w.vec24((w) => { for (const c of s.peerChain) w.vec24Bytes(c); });
   w.u8(s.extendedMasterSecret ? 1 : 0);
 }
 
@@ -109,7 +109,7 @@ export interface ClientSession {
 export function encodeClientSession(s: ClientSession): Uint8Array {
   return encode((w) => {
     writeState(w, s.state);
-    w.vec16((w) => w.bytes(s.ticket));
+    w.vec16Bytes(s.ticket);
     w.u32(Math.floor(s.receivedAt / 0x100000000)).u32(s.receivedAt >>> 0);
   });
 }

@@ -212,7 +212,7 @@ export function offersTls13(hello: ClientHello, version: number = TLS13): boolea
 function encodeHrr(v: Versions, sessionIdEcho: Uint8Array, suite: SuiteInfo, group: number | undefined, cookie: Uint8Array): Uint8Array {
   const exts: RawExtension[] = [];
   if (group !== undefined) exts.push({ type: ExtensionType.key_share, data: encode((w) => w.u16(group)) });
-  exts.push({ type: ExtensionType.cookie, data: encode((w) => w.vec16((w) => w.bytes(cookie))) });
+  exts.push({ type: ExtensionType.cookie, data: encode((w) => w.vec16Bytes(cookie)) });
   exts.push({ type: ExtensionType.supported_versions, data: encode((w) => w.u16(v.v13)) });
   return encodeServerHello({ legacyVersion: v.legacy, random: HRR_RANDOM, legacySessionIdEcho: sessionIdEcho, cipherSuite: suite.id, legacyCompressionMethod: 0, extensions: exts });
 }
@@ -399,7 +399,7 @@ function emitServerHello(cx: ServerCx, plan: FlightPlan, transcript: Transcript,
   // key_share first, then supported_versions (the order of RFC 8448's traces and of most stacks).
   const shExts: RawExtension[] = [];
   if (kx !== undefined && group !== undefined) {
-    shExts.push({ type: ExtensionType.key_share, data: encode((w) => w.u16(group).vec16((w) => w.bytes(kx.publicKey))) });
+    shExts.push({ type: ExtensionType.key_share, data: encode((w) => w.u16(group).vec16Bytes(kx.publicKey)) });
   }
   const v = versionsOf(cx);
   shExts.push({ type: ExtensionType.supported_versions, data: v.v13 === TLS13 ? SELECTED_VERSION_13 : encode((w) => w.u16(v.v13)) });
@@ -472,7 +472,7 @@ function emitCertificate(cx: ServerCx, offer: ClientOffer, cert: CertifiedKey, t
     certificateList: cert.chain.map((d, i) => ({
       certData: d,
       extensions: i === 0 && ocsp !== undefined
-        ? [{ type: ExtensionType.status_request, data: encode((w) => w.u8(1).vec24((w) => w.bytes(ocsp))) }]
+        ? [{ type: ExtensionType.status_request, data: encode((w) => w.u8(1).vec24Bytes(ocsp)) }]
         : [],
     })),
   });

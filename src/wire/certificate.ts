@@ -38,10 +38,10 @@ export function decodeCertificate13(body: Uint8Array): Certificate13 {
 /** Encode a framed TLS 1.3 Certificate (RFC 8446 §4.4.2). */
 export function encodeCertificate13(c: Certificate13): Uint8Array {
   return frameHandshake(HandshakeType.Certificate, (w) => {
-    w.vec8((w) => w.bytes(c.certificateRequestContext));
+    w.vec8Bytes(c.certificateRequestContext);
     w.vec24((w) => {
       for (const e of c.certificateList) {
-        w.vec24((w) => w.bytes(e.certData));
+        w.vec24Bytes(e.certData);
         writeExtensions(w, e.extensions);
       }
     });
@@ -66,7 +66,7 @@ export function decodeCertificateRequest13(body: Uint8Array): CertificateRequest
 /** Encode a framed TLS 1.3 CertificateRequest (RFC 8446 §4.3.2). */
 export function encodeCertificateRequest13(c: CertificateRequest13): Uint8Array {
   return frameHandshake(HandshakeType.CertificateRequest, (w) => {
-    w.vec8((w) => w.bytes(c.certificateRequestContext));
+    w.vec8Bytes(c.certificateRequestContext);
     writeExtensions(w, c.extensions);
   });
 }
@@ -89,6 +89,6 @@ export function decodeCertificateVerify(body: Uint8Array): CertificateVerify {
 /** Encode a framed CertificateVerify (RFC 8446 §4.4.3). */
 export function encodeCertificateVerify(cv: CertificateVerify): Uint8Array {
   return frameHandshake(HandshakeType.CertificateVerify, (w) => {
-    w.u16(cv.algorithm).vec16((w) => w.bytes(cv.signature));
+    w.u16(cv.algorithm).vec16Bytes(cv.signature);
   });
 }

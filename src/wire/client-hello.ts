@@ -41,11 +41,11 @@ export function decodeClientHello(body: Uint8Array, datagram = false): ClientHel
 export function encodeClientHello(ch: ClientHello): Uint8Array {
   return frameHandshake(HandshakeType.ClientHello, (w) => {
     w.u16(ch.legacyVersion).bytes(ch.random);
-    w.vec8((w) => w.bytes(ch.legacySessionId));
+    w.vec8Bytes(ch.legacySessionId);
     const cookie = ch.legacyCookie;
-    if (cookie !== undefined) w.vec8((w) => w.bytes(cookie));
+    if (cookie !== undefined) w.vec8Bytes(cookie);
     w.vec16((w) => { for (const s of ch.cipherSuites) w.u16(s); });
-    w.vec8((w) => w.bytes(ch.legacyCompressionMethods));
+    w.vec8Bytes(ch.legacyCompressionMethods);
     writeExtensions(w, ch.extensions);
   });
 }

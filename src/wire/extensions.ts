@@ -51,7 +51,7 @@ export function readExtensions(r: Reader, skipSurplusUnknown = false): RawExtens
 /** Write an extension list. */
 export function writeExtensions(w: Writer, exts: readonly RawExtension[]): void {
   w.vec16((w) => {
-    for (const e of exts) w.u16(e.type).vec16((w) => w.bytes(e.data));
+    for (const e of exts) w.u16(e.type).vec16Bytes(e.data);
   });
 }
 
@@ -89,7 +89,7 @@ export function decodeServerName(data: Uint8Array): string | undefined {
 /** server_name body (RFC 6066 §3): one host_name entry. */
 export function encodeServerName(host: string): (w: Writer) => void {
   const b = utf8(host);
-  return (w) => w.vec16((w) => w.u8(0).vec16((w) => w.bytes(b)));
+  return (w) => w.vec16((w) => w.u8(0).vec16Bytes(b));
 }
 
 /** A u16 list with a u16 length (supported_groups, signature_algorithms). */
@@ -119,7 +119,7 @@ export function decodeAlpn(data: Uint8Array): Uint8Array[] {
 
 /** ALPN protocol_name_list body (RFC 7301 §3.1). */
 export function encodeAlpn(protocols: readonly Uint8Array[]): (w: Writer) => void {
-  return (w) => w.vec16((w) => { for (const p of protocols) w.vec8((w) => w.bytes(p)); });
+  return (w) => w.vec16((w) => { for (const p of protocols) w.vec8Bytes(p); });
 }
 
 /** supported_versions in a ClientHello: a u8-length list of u16. */
@@ -175,7 +175,7 @@ export function decodeClientKeyShares(data: Uint8Array, supportedGroups: readonl
 
 /** ClientHello key_share body (RFC 8446 §4.2.8). */
 export function encodeClientKeyShares(shares: readonly KeyShareEntry[]): (w: Writer) => void {
-  return (w) => w.vec16((w) => { for (const s of shares) w.u16(s.group).vec16((w) => w.bytes(s.keyExchange)); });
+  return (w) => w.vec16((w) => { for (const s of shares) w.u16(s.group).vec16Bytes(s.keyExchange); });
 }
 
 /** ServerHello key_share: one entry. */
@@ -275,7 +275,7 @@ export function decodeCertificateAuthorities(data: Uint8Array): Uint8Array[] {
 
 /** certificate_authorities body (RFC 8446 §4.2.4) from DER distinguished names. */
 export function encodeCertificateAuthorities(names: readonly Uint8Array[]): (w: Writer) => void {
-  return (w) => w.vec16((w) => { for (const n of names) w.vec16((w) => w.bytes(n)); });
+  return (w) => w.vec16((w) => { for (const n of names) w.vec16Bytes(n); });
 }
 
 

@@ -44,7 +44,7 @@ export function decodeServerHello(body: Uint8Array): ServerHello {
 export function encodeServerHello(sh: ServerHello): Uint8Array {
   return frameHandshake(HandshakeType.ServerHello, (w) => {
     w.u16(sh.legacyVersion).bytes(sh.random);
-    w.vec8((w) => w.bytes(sh.legacySessionIdEcho));
+    w.vec8Bytes(sh.legacySessionIdEcho);
     w.u16(sh.cipherSuite).u8(sh.legacyCompressionMethod);
     writeExtensions(w, sh.extensions);
   });

@@ -50,8 +50,8 @@ export function decodeNewSessionTicket13(body: Uint8Array): NewSessionTicket13 {
 export function encodeNewSessionTicket13(t: NewSessionTicket13): Uint8Array {
   return frameHandshake(HandshakeType.NewSessionTicket, (w) => {
     w.u32(t.ticketLifetime).u32(t.ticketAgeAdd);
-    w.vec8((w) => w.bytes(t.ticketNonce));
-    w.vec16((w) => w.bytes(t.ticket));
+    w.vec8Bytes(t.ticketNonce);
+    w.vec16Bytes(t.ticket);
     writeExtensions(w, t.extensions);
   });
 }
