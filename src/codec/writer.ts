@@ -67,6 +67,16 @@ export class Writer {
     return this.#len;
   }
 
+  /** Size of the buffer (written or not). */
+  get capacity(): number {
+    return this.#buf.length;
+  }
+
+  /** Forget what was written (the buffer is kept and overwritten by the next writes; nothing is wiped). */
+  reset(): void {
+    this.#len = 0;
+  }
+
   #reserve(n: number): void {
     const need = this.#len + n;
     if (need <= this.#buf.length) return;
@@ -175,6 +185,11 @@ export class Writer {
   /** A view of what was written (valid until the next write). */
   view(): Uint8Array {
     return this.#buf.subarray(0, this.#len);
+  }
+
+  /** A view of what was written from offset `at` on (valid until the next write). */
+  viewFrom(at: number): Uint8Array {
+    return this.#buf.subarray(at, this.#len);
   }
 }
 

@@ -10,6 +10,7 @@
  */
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
 import { concat, EMPTY, hex } from '../codec/bytes.js';
+import { Writer } from '../codec/writer.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
 import {
@@ -73,6 +74,11 @@ export interface StreamSizes {
 
 export type { HandshakeMachine, RenegotiationRequest, Tls12Machine } from '../handshake/machine.js';
 
+/** First buffer of the queued handshake messages: a server flight with a certificate chain of a few KB fits. */
+const PENDING_BYTES = 4096;
+/** An established connection keeps a flight buffer only this small (post-handshake messages: KeyUpdate, tickets). */
+const SMALL_PENDING_BYTES = 256;
+
 /** `process()` without options (one frozen object, not one per call). */
 const NO_OPTIONS: ProcessOptions = Object.freeze({});
 
@@ -101,7 +107,12 @@ export class TlsEngine {
   readonly #joiner = new HandshakeJoiner();
   #readEpoch = 0;
   #out: Uint8Array[] = [];
-  #pendingHs: Uint8Array[] = [];
+  /**
+   * Handshake messages queued for the next flush, written into one buffer (emitMessage writes them there directly),
+   * sealed from it and then overwritten. Its buffer is made at the first message and dropped once the connection is
+   * established, so an idle connection holds none.
+   */
+  #pendingHs = new Writer(0);
   #events: EngineEvent[] = [];
   #plaintext: Uint8Array[] = [];
   #failed: TlsError | undefined;
@@ -143,9 +154,20 @@ export class TlsEngine {
     }
     emit(raw: Uint8Array, name: string, fields?: TraceFieldsArg): void {
       const e = this.#e;
-      e.#pendingHs.push(raw);
+      e.#pending(raw.length).bytes(raw);
       if (raw[0] === HandshakeType.Finished) e.#ownFinished = raw.subarray(4);
       if (e.#traceTo !== undefined) e.#traceTo({ direction: 'sent', message: name, fields: (typeof fields === 'function' ? fields() : fields) ?? {} });
+    }
+    emitMessage(type: number, body: (w: Writer) => void, name: string, fields?: TraceFieldsArg): Uint8Array {
+      const e = this.#e;
+      const w = e.#pending(0);
+      const at = w.length;
+      w.u8(type).vec24(body);
+      const raw = w.viewFrom(at);
+      // The view is overwritten after the flush: keep a copy of our verify_data.
+      if (type === HandshakeType.Finished) e.#ownFinished = raw.slice(4);
+      if (e.#traceTo !== undefined) e.#traceTo({ direction: 'sent', message: name, fields: (typeof fields === 'function' ? fields() : fields) ?? {} });
+      return raw;
     }
     sendChangeCipherSpec(): void {
       const e = this.#e;
@@ -245,23 +267,34 @@ export class TlsEngine {
     this.#write.install13(this.#p, suite, k.key, k.iv);
   }
 
+  /** The queued-messages writer, with a buffer that has room for `more` bytes (made here when there is none). */
+  #pending(more: number): Writer {
+    const w = this.#pendingHs;
+    if (w.capacity !== 0) return w;
+    const fresh = new Writer(Math.max(this.#machine?.isTraffic === true ? SMALL_PENDING_BYTES : PENDING_BYTES, more));
+    this.#pendingHs = fresh;
+    return fresh;
+  }
+
   /** Fragment and seal the queued handshake messages under the current write protection. */
   #flushHandshake(): void {
     const pending = this.#pendingHs;
-    if (pending.length === 0) return;
-    let total = 0;
-    for (let i = 0; i < pending.length; i++) total += (pending[i] as Uint8Array).length;
+    const total = pending.length;
+    if (total === 0) return;
+    const all = pending.view();
     const max = this.#write.mode === 'none' ? MAX_PLAINTEXT : this.#peerRecordLimit;
-    // The messages are copied straight into each record's plaintext (never joined first).
+    // Sealing copies the messages into each record's plaintext; then the buffer is free again.
     for (let off = 0; off < total; off += max) {
-      const rec = this.#write.sealGathered(ContentType.Handshake, pending, off, Math.min(total - off, max));
+      const rec = this.#write.seal(ContentType.Handshake, total <= max ? all : all.subarray(off, Math.min(total, off + max)));
       // RFC 8446 §5.1: legacy_record_version 0x0301 is allowed for the initial ClientHello.
       // (only that one: the ClientHello after a HelloRetryRequest uses 0x0303, RFC 8446 §5.1).
       if (this.#write.mode === 'none' && this.side === 'client' && !this.#started) rec[2] = 1;
       if (this.#write.mode !== 'none') this.#outProtected = true;
       this.#out.push(rec);
     }
-    pending.length = 0;
+    pending.reset();
+    // Established: post-handshake messages are few and small; an idle connection keeps no flight buffer.
+    if (this.#machine?.isTraffic === true && pending.capacity > SMALL_PENDING_BYTES) this.#pendingHs = new Writer(0);
   }
 
   #takeOut(): Uint8Array {
@@ -285,7 +318,7 @@ export class TlsEngine {
     const err = asTlsError(e);
     if (this.#failed !== undefined) return this.#failed;
     this.#failed = err;
-    this.#pendingHs = [];
+    this.#pendingHs = new Writer(0);
     this.#out = [];
     if (sendAlert && err.kind !== 'AlertReceived' && err.kind !== 'Closed') {
       try {

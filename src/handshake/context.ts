@@ -4,6 +4,7 @@
  */
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
+import type { Writer } from '../codec/writer.js';
 import type { EngineEvent } from '../vocabulary/events.js';
 
 /** Public fields of a traced message; a function is only called when tracing is on. */
@@ -22,6 +23,13 @@ export interface HandshakeContext {
   readonly datagram?: boolean;
   /** Queue a handshake message (raw, framed) under the current write protection. */
   emit(raw: Uint8Array, name: string, fields?: TraceFieldsArg): void;
+  /**
+   * Queue a handshake message of `type` whose body `body` writes straight into the queued flight (no message array
+   * of its own). Returns the framed message (header included) for the transcript: a view valid only until the flight
+   * is sealed (the next key change, ChangeCipherSpec or output taken), so hash it at once and keep nothing of it.
+   * Optional: a context without it gets `emit(frameHandshake(type, body))` (handshake/emit.ts).
+   */
+  emitMessage?(type: number, body: (w: Writer) => void, name: string, fields?: TraceFieldsArg): Uint8Array;
   /** Queue a plaintext change_cipher_spec record (middlebox compatibility, RFC 8446 D.4). */
   sendChangeCipherSpec(): void;
   /** TLS 1.3: protect the read / write direction with keys from `secret`. */

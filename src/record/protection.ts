@@ -250,33 +250,6 @@ export class DirectionState {
   }
 
   /**
-   * Seal bytes [from, from + length) of the concatenation of `parts` as one record of `type` (a fresh array), as
-   * `seal` would seal them joined: the parts are copied straight into the record (no protection) or into the TLS 1.3
-   * inner plaintext, never joined first. For a flight of handshake messages.
-   */
-  sealGathered(type: number, parts: readonly Uint8Array[], from: number, length: number): Uint8Array {
-    const aead = this.#aead;
-    if (parts.length === 1) {
-      const only = parts[0] as Uint8Array;
-      return this.seal(type, from === 0 && length === only.length ? only : only.subarray(from, from + length));
-    }
-    if (this.mode === 'none' || aead === undefined) {
-      const out = new Uint8Array(5 + length);
-      writeHeader(out, 0, type, length);
-      gather(parts, from, length, out, 5);
-      return out;
-    }
-    if (this.mode === 'tls13') {
-      const inner = this.#inner13(type, length, 0);
-      gather(parts, from, length, inner, 0);
-      return aead.sealRecord(this.#nonce, this.#aad, this.#prefix, inner);
-    }
-    const joined = new Uint8Array(length);
-    gather(parts, from, length, joined, 0);
-    return this.seal(type, joined);
-  }
-
-  /**
    * TLS 1.3 trial decryption of a record the peer may have protected with keys we do not hold (declined early
    * data, RFC 8446 §4.2.10): the record, or null when it does not authenticate, without throwing and without
    * consuming a sequence number.
@@ -355,24 +328,6 @@ export function innerPlaintext(inner: Uint8Array): PlainRecord {
   while (i >= 0 && inner[i] === 0) i--;
   if (i < 0) throw misbehaved('EmptyInnerPlaintext');
   return { type: inner[i] as number, fragment: inner.subarray(0, i) };
-}
-
-/** Copy bytes [from, from + length) of the concatenation of `parts` into `out` at `at`. */
-function gather(parts: readonly Uint8Array[], from: number, length: number, out: Uint8Array, at: number): void {
-  let skip = from;
-  let left = length;
-  for (let i = 0; i < parts.length && left > 0; i++) {
-    const p = parts[i] as Uint8Array;
-    if (skip >= p.length) {
-      skip -= p.length;
-      continue;
-    }
-    const n = Math.min(p.length - skip, left);
-    out.set(skip === 0 && n === p.length ? p : p.subarray(skip, skip + n), at);
-    at += n;
-    left -= n;
-    skip = 0;
-  }
 }
 
 /** Write a 5-byte record header at `offset`: type, legacy_record_version 0x0303, u16 length (RFC 8446 §5.1). */

@@ -1,7 +1,7 @@
 /** The TLS 1.3 server (RFC 8446 §2, §4): states and one handler per state. */
 import { dispatch, type HandlerTable } from '../handshake/dispatch.js';
 import { expect, unexpectedMessage } from '../handshake/expect.js';
-import { equalPublic, hex, includesBytes, latin1 } from '../codec/bytes.js';
+import { EMPTY, equalPublic, hex, includesBytes, latin1 } from '../codec/bytes.js';
 import { encode } from '../codec/writer.js';
 import { suiteById, type SuiteInfo } from '../crypto/suites.js';
 import type { CertifiedKey, PreparedServerConfig } from '../vocabulary/config.js';
@@ -31,6 +31,7 @@ import {
   decodeRecordSizeLimit,
   decodeU16List,
   encodeAlpn,
+  writeExtensions,
   encodeCertificateAuthorities,
   encodeU16List,
   findExtension,
@@ -40,15 +41,16 @@ import {
 } from '../wire/extensions.js';
 import { decodeClientHelloWithBasics, type ClientHello, type DecodedClientHello } from '../wire/client-hello.js';
 import { scheduleSuite, versionsOf, type Versions } from './datagram.js';
-import { encodeServerHello, HRR_RANDOM } from '../wire/server-hello.js';
+import { encodeServerHello, HRR_RANDOM, writeServerHelloBody, type ServerHello } from '../wire/server-hello.js';
 import {
   decodeCertificate13,
   decodeCertificateVerify,
-  encodeCertificate13,
   encodeCertificateRequest13,
-  encodeCertificateVerify,
+  writeCertificate13Body,
+  type Certificate13,
 } from '../wire/certificate.js';
-import { encodeEncryptedExtensions, encodeFinished, encodeNewSessionTicket13 } from '../wire/tls13-messages.js';
+import { writeNewSessionTicket13Body, type NewSessionTicket13 } from '../wire/tls13-messages.js';
+import { emitMessage } from '../handshake/emit.js';
 import type { HandshakeMessage } from '../wire/handshake.js';
 import { ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme, nameOf } from '../wire/registry.js';
 import { EarlySecret, finishedVerifyData, ticketPsk, type HandshakeSecret, type MasterSecret } from './key-schedule.js';
@@ -146,6 +148,8 @@ interface ServerHs {
 }
 
 const TLS13 = ProtocolVersion.TLS13;
+/** A NewSessionTicket's extensions: none (shared, frozen). */
+const NO_EXTENSIONS: readonly RawExtension[] = Object.freeze([]);
 /** The ServerHello / HelloRetryRequest supported_versions body (shared: never modified). */
 const SELECTED_VERSION_13 = encode((w) => w.u16(TLS13));
 
@@ -404,15 +408,20 @@ function emitServerHello(cx: ServerCx, plan: FlightPlan, transcript: Transcript,
   const v = versionsOf(cx);
   shExts.push({ type: ExtensionType.supported_versions, data: v.v13 === TLS13 ? SELECTED_VERSION_13 : encode((w) => w.u16(v.v13)) });
   if (psk !== undefined) shExts.push({ type: ExtensionType.pre_shared_key, data: encode((w) => w.u16(psk.index)) });
-  const sh = encodeServerHello({
+  const fields: ServerHello = {
     legacyVersion: v.legacy,
     random: serverRandom,
     legacySessionIdEcho: hello.legacySessionId,
     cipherSuite: suite.id,
     legacyCompressionMethod: 0,
     extensions: shExts,
-  });
-  cx.emit(sh, 'ServerHello', () => ({ version: 'TLSv1.3', cipher_suite: suite.name, group: group !== undefined ? nameOf(NamedGroup, group) : 'none (psk_ke)', psk: psk !== undefined }));
+  };
+  const sh = emitMessage(cx, HandshakeType.ServerHello, (w) => writeServerHelloBody(w, fields), 'ServerHello', () => ({
+    version: 'TLSv1.3',
+    cipher_suite: suite.name,
+    group: group !== undefined ? nameOf(NamedGroup, group) : 'none (psk_ke)',
+    psk: psk !== undefined,
+  }));
   transcript.add(sh);
   // RFC 8446 D.4: CCS right after our first flight message when the client uses compatibility mode (once).
   if (!neg.helloRetry && hello.legacySessionId.length > 0 && cx.datagram !== true) cx.sendChangeCipherSpec();
@@ -449,8 +458,11 @@ function emitEncryptedExtensions(cx: ServerCx, plan: FlightPlan, transcript: Tra
   if (offer.recordSizeLimit !== undefined) {
     ee.push({ type: ExtensionType.record_size_limit, data: encode((w) => w.u16(cfg.recordSizeLimit ?? 16385)) });
   }
-  const eeMsg = encodeEncryptedExtensions(cfg.encryptedExtensionsHook?.(ee) ?? ee);
-  cx.emit(eeMsg, 'EncryptedExtensions', { alpn: alpn === null ? '' : latin1(alpn), server_name_ack: chosen?.matchedName === true });
+  const exts = cfg.encryptedExtensionsHook?.(ee) ?? ee;
+  const eeMsg = emitMessage(cx, HandshakeType.EncryptedExtensions, (w) => writeExtensions(w, exts), 'EncryptedExtensions', {
+    alpn: alpn === null ? '' : latin1(alpn),
+    server_name_ack: chosen?.matchedName === true,
+  });
   transcript.add(eeMsg);
 }
 
@@ -459,40 +471,44 @@ function emitCertificateRequest(cx: ServerCx, transcript: Transcript): void {
   const cfg = cx.config;
   const crExts: RawExtension[] = [{ type: ExtensionType.signature_algorithms, data: encode(encodeU16List(cfg.signatureSchemes.filter((s) => (s & 0xff) !== 0x01))) }];
   if (cfg.caNames.length > 0) crExts.push({ type: ExtensionType.certificate_authorities, data: encode(encodeCertificateAuthorities(cfg.caNames)) });
-  const cr = encodeCertificateRequest13({ certificateRequestContext: new Uint8Array(0), extensions: crExts });
-  cx.emit(cr, 'CertificateRequest', { certificate_authorities: cfg.caNames.length });
+  const cr = emitMessage(cx, HandshakeType.CertificateRequest, (w) => writeExtensions(w.vec8Bytes(EMPTY), crExts), 'CertificateRequest', {
+    certificate_authorities: cfg.caNames.length,
+  });
   transcript.add(cr);
 }
 
 /** Certificate (RFC 8446 §4.4.2), with the OCSP response on the leaf when the client asked for one (§4.4.2.1). */
 function emitCertificate(cx: ServerCx, offer: ClientOffer, cert: CertifiedKey, transcript: Transcript): void {
   const ocsp = offer.statusRequest ? cert.ocspResponse : undefined;
-  const certMsg = encodeCertificate13({
-    certificateRequestContext: new Uint8Array(0),
+  const certificate: Certificate13 = {
+    certificateRequestContext: EMPTY,
     certificateList: cert.chain.map((d, i) => ({
       certData: d,
       extensions: i === 0 && ocsp !== undefined
         ? [{ type: ExtensionType.status_request, data: encode((w) => w.u8(1).vec24Bytes(ocsp)) }]
         : [],
     })),
+  };
+  const certMsg = emitMessage(cx, HandshakeType.Certificate, (w) => writeCertificate13Body(w, certificate), 'Certificate', {
+    certificates: cert.chain.length,
+    ocsp: ocsp !== undefined,
   });
-  cx.emit(certMsg, 'Certificate', { certificates: cert.chain.length, ocsp: ocsp !== undefined });
   transcript.add(certMsg);
 }
 
 /** CertificateVerify (RFC 8446 §4.4.3): our signature over the transcript so far. */
 function emitCertificateVerify(cx: ServerCx, cert: CertifiedKey, scheme: number, transcript: Transcript): void {
   const sig = cert.key.sign(scheme, certificateVerifyContent(true, transcript.current()));
-  const cv = encodeCertificateVerify({ algorithm: scheme, signature: sig });
-  cx.emit(cv, 'CertificateVerify', () => ({ algorithm: nameOf(SignatureScheme, scheme) }));
+  const cv = emitMessage(cx, HandshakeType.CertificateVerify, (w) => w.u16(scheme).vec16Bytes(sig), 'CertificateVerify', () => ({
+    algorithm: nameOf(SignatureScheme, scheme),
+  }));
   transcript.add(cv);
 }
 
 /** Finished (RFC 8446 §4.4.4) under the server handshake traffic secret. */
 function emitFinished(cx: ServerCx, suite: SuiteInfo, serverHs: Uint8Array, transcript: Transcript): void {
-  const fin = encodeFinished(finishedVerifyData(cx.provider, suite, serverHs, transcript.current()));
-  cx.emit(fin, 'Finished');
-  transcript.add(fin);
+  const verifyData = finishedVerifyData(cx.provider, suite, serverHs, transcript.current());
+  transcript.add(emitMessage(cx, HandshakeType.Finished, (w) => w.bytes(verifyData), 'Finished'));
 }
 
 /**
@@ -720,7 +736,8 @@ export function sendTickets(cx: ServerCx, t: TrafficState, count: number): void 
     };
     const ticket = sealTicket(p, cx.config.ticketKeys, state);
     cx.config.onTicketIssued?.(ticket, lifetime);
-    cx.emit(encodeNewSessionTicket13({ ticketLifetime: lifetime, ticketAgeAdd: ageAdd, ticketNonce: nonce, ticket, extensions: [] }), 'NewSessionTicket', { lifetime });
+    const nst: NewSessionTicket13 = { ticketLifetime: lifetime, ticketAgeAdd: ageAdd, ticketNonce: nonce, ticket, extensions: NO_EXTENSIONS };
+    emitMessage(cx, HandshakeType.NewSessionTicket, (w) => writeNewSessionTicket13Body(w, nst), 'NewSessionTicket', { lifetime });
   }
 }
 

@@ -1,5 +1,6 @@
 /** Certificate, CertificateRequest and CertificateVerify (TLS 1.3 forms, RFC 8446 §4.4.2, §4.3.2, §4.4.3). */
 import { Reader } from '../codec/reader.js';
+import type { Writer } from '../codec/writer.js';
 import { limitExceeded } from '../errors.js';
 import { MAX_CHAIN_LENGTH } from '../limits.js';
 import { frameHandshake } from './handshake.js';
@@ -37,14 +38,17 @@ export function decodeCertificate13(body: Uint8Array): Certificate13 {
 
 /** Encode a framed TLS 1.3 Certificate (RFC 8446 §4.4.2). */
 export function encodeCertificate13(c: Certificate13): Uint8Array {
-  return frameHandshake(HandshakeType.Certificate, (w) => {
-    w.vec8Bytes(c.certificateRequestContext);
-    w.vec24((w) => {
-      for (const e of c.certificateList) {
-        w.vec24Bytes(e.certData);
-        writeExtensions(w, e.extensions);
-      }
-    });
+  return frameHandshake(HandshakeType.Certificate, (w) => writeCertificate13Body(w, c));
+}
+
+/** Write a TLS 1.3 Certificate's body (no handshake header). */
+export function writeCertificate13Body(w: Writer, c: Certificate13): void {
+  w.vec8Bytes(c.certificateRequestContext);
+  w.vec24((w) => {
+    for (const e of c.certificateList) {
+      w.vec24Bytes(e.certData);
+      writeExtensions(w, e.extensions);
+    }
   });
 }
 
@@ -88,7 +92,10 @@ export function decodeCertificateVerify(body: Uint8Array): CertificateVerify {
 
 /** Encode a framed CertificateVerify (RFC 8446 §4.4.3). */
 export function encodeCertificateVerify(cv: CertificateVerify): Uint8Array {
-  return frameHandshake(HandshakeType.CertificateVerify, (w) => {
-    w.u16(cv.algorithm).vec16Bytes(cv.signature);
-  });
+  return frameHandshake(HandshakeType.CertificateVerify, (w) => writeCertificateVerifyBody(w, cv));
+}
+
+/** Write a CertificateVerify's body (no handshake header). */
+export function writeCertificateVerifyBody(w: Writer, cv: CertificateVerify): void {
+  w.u16(cv.algorithm).vec16Bytes(cv.signature);
 }

@@ -1,5 +1,6 @@
 /** ServerHello and HelloRetryRequest (RFC 8446 §4.1.3, §4.1.4). */
 import { Reader } from '../codec/reader.js';
+import type { Writer } from '../codec/writer.js';
 import { equalPublic, fromHex } from '../codec/bytes.js';
 import { frameHandshake } from './handshake.js';
 import { readExtensions, writeExtensions, type RawExtension } from './extensions.js';
@@ -42,10 +43,13 @@ export function decodeServerHello(body: Uint8Array): ServerHello {
 
 /** Encode a framed ServerHello or HelloRetryRequest (RFC 8446 §4.1.3). */
 export function encodeServerHello(sh: ServerHello): Uint8Array {
-  return frameHandshake(HandshakeType.ServerHello, (w) => {
-    w.u16(sh.legacyVersion).bytes(sh.random);
-    w.vec8Bytes(sh.legacySessionIdEcho);
-    w.u16(sh.cipherSuite).u8(sh.legacyCompressionMethod);
-    writeExtensions(w, sh.extensions);
-  });
+  return frameHandshake(HandshakeType.ServerHello, (w) => writeServerHelloBody(w, sh));
+}
+
+/** Write a ServerHello's body (no handshake header): for a message written straight into the engine's flight. */
+export function writeServerHelloBody(w: Writer, sh: ServerHello): void {
+  w.u16(sh.legacyVersion).bytes(sh.random);
+  w.vec8Bytes(sh.legacySessionIdEcho);
+  w.u16(sh.cipherSuite).u8(sh.legacyCompressionMethod);
+  writeExtensions(w, sh.extensions);
 }

@@ -1,5 +1,6 @@
 /** EncryptedExtensions, Finished, NewSessionTicket, KeyUpdate, EndOfEarlyData (RFC 8446 §4). */
 import { Reader } from '../codec/reader.js';
+import type { Writer } from '../codec/writer.js';
 import { misbehaved } from '../errors.js';
 import { frameHandshake } from './handshake.js';
 import { readExtensions, writeExtensions, type RawExtension } from './extensions.js';
@@ -48,12 +49,15 @@ export function decodeNewSessionTicket13(body: Uint8Array): NewSessionTicket13 {
 
 /** Encode a framed TLS 1.3 NewSessionTicket (RFC 8446 §4.6.1). */
 export function encodeNewSessionTicket13(t: NewSessionTicket13): Uint8Array {
-  return frameHandshake(HandshakeType.NewSessionTicket, (w) => {
-    w.u32(t.ticketLifetime).u32(t.ticketAgeAdd);
-    w.vec8Bytes(t.ticketNonce);
-    w.vec16Bytes(t.ticket);
-    writeExtensions(w, t.extensions);
-  });
+  return frameHandshake(HandshakeType.NewSessionTicket, (w) => writeNewSessionTicket13Body(w, t));
+}
+
+/** Write a TLS 1.3 NewSessionTicket's body (no handshake header). */
+export function writeNewSessionTicket13Body(w: Writer, t: NewSessionTicket13): void {
+  w.u32(t.ticketLifetime).u32(t.ticketAgeAdd);
+  w.vec8Bytes(t.ticketNonce);
+  w.vec16Bytes(t.ticket);
+  writeExtensions(w, t.extensions);
 }
 
 /** KeyUpdateRequest (RFC 8446 §4.6.3). */
