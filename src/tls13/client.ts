@@ -748,31 +748,31 @@ function clientPostHandshake(s: Extract<ClientState13, { kind: 'Traffic' }>, m: 
       cx.traceReceived('NewSessionTicket', { lifetime: nst.ticketLifetime });
       cx.event({ type: 'PostHandshake', message: 'NewSessionTicket' });
       if (nst.ticketLifetime === 0) return s;
-      const psk = ticketPsk(p, t.suite, t.resumptionSecret, nst.ticketNonce);
       const now = p.now();
-      const session: ClientSession = {
-        state: {
-          version: TLS13,
-          suite: t.suite.id,
-          secret: psk,
-          issuedAt: now,
-          lifetimeSeconds: nst.ticketLifetime,
-          ageAdd: nst.ticketAgeAdd,
-          alpn: t.info.alpn,
-          serverName: t.info.serverName ?? '',
-          peerChain: t.info.peerCertificates,
-          extendedMasterSecret: false,
-        },
-        ticket: nst.ticket,
-        receivedAt: now,
-      };
-      // The serialised session is made when first read (a stored ticket is mostly never offered): an own getter, so
-      // spreads and structured clones of the ticket still carry it.
+      const serverName = t.info.serverName ?? '';
+      // The serialised session (and the PSK in it, RFC 8446 §4.6.1) is made when first read: a stored ticket is
+      // mostly never offered. An own getter, so spreads and structured clones of the ticket still carry it; its
+      // inputs (the resumption secret, the nonce, the time of receipt) are fixed here and never change.
       let data: Uint8Array | undefined;
       const ticket: SessionTicket = {
-        serverName: t.info.serverName ?? '',
+        serverName,
         get data(): Uint8Array {
-          return (data ??= encodeClientSession(session));
+          return (data ??= encodeClientSession({
+            state: {
+              version: TLS13,
+              suite: t.suite.id,
+              secret: ticketPsk(p, t.suite, t.resumptionSecret, nst.ticketNonce),
+              issuedAt: now,
+              lifetimeSeconds: nst.ticketLifetime,
+              ageAdd: nst.ticketAgeAdd,
+              alpn: t.info.alpn,
+              serverName,
+              peerChain: t.info.peerCertificates,
+              extendedMasterSecret: false,
+            },
+            ticket: nst.ticket,
+            receivedAt: now,
+          }));
         },
         expiresAt: now + nst.ticketLifetime * 1000,
       };
