@@ -6,7 +6,7 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import { badCertificate, decodeError, misbehaved, type BadCertificateReason } from '../errors.js';
 import { SignatureScheme } from '../wire/registry.js';
 import { parseCertificate } from '../x509/certificate.js';
-import type { ChainVerifier } from '../x509/chain.js';
+import type { ChainVerifier, VerifyOptions } from '../x509/chain.js';
 import { checkOcspResponse } from '../x509/ocsp.js';
 import { Reader } from '../codec/reader.js';
 
@@ -37,12 +37,10 @@ export function verifyPeerChain(chain: readonly Uint8Array[], c: ChainCheck): Ce
   if (c.verifier === null) return CERT;
   const name = c.serverName;
   const isIp = name !== undefined && (IPV4.test(name) || name.includes(':'));
-  const res = c.verifier.verify(chain, {
-    time: c.time,
-    usage: c.usage,
-    ...(name !== undefined && !isIp ? { serverName: name } : {}),
-    ...(name !== undefined && isIp ? { ipAddress: name } : {}),
-  });
+  // One literal per case (no spreads of temporary objects per handshake).
+  const opts: VerifyOptions =
+    name === undefined ? { time: c.time, usage: c.usage } : isIp ? { time: c.time, usage: c.usage, ipAddress: name } : { time: c.time, usage: c.usage, serverName: name };
+  const res = c.verifier.verify(chain, opts);
   if (!res.ok) {
     const err = badCertificate(res.reason as BadCertificateReason, { detail: res.detail });
     err.peerChain = chain;

@@ -627,8 +627,8 @@ export class ChainVerifier {
 
   /** Validate `chainDers` (leaf first, then the peer's other certificates in any order); see {@link verifyChain}. */
   verify(chainDers: readonly Uint8Array[], opts: VerifyOptions): ChainResult {
-    const [leaf, ...rest] = chainDers;
+    const leaf = chainDers[0];
     if (leaf === undefined) return { ok: false, reason: 'BadEncoding', detail: 'empty certificate chain' };
-    return run(leaf, rest, this.#anchors, opts, this.#provider, this.#maxIntermediates, this.#minRsaBits, this.#sigCache, this.#crls, this.#crlCache, this.#leafCache);
+    return run(leaf, chainDers.length === 1 ? [] : chainDers.slice(1), this.#anchors, opts, this.#provider, this.#maxIntermediates, this.#minRsaBits, this.#sigCache, this.#crls, this.#crlCache, this.#leafCache);
   }
 }
