@@ -7,6 +7,7 @@ import { expect, unexpectedMessage } from '../handshake/expect.js';
 import { EMPTY, equalPublic, includesBytes, latin1 } from '../codec/bytes.js';
 import { Writer, encode } from '../codec/writer.js';
 import type { KeyExchangeClient } from '../crypto/provider.js';
+import type { Certificate } from '../x509/certificate.js';
 import { suiteById, type SuiteInfo } from '../crypto/suites.js';
 import type { CertifiedKey, PreparedClientConfig } from '../vocabulary/config.js';
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
@@ -20,6 +21,7 @@ import {
   verifyCertificateVerify13,
   verifyFinished,
   verifyPeerChain,
+  parsedLeaf,
   certificateVerifyContent,
   checkStapledOcsp,
   decodeCertificateStatus,
@@ -107,6 +109,8 @@ export type ClientState13 =
       readonly certRequest: CertificateRequest13 | undefined;
       readonly chain: readonly Uint8Array[];
       readonly certVerified: CertVerified;
+      /** chain[0] parsed when the chain was verified (undefined: parsed again for the CertificateVerify). */
+      readonly leaf: Certificate | undefined;
     }
   | {
       readonly kind: 'ExpectFinished';
@@ -600,7 +604,7 @@ const handlers: HandlerTable<ClientState13, [HandshakeMessage, ClientCx], Client
     const cv = decodeCertificateVerify(m.body);
     const sigVerified = verifyCertificateVerify13(
       cx.provider,
-      s.chain[0] as Uint8Array,
+      s.leaf ?? (s.chain[0] as Uint8Array),
       cv.algorithm,
       cv.signature,
       cx.config.signatureSchemes,
@@ -715,7 +719,8 @@ function receiveServerCertificate(
   for (const e of c.certificateList) checkAllowed(e.extensions, 'CT');
   const chain = c.certificateList.map((e) => e.certData);
   const check = serverChainCheck(cx);
-  const certVerified = verifyPeerChain(chain, check);
+  const leaf = parsedLeaf(chain, check, cx.provider);
+  const certVerified = verifyPeerChain(chain, check, leaf);
   // RFC 8446 §4.4.2.1: the OCSP staple rides in the leaf's CertificateEntry.
   const statusExt = findExtension(c.certificateList[0]?.extensions ?? [], ExtensionType.status_request);
   const staple = statusExt !== undefined ? decodeCertificateStatus(statusExt) : undefined;
@@ -723,7 +728,7 @@ function receiveServerCertificate(
   if (staple !== undefined) cx.setPeerOcspResponse(staple);
   cx.traceReceived('Certificate', { certificates: chain.length });
   s.hs.transcript.add(m.raw);
-  return { kind: 'ExpectCertificateVerify', offer: s.offer, hs: s.hs, ee: s.ee, certRequest, chain, certVerified };
+  return { kind: 'ExpectCertificateVerify', offer: s.offer, hs: s.hs, ee: s.ee, certRequest, chain, certVerified, leaf };
 }
 
 /**

@@ -625,8 +625,11 @@ export class ChainVerifier {
     return this.#anchors;
   }
 
-  /** Validate `chainDers` (leaf first, then the peer's other certificates in any order); see {@link verifyChain}. */
-  verify(chainDers: readonly Uint8Array[], opts: VerifyOptions): ChainResult {
+  /**
+   * Validate `chainDers` (leaf first, then the peer's other certificates in any order); see {@link verifyChain}. A
+   * certificate may be given already parsed (parseCertificate), e.g. a leaf the caller needs for itself too.
+   */
+  verify(chainDers: readonly (Uint8Array | Certificate)[], opts: VerifyOptions): ChainResult {
     const leaf = chainDers[0];
     if (leaf === undefined) return { ok: false, reason: 'BadEncoding', detail: 'empty certificate chain' };
     return run(leaf, chainDers.length === 1 ? [] : chainDers.slice(1), this.#anchors, opts, this.#provider, this.#maxIntermediates, this.#minRsaBits, this.#sigCache, this.#crls, this.#crlCache, this.#leafCache);
