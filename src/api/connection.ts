@@ -399,7 +399,9 @@ export class TlsClient {
     const key = name ?? '';
     const list = this.#sessions.get(key);
     const ticket = session ?? (this.resume ? list?.shift() : undefined);
-    const config: PreparedClientConfig = { ...this.config, serverName: name, session: ticket };
+    // The prepared configuration itself when this connection changes nothing in it (no copy of it per connection).
+    const base = this.config;
+    const config: PreparedClientConfig = name === base.serverName && ticket === base.session ? base : { ...base, serverName: name, session: ticket };
     return new TlsConnection(new TlsEngine(config, this.#deps, observer), (t) => {
       const l = this.#sessions.get(key) ?? [];
       l.push(t);

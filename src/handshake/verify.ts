@@ -5,8 +5,8 @@
 import type { CryptoProvider } from '../crypto/provider.js';
 import { badCertificate, decodeError, misbehaved, type BadCertificateReason } from '../errors.js';
 import { SignatureScheme } from '../wire/registry.js';
-import { parseCertificate } from '../x509/certificate.js';
-import type { ChainVerifier } from '../x509/chain.js';
+import { parseCertificate, type Certificate } from '../x509/certificate.js';
+import type { ChainVerifier, VerifyOptions } from '../x509/chain.js';
 import { checkOcspResponse } from '../x509/ocsp.js';
 import { Reader } from '../codec/reader.js';
 
@@ -32,23 +32,39 @@ export interface ChainCheck {
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
-/** Verify a peer chain; a failure is a TlsError with the validator's reason and its alert. */
-export function verifyPeerChain(chain: readonly Uint8Array[], c: ChainCheck): CertVerified {
+/**
+ * Verify a peer chain; a failure is a TlsError with the validator's reason and its alert. `leaf`: chain[0] already
+ * parsed (see {@link parsedLeaf}), so that it is not looked up again.
+ */
+export function verifyPeerChain(chain: readonly Uint8Array[], c: ChainCheck, leaf?: Certificate): CertVerified {
   if (c.verifier === null) return CERT;
   const name = c.serverName;
   const isIp = name !== undefined && (IPV4.test(name) || name.includes(':'));
-  const res = c.verifier.verify(chain, {
-    time: c.time,
-    usage: c.usage,
-    ...(name !== undefined && !isIp ? { serverName: name } : {}),
-    ...(name !== undefined && isIp ? { ipAddress: name } : {}),
-  });
+  // One literal per case (no spreads of temporary objects per handshake).
+  const opts: VerifyOptions =
+    name === undefined ? { time: c.time, usage: c.usage } : isIp ? { time: c.time, usage: c.usage, ipAddress: name } : { time: c.time, usage: c.usage, serverName: name };
+  const res = c.verifier.verify(leaf === undefined ? chain : chain.length === 1 ? [leaf] : [leaf, ...chain.slice(1)], opts);
   if (!res.ok) {
     const err = badCertificate(res.reason as BadCertificateReason, { detail: res.detail });
     err.peerChain = chain;
     throw err;
   }
   return CERT;
+}
+
+/**
+ * The chain's leaf parsed, for a chain that will be verified (a verifier is set) and whose CertificateVerify follows:
+ * one parse (and one look-up of the parse cache) serves both. Undefined when the chain is not verified or the leaf
+ * does not parse: the checks then parse it themselves and fail as they always did.
+ */
+export function parsedLeaf(chain: readonly Uint8Array[], c: ChainCheck, p: CryptoProvider): Certificate | undefined {
+  const der = chain[0];
+  if (c.verifier === null || der === undefined) return undefined;
+  try {
+    return parseCertificate(der, p);
+  } catch {
+    return undefined;
+  }
 }
 
 /** What to do with a stapled OCSP response (RFC 6066 §8, RFC 8446 §4.4.2.1). */
@@ -167,14 +183,14 @@ export function schemeFitsKey(scheme: number, keyAlgorithm: string, tls12 = fals
  */
 export function verifyCertificateVerify13(
   p: CryptoProvider,
-  leafDer: Uint8Array,
+  leafDer: Uint8Array | Certificate,
   scheme: number,
   signature: Uint8Array,
   offered: readonly number[],
   fromServer: boolean,
   transcriptHash: Uint8Array,
 ): SignatureVerified {
-  const leaf = parseCertificate(leafDer, p);
+  const leaf = leafDer instanceof Uint8Array ? parseCertificate(leafDer, p) : leafDer;
   if (!offered.includes(scheme)) throw misbehaved('SignatureSchemeNotOffered');
   if (!schemeFitsKey(scheme, leaf.publicKeyAlgorithm)) throw misbehaved('SignatureSchemeMismatchesKey');
   const key = p.loadVerifyingKey(leaf.spki);

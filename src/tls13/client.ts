@@ -7,6 +7,7 @@ import { expect, unexpectedMessage } from '../handshake/expect.js';
 import { EMPTY, equalPublic, includesBytes, latin1 } from '../codec/bytes.js';
 import { Writer, encode } from '../codec/writer.js';
 import type { KeyExchangeClient } from '../crypto/provider.js';
+import type { Certificate } from '../x509/certificate.js';
 import { suiteById, type SuiteInfo } from '../crypto/suites.js';
 import type { CertifiedKey, PreparedClientConfig } from '../vocabulary/config.js';
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
@@ -20,6 +21,7 @@ import {
   verifyCertificateVerify13,
   verifyFinished,
   verifyPeerChain,
+  parsedLeaf,
   certificateVerifyContent,
   checkStapledOcsp,
   decodeCertificateStatus,
@@ -43,9 +45,11 @@ import {
   encodeServerName,
   encodeU16List,
   findExtension,
+  readExtensions,
   type RawExtension,
 } from '../wire/extensions.js';
-import { decodeClientHello, encodeClientHello, type ClientHello } from '../wire/client-hello.js';
+import { decodeClientHello, encodeClientHello, encodeClientHelloWith, type ClientHello } from '../wire/client-hello.js';
+import { Reader } from '../codec/reader.js';
 import { decodeServerHello, isHelloRetryRequest, DOWNGRADE_TLS11, DOWNGRADE_TLS12, type ServerHello } from '../wire/server-hello.js';
 import {
   decodeCertificate13,
@@ -105,6 +109,8 @@ export type ClientState13 =
       readonly certRequest: CertificateRequest13 | undefined;
       readonly chain: readonly Uint8Array[];
       readonly certVerified: CertVerified;
+      /** chain[0] parsed when the chain was verified (undefined: parsed again for the CertificateVerify). */
+      readonly leaf: Certificate | undefined;
     }
   | {
       readonly kind: 'ExpectFinished';
@@ -154,45 +160,64 @@ const VERSIONS_13_12 = encode((w) => w.vec8((w) => w.u16(TLS13).u16(ProtocolVers
 const VERSIONS_DTLS13 = encode((w) => w.vec8((w) => w.u16(DTLS13)));
 const PSK_DHE_KE_ONLY = encode((w) => w.vec8((w) => w.u8(1)));
 const STATUS_REQUEST_OCSP = encode((w) => w.u8(1).u16(0).u16(0));
+/** legacy_compression_methods: [null]. */
+const NULL_COMPRESSION = new Uint8Array(1);
 
-/** Build the extensions of a ClientHello (the PSK extension, if any, is added by the caller last). */
-function clientExtensions(
-  cfg: PreparedClientConfig,
-  shares: readonly KeyExchangeClient[],
-  cookie: Uint8Array | undefined,
-  tls12: boolean,
-  ticket12: Uint8Array = EMPTY,
-  datagram = false,
-): RawExtension[] {
-  const exts: RawExtension[] = [];
-  const add = (type: number, body: (w: Writer) => void): void => {
-    exts.push({ type, data: encode(body) });
-  };
-  const addConstant = (type: number, data: Uint8Array): void => {
-    exts.push({ type, data });
-  };
-  const sni = cfg.serverName;
-  if (sni !== undefined && !/^[\d.]+$/.test(sni) && !sni.includes(':')) add(ExtensionType.server_name, encodeServerName(sni));
-  if (tls12) {
-    addConstant(ExtensionType.extended_master_secret, EMPTY);
-    addConstant(ExtensionType.renegotiation_info, RENEGOTIATION_INFO_EMPTY);
-    addConstant(ExtensionType.ec_point_formats, EC_POINT_FORMATS_UNCOMPRESSED);
-    add(ExtensionType.session_ticket, (w) => w.bytes(ticket12));
-  }
-  add(ExtensionType.supported_groups, encodeU16List(cfg.groups));
-  add(ExtensionType.signature_algorithms, encodeU16List(cfg.signatureSchemes));
-  if (cfg.maxVersion >= TLS13) {
-    addConstant(ExtensionType.supported_versions, datagram ? VERSIONS_DTLS13 : tls12 ? VERSIONS_13_12 : VERSIONS_13);
-    add(ExtensionType.key_share, encodeClientKeyShares(shares.map((s) => ({ group: s.group, keyExchange: s.publicKey }))));
-    addConstant(ExtensionType.psk_key_exchange_modes, PSK_DHE_KE_ONLY);
-  }
-  if (cookie !== undefined) add(ExtensionType.cookie, (w) => w.vec16((w) => w.bytes(cookie)));
-  if (cfg.alpn !== undefined) add(ExtensionType.application_layer_protocol_negotiation, encodeAlpn(cfg.alpn));
-  const recordSizeLimit = cfg.recordSizeLimit;
-  if (recordSizeLimit !== undefined) add(ExtensionType.record_size_limit, (w) => w.u16(recordSizeLimit));
-  if (cfg.clientCertificate !== undefined) addConstant(ExtensionType.post_handshake_auth, EMPTY);
-  if (cfg.requestOcsp) addConstant(ExtensionType.status_request, STATUS_REQUEST_OCSP);
-  return exts;
+/** What a first ClientHello offers beyond the configuration: shares, TLS 1.2, its ticket, DTLS, a TLS 1.3 session. */
+interface HelloOffer {
+  readonly shares: ReadonlyMap<number, KeyExchangeClient>;
+  readonly tls12: boolean;
+  readonly ticket12: Uint8Array;
+  readonly datagram: boolean;
+  /** The session offered by pre_shared_key (written last, with a zero binder for patchBinder), and the time. */
+  readonly session: ClientSession | undefined;
+  readonly now: number;
+}
+
+/**
+ * Write the extensions vector (length prefix included) of a first ClientHello straight into `w`, each extension
+ * encoded once; every type written is added to `types`.
+ */
+function writeClientExtensions(w: Writer, cfg: PreparedClientConfig, o: HelloOffer, types: Set<number>): void {
+  w.vec16((w) => {
+    const constant = (type: number, data: Uint8Array): void => {
+      types.add(type);
+      w.u16(type).u16(data.length).bytes(data);
+    };
+    const add = (type: number, body: (w: Writer) => void): void => {
+      types.add(type);
+      w.u16(type).vec16(body);
+    };
+    const sni = cfg.serverName;
+    if (sni !== undefined && !/^[\d.]+$/.test(sni) && !sni.includes(':')) add(ExtensionType.server_name, encodeServerName(sni));
+    if (o.tls12) {
+      constant(ExtensionType.extended_master_secret, EMPTY);
+      constant(ExtensionType.renegotiation_info, RENEGOTIATION_INFO_EMPTY);
+      constant(ExtensionType.ec_point_formats, EC_POINT_FORMATS_UNCOMPRESSED);
+      add(ExtensionType.session_ticket, (w) => w.bytes(o.ticket12));
+    }
+    add(ExtensionType.supported_groups, encodeU16List(cfg.groups));
+    add(ExtensionType.signature_algorithms, encodeU16List(cfg.signatureSchemes));
+    if (cfg.maxVersion >= TLS13) {
+      constant(ExtensionType.supported_versions, o.datagram ? VERSIONS_DTLS13 : o.tls12 ? VERSIONS_13_12 : VERSIONS_13);
+      add(ExtensionType.key_share, (w) => writeKeyShares(w, o.shares));
+      constant(ExtensionType.psk_key_exchange_modes, PSK_DHE_KE_ONLY);
+    }
+    if (cfg.alpn !== undefined) add(ExtensionType.application_layer_protocol_negotiation, encodeAlpn(cfg.alpn));
+    const recordSizeLimit = cfg.recordSizeLimit;
+    if (recordSizeLimit !== undefined) add(ExtensionType.record_size_limit, (w) => w.u16(recordSizeLimit));
+    if (cfg.clientCertificate !== undefined) constant(ExtensionType.post_handshake_auth, EMPTY);
+    if (cfg.requestOcsp) constant(ExtensionType.status_request, STATUS_REQUEST_OCSP);
+    const session = o.session;
+    if (session !== undefined) add(ExtensionType.pre_shared_key, (w) => writePsk(w, session, o.now, sessionSuite(session).hashLen));
+  });
+}
+
+/** A ClientHello's key_share body: client_shares, one KeyShareEntry per share in offer order (RFC 8446 §4.2.8). */
+function writeKeyShares(w: Writer, shares: ReadonlyMap<number, KeyExchangeClient>): void {
+  w.vec16((w) => {
+    for (const kx of shares.values()) w.u16(kx.group).vec16((w) => w.bytes(kx.publicKey));
+  });
 }
 
 function extensionTypes(exts: readonly RawExtension[]): Set<number> {
@@ -201,17 +226,17 @@ function extensionTypes(exts: readonly RawExtension[]): Set<number> {
   return types;
 }
 
-/** Build the pre_shared_key extension with a zero binder, for later patching. */
-function pskExtension(session: ClientSession, now: number, hashLen: number): RawExtension {
+/** The pre_shared_key body: one identity (ticket, obfuscated age) and a zero binder, for later patching. */
+function writePsk(w: Writer, session: ClientSession, now: number, hashLen: number): void {
   const ageMs = Math.max(0, now - session.receivedAt);
   const obfuscated = (ageMs + session.state.ageAdd) >>> 0;
-  return {
-    type: ExtensionType.pre_shared_key,
-    data: encode((w) => {
-      w.vec16((w) => w.vec16((w) => w.bytes(session.ticket)).u32(obfuscated));
-      w.vec16((w) => w.vec8((w) => w.bytes(new Uint8Array(hashLen))));
-    }),
-  };
+  w.vec16((w) => w.vec16((w) => w.bytes(session.ticket)).u32(obfuscated));
+  w.vec16((w) => w.vec8((w) => w.bytes(new Uint8Array(hashLen))));
+}
+
+/** The pre_shared_key extension with a zero binder, for later patching. */
+function pskExtension(session: ClientSession, now: number, hashLen: number): RawExtension {
+  return { type: ExtensionType.pre_shared_key, data: encode((w) => writePsk(w, session, now, hashLen)) };
 }
 
 /** The suite of a stored session (usableSession kept only sessions of a configured suite; anything else fails closed). */
@@ -273,25 +298,45 @@ export function startClient13(cx: ClientCx, tls12: boolean): ClientState13 {
     // A ticket without a session ID: a fresh one, which the server echoes when it accepts the ticket (RFC 5077 §3.4).
     else if (sessionId.length === 0 && ticket12.length > 0) sessionId = p.randomBytes(32);
   }
-  const suites = cfg.suites.map((s) => s.id);
+  const suites: number[] = [];
+  for (const s of cfg.suites) if (s.id !== CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV || tls12) suites.push(s.id);
   if (tls12) suites.push(CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
-  const exts = clientExtensions(cfg, [...shares.values()], undefined, tls12, ticket12, datagram);
-  if (session !== undefined) exts.push(pskExtension(session, now, sessionSuite(session).hashLen));
-  const ch: ClientHello = {
-    legacyVersion: versionsOf(cx).legacy,
-    random,
-    legacySessionId: sessionId,
-    ...(datagram ? { legacyCookie: new Uint8Array(0) } : {}),
-    cipherSuites: suites.filter((id) => id !== CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV || tls12),
-    legacyCompressionMethods: new Uint8Array(1), // [null]
-    extensions: exts,
-  };
-  const hooked = cfg.clientHelloHook?.(ch, false) ?? ch;
-  const raw = encodeClientHello(hooked);
+  const helloOffer: HelloOffer = { shares, tls12, ticket12: ticket12 ?? EMPTY, datagram, session, now };
+  const types = new Set<number>();
+  const hook = cfg.clientHelloHook;
+  let raw: Uint8Array;
+  let sent: { readonly random: Uint8Array; readonly legacySessionId: Uint8Array; readonly cipherSuites: readonly number[] };
+  let sentTypes: Set<number>;
+  if (hook === undefined) {
+    // The common case: the hello encoded once, its extensions written straight into the message.
+    const legacyVersion = versionsOf(cx).legacy;
+    const header: Omit<ClientHello, 'extensions'> = datagram
+      ? { legacyVersion, random, legacySessionId: sessionId, legacyCookie: EMPTY, cipherSuites: suites, legacyCompressionMethods: NULL_COMPRESSION }
+      : { legacyVersion, random, legacySessionId: sessionId, cipherSuites: suites, legacyCompressionMethods: NULL_COMPRESSION };
+    raw = encodeClientHelloWith(header, (w) => writeClientExtensions(w, cfg, helloOffer, types));
+    sent = header;
+    sentTypes = types;
+  } else {
+    // The hook sees (and may replace) the decoded form: the same extension bytes, read back as a list.
+    const list = encode((w) => writeClientExtensions(w, cfg, helloOffer, types));
+    const ch: ClientHello = {
+      legacyVersion: versionsOf(cx).legacy,
+      random,
+      legacySessionId: sessionId,
+      ...(datagram ? { legacyCookie: new Uint8Array(0) } : {}),
+      cipherSuites: suites,
+      legacyCompressionMethods: new Uint8Array(1), // [null]
+      extensions: readExtensions(new Reader(list, 'ClientHello')),
+    };
+    const hooked = hook(ch, false);
+    raw = encodeClientHello(hooked);
+    sent = hooked;
+    sentTypes = extensionTypes(hooked.extensions);
+  }
   if (session !== undefined) patchBinder(cx, raw, session, undefined);
   cx.emit(raw, 'ClientHello', () => ({
     // What was sent: no server_name extension for an IP literal or when no name was given (RFC 6066 §3).
-    server_name: exts.some((e) => e.type === ExtensionType.server_name) ? (cfg.serverName ?? '') : '(none)',
+    server_name: types.has(ExtensionType.server_name) ? (cfg.serverName ?? '') : '(none)',
     cipher_suites: cfg.suites.map((s) => s.name),
     key_shares: [...shares.keys()].map((g) => nameOf(NamedGroup, g)),
     alpn: (cfg.alpn ?? []).map(latin1),
@@ -300,11 +345,11 @@ export function startClient13(cx: ClientCx, tls12: boolean): ClientState13 {
   const transcript = new TranscriptBuffer();
   transcript.add(raw);
   const offer: Offer = {
-    random: hooked.random,
-    sessionId: hooked.legacySessionId,
-    suites: hooked.cipherSuites,
+    random: sent.random,
+    sessionId: sent.legacySessionId,
+    suites: sent.cipherSuites,
     shares,
-    extensions: extensionTypes(hooked.extensions),
+    extensions: sentTypes,
     alpn: cfg.alpn,
     serverName: cfg.serverName,
     session,
@@ -559,7 +604,7 @@ const handlers: HandlerTable<ClientState13, [HandshakeMessage, ClientCx], Client
     const cv = decodeCertificateVerify(m.body);
     const sigVerified = verifyCertificateVerify13(
       cx.provider,
-      s.chain[0] as Uint8Array,
+      s.leaf ?? (s.chain[0] as Uint8Array),
       cv.algorithm,
       cv.signature,
       cx.config.signatureSchemes,
@@ -674,7 +719,8 @@ function receiveServerCertificate(
   for (const e of c.certificateList) checkAllowed(e.extensions, 'CT');
   const chain = c.certificateList.map((e) => e.certData);
   const check = serverChainCheck(cx);
-  const certVerified = verifyPeerChain(chain, check);
+  const leaf = parsedLeaf(chain, check, cx.provider);
+  const certVerified = verifyPeerChain(chain, check, leaf);
   // RFC 8446 §4.4.2.1: the OCSP staple rides in the leaf's CertificateEntry.
   const statusExt = findExtension(c.certificateList[0]?.extensions ?? [], ExtensionType.status_request);
   const staple = statusExt !== undefined ? decodeCertificateStatus(statusExt) : undefined;
@@ -682,7 +728,7 @@ function receiveServerCertificate(
   if (staple !== undefined) cx.setPeerOcspResponse(staple);
   cx.traceReceived('Certificate', { certificates: chain.length });
   s.hs.transcript.add(m.raw);
-  return { kind: 'ExpectCertificateVerify', offer: s.offer, hs: s.hs, ee: s.ee, certRequest, chain, certVerified };
+  return { kind: 'ExpectCertificateVerify', offer: s.offer, hs: s.hs, ee: s.ee, certRequest, chain, certVerified, leaf };
 }
 
 /**
@@ -748,31 +794,31 @@ function clientPostHandshake(s: Extract<ClientState13, { kind: 'Traffic' }>, m: 
       cx.traceReceived('NewSessionTicket', { lifetime: nst.ticketLifetime });
       cx.event({ type: 'PostHandshake', message: 'NewSessionTicket' });
       if (nst.ticketLifetime === 0) return s;
-      const psk = ticketPsk(p, t.suite, t.resumptionSecret, nst.ticketNonce);
       const now = p.now();
-      const session: ClientSession = {
-        state: {
-          version: TLS13,
-          suite: t.suite.id,
-          secret: psk,
-          issuedAt: now,
-          lifetimeSeconds: nst.ticketLifetime,
-          ageAdd: nst.ticketAgeAdd,
-          alpn: t.info.alpn,
-          serverName: t.info.serverName ?? '',
-          peerChain: t.info.peerCertificates,
-          extendedMasterSecret: false,
-        },
-        ticket: nst.ticket,
-        receivedAt: now,
-      };
-      // The serialised session is made when first read (a stored ticket is mostly never offered): an own getter, so
-      // spreads and structured clones of the ticket still carry it.
+      const serverName = t.info.serverName ?? '';
+      // The serialised session (and the PSK in it, RFC 8446 §4.6.1) is made when first read: a stored ticket is
+      // mostly never offered. An own getter, so spreads and structured clones of the ticket still carry it; its
+      // inputs (the resumption secret, the nonce, the time of receipt) are fixed here and never change.
       let data: Uint8Array | undefined;
       const ticket: SessionTicket = {
-        serverName: t.info.serverName ?? '',
+        serverName,
         get data(): Uint8Array {
-          return (data ??= encodeClientSession(session));
+          return (data ??= encodeClientSession({
+            state: {
+              version: TLS13,
+              suite: t.suite.id,
+              secret: ticketPsk(p, t.suite, t.resumptionSecret, nst.ticketNonce),
+              issuedAt: now,
+              lifetimeSeconds: nst.ticketLifetime,
+              ageAdd: nst.ticketAgeAdd,
+              alpn: t.info.alpn,
+              serverName,
+              peerChain: t.info.peerCertificates,
+              extendedMasterSecret: false,
+            },
+            ticket: nst.ticket,
+            receivedAt: now,
+          }));
         },
         expiresAt: now + nst.ticketLifetime * 1000,
       };

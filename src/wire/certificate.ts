@@ -81,11 +81,14 @@ export interface CertificateVerify {
   readonly signature: Uint8Array;
 }
 
-/** Decode a CertificateVerify (RFC 8446 §4.4.3); an empty signature is decode_error. */
+/**
+ * Decode a CertificateVerify (RFC 8446 §4.4.3); an empty signature is decode_error. The signature is a view into
+ * `body` (every caller verifies it at once; a copy over 64 bytes is an off-heap allocation per handshake).
+ */
 export function decodeCertificateVerify(body: Uint8Array): CertificateVerify {
   const r = new Reader(body, 'CertificateVerify');
   const algorithm = r.u16('algorithm');
-  const signature = r.vec16Bytes('signature', { min: 1 }).slice();
+  const signature = r.vec16Bytes('signature', { min: 1 });
   r.expectEnd();
   return { algorithm, signature };
 }

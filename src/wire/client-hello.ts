@@ -1,5 +1,6 @@
 /** ClientHello (RFC 8446 §4.1.2; RFC 5246 §7.4.1.2). Keeps its raw bytes for the transcript and PSK binders. */
 import { Reader } from '../codec/reader.js';
+import type { Writer } from '../codec/writer.js';
 import { misbehaved } from '../errors.js';
 import { frameHandshake } from './handshake.js';
 import { decodeAlpn, decodeServerName, decodeU16List, findExtension, readExtensions, writeExtensions, type RawExtension } from './extensions.js';
@@ -39,6 +40,14 @@ export function decodeClientHello(body: Uint8Array, datagram = false): ClientHel
 
 /** Encode a full ClientHello handshake message (the DTLS form when `legacyCookie` is set). */
 export function encodeClientHello(ch: ClientHello): Uint8Array {
+  return encodeClientHelloWith(ch, (w) => writeExtensions(w, ch.extensions));
+}
+
+/**
+ * Encode a full ClientHello whose extensions vector (length prefix included) `writeExtensionList` writes straight
+ * into the message: a client building its own hello encodes each extension once, in one buffer.
+ */
+export function encodeClientHelloWith(ch: Omit<ClientHello, 'extensions'>, writeExtensionList: (w: Writer) => void): Uint8Array {
   return frameHandshake(HandshakeType.ClientHello, (w) => {
     w.u16(ch.legacyVersion).bytes(ch.random);
     w.vec8Bytes(ch.legacySessionId);
@@ -46,7 +55,7 @@ export function encodeClientHello(ch: ClientHello): Uint8Array {
     if (cookie !== undefined) w.vec8Bytes(cookie);
     w.vec16((w) => { for (const s of ch.cipherSuites) w.u16(s); });
     w.vec8Bytes(ch.legacyCompressionMethods);
-    writeExtensions(w, ch.extensions);
+    writeExtensionList(w);
   });
 }
 

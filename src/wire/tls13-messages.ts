@@ -33,13 +33,16 @@ export interface NewSessionTicket13 {
   readonly extensions: readonly RawExtension[];
 }
 
-/** Decode a TLS 1.3 NewSessionTicket (RFC 8446 §4.6.1); an empty ticket is decode_error, a lifetime over 7 days illegal_parameter. */
+/**
+ * Decode a TLS 1.3 NewSessionTicket (RFC 8446 §4.6.1); an empty ticket is decode_error, a lifetime over 7 days
+ * illegal_parameter. Nonce and ticket are views into `body` (a handshake message's own copy of its bytes).
+ */
 export function decodeNewSessionTicket13(body: Uint8Array): NewSessionTicket13 {
   const r = new Reader(body, 'NewSessionTicket');
   const ticketLifetime = r.u32('ticket_lifetime');
   const ticketAgeAdd = r.u32('ticket_age_add');
-  const ticketNonce = r.vec8Bytes('ticket_nonce').slice();
-  const ticket = r.vec16Bytes('ticket', { min: 1 }).slice();
+  const ticketNonce = r.vec8Bytes('ticket_nonce');
+  const ticket = r.vec16Bytes('ticket', { min: 1 });
   const extensions = readExtensions(r);
   r.expectEnd();
   // RFC 8446 §4.6.1: servers MUST NOT use any value greater than 604800 seconds (7 days).

@@ -268,6 +268,49 @@ function checkLeafCached(c: Certificate, ctx: Ctx, pinned: boolean): Failure | u
   return f;
 }
 
+/**
+ * The path a leaf's last validation built, by leaf (weakly, like SigCache), with what it was built from: the usage
+ * and the other presented certificates (by object, in order). It is kept only when the search met no failure at all
+ * (every first candidate passed), so the search is a function of those inputs, the verifier's fixed settings
+ * (anchors, limits, minimum RSA size) and, through the validity checks alone, the time: within the window where
+ * every certificate above the leaf is valid, the same search takes the same path. A repeat validation at such a
+ * time reuses the path; the leaf's own checks, the CRLs and the name are checked every time, as before.
+ */
+type PathCache = WeakMap<Certificate, PathMemo>;
+
+interface PathMemo {
+  readonly usage: CertificateUsage;
+  readonly pool: readonly Certificate[];
+  readonly path: readonly Certificate[];
+  /** The latest notBefore and the earliest notAfter of the path's certificates above the leaf. */
+  readonly notBefore: number;
+  readonly notAfter: number;
+}
+
+function samePool(a: readonly Certificate[], b: readonly Certificate[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The remembered path of `leaf`, if it was built from the same inputs and every certificate above it is valid now. */
+function rememberedPath(cache: PathCache | undefined, leaf: Certificate, ctx: Ctx): readonly Certificate[] | undefined {
+  const m = cache?.get(leaf);
+  if (m === undefined || m.usage !== ctx.usage || !samePool(m.pool, ctx.pool)) return undefined;
+  return ctx.time >= m.notBefore && ctx.time <= m.notAfter ? m.path : undefined;
+}
+
+function rememberPath(cache: PathCache, leaf: Certificate, ctx: Ctx, path: readonly Certificate[]): void {
+  let notBefore = -Infinity;
+  let notAfter = Infinity;
+  for (let i = 1; i < path.length; i++) {
+    const c = path[i] as Certificate;
+    if (c.notBefore > notBefore) notBefore = c.notBefore;
+    if (c.notAfter < notAfter) notAfter = c.notAfter;
+  }
+  cache.set(leaf, { usage: ctx.usage, pool: ctx.pool, path, notBefore, notAfter });
+}
+
 /** Issuer-independent checks of a presented intermediate below which `path` has been built. */
 function checkIntermediate(c: Certificate, path: readonly Certificate[], ctx: Ctx): Failure | undefined {
   const basics = checkBasics(c, ctx) ?? checkSerial(c);
@@ -445,6 +488,7 @@ function run(
   crls: readonly Crl[],
   crlCache: CrlSigCache | undefined,
   leafCache?: LeafCache,
+  pathCache?: PathCache,
 ): ChainResult {
   if (1 + intermediatesIn.length > MAX_PRESENTED_CERTIFICATES) {
     return { ok: false, reason: 'PathTooLong', detail: `${1 + intermediatesIn.length} certificates presented; at most ${MAX_PRESENTED_CERTIFICATES} are considered` };
@@ -488,7 +532,11 @@ function run(
   const leafFailure = checkLeafCached(leaf, ctx, pinned);
   if (leafFailure !== undefined) return fail(leafFailure);
 
-  const path = pinned ? [leaf] : extend([leaf], ctx);
+  let path: readonly Certificate[] | undefined = pinned ? [leaf] : rememberedPath(pathCache, leaf, ctx);
+  if (path === undefined) {
+    path = extend([leaf], ctx);
+    if (path !== undefined && ctx.best === undefined && pathCache !== undefined) rememberPath(pathCache, leaf, ctx, path);
+  }
   if (path === undefined) {
     // A search cut short says nothing about the paths it did not try: report that, not a defect of one it did.
     if (ctx.budget <= 0) return fail({ reason: 'UnknownIssuer', detail: `path building gave up: ${MAX_SIGNATURE_CHECKS} signature checks spent` });
@@ -605,6 +653,7 @@ export class ChainVerifier {
   readonly #crls: readonly Crl[];
   readonly #crlCache: CrlSigCache = new WeakMap();
   readonly #leafCache: LeafCache = new WeakMap();
+  readonly #pathCache: PathCache = new WeakMap();
 
   /** Parse the trust anchors; throws `InvalidConfig` if one cannot be parsed. */
   constructor(opts: ChainVerifierOptions) {
@@ -625,10 +674,13 @@ export class ChainVerifier {
     return this.#anchors;
   }
 
-  /** Validate `chainDers` (leaf first, then the peer's other certificates in any order); see {@link verifyChain}. */
-  verify(chainDers: readonly Uint8Array[], opts: VerifyOptions): ChainResult {
-    const [leaf, ...rest] = chainDers;
+  /**
+   * Validate `chainDers` (leaf first, then the peer's other certificates in any order); see {@link verifyChain}. A
+   * certificate may be given already parsed (parseCertificate), e.g. a leaf the caller needs for itself too.
+   */
+  verify(chainDers: readonly (Uint8Array | Certificate)[], opts: VerifyOptions): ChainResult {
+    const leaf = chainDers[0];
     if (leaf === undefined) return { ok: false, reason: 'BadEncoding', detail: 'empty certificate chain' };
-    return run(leaf, rest, this.#anchors, opts, this.#provider, this.#maxIntermediates, this.#minRsaBits, this.#sigCache, this.#crls, this.#crlCache, this.#leafCache);
+    return run(leaf, chainDers.length === 1 ? [] : chainDers.slice(1), this.#anchors, opts, this.#provider, this.#maxIntermediates, this.#minRsaBits, this.#sigCache, this.#crls, this.#crlCache, this.#leafCache, this.#pathCache);
   }
 }

@@ -299,6 +299,35 @@ describe('ChainVerifier', () => {
     assert.equal(reason(v.verify([], opts)), 'BadEncoding');
   });
 
+  test('a remembered path is reused only within the validity of every certificate above the leaf, for the same presented certificates', () => {
+    // The intermediate is valid for 10 days from NOW - 1 day; the leaf under it for a year.
+    const i = pki.issue({ name: 'int-short', subject: '/CN=Short Intermediate', issuer: root, ext: caExt(), notBefore: new Date(NOW - DAY), notAfter: new Date(NOW + 10 * DAY) });
+    const l = pki.issue({ name: 'leaf-under-short', subject: '/CN=www.example.com', issuer: i, ext: serverExt('DNS:www.example.com'), notBefore: new Date(NOW - DAY), notAfter: new Date(NOW + 300 * DAY) });
+    const other = pki.issue({ name: 'int-other', subject: '/CN=Other Intermediate', issuer: root, ext: caExt() });
+    const v = new ChainVerifier({ trustAnchors: [root.der] });
+    const at = (time: number, chain: readonly Uint8Array[] = [l.der, i.der]): ChainResult => v.verify(chain, { time, serverName: 'www.example.com', usage: 'serverAuth' });
+    const first = at(NOW);
+    assert.ok(first.ok);
+    assert.deepEqual(first.chain, [l.der, i.der, root.der]);
+    const again = at(NOW + DAY);
+    assert.ok(again.ok);
+    assert.deepEqual(again.chain, [l.der, i.der, root.der]);
+    assert.notEqual(again.chain, first.chain, 'a fresh array per result');
+    // Past the intermediate's notAfter (the leaf still valid): the path is searched again and fails.
+    assert.equal(reason(at(NOW + 20 * DAY)), 'Expired');
+    // Before its notBefore: likewise.
+    assert.equal(reason(at(NOW - 2 * DAY)), 'NotYetValid');
+    assert.equal(reason(at(NOW)), 'ok');
+    // Other presented certificates, or none: a new search (which here needs the intermediate).
+    assert.equal(reason(at(NOW, [l.der, other.der, i.der])), 'ok');
+    assert.equal(reason(at(NOW, [l.der])), 'UnknownIssuer');
+    assert.equal(reason(at(NOW, [l.der, i.der])), 'ok');
+    // The leaf's own checks and the name still run on every validation.
+    assert.equal(reason(v.verify([l.der, i.der], { time: NOW, serverName: 'other.example.com', usage: 'serverAuth' })), 'WrongName');
+    assert.equal(reason(v.verify([l.der, i.der], { time: NOW + 400 * DAY, serverName: 'www.example.com', usage: 'serverAuth' })), 'Expired');
+    assert.equal(reason(v.verify([l.der, i.der], { time: NOW, usage: 'clientAuth' })), 'WrongUsage');
+  });
+
   test('throws InvalidConfig for an unparseable trust anchor', () => {
     assert.throws(() => new ChainVerifier({ trustAnchors: [new Uint8Array([0x30, 0x00])] }), { kind: 'InvalidConfig' });
   });
