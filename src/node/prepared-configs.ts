@@ -33,18 +33,23 @@ const SNI_SERVER_PER_CONNECTION: ReadonlySet<string> = new Set([...SERVER_PER_CO
 class Lru<V> {
   readonly #map = new Map<string, V>();
   readonly capacity: number;
+  /** The most recently used key (already last in the map's order: a hit on it reorders nothing). */
+  #newest: string | undefined;
   constructor(capacity: number) {
     this.capacity = capacity;
   }
   get(key: string): V | undefined {
     const hit = this.#map.get(key);
-    if (hit !== undefined) {
+    if (hit !== undefined && key !== this.#newest) {
       this.#map.delete(key);
       this.#map.set(key, hit);
+      this.#newest = key;
     }
     return hit;
   }
   set(key: string, v: V): void {
+    // A key set again keeps its place in the map's order: it is the newest only if it is new.
+    if (!this.#map.has(key)) this.#newest = key;
     this.#map.set(key, v);
     if (this.#map.size > this.capacity) this.#map.delete(this.#map.keys().next().value as string);
   }
