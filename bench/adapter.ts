@@ -11,6 +11,8 @@ import { TlsDuplex, duplexPair } from '../src/node/index.js';
 import { toClientOptions, toServerOptions } from '../src/node/options.js';
 import { routedHooks } from '../src/node/routed-hooks.js';
 import type { BenchCert } from './certs.js';
+import { CountingProvider } from './counting-provider.js';
+import type { RecordedHandshake } from './crypto-floor.js';
 import { memPair } from './node-tls.js';
 import { handshake } from './ours.js';
 
@@ -38,13 +40,42 @@ export interface Shared {
 const serverOpts = (cert: BenchCert) => ({ key: cert.key, cert: cert.cert, ecdhCurve: 'X25519' }) as const;
 const clientOpts = (cert: BenchCert) => ({ ca: cert.ca, servername: 'localhost', ecdhCurve: 'X25519' }) as const;
 
-/** One TlsServer and one TlsClient built from the same options the per-connection row passes. */
-export function sharedFor(cert: BenchCert): Shared {
-  const client = new TlsClient(toClientOptions(clientOpts(cert), routedHooks));
+/**
+ * One TlsServer and one TlsClient built from the same options the per-connection row passes (`providers`: their
+ * crypto providers, for recording the crypto floor; default node:crypto's).
+ */
+export function sharedFor(cert: BenchCert, providers?: { readonly server: CountingProvider; readonly client: CountingProvider }): Shared {
+  const c = toClientOptions(clientOpts(cert), routedHooks);
+  const s = toServerOptions(serverOpts(cert), routedHooks);
+  const client = new TlsClient(providers === undefined ? c : { ...c, provider: providers.client });
   // Full handshakes on both rows: a TlsClient resumes its own tickets by default, which the per-connection row
   // (node:tls semantics: only the `session` passed is resumed) never does.
   client.resume = false;
-  return { server: new TlsServer(toServerOptions(serverOpts(cert), routedHooks)), client };
+  return { server: new TlsServer(providers === undefined ? s : { ...s, provider: providers.server }), client };
+}
+
+/**
+ * The node:crypto calls of one steady-state adapter pair (shared TlsServer / TlsClient, after `warm` pairs that
+ * fill the caches), recorded through counting providers, for bench/crypto-floor.ts's replay: the adapter pair's
+ * own crypto floor (the handshake's calls, as the idiomatic API's, plus the close_notify each side seals when the
+ * bench destroys it), so that pair time ÷ floor is the adapter's whole JS overhead.
+ */
+export async function recordAdapterPair(cert: BenchCert, warm = 2): Promise<RecordedHandshake> {
+  const sp = new CountingProvider();
+  const cp = new CountingProvider();
+  const shared = sharedFor(cert, { server: sp, client: cp });
+  for (let i = 0; i < warm; i++) await adapterPair(cert, shared);
+  sp.reset();
+  cp.reset();
+  sp.trace = [];
+  cp.trace = [];
+  await adapterPair(cert, shared);
+  // The destroyed pair's last bytes (close_notify) are sealed within destroy(); let the stream ticks run out.
+  await new Promise((r) => setImmediate(r));
+  const out = { server: sp.trace, client: cp.trace, serverCounts: sp.reset(), clientCounts: cp.reset() };
+  sp.trace = null;
+  cp.trace = null;
+  return out;
 }
 
 /**

@@ -19,6 +19,8 @@
  *   msg-sspi-<bytes>     SSPI EncryptMessage + DecryptMessage of the same record in place
  *   crypto-open          only a createDecipheriv + setAAD + setAuthTag + update + final per record (1-byte record)
  *   adapter-pair         one TlsDuplex pair over a memory Duplex pair, shared TlsServer / TlsClient (bench/adapter.ts)
+ *   conn-pair            the same with key/cert and ca options per connection (through the default adapter's prepared
+ *                        configurations, as the bench's per-connection row)
  *   api-pair             the same handshake (same TlsServer / TlsClient) through the idiomatic API, no streams
  *   node-pair            one Node's tls pair over the same memory Duplex pair, shared SecureContexts
  * (an operation of the *-pair workloads is one full TLS 1.3 handshake with its two tickets, after PAIR_WARM ones)
@@ -98,12 +100,12 @@ async function main(): Promise<void> {
     for (let i = 0; i < WARM + n; i++) op();
     return;
   }
-  const pairOf = /^(adapter|api|node)-pair$/.exec(workload);
+  const pairOf = /^(adapter|conn|api|node)-pair$/.exec(workload);
   if (pairOf !== null) {
     const cert = makeCerts().ecdsa;
     const shared = sharedFor(cert);
     const ctx = nodeContexts(cert);
-    const op = pairOf[1] === 'adapter' ? () => adapterPair(cert, shared) : pairOf[1] === 'api' ? async () => apiPair(shared) : async () => destroyNode(await nodeHandshake(ctx, 2));
+    const op = pairOf[1] === 'adapter' ? () => adapterPair(cert, shared) : pairOf[1] === 'conn' ? () => adapterPair(cert) : pairOf[1] === 'api' ? async () => apiPair(shared) : async () => destroyNode(await nodeHandshake(ctx, 2));
     for (let i = 0; i < PAIR_WARM + n; i++) await op();
     return;
   }

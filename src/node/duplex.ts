@@ -220,8 +220,10 @@ export class TlsDuplex extends Duplex {
   #conn: TlsConnection | undefined;
   #info: ConnectionInfo | undefined;
   #session: SessionTicket | undefined;
-  /** node:tls's renegotiation limit and disableRenegotiation() (src/node/renegotiation.ts). */
-  readonly #renegotiation: RenegotiationGuard;
+  /** node:tls's renegotiation limit and disableRenegotiation() (src/node/renegotiation.ts), made when first needed. */
+  #renegotiation: RenegotiationGuard | undefined;
+  /** When this connection's first handshake started (ms; the renegotiation limit's window counts from it). */
+  readonly #createdAt: number;
   /** TLS 1.2 in traffic: watch for renegotiation starts. */
   #watchRenegotiation = false;
   /** The running renegotiation was counted (or is ours, on a client). */
@@ -234,8 +236,10 @@ export class TlsDuplex extends Duplex {
   #sessionBeforeSecure: Buffer | undefined;
   /** Received bytes not yet given to the engine (at most one transport chunk, or the SNI peek buffer). */
   #pendingIn: Uint8Array | null = null;
-  /** Transport chunks that arrived before #start (null once started). */
-  #early: Buffer[] | null = [];
+  /** Transport chunks that arrived before #start (made for the first one). */
+  #early: Buffer[] | null = null;
+  /** #start ran: transport chunks go to the engine. */
+  #started = false;
   /** Server with an SNICallback: the ClientHello being received, before the callback chooses the credentials. */
   #helloStage: HelloStage | null = null;
   #readBlocked = false;
@@ -250,12 +254,14 @@ export class TlsDuplex extends Duplex {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #queue: (() => void)[] = [];
   /** The `onread` option in use: the current buffer, and plaintext not yet copied into one. */
-  readonly #onread: { readonly gen: (() => Uint8Array) | null; buf: Uint8Array; readonly callback: OnReadOptions['callback'] } | undefined;
-  #onreadHeld: Uint8Array[] = [];
+  readonly #onread:
+    | { readonly gen: (() => Uint8Array) | null; buf: Uint8Array; readonly callback: OnReadOptions['callback']; /** Plaintext not yet copied into a buffer. */ readonly held: Uint8Array[] }
+    | undefined;
   /** The `onread` callback returned false: nothing more until resume(). */
   #onreadStopped = false;
-  /** The first 3 bytes the peer sent (content type, record version): whether it speaks TLS at all. */
-  #firstHeader: number[] = [];
+  /** The first 2 bytes the peer sent (content type, record version's major), -1 until received: whether it speaks TLS at all. */
+  #firstType = -1;
+  #firstMajor = -1;
   /** True while #runQueue runs the queue (see there). */
   #runningQueue = false;
   /** This duplex's trace and key-log receivers, given to its connection. */
@@ -287,11 +293,11 @@ export class TlsDuplex extends Duplex {
     let configs = options.preparedConfigs;
     const own = (): PreparedConfigs => (configs ??= new PreparedConfigs(0));
     this.#connectTarget = options.connectTarget;
-    this.#renegotiation = new RenegotiationGuard(options.isServer === true, Date.now());
+    this.#createdAt = Date.now();
     const onread = options.onread;
     if (onread !== undefined) {
       const gen = typeof onread.buffer === 'function' ? onread.buffer : null;
-      this.#onread = { gen, buf: gen !== null ? gen() : (onread.buffer as Uint8Array), callback: onread.callback };
+      this.#onread = { gen, buf: gen !== null ? gen() : (onread.buffer as Uint8Array), callback: onread.callback, held: [] };
     }
     if (options.isServer === true) {
       const { isServer: _s, server, preparedConfigs: _p, connectTarget: _t, onOCSPRequest, onread: _r, ...rest } = options;
@@ -338,7 +344,6 @@ export class TlsDuplex extends Duplex {
       if (!this.#transportEnded) this.#onTransportEnd();
     });
     transport.on('timeout', () => this.emit('timeout'));
-    transport.on('drain', () => this.#onDrain());
     const timeout = options.handshakeTimeout ?? 120_000;
     if (timeout > 0) {
       this.#timer = setTimeout(() => {
@@ -350,8 +355,8 @@ export class TlsDuplex extends Duplex {
     // Listen at once: a caller that unshifts bytes already read (StartTLS) and resumes the transport in the same
     // turn must not lose them. Chunks that arrive before #start are kept and fed to it in order.
     transport.on('data', (chunk: Buffer) => {
-      if (this.#early !== null) this.#early.push(chunk);
-      else this.#onData(chunk);
+      if (this.#started) this.#onData(chunk);
+      else (this.#early ??= []).push(chunk);
     });
     process.nextTick(() => this.#start());
   }
@@ -504,7 +509,7 @@ export class TlsDuplex extends Duplex {
 
   /** node:tls `disableRenegotiation()`: a TLS 1.2 renegotiation the peer starts from now on ends the connection with ERR_TLS_RENEGOTIATION_DISABLED. */
   disableRenegotiation(): void {
-    this.#renegotiation.disable();
+    this.#renegotiationGuard().disable();
   }
 
   /**
@@ -601,16 +606,42 @@ export class TlsDuplex extends Duplex {
 
   /** Run `fn` (a call into the connection), then send its output and run queued events. */
   #call(fn: () => void): boolean {
-    let ok = true;
     try {
       fn();
     } catch (err) {
       this.#fail(err);
       return false;
     }
+    return this.#afterCall();
+  }
+
+  /** #call for `conn.receive(bytes)` (per received chunk: no closure). */
+  #receive(conn: TlsConnection, bytes: Uint8Array): boolean {
+    try {
+      conn.receive(bytes);
+    } catch (err) {
+      this.#fail(err);
+      return false;
+    }
+    return this.#afterCall();
+  }
+
+  /** #call for `conn.write(bytes)` (per written slice: no closure). */
+  #write(conn: TlsConnection, bytes: Uint8Array): boolean {
+    try {
+      conn.write(bytes);
+    } catch (err) {
+      this.#fail(err);
+      return false;
+    }
+    return this.#afterCall();
+  }
+
+  /** After a call into the connection: its events for node:tls, its output to the transport, then queued events. */
+  #afterCall(): boolean {
     if (this.#ocspWanted && !this.#ocspResponseEvent()) return false;
     if (this.#watchRenegotiation && !this.#checkRenegotiation()) return false;
-    ok = this.#flushOutput();
+    const ok = this.#flushOutput();
     this.#runQueue();
     return ok;
   }
@@ -643,7 +674,7 @@ export class TlsDuplex extends Duplex {
     }
     if (this.#renegotiationSeen) return true;
     this.#renegotiationSeen = true;
-    const err = this.#renegotiation.started(Date.now());
+    const err = this.#renegotiationGuard().started(Date.now());
     if (err === undefined) return true;
     try {
       conn.close();
@@ -664,6 +695,9 @@ export class TlsDuplex extends Duplex {
     }
     this.destroy(err);
     return false;
+  }
+  #renegotiationGuard(): RenegotiationGuard {
+    return (this.#renegotiation ??= new RenegotiationGuard(this.#side.kind === 'server', this.#createdAt));
   }
   /** The transport closes on its own (a graceful close after a refused renegotiation). */
   #lingering = false;
@@ -690,7 +724,7 @@ export class TlsDuplex extends Duplex {
     } finally {
       this.#runningQueue = false;
     }
-    if (this.#closePending && !this.destroyed && this.#onreadHeld.length === 0) {
+    if (this.#closePending && !this.destroyed && (this.#onread === undefined || this.#onread.held.length === 0)) {
       this.#closePending = false;
       this.#peerClosed = true;
       this.push(null);
@@ -712,9 +746,10 @@ export class TlsDuplex extends Duplex {
     } else if (factory instanceof TlsServer) {
       this.#call(() => this.#attach(factory.accept(this.#observer)));
     }
-    const early = this.#early ?? [];
+    this.#started = true;
+    const early = this.#early;
     this.#early = null;
-    for (const chunk of early) this.#onData(chunk);
+    if (early !== null) for (const chunk of early) this.#onData(chunk);
   }
 
   #connectClient(client: TlsClient, o: NodeClientOptions): TlsConnection {
@@ -734,7 +769,7 @@ export class TlsDuplex extends Duplex {
     conn.on('data', (bytes: Uint8Array) =>
       this.#queue.push(() => {
         if (this.#onread !== undefined) {
-          this.#onreadHeld.push(bytes);
+          this.#onread.held.push(bytes);
           this.#deliverOnRead();
         } else if (!this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) this.#readBlocked = true;
       }),
@@ -752,7 +787,8 @@ export class TlsDuplex extends Duplex {
         if (offered !== undefined && offered !== null && isSameSession12(ticket.data, offered instanceof Uint8Array ? offered : offered.data)) return;
         // node:tls: a session that arrives within the handshake (TLS 1.2) is reported after 'secureConnect'.
         if (this.#info === undefined) this.#sessionBeforeSecure = Buffer.from(ticket.data);
-        else this.emit('session', Buffer.from(ticket.data));
+        // No Buffer (nor the session's encoding) for an event nobody listens to; getSession() still has it.
+        else if (this.listenerCount('session') > 0) this.emit('session', Buffer.from(ticket.data));
       }),
     );
     conn.on('keyUpdate', (requested: boolean) => this.#queue.push(() => this.emit('keyUpdate', requested)));
@@ -814,7 +850,7 @@ export class TlsDuplex extends Duplex {
   #onData(chunk: Buffer): void {
     if (this.destroyed) return;
     const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (this.#firstHeader.length < 3) this.#firstHeader = [...this.#firstHeader, ...bytes.subarray(0, 3 - this.#firstHeader.length)];
+    if (this.#firstMajor < 0) this.#noteFirstHeader(bytes);
     if (this.#helloStage !== null) {
       this.#hello(this.#helloStage, bytes);
       return;
@@ -997,10 +1033,10 @@ export class TlsDuplex extends Duplex {
           return;
         }
         const input = this.#pendingIn;
-        const slice = input.subarray(0, FEED_SLICE);
-        this.#pendingIn = input.length > FEED_SLICE ? input.subarray(FEED_SLICE) : null;
-        const conn = this.#conn;
-        if (!this.#call(() => conn.receive(slice))) return;
+        const whole = input.length <= FEED_SLICE;
+        const slice = whole ? input : input.subarray(0, FEED_SLICE);
+        this.#pendingIn = whole ? null : input.subarray(FEED_SLICE);
+        if (!this.#receive(this.#conn, slice)) return;
       }
     } finally {
       this.#pumping = false;
@@ -1017,13 +1053,14 @@ export class TlsDuplex extends Duplex {
   #deliverOnRead(): void {
     const r = this.#onread;
     if (r === undefined) return;
-    while (this.#onreadHeld.length > 0 && !this.#onreadStopped && !this.destroyed) {
-      const head = this.#onreadHeld[0]!;
+    const held = r.held;
+    while (held.length > 0 && !this.#onreadStopped && !this.destroyed) {
+      const head = held[0]!;
       const n = Math.min(head.length, r.buf.length);
       if (n === 0 && head.length > 0) throw invalidArgType('onread.buffer', 'a non-empty Uint8Array', r.buf);
       r.buf.set(head.subarray(0, n));
-      if (n === head.length) this.#onreadHeld.shift();
-      else this.#onreadHeld[0] = head.subarray(n);
+      if (n === head.length) held.shift();
+      else held[0] = head.subarray(n);
       const more = r.callback.call(this, n, r.buf) !== false;
       if (r.gen !== null) {
         const next = r.gen();
@@ -1076,6 +1113,7 @@ export class TlsDuplex extends Duplex {
   }
 
   #drainWaiter: (() => void) | null = null;
+  #drainListened = false;
   /** Written bytes already sealed and sent whose write callback waits for the next tick (still in writableLength). */
   #sealedAwaitingCallback = 0;
   #onDrain(): void {
@@ -1094,10 +1132,15 @@ export class TlsDuplex extends Duplex {
         off += part.length;
         const conn = this.#conn;
         if (conn === undefined) return;
-        const ok = this.#call(() => conn.write(part));
+        const ok = this.#write(conn, part);
         this.#bytesWritten += part.length;
         if (!ok && !this.destroyed) {
           this.#drainWaiter = step;
+          // Listened for from the first time the transport is full (most connections never fill it).
+          if (!this.#drainListened) {
+            this.#drainListened = true;
+            this.#transport.on('drain', () => this.#onDrain());
+          }
           return;
         }
       }
@@ -1188,9 +1231,17 @@ export class TlsDuplex extends Duplex {
    */
   #peerSpeaksTls(): boolean {
     if (this.#info !== undefined) return true;
-    const [type, major] = this.#firstHeader;
-    if (type !== undefined && (type < ContentType.ChangeCipherSpec || type > 24)) return false;
-    return major === undefined || major === 3;
+    const type = this.#firstType;
+    const major = this.#firstMajor;
+    if (type >= 0 && (type < ContentType.ChangeCipherSpec || type > 24)) return false;
+    return major < 0 || major === 3;
+  }
+
+  /** Keep the peer's first content type and major version (the first chunks may hold one byte each). */
+  #noteFirstHeader(bytes: Uint8Array): void {
+    let i = 0;
+    if (this.#firstType < 0 && i < bytes.length) this.#firstType = bytes[i++] as number;
+    if (i < bytes.length) this.#firstMajor = bytes[i] as number;
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
@@ -1214,16 +1265,19 @@ export class TlsDuplex extends Duplex {
       const out = this.#conn?.takeOutput();
       if (out !== undefined && out.length > 0) t.write(out);
     }
+    /** Over 0: the transport is destroyed once flushed ('finish'), or after this many ms at the latest. */
+    let flushMs = 0;
     if (!t.destroyed && !this.#lingering) {
       if (err === null && !t.writableFinished) {
         // A clean close: let pending bytes (our close_notify) reach the peer first.
         if (!t.writableEnded) t.end();
-        destroyWhenFlushed(t, 5000);
+        flushMs = 5000;
       } else if (t.writableEnded && !t.writableFinished) {
         // An alert is on its way out: destroy once flushed (bounded).
-        destroyWhenFlushed(t, 1000);
+        flushMs = 1000;
       } else t.destroy();
     }
+    if (flushMs > 0) t.once('finish', () => t.destroy());
     // Callbacks held for the handshake learn that it will not come.
     if (fcb !== null) fcb(err ?? errnoError('TLS connection destroyed before the handshake completed', 'ERR_STREAM_DESTROYED'));
     cb(err);
@@ -1232,38 +1286,44 @@ export class TlsDuplex extends Duplex {
     // net.Socket's 'close' (hadError), after the stream's own 'error' (queued by cb) and once the transport is gone
     // (a lingering transport, reading out a refused renegotiation's last flight, closes on its own later).
     const hadError = err !== null;
-    let emitted = false;
-    let fallback: ReturnType<typeof setTimeout> | undefined;
-    const emitClose = (): void => {
-      if (emitted) return;
-      emitted = true;
-      clearTimeout(fallback);
-      this.emit('close', hadError);
-    };
-    if (this.#lingering || (t.destroyed && t.closed !== false)) process.nextTick(emitClose);
-    else {
-      // Bounded: a transport that never emits 'close' (emitClose: false) is destroyed by the guards above within 5 s.
-      fallback = setTimeout(emitClose, 6000);
-      fallback.unref?.();
-      t.once('close', emitClose);
-    }
+    if (this.#lingering || (t.destroyed && t.closed !== false)) process.nextTick(emitCloseNT, this, hadError);
+    else whenClosed(t, flushMs, () => this.emit('close', hadError));
   }
 }
 
+/** A TlsDuplex's 'close' on a later tick (a function, not a closure per connection). */
+function emitCloseNT(d: TlsDuplex, hadError: boolean): void {
+  d.emit('close', hadError);
+}
+
+/** At the latest, a TlsDuplex emits 'close' this long after its destroy (a transport that never emits one). */
+const CLOSE_FALLBACK_MS = 6000;
+
 /**
- * Destroy `t` once its writable side has flushed ('finish'), or after `ms` at the latest. The guard timer is
- * cleared as soon as the transport finishes or closes: a pending timer holds the transport and, through its
- * listeners, the whole connection, which a server closing connections by the thousand would keep alive (and
- * promote to the old generation) for `ms` each.
+ * Call `onClose` once when `t` closes, bounded by one timer: with `flushMs` over 0, `t` is destroyed after that long
+ * if it has not closed by then (the flush guard), and `onClose` runs at CLOSE_FALLBACK_MS at the latest (a
+ * transport that never emits 'close', emitClose: false). The timer is cleared as soon as the transport closes: a
+ * pending timer holds the transport and, through its listeners, the whole connection, which a server closing
+ * connections by the thousand would keep alive (and promote to the old generation) for seconds each.
  */
-function destroyWhenFlushed(t: Duplex, ms: number): void {
-  const guard = setTimeout(() => t.destroy(), ms);
-  guard.unref?.();
-  t.once('finish', () => {
-    clearTimeout(guard);
+function whenClosed(t: Duplex, flushMs: number, onClose: () => void): void {
+  let done = false;
+  let timer: ReturnType<typeof setTimeout>;
+  const close = (): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    onClose();
+  };
+  const unflushed = (): void => {
     t.destroy();
-  });
-  t.once('close', () => clearTimeout(guard));
+    if (done) return;
+    timer = setTimeout(close, CLOSE_FALLBACK_MS - flushMs);
+    timer.unref?.();
+  };
+  timer = flushMs > 0 ? setTimeout(unflushed, flushMs) : setTimeout(close, CLOSE_FALLBACK_MS);
+  timer.unref?.();
+  t.once('close', close);
 }
 
 /** True when `err` is a TLS protocol error (as opposed to a transport error). */

@@ -102,6 +102,33 @@ test('PreparedConfigs: the same server or client options give the same prepared 
   assert.equal(configs.size.servers, 4);
 });
 
+test('PreparedConfigs: options seen before are recognised by their values, and a change in place is still seen (no stale key)', async () => {
+  const pki = await getPki();
+  const configs = new PreparedConfigs(8);
+  // Strings equal by content (another string object) and arrays of them element by element: the same prepared object.
+  const ca = [pki.ca.certPem];
+  const c = configs.client({ ca, servername: 'localhost' });
+  assert.equal(configs.client({ ca: [String(pki.ca.certPem)], servername: 'localhost' }), c);
+  assert.equal(configs.client({ servername: 'localhost', ca }), c, 'another order: found by content');
+  // An array changed in place after it was seen: another configuration, not the remembered one.
+  ca.push(pki.server.p256.chainPem);
+  const c2 = configs.client({ ca, servername: 'localhost' });
+  assert.notEqual(c2, c);
+  ca.pop();
+  assert.equal(configs.client({ ca, servername: 'localhost' }), c, 'back to the first content: the first client');
+  // A Buffer changed in place: never remembered by identity, so the new bytes count.
+  const key = Buffer.from(pki.server.p256.keyPem);
+  const cert = Buffer.from(pki.server.p256.chainPem);
+  const s = configs.server({ key, cert });
+  assert.equal(configs.server({ key, cert }), s);
+  const changed = Buffer.from(pki.server.p256.keyPem);
+  changed.set(Buffer.from(pki.server.p256.keyPem.replace('PRIVATE', 'private')));
+  assert.throws(() => configs.server({ key: changed, cert }), 'a key changed in place is parsed again (and this one no longer parses)');
+  // The effective server name is part of a client's key, whether it comes from servername or host.
+  assert.notEqual(configs.client({ ca, host: 'example.com' }), configs.client({ ca, host: 'example.org' }));
+  assert.equal(configs.client({ ca, host: 'localhost' }), c, 'host localhost = servername localhost');
+});
+
 test('TlsDuplex per connection with the same key/cert shares one prepared server (and so its ticket keys) through the adapter', async () => {
   const pki = await getPki();
   const adapter = new NodeTlsAdapter();
