@@ -18,6 +18,16 @@ export interface Kem {
   keygen(seed: Uint8Array): { publicKey: Uint8Array; secretKey: Uint8Array };
   encapsulate(publicKey: Uint8Array, msg: Uint8Array): { cipherText: Uint8Array; sharedSecret: Uint8Array };
   decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Uint8Array;
+  /**
+   * Optional form of keygen that writes the encapsulation key at `out[0, publicKeyLen)` (the start of the hybrid
+   * share) and returns the decapsulation key: one 1184-byte array and copy fewer per client handshake.
+   */
+  keygenInto?(seed: Uint8Array, out: Uint8Array): Uint8Array;
+  /**
+   * Optional form of encapsulate that writes the ciphertext at `out[0, cipherTextLen)` (the start of the hybrid
+   * share) and returns the shared secret: one 1088-byte array and copy fewer per server handshake.
+   */
+  encapsulateInto?(publicKey: Uint8Array, msg: Uint8Array, out: Uint8Array): Uint8Array;
   /** FIPS 203 §7.2 encapsulation-key check (modulus check); false when it fails. */
   checkPublicKey(publicKey: Uint8Array): boolean;
 }
@@ -36,10 +46,16 @@ export function hybridClient(
   xPub: Uint8Array,
   xDerive: (peer: Uint8Array) => Uint8Array,
 ): KeyExchangeClient {
-  const { publicKey, secretKey } = kem.keygen(seed64);
-  const share = new Uint8Array(publicKey.length + X25519_LEN);
-  share.set(publicKey, 0);
-  share.set(xPub, publicKey.length);
+  const share = new Uint8Array(kem.publicKeyLen + X25519_LEN);
+  let secretKey: Uint8Array;
+  if (kem.keygenInto !== undefined) {
+    secretKey = kem.keygenInto(seed64, share);
+  } else {
+    const keys = kem.keygen(seed64);
+    share.set(keys.publicKey, 0);
+    secretKey = keys.secretKey;
+  }
+  share.set(xPub, kem.publicKeyLen);
   return {
     group,
     publicKey: share,
@@ -70,11 +86,17 @@ export function hybridServer(
   if (clientShare.length !== kem.publicKeyLen + X25519_LEN) throw illegalShare('X25519MLKEM768 client share must be 1216 bytes');
   const ek = clientShare.subarray(0, kem.publicKeyLen);
   if (!kem.checkPublicKey(ek)) throw illegalShare('ML-KEM encapsulation key fails the modulus check');
-  const { cipherText, sharedSecret } = kem.encapsulate(ek, msg32);
+  const publicKey = new Uint8Array(kem.cipherTextLen + X25519_LEN);
+  let sharedSecret: Uint8Array;
+  if (kem.encapsulateInto !== undefined) {
+    sharedSecret = kem.encapsulateInto(ek, msg32, publicKey);
+  } else {
+    const enc = kem.encapsulate(ek, msg32);
+    publicKey.set(enc.cipherText, 0);
+    sharedSecret = enc.sharedSecret;
+  }
   const xs = xDerive(clientShare.subarray(kem.publicKeyLen));
-  const publicKey = new Uint8Array(cipherText.length + X25519_LEN);
-  publicKey.set(cipherText, 0);
-  publicKey.set(xPub, cipherText.length);
+  publicKey.set(xPub, kem.cipherTextLen);
   const out = new Uint8Array(sharedSecret.length + xs.length);
   out.set(sharedSecret, 0);
   out.set(xs, sharedSecret.length);

@@ -3,8 +3,8 @@
  * liboqs has no derandomised keygen/encapsulate in its JavaScript bindings, so its known answers are checked where
  * the inputs are ours: decapsulation (including FIPS 203 implicit rejection of a random ciphertext) on 1 000 of the
  * deterministic C2SP CCTV cases, made with the noble backend that test/unit/crypto/mlkem.test.ts pins to the CCTV
- * accumulated hash; keygen and encapsulation by round trips with noble in both directions. Then a full TLS 1.3
- * handshake on X25519MLKEM768 with a WebAssembly server and a noble client, and the §7.2 check on the server side.
+ * accumulated hash; keygen and encapsulation by round trips with noble in both directions. Then full TLS 1.3
+ * handshakes on X25519MLKEM768 with WebAssembly at either end or both, and the §7.2 check on the server side.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -65,6 +65,15 @@ test('X25519MLKEM768 handshake: WebAssembly server, noble client; the modulus ch
   doHandshake(p);
   assert.equal(p.server.info?.groupName, 'X25519MLKEM768');
   assert.equal(p.client.info?.groupName, 'X25519MLKEM768');
+  // And the other way round: a WebAssembly client (its key share written in place), a noble server; then both ends.
+  for (const [serverProvider, clientProvider] of [[undefined, provider], [provider, provider]] as const) {
+    const s = new TlsServer({ certificates: [{ cert: leaf.chainPem, key: leaf.keyPem }], ...(serverProvider ? { provider: serverProvider } : {}) });
+    const c = new TlsClient({ servername: 'localhost', ca: pki.ca.certPem, provider: clientProvider });
+    const q = { server: s.accept(), client: c.connect() };
+    doHandshake(q);
+    assert.equal(q.server.info?.groupName, 'X25519MLKEM768');
+    assert.equal(q.client.info?.groupName, 'X25519MLKEM768');
+  }
 
   const share = new NodeCryptoProvider().keyExchangeClient(NamedGroup.X25519MLKEM768);
   assert.ok(share);
