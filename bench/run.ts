@@ -46,6 +46,8 @@ const get = (d: RoundData, c: string, m: string): number[] => d[c]?.[m] ?? [];
 function row(section: string, metric: string, value: Summary | null, unit: string, extra: Partial<Row> = {}): void {
   rows.push({ section, metric, value, unit, ...extra });
 }
+/** A target of an earlier round retired because a bound row measured with it shows it beyond node:crypto. */
+const RETIRED = (t: string): string => `retired (${t}: beyond node:crypto, see the bound row)`;
 function target(v: Summary, op: '<=' | '>=', t: number): boolean | undefined {
   if (v.n === 0) return undefined;
   return op === '<=' ? v.median <= t : v.median >= t;
@@ -163,7 +165,8 @@ async function fullHandshakes(cert: BenchCert, sec: string): Promise<void> {
     row(sec, 'sspi-tls server-side handshakes/s', S(perSec(get(d, 'ours', 'serverNs'))), '/s');
     row(sec, "Node's tls server-side handshakes/s (pair with our client, minus our client's time)", S(perSec(get(d, 'nodeServer+oursClient', 'nodeServerNs'))), '/s');
     const srvVs = ratio(perSec(get(d, 'ours', 'serverNs')), perSec(get(d, 'nodeServer+oursClient', 'nodeServerNs')));
-    row(sec, "server-side handshakes/s: sspi-tls ÷ Node's tls", srvVs, '×', { digits: 2, target: '≥ 2×', met: target(srvVs, '>=', 2) });
+    // Round 1's ≥ 2× target is retired (issue 18): the bound row below shows it beyond node:crypto.
+    row(sec, "server-side handshakes/s: sspi-tls ÷ Node's tls", srvVs, '×', { digits: 2, target: RETIRED('≥ 2×') });
     const srvFloor = ratio(get(d, 'ours', 'serverNs'), get(d, 'floor', 'serverNs'));
     row(sec, 'sspi-tls server time ÷ server crypto floor', srvFloor, '×', { digits: 2, target: '≤ 1.1×', met: target(srvFloor, '<=', 1.1) });
     // The most any server built on node:crypto could reach: zero JS, nothing but the calls a TLS 1.3 server makes.
@@ -452,18 +455,21 @@ async function benchBulk(): Promise<void> {
     row(sec, 'fresh-record raw ÷ raw seal+open (what one owned output record costs node:crypto)', ratio(m('rawrec'), m('raw')), '×', { digits: 2 });
     row(sec, 'sspi-tls idiomatic API (write → takeOutput → receive: owned records)', S(m('api')), ' MB/s');
     const apiRaw = ratio(m('api'), m('raw'));
-    row(sec, 'idiomatic API ÷ raw seal+open', apiRaw, '×', { digits: 2, target: '≥ 0.95×', met: target(apiRaw, '>=', 0.95) });
+    // Retired for owned-record APIs (issue 18): the fresh-record raw row is their ceiling, below 0.95× raw.
+    row(sec, 'idiomatic API ÷ raw seal+open', apiRaw, '×', { digits: 2, target: RETIRED('≥ 0.95×') });
     row(sec, 'idiomatic API ÷ fresh-record raw', ratio(m('api'), m('rawrec')), '×', { digits: 2 });
     row(sec, "Node's tls over a memory Duplex pair", S(m('node')), ' MB/s');
     // Above 1, Node's tls (OpenSSL re-keys one cipher context per direction) outruns even bare node:crypto that must
     // hand out each record as an array of its own: no API returning owned records can then match it.
     row(sec, "Node's tls ÷ fresh-record raw (above 1: out of reach for owned-record APIs on node:crypto)", ratio(m('node'), m('rawrec')), '×', { digits: 2 });
     const apiNode = ratio(m('api'), m('node'));
-    row(sec, "idiomatic API ÷ Node's tls", apiNode, '×', { digits: 2, target: '≥ 1×', met: target(apiNode, '>=', 1) });
+    // With ChaCha20-Poly1305 the target is retired (issue 18): Node's tls outruns fresh-record raw (row above).
+    const vsNodeTarget = (v: Summary): Partial<Row> => (alg === 'chacha20-poly1305' ? { target: RETIRED('≥ 1×') } : { target: '≥ 1×', met: target(v, '>=', 1) });
+    row(sec, "idiomatic API ÷ Node's tls", apiNode, '×', { digits: 2, ...vsNodeTarget(apiNode) });
     if (nodeMod === undefined) row(sec, 'TlsDuplex over a memory Duplex pair', null, '', { note: 'n/a (src/node not built)' });
     else {
       row(sec, 'TlsDuplex over a memory Duplex pair', S(m('duplex')), ' MB/s');
-      row(sec, "TlsDuplex ÷ Node's tls", ratio(m('duplex'), m('node')), '×', { digits: 2, target: '≥ 1×', met: target(ratio(m('duplex'), m('node')), '>=', 1) });
+      row(sec, "TlsDuplex ÷ Node's tls", ratio(m('duplex'), m('node')), '×', { digits: 2, ...vsNodeTarget(ratio(m('duplex'), m('node'))) });
     }
     if (sspi === undefined || m('sspi').length === 0) row(sec, 'SSPI EncryptMessage + DecryptMessage', null, '', { note: 'n/a (src/sspi not available)' });
     else {
