@@ -193,23 +193,38 @@ function emptyHash(p: CryptoProvider, hash: HashAlg): Uint8Array {
   return h;
 }
 
-const noPsk = new WeakMap<CryptoProvider, Map<string, { early: Uint8Array; derived: Uint8Array }>>();
-/** Early Secret = HKDF-Extract(0, 0) and Derive-Secret(., "derived", "") for a hash: constants, cached per provider. */
-function noPskSecrets(p: CryptoProvider, suite: SuiteInfo): { early: Uint8Array; derived: Uint8Array } {
-  let m = noPsk.get(p);
+/** Constants of a hash (and label prefix), per provider: computed once, never modified, shared by every handshake. */
+interface HashConstants {
+  /** Early Secret = HKDF-Extract(0, 0), and Derive-Secret(., "derived", "") of it: the no-PSK schedule's start. */
+  readonly early: Uint8Array;
+  readonly derived: Uint8Array;
+  /** HkdfLabel("derived", Transcript-Hash("")) ‖ 0x01: the HMAC input of every Derive-Secret(., "derived", ""). */
+  readonly derivedInput: Uint8Array;
+  /** Hash.length zeros: HKDF-Extract's zero salt / IKM. */
+  readonly zeros: Uint8Array;
+}
+const hashConstants = new WeakMap<CryptoProvider, Map<string, HashConstants>>();
+function constantsOf(p: CryptoProvider, suite: ScheduleSuite): HashConstants {
+  let m = hashConstants.get(p);
   if (m === undefined) {
     m = new Map();
-    noPsk.set(p, m);
+    hashConstants.set(p, m);
   }
   const k = suite.hash + prefixOf(suite);
   let c = m.get(k);
   if (c === undefined) {
     const zeros = new Uint8Array(suite.hashLen);
     const early = hkdfExtract(p, suite.hash, zeros, zeros);
-    c = { early, derived: deriveSecret(p, suite, early, Label.derived, emptyHash(p, suite.hash)) };
+    const derivedInput = hkdfLabel(prefixOf(suite), Label.derived, emptyHash(p, suite.hash), suite.hashLen, 1);
+    c = { early, derived: p.hmac(suite.hash, early, derivedInput), derivedInput, zeros };
     m.set(k, c);
   }
   return c;
+}
+
+/** Derive-Secret(secret, "derived", "") (RFC 8446 §7.1): one HMAC over a constant input. */
+function derivedSecret(p: CryptoProvider, suite: ScheduleSuite, secret: Uint8Array): Uint8Array {
+  return p.hmac(suite.hash, secret, constantsOf(p, suite).derivedInput);
 }
 
 /** The Early Secret: from a PSK, or from zeros when there is none. */
@@ -221,14 +236,14 @@ export class EarlySecret {
   constructor(p: CryptoProvider, suite: SuiteInfo, psk: Uint8Array | null) {
     this.#p = p;
     this.#suite = suite;
+    const c = constantsOf(p, suite);
     if (psk === null) {
       // Without a PSK the Early Secret and its "derived" secret are constants of the hash: computed once.
-      const c = noPskSecrets(p, suite);
       this.secret = c.early;
       this.#derived = c.derived;
       return;
     }
-    this.secret = hkdfExtract(p, suite.hash, new Uint8Array(suite.hashLen), psk);
+    this.secret = hkdfExtract(p, suite.hash, c.zeros, psk);
   }
   /** binder_key for a resumption PSK (RFC 8446 §7.1, "res binder"). */
   resumptionBinderKey(): Uint8Array {
@@ -238,8 +253,8 @@ export class EarlySecret {
   handshakeSecret(shared: Uint8Array | null): HandshakeSecret {
     const p = this.#p;
     const s = this.#suite;
-    const derived = this.#derived ?? deriveSecret(p, s, this.secret, Label.derived, emptyHash(p, s.hash));
-    return new HandshakeSecret(p, s, hkdfExtract(p, s.hash, derived, shared ?? new Uint8Array(s.hashLen)));
+    const derived = this.#derived ?? derivedSecret(p, s, this.secret);
+    return new HandshakeSecret(p, s, hkdfExtract(p, s.hash, derived, shared ?? constantsOf(p, s).zeros));
   }
 }
 
@@ -262,8 +277,7 @@ export class HandshakeSecret {
   masterSecret(): MasterSecret {
     const p = this.#p;
     const s = this.#suite;
-    const derived = deriveSecret(p, s, this.secret, Label.derived, emptyHash(p, s.hash));
-    return new MasterSecret(p, s, hkdfExtract(p, s.hash, derived, new Uint8Array(s.hashLen)));
+    return new MasterSecret(p, s, hkdfExtract(p, s.hash, derivedSecret(p, s, this.secret), constantsOf(p, s).zeros));
   }
 }
 
