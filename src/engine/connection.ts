@@ -82,6 +82,10 @@ const SMALL_PENDING_BYTES = 256;
 /** `process()` without options (one frozen object, not one per call). */
 const NO_OPTIONS: ProcessOptions = Object.freeze({});
 
+/** A ProcessResult's empty events / plaintext (shared, frozen). */
+const NO_EVENTS: readonly EngineEvent[] = Object.freeze([]);
+const NO_PLAINTEXT: readonly Uint8Array[] = Object.freeze([]);
+
 const CCS_RECORD = new Uint8Array([ContentType.ChangeCipherSpec, 3, 3, 0, 1, 1]);
 
 /** The sans-IO TLS engine for one connection. */
@@ -113,8 +117,9 @@ export class TlsEngine {
    * established, so an idle connection holds none.
    */
   #pendingHs = new Writer(0);
-  #events: EngineEvent[] = [];
-  #plaintext: Uint8Array[] = [];
+  /** Events and plaintext for the next ProcessResult: made at the first push (most calls have none of one or both). */
+  #events: EngineEvent[] | undefined;
+  #plaintext: Uint8Array[] | undefined;
   #failed: TlsError | undefined;
   #alert: Uint8Array | null = null;
   #peerClosed = false;
@@ -192,7 +197,7 @@ export class TlsEngine {
       e.#write.install12(e.#p, suite, key, iv);
     }
     event(ev: EngineEvent): void {
-      this.#e.#events.push(ev);
+      (this.#e.#events ??= []).push(ev);
     }
     keyLog(label: string, clientRandom: Uint8Array, secret: Uint8Array): void {
       const log = this.#e.#keyLogTo;
@@ -448,12 +453,12 @@ export class TlsEngine {
       throw this.#fail(e, true);
     }
     const output = this.#takeOut();
+    const plaintext = this.#plaintext ?? NO_PLAINTEXT;
+    const events = this.#events ?? NO_EVENTS;
     const result: ProcessResult =
-      missing !== undefined
-        ? { consumed: offset, missing, output, plaintext: this.#plaintext, events: this.#events }
-        : { consumed: offset, output, plaintext: this.#plaintext, events: this.#events };
-    this.#plaintext = [];
-    this.#events = [];
+      missing !== undefined ? { consumed: offset, missing, output, plaintext, events } : { consumed: offset, output, plaintext, events };
+    this.#plaintext = undefined;
+    this.#events = undefined;
     return result;
   }
 
@@ -501,7 +506,7 @@ export class TlsEngine {
           return;
         }
         this.#idle.progress();
-        this.#plaintext.push(plain.fragment);
+        (this.#plaintext ??= []).push(plain.fragment);
         return;
       default:
         // RFC 8446 §5: a protected change_cipher_spec (or any other type) is unexpected_message.
@@ -552,7 +557,7 @@ export class TlsEngine {
     if (m === undefined) throw internalError('a handshake message before start()');
     this.#machine = m.handle(msg);
     if (msg.type === HandshakeType.Finished) this.#peerFinished = msg.body;
-    if (wasEstablished) this.#events.push({ type: 'PostHandshake', message: String(msg.type) });
+    if (wasEstablished) (this.#events ??= []).push({ type: 'PostHandshake', message: String(msg.type) });
     // A KeyUpdate changes no connection info: nothing to refresh (it is the message a flood repeats).
     if (msg.type !== HandshakeType.KeyUpdate) this.#afterTransition(wasEstablished, m.renegotiating);
   }
@@ -565,11 +570,11 @@ export class TlsEngine {
     if (!wasEstablished && this.isEstablished) {
       const info = this.#authorize(this.#trafficInfo());
       this.#info = info;
-      if (info !== undefined) this.#events.push({ type: 'HandshakeComplete', info });
+      if (info !== undefined) (this.#events ??= []).push({ type: 'HandshakeComplete', info });
     } else if (wasEstablished) {
       const info = this.#authorize(this.#trafficInfo());
       if (info !== undefined) this.#info = info;
-      if (wasRenegotiating && info !== undefined && this.#machine?.isTraffic === true) this.#events.push({ type: 'Renegotiated', info });
+      if (wasRenegotiating && info !== undefined && this.#machine?.isTraffic === true) (this.#events ??= []).push({ type: 'Renegotiated', info });
     }
   }
 
@@ -613,11 +618,11 @@ export class TlsEngine {
     const alert = readAlert(fragment, this.#version !== ProtocolVersion.TLS12);
     if (alert.kind === 'close') {
       this.#peerClosed = true;
-      this.#events.push({ type: 'PeerClosed' });
+      (this.#events ??= []).push({ type: 'PeerClosed' });
       return;
     }
     this.#idle.warningAlert();
-    this.#events.push({ type: 'WarningAlert', description: alert.description });
+    (this.#events ??= []).push({ type: 'WarningAlert', description: alert.description });
   }
 
   #checkWritable(): void {
@@ -780,8 +785,8 @@ export class TlsEngine {
     } catch (e) {
       throw this.#fail(e, true);
     }
-    const events = this.#events;
-    this.#events = [];
+    const events = this.#events ?? NO_EVENTS;
+    this.#events = undefined;
     return { output: this.#takeOut(), events };
   }
 
