@@ -53,6 +53,28 @@ export class Writer {
     }
   }
 
+  /**
+   * A writer over a pooled scratch buffer, for bytes built and consumed within one synchronous call (a flight's
+   * messages, a call's output records): give it back with `release()` once nothing refers into it any more.
+   */
+  static borrow(): Writer {
+    return new Writer(0).borrow();
+  }
+
+  /** Give this writer, when it has no buffer (new with capacity 0, or released), a pooled scratch one (see above). */
+  borrow(): this {
+    if (this.#buf.length === 0) this.#buf = pool.pop() ?? new Uint8Array(SCRATCH_BYTES);
+    return this;
+  }
+
+  /**
+   * Wipe what was written and give the buffer back to the pool (a borrowed one, or one grown here); the writer is
+   * then empty, with no buffer, and a later write grows a fresh one.
+   */
+  release(): void {
+    if (this.#buf.length !== 0) this.#release();
+  }
+
   /** Wipe what was written (it may be secret, e.g. a ticket's state) and return the buffer to the pool. */
   #release(): void {
     const b = this.#buf;
@@ -85,6 +107,21 @@ export class Writer {
     const next = new Uint8Array(cap);
     next.set(this.#buf.subarray(0, this.#len));
     this.#buf = next;
+  }
+
+  /**
+   * Room for `n` more bytes: the buffer to write them into, from offset `length` on, valid until the next write;
+   * then `advance` by what was written (at most `n`).
+   */
+  room(n: number): Uint8Array {
+    this.#reserve(n);
+    return this.#buf;
+  }
+
+  /** Count `n` bytes written into `room()`'s buffer. */
+  advance(n: number): void {
+    if (n < 0 || this.#len + n > this.#buf.length) throw internalError('Writer.advance past the buffer');
+    this.#len += n;
   }
 
   u8(v: number): this {

@@ -74,11 +74,6 @@ export interface StreamSizes {
 
 export type { HandshakeMachine, RenegotiationRequest, Tls12Machine } from '../handshake/machine.js';
 
-/** First buffer of the queued handshake messages: a server flight with a certificate chain of a few KB fits. */
-const PENDING_BYTES = 4096;
-/** An established connection keeps a flight buffer only this small (post-handshake messages: KeyUpdate, tickets). */
-const SMALL_PENDING_BYTES = 256;
-
 /** `process()` without options (one frozen object, not one per call). */
 const NO_OPTIONS: ProcessOptions = Object.freeze({});
 
@@ -110,13 +105,17 @@ export class TlsEngine {
   readonly #write = new DirectionState();
   readonly #joiner = new HandshakeJoiner();
   #readEpoch = 0;
-  #out: Uint8Array[] = [];
+  /**
+   * Records to send, sealed straight into one buffer and copied out once by `#takeOut`. Its buffer is a pooled
+   * scratch one (codec/writer.ts), borrowed at the first record and given back when the output is taken.
+   */
+  readonly #out = new Writer(0);
   /**
    * Handshake messages queued for the next flush, written into one buffer (emitMessage writes them there directly),
-   * sealed from it and then overwritten. Its buffer is made at the first message and dropped once the connection is
-   * established, so an idle connection holds none.
+   * sealed from it and then wiped: a pooled scratch buffer, borrowed at the first message and given back at the
+   * flush, so neither a handshake nor an idle connection allocates one of its own.
    */
-  #pendingHs = new Writer(0);
+  readonly #pendingHs = new Writer(0);
   /** Events and plaintext for the next ProcessResult: made at the first push (most calls have none of one or both). */
   #events: EngineEvent[] | undefined;
   #plaintext: Uint8Array[] | undefined;
@@ -159,13 +158,13 @@ export class TlsEngine {
     }
     emit(raw: Uint8Array, name: string, fields?: TraceFieldsArg): void {
       const e = this.#e;
-      e.#pending(raw.length).bytes(raw);
+      e.#pending().bytes(raw);
       if (raw[0] === HandshakeType.Finished) e.#ownFinished = raw.subarray(4);
       if (e.#traceTo !== undefined) e.#traceTo({ direction: 'sent', message: name, fields: (typeof fields === 'function' ? fields() : fields) ?? {} });
     }
     emitMessage(type: number, body: (w: Writer) => void, name: string, fields?: TraceFieldsArg): Uint8Array {
       const e = this.#e;
-      const w = e.#pending(0);
+      const w = e.#pending();
       const at = w.length;
       w.u8(type).vec24(body);
       const raw = w.viewFrom(at);
@@ -178,7 +177,9 @@ export class TlsEngine {
       const e = this.#e;
       e.#flushHandshake();
       // A TLS 1.2 renegotiation's ChangeCipherSpec is protected by the keys it replaces (RFC 5246 §6.2.3).
-      e.#out.push(e.#write.mode === 'tls12' ? e.#write.seal(ContentType.ChangeCipherSpec, CCS_RECORD.subarray(5)) : CCS_RECORD.slice());
+      // (TLS 1.3 and a first TLS 1.2 handshake: the plaintext record, as `none` protection writes it.)
+      if (e.#write.mode === 'tls12') e.#sealOut(e.#write, ContentType.ChangeCipherSpec, CCS_RECORD.subarray(5));
+      else e.#out.borrow().bytes(CCS_RECORD);
     }
     installReadKeys13(suite: SuiteInfo, secret: Uint8Array): void {
       this.#e.#installRead13(suite, secret);
@@ -223,7 +224,7 @@ export class TlsEngine {
     sendWarningAlert(description: number): void {
       const e = this.#e;
       e.#flushHandshake();
-      e.#out.push(e.#write.seal(ContentType.Alert, alertFragment(AlertLevel.Warning, description)));
+      e.#sealOut(e.#write, ContentType.Alert, alertFragment(AlertLevel.Warning, description));
     }
   };
 
@@ -272,13 +273,18 @@ export class TlsEngine {
     this.#write.install13(this.#p, suite, k.key, k.iv);
   }
 
-  /** The queued-messages writer, with a buffer that has room for `more` bytes (made here when there is none). */
-  #pending(more: number): Writer {
-    const w = this.#pendingHs;
-    if (w.capacity !== 0) return w;
-    const fresh = new Writer(Math.max(this.#machine?.isTraffic === true ? SMALL_PENDING_BYTES : PENDING_BYTES, more));
-    this.#pendingHs = fresh;
-    return fresh;
+  /** The queued-messages writer, with a (pooled) buffer. */
+  #pending(): Writer {
+    return this.#pendingHs.borrow();
+  }
+
+  /** Seal one record of `type` under `dir` onto the output; returns the offset of its header there. */
+  #sealOut(dir: DirectionState, type: number, plaintext: Uint8Array): number {
+    const w = this.#out.borrow();
+    const at = w.length;
+    const room = w.room(RECORD_HEADER_LENGTH + plaintext.length + dir.overhead());
+    w.advance(dir.sealInto(type, plaintext, room, at));
+    return at;
   }
 
   /** Fragment and seal the queued handshake messages under the current write protection. */
@@ -290,16 +296,14 @@ export class TlsEngine {
     const max = this.#write.mode === 'none' ? MAX_PLAINTEXT : this.#peerRecordLimit;
     // Sealing copies the messages into each record's plaintext; then the buffer is free again.
     for (let off = 0; off < total; off += max) {
-      const rec = this.#write.seal(ContentType.Handshake, total <= max ? all : all.subarray(off, Math.min(total, off + max)));
+      const at = this.#sealOut(this.#write, ContentType.Handshake, total <= max ? all : all.subarray(off, Math.min(total, off + max)));
       // RFC 8446 §5.1: legacy_record_version 0x0301 is allowed for the initial ClientHello.
       // (only that one: the ClientHello after a HelloRetryRequest uses 0x0303, RFC 8446 §5.1).
-      if (this.#write.mode === 'none' && this.side === 'client' && !this.#started) rec[2] = 1;
+      if (this.#write.mode === 'none' && this.side === 'client' && !this.#started) this.#out.room(0)[at + 2] = 1;
       if (this.#write.mode !== 'none') this.#outProtected = true;
-      this.#out.push(rec);
     }
-    pending.reset();
-    // Established: post-handshake messages are few and small; an idle connection keeps no flight buffer.
-    if (this.#machine?.isTraffic === true && pending.capacity > SMALL_PENDING_BYTES) this.#pendingHs = new Writer(0);
+    // Every message is in the output records now: the buffer is wiped and goes back to the pool.
+    pending.release();
   }
 
   #takeOut(): Uint8Array {
@@ -308,14 +312,10 @@ export class TlsEngine {
       this.#sentProtected = true;
       this.#outProtected = false;
     }
-    if (this.#out.length === 0) return EMPTY;
-    if (this.#out.length === 1) {
-      const o = this.#out[0] as Uint8Array;
-      this.#out = [];
-      return o;
-    }
-    const all = concat(...this.#out);
-    this.#out = [];
+    const out = this.#out;
+    if (out.length === 0) return EMPTY;
+    const all = out.finish();
+    out.release();
     return all;
   }
 
@@ -323,8 +323,8 @@ export class TlsEngine {
     const err = asTlsError(e);
     if (this.#failed !== undefined) return this.#failed;
     this.#failed = err;
-    this.#pendingHs = new Writer(0);
-    this.#out = [];
+    this.#pendingHs.release();
+    this.#out.release();
     if (sendAlert && err.kind !== 'AlertReceived' && err.kind !== 'Closed') {
       try {
         // If nothing protected has left yet (say the ServerHello built in this very call was dropped), the peer has
