@@ -15,6 +15,9 @@ export interface RawExtension {
   readonly data: Uint8Array;
 }
 
+/** Up to this many extensions, duplicates are found by scanning the ones read (fewer than MAX_EXTENSIONS). */
+const SMALL_LIST = 16;
+
 /** Extension types some part of the engine reads; every other type is opaque to us. */
 const KNOWN_EXTENSIONS: ReadonlySet<number> = new Set<number>(Object.values(ExtensionType));
 
@@ -29,14 +32,26 @@ const KNOWN_EXTENSIONS: ReadonlySet<number> = new Set<number>(Object.values(Exte
  */
 export function readExtensions(r: Reader, skipSurplusUnknown = false): RawExtension[] {
   const v = r.vec16('extensions');
-  const seen = new Set<number>();
+  // Duplicates: the first SMALL_LIST extensions are all stored (skipping starts after MAX_EXTENSIONS unknown ones),
+  // so they are checked against `out` (no Set for the usual few); from then on, a Set of every type seen.
+  let seen: Set<number> | undefined;
+  let count = 0;
   const out: RawExtension[] = [];
   let unknown = 0;
   while (v.remaining > 0) {
     const type = v.u16('extension_type');
     const data = v.vec16Bytes('extension_data');
-    if (seen.has(type)) throw misbehaved('DuplicateExtension', { detail: `extension ${type}` });
-    seen.add(type);
+    if (seen === undefined) {
+      for (let i = 0; i < out.length; i++) if ((out[i] as RawExtension).type === type) throw misbehaved('DuplicateExtension', { detail: `extension ${type}` });
+      if (++count === SMALL_LIST) {
+        seen = new Set<number>();
+        for (let i = 0; i < out.length; i++) seen.add((out[i] as RawExtension).type);
+        seen.add(type);
+      }
+    } else {
+      if (seen.has(type)) throw misbehaved('DuplicateExtension', { detail: `extension ${type}` });
+      seen.add(type);
+    }
     const known = KNOWN_EXTENSIONS.has(type);
     if (!known && ++unknown > MAX_EXTENSIONS) {
       if (!skipSurplusUnknown) throw limitExceeded('TooManyExtensions');
