@@ -172,17 +172,25 @@ export function decodeClientKeyShares(data: Uint8Array, supportedGroups: readonl
   const r = sub(data, 'key_share');
   const v = r.vec16('client_shares');
   r.expectEnd();
-  const supported = new Set(supportedGroups);
-  const seen = new Set<number>();
+  // Sets only for long lists (the work stays linear in the peer's bytes); a few entries are scanned.
+  const supported = supportedGroups.length > SMALL_LIST ? new Set(supportedGroups) : undefined;
+  const seenFew: number[] = [];
+  let seen: Set<number> | undefined;
   const out: KeyShareEntry[] = [];
   while (v.remaining > 0) {
     const group = v.u16('group');
     const keyExchange = v.vec16Bytes('key_exchange', { min: 1 });
     // RFC 8446 §4.2.8: clients MUST NOT offer multiple KeyShareEntry values for the same group, and each must be
     // for a group in supported_groups.
-    if (seen.has(group)) throw misbehaved('DuplicateKeyShare');
-    seen.add(group);
-    if (!supported.has(group)) throw misbehaved('KeyShareNotInSupportedGroups');
+    if (seen === undefined) {
+      if (seenFew.includes(group)) throw misbehaved('DuplicateKeyShare');
+      seenFew.push(group);
+      if (seenFew.length === SMALL_LIST) seen = new Set(seenFew);
+    } else {
+      if (seen.has(group)) throw misbehaved('DuplicateKeyShare');
+      seen.add(group);
+    }
+    if (supported !== undefined ? !supported.has(group) : !supportedGroups.includes(group)) throw misbehaved('KeyShareNotInSupportedGroups');
     if (KNOWN_GROUPS.has(group)) out.push({ group, keyExchange });
   }
   return out;
