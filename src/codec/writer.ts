@@ -7,6 +7,7 @@
  * or more (a growable buffer, then the copy).
  */
 import { internalError } from '../errors.js';
+import { utf8 } from './bytes.js';
 
 /** Size of a fresh scratch buffer (grown like any writer's when a message needs more). */
 const SCRATCH_BYTES = 2048;
@@ -33,21 +34,6 @@ export class Writer {
     try {
       body(w);
       return w.finish();
-    } finally {
-      w.#release();
-    }
-  }
-
-  /**
-   * Run `body` on a writer over a pooled scratch buffer and hand `use` a view of what it wrote, valid only during
-   * the call (no copy); the scratch is wiped afterwards. For bytes consumed at once, e.g. a ticket's state sealed.
-   */
-  static encodeAndUse<T>(body: (w: Writer) => void, use: (bytes: Uint8Array) => T): T {
-    const w = new Writer(0);
-    w.#buf = pool.pop() ?? new Uint8Array(SCRATCH_BYTES);
-    try {
-      body(w);
-      return use(w.view());
     } finally {
       w.#release();
     }
@@ -212,6 +198,34 @@ export class Writer {
   }
   vec24Bytes(b: Uint8Array, max?: number): this {
     return this.#vecBytes(3, b, max);
+  }
+
+  /**
+   * `text` as UTF-8 with a 2-byte length prefix: `vec16Bytes(utf8(text))` without the array when the text is short
+   * ASCII (host names); anything else goes through `utf8`.
+   */
+  vec16Utf8(text: string): this {
+    const n = text.length;
+    if (n <= 255) {
+      let ascii = true;
+      for (let i = 0; i < n; i++) {
+        if (text.charCodeAt(i) >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) {
+        this.#reserve(2 + n);
+        const buf = this.#buf;
+        let at = this.#len;
+        buf[at++] = (n >>> 8) & 0xff;
+        buf[at++] = n & 0xff;
+        for (let i = 0; i < n; i++) buf[at++] = text.charCodeAt(i);
+        this.#len = at;
+        return this;
+      }
+    }
+    return this.vec16Bytes(utf8(text));
   }
 
   /** A copy of what was written. */

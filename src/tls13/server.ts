@@ -713,13 +713,15 @@ const handlers: HandlerTable<ServerState13, [HandshakeMessage, ServerCx], Server
   },
 };
 
+/** The ticket_nonce of a connection's first tickets: 0, 1, ... (one byte each; shared, never modified). */
+const TICKET_NONCES: readonly Uint8Array[] = Object.freeze(Array.from({ length: 8 }, (_, i) => Uint8Array.of(i)));
+
 /** Issue `count` NewSessionTickets (RFC 8446 §4.6.1). */
 export function sendTickets(cx: ServerCx, t: TrafficState, count: number): void {
   const p = cx.provider;
   const lifetime = cx.config.ticketLifetime;
   for (let i = 0; i < count; i++) {
-    const nonce = new Uint8Array(1);
-    nonce[0] = i;
+    const nonce = TICKET_NONCES[i] ?? Uint8Array.of(i);
     const r = p.randomBytes(4);
     const ageAdd = (((r[0] as number) << 24) | ((r[1] as number) << 16) | ((r[2] as number) << 8) | (r[3] as number)) >>> 0;
     const state: SessionState = {
