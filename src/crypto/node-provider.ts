@@ -140,7 +140,9 @@ function x25519Derive(priv: nc.KeyObject, peer: Uint8Array): Uint8Array {
     throw illegalShare('invalid x25519 share', e);
   }
   // RFC 8446 §7.4.2: an all-zero X25519 result MUST be rejected.
-  if (shared.every((b) => b === 0)) throw illegalShare('x25519 shared secret is all zero');
+  let any = 0;
+  for (let i = 0; i < shared.length; i++) any |= shared[i] as number;
+  if (any === 0) throw illegalShare('x25519 shared secret is all zero');
   return u8(shared);
 }
 
@@ -354,6 +356,11 @@ export class NodeCryptoProvider implements CryptoProvider {
     if (group === NamedGroup.X25519MLKEM768 && kem !== undefined) {
       const x = x25519Private(this.#random(32));
       return hybridServer(kem, kem.usesCallerRandomness ? this.#random(32) : NO_SEED, clientShare, x.pub, (peer) => x25519Derive(x.key, peer));
+    }
+    if (group === NamedGroup.x25519) {
+      // Our half and the shared secret at once (no client-side object and closure in between).
+      const x = x25519Private(this.#random(32));
+      return { publicKey: x.pub, sharedSecret: x25519Derive(x.key, clientShare) };
     }
     const kx = this.keyExchangeClient(group);
     if (kx === undefined) throw configError(`unsupported group ${group}`);
