@@ -319,6 +319,10 @@ export class NodeCryptoProvider implements CryptoProvider {
   hmac(alg: HashAlg, key: Uint8Array, data: Uint8Array): Uint8Array {
     return u8(nc.createHmac(alg, key).update(data).digest());
   }
+  /** The digest's Buffer as it is (see CryptoProvider.hmacKeyMaterial: the engine only reads it). */
+  hmacKeyMaterial(alg: HashAlg, key: Uint8Array, data: Uint8Array): Uint8Array {
+    return nc.createHmac(alg, key).update(data).digest();
+  }
   aead(alg: AeadAlg, key: Uint8Array): Aead {
     return new NodeAead(alg, key);
   }

@@ -37,7 +37,7 @@ import { IdleRuns } from '../record/idle-runs.js';
 import { HandshakeJoiner } from '../record/handshake-joiner.js';
 import { alertFragment, readAlert } from './alerts.js';
 import { announcedLength, checkRecordHeader, recordEnd, RECORD_HEADER_LENGTH } from '../record/deframer.js';
-import { trafficKeys } from '../tls13/key-schedule.js';
+import { recordTrafficKeys } from '../tls13/key-schedule.js';
 import type { ClientCx } from '../tls13/client.js';
 import { ClientMachine13, ServerMachine13, type AcceptedClientHello } from '../tls13/machine.js';
 import type { HandshakeMessage } from '../wire/handshake.js';
@@ -262,14 +262,14 @@ export class TlsEngine {
   }
 
   #installRead13(suite: SuiteInfo, secret: Uint8Array): void {
-    const k = trafficKeys(this.#p, suite, secret);
+    const k = recordTrafficKeys(this.#p, suite, secret);
     this.#read.install13(this.#p, suite, k.key, k.iv);
     this.#readEpoch++;
   }
 
   #installWrite13(suite: SuiteInfo, secret: Uint8Array): void {
     this.#flushHandshake();
-    const k = trafficKeys(this.#p, suite, secret);
+    const k = recordTrafficKeys(this.#p, suite, secret);
     this.#write.install13(this.#p, suite, k.key, k.iv);
   }
 

@@ -60,6 +60,14 @@ function prefixOf(suite: Pick<SuiteInfo, 'labelPrefix'>): LabelPrefix {
 /** The suite fields the key schedule reads. */
 export type ScheduleSuite = Pick<SuiteInfo, 'hash' | 'hashLen' | 'labelPrefix'>;
 
+/**
+ * HMAC for a secret the key schedule (or the record layer it feeds) keeps to itself and only reads: the provider's
+ * hmacKeyMaterial when it has one (node: no Uint8Array made over the digest's Buffer), else hmac.
+ */
+function keyHmac(p: CryptoProvider, hash: HashAlg, key: Uint8Array, data: Uint8Array): Uint8Array {
+  return p.hmacKeyMaterial !== undefined ? p.hmacKeyMaterial(hash, key, data) : p.hmac(hash, key, data);
+}
+
 /** HKDF-Extract(salt, IKM) = HMAC-Hash(salt, IKM) (RFC 5869 §2.2). */
 export function hkdfExtract(p: CryptoProvider, hash: HashAlg, salt: Uint8Array, ikm: Uint8Array): Uint8Array {
   return p.hmac(hash, salt, ikm);
@@ -161,6 +169,21 @@ export function trafficKeys(p: CryptoProvider, suite: SuiteInfo, secret: Uint8Ar
   };
 }
 
+/**
+ * trafficKeys for a record protection that keeps the key and IV to itself (the key handed to `aead`, the IV only
+ * read into each nonce): made with the provider's hmacKeyMaterial when it has one. The TLS engine's DirectionState.
+ */
+export function recordTrafficKeys(p: CryptoProvider, suite: SuiteInfo, secret: Uint8Array): TrafficKeys {
+  if (suite.keyLen > suite.hashLen || suite.ivLen > suite.hashLen) return trafficKeys(p, suite, secret);
+  const prefix = prefixOf(suite);
+  const key = keyHmac(p, suite.hash, secret, emptyContextInput(prefix, Label.key, suite.keyLen));
+  const iv = keyHmac(p, suite.hash, secret, emptyContextInput(prefix, Label.iv, suite.ivLen));
+  return {
+    key: key.length === suite.keyLen ? key : key.subarray(0, suite.keyLen),
+    iv: iv.length === suite.ivLen ? iv : iv.subarray(0, suite.ivLen),
+  };
+}
+
 /** DTLS 1.3: [sender]_sn_key = HKDF-Expand-Label(Secret, "sn", "", key_length) (RFC 9147 §4.2.3). */
 export function recordNumberKey(p: CryptoProvider, suite: SuiteInfo, secret: Uint8Array): Uint8Array {
   return hkdfExpandLabel(p, suite, secret, Label.sequenceNumber, EMPTY, suite.keyLen);
@@ -173,7 +196,8 @@ export function nextTrafficSecret(p: CryptoProvider, suite: SuiteInfo, secret: U
 
 /** verify_data = HMAC(finished_key, Transcript-Hash) (RFC 8446 §4.4.4). */
 export function finishedVerifyData(p: CryptoProvider, suite: SuiteInfo, baseKey: Uint8Array, transcriptHash: Uint8Array): Uint8Array {
-  const finishedKey = hkdfExpandLabel(p, suite, baseKey, Label.finished, EMPTY, suite.hashLen);
+  // finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length): one HMAC, kept to ourselves.
+  const finishedKey = keyHmac(p, suite.hash, baseKey, emptyContextInput(prefixOf(suite), Label.finished, suite.hashLen));
   return p.hmac(suite.hash, finishedKey, transcriptHash);
 }
 
@@ -224,7 +248,7 @@ function constantsOf(p: CryptoProvider, suite: ScheduleSuite): HashConstants {
 
 /** Derive-Secret(secret, "derived", "") (RFC 8446 §7.1): one HMAC over a constant input. */
 function derivedSecret(p: CryptoProvider, suite: ScheduleSuite, secret: Uint8Array): Uint8Array {
-  return p.hmac(suite.hash, secret, constantsOf(p, suite).derivedInput);
+  return keyHmac(p, suite.hash, secret, constantsOf(p, suite).derivedInput);
 }
 
 /** The Early Secret: from a PSK, or from zeros when there is none. */
@@ -243,7 +267,7 @@ export class EarlySecret {
       this.#derived = c.derived;
       return;
     }
-    this.secret = hkdfExtract(p, suite.hash, c.zeros, psk);
+    this.secret = keyHmac(p, suite.hash, c.zeros, psk); // HKDF-Extract(0, PSK)
   }
   /** binder_key for a resumption PSK (RFC 8446 §7.1, "res binder"). */
   resumptionBinderKey(): Uint8Array {
@@ -254,7 +278,7 @@ export class EarlySecret {
     const p = this.#p;
     const s = this.#suite;
     const derived = this.#derived ?? derivedSecret(p, s, this.secret);
-    return new HandshakeSecret(p, s, hkdfExtract(p, s.hash, derived, shared ?? constantsOf(p, s).zeros));
+    return new HandshakeSecret(p, s, keyHmac(p, s.hash, derived, shared ?? constantsOf(p, s).zeros)); // HKDF-Extract
   }
 }
 
@@ -277,7 +301,7 @@ export class HandshakeSecret {
   masterSecret(): MasterSecret {
     const p = this.#p;
     const s = this.#suite;
-    return new MasterSecret(p, s, hkdfExtract(p, s.hash, derivedSecret(p, s, this.secret), constantsOf(p, s).zeros));
+    return new MasterSecret(p, s, keyHmac(p, s.hash, derivedSecret(p, s, this.secret), constantsOf(p, s).zeros)); // HKDF-Extract
   }
 }
 
