@@ -152,7 +152,25 @@ export function hkdfExpandLabel(
 
 /** Derive-Secret(Secret, Label, Messages) with the transcript hash already computed. */
 export function deriveSecret(p: CryptoProvider, suite: SuiteInfo, secret: Uint8Array, label: string, transcriptHash: Uint8Array): Uint8Array {
-  return hkdfExpandLabel(p, suite, secret, label, transcriptHash, suite.hashLen);
+  const hashLen = suite.hashLen;
+  if (transcriptHash.length !== hashLen) return hkdfExpandLabel(p, suite, secret, label, transcriptHash, hashLen);
+  // HkdfLabel(label, transcript hash, Hash.length) ‖ 0x01 in the label's input buffer: its constant part written
+  // once, the hash copied in here. The provider reads it during the call (as it reads any input), nothing keeps it.
+  const input = deriveInput(p, suite, label);
+  input.set(transcriptHash, input.length - 1 - hashLen);
+  const t = p.hmac(suite.hash, secret, input);
+  return t.length === hashLen ? t : t.subarray(0, hashLen);
+}
+
+/** The input buffer of Derive-Secret(., label, <a transcript hash>) for the suite's hash and label prefix. */
+function deriveInput(p: CryptoProvider, suite: ScheduleSuite, label: string): Uint8Array {
+  const inputs = constantsOf(p, suite).deriveInputs;
+  let input = inputs.get(label);
+  if (input === undefined) {
+    input = hkdfLabel(prefixOf(suite), label, new Uint8Array(suite.hashLen), suite.hashLen, 1);
+    inputs.set(label, input);
+  }
+  return input;
 }
 
 /** Traffic key and IV for a traffic secret (RFC 8446 §7.3). */
@@ -226,6 +244,11 @@ interface HashConstants {
   readonly derivedInput: Uint8Array;
   /** Hash.length zeros: HKDF-Extract's zero salt / IKM. */
   readonly zeros: Uint8Array;
+  /**
+   * Derive-Secret's HMAC input per label (deriveSecret): HkdfLabel with room for a transcript hash, ‖ 0x01. Input
+   * buffers, not constants: the hash part is overwritten by each call (synchronous; the provider copies its input).
+   */
+  readonly deriveInputs: Map<string, Uint8Array>;
 }
 const hashConstants = new WeakMap<CryptoProvider, Map<string, HashConstants>>();
 function constantsOf(p: CryptoProvider, suite: ScheduleSuite): HashConstants {
@@ -240,7 +263,7 @@ function constantsOf(p: CryptoProvider, suite: ScheduleSuite): HashConstants {
     const zeros = new Uint8Array(suite.hashLen);
     const early = hkdfExtract(p, suite.hash, zeros, zeros);
     const derivedInput = hkdfLabel(prefixOf(suite), Label.derived, emptyHash(p, suite.hash), suite.hashLen, 1);
-    c = { early, derived: p.hmac(suite.hash, early, derivedInput), derivedInput, zeros };
+    c = { early, derived: p.hmac(suite.hash, early, derivedInput), derivedInput, zeros, deriveInputs: new Map() };
     m.set(k, c);
   }
   return c;
