@@ -249,6 +249,8 @@ interface HashConstants {
    * buffers, not constants: the hash part is overwritten by each call (synchronous; the provider copies its input).
    */
   readonly deriveInputs: Map<string, Uint8Array>;
+  /** The same for the ticket PSK ("resumption" over a ticket_nonce), by nonce length (ticketPsk). */
+  readonly resumptionInputs: Uint8Array[];
 }
 const hashConstants = new WeakMap<CryptoProvider, Map<string, HashConstants>>();
 function constantsOf(p: CryptoProvider, suite: ScheduleSuite): HashConstants {
@@ -263,7 +265,7 @@ function constantsOf(p: CryptoProvider, suite: ScheduleSuite): HashConstants {
     const zeros = new Uint8Array(suite.hashLen);
     const early = hkdfExtract(p, suite.hash, zeros, zeros);
     const derivedInput = hkdfLabel(prefixOf(suite), Label.derived, emptyHash(p, suite.hash), suite.hashLen, 1);
-    c = { early, derived: p.hmac(suite.hash, early, derivedInput), derivedInput, zeros, deriveInputs: new Map() };
+    c = { early, derived: p.hmac(suite.hash, early, derivedInput), derivedInput, zeros, deriveInputs: new Map(), resumptionInputs: [] };
     m.set(k, c);
   }
   return c;
@@ -354,7 +356,14 @@ export class MasterSecret {
 
 /** The PSK for a ticket: HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce, Hash.length). */
 export function ticketPsk(p: CryptoProvider, suite: SuiteInfo, resumptionMasterSecret: Uint8Array, nonce: Uint8Array): Uint8Array {
-  return hkdfExpandLabel(p, suite, resumptionMasterSecret, Label.resumption, nonce, suite.hashLen);
+  const hashLen = suite.hashLen;
+  if (nonce.length > 255) return hkdfExpandLabel(p, suite, resumptionMasterSecret, Label.resumption, nonce, hashLen);
+  // As deriveSecret: HkdfLabel("resumption", nonce, Hash.length) ‖ 0x01 in an input buffer per nonce length.
+  const inputs = constantsOf(p, suite).resumptionInputs;
+  const input = (inputs[nonce.length] ??= hkdfLabel(prefixOf(suite), Label.resumption, nonce, hashLen, 1));
+  input.set(nonce, input.length - 1 - nonce.length);
+  const t = p.hmac(suite.hash, resumptionMasterSecret, input);
+  return t.length === hashLen ? t : t.subarray(0, hashLen);
 }
 
 /** TLS-Exporter(label, context, length) (RFC 8446 §7.5). */

@@ -1,7 +1,7 @@
 /**
  * The key schedule's private key material (CryptoProvider.hmacKeyMaterial: node:crypto's Buffer without a
  * Uint8Array over it) is the same bytes as the public path's: record keys and IVs (recordTrafficKeys against
- * trafficKeys), Derive-Secret (its per-label input buffer), the handshake / master secrets, and Finished, for every TLS 1.3 suite and both label prefixes,
+ * trafficKeys), Derive-Secret and the ticket PSK (their input buffers), the handshake / master secrets, and Finished, for every TLS 1.3 suite and both label prefixes,
  * with the node:crypto provider and with a provider that has no hmacKeyMaterial.
  */
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import { NodeCryptoProvider } from '../../../src/crypto/node-provider.js';
 import type { CryptoProvider } from '../../../src/crypto/provider.js';
 import { SUITES, type SuiteInfo } from '../../../src/crypto/suites.js';
-import { deriveSecret, EarlySecret, finishedVerifyData, hkdfExpandLabel, hkdfExtract, Label, recordTrafficKeys, trafficKeys } from '../../../src/tls13/key-schedule.js';
+import { deriveSecret, EarlySecret, finishedVerifyData, hkdfExpandLabel, hkdfExtract, Label, recordTrafficKeys, ticketPsk, trafficKeys } from '../../../src/tls13/key-schedule.js';
 
 const bytes = (b: Uint8Array): number[] => Array.from(b);
 
@@ -65,6 +65,10 @@ describe('key material kept private: the same bytes as the public path', () => {
       for (const label of [Label.clientHandshakeTraffic, Label.serverHandshakeTraffic, Label.clientHandshakeTraffic, Label.resumptionMaster]) {
         const th2 = node.randomBytes(suite.hashLen);
         assert.deepEqual(bytes(deriveSecret(node, suite, secret, label, th2)), bytes(hkdfExpandLabel(plain, suite, secret, label, th2, suite.hashLen)));
+      }
+      // The ticket PSK through its input buffer per nonce length.
+      for (const nonce of [Uint8Array.of(0), Uint8Array.of(1), new Uint8Array(0), node.randomBytes(8), Uint8Array.of(7), node.randomBytes(255)]) {
+        assert.deepEqual(bytes(ticketPsk(node, suite, secret, nonce)), bytes(hkdfExpandLabel(plain, suite, secret, Label.resumption, nonce, suite.hashLen)));
       }
       // Early (with a PSK), handshake and master secrets: both providers agree, and with RFC 8446 §7.1's definitions.
       const psk = node.randomBytes(suite.hashLen);
