@@ -46,6 +46,10 @@ class NodeRunningHash implements RunningHash {
   peek(): Uint8Array {
     return u8(this.#h.copy().digest());
   }
+  /** The digest's Buffer as it is (see RunningHash.peekReadOnly). */
+  peekReadOnly(): Uint8Array {
+    return this.#h.copy().digest();
+  }
   fork(): RunningHash {
     return new NodeRunningHash(this.#h.copy());
   }

@@ -15,6 +15,12 @@ export interface RunningHash {
   update(data: Uint8Array): void;
   /** The hash of everything so far; the hash can keep going. */
   peek(): Uint8Array;
+  /**
+   * Optional: `peek` for a value the engine only reads (the TLS 1.3 transcript hash, copied into labels, signed
+   * content and HMACs): never modified, sliced or handed out, so it may be of a Uint8Array subclass (node:crypto's
+   * Buffer as it is). Absent: `peek` is used.
+   */
+  peekReadOnly?(): Uint8Array;
   /** An independent copy. */
   fork(): RunningHash;
 }

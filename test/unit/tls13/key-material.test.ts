@@ -1,7 +1,7 @@
 /**
  * The key schedule's private key material (CryptoProvider.hmacKeyMaterial: node:crypto's Buffer without a
  * Uint8Array over it) is the same bytes as the public path's: record keys and IVs (recordTrafficKeys against
- * trafficKeys), Derive-Secret and the ticket PSK (their input buffers), the handshake / master secrets, and Finished, for every TLS 1.3 suite and both label prefixes,
+ * trafficKeys), the transcript hash, Derive-Secret and the ticket PSK (their input buffers), the handshake / master secrets, and Finished, for every TLS 1.3 suite and both label prefixes,
  * with the node:crypto provider and with a provider that has no hmacKeyMaterial.
  */
 import assert from 'node:assert/strict';
@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { NodeCryptoProvider } from '../../../src/crypto/node-provider.js';
 import type { CryptoProvider } from '../../../src/crypto/provider.js';
 import { SUITES, type SuiteInfo } from '../../../src/crypto/suites.js';
+import { TranscriptBuffer } from '../../../src/handshake/transcript.js';
 import { deriveSecret, EarlySecret, finishedVerifyData, hkdfExpandLabel, hkdfExtract, Label, recordTrafficKeys, ticketPsk, trafficKeys } from '../../../src/tls13/key-schedule.js';
 
 const bytes = (b: Uint8Array): number[] => Array.from(b);
@@ -44,6 +45,26 @@ describe('key material kept private: the same bytes as the public path', () => {
     const data = node.randomBytes(77);
     assert.deepEqual(bytes(node.hmacKeyMaterial('sha256', key, data)), bytes(node.hmac('sha256', key, data)));
     assert.deepEqual(bytes(node.hmacKeyMaterial('sha384', key, data)), bytes(node.hmac('sha384', key, data)));
+  });
+
+  test('the transcript hash (RunningHash.peekReadOnly) = the hash of the messages, with and without the method', () => {
+    const msgs = [node.randomBytes(100), node.randomBytes(7), node.randomBytes(300)];
+    for (const alg of ['sha256', 'sha384'] as const) {
+      const all = new Uint8Array(407);
+      all.set(msgs[0] as Uint8Array, 0);
+      all.set(msgs[1] as Uint8Array, 100);
+      all.set(msgs[2] as Uint8Array, 107);
+      for (const p of [node, plain]) {
+        const buf = new TranscriptBuffer();
+        buf.add(msgs[0] as Uint8Array);
+        const t = buf.toTranscript(p, alg);
+        t.add(msgs[1] as Uint8Array);
+        assert.deepEqual(bytes(t.currentWith(msgs[2] as Uint8Array)), bytes(plain.hash(alg, all)));
+        assert.deepEqual(bytes(t.current()), bytes(plain.hash(alg, all.subarray(0, 107))));
+        t.add(msgs[2] as Uint8Array);
+        assert.deepEqual(bytes(t.current()), bytes(plain.hash(alg, all)));
+      }
+    }
   });
 
   for (const suite of [...suites13, ...suites13.map(dtls)]) {
