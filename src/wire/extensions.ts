@@ -113,7 +113,7 @@ export function decodeU16List(data: Uint8Array, name: string): number[] {
   const v = r.vec16(name, { min: 2 });
   r.expectEnd();
   if (v.remaining % 2 !== 0) throw decodeError(name, 'odd length');
-  return v.list((e) => e.u16('item'));
+  return v.u16List('item');
 }
 
 /** A u16 list with a u16 length (supported_groups, signature_algorithms). */
@@ -143,7 +143,7 @@ export function decodeClientVersions(data: Uint8Array): number[] {
   const v = r.vec8('versions', { min: 2, max: 254 });
   r.expectEnd();
   if (v.remaining % 2 !== 0) throw decodeError('supported_versions', 'odd length');
-  return v.list((e) => e.u16('version'));
+  return v.u16List('version');
 }
 
 /** supported_versions in a ServerHello: one u16. */
