@@ -448,7 +448,7 @@ function emitEncryptedExtensions(cx: ServerCx, plan: FlightPlan, transcript: Tra
   const { offer, alpn, chosen } = plan;
   const ee: RawExtension[] = [];
   if (alpn !== null) ee.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encode(encodeAlpn([alpn])) });
-  if (chosen?.matchedName === true) ee.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
+  if (chosen?.matchedName === true) ee.push({ type: ExtensionType.server_name, data: EMPTY });
   // RFC 8449 §4: answer a client's record_size_limit with ours (2^14 + 1 when we set none), so it knows we honour it.
   if (offer.recordSizeLimit !== undefined) {
     ee.push({ type: ExtensionType.record_size_limit, data: encode((w) => w.u16(cfg.recordSizeLimit ?? 16385)) });
