@@ -15,10 +15,16 @@
  * the same input (ECDSA and PSS signatures are randomised; the first one is valid for the same transcript). Both
  * only make the server's cost a little higher (a wrapper call per random draw and per signature).
  *
+ * Allocation (issue 18, round 3): `node dist/bench/handshake-loop.js alloc <what> <kind> [n] [top]` runs 1,500
+ * warm-up operations, then n (default 2,000) under V8's sampling heap profiler with objects collected by minor
+ * and major GCs included, and prints the bytes allocated per operation, in total and by allocating function.
+ *
  * Certificates: from the JSON file named by SSPI_TLS_BENCH_CERTS when set (bench/instr.ts makes them once, so the
  * runs at n and 2n use the same keys), else made fresh.
  */
 import { readFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { fileURLToPath } from 'node:url';
 import { NodeCryptoProvider } from '../src/index.js';
 import { pooledRandom } from '../src/crypto/node-provider.js';
 import type { SigningKey } from '../src/crypto/provider.js';
@@ -104,4 +110,45 @@ export function handshakeOp(what: string, kind: KeyKind): () => void {
     default:
       throw new Error(`unknown handshake workload ${what}`);
   }
+}
+
+interface SampleNode {
+  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+  readonly selfSize: number;
+  readonly children: readonly SampleNode[];
+}
+
+/** Bytes allocated per operation of `op` (every object, collected or not), in total and by function. */
+export async function allocationPerOp(op: () => void, n: number, warmUp = 1500): Promise<{ total: number; byFunction: Map<string, number> }> {
+  for (let i = 0; i < warmUp; i++) op();
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object): Promise<unknown> =>
+    new Promise((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('HeapProfiler.enable');
+  await post('HeapProfiler.startSampling', { samplingInterval: 128, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
+  for (let i = 0; i < n; i++) op();
+  const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: { head: SampleNode } };
+  session.disconnect();
+  const byFunction = new Map<string, number>();
+  let total = 0;
+  const walk = (node: SampleNode): void => {
+    const f = node.callFrame;
+    if (node.selfSize > 0) {
+      const name = `${f.functionName === '' ? '(anonymous)' : f.functionName} ${f.url.replace(/^.*\/dist\//, '')}:${f.lineNumber + 1}`;
+      total += node.selfSize;
+      byFunction.set(name, (byFunction.get(name) ?? 0) + node.selfSize);
+    }
+    for (const c of node.children) walk(c);
+  };
+  walk(profile.head);
+  for (const [k, v] of byFunction) byFunction.set(k, v / n);
+  return { total: total / n, byFunction };
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1] && process.argv[2] === 'alloc') {
+  const [, , , what = 'server', kind = 'ecdsa', nArg = '2000', topArg = '30'] = process.argv;
+  const { total, byFunction } = await allocationPerOp(handshakeOp(what, kind as KeyKind), Number(nArg));
+  console.log(`hs-${what}-${kind}: ${Math.round(total)} bytes allocated per operation (n = ${nArg})`);
+  for (const [k, v] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, Number(topArg))) console.log(`${String(Math.round(v)).padStart(8)}  ${k}`);
 }

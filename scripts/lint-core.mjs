@@ -58,7 +58,7 @@ const MODULE_STATE_ALLOWED = new Map([
   ['src/x509/certificate.ts cache', 'memo: parsed certificates by DER, a hit confirmed byte for byte; bounded'],
   ['src/tls13/key-schedule.ts emptyContextInputs', 'memo of a pure function of the label'],
   ['src/tls13/key-schedule.ts emptyHashes', 'memo of a pure function, per provider (weak)'],
-  ['src/tls13/key-schedule.ts noPsk', 'memo of a pure function, per provider (weak)'],
+  ['src/tls13/key-schedule.ts hashConstants', 'memo of a pure function, per provider (weak)'],
   ['src/wire/registry.ts names', 'memo: the reverse of each constant IANA table (weak)'],
   ['src/handshake/tickets.ts ticketAeads', 'memo: the AEAD object of a ticket key (weak, keyed by the key bytes)'],
   ['src/crypto/node-provider.ts defaultProvider', 'the process default provider (system randomness and clock) for callers that pass none; immutable settings, its caches are memos'],

@@ -9,7 +9,7 @@ import { concat, EMPTY } from '../codec/bytes.js';
 import { TlsEngine } from '../engine/connection.js';
 import { announcedLength, RECORD_HEADER_LENGTH } from '../record/deframer.js';
 import { prepareClientConfig, prepareServerConfig, type PreparedClientConfig, type PreparedServerConfig } from '../engine/config.js';
-import type { ConnectionObserver, ProcessResult, SessionTicket } from '../vocabulary/events.js';
+import type { ConnectionObserver, EngineEvent, ProcessResult, SessionTicket } from '../vocabulary/events.js';
 import type { Accepted } from '../engine/hello-stage.js';
 import { closedError, configError, type TlsError } from '../errors.js';
 import { AlertDescription } from '../wire/registry.js';
@@ -50,12 +50,13 @@ export interface TlsConnectionEvents {
 export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
   /** The engine underneath (for SSPI-style, record-at-a-time use). */
   readonly engine: TlsEngine;
-  #out: Uint8Array[] = [];
-  #pendingWrites: Uint8Array[] = [];
+  /** Output not yet taken, writes waiting for the handshake: made at the first push (none for most calls). */
+  #out: Uint8Array[] | undefined;
+  #pendingWrites: Uint8Array[] | undefined;
   #closeRequested = false;
   readonly #onTicket: ((t: SessionTicket) => void) | undefined;
   /** Callbacks of `renegotiate()` waiting for the renegotiation's end. */
-  #renegotiating: ((err: Error | null) => void)[] = [];
+  #renegotiating: ((err: Error | null) => void)[] | undefined;
 
   /** @internal Use TlsServer.accept() / TlsClient.connect(). */
   constructor(engine: TlsEngine, onTicket?: (t: SessionTicket) => void, accepted = false) {
@@ -70,13 +71,13 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
         this.#apply(engine.process(EMPTY));
       } catch {
         const alert = engine.takeAlert();
-        if (alert !== null) this.#out.push(alert);
+        if (alert !== null) (this.#out ??= []).push(alert);
       }
     }
   }
 
   #push(b: Uint8Array): void {
-    if (b.length > 0) this.#out.push(b);
+    if (b.length > 0) (this.#out ??= []).push(b);
   }
 
   /** Whether the handshake has completed. */
@@ -91,7 +92,7 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
 
   /** Bytes waiting to be sent. */
   get hasOutput(): boolean {
-    return this.#out.length > 0;
+    return this.#out !== undefined && this.#out.length > 0;
   }
 
   /**
@@ -191,7 +192,7 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
     } catch (e) {
       const err = e as TlsError;
       const alert = this.engine.takeAlert();
-      if (alert !== null) this.#out.push(alert);
+      if (alert !== null) (this.#out ??= []).push(alert);
       this.#renegotiationDone(err);
       this.emit('error', err);
       throw err;
@@ -202,7 +203,10 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
   #apply(r: ProcessResult): void {
     this.#push(r.output);
     let peerClosed = false;
-    for (const e of r.events) {
+    // Index loops: the engine's empty event and plaintext lists are one shared frozen array.
+    const events = r.events;
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i] as EngineEvent;
       switch (e.type) {
         case 'HandshakeComplete':
           this.#flushWrites();
@@ -237,7 +241,8 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
           break;
       }
     }
-    for (const p of r.plaintext) this.emit('data', p);
+    const plaintext = r.plaintext;
+    for (let i = 0; i < plaintext.length; i++) this.emit('data', plaintext[i] as Uint8Array);
     if (peerClosed) this.emit('close');
   }
 
@@ -246,22 +251,26 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
     if (this.#closeRequested) throw closedError('write after close()');
     if (this.engine.failed !== undefined) throw this.engine.failed;
     if (!this.engine.isEstablished) {
-      this.#pendingWrites.push(data.slice());
+      (this.#pendingWrites ??= []).push(data.slice());
       return;
     }
     this.#push(this.engine.seal(data));
   }
 
   #flushWrites(): void {
-    for (const d of this.#pendingWrites) this.#push(this.engine.seal(d));
-    this.#pendingWrites = [];
+    const pending = this.#pendingWrites;
+    if (pending !== undefined) {
+      for (const d of pending) this.#push(this.engine.seal(d));
+      this.#pendingWrites = undefined;
+    }
     if (this.#closeRequested) this.#push(this.engine.close());
   }
 
   /** Everything to send to the peer now (possibly empty). */
   takeOutput(): Uint8Array {
     const o = this.#out;
-    this.#out = [];
+    if (o === undefined) return EMPTY;
+    this.#out = undefined;
     if (o.length === 0) return EMPTY;
     return o.length === 1 ? (o[0] as Uint8Array) : concat(...o);
   }
@@ -313,13 +322,14 @@ export class TlsConnection extends TypedEmitter<TlsConnectionEvents> {
       if (callback !== undefined) queueMicrotask(() => callback(e instanceof Error ? e : new Error(String(e))));
       return false;
     }
-    if (callback !== undefined) this.#renegotiating.push(callback);
+    if (callback !== undefined) (this.#renegotiating ??= []).push(callback);
     return true;
   }
 
   #renegotiationDone(err: Error | null): void {
     const waiting = this.#renegotiating;
-    this.#renegotiating = [];
+    if (waiting === undefined) return;
+    this.#renegotiating = undefined;
     for (const cb of waiting) cb(err);
   }
 

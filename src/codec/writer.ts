@@ -7,6 +7,7 @@
  * or more (a growable buffer, then the copy).
  */
 import { internalError } from '../errors.js';
+import { utf8 } from './bytes.js';
 
 /** Size of a fresh scratch buffer (grown like any writer's when a message needs more). */
 const SCRATCH_BYTES = 2048;
@@ -39,18 +40,25 @@ export class Writer {
   }
 
   /**
-   * Run `body` on a writer over a pooled scratch buffer and hand `use` a view of what it wrote, valid only during
-   * the call (no copy); the scratch is wiped afterwards. For bytes consumed at once, e.g. a ticket's state sealed.
+   * A writer over a pooled scratch buffer, for bytes built and consumed within one synchronous call (a flight's
+   * messages, a call's output records): give it back with `release()` once nothing refers into it any more.
    */
-  static encodeAndUse<T>(body: (w: Writer) => void, use: (bytes: Uint8Array) => T): T {
-    const w = new Writer(0);
-    w.#buf = pool.pop() ?? new Uint8Array(SCRATCH_BYTES);
-    try {
-      body(w);
-      return use(w.view());
-    } finally {
-      w.#release();
-    }
+  static borrow(): Writer {
+    return new Writer(0).borrow();
+  }
+
+  /** Give this writer, when it has no buffer (new with capacity 0, or released), a pooled scratch one (see above). */
+  borrow(): this {
+    if (this.#buf.length === 0) this.#buf = pool.pop() ?? new Uint8Array(SCRATCH_BYTES);
+    return this;
+  }
+
+  /**
+   * Wipe what was written and give the buffer back to the pool (a borrowed one, or one grown here); the writer is
+   * then empty, with no buffer, and a later write grows a fresh one.
+   */
+  release(): void {
+    if (this.#buf.length !== 0) this.#release();
   }
 
   /** Wipe what was written (it may be secret, e.g. a ticket's state) and return the buffer to the pool. */
@@ -85,6 +93,21 @@ export class Writer {
     const next = new Uint8Array(cap);
     next.set(this.#buf.subarray(0, this.#len));
     this.#buf = next;
+  }
+
+  /**
+   * Room for `n` more bytes: the buffer to write them into, from offset `length` on, valid until the next write;
+   * then `advance` by what was written (at most `n`).
+   */
+  room(n: number): Uint8Array {
+    this.#reserve(n);
+    return this.#buf;
+  }
+
+  /** Count `n` bytes written into `room()`'s buffer. */
+  advance(n: number): void {
+    if (n < 0 || this.#len + n > this.#buf.length) throw internalError('Writer.advance past the buffer');
+    this.#len += n;
   }
 
   u8(v: number): this {
@@ -175,6 +198,34 @@ export class Writer {
   }
   vec24Bytes(b: Uint8Array, max?: number): this {
     return this.#vecBytes(3, b, max);
+  }
+
+  /**
+   * `text` as UTF-8 with a 2-byte length prefix: `vec16Bytes(utf8(text))` without the array when the text is short
+   * ASCII (host names); anything else goes through `utf8`.
+   */
+  vec16Utf8(text: string): this {
+    const n = text.length;
+    if (n <= 255) {
+      let ascii = true;
+      for (let i = 0; i < n; i++) {
+        if (text.charCodeAt(i) >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) {
+        this.#reserve(2 + n);
+        const buf = this.#buf;
+        let at = this.#len;
+        buf[at++] = (n >>> 8) & 0xff;
+        buf[at++] = n & 0xff;
+        for (let i = 0; i < n; i++) buf[at++] = text.charCodeAt(i);
+        this.#len = at;
+        return this;
+      }
+    }
+    return this.vec16Bytes(utf8(text));
   }
 
   /** A copy of what was written. */

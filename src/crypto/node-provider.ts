@@ -46,6 +46,10 @@ class NodeRunningHash implements RunningHash {
   peek(): Uint8Array {
     return u8(this.#h.copy().digest());
   }
+  /** The digest's Buffer as it is (see RunningHash.peekReadOnly). */
+  peekReadOnly(): Uint8Array {
+    return this.#h.copy().digest();
+  }
   fork(): RunningHash {
     return new NodeRunningHash(this.#h.copy());
   }
@@ -140,7 +144,9 @@ function x25519Derive(priv: nc.KeyObject, peer: Uint8Array): Uint8Array {
     throw illegalShare('invalid x25519 share', e);
   }
   // RFC 8446 §7.4.2: an all-zero X25519 result MUST be rejected.
-  if (shared.every((b) => b === 0)) throw illegalShare('x25519 shared secret is all zero');
+  let any = 0;
+  for (let i = 0; i < shared.length; i++) any |= shared[i] as number;
+  if (any === 0) throw illegalShare('x25519 shared secret is all zero');
   return u8(shared);
 }
 
@@ -317,6 +323,10 @@ export class NodeCryptoProvider implements CryptoProvider {
   hmac(alg: HashAlg, key: Uint8Array, data: Uint8Array): Uint8Array {
     return u8(nc.createHmac(alg, key).update(data).digest());
   }
+  /** The digest's Buffer as it is (see CryptoProvider.hmacKeyMaterial: the engine only reads it). */
+  hmacKeyMaterial(alg: HashAlg, key: Uint8Array, data: Uint8Array): Uint8Array {
+    return nc.createHmac(alg, key).update(data).digest();
+  }
   aead(alg: AeadAlg, key: Uint8Array): Aead {
     return new NodeAead(alg, key);
   }
@@ -354,6 +364,11 @@ export class NodeCryptoProvider implements CryptoProvider {
     if (group === NamedGroup.X25519MLKEM768 && kem !== undefined) {
       const x = x25519Private(this.#random(32));
       return hybridServer(kem, kem.usesCallerRandomness ? this.#random(32) : NO_SEED, clientShare, x.pub, (peer) => x25519Derive(x.key, peer));
+    }
+    if (group === NamedGroup.x25519) {
+      // Our half and the shared secret at once (no client-side object and closure in between).
+      const x = x25519Private(this.#random(32));
+      return { publicKey: x.pub, sharedSecret: x25519Derive(x.key, clientShare) };
     }
     const kx = this.keyExchangeClient(group);
     if (kx === undefined) throw configError(`unsupported group ${group}`);

@@ -15,6 +15,12 @@ export interface RunningHash {
   update(data: Uint8Array): void;
   /** The hash of everything so far; the hash can keep going. */
   peek(): Uint8Array;
+  /**
+   * Optional: `peek` for a value the engine only reads (the TLS 1.3 transcript hash, copied into labels, signed
+   * content and HMACs): never modified, sliced or handed out, so it may be of a Uint8Array subclass (node:crypto's
+   * Buffer as it is). Absent: `peek` is used.
+   */
+  peekReadOnly?(): Uint8Array;
   /** An independent copy. */
   fork(): RunningHash;
 }
@@ -88,6 +94,13 @@ export interface CryptoProvider {
   hash(alg: HashAlg, data: Uint8Array): Uint8Array;
   createHash(alg: HashAlg): RunningHash;
   hmac(alg: HashAlg, key: Uint8Array, data: Uint8Array): Uint8Array;
+  /**
+   * Optional: `hmac` for a result the engine keeps to itself and only reads (an intermediate secret used as an HMAC
+   * key, a record key and IV handed to `aead` and the nonce): never modified, sliced or handed out, so it may be of
+   * a Uint8Array subclass whose `slice` is a view (node:crypto's Buffer, without a Uint8Array made over it). Absent:
+   * `hmac` is used.
+   */
+  hmacKeyMaterial?(alg: HashAlg, key: Uint8Array, data: Uint8Array): Uint8Array;
   aead(alg: AeadAlg, key: Uint8Array): Aead;
   /**
    * DTLS 1.3 record number encryption (RFC 9147 §4.2.3): the 16-byte mask for a record whose ciphertext starts with

@@ -37,7 +37,7 @@ import { IdleRuns } from '../record/idle-runs.js';
 import { HandshakeJoiner } from '../record/handshake-joiner.js';
 import { alertFragment, readAlert } from './alerts.js';
 import { announcedLength, checkRecordHeader, recordEnd, RECORD_HEADER_LENGTH } from '../record/deframer.js';
-import { trafficKeys } from '../tls13/key-schedule.js';
+import { recordTrafficKeys } from '../tls13/key-schedule.js';
 import type { ClientCx } from '../tls13/client.js';
 import { ClientMachine13, ServerMachine13, type AcceptedClientHello } from '../tls13/machine.js';
 import type { HandshakeMessage } from '../wire/handshake.js';
@@ -74,13 +74,12 @@ export interface StreamSizes {
 
 export type { HandshakeMachine, RenegotiationRequest, Tls12Machine } from '../handshake/machine.js';
 
-/** First buffer of the queued handshake messages: a server flight with a certificate chain of a few KB fits. */
-const PENDING_BYTES = 4096;
-/** An established connection keeps a flight buffer only this small (post-handshake messages: KeyUpdate, tickets). */
-const SMALL_PENDING_BYTES = 256;
-
 /** `process()` without options (one frozen object, not one per call). */
 const NO_OPTIONS: ProcessOptions = Object.freeze({});
+
+/** A ProcessResult's empty events / plaintext (shared, frozen). */
+const NO_EVENTS: readonly EngineEvent[] = Object.freeze([]);
+const NO_PLAINTEXT: readonly Uint8Array[] = Object.freeze([]);
 
 const CCS_RECORD = new Uint8Array([ContentType.ChangeCipherSpec, 3, 3, 0, 1, 1]);
 
@@ -106,15 +105,20 @@ export class TlsEngine {
   readonly #write = new DirectionState();
   readonly #joiner = new HandshakeJoiner();
   #readEpoch = 0;
-  #out: Uint8Array[] = [];
+  /**
+   * Records to send, sealed straight into one buffer and copied out once by `#takeOut`. Its buffer is a pooled
+   * scratch one (codec/writer.ts), borrowed at the first record and given back when the output is taken.
+   */
+  readonly #out = new Writer(0);
   /**
    * Handshake messages queued for the next flush, written into one buffer (emitMessage writes them there directly),
-   * sealed from it and then overwritten. Its buffer is made at the first message and dropped once the connection is
-   * established, so an idle connection holds none.
+   * sealed from it and then wiped: a pooled scratch buffer, borrowed at the first message and given back at the
+   * flush, so neither a handshake nor an idle connection allocates one of its own.
    */
-  #pendingHs = new Writer(0);
-  #events: EngineEvent[] = [];
-  #plaintext: Uint8Array[] = [];
+  readonly #pendingHs = new Writer(0);
+  /** Events and plaintext for the next ProcessResult: made at the first push (most calls have none of one or both). */
+  #events: EngineEvent[] | undefined;
+  #plaintext: Uint8Array[] | undefined;
   #failed: TlsError | undefined;
   #alert: Uint8Array | null = null;
   #peerClosed = false;
@@ -154,13 +158,13 @@ export class TlsEngine {
     }
     emit(raw: Uint8Array, name: string, fields?: TraceFieldsArg): void {
       const e = this.#e;
-      e.#pending(raw.length).bytes(raw);
+      e.#pending().bytes(raw);
       if (raw[0] === HandshakeType.Finished) e.#ownFinished = raw.subarray(4);
       if (e.#traceTo !== undefined) e.#traceTo({ direction: 'sent', message: name, fields: (typeof fields === 'function' ? fields() : fields) ?? {} });
     }
     emitMessage(type: number, body: (w: Writer) => void, name: string, fields?: TraceFieldsArg): Uint8Array {
       const e = this.#e;
-      const w = e.#pending(0);
+      const w = e.#pending();
       const at = w.length;
       w.u8(type).vec24(body);
       const raw = w.viewFrom(at);
@@ -173,7 +177,9 @@ export class TlsEngine {
       const e = this.#e;
       e.#flushHandshake();
       // A TLS 1.2 renegotiation's ChangeCipherSpec is protected by the keys it replaces (RFC 5246 §6.2.3).
-      e.#out.push(e.#write.mode === 'tls12' ? e.#write.seal(ContentType.ChangeCipherSpec, CCS_RECORD.subarray(5)) : CCS_RECORD.slice());
+      // (TLS 1.3 and a first TLS 1.2 handshake: the plaintext record, as `none` protection writes it.)
+      if (e.#write.mode === 'tls12') e.#sealOut(e.#write, ContentType.ChangeCipherSpec, CCS_RECORD.subarray(5));
+      else e.#out.borrow().bytes(CCS_RECORD);
     }
     installReadKeys13(suite: SuiteInfo, secret: Uint8Array): void {
       this.#e.#installRead13(suite, secret);
@@ -192,7 +198,7 @@ export class TlsEngine {
       e.#write.install12(e.#p, suite, key, iv);
     }
     event(ev: EngineEvent): void {
-      this.#e.#events.push(ev);
+      (this.#e.#events ??= []).push(ev);
     }
     keyLog(label: string, clientRandom: Uint8Array, secret: Uint8Array): void {
       const log = this.#e.#keyLogTo;
@@ -218,7 +224,7 @@ export class TlsEngine {
     sendWarningAlert(description: number): void {
       const e = this.#e;
       e.#flushHandshake();
-      e.#out.push(e.#write.seal(ContentType.Alert, alertFragment(AlertLevel.Warning, description)));
+      e.#sealOut(e.#write, ContentType.Alert, alertFragment(AlertLevel.Warning, description));
     }
   };
 
@@ -256,24 +262,29 @@ export class TlsEngine {
   }
 
   #installRead13(suite: SuiteInfo, secret: Uint8Array): void {
-    const k = trafficKeys(this.#p, suite, secret);
+    const k = recordTrafficKeys(this.#p, suite, secret);
     this.#read.install13(this.#p, suite, k.key, k.iv);
     this.#readEpoch++;
   }
 
   #installWrite13(suite: SuiteInfo, secret: Uint8Array): void {
     this.#flushHandshake();
-    const k = trafficKeys(this.#p, suite, secret);
+    const k = recordTrafficKeys(this.#p, suite, secret);
     this.#write.install13(this.#p, suite, k.key, k.iv);
   }
 
-  /** The queued-messages writer, with a buffer that has room for `more` bytes (made here when there is none). */
-  #pending(more: number): Writer {
-    const w = this.#pendingHs;
-    if (w.capacity !== 0) return w;
-    const fresh = new Writer(Math.max(this.#machine?.isTraffic === true ? SMALL_PENDING_BYTES : PENDING_BYTES, more));
-    this.#pendingHs = fresh;
-    return fresh;
+  /** The queued-messages writer, with a (pooled) buffer. */
+  #pending(): Writer {
+    return this.#pendingHs.borrow();
+  }
+
+  /** Seal one record of `type` under `dir` onto the output; returns the offset of its header there. */
+  #sealOut(dir: DirectionState, type: number, plaintext: Uint8Array): number {
+    const w = this.#out.borrow();
+    const at = w.length;
+    const room = w.room(RECORD_HEADER_LENGTH + plaintext.length + dir.overhead());
+    w.advance(dir.sealInto(type, plaintext, room, at));
+    return at;
   }
 
   /** Fragment and seal the queued handshake messages under the current write protection. */
@@ -285,16 +296,14 @@ export class TlsEngine {
     const max = this.#write.mode === 'none' ? MAX_PLAINTEXT : this.#peerRecordLimit;
     // Sealing copies the messages into each record's plaintext; then the buffer is free again.
     for (let off = 0; off < total; off += max) {
-      const rec = this.#write.seal(ContentType.Handshake, total <= max ? all : all.subarray(off, Math.min(total, off + max)));
+      const at = this.#sealOut(this.#write, ContentType.Handshake, total <= max ? all : all.subarray(off, Math.min(total, off + max)));
       // RFC 8446 §5.1: legacy_record_version 0x0301 is allowed for the initial ClientHello.
       // (only that one: the ClientHello after a HelloRetryRequest uses 0x0303, RFC 8446 §5.1).
-      if (this.#write.mode === 'none' && this.side === 'client' && !this.#started) rec[2] = 1;
+      if (this.#write.mode === 'none' && this.side === 'client' && !this.#started) this.#out.room(0)[at + 2] = 1;
       if (this.#write.mode !== 'none') this.#outProtected = true;
-      this.#out.push(rec);
     }
-    pending.reset();
-    // Established: post-handshake messages are few and small; an idle connection keeps no flight buffer.
-    if (this.#machine?.isTraffic === true && pending.capacity > SMALL_PENDING_BYTES) this.#pendingHs = new Writer(0);
+    // Every message is in the output records now: the buffer is wiped and goes back to the pool.
+    pending.release();
   }
 
   #takeOut(): Uint8Array {
@@ -303,14 +312,10 @@ export class TlsEngine {
       this.#sentProtected = true;
       this.#outProtected = false;
     }
-    if (this.#out.length === 0) return EMPTY;
-    if (this.#out.length === 1) {
-      const o = this.#out[0] as Uint8Array;
-      this.#out = [];
-      return o;
-    }
-    const all = concat(...this.#out);
-    this.#out = [];
+    const out = this.#out;
+    if (out.length === 0) return EMPTY;
+    const all = out.finish();
+    out.release();
     return all;
   }
 
@@ -318,8 +323,8 @@ export class TlsEngine {
     const err = asTlsError(e);
     if (this.#failed !== undefined) return this.#failed;
     this.#failed = err;
-    this.#pendingHs = new Writer(0);
-    this.#out = [];
+    this.#pendingHs.release();
+    this.#out.release();
     if (sendAlert && err.kind !== 'AlertReceived' && err.kind !== 'Closed') {
       try {
         // If nothing protected has left yet (say the ServerHello built in this very call was dropped), the peer has
@@ -448,12 +453,12 @@ export class TlsEngine {
       throw this.#fail(e, true);
     }
     const output = this.#takeOut();
+    const plaintext = this.#plaintext ?? NO_PLAINTEXT;
+    const events = this.#events ?? NO_EVENTS;
     const result: ProcessResult =
-      missing !== undefined
-        ? { consumed: offset, missing, output, plaintext: this.#plaintext, events: this.#events }
-        : { consumed: offset, output, plaintext: this.#plaintext, events: this.#events };
-    this.#plaintext = [];
-    this.#events = [];
+      missing !== undefined ? { consumed: offset, missing, output, plaintext, events } : { consumed: offset, output, plaintext, events };
+    this.#plaintext = undefined;
+    this.#events = undefined;
     return result;
   }
 
@@ -501,7 +506,7 @@ export class TlsEngine {
           return;
         }
         this.#idle.progress();
-        this.#plaintext.push(plain.fragment);
+        (this.#plaintext ??= []).push(plain.fragment);
         return;
       default:
         // RFC 8446 §5: a protected change_cipher_spec (or any other type) is unexpected_message.
@@ -552,7 +557,7 @@ export class TlsEngine {
     if (m === undefined) throw internalError('a handshake message before start()');
     this.#machine = m.handle(msg);
     if (msg.type === HandshakeType.Finished) this.#peerFinished = msg.body;
-    if (wasEstablished) this.#events.push({ type: 'PostHandshake', message: String(msg.type) });
+    if (wasEstablished) (this.#events ??= []).push({ type: 'PostHandshake', message: String(msg.type) });
     // A KeyUpdate changes no connection info: nothing to refresh (it is the message a flood repeats).
     if (msg.type !== HandshakeType.KeyUpdate) this.#afterTransition(wasEstablished, m.renegotiating);
   }
@@ -565,11 +570,11 @@ export class TlsEngine {
     if (!wasEstablished && this.isEstablished) {
       const info = this.#authorize(this.#trafficInfo());
       this.#info = info;
-      if (info !== undefined) this.#events.push({ type: 'HandshakeComplete', info });
+      if (info !== undefined) (this.#events ??= []).push({ type: 'HandshakeComplete', info });
     } else if (wasEstablished) {
       const info = this.#authorize(this.#trafficInfo());
       if (info !== undefined) this.#info = info;
-      if (wasRenegotiating && info !== undefined && this.#machine?.isTraffic === true) this.#events.push({ type: 'Renegotiated', info });
+      if (wasRenegotiating && info !== undefined && this.#machine?.isTraffic === true) (this.#events ??= []).push({ type: 'Renegotiated', info });
     }
   }
 
@@ -613,11 +618,11 @@ export class TlsEngine {
     const alert = readAlert(fragment, this.#version !== ProtocolVersion.TLS12);
     if (alert.kind === 'close') {
       this.#peerClosed = true;
-      this.#events.push({ type: 'PeerClosed' });
+      (this.#events ??= []).push({ type: 'PeerClosed' });
       return;
     }
     this.#idle.warningAlert();
-    this.#events.push({ type: 'WarningAlert', description: alert.description });
+    (this.#events ??= []).push({ type: 'WarningAlert', description: alert.description });
   }
 
   #checkWritable(): void {
@@ -780,8 +785,8 @@ export class TlsEngine {
     } catch (e) {
       throw this.#fail(e, true);
     }
-    const events = this.#events;
-    this.#events = [];
+    const events = this.#events ?? NO_EVENTS;
+    this.#events = undefined;
     return { output: this.#takeOut(), events };
   }
 

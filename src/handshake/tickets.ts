@@ -3,7 +3,7 @@
  * current ticket key: key_id (16) ‖ nonce (12) ‖ ciphertext ‖ tag, with key_id as the AAD. The client's stored
  * session is the same state plus the ticket, kept in the clear on the client side.
  */
-import { EMPTY, utf8, fromUtf8 } from '../codec/bytes.js';
+import { EMPTY, fromUtf8 } from '../codec/bytes.js';
 import { Reader } from '../codec/reader.js';
 import { Writer, encode } from '../codec/writer.js';
 import type { Aead, CryptoProvider } from '../crypto/provider.js';
@@ -19,7 +19,7 @@ function writeState(w: Writer, s: SessionState): void {
   w.u32(s.lifetimeSeconds).u32(s.ageAdd);
   w.vec8Bytes(s.alpn ?? EMPTY);
   w.u8(s.alpn === null ? 0 : 1);
-  w.vec16Bytes(utf8(s.serverName));
+  w.vec16Utf8(s.serverName);
   w.vec24((w) => { for (const c of s.peerChain) w.vec24Bytes(c); });
   w.u8(s.extendedMasterSecret ? 1 : 0);
 }
@@ -68,17 +68,19 @@ export function sealTicket(p: CryptoProvider, keys: TicketKeyStore, s: SessionSt
   const { id, key } = keys.current();
   const nonce = p.randomBytes(12);
   const aead = ticketAead(p, key);
-  // The state (it holds the resumption secret) is sealed straight from the writer's scratch, which is then wiped.
-  return Writer.encodeAndUse(
-    (w) => writeState(w, s),
-    (plain) => {
-      const out = new Uint8Array(16 + 12 + plain.length + aead.tagLen);
-      out.set(id, 0);
-      out.set(nonce, 16);
-      aead.sealInto(nonce, id, plain, out, 28);
-      return out;
-    },
-  );
+  // The state (it holds the resumption secret) is sealed straight from a pooled scratch buffer, which is then wiped.
+  const w = Writer.borrow();
+  try {
+    writeState(w, s);
+    const plain = w.view();
+    const out = new Uint8Array(16 + 12 + plain.length + aead.tagLen);
+    out.set(id, 0);
+    out.set(nonce, 16);
+    aead.sealInto(nonce, id, plain, out, 28);
+    return out;
+  } finally {
+    w.release();
+  }
 }
 
 /** Server: open a ticket; undefined when it is not ours, from a forgotten key, or damaged (then: full handshake). */

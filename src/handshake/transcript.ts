@@ -38,6 +38,11 @@ export class TranscriptBuffer {
   }
 }
 
+/** The hash's value for reading only: its peekReadOnly when it has one, else peek. */
+function readOnlyPeek(h: RunningHash): Uint8Array {
+  return h.peekReadOnly !== undefined ? h.peekReadOnly() : h.peek();
+}
+
 /** The running transcript hash. */
 export class Transcript {
   readonly #h: RunningHash;
@@ -50,15 +55,18 @@ export class Transcript {
     this.#h.update(message);
     this.#current = undefined;
   }
-  /** Hash of everything so far (shared: do not modify it). */
+  /**
+   * Hash of everything so far (shared: only read it, never modify, slice or hand it out; it may be of a Uint8Array
+   * subclass, see RunningHash.peekReadOnly).
+   */
   current(): Uint8Array {
-    return (this.#current ??= this.#h.peek());
+    return (this.#current ??= readOnlyPeek(this.#h));
   }
-  /** Hash of everything so far plus `extra`, without adding it (PSK binders). */
+  /** Hash of everything so far plus `extra`, without adding it (PSK binders); read it only, as `current()`'s. */
   currentWith(extra: Uint8Array): Uint8Array {
     const f = this.#h.fork();
     f.update(extra);
-    return f.peek();
+    return readOnlyPeek(f);
   }
   fork(): Transcript {
     return new Transcript(this.#h.fork());

@@ -60,6 +60,7 @@ import {
   type CertificateRequest13,
 } from '../wire/certificate.js';
 import { decodeEncryptedExtensions, decodeKeyUpdate, decodeNewSessionTicket13, encodeFinished } from '../wire/tls13-messages.js';
+import { emitMessage } from '../handshake/emit.js';
 import type { HandshakeMessage } from '../wire/handshake.js';
 import { ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, nameOf, CipherSuite, SignatureScheme } from '../wire/registry.js';
 import {
@@ -663,9 +664,9 @@ function finishHandshake(
   if (s.certRequest !== undefined) {
     localChain = sendClientCertificate(cx, suite, transcript, s.certRequest, false, supplied);
   }
-  const fin = encodeFinished(finishedVerifyData(p, suite, s.hs.clientHsSecret, transcript.current()));
-  cx.emit(fin, 'Finished');
-  transcript.add(fin);
+  const verifyData = finishedVerifyData(p, suite, s.hs.clientHsSecret, transcript.current());
+  // Written straight into the flight (a view valid until the flush: hashed at once).
+  transcript.add(emitMessage(cx, HandshakeType.Finished, (w) => w.bytes(verifyData), 'Finished'));
   cx.installWriteKeys13(suite, clientAp);
   const resumption = master.resumptionMasterSecret(transcript.current());
   const scheme = s.scheme;

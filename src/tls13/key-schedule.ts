@@ -60,6 +60,14 @@ function prefixOf(suite: Pick<SuiteInfo, 'labelPrefix'>): LabelPrefix {
 /** The suite fields the key schedule reads. */
 export type ScheduleSuite = Pick<SuiteInfo, 'hash' | 'hashLen' | 'labelPrefix'>;
 
+/**
+ * HMAC for a secret the key schedule (or the record layer it feeds) keeps to itself and only reads: the provider's
+ * hmacKeyMaterial when it has one (node: no Uint8Array made over the digest's Buffer), else hmac.
+ */
+function keyHmac(p: CryptoProvider, hash: HashAlg, key: Uint8Array, data: Uint8Array): Uint8Array {
+  return p.hmacKeyMaterial !== undefined ? p.hmacKeyMaterial(hash, key, data) : p.hmac(hash, key, data);
+}
+
 /** HKDF-Extract(salt, IKM) = HMAC-Hash(salt, IKM) (RFC 5869 §2.2). */
 export function hkdfExtract(p: CryptoProvider, hash: HashAlg, salt: Uint8Array, ikm: Uint8Array): Uint8Array {
   return p.hmac(hash, salt, ikm);
@@ -144,7 +152,25 @@ export function hkdfExpandLabel(
 
 /** Derive-Secret(Secret, Label, Messages) with the transcript hash already computed. */
 export function deriveSecret(p: CryptoProvider, suite: SuiteInfo, secret: Uint8Array, label: string, transcriptHash: Uint8Array): Uint8Array {
-  return hkdfExpandLabel(p, suite, secret, label, transcriptHash, suite.hashLen);
+  const hashLen = suite.hashLen;
+  if (transcriptHash.length !== hashLen) return hkdfExpandLabel(p, suite, secret, label, transcriptHash, hashLen);
+  // HkdfLabel(label, transcript hash, Hash.length) ‖ 0x01 in the label's input buffer: its constant part written
+  // once, the hash copied in here. The provider reads it during the call (as it reads any input), nothing keeps it.
+  const input = deriveInput(p, suite, label);
+  input.set(transcriptHash, input.length - 1 - hashLen);
+  const t = p.hmac(suite.hash, secret, input);
+  return t.length === hashLen ? t : t.subarray(0, hashLen);
+}
+
+/** The input buffer of Derive-Secret(., label, <a transcript hash>) for the suite's hash and label prefix. */
+function deriveInput(p: CryptoProvider, suite: ScheduleSuite, label: string): Uint8Array {
+  const inputs = constantsOf(p, suite).deriveInputs;
+  let input = inputs.get(label);
+  if (input === undefined) {
+    input = hkdfLabel(prefixOf(suite), label, new Uint8Array(suite.hashLen), suite.hashLen, 1);
+    inputs.set(label, input);
+  }
+  return input;
 }
 
 /** Traffic key and IV for a traffic secret (RFC 8446 §7.3). */
@@ -161,6 +187,21 @@ export function trafficKeys(p: CryptoProvider, suite: SuiteInfo, secret: Uint8Ar
   };
 }
 
+/**
+ * trafficKeys for a record protection that keeps the key and IV to itself (the key handed to `aead`, the IV only
+ * read into each nonce): made with the provider's hmacKeyMaterial when it has one. The TLS engine's DirectionState.
+ */
+export function recordTrafficKeys(p: CryptoProvider, suite: SuiteInfo, secret: Uint8Array): TrafficKeys {
+  if (suite.keyLen > suite.hashLen || suite.ivLen > suite.hashLen) return trafficKeys(p, suite, secret);
+  const prefix = prefixOf(suite);
+  const key = keyHmac(p, suite.hash, secret, emptyContextInput(prefix, Label.key, suite.keyLen));
+  const iv = keyHmac(p, suite.hash, secret, emptyContextInput(prefix, Label.iv, suite.ivLen));
+  return {
+    key: key.length === suite.keyLen ? key : key.subarray(0, suite.keyLen),
+    iv: iv.length === suite.ivLen ? iv : iv.subarray(0, suite.ivLen),
+  };
+}
+
 /** DTLS 1.3: [sender]_sn_key = HKDF-Expand-Label(Secret, "sn", "", key_length) (RFC 9147 §4.2.3). */
 export function recordNumberKey(p: CryptoProvider, suite: SuiteInfo, secret: Uint8Array): Uint8Array {
   return hkdfExpandLabel(p, suite, secret, Label.sequenceNumber, EMPTY, suite.keyLen);
@@ -173,7 +214,8 @@ export function nextTrafficSecret(p: CryptoProvider, suite: SuiteInfo, secret: U
 
 /** verify_data = HMAC(finished_key, Transcript-Hash) (RFC 8446 §4.4.4). */
 export function finishedVerifyData(p: CryptoProvider, suite: SuiteInfo, baseKey: Uint8Array, transcriptHash: Uint8Array): Uint8Array {
-  const finishedKey = hkdfExpandLabel(p, suite, baseKey, Label.finished, EMPTY, suite.hashLen);
+  // finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length): one HMAC, kept to ourselves.
+  const finishedKey = keyHmac(p, suite.hash, baseKey, emptyContextInput(prefixOf(suite), Label.finished, suite.hashLen));
   return p.hmac(suite.hash, finishedKey, transcriptHash);
 }
 
@@ -193,23 +235,45 @@ function emptyHash(p: CryptoProvider, hash: HashAlg): Uint8Array {
   return h;
 }
 
-const noPsk = new WeakMap<CryptoProvider, Map<string, { early: Uint8Array; derived: Uint8Array }>>();
-/** Early Secret = HKDF-Extract(0, 0) and Derive-Secret(., "derived", "") for a hash: constants, cached per provider. */
-function noPskSecrets(p: CryptoProvider, suite: SuiteInfo): { early: Uint8Array; derived: Uint8Array } {
-  let m = noPsk.get(p);
+/** Constants of a hash (and label prefix), per provider: computed once, never modified, shared by every handshake. */
+interface HashConstants {
+  /** Early Secret = HKDF-Extract(0, 0), and Derive-Secret(., "derived", "") of it: the no-PSK schedule's start. */
+  readonly early: Uint8Array;
+  readonly derived: Uint8Array;
+  /** HkdfLabel("derived", Transcript-Hash("")) ‖ 0x01: the HMAC input of every Derive-Secret(., "derived", ""). */
+  readonly derivedInput: Uint8Array;
+  /** Hash.length zeros: HKDF-Extract's zero salt / IKM. */
+  readonly zeros: Uint8Array;
+  /**
+   * Derive-Secret's HMAC input per label (deriveSecret): HkdfLabel with room for a transcript hash, ‖ 0x01. Input
+   * buffers, not constants: the hash part is overwritten by each call (synchronous; the provider copies its input).
+   */
+  readonly deriveInputs: Map<string, Uint8Array>;
+  /** The same for the ticket PSK ("resumption" over a ticket_nonce), by nonce length (ticketPsk). */
+  readonly resumptionInputs: Uint8Array[];
+}
+const hashConstants = new WeakMap<CryptoProvider, Map<string, HashConstants>>();
+function constantsOf(p: CryptoProvider, suite: ScheduleSuite): HashConstants {
+  let m = hashConstants.get(p);
   if (m === undefined) {
     m = new Map();
-    noPsk.set(p, m);
+    hashConstants.set(p, m);
   }
   const k = suite.hash + prefixOf(suite);
   let c = m.get(k);
   if (c === undefined) {
     const zeros = new Uint8Array(suite.hashLen);
     const early = hkdfExtract(p, suite.hash, zeros, zeros);
-    c = { early, derived: deriveSecret(p, suite, early, Label.derived, emptyHash(p, suite.hash)) };
+    const derivedInput = hkdfLabel(prefixOf(suite), Label.derived, emptyHash(p, suite.hash), suite.hashLen, 1);
+    c = { early, derived: p.hmac(suite.hash, early, derivedInput), derivedInput, zeros, deriveInputs: new Map(), resumptionInputs: [] };
     m.set(k, c);
   }
   return c;
+}
+
+/** Derive-Secret(secret, "derived", "") (RFC 8446 §7.1): one HMAC over a constant input. */
+function derivedSecret(p: CryptoProvider, suite: ScheduleSuite, secret: Uint8Array): Uint8Array {
+  return keyHmac(p, suite.hash, secret, constantsOf(p, suite).derivedInput);
 }
 
 /** The Early Secret: from a PSK, or from zeros when there is none. */
@@ -221,14 +285,14 @@ export class EarlySecret {
   constructor(p: CryptoProvider, suite: SuiteInfo, psk: Uint8Array | null) {
     this.#p = p;
     this.#suite = suite;
+    const c = constantsOf(p, suite);
     if (psk === null) {
       // Without a PSK the Early Secret and its "derived" secret are constants of the hash: computed once.
-      const c = noPskSecrets(p, suite);
       this.secret = c.early;
       this.#derived = c.derived;
       return;
     }
-    this.secret = hkdfExtract(p, suite.hash, new Uint8Array(suite.hashLen), psk);
+    this.secret = keyHmac(p, suite.hash, c.zeros, psk); // HKDF-Extract(0, PSK)
   }
   /** binder_key for a resumption PSK (RFC 8446 §7.1, "res binder"). */
   resumptionBinderKey(): Uint8Array {
@@ -238,8 +302,8 @@ export class EarlySecret {
   handshakeSecret(shared: Uint8Array | null): HandshakeSecret {
     const p = this.#p;
     const s = this.#suite;
-    const derived = this.#derived ?? deriveSecret(p, s, this.secret, Label.derived, emptyHash(p, s.hash));
-    return new HandshakeSecret(p, s, hkdfExtract(p, s.hash, derived, shared ?? new Uint8Array(s.hashLen)));
+    const derived = this.#derived ?? derivedSecret(p, s, this.secret);
+    return new HandshakeSecret(p, s, keyHmac(p, s.hash, derived, shared ?? constantsOf(p, s).zeros)); // HKDF-Extract
   }
 }
 
@@ -262,8 +326,7 @@ export class HandshakeSecret {
   masterSecret(): MasterSecret {
     const p = this.#p;
     const s = this.#suite;
-    const derived = deriveSecret(p, s, this.secret, Label.derived, emptyHash(p, s.hash));
-    return new MasterSecret(p, s, hkdfExtract(p, s.hash, derived, new Uint8Array(s.hashLen)));
+    return new MasterSecret(p, s, keyHmac(p, s.hash, derivedSecret(p, s, this.secret), constantsOf(p, s).zeros)); // HKDF-Extract
   }
 }
 
@@ -293,7 +356,14 @@ export class MasterSecret {
 
 /** The PSK for a ticket: HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce, Hash.length). */
 export function ticketPsk(p: CryptoProvider, suite: SuiteInfo, resumptionMasterSecret: Uint8Array, nonce: Uint8Array): Uint8Array {
-  return hkdfExpandLabel(p, suite, resumptionMasterSecret, Label.resumption, nonce, suite.hashLen);
+  const hashLen = suite.hashLen;
+  if (nonce.length > 255) return hkdfExpandLabel(p, suite, resumptionMasterSecret, Label.resumption, nonce, hashLen);
+  // As deriveSecret: HkdfLabel("resumption", nonce, Hash.length) ‖ 0x01 in an input buffer per nonce length.
+  const inputs = constantsOf(p, suite).resumptionInputs;
+  const input = (inputs[nonce.length] ??= hkdfLabel(prefixOf(suite), Label.resumption, nonce, hashLen, 1));
+  input.set(nonce, input.length - 1 - nonce.length);
+  const t = p.hmac(suite.hash, resumptionMasterSecret, input);
+  return t.length === hashLen ? t : t.subarray(0, hashLen);
 }
 
 /** TLS-Exporter(label, context, length) (RFC 8446 §7.5). */

@@ -41,7 +41,7 @@ import {
 } from '../wire/extensions.js';
 import { decodeClientHelloWithBasics, type ClientHello, type DecodedClientHello } from '../wire/client-hello.js';
 import { scheduleSuite, versionsOf, type Versions } from './datagram.js';
-import { encodeServerHello, HRR_RANDOM, writeServerHelloBody, type ServerHello } from '../wire/server-hello.js';
+import { encodeServerHello, HRR_RANDOM } from '../wire/server-hello.js';
 import {
   decodeCertificate13,
   decodeCertificateVerify,
@@ -150,8 +150,6 @@ interface ServerHs {
 const TLS13 = ProtocolVersion.TLS13;
 /** A NewSessionTicket's extensions: none (shared, frozen). */
 const NO_EXTENSIONS: readonly RawExtension[] = Object.freeze([]);
-/** The ServerHello / HelloRetryRequest supported_versions body (shared: never modified). */
-const SELECTED_VERSION_13 = encode((w) => w.u16(TLS13));
 
 /** Parse what a TLS 1.3 server needs from a ClientHello (strict: every known extension decoded). */
 export function readClientOffer({ hello, basics }: DecodedClientHello, raw: Uint8Array): ClientOffer {
@@ -400,23 +398,20 @@ function emitServerHello(cx: ServerCx, plan: FlightPlan, transcript: Transcript,
   const kx = group !== undefined && share !== undefined ? p.keyExchangeServer(group, share.keyExchange) : undefined;
   transcript.add(offer.raw);
   const serverRandom = p.randomBytes(32);
-  // key_share first, then supported_versions (the order of RFC 8448's traces and of most stacks).
-  const shExts: RawExtension[] = [];
-  if (kx !== undefined && group !== undefined) {
-    shExts.push({ type: ExtensionType.key_share, data: encode((w) => w.u16(group).vec16Bytes(kx.publicKey)) });
-  }
   const v = versionsOf(cx);
-  shExts.push({ type: ExtensionType.supported_versions, data: v.v13 === TLS13 ? SELECTED_VERSION_13 : encode((w) => w.u16(v.v13)) });
-  if (psk !== undefined) shExts.push({ type: ExtensionType.pre_shared_key, data: encode((w) => w.u16(psk.index)) });
-  const fields: ServerHello = {
-    legacyVersion: v.legacy,
-    random: serverRandom,
-    legacySessionIdEcho: hello.legacySessionId,
-    cipherSuite: suite.id,
-    legacyCompressionMethod: 0,
-    extensions: shExts,
-  };
-  const sh = emitMessage(cx, HandshakeType.ServerHello, (w) => writeServerHelloBody(w, fields), 'ServerHello', () => ({
+  // The body (RFC 8446 §4.1.3) written in place, lengths computed: key_share (group, key_exchange) first, then
+  // supported_versions (the order of RFC 8448's traces and of most stacks), then pre_shared_key (selected_identity).
+  const ours = kx !== undefined && group !== undefined ? kx.publicKey : undefined;
+  const shareLen = ours !== undefined ? 2 + 2 + ours.length : 0;
+  const extsLen = (ours !== undefined ? 4 + shareLen : 0) + 4 + 2 + (psk !== undefined ? 4 + 2 : 0);
+  const sh = emitMessage(cx, HandshakeType.ServerHello, (w) => {
+    w.u16(v.legacy).bytes(serverRandom);
+    w.vec8Bytes(hello.legacySessionId);
+    w.u16(suite.id).u8(0).u16(extsLen);
+    if (ours !== undefined) w.u16(ExtensionType.key_share).u16(shareLen).u16(group as number).vec16Bytes(ours);
+    w.u16(ExtensionType.supported_versions).u16(2).u16(v.v13);
+    if (psk !== undefined) w.u16(ExtensionType.pre_shared_key).u16(2).u16(psk.index);
+  }, 'ServerHello', () => ({
     version: 'TLSv1.3',
     cipher_suite: suite.name,
     group: group !== undefined ? nameOf(NamedGroup, group) : 'none (psk_ke)',
@@ -453,7 +448,7 @@ function emitEncryptedExtensions(cx: ServerCx, plan: FlightPlan, transcript: Tra
   const { offer, alpn, chosen } = plan;
   const ee: RawExtension[] = [];
   if (alpn !== null) ee.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encode(encodeAlpn([alpn])) });
-  if (chosen?.matchedName === true) ee.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
+  if (chosen?.matchedName === true) ee.push({ type: ExtensionType.server_name, data: EMPTY });
   // RFC 8449 §4: answer a client's record_size_limit with ours (2^14 + 1 when we set none), so it knows we honour it.
   if (offer.recordSizeLimit !== undefined) {
     ee.push({ type: ExtensionType.record_size_limit, data: encode((w) => w.u16(cfg.recordSizeLimit ?? 16385)) });
@@ -713,13 +708,15 @@ const handlers: HandlerTable<ServerState13, [HandshakeMessage, ServerCx], Server
   },
 };
 
+/** The ticket_nonce of a connection's first tickets: 0, 1, ... (one byte each; shared, never modified). */
+const TICKET_NONCES: readonly Uint8Array[] = Object.freeze(Array.from({ length: 8 }, (_, i) => Uint8Array.of(i)));
+
 /** Issue `count` NewSessionTickets (RFC 8446 §4.6.1). */
 export function sendTickets(cx: ServerCx, t: TrafficState, count: number): void {
   const p = cx.provider;
   const lifetime = cx.config.ticketLifetime;
   for (let i = 0; i < count; i++) {
-    const nonce = new Uint8Array(1);
-    nonce[0] = i;
+    const nonce = TICKET_NONCES[i] ?? Uint8Array.of(i);
     const r = p.randomBytes(4);
     const ageAdd = (((r[0] as number) << 24) | ((r[1] as number) << 16) | ((r[2] as number) << 8) | (r[3] as number)) >>> 0;
     const state: SessionState = {

@@ -27,7 +27,7 @@ export function decodeClientHello(body: Uint8Array, datagram = false): ClientHel
   const legacyCookie = datagram ? r.vec8Bytes('legacy_cookie') : undefined;
   const cs = r.vec16('cipher_suites', { min: 2 });
   if (cs.remaining % 2 !== 0) cs.bytes(cs.remaining + 1, 'cipher_suites'); // odd length: decode_error
-  const cipherSuites = cs.list((e) => e.u16('cipher_suite'));
+  const cipherSuites = cs.u16List('cipher_suite');
   const legacyCompressionMethods = r.vec8Bytes('legacy_compression_methods', { min: 1 });
   const extensions = r.remaining > 0 ? readExtensions(r, true) : [];
   r.expectEnd();

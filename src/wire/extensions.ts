@@ -15,6 +15,9 @@ export interface RawExtension {
   readonly data: Uint8Array;
 }
 
+/** Up to this many extensions, duplicates are found by scanning the ones read (fewer than MAX_EXTENSIONS). */
+const SMALL_LIST = 16;
+
 /** Extension types some part of the engine reads; every other type is opaque to us. */
 const KNOWN_EXTENSIONS: ReadonlySet<number> = new Set<number>(Object.values(ExtensionType));
 
@@ -29,14 +32,26 @@ const KNOWN_EXTENSIONS: ReadonlySet<number> = new Set<number>(Object.values(Exte
  */
 export function readExtensions(r: Reader, skipSurplusUnknown = false): RawExtension[] {
   const v = r.vec16('extensions');
-  const seen = new Set<number>();
+  // Duplicates: the first SMALL_LIST extensions are all stored (skipping starts after MAX_EXTENSIONS unknown ones),
+  // so they are checked against `out` (no Set for the usual few); from then on, a Set of every type seen.
+  let seen: Set<number> | undefined;
+  let count = 0;
   const out: RawExtension[] = [];
   let unknown = 0;
   while (v.remaining > 0) {
     const type = v.u16('extension_type');
     const data = v.vec16Bytes('extension_data');
-    if (seen.has(type)) throw misbehaved('DuplicateExtension', { detail: `extension ${type}` });
-    seen.add(type);
+    if (seen === undefined) {
+      for (let i = 0; i < out.length; i++) if ((out[i] as RawExtension).type === type) throw misbehaved('DuplicateExtension', { detail: `extension ${type}` });
+      if (++count === SMALL_LIST) {
+        seen = new Set<number>();
+        for (let i = 0; i < out.length; i++) seen.add((out[i] as RawExtension).type);
+        seen.add(type);
+      }
+    } else {
+      if (seen.has(type)) throw misbehaved('DuplicateExtension', { detail: `extension ${type}` });
+      seen.add(type);
+    }
     const known = KNOWN_EXTENSIONS.has(type);
     if (!known && ++unknown > MAX_EXTENSIONS) {
       if (!skipSurplusUnknown) throw limitExceeded('TooManyExtensions');
@@ -98,7 +113,7 @@ export function decodeU16List(data: Uint8Array, name: string): number[] {
   const v = r.vec16(name, { min: 2 });
   r.expectEnd();
   if (v.remaining % 2 !== 0) throw decodeError(name, 'odd length');
-  return v.list((e) => e.u16('item'));
+  return v.u16List('item');
 }
 
 /** A u16 list with a u16 length (supported_groups, signature_algorithms). */
@@ -128,7 +143,7 @@ export function decodeClientVersions(data: Uint8Array): number[] {
   const v = r.vec8('versions', { min: 2, max: 254 });
   r.expectEnd();
   if (v.remaining % 2 !== 0) throw decodeError('supported_versions', 'odd length');
-  return v.list((e) => e.u16('version'));
+  return v.u16List('version');
 }
 
 /** supported_versions in a ServerHello: one u16. */
@@ -157,17 +172,25 @@ export function decodeClientKeyShares(data: Uint8Array, supportedGroups: readonl
   const r = sub(data, 'key_share');
   const v = r.vec16('client_shares');
   r.expectEnd();
-  const supported = new Set(supportedGroups);
-  const seen = new Set<number>();
+  // Sets only for long lists (the work stays linear in the peer's bytes); a few entries are scanned.
+  const supported = supportedGroups.length > SMALL_LIST ? new Set(supportedGroups) : undefined;
+  const seenFew: number[] = [];
+  let seen: Set<number> | undefined;
   const out: KeyShareEntry[] = [];
   while (v.remaining > 0) {
     const group = v.u16('group');
     const keyExchange = v.vec16Bytes('key_exchange', { min: 1 });
     // RFC 8446 §4.2.8: clients MUST NOT offer multiple KeyShareEntry values for the same group, and each must be
     // for a group in supported_groups.
-    if (seen.has(group)) throw misbehaved('DuplicateKeyShare');
-    seen.add(group);
-    if (!supported.has(group)) throw misbehaved('KeyShareNotInSupportedGroups');
+    if (seen === undefined) {
+      if (seenFew.includes(group)) throw misbehaved('DuplicateKeyShare');
+      seenFew.push(group);
+      if (seenFew.length === SMALL_LIST) seen = new Set(seenFew);
+    } else {
+      if (seen.has(group)) throw misbehaved('DuplicateKeyShare');
+      seen.add(group);
+    }
+    if (supported !== undefined ? !supported.has(group) : !supportedGroups.includes(group)) throw misbehaved('KeyShareNotInSupportedGroups');
     if (KNOWN_GROUPS.has(group)) out.push({ group, keyExchange });
   }
   return out;
