@@ -50,7 +50,7 @@ const SYSTEM_TRUST = 'src/system-trust.ts';
  * are passed in or owned by instances.
  */
 const MODULE_STATE_ALLOWED = new Map([
-  ['src/codec/writer.ts pool', 'scratch buffers reused between encodes: nothing observable survives a call'],
+  ['src/codec/writer.ts pool', 'scratch buffers lent to one writer at a time (an encode, a flight, a call\'s output records) and wiped when given back: nothing observable survives'],
   ['src/record/protection.ts sharedScratch', 'one scratch buffer for sealing: nothing observable survives a call'],
   ['src/sspi/handles.ts nextId', 'SSPI handles are process-wide by the API: a handle value names one object in the whole process'],
   ['src/sspi/handles.ts table', 'SSPI handles are process-wide by the API: a handle value names one object in the whole process'],
@@ -58,7 +58,7 @@ const MODULE_STATE_ALLOWED = new Map([
   ['src/x509/certificate.ts cache', 'memo: parsed certificates by DER, a hit confirmed byte for byte; bounded'],
   ['src/tls13/key-schedule.ts emptyContextInputs', 'memo of a pure function of the label'],
   ['src/tls13/key-schedule.ts emptyHashes', 'memo of a pure function, per provider (weak)'],
-  ['src/tls13/key-schedule.ts hashConstants', 'memo of a pure function, per provider (weak)'],
+  ['src/tls13/key-schedule.ts hashConstants', 'per provider (weak): constants of a hash computed once, and HMAC input scratch (label and transcript hash or ticket nonce, nothing secret) overwritten by each synchronous call'],
   ['src/wire/registry.ts names', 'memo: the reverse of each constant IANA table (weak)'],
   ['src/handshake/tickets.ts ticketAeads', 'memo: the AEAD object of a ticket key (weak, keyed by the key bytes)'],
   ['src/crypto/node-provider.ts defaultProvider', 'the process default provider (system randomness and clock) for callers that pass none; immutable settings, its caches are memos'],
