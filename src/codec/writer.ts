@@ -91,7 +91,10 @@ export class Writer {
     let cap = Math.max(this.#buf.length * 2, 64);
     while (cap < need) cap *= 2;
     const next = new Uint8Array(cap);
-    next.set(this.#buf.subarray(0, this.#len));
+    const old = this.#buf;
+    next.set(old.subarray(0, this.#len));
+    // The outgrown buffer is left to the GC (a pooled one is not given back): wipe what it held (it may be secret).
+    old.fill(0, 0, this.#len);
     this.#buf = next;
   }
 
