@@ -291,7 +291,6 @@ export class TlsDuplex extends Duplex {
     this.#transport = transport as Transport;
     // Nothing given: a private, empty set, made only when this connection prepares something itself.
     let configs = options.preparedConfigs;
-    const own = (): PreparedConfigs => (configs ??= new PreparedConfigs(0));
     this.#connectTarget = options.connectTarget;
     this.#createdAt = Date.now();
     const onread = options.onread;
@@ -312,10 +311,10 @@ export class TlsDuplex extends Duplex {
     }
     // Configuration errors throw here, synchronously (bad key, unknown suite, min above max…).
     const side = this.#side;
-    this.#factory =
-      side.kind === 'client'
-        ? (side.client ?? own().client(side.options))
-        : (side.server ?? (side.options.SNICallback !== undefined && side.options.key === undefined && side.options.pfx === undefined ? undefined : own().server(side.options)));
+    if (side.kind === 'client') this.#factory = side.client ?? (configs ??= new PreparedConfigs(0)).client(side.options);
+    else if (side.server !== undefined) this.#factory = side.server;
+    else if (side.options.SNICallback !== undefined && side.options.key === undefined && side.options.pfx === undefined) this.#factory = undefined;
+    else this.#factory = (configs ??= new PreparedConfigs(0)).server(side.options);
     this.#configs = configs;
     const userTrace = options.trace;
     const keyLog = (line: string): void => {
@@ -358,7 +357,12 @@ export class TlsDuplex extends Duplex {
       if (this.#started) this.#onData(chunk);
       else (this.#early ??= []).push(chunk);
     });
-    process.nextTick(() => this.#start());
+    process.nextTick(TlsDuplex.#startNT, this);
+  }
+
+  /** #start on the next tick (a function and an argument: no closure per connection). */
+  static #startNT(d: TlsDuplex): void {
+    d.#start();
   }
 
   // ---- node:tls-style accessors ---------------------------------------------------------------------------------
@@ -738,13 +742,26 @@ export class TlsDuplex extends Duplex {
     const side = this.#side;
     const factory = this.#factory;
     if (side.kind === 'client' && factory instanceof TlsClient) {
-      this.#call(() => {
+      // #call without a closure: the connection's first output (the ClientHello) goes out at once.
+      let attached = false;
+      try {
         this.#attach(this.#connectClient(factory, side.options));
-      });
+        attached = true;
+      } catch (err) {
+        this.#fail(err);
+      }
+      if (attached) this.#afterCall();
     } else if (side.kind === 'server' && (side.options.SNICallback !== undefined || side.options.sessionResumer !== undefined || side.options.ALPNCallback !== undefined || this.#ocspRequest !== undefined)) {
       this.#helloStage = new HelloStage();
     } else if (factory instanceof TlsServer) {
-      this.#call(() => this.#attach(factory.accept(this.#observer)));
+      let attached = false;
+      try {
+        this.#attach(factory.accept(this.#observer));
+        attached = true;
+      } catch (err) {
+        this.#fail(err);
+      }
+      if (attached) this.#afterCall();
     }
     this.#started = true;
     const early = this.#early;
