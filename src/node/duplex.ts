@@ -58,6 +58,10 @@ const WRITE_SLICE = 64 * 1024;
 
 export { routedHooks } from './routed-hooks.js';
 
+/** The kinds of the connection's events a TlsDuplex queues (#queue: kind, then argument). */
+const Queued = { Secure: 0, Data: 1, Session: 2, KeyUpdate: 3 } as const;
+type Queued = (typeof Queued)[keyof typeof Queued];
+
 /** How a server-side duplex gets its connection. */
 interface ServerSide {
   readonly kind: 'server';
@@ -252,7 +256,11 @@ export class TlsDuplex extends Duplex {
   #writeBeforeSecure: { chunk: Uint8Array; cb: (err?: Error | null) => void } | null = null;
   #finalBeforeSecure: ((err?: Error | null) => void) | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #queue: (() => void)[] = [];
+  /**
+   * The connection's events waiting for #runQueue, flat: a {@link Queued} kind, then its argument (no closure or
+   * object per event, i.e. per received record for 'data').
+   */
+  readonly #queue: unknown[] = [];
   /** The `onread` option in use: the current buffer, and plaintext not yet copied into one. */
   readonly #onread:
     | { readonly gen: (() => Uint8Array) | null; buf: Uint8Array; readonly callback: OnReadOptions['callback']; /** Plaintext not yet copied into a buffer. */ readonly held: Uint8Array[] }
@@ -721,9 +729,10 @@ export class TlsDuplex extends Duplex {
     if (this.#runningQueue) return;
     this.#runningQueue = true;
     try {
-      while (this.#queue.length > 0 && !this.destroyed) {
-        const next = this.#queue.shift();
-        next?.();
+      const q = this.#queue;
+      while (q.length > 0 && !this.destroyed) {
+        const kind = q.shift() as Queued;
+        this.#queued(kind, q.shift());
       }
     } finally {
       this.#runningQueue = false;
@@ -782,36 +791,53 @@ export class TlsDuplex extends Duplex {
 
   #attach(conn: TlsConnection): void {
     this.#conn = conn;
-    conn.on('handshake', (info: ConnectionInfo) => this.#queue.push(() => this.#onSecure(info)));
-    conn.on('data', (bytes: Uint8Array) =>
-      this.#queue.push(() => {
-        if (this.#onread !== undefined) {
-          this.#onread.held.push(bytes);
-          this.#deliverOnRead();
-        } else if (!this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) this.#readBlocked = true;
-      }),
-    );
+    const q = this.#queue;
+    conn.on('handshake', (info: ConnectionInfo) => void q.push(Queued.Secure, info));
+    conn.on('data', (bytes: Uint8Array) => void q.push(Queued.Data, bytes));
     // The connection reports PeerClosed before the plaintext that came with it in one receive(): end the
     // readable side only after every queued chunk is pushed.
     conn.on('close', () => {
       this.#closePending = true;
     });
-    conn.on('session', (ticket: SessionTicket) =>
-      this.#queue.push(() => {
-        this.#session = ticket;
-        // node:tls emits 'session' for a new session only, not for the one a TLS 1.2 resumption kept.
-        const offered = this.#side.kind === 'client' ? this.#side.options.session : undefined;
-        if (offered !== undefined && offered !== null && isSameSession12(ticket.data, offered instanceof Uint8Array ? offered : offered.data)) return;
-        // node:tls: a session that arrives within the handshake (TLS 1.2) is reported after 'secureConnect'.
-        if (this.#info === undefined) this.#sessionBeforeSecure = Buffer.from(ticket.data);
-        // No Buffer (nor the session's encoding) for an event nobody listens to; getSession() still has it.
-        else if (this.listenerCount('session') > 0) this.emit('session', Buffer.from(ticket.data));
-      }),
-    );
-    conn.on('keyUpdate', (requested: boolean) => this.#queue.push(() => this.emit('keyUpdate', requested)));
+    conn.on('session', (ticket: SessionTicket) => void q.push(Queued.Session, ticket));
+    conn.on('keyUpdate', (requested: boolean) => void q.push(Queued.KeyUpdate, requested));
     // TLS 1.2 renegotiation (either side): getPeerCertificate() and friends report the new handshake.
     // node:tls: each completed handshake emits 'secure' (a client's also 'secureConnect'), authorization redone.
-    conn.on('renegotiated', (info: ConnectionInfo) => this.#queue.push(() => this.#onSecure(info)));
+    conn.on('renegotiated', (info: ConnectionInfo) => void q.push(Queued.Secure, info));
+  }
+
+  /** One queued event of the connection, handled (see #runQueue). */
+  #queued(kind: Queued, arg: unknown): void {
+    switch (kind) {
+      case Queued.Secure:
+        this.#onSecure(arg as ConnectionInfo);
+        return;
+      case Queued.Data: {
+        const bytes = arg as Uint8Array;
+        if (this.#onread !== undefined) {
+          this.#onread.held.push(bytes);
+          this.#deliverOnRead();
+        } else if (!this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) this.#readBlocked = true;
+        return;
+      }
+      case Queued.Session:
+        this.#onSession(arg as SessionTicket);
+        return;
+      case Queued.KeyUpdate:
+        this.emit('keyUpdate', arg as boolean);
+        return;
+    }
+  }
+
+  #onSession(ticket: SessionTicket): void {
+    this.#session = ticket;
+    // node:tls emits 'session' for a new session only, not for the one a TLS 1.2 resumption kept.
+    const offered = this.#side.kind === 'client' ? this.#side.options.session : undefined;
+    if (offered !== undefined && offered !== null && isSameSession12(ticket.data, offered instanceof Uint8Array ? offered : offered.data)) return;
+    // node:tls: a session that arrives within the handshake (TLS 1.2) is reported after 'secureConnect'.
+    if (this.#info === undefined) this.#sessionBeforeSecure = Buffer.from(ticket.data);
+    // No Buffer (nor the session's encoding) for an event nobody listens to; getSession() still has it.
+    else if (this.listenerCount('session') > 0) this.emit('session', Buffer.from(ticket.data));
   }
 
   #onSecure(info: ConnectionInfo): void {
