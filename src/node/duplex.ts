@@ -1320,7 +1320,7 @@ export class TlsDuplex extends Duplex {
         flushMs = 1000;
       } else t.destroy();
     }
-    if (flushMs > 0) t.once('finish', () => t.destroy());
+    if (flushMs > 0) t.on('finish', destroyEmitter);
     // Callbacks held for the handshake learn that it will not come.
     if (fcb !== null) fcb(err ?? errnoError('TLS connection destroyed before the handshake completed', 'ERR_STREAM_DESTROYED'));
     cb(err);
@@ -1330,7 +1330,7 @@ export class TlsDuplex extends Duplex {
     // (a lingering transport, reading out a refused renegotiation's last flight, closes on its own later).
     const hadError = err !== null;
     if (this.#lingering || (t.destroyed && t.closed !== false)) process.nextTick(emitCloseNT, this, hadError);
-    else whenClosed(t, flushMs, () => this.emit('close', hadError));
+    else new CloseWatch(t, flushMs, this, hadError);
   }
 }
 
@@ -1342,31 +1342,47 @@ function emitCloseNT(d: TlsDuplex, hadError: boolean): void {
 /** At the latest, a TlsDuplex emits 'close' this long after its destroy (a transport that never emits one). */
 const CLOSE_FALLBACK_MS = 6000;
 
+/** A transport listener that destroys the transport it is called on (`this`): 'finish' once flushed; no closure. */
+function destroyEmitter(this: Duplex): void {
+  this.destroy();
+}
+
 /**
- * Call `onClose` once when `t` closes, bounded by one timer: with `flushMs` over 0, `t` is destroyed after that long
- * if it has not closed by then (the flush guard), and `onClose` runs at CLOSE_FALLBACK_MS at the latest (a
- * transport that never emits 'close', emitClose: false). The timer is cleared as soon as the transport closes: a
- * pending timer holds the transport and, through its listeners, the whole connection, which a server closing
- * connections by the thousand would keep alive (and promote to the old generation) for seconds each.
+ * A destroyed TlsDuplex's 'close', once its transport `t` closes, bounded by one timer: with `flushMs` over 0, `t` is
+ * destroyed after that long if it has not closed by then (the flush guard), and 'close' is emitted at
+ * CLOSE_FALLBACK_MS at the latest (a transport that never emits 'close', emitClose: false). The timer is cleared as
+ * soon as the transport closes: a pending timer holds the transport and, through its listeners, the whole
+ * connection, which a server closing connections by the thousand would keep alive (and promote to the old
+ * generation) for seconds each. One object and one listener per connection (timers get it as their argument).
  */
-function whenClosed(t: Duplex, flushMs: number, onClose: () => void): void {
-  let done = false;
-  let timer: ReturnType<typeof setTimeout>;
-  const close = (): void => {
-    if (done) return;
-    done = true;
-    clearTimeout(timer);
-    onClose();
-  };
-  const unflushed = (): void => {
-    t.destroy();
-    if (done) return;
-    timer = setTimeout(close, CLOSE_FALLBACK_MS - flushMs);
-    timer.unref?.();
-  };
-  timer = flushMs > 0 ? setTimeout(unflushed, flushMs) : setTimeout(close, CLOSE_FALLBACK_MS);
-  timer.unref?.();
-  t.once('close', close);
+class CloseWatch {
+  readonly #t: Duplex;
+  readonly #flushMs: number;
+  readonly #duplex: TlsDuplex;
+  readonly #hadError: boolean;
+  #done = false;
+  #timer: ReturnType<typeof setTimeout>;
+  constructor(t: Duplex, flushMs: number, duplex: TlsDuplex, hadError: boolean) {
+    this.#t = t;
+    this.#flushMs = flushMs;
+    this.#duplex = duplex;
+    this.#hadError = hadError;
+    this.#timer = flushMs > 0 ? setTimeout(CloseWatch.#unflushed, flushMs, this) : setTimeout(CloseWatch.#close, CLOSE_FALLBACK_MS, this);
+    this.#timer.unref?.();
+    t.on('close', () => CloseWatch.#close(this));
+  }
+  static #close(w: CloseWatch): void {
+    if (w.#done) return;
+    w.#done = true;
+    clearTimeout(w.#timer);
+    w.#duplex.emit('close', w.#hadError);
+  }
+  static #unflushed(w: CloseWatch): void {
+    w.#t.destroy();
+    if (w.#done) return;
+    w.#timer = setTimeout(CloseWatch.#close, CLOSE_FALLBACK_MS - w.#flushMs, w);
+    w.#timer.unref?.();
+  }
 }
 
 /** True when `err` is a TLS protocol error (as opposed to a transport error). */
