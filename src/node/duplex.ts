@@ -58,6 +58,10 @@ const WRITE_SLICE = 64 * 1024;
 
 export { routedHooks } from './routed-hooks.js';
 
+/** The kinds of the connection's events a TlsDuplex queues (#queue: kind, then argument). */
+const Queued = { Secure: 0, Data: 1, Session: 2, KeyUpdate: 3 } as const;
+type Queued = (typeof Queued)[keyof typeof Queued];
+
 /** How a server-side duplex gets its connection. */
 interface ServerSide {
   readonly kind: 'server';
@@ -252,7 +256,11 @@ export class TlsDuplex extends Duplex {
   #writeBeforeSecure: { chunk: Uint8Array; cb: (err?: Error | null) => void } | null = null;
   #finalBeforeSecure: ((err?: Error | null) => void) | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #queue: (() => void)[] = [];
+  /**
+   * The connection's events waiting for #runQueue, flat: a {@link Queued} kind, then its argument (no closure or
+   * object per event, i.e. per received record for 'data').
+   */
+  readonly #queue: unknown[] = [];
   /** The `onread` option in use: the current buffer, and plaintext not yet copied into one. */
   readonly #onread:
     | { readonly gen: (() => Uint8Array) | null; buf: Uint8Array; readonly callback: OnReadOptions['callback']; /** Plaintext not yet copied into a buffer. */ readonly held: Uint8Array[] }
@@ -291,7 +299,6 @@ export class TlsDuplex extends Duplex {
     this.#transport = transport as Transport;
     // Nothing given: a private, empty set, made only when this connection prepares something itself.
     let configs = options.preparedConfigs;
-    const own = (): PreparedConfigs => (configs ??= new PreparedConfigs(0));
     this.#connectTarget = options.connectTarget;
     this.#createdAt = Date.now();
     const onread = options.onread;
@@ -312,10 +319,10 @@ export class TlsDuplex extends Duplex {
     }
     // Configuration errors throw here, synchronously (bad key, unknown suite, min above max…).
     const side = this.#side;
-    this.#factory =
-      side.kind === 'client'
-        ? (side.client ?? own().client(side.options))
-        : (side.server ?? (side.options.SNICallback !== undefined && side.options.key === undefined && side.options.pfx === undefined ? undefined : own().server(side.options)));
+    if (side.kind === 'client') this.#factory = side.client ?? (configs ??= new PreparedConfigs(0)).client(side.options);
+    else if (side.server !== undefined) this.#factory = side.server;
+    else if (side.options.SNICallback !== undefined && side.options.key === undefined && side.options.pfx === undefined) this.#factory = undefined;
+    else this.#factory = (configs ??= new PreparedConfigs(0)).server(side.options);
     this.#configs = configs;
     const userTrace = options.trace;
     const keyLog = (line: string): void => {
@@ -358,7 +365,12 @@ export class TlsDuplex extends Duplex {
       if (this.#started) this.#onData(chunk);
       else (this.#early ??= []).push(chunk);
     });
-    process.nextTick(() => this.#start());
+    process.nextTick(TlsDuplex.#startNT, this);
+  }
+
+  /** #start on the next tick (a function and an argument: no closure per connection). */
+  static #startNT(d: TlsDuplex): void {
+    d.#start();
   }
 
   // ---- node:tls-style accessors ---------------------------------------------------------------------------------
@@ -717,9 +729,10 @@ export class TlsDuplex extends Duplex {
     if (this.#runningQueue) return;
     this.#runningQueue = true;
     try {
-      while (this.#queue.length > 0 && !this.destroyed) {
-        const next = this.#queue.shift();
-        next?.();
+      const q = this.#queue;
+      while (q.length > 0 && !this.destroyed) {
+        const kind = q.shift() as Queued;
+        this.#queued(kind, q.shift());
       }
     } finally {
       this.#runningQueue = false;
@@ -738,13 +751,26 @@ export class TlsDuplex extends Duplex {
     const side = this.#side;
     const factory = this.#factory;
     if (side.kind === 'client' && factory instanceof TlsClient) {
-      this.#call(() => {
+      // #call without a closure: the connection's first output (the ClientHello) goes out at once.
+      let attached = false;
+      try {
         this.#attach(this.#connectClient(factory, side.options));
-      });
+        attached = true;
+      } catch (err) {
+        this.#fail(err);
+      }
+      if (attached) this.#afterCall();
     } else if (side.kind === 'server' && (side.options.SNICallback !== undefined || side.options.sessionResumer !== undefined || side.options.ALPNCallback !== undefined || this.#ocspRequest !== undefined)) {
       this.#helloStage = new HelloStage();
     } else if (factory instanceof TlsServer) {
-      this.#call(() => this.#attach(factory.accept(this.#observer)));
+      let attached = false;
+      try {
+        this.#attach(factory.accept(this.#observer));
+        attached = true;
+      } catch (err) {
+        this.#fail(err);
+      }
+      if (attached) this.#afterCall();
     }
     this.#started = true;
     const early = this.#early;
@@ -765,36 +791,53 @@ export class TlsDuplex extends Duplex {
 
   #attach(conn: TlsConnection): void {
     this.#conn = conn;
-    conn.on('handshake', (info: ConnectionInfo) => this.#queue.push(() => this.#onSecure(info)));
-    conn.on('data', (bytes: Uint8Array) =>
-      this.#queue.push(() => {
-        if (this.#onread !== undefined) {
-          this.#onread.held.push(bytes);
-          this.#deliverOnRead();
-        } else if (!this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) this.#readBlocked = true;
-      }),
-    );
+    const q = this.#queue;
+    conn.on('handshake', (info: ConnectionInfo) => void q.push(Queued.Secure, info));
+    conn.on('data', (bytes: Uint8Array) => void q.push(Queued.Data, bytes));
     // The connection reports PeerClosed before the plaintext that came with it in one receive(): end the
     // readable side only after every queued chunk is pushed.
     conn.on('close', () => {
       this.#closePending = true;
     });
-    conn.on('session', (ticket: SessionTicket) =>
-      this.#queue.push(() => {
-        this.#session = ticket;
-        // node:tls emits 'session' for a new session only, not for the one a TLS 1.2 resumption kept.
-        const offered = this.#side.kind === 'client' ? this.#side.options.session : undefined;
-        if (offered !== undefined && offered !== null && isSameSession12(ticket.data, offered instanceof Uint8Array ? offered : offered.data)) return;
-        // node:tls: a session that arrives within the handshake (TLS 1.2) is reported after 'secureConnect'.
-        if (this.#info === undefined) this.#sessionBeforeSecure = Buffer.from(ticket.data);
-        // No Buffer (nor the session's encoding) for an event nobody listens to; getSession() still has it.
-        else if (this.listenerCount('session') > 0) this.emit('session', Buffer.from(ticket.data));
-      }),
-    );
-    conn.on('keyUpdate', (requested: boolean) => this.#queue.push(() => this.emit('keyUpdate', requested)));
+    conn.on('session', (ticket: SessionTicket) => void q.push(Queued.Session, ticket));
+    conn.on('keyUpdate', (requested: boolean) => void q.push(Queued.KeyUpdate, requested));
     // TLS 1.2 renegotiation (either side): getPeerCertificate() and friends report the new handshake.
     // node:tls: each completed handshake emits 'secure' (a client's also 'secureConnect'), authorization redone.
-    conn.on('renegotiated', (info: ConnectionInfo) => this.#queue.push(() => this.#onSecure(info)));
+    conn.on('renegotiated', (info: ConnectionInfo) => void q.push(Queued.Secure, info));
+  }
+
+  /** One queued event of the connection, handled (see #runQueue). */
+  #queued(kind: Queued, arg: unknown): void {
+    switch (kind) {
+      case Queued.Secure:
+        this.#onSecure(arg as ConnectionInfo);
+        return;
+      case Queued.Data: {
+        const bytes = arg as Uint8Array;
+        if (this.#onread !== undefined) {
+          this.#onread.held.push(bytes);
+          this.#deliverOnRead();
+        } else if (!this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) this.#readBlocked = true;
+        return;
+      }
+      case Queued.Session:
+        this.#onSession(arg as SessionTicket);
+        return;
+      case Queued.KeyUpdate:
+        this.emit('keyUpdate', arg as boolean);
+        return;
+    }
+  }
+
+  #onSession(ticket: SessionTicket): void {
+    this.#session = ticket;
+    // node:tls emits 'session' for a new session only, not for the one a TLS 1.2 resumption kept.
+    const offered = this.#side.kind === 'client' ? this.#side.options.session : undefined;
+    if (offered !== undefined && offered !== null && isSameSession12(ticket.data, offered instanceof Uint8Array ? offered : offered.data)) return;
+    // node:tls: a session that arrives within the handshake (TLS 1.2) is reported after 'secureConnect'.
+    if (this.#info === undefined) this.#sessionBeforeSecure = Buffer.from(ticket.data);
+    // No Buffer (nor the session's encoding) for an event nobody listens to; getSession() still has it.
+    else if (this.listenerCount('session') > 0) this.emit('session', Buffer.from(ticket.data));
   }
 
   #onSecure(info: ConnectionInfo): void {
@@ -1277,7 +1320,7 @@ export class TlsDuplex extends Duplex {
         flushMs = 1000;
       } else t.destroy();
     }
-    if (flushMs > 0) t.once('finish', () => t.destroy());
+    if (flushMs > 0) t.on('finish', destroyEmitter);
     // Callbacks held for the handshake learn that it will not come.
     if (fcb !== null) fcb(err ?? errnoError('TLS connection destroyed before the handshake completed', 'ERR_STREAM_DESTROYED'));
     cb(err);
@@ -1287,7 +1330,7 @@ export class TlsDuplex extends Duplex {
     // (a lingering transport, reading out a refused renegotiation's last flight, closes on its own later).
     const hadError = err !== null;
     if (this.#lingering || (t.destroyed && t.closed !== false)) process.nextTick(emitCloseNT, this, hadError);
-    else whenClosed(t, flushMs, () => this.emit('close', hadError));
+    else new CloseWatch(t, flushMs, this, hadError);
   }
 }
 
@@ -1299,31 +1342,47 @@ function emitCloseNT(d: TlsDuplex, hadError: boolean): void {
 /** At the latest, a TlsDuplex emits 'close' this long after its destroy (a transport that never emits one). */
 const CLOSE_FALLBACK_MS = 6000;
 
+/** A transport listener that destroys the transport it is called on (`this`): 'finish' once flushed; no closure. */
+function destroyEmitter(this: Duplex): void {
+  this.destroy();
+}
+
 /**
- * Call `onClose` once when `t` closes, bounded by one timer: with `flushMs` over 0, `t` is destroyed after that long
- * if it has not closed by then (the flush guard), and `onClose` runs at CLOSE_FALLBACK_MS at the latest (a
- * transport that never emits 'close', emitClose: false). The timer is cleared as soon as the transport closes: a
- * pending timer holds the transport and, through its listeners, the whole connection, which a server closing
- * connections by the thousand would keep alive (and promote to the old generation) for seconds each.
+ * A destroyed TlsDuplex's 'close', once its transport `t` closes, bounded by one timer: with `flushMs` over 0, `t` is
+ * destroyed after that long if it has not closed by then (the flush guard), and 'close' is emitted at
+ * CLOSE_FALLBACK_MS at the latest (a transport that never emits 'close', emitClose: false). The timer is cleared as
+ * soon as the transport closes: a pending timer holds the transport and, through its listeners, the whole
+ * connection, which a server closing connections by the thousand would keep alive (and promote to the old
+ * generation) for seconds each. One object and one listener per connection (timers get it as their argument).
  */
-function whenClosed(t: Duplex, flushMs: number, onClose: () => void): void {
-  let done = false;
-  let timer: ReturnType<typeof setTimeout>;
-  const close = (): void => {
-    if (done) return;
-    done = true;
-    clearTimeout(timer);
-    onClose();
-  };
-  const unflushed = (): void => {
-    t.destroy();
-    if (done) return;
-    timer = setTimeout(close, CLOSE_FALLBACK_MS - flushMs);
-    timer.unref?.();
-  };
-  timer = flushMs > 0 ? setTimeout(unflushed, flushMs) : setTimeout(close, CLOSE_FALLBACK_MS);
-  timer.unref?.();
-  t.once('close', close);
+class CloseWatch {
+  readonly #t: Duplex;
+  readonly #flushMs: number;
+  readonly #duplex: TlsDuplex;
+  readonly #hadError: boolean;
+  #done = false;
+  #timer: ReturnType<typeof setTimeout>;
+  constructor(t: Duplex, flushMs: number, duplex: TlsDuplex, hadError: boolean) {
+    this.#t = t;
+    this.#flushMs = flushMs;
+    this.#duplex = duplex;
+    this.#hadError = hadError;
+    this.#timer = flushMs > 0 ? setTimeout(CloseWatch.#unflushed, flushMs, this) : setTimeout(CloseWatch.#close, CLOSE_FALLBACK_MS, this);
+    this.#timer.unref?.();
+    t.on('close', () => CloseWatch.#close(this));
+  }
+  static #close(w: CloseWatch): void {
+    if (w.#done) return;
+    w.#done = true;
+    clearTimeout(w.#timer);
+    w.#duplex.emit('close', w.#hadError);
+  }
+  static #unflushed(w: CloseWatch): void {
+    w.#t.destroy();
+    if (w.#done) return;
+    w.#timer = setTimeout(CloseWatch.#close, CLOSE_FALLBACK_MS - w.#flushMs, w);
+    w.#timer.unref?.();
+  }
 }
 
 /** True when `err` is a TLS protocol error (as opposed to a transport error). */

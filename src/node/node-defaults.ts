@@ -23,8 +23,11 @@ export function withNodeDefaults<T extends { readonly minVersion?: TlsVersionNam
   if (pinned !== undefined && options.minVersion === undefined && options.maxVersion === undefined) return { ...options, minVersion: pinned, maxVersion: pinned };
   const min = options.minVersion ?? (nodeTls.DEFAULT_MIN_VERSION as TlsVersionName);
   const max = options.maxVersion ?? (nodeTls.DEFAULT_MAX_VERSION as TlsVersionName);
-  if (min === options.minVersion && max === options.maxVersion) return options;
-  // Only a default that differs from node:tls's own (TLSv1.2..TLSv1.3, ours too) is written in.
+  // Only a default that differs from node:tls's own (TLSv1.2..TLSv1.3, ours too) is written in: with neither (the
+  // usual case) the options are returned as they are, no copy per connection.
+  const minKept = options.minVersion !== undefined || min === 'TLSv1.2';
+  const maxKept = options.maxVersion !== undefined || max === 'TLSv1.3';
+  if (minKept && maxKept) return options;
   const out: T = { ...options };
   if (options.minVersion === undefined && min !== 'TLSv1.2') (out as { minVersion?: TlsVersionName }).minVersion = min;
   if (options.maxVersion === undefined && max !== 'TLSv1.3') (out as { maxVersion?: TlsVersionName }).maxVersion = max;

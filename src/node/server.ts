@@ -63,8 +63,9 @@ export class Server extends NetServer {
       options = {};
     }
     options ??= {};
-    // node:tls's tls.DEFAULT_MIN_VERSION / DEFAULT_MAX_VERSION where the options give no range.
-    this.#options = withNodeDefaults(options);
+    // node:tls's tls.DEFAULT_MIN_VERSION / DEFAULT_MAX_VERSION where the options give no range (on a copy: the
+    // caller's object may change later).
+    this.#options = withNodeDefaults({ ...options });
     this.#rebuild();
     this.ALPNProtocols = alpnWire(options.ALPNProtocols);
     if (secureConnectionListener !== undefined) this.on('secureConnection', secureConnectionListener);
