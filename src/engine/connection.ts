@@ -92,7 +92,8 @@ export class TlsEngine {
   readonly #tls12: Tls12Machines | undefined;
   /** Where this connection's trace and key log go (the observer's, else the configuration's). */
   readonly #traceTo: ((e: TraceEvent) => void) | undefined;
-  readonly #keyLogTo: ((line: string) => void) | undefined;
+  /** Where the key log goes: the observer's `keyLog`, read at each line (it may come and go), else the config's. */
+  readonly #keyLogFrom: { readonly keyLog?: ((line: string) => void) | undefined };
   /** Server: a ClientHello decoded at the Accepted point (hello-stage.ts), handled by the first `process()`. */
   #accepted: AcceptedHello | undefined;
   /**
@@ -201,7 +202,7 @@ export class TlsEngine {
       (this.#e.#events ??= []).push(ev);
     }
     keyLog(label: string, clientRandom: Uint8Array, secret: Uint8Array): void {
-      const log = this.#e.#keyLogTo;
+      const log = this.#e.#keyLogFrom.keyLog;
       if (log !== undefined) log(`${label} ${hex(clientRandom)} ${hex(secret)}`);
     }
     traceReceived(name: string, fields?: TraceFieldsArg): void {
@@ -241,7 +242,7 @@ export class TlsEngine {
     this.#config = config;
     this.#accepted = config.kind === 'server' ? accepted : undefined;
     this.#traceTo = observer !== undefined ? observer.trace : config.trace;
-    this.#keyLogTo = observer !== undefined ? observer.keyLog : config.keyLog;
+    this.#keyLogFrom = observer ?? config;
     this.#tls12 = deps.tls12;
     this.#p = config.provider;
     this.side = config.kind;

@@ -325,15 +325,23 @@ export class TlsDuplex extends Duplex {
     else this.#factory = (configs ??= new PreparedConfigs(0)).server(side.options);
     this.#configs = configs;
     const userTrace = options.trace;
-    const keyLog = (line: string): void => {
-      // node:tls emits 'keylog' only to listeners: no Buffer for a line nobody reads.
-      if (this.listenerCount('keylog') > 0) this.emit('keylog', Buffer.from(line + '\n', 'latin1'));
+    const emitKeyLog = (line: string): void => {
+      this.emit('keylog', Buffer.from(line + '\n', 'latin1'));
     };
+    // node:tls emits 'keylog' only to listeners: the engine reads `keyLog` at each line and gets none (so formats
+    // no line) while there is no listener.
+    const wantsKeyLog = (): ((line: string) => void) | undefined => (this.listenerCount('keylog') > 0 ? emitKeyLog : undefined);
     this.#observer =
       userTrace === undefined
-        ? { keyLog }
+        ? {
+            get keyLog() {
+              return wantsKeyLog();
+            },
+          }
         : {
-            keyLog,
+            get keyLog() {
+              return wantsKeyLog();
+            },
             trace: (e: TraceEvent) => {
               userTrace(e, this);
               this.emit('trace', e);

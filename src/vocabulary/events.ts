@@ -4,7 +4,9 @@ import type { TraceEvent } from './options.js';
 
 /**
  * Per-connection receivers of the trace and the NSS key log. Given to one engine, they replace the configuration's
- * `trace` / `keyLog` (which many connections share) for that connection; an absent member means off.
+ * `trace` / `keyLog` (which many connections share) for that connection; an absent member means off. `keyLog` is
+ * read at each line, so an observer may offer it only while someone listens (a getter): no line is formatted for
+ * nobody.
  */
 export interface ConnectionObserver {
   readonly trace?: ((e: TraceEvent) => void) | undefined;

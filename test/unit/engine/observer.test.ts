@@ -41,3 +41,41 @@ test('two connections of one TlsServer, interleaved, each log to their own obser
   for (let r = 0; r < 4; r++) step(third.c, third.s);
   assert.equal(configLines.length, 5);
 });
+
+test("an observer's keyLog is read at each line: lines go to it only while it offers one, none are formatted otherwise", async () => {
+  const o = await pairOptions();
+  const server = new TlsServer(o.server);
+  const client = new TlsClient(o.client);
+  let listening = false;
+  let reads = 0;
+  const lines: string[] = [];
+  const sink = (l: string): void => {
+    lines.push(l);
+  };
+  const observer = {
+    get keyLog(): ((line: string) => void) | undefined {
+      reads++;
+      return listening ? sink : undefined;
+    },
+  };
+  const c = client.connect(undefined, undefined, observer);
+  const s = server.accept({});
+  // ClientHello out, server flight back: nobody listens yet (a node:tls 'keylog' listener added later, say).
+  s.receive(c.takeOutput());
+  listening = true;
+  c.receive(s.takeOutput());
+  s.receive(c.takeOutput());
+  assert.equal(c.isHandshakeComplete, true);
+  assert.equal(s.isHandshakeComplete, true);
+  assert.ok(reads >= 5, 'the getter is consulted per line');
+  assert.deepEqual(
+    lines.map((l) => l.split(' ')[0]).sort(),
+    ['CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'CLIENT_TRAFFIC_SECRET_0', 'EXPORTER_SECRET', 'SERVER_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_TRAFFIC_SECRET_0'],
+  );
+  // Listener gone: a KeyUpdate's new secret is not logged (nor formatted).
+  listening = false;
+  const before = lines.length;
+  c.updateKeys(false);
+  s.receive(c.takeOutput());
+  assert.equal(lines.length, before);
+});
