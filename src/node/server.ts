@@ -184,7 +184,9 @@ export class Server extends NetServer {
       this.emit('tlsClientError', withNodeCode(err), socket);
     };
     socket.on('error', onError);
-    socket.on('keylog', (line: Buffer) => this.emit('keylog', line, socket));
+    // As node:tls: a connection logs keys to the server's 'keylog' when the server had listeners as it was accepted
+    // (otherwise no line is formatted for it).
+    if (this.listenerCount('keylog') > 0) socket.on('keylog', (line: Buffer) => this.emit('keylog', line, socket));
     socket.once('secure', () => {
       socket.off('error', onError);
       this.emit('secureConnection', socket);

@@ -219,6 +219,41 @@ test('a certificate that does not verify: node:tls\'s code and message (ours in 
   }
 });
 
+test("server 'keylog' (line, socket): for connections accepted while the server has listeners, as node:tls", async () => {
+  const pki = await getPki();
+  const adapter = new NodeTlsAdapter();
+  const accepted: TlsDuplex[] = [];
+  const server = adapter.createServer({ key: pki.server.p256.keyPem, cert: pki.server.p256.chainPem }, (s) => {
+    accepted.push(s);
+    s.on('error', () => undefined);
+    s.end();
+  });
+  server.on('tlsClientError', () => undefined);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as { port: number }).port;
+  const lines: { label: string; socket: unknown }[] = [];
+  const onKeylog = (line: Buffer, socket: unknown): void => void lines.push({ label: line.toString('latin1').split(' ')[0] ?? '', socket });
+  const handshake = async (): Promise<void> => {
+    const c = adapter.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.ca.certPem });
+    c.on('error', () => undefined);
+    await bounded(once(c, 'secureConnect'), 10_000, 'secureConnect');
+    await bounded(once(c, 'end'), 10_000, 'end');
+    c.destroy();
+  };
+  try {
+    await handshake();
+    assert.equal(lines.length, 0, 'no listener: no lines');
+    server.on('keylog', onKeylog);
+    await handshake();
+    assert.deepEqual(lines.map((l) => l.label).sort(), ['CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'CLIENT_TRAFFIC_SECRET_0', 'EXPORTER_SECRET', 'SERVER_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_TRAFFIC_SECRET_0']);
+    for (const l of lines) assert.equal(l.socket, accepted[1], 'the accepted socket is the second argument');
+    server.off('keylog', onKeylog);
+  } finally {
+    server.close();
+  }
+});
+
 test('typed event overloads: listeners get the argument types of TlsDuplexEvents (checked by the compiler)', async () => {
   const pki = await getPki();
   const adapter = new NodeTlsAdapter();
