@@ -24,6 +24,7 @@ import { configError, internalError } from '../errors.js';
 import { NamedGroup, signatureSchemeHash } from '../wire/registry.js';
 import { hybridClient, hybridServer, type Kem } from './hybrid.js';
 import { mlKem768 } from './mlkem.js';
+import { nodeMlKem768, type NodeKemFunctions } from './mlkem-node.js';
 import type { CredentialCrypto, CredentialHash, PrivateKeyDer } from './credential-crypto.js';
 
 const DUMMY_X = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
@@ -127,9 +128,39 @@ class NodeAead implements Aead {
   }
 }
 
+/** PKCS#8 PrivateKeyInfo of an X25519 key up to its 32-byte private key (RFC 8410 §7). */
+const X25519_PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20]);
+
+/** Import an X25519 private key from its 32 bytes. */
+type X25519Import = (d: Uint8Array) => nc.KeyObject;
+
+/**
+ * The fastest X25519 private-key import this Node accepts: a JWK with a placeholder public part, which Node 20–22
+ * do not check against the private key (PKCS#8 DER is ~10x slower there), else PKCS#8 DER (Node 24 checks the JWK's
+ * x and refuses a placeholder; DER is as fast as JWK there). Probed once per provider.
+ */
+function x25519Importer(): X25519Import {
+  const jwk: X25519Import = (d) => nc.createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: b64u(d), x: DUMMY_X }, format: 'jwk' });
+  try {
+    jwk(new Uint8Array(32).fill(1));
+    return jwk;
+  } catch {
+    return (d) => {
+      const der = new Uint8Array(X25519_PKCS8_PREFIX.length + 32);
+      der.set(X25519_PKCS8_PREFIX, 0);
+      der.set(d, X25519_PKCS8_PREFIX.length);
+      try {
+        return nc.createPrivateKey({ key: Buffer.from(der.buffer, der.byteOffset, der.byteLength), format: 'der', type: 'pkcs8' });
+      } finally {
+        der.fill(0);
+      }
+    };
+  }
+}
+
 /** X25519 client half, from 32 random bytes. */
-function x25519Private(d: Uint8Array): { key: nc.KeyObject; pub: Uint8Array } {
-  const key = nc.createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: b64u(d), x: DUMMY_X }, format: 'jwk' });
+function x25519Private(importKey: X25519Import, d: Uint8Array): { key: nc.KeyObject; pub: Uint8Array } {
+  const key = importKey(d);
   const x = nc.createPublicKey(key).export({ format: 'jwk' }).x as string;
   return { key, pub: u8(Buffer.from(x, 'base64url')) };
 }
@@ -274,8 +305,9 @@ export interface NodeProviderOptions {
   /** Override the clock (tests), ms since epoch. */
   readonly now?: () => number;
   /**
-   * The ML-KEM-768 behind X25519MLKEM768: e.g. `await loadMlKem768Wasm()` (crypto/mlkem-wasm.ts, about 5x faster);
-   * null to offer no hybrid group; by default the pure-JavaScript @noble/post-quantum one.
+   * The ML-KEM-768 behind X25519MLKEM768: e.g. `await loadMlKem768Wasm()` (crypto/mlkem-wasm.ts, about 5x faster
+   * than noble); null to offer no hybrid group. By default node:crypto's own when the running Node has it (Node 24+,
+   * crypto/mlkem-node.ts) and randomness is not overridden, else the pure-JavaScript @noble/post-quantum one.
    */
   readonly mlkem?: Kem | null;
 }
@@ -289,11 +321,14 @@ export class NodeCryptoProvider implements CryptoProvider {
   readonly #now: () => number;
   readonly #verifyCache = new Map<string, VerifyingKey>();
   readonly #mlkem: Kem | null | undefined;
+  readonly #x25519Import: X25519Import = x25519Importer();
 
   constructor(opts: NodeProviderOptions = {}) {
     this.#random = opts.randomBytes ?? pooledRandom();
     this.#now = opts.now ?? Date.now;
-    this.#mlkem = opts.mlkem;
+    // node:crypto's ML-KEM (Node 24+) draws encapsulation randomness itself: not for a provider whose randomness
+    // is overridden (seeded, reproducible handshakes), which keeps noble's derandomised forms.
+    this.#mlkem = opts.mlkem !== undefined || opts.randomBytes !== undefined ? opts.mlkem : nodeMlKem768(nc as unknown as NodeKemFunctions);
   }
 
   /** The ML-KEM-768 in use (the option, else the module's default); undefined when the hybrid group is off. */
@@ -343,7 +378,7 @@ export class NodeCryptoProvider implements CryptoProvider {
 
   keyExchangeClient(group: number): KeyExchangeClient | undefined {
     if (group === NamedGroup.x25519) {
-      const { key, pub } = x25519Private(this.#random(32));
+      const { key, pub } = x25519Private(this.#x25519Import, this.#random(32));
       return { group, publicKey: pub, complete: (peer) => x25519Derive(key, peer) };
     }
     const curve = EC_CURVES[group];
@@ -353,7 +388,7 @@ export class NodeCryptoProvider implements CryptoProvider {
     }
     const kem = this.#kem;
     if (group === NamedGroup.X25519MLKEM768 && kem !== undefined) {
-      const x = x25519Private(this.#random(32));
+      const x = x25519Private(this.#x25519Import, this.#random(32));
       return hybridClient(group, kem, kem.usesCallerRandomness ? this.#random(64) : NO_SEED, x.pub, (peer) => x25519Derive(x.key, peer));
     }
     return undefined;
@@ -362,12 +397,12 @@ export class NodeCryptoProvider implements CryptoProvider {
   keyExchangeServer(group: number, clientShare: Uint8Array): KeyExchangeServerResult {
     const kem = this.#kem;
     if (group === NamedGroup.X25519MLKEM768 && kem !== undefined) {
-      const x = x25519Private(this.#random(32));
+      const x = x25519Private(this.#x25519Import, this.#random(32));
       return hybridServer(kem, kem.usesCallerRandomness ? this.#random(32) : NO_SEED, clientShare, x.pub, (peer) => x25519Derive(x.key, peer));
     }
     if (group === NamedGroup.x25519) {
       // Our half and the shared secret at once (no client-side object and closure in between).
-      const x = x25519Private(this.#random(32));
+      const x = x25519Private(this.#x25519Import, this.#random(32));
       return { publicKey: x.pub, sharedSecret: x25519Derive(x.key, clientShare) };
     }
     const kx = this.keyExchangeClient(group);
