@@ -52,7 +52,8 @@ const NODE_FLAGS = (argVal('node-flags') ?? '--single-threaded,--predictable-gc-
  * Handshake workloads: functions called once per handshake reach TurboFan only after a few thousand handshakes at
  * V8's default budget, so a short warm-up counts their compilation (measured: 0.6M of a server handshake's 3.3M
  * instructions 500 handshakes in). A smaller interrupt budget tiers them up within the warm-up (--trace-opt: no
- * compilation after ~1,000 handshakes); the steady-state code is the same.
+ * compilation after ~1,000 handshakes); the steady-state code is the same. The *-pair workloads (adapter, API and
+ * Node's pairs) get it too: at the default budget a third of their count 400 pairs in was still TurboFan.
  */
 const HS_NODE_FLAGS = (argVal('hs-node-flags') ?? '--interrupt-budget=8192').split(',').filter((f) => f !== '');
 
@@ -101,7 +102,7 @@ function instructions(workload: string, n: number, prepared: number): number {
     const env = workload.startsWith('hs-') ? { ...process.env, SSPI_TLS_BENCH_CERTS: certsFile() } : process.env;
     const r = spawnSync('valgrind', [
       '--tool=callgrind', '--smc-check=all-non-file', `--callgrind-out-file=${join(dir, 'out')}`,
-      process.execPath, ...NODE_FLAGS, ...(workload.startsWith('hs-') ? HS_NODE_FLAGS : []), join(here, 'record-loop.js'), workload, String(n), String(prepared),
+      process.execPath, ...NODE_FLAGS, ...(workload.startsWith('hs-') || workload.endsWith('-pair') ? HS_NODE_FLAGS : []), join(here, 'record-loop.js'), workload, String(n), String(prepared),
     ], { encoding: 'utf8', env });
     const m = /Collected : (\d+)/.exec(r.stderr);
     if (r.status !== 0 || m === null) throw new Error(`${workload}: valgrind failed\n${r.stderr.slice(-2000)}`);

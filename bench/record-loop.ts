@@ -55,8 +55,11 @@ const prepared = Number(preparedArg ?? nArg);
 const WARM = 4000;
 /** Warm-up floods (of FLOOD_RECORDS records each). */
 const WARM_FLOODS = 8;
-/** Warm-up handshakes of the *-pair workloads: after 100, TurboFan still compiles ~25 % of a pair's instructions. */
-const PAIR_WARM = 400;
+/**
+ * Warm-up handshakes of the *-pair workloads: after 100, TurboFan still compiled ~25 % of a pair's instructions, and
+ * after 400 at V8's default budget a third; 1,000 with bench/instr.ts's interrupt budget (as the hs-* workloads).
+ */
+const PAIR_WARM = 1000;
 /** Warm-up handshakes before the counted ones (with bench/instr.ts's interrupt budget, JIT compilation is over by then). */
 const HS_WARM = 1200;
 /** Warm-up handshakes (each is ~40 records' worth of JIT-visible work). */
