@@ -30,7 +30,8 @@ const PK = 1184;
 const CT = 1088;
 const SEED = 64;
 
-const copy = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+/** A plain Uint8Array copy of a node:crypto Buffer (whose `slice` is a view). */
+const copy = (b: Uint8Array): Uint8Array => new Uint8Array(b);
 
 /**
  * node:crypto's ML-KEM-768, or undefined when the running Node lacks it (no `encapsulate` / `decapsulate`, or no

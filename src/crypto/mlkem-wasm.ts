@@ -61,24 +61,27 @@ export async function loadMlKem768Wasm(): Promise<Kem> {
   const ct = sk + SK;
   const ss = ct + CT;
   const fail = (what: string, rc: number): Error => new Error(`ML-KEM-768 (WebAssembly): ${what} failed (${rc})`);
+  /** Copy [at, at + len) out of WebAssembly memory and zero [wipeFrom, at + len) there: no secret stays behind. */
+  const takeWiped = (at: number, len: number, wipeFrom = at): Uint8Array => {
+    const heap = m.HEAPU8; // read after the call: a memory growth replaces the view
+    const out = heap.slice(at, at + len);
+    heap.fill(0, wipeFrom, at + len);
+    return out;
+  };
   const keygenInto = (_seed: Uint8Array, out: Uint8Array): Uint8Array => {
     const rc = m._OQS_KEM_keypair(kem, pk, sk);
-    const heap = m.HEAPU8;
-    const secretKey = heap.slice(sk, sk + SK);
-    heap.fill(0, sk, sk + SK);
+    const secretKey = takeWiped(sk, SK);
     if (rc !== 0) throw fail('keypair', rc);
-    out.set(heap.subarray(pk, pk + PK), 0);
+    out.set(m.HEAPU8.subarray(pk, pk + PK), 0);
     return secretKey;
   };
   const encapsulateInto = (publicKey: Uint8Array, _msg: Uint8Array, out: Uint8Array): Uint8Array => {
     if (publicKey.length !== PK) throw new RangeError('ML-KEM-768 encapsulation key must be 1184 bytes');
     m.HEAPU8.set(publicKey, pk);
     const rc = m._OQS_KEM_encaps(kem, ct, ss, pk);
-    const heap = m.HEAPU8;
-    const sharedSecret = heap.slice(ss, ss + SS);
-    heap.fill(0, ss, ss + SS);
+    const sharedSecret = takeWiped(ss, SS);
     if (rc !== 0) throw fail('encapsulation', rc);
-    out.set(heap.subarray(ct, ct + CT), 0);
+    out.set(m.HEAPU8.subarray(ct, ct + CT), 0);
     return sharedSecret;
   };
   return {
@@ -97,13 +100,12 @@ export async function loadMlKem768Wasm(): Promise<Kem> {
     },
     decapsulate: (cipherText, secretKey) => {
       if (cipherText.length !== CT || secretKey.length !== SK) throw new RangeError('ML-KEM-768 ciphertext must be 1088 bytes and the key 2400');
-      let heap = m.HEAPU8;
+      const heap = m.HEAPU8;
       heap.set(cipherText, ct);
       heap.set(secretKey, sk);
       const rc = m._OQS_KEM_decaps(kem, ss, ct, sk);
-      heap = m.HEAPU8;
-      const sharedSecret = heap.slice(ss, ss + SS);
-      heap.fill(0, sk, ss + SS);
+      // The shared secret out; the decapsulation key, ciphertext and secret (sk … ss + SS) zeroed.
+      const sharedSecret = takeWiped(ss, SS, sk);
       if (rc !== 0) throw fail('decapsulation', rc);
       return sharedSecret;
     },
