@@ -11,7 +11,6 @@ import type { Certificate } from '../x509/certificate.js';
 import { suiteById, type SuiteInfo } from '../crypto/suites.js';
 import type { CertifiedKey, PreparedClientConfig } from '../vocabulary/config.js';
 import type { ConnectionInfo } from '../vocabulary/connection-info.js';
-import type { SessionTicket } from '../vocabulary/events.js';
 import { decodeError, incompatible, internalError, misbehaved } from '../errors.js';
 import type { HandshakeContext } from '../handshake/context.js';
 import { TranscriptBuffer, Transcript } from '../handshake/transcript.js';
@@ -68,11 +67,11 @@ import {
   HandshakeSecret,
   finishedVerifyData,
   hkdfExpandLabel,
-  ticketPsk,
   Label,
 } from './key-schedule.js';
-import { encodeClientSession, decodeClientSession, type ClientSession } from '../handshake/tickets.js';
+import { decodeClientSession, type ClientSession } from '../handshake/tickets.js';
 import type { TrafficState } from './traffic.js';
+import { ReceivedTicket } from './received-ticket.js';
 import { DTLS13, scheduleSuite, versionsOf } from './datagram.js';
 
 /** What the client offered in its first ClientHello (kept for checking the server's answers). */
@@ -795,34 +794,16 @@ function clientPostHandshake(s: Extract<ClientState13, { kind: 'Traffic' }>, m: 
       cx.traceReceived('NewSessionTicket', { lifetime: nst.ticketLifetime });
       cx.event({ type: 'PostHandshake', message: 'NewSessionTicket' });
       if (nst.ticketLifetime === 0) return s;
-      const now = p.now();
-      const serverName = t.info.serverName ?? '';
-      // The serialised session (and the PSK in it, RFC 8446 §4.6.1) is made when first read: a stored ticket is
-      // mostly never offered. An own getter, so spreads and structured clones of the ticket still carry it; its
-      // inputs (the resumption secret, the nonce, the time of receipt) are fixed here and never change.
-      let data: Uint8Array | undefined;
-      const ticket: SessionTicket = {
-        serverName,
-        get data(): Uint8Array {
-          return (data ??= encodeClientSession({
-            state: {
-              version: TLS13,
-              suite: t.suite.id,
-              secret: ticketPsk(p, t.suite, t.resumptionSecret, nst.ticketNonce),
-              issuedAt: now,
-              lifetimeSeconds: nst.ticketLifetime,
-              ageAdd: nst.ticketAgeAdd,
-              alpn: t.info.alpn,
-              serverName,
-              peerChain: t.info.peerCertificates,
-              extendedMasterSecret: false,
-            },
-            ticket: nst.ticket,
-            receivedAt: now,
-          }));
-        },
-        expiresAt: now + nst.ticketLifetime * 1000,
-      };
+      // The session (and its PSK) is made when the ticket's data is first read (received-ticket.ts).
+      const ticket = new ReceivedTicket(t.info.serverName ?? '', {
+        provider: p,
+        suite: t.suite,
+        resumptionSecret: t.resumptionSecret,
+        nst,
+        receivedAt: p.now(),
+        alpn: t.info.alpn,
+        peerChain: t.info.peerCertificates,
+      });
       cx.event({ type: 'NewTicket', ticket });
       return s;
     }
