@@ -325,28 +325,10 @@ export class TlsDuplex extends Duplex {
     else this.#factory = (configs ??= new PreparedConfigs(0)).server(side.options);
     this.#configs = configs;
     const userTrace = options.trace;
-    const emitKeyLog = (line: string): void => {
-      this.emit('keylog', Buffer.from(line + '\n', 'latin1'));
-    };
-    // node:tls emits 'keylog' only to listeners: the engine reads `keyLog` at each line and gets none (so formats
-    // no line) while there is no listener.
-    const wantsKeyLog = (): ((line: string) => void) | undefined => (this.listenerCount('keylog') > 0 ? emitKeyLog : undefined);
-    this.#observer =
-      userTrace === undefined
-        ? {
-            get keyLog() {
-              return wantsKeyLog();
-            },
-          }
-        : {
-            get keyLog() {
-              return wantsKeyLog();
-            },
-            trace: (e: TraceEvent) => {
-              userTrace(e, this);
-              this.emit('trace', e);
-            },
-          };
+    this.#observer = new DuplexObserver(this, userTrace === undefined ? undefined : (e: TraceEvent) => {
+      userTrace(e, this);
+      this.emit('trace', e);
+    });
     transport.on('error', (err: Error & { code?: string }) => {
       // node:tls server: a client that resets before the handshake completed is 'socket hang up' (ECONNRESET).
       if (this.#side.kind === 'server' && this.#info === undefined && err.code === 'ECONNRESET') this.destroy(socketHangUp());
@@ -1339,6 +1321,32 @@ export class TlsDuplex extends Duplex {
     const hadError = err !== null;
     if (this.#lingering || (t.destroyed && t.closed !== false)) process.nextTick(emitCloseNT, this, hadError);
     else new CloseWatch(t, flushMs, this, hadError);
+  }
+}
+
+/**
+ * A TlsDuplex's observer (its trace and key log, given to its connection). node:tls emits 'keylog' only to listeners:
+ * the engine reads `keyLog` at each line, and gets none (so formats no line) while the duplex has no 'keylog'
+ * listener. A class with its getter on the prototype, not an object literal with a getter closure: V8 keeps an
+ * own accessor in the object's hidden class, so a getter closure per connection gave each connection a hidden class
+ * of its own, and hidden classes live in the old generation, where they held the whole connection alive through
+ * young-generation collections until the next full one (~13 KB per connection promoted; docs/performance.md,
+ * "promoted garbage").
+ */
+class DuplexObserver implements ConnectionObserver {
+  readonly #duplex: TlsDuplex;
+  readonly trace: ((e: TraceEvent) => void) | undefined;
+  #emitKeyLog: ((line: string) => void) | undefined;
+  constructor(duplex: TlsDuplex, trace: ((e: TraceEvent) => void) | undefined) {
+    this.#duplex = duplex;
+    this.trace = trace;
+  }
+  get keyLog(): ((line: string) => void) | undefined {
+    if (this.#duplex.listenerCount('keylog') === 0) return undefined;
+    const d = this.#duplex;
+    return (this.#emitKeyLog ??= (line: string): void => {
+      d.emit('keylog', Buffer.from(line + '\n', 'latin1'));
+    });
   }
 }
 
