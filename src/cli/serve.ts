@@ -195,6 +195,9 @@ export async function serve(argv: readonly string[]): Promise<number> {
   const handshakeSeconds = seconds('handshake-timeout', str(a, 'handshake-timeout'), 120);
   const idleSeconds = seconds('idle-timeout', str(a, 'idle-timeout'), 0);
   options.handshakeTimeout = handshakeSeconds * 1000;
+  // A fresh ticket on every resumption, as OpenSSL's s_server, where node:tls sends none: a client then never has to
+  // present one ticket twice (RFC 8446 C.4: reused tickets make connections linkable).
+  options.resumptionTicketCount = 1;
   const crlFile = str(a, 'crl');
   if (crlFile !== undefined) options.crl = readCrls('--crl', crlFile);
   const scale = await scaleSetup(a, options.provider, p, fromPrimary, { connect: !primary });

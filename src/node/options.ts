@@ -133,6 +133,11 @@ export interface NodeServerOptions extends NodeCommonOptions {
   readonly ticketKeyRotation?: number;
   /** Accept each ticket once. */
   readonly singleUseTickets?: boolean;
+  /**
+   * TLS 1.3 NewSessionTickets sent after a resumption. Default as node:tls (OpenSSL): none, the client resumes again
+   * with the ticket it has; with `singleUseTickets`, `ticketCount` (a used ticket is gone).
+   */
+  readonly resumptionTicketCount?: number;
   /** Allow psk_ke resumption (no key exchange) when the client offers it. */
   readonly allowPskKe?: boolean;
   /** Ticket keys shared with other servers (src/session/ticket-keys.ts); overrides ticketKeys/ticketKeyRotation. */
@@ -494,7 +499,8 @@ export function toServerOptions(
   if (o.ticketKeyRotation !== undefined) out.ticketKeyRotation = o.ticketKeyRotation;
   if (o.singleUseTickets !== undefined) out.singleUseTickets = o.singleUseTickets;
   // node:tls (OpenSSL): no new TLS 1.3 ticket after a resumption; the client resumes again with the one it has.
-  if (o.singleUseTickets !== true) out.resumptionTicketCount = 0;
+  if (o.resumptionTicketCount !== undefined) out.resumptionTicketCount = o.resumptionTicketCount;
+  else if (o.singleUseTickets !== true) out.resumptionTicketCount = 0;
   // node:tls (OpenSSL) runs TLS 1.2 renegotiations a client starts; the socket limits their rate (src/node/renegotiation.ts).
   out.allowClientRenegotiation = true;
   out.maxRenegotiations = NODE_SERVER_RENEGOTIATIONS;

@@ -156,3 +156,27 @@ test('TLS 1.3 resumption with our server: node:tls resumes, gets no new ticket (
     server.close();
   }
 });
+
+test('TLS 1.3 resumption with resumptionTicketCount: 1 (sspi-tls serve): node:tls resumes and gets exactly one new ticket', async () => {
+  const server = createServer({ key, cert, resumptionTicketCount: 1 }, (s) => s.end('x'));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  try {
+    const first = nodeTls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca });
+    first.resume();
+    const session = await bounded(new Promise<Buffer>((resolve) => first.once('session', resolve)), 10_000, 'session');
+    await bounded(once(first, 'close'), 10_000, 'first close');
+    const second = nodeTls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca, session });
+    const fresh: Buffer[] = [];
+    second.on('session', (s: Buffer) => fresh.push(s));
+    second.resume();
+    await bounded(once(second, 'secureConnect'), 10_000, 'secureConnect');
+    assert.equal(second.isSessionReused(), true);
+    await bounded(once(second, 'close'), 10_000, 'second close');
+    assert.equal(fresh.length, 1, 'one NewSessionTicket after the resumption');
+    assert.notDeepEqual(fresh[0], session);
+  } finally {
+    server.close();
+  }
+});
