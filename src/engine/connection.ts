@@ -131,6 +131,8 @@ export class TlsEngine {
   readonly #idle = new IdleRuns();
   #ccsCount = 0;
   #postHandshake = 0;
+  /** A received KeyUpdate asked for ours and it is not sent yet (see #answerKeyUpdate). */
+  #keyUpdateOwed = false;
   #started = false;
   #clientRandom: Uint8Array | undefined;
   #peerOcsp: Uint8Array | undefined;
@@ -217,6 +219,10 @@ export class TlsEngine {
     }
     setSkipEarlyData(on: boolean): void {
       this.#e.#earlySkip.set(on);
+    }
+    deferKeyUpdateReply(): boolean {
+      this.#e.#keyUpdateOwed = true;
+      return true;
     }
     setPeerOcspResponse(response: Uint8Array): void {
       this.#e.#peerOcsp = response;
@@ -450,6 +456,7 @@ export class TlsEngine {
         if (opts.stopAfterHandshake === true && wasHandshaking && this.isEstablished) break;
         if (opts.stopAfterPostHandshake === true && this.#postHandshake !== postBefore) break;
       }
+      this.#answerKeyUpdate();
     } catch (e) {
       throw this.#fail(e, true);
     }
@@ -549,6 +556,8 @@ export class TlsEngine {
   }
 
   #handshakeMessage(msg: HandshakeMessage): void {
+    // Our answer to the peer's KeyUpdates goes before anything this message makes us send.
+    if (msg.type !== HandshakeType.KeyUpdate) this.#answerKeyUpdate();
     const wasEstablished = this.isEstablished;
     if (wasEstablished) this.#postHandshake++;
     // KeyUpdates are limited per run without progress; any other handshake message is progress (src/record/idle-runs.ts).
@@ -710,6 +719,17 @@ export class TlsEngine {
   /** Pending output (after start(), process(), updateKeys...). */
   takeOutput(): Uint8Array {
     return this.#takeOut();
+  }
+
+  /**
+   * Send the KeyUpdate the peer asked for, if one is owed (RFC 8446 §4.6.3). Received requests are answered once
+   * the records read with them are handled, before anything else of ours: a run of them (a flood) costs one update
+   * of our keys, not one each, and the peer, which has kept its read keys, gets one.
+   */
+  #answerKeyUpdate(): void {
+    if (!this.#keyUpdateOwed) return;
+    this.#keyUpdateOwed = false;
+    this.updateKeysInto(false);
   }
 
   /** TLS 1.3 KeyUpdate: returns the record to send. */

@@ -49,4 +49,10 @@ export interface HandshakeContext {
   setPeerOcspResponse(response: Uint8Array): void;
   /** Whether this handshake allowed the peer's records to be skipped as declined early data. */
   setSkipEarlyData(on: boolean): void;
+  /**
+   * The peer's KeyUpdate asked for one of ours. True: the engine sends it later, before anything else of ours
+   * (RFC 8446 §4.6.3 asks for it before our next application data), so that several requests received together are
+   * answered by one update. Absent or false: the machine sends it now.
+   */
+  deferKeyUpdateReply?(): boolean;
 }

@@ -839,7 +839,7 @@ export function keyUpdate(t: TrafficState, m: HandshakeMessage, cx: HandshakeCon
   const peerSecret = hkdfExpandLabel(p, t.suite, peerIsServer ? t.serverSecret : t.clientSecret, Label.trafficUpdate, new Uint8Array(0), t.suite.hashLen);
   cx.installReadKeys13(t.suite, peerSecret);
   let next: TrafficState = peerIsServer ? { ...t, serverSecret: peerSecret } : { ...t, clientSecret: peerSecret };
-  if (requested) {
+  if (requested && cx.deferKeyUpdateReply?.() !== true) {
     next = sendKeyUpdate(next, cx, side, false);
   }
   cx.event({ type: 'KeyUpdated', requested });
