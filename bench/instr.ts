@@ -36,6 +36,7 @@ const ALL = [
   'small-ours-100', 'small-floor-100', 'small-node-100',
   'flood-ours-empty', 'flood-floor-empty', 'flood-node-empty',
   'flood-ours-keyupdate', 'flood-floor-keyupdate', 'flood-node-keyupdate',
+  'flood-ours-keyupdate-requested', 'flood-floor-keyupdate-requested', 'flood-node-keyupdate-requested',
   'msg-engine-16384', 'msg-sspi-16384', 'msg-engine-100', 'msg-sspi-100',
   'adapter-pair', 'api-pair', 'node-pair',
   ...HS,

@@ -12,7 +12,7 @@
  *   small-ours-<bytes>   idiomatic API, client write → takeOutput → server receive ('data')
  *   small-floor-<bytes>  bare node:crypto seal + open of the same record (bench/small.ts rawSmall)
  *   small-node-<bytes>   Node's tls pair over memory, one write per record
- *   flood-ours-<kind>    our TlsConnection server receiving a flood (kind: empty | keyupdate), per record
+ *   flood-ours-<kind>    our TlsConnection server receiving a flood (kind: empty | keyupdate | keyupdate-requested), per record
  *   flood-floor-<kind>   bare node:crypto calls opening the same flood
  *   flood-node-<kind>    Node's TLSSocket server receiving the same flood
  *   msg-engine-<bytes>   engine sealRecordParts into a send buffer + process one record (the SSPI row's reference)
@@ -97,7 +97,7 @@ function stagePair(p: OursPair): () => void {
 }
 
 async function main(): Promise<void> {
-  const m = /^(small|flood)-(ours|floor|node)-(\w+)$/.exec(workload);
+  const m = /^(small|flood)-(ours|floor|node)-([\w-]+)$/.exec(workload);
   if (workload === 'crypto-open') {
     const op = rawOpenOnly();
     for (let i = 0; i < WARM + n; i++) op();
@@ -169,7 +169,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < WARM + n; i++) op();
     return;
   }
-  if (arg !== 'empty' && arg !== 'keyupdate') throw new Error(`flood kind ${arg}`);
+  if (arg !== 'empty' && arg !== 'keyupdate' && arg !== 'keyupdate-requested') throw new Error(`flood kind ${arg}`);
   // Whole floods: n records rounded up to floods, received from `prepared` ones made in advance.
   const floods = Math.ceil(n / FLOOD_RECORDS);
   const ready = Math.max(floods, Math.ceil(prepared / FLOOD_RECORDS));

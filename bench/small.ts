@@ -64,10 +64,17 @@ function expandLabel(secret: Buffer, label: string, length: number): Buffer {
 const labelInfo = new Map<string, Buffer>();
 
 /**
+ * What a flood repeats: zero-length application records, KeyUpdates with update_not_requested, or KeyUpdates with
+ * update_requested (each asks the receiver for a KeyUpdate of its own; RFC 8446 §4.6.3 lets it answer the requests
+ * received together with one).
+ */
+export type FloodKind = 'empty' | 'keyupdate' | 'keyupdate-requested';
+
+/**
  * A flood from the client's application traffic secret 0 (TLS_AES_128_GCM_SHA256, sequence numbers from 0):
  * `FLOOD_UNITS` × (`FLOOD_RUN` zero-length records or KeyUpdates, then one record carrying 1 byte).
  */
-export function sealFlood(secret0: Buffer, kind: 'empty' | 'keyupdate'): Buffer {
+export function sealFlood(secret0: Buffer, kind: FloodKind): Buffer {
   let secret = secret0;
   let key = expandLabel(secret, 'key', 16);
   let iv = expandLabel(secret, 'iv', 12);
@@ -87,7 +94,7 @@ export function sealFlood(secret0: Buffer, kind: 'empty' | 'keyupdate'): Buffer 
     for (let i = 0; i < FLOOD_RUN; i++) {
       if (kind === 'empty') seal(Buffer.from([23]));
       else {
-        seal(Buffer.from([24, 0, 0, 1, 0, 22]));
+        seal(Buffer.from([24, 0, 0, 1, kind === 'keyupdate-requested' ? 1 : 0, 22]));
         secret = expandLabel(secret, 'traffic upd', 32);
         key = expandLabel(secret, 'key', 16);
         iv = expandLabel(secret, 'iv', 12);
@@ -100,7 +107,7 @@ export function sealFlood(secret0: Buffer, kind: 'empty' | 'keyupdate'): Buffer 
 }
 
 /** Ours receiving a flood: ns per record, fresh connection per flood (the handshake is not timed). */
-export function oursFlood(p: OursPair, kind: 'empty' | 'keyupdate', budgetMs: number): number {
+export function oursFlood(p: OursPair, kind: FloodKind, budgetMs: number): number {
   let ns = 0;
   let records = 0;
   while (ns < budgetMs * 1e6 || records === 0) {
@@ -122,11 +129,17 @@ export function oursFlood(p: OursPair, kind: 'empty' | 'keyupdate', budgetMs: nu
 /** A Duplex under Node's TLSSocket server whose peer is our client: we push its records in. */
 class Feed extends Duplex {
   readonly #c: TlsConnection;
+  /** Set once the flood starts: what the server writes (its answers to KeyUpdate requests) is dropped, not read by our client. */
+  dropWrites = false;
   constructor(c: TlsConnection) {
     super();
     this.#c = c;
   }
   override _write(chunk: Buffer, _e: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (this.dropWrites) {
+      cb();
+      return;
+    }
     try {
       this.#c.receive(chunk);
     } catch (e) {
@@ -163,7 +176,7 @@ function nodeKnownServer(ctx: NodeContexts, p: OursPair): Promise<{ server: tls.
 }
 
 /** Node's tls receiving the same flood: ns per record (from the push to the last byte's 'data'). */
-export async function nodeFlood(ctx: NodeContexts, p: OursPair, kind: 'empty' | 'keyupdate', budgetMs: number): Promise<number> {
+export async function nodeFlood(ctx: NodeContexts, p: OursPair, kind: FloodKind, budgetMs: number): Promise<number> {
   let ns = 0;
   let records = 0;
   while (ns < budgetMs * 1e6 || records === 0) {
@@ -177,6 +190,7 @@ export async function nodeFlood(ctx: NodeContexts, p: OursPair, kind: 'empty' | 
         if (got === FLOOD_UNITS) resolve();
       });
       server.once('error', reject);
+      feed.dropWrites = true;
       t0 = process.hrtime.bigint();
       feed.push(flood);
     });
@@ -242,7 +256,7 @@ export async function nodeSmall(ctx: NodeContexts, size: number, budgetMs: numbe
  * (createDecipheriv with the direction's KeyObject, setAAD, setAuthTag, update, final; for a KeyUpdate, the three
  * HKDF-Expand-Label HMACs and a createSecretKey), on the same bytes. ns per record.
  */
-export function rawFloodFloor(p: OursPair, kind: 'empty' | 'keyupdate', budgetMs: number): number {
+export function rawFloodFloor(p: OursPair, kind: FloodKind, budgetMs: number): number {
   let ns = 0;
   let records = 0;
   while (ns < budgetMs * 1e6 || records === 0) {
@@ -295,7 +309,7 @@ function openFloodRaw(s0: Buffer, flood: Buffer): number {
  */
 
 /** Ours receiving `warm + n` of `warm + ready` prepared floods. */
-export function floodOpsOurs(p: OursPair, kind: 'empty' | 'keyupdate', warm: number, n: number, ready: number): void {
+export function floodOpsOurs(p: OursPair, kind: FloodKind, warm: number, n: number, ready: number): void {
   const floods = Array.from({ length: warm + ready }, () => {
     const { s, secret } = oursKnownPair(p);
     return { s, flood: sealFlood(secret, kind) };
@@ -311,7 +325,7 @@ export function floodOpsOurs(p: OursPair, kind: 'empty' | 'keyupdate', warm: num
 }
 
 /** The node:crypto floor opening `warm + n` of `warm + ready` prepared floods. */
-export function floodOpsFloor(p: OursPair, kind: 'empty' | 'keyupdate', warm: number, n: number, ready: number): void {
+export function floodOpsFloor(p: OursPair, kind: FloodKind, warm: number, n: number, ready: number): void {
   const floods = Array.from({ length: warm + ready }, () => {
     const { secret } = oursKnownPair(p);
     return { secret, flood: sealFlood(secret, kind) };
@@ -323,7 +337,7 @@ export function floodOpsFloor(p: OursPair, kind: 'empty' | 'keyupdate', warm: nu
 }
 
 /** Node's TLSSocket server receiving `warm + n` of `warm + ready` prepared floods. */
-export async function floodOpsNode(ctx: NodeContexts, p: OursPair, kind: 'empty' | 'keyupdate', warm: number, n: number, ready: number): Promise<void> {
+export async function floodOpsNode(ctx: NodeContexts, p: OursPair, kind: FloodKind, warm: number, n: number, ready: number): Promise<void> {
   const floods: { server: tls.TLSSocket; feed: Feed; flood: Buffer }[] = [];
   for (let i = 0; i < warm + ready; i++) {
     const { server, feed, secret } = await nodeKnownServer(ctx, p);
@@ -337,6 +351,7 @@ export async function floodOpsNode(ctx: NodeContexts, p: OursPair, kind: 'empty'
         if (got === FLOOD_UNITS) resolve();
       });
       server.once('error', reject);
+      feed.dropWrites = true;
       feed.push(flood);
     });
   }
