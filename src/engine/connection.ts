@@ -729,6 +729,9 @@ export class TlsEngine {
   #answerKeyUpdate(): void {
     if (!this.#keyUpdateOwed) return;
     this.#keyUpdateOwed = false;
+    // After our close_notify nothing more of ours goes out (RFC 8446 §6.1): the request goes unanswered, as it asks
+    // for an update before data we will not send.
+    if (this.#closed) return;
     this.updateKeysInto(false);
   }
 

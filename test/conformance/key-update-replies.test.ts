@@ -85,3 +85,22 @@ test('a request, then data, then a request in one read: one answer, the data del
   p.client.receive(answer);
   roundTrip(p);
 });
+
+test('after our close_notify a KeyUpdate request is read but not answered (nothing of ours follows close_notify)', async () => {
+  const p = await established();
+  p.server.close();
+  const closeNotify = p.server.takeOutput();
+  assert.equal(parseRecords(closeNotify).length, 1);
+  p.client.receive(closeNotify);
+  const requested: boolean[] = [];
+  p.server.on('keyUpdate', (r) => requested.push(r));
+  p.server.receive(p.client.engine.updateKeys(true));
+  assert.deepEqual(requested, [true]);
+  assert.equal(p.server.takeOutput().length, 0, 'no KeyUpdate after close_notify');
+  // The half-open direction still works: the client's data under its new keys reaches the server.
+  const got: number[] = [];
+  p.server.on('data', (d) => got.push(...d));
+  p.client.write(Uint8Array.of(7));
+  p.server.receive(p.client.takeOutput());
+  assert.deepEqual(got, [7]);
+});
