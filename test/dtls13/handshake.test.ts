@@ -131,6 +131,25 @@ test('close_notify: the peer sees it; sending after close fails', () => {
   assert.throws(() => net.client.send(new Uint8Array(1)));
 });
 
+test('after our close_notify a peer\'s update_requested is read (its epoch moves) but not answered', () => {
+  const net = new Network();
+  net.handshake();
+  const server = net.server;
+  assert.ok(server?.isEstablished);
+  server.close();
+  net.collect();
+  net.deliver();
+  assert.ok(net.client.peerClosed);
+  assert.ok(net.client.updateKeys(true));
+  for (let i = 0; i < 10; i++) {
+    net.collect();
+    net.deliver();
+  }
+  assert.equal(server.failed, undefined, String(server.failed));
+  assert.equal(server.epochs.receive, 4, 'the server reads the client\'s new epoch');
+  assert.equal(server.epochs.send, 3, 'and sends no KeyUpdate of its own after close_notify');
+});
+
 test('after the handshake a plaintext alert is dropped (an attacker could send one), an encrypted one is read', () => {
   const net = new Network();
   net.handshake();

@@ -442,10 +442,13 @@ export class Dtls13Connection {
     }
   }
 
-  /** §8: a peer's update_requested is not answered while our own KeyUpdate waits for its ACK. */
+  /**
+   * §8: a peer's update_requested is not answered while our own KeyUpdate waits for its ACK, nor after our
+   * close_notify (nothing of ours follows it, RFC 8446 §6.1).
+   */
   #keyUpdateAnswerable(body: Uint8Array): Uint8Array {
     const requested = body.length === 1 && body[0] === 1;
-    return requested && !this.#keyUpdate.shouldAnswer(true) ? new Uint8Array([0]) : body;
+    return requested && (this.#closed || !this.#keyUpdate.shouldAnswer(true)) ? new Uint8Array([0]) : body;
   }
 
   #established(s: ClientState13 | ServerState13): void {
