@@ -15,6 +15,10 @@
 //  - `new TlsError` only in src/errors.ts; the `Buffer` identifier only in src/node/, src/cli/ and
 //    src/crypto/node-provider.ts; no `any` type annotations, `as any` or `<any>` anywhere in src/.
 //  - no import cycles, counting `import type` edges too.
+//  - no getter or setter in an object literal: V8 keeps an own accessor in the object's hidden class, so each object
+//    made by such a literal (with a closure per object) gets a hidden class of its own, kept in the old generation,
+//    which holds what the closure holds alive through young-generation collections (docs/performance.md, issue 18
+//    round 4). Use a class with the accessor on its prototype, or one shared descriptor with Object.defineProperty.
 //  - no module-level mutable state (issue 13): no top-level `let`/`var`, no top-level WeakMap/WeakSet, a top-level
 //    Map/Set only typed ReadonlyMap/ReadonlySet, no top-level empty or mutable-typed array, no top-level instance of a
 //    class (it may hold state); the few that stay are in MODULE_STATE_ALLOWED, each with its reason.
@@ -45,6 +49,14 @@ const LEAF_DIRS = new Set(['crypto', 'x509', 'credentials']);
 const LEAF_FILES = new Set(['src/errors.ts', 'src/limits.ts', 'src/system-trust.ts', 'src/wire/registry.ts']);
 /** The one module that reads what the runtime supplies as trust anchors (node:tls rootCertificates, NODE_EXTRA_CA_CERTS). */
 const SYSTEM_TRUST = 'src/system-trust.ts';
+/**
+ * Object-literal accessors that are made once, so no hidden class per object: file → why.
+ * @type {ReadonlyMap<string, string>}
+ */
+const ACCESSOR_LITERAL_ALLOWED = new Map([
+  ['src/engine/standard.ts', 'STANDARD_DEPENDENCIES: one frozen module-level value whose provider is made on first use'],
+]);
+
 /**
  * Module-level state that stays, by `file name`, with why. Anything else is refused: state belongs to objects that
  * are passed in or owned by instances.
@@ -308,6 +320,14 @@ export function lintSources(sources, options = {}) {
       if (!deps.has(pkg)) {
         report(line, `'${pkg}' is not a runtime dependency in package.json`);
       }
+    }
+
+    // Accessors in object literals (a class body or an interface's `{` does not count).
+    for (const m of bare.matchAll(/([{,])\s*(?:get|set)\s+[A-Za-z_$#][\w$]*\s*\(/g)) {
+      const at = m.index ?? 0;
+      if (m[1] === '{' && /\b(?:class|interface)\b[^{};]*$/.test(bare.slice(Math.max(0, at - 300), at))) continue;
+      if (ACCESSOR_LITERAL_ALLOWED.has(file)) continue;
+      report(lineAt(bare, at + m[0].search(/get|set/)), 'no getter or setter in an object literal: each object would get a hidden class of its own (use a class, or one shared descriptor)');
     }
 
     // Token checks on the comment- and string-stripped view.

@@ -165,6 +165,33 @@ test('module-level mutable state is refused unless allow-listed with a reason; c
   assert.deepEqual(check('src/sspi/handles.ts', 'let nextId = 1;\nconst table = new Map<number, object>();\n'), []);
 });
 
+test('rejects a getter or setter in an object literal, not in a class or an interface', () => {
+  const v = check(
+    'src/node/x.ts',
+    [
+      'export function observer(d: { n: number }) {',
+      '  return {',
+      '    get count() {',
+      '      return d.n;',
+      '    },',
+      '  };',
+      '}',
+      'export const o = f({ a: 1, set b(v: number) {} });',
+      'export class C {',
+      '  get x(): number {',
+      '    return 1;',
+      '  }',
+      '}',
+      'export interface I { get y(): number }',
+      '// { get inComment() {} }',
+    ].join('\n'),
+  );
+  assert.deepEqual(v, [
+    '3: no getter or setter in an object literal: each object would get a hidden class of its own (use a class, or one shared descriptor)',
+    '8: no getter or setter in an object literal: each object would get a hidden class of its own (use a class, or one shared descriptor)',
+  ]);
+});
+
 test('reports cycles made by type imports too', () => {
   const v = core.lintSources([
     { file: 'src/node/a.ts', text: "import type { B } from './b.js';\nexport interface A { b: B }\n" },
