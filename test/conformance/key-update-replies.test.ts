@@ -6,18 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { concat } from '../../src/codec/bytes.js';
 import { ContentType } from '../../src/wire/registry.js';
 import { doHandshake, makePair, parseRecords } from '../helpers/pair.js';
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 async function established() {
   const p = await makePair();
@@ -45,7 +36,7 @@ test('ten update_requested KeyUpdates in one read: one KeyUpdate back, every req
   const p = await established();
   const requested: boolean[] = [];
   p.server.on('keyUpdate', (r) => requested.push(r));
-  const batch = concat(Array.from({ length: 10 }, () => p.client.engine.updateKeys(true)));
+  const batch = concat(...Array.from({ length: 10 }, () => p.client.engine.updateKeys(true)));
   p.server.receive(batch);
   const answer = p.server.takeOutput();
   const records = parseRecords(answer);
@@ -78,7 +69,7 @@ test('a request, then data, then a request in one read: one answer, the data del
   const k2 = p.client.engine.updateKeys(true);
   const got: number[] = [];
   p.server.on('data', (d) => got.push(...d));
-  p.server.receive(concat([k1, data, k2]));
+  p.server.receive(concat(k1, data, k2));
   assert.deepEqual(got, [9]);
   const answer = p.server.takeOutput();
   assert.equal(parseRecords(answer).length, 1);

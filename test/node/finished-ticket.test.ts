@@ -128,20 +128,31 @@ for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
   });
 }
 
-test('TLS 1.3 resumption with our server: node:tls resumes, gets no new ticket (as from OpenSSL), and reports the ticket it presented', async () => {
-  const server = createServer({ key, cert }, (s) => s.end('x'));
+/** Our server with `extra` options (each connection ends at once), listening on a free port. */
+async function endingServer(extra: { readonly resumptionTicketCount?: number } = {}): Promise<{ server: ReturnType<typeof createServer>; port: number }> {
+  const server = createServer({ key, cert, ...extra }, (s) => s.end('x'));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+/** A first node:tls connection to `port`: its first session and the ticket it reported, after it closed. */
+async function firstSession(port: number): Promise<[Buffer, Buffer | undefined]> {
+  const first = nodeTls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca });
+  first.resume();
+  const got = await bounded(
+    new Promise<[Buffer, Buffer | undefined]>((resolve) => first.once('session', (s: Buffer) => resolve([s, first.getTLSTicket()]))),
+    10_000,
+    'session',
+  );
+  await bounded(once(first, 'close'), 10_000, 'first close');
+  return got;
+}
+
+test('TLS 1.3 resumption with our server: node:tls resumes, gets no new ticket (as from OpenSSL), and reports the ticket it presented', async () => {
+  const { server, port } = await endingServer();
   try {
-    const first = nodeTls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca });
-    first.resume();
-    const [session, ticket] = await bounded(
-      new Promise<[Buffer, Buffer | undefined]>((resolve) => first.once('session', (s: Buffer) => resolve([s, first.getTLSTicket()]))),
-      10_000,
-      'session',
-    );
-    await bounded(once(first, 'close'), 10_000, 'first close');
+    const [session, ticket] = await firstSession(port);
     const second = nodeTls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca, session });
     let sessions = 0;
     second.on('session', () => sessions++);
@@ -158,15 +169,9 @@ test('TLS 1.3 resumption with our server: node:tls resumes, gets no new ticket (
 });
 
 test('TLS 1.3 resumption with resumptionTicketCount: 1 (sspi-tls serve): node:tls resumes and gets exactly one new ticket', async () => {
-  const server = createServer({ key, cert, resumptionTicketCount: 1 }, (s) => s.end('x'));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
+  const { server, port } = await endingServer({ resumptionTicketCount: 1 });
   try {
-    const first = nodeTls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca });
-    first.resume();
-    const session = await bounded(new Promise<Buffer>((resolve) => first.once('session', resolve)), 10_000, 'session');
-    await bounded(once(first, 'close'), 10_000, 'first close');
+    const [session] = await firstSession(port);
     const second = nodeTls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca, session });
     const fresh: Buffer[] = [];
     second.on('session', (s: Buffer) => fresh.push(s));

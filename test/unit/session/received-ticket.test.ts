@@ -6,22 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TlsClient, TlsServer, type TlsConnection } from '../../../src/index.js';
+import { TlsClient, TlsServer } from '../../../src/index.js';
+import { doHandshake } from '../../helpers/pair.js';
 import { getPki } from '../../helpers/pki.js';
 
 const pki = await getPki();
 type Session = NonNullable<Parameters<TlsClient['connect']>[1]>;
-
-function drive(c: TlsConnection, s: TlsConnection): void {
-  for (let i = 0; i < 50; i++) {
-    const a = c.takeOutput();
-    if (a.length > 0) s.receive(a);
-    const b = s.takeOutput();
-    if (b.length > 0) c.receive(b);
-    if (a.length === 0 && b.length === 0) return;
-  }
-  throw new Error('drive: no quiescence');
-}
 
 const server = new TlsServer({ certificates: [{ cert: pki.server.p256.chainPem, key: pki.server.p256.keyPem }], ticketCount: 2 });
 
@@ -29,7 +19,7 @@ function tickets(client: TlsClient): Session[] {
   const got: Session[] = [];
   const c = client.connect('localhost');
   c.on('session', (t) => got.push(t));
-  drive(c, server.accept());
+  doHandshake({ client: c, server: server.accept() });
   return got;
 }
 
@@ -51,7 +41,7 @@ test('received tickets: one shared `data` getter, an own enumerable property; co
   for (const copy of [{ ...a }, structuredClone(a)]) {
     assert.deepEqual(copy.data, a.data);
     const c = client.connect('localhost', copy);
-    drive(c, server.accept());
+    doHandshake({ client: c, server: server.accept() });
     assert.equal(c.info?.resumed, true);
   }
 });
