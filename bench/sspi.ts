@@ -5,9 +5,8 @@
  */
 import type { BenchCert } from './certs.js';
 
-/* The SSPI module, typed loosely: it is another helper's work in progress. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Sspi = Record<string, any>;
+/** The SSPI module (src/sspi), loaded when the bench runs. */
+export type Sspi = typeof import('../src/sspi/index.js');
 
 export async function loadSspi(): Promise<Sspi | undefined> {
   try {
@@ -29,16 +28,22 @@ function cat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return o;
 }
 
+type CredHandle = InstanceType<Sspi['CredHandle']>;
+type CtxtHandle = InstanceType<Sspi['CtxtHandle']>;
+type SecBuffer = InstanceType<Sspi['SecBuffer']>;
+type SecBufferDesc = InstanceType<Sspi['SecBufferDesc']>;
+type TlsParameters = InstanceType<Sspi['TLS_PARAMETERS']>;
+
 interface Creds {
-  server: unknown;
-  client: unknown;
+  server: CredHandle;
+  client: CredHandle;
 }
 
 function creds(S: Sspi, cert: BenchCert, disable?: { alg: string; min?: number; max?: number; usage?: 'cipher' | 'keyExchange' }[]): Creds {
   const sch = new S.SCH_CREDENTIALS();
   sch.cCreds = 1;
   sch.paCred = [S.CertContext.fromPem(cert.cert, cert.key)];
-  const tlsParameters = (): unknown[] | undefined => {
+  const tlsParameters = (): TlsParameters[] | undefined => {
     if (disable === undefined) return undefined;
     const tp = new S.TLS_PARAMETERS();
     tp.pDisabledCrypto = disable.map((d) => {
@@ -74,17 +79,15 @@ function creds(S: Sspi, cert: BenchCert, disable?: { alg: string; min?: number; 
 }
 
 /** One full handshake through ISC/ASC; returns the two contexts. */
-function sspiPair(S: Sspi, c: Creds): { cCtx: unknown; sCtx: unknown } {
+function sspiPair(S: Sspi, c: Creds): { cCtx: CtxtHandle; sCtx: CtxtHandle } {
   const ISC = S.ISC_REQ_SEQUENCE_DETECT | S.ISC_REQ_REPLAY_DETECT | S.ISC_REQ_CONFIDENTIALITY | S.ISC_REQ_STREAM | S.ISC_REQ_ALLOCATE_MEMORY | S.ISC_REQ_USE_SUPPLIED_CREDS;
   const ASC = S.ASC_REQ_SEQUENCE_DETECT | S.ASC_REQ_REPLAY_DETECT | S.ASC_REQ_CONFIDENTIALITY | S.ASC_REQ_STREAM | S.ASC_REQ_ALLOCATE_MEMORY;
-  const tokenOut = (): unknown => new S.SecBufferDesc([new S.SecBuffer(0, S.SECBUFFER_TOKEN, null), new S.SecBuffer(0, S.SECBUFFER_ALERT, null), new S.SecBuffer(0, S.SECBUFFER_EMPTY, null)]);
-  const tokenIn = (b: Uint8Array): unknown => new S.SecBufferDesc([new S.SecBuffer(b.length, S.SECBUFFER_TOKEN, b), new S.SecBuffer(0, S.SECBUFFER_EMPTY, null)]);
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const bytesOf = (b: any): Uint8Array => (b.pvBuffer === null ? new Uint8Array(0) : b.pvBuffer.subarray(0, b.cbBuffer));
+  const tokenOut = (): SecBufferDesc => new S.SecBufferDesc([new S.SecBuffer(0, S.SECBUFFER_TOKEN, null), new S.SecBuffer(0, S.SECBUFFER_ALERT, null), new S.SecBuffer(0, S.SECBUFFER_EMPTY, null)]);
+  const tokenIn = (b: Uint8Array): SecBufferDesc => new S.SecBufferDesc([new S.SecBuffer(b.length, S.SECBUFFER_TOKEN, b), new S.SecBuffer(0, S.SECBUFFER_EMPTY, null)]);
+  const bytesOf = (b: SecBuffer | undefined): Uint8Array => (b === undefined || b.pvBuffer === null ? new Uint8Array(0) : b.pvBuffer.subarray(0, b.cbBuffer));
   const cCtx = new S.CtxtHandle();
   const sCtx = new S.CtxtHandle();
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  let out: any = tokenOut();
+  let out = tokenOut();
   let st = S.InitializeSecurityContext(c.client, null, 'localhost', ISC, 0, 0, null, 0, cCtx, out, new S.ULONG(), null);
   if (st !== S.SEC_I_CONTINUE_NEEDED) throw new Error(`ISC first 0x${(st >>> 0).toString(16)}`);
   let toServer: Uint8Array = bytesOf(out.pBuffers[0]);
@@ -94,28 +97,26 @@ function sspiPair(S: Sspi, c: Creds): { cCtx: unknown; sCtx: unknown } {
   let sHave = false;
   for (let round = 0; round < 10 && !(sDone && cDone); round++) {
     while (toServer.length > 0 && !sDone) {
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      const inp: any = tokenIn(toServer);
+      const inp = tokenIn(toServer);
       out = tokenOut();
       st = S.AcceptSecurityContext(c.server, sHave ? sCtx : null, inp, ASC, 0, sCtx, out, new S.ULONG(), new S.TimeStamp());
       if (st === S.SEC_E_INCOMPLETE_MESSAGE) break;
       if (st !== S.SEC_E_OK && st !== S.SEC_I_CONTINUE_NEEDED) throw new Error(`ASC 0x${(st >>> 0).toString(16)}`);
       sHave = true;
       toClient = cat(toClient, bytesOf(out.pBuffers[0]).slice());
-      const x = inp.pBuffers[1];
+      const x = inp.pBuffers[1] as SecBuffer;
       toServer = x.BufferType === S.SECBUFFER_EXTRA ? toServer.subarray(toServer.length - x.cbBuffer) : new Uint8Array(0);
       if (st === S.SEC_E_OK) sDone = true;
     }
     toServer = new Uint8Array(0);
     while (toClient.length > 0 && !cDone) {
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      const inp: any = tokenIn(toClient);
+      const inp = tokenIn(toClient);
       out = tokenOut();
       st = S.InitializeSecurityContext(c.client, cCtx, 'localhost', ISC, 0, 0, inp, 0, null, out, new S.ULONG(), null);
       if (st === S.SEC_E_INCOMPLETE_MESSAGE) break;
       if (st !== S.SEC_E_OK && st !== S.SEC_I_CONTINUE_NEEDED) throw new Error(`ISC 0x${(st >>> 0).toString(16)}`);
       toServer = cat(toServer, bytesOf(out.pBuffers[0]).slice());
-      const x = inp.pBuffers[1];
+      const x = inp.pBuffers[1] as SecBuffer;
       toClient = x.BufferType === S.SECBUFFER_EXTRA ? toClient.subarray(toClient.length - x.cbBuffer) : new Uint8Array(0);
       if (st === S.SEC_E_OK) cDone = true;
     }
@@ -165,13 +166,13 @@ export function sspiBulk(S: Sspi, cert: BenchCert, alg: 'aes-128-gcm' | 'chacha2
       ]);
       let st = S.EncryptMessage(cCtx, 0, msg, 0);
       if (st !== S.SEC_E_OK) throw new Error(`EncryptMessage 0x${(st >>> 0).toString(16)}`);
-      const len = msg.pBuffers[0].cbBuffer + msg.pBuffers[1].cbBuffer + msg.pBuffers[2].cbBuffer;
+      const [hb, db, tb] = msg.pBuffers as [SecBuffer, SecBuffer, SecBuffer];
+      const len = hb.cbBuffer + db.cbBuffer + tb.cbBuffer;
       const rec = buf.subarray(0, len);
       const dm = new S.SecBufferDesc([new S.SecBuffer(len, S.SECBUFFER_DATA, rec), new S.SecBuffer(), new S.SecBuffer(), new S.SecBuffer()]);
       st = S.DecryptMessage(sCtx, dm, 0, null);
       if (st !== S.SEC_E_OK) throw new Error(`DecryptMessage 0x${(st >>> 0).toString(16)}`);
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      const d = dm.pBuffers.find((b: any) => b.BufferType === S.SECBUFFER_DATA);
+      const d = dm.pBuffers.find((b) => b.BufferType === S.SECBUFFER_DATA);
       if (d === undefined || d.cbBuffer !== n) throw new Error('DecryptMessage: no data');
       return n;
     };
