@@ -29,17 +29,35 @@ export type Metrics = Record<string, number>;
 /** metrics[contender][metric] = one value per round. */
 export type RoundData = Record<string, Record<string, number[]>>;
 
-/** Run `rounds` rounds of every contender, interleaved, alternating the order; one warm-up round is discarded. */
-export async function runRounds(contenders: readonly Contender[], rounds: number, budgetMs: number, log?: (s: string) => void): Promise<RoundData> {
+/**
+ * Run `rounds` rounds of every contender, interleaved, alternating the order; one warm-up round is discarded.
+ * Each round is cut into `slices` slices of budgetMs / slices per contender, alternating the contenders slice by
+ * slice: a round's figure for a contender is the mean of its slices, so contenders compared in a round were measured
+ * within one slice of each other, not a whole round apart (on a shared machine, load comes and goes within a
+ * round). `slices` = 1 is the classic one block per contender and round.
+ */
+export async function runRounds(contenders: readonly Contender[], rounds: number, budgetMs: number, log?: (s: string) => void, slices = 1): Promise<RoundData> {
   const data: RoundData = {};
   for (const c of contenders) data[c.name] = {};
+  const n = Math.max(1, Math.floor(slices));
   for (let r = -1; r < rounds; r++) {
-    const order = r % 2 === 0 ? contenders : [...contenders].reverse();
-    for (const c of order) {
-      const m = await c.run(r < 0 ? Math.min(budgetMs, 100) : budgetMs);
-      if (r < 0) continue;
-      const d = data[c.name] as Record<string, number[]>;
-      for (const [k, v] of Object.entries(m)) (d[k] ??= []).push(v);
+    const sums = new Map<string, Record<string, number>>();
+    const parts = r < 0 ? 1 : n;
+    for (let k = 0; k < parts; k++) {
+      const order = (r * n + k) % 2 === 0 ? contenders : [...contenders].reverse();
+      for (const c of order) {
+        const m = await c.run(r < 0 ? Math.min(budgetMs, 100) : budgetMs / parts);
+        if (r < 0) continue;
+        const acc = sums.get(c.name) ?? {};
+        for (const [key, v] of Object.entries(m)) acc[key] = (acc[key] ?? 0) + v / parts;
+        sums.set(c.name, acc);
+      }
+    }
+    if (r >= 0) {
+      for (const [name, acc] of sums) {
+        const d = data[name] as Record<string, number[]>;
+        for (const [k, v] of Object.entries(acc)) (d[k] ??= []).push(v);
+      }
     }
     log?.(`  round ${r < 0 ? 'warm-up' : r + 1}/${rounds}`);
   }
@@ -69,7 +87,11 @@ export function timeSync(budgetMs: number, op: () => void, minOps = 3): { nsPerO
   return { nsPerOp: Number(el) / ops, ops };
 }
 
-/** As timeSync for an asynchronous operation, one at a time. */
+/**
+ * As timeSync for an asynchronous operation, one at a time. The time includes two turns of the event loop after
+ * the last operation, so the deferred work an operation leaves behind (close events, destroyed streams' callbacks)
+ * is charged to it rather than to whatever runs next.
+ */
 export async function timeAsync(budgetMs: number, op: () => Promise<void>, minOps = 3): Promise<{ nsPerOp: number; ops: number }> {
   const budget = BigInt(Math.round(budgetMs * 1e6));
   const t0 = process.hrtime.bigint();
@@ -80,7 +102,14 @@ export async function timeAsync(budgetMs: number, op: () => Promise<void>, minOp
     ops++;
     el = process.hrtime.bigint() - t0;
   }
+  await settle();
+  el = process.hrtime.bigint() - t0;
   return { nsPerOp: Number(el) / ops, ops };
+}
+
+/** Two turns of the event loop (each through its check and close phases). */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r));
 }
 
 export function fmtSummary(s: Summary, digits = 0, unit = ''): string {
