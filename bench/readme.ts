@@ -62,7 +62,7 @@ export function renderSummary(r: Results): string {
   const rows = r.rows.filter((row: Row) => row.target !== undefined || HEADLINES.some((h) => h.test(row.metric)));
   const out = [
     `Measured by \`npm run bench\` on this project's CI machine kind: Node ${m.node}, OpenSSL ${m.openssl}, ${m.cores} × ${m.cpus}, ` +
-      `${m.rounds} rounds of ${m.budgetMs} ms per contender, load average ${m.loadavg.map((x) => x.toFixed(1)).join(' ')} at the start (${m.date.slice(0, 10)}). ` +
+      `${m.rounds} rounds of ${m.budgetMs} ms per contender after ${((m.warmupMs ?? 100) / 1000).toLocaleString('en-US')} s of warm-up each${(m.slices ?? 1) > 1 ? ` (rounds cut into ${m.slices} alternating slices)` : ''}, load average ${m.loadavg.map((x) => x.toFixed(1)).join(' ')} at the start (${m.date.slice(0, 10)}). ` +
       'Median (min–max) over rounds; every ratio is taken per round between things measured side by side.',
     '',
     '| what | metric | measured | target |',

@@ -2,7 +2,8 @@
  * `npm run bench` (`--quick` for a short run): the benchmarks of issue 7. Prints a markdown table and writes
  * bench/results.json. See docs/performance.md for what is measured and how.
  *
- * Options: --quick, --only=handshake,resumed,tls12,hybrid,small,flood,adapter,bulk,memory,sspi,scale (comma list), --rounds=N, --budget=MS.
+ * Options: --quick, --only=handshake,resumed,tls12,hybrid,small,flood,adapter,bulk,memory,sspi,scale (comma list), --rounds=N, --budget=MS, --slices=N (each round cut into N alternating slices per contender; default 1),
+ * --warmup=MS (each contender's warm-up before the first round; default 2000, 300 with --quick).
  * `scale` (serve --workers 1 vs 2 under openssl s_time, bench/scale.ts) runs only when named in --only.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -18,7 +19,7 @@ import { opCount, prepareReplay, recordHandshake } from './crypto-floor.js';
 import { handshake, makePair, type OursPair, type SideTimes } from './ours.js';
 import { destroyNode, memPair, mixedNodeClient, mixedNodeServer, nodeContexts, nodeHandshake } from './node-tls.js';
 import { nodeBulk, oursApi, oursEngine, rawCallerBufferSealOpen, rawRecordSealOpen, rawSealOpen, streamBytes, RECORD } from './bulk.js';
-import { ratio, runRounds, summarize, timeAsync, timeSync, type Contender, type RoundData, type Summary } from './stats.js';
+import { ratio, runRounds, summarize, timeAsync, timeSync, type Contender, type RoundData, type RoundPlan, type Summary } from './stats.js';
 import { renderTable, type Results, type Row } from './table.js';
 import { loadForge, forgeHandshake } from './forge.js';
 import { loadSspi, sspiBulk, sspiHandshake } from './sspi.js';
@@ -33,6 +34,9 @@ const only = argVal('only')?.split(',');
 const ROUNDS = Number(argVal('rounds') ?? (quick ? 3 : 7));
 const BUDGET = Number(argVal('budget') ?? (quick ? 150 : 500));
 const SLICES = Number(argVal('slices') ?? 1);
+/** Each contender's warm-up before the first round (RoundPlan.warmupMs). */
+const WARMUP = Number(argVal('warmup') ?? (quick ? 300 : 2000));
+const PLAN: RoundPlan = { rounds: ROUNDS, budgetMs: BUDGET, warmupMs: WARMUP, slices: SLICES };
 const want = (s: string): boolean => only === undefined || only.includes(s);
 const here = dirname(fileURLToPath(import.meta.url));
 const log = (s: string): void => {
@@ -153,7 +157,7 @@ async function benchHandshakes(): Promise<void> {
 async function fullHandshakes(cert: BenchCert, sec: string): Promise<void> {
   {
     log(`handshake ${cert.kind}`);
-    const d = await runRounds(handshakeContenders(cert, false), ROUNDS, BUDGET, log, SLICES);
+    const d = await runRounds(handshakeContenders(cert, false), PLAN, log);
     const oursPair = get(d, 'ours', 'pairNs');
     const nodePair = get(d, 'node', 'pairNs');
     row(sec, 'sspi-tls pairs/s (client+server, one process)', S(perSec(oursPair)), '/s');
@@ -185,7 +189,7 @@ async function resumedHandshakes(cert: BenchCert): Promise<void> {
   {
       const rsec = 'Resumed TLS 1.3 handshakes (ticket, psk_dhe_ke, x25519), in memory';
       log('resumed');
-      const r = await runRounds(handshakeContenders(cert, true), ROUNDS, BUDGET, log, SLICES);
+      const r = await runRounds(handshakeContenders(cert, true), PLAN, log);
       row(rsec, 'sspi-tls resumed pairs/s', S(perSec(get(r, 'ours', 'pairNs'))), '/s');
       row(rsec, "Node's tls resumed pairs/s", S(perSec(get(r, 'node', 'pairNs'))), '/s');
       row(rsec, "sspi-tls time per pair ÷ Node's tls", ratio(get(r, 'ours', 'pairNs'), get(r, 'node', 'pairNs')), '×', { digits: 2 });
@@ -220,7 +224,7 @@ async function hybridHandshakes(cert: BenchCert): Promise<void> {
       return { pairNs: r.nsPerOp, serverNs: Number(t.server) / r.ops };
     },
   }));
-  const d = await runRounds(cs, ROUNDS, BUDGET, log, SLICES);
+  const d = await runRounds(cs, PLAN, log);
   const pair = (n: string): Summary => ratio(get(d, n, 'pairNs'), get(d, 'x25519', 'pairNs'));
   const server = (n: string): Summary => ratio(get(d, n, 'serverNs'), get(d, 'x25519', 'serverNs'));
   row(sec, 'sspi-tls handshakes/s with X25519MLKEM768 (WebAssembly ML-KEM) vs x25519', S(perSec(get(d, 'hybridWasm', 'pairNs'))), '/s', {
@@ -246,7 +250,7 @@ async function benchTls12(cert: BenchCert): Promise<void> {
     const rsaCert = makeCerts().rsa;
     cs.push({ name: 'forge', run: (budget) => ({ pairNs: timeSync(budget, () => forgeHandshake(forge, rsaCert), 1).nsPerOp }) });
   }
-  const d = await runRounds(cs, ROUNDS, BUDGET, log, SLICES);
+  const d = await runRounds(cs, PLAN, log);
   row(sec, 'sspi-tls TLS 1.2 pairs/s', S(perSec(get(d, 'ours', 'pairNs'))), '/s');
   row(sec, "Node's tls TLS 1.2 pairs/s", S(perSec(get(d, 'node', 'pairNs'))), '/s');
   row(sec, "sspi-tls time per pair ÷ Node's tls", ratio(get(d, 'ours', 'pairNs'), get(d, 'node', 'pairNs')), '×', { digits: 2 });
@@ -274,7 +278,7 @@ async function benchSmall(): Promise<void> {
     const raw = rawSmall(n);
     cs.push({ name: `floor${n}`, run: (b) => ({ ns: timeSync(b, raw).nsPerOp }) });
   }
-  const d = await runRounds(cs, ROUNDS, BUDGET, log, SLICES);
+  const d = await runRounds(cs, PLAN, log);
   for (const n of sizes) {
     const r = ratio(get(d, `ours${n}`, 'ns'), get(d, `node${n}`, 'ns'));
     row(sec, `${n}-byte records: sspi-tls µs per record (write → takeOutput → receive)`, S(get(d, `ours${n}`, 'ns').map((x) => x / 1e3)), ' µs', {
@@ -303,7 +307,7 @@ async function benchFlood(): Promise<void> {
     cs.push({ name: `node-${kind}`, run: async (b) => ({ ns: await nodeFlood(ctx, pair, kind, b) }) });
     cs.push({ name: `floor-${kind}`, run: (b) => ({ ns: rawFloodFloor(pair, kind, b) }) });
   }
-  const d = await runRounds(cs, ROUNDS, BUDGET, log, SLICES);
+  const d = await runRounds(cs, PLAN, log);
   for (const [kind, label] of [
     ['empty', 'zero-length application records'],
     ['keyupdate', 'KeyUpdates (update_not_requested)'],
@@ -360,7 +364,7 @@ async function benchAdapter(): Promise<void> {
       lemonError = `lemon-tls ${lemonVersion()} installed, but a TLS 1.3 pair of its TLSSocket over the memory Duplex pair failed: ${(e as Error).message.slice(0, 120)}`;
     }
   }
-  const d = await runRounds(cs, ROUNDS, BUDGET, log, SLICES);
+  const d = await runRounds(cs, PLAN, log);
   const pn = (c: string): number[] => get(d, c, 'pairNs');
   const perShared = ratio(pn('perConn'), pn('shared'));
   row(sec, 'TlsDuplex, options per connection (key/cert, ca prepared each time)', S(perSec(pn('perConn'))), '/s', {
@@ -449,7 +453,7 @@ async function benchBulk(): Promise<void> {
       const step = sspiBulk(sspi, cert, alg);
       if (step !== undefined) cs.push({ name: 'sspi', run: (b) => ({ mbps: mbps(RECORD, timeSync(b, step).nsPerOp) }) });
     }
-    const d = await runRounds(cs, ROUNDS, BUDGET, log, SLICES);
+    const d = await runRounds(cs, PLAN, log);
     const m = (c: string): number[] => get(d, c, 'mbps');
     row(sec, 'raw node:crypto seal+open (createCipheriv + createDecipheriv per record)', S(m('raw')), ' MB/s');
     row(sec, 'sspi-tls engine (sealRecordParts into a reused send buffer + process one record)', S(m('engine')), ' MB/s');
@@ -537,7 +541,7 @@ async function benchSspiHandshake(): Promise<void> {
   const d = await runRounds([
     { name: 'ours', run: (b) => ({ pairNs: timeSync(b, () => handshake(pair)).nsPerOp }) },
     { name: 'sspi', run: (b) => ({ pairNs: timeSync(b, step).nsPerOp }) },
-  ], ROUNDS, BUDGET, log, SLICES);
+  ], PLAN, log);
   row(sec, 'SSPI (ISC/ASC loop) pairs/s', S(perSec(get(d, 'sspi', 'pairNs'))), '/s');
   row(sec, 'idiomatic API pairs/s (same rounds)', S(perSec(get(d, 'ours', 'pairNs'))), '/s');
   const sspiOver = summarize(get(d, 'sspi', 'pairNs').map((x, i) => (x / (get(d, 'ours', 'pairNs')[i] as number) - 1) * 100));
@@ -611,6 +615,8 @@ async function main(): Promise<void> {
     quick,
     rounds: ROUNDS,
     budgetMs: BUDGET,
+    warmupMs: WARMUP,
+    slices: SLICES,
   };
   try {
     execFileSync('openssl', ['version'], { stdio: 'ignore' });

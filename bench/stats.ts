@@ -29,37 +29,57 @@ export type Metrics = Record<string, number>;
 /** metrics[contender][metric] = one value per round. */
 export type RoundData = Record<string, Record<string, number[]>>;
 
+/** How runRounds measures: rounds, each contender's budget per round, warm-up, slices. */
+export interface RoundPlan {
+  readonly rounds: number;
+  /** Each contender's time per round (ms). */
+  readonly budgetMs: number;
+  /**
+   * Each contender's warm-up (ms), run before the first round and discarded: V8 keeps compiling a handshake's code
+   * and growing its young generation for the first few thousand pairs (a TLS 1.3 pair through the idiomatic API
+   * takes ~2× its steady-state time in its first 1,000 and ~1.1× in its fourth), and a server lives in the steady
+   * state.
+   */
+  readonly warmupMs: number;
+  /**
+   * Each round cut into this many slices of budgetMs / slices per contender, alternating the contenders slice by
+   * slice (a round's figure is the mean of its slices). 1: one block per contender and round.
+   */
+  readonly slices?: number;
+}
+
 /**
- * Run `rounds` rounds of every contender, interleaved, alternating the order; one warm-up round is discarded.
- * Each round is cut into `slices` slices of budgetMs / slices per contender, alternating the contenders slice by
- * slice: a round's figure for a contender is the mean of its slices, so contenders compared in a round were measured
- * within one slice of each other, not a whole round apart (on a shared machine, load comes and goes within a
- * round). `slices` = 1 is the classic one block per contender and round.
+ * Run the plan's rounds of every contender, interleaved, alternating the order, after the warm-up: contenders
+ * compared by a ratio are measured side by side in every round.
  */
-export async function runRounds(contenders: readonly Contender[], rounds: number, budgetMs: number, log?: (s: string) => void, slices = 1): Promise<RoundData> {
+export async function runRounds(contenders: readonly Contender[], plan: RoundPlan, log?: (s: string) => void): Promise<RoundData> {
   const data: RoundData = {};
   for (const c of contenders) data[c.name] = {};
-  const n = Math.max(1, Math.floor(slices));
-  for (let r = -1; r < rounds; r++) {
+  const n = Math.max(1, Math.floor(plan.slices ?? 1));
+  for (const c of contenders) {
+    // The warm-up in budget-sized runs (a contender may prepare per run), at least one.
+    for (let left = plan.warmupMs; ; left -= plan.budgetMs) {
+      await c.run(Math.min(plan.budgetMs, Math.max(left, 1)));
+      if (left <= plan.budgetMs) break;
+    }
+  }
+  if (plan.warmupMs > 0) log?.('  warm-up done');
+  for (let r = 0; r < plan.rounds; r++) {
     const sums = new Map<string, Record<string, number>>();
-    const parts = r < 0 ? 1 : n;
-    for (let k = 0; k < parts; k++) {
+    for (let k = 0; k < n; k++) {
       const order = (r * n + k) % 2 === 0 ? contenders : [...contenders].reverse();
       for (const c of order) {
-        const m = await c.run(r < 0 ? Math.min(budgetMs, 100) : budgetMs / parts);
-        if (r < 0) continue;
+        const m = await c.run(plan.budgetMs / n);
         const acc = sums.get(c.name) ?? {};
-        for (const [key, v] of Object.entries(m)) acc[key] = (acc[key] ?? 0) + v / parts;
+        for (const [key, v] of Object.entries(m)) acc[key] = (acc[key] ?? 0) + v / n;
         sums.set(c.name, acc);
       }
     }
-    if (r >= 0) {
-      for (const [name, acc] of sums) {
-        const d = data[name] as Record<string, number[]>;
-        for (const [k, v] of Object.entries(acc)) (d[k] ??= []).push(v);
-      }
+    for (const [name, acc] of sums) {
+      const d = data[name] as Record<string, number[]>;
+      for (const [k, v] of Object.entries(acc)) (d[k] ??= []).push(v);
     }
-    log?.(`  round ${r < 0 ? 'warm-up' : r + 1}/${rounds}`);
+    log?.(`  round ${r + 1}/${plan.rounds}`);
   }
   return data;
 }

@@ -31,6 +31,9 @@ export interface Results {
     readonly quick: boolean;
     readonly rounds: number;
     readonly budgetMs: number;
+    /** Absent in results written before the warm-up was configurable (then 100 ms). */
+    readonly warmupMs?: number;
+    readonly slices?: number;
   };
   readonly rows: readonly Row[];
   readonly floorOps?: Record<string, unknown>;
