@@ -32,8 +32,11 @@
  *   hs-stage             the engines SSPI drives (src/sspi/engine-port.ts: the server from its hello stage, records run
  *                        with stopAfterHandshake, the client does not take the tickets, as ISC returns SEC_E_OK at
  *                        its Finished), with hs-api's configurations: hs-sspi minus the SSPI functions
+ *   hs-hybrid            hs-api's pair with the X25519MLKEM768 group and the WebAssembly ML-KEM (issue 18 item 1)
+ *   hs-x25519            the same pair with x25519 only (what hs-hybrid is compared with)
  */
-import { CipherSuite } from '../src/index.js';
+import { CipherSuite, NamedGroup, NodeCryptoProvider } from '../src/index.js';
+import { loadMlKem768Wasm } from '../src/crypto/mlkem-wasm.js';
 import { oursEngine } from './bulk.js';
 import { makeCerts } from './certs.js';
 import { loadSspi, sspiBulk, sspiHandshake } from './sspi.js';
@@ -118,7 +121,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < HS_WARM + n; i++) op();
     return;
   }
-  const hsPath = /^hs-(api|sspi|engine|stage)$/.exec(workload);
+  const hsPath = /^hs-(api|sspi|engine|stage|hybrid|x25519)$/.exec(workload);
   if (hsPath !== null) {
     // The same certificate and configuration in all three: ECDSA P-256, x25519, two tickets, no resumption.
     const cert = makeCerts().ecdsa;
@@ -126,6 +129,15 @@ async function main(): Promise<void> {
     if (hsPath[1] === 'api') {
       const pair = makePair(cert);
       op = () => void handshake(pair);
+    } else if (hsPath[1] === 'hybrid' || hsPath[1] === 'x25519') {
+      const pair =
+        hsPath[1] === 'hybrid'
+          ? makePair(cert, { groups: [NamedGroup.X25519MLKEM768], provider: new NodeCryptoProvider({ mlkem: await loadMlKem768Wasm() }) })
+          : makePair(cert, { groups: [NamedGroup.x25519] });
+      const group = hsPath[1] === 'hybrid' ? 'X25519MLKEM768' : 'x25519';
+      op = () => {
+        if (handshake(pair).c.info?.groupName !== group) throw new Error(`${workload}: not ${group}`);
+      };
     } else if (hsPath[1] === 'engine') {
       op = enginePair(makePair(cert));
     } else if (hsPath[1] === 'stage') {
