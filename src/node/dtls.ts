@@ -46,7 +46,7 @@ export interface DtlsConnectOptions extends NodeClientOptions, DtlsSocketOptions
   readonly localPort?: number;
 }
 
-const NO_HOOKS: EngineHooks = { trace: () => undefined, keyLog: () => undefined };
+const NO_HOOKS: EngineHooks = { trace: () => undefined };
 
 /** One DTLS association. */
 export class DtlsSocket extends EventEmitter {

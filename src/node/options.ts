@@ -402,8 +402,9 @@ function alpnOf(list: readonly (string | Uint8Array)[]): Uint8Array[] {
   return list.map((p) => (typeof p === 'string' ? new Uint8Array(Buffer.from(p, 'utf8')) : p.slice()));
 }
 
-function common(o: NodeCommonOptions, routedTrace: (e: TraceEvent) => void, keyLog: (line: string) => void): CommonOptions {
-  const out: { -readonly [K in keyof CommonOptions]: CommonOptions[K] } = { keyLog };
+function common(o: NodeCommonOptions, routedTrace: (e: TraceEvent) => void, keyLog: ((line: string) => void) | undefined): CommonOptions {
+  const out: { -readonly [K in keyof CommonOptions]: CommonOptions[K] } = {};
+  if (keyLog !== undefined) out.keyLog = keyLog;
   if (o.provider !== undefined) out.provider = o.provider;
   const range = versionRange(o);
   if (range.min !== undefined) out.minVersion = range.min;
@@ -420,7 +421,8 @@ function common(o: NodeCommonOptions, routedTrace: (e: TraceEvent) => void, keyL
 /** The engine callbacks a duplex routes to itself (see `routedHooks` in duplex.ts). */
 export interface EngineHooks {
   readonly trace: (e: TraceEvent) => void;
-  readonly keyLog: (line: string) => void;
+  /** Absent: no configuration-level key log (each connection's observer carries its own). */
+  readonly keyLog?: (line: string) => void;
 }
 
 /**

@@ -8,6 +8,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { TlsDuplex, duplexPair } from '../../src/node/index.js';
 import { makeSelfSigned, type SelfSigned } from '../../src/cli/selfsigned.js';
 import { bounded } from '../helpers/net.js';
+import { toClientOptions, toServerOptions } from '../../src/node/options.js';
+import { routedHooks } from '../../src/node/routed-hooks.js';
 
 let creds: SelfSigned | undefined;
 async function pki(): Promise<SelfSigned> {
@@ -209,4 +211,18 @@ test('256 MiB through a slow reader: byte for byte, unread plaintext bounded, RS
   const growth = (rssMax - rssStart) / (1024 * 1024);
   assert.ok(maxUnread <= 64 * 1024 + 17 * 1024, `unread plaintext peaked at ${maxUnread} bytes (bound 81 KiB)`);
   assert.ok(growth <= 64, `RSS grew by ${growth.toFixed(1)} MiB (bound 64 MiB)`);
+});
+
+test('the TlsServer / TlsClient options a duplex builds carry no key log of their own: a connection without an observer formats no secrets, and a duplex still gets its own keylog lines', async () => {
+  const c = await pki();
+  assert.equal(toServerOptions({ key: c.keyPem, cert: c.certPem }, routedHooks).keyLog, undefined);
+  assert.equal(toClientOptions({ ca: c.certPem, servername: 'localhost' }, routedHooks).keyLog, undefined);
+  // Through a duplex, the 'keylog' event still sees the lines.
+  const { client, server } = await pair();
+  const lines: string[] = [];
+  server.on('keylog', (line: Buffer) => lines.push(line.toString('latin1')));
+  await Promise.all([once(server, 'secure', 5000), once(client, 'secureConnect', 5000)]);
+  assert.ok(lines.some((l) => l.startsWith('SERVER_TRAFFIC_SECRET_0 ')), 'the server duplex logged its traffic secret');
+  server.destroy();
+  client.destroy();
 });
