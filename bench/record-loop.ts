@@ -34,6 +34,7 @@
  *                        its Finished), with hs-api's configurations: hs-sspi minus the SSPI functions
  *   hs-hybrid            hs-api's pair with the X25519MLKEM768 group and the WebAssembly ML-KEM (issue 18 item 1)
  *   hs-x25519            the same pair with x25519 only (what hs-hybrid is compared with)
+ *   hs-server-hybrid     hs-server-ecdsa with X25519MLKEM768 and the WebAssembly ML-KEM (bench/handshake-loop.ts)
  */
 import { CipherSuite, NamedGroup, NodeCryptoProvider } from '../src/index.js';
 import { loadMlKem768Wasm } from '../src/crypto/mlkem-wasm.js';
@@ -47,7 +48,7 @@ import { newClientEngine, newServerEngine } from '../src/sspi/engine-port.js';
 import { nodeContexts } from './node-tls.js';
 import { adapterPair, apiPair, sharedFor } from './adapter.js';
 import { destroyNode, nodeHandshake } from './node-tls.js';
-import { handshakeOp } from './handshake-loop.js';
+import { handshakeOp, hybridServerOp } from './handshake-loop.js';
 import { FLOOD_RECORDS, floodOpsFloor, floodOpsNode, floodOpsOurs, nodeSmallOps, oursSmall, rawOpenOnly, rawSmall } from './small.js';
 
 const [workload = '', nArg = '0', preparedArg] = process.argv.slice(2);
@@ -113,6 +114,11 @@ async function main(): Promise<void> {
     const ctx = nodeContexts(cert);
     const op = pairOf[1] === 'adapter' ? () => adapterPair(cert, shared) : pairOf[1] === 'conn' ? () => adapterPair(cert) : pairOf[1] === 'api' ? async () => apiPair(shared) : async () => destroyNode(await nodeHandshake(ctx, 2));
     for (let i = 0; i < PAIR_WARM + n; i++) await op();
+    return;
+  }
+  if (workload === 'hs-server-hybrid') {
+    const op = await hybridServerOp();
+    for (let i = 0; i < HS_WARM + n; i++) op();
     return;
   }
   const hs = /^hs-(pair|floor|server|sfloor)-(ecdsa|rsa)$/.exec(workload);
