@@ -25,13 +25,12 @@
 import { readFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { fileURLToPath } from 'node:url';
-import { NamedGroup, NodeCryptoProvider } from '../src/index.js';
+import { NamedGroup, NodeCryptoProvider, type TlsClient } from '../src/index.js';
 import type { Kem } from '../src/crypto/hybrid.js';
 import { loadMlKem768Wasm } from '../src/crypto/mlkem-wasm.js';
 import { pooledRandom } from '../src/crypto/node-provider.js';
 import type { SigningKey } from '../src/crypto/provider.js';
 import { makeCerts, type BenchCert, type KeyKind } from './certs.js';
-import type { TlsClient } from '../src/index.js';
 import { prepareReplay, recordHandshake } from './crypto-floor.js';
 import { handshake, makePair } from './ours.js';
 

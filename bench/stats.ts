@@ -37,7 +37,7 @@ export interface RoundPlan {
   /**
    * Each contender's warm-up (ms), run before the first round and discarded: V8 keeps compiling a handshake's code
    * and growing its young generation for the first few thousand pairs (a TLS 1.3 pair through the idiomatic API
-   * takes ~2× its steady-state time in its first 1,000 and ~1.1× in its fourth), and a server lives in the steady
+   * takes ~2.4× its steady-state time in its first 1,000 and ~1.1× in its fourth), and a server lives in the steady
    * state.
    */
   readonly warmupMs: number;
