@@ -2,8 +2,9 @@
  * `npm run bench` (`--quick` for a short run): the benchmarks of issue 7. Prints a markdown table and writes
  * bench/results.json. See docs/performance.md for what is measured and how.
  *
- * Options: --quick, --only=handshake,resumed,tls12,hybrid,small,flood,adapter,bulk,memory,sspi,scale (comma list), --rounds=N, --budget=MS, --slices=N (each round cut into N alternating slices per contender; default 1),
- * --warmup=MS (each contender's warm-up before the first round; default 2000, 300 with --quick).
+ * Options: --quick, --only=handshake,resumed,tls12,hybrid,small,flood,adapter,bulk,memory,sspi,scale (comma list),
+ * --rounds=N, --budget=MS, --warmup=MS (each contender's warm-up before the first round; default 2000, 300 with
+ * --quick), --slices=N (each round cut into N alternating slices per contender; default 1).
  * `scale` (serve --workers 1 vs 2 under openssl s_time, bench/scale.ts) runs only when named in --only.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
