@@ -32,7 +32,7 @@ import { pooledRandom } from '../src/crypto/node-provider.js';
 import type { SigningKey } from '../src/crypto/provider.js';
 import { makeCerts, type BenchCert, type KeyKind } from './certs.js';
 import { prepareReplay, recordHandshake } from './crypto-floor.js';
-import { handshake, makePair } from './ours.js';
+import { handshake, makeHybridPair, makePair } from './ours.js';
 
 /**
  * A provider whose server flight repeats: fixed random bytes (still drawn), the first signature per input, and with
@@ -165,9 +165,8 @@ function serverOp(cert: BenchCert, provider: RepeatableProvider, client: TlsClie
  */
 export async function hybridServerOp(): Promise<() => void> {
   const cert = benchCerts().ecdsa;
-  const groups = [NamedGroup.X25519MLKEM768];
-  const { client } = makePair(cert, { groups, provider: new NodeCryptoProvider({ mlkem: await loadMlKem768Wasm() }) });
-  return serverOp(cert, new RepeatableProvider(await loadMlKem768Wasm()), client, groups);
+  const { client } = await makeHybridPair(cert);
+  return serverOp(cert, new RepeatableProvider(await loadMlKem768Wasm()), client, [NamedGroup.X25519MLKEM768]);
 }
 
 interface SampleNode {

@@ -2,7 +2,8 @@
  * Our side of the benchmarks: handshakes and bulk transfer through the idiomatic API (TlsConnection
  * receive/takeOutput over memory, no sockets), with the time spent in each side measured separately.
  */
-import { TlsClient, TlsServer, type TlsConnection, type CryptoProvider, CipherSuite, NamedGroup } from '../src/index.js';
+import { TlsClient, TlsServer, type TlsConnection, type CryptoProvider, CipherSuite, NamedGroup, NodeCryptoProvider } from '../src/index.js';
+import { loadMlKem768Wasm } from '../src/crypto/mlkem-wasm.js';
 import type { BenchCert } from './certs.js';
 
 export interface OursPair {
@@ -41,6 +42,11 @@ export function makePair(cert: BenchCert, o: PairOptions = {}): OursPair {
   const client = new TlsClient({ ...common, ...clientGroups, ca: cert.ca, servername: 'localhost' });
   client.resume = o.resume ?? false;
   return { server, client };
+}
+
+/** A pair with the X25519MLKEM768 group only and the WebAssembly ML-KEM (what `sspi-tls serve` uses). */
+export async function makeHybridPair(cert: BenchCert): Promise<OursPair> {
+  return makePair(cert, { groups: [NamedGroup.X25519MLKEM768], provider: new NodeCryptoProvider({ mlkem: await loadMlKem768Wasm() }) });
 }
 
 /** Time (ns) spent in each side's calls. */

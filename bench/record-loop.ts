@@ -33,15 +33,14 @@
  *                        with stopAfterHandshake, the client does not take the tickets, as ISC returns SEC_E_OK at
  *                        its Finished), with hs-api's configurations: hs-sspi minus the SSPI functions
  *   hs-hybrid            hs-api's pair with the X25519MLKEM768 group and the WebAssembly ML-KEM (issue 18 item 1)
- *   hs-x25519            the same pair with x25519 only (what hs-hybrid is compared with)
+ *   hs-x25519            hs-api's pair (x25519 only), checked to negotiate x25519: what hs-hybrid is compared with
  *   hs-server-hybrid     hs-server-ecdsa with X25519MLKEM768 and the WebAssembly ML-KEM (bench/handshake-loop.ts)
  */
-import { CipherSuite, NamedGroup, NodeCryptoProvider } from '../src/index.js';
-import { loadMlKem768Wasm } from '../src/crypto/mlkem-wasm.js';
+import { CipherSuite } from '../src/index.js';
 import { oursEngine } from './bulk.js';
 import { makeCerts } from './certs.js';
 import { loadSspi, sspiBulk, sspiHandshake } from './sspi.js';
-import { handshake, makePair, type OursPair } from './ours.js';
+import { handshake, makeHybridPair, makePair, type OursPair } from './ours.js';
 import { createClientEngine, TlsEngine } from '../src/engine/connection.js';
 import { STANDARD_DEPENDENCIES } from '../src/engine/standard.js';
 import { newClientEngine, newServerEngine } from '../src/sspi/engine-port.js';
@@ -136,10 +135,7 @@ async function main(): Promise<void> {
       const pair = makePair(cert);
       op = () => void handshake(pair);
     } else if (hsPath[1] === 'hybrid' || hsPath[1] === 'x25519') {
-      const pair =
-        hsPath[1] === 'hybrid'
-          ? makePair(cert, { groups: [NamedGroup.X25519MLKEM768], provider: new NodeCryptoProvider({ mlkem: await loadMlKem768Wasm() }) })
-          : makePair(cert, { groups: [NamedGroup.x25519] });
+      const pair = hsPath[1] === 'hybrid' ? await makeHybridPair(cert) : makePair(cert);
       const group = hsPath[1] === 'hybrid' ? 'X25519MLKEM768' : 'x25519';
       op = () => {
         if (handshake(pair).c.info?.groupName !== group) throw new Error(`${workload}: not ${group}`);

@@ -13,11 +13,10 @@ import { cpus, loadavg } from 'node:os';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CipherSuite, NamedGroup, NodeCryptoProvider, TlsServer } from '../src/index.js';
-import { loadMlKem768Wasm } from '../src/crypto/mlkem-wasm.js';
+import { CipherSuite, NamedGroup, TlsServer } from '../src/index.js';
 import { makeCerts, type BenchCert, type KeyKind } from './certs.js';
 import { opCount, prepareReplay, recordHandshake } from './crypto-floor.js';
-import { handshake, makePair, type OursPair, type SideTimes } from './ours.js';
+import { handshake, makeHybridPair, makePair, type OursPair, type SideTimes } from './ours.js';
 import { destroyNode, memPair, mixedNodeClient, mixedNodeServer, nodeContexts, nodeHandshake } from './node-tls.js';
 import { nodeBulk, oursApi, oursEngine, rawCallerBufferSealOpen, rawRecordSealOpen, rawSealOpen, streamBytes, RECORD } from './bulk.js';
 import { ratio, runRounds, summarize, timeAsync, timeSync, type Contender, type RoundData, type RoundPlan, type Summary } from './stats.js';
@@ -207,9 +206,8 @@ async function resumedHandshakes(cert: BenchCert): Promise<void> {
 async function hybridHandshakes(cert: BenchCert): Promise<void> {
   const sec = 'Full TLS 1.3 handshakes, ECDSA P-256, AES-128-GCM, in memory: key exchange group';
   log('hybrid');
-  const wasm = new NodeCryptoProvider({ mlkem: await loadMlKem768Wasm() });
   const pairs = {
-    hybridWasm: makePair(cert, { groups: [NamedGroup.X25519MLKEM768], provider: wasm }),
+    hybridWasm: await makeHybridPair(cert),
     hybridJs: makePair(cert, { groups: [NamedGroup.X25519MLKEM768] }),
     x25519: makePair(cert, { groups: [NamedGroup.x25519] }),
   };
